@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: MIT
+# Interrupt virtualization monitor: ./vmm (host, C11) and guest.elf (freestanding x86-64).
+#
+#   make run     install missing Debian packages, build, run the default demo
+#   make test    the same, then every test (TAP, run by prove)
+#   make bench   P1 boot-to-first-interrupt benchmark against QEMU
+#   make sanitize  the unit and integration tests under ASan+UBSan
+
+CC	?= cc
+BUILD	?= build
+SAN	?=
+HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow \
+	       -Wno-unused-parameter -Iinclude -Ivmm -Ivapic -Itrace $(SAN)
+HOST_LDLIBS := -lZydis -lpthread
+
+GUEST_CC	:= gcc
+GUEST_CFLAGS	:= -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pie -no-pie \
+		   -fno-stack-protector -fno-builtin -nostdlib -nostdinc -mno-red-zone \
+		   -mgeneral-regs-only -fno-asynchronous-unwind-tables \
+		   -fcf-protection=none -Iinclude -Iguest -isystem $(shell $(GUEST_CC) -print-file-name=include)
+GUEST_LDFLAGS	:= -nostdlib -static -no-pie -Wl,-T,guest/guest.ld -Wl,--build-id=sha1 \
+		   -Wl,-z,noexecstack -Wl,-z,max-page-size=0x1000
+
+VMM_SRCS   := $(filter-out vmm/main.c,$(wildcard vmm/*.c)) $(wildcard vapic/*.c) $(wildcard trace/*.c)
+VMM_OBJS   := $(VMM_SRCS:%.c=$(BUILD)/obj/%.o)
+GUEST_SRCS := $(wildcard guest/*.c) $(wildcard guest/*.S)
+GUEST_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(GUEST_SRCS))
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+# The binary can't be ./vmm: that name is the source directory. `make vmm`
+# and `make guest.elf` are aliases for the real outputs under $(BUILD)/.
+VMM_BIN   := $(BUILD)/vmm
+GUEST_ELF := $(BUILD)/guest.elf
+
+.PHONY: all deps run test unit sanitize bench clean vmm guest.elf
+all: $(VMM_BIN) $(GUEST_ELF)
+vmm: $(VMM_BIN)
+guest.elf: $(GUEST_ELF)
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/obj/%.o: %.c $(wildcard include/*.h vmm/*.h vapic/*.h trace/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -c $< -o $@
+
+$(BUILD)/libvmm.a: $(VMM_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(VMM_BIN): $(BUILD)/obj/vmm/main.o $(BUILD)/libvmm.a
+	$(CC) $(HOST_CFLAGS) -o $@ $^ $(HOST_LDLIBS)
+
+$(BUILD)/obj/guest/%.c.o: guest/%.c $(wildcard include/*.h guest/*.h)
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/guest/%.S.o: guest/%.S $(wildcard include/*.h guest/*.h)
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) -D__ASSEMBLER__ -c $< -o $@
+
+$(GUEST_ELF): $(GUEST_OBJS) guest/guest.ld
+	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(GUEST_OBJS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvmm.a tests/unit/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libvmm.a $(HOST_LDLIBS)
+
+unit: $(UNIT_BINS)
+
+run: deps all
+	scripts/demo.sh $(VMM_BIN) $(GUEST_ELF)
+
+test: deps all unit
+	VMM=$(VMM_BIN) GUEST=$(GUEST_ELF) prove -v --exec '' $(UNIT_BINS) \
+		$(sort $(wildcard tests/integration/*.t))
+
+sanitize: deps
+	$(MAKE) BUILD=build-san SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		test
+
+bench: deps all
+	bench/p1_boot.sh
+
+clean:
+	rm -rf build build-san

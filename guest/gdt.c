@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: MIT
+/* GDT (Linux x86-64 layout), TSS with RSP0 and the four IST stacks. */
+#include "guest.h"
+
+struct tss64 {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+
+/* Loaded by head.S before long mode, so it must be fully static */
+uint64_t gdt_table[GDT_ENTRIES] __aligned(16) = {
+	[KERNEL32_CS / 8]	= 0x00cf9b000000ffffull,
+	[KERNEL_CS / 8]		= 0x00af9b000000ffffull,
+	[KERNEL_DS / 8]		= 0x00cf93000000ffffull,
+	[USER32_CS / 8]		= 0x00cffb000000ffffull,
+	[USER_DS / 8]		= 0x00cff3000000ffffull,
+	[USER_CS / 8]		= 0x00affb000000ffffull,
+	/* TSS_SEL: filled in by gdt_init() (base is not a link-time constant) */
+};
+
+static struct tss64 tss __aligned(16);
+
+/* Each stack is separate so a handler can tell from RSP which one it is on */
+char rsp0_stack[RSP0_STACK_SIZE] __aligned(4096) __attribute__((section(".bss.stacks")));
+char ist_stacks[N_IST_STACKS][IST_STACK_SIZE] __aligned(4096) __attribute__((section(".bss.stacks")));
+char irq_stack[IRQ_STACK_SIZE] __aligned(4096) __attribute__((section(".bss.stacks")));
+char user_stack[USER_STACK_SIZE] __aligned(4096) __attribute__((section(".bss.stacks")));
+
+void gdt_init(void)
+{
+	uint64_t base = (uint64_t)&tss;
+	uint64_t limit = sizeof(tss) - 1;
+	int i;
+
+	tss.rsp[0] = (uint64_t)rsp0_stack + RSP0_STACK_SIZE;
+	for (i = 0; i < N_IST_STACKS; i++)
+		tss.ist[i] = (uint64_t)ist_stacks[i] + IST_STACK_SIZE;
+	tss.iomap_base = sizeof(tss);	/* no I/O bitmap */
+
+	/* 64-bit available TSS (type 9), P=1 */
+	gdt_table[TSS_SEL / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
+				 (0x89ull << 40) | (((limit >> 16) & 0xf) << 48) |
+				 (((base >> 24) & 0xff) << 56);
+	gdt_table[TSS_SEL / 8 + 1] = base >> 32;
+	asm volatile("ltr %w0" : : "r"(TSS_SEL));
+}

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+/* Hypercalls to ./vmm: fill one block, one 32-bit OUT of its address. */
+#include "guest.h"
+
+static struct ivm_hcall hc __aligned(64);
+
+static void hcall(uint32_t kind, const void *msg, size_t len)
+{
+	if (len > IVM_HCALL_MSG_MAX)
+		len = IVM_HCALL_MSG_MAX;
+	hc.kind = kind;
+	hc.len = len;
+	memcpy(hc.msg, msg, len);
+	/* identity mapped: the virtual address is the GPA */
+	outl(IVM_PORT_HCALL, (uint32_t)(uint64_t)&hc);
+}
+
+void hc_print(const char *s, size_t n)
+{
+	hcall(IVM_HC_PRINT, s, n);
+}
+
+void hc_assert(const char *file, int line, const char *expr)
+{
+	char buf[IVM_HCALL_MSG_MAX];
+	int n = snprintf(buf, sizeof(buf), "%s: %s", file, expr);
+
+	hc.args[0] = line;
+	hcall(IVM_HC_ASSERT, buf, n < (int)sizeof(buf) ? n : (int)sizeof(buf) - 1);
+}
+
+void hc_exc_result(const struct ivm_exc_result *r)
+{
+	hcall(IVM_HC_EXC_RESULT, r, sizeof(*r));
+}
+
+void hc_selftest_done(unsigned int cases, unsigned int failed)
+{
+	hc.args[0] = cases;
+	hc.args[1] = failed;
+	hcall(IVM_HC_SELFTEST_DONE, NULL, 0);
+}
+
+void hc_milestone(unsigned int id, const char *name)
+{
+	if (!on_ivm) {
+		printf("milestone %s\n", name);
+		return;
+	}
+	hc.args[0] = id;
+	hcall(IVM_HC_MILESTONE, name, strlen(name));
+}
+
+/* Final status to the exit port (isa-debug-exit under QEMU, the VMM's too) */
+void hc_done(unsigned int code)
+{
+	guest_exit(code);
+}
+
+void guest_assert_fail(const char *file, int line, const char *expr)
+{
+	if (on_ivm)
+		hc_assert(file, line, expr);
+	else
+		printf("ASSERT %s:%d: %s\n", file, line, expr);
+	guest_exit(0x7e);
+}

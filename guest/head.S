@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Boot entries: PVH (32-bit), multiboot v1 (32-bit) and plain ELF64 (64-bit).
+ * Everything here runs at CPL0, which the target KVM emulates one instruction
+ * at a time, so there are no loops: the page tables are built by the
+ * assembler and only CR3/CR4/EFER/CR0/GDT need loading.
+ */
+#include "abi.h"
+#include "x86.h"
+
+#define MB_FLAGS	(MULTIBOOT_FLAG_AOUT_KLUDGE | (1 << 1))
+
+#define PTE_P		0x001
+#define PTE_W		0x002
+#define PTE_U		0x004
+#define PTE_PCD		0x010
+#define PTE_PS		0x080
+#define PTE_NX_HI	0x80000000	/* bit 63, written as the high dword */
+#define PTE_KRN		(PTE_P | PTE_W | PTE_U)
+
+/* ---- Multiboot v1 header: a.out kludge so ELF64 does not matter ---- */
+	.section .head.mbheader, "a"
+	.balign 4
+	.globl	mb_header
+mb_header:
+	.long	MULTIBOOT_HEADER_MAGIC
+	.long	MB_FLAGS
+	.long	-(MULTIBOOT_HEADER_MAGIC + MB_FLAGS)
+	.long	mb_header		/* header_addr */
+	.long	__image_start		/* load_addr */
+	.long	_edata			/* load_end_addr */
+	.long	_end			/* bss_end_addr */
+	.long	mb_entry32		/* entry_addr */
+
+/* ---- PVH entry note (own PT_NOTE via the linker script) ---- */
+	.section .note.Xen, "a", @note
+	.balign 4
+	.long	4			/* namesz */
+	.long	4			/* descsz */
+	.long	XEN_ELFNOTE_PHYS32_ENTRY
+	.asciz	"Xen"
+	.long	pvh_entry32
+
+/* ---- 32-bit entries ---- */
+	.section .head.text, "ax"
+	.code32
+	.globl	pvh_entry32
+pvh_entry32:
+	movl	$BOOT_PVH, %edi
+	movl	%ebx, %esi		/* hvm_start_info */
+	jmp	enter_long_mode
+
+	.globl	mb_entry32
+mb_entry32:
+	movl	$BOOT_MULTIBOOT, %edi
+	movl	%ebx, %esi		/* multiboot_info, if EAX has the magic */
+	cmpl	$MULTIBOOT_BOOT_MAGIC, %eax
+	je	enter_long_mode
+	xorl	%esi, %esi		/* bad magic: no info */
+
+enter_long_mode:
+	lgdt	gdt_desc
+	movl	$BOOT_CR4, %eax
+	movl	%eax, %cr4
+	movl	$pml4, %eax
+	movl	%eax, %cr3
+	movl	$MSR_EFER, %ecx
+	rdmsr
+	orl	$(EFER_LME | EFER_NXE), %eax
+	wrmsr
+	movl	$BOOT_CR0, %eax
+	movl	%eax, %cr0
+	ljmp	$KERNEL_CS, $start64_from32
+
+/* ---- 64-bit ---- */
+	.code64
+start64_from32:
+	/* upper halves are undefined after the mode switch */
+	movl	%edi, %edi
+	movl	%esi, %esi
+	jmp	start64
+
+	/* Plain ELF64 entry: long mode, VMM page tables, RDI magic, RSI info */
+	.globl	elf64_entry
+elf64_entry:
+	movabsq	$IVM_ELF64_BOOT_MAGIC, %rax
+	cmpq	%rax, %rdi
+	movl	$BOOT_ELF64, %edi
+	je	1f
+	xorl	%esi, %esi		/* not our VMM's hand-off: ignore RSI */
+1:	movl	$MSR_EFER, %ecx		/* NXE before a CR3 with NX bits */
+	rdmsr
+	orl	$EFER_NXE, %eax
+	wrmsr
+	movl	$BOOT_CR4, %eax
+	movq	%rax, %cr4
+	movl	$pml4, %eax
+	movq	%rax, %cr3
+	movl	$BOOT_CR0, %eax
+	movq	%rax, %cr0
+	lgdt	gdt_desc
+	pushq	$KERNEL_CS
+	pushq	$start64
+	lretq
+
+start64:
+	movl	$KERNEL_DS, %eax
+	movl	%eax, %ds
+	movl	%eax, %es
+	movl	%eax, %ss
+	xorl	%eax, %eax
+	movl	%eax, %fs
+	movl	%eax, %gs
+	movl	$boot_stack_top, %esp
+	call	kmain
+1:	cli
+	hlt
+	jmp	1b
+
+/* lgdt reads 6 bytes in 32-bit mode and 10 in 64-bit mode */
+	.section .rodata
+	.balign 8
+	.globl	gdt_desc
+gdt_desc:
+	.word	GDT_ENTRIES * 8 - 1
+	.quad	gdt_table
+
+/* ---- Page tables: identity map 0..1 GiB, LAPIC/IOAPIC window ---- */
+	.section .data.pagetables, "aw"
+	.balign	4096
+	.globl	pml4
+pml4:
+	.quad	pdpt + PTE_KRN
+	.fill	511, 8, 0
+
+	.globl	pdpt
+pdpt:
+	.quad	pd0 + PTE_KRN
+	.quad	0, 0
+	.quad	pd3 + PTE_KRN		/* 3..4 GiB: APIC window only */
+	.fill	508, 8, 0
+
+	/* 0..1 GiB: first 2 MiB through pt0, the rest 2 MiB pages */
+	.globl	pd0
+pd0:
+	.quad	pt0 + PTE_KRN
+	i = 1
+	.rept	511
+	.quad	(i << 21) | PTE_KRN | PTE_PS
+	i = i + 1
+	.endr
+
+	/* 0xfec00000..0xff000000: IOAPIC and LAPIC, uncached, kernel only */
+pd3:
+	.fill	502, 8, 0
+	.quad	0xfec00000 | PTE_P | PTE_W | PTE_PCD | PTE_PS
+	.quad	0xfee00000 | PTE_P | PTE_W | PTE_PCD | PTE_PS
+	.fill	8, 8, 0
+
+	/* 0..2 MiB in 4 KiB pages, with the self-test pages */
+	.globl	pt0
+pt0:
+	i = 0
+	.rept	512
+	.if (i << 12) == TEST_PAGE_NP
+	.quad	0
+	.elseif (i << 12) == TEST_PAGE_RO
+	.quad	(i << 12) | PTE_P | PTE_U
+	.elseif (i << 12) == TEST_PAGE_SUP
+	.quad	(i << 12) | PTE_P | PTE_W
+	.elseif (i << 12) == TEST_PAGE_NX
+	.long	(i << 12) | PTE_KRN
+	.long	PTE_NX_HI
+	.else
+	.quad	(i << 12) | PTE_KRN
+	.endif
+	i = i + 1
+	.endr
+
+/* ---- Boot stack (the kernel context; not the RSP0 stack) ---- */
+	.section .bss.stacks, "aw", @nobits
+	.balign	4096
+	.globl	boot_stack, boot_stack_top
+boot_stack:
+	.skip	BOOT_STACK_SIZE
+boot_stack_top:
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: MIT
+/* C entry: find the command line, set up the CPU tables, run the test. */
+#include "guest.h"
+
+int boot_protocol;
+
+static const char *const proto_names[] = {
+	[BOOT_PVH] = "pvh", [BOOT_MULTIBOOT] = "multiboot", [BOOT_ELF64] = "elf64",
+};
+
+/* Only the identity-mapped first 1 GiB is reachable */
+static const char *low_ptr(uint64_t pa)
+{
+	return pa && pa < (1ull << 30) ? (const char *)pa : NULL;
+}
+
+static const char *boot_cmdline(int proto, uint64_t info)
+{
+	const struct hvm_start_info *si = (const void *)info;
+	const struct multiboot_info *mb = (const void *)info;
+
+	if (!low_ptr(info))
+		return NULL;
+	if (proto == BOOT_MULTIBOOT) {
+		const char *p = mb->flags & MULTIBOOT_INFO_CMDLINE ? low_ptr(mb->cmdline) : NULL;
+		const char *q = p;
+
+		/* loaders (GRUB, QEMU) put the kernel's path first: skip it */
+		while (q && *q && *q != ' ' && *q != '=')
+			q++;
+		if (q && *q != '=')
+			for (p = q; *p == ' '; p++)
+				;
+		return p;
+	}
+	if (si->magic != XEN_HVM_START_MAGIC_VALUE)
+		return NULL;
+	return low_ptr(si->cmdline_paddr);
+}
+
+enum test_mode { TEST_EXCEPTIONS, TEST_NONE, TEST_HANG, TEST_TRIPLE_FAULT };
+
+static const struct {
+	const char *name;
+	enum test_mode mode;
+} test_modes[] = {
+	{ "exceptions", TEST_EXCEPTIONS },
+	{ "none", TEST_NONE },
+	{ "hang", TEST_HANG },			/* spin at CPL3 forever: for watchdogs */
+	{ "triple-fault", TEST_TRIPLE_FAULT },	/* empty IDT, then #UD */
+};
+
+static enum test_mode parse_cmdline(const char *p)
+{
+	enum test_mode mode = TEST_EXCEPTIONS;
+
+	while (p && *p) {
+		const char *tok, *eq = NULL;
+		int len, klen;
+
+		while (*p == ' ')
+			p++;
+		tok = p;
+		while (*p && *p != ' ') {
+			if (*p == '=' && !eq)
+				eq = p;
+			p++;
+		}
+		len = p - tok;
+		if (!len)
+			break;
+		klen = eq ? eq - tok : len;
+		if (klen == 4 && !strncmp(tok, "test", 4) && eq) {
+			const char *v = eq + 1;
+			int vlen = p - v;
+
+			unsigned i;
+
+			for (i = 0; i < ARRAY_SIZE(test_modes); i++)
+				if ((int)strlen(test_modes[i].name) == vlen &&
+				    !strncmp(v, test_modes[i].name, vlen))
+					break;
+			if (i < ARRAY_SIZE(test_modes))
+				mode = test_modes[i].mode;
+			else
+				printf("warning: unknown test '%.*s'\n", vlen, v);
+		} else {
+			printf("warning: unknown option '%.*s'\n", len, tok);
+		}
+	}
+	return mode;
+}
+
+static void spin(void *arg __attribute__((unused)))
+{
+	for (;;)
+		asm volatile("pause");
+}
+
+/* No IDT: #UD can't be delivered, nor the #GP and #DF that follow. */
+static __noreturn void triple_fault(void)
+{
+	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) null_idt = { 0, 0 };
+
+	asm volatile("lidt %0; ud2" : : "m"(null_idt));
+	for (;;)
+		;
+}
+
+static __noreturn void start_kernel(int proto, const char *cmdline)
+{
+	enum test_mode mode;
+
+	boot_protocol = proto;
+	gdt_init();
+	idt_init();
+	printf("ivm guest: boot=%s host=%s cmdline='%s'\n",
+	       proto > 0 && proto < (int)ARRAY_SIZE(proto_names) ? proto_names[proto] : "?",
+	       on_ivm ? "ivm" : "other", cmdline ? cmdline : "");
+	mode = parse_cmdline(cmdline);
+	if (mode == TEST_NONE)
+		hc_done(0);
+	if (mode == TEST_HANG)
+		user_run(spin, NULL);
+	if (mode == TEST_TRIPLE_FAULT)
+		triple_fault();
+	hc_done(selftest_run());
+}
+
+void kmain(int proto, uint64_t info);
+void kmain(int proto, uint64_t info)
+{
+	console_init();
+	start_kernel(proto, boot_cmdline(proto, info));
+}

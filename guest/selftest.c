@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Exception self-test. Each case runs a trigger from tcases.S at CPL0 or
+ * CPL3; the handler records what the CPU delivered into the armed slot and
+ * redirects the return to the case's resume label; afterwards the case is
+ * checked against the architectural expectation (Intel SDM vol. 3, ch. 6).
+ */
+#include "guest.h"
+
+/* Written by tcases.S (also at CPL3) */
+struct tc_snap {
+	uint64_t flags0, rsp0, flags1, rsp1, landed;
+} tc_snap;
+
+#define TC(n) extern char tc_##n[], tc_##n##_trig[], tc_##n##_resume[], tc_##n##_out[]
+TC(de); TC(db_tf); TC(bp); TC(ud); TC(nm); TC(ss); TC(gp); TC(pf_np);
+TC(pf_ro); TC(pf_sup); TC(pf_nx); TC(mf); TC(xm); TC(ac); TC(int80); TC(int41);
+
+enum rip_kind { RIP_TRIG, RIP_RESUME, RIP_CR2 };
+enum tc_setup { SET_NONE, SET_TS, SET_AM, SET_NO_DE_GATE, SET_NO_UD_GATE };
+
+struct tc_case {
+	const char *name;
+	char *fn, *trig, *resume, *out;	/* out: abort path on a second fault */
+	uint8_t cpl, vector;
+	enum rip_kind rip;
+	uint64_t err;
+	uint64_t cr2;		/* checked when non-zero (#PF) */
+	uint8_t swint;		/* int $n vector that may arrive via an irq stub */
+	enum tc_setup setup;
+};
+
+#define CASE(_name, _tc, _cpl, _vec, _rip, _err, ...)			\
+	{ .name = _name, .fn = tc_##_tc, .trig = tc_##_tc##_trig,		\
+	  .resume = tc_##_tc##_resume, .out = tc_##_tc##_out, .cpl = _cpl, .vector = _vec,		\
+	  .rip = _rip, .err = _err, __VA_ARGS__ }
+#define NOERR	IVM_ERR_NONE
+
+/* Most dangerous last: a broken #NP or #DF delivery can kill the guest */
+static const struct tc_case cases[] = {
+	CASE("#DE-cpl0", de, 0, X86_TRAP_DE, RIP_TRIG, NOERR),
+	CASE("#DB-tf-cpl0", db_tf, 0, X86_TRAP_DB, RIP_RESUME, NOERR),
+	CASE("#BP-cpl0", bp, 0, X86_TRAP_BP, RIP_RESUME, NOERR),
+	CASE("#UD-cpl0", ud, 0, X86_TRAP_UD, RIP_TRIG, NOERR),
+	CASE("#NM-cpl0", nm, 0, X86_TRAP_NM, RIP_TRIG, NOERR, .setup = SET_TS),
+	CASE("#SS-cpl0", ss, 0, X86_TRAP_SS, RIP_TRIG, 0),
+	CASE("#GP-cpl0", gp, 0, X86_TRAP_GP, RIP_TRIG, 0),
+	CASE("#PF-np-cpl0", pf_np, 0, X86_TRAP_PF, RIP_TRIG, 0, .cr2 = TEST_PAGE_NP),
+	CASE("#PF-write-cpl0", pf_ro, 0, X86_TRAP_PF, RIP_TRIG, 3, .cr2 = TEST_PAGE_RO),
+	CASE("#PF-nx-cpl0", pf_nx, 0, X86_TRAP_PF, RIP_CR2, 0x11, .cr2 = TEST_PAGE_NX),
+	CASE("#MF-cpl0", mf, 0, X86_TRAP_MF, RIP_TRIG, NOERR),
+	CASE("#XM-cpl0", xm, 0, X86_TRAP_XF, RIP_TRIG, NOERR),
+	CASE("int41-cpl0", int41, 0, 0x41, RIP_RESUME, NOERR, .swint = 0x41),
+	CASE("#BP-cpl3", bp, 3, X86_TRAP_BP, RIP_RESUME, NOERR),
+	CASE("#UD-cpl3", ud, 3, X86_TRAP_UD, RIP_TRIG, NOERR),
+	CASE("#DE-cpl3", de, 3, X86_TRAP_DE, RIP_TRIG, NOERR),
+	CASE("#DB-tf-cpl3", db_tf, 3, X86_TRAP_DB, RIP_RESUME, NOERR),
+	CASE("#PF-np-cpl3", pf_np, 3, X86_TRAP_PF, RIP_TRIG, 4, .cr2 = TEST_PAGE_NP),
+	CASE("#PF-sup-cpl3", pf_sup, 3, X86_TRAP_PF, RIP_TRIG, 5, .cr2 = TEST_PAGE_SUP),
+	CASE("#NM-cpl3", nm, 3, X86_TRAP_NM, RIP_TRIG, NOERR, .setup = SET_TS),
+	CASE("#MF-cpl3", mf, 3, X86_TRAP_MF, RIP_TRIG, NOERR),
+	CASE("#XM-cpl3", xm, 3, X86_TRAP_XF, RIP_TRIG, NOERR),
+	CASE("#AC-cpl3", ac, 3, X86_TRAP_AC, RIP_TRIG, 0, .setup = SET_AM),
+	CASE("int80-cpl3", int80, 3, IA32_SYSCALL_VECTOR, RIP_RESUME, NOERR, .swint = 0x80),
+	/* DPL0 gate from CPL3: #GP(vector*8 + IDT bit) */
+	CASE("int41-cpl3", int41, 3, X86_TRAP_GP, RIP_TRIG, 0x41 * 8 + 2, .swint = 0x41),
+	/* #DE -> #NP(0*8+IDT+EXT) while delivering -> #DF(0) on IST1 */
+	CASE("#DF-cpl0", de, 0, X86_TRAP_DF, RIP_TRIG, 0, .setup = SET_NO_DE_GATE),
+	/* #UD's gate not present: #NP(6*8 + IDT + EXT) */
+	CASE("#NP-cpl0", ud, 0, X86_TRAP_NP, RIP_TRIG, 6 * 8 + 3, .setup = SET_NO_UD_GATE),
+};
+
+/* What the handler saw */
+static struct {
+	const struct tc_case *c;	/* armed case, NULL when none */
+	unsigned int hits;
+	uint64_t vector, err, rip, cs, flags, frame_ss, cr2, dr6;
+	uint16_t ss;
+	uint8_t stack;
+} obs;
+
+static uint8_t stack_id(const struct pt_regs *regs)
+{
+	uint64_t top = (uint64_t)(&regs->ss + 1);
+	int i;
+
+	if (top == (uint64_t)rsp0_stack + RSP0_STACK_SIZE)
+		return IVM_STACK_RSP0;
+	for (i = 0; i < N_IST_STACKS; i++)
+		if (top == (uint64_t)ist_stacks[i] + IST_STACK_SIZE)
+			return IVM_STACK_IST1 + i;
+	/* no switch: the CPU aligned the interrupted RSP down to 16 */
+	if (top == (regs->sp & ~15ull))
+		return IVM_STACK_SAME;
+	return IVM_STACK_UNKNOWN;
+}
+
+bool selftest_trap(struct pt_regs *regs, bool irq_path)
+{
+	const struct tc_case *c = obs.c;
+	unsigned int vector = (uint8_t)regs->vector;
+
+	if (!c)
+		return false;
+	/* stray device interrupts are not the case's delivery */
+	if (irq_path && vector != c->swint)
+		return false;
+	if (!obs.hits++) {
+		obs.vector = vector;
+		obs.err = irq_path ? IVM_ERR_NONE : regs->orig_ax;
+		obs.rip = regs->ip;
+		obs.cs = regs->cs;
+		obs.flags = read_flags();
+		obs.ss = read_ss();
+		obs.frame_ss = regs->ss;
+		obs.stack = stack_id(regs);
+		obs.cr2 = read_cr2();
+		if (vector == X86_TRAP_DB)
+			obs.dr6 = read_dr6();
+	}
+	if (vector == X86_TRAP_DB)
+		write_dr6(0xffff0ff0);
+	regs->flags &= ~(uint64_t)X86_EFLAGS_TF;
+	/*
+	 * A second fault (e.g. cleanup the host can't execute) abandons the
+	 * case instead of retrying it forever; hits != 1 fails its resume check.
+	 */
+	regs->ip = (uint64_t)(obs.hits == 1 ? c->resume : c->out);
+	return true;
+}
+
+static uint8_t exp_stack(const struct tc_case *c)
+{
+	switch (c->vector) {
+	case X86_TRAP_DF:
+		return IVM_STACK_IST1 + IST_INDEX_DF;
+	case X86_TRAP_NMI:
+		return IVM_STACK_IST1 + IST_INDEX_NMI;
+	case X86_TRAP_DB:
+		return IVM_STACK_IST1 + IST_INDEX_DB;
+	case X86_TRAP_MC:
+		return IVM_STACK_IST1 + IST_INDEX_MCE;
+	}
+	return c->cpl ? IVM_STACK_RSP0 : IVM_STACK_SAME;
+}
+
+static void setup(enum tc_setup s, bool on)
+{
+	switch (s) {
+	case SET_NONE:
+		break;
+	case SET_TS:
+		write_cr0(on ? read_cr0() | X86_CR0_TS : read_cr0() & ~(uint64_t)X86_CR0_TS);
+		break;
+	case SET_AM:
+		write_cr0(on ? read_cr0() | X86_CR0_AM : read_cr0() & ~(uint64_t)X86_CR0_AM);
+		break;
+	case SET_NO_DE_GATE:
+		idt_set_present(X86_TRAP_DE, !on);
+		break;
+	case SET_NO_UD_GATE:
+		idt_set_present(X86_TRAP_UD, !on);
+		break;
+	}
+}
+
+static void run_case(const struct tc_case *c, struct ivm_exc_result *r)
+{
+	bool user = c->cpl == 3;
+
+	memset(&obs, 0, sizeof(obs));
+	memset(&tc_snap, 0, sizeof(tc_snap));
+	setup(c->setup, true);
+	obs.c = c;
+	if (user)
+		user_run((void (*)(void *))c->fn, NULL);
+	else
+		((void (*)(void))c->fn)();
+	obs.c = NULL;
+	setup(c->setup, false);
+
+	memset(r, 0, sizeof(*r));
+	memcpy(r->name, c->name, strlen(c->name) + 1);
+	r->cpl = c->cpl;
+	r->exp_vector = c->vector;
+	r->exp_stack = exp_stack(c);
+	r->exp_err = c->err;
+	r->exp_rip = c->rip == RIP_TRIG ? (uint64_t)c->trig :
+		     c->rip == RIP_RESUME ? (uint64_t)c->resume : c->cr2;
+	r->exp_cs = user ? USER_CS : KERNEL_CS;
+	/* the handler's SS: NULL after a CPL3->0 switch, else unchanged */
+	r->exp_ss = user ? 0 : KERNEL_DS;
+	r->exp_cr2 = c->cr2;
+
+	if (!obs.hits) {
+		r->obs_err = IVM_ERR_NONE;
+		r->obs_stack = IVM_STACK_UNKNOWN;
+		r->mismatch = IVM_CHK_NOFAULT;
+		return;
+	}
+	r->obs_vector = obs.vector;
+	r->obs_stack = obs.stack;
+	r->obs_err = obs.err;
+	r->obs_rip = obs.rip;
+	r->obs_cs = obs.cs;
+	r->obs_ss = obs.ss;
+	r->obs_rflags = obs.flags;
+	r->obs_cr2 = c->cr2 ? obs.cr2 : 0;
+
+	if (r->obs_vector != r->exp_vector)
+		r->mismatch |= IVM_CHK_VECTOR;
+	if (r->obs_err != r->exp_err)
+		r->mismatch |= IVM_CHK_ERRCODE;
+	if (r->obs_rip != r->exp_rip)
+		r->mismatch |= IVM_CHK_RIP;
+	if (r->obs_cs != r->exp_cs)
+		r->mismatch |= IVM_CHK_CS;
+	if (r->obs_ss != r->exp_ss || obs.frame_ss != (user ? USER_DS : KERNEL_DS))
+		r->mismatch |= IVM_CHK_SS;
+	if (r->obs_stack != r->exp_stack)
+		r->mismatch |= IVM_CHK_STACK;
+	if (obs.flags & X86_EFLAGS_IF)
+		r->mismatch |= IVM_CHK_IF;
+	/* #DB from single-step must report DR6.BS */
+	if (c->vector == X86_TRAP_DB && !(obs.dr6 & (1 << 14)))
+		r->mismatch |= IVM_CHK_VECTOR;
+	if (r->obs_cr2 != r->exp_cr2)
+		r->mismatch |= IVM_CHK_CR2;
+	if (!tc_snap.landed || tc_snap.flags0 != tc_snap.flags1 ||
+	    tc_snap.rsp0 != tc_snap.rsp1 || obs.hits != 1)
+		r->mismatch |= IVM_CHK_RESUME;
+}
+
+static const char *stack_name(uint8_t s)
+{
+	static const char *const names[] = { "same", "rsp0", "ist1", "ist2", "ist3",
+					     "ist4", "ist5", "ist6", "ist7" };
+
+	return s < ARRAY_SIZE(names) ? names[s] : "unknown";
+}
+
+static const char *fmt_err(char *buf, size_t n, uint64_t e)
+{
+	if (e == IVM_ERR_NONE)
+		return "none";
+	snprintf(buf, n, "0x%lx", e);
+	return buf;
+}
+
+static void report(const struct ivm_exc_result *r)
+{
+	char e1[24], e2[24], v2[8];
+
+	if (on_ivm) {
+		hc_exc_result(r);
+		return;
+	}
+	if (r->mismatch & IVM_CHK_NOFAULT)
+		snprintf(v2, sizeof(v2), "-");
+	else
+		snprintf(v2, sizeof(v2), "%u", r->obs_vector);
+	printf("exc %s cpl=%u vec=%u/%s err=%s/%s rip=0x%lx/0x%lx stack=%s/%s mismatch=0x%x %s\n",
+	       r->name, r->cpl, r->exp_vector, v2, fmt_err(e1, sizeof(e1), r->exp_err),
+	       fmt_err(e2, sizeof(e2), r->obs_err), r->exp_rip, r->obs_rip,
+	       stack_name(r->exp_stack), stack_name(r->obs_stack), r->mismatch,
+	       r->mismatch ? "FAIL" : "PASS");
+}
+
+int selftest_run(void)
+{
+	struct ivm_exc_result r;
+	unsigned int i, failed = 0;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		run_case(&cases[i], &r);
+		if (i == 0)	/* boot-time benchmark: first delivery + IRET done */
+			hc_milestone(1, "first-delivery");
+		report(&r);
+		failed += !!r.mismatch;
+	}
+	if (on_ivm)
+		hc_selftest_done(ARRAY_SIZE(cases), failed);
+	else
+		printf("selftest: %u passed, %u failed\n",
+		       (unsigned int)ARRAY_SIZE(cases) - failed, failed);
+	return failed;
+}

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+/* Exception dispatch: end of a user run, self-test, or panic. */
+#include "guest.h"
+
+void handle_exception(struct pt_regs *regs)
+{
+	if (regs->vector == X86_TRAP_UD && user_exit_check(regs))
+		return;
+	if (selftest_trap(regs, false))
+		return;
+	panic("unexpected exception", regs);
+}
+
+void show_regs(const struct pt_regs *regs)
+{
+	printf("vector %lu error %lx cr2 %lx\n", regs->vector, regs->orig_ax, read_cr2());
+	printf("RIP %04lx:%016lx RFLAGS %08lx RSP %04lx:%016lx\n",
+	       regs->cs, regs->ip, regs->flags, regs->ss, regs->sp);
+	printf("RAX %016lx RBX %016lx RCX %016lx RDX %016lx\n",
+	       regs->ax, regs->bx, regs->cx, regs->dx);
+	printf("RSI %016lx RDI %016lx RBP %016lx R8  %016lx\n",
+	       regs->si, regs->di, regs->bp, regs->r8);
+	printf("R9  %016lx R10 %016lx R11 %016lx R12 %016lx\n",
+	       regs->r9, regs->r10, regs->r11, regs->r12);
+	printf("R13 %016lx R14 %016lx R15 %016lx CR0 %lx CR4 %lx\n",
+	       regs->r13, regs->r14, regs->r15, read_cr0(), read_cr4());
+}
+
+void panic(const char *msg, const struct pt_regs *regs)
+{
+	printf("PANIC: %s\n", msg);
+	if (regs)
+		show_regs(regs);
+	guest_exit(0x7f);
+}

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The guest/host ABI: the one header both guest.elf and ./vmm include.
+ * Everything a guest and the VMM exchange (ports, hypercall block, boot
+ * hand-off, self-test result records) is defined here and nowhere else.
+ * Fixed-width types only; layouts are little-endian and packed by design.
+ */
+#ifndef IVM_ABI_H
+#define IVM_ABI_H
+
+#ifdef __ASSEMBLER__
+#define IVM_U(x) x
+#else
+#include <stdint.h>
+#define IVM_U(x) x##u
+#endif
+
+/* ---- I/O ports -------------------------------------------------------- */
+#define IVM_PORT_COM1		0x3f8	/* 16550 UART, console */
+#define IVM_PORT_DEBUGCON	0xe9	/* byte out -> console (QEMU -debugcon) */
+#define IVM_PORT_EXIT		0xf4	/* isa-debug-exit: status (v << 1) | 1 */
+#define IVM_PORT_HCALL		0x1000	/* 32-bit out: GPA of struct ivm_hcall */
+/* A 32-bit read of IVM_PORT_HCALL returns this under ./vmm; QEMU returns ~0. */
+#define IVM_HCALL_MAGIC		IVM_U(0x4d4d5649)	/* "IVMM" */
+
+/* ---- Guest physical memory map ---------------------------------------- */
+#define IVM_BOOT_INFO_GPA	IVM_U(0x6000)	/* hvm_start_info or multiboot info */
+#define IVM_CMDLINE_GPA		IVM_U(0x7000)	/* NUL-terminated command line */
+#define IVM_CMDLINE_MAX		IVM_U(0x1000)
+#define IVM_BOOT_PT_GPA		IVM_U(0x10000)	/* VMM-built page tables (ELF64 boot) */
+#define IVM_BOOT_PT_SIZE	IVM_U(0x6000)	/* PML4 + PDPT + 4 PDs: 4 GiB in 2 MiB pages */
+#define IVM_BOOT_GDT_GPA	IVM_U(0x8000)	/* VMM-built GDT (ELF64 boot) */
+#define IVM_KERNEL_MIN_GPA	IVM_U(0x100000)	/* segments must load at or above 1 MiB */
+#define IVM_MEM_DEFAULT		(IVM_U(64) << 20)
+
+/*
+ * Plain ELF64 boot (no PVH note, no multiboot header): the VMM enters e_entry
+ * in 64-bit mode with paging on (identity map of 4 GiB), flat CS=0x10/DS=0x18,
+ * RDI = IVM_ELF64_BOOT_MAGIC, RSI = IVM_BOOT_INFO_GPA (an hvm_start_info).
+ */
+#define IVM_ELF64_BOOT_MAGIC	IVM_U(0x3436464c45564d49)	/* "IMVELF64" */
+
+/* PVH (xen/include/public/arch-x86/hvm/start_info.h) */
+#define XEN_ELFNOTE_PHYS32_ENTRY 18
+#define XEN_HVM_START_MAGIC_VALUE IVM_U(0x336ec578)
+/* Multiboot v1 */
+#define MULTIBOOT_HEADER_MAGIC	IVM_U(0x1BADB002)
+#define MULTIBOOT_BOOT_MAGIC	IVM_U(0x2BADB002)
+#define MULTIBOOT_SEARCH	8192
+#define MULTIBOOT_INFO_CMDLINE	(IVM_U(1) << 2)
+#define MULTIBOOT_INFO_MEMORY	(IVM_U(1) << 0)
+#define MULTIBOOT_FLAG_AOUT_KLUDGE (IVM_U(1) << 16)
+
+#ifndef __ASSEMBLER__
+struct hvm_start_info {
+	uint32_t magic;		/* XEN_HVM_START_MAGIC_VALUE */
+	uint32_t version;	/* 1: memmap fields valid */
+	uint32_t flags;
+	uint32_t nr_modules;
+	uint64_t modlist_paddr;
+	uint64_t cmdline_paddr;
+	uint64_t rsdp_paddr;
+	uint64_t memmap_paddr;
+	uint32_t memmap_entries;
+	uint32_t reserved;
+};
+
+struct hvm_memmap_table_entry {
+	uint64_t addr;
+	uint64_t size;
+	uint32_t type;		/* 1 = RAM */
+	uint32_t reserved;
+};
+
+struct multiboot_header {
+	uint32_t magic, flags, checksum;
+	uint32_t header_addr, load_addr, load_end_addr, bss_end_addr, entry_addr;
+};
+
+struct multiboot_info {
+	uint32_t flags;
+	uint32_t mem_lower, mem_upper;
+	uint32_t boot_device;
+	uint32_t cmdline;
+	uint32_t mods_count, mods_addr;
+	uint32_t syms[4];
+	uint32_t mmap_length, mmap_addr;
+};
+#endif
+
+/* ---- Hypercall (ucall-style) ----------------------------------------- */
+/*
+ * The guest fills a struct ivm_hcall in its memory and writes its GPA to
+ * IVM_PORT_HCALL with a 32-bit OUT. The VMM validates kind, len and every
+ * offset before use; one exit per call, so calls are rare by design.
+ */
+#ifndef __ASSEMBLER__
+enum ivm_hcall_kind {
+	IVM_HC_PRINT = 1,	/* msg[0..len) to the console */
+	IVM_HC_ASSERT = 2,	/* args[0] = line, msg = "file: expr"; run fails */
+	IVM_HC_EXC_RESULT = 3,	/* msg holds one struct ivm_exc_result */
+	IVM_HC_SELFTEST_DONE = 4,	/* args[0] = nr results, args[1] = nr failed (guest view) */
+	IVM_HC_MILESTONE = 5,	/* args[0] = milestone id, msg = name */
+	IVM_HC_MAX
+};
+#endif
+
+#define IVM_HCALL_MSG_MAX 240
+
+#ifndef __ASSEMBLER__
+struct ivm_hcall {
+	uint32_t kind;
+	uint32_t len;		/* bytes used in msg[] */
+	uint64_t args[4];
+	char msg[IVM_HCALL_MSG_MAX];
+};
+#endif
+
+/* ---- Exception self-test results ---------------------------------------- */
+/* Which stack the CPU switched to for a delivery. */
+#ifndef __ASSEMBLER__
+enum ivm_stack_id {
+	IVM_STACK_SAME = 0,	/* no switch (same privilege, IST 0) */
+	IVM_STACK_RSP0 = 1,	/* TSS.RSP0 (privilege change) */
+	IVM_STACK_IST1 = 2,	/* IST n = IVM_STACK_IST1 + n - 1 */
+	IVM_STACK_UNKNOWN = 15,
+};
+#endif
+
+/* Bits of ivm_exc_result.mismatch: which checks failed. */
+#define IVM_CHK_VECTOR	(1u << 0)
+#define IVM_CHK_ERRCODE	(1u << 1)
+#define IVM_CHK_RIP	(1u << 2)
+#define IVM_CHK_CS	(1u << 3)
+#define IVM_CHK_SS	(1u << 4)
+#define IVM_CHK_STACK	(1u << 5)
+#define IVM_CHK_IF	(1u << 6)	/* IF must be 0 on entry (interrupt gates) */
+#define IVM_CHK_CR2	(1u << 7)
+#define IVM_CHK_RESUME	(1u << 8)	/* RIP/RFLAGS/RSP after IRET */
+#define IVM_CHK_NOFAULT	(1u << 9)	/* the trigger did not fault at all */
+
+#define IVM_ERR_NONE	(~(uint64_t)0)	/* no error code pushed */
+
+#ifndef __ASSEMBLER__
+struct ivm_exc_result {
+	char name[24];		/* "#PF-write", NUL-terminated */
+	uint8_t cpl;		/* CPL of the triggering code */
+	uint8_t exp_vector, obs_vector;
+	uint8_t exp_stack, obs_stack;	/* enum ivm_stack_id */
+	uint8_t pad[3];
+	uint32_t mismatch;	/* IVM_CHK_* bits, computed by the guest */
+	uint64_t exp_err, obs_err;	/* IVM_ERR_NONE when absent */
+	uint64_t exp_rip, obs_rip;
+	uint64_t exp_cs, obs_cs;
+	uint64_t exp_ss, obs_ss;
+	uint64_t obs_rflags;	/* RFLAGS as seen on entry to the handler */
+	uint64_t exp_cr2, obs_cr2;
+};
+#endif
+
+#endif /* IVM_ABI_H */

@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: MIT
+# TAP helpers for the integration tests (sourced). VMM and GUEST come from make.
+VMM=${VMM:-build/vmm}
+GUEST=${GUEST:-build/guest.elf}
+T=0
+FAILED=0
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+ok() {	# ok COND-EXIT-STATUS DESCRIPTION
+	T=$((T + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $T - $2"
+	else
+		echo "not ok $T - $2"
+		FAILED=$((FAILED + 1))
+	fi
+}
+
+is() {	# is GOT WANT DESCRIPTION
+	if [ "$1" = "$2" ]; then ok 0 "$3"; else ok 1 "$3"; echo "#   got '$1', want '$2'"; fi
+}
+
+like() {	# like FILE REGEX DESCRIPTION
+	if grep -Eq -- "$2" "$1"; then ok 0 "$3"; else ok 1 "$3"; echo "#   no line matching /$2/ in:"; sed 's/^/#     /' "$1" | head -40; fi
+}
+
+done_testing() {
+	echo "1..$T"
+	[ "$FAILED" -eq 0 ]
+}
+
+skip_all() {
+	echo "1..0 # SKIP $1"
+	exit 0
+}
+
+need_kvm() {
+	[ -e /dev/kvm ] || skip_all "/dev/kvm is absent on this machine (KVM tests run where it exists; see README 'Testing')"
+	[ -r /dev/kvm ] && [ -w /dev/kvm ] || skip_all "/dev/kvm is not readable and writable by $(id -un)"
+}
+
+# Run a command with a hard wall-clock limit so no test can hang.
+run_limited() {	# run_limited SECONDS CMD...
+	timeout -k 5 "$@"
+}

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Exit-table dispatch without /dev/kvm: a vCPU whose register ioctls are
+ * fakes, a kvm_run in plain memory, and guest RAM from calloc. Each test
+ * sets an exit reason, dispatches, and asserts what the VMM did.
+ */
+#include <stdlib.h>
+#include "exit.h"
+#include "loader.h"
+#include "tap.h"
+
+struct fake {
+	struct vcpu v;
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	struct kvm_vcpu_events e;
+	int set_events;
+};
+
+#define FAKE(v) ((struct fake *)(v))
+static int f_get_regs(struct vcpu *v, struct kvm_regs *r) { *r = FAKE(v)->r; return 0; }
+static int f_set_regs(struct vcpu *v, const struct kvm_regs *r) { FAKE(v)->r = *r; return 0; }
+static int f_get_sregs(struct vcpu *v, struct kvm_sregs *s) { *s = FAKE(v)->s; return 0; }
+static int f_set_sregs(struct vcpu *v, const struct kvm_sregs *s) { FAKE(v)->s = *s; return 0; }
+static int f_get_events(struct vcpu *v, struct kvm_vcpu_events *e) { *e = FAKE(v)->e; return 0; }
+static int f_set_events(struct vcpu *v, const struct kvm_vcpu_events *e)
+{
+	FAKE(v)->e = *e;
+	FAKE(v)->set_events++;
+	return 0;
+}
+
+static const struct vcpu_ops fake_ops = { f_get_regs, f_set_regs, f_get_sregs, f_set_sregs,
+					  f_get_events, f_set_events };
+
+static struct vm vm;
+static struct fake fk;
+static char *con_buf;
+static size_t con_len;
+static FILE *con_out;
+
+#define MEM_SIZE (8u << 20)
+#define RUN_SIZE 8192
+#define CODE_GPA 0x200000ull
+#define IDT_GPA 0x300000ull
+#define STACK_TOP 0x400000ull
+#define HANDLER 0x201000ull
+
+static void reset(void)
+{
+	static uint8_t run_page[RUN_SIZE] __attribute__((aligned(4096)));
+	uint8_t *mem = vm.mem.base;
+
+	memset(mem, 0, MEM_SIZE);
+	memset(&vm, 0, sizeof(vm));
+	vm.mem.base = mem;
+	vm.mem.size = MEM_SIZE;
+	memset(&fk, 0, sizeof(fk));
+	memset(run_page, 0, sizeof(run_page));
+	fk.v.vm = &vm;
+	fk.v.ops = &fake_ops;
+	fk.v.run = (struct kvm_run *)run_page;
+	fk.v.run_size = RUN_SIZE;
+	if (con_out)
+		fclose(con_out);
+	free(con_buf);
+	con_buf = NULL;
+	con_out = open_memstream(&con_buf, &con_len);
+	console__init(&vm.con, con_out, &vm.log);
+	serial__init(&vm.com1, &vm.con);
+}
+
+static int io(uint16_t port, int out, unsigned size, unsigned count, const void *data)
+{
+	struct kvm_run *run = fk.v.run;
+
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = out ? KVM_EXIT_IO_OUT : KVM_EXIT_IO_IN;
+	run->io.size = size;
+	run->io.port = port;
+	run->io.count = count;
+	run->io.data_offset = 4096;
+	if (data)
+		memcpy((uint8_t *)run + 4096, data, (size_t)size * count);
+	return exit__dispatch(&fk.v);
+}
+
+static uint32_t io_in32(uint16_t port)
+{
+	uint32_t v;
+
+	io(port, 0, 4, 1, NULL);
+	memcpy(&v, (uint8_t *)fk.v.run + 4096, 4);
+	return v;
+}
+
+static void test_ports(void)
+{
+	uint32_t v;
+
+	reset();
+	io(IVM_PORT_DEBUGCON, 1, 1, 3, "hi\n");
+	fflush(con_out);
+	ok(con_len == 3 && !memcmp(con_buf, "hi\n", 3), "debugcon: rep outsb of 3 bytes is one line");
+	io(IVM_PORT_COM1, 1, 1, 1, "A");
+	io(IVM_PORT_COM1, 1, 1, 1, "\n");
+	fflush(con_out);
+	ok(con_len == 5 && !memcmp(con_buf + 3, "A\n", 2), "com1: THR writes reach the console");
+	io(IVM_PORT_COM1 + 5, 0, 1, 1, NULL);
+	ok(((uint8_t *)fk.v.run)[4096] & 0x20, "com1: LSR reports THR empty");
+	is_u64(io_in32(IVM_PORT_HCALL), IVM_HCALL_MAGIC, "hcall port read returns the magic");
+	is_u64(io_in32(0x5678), 0xffffffff, "unclaimed port reads all ones");
+	ok(!vm.done, "nothing stopped the run so far");
+
+	v = 0;
+	ok(io(IVM_PORT_EXIT, 1, 1, 1, &v) == EXIT_STOP && vm.done && vm.status == 0,
+	   "exit port value 0: stop with status 0");
+	reset();
+	v = 3;
+	io(IVM_PORT_EXIT, 1, 4, 1, &v);
+	is_u64(vm.status, 7, "exit port value 3: status (3 << 1) | 1");
+
+	reset();
+	io(IVM_PORT_DEBUGCON, 1, 3, 1, "abc");
+	ok(vm.done && vm.status == VMM_HOST_ERROR, "3-byte port access is rejected as malformed");
+	reset();
+	fk.v.run->exit_reason = KVM_EXIT_IO;
+	fk.v.run->io.size = 4;
+	fk.v.run->io.count = 4000;
+	fk.v.run->io.data_offset = 4096;
+	exit__dispatch(&fk.v);
+	ok(vm.done && vm.status == VMM_HOST_ERROR, "rep count past the kvm_run page is rejected");
+}
+
+static void test_simple_exits(void)
+{
+	reset();
+	fk.r.rflags = 0x2;
+	fk.v.run->exit_reason = KVM_EXIT_HLT;
+	ok(exit__dispatch(&fk.v) == EXIT_STOP && vm.status == VMM_GUEST_DIED &&
+	   strstr(vm.why, "IF=0"), "HLT with IF=0: guest died, reason names IF=0");
+	reset();
+	fk.v.run->exit_reason = KVM_EXIT_SHUTDOWN;
+	ok(exit__dispatch(&fk.v) == EXIT_STOP && vm.status == VMM_GUEST_DIED &&
+	   strstr(vm.why, "triple fault"), "SHUTDOWN: triple fault");
+	reset();
+	fk.v.run->exit_reason = 200;
+	ok(exit__dispatch(&fk.v) == EXIT_STOP && vm.status == VMM_HOST_ERROR &&
+	   strstr(vm.why, "200"), "unknown exit reason 200: host error naming it");
+	reset();
+	fk.v.run->exit_reason = KVM_EXIT_MMIO;
+	fk.v.run->mmio.len = 4;
+	fk.v.run->mmio.is_write = 0;
+	ok(exit__dispatch(&fk.v) == EXIT_RESUME && fk.v.run->mmio.data[0] == 0xff &&
+	   fk.v.run->mmio.data[3] == 0xff, "MMIO read of nothing returns all ones, guest resumes");
+	reset();
+	fk.v.run->exit_reason = KVM_EXIT_X86_RDMSR;
+	ok(exit__dispatch(&fk.v) == EXIT_RESUME && fk.v.run->msr.error == 1,
+	   "unclaimed RDMSR: error set so KVM injects #GP");
+	reset();
+	fk.v.run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	fk.v.run->internal.suberror = 3;
+	ok(exit__dispatch(&fk.v) == EXIT_STOP && vm.status == VMM_HOST_ERROR,
+	   "internal error other than emulation: host error");
+	ok(!strcmp(exit__name(KVM_EXIT_IOAPIC_EOI), "IOAPIC_EOI") && !strcmp(exit__name(999), "UNKNOWN"),
+	   "exit names come from the table");
+}
+
+static void put_hcall(uint64_t gpa, uint32_t kind, const void *msg, uint32_t len)
+{
+	struct ivm_hcall hc = { .kind = kind, .len = len };
+
+	memcpy(hc.msg, msg, len < sizeof(hc.msg) ? len : sizeof(hc.msg));
+	memcpy(vm.mem.base + gpa, &hc, sizeof(hc));
+}
+
+static void test_hcalls(void)
+{
+	struct ivm_exc_result r = { .name = "#UD", .exp_vector = 6, .obs_vector = 6 };
+	uint32_t gpa = 0x5000;
+
+	reset();
+	put_hcall(gpa, IVM_HC_PRINT, "hello world", 11);
+	io(IVM_PORT_HCALL, 1, 4, 1, &gpa);
+	fflush(con_out);
+	ok(con_len == 12 && !memcmp(con_buf, "hello world\n", 12), "HC_PRINT prints one line");
+
+	put_hcall(gpa, IVM_HC_EXC_RESULT, &r, sizeof(r));
+	io(IVM_PORT_HCALL, 1, 4, 1, &gpa);
+	ok(vm.st.n == 1 && vm.st.cases[0].verdict == ST_PASS, "HC_EXC_RESULT records a passing case");
+	put_hcall(gpa, IVM_HC_EXC_RESULT, &r, sizeof(r) - 1);
+	io(IVM_PORT_HCALL, 1, 4, 1, &gpa);
+	ok(vm.st.n == 1, "HC_EXC_RESULT with a wrong length is ignored");
+
+	put_hcall(gpa, IVM_HC_PRINT, "x", 1);
+	((struct ivm_hcall *)(vm.mem.base + gpa))->len = IVM_HCALL_MSG_MAX + 1;
+	ok(io(IVM_PORT_HCALL, 1, 4, 1, &gpa) == EXIT_RESUME && !vm.done,
+	   "HC_PRINT with len past the block is ignored");
+	put_hcall(gpa, 77, "", 0);
+	ok(io(IVM_PORT_HCALL, 1, 4, 1, &gpa) == EXIT_RESUME && !vm.done, "unknown kind is ignored");
+	gpa = MEM_SIZE - 8;
+	ok(io(IVM_PORT_HCALL, 1, 4, 1, &gpa) == EXIT_RESUME && !vm.done,
+	   "block straddling the end of RAM is ignored");
+	gpa = 0x5000;
+	put_hcall(gpa, IVM_HC_ASSERT, "guest.c: x == 1", 15);
+	ok(io(IVM_PORT_HCALL, 1, 4, 1, &gpa) == EXIT_STOP && vm.status == VMM_GUEST_DIED &&
+	   strstr(vm.why, "x == 1"), "HC_ASSERT stops the run with the message");
+}
+
+/* Long mode with the loader's identity map, an IDT at IDT_GPA, a TSS. */
+static void setup_long_mode(uint8_t gate_type)
+{
+	struct load_info li = { .proto = BOOT_ELF64 };
+	char err[128];
+	uint64_t lo, hi, *gdt;
+
+	ok(loader__write_boot_info(&li, &vm.mem, "", err, sizeof(err)) == 0, "boot page tables built");
+	gdt = (uint64_t *)(vm.mem.base + IVM_BOOT_GDT_GPA);
+	fk.s.gdt.base = IVM_BOOT_GDT_GPA;
+	fk.s.gdt.limit = 4 * 8 - 1;
+	(void)gdt;
+	fk.s.cr0 = 0x80050033;
+	fk.s.cr3 = IVM_BOOT_PT_GPA;
+	fk.s.cr4 = 0x20;
+	fk.s.efer = 0x500;
+	fk.s.cs = (struct kvm_segment){ .selector = 0x10, .type = 0xb, .present = 1, .s = 1, .l = 1,
+					.g = 1, .limit = 0xffffffff };
+	fk.s.ss = (struct kvm_segment){ .selector = 0x18, .type = 0x3, .present = 1, .s = 1, .db = 1,
+					.g = 1, .limit = 0xffffffff };
+	fk.s.idt.base = IDT_GPA;
+	fk.s.idt.limit = 256 * 16 - 1;
+	fk.s.tr = (struct kvm_segment){ .selector = 0x20, .base = 0x6f00, .limit = 0x67, .type = 0xb,
+					.present = 1 };
+	/* gate 3 and 0x41 -> HANDLER, CS 0x10, DPL0 */
+	lo = (HANDLER & 0xffff) | (0x10ull << 16) | ((uint64_t)(0x80 | gate_type) << 40) |
+	     ((HANDLER >> 16 & 0xffff) << 48);
+	hi = HANDLER >> 32;
+	for (int v = 0; v < 256; v += 1) {
+		if (v != 3 && v != 0x41)
+			continue;
+		memcpy(vm.mem.base + IDT_GPA + v * 16, &lo, 8);
+		memcpy(vm.mem.base + IDT_GPA + v * 16 + 8, &hi, 8);
+	}
+	fk.r.rip = CODE_GPA;
+	fk.r.rsp = STACK_TOP;
+	fk.r.rflags = 0x202;
+}
+
+static void emulation_failure(const void *code, size_t len)
+{
+	memcpy(vm.mem.base + CODE_GPA, code, len);
+	fk.v.run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	fk.v.run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
+	exit__dispatch(&fk.v);
+}
+
+static void test_emulation_failure(void)
+{
+	static const uint8_t int3[] = { 0xcc };
+	static const uint8_t int41[] = { 0xcd, 0x41 };
+	static const uint8_t fep_int3[] = { 0x0f, 0x0b, 0x6b, 0x76, 0x6d, 0xcc };
+	static const uint8_t cpuid[] = { 0x0f, 0xa2 };
+	uint64_t frame[5];
+
+	reset();
+	setup_long_mode(0xe);
+	emulation_failure(int3, sizeof(int3));
+	ok(!vm.done && fk.r.rip == HANDLER, "int3 at CPL0: VMM delivers it to the IDT handler");
+	memcpy(frame, vm.mem.base + STACK_TOP - 40, sizeof(frame));
+	is_u64(frame[0], CODE_GPA + 1, "frame RIP is the instruction after int3");
+	is_u64(frame[1], 0x10, "frame CS");
+	is_u64(frame[2], 0x202, "frame RFLAGS");
+	is_u64(frame[3], STACK_TOP, "frame RSP");
+	is_u64(fk.r.rflags & 0x200, 0, "interrupt gate cleared IF");
+	ok(vm.st.vmm_deliveries == 1 && vm.st.vmm_last_vector == 3 && vm.nr_vmm_deliveries == 1,
+	   "the delivery is noted as performed by the VMM");
+	ok(fk.set_events == 0, "no exception injected for a clean delivery");
+
+	reset();
+	setup_long_mode(0xe);
+	emulation_failure(int41, sizeof(int41));
+	ok(fk.r.rip == HANDLER && !memcmp(vm.mem.base + STACK_TOP - 40, &(uint64_t){ CODE_GPA + 2 }, 8),
+	   "int $0x41: delivered, return RIP after the 2-byte instruction");
+
+	reset();
+	setup_long_mode(0xe);
+	emulation_failure(fep_int3, sizeof(fep_int3));
+	ok(fk.r.rip == HANDLER && !memcmp(vm.mem.base + STACK_TOP - 40, &(uint64_t){ CODE_GPA + 6 }, 8),
+	   "kvm forced-emulation prefix + int3: prefix skipped, int3 delivered");
+
+	reset();
+	setup_long_mode(0xe);
+	emulation_failure(cpuid, sizeof(cpuid));
+	ok(!vm.done && fk.set_events == 1 && fk.e.exception.injected && fk.e.exception.nr == 6 &&
+	   !fk.e.exception.has_error_code && fk.r.rip == CODE_GPA,
+	   "other emulation failure: #UD injected at the same RIP (handle_ud)");
+
+	{
+		static const uint8_t fldz[] = { 0xd9, 0xee };
+		static const uint8_t fwait[] = { 0x9b };
+		static const uint8_t ldmxcsr[] = { 0x0f, 0xae, 0x10 };	/* ldmxcsr [rax] */
+		static const struct { const uint8_t *code; size_t len; uint64_t cr0bits; uint8_t vec;
+				      const char *what; } fpu[] = {
+			{ fldz, 2, 1ull << 3, 7, "x87 with CR0.TS: #NM" },
+			{ fldz, 2, 1ull << 2, 7, "x87 with CR0.EM: #NM" },
+			{ fldz, 2, 0, 6, "x87 the host can't emulate, TS=EM=0: #UD" },
+			{ fwait, 1, 1ull << 3, 6, "fwait with TS but not MP: no #NM, #UD" },
+			{ fwait, 1, 1ull << 3 | 1ull << 1, 7, "fwait with TS and MP: #NM" },
+			{ ldmxcsr, 3, 1ull << 3, 7, "SSE with CR0.TS: #NM" },
+			{ ldmxcsr, 3, 1ull << 2 | 1ull << 3, 6, "SSE with CR0.EM: #UD" },
+		};
+
+		for (size_t i = 0; i < sizeof(fpu) / sizeof(fpu[0]); i++) {
+			reset();
+			setup_long_mode(0xe);
+			fk.s.cr0 = (0x80050033 & ~0xeull) | fpu[i].cr0bits;
+			emulation_failure(fpu[i].code, fpu[i].len);
+			ok(fk.set_events == 1 && fk.e.exception.nr == fpu[i].vec, "%s", fpu[i].what);
+		}
+	}
+
+	reset();
+	setup_long_mode(0xe);
+	for (int i = 0; i < 999; i++)
+		emulation_failure(cpuid, sizeof(cpuid));
+	ok(!vm.done && fk.set_events == 999, "999 emulation failures at one RIP: still running");
+	emulation_failure(cpuid, sizeof(cpuid));
+	ok(vm.done && vm.status == VMM_GUEST_DIED && strstr(vm.why, "storm"),
+	   "the 1000th in a row at one RIP stops the run as a storm");
+	reset();
+	setup_long_mode(0xe);
+	for (int i = 0; i < 1500; i++) {
+		emulation_failure(cpuid, sizeof(cpuid));
+		fk.v.run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;	/* progress in between */
+		exit__dispatch(&fk.v);
+	}
+	ok(!vm.done, "failures with other exits in between are not a storm");
+
+	reset();
+	setup_long_mode(0xe);
+	fk.s.cs.selector = 0x33;	/* CPL3 against a DPL0 gate */
+	fk.s.cs.dpl = 3;
+	for (unsigned i = 0; i < IVM_BOOT_PT_SIZE / 8; i++)	/* user-accessible mappings */
+		((uint64_t *)(vm.mem.base + IVM_BOOT_PT_GPA))[i] |= 4;
+	emulation_failure(int41, sizeof(int41));
+	ok(fk.set_events == 1 && fk.e.exception.nr == 13 && fk.e.exception.has_error_code &&
+	   fk.e.exception.error_code == 0x41 * 8 + 2 && fk.r.rip == CODE_GPA,
+	   "int $0x41 at CPL3 through a DPL0 gate: #GP(0x41*8+2) injected, RIP unchanged");
+}
+
+int main(void)
+{
+	vm.mem.base = calloc(1, MEM_SIZE);
+	vm.mem.size = MEM_SIZE;
+	test_ports();
+	test_simple_exits();
+	test_hcalls();
+	test_emulation_failure();
+	return tap_done();
+}

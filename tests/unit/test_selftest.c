@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The self-test checker: a planted wrong result must be reported as a
+ * failure, a known host divergence only when it fails in exactly the pinned
+ * way, and --strict must count divergences.
+ */
+#include <stdlib.h>
+#include "selftest.h"
+#include "tap.h"
+
+static struct ivm_exc_result res(const char *name, uint8_t exp, uint8_t obs, uint32_t mismatch)
+{
+	struct ivm_exc_result r = { .exp_vector = exp, .obs_vector = obs, .mismatch = mismatch,
+				    .exp_err = IVM_ERR_NONE, .obs_err = IVM_ERR_NONE };
+
+	snprintf(r.name, sizeof(r.name), "%s", name);
+	return r;
+}
+
+static unsigned report(struct selftest *st, bool strict, char **text)
+{
+	size_t len;
+	FILE *f = open_memstream(text, &len);
+	unsigned bad = selftest__report(st, f, strict);
+
+	fclose(f);
+	return bad;
+}
+
+int main(void)
+{
+	static struct selftest st;
+	const struct known_divergence *d;
+	struct ivm_exc_result r;
+	char *text = NULL;
+
+	r = res("#DE-cpl0", 0, 0, 0);
+	ok(selftest__classify(&r, &d) == ST_PASS && !d, "no mismatch: PASS");
+	r = res("#DE-cpl0", 0, 6, IVM_CHK_VECTOR);
+	ok(selftest__classify(&r, &d) == ST_FAIL, "planted wrong vector: FAIL");
+	r = res("int80-cpl3", 0x80, 6, IVM_CHK_VECTOR | IVM_CHK_RIP);
+	ok(selftest__classify(&r, &d) == ST_DIVERGENCE && d && strstr(d->ref, "#2"),
+	   "int80-cpl3 delivering #UD at the int: known divergence PLATFORM.md #2");
+	r = res("int80-cpl3", 0x80, 13, IVM_CHK_VECTOR | IVM_CHK_RIP);
+	ok(selftest__classify(&r, &d) == ST_FAIL, "int80-cpl3 failing with another vector: FAIL");
+	r = res("int80-cpl3", 0x80, 6, IVM_CHK_VECTOR | IVM_CHK_RIP | IVM_CHK_STACK);
+	ok(selftest__classify(&r, &d) == ST_FAIL, "int80-cpl3 failing one more check: FAIL");
+	r = res("#NM-cpl3", 7, 0, IVM_CHK_NOFAULT);
+	ok(selftest__classify(&r, &d) == ST_DIVERGENCE, "#NM-cpl3 not faulting: known divergence");
+	r = res("#NM-cpl0", 7, 0, IVM_CHK_NOFAULT);
+	ok(selftest__classify(&r, &d) == ST_FAIL, "the same symptom on another case: FAIL");
+
+	/* a run: 2 pass, 1 divergence, 1 planted failure (missing IRET resume) */
+	selftest__note_vmm_delivery(&st, 3);
+	r = res("#BP-cpl0", 3, 3, 0);
+	selftest__add(&st, &r);
+	ok(st.cases[0].via_vmm && !st.vmm_deliveries, "a VMM delivery of the same vector marks the case");
+	r = res("#UD-cpl0", 6, 6, 0);
+	selftest__add(&st, &r);
+	ok(!st.cases[1].via_vmm, "the mark does not carry over to the next case");
+	r = res("int80-cpl3", 0x80, 6, IVM_CHK_VECTOR | IVM_CHK_RIP);
+	selftest__add(&st, &r);
+	r = res("#GP-cpl0", 13, 13, IVM_CHK_RESUME);
+	selftest__add(&st, &r);
+	is_u64(report(&st, false, &text), 1, "report: one failure counted");
+	ok(strstr(text, "self-test: 2 passed, 1 failed, 1 known divergences") != NULL, "report: summary line");
+	ok(strstr(text, "FAIL [resume]") != NULL, "report: the failing check is named");
+	ok(strstr(text, "DIVERGENCE (PLATFORM.md #2)") != NULL, "report: divergence with its reference");
+	free(text);
+	is_u64(report(&st, true, &text), 2, "--strict: divergences count as failures");
+	free(text);
+
+	memset(r.name, 'A', sizeof(r.name));	/* unterminated name from a hostile guest */
+	for (int i = 0; i < SELFTEST_MAX + 3; i++)
+		selftest__add(&st, &r);
+	ok(st.n == SELFTEST_MAX && st.dropped == 7, "results beyond SELFTEST_MAX are dropped and counted");
+	ok(strlen(st.cases[SELFTEST_MAX - 1].r.name) == sizeof(r.name) - 1, "case names are terminated");
+	ok(report(&st, false, &text) > 0 && strstr(text, "further results dropped"),
+	   "dropped results fail the report");
+	free(text);
+	return tap_done();
+}

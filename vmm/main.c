@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+/* ./vmm command line: run, probe. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "probe.h"
+#include "run.h"
+
+#define VMM_VERSION "0.1.0"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vmm run [options] KERNEL.elf     boot KERNEL and run it (also: vmm KERNEL.elf)\n"
+		"       vmm probe                        print this host's KVM facts, measured\n"
+		"       vmm --help | --version\n"
+		"\n"
+		"run options:\n"
+		"  --boot=auto|pvh|multiboot|elf64  boot protocol (auto: PVH note, then multiboot\n"
+		"                                   header, then plain ELF64 in long mode)\n"
+		"  --cmdline=STRING                 kernel command line (default: empty)\n"
+		"  --mem=SIZE                       guest RAM, e.g. 64M, 1G (default 64M)\n"
+		"  --timeout=SECONDS                watchdog; 0 disables it (default 30)\n"
+		"  --strict                         known host divergences fail the self-test\n"
+		"  --milestones                     print guest milestone times on stderr\n"
+		"  --quiet                          do not print the guest console\n"
+		"  --verbose                        log every VM exit on stderr\n"
+		"\n"
+		"exit status: 0 ok; 1 self-test failed; 2 bad usage or input; 4 guest died\n"
+		"(triple fault, halt, assertion); 6 watchdog; 8 host/KVM error; 10 SIGINT/SIGTERM;\n"
+		"odd values >= 3 are the guest's own isa-debug-exit codes, (value << 1) | 1.\n");
+}
+
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return -1;
+	switch (*end) {
+	case 'G': case 'g': v <<= 10; /* fall through */
+	case 'M': case 'm': v <<= 10; /* fall through */
+	case 'K': case 'k': v <<= 10; end++; break;
+	case '\0': break;
+	default: return -1;
+	}
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+enum { OPT_BOOT = 256, OPT_CMDLINE, OPT_MEM, OPT_TIMEOUT, OPT_STRICT, OPT_QUIET, OPT_VERBOSE,
+       OPT_MILESTONES, OPT_HELP };
+
+static const struct option run_options[] = {
+	{ "boot", required_argument, NULL, OPT_BOOT },
+	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+	{ "mem", required_argument, NULL, OPT_MEM },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ "milestones", no_argument, NULL, OPT_MILESTONES },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int bad(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "vmm: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (see vmm --help)\n");
+	return 2;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct vmm_opts o = { .cmdline = "", .mem_size = IVM_MEM_DEFAULT, .timeout_s = 30 };
+	char *end;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", run_options, NULL)) != -1) {
+		switch (c) {
+		case OPT_BOOT:
+			if (boot_proto__parse(optarg, &o.boot) < 0)
+				return bad("--boot: '%s' is not auto, pvh, multiboot or elf64", optarg);
+			break;
+		case OPT_CMDLINE:
+			if (strlen(optarg) >= IVM_CMDLINE_MAX)
+				return bad("--cmdline: longer than %s bytes", "4095");
+			o.cmdline = optarg;
+			break;
+		case OPT_MEM:
+			if (parse_size(optarg, &o.mem_size) < 0 || o.mem_size < (4u << 20) ||
+			    o.mem_size > (3ull << 30) || o.mem_size & 0xfff)
+				return bad("--mem: '%s' is not a page-aligned size from 4M to 3G", optarg);
+			break;
+		case OPT_TIMEOUT:
+			errno = 0;
+			o.timeout_s = strtod(optarg, &end);
+			if (errno || end == optarg || *end || o.timeout_s < 0 || o.timeout_s > 86400)
+				return bad("--timeout: '%s' is not a number of seconds (0..86400)", optarg);
+			break;
+		case OPT_STRICT: o.strict = true; break;
+		case OPT_QUIET: o.quiet = true; break;
+		case OPT_VERBOSE: o.verbose = true; break;
+		case OPT_MILESTONES: o.milestones = true; break;
+		case OPT_HELP: usage(stdout); return 0;
+		default:
+			return bad("run: unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return bad("run: %s", optind >= argc ? "no KERNEL.elf given" : "more than one KERNEL given");
+	o.kernel = argv[optind];
+	return vmm__run(&o);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("vmm %s\n", VMM_VERSION);
+		return 0;
+	}
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "probe"))
+		return argc == 2 ? probe__main(stdout) : bad("probe: takes no arguments%s", "");
+	if (argv[1][0] != '-' && strchr(argv[1], '.'))	/* `vmm guest.elf` */
+		return cmd_run(argc, argv);
+	return bad("unknown command '%s'", argv[1]);
+}

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+/* Port I/O exits: a table of port ranges, each with a small device behind it. */
+#include <stdio.h>
+#include <string.h>
+#include "exit.h"
+#include "hcall.h"
+
+struct pio_dev {
+	uint16_t base, len;
+	const char *name;
+	uint32_t (*read)(struct vm *vm, uint16_t off, unsigned size);
+	int (*write)(struct vm *vm, uint16_t off, unsigned size, uint32_t val);
+};
+
+static uint32_t com1_read(struct vm *vm, uint16_t off, unsigned size)
+{
+	return serial__read(&vm->com1, off);
+}
+
+static int com1_write(struct vm *vm, uint16_t off, unsigned size, uint32_t val)
+{
+	serial__write(&vm->com1, off, (uint8_t)val);
+	return EXIT_RESUME;
+}
+
+static uint32_t debugcon_read(struct vm *vm, uint16_t off, unsigned size)
+{
+	return 0xe9;	/* QEMU's debugcon readback value: lets guests detect it */
+}
+
+static int debugcon_write(struct vm *vm, uint16_t off, unsigned size, uint32_t val)
+{
+	console__putc(&vm->con, (uint8_t)val);
+	return EXIT_RESUME;
+}
+
+static int exit_write(struct vm *vm, uint16_t off, unsigned size, uint32_t val)
+{
+	static char why[64];
+
+	/* isa-debug-exit: the process status is (value << 1) | 1, 0 stays 0 for us */
+	vm->guest_exit_value = val;
+	vm->guest_exited = true;
+	snprintf(why, sizeof(why), "guest wrote %#x to the exit port", val);
+	vm__stop(vm, val ? (int)((val << 1) | 1) : VMM_OK, val ? why : NULL);
+	return EXIT_STOP;
+}
+
+static uint32_t hcall_read(struct vm *vm, uint16_t off, unsigned size)
+{
+	return IVM_HCALL_MAGIC;
+}
+
+static int hcall_write(struct vm *vm, uint16_t off, unsigned size, uint32_t val)
+{
+	if (size != 4 || off) {
+		evlog__add(&vm->log, "hcall port: %u-byte write at +%u ignored", size, off);
+		return EXIT_RESUME;
+	}
+	return hcall__handle(vm, val);
+}
+
+static const struct pio_dev pio_devs[] = {
+	{ IVM_PORT_COM1, 8, "com1", com1_read, com1_write },
+	{ IVM_PORT_DEBUGCON, 1, "debugcon", debugcon_read, debugcon_write },
+	{ IVM_PORT_EXIT, 4, "debug-exit", NULL, exit_write },
+	{ IVM_PORT_HCALL, 4, "hcall", hcall_read, hcall_write },
+};
+
+static const struct pio_dev *pio_find(uint16_t port)
+{
+	for (size_t i = 0; i < sizeof(pio_devs) / sizeof(pio_devs[0]); i++)
+		if (port >= pio_devs[i].base && port - pio_devs[i].base < pio_devs[i].len)
+			return &pio_devs[i];
+	return NULL;
+}
+
+/* CPL3 port access without IOPL: the SDM says #GP(0) unless the TSS bitmap allows it. */
+static void note_user_port(struct vcpu *v, uint16_t port)
+{
+	struct kvm_sregs s;
+	struct kvm_regs r;
+	unsigned cpl, iopl;
+
+	if (v->ops->get_sregs(v, &s) < 0 || v->ops->get_regs(v, &r) < 0)
+		return;
+	cpl = s.cs.selector & 3;
+	iopl = (r.rflags >> 12) & 3;
+	if (cpl > iopl)
+		fprintf(stderr, "vmm: divergence (PLATFORM.md #3): port %#x accessed at CPL%u with "
+			"IOPL %u exited to the VMM; the SDM requires #GP(0) unless the TSS I/O bitmap "
+			"allows it\n", port, cpl, iopl);
+}
+
+static void unclaimed(struct vcpu *v, uint16_t port, bool out)
+{
+	struct vm *vm = v->vm;
+
+	if (vm->port_warned[port / 8] & (1u << (port % 8)))
+		return;
+	vm->port_warned[port / 8] |= 1u << (port % 8);
+	evlog__add(&vm->log, "port %#x %s: no device", port, out ? "write" : "read");
+	note_user_port(v, port);
+}
+
+int handle_io(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	unsigned size = run->io.size, count = run->io.count;
+	uint16_t port = run->io.port;
+	const struct pio_dev *dev;
+	uint8_t *data;
+
+	/* KVM fills these, but check them like any other input before use. */
+	if ((size != 1 && size != 2 && size != 4) || !count ||
+	    run->io.data_offset >= v->run_size ||
+	    (uint64_t)size * count > v->run_size - run->io.data_offset) {
+		vm__stop(v->vm, VMM_HOST_ERROR, "malformed KVM_EXIT_IO");
+		return EXIT_STOP;
+	}
+	data = (uint8_t *)run + run->io.data_offset;
+	dev = pio_find(port);
+	for (unsigned i = 0; i < count; i++, data += size) {
+		uint32_t val = 0;
+
+		if (run->io.direction == KVM_EXIT_IO_OUT) {
+			memcpy(&val, data, size);
+			if (!dev || !dev->write) {
+				unclaimed(v, port, true);
+				continue;
+			}
+			if (dev->write(v->vm, port - dev->base, size, val) == EXIT_STOP)
+				return EXIT_STOP;
+		} else {
+			if (dev && dev->read) {
+				val = dev->read(v->vm, port - dev->base, size);
+			} else {
+				unclaimed(v, port, false);
+				val = 0xffffffff;	/* nothing drives the bus */
+			}
+			memcpy(data, &val, size);
+		}
+	}
+	return EXIT_RESUME;
+}

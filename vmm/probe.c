@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Host facts for users and for the conformance report: capabilities, which
+ * irqchip modes can be created, the backend, and measurements taken with
+ * tiny hand-assembled guests (cost of a CPL0 instruction, of an exit to
+ * userspace, whether 32-bit entry works, what int3 at CPL0 does).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+#include "exit.h"
+#include "kvm.h"
+#include "probe.h"
+
+#define PROBE_CODE_GPA 0x100000
+#define PROBE_PORT 0x1234
+
+struct probe_result {
+	uint32_t exit_reason;
+	uint32_t suberror;
+	unsigned io_exits;	/* OUTs to PROBE_PORT before the final exit */
+	double seconds;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Run @code at PROBE_CODE_GPA in @proto's entry state until a non-PROBE_PORT exit. */
+static int probe_run(int kvm_fd, enum boot_proto proto, const uint8_t *code, size_t len,
+		     struct probe_result *res, char *err, size_t errlen)
+{
+	static struct vm vm;
+	struct load_info li = { .proto = proto, .entry = PROBE_CODE_GPA };
+	double t0;
+
+	memset(&vm, 0, sizeof(vm));
+	memset(res, 0, sizeof(*res));
+	vm.opts.mem_size = 4u << 20;
+	vm.vm_fd = vm.vcpu.fd = -1;
+	if (vm__create(&vm, kvm_fd, err, errlen) < 0)
+		return -1;
+	memcpy(vm.mem.base + PROBE_CODE_GPA, code, len);
+	if (loader__write_boot_info(&li, &vm.mem, "", err, errlen) < 0 ||
+	    vcpu__setup_boot(&vm.vcpu, &li, err, errlen) < 0) {
+		vm__destroy(&vm);
+		return -1;
+	}
+	t0 = now();
+	for (;;) {
+		struct kvm_run *run = vm.vcpu.run;
+
+		if (ioctl(vm.vcpu.fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(err, errlen, "KVM_RUN: %s", strerror(errno));
+			vm__destroy(&vm);
+			return -1;
+		}
+		if (run->exit_reason == KVM_EXIT_IO && run->io.port == PROBE_PORT &&
+		    ++res->io_exits < 1000000)
+			continue;
+		res->exit_reason = run->exit_reason;
+		if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
+			res->suberror = run->internal.suberror;
+		break;
+	}
+	res->seconds = now() - t0;
+	vm__destroy(&vm);
+	return 0;
+}
+
+static void probe_caps(FILE *f, int kvm_fd)
+{
+	fprintf(f, "capabilities:\n");
+	for (unsigned i = 0; i < kvm_nr_caps; i++) {
+		int v = ioctl(kvm_fd, KVM_CHECK_EXTENSION, kvm_caps[i].cap);
+
+		fprintf(f, "  %-36s %-6d%s\n", kvm_caps[i].name, v,
+			kvm_caps[i].required ? (v > 0 ? " (required)" : " (required, MISSING)") : "");
+	}
+}
+
+static void probe_irqchips(FILE *f, int kvm_fd)
+{
+	static const char *const modes[] = { "kernel", "split", "user" };
+
+	fprintf(f, "irqchip modes:\n");
+	for (int m = 0; m < 3; m++) {
+		int vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0), r = 0;
+		struct kvm_enable_cap cap = { .cap = KVM_CAP_SPLIT_IRQCHIP, .args = { 24 } };
+
+		if (vm_fd < 0) {
+			fprintf(f, "  %-8s cannot create a VM: %s\n", modes[m], strerror(errno));
+			continue;
+		}
+		if (m == 0)
+			r = ioctl(vm_fd, KVM_CREATE_IRQCHIP, 0);
+		else if (m == 1)
+			r = ioctl(vm_fd, KVM_ENABLE_CAP, &cap);
+		if (r == 0)
+			r = ioctl(vm_fd, KVM_CREATE_VCPU, 0) < 0 ? -1 : 0;
+		fprintf(f, "  %-8s %s%s\n", modes[m], r < 0 ? "fails: " : "works",
+			r < 0 ? strerror(errno) : "");
+		close(vm_fd);
+	}
+}
+
+static void probe_backend(FILE *f)
+{
+	static const char *const mods[] = { "kvm_intel", "kvm_amd", "kvm_pvm" };
+	char path[64], buf[16] = "";
+	FILE *p;
+
+	fprintf(f, "backend modules:");
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "/sys/module/%s", mods[i]);
+		if (access(path, F_OK) == 0)
+			fprintf(f, " %s", mods[i]);
+	}
+	p = fopen("/sys/module/kvm/parameters/force_emulation_prefix", "r");
+	if (p) {
+		if (!fgets(buf, sizeof(buf), p))
+			buf[0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		fclose(p);
+	}
+	fprintf(f, "\nkvm.force_emulation_prefix: %s\n", buf[0] ? buf : "(not readable)");
+}
+
+/* Guest code, hand-assembled (64-bit unless noted). */
+static const uint8_t code_out_hlt[] = {	/* mov dx,PORT; out dx,al; hlt */
+	0x66, 0xba, PROBE_PORT & 0xff, PROBE_PORT >> 8, 0xee, 0xf4 };
+#define LOOP_N 20000
+static const uint8_t code_loop[] = {	/* mov ecx,N; 1: dec ecx; jnz 1b; hlt */
+	0xb9, LOOP_N & 0xff, (LOOP_N >> 8) & 0xff, 0, 0, 0xff, 0xc9, 0x75, 0xfc, 0xf4 };
+#define EXITS_N 2000
+static const uint8_t code_exits[] = {	/* mov dx,PORT; mov ecx,N; 1: out dx,al; dec ecx; jnz 1b; hlt */
+	0x66, 0xba, PROBE_PORT & 0xff, PROBE_PORT >> 8, 0xb9, EXITS_N & 0xff, EXITS_N >> 8, 0, 0,
+	0xee, 0xff, 0xc9, 0x75, 0xfb, 0xf4 };
+static const uint8_t code_int3[] = { 0xcc, 0xf4 };
+
+static const char *reason_text(const struct probe_result *r, char *buf, size_t n)
+{
+	if (r->exit_reason == KVM_EXIT_INTERNAL_ERROR)
+		snprintf(buf, n, "INTERNAL_ERROR suberror %u%s", r->suberror,
+			 r->suberror == KVM_INTERNAL_ERROR_EMULATION ? " (emulation failure)" : "");
+	else
+		snprintf(buf, n, "%s", exit__name(r->exit_reason));
+	return buf;
+}
+
+static void probe_measure(FILE *f, int kvm_fd)
+{
+	struct probe_result base, loop, exits, r32, i3;
+	char err[160], why[80];
+	double insn_ns = 0;
+
+	fprintf(f, "measurements:\n");
+	if (probe_run(kvm_fd, BOOT_ELF64, code_out_hlt, sizeof(code_out_hlt), &base, err, sizeof(err)) ||
+	    probe_run(kvm_fd, BOOT_ELF64, code_loop, sizeof(code_loop), &loop, err, sizeof(err))) {
+		fprintf(f, "  64-bit guest: cannot run: %s\n", err);
+		return;
+	}
+	fprintf(f, "  64-bit long-mode entry:      %s\n",
+		base.io_exits == 1 && base.exit_reason == KVM_EXIT_HLT ? "works" :
+		reason_text(&base, why, sizeof(why)));
+	if (loop.exit_reason == KVM_EXIT_HLT) {
+		insn_ns = (loop.seconds - base.seconds) * 1e9 / (2.0 * LOOP_N);
+		if (insn_ns < 0)
+			insn_ns = 0;
+		fprintf(f, "  guest CPL0 instruction:      %.1f ns -> %s\n", insn_ns,
+			insn_ns > 50 ? "EMULATED (each CPL0 instruction goes through KVM's emulator)" :
+			"native");
+	}
+	if (!probe_run(kvm_fd, BOOT_ELF64, code_exits, sizeof(code_exits), &exits, err, sizeof(err)) &&
+	    exits.io_exits == EXITS_N) {
+		double us = (exits.seconds * 1e9 - 3.0 * EXITS_N * insn_ns) / EXITS_N / 1e3;
+
+		fprintf(f, "  exit to userspace and back:  %.2f us (PIO, %u exits)\n", us, EXITS_N);
+	}
+	/* 66 ba imm16 is "mov dx, imm16" in 32-bit code too */
+	if (!probe_run(kvm_fd, BOOT_PVH, code_out_hlt, sizeof(code_out_hlt), &r32, err, sizeof(err)))
+		fprintf(f, "  32-bit protected-mode entry: %s\n",
+			r32.io_exits ? "works (PVH and multiboot boot possible)" :
+			reason_text(&r32, why, sizeof(why)));
+	if (!probe_run(kvm_fd, BOOT_ELF64, code_int3, sizeof(code_int3), &i3, err, sizeof(err)))
+		fprintf(f, "  int3 at CPL0 (empty IDT):    %s -> %s\n", reason_text(&i3, why, sizeof(why)),
+			i3.exit_reason == KVM_EXIT_INTERNAL_ERROR ?
+			"software interrupts at CPL0 are delivered by the VMM (PLATFORM.md #1)" :
+			i3.exit_reason == KVM_EXIT_SHUTDOWN ?
+			"KVM delivers it (no IDT: #GP, #DF, triple fault), as the SDM says" :
+			"unexpected");
+}
+
+int probe__main(FILE *f)
+{
+	char err[160];
+	int kvm_fd = kvm__open(err, sizeof(err)), status;
+
+	if (kvm_fd < 0) {
+		fprintf(stderr, "vmm: %s\n", err);
+		return VMM_HOST_ERROR;
+	}
+	fprintf(f, "KVM API version %d (%s)\n", ioctl(kvm_fd, KVM_GET_API_VERSION, 0), KVM_DEV_PATH);
+	probe_backend(f);
+	probe_caps(f, kvm_fd);
+	probe_irqchips(f, kvm_fd);
+	probe_measure(f, kvm_fd);
+	status = kvm__check_caps(kvm_fd, err, sizeof(err)) < 0 ? VMM_HOST_ERROR : VMM_OK;
+	close(kvm_fd);
+	return status;
+}

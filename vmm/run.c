@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include "exit.h"
+#include "kvm.h"
+#include "run.h"
+
+#define KERNEL_MAX_BYTES (256u << 20)
+
+/* Set from signal handlers; the run loop turns them into a stop. */
+static volatile sig_atomic_t stop_signal;
+static struct kvm_run *volatile running;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+	if (running)
+		running->immediate_exit = 1;	/* covers a signal just before KVM_RUN */
+}
+
+static int install_signals(double timeout_s)
+{
+	struct sigaction sa;
+	struct itimerval it = { 0 };
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;	/* no SA_RESTART: KVM_RUN must return EINTR */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, NULL) || sigaction(SIGINT, &sa, NULL) ||
+	    sigaction(SIGTERM, &sa, NULL))
+		return -1;
+	if (timeout_s > 0) {
+		it.it_value.tv_sec = (time_t)timeout_s;
+		it.it_value.tv_usec = (suseconds_t)((timeout_s - (double)it.it_value.tv_sec) * 1e6);
+		if (!it.it_value.tv_sec && !it.it_value.tv_usec)
+			it.it_value.tv_usec = 1;
+		return setitimer(ITIMER_REAL, &it, NULL);
+	}
+	return 0;
+}
+
+void vm__stop(struct vm *vm, int status, const char *why)
+{
+	if (vm->done)
+		return;
+	vm->done = true;
+	vm->status = status;
+	vm->why = why;
+}
+
+int read_file(const char *path, size_t max, uint8_t **buf, size_t *len, char *err, size_t errlen)
+{
+	struct stat st;
+	ssize_t got;
+	size_t off = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	*buf = NULL;
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		goto fail;
+	}
+	if ((uint64_t)st.st_size > max) {
+		snprintf(err, errlen, "%s: %lld bytes, more than the %zu allowed", path,
+			 (long long)st.st_size, max);
+		goto fail;
+	}
+	*buf = malloc(st.st_size ? st.st_size : 1);
+	if (!*buf) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	while (off < (size_t)st.st_size) {
+		got = read(fd, *buf + off, st.st_size - off);
+		if (got <= 0) {
+			snprintf(err, errlen, "%s: read: %s", path, got ? strerror(errno) : "short file");
+			goto fail;
+		}
+		off += got;
+	}
+	*len = off;
+	close(fd);
+	return 0;
+fail:
+	free(*buf);
+	*buf = NULL;
+	close(fd);
+	return -1;
+}
+
+static void run_loop(struct vm *vm)
+{
+	struct vcpu *v = &vm->vcpu;
+
+	running = v->run;
+	while (!vm->done) {
+		if (stop_signal)
+			break;
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN) {
+				v->run->immediate_exit = 0;
+				continue;
+			}
+			vm__stop(vm, VMM_HOST_ERROR, "KVM_RUN failed");
+			fprintf(stderr, "vmm: KVM_RUN: %s\n", strerror(errno));
+			break;
+		}
+		exit__dispatch(v);
+	}
+	running = NULL;
+	if (!vm->done && stop_signal)
+		vm__stop(vm, stop_signal == SIGALRM ? VMM_TIMEOUT : VMM_INTERRUPTED,
+			 stop_signal == SIGALRM ? "watchdog: the guest did not finish in time" :
+			 stop_signal == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)");
+}
+
+/* How the run ended, on stderr; the self-test table decides a self-test's status. */
+static int finish(struct vm *vm)
+{
+	int status = vm->status;
+	bool died = status == VMM_GUEST_DIED || status == VMM_TIMEOUT ||
+		    status == VMM_HOST_ERROR || status == VMM_INTERRUPTED;
+
+	console__flush(&vm->con);
+	if (vm->st.n || vm->st.done) {
+		unsigned bad = selftest__report(&vm->st, stdout, vm->opts.strict);
+
+		fflush(stdout);
+		if (!vm->st.done && !died) {
+			status = VMM_GUEST_FAILED;
+			vm->why = "self-test did not report completion";
+		} else if (vm->guest_exited) {
+			/* the guest's exit code counts every mismatch; we judge divergences */
+			status = bad ? VMM_GUEST_FAILED : VMM_OK;
+			vm->why = bad ? "exception self-test failed" : NULL;
+		}
+	}
+	if (died) {
+		fprintf(stderr, "vmm: %s\n", vm->why ? vm->why : "stopped");
+		vcpu__dump(&vm->vcpu, stderr);
+	} else if (status) {
+		fprintf(stderr, "vmm: %s (exit status %d)\n", vm->why ? vm->why : "guest failed", status);
+	}
+	return status;
+}
+
+int vmm__run(const struct vmm_opts *opts)
+{
+	static struct vm vm;	/* large (event log, port bitmap): keep it off the stack */
+	char err[256];
+	uint8_t *img = NULL;
+	size_t img_len = 0;
+	int kvm_fd, status = VMM_HOST_ERROR;
+
+	memset(&vm, 0, sizeof(vm));
+	vm.opts = *opts;
+	vm.kvm_fd = vm.vm_fd = vm.vcpu.fd = -1;
+	vm.milestones = opts->milestones;
+	clock_gettime(CLOCK_MONOTONIC, &vm.t0);
+	console__init(&vm.con, opts->quiet ? NULL : stdout, &vm.log);
+	serial__init(&vm.com1, &vm.con);
+
+	if (read_file(opts->kernel, KERNEL_MAX_BYTES, &img, &img_len, err, sizeof(err)) < 0 ||
+	    loader__parse(img, img_len, opts->kernel, opts->mem_size, opts->boot, &vm.boot, err,
+			  sizeof(err)) < 0) {
+		fprintf(stderr, "vmm: %s\n", err);
+		free(img);
+		return VMM_USAGE;
+	}
+	kvm_fd = kvm__open(err, sizeof(err));
+	if (kvm_fd < 0 || kvm__check_caps(kvm_fd, err, sizeof(err)) < 0 ||
+	    vm__create(&vm, kvm_fd, err, sizeof(err)) < 0)
+		goto out_err;
+	if (loader__copy(img, img_len, &vm.boot, &vm.mem, err, sizeof(err)) < 0 ||
+	    loader__write_boot_info(&vm.boot, &vm.mem, opts->cmdline, err, sizeof(err)) < 0) {
+		status = VMM_USAGE;
+		goto out_err;
+	}
+	if (vcpu__setup_boot(&vm.vcpu, &vm.boot, err, sizeof(err)) < 0)
+		goto out_err;
+	free(img);
+	img = NULL;
+	if (install_signals(opts->timeout_s) < 0) {
+		snprintf(err, sizeof(err), "signals/timer: %s", strerror(errno));
+		goto out_err;
+	}
+	if (opts->verbose)
+		fprintf(stderr, "vmm: %s: %s boot, entry %#llx, %llu MiB\n", opts->kernel,
+			boot_proto__name(vm.boot.proto), (unsigned long long)vm.boot.entry,
+			(unsigned long long)(opts->mem_size >> 20));
+	run_loop(&vm);
+	status = finish(&vm);
+	vm__destroy(&vm);
+	close(kvm_fd);
+	return status;
+out_err:
+	fprintf(stderr, "vmm: %s\n", err);
+	free(img);
+	vm__destroy(&vm);
+	if (kvm_fd >= 0)
+		close(kvm_fd);
+	return status;
+}

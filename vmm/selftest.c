@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+#include <inttypes.h>
+#include <string.h>
+#include "selftest.h"
+
+/*
+ * Host behaviours observed to differ from the SDM (../shared/PLATFORM.md).
+ * A case is a known divergence only when it fails in exactly this way, so a
+ * change in the platform (fixed, or broken differently) is still noticed.
+ */
+static const struct known_divergence known_divergences[] = {
+	{ "int80-cpl3", 6, IVM_CHK_VECTOR | IVM_CHK_RIP, "PLATFORM.md #2",
+	  "int $0x80 at CPL3 through a DPL3 gate raises #UD at the int instruction, not vector 0x80" },
+	{ "int41-cpl3", 6, IVM_CHK_VECTOR | IVM_CHK_ERRCODE, "PLATFORM.md #2",
+	  "int $0x41 at CPL3 through a DPL0 gate raises #UD, not #GP(0x41*8+2)" },
+	{ "#MF-cpl0", 6, IVM_CHK_VECTOR | IVM_CHK_RIP | IVM_CHK_RESUME, "CPL0 x87",
+	  "the host's CPL0 emulator can't execute x87 (fldcw): emulation failure, #UD" },
+	{ "#XM-cpl0", 6, IVM_CHK_VECTOR | IVM_CHK_RIP | IVM_CHK_RESUME, "CPL0 SSE",
+	  "the host's CPL0 emulator can't execute SSE (ldmxcsr): emulation failure, #UD" },
+	{ "#NM-cpl3", 0, IVM_CHK_NOFAULT, "CPL3 CR0.TS",
+	  "an x87 instruction at CPL3 with CR0.TS=1 runs natively: no #NM" },
+	{ "#NP-cpl0", 8, IVM_CHK_VECTOR | IVM_CHK_ERRCODE | IVM_CHK_STACK, "benign+#NP",
+	  "#NP while delivering #UD (a benign exception) escalates to #DF; the SDM delivers #NP" },
+};
+
+void selftest__note_vmm_delivery(struct selftest *st, uint8_t vector)
+{
+	st->vmm_deliveries++;
+	st->vmm_last_vector = vector;
+}
+
+const struct known_divergence *selftest__match_divergence(const struct ivm_exc_result *r)
+{
+	for (size_t i = 0; i < sizeof(known_divergences) / sizeof(known_divergences[0]); i++) {
+		const struct known_divergence *d = &known_divergences[i];
+
+		if (!strcmp(d->case_name, r->name) && d->obs_vector == r->obs_vector &&
+		    d->mismatch == r->mismatch)
+			return d;
+	}
+	return NULL;
+}
+
+enum st_verdict selftest__classify(const struct ivm_exc_result *r, const struct known_divergence **div)
+{
+	*div = NULL;
+	if (!r->mismatch)
+		return ST_PASS;
+	*div = selftest__match_divergence(r);
+	return *div ? ST_DIVERGENCE : ST_FAIL;
+}
+
+void selftest__add(struct selftest *st, const struct ivm_exc_result *r)
+{
+	struct st_case *c;
+
+	if (st->n >= SELFTEST_MAX) {
+		st->dropped++;
+		return;
+	}
+	c = &st->cases[st->n++];
+	c->r = *r;
+	c->r.name[sizeof(c->r.name) - 1] = '\0';	/* guest-provided: force termination */
+	c->via_vmm = st->vmm_deliveries && st->vmm_last_vector == r->obs_vector;
+	st->vmm_deliveries = 0;
+	c->verdict = selftest__classify(&c->r, &c->div);
+}
+
+static const char *stack_name(uint8_t s, char *buf, size_t n)
+{
+	if (s == IVM_STACK_SAME)
+		return "same";
+	if (s == IVM_STACK_RSP0)
+		return "rsp0";
+	if (s >= IVM_STACK_IST1 && s < IVM_STACK_IST1 + 7) {
+		snprintf(buf, n, "ist%u", (unsigned)(s - IVM_STACK_IST1 + 1) & 7);
+		return buf;
+	}
+	return "?";
+}
+
+static void fmt_err(char *buf, size_t n, uint64_t e)
+{
+	if (e == IVM_ERR_NONE)
+		snprintf(buf, n, "-");
+	else
+		snprintf(buf, n, "%#" PRIx64, e);
+}
+
+static void fmt_checks(char *buf, size_t n, uint32_t m)
+{
+	static const char *const names[] = { "vector", "errcode", "rip", "cs", "ss", "stack",
+					     "if", "cr2", "resume", "nofault" };
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (m & (1u << i) && used < n)
+			used += snprintf(buf + used, n - used, "%s%s", used ? "," : "", names[i]);
+	if (m >> 10 && used < n)
+		snprintf(buf + used, n - used, "%s0x%x", used ? "," : "", m >> 10 << 10);
+}
+
+unsigned selftest__report(const struct selftest *st, FILE *f, bool strict)
+{
+	unsigned pass = 0, div = 0, fail = 0;
+
+	fprintf(f, "\nexception self-test: %u cases\n", st->n);
+	fprintf(f, "  %-18s %3s %9s %15s %5s %11s %4s  %s\n", "case", "cpl", "vector", "error code",
+		"rip", "stack", "via", "result");
+	for (unsigned i = 0; i < st->n; i++) {
+		const struct st_case *c = &st->cases[i];
+		const struct ivm_exc_result *r = &c->r;
+		char vec[16], err[56], ee[24], oe[24], stk[40], s1[16], s2[16], chk[96];
+
+		snprintf(vec, sizeof(vec), "%u/%u", r->exp_vector, r->obs_vector);
+		fmt_err(ee, sizeof(ee), r->exp_err);
+		fmt_err(oe, sizeof(oe), r->obs_err);
+		snprintf(err, sizeof(err), "%s/%s", ee, oe);
+		snprintf(stk, sizeof(stk), "%s/%s", stack_name(r->exp_stack, s1, sizeof(s1)),
+			 stack_name(r->obs_stack, s2, sizeof(s2)));
+		fmt_checks(chk, sizeof(chk), r->mismatch);
+		fprintf(f, "  %-18s %3u %9s %15s %5s %11s %4s  ", r->name, r->cpl, vec, err,
+			r->mismatch & IVM_CHK_RIP ? "BAD" : "ok", stk, c->via_vmm ? "vmm" : "kvm");
+		switch (c->verdict) {
+		case ST_PASS:
+			fprintf(f, "PASS\n");
+			pass++;
+			break;
+		case ST_DIVERGENCE:
+			fprintf(f, "DIVERGENCE (%s) [%s]\n", c->div->ref, chk);
+			div++;
+			break;
+		case ST_FAIL:
+			fprintf(f, "FAIL [%s]\n", chk);
+			fail++;
+			break;
+		}
+		if (c->verdict != ST_PASS && r->mismatch & IVM_CHK_RIP)
+			fprintf(f, "  %-18s     rip expected %#" PRIx64 " observed %#" PRIx64 "\n", "",
+				r->exp_rip, r->obs_rip);
+		if (c->verdict == ST_DIVERGENCE)
+			fprintf(f, "  %-18s     known host divergence: %s\n", "", c->div->what);
+	}
+	if (st->dropped)
+		fprintf(f, "  (%u further results dropped: more than %d cases)\n", st->dropped,
+			SELFTEST_MAX);
+	fprintf(f, "self-test: %u passed, %u failed, %u known divergences%s\n", pass, fail, div,
+		strict && div ? " (--strict: counted as failures)" : "");
+	return fail + (strict ? div : 0) + (st->dropped ? 1 : 0);
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Host side of the guest's exception self-test: collects the guest's
+ * result records, notes which deliveries the VMM performed itself, sorts
+ * every mismatch into "known platform divergence" or "failure", and
+ * prints the per-exception table.
+ */
+#ifndef VMM_SELFTEST_H
+#define VMM_SELFTEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "abi.h"
+
+#define SELFTEST_MAX 96
+
+enum st_verdict {
+	ST_PASS,
+	ST_DIVERGENCE,		/* mismatch that a known host divergence explains */
+	ST_FAIL,
+};
+
+struct st_case {
+	struct ivm_exc_result r;
+	bool via_vmm;		/* the VMM performed this delivery (INT n emulation) */
+	enum st_verdict verdict;
+	const struct known_divergence *div;
+};
+
+/* A platform behaviour that differs from the SDM, pinned by what it does. */
+struct known_divergence {
+	const char *case_name;	/* ivm_exc_result.name */
+	uint8_t obs_vector;	/* what the host delivers instead */
+	uint32_t mismatch;	/* exactly these IVM_CHK_* bits fail */
+	const char *ref;	/* "PLATFORM.md #2" */
+	const char *what;
+};
+
+struct selftest {
+	struct st_case cases[SELFTEST_MAX];
+	unsigned n;
+	unsigned dropped;	/* results beyond SELFTEST_MAX */
+	bool done;
+	uint64_t guest_cases, guest_failed;	/* the guest's own totals */
+	/* INT n deliveries the VMM performed since the last result */
+	unsigned vmm_deliveries;
+	uint8_t vmm_last_vector;
+};
+
+void selftest__note_vmm_delivery(struct selftest *st, uint8_t vector);
+/* Record one result; the record is copied, so the guest can't change it later. */
+void selftest__add(struct selftest *st, const struct ivm_exc_result *r);
+const struct known_divergence *selftest__match_divergence(const struct ivm_exc_result *r);
+enum st_verdict selftest__classify(const struct ivm_exc_result *r, const struct known_divergence **div);
+/* Print the table; returns the number of ST_FAIL cases (divergences too when @strict). */
+unsigned selftest__report(const struct selftest *st, FILE *f, bool strict);
+
+#endif

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+/* vCPU helpers shared by exit handlers: exception injection and the death report. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include "decode.h"
+#include "exit.h"
+#include "x86_mmu.h"
+
+int vcpu__inject_exception(struct vcpu *v, uint8_t vector, int has_error, uint32_t error,
+			   int has_cr2, uint64_t cr2)
+{
+	struct kvm_vcpu_events e;
+
+	if (has_cr2) {
+		struct kvm_sregs s;
+
+		if (v->ops->get_sregs(v, &s) < 0)
+			return -1;
+		s.cr2 = cr2;
+		if (v->ops->set_sregs(v, &s) < 0)
+			return -1;
+	}
+	if (v->ops->get_events(v, &e) < 0)
+		return -1;
+	e.exception.injected = 1;
+	e.exception.pending = 0;
+	e.exception.nr = vector;
+	e.exception.has_error_code = !!has_error;
+	e.exception.error_code = error;
+	e.flags = 0;	/* only the exception; leave NMI, SIPI and shadow state alone */
+	evlog__add(&v->vm->log, "inject exception %u%s%#x", vector, has_error ? " error " : " ",
+		   has_error ? error : 0);
+	return v->ops->set_events(v, &e);
+}
+
+static void dump_seg(FILE *f, const char *name, const struct kvm_segment *s)
+{
+	fprintf(f, "  %-3s %04x base %016llx limit %08x type %x dpl %u p %u l %u db %u\n", name,
+		s->selector, (unsigned long long)s->base, s->limit, s->type, s->dpl, s->present,
+		s->l, s->db);
+}
+
+void vcpu__dump(struct vcpu *v, FILE *f)
+{
+	static const char *const gpr[] = { "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rsp", "rbp",
+					   "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15" };
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	uint64_t vals[16];
+	uint8_t bytes[15];
+	struct insn in;
+	unsigned n = 0;
+
+	if (v->ops->get_regs(v, &r) < 0 || v->ops->get_sregs(v, &s) < 0) {
+		fprintf(f, "  (registers unavailable)\n");
+		return;
+	}
+	memcpy(vals, &r, sizeof(vals));	/* kvm_regs starts with the 16 GPRs in this order */
+	fprintf(f, "  rip %016llx  rflags %08llx  cpl %u\n", (unsigned long long)r.rip,
+		(unsigned long long)r.rflags, s.cs.selector & 3);
+	for (int i = 0; i < 16; i++)
+		fprintf(f, "  %-3s %016" PRIx64 "%s", gpr[i], vals[i], i % 4 == 3 ? "\n" : "");
+	fprintf(f, "  cr0 %08llx cr2 %016llx cr3 %016llx cr4 %08llx efer %llx\n",
+		(unsigned long long)s.cr0, (unsigned long long)s.cr2, (unsigned long long)s.cr3,
+		(unsigned long long)s.cr4, (unsigned long long)s.efer);
+	fprintf(f, "  idt base %016llx limit %04x  gdt base %016llx limit %04x\n",
+		(unsigned long long)s.idt.base, s.idt.limit, (unsigned long long)s.gdt.base,
+		s.gdt.limit);
+	dump_seg(f, "cs", &s.cs);
+	dump_seg(f, "ss", &s.ss);
+	dump_seg(f, "tr", &s.tr);
+	for (; n < sizeof(bytes); n++) {
+		uint32_t pf;
+		uint64_t fva;
+
+		if (mmu__read(&v->vm->mem, &s, s.cs.base + r.rip + n, bytes + n, 1, MMU_FETCH, &pf,
+			      &fva) < 0)
+			break;
+	}
+	if (n && decode__one(bytes, n, s.cs.l ? 64 : s.cs.db ? 32 : 16, r.rip, &in) == 0)
+		fprintf(f, "  insn at rip: %s\n", in.text);
+	else
+		fprintf(f, "  insn at rip: (%u bytes readable, not decodable)\n", n);
+	fprintf(f, "  exits: %llu; emulation failures: %llu; VMM-delivered software interrupts: %llu\n",
+		(unsigned long long)v->nr_exits, (unsigned long long)v->vm->nr_emul_failures,
+		(unsigned long long)v->vm->nr_vmm_deliveries);
+	fprintf(f, "  last guest events:\n");
+	evlog__dump(&v->vm->log, f, 16, "    ");
+}

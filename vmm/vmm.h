@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/* Core VMM objects: the VM, its vCPU, run options and exit statuses. */
+#ifndef VMM_VMM_H
+#define VMM_VMM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+#include <linux/kvm.h>
+#include "abi.h"
+#include "console.h"
+#include "evlog.h"
+#include "gmem.h"
+#include "loader.h"
+#include "selftest.h"
+#include "serial.h"
+
+/* Process exit statuses of ./vmm (README "Exit status"). Odd values >= 3 are
+ * the guest's own isa-debug-exit codes, (v << 1) | 1, so ours are even. */
+enum vmm_status {
+	VMM_OK = 0,
+	VMM_GUEST_FAILED = 1,	/* self-test found an unexpected mismatch */
+	VMM_USAGE = 2,		/* bad command line, ELF or config */
+	VMM_GUEST_DIED = 4,	/* triple fault, halt with IF=0, guest assert */
+	VMM_TIMEOUT = 6,	/* watchdog fired */
+	VMM_HOST_ERROR = 8,	/* missing capability, KVM error, unhandled exit */
+	VMM_INTERRUPTED = 10,	/* SIGINT / SIGTERM */
+};
+
+struct vmm_opts {
+	const char *kernel;
+	const char *cmdline;
+	uint64_t mem_size;
+	double timeout_s;
+	enum boot_proto boot;
+	bool strict;		/* known platform divergences fail the run */
+	bool quiet;		/* no guest console on stdout */
+	bool verbose;		/* log every exit */
+	bool milestones;	/* print guest milestone times */
+};
+
+struct vcpu;
+
+/* Register access, indirect so exit handlers run against fakes in unit tests. */
+struct vcpu_ops {
+	int (*get_regs)(struct vcpu *v, struct kvm_regs *r);
+	int (*set_regs)(struct vcpu *v, const struct kvm_regs *r);
+	int (*get_sregs)(struct vcpu *v, struct kvm_sregs *s);
+	int (*set_sregs)(struct vcpu *v, const struct kvm_sregs *s);
+	int (*get_events)(struct vcpu *v, struct kvm_vcpu_events *e);
+	int (*set_events)(struct vcpu *v, const struct kvm_vcpu_events *e);
+};
+
+struct vm;
+
+struct vcpu {
+	struct vm *vm;
+	unsigned id;
+	int fd;
+	struct kvm_run *run;
+	size_t run_size;
+	const struct vcpu_ops *ops;
+	uint64_t nr_exits;
+	uint64_t exits_by_reason[64];
+};
+
+struct vm {
+	int kvm_fd, vm_fd;
+	struct gmem mem;
+	struct vcpu vcpu;
+	struct vmm_opts opts;
+	struct load_info boot;
+	struct console con;
+	struct serial com1;
+	struct evlog log;
+	struct selftest st;
+	struct timespec t0;	/* process start, for milestone times */
+	bool milestones;	/* print milestone times (bench) */
+	uint64_t nr_hcalls;
+	uint64_t nr_emul_failures;	/* KVM_EXIT_INTERNAL_ERROR emulation */
+	uint64_t nr_vmm_deliveries;	/* INT n delivered by intn.c */
+	uint64_t storm_rip;		/* RIP of the last emulation failure */
+	unsigned storm_count;		/* consecutive failures there, no other exit between */
+	bool guest_exited;	/* the guest wrote the exit port */
+	uint32_t guest_exit_value;
+	uint8_t port_warned[65536 / 8];	/* unclaimed ports already logged */
+	bool done;
+	int status;		/* enum vmm_status or (v << 1) | 1 */
+	const char *why;	/* one-line reason for a non-zero status */
+};
+
+/* Stop the run with @status; the first stop wins. */
+void vm__stop(struct vm *vm, int status, const char *why);
+
+#endif
