@@ -14,25 +14,37 @@ my ($vmm, $guest, $floor) = @ARGV;
 my $reps = $ENV{BENCH_REPS} // 5;
 my $marker = qr/milestone first-delivery/;
 my $have_kvm = -r '/dev/kvm' && -w '/dev/kvm';
-chomp(my $qemu = `command -v qemu-system-x86_64 2>/dev/null` // '');
+# QEMU and QEMU_DATADIR (its firmware, for -L) may point at a copy of QEMU
+chomp(my $qemu = $ENV{QEMU} // `command -v qemu-system-x86_64 2>/dev/null` // '');
+my @qemu_datadir = $ENV{QEMU_DATADIR} ? ('-L', $ENV{QEMU_DATADIR}) : ();
 
-# Run CMD, return (seconds to the first line matching $marker or undef, total seconds).
+my $deadline = $ENV{BENCH_DEADLINE} // 20;
+
+# Run CMD, return (seconds to the first line matching $marker or undef, total
+# seconds or undef when it had to be killed at the deadline).
 sub timed {
 	my @cmd = @_;
 	my $t0 = time;
 	my $err = gensym;
 	my $pid = open3(my $in, my $out, $err, @cmd);
 	close $in;
-	my $first;
-	# both streams: the VMM prints milestones on stderr, QEMU's debugcon on stdout
+	my ($first, %seen);
+	# both streams: the VMM prints milestones on stderr, QEMU's debugcon on stdout;
+	# sysread, not <>, so select() sees every byte the moment it arrives
 	my $sel = IO::Select->new($out, $err);
-	while (my @ready = $sel->can_read(60)) {
-		for my $fh (@ready) {
-			my $line = <$fh>;
-			if (!defined $line) { $sel->remove($fh); next; }
-			$first //= time - $t0 if $line =~ $marker;
+	while ($sel->count && time - $t0 <= $deadline) {
+		for my $fh ($sel->can_read(0.2)) {
+			my $buf;
+			if (!sysread($fh, $buf, 65536)) { $sel->remove($fh); next; }
+			$seen{$fh} .= $buf;
+			$first //= time - $t0 if $seen{$fh} =~ $marker;
+			$seen{$fh} = substr($seen{$fh}, -256);	# enough to match across reads
 		}
-		last unless $sel->count;
+	}
+	if (time - $t0 > $deadline) {	# e.g. QEMU -accel kvm paused on an emulation failure
+		kill 'KILL', $pid;
+		waitpid $pid, 0;
+		return ($first, undef, -1);
 	}
 	waitpid $pid, 0;
 	return ($first, time - $t0, $? >> 8);
@@ -41,34 +53,46 @@ use IO::Select;
 
 sub median { my @s = sort { $a <=> $b } grep { defined } @_; @s ? $s[$#s / 2] : undef }
 
+# A run counts only if it did its job: reached the first delivery (guest runs)
+# or exited 0 (the floor). A runner that fails fast must not look fast.
 sub bench {
-	my ($name, @cmd) = @_;
-	my (@first, @total);
+	my ($name, $need_marker, @cmd) = @_;
+	my (@first, @total, $stuck, $failed);
 	for (1 .. $reps) {
-		my ($f, $t) = timed(@cmd);
+		my ($f, $t, $st) = timed(@cmd);
+		if (!defined $t) {
+			$stuck++;
+			push @first, $f;
+			last;	# one stuck run says it; don't wait out the rest
+		}
+		if ($need_marker ? !defined $f : $st != 0) {
+			$failed = $st;
+			last;
+		}
 		push @first, $f;
 		push @total, $t;
 	}
-	return { name => $name, first => median(@first), total => median(@total) };
+	return { name => $name, first => median(@first), total => median(@total), stuck => $stuck,
+		 failed => $failed };
 }
 
-my @qemu_common = ('-M', 'microvm', '-m', '64', '-kernel', $guest, '-display', 'none',
+my @qemu_common = (@qemu_datadir, '-M', 'microvm', '-m', '64', '-kernel', $guest, '-display', 'none',
 		   '-serial', 'none', '-monitor', 'none', '-no-reboot', '-debugcon', 'stdio',
 		   '-device', 'isa-debug-exit,iobase=0xf4');
 my (@rows, @notes);
 if ($have_kvm) {
-	push @rows, bench('vmm (KVM)', $vmm, 'run', '--quiet', '--milestones', '--timeout', '60', $guest);
-	push @rows, bench('floor: vmm, exit at 1st insn', $vmm, 'run', '--quiet', '--timeout', '10', $floor);
+	push @rows, bench('vmm (KVM)', 1, $vmm, 'run', '--quiet', '--milestones', '--timeout', '60', $guest);
+	push @rows, bench('floor: vmm, exit at 1st insn', 0, $vmm, 'run', '--quiet', '--timeout', '10', $floor);
 } else {
 	push @notes, 'vmm rows skipped: /dev/kvm is absent here';
 }
 if ($qemu) {
 	if ($have_kvm) {
-		push @rows, bench('qemu microvm -accel kvm', $qemu, '-accel', 'kvm', @qemu_common);
+		push @rows, bench('qemu microvm -accel kvm', 1, $qemu, '-accel', 'kvm', @qemu_common);
 	} else {
 		push @notes, 'qemu -accel kvm skipped: /dev/kvm is absent here';
 	}
-	push @rows, bench('qemu microvm TCG', $qemu, '-accel', 'tcg', @qemu_common);
+	push @rows, bench('qemu microvm TCG', 1, $qemu, '-accel', 'tcg', @qemu_common);
 } else {
 	push @notes, 'qemu rows skipped: qemu-system-x86_64 is not installed here';
 }
@@ -83,5 +107,9 @@ for my $r (@rows) {
 	printf "%-30s %s %s %s %s\n", $r->{name}, ms($r->{first}), ms($r->{total}),
 		ratio($r->{total}, $ref && $ref->{total}), ratio($r->{total}, $flo && $flo->{total});
 }
+printf "note: %s never exited (killed after %ds): on a PVM host QEMU -accel kvm stops at the guest's first CPL0 int3 (PLATFORM.md #1)\n", $_->{name}, $deadline
+	for grep { $_->{stuck} } @rows;
+printf "note: %s FAILED (exit status %d before its first delivery): not timed\n", $_->{name}, $_->{failed}
+	for grep { defined $_->{failed} } @rows;
 print "note: $_\n" for @notes;
 print "goal: vmm at least 10x faster than QEMU (the 'vs vmm' column of the QEMU rows)\n";

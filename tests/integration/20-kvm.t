@@ -19,11 +19,18 @@ is $st 0 "self-test: exit status 0 (every case passes or is a pinned host diverg
 [ $st -eq 0 ] || sed 's/^/#   /' "$TMP/st.out" "$TMP/st.err"
 like "$TMP/st.out" '^exception self-test: [0-9]+ cases' "self-test: table printed"
 like "$TMP/st.out" '^self-test: [0-9]+ passed, 0 failed' "self-test: summary line, no failure"
-for c in '#DE' '#DB' '#BP' '#UD' '#NM' '#DF' '#NP' '#SS' '#GP' '#PF-read' '#PF-write' '#PF-user' \
-	 '#PF-fetch' '#MF' '#AC' '#XM'; do
-	like "$TMP/st.out" "^  $c +[0-3] .*(PASS|DIVERGENCE)" "self-test: case $c reported and accepted"
+cases="#DE-cpl0 #DB-tf-cpl0 #BP-cpl0 #UD-cpl0 #NM-cpl0 #SS-cpl0 #GP-cpl0 #PF-np-cpl0
+	#PF-write-cpl0 #PF-nx-cpl0 #MF-cpl0 #XM-cpl0 int41-cpl0 #BP-cpl3 #UD-cpl3 #DE-cpl3
+	#DB-tf-cpl3 #PF-np-cpl3 #PF-sup-cpl3 #NM-cpl3 #MF-cpl3 #XM-cpl3 #AC-cpl3 int80-cpl3
+	int41-cpl3 #DF-cpl0 #NP-cpl0"
+for c in $cases; do
+	like "$TMP/st.out" "^  $c +[03] .* (kvm|vmm)  (PASS|DIVERGENCE)" "self-test: case $c reported, PASS or a pinned divergence"
 done
-like "$TMP/st.out" 'int3 .* vmm ' "self-test: int3 at CPL0 was delivered by the VMM (PLATFORM.md #1)"
+is "$(grep -Ec '^  [#a-z].*-cpl[03] ' "$TMP/st.out")" 27 "self-test: exactly 27 cases"
+if [ -d /sys/module/kvm_pvm ]; then
+	like "$TMP/st.out" '^  #BP-cpl0 .* vmm  PASS' "PVM host: int3 at CPL0 was delivered by the VMM (PLATFORM.md #1)"
+	like "$TMP/st.out" '^  int41-cpl0 .* vmm  PASS' "PVM host: int \$0x41 at CPL0 was delivered by the VMM"
+fi
 if grep -q DIVERGENCE "$TMP/st.out"; then
 	run_limited 120 "$VMM" run --strict --timeout 100 "$GUEST" >"$TMP/strict.out" 2>&1
 	is $? 1 "--strict: known divergences fail the run (exit 1)"
