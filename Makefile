@@ -11,7 +11,7 @@ BUILD	?= build
 SAN	?=
 HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow \
 	       -Wno-unused-parameter -Iinclude -Ivmm -Ivapic -Itrace $(SAN)
-HOST_LDLIBS := -lZydis -lpthread
+HOST_LDLIBS := -lZydis -lyaml -lpthread -lrt
 
 GUEST_CC	:= gcc
 GUEST_CFLAGS	:= -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pie -no-pie \

@@ -101,6 +101,10 @@ enum ivm_hcall_kind {
 	IVM_HC_EXC_RESULT = 3,	/* msg holds one struct ivm_exc_result */
 	IVM_HC_SELFTEST_DONE = 4,	/* args[0] = nr results, args[1] = nr failed (guest view) */
 	IVM_HC_MILESTONE = 5,	/* args[0] = milestone id, msg = name */
+	IVM_HC_SYNC = 6,	/* args[0] = sync point N: the VMM runs the scenario's
+				 * injections for N before the guest resumes */
+	IVM_HC_REGISTER = 7,	/* args[0] = GPA of this vCPU's struct ivm_guest_page */
+	IVM_HC_SCENARIO_DONE = 8,	/* args[0] = scenario result code (0 = ran to the end) */
 	IVM_HC_MAX
 };
 #endif
@@ -155,6 +159,56 @@ struct ivm_exc_result {
 	uint64_t exp_ss, obs_ss;
 	uint64_t obs_rflags;	/* RFLAGS as seen on entry to the handler */
 	uint64_t exp_cr2, obs_cr2;
+};
+#endif
+
+/* ---- Shared guest page: counters and the event ring ---------------------- */
+/*
+ * One per vCPU, in guest RAM, registered with IVM_HC_REGISTER at boot. The
+ * guest is the single producer of ev[] (it bumps ev_head after writing an
+ * entry), the VMM the single consumer (it reads up to ev_head, any time the
+ * vCPU is stopped). When the ring is full the guest drops the event and counts
+ * it in ev_dropped: a loss is always visible, never silent. No exit per event.
+ */
+#define IVM_PAGE_MAGIC		IVM_U(0x47505649)	/* "IVPG" */
+#define IVM_PAGE_VERSION	1
+#define IVM_NR_IRQS		64
+#define IVM_NR_SOFTIRQS		10
+#define IVM_EV_RING		1024	/* entries, a power of two */
+
+/* Event kinds (struct ivm_event.kind) */
+#define IVM_EV_ENTRY	1	/* handler entry: vector, cpl, depth; arg = error code (low 32) */
+#define IVM_EV_IRET	2	/* about to IRET: vector, depth */
+#define IVM_EV_EOI	3	/* EOI written: vector = ISR vector being EOI'd (or 0xff if unknown) */
+#define IVM_EV_TPR	4	/* TPR written: arg = new TPR */
+#define IVM_EV_SOFTIRQ	5	/* softirq handler ran: arg = softirq nr */
+#define IVM_EV_TASKLET	6	/* tasklet ran: arg = tasklet id */
+#define IVM_EV_SYNC	7	/* sync point reached: arg = N */
+#define IVM_EV_MARK	8	/* scenario-specific marker: arg = value */
+#define IVM_EV_ISR	9	/* ISR/IRR snapshot in a handler: vector, arg = 1 if ISR bit set */
+
+#ifndef __ASSEMBLER__
+struct ivm_event {
+	uint8_t kind;
+	uint8_t vector;
+	uint8_t depth;		/* nesting depth after entry / before iret */
+	uint8_t cpl;		/* CPL interrupted */
+	uint32_t arg;
+	uint64_t tsc;
+};
+
+struct ivm_guest_page {
+	uint32_t magic;		/* IVM_PAGE_MAGIC */
+	uint32_t version;	/* IVM_PAGE_VERSION */
+	uint32_t ev_head;	/* entries produced (free-running, index = head % IVM_EV_RING) */
+	uint32_t ev_dropped;	/* entries lost because the ring was full */
+	uint32_t ev_tail;	/* entries consumed by the VMM (written by the VMM only) */
+	uint32_t pad;
+	uint64_t vector_count[256];
+	uint64_t irq_count[IVM_NR_IRQS];
+	uint64_t softirq_count[IVM_NR_SOFTIRQS];
+	uint64_t spurious_count;
+	struct ivm_event ev[IVM_EV_RING];
 };
 #endif
 

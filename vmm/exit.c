@@ -2,6 +2,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include "exit.h"
+#include "uioapic.h"
+#include "ulapic.h"
 
 static int handle_hlt(struct vcpu *v)
 {
@@ -10,6 +12,19 @@ static int handle_hlt(struct vcpu *v)
 	if (v->ops->get_regs(v, &r) < 0) {
 		vm__stop(v->vm, VMM_HOST_ERROR, "KVM_GET_REGS failed after HLT");
 		return EXIT_STOP;
+	}
+	/* user irqchip: our LAPIC can wake it, now or at the next host timer */
+	if (v->vm->opts.irqchip == IRQCHIP_USER && (r.rflags & (1u << 9))) {
+		if (lapic__pending(&v->vm->lapic) >= 0)
+			return EXIT_RESUME;
+		if (v->vm->next_deadline_ns) {
+			struct timespec ts = { .tv_sec = v->vm->next_deadline_ns / 1000000000ull,
+					       .tv_nsec = v->vm->next_deadline_ns % 1000000000ull };
+
+			/* the vCPU sleeps as HLT would; a signal (watchdog, kick) ends it early */
+			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+			return EXIT_RESUME;
+		}
 	}
 	/* No interrupt source can wake a vCPU yet: any HLT is the end of the guest. */
 	vm__stop(v->vm, VMM_GUEST_DIED, (r.rflags & (1u << 9)) ?
@@ -72,36 +87,22 @@ static int handle_irq_window_open(struct vcpu *v)
 	return EXIT_RESUME;
 }
 
+/* Split irqchip: the in-kernel LAPIC EOI'd a level vector routed from our IOAPIC. */
 static int handle_ioapic_eoi(struct vcpu *v)
 {
-	evlog__add(&v->vm->log, "ioapic eoi: vector %u (no userspace IOAPIC in this run)",
-		   v->run->eoi.vector);
+	evlog__add(&v->vm->log, "ioapic eoi exit: vector %#x", v->run->eoi.vector);
+	ioapic__eoi(&v->vm->ioapic, v->run->eoi.vector, uioapic__now_ns());
 	return EXIT_RESUME;
 }
 
 static int handle_msr(struct vcpu *v)
 {
+	if (v->vm->opts.irqchip == IRQCHIP_USER && ulapic__msr(v->vm, v->run) == 0)
+		return EXIT_RESUME;
 	/* Unclaimed MSR: error makes KVM inject #GP(0), as hardware would. */
 	evlog__add(&v->vm->log, "%s msr %#x: #GP", v->run->exit_reason == KVM_EXIT_X86_RDMSR ?
 		   "rdmsr" : "wrmsr", v->run->msr.index);
 	v->run->msr.error = 1;
-	return EXIT_RESUME;
-}
-
-static int handle_mmio(struct vcpu *v)
-{
-	struct kvm_run *run = v->run;
-	unsigned len = run->mmio.len;
-
-	if (len > sizeof(run->mmio.data))
-		len = sizeof(run->mmio.data);
-	/* No MMIO device in this VM: reads float high, writes are dropped. */
-	if (!run->mmio.is_write)
-		for (unsigned i = 0; i < len; i++)
-			run->mmio.data[i] = 0xff;
-	evlog__add(&v->vm->log, "mmio %s %#llx len %u: no device",
-		   run->mmio.is_write ? "write" : "read", (unsigned long long)run->mmio.phys_addr,
-		   run->mmio.len);
 	return EXIT_RESUME;
 }
 

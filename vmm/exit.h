@@ -19,6 +19,7 @@ const char *exit__name(uint32_t reason);
 
 /* Handlers that live in their own files. */
 int handle_io(struct vcpu *v);
+int handle_mmio(struct vcpu *v);
 int handle_internal_error(struct vcpu *v);
 
 /* Queue exception @vector for the next entry (KVM_SET_VCPU_EVENTS). */

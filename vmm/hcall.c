@@ -4,6 +4,7 @@
 #include <time.h>
 #include "exit.h"
 #include "hcall.h"
+#include "inject.h"
 
 static int hc_print(struct vm *vm, const struct ivm_hcall *hc)
 {
@@ -59,6 +60,54 @@ static int hc_milestone(struct vm *vm, const struct ivm_hcall *hc)
 	return EXIT_RESUME;
 }
 
+/* Run the scenario's injections for sync point N before the guest resumes. */
+static int hc_sync(struct vm *vm, const struct ivm_hcall *hc)
+{
+	const struct scenario *sc = vm->opts.scenario;
+	static char why[256];
+	char err[200];
+
+	evring__drain(&vm->ring, &vm->mem);	/* guest events so far precede what we inject */
+	evlog__add(&vm->log, "sync %llu", (unsigned long long)hc->args[0]);
+	if (!sc)
+		return EXIT_RESUME;
+	for (unsigned i = 0; i < sc->nsteps; i++) {
+		const struct step *st = &sc->steps[i];
+
+		if (st->at != AT_SYNC || st->n != hc->args[0])
+			continue;
+		for (unsigned j = 0; j < st->ninj; j++) {
+			if (inject__do(vm, &st->inj[j], err, sizeof(err)) == 0)
+				continue;
+			snprintf(why, sizeof(why), "scenario step at sync %llu (config line %u): %s",
+				 (unsigned long long)hc->args[0], st->inj[j].line, err);
+			vm__stop(vm, VMM_GUEST_FAILED, why);
+			return EXIT_STOP;
+		}
+		vm->next_step = i + 1;
+	}
+	return EXIT_RESUME;
+}
+
+static int hc_register(struct vm *vm, const struct ivm_hcall *hc)
+{
+	char err[160];
+
+	if (evring__register(&vm->ring, &vm->mem, hc->args[0], err, sizeof(err)) < 0) {
+		fprintf(stderr, "vmm: warning: %s: ignored\n", err);
+		evlog__add(&vm->log, "register: %s", err);
+	}
+	return EXIT_RESUME;
+}
+
+static int hc_scenario_done(struct vm *vm, const struct ivm_hcall *hc)
+{
+	evring__drain(&vm->ring, &vm->mem);
+	vm->scenario_done = true;
+	vm->scenario_result = hc->args[0];
+	return EXIT_RESUME;
+}
+
 typedef int (*hc_fn)(struct vm *vm, const struct ivm_hcall *hc);
 
 static const hc_fn hc_handlers[IVM_HC_MAX] = {
@@ -67,6 +116,9 @@ static const hc_fn hc_handlers[IVM_HC_MAX] = {
 	[IVM_HC_EXC_RESULT] = hc_exc_result,
 	[IVM_HC_SELFTEST_DONE] = hc_selftest_done,
 	[IVM_HC_MILESTONE] = hc_milestone,
+	[IVM_HC_SYNC] = hc_sync,
+	[IVM_HC_REGISTER] = hc_register,
+	[IVM_HC_SCENARIO_DONE] = hc_scenario_done,
 };
 
 int hcall__handle(struct vm *vm, uint64_t gpa)

@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include "irqchip.h"
 #include "kvm.h"
 
 const struct kvm_cap_req kvm_caps[] = {
@@ -133,6 +134,8 @@ int vm__create(struct vm *vm, int kvm_fd, char *err, size_t errlen)
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
 		FAIL("KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
 
+	if (irqchip__create(vm, err, errlen) < 0)
+		goto fail;
 	v->vm = vm;
 	v->id = 0;
 	v->ops = &kvm_vcpu_ops;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "probe.h"
+#include "scenario.h"
 #include "run.h"
 
 #define VMM_VERSION "0.1.0"
@@ -23,7 +24,12 @@ static void usage(FILE *f)
 		"  --cmdline=STRING                 kernel command line (default: empty)\n"
 		"  --mem=SIZE                       guest RAM, e.g. 64M, 1G (default 64M)\n"
 		"  --timeout=SECONDS                watchdog; 0 disables it (default 30)\n"
-		"  --strict                         known host divergences fail the self-test\n"
+		"  --scenario=FILE.yaml             run a scenario (configs/): the guest program it\n"
+		"                                   names, its injections, its checks\n"
+		"  --irqchip=kernel|split|user|all  interrupt controllers: in-kernel, split (our\n"
+		"                                   IOAPIC), user (our LAPIC and IOAPIC); default:\n"
+		"                                   user for a plain run, all the scenario lists\n"
+		"  --strict                         known host divergences fail the run\n"
 		"  --milestones                     print guest milestone times on stderr\n"
 		"  --quiet                          do not print the guest console\n"
 		"  --verbose                        log every VM exit on stderr\n"
@@ -56,7 +62,7 @@ static int parse_size(const char *s, uint64_t *out)
 }
 
 enum { OPT_BOOT = 256, OPT_CMDLINE, OPT_MEM, OPT_TIMEOUT, OPT_STRICT, OPT_QUIET, OPT_VERBOSE,
-       OPT_MILESTONES, OPT_HELP };
+       OPT_MILESTONES, OPT_HELP, OPT_SCENARIO, OPT_IRQCHIP };
 
 static const struct option run_options[] = {
 	{ "boot", required_argument, NULL, OPT_BOOT },
@@ -68,6 +74,8 @@ static const struct option run_options[] = {
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "milestones", no_argument, NULL, OPT_MILESTONES },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "scenario", required_argument, NULL, OPT_SCENARIO },
+	{ "irqchip", required_argument, NULL, OPT_IRQCHIP },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -79,10 +87,42 @@ static int bad(const char *fmt, const char *arg)
 	return 2;
 }
 
+/* A scenario runs once per irqchip mode it lists (or the one asked for). */
+static int run_scenario(struct vmm_opts *o, const struct scenario *sc, unsigned modes,
+			bool timeout_set)
+{
+	static char cmdline[IVM_CMDLINE_MAX];
+	int worst = 0;
+
+	if (snprintf(cmdline, sizeof(cmdline), "scenario=%s%s%s", sc->guest, o->cmdline[0] ? " " : "",
+		     o->cmdline) >= (int)sizeof(cmdline))
+		return bad("--cmdline: too long with the scenario's '%s'", sc->guest);
+	o->cmdline = cmdline;
+	o->scenario = sc;
+	if (!timeout_set)
+		o->timeout_s = sc->timeout_s;
+	for (int m = 0; m < IRQCHIP_NR; m++) {
+		int st;
+
+		if (!(modes & sc->irqchips & (1u << m)))
+			continue;
+		o->irqchip = m;
+		st = vmm__run(o);
+		if (st && (!worst || st > worst))
+			worst = st;
+	}
+	return worst;
+}
+
 static int cmd_run(int argc, char **argv)
 {
-	struct vmm_opts o = { .cmdline = "", .mem_size = IVM_MEM_DEFAULT, .timeout_s = 30 };
-	char *end;
+	struct vmm_opts o = { .cmdline = "", .mem_size = IVM_MEM_DEFAULT, .timeout_s = 30,
+			      .irqchip = IRQCHIP_USER };
+	static struct scenario sc;
+	const char *scenario_path = NULL;
+	unsigned modes = IRQCHIP_ALL;
+	bool timeout_set = false, mode_set = false;
+	char *end, err[320];
 	int c;
 
 	optind = 1;
@@ -108,6 +148,18 @@ static int cmd_run(int argc, char **argv)
 			o.timeout_s = strtod(optarg, &end);
 			if (errno || end == optarg || *end || o.timeout_s < 0 || o.timeout_s > 86400)
 				return bad("--timeout: '%s' is not a number of seconds (0..86400)", optarg);
+			timeout_set = true;
+			break;
+		case OPT_SCENARIO: scenario_path = optarg; break;
+		case OPT_IRQCHIP:
+			mode_set = true;
+			if (!strcmp(optarg, "all")) {
+				modes = IRQCHIP_ALL;
+				break;
+			}
+			if (irqchip_mode__parse(optarg, &o.irqchip) < 0)
+				return bad("--irqchip: '%s' is not kernel, split, user or all", optarg);
+			modes = 1u << o.irqchip;
 			break;
 		case OPT_STRICT: o.strict = true; break;
 		case OPT_QUIET: o.quiet = true; break;
@@ -121,6 +173,17 @@ static int cmd_run(int argc, char **argv)
 	if (optind != argc - 1)
 		return bad("run: %s", optind >= argc ? "no KERNEL.elf given" : "more than one KERNEL given");
 	o.kernel = argv[optind];
+	if (scenario_path) {
+		if (scenario__load(scenario_path, &sc, err, sizeof(err)) < 0) {
+			fprintf(stderr, "vmm: %s\n", err);
+			return 2;
+		}
+		if (!(modes & sc.irqchips))
+			return bad("--irqchip: the scenario does not run under %s", irqchip_mode__name(o.irqchip));
+		return run_scenario(&o, &sc, modes, timeout_set);
+	}
+	if (mode_set && modes == IRQCHIP_ALL)
+		return bad("--irqchip=all: %s", "only with --scenario");
 	return vmm__run(&o);
 }
 

@@ -9,9 +9,13 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
+#include "check.h"
 #include "exit.h"
+#include "inject.h"
 #include "kvm.h"
 #include "run.h"
+#include "uioapic.h"
+#include "ulapic.h"
 
 #define KERNEL_MAX_BYTES (256u << 20)
 
@@ -24,6 +28,66 @@ static void on_signal(int sig)
 	stop_signal = sig;
 	if (running)
 		running->immediate_exit = 1;	/* covers a signal just before KVM_RUN */
+}
+
+/* SIGUSR1: a timed scenario step is due; just get the vCPU out of KVM_RUN. */
+static void on_kick(int sig)
+{
+	if (running)
+		running->immediate_exit = 1;
+}
+
+
+/*
+ * Host-side time: scenario delay steps, our LAPIC timer, the IOAPIC storm
+ * guard. Run what is due, then arm @timer (SIGUSR1) for the earliest next one.
+ */
+static void service_timers(struct vm *vm, timer_t timer, uint64_t t0, uint32_t *done)
+{
+	const struct scenario *sc = vm->opts.scenario;
+	uint64_t now = uioapic__now_ns(), next = 0, d;
+	struct itimerspec its = { 0 };
+	char err[200];
+	static char why[256];
+
+	for (unsigned i = 0; sc && i < sc->nsteps && !vm->done; i++) {
+		const struct step *st = &sc->steps[i];
+		uint64_t due = t0 + st->n * 1000;
+
+		if (st->at != AT_DELAY_US || *done & (1u << i))
+			continue;
+		if (due > now) {
+			next = !next || due < next ? due : next;
+			continue;
+		}
+		*done |= 1u << i;
+		evring__drain(&vm->ring, &vm->mem);
+		for (unsigned j = 0; j < st->ninj; j++) {
+			if (inject__do(vm, &st->inj[j], err, sizeof(err)) < 0) {
+				snprintf(why, sizeof(why), "scenario step at %llu us (config line %u): %s",
+					 (unsigned long long)st->n, st->inj[j].line, err);
+				vm__stop(vm, VMM_GUEST_FAILED, why);
+				break;
+			}
+		}
+	}
+	if (vm->opts.irqchip != IRQCHIP_KERNEL) {
+		ioapic__tick(&vm->ioapic, now);
+		d = ioapic__next_deadline(&vm->ioapic);
+		next = d && (!next || d < next) ? d : next;
+	}
+	if (vm->opts.irqchip == IRQCHIP_USER) {
+		lapic__timer_tick(&vm->lapic, now);
+		d = lapic__timer_next(&vm->lapic);
+		next = d && (!next || d < next) ? d : next;
+	}
+	vm->next_deadline_ns = next;
+	if (next) {
+		d = next > now ? next - now : 1000;
+		its.it_value.tv_sec = d / 1000000000ull;
+		its.it_value.tv_nsec = d % 1000000000ull;
+	}
+	timer_settime(timer, 0, &its, NULL);	/* zero disarms */
 }
 
 static int install_signals(double timeout_s)
@@ -103,10 +167,30 @@ fail:
 static void run_loop(struct vm *vm)
 {
 	struct vcpu *v = &vm->vcpu;
+	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR1 };
+	struct sigaction sa = { .sa_handler = on_kick };
+	bool timed = vm->opts.irqchip != IRQCHIP_KERNEL;
+	uint32_t steps_done = 0;
+	timer_t timer;
+	uint64_t t0 = uioapic__now_ns();
 
+	for (unsigned i = 0; vm->opts.scenario && i < vm->opts.scenario->nsteps; i++)
+		timed |= vm->opts.scenario->steps[i].at == AT_DELAY_US;
+	sigemptyset(&sa.sa_mask);
+	if (timed && (sigaction(SIGUSR1, &sa, NULL) < 0 ||
+		      timer_create(CLOCK_MONOTONIC, &sev, &timer) < 0)) {
+		vm__stop(vm, VMM_HOST_ERROR, "cannot create the host timer");
+		timed = false;
+	}
 	running = v->run;
 	while (!vm->done) {
 		if (stop_signal)
+			break;
+		if (timed)
+			service_timers(vm, timer, t0, &steps_done);
+		if (vm->opts.irqchip == IRQCHIP_USER)
+			ulapic__pre_run(vm);
+		if (vm->done)
 			break;
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
@@ -120,6 +204,8 @@ static void run_loop(struct vm *vm)
 		exit__dispatch(v);
 	}
 	running = NULL;
+	if (timed)
+		timer_delete(timer);
 	if (!vm->done && stop_signal)
 		vm__stop(vm, stop_signal == SIGALRM ? VMM_TIMEOUT : VMM_INTERRUPTED,
 			 stop_signal == SIGALRM ? "watchdog: the guest did not finish in time" :
@@ -145,6 +231,29 @@ static int finish(struct vm *vm)
 			/* the guest's exit code counts every mismatch; we judge divergences */
 			status = bad ? VMM_GUEST_FAILED : VMM_OK;
 			vm->why = bad ? "exception self-test failed" : NULL;
+		}
+	}
+	if (vm->opts.scenario) {
+		const struct scenario *sc = vm->opts.scenario;
+		unsigned bad;
+
+		evring__drain(&vm->ring, &vm->mem);
+		bad = check__report(sc, vm->opts.irqchip, vm->ring.ev, vm->ring.n, vm->opts.strict, stdout);
+		if (vm->ring.guest_dropped || vm->ring.not_kept || vm->ring.corrupt) {
+			/* checks over an incomplete stream can't be trusted: never a silent loss */
+			printf("scenario %s: event stream incomplete: %u dropped by the guest, %llu not "
+			       "kept, %llu corrupt heads\n", sc->name, vm->ring.guest_dropped,
+			       (unsigned long long)vm->ring.not_kept, (unsigned long long)vm->ring.corrupt);
+			bad++;
+		}
+		fflush(stdout);
+		if (!died && !vm->scenario_done) {
+			status = status ? status : VMM_GUEST_FAILED;
+			vm->why = vm->why ? vm->why : "the guest never reported the scenario done";
+		} else if (!died && (status == VMM_OK || vm->guest_exited)) {
+			status = bad || vm->scenario_result ? VMM_GUEST_FAILED : VMM_OK;
+			vm->why = bad ? "scenario checks failed" :
+				  vm->scenario_result ? "the guest scenario reported an error" : NULL;
 		}
 	}
 	if (died) {
@@ -188,7 +297,9 @@ int vmm__run(const struct vmm_opts *opts)
 		status = VMM_USAGE;
 		goto out_err;
 	}
-	if (vcpu__setup_boot(&vm.vcpu, &vm.boot, err, sizeof(err)) < 0)
+	if (vcpu__setup_boot(&vm.vcpu, &vm.boot, err, sizeof(err)) < 0 ||
+	    (opts->irqchip != IRQCHIP_KERNEL && uioapic__init(&vm, err, sizeof(err)) < 0) ||
+	    (opts->irqchip == IRQCHIP_USER && ulapic__init(&vm, err, sizeof(err)) < 0))
 		goto out_err;
 	free(img);
 	img = NULL;
@@ -197,12 +308,13 @@ int vmm__run(const struct vmm_opts *opts)
 		goto out_err;
 	}
 	if (opts->verbose)
-		fprintf(stderr, "vmm: %s: %s boot, entry %#llx, %llu MiB\n", opts->kernel,
+		fprintf(stderr, "vmm: %s: %s boot, entry %#llx, %llu MiB, irqchip %s\n", opts->kernel,
 			boot_proto__name(vm.boot.proto), (unsigned long long)vm.boot.entry,
-			(unsigned long long)(opts->mem_size >> 20));
+			(unsigned long long)(opts->mem_size >> 20), irqchip_mode__name(opts->irqchip));
 	run_loop(&vm);
 	status = finish(&vm);
 	vm__destroy(&vm);
+	evring__free(&vm.ring);
 	close(kvm_fd);
 	return status;
 out_err:

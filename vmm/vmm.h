@@ -10,6 +10,10 @@
 #include "abi.h"
 #include "console.h"
 #include "evlog.h"
+#include "evring.h"
+#include "ioapic.h"
+#include "lapic.h"
+#include "scenario.h"
 #include "gmem.h"
 #include "loader.h"
 #include "selftest.h"
@@ -37,6 +41,8 @@ struct vmm_opts {
 	bool quiet;		/* no guest console on stdout */
 	bool verbose;		/* log every exit */
 	bool milestones;	/* print guest milestone times */
+	enum irqchip_mode irqchip;
+	const struct scenario *scenario;	/* NULL: plain run */
 };
 
 struct vcpu;
@@ -74,6 +80,16 @@ struct vm {
 	struct serial com1;
 	struct evlog log;
 	struct selftest st;
+	struct evring ring;	/* the guest's event ring, drained */
+	struct ioapic ioapic;	/* split and user modes */
+	struct lapic lapic;	/* user mode */
+	uint64_t route_addr[IOAPIC_NUM_PINS];	/* split: the MSI each pin's GSI routes to */
+	uint32_t route_data[IOAPIC_NUM_PINS];
+	bool exception_payload;	/* KVM_CAP_EXCEPTION_PAYLOAD enabled */
+	unsigned next_step;	/* scenario steps run so far */
+	bool scenario_done;
+	uint64_t next_deadline_ns;	/* earliest host timer (user/split modes), 0 = none */
+	uint64_t scenario_result;	/* the guest's own code at SCENARIO_DONE */
 	struct timespec t0;	/* process start, for milestone times */
 	bool milestones;	/* print milestone times (bench) */
 	uint64_t nr_hcalls;
@@ -88,6 +104,10 @@ struct vm {
 	int status;		/* enum vmm_status or (v << 1) | 1 */
 	const char *why;	/* one-line reason for a non-zero status */
 };
+
+struct ioapic_msg;
+/* User mode: hand an IOAPIC message to our LAPIC model. */
+void vm__lapic_accept(struct vm *vm, const struct ioapic_msg *m);
 
 /* Stop the run with @status; the first stop wins. */
 void vm__stop(struct vm *vm, int status, const char *why);

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Scenario checks against planted event streams: the right stream passes,
+ * swapped order / a lost interrupt / an extra nested delivery / a missing
+ * softirq each fail, and a pinned host divergence is recognised only when
+ * the host does exactly the pinned thing.
+ */
+#include <stdlib.h>
+#include "check.h"
+#include "tap.h"
+
+#define E(k, vec, a) { .kind = (k), .vector = (vec), .arg = (a) }
+
+static struct check mk(enum check_kind kind, uint8_t vector, unsigned n, const int64_t *v)
+{
+	struct check c = { .kind = kind, .vector = vector };
+
+	c.expect.n = n;
+	memcpy(c.expect.v, v, n * sizeof(*v));
+	return c;
+}
+
+static enum check_verdict judge(const struct check *c, enum irqchip_mode m, const struct ivm_event *ev,
+				size_t n)
+{
+	struct check_values obs;
+
+	check__observe(c, ev, n, &obs);
+	return check__judge(c, m, &obs);
+}
+
+int main(void)
+{
+	static const int64_t prio[] = { 0x61, 0x41 };
+	static const int64_t one[] = { 1 };
+	static const int64_t two[] = { 2 };
+	static const int64_t sirq[] = { 1, 3, 6 };
+	const struct ivm_event good[] = {
+		E(IVM_EV_ENTRY, 0x0e, 0), E(IVM_EV_IRET, 0x0e, 0),	/* an exception: not an entry check */
+		E(IVM_EV_ENTRY, 0x61, 0), E(IVM_EV_ISR, 0x61, 1), E(IVM_EV_EOI, 0x61, 0),
+		E(IVM_EV_IRET, 0x61, 0), E(IVM_EV_ENTRY, 0x41, 0), E(IVM_EV_EOI, 0x41, 0),
+		E(IVM_EV_SOFTIRQ, 0, 1), E(IVM_EV_SOFTIRQ, 0, 3), E(IVM_EV_SOFTIRQ, 0, 6),
+		E(IVM_EV_IRET, 0x41, 0),
+	};
+	const struct ivm_event swapped[] = { E(IVM_EV_ENTRY, 0x41, 0), E(IVM_EV_ENTRY, 0x61, 0) };
+	const struct ivm_event lost[] = { E(IVM_EV_ENTRY, 0x61, 0) };
+	const struct ivm_event extra[] = { E(IVM_EV_ENTRY, 0x61, 0), E(IVM_EV_ENTRY, 0x45, 0),
+					   E(IVM_EV_ENTRY, 0x41, 0) };
+	const struct ivm_event isr0[] = { E(IVM_EV_ENTRY, 0x61, 0), E(IVM_EV_ISR, 0x61, 0) };
+	const struct ivm_event sirq_bad[] = { E(IVM_EV_SOFTIRQ, 0, 6), E(IVM_EV_SOFTIRQ, 0, 1),
+					      E(IVM_EV_SOFTIRQ, 0, 3) };
+	struct check c;
+	struct ivm_event *flood;
+
+	c = mk(CHK_ENTRIES, 0, 2, prio);
+	ok(judge(&c, IRQCHIP_USER, good, 12) == CHECK_PASS, "entries: right order passes, exceptions ignored");
+	ok(judge(&c, IRQCHIP_USER, swapped, 2) == CHECK_FAIL, "entries: swapped order fails");
+	ok(judge(&c, IRQCHIP_USER, lost, 1) == CHECK_FAIL, "entries: a lost interrupt fails");
+	ok(judge(&c, IRQCHIP_USER, extra, 3) == CHECK_FAIL, "entries: an extra nested delivery fails");
+
+	c = mk(CHK_COUNT, 0x61, 1, one);
+	ok(judge(&c, IRQCHIP_USER, good, 12) == CHECK_PASS, "count: one delivery of 0x61");
+	c = mk(CHK_COUNT, 0x61, 1, two);
+	ok(judge(&c, IRQCHIP_USER, good, 12) == CHECK_FAIL, "count: expecting two fails");
+
+	c = mk(CHK_ISR_AT_ENTRY, 0x61, 1, one);
+	ok(judge(&c, IRQCHIP_USER, good, 12) == CHECK_PASS, "isr_at_entry: bit set passes");
+	ok(judge(&c, IRQCHIP_KERNEL, isr0, 2) == CHECK_FAIL, "isr_at_entry: bit clear fails without a pin");
+	c.known[IRQCHIP_KERNEL].set = true;
+	snprintf(c.known[IRQCHIP_KERNEL].ref, sizeof(c.known[0].ref), "PLATFORM.md #4");
+	c.known[IRQCHIP_KERNEL].observed.n = 1;
+	c.known[IRQCHIP_KERNEL].observed.v[0] = 0;
+	ok(judge(&c, IRQCHIP_KERNEL, isr0, 2) == CHECK_DIVERGENCE, "isr_at_entry: pinned kernel divergence");
+	ok(judge(&c, IRQCHIP_USER, isr0, 2) == CHECK_FAIL, "the kernel-mode pin does not excuse user mode");
+	ok(judge(&c, IRQCHIP_KERNEL, good, 12) == CHECK_PASS, "a fixed platform passes, not 'divergence'");
+
+	c = mk(CHK_SOFTIRQS, 0, 3, sirq);
+	ok(judge(&c, IRQCHIP_USER, good, 12) == CHECK_PASS, "softirqs: ascending order passes");
+	ok(judge(&c, IRQCHIP_USER, sirq_bad, 3) == CHECK_FAIL, "softirqs: raise order instead of bit order fails");
+
+	/* more events than a value list holds must not compare equal by truncation */
+	flood = calloc(SC_MAX_VALUES + 5, sizeof(*flood));
+	for (int i = 0; i < SC_MAX_VALUES + 5; i++)
+		flood[i] = (struct ivm_event)E(IVM_EV_ENTRY, 0x41, 0);
+	c = mk(CHK_ENTRIES, 0, 0, NULL);
+	c.expect.n = SC_MAX_VALUES;
+	for (int i = 0; i < SC_MAX_VALUES; i++)
+		c.expect.v[i] = 0x41;
+	ok(judge(&c, IRQCHIP_USER, flood, SC_MAX_VALUES + 5) == CHECK_FAIL,
+	   "a flood longer than the expected list fails");
+	ok(judge(&c, IRQCHIP_USER, flood, SC_MAX_VALUES) == CHECK_PASS, "exactly the list passes");
+	free(flood);
+	return tap_done();
+}

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+#include <string.h>
+#include "check.h"
+
+static void put(struct check_values *o, int64_t v)
+{
+	if (o->n < SC_MAX_VALUES)
+		o->v[o->n] = v;
+	o->n++;		/* counts past the limit, so a flood never compares equal */
+}
+
+void check__observe(const struct check *c, const struct ivm_event *ev, size_t n,
+		    struct check_values *obs)
+{
+	memset(obs, 0, sizeof(*obs));
+	if (c->kind == CHK_COUNT)
+		obs->n = 1;
+	for (size_t i = 0; i < n; i++) {
+		const struct ivm_event *e = &ev[i];
+
+		switch (c->kind) {
+		case CHK_ENTRIES:
+			if (e->kind == IVM_EV_ENTRY && e->vector >= 0x20)
+				put(obs, e->vector);
+			break;
+		case CHK_COUNT:
+			if (e->kind == IVM_EV_ENTRY && e->vector == c->vector)
+				obs->v[0]++;
+			break;
+		case CHK_ISR_AT_ENTRY:
+			if (e->kind == IVM_EV_ISR && e->vector == c->vector)
+				put(obs, e->arg != 0);
+			break;
+		case CHK_SOFTIRQS:
+			if (e->kind == IVM_EV_SOFTIRQ)
+				put(obs, e->arg);
+			break;
+		case CHK_TASKLETS:
+			if (e->kind == IVM_EV_TASKLET)
+				put(obs, e->arg);
+			break;
+		case CHK_MARKS:
+			if (e->kind == IVM_EV_MARK)
+				put(obs, e->arg);
+			break;
+		case CHK_EOIS:
+			if (e->kind == IVM_EV_EOI)
+				put(obs, e->vector);
+			break;
+		}
+	}
+}
+
+static bool same(const struct check_values *a, const struct check_values *b)
+{
+	return a->n == b->n && a->n <= SC_MAX_VALUES &&
+	       !memcmp(a->v, b->v, a->n * sizeof(a->v[0]));
+}
+
+enum check_verdict check__judge(const struct check *c, enum irqchip_mode mode,
+				const struct check_values *obs)
+{
+	if (same(obs, &c->expect))
+		return CHECK_PASS;
+	if (mode < IRQCHIP_NR && c->known[mode].set && same(obs, &c->known[mode].observed))
+		return CHECK_DIVERGENCE;
+	return CHECK_FAIL;
+}
+
+static void print_values(FILE *f, const struct check_values *v)
+{
+	unsigned shown = v->n < SC_MAX_VALUES ? v->n : SC_MAX_VALUES;
+
+	fputc('[', f);
+	for (unsigned i = 0; i < shown; i++)
+		fprintf(f, "%s%#llx", i ? ", " : "", (unsigned long long)v->v[i]);
+	if (v->n > shown)
+		fprintf(f, ", ... %u more", v->n - shown);
+	fputc(']', f);
+}
+
+unsigned check__report(const struct scenario *sc, enum irqchip_mode mode, const struct ivm_event *ev,
+		       size_t n, bool strict, FILE *f)
+{
+	unsigned pass = 0, div = 0, fail = 0;
+
+	fprintf(f, "\nscenario %s (irqchip %s): %u checks\n", sc->name, irqchip_mode__name(mode),
+		sc->nchecks);
+	for (unsigned i = 0; i < sc->nchecks; i++) {
+		const struct check *c = &sc->checks[i];
+		struct check_values obs;
+		enum check_verdict v;
+
+		check__observe(c, ev, n, &obs);
+		v = check__judge(c, mode, &obs);
+		fprintf(f, "  %-40s %s", c->name, v == CHECK_PASS ? "PASS" :
+			v == CHECK_DIVERGENCE ? "DIVERGENCE" : "FAIL");
+		if (v == CHECK_DIVERGENCE)
+			fprintf(f, " (%s)", c->known[mode].ref);
+		if (v != CHECK_PASS) {
+			fprintf(f, "\n  %-40s expected ", "");
+			print_values(f, &c->expect);
+			fprintf(f, " observed ");
+			print_values(f, &obs);
+		}
+		fputc('\n', f);
+		pass += v == CHECK_PASS;
+		div += v == CHECK_DIVERGENCE;
+		fail += v == CHECK_FAIL;
+	}
+	fprintf(f, "scenario %s: %u passed, %u failed, %u known divergences\n", sc->name, pass, fail, div);
+	return fail + (strict ? div : 0);
+}

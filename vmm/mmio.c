@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: MIT
+/* MMIO exits: a table of guest-physical windows, each with a device model. */
+#include <stdio.h>
+#include <string.h>
+#include "exit.h"
+#include "uioapic.h"
+
+struct mmio_dev {
+	uint64_t base, len;
+	const char *name;
+	bool (*present)(const struct vm *vm);
+	uint32_t (*read)(struct vm *vm, uint64_t off, unsigned size);
+	void (*write)(struct vm *vm, uint64_t off, unsigned size, uint32_t val);
+};
+
+static bool ioapic_present(const struct vm *vm)
+{
+	return vm->opts.irqchip != IRQCHIP_KERNEL;	/* in kernel mode KVM owns it */
+}
+
+static uint32_t ioapic_read(struct vm *vm, uint64_t off, unsigned size)
+{
+	return ioapic__mmio_read(&vm->ioapic, off, size);
+}
+
+static void ioapic_write(struct vm *vm, uint64_t off, unsigned size, uint32_t val)
+{
+	ioapic__mmio_write(&vm->ioapic, off, size, val, uioapic__now_ns());
+}
+
+static bool lapic_present(const struct vm *vm)
+{
+	return vm->opts.irqchip == IRQCHIP_USER && lapic__mmio_enabled(&vm->lapic) &&
+	       lapic__base(&vm->lapic) == LAPIC_DEFAULT_BASE;
+}
+
+static uint32_t lapic_read(struct vm *vm, uint64_t off, unsigned size)
+{
+	return size == 4 ? lapic__read(&vm->lapic, off, uioapic__now_ns()) : ~0u;
+}
+
+static void lapic_write(struct vm *vm, uint64_t off, unsigned size, uint32_t val)
+{
+	if (size == 4)
+		lapic__write(&vm->lapic, off, val, uioapic__now_ns());
+}
+
+static const struct mmio_dev mmio_devs[] = {
+	{ LAPIC_DEFAULT_BASE, 0x1000, "lapic", lapic_present, lapic_read, lapic_write },
+	{ IOAPIC_DEFAULT_BASE, IOAPIC_WINDOW_SIZE, "ioapic", ioapic_present, ioapic_read, ioapic_write },
+};
+
+int handle_mmio(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	uint64_t addr = run->mmio.phys_addr;
+	unsigned len = run->mmio.len;
+	uint32_t val = 0;
+
+	if (len > sizeof(run->mmio.data))
+		len = sizeof(run->mmio.data);
+	for (size_t i = 0; i < sizeof(mmio_devs) / sizeof(mmio_devs[0]); i++) {
+		const struct mmio_dev *d = &mmio_devs[i];
+
+		if (addr < d->base || addr - d->base >= d->len || !d->present(v->vm))
+			continue;
+		/* models take 32-bit accesses; anything wider or narrower they reject themselves */
+		if (run->mmio.is_write) {
+			memcpy(&val, run->mmio.data, len < 4 ? len : 4);
+			d->write(v->vm, addr - d->base, len, val);
+		} else {
+			val = d->read(v->vm, addr - d->base, len);
+			memset(run->mmio.data, 0, sizeof(run->mmio.data));
+			memcpy(run->mmio.data, &val, len < 4 ? len : 4);
+		}
+		return EXIT_RESUME;
+	}
+	/* No device here: reads float high, writes are dropped. */
+	if (!run->mmio.is_write)
+		memset(run->mmio.data, 0xff, len);
+	evlog__add(&v->vm->log, "mmio %s %#llx len %u: no device", run->mmio.is_write ? "write" : "read",
+		   (unsigned long long)addr, run->mmio.len);
+	return EXIT_RESUME;
+}

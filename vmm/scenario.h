@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Scenario configs (configs/NAME.yaml): what the guest runs, what the VMM
+ * injects and when, and what must be observed. Parsed with libyaml; any
+ * error is one line "FILE:LINE:COL: what is wrong".
+ */
+#ifndef VMM_SCENARIO_H
+#define VMM_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SC_MAX_STEPS	32
+#define SC_MAX_INJ	16	/* per step */
+#define SC_MAX_CHECKS	32
+#define SC_MAX_VALUES	32	/* per expected/observed list */
+
+enum irqchip_mode { IRQCHIP_KERNEL = 0, IRQCHIP_SPLIT = 1, IRQCHIP_USER = 2, IRQCHIP_NR };
+#define IRQCHIP_ALL ((1u << IRQCHIP_NR) - 1)
+
+enum inj_kind {
+	INJ_MSI,	/* vector, dest, delivery, level */
+	INJ_PIN,	/* pin, action */
+	INJ_NMI,
+	INJ_EXCEPTION,	/* vector, error_code (has_error), cr2 (has_cr2), pending */
+	INJ_INIT,	/* dest vCPU */
+	INJ_SIPI,	/* dest vCPU, vector = start page */
+	INJ_SPURIOUS,	/* the LAPIC's spurious vector, as the INTA race produces */
+};
+
+enum pin_action { PIN_ASSERT, PIN_DEASSERT, PIN_PULSE };
+
+struct injection {
+	enum inj_kind kind;
+	uint8_t vector;
+	uint32_t dest;		/* APIC ID (MSI) or vCPU index (INIT/SIPI); default 0 */
+	uint8_t delivery;	/* MSI delivery mode: 0 fixed, 1 lowest, 2 SMI, 4 NMI, 5 INIT, 7 ExtINT */
+	bool level;		/* MSI trigger mode */
+	unsigned pin;		/* IOAPIC pin 0..23 */
+	enum pin_action action;
+	bool has_error;
+	uint32_t error_code;
+	bool has_cr2;
+	uint64_t cr2;		/* #PF payload */
+	bool has_dr6;
+	uint64_t dr6;		/* #DB payload */
+	bool pending;		/* exception queued as pending, not injected */
+	unsigned line;		/* config line, for messages */
+};
+
+enum step_at { AT_SYNC, AT_DELAY_US };
+
+struct step {
+	enum step_at at;
+	uint64_t n;		/* sync point number, or microseconds after start */
+	unsigned ninj;
+	struct injection inj[SC_MAX_INJ];
+	unsigned line;
+};
+
+/* What a check measures, from the guest's event ring (include/abi.h IVM_EV_*). */
+enum check_kind {
+	CHK_ENTRIES,	/* vectors of IVM_EV_ENTRY events with vector >= 0x20, in order */
+	CHK_COUNT,	/* number of IVM_EV_ENTRY events for .vector: one value */
+	CHK_ISR_AT_ENTRY, /* IVM_EV_ISR args (0/1) for .vector, in order */
+	CHK_SOFTIRQS,	/* IVM_EV_SOFTIRQ args, in order */
+	CHK_TASKLETS,	/* IVM_EV_TASKLET args, in order */
+	CHK_MARKS,	/* IVM_EV_MARK args, in order */
+	CHK_EOIS,	/* IVM_EV_EOI vectors, in order */
+};
+
+struct check_values {
+	unsigned n;
+	int64_t v[SC_MAX_VALUES];
+};
+
+struct check {
+	char name[64];
+	enum check_kind kind;
+	uint8_t vector;		/* CHK_COUNT, CHK_ISR_AT_ENTRY */
+	struct check_values expect;
+	/* a host known to differ, per irqchip mode: what it does instead */
+	struct {
+		bool set;
+		char ref[48];	/* "PLATFORM.md #4" */
+		struct check_values observed;
+	} known[IRQCHIP_NR];
+	unsigned line;
+};
+
+struct scenario {
+	char name[64];
+	char description[256];
+	char guest[64];		/* guest program: passed as "scenario=GUEST" on its command line */
+	unsigned irqchips;	/* bit per enum irqchip_mode it runs under; default IRQCHIP_ALL */
+	unsigned vcpus;		/* 1 or 2; default 1 */
+	double timeout_s;	/* default 10 */
+	unsigned nsteps;
+	struct step steps[SC_MAX_STEPS];
+	unsigned nchecks;
+	struct check checks[SC_MAX_CHECKS];
+};
+
+/* Load and validate @path. On error returns -1 with "PATH:LINE:COL: message" in @err. */
+int scenario__load(const char *path, struct scenario *sc, char *err, size_t errlen);
+/* The same from a buffer (unit tests); @name stands for the path in messages. */
+int scenario__parse(const char *buf, size_t len, const char *name, struct scenario *sc,
+		    char *err, size_t errlen);
+
+const char *irqchip_mode__name(enum irqchip_mode m);
+int irqchip_mode__parse(const char *s, enum irqchip_mode *m);
+
+#endif
