@@ -5,11 +5,86 @@
  * common code saves the GPRs into a struct pt_regs and calls C. Kept short:
  * each instruction at CPL0 is emulated on the target KVM.
  */
+#include "abi.h"
 #include "x86.h"
 
 /* pt_regs offsets (see guest.h) */
 #define PTR_VECTOR	(15 * 8)
+#define PTR_ORIG_AX	(16 * 8)
 #define PTR_CS		(18 * 8)
+
+/* struct ivm_guest_page offsets (trace.c asserts them) */
+#define PG_HEAD		8
+#define PG_DROPPED	12
+#define PG_TAIL		16
+#define PG_VCOUNT	24
+#define PG_EV		2672
+#define EV_SHIFT	4	/* sizeof(struct ivm_event) == 16 */
+#define EV_KIND		(ivm_page + PG_EV + 0)
+#define EV_VECTOR	(ivm_page + PG_EV + 1)
+#define EV_DEPTH	(ivm_page + PG_EV + 2)
+#define EV_CPL		(ivm_page + PG_EV + 3)
+#define EV_ARG		(ivm_page + PG_EV + 4)
+#define EV_TSC		(ivm_page + PG_EV + 8)
+
+/*
+ * Event ring records, on every delivery and before every iretq. Runs with
+ * pt_regs saved, so RAX/RCX/RDX are free; the image is linked below 2 GiB,
+ * so absolute disp32 addressing reaches the page. Every instruction here
+ * costs ~1 us on the target, hence byte stores and no calls.
+ */
+.macro EV_SLOT drop
+	movl	ivm_page + PG_HEAD(%rip), %ecx
+	movl	%ecx, %eax
+	subl	ivm_page + PG_TAIL(%rip), %eax
+	cmpl	$IVM_EV_RING, %eax
+	jae	\drop
+	andl	$(IVM_EV_RING - 1), %ecx
+	shll	$EV_SHIFT, %ecx
+	movb	PTR_CS(%rsp), %al
+	andb	$3, %al
+	movb	%al, EV_CPL(%rcx)
+	movl	irq_depth(%rip), %eax
+	movb	%al, EV_DEPTH(%rcx)
+.endm
+
+.macro EV_PUBLISH drop
+	rdtsc
+	movl	%eax, EV_TSC(%rcx)
+	movl	%edx, EV_TSC + 4(%rcx)
+	incl	ivm_page + PG_HEAD(%rip)	/* publish after the write */
+	jmp	.Lev_done\@
+\drop:
+	incl	ivm_page + PG_DROPPED(%rip)
+.Lev_done\@:
+.endm
+
+/* In: ESI = vector. Arg = error code (exceptions) or -1 (irqs). */
+.macro EV_ENTRY exc
+	incq	ivm_page + PG_VCOUNT(,%rsi,8)
+	incl	irq_depth(%rip)
+	EV_SLOT	.Lev_drop\@
+	movb	$IVM_EV_ENTRY, EV_KIND(%rcx)
+	movb	%sil, EV_VECTOR(%rcx)
+	.if \exc
+	movl	PTR_ORIG_AX(%rsp), %eax
+	movl	%eax, EV_ARG(%rcx)
+	.else
+	movl	$-1, EV_ARG(%rcx)
+	.endif
+	EV_PUBLISH .Lev_drop\@
+.endm
+
+/* RSP = pt_regs; depth is the entry's, then dropped by one */
+.macro EV_IRET
+	EV_SLOT	.Lev_drop\@
+	movb	$IVM_EV_IRET, EV_KIND(%rcx)
+	movb	PTR_VECTOR(%rsp), %al
+	movb	%al, EV_VECTOR(%rcx)
+	movl	$0, EV_ARG(%rcx)
+	EV_PUBLISH .Lev_drop\@
+	decl	irq_depth(%rip)
+.endm
 
 .macro PUSH_REGS
 	pushq	%rdi
@@ -101,8 +176,11 @@ asm_exc_\vec:
 exc_common:
 	PUSH_REGS
 	cld
+	movzbl	PTR_VECTOR(%rsp), %esi
+	EV_ENTRY 1
 	movq	%rsp, %rdi
 	call	handle_exception
+	EV_IRET
 	POP_REGS
 	addq	$16, %rsp
 	iretq
@@ -167,6 +245,7 @@ asm_sysvec_\name:
 	cld
 	movq	%rsp, %rdi
 	movzbl	PTR_VECTOR(%rsp), %esi
+	EV_ENTRY 0
 	testb	$3, PTR_CS(%rsp)
 	jnz	1f
 	cmpb	$0, irq_stack_inuse(%rip)
@@ -179,7 +258,8 @@ asm_sysvec_\name:
 	movb	$0, irq_stack_inuse(%rip)
 	jmp	2f
 1:	call	\handler
-2:	POP_REGS
+2:	EV_IRET
+	POP_REGS
 	addq	$16, %rsp
 	iretq
 .endm
@@ -224,5 +304,10 @@ idt_table_end:
 	.globl	irq_stack_inuse
 irq_stack_inuse:
 	.byte	0
+	/* Nesting depth of deliveries (one vCPU, so one counter) */
+	.balign	4
+	.globl	irq_depth
+irq_depth:
+	.long	0
 
 	.section .note.GNU-stack, "", @progbits

@@ -39,6 +39,14 @@ static inline void outl(uint16_t port, uint32_t v)
 	asm volatile("outl %0, %1" : : "a"(v), "Nd"(port) : "memory");
 }
 
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+
+	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
 static inline uint32_t inl(uint16_t port)
 {
 	uint32_t v;
@@ -92,6 +100,61 @@ static inline uint64_t read_flags(void)
 	return v;
 }
 
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return lo | (uint64_t)hi << 32;
+}
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return lo | (uint64_t)hi << 32;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	asm volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+}
+
+static inline void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
+{
+	asm volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
+}
+
+static inline void local_irq_enable(void)
+{
+	asm volatile("sti" : : : "memory");
+}
+
+static inline void local_irq_disable(void)
+{
+	asm volatile("cli" : : : "memory");
+}
+
+static inline uint64_t local_irq_save(void)
+{
+	uint64_t f = read_flags();
+
+	local_irq_disable();
+	return f;
+}
+
+static inline void local_irq_restore(uint64_t f)
+{
+	if (f & X86_EFLAGS_IF)
+		local_irq_enable();
+}
+
+static inline void cpu_relax(void)
+{
+	asm volatile("pause" : : : "memory");
+}
+
 /* ---- lib.c ---- */
 void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);
@@ -115,6 +178,9 @@ void hc_exc_result(const struct ivm_exc_result *r);
 void hc_selftest_done(unsigned int cases, unsigned int failed);
 void hc_milestone(unsigned int id, const char *name);
 void hc_done(unsigned int code) __noreturn;
+void hc_register(uint64_t gpa);
+void hc_sync(unsigned int n);
+void hc_scenario_done(unsigned int code);
 
 void guest_assert_fail(const char *file, int line, const char *expr) __noreturn;
 #define GUEST_ASSERT(c)							\
@@ -133,15 +199,93 @@ void gdt_init(void);
 void idt_init(void);
 void idt_set_present(unsigned int vector, bool present);
 
-/* ---- traps.c / irq.c ---- */
+/* ---- trace.c (+ entry.S) ---- */
+extern struct ivm_guest_page ivm_page;
+extern uint32_t irq_depth;	/* deliveries in progress (entry.S) */
+void trace_init(void);
+void ev_record(unsigned int kind, unsigned int vector, uint32_t arg);
+void ev_dump(uint32_t from);
+
+/* ---- traps.c ---- */
 void handle_exception(struct pt_regs *regs);
-void common_interrupt(struct pt_regs *regs, unsigned int vector);
-void spurious_interrupt(struct pt_regs *regs, unsigned int vector);
 void show_regs(const struct pt_regs *regs);
 void panic(const char *msg, const struct pt_regs *regs) __noreturn;
-extern uint64_t irq_count[NR_VECTORS];
-extern uint64_t spurious_count;
-void irq_ack(unsigned int vector);
+/* NMI and exception-fixup hooks for scenarios: true = handled */
+extern bool (*nmi_hook)(struct pt_regs *regs);
+struct exception_fixup {
+	const void *insn, *fixup;
+};
+extern const struct exception_fixup *fixup_table;
+extern unsigned int fixup_count;
+
+/* ---- apic.c (LAPIC, 8259) ---- */
+#define APIC_ID		0x20
+#define APIC_LVR	0x30
+#define APIC_TASKPRI	0x80
+#define APIC_PROCPRI	0xa0
+#define APIC_EOI	0xb0
+#define APIC_LDR	0xd0
+#define APIC_DFR	0xe0
+#define APIC_SPIV	0xf0
+#define APIC_ISR	0x100
+#define APIC_TMR	0x180
+#define APIC_IRR	0x200
+#define APIC_ESR	0x280
+#define APIC_ICR	0x300
+#define APIC_ICR2	0x310
+#define APIC_LVTT	0x320
+#define APIC_LVT0	0x350
+#define APIC_LVT1	0x360
+#define APIC_LVTERR	0x370
+#define APIC_TMICT	0x380
+#define APIC_TMCCT	0x390
+#define APIC_TDCR	0x3e0
+#define APIC_LVT_MASKED		(1u << 16)
+#define APIC_DM_FIXED		(0u << 8)
+#define APIC_DM_NMI		(4u << 8)
+#define APIC_DM_EXTINT		(7u << 8)
+#define APIC_DEST_SELF		(1u << 18)
+#define APIC_DEST_ALLBUT	(3u << 18)
+#define APIC_INT_ASSERT		(1u << 14)
+
+extern bool apic_enabled, x2apic_mode;
+int apic_init(const char *mode);	/* "xapic", "x2apic" or NULL (auto) */
+uint32_t apic_read(uint32_t reg);
+void apic_write(uint32_t reg, uint32_t v);
+bool apic_isr_test(unsigned int vector);
+bool apic_irr_test(unsigned int vector);
+bool apic_tmr_test(unsigned int vector);
+unsigned int apic_highest_isr(void);	/* 0xff if none */
+void apic_eoi(void);
+void apic_set_tpr(uint32_t tpr);
+uint32_t apic_get_tpr(void);
+void apic_send_ipi(uint32_t dest, uint32_t icr_low);
+void apic_self_ipi(unsigned int vector);
+void apic_timer_oneshot(uint32_t count);
+void apic_timer_periodic(uint32_t count);
+bool apic_timer_tsc_deadline(uint64_t deadline);	/* false: no TSC-deadline */
+void apic_timer_stop(void);
+void pic_init(void);
+
+/* ---- ioapic.c ---- */
+struct ioapic_route {
+	uint8_t vector;
+	uint8_t delivery;	/* APIC_DM_* >> 8 */
+	bool logical, active_low, level, masked;
+	uint8_t dest;		/* APIC ID (physical) */
+};
+extern unsigned int ioapic_version, ioapic_nr_pins;
+void ioapic_init(void);
+void ioapic_write_route(unsigned int pin, const struct ioapic_route *r);
+void ioapic_mask_pin(unsigned int pin, bool mask);
+uint64_t ioapic_read_entry(unsigned int pin);
+void ioapic_eoi_vector(unsigned int vector);
+
+/* ---- irq.c / irqdesc.c: Linux-style irq layer ---- */
+#include "irq.h"
+
+/* ---- softirq.c ---- */
+#include "softirq.h"
 
 /* ---- user.c / user.S ---- */
 /* Run fn(arg) at CPL3 on the user stack, IF=1; returns when fn returns. */
@@ -152,6 +296,9 @@ bool user_exit_check(struct pt_regs *regs);
 /* ---- selftest.c ---- */
 bool selftest_trap(struct pt_regs *regs, bool irq_path);
 int selftest_run(void);
+
+/* ---- scenarios.c ---- */
+void scenario_run(const char *name, int len) __noreturn;
 
 /* ---- main.c ---- */
 extern int boot_protocol;

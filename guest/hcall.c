@@ -65,3 +65,29 @@ void guest_assert_fail(const char *file, int line, const char *expr)
 		printf("ASSERT %s:%d: %s\n", file, line, expr);
 	guest_exit(0x7e);
 }
+
+void hc_register(uint64_t gpa)
+{
+	hc.args[0] = gpa;
+	hcall(IVM_HC_REGISTER, NULL, 0);
+}
+
+/* The VMM performs this point's injections before the guest resumes */
+void hc_sync(unsigned int n)
+{
+	ev_record(IVM_EV_SYNC, 0, n);
+	if (!on_ivm) {
+		printf("sync %u\n", n);
+		return;
+	}
+	hc.args[0] = n;
+	hcall(IVM_HC_SYNC, NULL, 0);
+}
+
+void hc_scenario_done(unsigned int code)
+{
+	if (!on_ivm)
+		return;
+	hc.args[0] = code;
+	hcall(IVM_HC_SCENARIO_DONE, NULL, 0);
+}

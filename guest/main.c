@@ -50,6 +50,16 @@ static const struct {
 	{ "triple-fault", TEST_TRIPLE_FAULT },	/* empty IDT, then #UD */
 };
 
+/* apic=xapic|x2apic (NULL: x2APIC when CPUID has it) */
+const char *apic_mode_arg;
+static const char *scenario_name;
+static int scenario_len;
+
+static bool opt_is(const char *v, int vlen, const char *s)
+{
+	return (int)strlen(s) == vlen && !strncmp(v, s, vlen);
+}
+
 static enum test_mode parse_cmdline(const char *p)
 {
 	enum test_mode mode = TEST_EXCEPTIONS;
@@ -84,6 +94,16 @@ static enum test_mode parse_cmdline(const char *p)
 				mode = test_modes[i].mode;
 			else
 				printf("warning: unknown test '%.*s'\n", vlen, v);
+		} else if (klen == 8 && !strncmp(tok, "scenario", 8) && eq) {
+			scenario_name = eq + 1;
+			scenario_len = p - scenario_name;
+		} else if (klen == 4 && !strncmp(tok, "apic", 4) && eq) {
+			if (opt_is(eq + 1, p - eq - 1, "xapic"))
+				apic_mode_arg = "xapic";
+			else if (opt_is(eq + 1, p - eq - 1, "x2apic"))
+				apic_mode_arg = "x2apic";
+			else
+				printf("warning: unknown apic mode '%.*s'\n", (int)(p - eq - 1), eq + 1);
 		} else {
 			printf("warning: unknown option '%.*s'\n", len, tok);
 		}
@@ -114,10 +134,13 @@ static __noreturn void start_kernel(int proto, const char *cmdline)
 	boot_protocol = proto;
 	gdt_init();
 	idt_init();
+	trace_init();
 	printf("ivm guest: boot=%s host=%s cmdline='%s'\n",
 	       proto > 0 && proto < (int)ARRAY_SIZE(proto_names) ? proto_names[proto] : "?",
 	       on_ivm ? "ivm" : "other", cmdline ? cmdline : "");
 	mode = parse_cmdline(cmdline);
+	if (scenario_name)
+		scenario_run(scenario_name, scenario_len);
 	if (mode == TEST_NONE)
 		hc_done(0);
 	if (mode == TEST_HANG)

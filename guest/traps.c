@@ -2,11 +2,50 @@
 /* Exception dispatch: end of a user run, self-test, or panic. */
 #include "guest.h"
 
+bool (*nmi_hook)(struct pt_regs *regs);
+const struct exception_fixup *fixup_table;
+unsigned int fixup_count;
+
+/* Linux exc_nmi: claimed by a hook or an NMI line, else "unknown reason" */
+static void do_nmi(struct pt_regs *regs)
+{
+	if (nmi_hook && nmi_hook(regs))
+		return;
+	if (handle_nmi_irqs())
+		return;
+	printf("Uhhuh. NMI received for unknown reason on CPU 0.\n");
+}
+
+extern const char x2apic_probe_insn[], x2apic_probe_fixup[];
+
+/* Linux fixup_exception(): resume at the fixup of a listed instruction */
+static bool fixup_exception(struct pt_regs *regs)
+{
+	unsigned int i;
+
+	if (regs->ip == (uint64_t)x2apic_probe_insn) {
+		regs->ip = (uint64_t)x2apic_probe_fixup;
+		return true;
+	}
+	for (i = 0; i < fixup_count; i++)
+		if (regs->ip == (uint64_t)fixup_table[i].insn) {
+			regs->ip = (uint64_t)fixup_table[i].fixup;
+			return true;
+		}
+	return false;
+}
+
 void handle_exception(struct pt_regs *regs)
 {
 	if (regs->vector == X86_TRAP_UD && user_exit_check(regs))
 		return;
 	if (selftest_trap(regs, false))
+		return;
+	if (regs->vector == X86_TRAP_NMI) {
+		do_nmi(regs);
+		return;
+	}
+	if (fixup_exception(regs))
 		return;
 	panic("unexpected exception", regs);
 }

@@ -40,6 +40,7 @@ user_resume_kernel:
 	movl	%eax, %ds
 	movl	%eax, %es
 	movq	user_kernel_rsp(%rip), %rsp
+	decl	irq_depth(%rip)		/* the #UD delivery never IRETs */
 	popq	%r15
 	popq	%r14
 	popq	%r13

@@ -83,8 +83,12 @@ const struct vcpu_ops kvm_vcpu_ops = {
 
 #define CPUID_MAX_ENTRIES 256
 
-/* Without KVM_SET_CPUID2 the guest has no CPUID: KVM then refuses EFER.LME/NXE. */
-static int vcpu_set_cpuid(int kvm_fd, int vcpu_fd, char *err, size_t errlen)
+/*
+ * Without KVM_SET_CPUID2 the guest has no CPUID: KVM then refuses EFER.LME/NXE.
+ * With our userspace LAPIC, x2APIC is hidden: KVM never hands x2APIC MSRs to
+ * userspace (they are exempt from MSR filters), so only xAPIC MMIO reaches us.
+ */
+static int vcpu_set_cpuid(int kvm_fd, int vcpu_fd, bool hide_x2apic, char *err, size_t errlen)
 {
 	size_t sz = sizeof(struct kvm_cpuid2) + CPUID_MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2);
 	struct kvm_cpuid2 *c = calloc(1, sz);
@@ -95,12 +99,18 @@ static int vcpu_set_cpuid(int kvm_fd, int vcpu_fd, char *err, size_t errlen)
 		return -1;
 	}
 	c->nent = CPUID_MAX_ENTRIES;
-	if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0)
+	if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0) {
 		snprintf(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
-	else if (ioctl(vcpu_fd, KVM_SET_CPUID2, c) < 0)
+		goto out;
+	}
+	for (unsigned i = 0; hide_x2apic && i < c->nent; i++)
+		if (c->entries[i].function == 1)
+			c->entries[i].ecx &= ~(1u << 21);	/* CPUID.1:ECX.x2APIC */
+	if (ioctl(vcpu_fd, KVM_SET_CPUID2, c) < 0)
 		snprintf(err, errlen, "KVM_SET_CPUID2: %s", strerror(errno));
 	else
 		r = 0;
+out:
 	free(c);
 	return r;
 }
@@ -142,7 +152,7 @@ int vm__create(struct vm *vm, int kvm_fd, char *err, size_t errlen)
 	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
 	if (v->fd < 0)
 		FAIL("KVM_CREATE_VCPU: %s", strerror(errno));
-	if (vcpu_set_cpuid(kvm_fd, v->fd, err, errlen) < 0)
+	if (vcpu_set_cpuid(kvm_fd, v->fd, vm->opts.irqchip == IRQCHIP_USER, err, errlen) < 0)
 		goto fail;
 	run_size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (run_size < (int)sizeof(struct kvm_run))

@@ -16,6 +16,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: vmm run [options] KERNEL.elf     boot KERNEL and run it (also: vmm KERNEL.elf)\n"
 		"       vmm probe                        print this host's KVM facts, measured\n"
+		"       vmm validate FILE.yaml...        check scenario configs, print a summary\n"
 		"       vmm --help | --version\n"
 		"\n"
 		"run options:\n"
@@ -187,6 +188,31 @@ static int cmd_run(int argc, char **argv)
 	return vmm__run(&o);
 }
 
+/* Parse each scenario config; summary line per file, one error line per bad one. */
+static int cmd_validate(int argc, char **argv)
+{
+	static struct scenario sc;
+	char err[320];
+	int bad_files = 0;
+
+	if (argc < 2)
+		return bad("validate: %s", "no FILE.yaml given");
+	for (int i = 1; i < argc; i++) {
+		if (scenario__load(argv[i], &sc, err, sizeof(err)) < 0) {
+			fprintf(stderr, "vmm: %s\n", err);
+			bad_files++;
+			continue;
+		}
+		printf("%s: ok: %s, guest program '%s', %u step%s, %u check%s, irqchip", argv[i], sc.name,
+		       sc.guest, sc.nsteps, sc.nsteps == 1 ? "" : "s", sc.nchecks, sc.nchecks == 1 ? "" : "s");
+		for (int m = 0; m < IRQCHIP_NR; m++)
+			if (sc.irqchips & (1u << m))
+				printf(" %s", irqchip_mode__name(m));
+		printf("\n");
+	}
+	return bad_files ? 2 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -203,6 +229,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "validate"))
+		return cmd_validate(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "probe"))
 		return argc == 2 ? probe__main(stdout) : bad("probe: takes no arguments%s", "");
 	if (argv[1][0] != '-' && strchr(argv[1], '.'))	/* `vmm guest.elf` */

@@ -46,7 +46,6 @@ static void service_timers(struct vm *vm, timer_t timer, uint64_t t0, uint32_t *
 {
 	const struct scenario *sc = vm->opts.scenario;
 	uint64_t now = uioapic__now_ns(), next = 0, d;
-	struct itimerspec its = { 0 };
 	char err[200];
 	static char why[256];
 
@@ -82,6 +81,21 @@ static void service_timers(struct vm *vm, timer_t timer, uint64_t t0, uint32_t *
 		next = d && (!next || d < next) ? d : next;
 	}
 	vm->next_deadline_ns = next;
+}
+
+/*
+ * While an interrupt waits for a window (user mode), poll: a host that is
+ * late to report KVM_EXIT_IRQ_WINDOW_OPEN (seen on PVM) must not hold it back.
+ */
+#define WINDOW_POLL_NS 50000ull
+
+static void arm_host_timer(struct vm *vm, timer_t timer)
+{
+	struct itimerspec its = { 0 };
+	uint64_t now = uioapic__now_ns(), next = vm->next_deadline_ns, d;
+
+	if (vm->vcpu.run->request_interrupt_window && (!next || next > now + WINDOW_POLL_NS))
+		next = now + WINDOW_POLL_NS;
 	if (next) {
 		d = next > now ? next - now : 1000;
 		its.it_value.tv_sec = d / 1000000000ull;
@@ -190,11 +204,15 @@ static void run_loop(struct vm *vm)
 			service_timers(vm, timer, t0, &steps_done);
 		if (vm->opts.irqchip == IRQCHIP_USER)
 			ulapic__pre_run(vm);
+		if (timed)
+			arm_host_timer(vm, timer);
 		if (vm->done)
 			break;
+		vm->kicked = false;
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				v->run->immediate_exit = 0;
+				vm->kicked = true;
 				continue;
 			}
 			vm__stop(vm, VMM_HOST_ERROR, "KVM_RUN failed");
@@ -256,6 +274,10 @@ static int finish(struct vm *vm)
 				  vm->scenario_result ? "the guest scenario reported an error" : NULL;
 		}
 	}
+	if (vm->nr_window_polled)
+		fprintf(stderr, "vmm: %llu interrupt(s) injected after polling for a window: the host did "
+			"not report KVM_EXIT_IRQ_WINDOW_OPEN when IF became 1\n",
+			(unsigned long long)vm->nr_window_polled);
 	if (died) {
 		fprintf(stderr, "vmm: %s\n", vm->why ? vm->why : "stopped");
 		vcpu__dump(&vm->vcpu, stderr);

@@ -10,8 +10,6 @@
 
 #define MSR_APIC_BASE		0x1b
 #define MSR_TSC_DEADLINE	0x6e0
-#define MSR_X2APIC_FIRST	0x800
-#define MSR_X2APIC_COUNT	0x100
 
 static void send_ipi(void *opaque, const struct lapic_ipi *ipi)
 {
@@ -65,19 +63,21 @@ void ulapic__msi(struct vm *vm, uint64_t addr, uint32_t data)
 		lapic__accept(&vm->lapic, data & 0xff, level);
 }
 
-/* Route x2APIC, APIC base and TSC-deadline MSRs to us: a zero bitmap denies, so KVM exits. */
+/*
+ * Route the APIC base and TSC-deadline MSRs to us: a zero bitmap denies, so
+ * KVM exits. x2APIC MSRs can't be routed (KVM exempts them from filters), so
+ * kvm.c hides x2APIC from CPUID in this mode and the guest uses xAPIC MMIO.
+ */
 static int msr_filter(struct vm *vm, char *err, size_t errlen)
 {
-	static uint8_t deny[MSR_X2APIC_COUNT / 8];
+	static uint8_t deny[1];
 	struct kvm_enable_cap cap = { .cap = KVM_CAP_X86_USER_SPACE_MSR,
 				      .args = { KVM_MSR_EXIT_REASON_FILTER | KVM_MSR_EXIT_REASON_UNKNOWN } };
 	struct kvm_msr_filter f = { .flags = KVM_MSR_FILTER_DEFAULT_ALLOW };
 
 	f.ranges[0] = (struct kvm_msr_filter_range){ .flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
-		.nmsrs = MSR_X2APIC_COUNT, .base = MSR_X2APIC_FIRST, .bitmap = deny };
-	f.ranges[1] = (struct kvm_msr_filter_range){ .flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
 		.nmsrs = 1, .base = MSR_APIC_BASE, .bitmap = deny };
-	f.ranges[2] = (struct kvm_msr_filter_range){ .flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
+	f.ranges[1] = (struct kvm_msr_filter_range){ .flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
 		.nmsrs = 1, .base = MSR_TSC_DEADLINE, .bitmap = deny };
 	if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0) {
 		snprintf(err, errlen, "KVM_CAP_X86_USER_SPACE_MSR: %s", strerror(errno));
@@ -132,6 +132,8 @@ void ulapic__pre_run(struct vm *vm)
 		run->request_interrupt_window = 1;	/* IF=0 or an STI/MOV SS shadow */
 		return;
 	}
+	if (run->request_interrupt_window && vm->kicked)
+		vm->nr_window_polled++;	/* the window was found by our poll, not reported by KVM */
 	irq.irq = lapic__ack(&vm->lapic);	/* INTA: the spurious vector if TPR rose */
 	run->request_interrupt_window = 0;
 	if (ioctl(vm->vcpu.fd, KVM_INTERRUPT, &irq) < 0)
@@ -143,8 +145,7 @@ int ulapic__msr(struct vm *vm, struct kvm_run *run)
 	uint32_t idx = run->msr.index;
 	uint64_t now = uioapic__now_ns(), val;
 
-	if (idx != MSR_APIC_BASE && idx != MSR_TSC_DEADLINE &&
-	    (idx < MSR_X2APIC_FIRST || idx >= MSR_X2APIC_FIRST + MSR_X2APIC_COUNT))
+	if (idx != MSR_APIC_BASE && idx != MSR_TSC_DEADLINE)
 		return -1;
 	if (run->exit_reason == KVM_EXIT_X86_RDMSR) {
 		run->msr.error = lapic__rdmsr(&vm->lapic, idx, &val, now) < 0;

@@ -89,6 +89,8 @@ struct vm {
 	unsigned next_step;	/* scenario steps run so far */
 	bool scenario_done;
 	uint64_t next_deadline_ns;	/* earliest host timer (user/split modes), 0 = none */
+	bool kicked;		/* the last KVM_RUN ended on a signal, not an exit */
+	uint64_t nr_window_polled;	/* user mode: injections made after a poll, not a window exit */
 	uint64_t scenario_result;	/* the guest's own code at SCENARIO_DONE */
 	struct timespec t0;	/* process start, for milestone times */
 	bool milestones;	/* print milestone times (bench) */

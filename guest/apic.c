@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Local APIC (xAPIC MMIO or x2APIC MSRs) and the legacy 8259 pair, set up
+ * like Linux's setup_local_APIC() and legacy_pic->init(). Every register
+ * access is an exit on the target, so no polling loops beyond what the
+ * architecture requires.
+ */
+#include "guest.h"
+
+#define MSR_IA32_APICBASE	0x1b
+#define APICBASE_EXTD		(1u << 10)
+#define APICBASE_ENABLE		(1u << 11)
+#define APIC_BASE_GPA		0xfee00000ul
+#define MSR_X2APIC_BASE		0x800
+#define MSR_X2APIC_ICR		0x830
+#define MSR_TSC_DEADLINE	0x6e0
+#define CPUID1_ECX_X2APIC	(1u << 21)
+#define CPUID1_ECX_TSC_DL	(1u << 24)
+#define APIC_SPIV_ENABLE	(1u << 8)
+#define APIC_TIMER_PERIODIC	(1u << 17)
+#define APIC_TIMER_TSC_DL	(2u << 17)
+#define APIC_TDR_DIV_1		0xb
+#define APIC_ICR_BUSY		(1u << 12)
+
+bool apic_enabled, x2apic_mode;
+static uint32_t cpuid1_ecx;
+
+/* Mapped uncached by head.S (pd3: 0xfec00000..0xff000000 with PCD) */
+static volatile uint32_t *const xapic = (volatile uint32_t *)APIC_BASE_GPA;
+
+uint32_t apic_read(uint32_t reg)
+{
+	if (x2apic_mode)
+		return rdmsr(MSR_X2APIC_BASE + (reg >> 4));
+	return xapic[reg / 4];
+}
+
+void apic_write(uint32_t reg, uint32_t v)
+{
+	if (x2apic_mode)
+		wrmsr(MSR_X2APIC_BASE + (reg >> 4), v);
+	else
+		xapic[reg / 4] = v;
+}
+
+static bool apic_test(uint32_t base, unsigned int vector)
+{
+	return apic_read(base + (vector / 32) * 0x10) >> (vector % 32) & 1;
+}
+
+bool apic_isr_test(unsigned int vector)
+{
+	return apic_enabled && apic_test(APIC_ISR, vector);
+}
+
+bool apic_irr_test(unsigned int vector)
+{
+	return apic_enabled && apic_test(APIC_IRR, vector);
+}
+
+bool apic_tmr_test(unsigned int vector)
+{
+	return apic_enabled && apic_test(APIC_TMR, vector);
+}
+
+/* Highest in-service vector: the one an EOI retires. Vectors 0..15 can't be in service. */
+unsigned int apic_highest_isr(void)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		uint32_t v = apic_read(APIC_ISR + i * 0x10);
+
+		if (v)
+			return i * 32 + 31 - __builtin_clz(v);
+	}
+	return 0xff;
+}
+
+void apic_eoi(void)
+{
+	unsigned int v;
+
+	if (!apic_enabled)
+		return;
+	v = apic_highest_isr();
+	apic_write(APIC_EOI, 0);
+	ev_record(IVM_EV_EOI, v, 0);
+}
+
+void apic_set_tpr(uint32_t tpr)
+{
+	apic_write(APIC_TASKPRI, tpr);
+	ev_record(IVM_EV_TPR, 0, tpr);
+}
+
+uint32_t apic_get_tpr(void)
+{
+	return apic_read(APIC_TASKPRI) & 0xff;
+}
+
+/* @dest: APIC ID; @icr_low: vector | delivery | shorthand | level bits */
+void apic_send_ipi(uint32_t dest, uint32_t icr_low)
+{
+	int i;
+
+	if (x2apic_mode) {
+		wrmsr(MSR_X2APIC_ICR, (uint64_t)dest << 32 | icr_low);
+		return;
+	}
+	/* xAPIC: wait for the previous IPI to be sent (bounded) */
+	for (i = 0; i < 1000 && (xapic[APIC_ICR / 4] & APIC_ICR_BUSY); i++)
+		cpu_relax();
+	xapic[APIC_ICR2 / 4] = dest << 24;
+	xapic[APIC_ICR / 4] = icr_low;
+}
+
+void apic_self_ipi(unsigned int vector)
+{
+	apic_send_ipi(0, APIC_DEST_SELF | APIC_INT_ASSERT | APIC_DM_FIXED | vector);
+}
+
+void apic_timer_oneshot(uint32_t count)
+{
+	apic_write(APIC_TDCR, APIC_TDR_DIV_1);
+	apic_write(APIC_LVTT, LOCAL_TIMER_VECTOR);
+	apic_write(APIC_TMICT, count);
+}
+
+void apic_timer_periodic(uint32_t count)
+{
+	apic_write(APIC_TDCR, APIC_TDR_DIV_1);
+	apic_write(APIC_LVTT, LOCAL_TIMER_VECTOR | APIC_TIMER_PERIODIC);
+	apic_write(APIC_TMICT, count);
+}
+
+bool apic_timer_tsc_deadline(uint64_t deadline)
+{
+	if (!(cpuid1_ecx & CPUID1_ECX_TSC_DL))
+		return false;
+	apic_write(APIC_LVTT, LOCAL_TIMER_VECTOR | APIC_TIMER_TSC_DL);
+	/* SDM 10.5.4.1: order the xAPIC LVT write before the MSR write */
+	asm volatile("mfence" : : : "memory");
+	wrmsr(MSR_TSC_DEADLINE, deadline);
+	return true;
+}
+
+void apic_timer_stop(void)
+{
+	apic_write(APIC_LVTT, LOCAL_TIMER_VECTOR | APIC_LVT_MASKED);
+	apic_write(APIC_TMICT, 0);
+	if (cpuid1_ecx & CPUID1_ECX_TSC_DL)
+		wrmsr(MSR_TSC_DEADLINE, 0);
+}
+
+/* Remap to 0x20/0x28 (out of the exception range), then mask every line */
+void pic_init(void)
+{
+	outb(0x20, 0x11);	/* ICW1: edge, cascade, ICW4 */
+	outb(0xa0, 0x11);
+	outb(0x21, 0x20);	/* ICW2: vector bases */
+	outb(0xa1, 0x28);
+	outb(0x21, 1 << 2);	/* ICW3: slave on IR2 */
+	outb(0xa1, 2);
+	outb(0x21, 0x01);	/* ICW4: 8086 mode */
+	outb(0xa1, 0x01);
+	outb(0x21, 0xff);	/* OCW1: mask all */
+	outb(0xa1, 0xff);
+}
+
+/*
+ * RDMSR of the x2APIC version register; traps.c fixes a #GP here up to
+ * resume after it with EDX:EAX untouched (~0). A host that advertises
+ * x2APIC in CPUID without emulating its MSRs gets xAPIC instead.
+ */
+__attribute__((noinline)) static uint32_t x2apic_probe(void)
+{
+	uint32_t lo = ~0u, hi = ~0u;
+
+	asm volatile(".globl x2apic_probe_insn, x2apic_probe_fixup\n"
+		     "x2apic_probe_insn: rdmsr\n"
+		     "x2apic_probe_fixup:"
+		     : "+a"(lo), "+d"(hi) : "c"(MSR_X2APIC_BASE + (APIC_LVR >> 4)) : "memory");
+	return lo;
+}
+
+int apic_init(const char *mode)
+{
+	uint32_t a, b, d;
+	uint64_t base;
+	bool want_x2;
+
+	cpuid(1, &a, &b, &cpuid1_ecx, &d);
+	want_x2 = mode ? !strcmp(mode, "x2apic") : !!(cpuid1_ecx & CPUID1_ECX_X2APIC);
+	if (want_x2 && !(cpuid1_ecx & CPUID1_ECX_X2APIC)) {
+		printf("apic: no x2APIC on this CPU\n");
+		return -ENOSYS;
+	}
+
+	pic_init();
+
+	base = rdmsr(MSR_IA32_APICBASE);
+	if ((base & ~0xffful) != APIC_BASE_GPA)
+		printf("apic: base 0x%lx, expected 0x%lx\n", base & ~0xffful, APIC_BASE_GPA);
+	if (!want_x2 && (base & APICBASE_EXTD)) {
+		/* x2APIC -> xAPIC must go through disabled (SDM 10.12.5) */
+		wrmsr(MSR_IA32_APICBASE, base & ~(uint64_t)(APICBASE_EXTD | APICBASE_ENABLE));
+		base &= ~(uint64_t)APICBASE_EXTD;
+	}
+	base |= APICBASE_ENABLE | (want_x2 ? APICBASE_EXTD : 0);
+	wrmsr(MSR_IA32_APICBASE, base);
+	if (want_x2 && x2apic_probe() == ~0u) {
+		printf("apic: x2APIC MSRs fault; using xAPIC\n");
+		wrmsr(MSR_IA32_APICBASE, base & ~(uint64_t)(APICBASE_EXTD | APICBASE_ENABLE));
+		base &= ~(uint64_t)APICBASE_EXTD;
+		wrmsr(MSR_IA32_APICBASE, base);
+		want_x2 = false;
+	}
+	x2apic_mode = want_x2;
+	apic_enabled = true;
+
+	if (!x2apic_mode) {
+		apic_write(APIC_DFR, 0xffffffff);	/* flat model */
+		apic_write(APIC_LDR, 1u << 24);
+	}
+	apic_write(APIC_TASKPRI, 0);
+	apic_write(APIC_LVTT, LOCAL_TIMER_VECTOR | APIC_LVT_MASKED);
+	apic_write(APIC_LVT0, APIC_DM_EXTINT | APIC_LVT_MASKED);
+	apic_write(APIC_LVT1, APIC_DM_NMI);
+	apic_write(APIC_LVTERR, ERROR_APIC_VECTOR);
+	apic_write(APIC_SPIV, APIC_SPIV_ENABLE | SPURIOUS_APIC_VECTOR);
+	/* ESR is updated by a write (xAPIC needs it back to back) */
+	apic_write(APIC_ESR, 0);
+	if (!x2apic_mode)
+		apic_write(APIC_ESR, 0);
+
+	printf("apic: %s id %u version 0x%x\n", x2apic_mode ? "x2apic" : "xapic",
+	       x2apic_mode ? apic_read(APIC_ID) : apic_read(APIC_ID) >> 24,
+	       apic_read(APIC_LVR));
+	return 0;
+}

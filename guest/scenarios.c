@@ -1,0 +1,481 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Scenario programs (scenario=NAME): set up, announce sync points where
+ * the VMM injects (configs/NAME.yaml), record what happened in the event
+ * ring. IF stays 0 around sync points; irq_window() lets pending
+ * interrupts in. Marks (IVM_EV_MARK) are per-scenario facts, listed in
+ * each config.
+ */
+#include "guest.h"
+
+#define WAIT_TSC	1000000000ull	/* bound on waits: ~0.3-1 s */
+
+static void (*vec_hook[NR_VECTORS])(void);
+static bool mark_depth;		/* device handlers mark 0x100 | depth */
+static unsigned int next_msi_irq = IRQ_MSI_BASE;
+
+static void mark(uint32_t v)
+{
+	ev_record(IVM_EV_MARK, 0, v);
+}
+
+#define WINDOW_TSC	200000ull	/* ~0.1 ms grace after the last arrival */
+#define WAIT_TSC_IRQ	60000000ull	/* ~20-30 ms: bound for awaited arrivals */
+
+static uint64_t sc_irqs;	/* device handler runs */
+
+/*
+ * IF=1 until *ctr reaches @target (bounded), then a short grace for
+ * anything unexpected. Measured on KVM/PVM: an interrupt pending at STI
+ * is taken only at some later host event (ms), not at the next
+ * instruction, so a fixed short window misses it.
+ */
+static void irq_wait(const uint64_t *ctr, uint64_t target)
+{
+	uint64_t t0 = rdtsc();
+
+	local_irq_enable();
+	while (*(volatile const uint64_t *)ctr < target && rdtsc() - t0 < WAIT_TSC_IRQ)
+		cpu_relax();
+	for (t0 = rdtsc(); rdtsc() - t0 < WINDOW_TSC;)
+		cpu_relax();
+	local_irq_disable();
+}
+
+/* Wait for @n more device interrupts (0: only the grace), then idle work */
+static void irq_window(unsigned int n)
+{
+	irq_wait(&sc_irqs, sc_irqs + n);
+	run_ksoftirqd();
+}
+
+/* Nothing may arrive: IF=1 for the whole bound */
+static void irq_quiet(void)
+{
+	irq_window(~0u);
+}
+
+static bool wait_vector(unsigned int vector, uint64_t n)
+{
+	irq_wait(&ivm_page.vector_count[vector], n);
+	return ivm_page.vector_count[vector] >= n;
+}
+
+/* Device handler: ISR bit of our vector first (before any EOI), then the hook */
+static irqreturn_t sc_handler(int irq, void *dev_id)
+{
+	unsigned int vector = irq_desc[irq].vector;
+
+	(void)dev_id;
+	ev_record(IVM_EV_ISR, vector, apic_isr_test(vector));
+	sc_irqs++;
+	if (mark_depth)
+		mark(0x100 | irq_depth);
+	if (vec_hook[vector])
+		vec_hook[vector]();
+	return IRQ_HANDLED;
+}
+
+/* An MSI-like vector: LAPIC chip, EOI after the handler (fasteoi) */
+static unsigned int sc_msi(unsigned int vector, void (*hook)(void))
+{
+	unsigned int irq = next_msi_irq++;
+	int ret;
+
+	vec_hook[vector] = hook;
+	irq_set_chip_and_handler(irq, &lapic_chip, handle_fasteoi_irq, vector);
+	ret = request_irq(irq, sc_handler, 0, "sc-msi", NULL);
+	GUEST_ASSERT(!ret);
+	return irq;
+}
+
+/* An IOAPIC pin (irq = pin), active high, left masked when @noauto */
+static void sc_pin(unsigned int pin, unsigned int vector, bool level, bool noauto,
+		   void (*hook)(void))
+{
+	struct ioapic_route r = { .vector = vector, .level = level, .masked = true };
+	int ret;
+
+	vec_hook[vector] = hook;
+	ioapic_write_route(pin, &r);
+	irq_set_chip_and_handler(pin, &ioapic_chip,
+				 level ? handle_fasteoi_irq : handle_edge_irq, vector);
+	ret = request_irq(pin, sc_handler,
+			  (level ? IRQF_TRIGGER_HIGH : IRQF_TRIGGER_RISING) |
+			  (noauto ? IRQF_NO_AUTOEN : 0), "sc-pin", NULL);
+	GUEST_ASSERT(!ret);
+}
+
+/* ---- priority, tpr, isr, selfipi, spurious ---- */
+static void sc_priority(void)
+{
+	sc_msi(0x41, NULL);
+	sc_msi(0x61, NULL);
+	hc_sync(1);
+	irq_window(2);
+}
+
+static void sc_tpr(void)
+{
+	sc_msi(0x41, NULL);
+	sc_msi(0x61, NULL);
+	apic_set_tpr(0x50);
+	hc_sync(1);
+	irq_window(2);	/* only 0x61 may come */
+	mark(ivm_page.vector_count[0x41]);
+	mark(ivm_page.vector_count[0x61]);
+	apic_set_tpr(0);
+	irq_window(1);
+	mark(ivm_page.vector_count[0x41]);
+}
+
+static void sc_isr(void)
+{
+	sc_msi(0x41, NULL);
+	hc_sync(1);
+	irq_window(1);
+}
+
+static void sc_selfipi(void)
+{
+	sc_msi(0x41, NULL);
+	apic_self_ipi(0x41);
+	mark(apic_irr_test(0x41));
+	irq_window(1);
+}
+
+static void sc_spurious(void)
+{
+	hc_sync(1);
+	wait_vector(SPURIOUS_APIC_VECTOR, 1);
+}
+
+/* ---- nesting: 0x61 nests in 0x41, 0x45 waits for 0x41's EOI ---- */
+static void nest_41(void)
+{
+	mark(1);
+	local_irq_enable();
+	hc_sync(2);
+	irq_wait(&sc_irqs, sc_irqs + 1);	/* 0x61, not 0x45 */
+	mark(2);
+}
+
+static void sc_nesting(void)
+{
+	mark_depth = true;
+	sc_msi(0x41, nest_41);
+	sc_msi(0x61, NULL);
+	sc_msi(0x45, NULL);
+	hc_sync(1);
+	irq_window(3);
+}
+
+/* ---- level: EOI while the line is high re-delivers ---- */
+static unsigned int level_n;
+
+static void level_51(void)
+{
+	if (++level_n == 2)
+		hc_sync(2);	/* deassert before this EOI */
+}
+
+static void sc_level(void)
+{
+	sc_pin(5, 0x51, true, false, level_51);
+	hc_sync(1);
+	wait_vector(0x51, 2);
+	irq_window(0);
+	mark(ivm_page.vector_count[0x51]);
+}
+
+/* ---- masked: an edge on a masked pin is lost, a level is held ---- */
+static void masked_57(void)
+{
+	hc_sync(3);		/* deassert pin 7 before the EOI */
+}
+
+static void sc_masked(void)
+{
+	sc_pin(6, 0x56, false, true, NULL);
+	sc_pin(7, 0x57, true, true, masked_57);
+	hc_sync(1);		/* pulse pin 6 */
+	irq_quiet();
+	hc_sync(2);		/* assert pin 7 */
+	irq_quiet();
+	mark(ivm_page.vector_count[0x56] + ivm_page.vector_count[0x57]);
+	enable_irq(7);
+	irq_window(1);
+	enable_irq(6);
+	irq_quiet();
+	mark(ivm_page.vector_count[0x56]);
+	mark(ivm_page.vector_count[0x57]);
+}
+
+/* ---- NMIs ---- */
+static unsigned int nmi_n;
+
+static bool nmi_mark(struct pt_regs *regs)
+{
+	(void)regs;
+	nmi_n++;
+	mark(0x100 | irq_depth);
+	return true;
+}
+
+static void nmi_41(void)
+{
+	mark(1);
+	hc_sync(2);		/* NMI here: taken inside this handler */
+	mark(2);
+}
+
+static void sc_nmi_in_handler(void)
+{
+	nmi_hook = nmi_mark;
+	sc_msi(0x41, nmi_41);
+	hc_sync(1);
+	irq_window(1);
+}
+
+static bool nmi_blocked(struct pt_regs *regs)
+{
+	nmi_mark(regs);
+	if (nmi_n == 1) {
+		hc_sync(3);	/* second NMI: blocked until our IRET */
+		mark(1);
+	}
+	return true;
+}
+
+static void sc_nmi_blocked(void)
+{
+	uint64_t t0;
+
+	nmi_hook = nmi_blocked;
+	hc_sync(1);
+	/* IF stays 0: NMIs only */
+	for (t0 = rdtsc(); ivm_page.vector_count[X86_TRAP_NMI] < 2 && rdtsc() - t0 < WAIT_TSC_IRQ;)
+		cpu_relax();
+	mark(nmi_n);
+}
+
+/* ---- exception-in-irq: #UD with a fixup inside a handler ---- */
+extern const char sc_ud_insn[], sc_ud_fixup[];
+static const struct exception_fixup ud_fixup[] = { { sc_ud_insn, sc_ud_fixup } };
+
+static void ud_41(void)
+{
+	mark(1);
+	asm volatile(".globl sc_ud_insn, sc_ud_fixup\n"
+		     "sc_ud_insn: ud2\n"
+		     "sc_ud_fixup:" : : : "memory");
+	mark(2);
+}
+
+static void sc_exception_in_irq(void)
+{
+	fixup_table = ud_fixup;
+	fixup_count = ARRAY_SIZE(ud_fixup);
+	sc_msi(0x41, ud_41);
+	hc_sync(1);
+	irq_window(1);
+}
+
+/* ---- LAPIC timer ---- */
+static unsigned int ticks, stop_at;
+
+static void timer_tick(void)
+{
+	if (++ticks == stop_at)
+		apic_timer_stop();
+}
+
+static void sc_timer_oneshot(void)
+{
+	local_timer_handler = timer_tick;
+	apic_timer_oneshot(100000);	/* 100 us at a 1 GHz bus clock */
+	wait_vector(LOCAL_TIMER_VECTOR, 1);
+	irq_window(0);
+	mark(ticks);
+}
+
+static void sc_timer_periodic(void)
+{
+	stop_at = 5;
+	local_timer_handler = timer_tick;
+	apic_timer_periodic(1000000);	/* 1 ms */
+	wait_vector(LOCAL_TIMER_VECTOR, 5);
+	irq_window(0);
+	mark(ticks);
+}
+
+static void sc_timer_tsc_deadline(void)
+{
+	local_timer_handler = timer_tick;
+	if (!apic_timer_tsc_deadline(rdtsc() + 200000)) {
+		mark(0);
+		return;
+	}
+	wait_vector(LOCAL_TIMER_VECTOR, 1);
+	irq_window(0);
+	mark(ticks);
+}
+
+/* ---- softirqs and tasklets ---- */
+static struct tasklet_struct tasklet1 = { .id = 1 };
+static unsigned int net_tx_inline, net_tx_ksoftirqd;
+
+static void tasklet1_fn(unsigned long data)
+{
+	(void)data;
+}
+
+static void softirq_nop(void)
+{
+}
+
+/* Re-raises itself 14 times: past MAX_SOFTIRQ_RESTART the rest is deferred */
+static void net_tx_action(void)
+{
+	if (hardirq_count)
+		mark(0xbad);	/* never inside a hardirq */
+	if (irq_depth)
+		net_tx_inline++;
+	else
+		net_tx_ksoftirqd++;
+	if (net_tx_inline + net_tx_ksoftirqd < 15)
+		raise_softirq(NET_TX_SOFTIRQ);
+}
+
+static void softirq_41(void)
+{
+	raise_softirq_irqoff(TASKLET_SOFTIRQ);
+	raise_softirq_irqoff(TIMER_SOFTIRQ);
+	raise_softirq_irqoff(NET_RX_SOFTIRQ);
+	tasklet_schedule(&tasklet1);
+	tasklet_schedule(&tasklet1);
+	mark(softirq_pending);
+}
+
+static void softirq_42(void)
+{
+	raise_softirq_irqoff(NET_TX_SOFTIRQ);
+}
+
+static void sc_softirq(void)
+{
+	tasklet1.func = tasklet1_fn;
+	open_softirq(TIMER_SOFTIRQ, softirq_nop);
+	open_softirq(NET_RX_SOFTIRQ, softirq_nop);
+	open_softirq(NET_TX_SOFTIRQ, net_tx_action);
+	sc_msi(0x41, softirq_41);
+	sc_msi(0x42, softirq_42);
+	apic_self_ipi(0x41);
+	irq_window(1);
+	apic_self_ipi(0x42);
+	irq_window(1);		/* the idle loop runs ksoftirqd */
+	mark(net_tx_inline);
+	mark(net_tx_ksoftirqd);
+}
+
+/* ---- irq-api: request_irq/free_irq errno rules, shared handlers ---- */
+static int dev[4];
+
+static irqreturn_t api_h1(int irq, void *dev_id)
+{
+	(void)irq;
+	(void)dev_id;
+	mark(0xa1);
+	return IRQ_HANDLED;
+}
+
+static irqreturn_t api_h2(int irq, void *dev_id)
+{
+	(void)irq;
+	(void)dev_id;
+	mark(0xa2);
+	return IRQ_NONE;
+}
+
+static void sc_irq_api(void)
+{
+	const void *name;
+
+	mark(-request_irq(IRQ_NOTCONNECTED, api_h1, 0, "x", &dev[0]));
+	mark(-request_irq(30, api_h1, IRQF_SHARED, "x", NULL));
+	mark(-request_irq(30, NULL, 0, "x", &dev[0]));
+	mark(-request_irq(30, api_h1, 0, "x", &dev[0]));	/* no chip yet */
+	irq_set_chip_and_handler(30, &lapic_chip, handle_fasteoi_irq, 0x43);
+	mark(-request_irq(30, api_h1, IRQF_SHARED, "a", &dev[0]));
+	mark(-request_irq(30, api_h2, IRQF_SHARED, "b", &dev[1]));
+	mark(-request_irq(30, api_h1, 0, "c", &dev[2]));
+	mark(-request_irq(30, api_h1, IRQF_SHARED | IRQF_ONESHOT, "c", &dev[2]));
+	mark(-request_irq(30, api_h1, IRQF_SHARED | IRQF_TRIGGER_HIGH, "c", &dev[2]));
+	irq_set_chip_and_handler(31, &lapic_chip, handle_fasteoi_irq, 0x44);
+	mark(-request_nmi(31, api_h1, IRQF_SHARED, "n", &dev[0]));
+	mark(-request_nmi(31, api_h1, IRQF_PERCPU, "n", &dev[0]));
+	mark(-request_irq(31, api_h1, IRQF_SHARED, "m", &dev[1]));
+	apic_self_ipi(0x43);
+	irq_wait(&ivm_page.vector_count[0x43], 1);
+	irq_window(0);		/* a1 then a2, in request order */
+	name = free_irq(30, &dev[0]);
+	mark(name && !strcmp(name, "a"));
+	mark(free_irq(30, &dev[3]) == NULL);
+	mark(irq_desc[30].irqs_unhandled);
+	free_irq(31, &dev[0]);
+}
+
+static const struct {
+	const char *name;
+	void (*run)(void);
+	bool ioapic;
+} programs[] = {
+	{ "priority", sc_priority, false },
+	{ "tpr", sc_tpr, false },
+	{ "nesting", sc_nesting, false },
+	{ "isr", sc_isr, false },
+	{ "level", sc_level, true },
+	{ "masked", sc_masked, true },
+	{ "nmi-in-handler", sc_nmi_in_handler, false },
+	{ "nmi-blocked", sc_nmi_blocked, false },
+	{ "exception-in-irq", sc_exception_in_irq, false },
+	{ "spurious", sc_spurious, false },
+	{ "timer-oneshot", sc_timer_oneshot, false },
+	{ "timer-periodic", sc_timer_periodic, false },
+	{ "timer-tsc-deadline", sc_timer_tsc_deadline, false },
+	{ "softirq", sc_softirq, false },
+	{ "selfipi", sc_selfipi, false },
+	{ "irq-api", sc_irq_api, false },
+};
+
+extern const char *apic_mode_arg;
+
+void scenario_run(const char *name, int len)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(programs); i++)
+		if ((int)strlen(programs[i].name) == len && !strncmp(name, programs[i].name, len))
+			break;
+	if (i == ARRAY_SIZE(programs)) {
+		printf("scenario: unknown '%.*s'\n", len, name);
+		hc_scenario_done(1);
+		hc_done(1);
+	}
+	local_irq_disable();
+	if (apic_init(apic_mode_arg)) {
+		hc_scenario_done(2);
+		hc_done(2);
+	}
+	if (programs[i].ioapic)
+		ioapic_init();
+	irq_init();
+	softirq_init();
+	printf("scenario %s\n", programs[i].name);
+	programs[i].run();
+	local_irq_disable();
+	if (!on_ivm)
+		ev_dump(0);
+	hc_scenario_done(0);
+	hc_done(0);
+}
