@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include "check.h"
 
@@ -79,13 +81,12 @@ static void print_values(FILE *f, const struct check_values *v)
 	fputc(']', f);
 }
 
-unsigned check__report(const struct scenario *sc, enum irqchip_mode mode, const struct ivm_event *ev,
-		       size_t n, bool strict, FILE *f)
+unsigned check__report(const struct scenario *sc, enum irqchip_mode mode, const char *where,
+		       const struct ivm_event *ev, size_t n, bool strict, FILE *f)
 {
 	unsigned pass = 0, div = 0, fail = 0;
 
-	fprintf(f, "\nscenario %s (irqchip %s): %u checks\n", sc->name, irqchip_mode__name(mode),
-		sc->nchecks);
+	fprintf(f, "\nscenario %s (%s): %u checks\n", sc->name, where, sc->nchecks);
 	for (unsigned i = 0; i < sc->nchecks; i++) {
 		const struct check *c = &sc->checks[i];
 		struct check_values obs;
@@ -110,4 +111,74 @@ unsigned check__report(const struct scenario *sc, enum irqchip_mode mode, const 
 	}
 	fprintf(f, "scenario %s: %u passed, %u failed, %u known divergences\n", sc->name, pass, fail, div);
 	return fail + (strict ? div : 0);
+}
+
+static const char *const ev_names[] = {
+	[IVM_EV_ENTRY] = "entry", [IVM_EV_IRET] = "iret", [IVM_EV_EOI] = "eoi",
+	[IVM_EV_TPR] = "tpr", [IVM_EV_SOFTIRQ] = "softirq", [IVM_EV_TASKLET] = "tasklet",
+	[IVM_EV_SYNC] = "sync", [IVM_EV_MARK] = "mark", [IVM_EV_ISR] = "isr",
+};
+
+static int ev_kind(const char *name)
+{
+	for (unsigned k = 1; k < sizeof(ev_names) / sizeof(ev_names[0]); k++)
+		if (ev_names[k] && !strcmp(ev_names[k], name))
+			return (int)k;
+	return -1;
+}
+
+int check__read_event_log(const char *path, struct ivm_event **ev, size_t *n, uint32_t *dropped,
+			  char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char line[512], kind[16];
+	size_t cap = 0;
+	unsigned lineno = 0, vec, depth, cpl, arg, head;
+
+	*ev = NULL;
+	*n = 0;
+	*dropped = 0;
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		struct ivm_event e = { 0 };
+		int k;
+
+		lineno++;
+		if (strncmp(line, "ev ", 3))
+			continue;
+		if (sscanf(line, "ev head=%u dropped=%u", &head, dropped) == 2)
+			continue;
+		if (sscanf(line, "ev %15s vec=%x depth=%u cpl=%u arg=%x", kind, &vec, &depth, &cpl, &arg) != 5 ||
+		    (k = ev_kind(kind)) < 0 || vec > 255 || depth > 255 || cpl > 3) {
+			snprintf(err, errlen, "%s:%u: not an event line: %.60s", path, lineno, line);
+			goto fail;
+		}
+		if (*n == cap) {
+			struct ivm_event *grown;
+
+			cap = cap ? cap * 2 : 256;
+			if (cap > (1u << 22) || !(grown = realloc(*ev, cap * sizeof(**ev)))) {
+				snprintf(err, errlen, "%s:%u: too many events", path, lineno);
+				goto fail;
+			}
+			*ev = grown;
+		}
+		e.kind = k;
+		e.vector = vec;
+		e.depth = depth;
+		e.cpl = cpl;
+		e.arg = arg;
+		(*ev)[(*n)++] = e;
+	}
+	fclose(f);
+	return 0;
+fail:
+	fclose(f);
+	free(*ev);
+	*ev = NULL;
+	*n = 0;
+	return -1;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "check.h"
 #include "probe.h"
 #include "scenario.h"
 #include "run.h"
@@ -17,6 +18,8 @@ static void usage(FILE *f)
 		"usage: vmm run [options] KERNEL.elf     boot KERNEL and run it (also: vmm KERNEL.elf)\n"
 		"       vmm probe                        print this host's KVM facts, measured\n"
 		"       vmm validate FILE.yaml...        check scenario configs, print a summary\n"
+		"       vmm judge --scenario=FILE LOG    judge the event lines a guest printed\n"
+		"                                        without ./vmm (e.g. QEMU -debugcon)\n"
 		"       vmm --help | --version\n"
 		"\n"
 		"run options:\n"
@@ -213,6 +216,32 @@ static int cmd_validate(int argc, char **argv)
 	return bad_files ? 2 : 0;
 }
 
+/* The same checks over a guest's printed event log (a run under QEMU): no pins apply. */
+static int cmd_judge(int argc, char **argv)
+{
+	static struct scenario sc;
+	struct ivm_event *ev;
+	uint32_t dropped;
+	size_t n;
+	char err[320];
+	unsigned bad_checks;
+
+	if (argc != 3 || strncmp(argv[1], "--scenario=", 11))
+		return bad("judge: %s", "usage: vmm judge --scenario=FILE.yaml LOG");
+	if (scenario__load(argv[1] + 11, &sc, err, sizeof(err)) < 0 ||
+	    check__read_event_log(argv[2], &ev, &n, &dropped, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vmm: %s\n", err);
+		return 2;
+	}
+	bad_checks = check__report(&sc, IRQCHIP_NR, "event log", ev, n, false, stdout);
+	free(ev);
+	if (dropped) {
+		printf("scenario %s: event stream incomplete: %u dropped by the guest\n", sc.name, dropped);
+		bad_checks++;
+	}
+	return bad_checks ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -229,6 +258,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "judge"))
+		return cmd_judge(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "validate"))
 		return cmd_validate(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "probe"))

@@ -256,7 +256,11 @@ static int finish(struct vm *vm)
 		unsigned bad;
 
 		evring__drain(&vm->ring, &vm->mem);
-		bad = check__report(sc, vm->opts.irqchip, vm->ring.ev, vm->ring.n, vm->opts.strict, stdout);
+		char where[32];
+
+		snprintf(where, sizeof(where), "irqchip %s", irqchip_mode__name(vm->opts.irqchip));
+		bad = check__report(sc, vm->opts.irqchip, where, vm->ring.ev, vm->ring.n, vm->opts.strict,
+				    stdout);
 		if (vm->ring.guest_dropped || vm->ring.not_kept || vm->ring.corrupt) {
 			/* checks over an incomplete stream can't be trusted: never a silent loss */
 			printf("scenario %s: event stream incomplete: %u dropped by the guest, %llu not "
