@@ -11,7 +11,15 @@
 /* pt_regs offsets (see guest.h) */
 #define PTR_VECTOR	(15 * 8)
 #define PTR_ORIG_AX	(16 * 8)
+#define PTR_IP		(17 * 8)
 #define PTR_CS		(18 * 8)
+#define PTR_FLAGS	(19 * 8)
+#define PTR_SP		(20 * 8)
+#define PTR_SS		(21 * 8)
+#define PTR_TOP		(22 * 8)	/* end of the hardware frame */
+
+#define STACK_SHIFT	13		/* log2 of the RSP0/IST stack size */
+#define STACK_UNKNOWN	15		/* IVM_STACK_UNKNOWN (an enum in abi.h) */
 
 /* struct ivm_guest_page offsets (trace.c asserts them) */
 #define PG_HEAD		8
@@ -19,19 +27,30 @@
 #define PG_TAIL		16
 #define PG_VCOUNT	24
 #define PG_EV		2672
-#define EV_SHIFT	4	/* sizeof(struct ivm_event) == 16 */
+#define EV_SIZE		48		/* IVM_EVENT_SIZE (C-only in abi.h) */
 #define EV_KIND		(ivm_page + PG_EV + 0)
 #define EV_VECTOR	(ivm_page + PG_EV + 1)
 #define EV_DEPTH	(ivm_page + PG_EV + 2)
 #define EV_CPL		(ivm_page + PG_EV + 3)
 #define EV_ARG		(ivm_page + PG_EV + 4)
 #define EV_TSC		(ivm_page + PG_EV + 8)
+#define EV_RIP		(ivm_page + PG_EV + 16)
+#define EV_RSP		(ivm_page + PG_EV + 24)
+#define EV_RFLAGS	(ivm_page + PG_EV + 32)
+#define EV_CS		(ivm_page + PG_EV + 36)
+#define EV_SS		(ivm_page + PG_EV + 38)
+#define EV_STACK	(ivm_page + PG_EV + 40)
 
 /*
  * Event ring records, on every delivery and before every iretq. Runs with
- * pt_regs saved, so RAX/RCX/RDX are free; the image is linked below 2 GiB,
+ * pt_regs saved, so RAX/RCX/RDX/R8 are free; the image is linked below 2 GiB,
  * so absolute disp32 addressing reaches the page. Every instruction here
- * costs ~1 us on the target, hence byte stores and no calls.
+ * costs ~1 us on the target, hence no calls.
+ *
+ * EV_SLOT also copies the hardware frame (the one just pushed, or the one
+ * about to be restored): RIP, RSP (left in R8), RFLAGS, CS, SS. The SS store
+ * is 32 bits wide so it also zeroes the stack byte (and pad[0]): IRET records
+ * keep 0 there, EV_ENTRY overwrites it only when the stack is not SAME.
  */
 .macro EV_SLOT drop
 	movl	ivm_page + PG_HEAD(%rip), %ecx
@@ -40,8 +59,17 @@
 	cmpl	$IVM_EV_RING, %eax
 	jae	\drop
 	andl	$(IVM_EV_RING - 1), %ecx
-	shll	$EV_SHIFT, %ecx
-	movb	PTR_CS(%rsp), %al
+	imull	$EV_SIZE, %ecx, %ecx
+	movq	PTR_IP(%rsp), %rax
+	movq	%rax, EV_RIP(%rcx)
+	movq	PTR_SP(%rsp), %r8
+	movq	%r8, EV_RSP(%rcx)
+	movl	PTR_FLAGS(%rsp), %eax
+	movl	%eax, EV_RFLAGS(%rcx)
+	movzwl	PTR_SS(%rsp), %eax
+	movl	%eax, EV_SS(%rcx)		/* + stack = 0 */
+	movl	PTR_CS(%rsp), %eax
+	movw	%ax, EV_CS(%rcx)
 	andb	$3, %al
 	movb	%al, EV_CPL(%rcx)
 	movl	irq_depth(%rip), %eax
@@ -59,6 +87,33 @@
 .Lev_done\@:
 .endm
 
+/*
+ * Which stack the handler runs on (selftest.c stack_id(), by the frame's
+ * address). In: R8 = interrupted RSP. SAME, the common case (CPL0, IST 0):
+ * the CPU aligned RSP down to 16 and pushed the frame below it, so
+ * PTR_TOP(%rsp) == R8 & ~15: four instructions, the byte is already 0.
+ * Otherwise the frame ends at a known top: cpu_stacks is RSP0 then IST1..n,
+ * each 1 << STACK_SHIFT bytes, so (top - cpu_stacks) rotated right by
+ * STACK_SHIFT is the enum ivm_stack_id (1..N_IST_STACKS + 1) exactly when
+ * the frame is at one of those tops; anything else is UNKNOWN.
+ */
+.macro EV_STACK_ID
+	leaq	PTR_TOP(%rsp), %rdx
+	subq	%rdx, %r8
+	cmpq	$15, %r8
+	jbe	.Lst_done\@
+	subq	$cpu_stacks, %rdx
+	jz	.Lst_unknown\@
+	rorq	$STACK_SHIFT, %rdx
+	cmpq	$N_IST_STACKS + 1, %rdx
+	jbe	.Lst_store\@
+.Lst_unknown\@:
+	movb	$STACK_UNKNOWN, %dl
+.Lst_store\@:
+	movb	%dl, EV_STACK(%rcx)
+.Lst_done\@:
+.endm
+
 /* In: ESI = vector. Arg = error code (exceptions) or -1 (irqs). */
 .macro EV_ENTRY exc
 	incq	ivm_page + PG_VCOUNT(,%rsi,8)
@@ -72,6 +127,7 @@
 	.else
 	movl	$-1, EV_ARG(%rcx)
 	.endif
+	EV_STACK_ID
 	EV_PUBLISH .Lev_drop\@
 .endm
 
@@ -299,6 +355,24 @@ idt_table:
 	.endr
 	.globl	idt_table_end
 idt_table_end:
+
+/*
+ * The TSS stacks, contiguous so EV_STACK_ID can tell them apart with a
+ * subtract and a rotate: RSP0 first, then IST1..N_IST_STACKS (the TSS.ISTn
+ * slot is index + 1), each 1 << STACK_SHIFT bytes.
+ */
+.if RSP0_STACK_SIZE != (1 << STACK_SHIFT) || IST_STACK_SIZE != (1 << STACK_SHIFT)
+.error "EV_STACK_ID needs RSP0 and IST stacks of 1 << STACK_SHIFT bytes"
+.endif
+	.section .bss.stacks, "aw", @nobits
+	.balign	4096
+cpu_stacks:
+	.globl	rsp0_stack
+rsp0_stack:
+	.skip	RSP0_STACK_SIZE
+	.globl	ist_stacks
+ist_stacks:
+	.skip	N_IST_STACKS * IST_STACK_SIZE
 
 	.bss
 	.globl	irq_stack_inuse

@@ -25,9 +25,10 @@ uint64_t gdt_table[GDT_ENTRIES] __aligned(16) = {
 
 static struct tss64 tss __aligned(16);
 
-/* Each stack is separate so a handler can tell from RSP which one it is on */
-char rsp0_stack[RSP0_STACK_SIZE] __aligned(4096) __attribute__((section(".bss.stacks")));
-char ist_stacks[N_IST_STACKS][IST_STACK_SIZE] __aligned(4096) __attribute__((section(".bss.stacks")));
+/*
+ * Each stack is separate so a handler can tell from RSP which one it is on.
+ * rsp0_stack and ist_stacks live in entry.S, contiguous (EV_STACK_ID).
+ */
 char irq_stack[IRQ_STACK_SIZE] __aligned(4096) __attribute__((section(".bss.stacks")));
 char user_stack[USER_STACK_SIZE] __aligned(4096) __attribute__((section(".bss.stacks")));
 

@@ -14,7 +14,31 @@ _Static_assert(offsetof(struct ivm_guest_page, ev_dropped) == 12, "PG_DROPPED");
 _Static_assert(offsetof(struct ivm_guest_page, ev_tail) == 16, "PG_TAIL");
 _Static_assert(offsetof(struct ivm_guest_page, vector_count) == 24, "PG_VCOUNT");
 _Static_assert(offsetof(struct ivm_guest_page, ev) == 2672, "PG_EV");
-_Static_assert(sizeof(struct ivm_event) == 16, "event size");
+_Static_assert(sizeof(struct ivm_event) == IVM_EVENT_SIZE && IVM_EVENT_SIZE == 48, "EV_SIZE");
+_Static_assert(IVM_STACK_UNKNOWN == 15 && IVM_STACK_RSP0 == 1 && IVM_STACK_IST1 == 2,
+	       "STACK_UNKNOWN, EV_STACK_ID's stack ids");
+/* and these struct ivm_event offsets (EV_* there) */
+_Static_assert(offsetof(struct ivm_event, kind) == 0, "EV_KIND");
+_Static_assert(offsetof(struct ivm_event, vector) == 1, "EV_VECTOR");
+_Static_assert(offsetof(struct ivm_event, depth) == 2, "EV_DEPTH");
+_Static_assert(offsetof(struct ivm_event, cpl) == 3, "EV_CPL");
+_Static_assert(offsetof(struct ivm_event, arg) == 4, "EV_ARG");
+_Static_assert(offsetof(struct ivm_event, tsc) == 8, "EV_TSC");
+_Static_assert(offsetof(struct ivm_event, rip) == 16, "EV_RIP");
+_Static_assert(offsetof(struct ivm_event, rsp) == 24, "EV_RSP");
+_Static_assert(offsetof(struct ivm_event, rflags) == 32, "EV_RFLAGS");
+_Static_assert(offsetof(struct ivm_event, cs) == 36, "EV_CS");
+_Static_assert(offsetof(struct ivm_event, ss) == 38, "EV_SS");
+_Static_assert(offsetof(struct ivm_event, stack) == 40, "EV_STACK");
+/* pt_regs offsets (PTR_* there) */
+_Static_assert(offsetof(struct pt_regs, vector) == 15 * 8, "PTR_VECTOR");
+_Static_assert(offsetof(struct pt_regs, orig_ax) == 16 * 8, "PTR_ORIG_AX");
+_Static_assert(offsetof(struct pt_regs, ip) == 17 * 8, "PTR_IP");
+_Static_assert(offsetof(struct pt_regs, cs) == 18 * 8, "PTR_CS");
+_Static_assert(offsetof(struct pt_regs, flags) == 19 * 8, "PTR_FLAGS");
+_Static_assert(offsetof(struct pt_regs, sp) == 20 * 8, "PTR_SP");
+_Static_assert(offsetof(struct pt_regs, ss) == 21 * 8, "PTR_SS");
+_Static_assert(sizeof(struct pt_regs) == 22 * 8, "PTR_TOP");
 
 void trace_init(void)
 {
@@ -45,6 +69,13 @@ void ev_record(unsigned int kind, unsigned int vector, uint32_t arg)
 		e->cpl = 0;
 		e->arg = arg;
 		e->tsc = rdtsc();
+		/* not a delivery: no frame (the slot may hold an old one) */
+		e->rip = 0;
+		e->rsp = 0;
+		e->rflags = 0;
+		e->cs = 0;
+		e->ss = 0;
+		e->stack = 0;
 		asm volatile("" : : : "memory");
 		ivm_page.ev_head = head + 1;
 	}
@@ -65,9 +96,12 @@ void ev_dump(uint32_t from)
 	for (i = from; i != ivm_page.ev_head; i++) {
 		const struct ivm_event *e = &ivm_page.ev[i % IVM_EV_RING];
 
-		printf("ev %s vec=0x%x depth=%u cpl=%u arg=0x%x\n",
+		/* the host parses the prefix up to arg= and ignores the rest */
+		printf("ev %s vec=0x%x depth=%u cpl=%u arg=0x%x"
+		       " rip=0x%lx rsp=0x%lx rfl=0x%x cs=0x%x ss=0x%x stack=%u\n",
 		       e->kind < ARRAY_SIZE(ev_names) && ev_names[e->kind] ? ev_names[e->kind] : "?",
-		       e->vector, e->depth, e->cpl, e->arg);
+		       e->vector, e->depth, e->cpl, e->arg,
+		       e->rip, e->rsp, e->rflags, e->cs, e->ss, e->stack);
 	}
 	printf("ev head=%u dropped=%u\n", ivm_page.ev_head, ivm_page.ev_dropped);
 }

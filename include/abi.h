@@ -171,7 +171,7 @@ struct ivm_exc_result {
  * it in ev_dropped: a loss is always visible, never silent. No exit per event.
  */
 #define IVM_PAGE_MAGIC		IVM_U(0x47505649)	/* "IVPG" */
-#define IVM_PAGE_VERSION	1
+#define IVM_PAGE_VERSION	2	/* 2: events carry the interrupted frame */
 #define IVM_NR_IRQS		64
 #define IVM_NR_SOFTIRQS		10
 #define IVM_EV_RING		1024	/* entries, a power of two */
@@ -187,15 +187,29 @@ struct ivm_exc_result {
 #define IVM_EV_MARK	8	/* scenario-specific marker: arg = value */
 #define IVM_EV_ISR	9	/* ISR/IRR snapshot in a handler: vector, arg = 1 if ISR bit set */
 
+/*
+ * ENTRY: arg = error code (low 32), 0xffffffff when none was pushed; the frame
+ * fields are the saved RIP/CS/RFLAGS/RSP/SS the CPU pushed; stack = which stack
+ * the handler runs on (enum ivm_stack_id). IRET: the frame about to be
+ * restored (cpl = the CPL returned to). Other kinds: frame fields are 0.
+ */
 #ifndef __ASSEMBLER__
 struct ivm_event {
 	uint8_t kind;
 	uint8_t vector;
 	uint8_t depth;		/* nesting depth after entry / before iret */
-	uint8_t cpl;		/* CPL interrupted */
+	uint8_t cpl;		/* CPL interrupted (ENTRY) or returned to (IRET) */
 	uint32_t arg;
 	uint64_t tsc;
+	uint64_t rip;
+	uint64_t rsp;
+	uint32_t rflags;
+	uint16_t cs;
+	uint16_t ss;
+	uint8_t stack;		/* enum ivm_stack_id, ENTRY only */
+	uint8_t pad[7];
 };
+#define IVM_EVENT_SIZE 48
 
 struct ivm_guest_page {
 	uint32_t magic;		/* IVM_PAGE_MAGIC */

@@ -17,6 +17,7 @@
 #include "decode.h"
 #include "exit.h"
 #include "intn.h"
+#include "record.h"
 #include "x86_mmu.h"
 
 static const uint8_t kvm_fep[5] = { 0x0f, 0x0b, 0x6b, 0x76, 0x6d };
@@ -77,6 +78,13 @@ static int deliver_soft_int(struct vcpu *v, struct kvm_regs *r, struct kvm_sregs
 			   (unsigned long long)info.handler, (unsigned long long)info.new_rsp);
 		selftest__note_vmm_delivery(&v->vm->st, vec);
 		v->vm->nr_vmm_deliveries++;
+		if (record__on(v->vm)) {
+			struct itr_record rec = { .type = ITR_VMM_DELIVERY, .vector = vec,
+						  .rip = insn_rip, .b = info.handler, .rsp = info.new_rsp,
+						  .cs = info.handler_cs, .stack = (uint8_t)info.stack };
+
+			record__host(v->vm, &rec);
+		}
 		return EXIT_RESUME;
 	case INTN_FAULT:
 		evlog__add(&v->vm->log, "vmm delivery of %s at %#llx raised vector %u error %#x",

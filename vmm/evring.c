@@ -60,6 +60,8 @@ void evring__drain(struct evring *r, const struct gmem *m)
 
 		memcpy(&e, &p->ev[(tail + i) % IVM_EV_RING], sizeof(e));
 		keep(r, &e);
+		if (r->sink)
+			r->sink(r->sink_opaque, &e);
 	}
 	__atomic_store_n(&p->ev_tail, head, __ATOMIC_RELEASE);
 	r->guest_dropped = p->ev_dropped;
@@ -68,5 +70,6 @@ void evring__drain(struct evring *r, const struct gmem *m)
 void evring__free(struct evring *r)
 {
 	free(r->ev);
-	memset(r, 0, sizeof(*r));
+	r->ev = NULL;
+	r->n = r->cap = 0;
 }

@@ -21,6 +21,9 @@ struct evring {
 	uint64_t not_kept;	/* drained beyond EVRING_KEEP_MAX */
 	uint64_t corrupt;	/* times the guest's head was impossible */
 	uint32_t guest_dropped;	/* the guest's own ev_dropped at the last drain */
+	/* called for each drained event, in order (the trace recorder), may be NULL */
+	void (*sink)(void *opaque, const struct ivm_event *e);
+	void *sink_opaque;
 };
 
 /* Validate and remember the page at @gpa; -1 with @err if it can't be one. */

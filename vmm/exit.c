@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include "exit.h"
+#include "record.h"
 #include "uioapic.h"
 #include "ulapic.h"
 
@@ -154,6 +155,11 @@ int exit__dispatch(struct vcpu *v)
 	if (v->vm->opts.verbose)
 		fprintf(stderr, "vmm: exit #%" PRIu64 " %s (%u)\n", v->nr_exits, exit__name(reason),
 			reason);
+	if (record__on(v->vm)) {
+		struct itr_record r = { .type = ITR_EXIT, .a = reason };
+
+		record__host(v->vm, &r);
+	}
 	if (reason < NR_EXIT_HANDLERS && exit_handlers[reason].fn)
 		return exit_handlers[reason].fn(v);
 	snprintf(why, sizeof(why), "unhandled exit reason %u (%s)", reason, exit__name(reason));

@@ -5,6 +5,7 @@
 #include "exit.h"
 #include "hcall.h"
 #include "inject.h"
+#include "record.h"
 
 static int hc_print(struct vm *vm, const struct ivm_hcall *hc)
 {
@@ -54,6 +55,11 @@ static int hc_milestone(struct vm *vm, const struct ivm_hcall *hc)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	evlog__add(&vm->log, "milestone %llu %.*s", (unsigned long long)hc->args[0],
 		   (int)hc->len, hc->msg);
+	if (record__on(vm)) {
+		struct itr_record r = { .type = ITR_MILESTONE, .a = (uint32_t)hc->args[0] };
+
+		record__host(vm, &r);
+	}
 	if (vm->milestones)
 		fprintf(stderr, "vmm: milestone %.*s at %.3f ms\n", (int)hc->len, hc->msg,
 			(ts.tv_sec - vm->t0.tv_sec) * 1e3 + (ts.tv_nsec - vm->t0.tv_nsec) / 1e6);
@@ -69,6 +75,7 @@ static int hc_sync(struct vm *vm, const struct ivm_hcall *hc)
 
 	evring__drain(&vm->ring, &vm->mem);	/* guest events so far precede what we inject */
 	evlog__add(&vm->log, "sync %llu", (unsigned long long)hc->args[0]);
+	vm->inject_point = hc->args[0];
 	if (!sc)
 		return EXIT_RESUME;
 	for (unsigned i = 0; i < sc->nsteps; i++) {

@@ -5,6 +5,7 @@
 #include <sys/ioctl.h>
 #include "exit.h"
 #include "inject.h"
+#include "record.h"
 #include "uioapic.h"
 #include "ulapic.h"
 
@@ -130,8 +131,19 @@ int inject__do(struct vm *vm, const struct injection *inj, char *err, size_t err
 	default:
 		FAIL("injection kind %d unknown", inj->kind);
 	}
-	if (r == 0)
+	if (r == 0) {
 		evlog__add(&vm->log, "inject %s vector %#x pin %u", inject__kind_name(inj->kind),
 			   inj->vector, inj->pin);
+		if (record__on(vm)) {
+			struct itr_record rec = {
+				.type = ITR_INJECT, .vector = inj->vector,
+				.a = inj->kind | (inj->kind == INJ_PIN ? inj->pin : inj->dest & 0xff) << 8 |
+				     (uint32_t)inj->action << 16,
+				.b = vm->inject_point, .err = inj->has_error ? inj->error_code : 0xffffffffu,
+			};
+
+			record__host(vm, &rec);
+		}
+	}
 	return r;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "check.h"
 #include "probe.h"
+#include "trace_cmd.h"
 #include "scenario.h"
 #include "run.h"
 
@@ -18,6 +19,8 @@ static void usage(FILE *f)
 		"usage: vmm run [options] KERNEL.elf     boot KERNEL and run it (also: vmm KERNEL.elf)\n"
 		"       vmm probe                        print this host's KVM facts, measured\n"
 		"       vmm validate FILE.yaml...        check scenario configs, print a summary\n"
+		"       vmm trace show|stats|export|diff|synth ...   read, export and compare traces\n"
+		"                                        (vmm trace --help; docs/TRACE.md)\n"
 		"       vmm judge --scenario=FILE LOG    judge the event lines a guest printed\n"
 		"                                        without ./vmm (e.g. QEMU -debugcon)\n"
 		"       vmm --help | --version\n"
@@ -33,6 +36,8 @@ static void usage(FILE *f)
 		"  --irqchip=kernel|split|user|all  interrupt controllers: in-kernel, split (our\n"
 		"                                   IOAPIC), user (our LAPIC and IOAPIC); default:\n"
 		"                                   user for a plain run, all the scenario lists\n"
+		"  --trace=FILE.itr                 record deliveries, IRETs and host events (docs/TRACE.md)\n"
+		"  --interrupts                     print the guest's counters like /proc/interrupts\n"
 		"  --strict                         known host divergences fail the run\n"
 		"  --milestones                     print guest milestone times on stderr\n"
 		"  --quiet                          do not print the guest console\n"
@@ -66,7 +71,7 @@ static int parse_size(const char *s, uint64_t *out)
 }
 
 enum { OPT_BOOT = 256, OPT_CMDLINE, OPT_MEM, OPT_TIMEOUT, OPT_STRICT, OPT_QUIET, OPT_VERBOSE,
-       OPT_MILESTONES, OPT_HELP, OPT_SCENARIO, OPT_IRQCHIP };
+       OPT_MILESTONES, OPT_HELP, OPT_SCENARIO, OPT_IRQCHIP, OPT_TRACE, OPT_INTERRUPTS };
 
 static const struct option run_options[] = {
 	{ "boot", required_argument, NULL, OPT_BOOT },
@@ -80,6 +85,8 @@ static const struct option run_options[] = {
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "scenario", required_argument, NULL, OPT_SCENARIO },
 	{ "irqchip", required_argument, NULL, OPT_IRQCHIP },
+	{ "trace", required_argument, NULL, OPT_TRACE },
+	{ "interrupts", no_argument, NULL, OPT_INTERRUPTS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -105,12 +112,27 @@ static int run_scenario(struct vmm_opts *o, const struct scenario *sc, unsigned 
 	o->scenario = sc;
 	if (!timeout_set)
 		o->timeout_s = sc->timeout_s;
+	const char *trace = o->trace_path;
+	unsigned nmodes = __builtin_popcount(modes & sc->irqchips);
+	static char trace_mode[4096];
+
 	for (int m = 0; m < IRQCHIP_NR; m++) {
 		int st;
 
 		if (!(modes & sc->irqchips & (1u << m)))
 			continue;
 		o->irqchip = m;
+		if (trace && nmodes > 1) {
+			/* one trace per mode: out.itr -> out.kernel.itr, out.split.itr, ... */
+			size_t len = strlen(trace);
+			bool ext = len > 4 && !strcmp(trace + len - 4, ".itr");
+
+			if (snprintf(trace_mode, sizeof(trace_mode), "%.*s.%s.itr", (int)(ext ? len - 4 : len),
+				     trace, irqchip_mode__name(m)) >= (int)sizeof(trace_mode))
+				return bad("--trace: '%s' is too long", trace);
+			o->trace_path = trace_mode;
+			fprintf(stderr, "vmm: trace for irqchip %s: %s\n", irqchip_mode__name(m), trace_mode);
+		}
 		st = vmm__run(o);
 		if (st && (!worst || st > worst))
 			worst = st;
@@ -155,6 +177,8 @@ static int cmd_run(int argc, char **argv)
 			timeout_set = true;
 			break;
 		case OPT_SCENARIO: scenario_path = optarg; break;
+		case OPT_TRACE: o.trace_path = optarg; break;
+		case OPT_INTERRUPTS: o.interrupts = true; break;
 		case OPT_IRQCHIP:
 			mode_set = true;
 			if (!strcmp(optarg, "all")) {
@@ -258,6 +282,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "trace"))
+		return trace_cmd__main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "judge"))
 		return cmd_judge(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "validate"))

@@ -12,7 +12,9 @@
 #include "check.h"
 #include "exit.h"
 #include "inject.h"
+#include "interrupts.h"
 #include "kvm.h"
+#include "record.h"
 #include "run.h"
 #include "uioapic.h"
 #include "ulapic.h"
@@ -61,6 +63,7 @@ static void service_timers(struct vm *vm, timer_t timer, uint64_t t0, uint32_t *
 		}
 		*done |= 1u << i;
 		evring__drain(&vm->ring, &vm->mem);
+		vm->inject_point = 1ull << 63 | st->n;
 		for (unsigned j = 0; j < st->ninj; j++) {
 			if (inject__do(vm, &st->inj[j], err, sizeof(err)) < 0) {
 				snprintf(why, sizeof(why), "scenario step at %llu us (config line %u): %s",
@@ -278,6 +281,19 @@ static int finish(struct vm *vm)
 				  vm->scenario_result ? "the guest scenario reported an error" : NULL;
 		}
 	}
+	if (vm->opts.interrupts) {
+		const struct ivm_guest_page *p = vm->ring.gpa ?
+			gmem__ptr(&vm->mem, vm->ring.gpa, sizeof(*p)) : NULL;
+		static struct ivm_guest_page copy;
+
+		if (p) {
+			memcpy(&copy, p, sizeof(copy));	/* one consistent read of guest memory */
+			interrupts__print(&copy, stdout);
+		} else {
+			printf("\ninterrupts: the guest registered no counters page\n");
+		}
+		fflush(stdout);
+	}
 	if (vm->nr_window_polled)
 		fprintf(stderr, "vmm: %llu interrupt(s) injected after polling for a window: the host did "
 			"not report KVM_EXIT_IRQ_WINDOW_OPEN when IF became 1\n",
@@ -329,6 +345,10 @@ int vmm__run(const struct vmm_opts *opts)
 		goto out_err;
 	free(img);
 	img = NULL;
+	if (opts->trace_path && record__open(&vm, opts->trace_path, err, sizeof(err)) < 0) {
+		status = VMM_USAGE;
+		goto out_err;
+	}
 	if (install_signals(opts->timeout_s) < 0) {
 		snprintf(err, sizeof(err), "signals/timer: %s", strerror(errno));
 		goto out_err;
@@ -339,6 +359,11 @@ int vmm__run(const struct vmm_opts *opts)
 			(unsigned long long)(opts->mem_size >> 20), irqchip_mode__name(opts->irqchip));
 	run_loop(&vm);
 	status = finish(&vm);
+	if (record__close(&vm, err, sizeof(err)) < 0) {
+		/* never pass off a partial trace as complete */
+		fprintf(stderr, "vmm: trace %s: %s\n", opts->trace_path, err);
+		status = status ? status : VMM_HOST_ERROR;
+	}
 	vm__destroy(&vm);
 	evring__free(&vm.ring);
 	close(kvm_fd);
@@ -346,6 +371,11 @@ int vmm__run(const struct vmm_opts *opts)
 out_err:
 	fprintf(stderr, "vmm: %s\n", err);
 	free(img);
+	if (vm.trace) {
+		char cerr[160];
+
+		record__close(&vm, cerr, sizeof(cerr));
+	}
 	vm__destroy(&vm);
 	if (kvm_fd >= 0)
 		close(kvm_fd);

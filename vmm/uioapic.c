@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 #include <time.h>
 #include "exit.h"
+#include "record.h"
 #include "uioapic.h"
 
 uint64_t uioapic__now_ns(void)
@@ -65,6 +66,12 @@ static void event(void *opaque, enum ioapic_event ev, unsigned pin, uint64_t a, 
 
 	evlog__add(&vm->log, "ioapic %s pin %d a %#llx b %#llx", ioapic__event_name(ev),
 		   pin == IOAPIC_NO_PIN ? -1 : (int)pin, (unsigned long long)a, (unsigned long long)b);
+	if (record__on(vm)) {
+		struct itr_record r = { .type = ITR_IOAPIC, .vector = pin == IOAPIC_NO_PIN ? 0xff : pin,
+					.a = ev, .b = a, .rip = b };
+
+		record__host(vm, &r);
+	}
 }
 
 int uioapic__init(struct vm *vm, char *err, size_t errlen)

@@ -41,11 +41,14 @@ struct vmm_opts {
 	bool quiet;		/* no guest console on stdout */
 	bool verbose;		/* log every exit */
 	bool milestones;	/* print guest milestone times */
+	const char *trace_path;	/* --trace FILE */
+	bool interrupts;	/* print the guest's counters at the end */
 	enum irqchip_mode irqchip;
 	const struct scenario *scenario;	/* NULL: plain run */
 };
 
 struct vcpu;
+struct itr_writer;
 
 /* Register access, indirect so exit handlers run against fakes in unit tests. */
 struct vcpu_ops {
@@ -90,7 +93,11 @@ struct vm {
 	bool scenario_done;
 	uint64_t next_deadline_ns;	/* earliest host timer (user/split modes), 0 = none */
 	bool kicked;		/* the last KVM_RUN ended on a signal, not an exit */
-	uint64_t nr_window_polled;	/* user mode: injections made after a poll, not a window exit */
+	uint64_t nr_window_polled;
+	struct itr_writer *trace;	/* --trace: the open trace file, NULL = not tracing */
+	uint64_t trace_t0, trace_tsc0, trace_t_at_tsc0, trace_errors;
+	uint32_t trace_tsc_khz;
+	uint64_t inject_point;		/* where the current injections come from (trace) */	/* user mode: injections made after a poll, not a window exit */
 	uint64_t scenario_result;	/* the guest's own code at SCENARIO_DONE */
 	struct timespec t0;	/* process start, for milestone times */
 	bool milestones;	/* print milestone times (bench) */

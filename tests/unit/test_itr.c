@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: MIT
+/* The .itr codec: round trips, header corruption, truncation at every byte, fuzz. */
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "tap.h"
+#include "itr.h"
+#include "trace_cmd.h"
+
+static char dir[64], path[128], path2[128];
+
+static uint64_t rng = 0x1234567;
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static const uint16_t types[] = {
+	ITR_ENTRY, ITR_IRET, ITR_EOI, ITR_TPR, ITR_SOFTIRQ, ITR_TASKLET, ITR_SYNC, ITR_MARK, ITR_ISR,
+	ITR_INJECT, ITR_EXIT, ITR_IOAPIC, ITR_VMM_DELIVERY, ITR_KVM_TP, ITR_MILESTONE, ITR_LOST,
+};
+#define NTYPES (sizeof(types) / sizeof(types[0]))
+
+static void fill_header(struct itr_header *h)
+{
+	memset(h, 0, sizeof(*h));
+	for (int i = 0; i < 20; i++)
+		h->build_id[i] = (uint8_t)(0xa0 + i);
+	strcpy(h->scenario, "nesting");
+	strcpy(h->irqchip, "split");
+	strcpy(h->host, "kvm_pvm; KVM API 12; \"quoted\" \\ tab\t");
+	strcpy(h->cmdline, "scenario=nesting test=none");
+	h->start_unix_ns = 0x0123456789abcdefull;
+}
+
+static void random_record(struct itr_record *r, uint64_t i)
+{
+	r->type = types[i % NTYPES];
+	r->source = (uint8_t)rnd();
+	r->vcpu = (uint8_t)rnd();
+	r->vector = (uint8_t)rnd();
+	r->cpl = (uint8_t)rnd();
+	r->depth = (uint8_t)rnd();
+	r->stack = (uint8_t)rnd();
+	r->seq = rnd();		/* the writer overwrites it */
+	r->time_ns = rnd();
+	r->rip = rnd();
+	r->rsp = rnd();
+	r->rflags = (uint32_t)rnd();
+	r->cs = (uint16_t)rnd();
+	r->ss = (uint16_t)rnd();
+	r->err = (uint32_t)rnd();
+	r->a = (uint32_t)rnd();
+	r->b = rnd();
+}
+
+static bool rec_eq(const struct itr_record *x, const struct itr_record *y)
+{
+	return x->type == y->type && x->source == y->source && x->vcpu == y->vcpu && x->vector == y->vector &&
+	       x->cpl == y->cpl && x->depth == y->depth && x->stack == y->stack && x->seq == y->seq &&
+	       x->time_ns == y->time_ns && x->rip == y->rip && x->rsp == y->rsp && x->rflags == y->rflags &&
+	       x->cs == y->cs && x->ss == y->ss && x->err == y->err && x->a == y->a && x->b == y->b;
+}
+
+static int write_trace(const char *p, struct itr_record *recs, unsigned n)
+{
+	struct itr_header h;
+	struct itr_writer *w;
+	char err[256];
+
+	fill_header(&h);
+	w = itr_writer__open(p, &h, err, sizeof(err));
+	if (!w)
+		return -1;
+	for (unsigned i = 0; i < n; i++)
+		if (itr_writer__put(w, &recs[i]) < 0)
+			return -1;
+	return itr_writer__close(w, err, sizeof(err));
+}
+
+static uint8_t *slurp(const char *p, size_t *n)
+{
+	FILE *f = fopen(p, "rb");
+	uint8_t *buf;
+
+	fseek(f, 0, SEEK_END);
+	*n = (size_t)ftell(f);
+	rewind(f);
+	buf = malloc(*n + 1);
+	if (fread(buf, 1, *n, f) != *n)
+		*n = 0;
+	fclose(f);
+	return buf;
+}
+
+static void spit(const char *p, const uint8_t *buf, size_t n)
+{
+	FILE *f = fopen(p, "wb");
+
+	fwrite(buf, 1, n, f);
+	fclose(f);
+}
+
+/* Read a whole file: records returned, -1 on error (err filled), complete/trailing out. */
+static long read_all(const char *p, bool *complete, uint64_t *trailing, char *err, size_t errlen)
+{
+	struct itr_header h;
+	struct itr_record r;
+	struct itr_reader *rd = itr_reader__open(p, &h, err, errlen);
+	long n = 0;
+	int k;
+
+	if (!rd)
+		return -2;
+	while ((k = itr_reader__next(rd, &r, err, errlen)) == 1)
+		n++;
+	if (complete)
+		*complete = itr_reader__complete(rd);
+	if (trailing)
+		*trailing = itr_reader__trailing_bytes(rd);
+	itr_reader__close(rd);
+	return k < 0 ? -1 : n;
+}
+
+static bool one_line_error(const char *err, const char *want)
+{
+	return !strchr(err, '\n') && strstr(err, path) == err && strstr(err, ": offset 0x") &&
+	       strstr(err, want);
+}
+
+static void test_round_trip(void)
+{
+	enum { N = 5000 };	/* several writer buffers */
+	static struct itr_record in[N], out;
+	struct itr_header h, got;
+	struct itr_reader *r;
+	char err[256];
+	unsigned bad = 0, n = 0;
+	int k;
+
+	for (unsigned i = 0; i < N; i++)
+		random_record(&in[i], i);
+	ok(write_trace(path, in, N) == 0, "write %d records with every field random", N);
+	fill_header(&h);
+	r = itr_reader__open(path, &got, err, sizeof(err));
+	ok(r != NULL, "reader opens it");
+	if (!r)
+		return;
+	ok(got.version == ITR_VERSION && !memcmp(got.build_id, h.build_id, 20) &&
+	   !strcmp(got.scenario, h.scenario) && !strcmp(got.irqchip, h.irqchip) &&
+	   !strcmp(got.host, h.host) && !strcmp(got.cmdline, h.cmdline) &&
+	   got.start_unix_ns == h.start_unix_ns, "header fields round-trip");
+	while ((k = itr_reader__next(r, &out, err, sizeof(err))) == 1 && out.type != ITR_END) {
+		in[n].seq = n;
+		if (!rec_eq(&in[n], &out))
+			bad++;
+		n++;
+	}
+	ok(k == 1 && out.type == ITR_END && out.a == N && out.b == N && out.seq == N,
+	   "ITR_END last, a = b = seq = records written");
+	is_u64(n, N, "every record read back");
+	is_u64(bad, 0, "every field of every record equal (seq assigned 0..N-1)");
+	ok(itr_reader__next(r, &out, err, sizeof(err)) == 0 && itr_reader__complete(r) &&
+	   itr_reader__trailing_bytes(r) == 0, "then end of stream, complete, no trailing bytes");
+	itr_reader__close(r);
+}
+
+static void test_header_limits(void)
+{
+	struct itr_header h, got;
+	struct itr_writer *w;
+	struct itr_reader *r;
+	char err[256];
+
+	fill_header(&h);
+	memset(h.scenario, 's', 63);
+	memset(h.irqchip, 'i', 15);
+	memset(h.host, 'h', 255);
+	memset(h.cmdline, 'c', 255);
+	w = itr_writer__open(path, &h, err, sizeof(err));
+	ok(w && itr_writer__close(w, err, sizeof(err)) == 0, "longest header strings are written");
+	r = itr_reader__open(path, &got, err, sizeof(err));
+	ok(r && strlen(got.scenario) == 63 && strlen(got.irqchip) == 15 && strlen(got.host) == 255 &&
+	   strlen(got.cmdline) == 255, "and read back whole");
+	itr_reader__close(r);
+	memset(h.irqchip, 'i', 16);	/* no NUL inside the array */
+	w = itr_writer__open(path, &h, err, sizeof(err));
+	ok(!w && strstr(err, "irqchip is not NUL-terminated"), "an unterminated string is refused: %s", err);
+	fill_header(&h);
+	w = itr_writer__open("/nonexistent/dir/x.itr", &h, err, sizeof(err));
+	ok(!w && strstr(err, "/nonexistent/dir/x.itr: No such file"), "open error names the path");
+}
+
+struct corruption {
+	const char *what, *want;
+	size_t off;
+	int len;		/* bytes of val to write at off (little-endian), 0 = truncate to off */
+	uint64_t val;
+	uint64_t want_off;	/* the offset the error must name, ~0 = any */
+};
+
+static void test_header_corruption(void)
+{
+	struct itr_record recs[3] = { { .type = ITR_ENTRY }, { .type = ITR_IRET }, { .type = ITR_EOI } };
+	uint8_t *good, *bad;
+	size_t n;
+	char err[256], want_off[48];
+	/* layout: 0 magic, 8 version, 10 record size, 12 header length, 16 build-id, 36 start,
+	 * 44 nstr, 46 scenario len, 48 "nesting" (7), 55 irqchip len, 57 "split", 62 host len */
+	const struct corruption c[] = {
+		{ "magic", "magic", 0, 1, 'X', 0 },
+		{ "magic last byte", "magic", 7, 1, 'x', 0 },
+		{ "version 0", "version 0", 8, 2, 0, 8 },
+		{ "version 2", "version 2", 8, 2, 2, 8 },
+		{ "record size", "record size 32", 10, 2, 32, 10 },
+		{ "header length tiny", "header length 8 out of bounds", 12, 4, 8, 12 },
+		{ "header length huge", "out of bounds", 12, 4, 1u << 20, 12 },
+		{ "header length one short", "run past header length", 12, 4, 0, ~0ull },
+		{ "header length one long", "strings end at", 12, 4, 0, 12 },
+		{ "string count", "3 header strings", 44, 2, 3, 44 },
+		{ "scenario length over bound", "scenario: length 64, at most 63", 46, 2, 64, 46 },
+		{ "irqchip length over bound", "irqchip: length 16", 55, 2, 16, 55 },
+		{ "host length over bound", "host: length 300", 62, 2, 300, 62 },
+		{ "host runs past header", "host: 200 bytes run past header length", 62, 2, 200, 62 },
+		{ "NUL in a string", "NUL byte", 50, 1, 0, 50 },
+		{ "file of 5 bytes", "truncated", 5, 0, 0, 0 },
+		{ "file cut in fixed header", "truncated header", 30, 0, 0, 30 },
+		{ "file cut in strings", "truncated header", 60, 0, 0, ~0ull },
+	};
+	uint32_t hlen;
+
+	ok(write_trace(path, recs, 3) == 0, "a small valid trace");
+	good = slurp(path, &n);
+	hlen = (uint32_t)good[12] | (uint32_t)good[13] << 8;
+	bad = malloc(n);
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		uint64_t v = c[i].val;
+		size_t len = n;
+
+		memcpy(bad, good, n);
+		if (!strcmp(c[i].what, "header length one short"))
+			v = hlen - 1;
+		else if (!strcmp(c[i].what, "header length one long"))
+			v = hlen + 1;
+		if (c[i].len == 0)
+			len = c[i].off;
+		for (int b = 0; b < c[i].len; b++)
+			bad[c[i].off + b] = (uint8_t)(v >> (8 * b));
+		spit(path, bad, len);
+		err[0] = 0;
+		ok(read_all(path, NULL, NULL, err, sizeof(err)) == -2 && one_line_error(err, c[i].want),
+		   "header corruption: %s -> \"%s\"", c[i].what, err);
+		if (c[i].want_off != ~0ull) {
+			snprintf(want_off, sizeof(want_off), ": offset 0x%llx: ", (unsigned long long)c[i].want_off);
+			ok(strstr(err, want_off) != NULL, "  ... at offset %#llx", (unsigned long long)c[i].want_off);
+		}
+	}
+	free(good);
+	free(bad);
+}
+
+static void test_truncation(void)
+{
+	struct itr_record recs[5];
+	uint8_t *good;
+	size_t n, bad_cuts = 0;
+	uint32_t hlen;
+
+	for (int i = 0; i < 5; i++)
+		random_record(&recs[i], (uint64_t)i);
+	write_trace(path, recs, 5);
+	good = slurp(path, &n);
+	hlen = (uint32_t)good[12] | (uint32_t)good[13] << 8;
+	is_u64(n, hlen + 6 * ITR_RECORD_SIZE, "5 records + END after the header");
+	for (size_t cut = 0; cut <= n; cut++) {
+		char err[256] = "";
+		bool complete = false;
+		uint64_t trailing = ~0ull;
+		long got;
+
+		spit(path2, good, cut);
+		got = read_all(path2, &complete, &trailing, err, sizeof(err));
+		if (cut < hlen) {
+			if (got != -2 || !strstr(err, path2) || !strstr(err, "offset 0x"))
+				bad_cuts++;
+			continue;
+		}
+		if (got != (long)((cut - hlen) / ITR_RECORD_SIZE) || complete != (cut == n) ||
+		    trailing != (cut - hlen) % ITR_RECORD_SIZE) {
+			if (bad_cuts++ < 3)
+				printf("# cut %zu: got %ld complete %d trailing %llu err %s\n", cut, got, complete,
+				       (unsigned long long)trailing, err);
+		}
+	}
+	is_u64(bad_cuts, 0, "truncated at each of %zu byte offsets: header error, or the complete "
+	       "records, complete() false, trailing_bytes right", n + 1);
+
+	/* after END */
+	{
+		uint8_t *more = malloc(n + ITR_RECORD_SIZE);
+		char err[256];
+
+		memcpy(more, good, n);
+		memcpy(more + n, good + hlen, ITR_RECORD_SIZE);
+		spit(path, more, n + ITR_RECORD_SIZE);
+		ok(read_all(path, NULL, NULL, err, sizeof(err)) == -1 && one_line_error(err, "record after ITR_END"),
+		   "a record after ITR_END is an error: %s", err);
+		spit(path, more, n + 10);
+		ok(read_all(path, NULL, NULL, err, sizeof(err)) == -1 && one_line_error(err, "10 bytes after ITR_END"),
+		   "bytes after ITR_END are an error: %s", err);
+		memcpy(more, good, n);
+		more[hlen + 64 + 8] ^= 1;	/* second record's seq */
+		spit(path, more, n);
+		ok(read_all(path, NULL, NULL, err, sizeof(err)) == -1 && one_line_error(err, "seq 0 out of order"),
+		   "a record out of sequence is an error: %s", err);
+		memcpy(more, good, n);
+		more[hlen] = 0x7f;	/* first record's type */
+		more[hlen + 1] = 0;
+		spit(path, more, n);
+		ok(read_all(path, NULL, NULL, err, sizeof(err)) == -1 && one_line_error(err, "unknown type 0x7f"),
+		   "an unknown record type is an error: %s", err);
+		memcpy(more, good, n);
+		more[n - ITR_RECORD_SIZE + 52] = 4;	/* END's count */
+		spit(path, more, n);
+		ok(read_all(path, NULL, NULL, err, sizeof(err)) == -1 && one_line_error(err, "ITR_END counts 4"),
+		   "ITR_END with the wrong count is an error: %s", err);
+		free(more);
+	}
+	free(good);
+}
+
+static void test_fuzz(void)
+{
+	struct itr_record recs[40];
+	uint8_t *good, *bad;
+	size_t n;
+	unsigned errors = 0, clean = 0, bad_msgs = 0;
+
+	for (int i = 0; i < 40; i++)
+		random_record(&recs[i], (uint64_t)i);
+	write_trace(path, recs, 40);
+	good = slurp(path, &n);
+	bad = malloc(n + 256);
+	rng = 42;
+	for (int it = 0; it < 3000; it++) {
+		size_t len = n;
+		char err[256] = "";
+		long got;
+
+		memcpy(bad, good, n);
+		if (it % 3 == 0) {	/* garbage after a real magic */
+			len = 8 + rnd() % 300;
+			for (size_t i = 8; i < len; i++)
+				bad[i] = (uint8_t)rnd();
+		} else {
+			for (int f = 1 + rnd() % 8; f > 0; f--)
+				bad[rnd() % (it % 3 == 1 ? 120 : n)] ^= (uint8_t)(1u << (rnd() % 8));
+			if (rnd() % 2)
+				len = rnd() % (n + 1);
+		}
+		spit(path2, bad, len);
+		got = read_all(path2, NULL, NULL, err, sizeof(err));
+		if (got < 0) {
+			errors++;
+			if (strchr(err, '\n') || !strstr(err, "offset 0x"))
+				bad_msgs++;
+		} else {
+			clean++;
+		}
+	}
+	ok(errors + clean == 3000, "fuzz: 3000 corrupted files read without a crash (%u rejected)", errors);
+	is_u64(bad_msgs, 0, "fuzz: every rejection is one line with an offset");
+	free(good);
+	free(bad);
+}
+
+static struct itr_writer *sig_w;
+static void on_usr1(int sig)
+{
+	itr_writer__emergency_close(sig_w);
+	_exit(0);
+}
+
+static void test_emergency(void)
+{
+	struct itr_header h;
+	struct itr_record r = { .type = ITR_MARK, .source = ITR_SRC_GUEST };
+	char err[256];
+	bool complete;
+	pid_t pid;
+	int st;
+
+	fill_header(&h);
+	pid = fork();
+	if (pid == 0) {
+		sig_w = itr_writer__open(path, &h, err, sizeof(err));
+		signal(SIGUSR1, on_usr1);
+		for (int i = 0; i < 1500; i++)	/* more than one buffer: some flushed, some not */
+			itr_writer__put(sig_w, &r);
+		raise(SIGUSR1);
+		_exit(3);
+	}
+	waitpid(pid, &st, 0);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child wrote 1500 records and died in a signal handler");
+	ok(read_all(path, &complete, NULL, err, sizeof(err)) == 1501 && complete,
+	   "emergency_close flushed them all and wrote ITR_END");
+
+	sig_w = itr_writer__open(path, &h, err, sizeof(err));
+	itr_writer__put(sig_w, &r);
+	itr_writer__emergency_close(sig_w);
+	ok(itr_writer__put(sig_w, &r) < 0, "put after emergency_close is refused");
+	ok(itr_writer__close(sig_w, err, sizeof(err)) == 0, "close after emergency_close only frees");
+	ok(read_all(path, &complete, NULL, err, sizeof(err)) == 2 && complete, "one record + END");
+}
+
+static void test_names(void)
+{
+	unsigned bad = 0;
+
+	for (unsigned i = 0; i < NTYPES; i++)
+		if (!itr_type__name(types[i]))
+			bad++;
+	ok(!bad && !strcmp(itr_type__name(ITR_END), "END") && !strcmp(itr_type__name(ITR_INJECT), "INJECT"),
+	   "every type has a name");
+	ok(!itr_type__name(0) && !itr_type__name(10) && !itr_type__name(0x1234), "unknown types have none");
+}
+
+static void test_show_format(void)
+{
+	struct itr_record e = { .type = ITR_ENTRY, .source = ITR_SRC_GUEST, .vector = 0x0e, .cpl = 3,
+				.depth = 2, .stack = 2, .seq = 42, .rip = 0x401000, .rsp = 0x7fff0000,
+				.rflags = 0x10202, .cs = 0x2b, .ss = 0x23, .err = 6 };
+	struct itr_record inj = { .type = ITR_INJECT, .source = ITR_SRC_VMM, .vector = 0x41, .seq = 7,
+				  .a = 0, .b = 1, .err = 0xffffffffu };
+	char line[512];
+
+	itr_show__format(&e, 1, line, sizeof(line));
+	ok(!strcmp(line, "    42:   v=0e e=0006 i=0 cpl=3 IP=002b:0000000000401000 SP=0023:000000007fff0000 "
+		   "RFL=00010202 stack=ist1 depth=2"), "ENTRY in QEMU -d int form, indented by depth: '%s'", line);
+	itr_show__format(&inj, 0, line, sizeof(line));
+	ok(!strcmp(line, "     7: vmm: inject msi vector 0x41 dest 0 at sync 1"), "INJECT marked as host: '%s'",
+	   line);
+}
+
+int main(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/test_itr.XXXXXX");
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(path, sizeof(path), "%s/a.itr", dir);
+	snprintf(path2, sizeof(path2), "%s/b.itr", dir);
+	test_round_trip();
+	test_header_limits();
+	test_header_corruption();
+	test_truncation();
+	test_fuzz();
+	test_emergency();
+	test_names();
+	test_show_format();
+	unlink(path);
+	unlink(path2);
+	rmdir(dir);
+	return tap_done();
+}

@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `vmm trace diff A B`: streams both traces side by side in constant memory.
+ * Equal records advance both sides; at a difference, the smallest (i, j)
+ * skip with ITR_DIFF_RUN equal records after it, searched within
+ * ITR_DIFF_WINDOW records of each side, says what happened: i == j field
+ * mismatches, i > j records missing in B, j > i records extra in B.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "trace_cmd.h"
+
+#define RING	(2 * ITR_DIFF_WINDOW)	/* history (context) + window + run, a power of two */
+_Static_assert(RING >= ITR_DIFF_CONTEXT + ITR_DIFF_WINDOW + ITR_DIFF_RUN, "ring too small");
+
+static const char *const field_names[ITR_F_NR] = {
+	"type", "source", "vcpu", "vector", "cpl", "depth", "stack", "err", "rip", "cs", "ss", "rsp",
+	"rflags", "a", "b",
+};
+
+const char *itr_field__name(enum itr_field f)
+{
+	return (unsigned)f < ITR_F_NR ? field_names[f] : "?";
+}
+
+struct side {
+	const char *path;
+	struct itr_reader *r;
+	struct itr_record ring[RING];
+	uint64_t head, filled;	/* indexes in the filtered stream; ring slot = index % RING */
+	uint64_t nread;		/* all records read */
+	bool eof, all;
+	int st;			/* -1 after a read error */
+	char err[512];
+};
+
+/* What diff compares by default: what the guest saw, and what was injected into it. */
+static bool wanted(const struct itr_record *r, bool all)
+{
+	if (r->type == ITR_END)
+		return false;
+	if (all)
+		return true;
+	return (r->source == ITR_SRC_GUEST && r->type >= ITR_ENTRY && r->type <= ITR_ISR) ||
+	       r->type == ITR_INJECT;
+}
+
+static void side_load(struct side *s)
+{
+	struct itr_record *slot = &s->ring[s->filled % RING];
+
+	while (!s->eof) {
+		int k = itr_reader__next(s->r, slot, s->err, sizeof(s->err));
+
+		if (k <= 0) {
+			s->eof = true;
+			s->st = k;
+			return;
+		}
+		s->nread++;
+		if (wanted(slot, s->all)) {
+			s->filled++;
+			return;
+		}
+	}
+}
+
+/* Record head + i, or NULL past the end. */
+static inline const struct itr_record *side_get(struct side *s, uint64_t i)
+{
+	while (s->head + i >= s->filled && !s->eof)
+		side_load(s);
+	return s->head + i < s->filled ? &s->ring[(s->head + i) % RING] : NULL;
+}
+
+#define DIFF(f, bit) (x->f != y->f ? 1u << (bit) : 0)
+
+/* Bit mask of the compared fields that differ (enum itr_field). */
+static uint32_t rec_cmp(const struct itr_record *x, const struct itr_record *y, bool all)
+{
+	uint32_t m = DIFF(type, ITR_F_TYPE) | DIFF(source, ITR_F_SOURCE) | DIFF(vcpu, ITR_F_VCPU) |
+		     DIFF(vector, ITR_F_VECTOR) | DIFF(err, ITR_F_ERR) | DIFF(a, ITR_F_A) | DIFF(b, ITR_F_B);
+
+	if (!all && x->type == ITR_INJECT)	/* where the guest was when the host acted: host timing */
+		return m;
+	m |= DIFF(cpl, ITR_F_CPL) | DIFF(depth, ITR_F_DEPTH) | DIFF(stack, ITR_F_STACK) |
+	     DIFF(rip, ITR_F_RIP) | DIFF(cs, ITR_F_CS) | DIFF(ss, ITR_F_SS) | DIFF(rsp, ITR_F_RSP) |
+	     DIFF(rflags, ITR_F_RFLAGS);
+	if (x->type == ITR_ENTRY && !all)	/* a repeats err for ENTRY: name it once */
+		m &= ~(1u << ITR_F_A);
+	return m;
+}
+
+/* ITR_DIFF_RUN equal records from A+i and B+j, or both streams ending together. */
+static bool run_matches(struct side *a, struct side *b, unsigned i, unsigned j, bool all)
+{
+	for (unsigned k = 0; k < ITR_DIFF_RUN; k++) {
+		const struct itr_record *x = side_get(a, i + k), *y = side_get(b, j + k);
+
+		if (!x || !y)
+			return !x && !y;
+		if (rec_cmp(x, y, all))
+			return false;
+	}
+	return true;
+}
+
+/* Hash of the fields every record type compares: equal records hash equal. */
+static uint32_t rec_hash(const struct itr_record *r, bool all)
+{
+	uint64_t h = (uint64_t)r->type << 48 ^ (uint64_t)r->source << 40 ^ (uint64_t)r->vcpu << 32 ^
+		     (uint64_t)r->vector << 24 ^ r->err ^ r->b * 0x9e3779b97f4a7c15ull;
+
+	if (r->type != ITR_ENTRY || all)
+		h ^= (uint64_t)r->a << 16;
+	h *= 0xff51afd7ed558ccdull;
+	return (uint32_t)(h >> 40);
+}
+
+/*
+ * The skip (i, j), both below ITR_DIFF_WINDOW, with the smallest i + j after
+ * which ITR_DIFF_RUN records agree; for one sum the one nearest i == j. A hash
+ * of A's window makes it O(window), not O(window^2).
+ */
+static bool resync(struct side *a, struct side *b, bool all, unsigned *pi, unsigned *pj)
+{
+	static int16_t head[2 * ITR_DIFF_WINDOW], next[ITR_DIFF_WINDOW];
+	const unsigned mask = 2 * ITR_DIFF_WINDOW - 1;
+	unsigned na = 0, best = UINT32_MAX, bi = 0, bj = 0;
+
+	memset(head, 0xff, sizeof(head));
+	while (na < ITR_DIFF_WINDOW && side_get(a, na))
+		na++;
+	for (unsigned i = na; i-- > 0;) {	/* chains in ascending i */
+		uint32_t h = rec_hash(side_get(a, i), all) & mask;
+
+		next[i] = head[h];
+		head[h] = (int16_t)i;
+	}
+	for (unsigned j = 0; j < ITR_DIFF_WINDOW && j <= best; j++) {
+		const struct itr_record *y = side_get(b, j);
+
+		if (!y)
+			break;
+		for (int i = head[rec_hash(y, all) & mask]; i >= 0 && (unsigned)i + j <= best; i = next[i]) {
+			unsigned d = (unsigned)i + j;
+
+			if (d == best && (i > (int)j ? i - (int)j : (int)j - i) >=
+					 (bi > bj ? (int)(bi - bj) : (int)(bj - bi)))
+				continue;
+			if (!rec_cmp(side_get(a, (unsigned)i), y, all) && run_matches(a, b, (unsigned)i, j, all)) {
+				best = d;
+				bi = (unsigned)i;
+				bj = j;
+			}
+		}
+	}
+	if (best == UINT32_MAX)
+		return false;
+	*pi = bi;
+	*pj = bj;
+	return true;
+}
+
+/* Context: up to ITR_DIFF_CONTEXT records before @mark, the @nmark divergent ones ('>'), some after. */
+static void print_side(FILE *f, struct side *s, char tag, uint64_t from, uint64_t mark, uint64_t nmark)
+{
+	char line[512];
+
+	for (uint64_t i = from; i < mark + nmark + ITR_DIFF_CONTEXT; i++) {
+		char mk = i >= mark && i < mark + nmark ? '>' : ' ';
+
+		if (i >= s->head && !side_get(s, i - s->head)) {
+			fprintf(f, "%c %c        (end of %s)\n", mk, tag, s->path);
+			break;
+		}
+		itr_show__format(&s->ring[i % RING], 0, line, sizeof(line));
+		fprintf(f, "%c %c%s\n", mk, tag, line);
+	}
+}
+
+static void fields_str(uint32_t m, char *buf, size_t n)
+{
+	size_t used = 0;
+
+	buf[0] = 0;
+	for (int f = 0; f < ITR_F_NR && used < n; f++)
+		if (m & 1u << f)
+			used += snprintf(buf + used, n - used, "%s%s", used ? ", " : "", field_names[f]);
+}
+
+static const char *kind_name(enum itr_diff_kind k)
+{
+	switch (k) {
+	case ITR_DIFF_MISSING: return "missing in B";
+	case ITR_DIFF_EXTRA: return "extra in B";
+	case ITR_DIFF_MISMATCH: return "field mismatch";
+	default: return "same";
+	}
+}
+
+/* The first divergence: what, where, and context from both sides. */
+static void report_first(FILE *f, struct side *a, struct side *b, struct itr_diff_result *res,
+			 unsigned na, unsigned nb)
+{
+	const struct itr_record *x = side_get(a, 0), *y = side_get(b, 0);
+	uint64_t ha = a->head >= ITR_DIFF_CONTEXT ? a->head - ITR_DIFF_CONTEXT : 0;
+	uint64_t hb = b->head >= ITR_DIFF_CONTEXT ? b->head - ITR_DIFF_CONTEXT : 0;
+	char fields[160] = "";
+
+	res->first_a_seq = x ? x->seq : UINT64_MAX;
+	res->first_b_seq = y ? y->seq : UINT64_MAX;
+	if (!f)
+		return;
+	if (res->first_kind == ITR_DIFF_MISMATCH) {
+		fields_str(res->first_fields, fields, sizeof(fields) - 2);
+		memmove(fields + 2, fields, strlen(fields) + 1);
+		memcpy(fields, ": ", 2);
+	}
+	fprintf(f, "first divergence: A seq ");
+	fprintf(f, x ? "%" PRIu64 : "end", x ? x->seq : 0);
+	fprintf(f, ", B seq ");
+	fprintf(f, y ? "%" PRIu64 : "end", y ? y->seq : 0);
+	fprintf(f, " (compared record %" PRIu64 " / %" PRIu64 "): %s%s", a->head, b->head,
+		kind_name(res->first_kind), fields);
+	if (na > 1 || nb > 1)
+		fprintf(f, " (%u record%s of A, %u of B before the streams agree again)", na,
+			na == 1 ? "" : "s", nb);
+	fprintf(f, "\n");
+	print_side(f, a, 'A', ha, a->head, na);
+	print_side(f, b, 'B', hb, b->head, nb);
+}
+
+static void count(struct itr_diff_result *res, enum itr_diff_kind k, uint32_t fields, uint64_t n)
+{
+	if (k == ITR_DIFF_MISSING)
+		res->missing += n;
+	else if (k == ITR_DIFF_EXTRA)
+		res->extra += n;
+	else
+		res->mismatch += n;
+	for (int f = 0; f < ITR_F_NR; f++)
+		if (fields & 1u << f)
+			res->field_count[f]++;
+}
+
+static int side_open(struct side *s, const char *path, bool all, struct itr_header *h, char *err,
+		     size_t errlen)
+{
+	s->path = path;
+	s->all = all;
+	s->r = itr_reader__open(path, h, err, errlen);
+	return s->r ? 0 : -1;
+}
+
+int itr_diff__files(const char *pa, const char *pb, const struct itr_diff_opts *o,
+		    struct itr_diff_result *res, char *err, size_t errlen)
+{
+	struct side *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	struct itr_header ha, hb;
+	FILE *f = o->out;
+	bool all = o->all, first = true;
+	uint64_t lockstep = 0;
+	int ret = 2;
+
+	memset(res, 0, sizeof(*res));
+	res->first_a_seq = res->first_b_seq = UINT64_MAX;
+	if (!a || !b) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (side_open(a, pa, all, &ha, err, errlen) < 0 || side_open(b, pb, all, &hb, err, errlen) < 0)
+		goto out;
+	if (f && strcmp(ha.scenario, hb.scenario))
+		fprintf(f, "note: scenario differs: A '%s', B '%s'\n", ha.scenario, hb.scenario);
+	if (f && strcmp(ha.irqchip, hb.irqchip))
+		fprintf(f, "note: irqchip differs: A %s, B %s\n", ha.irqchip, hb.irqchip);
+	if (f && memcmp(ha.build_id, hb.build_id, sizeof(ha.build_id)))
+		fprintf(f, "note: guest build-id differs\n");
+	for (;;) {
+		const struct itr_record *x = side_get(a, 0), *y = side_get(b, 0);
+		unsigned i = 0, j = 0, p;
+		uint32_t m;
+
+		if (!x || !y) {
+			if (!x && !y)
+				break;
+			i = x ? 1 : 0;	/* one side ended: the rest of the other is missing/extra */
+			j = y ? 1 : 0;
+		} else if (!(m = rec_cmp(x, y, all))) {
+			a->head++;
+			b->head++;
+			continue;
+		} else if (lockstep || !resync(a, b, all, &i, &j)) {
+			if (!lockstep)	/* no resync in the window: compare pairwise for a window */
+				lockstep = ITR_DIFF_WINDOW;
+			lockstep--;
+			res->lockstep++;
+			i = j = 1;
+		}
+		if (a->st < 0 || b->st < 0)
+			break;
+		p = i < j ? i : j;
+		if (first) {
+			res->first_kind = p ? ITR_DIFF_MISMATCH : i ? ITR_DIFF_MISSING : ITR_DIFF_EXTRA;
+			res->first_fields = p ? rec_cmp(side_get(a, 0), side_get(b, 0), all) : 0;
+			report_first(f, a, b, res, i, j);
+			first = false;
+		}
+		for (unsigned k = 0; k < p; k++)
+			count(res, ITR_DIFF_MISMATCH, rec_cmp(side_get(a, k), side_get(b, k), all), 1);
+		if (i > p)
+			count(res, ITR_DIFF_MISSING, 0, i - p);
+		if (j > p)
+			count(res, ITR_DIFF_EXTRA, 0, j - p);
+		a->head += i;
+		b->head += j;
+	}
+	for (struct side *s = a; s; s = s == a ? b : NULL) {
+		if (s->st < 0) {
+			snprintf(err, errlen, "%s", s->err);
+			goto out;
+		}
+	}
+	res->compared_a = a->filled;
+	res->compared_b = b->filled;
+	res->records_a = a->nread;
+	res->records_b = b->nread;
+	ret = first ? 0 : 1;
+	if (f) {
+		char fields[400] = "";
+		size_t used = 0;
+
+		for (struct side *s = a; s; s = s == a ? b : NULL)
+			if (!itr_reader__complete(s->r))
+				fprintf(f, "warning: %s: truncated (no ITR_END): compared what is complete\n",
+					s->path);
+		for (int k = 0; k < ITR_F_NR; k++)
+			if (res->field_count[k] && used < sizeof(fields))
+				used += snprintf(fields + used, sizeof(fields) - used, "%s%s %" PRIu64,
+						 used ? ", " : " (", field_names[k], res->field_count[k]);
+		if (used && used < sizeof(fields))
+			snprintf(fields + used, sizeof(fields) - used, ")");
+		fprintf(f, "compared %" PRIu64 " records of A, %" PRIu64 " of B (%s)\n", a->filled, b->filled,
+			all ? "all records" : "guest records and injections; --all adds host records");
+		if (ret == 0)
+			fprintf(f, "same\n");
+		else
+			fprintf(f, "summary: %" PRIu64 " difference%s: %" PRIu64 " missing in B, %" PRIu64
+				" extra in B, %" PRIu64 " field mismatch%s%s\n",
+				res->missing + res->extra + res->mismatch,
+				res->missing + res->extra + res->mismatch == 1 ? "" : "s", res->missing,
+				res->extra, res->mismatch, res->mismatch == 1 ? "" : "es", fields);
+		if (res->lockstep)
+			fprintf(f, "note: %" PRIu64 " pairs compared in lock-step: no resynchronisation within %d records\n",
+				res->lockstep, ITR_DIFF_WINDOW);
+	}
+out:
+	if (a)
+		itr_reader__close(a->r);
+	if (b)
+		itr_reader__close(b->r);
+	free(a);
+	free(b);
+	return ret;
+}
+
+int itr_diff__main(int argc, char **argv)
+{
+	static const struct option opts[] = { { "all", no_argument, NULL, 'a' }, { NULL, 0, NULL, 0 } };
+	struct itr_diff_opts o = { .out = stdout };
+	struct itr_diff_result res;
+	char err[512];
+	int c, st;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'a') {
+			fprintf(stderr, "vmm trace diff: unknown option '%s' (see vmm trace --help)\n",
+				argv[optind - 1]);
+			return 2;
+		}
+		o.all = true;
+	}
+	if (optind != argc - 2) {
+		fprintf(stderr, "vmm trace diff: usage: vmm trace diff [--all] A B (see vmm trace --help)\n");
+		return 2;
+	}
+	st = itr_diff__files(argv[optind], argv[optind + 1], &o, &res, err, sizeof(err));
+	fflush(stdout);
+	if (st == 2)
+		fprintf(stderr, "vmm trace: %s\n", err);
+	return st;
+}

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The trace file (.itr): what a run recorded, guest and host merged into one
+ * ordered stream. Little-endian, versioned, fixed-size records after a
+ * variable header, written as a stream with bounded memory. docs/TRACE.md
+ * is the normative description; this header is its C form.
+ */
+#ifndef TRACE_ITR_H
+#define TRACE_ITR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define ITR_MAGIC	"IVMTRACE"	/* 8 bytes, no NUL */
+#define ITR_VERSION	1
+#define ITR_RECORD_SIZE	64
+
+/* Who produced a record. */
+enum itr_source {
+	ITR_SRC_GUEST = 1,	/* the guest's event ring */
+	ITR_SRC_VMM = 2,	/* ./vmm itself */
+	ITR_SRC_KVM = 3,	/* a KVM tracepoint read through tracefs */
+};
+
+enum itr_type {
+	/* guest (IVM_EV_* kinds, same meaning) */
+	ITR_ENTRY = 1, ITR_IRET = 2, ITR_EOI = 3, ITR_TPR = 4, ITR_SOFTIRQ = 5,
+	ITR_TASKLET = 6, ITR_SYNC = 7, ITR_MARK = 8, ITR_ISR = 9,
+	/* host */
+	ITR_INJECT = 32,	/* vector; a = enum inj_kind | pin/dest << 8 | pin action << 16;
+				 * b = injection point: sync N, or 1 << 63 | microseconds */
+	ITR_EXIT = 33,		/* a = KVM exit reason, rip = guest RIP when known */
+	ITR_IOAPIC = 34,	/* vector = pin; a = enum ioapic_event; b, rip = its two arguments */
+	ITR_VMM_DELIVERY = 35,	/* INT n delivered by the VMM: vector, rip = the INT, b = handler */
+	ITR_KVM_TP = 36,	/* a KVM tracepoint: a = tracepoint id, b/rip = fields */
+	ITR_MILESTONE = 37,	/* a = milestone id */
+	ITR_LOST = 38,		/* a = records lost (guest ring overflow), b = where */
+	ITR_END = 0xffff,	/* last record of a complete trace; a = records written before it */
+};
+
+/* One record: 64 bytes on disk, in this order, little-endian. */
+struct itr_record {
+	uint16_t type;		/* enum itr_type */
+	uint8_t source;		/* enum itr_source */
+	uint8_t vcpu;
+	uint8_t vector;
+	uint8_t cpl;
+	uint8_t depth;
+	uint8_t stack;		/* enum ivm_stack_id (ENTRY) */
+	uint64_t seq;		/* position in the merged stream, from 0 */
+	uint64_t time_ns;	/* host CLOCK_MONOTONIC ns since the run started */
+	uint64_t rip;
+	uint64_t rsp;
+	uint32_t rflags;
+	uint16_t cs, ss;
+	uint32_t err;		/* error code, 0xffffffff = none */
+	uint32_t a;
+	uint64_t b;
+};
+
+/* Header: fixed part, then strings; all lengths bounded. */
+#define ITR_STR_MAX 256
+struct itr_header {
+	uint16_t version;
+	uint8_t build_id[20];	/* guest ELF build-id */
+	char scenario[64];	/* "" when none */
+	char irqchip[16];	/* "kernel", "split", "user" */
+	char host[ITR_STR_MAX];	/* host facts, one line: "kvm_pvm; api 12; cpl0 emulated" */
+	char cmdline[ITR_STR_MAX];	/* guest command line */
+	uint64_t start_unix_ns;	/* wall clock at the start of the run */
+};
+
+/* Writer: streams records, at most one buffer of memory whatever the length. */
+struct itr_writer;
+struct itr_writer *itr_writer__open(const char *path, const struct itr_header *h, char *err, size_t errlen);
+/* Assigns rec->seq; -1 on an I/O error (reported once by itr_writer__close). */
+int itr_writer__put(struct itr_writer *w, struct itr_record *rec);
+/* Writes ITR_END, flushes, fsyncs, closes. -1 with @err if anything failed. */
+int itr_writer__close(struct itr_writer *w, char *err, size_t errlen);
+/* For signal paths: flush what is buffered and write ITR_END; async-signal-safe. */
+void itr_writer__emergency_close(struct itr_writer *w);
+
+/* Reader: header then records one at a time. */
+struct itr_reader;
+struct itr_reader *itr_reader__open(const char *path, struct itr_header *h, char *err, size_t errlen);
+/* 1 = a record, 0 = end of stream, -1 = error (@err: "PATH: offset 0xN: what"). */
+int itr_reader__next(struct itr_reader *r, struct itr_record *rec, char *err, size_t errlen);
+/* After 0 from next(): whether ITR_END was seen (false: truncated trace), and the
+ * number of trailing bytes that did not form a whole record. */
+bool itr_reader__complete(const struct itr_reader *r);
+uint64_t itr_reader__trailing_bytes(const struct itr_reader *r);
+void itr_reader__close(struct itr_reader *r);
+
+const char *itr_type__name(uint16_t type);
+
+#endif

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: MIT
+/* `vmm trace show` and `vmm trace stats`: one line per record, and the totals. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "abi.h"
+#include "ioapic.h"
+#include "trace_cmd.h"
+
+const char *itr_stack__name(uint8_t stack, char *buf, size_t n)
+{
+	switch (stack) {
+	case IVM_STACK_SAME: return "same";
+	case IVM_STACK_RSP0: return "rsp0";
+	case IVM_STACK_UNKNOWN: return "unknown";
+	}
+	snprintf(buf, n, "ist%u", stack - IVM_STACK_IST1 + 1);
+	return buf;
+}
+
+/* Same order as enum inj_kind (vmm/scenario.h): the trace must not depend on vmm/. */
+static const char *const inj_names[] = { "msi", "pin", "nmi", "exception", "init", "sipi", "spurious" };
+static const char *const pin_actions[] = { "assert", "deassert", "pulse" };
+
+static const char *exit_name(uint32_t reason)
+{
+	static const char *const names[] = {	/* KVM_EXIT_* values from linux/kvm.h */
+		[0] = "unknown", [1] = "exception", [2] = "io", [3] = "hypercall", [4] = "debug",
+		[5] = "hlt", [6] = "mmio", [7] = "irq-window-open", [8] = "shutdown",
+		[9] = "fail-entry", [10] = "intr", [11] = "set-tpr", [12] = "tpr-access",
+		[17] = "internal-error", [24] = "system-event", [26] = "ioapic-eoi",
+	};
+
+	return reason < sizeof(names) / sizeof(names[0]) && names[reason] ? names[reason] : NULL;
+}
+
+/* What INJECT's b says about where it happened: docs/TRACE.md "Room for replay". */
+static int inject_point(uint64_t b, char *buf, size_t n)
+{
+	if (b >> 63)
+		return snprintf(buf, n, "at +%" PRIu64 "us", b & ~(UINT64_C(1) << 63));
+	return snprintf(buf, n, "at sync %" PRIu64, b);
+}
+
+static void format_host(const struct itr_record *r, char *buf, size_t n)
+{
+	const char *who = r->source == ITR_SRC_KVM ? "kvm" : "vmm";
+	char pt[48], sb[16];
+	int k = 0;
+
+	switch (r->type) {
+	case ITR_INJECT: {
+		unsigned kind = r->a & 0xff, arg = (r->a >> 8) & 0xff, act = (r->a >> 16) & 0xff;
+		const char *kn = kind < sizeof(inj_names) / sizeof(inj_names[0]) ? inj_names[kind] : "?";
+
+		inject_point(r->b, pt, sizeof(pt));
+		if (kind == 1)	/* pin: arg = pin, action */
+			k = snprintf(buf, n, "%s: inject pin %u %s vector %#x %s", who, arg,
+				     act < 3 ? pin_actions[act] : "?", r->vector, pt);
+		else
+			k = snprintf(buf, n, "%s: inject %s vector %#x dest %u %s", who, kn, r->vector, arg, pt);
+		if (r->err != 0xffffffffu && k >= 0 && (size_t)k < n)
+			k += snprintf(buf + k, n - k, " err %#x", r->err);
+		break;
+	}
+	case ITR_EXIT: {
+		const char *en = exit_name(r->a);
+
+		if (en)
+			k = snprintf(buf, n, "%s: exit %s rip=%#" PRIx64, who, en, r->rip);
+		else
+			k = snprintf(buf, n, "%s: exit %u rip=%#" PRIx64, who, r->a, r->rip);
+		break;
+	}
+	case ITR_IOAPIC:
+		if (r->vector == 0xff)
+			k = snprintf(buf, n, "%s: ioapic %s %#" PRIx64 " %#" PRIx64, who,
+				     ioapic__event_name(r->a), r->b, r->rip);
+		else
+			k = snprintf(buf, n, "%s: ioapic pin %u %s %#" PRIx64 " %#" PRIx64, who, r->vector,
+				     ioapic__event_name(r->a), r->b, r->rip);
+		break;
+	case ITR_VMM_DELIVERY:
+		k = snprintf(buf, n, "%s: delivered v=%02x at %#" PRIx64 " -> %04x:%#" PRIx64 " rsp=%#" PRIx64
+			     " stack=%s", who, r->vector, r->rip, r->cs, r->b, r->rsp,
+			     itr_stack__name(r->stack, sb, sizeof(sb)));
+		break;
+	case ITR_KVM_TP:
+		k = snprintf(buf, n, "%s: tracepoint %u %#" PRIx64 " %#" PRIx64, who, r->a, r->b, r->rip);
+		break;
+	case ITR_MILESTONE:
+		k = snprintf(buf, n, "%s: milestone %u", who, r->a);
+		break;
+	case ITR_LOST:
+		k = snprintf(buf, n, "%s: lost %u guest events (%" PRIu64 " corrupt)", who, r->a, r->b);
+		break;
+	case ITR_END:
+		k = snprintf(buf, n, "end: %u records", r->a);
+		break;
+	default:
+		k = snprintf(buf, n, "%s: record type %#x a=%#x b=%#" PRIx64, who, r->type, r->a, r->b);
+	}
+	if (r->vcpu && k >= 0 && (size_t)k < n)
+		snprintf(buf + k, n - k, " cpu=%u", r->vcpu);
+}
+
+void itr_show__format(const struct itr_record *r, unsigned depth, char *buf, size_t n)
+{
+	unsigned ind = depth;
+	char sb[16];
+	int k;
+
+	if (r->type == ITR_ENTRY || r->type == ITR_IRET)
+		ind = r->depth ? r->depth - 1u : 0;
+	if (ind > 32)
+		ind = 32;
+	k = snprintf(buf, n, "%6" PRIu64 ": %*s", r->seq, (int)ind * 2, "");
+	if (k < 0 || (size_t)k >= n)
+		return;
+	buf += k;
+	n -= k;
+	if (r->source != ITR_SRC_GUEST || r->type > ITR_ISR) {
+		format_host(r, buf, n);
+		return;
+	}
+	switch (r->type) {
+	case ITR_ENTRY:	/* QEMU -d int: e= is 0 when no error code was pushed, as QEMU prints it */
+		k = snprintf(buf, n, "v=%02x e=%04x i=0 cpl=%u IP=%04x:%016" PRIx64 " SP=%04x:%016" PRIx64
+			     " RFL=%08x stack=%s depth=%u", r->vector, r->err == 0xffffffffu ? 0 : r->err,
+			     r->cpl, r->cs, r->rip, r->ss, r->rsp, r->rflags,
+			     itr_stack__name(r->stack, sb, sizeof(sb)), r->depth);
+		break;
+	case ITR_IRET:
+		k = snprintf(buf, n, "iret v=%02x cpl=%u IP=%04x:%016" PRIx64 " SP=%04x:%016" PRIx64
+			     " RFL=%08x depth=%u", r->vector, r->cpl, r->cs, r->rip, r->ss, r->rsp,
+			     r->rflags, r->depth);
+		break;
+	case ITR_EOI: k = snprintf(buf, n, "eoi v=%02x", r->vector); break;
+	case ITR_TPR: k = snprintf(buf, n, "tpr %#x", r->a); break;
+	case ITR_SOFTIRQ: k = snprintf(buf, n, "softirq %u", r->a); break;
+	case ITR_TASKLET: k = snprintf(buf, n, "tasklet %u", r->a); break;
+	case ITR_SYNC: k = snprintf(buf, n, "sync %u", r->a); break;
+	case ITR_MARK: k = snprintf(buf, n, "mark %#x", r->a); break;
+	case ITR_ISR: k = snprintf(buf, n, "isr v=%02x %s", r->vector, r->a ? "set" : "clear"); break;
+	default: k = snprintf(buf, n, "guest record type %#x", r->type);
+	}
+	if (r->vcpu && k >= 0 && (size_t)k < n)
+		snprintf(buf + k, n - k, " cpu=%u", r->vcpu);
+}
+
+int itr_match__feed(struct itr_match *m, const struct itr_record *r, struct itr_match_frame *closed)
+{
+	unsigned v = r->vcpu, top = m->open[v];
+	int k = 0;
+
+	if (r->source != ITR_SRC_GUEST)
+		return 0;
+	if (r->type == ITR_ENTRY) {
+		m->depth[v] = r->depth;
+		if (r->depth > m->max_depth)
+			m->max_depth = r->depth;
+		if (top == ITR_MATCH_DEPTH) {	/* deeper than we track: forget the outermost */
+			memmove(&m->stack[v][0], &m->stack[v][1], (top - 1) * sizeof(m->stack[v][0]));
+			m->overflow++;
+			top--;
+		}
+		m->stack[v][top] = (struct itr_match_frame){ r->vector, r->seq, r->time_ns };
+		m->open[v] = top + 1;
+		return 0;
+	}
+	if (r->type != ITR_IRET)
+		return 0;
+	m->depth[v] = r->depth ? r->depth - 1 : 0;
+	for (unsigned i = top; i-- > 0;) {
+		if (m->stack[v][i].vector != r->vector)
+			continue;
+		for (unsigned j = top; j-- > i;)	/* inner ones that never returned first */
+			closed[k++] = m->stack[v][j];
+		m->unmatched_entries += top - i - 1;
+		m->open[v] = i;
+		return k;
+	}
+	m->unmatched_irets++;
+	return -1;
+}
+
+void itr_match__finish(struct itr_match *m)
+{
+	for (unsigned v = 0; v < 256; v++) {
+		m->unmatched_entries += m->open[v];
+		m->open[v] = 0;
+	}
+}
+
+static int usage_err(const char *cmd, const char *what)
+{
+	fprintf(stderr, "vmm trace %s: %s (see vmm trace --help)\n", cmd, what);
+	return 2;
+}
+
+static void truncated_warning(const char *path, struct itr_reader *r, uint64_t nrec)
+{
+	fprintf(stderr, "vmm trace: warning: %s: truncated: no ITR_END after %" PRIu64 " records%s",
+		path, nrec, itr_reader__trailing_bytes(r) ? "" : "\n");
+	if (itr_reader__trailing_bytes(r))
+		fprintf(stderr, ", %" PRIu64 " trailing bytes of a partial record\n",
+			itr_reader__trailing_bytes(r));
+}
+
+int itr_show__main(int argc, char **argv)
+{
+	struct itr_match_frame closed[ITR_MATCH_DEPTH];
+	struct itr_header h;
+	struct itr_record rec;
+	struct itr_reader *r;
+	struct itr_match *m;
+	char err[512], line[512];
+	uint64_t n = 0;
+	int st;
+
+	if (argc != 2 || argv[1][0] == '-')
+		return usage_err("show", "usage: vmm trace show FILE");
+	r = itr_reader__open(argv[1], &h, err, sizeof(err));
+	m = calloc(1, sizeof(*m));
+	if (!r || !m) {
+		fprintf(stderr, "vmm trace: %s\n", r ? "out of memory" : err);
+		itr_reader__close(r);
+		free(m);
+		return 2;
+	}
+	printf("# trace %s: scenario '%s' irqchip %s host '%s' cmdline '%s'\n", argv[1], h.scenario,
+	       h.irqchip, h.host, h.cmdline);
+	while ((st = itr_reader__next(r, &rec, err, sizeof(err))) == 1) {
+		itr_show__format(&rec, m->depth[rec.vcpu], line, sizeof(line));
+		puts(line);
+		itr_match__feed(m, &rec, closed);
+		n++;
+	}
+	fflush(stdout);
+	if (st < 0) {
+		fprintf(stderr, "vmm trace: %s\n", err);
+		st = 2;
+	} else if (!itr_reader__complete(r)) {
+		truncated_warning(argv[1], r, n);
+		st = 1;
+	}
+	itr_reader__close(r);
+	free(m);
+	return st;
+}
+
+static const char *vector_name(unsigned v)
+{
+	static const char *const exc[32] = {
+		"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", NULL, "#TS", "#NP",
+		"#SS", "#GP", "#PF", NULL, "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
+	};
+
+	return v < 32 && exc[v] ? exc[v] : "";
+}
+
+int itr_stats__main(int argc, char **argv)
+{
+	struct itr_match_frame closed[ITR_MATCH_DEPTH];
+	uint64_t by_type[ITR_LOST + 2] = { 0 }, by_vec[256] = { 0 };
+	uint64_t n = 0, lost = 0, t0 = 0, t1 = 0, hosts = 0;
+	struct itr_header h;
+	struct itr_record rec;
+	struct itr_reader *r;
+	struct itr_match *m;
+	char err[512];
+	int st;
+
+	if (argc != 2 || argv[1][0] == '-')
+		return usage_err("stats", "usage: vmm trace stats FILE");
+	r = itr_reader__open(argv[1], &h, err, sizeof(err));
+	m = calloc(1, sizeof(*m));
+	if (!r || !m) {
+		fprintf(stderr, "vmm trace: %s\n", r ? "out of memory" : err);
+		itr_reader__close(r);
+		free(m);
+		return 2;
+	}
+	while ((st = itr_reader__next(r, &rec, err, sizeof(err))) == 1) {
+		if (rec.type == ITR_END)
+			continue;
+		if (!n++)
+			t0 = rec.time_ns;
+		t1 = rec.time_ns;
+		by_type[rec.type <= ITR_LOST ? rec.type : ITR_LOST + 1]++;
+		if (rec.source != ITR_SRC_GUEST)
+			hosts++;
+		if (rec.type == ITR_ENTRY && rec.source == ITR_SRC_GUEST)
+			by_vec[rec.vector]++;
+		if (rec.type == ITR_LOST)
+			lost += rec.a;
+		itr_match__feed(m, &rec, closed);
+	}
+	if (st < 0) {
+		fprintf(stderr, "vmm trace: %s\n", err);
+		itr_reader__close(r);
+		free(m);
+		return 2;
+	}
+	itr_match__finish(m);
+	printf("trace: %s\n", argv[1]);
+	printf("scenario: '%s'  irqchip: %s  host: '%s'\n", h.scenario, h.irqchip, h.host);
+	printf("records: %" PRIu64 " (%" PRIu64 " guest, %" PRIu64 " host), %s\n", n, n - hosts, hosts,
+	       itr_reader__complete(r) ? "complete" : "TRUNCATED");
+	printf("time span: %" PRIu64 ".%09" PRIu64 " s (%" PRIu64 " ns to %" PRIu64 " ns)\n",
+	       (t1 - t0) / 1000000000u, (t1 - t0) % 1000000000u, t0, t1);
+	printf("records by type:\n");
+	for (unsigned t = 0; t <= ITR_LOST; t++)
+		if (by_type[t])
+			printf("  %-13s %12" PRIu64 "\n", itr_type__name(t), by_type[t]);
+	printf("deliveries by vector:\n");
+	for (unsigned v = 0; v < 256; v++)
+		if (by_vec[v])
+			printf("  0x%02x %-4s %12" PRIu64 "\n", v, vector_name(v), by_vec[v]);
+	printf("max nesting depth: %u\n", m->max_depth);
+	printf("deliveries without a matching IRET: %" PRIu64 "\n", m->unmatched_entries);
+	printf("IRETs without a matching delivery: %" PRIu64 "\n", m->unmatched_irets);
+	printf("lost records: %" PRIu64 "\n", lost);
+	fflush(stdout);
+	st = 0;
+	if (!itr_reader__complete(r)) {
+		truncated_warning(argv[1], r, n);
+		st = 1;
+	}
+	itr_reader__close(r);
+	free(m);
+	return st;
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `vmm run --trace FILE`: one ordered stream of what the guest saw (its event
+ * ring) and what the host did (injections, exits, IOAPIC changes, deliveries
+ * the VMM performed, milestones). Before each host record the guest ring is
+ * drained, so guest events that happened first are written first.
+ */
+#ifndef VMM_RECORD_H
+#define VMM_RECORD_H
+
+#include "itr.h"
+#include "vmm.h"
+
+int record__open(struct vm *vm, const char *path, char *err, size_t errlen);
+/* Write @r (type, vector, a, b, ... filled by the caller) after draining the guest ring. */
+void record__host(struct vm *vm, struct itr_record *r);
+/* Drain, write ITR_LOST if the guest dropped events, then ITR_END. */
+int record__close(struct vm *vm, char *err, size_t errlen);
+
+static inline bool record__on(const struct vm *vm)
+{
+	return vm->trace != NULL;
+}
+
+#endif
