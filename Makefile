@@ -82,6 +82,10 @@ sanitize: deps
 
 bench: deps all
 	bench/p1_boot.sh
+	@echo
+	bench/p3_trace.sh
+	@echo
+	bench/p4_diff.sh
 
 clean:
 	rm -rf build build-san

@@ -11,4 +11,4 @@ _start:	xor %eax, %eax
 	hlt
 ASM
 gcc -nostdlib -static -no-pie -Wl,-Ttext-segment=0x100000 -Wl,-z,noseparate-code -Wl,--build-id=none -o "$BUILD/bench/floor.elf" "$BUILD/bench/floor.S"
-exec perl bench/p1_boot.pl "$BUILD/vmm" "$BUILD/guest.elf" "$BUILD/bench/floor.elf"
+perl bench/p1_boot.pl "$BUILD/vmm" "$BUILD/guest.elf" "$BUILD/bench/floor.elf"

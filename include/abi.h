@@ -186,6 +186,8 @@ struct ivm_exc_result {
 #define IVM_EV_SYNC	7	/* sync point reached: arg = N */
 #define IVM_EV_MARK	8	/* scenario-specific marker: arg = value */
 #define IVM_EV_ISR	9	/* ISR/IRR snapshot in a handler: vector, arg = 1 if ISR bit set */
+#define IVM_EV_IF	10	/* the guest set or cleared RFLAGS.IF outside entry/IRET: arg = new IF */
+#define IVM_EV_RTE	11	/* the guest wrote an IOAPIC RTE: vector = pin, arg = RTE bits 31:0 (vector, mode, trigger, mask) */
 
 /*
  * ENTRY: arg = error code (low 32), 0xffffffff when none was pushed; the frame

@@ -27,7 +27,7 @@ enum itr_source {
 enum itr_type {
 	/* guest (IVM_EV_* kinds, same meaning) */
 	ITR_ENTRY = 1, ITR_IRET = 2, ITR_EOI = 3, ITR_TPR = 4, ITR_SOFTIRQ = 5,
-	ITR_TASKLET = 6, ITR_SYNC = 7, ITR_MARK = 8, ITR_ISR = 9,
+	ITR_TASKLET = 6, ITR_SYNC = 7, ITR_MARK = 8, ITR_ISR = 9, ITR_IF = 10, ITR_RTE = 11,
 	/* host */
 	ITR_INJECT = 32,	/* vector; a = enum inj_kind | pin/dest << 8 | pin action << 16;
 				 * b = injection point: sync N, or 1 << 63 | microseconds */

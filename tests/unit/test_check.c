@@ -16,7 +16,8 @@ static struct check mk(enum check_kind kind, uint8_t vector, unsigned n, const i
 	struct check c = { .kind = kind, .vector = vector };
 
 	c.expect.n = n;
-	memcpy(c.expect.v, v, n * sizeof(*v));
+	if (n)
+		memcpy(c.expect.v, v, n * sizeof(*v));
 	return c;
 }
 

@@ -1,0 +1,62 @@
+#!/bin/bash
+# vmm run --trace on KVM: every way a run can end leaves a complete, valid
+# trace; deliveries the VMM performed are in it; runs are reproducible.
+. "$(dirname "$0")/lib.sh"
+need_kvm
+
+complete() {	# complete FILE DESCRIPTION: the reader sees ITR_END, no truncation
+	run_limited 20 "$VMM" trace show "$1" >"$TMP/show.out" 2>"$TMP/show.err"
+	is $? 0 "$2: trace complete and readable"
+}
+
+run_limited 60 "$VMM" run --trace "$TMP/st.itr" "$GUEST" >/dev/null 2>&1
+is $? 0 "self-test with --trace: exit status 0"
+complete "$TMP/st.itr" "self-test"
+run_limited 20 "$VMM" trace show "$TMP/st.itr" >"$TMP/st.show" 2>&1
+like "$TMP/st.show" 'v=0e e=0002 i=0 cpl=0 IP=0010:' "self-test: #PF-write delivery with its error code"
+like "$TMP/st.show" 'v=03 .* stack=same' "self-test: #BP delivery on the same stack"
+if [ -d /sys/module/kvm_pvm ]; then
+	like "$TMP/st.show" 'vmm: .*deliver' "PVM host: the VMM's own INT n deliveries are in the trace"
+fi
+run_limited 20 "$VMM" trace stats "$TMP/st.itr" >"$TMP/st.stats" 2>&1
+is $? 0 "self-test: trace stats"
+
+run_limited 30 "$VMM" run --cmdline test=triple-fault --trace "$TMP/tf.itr" "$GUEST" >/dev/null 2>&1
+is $? 4 "triple fault with --trace: exit status 4"
+complete "$TMP/tf.itr" "triple fault"
+
+run_limited 30 "$VMM" run --timeout 1 --cmdline test=hang --trace "$TMP/hang.itr" "$GUEST" >/dev/null 2>&1
+is $? 6 "watchdog with --trace: exit status 6"
+complete "$TMP/hang.itr" "watchdog"
+
+"$VMM" run --timeout 30 --cmdline test=hang --trace "$TMP/term.itr" "$GUEST" >/dev/null 2>&1 &
+pid=$!
+sleep 1
+kill -TERM $pid
+wait $pid
+is $? 10 "SIGTERM with --trace: exit status 10"
+complete "$TMP/term.itr" "SIGTERM"
+
+# a cut file is detected and read up to its last whole record
+size=$(stat -c %s "$TMP/st.itr")
+head -c $((size - 100)) "$TMP/st.itr" >"$TMP/cut.itr"
+run_limited 20 "$VMM" trace show "$TMP/cut.itr" >/dev/null 2>"$TMP/cut.err"
+is $? 1 "truncated trace: exit status 1"
+like "$TMP/cut.err" 'truncated|incomplete' "truncated trace: says so"
+
+# the same scenario twice in user mode: the same guest-visible stream
+for i in 1 2; do
+	run_limited 60 "$VMM" run --scenario configs/priority.yaml --irqchip=user --trace "$TMP/p$i.itr" \
+		"$GUEST" >/dev/null 2>&1
+done
+run_limited 20 "$VMM" trace diff "$TMP/p1.itr" "$TMP/p2.itr" >"$TMP/diff.out" 2>&1
+is $? 0 "priority, user mode, twice: trace diff finds no difference"
+[ -s "$TMP/diff.out" ] && grep -q 'first divergence' "$TMP/diff.out" && sed 's/^/#   /' "$TMP/diff.out" | head -20
+
+# one scenario, all modes: one trace per mode
+run_limited 120 "$VMM" run --scenario configs/isr.yaml --trace "$TMP/isr.itr" "$GUEST" >/dev/null 2>&1
+is $? 0 "isr, all modes, --trace: exit status 0"
+for m in kernel split user; do
+	complete "$TMP/isr.$m.itr" "isr under $m"
+done
+done_testing
