@@ -80,18 +80,25 @@ unsigned int apic_highest_isr(void)
 void apic_eoi(void)
 {
 	unsigned int v;
+	uint64_t f;
 
 	if (!apic_enabled)
 		return;
+	/* IF=0 across write and record: what the EOI unblocks is taken after its record */
+	f = raw_local_irq_save();
 	v = apic_highest_isr();
 	apic_write(APIC_EOI, 0);
 	ev_record(IVM_EV_EOI, v, 0);
+	raw_local_irq_restore(f);
 }
 
 void apic_set_tpr(uint32_t tpr)
 {
+	uint64_t f = raw_local_irq_save();	/* as apic_eoi: a lowered TPR delivers after the record */
+
 	apic_write(APIC_TASKPRI, tpr);
 	ev_record(IVM_EV_TPR, 0, tpr);
+	raw_local_irq_restore(f);
 }
 
 uint32_t apic_get_tpr(void)

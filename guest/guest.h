@@ -126,21 +126,57 @@ static inline void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, u
 	asm volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
 }
 
-static inline void local_irq_enable(void)
+/* Unrecorded: for ev_record() itself and short atomic sections that log nothing */
+static inline void raw_local_irq_enable(void)
 {
 	asm volatile("sti" : : : "memory");
 }
 
-static inline void local_irq_disable(void)
+static inline void raw_local_irq_disable(void)
 {
 	asm volatile("cli" : : : "memory");
+}
+
+static inline uint64_t raw_local_irq_save(void)
+{
+	uint64_t f = read_flags();
+
+	raw_local_irq_disable();
+	return f;
+}
+
+static inline void raw_local_irq_restore(uint64_t f)
+{
+	if (f & X86_EFLAGS_IF)
+		raw_local_irq_enable();
+}
+
+void ev_record(unsigned int kind, unsigned int vector, uint32_t arg);
+
+/*
+ * IF changes are recorded (IVM_EV_IF) so the oracle knows when a pending
+ * interrupt must be taken: the record precedes sti, so a delivery right
+ * after the sti shadow follows it; cli precedes its record for the same reason.
+ */
+static inline void local_irq_enable(void)
+{
+	ev_record(IVM_EV_IF, 0, 1);
+	raw_local_irq_enable();
+}
+
+static inline void local_irq_disable(void)
+{
+	raw_local_irq_disable();
+	ev_record(IVM_EV_IF, 0, 0);
 }
 
 static inline uint64_t local_irq_save(void)
 {
 	uint64_t f = read_flags();
 
-	local_irq_disable();
+	raw_local_irq_disable();
+	if (f & X86_EFLAGS_IF)	/* only a real 1 -> 0 change is worth a record */
+		ev_record(IVM_EV_IF, 0, 0);
 	return f;
 }
 

@@ -24,6 +24,16 @@ static void io_write(uint32_t reg, uint32_t v)
 	ioapic[4] = v;
 }
 
+/* Low half of an RTE, recorded (IVM_EV_RTE) under IF=0 so an unmask delivers after its record */
+static void rte_write_lo(unsigned int pin, uint32_t lo)
+{
+	uint64_t f = raw_local_irq_save();
+
+	io_write(IOAPIC_REDTBL + 2 * pin, lo);
+	ev_record(IVM_EV_RTE, pin, lo);
+	raw_local_irq_restore(f);
+}
+
 void ioapic_init(void)
 {
 	uint32_t ver = io_read(IOAPIC_VER);
@@ -32,7 +42,7 @@ void ioapic_init(void)
 	ioapic_version = ver & 0xff;
 	ioapic_nr_pins = ((ver >> 16) & 0xff) + 1;
 	for (pin = 0; pin < ioapic_nr_pins; pin++)
-		io_write(IOAPIC_REDTBL + 2 * pin, RTE_MASKED);
+		rte_write_lo(pin, RTE_MASKED);
 	printf("ioapic: version 0x%x, %u pins\n", ioapic_version, ioapic_nr_pins);
 }
 
@@ -50,14 +60,14 @@ void ioapic_write_route(unsigned int pin, const struct ioapic_route *r)
 		      (uint32_t)r->level << 15 | (r->masked ? RTE_MASKED : 0);
 
 	io_write(IOAPIC_REDTBL + 2 * pin + 1, (uint32_t)r->dest << 24);
-	io_write(IOAPIC_REDTBL + 2 * pin, lo);
+	rte_write_lo(pin, lo);
 }
 
 void ioapic_mask_pin(unsigned int pin, bool mask)
 {
 	uint32_t lo = io_read(IOAPIC_REDTBL + 2 * pin);
 
-	io_write(IOAPIC_REDTBL + 2 * pin, mask ? lo | RTE_MASKED : lo & ~RTE_MASKED);
+	rte_write_lo(pin, mask ? lo | RTE_MASKED : lo & ~RTE_MASKED);
 }
 
 /* Clears Remote IRR of the pins routed to @vector (no-op before version 0x20) */

@@ -55,7 +55,7 @@ void trace_init(void)
  */
 void ev_record(unsigned int kind, unsigned int vector, uint32_t arg)
 {
-	uint64_t flags = local_irq_save();
+	uint64_t flags = raw_local_irq_save();	/* raw: local_irq_* record through here */
 	uint32_t head = ivm_page.ev_head;
 	struct ivm_event *e;
 
@@ -79,13 +79,14 @@ void ev_record(unsigned int kind, unsigned int vector, uint32_t arg)
 		asm volatile("" : : : "memory");
 		ivm_page.ev_head = head + 1;
 	}
-	local_irq_restore(flags);
+	raw_local_irq_restore(flags);
 }
 
 static const char *const ev_names[] = {
 	[IVM_EV_ENTRY] = "entry", [IVM_EV_IRET] = "iret", [IVM_EV_EOI] = "eoi",
 	[IVM_EV_TPR] = "tpr", [IVM_EV_SOFTIRQ] = "softirq", [IVM_EV_TASKLET] = "tasklet",
 	[IVM_EV_SYNC] = "sync", [IVM_EV_MARK] = "mark", [IVM_EV_ISR] = "isr",
+	[IVM_EV_IF] = "if", [IVM_EV_RTE] = "rte",
 };
 
 /* Under QEMU nobody reads the ring: print it (from @from) instead. */

@@ -43,7 +43,7 @@ static bool wanted(const struct itr_record *r, bool all)
 		return false;
 	if (all)
 		return true;
-	return (r->source == ITR_SRC_GUEST && r->type >= ITR_ENTRY && r->type <= ITR_ISR) ||
+	return (r->source == ITR_SRC_GUEST && r->type >= ITR_ENTRY && r->type <= ITR_RTE) ||
 	       r->type == ITR_INJECT;
 }
 
@@ -77,9 +77,20 @@ static inline const struct itr_record *side_get(struct side *s, uint64_t i)
 
 #define DIFF(f, bit) (x->f != y->f ? 1u << (bit) : 0)
 
+/*
+ * The arithmetic flags (CF PF AF ZF SF OF) in a saved RFLAGS belong to the
+ * interrupted code's data, not to delivery: two correct runs can differ there.
+ * By default only the control bits (TF IF DF IOPL NT RF VM AC ...) compare.
+ */
+#define RFLAGS_CONTROL (0x3fffffu & ~0x8d5u)
+
+/* Frame fields --ignore dropped; set once per diff (the CLI diffs one pair). */
+static uint32_t ignore_fields;
+
 /* Bit mask of the compared fields that differ (enum itr_field). */
 static uint32_t rec_cmp(const struct itr_record *x, const struct itr_record *y, bool all)
 {
+	uint32_t flags_mask = all ? ~0u : RFLAGS_CONTROL;
 	uint32_t m = DIFF(type, ITR_F_TYPE) | DIFF(source, ITR_F_SOURCE) | DIFF(vcpu, ITR_F_VCPU) |
 		     DIFF(vector, ITR_F_VECTOR) | DIFF(err, ITR_F_ERR) | DIFF(a, ITR_F_A) | DIFF(b, ITR_F_B);
 
@@ -87,10 +98,10 @@ static uint32_t rec_cmp(const struct itr_record *x, const struct itr_record *y, 
 		return m;
 	m |= DIFF(cpl, ITR_F_CPL) | DIFF(depth, ITR_F_DEPTH) | DIFF(stack, ITR_F_STACK) |
 	     DIFF(rip, ITR_F_RIP) | DIFF(cs, ITR_F_CS) | DIFF(ss, ITR_F_SS) | DIFF(rsp, ITR_F_RSP) |
-	     DIFF(rflags, ITR_F_RFLAGS);
+	     ((x->rflags ^ y->rflags) & flags_mask ? 1u << ITR_F_RFLAGS : 0);
 	if (x->type == ITR_ENTRY && !all)	/* a repeats err for ENTRY: name it once */
 		m &= ~(1u << ITR_F_A);
-	return m;
+	return m & ~ignore_fields;
 }
 
 /* ITR_DIFF_RUN equal records from A+i and B+j, or both streams ending together. */
@@ -265,6 +276,7 @@ int itr_diff__files(const char *pa, const char *pb, const struct itr_diff_opts *
 	uint64_t lockstep = 0;
 	int ret = 2;
 
+	ignore_fields = o->ignore;
 	memset(res, 0, sizeof(*res));
 	res->first_a_seq = res->first_b_seq = UINT64_MAX;
 	if (!a || !b) {
@@ -369,24 +381,46 @@ out:
 
 int itr_diff__main(int argc, char **argv)
 {
-	static const struct option opts[] = { { "all", no_argument, NULL, 'a' }, { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = { { "all", no_argument, NULL, 'a' },
+					      { "ignore", required_argument, NULL, 'i' },
+					      { NULL, 0, NULL, 0 } };
+	static const enum itr_field ignorable[] = { ITR_F_RIP, ITR_F_RSP, ITR_F_RFLAGS, ITR_F_CS,
+						    ITR_F_SS, ITR_F_STACK };
 	struct itr_diff_opts o = { .out = stdout };
 	struct itr_diff_result res;
-	char err[512];
+	char err[512], *tok, *save;
 	int c, st;
 
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'a') {
+		if (c == 'a') {
+			o.all = true;
+			continue;
+		}
+		if (c != 'i') {
 			fprintf(stderr, "vmm trace diff: unknown option '%s' (see vmm trace --help)\n",
 				argv[optind - 1]);
 			return 2;
 		}
-		o.all = true;
+		/* where a host delivered within a wait loop is timing, not semantics */
+		for (tok = strtok_r(optarg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			size_t k;
+
+			for (k = 0; k < sizeof(ignorable) / sizeof(ignorable[0]); k++)
+				if (!strcmp(tok, itr_field__name(ignorable[k])))
+					break;
+			if (k == sizeof(ignorable) / sizeof(ignorable[0])) {
+				fprintf(stderr, "vmm trace diff: --ignore: '%s' is not rip, rsp, rflags, cs, "
+					"ss or stack\n", tok);
+				return 2;
+			}
+			o.ignore |= 1u << ignorable[k];
+		}
 	}
 	if (optind != argc - 2) {
-		fprintf(stderr, "vmm trace diff: usage: vmm trace diff [--all] A B (see vmm trace --help)\n");
+		fprintf(stderr, "vmm trace diff: usage: vmm trace diff [--all] [--ignore=FIELD,...] A B "
+			"(see vmm trace --help)\n");
 		return 2;
 	}
 	st = itr_diff__files(argv[optind], argv[optind + 1], &o, &res, err, sizeof(err));

@@ -75,7 +75,8 @@ static void record_decode(const uint8_t *p, struct itr_record *r)
 static const char *const type_names[] = {
 	[ITR_ENTRY] = "ENTRY", [ITR_IRET] = "IRET", [ITR_EOI] = "EOI", [ITR_TPR] = "TPR",
 	[ITR_SOFTIRQ] = "SOFTIRQ", [ITR_TASKLET] = "TASKLET", [ITR_SYNC] = "SYNC",
-	[ITR_MARK] = "MARK", [ITR_ISR] = "ISR", [ITR_INJECT] = "INJECT", [ITR_EXIT] = "EXIT",
+	[ITR_MARK] = "MARK", [ITR_ISR] = "ISR", [ITR_IF] = "IF", [ITR_RTE] = "RTE",
+	[ITR_INJECT] = "INJECT", [ITR_EXIT] = "EXIT",
 	[ITR_IOAPIC] = "IOAPIC", [ITR_VMM_DELIVERY] = "VMM_DELIVERY", [ITR_KVM_TP] = "KVM_TP",
 	[ITR_MILESTONE] = "MILESTONE", [ITR_LOST] = "LOST",
 };
@@ -414,7 +415,7 @@ struct itr_reader *itr_reader__open(const char *path, struct itr_header *h, char
 
 static bool type_known(uint16_t t)
 {
-	return (t >= ITR_ENTRY && t <= ITR_ISR) || (t >= ITR_INJECT && t <= ITR_LOST) || t == ITR_END;
+	return (t >= ITR_ENTRY && t <= ITR_RTE) || (t >= ITR_INJECT && t <= ITR_LOST) || t == ITR_END;
 }
 
 int itr_reader__next(struct itr_reader *r, struct itr_record *rec, char *err, size_t errlen)

@@ -119,7 +119,7 @@ void itr_show__format(const struct itr_record *r, unsigned depth, char *buf, siz
 		return;
 	buf += k;
 	n -= k;
-	if (r->source != ITR_SRC_GUEST || r->type > ITR_ISR) {
+	if (r->source != ITR_SRC_GUEST || r->type > ITR_RTE) {
 		format_host(r, buf, n);
 		return;
 	}
@@ -142,6 +142,9 @@ void itr_show__format(const struct itr_record *r, unsigned depth, char *buf, siz
 	case ITR_SYNC: k = snprintf(buf, n, "sync %u", r->a); break;
 	case ITR_MARK: k = snprintf(buf, n, "mark %#x", r->a); break;
 	case ITR_ISR: k = snprintf(buf, n, "isr v=%02x %s", r->vector, r->a ? "set" : "clear"); break;
+	case ITR_IF: k = snprintf(buf, n, "%s (if=%u)", r->a ? "sti" : "cli", r->a ? 1 : 0); break;
+	case ITR_RTE: k = snprintf(buf, n, "rte pin %u = %#x (v=%02x %s%s)", r->vector, r->a, r->a & 0xff,
+				   r->a & (1u << 15) ? "level" : "edge", r->a & (1u << 16) ? " masked" : ""); break;
 	default: k = snprintf(buf, n, "guest record type %#x", r->type);
 	}
 	if (r->vcpu && k >= 0 && (size_t)k < n)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include "abi.h"
 #include "trace_cmd.h"
+#include "synth_arch.h"
 
 #define SYN_MAX_VCPUS	8
 #define SYN_MAX_DEPTH	4
@@ -248,7 +249,7 @@ static void gen_next(struct syn_gen *g, uint64_t remaining, struct itr_record *o
 /* The records diff compares by default: where a defect must land to be seen. */
 static bool compared(const struct itr_record *r)
 {
-	return (r->source == ITR_SRC_GUEST && r->type >= ITR_ENTRY && r->type <= ITR_ISR) ||
+	return (r->source == ITR_SRC_GUEST && r->type >= ITR_ENTRY && r->type <= ITR_RTE) ||
 	       r->type == ITR_INJECT;
 }
 
@@ -419,6 +420,7 @@ int itr_synth__main(int argc, char **argv)
 		{ "records", required_argument, NULL, 'n' }, { "seed", required_argument, NULL, 's' },
 		{ "mutate", required_argument, NULL, 'm' }, { "at", required_argument, NULL, 'a' },
 		{ "vcpus", required_argument, NULL, 'v' }, { "output", required_argument, NULL, 'o' },
+		{ "arch", no_argument, NULL, 'A' }, { "plant", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct itr_synth_opts o = { .records = 1000, .seed = 1, .at = UINT64_MAX, .vcpus = 1 };
@@ -427,6 +429,8 @@ int itr_synth__main(int argc, char **argv)
 	char err[512];
 	uint64_t x;
 	int c;
+	bool arch = false;	/* --arch: the oracle's short exact stream (synth_arch.c) */
+	enum arch_defect plant = ARCH_CLEAN;
 
 	optind = 1;
 	opterr = 0;
@@ -454,12 +458,30 @@ int itr_synth__main(int argc, char **argv)
 				return synth_usage("--mutate: not swap, drop, extra, errcode or nest");
 			break;
 		case 'o': out = optarg; break;
+		case 'A': arch = true; break;
+		case 'P':
+			if (arch_defect__parse(optarg, &plant) < 0)
+				return synth_usage("--plant: not order, lost, no-iret, nest, nmi, if, tpr, errcode,"
+						   " depth, extra or eoi");
+			break;
 		default:
 			return synth_usage("unknown or incomplete option");
 		}
 	}
 	if (!out || optind != argc)
 		return synth_usage(out ? "unexpected argument" : "-o FILE is required");
+	if (plant != ARCH_CLEAN && !arch)
+		return synth_usage("--plant: only with --arch");
+	if (arch) {
+		if (arch_synth__write(out, plant, &x, err, sizeof(err)) < 0) {
+			fprintf(stderr, "vmm trace: %s\n", err);
+			return 2;
+		}
+		if (plant != ARCH_CLEAN)
+			fprintf(stderr, "synth: %s: defect %s planted at seq %" PRIu64 "\n", out,
+				arch_defect__name(plant), x);
+		return 0;
+	}
 	if (itr_synth__write(out, &o, &res, err, sizeof(err)) < 0) {
 		fprintf(stderr, "vmm trace: %s\n", err);
 		return 2;

@@ -11,7 +11,7 @@ static void trace_usage(FILE *f)
 		"       vmm trace export --format json|chrome [-o OUT] FILE\n"
 		"                                           JSON of every field, or Chrome trace events\n"
 		"                                           (ui.perfetto.dev, chrome://tracing)\n"
-		"       vmm trace diff [--all] A B          first divergence with context, and a summary\n"
+		"       vmm trace diff [--all] [--ignore=F,..] A B  first divergence with context, and a summary\n"
 		"                                           (--all: host records too)\n"
 		"       vmm trace synth [--records N] [--seed S] [--vcpus V]\n"
 		"                       [--mutate swap|drop|extra|errcode|nest [--at INDEX]] -o FILE\n"

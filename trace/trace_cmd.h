@@ -70,7 +70,8 @@ enum itr_field {
 	ITR_F_ERR, ITR_F_RIP, ITR_F_CS, ITR_F_SS, ITR_F_RSP, ITR_F_RFLAGS, ITR_F_A, ITR_F_B, ITR_F_NR
 };
 struct itr_diff_opts {
-	bool all;		/* host records too */
+	bool all;		/* host records too, and every RFLAGS bit */
+	uint32_t ignore;	/* 1 << enum itr_field of frame fields not to compare (--ignore) */
 	FILE *out;		/* the report; NULL = none */
 };
 struct itr_diff_result {

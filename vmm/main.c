@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
+#include "check_cmd.h"
 #include "probe.h"
 #include "trace_cmd.h"
 #include "scenario.h"
@@ -21,6 +22,8 @@ static void usage(FILE *f)
 		"       vmm validate FILE.yaml...        check scenario configs, print a summary\n"
 		"       vmm trace show|stats|export|diff|synth ...   read, export and compare traces\n"
 		"                                        (vmm trace --help; docs/TRACE.md)\n"
+		"       vmm check --scenario=FILE KERNEL | --trace=FILE.itr   judge deliveries\n"
+		"                                        against the SDM oracle (vmm check --help)\n"
 		"       vmm judge --scenario=FILE LOG    judge the event lines a guest printed\n"
 		"                                        without ./vmm (e.g. QEMU -debugcon)\n"
 		"       vmm --help | --version\n"
@@ -284,6 +287,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "trace"))
 		return trace_cmd__main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "check"))
+		return check_cmd__main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "judge"))
 		return cmd_judge(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "validate"))

@@ -126,4 +126,7 @@ run_limited 10 "$VMM" trace --help >"$TMP/help"
 ok $? "trace --help exits 0"
 like "$TMP/help" '^usage: vmm trace show FILE' "trace --help shows usage"
 
+run_limited 10 "$VMM" trace diff --ignore=vector "$TMP/a.itr" "$TMP/a.itr" >/dev/null 2>"$TMP/ign.err"
+is $? 2 "diff --ignore of a field that is not a frame field: exit status 2"
+like "$TMP/ign.err" "not rip, rsp, rflags" "diff --ignore: lists what can be ignored"
 done_testing

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The oracle's self-test: an architecturally exact stream passes, and each
+ * planted defect is caught as the first finding, of the right kind, at the
+ * planted record. Plus hand-built streams for cases the canned one lacks.
+ */
+#include <stdlib.h>
+#include "tap.h"
+#include "oracle.h"
+#include "synth_arch.h"
+#include "scenario.h"
+
+static struct itr_record recs[ARCH_MAX];
+static struct oracle o;
+
+static void run(const struct itr_record *r, size_t n)
+{
+	oracle__init(&o);
+	for (size_t i = 0; i < n; i++)
+		oracle__feed(&o, &r[i]);
+	oracle__finish(&o, true);
+}
+
+static void show(void)
+{
+	if (o.nkept)
+		printf("#   first: seq %" PRIu64 " [%s] %s\n", o.kept[0].seq, oracle_kind__name(o.kept[0].kind),
+		       o.kept[0].text);
+}
+
+static void test_clean(void)
+{
+	size_t n = arch_synth(ARCH_CLEAN, recs, ARCH_MAX, NULL);
+
+	run(recs, n);
+	if (!ok(oracle__verdict(&o) == ORACLE_PASS && o.total == 0, "exact stream passes (%zu records)", n))
+		show();
+	ok(o.deliveries == 12, "all 12 deliveries checked (%" PRIu64 ")", o.deliveries);
+}
+
+static void test_planted(enum arch_defect d, enum oracle_kind want)
+{
+	uint64_t at;
+	size_t n = arch_synth(d, recs, ARCH_MAX, &at);
+
+	run(recs, n);
+	ok(oracle__verdict(&o) == ORACLE_DIVERGENCE, "%s: divergence", arch_defect__name(d));
+	if (!ok(o.nkept && o.kept[0].kind == want, "%s: first finding is [%s]", arch_defect__name(d),
+		oracle_kind__name(want)))
+		show();
+	if (!ok(o.nkept && (o.kept[0].seq == at || (want == OK_NO_IRET && o.kept[0].seq > at)),
+		"%s: at the planted record (seq %" PRIu64 ")", arch_defect__name(d), at))
+		show();
+}
+
+/* Hand-built records */
+static size_t nr;
+static struct itr_record *add(uint16_t type, uint8_t src, uint8_t v, uint32_t a)
+{
+	struct itr_record *r = &recs[nr];
+
+	memset(r, 0, sizeof(*r));
+	r->type = type;
+	r->source = src;
+	r->vector = v;
+	r->a = a;
+	r->err = 0xffffffffu;
+	r->seq = nr++;
+	return r;
+}
+
+static void ent(uint8_t v, uint8_t depth, uint32_t rfl)
+{
+	struct itr_record *r = add(ITR_ENTRY, ITR_SRC_GUEST, v, 0xffffffffu);
+
+	r->depth = depth;
+	r->rflags = rfl;
+}
+
+static void ire(uint8_t v, uint8_t depth, uint32_t rfl)
+{
+	struct itr_record *r = add(ITR_IRET, ITR_SRC_GUEST, v, 0);
+
+	r->depth = depth;
+	r->rflags = rfl;
+}
+
+/* The lost interrupt at the trace's end, and NMI while IF=0 is fine */
+static void test_hand(void)
+{
+	nr = 0;
+	add(ITR_IF, ITR_SRC_GUEST, 0, 0);
+	add(ITR_INJECT, ITR_SRC_VMM, 0x41, INJ_MSI);
+	add(ITR_INJECT, ITR_SRC_VMM, 2, INJ_NMI);
+	ent(2, 1, 0x2);
+	ire(2, 1, 0x2);
+	add(ITR_IF, ITR_SRC_GUEST, 0, 1);
+	run(recs, nr);
+	ok(o.count[OK_LOST] == 1 && o.nkept && o.kept[0].seq == UINT64_MAX,
+	   "INJECT never followed by ENTRY while IF=1: lost at the end");
+	ok(o.count[OK_NMI] == 0, "NMI taken with IF=0 is architectural");
+
+	/* masked edge pin is dropped; unmasking does not deliver it */
+	nr = 0;
+	add(ITR_IF, ITR_SRC_GUEST, 0, 0);
+	add(ITR_RTE, ITR_SRC_GUEST, 6, 0x56 | 1u << 16);
+	add(ITR_INJECT, ITR_SRC_VMM, 0, INJ_PIN | 6 << 8 | PIN_PULSE << 16);
+	add(ITR_RTE, ITR_SRC_GUEST, 6, 0x56);
+	add(ITR_IF, ITR_SRC_GUEST, 0, 1);
+	ent(0x56, 1, 0x202);
+	run(recs, nr);
+	ok(o.count[OK_EXTRA] == 1, "a masked edge is ignored, so its later delivery is extra");
+
+	/* a held level pin is delivered once when unmasked (remote IRR) */
+	nr = 0;
+	add(ITR_IF, ITR_SRC_GUEST, 0, 0);
+	add(ITR_RTE, ITR_SRC_GUEST, 7, 0x57 | 1u << 15 | 1u << 16);
+	add(ITR_INJECT, ITR_SRC_VMM, 0, INJ_PIN | 7 << 8 | PIN_ASSERT << 16);
+	add(ITR_RTE, ITR_SRC_GUEST, 7, 0x57 | 1u << 15);
+	add(ITR_IF, ITR_SRC_GUEST, 0, 1);
+	ent(0x57, 1, 0x202);
+	add(ITR_INJECT, ITR_SRC_VMM, 0, INJ_PIN | 7 << 8 | PIN_DEASSERT << 16);
+	add(ITR_EOI, ITR_SRC_GUEST, 0x57, 0);
+	ire(0x57, 1, 0x202);
+	ent(0x57, 1, 0x202);	/* the second delivery of kernel mode, PLATFORM.md #4 */
+	run(recs, nr);
+	ok(o.total == 1 && o.count[OK_EXTRA] == 1, "level pin unmasked while held: once, a second is extra");
+
+	/* timer (no source in the trace) with IF=1 is accepted, with IF=0 not */
+	nr = 0;
+	add(ITR_IF, ITR_SRC_GUEST, 0, 1);
+	ent(0xec, 1, 0x202);
+	add(ITR_EOI, ITR_SRC_GUEST, 0xec, 0);
+	ire(0xec, 1, 0x202);
+	add(ITR_IF, ITR_SRC_GUEST, 0, 0);
+	ent(0xec, 1, 0x2);
+	run(recs, nr);
+	ok(o.total == 1 && o.count[OK_IF] == 1 && o.unmodelled == 2, "unmodelled source: IF still checked");
+
+	/* ITR_LOST makes the verdict inconclusive, not a pass */
+	nr = 0;
+	add(ITR_LOST, ITR_SRC_VMM, 0, 3);
+	run(recs, nr);
+	ok(oracle__verdict(&o) == ORACLE_INCONCLUSIVE, "lost guest events: inconclusive");
+	oracle__init(&o);
+	oracle__finish(&o, false);
+	ok(oracle__verdict(&o) == ORACLE_INCONCLUSIVE, "truncated trace: inconclusive");
+}
+
+/* A finding's summary line names verdict, counts and the first seq */
+static void test_summary(void)
+{
+	char buf[256];
+	size_t n = arch_synth(ARCH_ORDER, recs, ARCH_MAX, NULL);
+
+	run(recs, n);
+	oracle__summary(&o, buf, sizeof(buf));
+	ok(!strcmp(buf, "DIVERGENCE (1 finding: order 1), first at seq 6 [order]"), "summary: '%s'", buf);
+}
+
+int main(void)
+{
+	printf("TAP version 13\n");
+	test_clean();
+	test_planted(ARCH_ORDER, OK_ORDER);
+	test_planted(ARCH_LOST, OK_LOST);
+	test_planted(ARCH_NO_IRET, OK_NO_IRET);
+	test_planted(ARCH_NEST, OK_NEST);
+	test_planted(ARCH_NMI, OK_NMI);
+	test_planted(ARCH_IF, OK_IF);
+	test_planted(ARCH_TPR, OK_TPR);
+	test_planted(ARCH_ERRCODE, OK_ERRCODE);
+	test_planted(ARCH_DEPTH, OK_DEPTH);
+	test_planted(ARCH_EXTRA, OK_EXTRA);
+	test_planted(ARCH_EOI, OK_EOI);
+	test_hand();
+	test_summary();
+	printf("1..%d\n", tap_n);
+	return tap_failed ? 1 : 0;
+}

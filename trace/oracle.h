@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The architectural oracle: walks a trace's records in order with an SDM
+ * model of one vCPU's LAPIC (IRR/ISR/TMR, TPR/PPR), RFLAGS.IF, NMI blocking
+ * and an 82093AA IOAPIC, predicts which delivery must come next, and reports
+ * where the trace departs from it. Pure: no KVM, no files but the trace.
+ * docs/ORACLE.md says what it models and what it cannot know.
+ */
+#ifndef TRACE_ORACLE_H
+#define TRACE_ORACLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "itr.h"
+
+#define ORACLE_KEEP	16	/* findings kept with their text; the rest are counted */
+#define ORACLE_DEPTH	64	/* nesting levels modelled */
+#define ORACLE_PINS	24
+
+/* What kind of departure a finding is; the tag is printed in brackets. */
+enum oracle_kind {
+	OK_ORDER,	/* another maskable vector taken while a higher one was deliverable */
+	OK_LOST,	/* a deliverable event not taken before the next guest action */
+	OK_EXTRA,	/* a delivery nothing pending explains (e.g. an edge delivered twice) */
+	OK_NEST,	/* delivered while an in-service vector of its class or higher blocks it */
+	OK_TPR,		/* delivered while the TPR masks its class */
+	OK_IF,		/* maskable interrupt delivered while IF=0 */
+	OK_NMI,		/* NMI delivered while NMIs are blocked, or none was pending */
+	OK_NO_IRET,	/* a delivery closed without its IRET (an outer IRET or deeper entry) */
+	OK_IRET,	/* an IRET with no open delivery of its vector */
+	OK_DEPTH,	/* the guest's depth disagrees with the model's */
+	OK_ERRCODE,	/* an injected exception arrived with another error code */
+	OK_EOI,		/* the guest saw another vector in service at its EOI */
+	OK_ISR,		/* an ISR snapshot disagrees with the model */
+	OK_EVIDENCE,	/* events lost, trace truncated: the verdict can't be PASS */
+	OK_NR
+};
+
+struct oracle_finding {
+	enum oracle_kind kind;
+	uint64_t seq;		/* record where it showed */
+	uint64_t since;		/* record that created the expectation; UINT64_MAX: none */
+	char text[240];
+};
+
+struct oracle_frame {
+	uint8_t vector;
+	uint8_t what;		/* enum oracle_src */
+	bool tentative;		/* its ISR bit was set on an assumption (unmodelled source) */
+	uint64_t seq;
+};
+
+struct oracle {
+	/* inputs the caller may set after oracle__init */
+	int if_records;		/* 1: the guest records IF changes; 0: it doesn't; -1: learn */
+
+	/* LAPIC */
+	uint32_t irr[8], isr[8], tmr[8], tent[8];
+	uint64_t irr_since[256];
+	uint8_t tpr;
+	int ifl;		/* RFLAGS.IF: 0, 1, -1 unknown */
+	bool nmi_pending, nmi_blocked;
+	uint64_t nmi_since;
+	bool exc_pending, spur_pending;
+	uint8_t exc_vector, spur_vector;
+	uint32_t exc_err;
+	uint64_t exc_since, spur_since;
+	int soft_vector;	/* INT n the VMM is delivering (VMM_DELIVERY); -1 none */
+	uint32_t modelled[8];	/* vectors with a source the trace shows (INJECT, RTE) */
+
+	/* IOAPIC */
+	uint32_t rte[ORACLE_PINS];
+	bool rte_seen[ORACLE_PINS], line[ORACLE_PINS], remote_irr[ORACLE_PINS];
+	bool guest_rte;		/* the guest records its RTE writes: host RTE events are redundant */
+
+	/* delivery stack */
+	unsigned depth;
+	struct oracle_frame stack[ORACLE_DEPTH];
+
+	/* the expectation of the moment */
+	int cur;		/* key of the deliverable event (-1 none) */
+	uint64_t cur_since;
+	bool cur_reported;
+
+	/* results */
+	uint64_t records, deliveries, unmodelled, software;
+	uint64_t count[OK_NR], total;
+	unsigned nkept;
+	struct oracle_finding kept[ORACLE_KEEP];
+	unsigned nnotes;
+	char notes[8][160];
+	bool ended;
+};
+
+void oracle__init(struct oracle *o);
+/* Feed records in stream order (any source; END finishes). */
+void oracle__feed(struct oracle *o, const struct itr_record *r);
+/* For a stream without ITR_END: what is still owed at the end. */
+void oracle__finish(struct oracle *o, bool complete);
+
+enum oracle_verdict { ORACLE_PASS, ORACLE_DIVERGENCE, ORACLE_INCONCLUSIVE };
+enum oracle_verdict oracle__verdict(const struct oracle *o);
+const char *oracle_kind__name(enum oracle_kind k);
+const char *oracle_verdict__name(enum oracle_verdict v);
+
+/* Findings, notes, then "oracle: verdict ..." lines, each prefixed with @prefix. */
+void oracle__report(const struct oracle *o, FILE *f, const char *prefix);
+/* One line, no newline: "DIVERGENCE (3: eoi 2, nest 1), first at seq 57 [eoi]". */
+void oracle__summary(const struct oracle *o, char *buf, size_t n);
+
+/* Read @path and judge it. 0 with @o filled; -1 with @err for an unreadable file. */
+int oracle__run_file(const char *path, struct oracle *o, struct itr_header *h, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `vmm check --scenario=FILE.yaml [--irqchip=MODE|all] KERNEL.elf` runs the
+ * scenario per mode with a temporary trace and judges each trace with the
+ * oracle; `vmm check --trace=FILE.itr` judges an existing trace. The oracle
+ * is architectural: a host known to differ is named with
+ * --expect-divergence=MODE, never by fitting the model to it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "check_cmd.h"
+#include "oracle.h"
+#include "run.h"
+#include "scenario.h"
+
+enum { OPT_SCENARIO = 256, OPT_TRACE, OPT_IRQCHIP, OPT_EXPECT, OPT_KEEP, OPT_TIMEOUT, OPT_VERBOSE,
+       OPT_QUIET, OPT_HELP };
+
+static const struct option check_options[] = {
+	{ "scenario", required_argument, NULL, OPT_SCENARIO },
+	{ "trace", required_argument, NULL, OPT_TRACE },
+	{ "irqchip", required_argument, NULL, OPT_IRQCHIP },
+	{ "expect-divergence", required_argument, NULL, OPT_EXPECT },
+	{ "keep-traces", required_argument, NULL, OPT_KEEP },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vmm check --scenario=FILE.yaml [--irqchip=MODE|all] [options] KERNEL.elf\n"
+		"       vmm check --trace=FILE.itr [--expect-divergence=MODE,...]\n"
+		"\n"
+		"Judges interrupt delivery against an SDM model (docs/ORACLE.md): per run,\n"
+		"the first divergence, the findings, and one summary line per mode:\n"
+		"  check SCENARIO irqchip=MODE: oracle VERDICT (...); expected: ...; OK|FAIL\n"
+		"\n"
+		"  --irqchip=kernel|split|user|all  modes to run (default: all the scenario lists)\n"
+		"  --expect-divergence=MODE,...|all  a divergence in these modes is expected (a host\n"
+		"                                   known to differ, e.g. PLATFORM.md #4 under\n"
+		"                                   kernel,split on PVM); a PASS there is reported\n"
+		"  --keep-traces=DIR                keep each mode's trace as DIR/SCENARIO.MODE.itr\n"
+		"  --timeout=SECONDS                watchdog per run (default: the scenario's)\n"
+		"  --quiet / --verbose              no guest console / log every VM exit, as vmm run\n"
+		"\n"
+		"exit status: 0 every mode as expected; 1 an unexpected divergence, an expected one\n"
+		"missing, or an inconclusive trace (events lost, truncated); 2 bad usage or an\n"
+		"unreadable trace.\n");
+}
+
+static int bad(const char *what, const char *arg)
+{
+	fprintf(stderr, "vmm check: %s '%s' (see vmm check --help)\n", what, arg);
+	return 2;
+}
+
+/* "kernel,split" or "all" -> mode bits */
+static int parse_modes(const char *s, unsigned *bits)
+{
+	char buf[64], *tok, *save;
+	enum irqchip_mode m;
+
+	if (!strcmp(s, "all")) {
+		*bits = IRQCHIP_ALL;
+		return 0;
+	}
+	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf))
+		return -1;
+	*bits = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (irqchip_mode__parse(tok, &m) < 0)
+			return -1;
+		*bits |= 1u << m;
+	}
+	return *bits ? 0 : -1;
+}
+
+/* Judge one trace; print the report and the summary line. 1 = not as expected, 2 = unreadable */
+static int judge(const char *path, const char *label, int mode, unsigned expect, bool run_failed)
+{
+	static struct oracle o;
+	struct itr_header h;
+	char err[512], sum[320], prefix[48];
+	enum oracle_verdict v;
+	bool expected_div, good;
+
+	if (oracle__run_file(path, &o, &h, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vmm check: %s\n", err);
+		printf("check %s irqchip=%s: oracle could not read the trace; FAIL\n", label,
+		       mode >= 0 ? irqchip_mode__name(mode) : h.irqchip);
+		return 2;
+	}
+	if (mode < 0) {
+		enum irqchip_mode hm;
+
+		if (irqchip_mode__parse(h.irqchip, &hm) == 0)
+			mode = hm;	/* --trace: the mode the header names */
+	}
+	snprintf(prefix, sizeof(prefix), "oracle[%s]: ", mode >= 0 ? irqchip_mode__name(mode) : "?");
+	oracle__report(&o, stdout, prefix);
+	oracle__summary(&o, sum, sizeof(sum));
+	v = oracle__verdict(&o);
+	expected_div = mode >= 0 && (expect >> mode & 1);
+	good = expected_div ? v == ORACLE_DIVERGENCE : v == ORACLE_PASS;
+	printf("check %s irqchip=%s: oracle %s; expected %s%s; %s\n", label,
+	       mode >= 0 ? irqchip_mode__name(mode) : "?", sum, expected_div ? "divergence" : "pass",
+	       run_failed ? "; the run itself failed" : "",
+	       good ? "OK" : expected_div && v == ORACLE_PASS ? "FAIL (expected divergence absent)" : "FAIL");
+	return good ? 0 : 1;
+}
+
+int check_cmd__main(int argc, char **argv)
+{
+	static struct scenario sc;
+	static char cmdline[IVM_CMDLINE_MAX];
+	struct vmm_opts opts = { .cmdline = "", .mem_size = IVM_MEM_DEFAULT, .timeout_s = 30 };
+	const char *scenario_path = NULL, *trace_path = NULL, *keep = NULL;
+	unsigned modes = IRQCHIP_ALL, expect = 0;
+	bool timeout_set = false;
+	char err[320], *end;
+	int c, worst = 0;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", check_options, NULL)) != -1) {
+		switch (c) {
+		case OPT_SCENARIO: scenario_path = optarg; break;
+		case OPT_TRACE: trace_path = optarg; break;
+		case OPT_KEEP: keep = optarg; break;
+		case OPT_VERBOSE: opts.verbose = true; break;
+		case OPT_QUIET: opts.quiet = true; break;
+		case OPT_IRQCHIP:
+			if (parse_modes(optarg, &modes) < 0)
+				return bad("--irqchip: not kernel, split, user or all:", optarg);
+			break;
+		case OPT_EXPECT:
+			if (parse_modes(optarg, &expect) < 0)
+				return bad("--expect-divergence: not a list of kernel, split, user, or all:", optarg);
+			break;
+		case OPT_TIMEOUT:
+			errno = 0;
+			opts.timeout_s = strtod(optarg, &end);
+			if (errno || end == optarg || *end || opts.timeout_s < 0 || opts.timeout_s > 86400)
+				return bad("--timeout: not a number of seconds:", optarg);
+			timeout_set = true;
+			break;
+		case OPT_HELP: usage(stdout); return 0;
+		default: return bad("unknown or incomplete option", argv[optind - 1]);
+		}
+	}
+	if (trace_path) {
+		if (scenario_path || optind != argc)
+			return bad("--trace takes no scenario or kernel:", trace_path);
+		return judge(trace_path, trace_path, -1, expect, false);
+	}
+	if (!scenario_path || optind != argc - 1)
+		return bad("need --scenario=FILE.yaml and one KERNEL.elf, or --trace=FILE.itr", "");
+	if (scenario__load(scenario_path, &sc, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vmm: %s\n", err);
+		return 2;
+	}
+	if (!(modes & sc.irqchips))
+		return bad("--irqchip: the scenario runs under none of", "these modes");
+	snprintf(cmdline, sizeof(cmdline), "scenario=%s", sc.guest);
+	opts.kernel = argv[optind];
+	opts.cmdline = cmdline;
+	opts.scenario = &sc;
+	if (!timeout_set)
+		opts.timeout_s = sc.timeout_s;
+	for (int m = 0; m < IRQCHIP_NR; m++) {
+		char path[4096];
+		int st, fd = -1, r;
+
+		if (!(modes & sc.irqchips & (1u << m)))
+			continue;
+		if (keep) {
+			snprintf(path, sizeof(path), "%s/%s.%s.itr", keep, sc.name, irqchip_mode__name(m));
+		} else {
+			const char *tmp = getenv("TMPDIR");
+
+			snprintf(path, sizeof(path), "%s/vmm-check-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+			fd = mkstemp(path);
+			if (fd < 0) {
+				fprintf(stderr, "vmm check: %s: %s\n", path, strerror(errno));
+				return 2;
+			}
+			close(fd);
+		}
+		opts.irqchip = m;
+		opts.trace_path = path;
+		printf("== %s, irqchip %s\n", sc.name, irqchip_mode__name(m));
+		fflush(stdout);
+		st = vmm__run(&opts);
+		fflush(stdout);
+		r = judge(path, sc.name, m, expect, st != 0);
+		if (!keep)
+			unlink(path);
+		if (r > worst)
+			worst = r;
+	}
+	return worst;
+}
