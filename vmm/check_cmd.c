@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "check_cmd.h"
 #include "oracle.h"
@@ -175,6 +176,11 @@ int check_cmd__main(int argc, char **argv)
 	opts.scenario = &sc;
 	if (!timeout_set)
 		opts.timeout_s = sc.timeout_s;
+	/* the directory may not exist yet; an existing one (or a file) is reported below */
+	if (keep && mkdir(keep, 0777) < 0 && errno != EEXIST) {
+		fprintf(stderr, "vmm check: --keep-traces=%s: %s\n", keep, strerror(errno));
+		return 2;
+	}
 	for (int m = 0; m < IRQCHIP_NR; m++) {
 		char path[4096];
 		int st, fd = -1, r;

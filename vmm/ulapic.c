@@ -124,7 +124,7 @@ void ulapic__pre_run(struct vm *vm)
 	struct kvm_interrupt irq;
 
 	lapic__timer_tick(&vm->lapic, uioapic__now_ns());
-	if (lapic__pending(&vm->lapic) < 0) {
+	if (lapic__pending(&vm->lapic) < 0 && !vm->spurious_pending) {
 		run->request_interrupt_window = 0;
 		return;
 	}
@@ -134,7 +134,13 @@ void ulapic__pre_run(struct vm *vm)
 	}
 	if (run->request_interrupt_window && vm->kicked)
 		vm->nr_window_polled++;	/* the window was found by our poll, not reported by KVM */
-	irq.irq = lapic__ack(&vm->lapic);	/* INTA: the spurious vector if TPR rose */
+	if (vm->spurious_pending) {
+		/* the INTA race: the CPU took INTR, the LAPIC had nothing left to give */
+		vm->spurious_pending = false;
+		irq.irq = vm->lapic.svr & 0xff;
+	} else {
+		irq.irq = lapic__ack(&vm->lapic);	/* INTA: the spurious vector if TPR rose */
+	}
 	run->request_interrupt_window = 0;
 	if (ioctl(vm->vcpu.fd, KVM_INTERRUPT, &irq) < 0)
 		fprintf(stderr, "vmm: KVM_INTERRUPT vector %#x: %s\n", irq.irq, strerror(errno));
@@ -156,14 +162,13 @@ int ulapic__msr(struct vm *vm, struct kvm_run *run)
 	return 0;
 }
 
+/*
+ * A spurious vector only exists at INTA, which needs IF=1: queue it for the
+ * next interrupt window like any interrupt. (KVM_INTERRUPT itself does not
+ * check IF without an in-kernel irqchip; that check is the VMM's.)
+ */
 int ulapic__spurious(struct vm *vm, char *err, size_t errlen)
 {
-	struct kvm_interrupt irq = { .irq = vm->lapic.svr & 0xff };
-
-	if (ioctl(vm->vcpu.fd, KVM_INTERRUPT, &irq) < 0) {
-		snprintf(err, errlen, "KVM_INTERRUPT spurious vector %#x: %s (IF=0?)", irq.irq,
-			 strerror(errno));
-		return -1;
-	}
+	vm->spurious_pending = true;
 	return 0;
 }

@@ -92,6 +92,7 @@ struct vm {
 	unsigned next_step;	/* scenario steps run so far */
 	bool scenario_done;
 	uint64_t next_deadline_ns;	/* earliest host timer (user/split modes), 0 = none */
+	bool spurious_pending;	/* user mode: an INTA-race spurious vector waits for IF=1 */
 	bool kicked;		/* the last KVM_RUN ended on a signal, not an exit */
 	uint64_t nr_window_polled;
 	struct itr_writer *trace;	/* --trace: the open trace file, NULL = not tracing */
