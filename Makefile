@@ -33,7 +33,7 @@ UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 VMM_BIN   := $(BUILD)/vmm
 GUEST_ELF := $(BUILD)/guest.elf
 
-.PHONY: all deps run test unit sanitize bench clean vmm guest.elf
+.PHONY: all deps run test unit sanitize bench clean vmm guest.elf golden
 all: $(VMM_BIN) $(GUEST_ELF)
 vmm: $(VMM_BIN)
 guest.elf: $(GUEST_ELF)
@@ -86,6 +86,9 @@ bench: deps all
 	bench/p3_trace.sh
 	@echo
 	bench/p4_diff.sh
+
+golden: deps all
+	scripts/golden.sh $(VMM_BIN) $(GUEST_ELF)
 
 clean:
 	rm -rf build build-san

@@ -11,8 +11,17 @@ for f in configs/*.yaml; do
 	if grep -Eq '^irqchip:' "$f" && ! grep -Eq '^irqchip:.*user' "$f"; then
 		continue
 	fi
-	run_limited 120 "$VMM" check --scenario="$f" --irqchip=user --quiet "$GUEST" >"$TMP/$n.out" 2>&1
+	run_limited 120 "$VMM" check --scenario="$f" --irqchip=user --keep-traces="$TMP/t" --quiet "$GUEST" \
+		>"$TMP/$n.out" 2>&1
 	is $? 0 "$n: oracle finds nothing under --irqchip=user"
+	if [ -f "tests/golden/$n.itr" ]; then
+		# the same deliveries, order, nesting, vectors and error codes as the golden trace
+		run_limited 20 "$VMM" trace diff --ignore=rip,rsp "tests/golden/$n.itr" "$TMP"/t/*.user.itr \
+			>"$TMP/$n.diff" 2>&1
+		is $? 0 "$n: a fresh user-mode trace matches tests/golden/$n.itr"
+		grep -q 'first divergence' "$TMP/$n.diff" && sed 's/^/#   /' "$TMP/$n.diff" | head -14
+	fi
+	rm -rf "$TMP/t"
 	grep -q '^check .*irqchip=user: oracle PASS' "$TMP/$n.out" || sed 's/^/#   /' "$TMP/$n.out" | grep -v '#   ev ' | tail -8
 	if [ -d /sys/module/kvm_pvm ]; then
 		run_limited 120 "$VMM" check --scenario="$f" --irqchip=kernel --quiet "$GUEST" >"$TMP/$n.k" 2>&1
