@@ -10,8 +10,9 @@ CC	?= cc
 BUILD	?= build
 SAN	?=
 HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow \
-	       -Wno-unused-parameter -Iinclude -Ivmm -Ivapic -Itrace $(SAN)
-HOST_LDLIBS := -lZydis -lyaml -lpthread -lrt
+	       -Wno-unused-parameter -Iinclude -Ivmm -Ivapic -Itrace \
+	       -I/usr/include/tracefs -I/usr/include/traceevent $(SAN)
+HOST_LDLIBS := -lZydis -lyaml -ltracefs -ltraceevent -lpthread -lrt
 
 GUEST_CC	:= gcc
 GUEST_CFLAGS	:= -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pie -no-pie \

@@ -472,3 +472,14 @@ void itr_reader__close(struct itr_reader *r)
 	free(r->path);
 	free(r);
 }
+
+const char *itr_kvm_tp__name(uint32_t id)
+{
+	static const char *const names[ITR_TP_NR] = {
+		[ITR_TP_INJ_VIRQ] = "kvm_inj_virq", [ITR_TP_INJ_EXCEPTION] = "kvm_inj_exception",
+		[ITR_TP_APIC_ACCEPT_IRQ] = "kvm_apic_accept_irq", [ITR_TP_EOI] = "kvm_eoi",
+		[ITR_TP_MSI_SET_IRQ] = "kvm_msi_set_irq", [ITR_TP_IOAPIC_SET_IRQ] = "kvm_ioapic_set_irq",
+	};
+
+	return id < ITR_TP_NR && names[id] ? names[id] : "kvm_tracepoint";
+}

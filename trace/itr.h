@@ -40,6 +40,18 @@ enum itr_type {
 	ITR_END = 0xffff,	/* last record of a complete trace; a = records written before it */
 };
 
+/* ITR_KVM_TP: which tracepoint (a); vector and b/rip hold its fields (docs/TRACE.md). */
+enum itr_kvm_tp {
+	ITR_TP_INJ_VIRQ = 1,		/* vector = irq */
+	ITR_TP_INJ_EXCEPTION = 2,	/* vector = exception, b = has_error, rip = error_code */
+	ITR_TP_APIC_ACCEPT_IRQ = 3,	/* vector = vec, b = apicid, rip = dm << 8 | tm */
+	ITR_TP_EOI = 4,			/* vector = vector, b = apicid */
+	ITR_TP_MSI_SET_IRQ = 5,		/* vector = data & 0xff, b = address, rip = data */
+	ITR_TP_IOAPIC_SET_IRQ = 6,	/* vector = pin, b = e (RTE), rip = coalesced */
+	ITR_TP_NR
+};
+const char *itr_kvm_tp__name(uint32_t id);
+
 /* One record: 64 bytes on disk, in this order, little-endian. */
 struct itr_record {
 	uint16_t type;		/* enum itr_type */

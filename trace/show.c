@@ -86,7 +86,8 @@ static void format_host(const struct itr_record *r, char *buf, size_t n)
 			     itr_stack__name(r->stack, sb, sizeof(sb)));
 		break;
 	case ITR_KVM_TP:
-		k = snprintf(buf, n, "%s: tracepoint %u %#" PRIx64 " %#" PRIx64, who, r->a, r->b, r->rip);
+		k = snprintf(buf, n, "%s: %s v=%02x %#" PRIx64 " %#" PRIx64, who, itr_kvm_tp__name(r->a),
+			     r->vector, r->b, r->rip);
 		break;
 	case ITR_MILESTONE:
 		k = snprintf(buf, n, "%s: milestone %u", who, r->a);

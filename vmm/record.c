@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
+#include "kvmtrace.h"
 #include "record.h"
 #include "uioapic.h"
 
@@ -14,6 +16,90 @@ static uint64_t guest_tsc_to_ns(const struct vm *vm, uint64_t tsc)
 		return uioapic__now_ns() - vm->trace_t0;
 	return vm->trace_t_at_tsc0 + (uint64_t)((unsigned __int128)(tsc - vm->trace_tsc0) * 1000000u /
 						 vm->trace_tsc_khz);
+}
+
+/*
+ * With KVM tracepoints on, records wait in a bounded buffer until the next
+ * flush: a tracepoint can only be placed once the records around it are
+ * known. It goes before the first record not older than it: host records by
+ * CLOCK_MONOTONIC, guest records by their TSC converted to it (bounded by the
+ * next host record, so a poor conversion still keeps the right interval).
+ */
+#define TBUF_MAX 4096
+
+static void put(struct vm *vm, struct itr_record *r)
+{
+	if (itr_writer__put(vm->trace, r) < 0)
+		vm->trace_errors++;
+}
+
+struct tp_list {
+	struct itr_record *r;
+	size_t n, cap, next;
+};
+
+static void tp_keep(void *opaque, struct itr_record *r, uint64_t mono_ns)
+{
+	struct vm *vm = opaque;
+	struct tp_list *l = vm->tp_pending;
+
+	r->time_ns = mono_ns > vm->trace_t0 ? mono_ns - vm->trace_t0 : 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		struct itr_record *g = realloc(l->r, cap * sizeof(*g));
+
+		if (!g) {
+			vm->trace_errors++;
+			return;
+		}
+		l->r = g;
+		l->cap = cap;
+	}
+	l->r[l->n++] = *r;
+}
+
+static void tp_emit_before(struct vm *vm, struct tp_list *l, uint64_t t)
+{
+	while (l->next < l->n && l->r[l->next].time_ns < t)
+		put(vm, &l->r[l->next++]);
+}
+
+static void flush(struct vm *vm)
+{
+	struct tp_list l = { 0 };
+	size_t i, j;
+
+	vm->tp_pending = &l;
+	kvmtrace__collect(vm->kvmtrace, tp_keep, vm);
+	vm->tp_pending = NULL;
+	for (i = 0; i < vm->tbuf_n; i++) {
+		const struct itr_record *r = &vm->tbuf[i];
+		uint64_t bound = r->time_ns;
+
+		if (r->source != ITR_SRC_VMM) {
+			/* a guest record: its time is its TSC on the host clock; never past the next host record */
+			for (j = i + 1; j < vm->tbuf_n && vm->tbuf[j].source != ITR_SRC_VMM; j++)
+				;
+			if (j < vm->tbuf_n && vm->tbuf[j].time_ns < bound)
+				bound = vm->tbuf[j].time_ns;
+		}
+		tp_emit_before(vm, &l, bound);
+		put(vm, &vm->tbuf[i]);
+	}
+	tp_emit_before(vm, &l, UINT64_MAX);
+	vm->tbuf_n = 0;
+	free(l.r);
+}
+
+static void out(struct vm *vm, struct itr_record *r)
+{
+	if (!vm->kvmtrace) {
+		put(vm, r);
+		return;
+	}
+	vm->tbuf[vm->tbuf_n++] = *r;
+	if (vm->tbuf_n == TBUF_MAX)
+		flush(vm);
 }
 
 static void guest_sink(void *opaque, const struct ivm_event *e)
@@ -27,8 +113,7 @@ static void guest_sink(void *opaque, const struct ivm_event *e)
 		.err = e->kind == IVM_EV_ENTRY ? e->arg : 0xffffffffu, .a = e->arg,
 	};
 
-	if (itr_writer__put(vm->trace, &r) < 0)
-		vm->trace_errors++;
+	out(vm, &r);
 }
 
 static void host_facts(char *buf, size_t n, int kvm_fd)
@@ -75,6 +160,18 @@ int record__open(struct vm *vm, const char *path, char *err, size_t errlen)
 	}
 	vm->ring.sink = guest_sink;
 	vm->ring.sink_opaque = vm;
+	if (!vm->opts.no_kvm_tracepoints) {
+		char why[120] = "out of memory";
+
+		vm->tbuf = malloc(TBUF_MAX * sizeof(*vm->tbuf));
+		vm->kvmtrace = vm->tbuf ? kvmtrace__start(why, sizeof(why)) : NULL;
+		if (!vm->kvmtrace) {
+			free(vm->tbuf);
+			vm->tbuf = NULL;
+			fprintf(stderr, "vmm: trace: KVM tracepoints not recorded: %s\n",
+				why);
+		}
+	}
 	return 0;
 }
 
@@ -87,8 +184,7 @@ void record__host(struct vm *vm, struct itr_record *r)
 	r->time_ns = uioapic__now_ns() - vm->trace_t0;
 	if (!r->err && r->type != ITR_ENTRY)
 		r->err = 0xffffffffu;
-	if (itr_writer__put(vm->trace, r) < 0)
-		vm->trace_errors++;
+	out(vm, r);
 }
 
 int record__close(struct vm *vm, char *err, size_t errlen)
@@ -105,6 +201,13 @@ int record__close(struct vm *vm, char *err, size_t errlen)
 		record__host(vm, &r);
 	}
 	vm->ring.sink = NULL;
+	if (vm->kvmtrace) {
+		flush(vm);
+		kvmtrace__stop(vm->kvmtrace);
+		vm->kvmtrace = NULL;
+	}
+	free(vm->tbuf);
+	vm->tbuf = NULL;
 	vm->trace = NULL;
 	if (itr_writer__close(w, err, errlen) < 0)
 		return -1;

@@ -42,6 +42,7 @@ struct vmm_opts {
 	bool verbose;		/* log every exit */
 	bool milestones;	/* print guest milestone times */
 	const char *trace_path;	/* --trace FILE */
+	bool no_kvm_tracepoints;	/* --trace without KVM's tracepoints */
 	bool interrupts;	/* print the guest's counters at the end */
 	enum irqchip_mode irqchip;
 	const struct scenario *scenario;	/* NULL: plain run */
@@ -49,6 +50,8 @@ struct vmm_opts {
 
 struct vcpu;
 struct itr_writer;
+struct itr_record;
+struct kvmtrace;
 
 /* Register access, indirect so exit handlers run against fakes in unit tests. */
 struct vcpu_ops {
@@ -98,7 +101,11 @@ struct vm {
 	struct itr_writer *trace;	/* --trace: the open trace file, NULL = not tracing */
 	uint64_t trace_t0, trace_tsc0, trace_t_at_tsc0, trace_errors;
 	uint32_t trace_tsc_khz;
-	uint64_t inject_point;		/* where the current injections come from (trace) */	/* user mode: injections made after a poll, not a window exit */
+	uint64_t inject_point;		/* where the current injections come from (trace) */
+	struct kvmtrace *kvmtrace;	/* KVM tracepoints being recorded, NULL = none */
+	struct itr_record *tbuf;	/* records waiting for the tracepoints around them */
+	size_t tbuf_n;
+	void *tp_pending;		/* flush()'s tracepoint list while collecting */	/* user mode: injections made after a poll, not a window exit */
 	uint64_t scenario_result;	/* the guest's own code at SCENARIO_DONE */
 	struct timespec t0;	/* process start, for milestone times */
 	bool milestones;	/* print milestone times (bench) */

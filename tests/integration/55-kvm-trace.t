@@ -54,6 +54,20 @@ run_limited 20 "$VMM" trace diff --ignore=rip "$TMP/p1.itr" "$TMP/p2.itr" >"$TMP
 is $? 0 "priority, user mode, twice: trace diff --ignore=rip finds no difference"
 [ -s "$TMP/diff.out" ] && grep -q 'first divergence' "$TMP/diff.out" && sed 's/^/#   /' "$TMP/diff.out" | head -20
 
+# KVM's own tracepoints, where tracefs is usable: KVM's view of the same run
+if [ -d /sys/kernel/tracing/events/kvm ] && [ "$(id -u)" = 0 ]; then
+	run_limited 60 "$VMM" run --scenario configs/priority.yaml --irqchip=kernel --trace "$TMP/k.itr" \
+		"$GUEST" >/dev/null 2>"$TMP/k.err"
+	run_limited 20 "$VMM" trace show "$TMP/k.itr" >"$TMP/k.show" 2>&1
+	like "$TMP/k.show" 'kvm: kvm_msi_set_irq v=41' "tracepoints: KVM's kvm_msi_set_irq for the injected MSI"
+	like "$TMP/k.show" 'kvm: kvm_apic_accept_irq v=61' "tracepoints: KVM's kvm_apic_accept_irq"
+	if [ -d /sys/module/kvm_pvm ]; then
+		# PLATFORM.md #4 as KVM itself records it: EOI before the handler's first instruction
+		first=$(grep -nE 'kvm: kvm_eoi v=61|^ +[0-9]+: v=61 ' "$TMP/k.show" | head -1)
+		like <(echo "$first") 'kvm_eoi v=61' "PVM: kvm_eoi of 0x61 comes before the guest's entry (PLATFORM.md #4)"
+	fi
+fi
+
 # one scenario, all modes: one trace per mode
 run_limited 120 "$VMM" run --scenario configs/isr.yaml --trace "$TMP/isr.itr" "$GUEST" >/dev/null 2>&1
 is $? 0 "isr, all modes, --trace: exit status 0"
