@@ -160,7 +160,7 @@ int record__open(struct vm *vm, const char *path, char *err, size_t errlen)
 	}
 	vm->ring.sink = guest_sink;
 	vm->ring.sink_opaque = vm;
-	if (!vm->opts.no_kvm_tracepoints) {
+	if (vm->opts.kvm_tracepoints) {
 		char why[120] = "out of memory";
 
 		vm->tbuf = malloc(TBUF_MAX * sizeof(*vm->tbuf));

@@ -42,7 +42,7 @@ struct vmm_opts {
 	bool verbose;		/* log every exit */
 	bool milestones;	/* print guest milestone times */
 	const char *trace_path;	/* --trace FILE */
-	bool no_kvm_tracepoints;	/* --trace without KVM's tracepoints */
+	bool kvm_tracepoints;	/* --trace: add KVM's own tracepoints (tracefs) */
 	bool interrupts;	/* print the guest's counters at the end */
 	enum irqchip_mode irqchip;
 	const struct scenario *scenario;	/* NULL: plain run */

@@ -56,7 +56,7 @@ is $? 0 "priority, user mode, twice: trace diff --ignore=rip finds no difference
 
 # KVM's own tracepoints, where tracefs is usable: KVM's view of the same run
 if [ -d /sys/kernel/tracing/events/kvm ] && [ "$(id -u)" = 0 ]; then
-	run_limited 60 "$VMM" run --scenario configs/priority.yaml --irqchip=kernel --trace "$TMP/k.itr" \
+	run_limited 60 "$VMM" run --scenario configs/priority.yaml --irqchip=kernel --kvm-tracepoints --trace "$TMP/k.itr" \
 		"$GUEST" >/dev/null 2>"$TMP/k.err"
 	run_limited 20 "$VMM" trace show "$TMP/k.itr" >"$TMP/k.show" 2>&1
 	like "$TMP/k.show" 'kvm: kvm_msi_set_irq v=41' "tracepoints: KVM's kvm_msi_set_irq for the injected MSI"
