@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "abi.h"
+#include "errline.h"
 #include "loader.h"
 
 /* ELF constants we need; spelled out so the loader does not depend on <elf.h>. */
@@ -67,27 +68,6 @@ struct ctx {
 	const struct elf_layout *l;
 };
 
-/* Replace control characters so the message stays one line whatever PATH holds. */
-static void one_line(char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
-}
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	one_line(err);
-}
 
 static int fail(const struct ctx *c, uint64_t off, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -99,7 +79,7 @@ static int fail(const struct ctx *c, uint64_t off, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	set_err(c->err, c->errlen, "%s: offset 0x%" PRIx64 ": %s",
+	errline__set(c->err, c->errlen, "%s: offset 0x%" PRIx64 ": %s",
 		c->path ? c->path : "image", off, msg);
 	return -1;
 }
@@ -552,7 +532,7 @@ int loader__copy(const uint8_t *buf, size_t len, const struct load_info *li,
 		 const struct gmem *m, char *err, size_t errlen)
 {
 	if (li->nsegs > LOADER_MAX_SEGS) {
-		set_err(err, errlen, "load info has %u segments (max %u)", li->nsegs,
+		errline__set(err, errlen, "load info has %u segments (max %u)", li->nsegs,
 			LOADER_MAX_SEGS);
 		return -1;
 	}
@@ -563,13 +543,13 @@ int loader__copy(const uint8_t *buf, size_t len, const struct load_info *li,
 		/* re-checked: the info may not match this buffer or this memory */
 		if (s->filesz > s->memsz || s->offset > len || s->filesz > len - s->offset ||
 		    (s->filesz && !buf)) {
-			set_err(err, errlen, "segment %u: file range 0x%" PRIx64 "+0x%" PRIx64
+			errline__set(err, errlen, "segment %u: file range 0x%" PRIx64 "+0x%" PRIx64
 				" is outside the 0x%zx byte image", i, s->offset, s->filesz, len);
 			return -1;
 		}
 		dst = gmem__ptr(m, s->gpa, s->memsz);
 		if (!dst) {
-			set_err(err, errlen, "segment %u: [0x%" PRIx64 ", +0x%" PRIx64
+			errline__set(err, errlen, "segment %u: [0x%" PRIx64 ", +0x%" PRIx64
 				") is outside guest memory (0x%" PRIx64 " bytes)", i, s->gpa,
 				s->memsz, m->size);
 			return -1;
@@ -593,7 +573,7 @@ static void *region_ptr(const struct load_info *li, const struct gmem *m,
 	void *p = gmem__ptr(m, r->gpa, r->size);
 
 	if (!p) {
-		set_err(err, errlen, "%s [0x%" PRIx64 ", 0x%" PRIx64
+		errline__set(err, errlen, "%s [0x%" PRIx64 ", 0x%" PRIx64
 			") is outside guest memory (0x%" PRIx64 " bytes)", r->name, r->gpa,
 			r->gpa + r->size, m->size);
 		return NULL;
@@ -602,7 +582,7 @@ static void *region_ptr(const struct load_info *li, const struct gmem *m,
 		const struct load_seg *s = &li->segs[i];
 
 		if (r->gpa < s->gpa + s->memsz && s->gpa < r->gpa + r->size) {
-			set_err(err, errlen, "%s [0x%" PRIx64 ", 0x%" PRIx64
+			errline__set(err, errlen, "%s [0x%" PRIx64 ", 0x%" PRIx64
 				") overlaps the segment at 0x%" PRIx64, r->name, r->gpa,
 				r->gpa + r->size, s->gpa);
 			return NULL;
@@ -709,13 +689,13 @@ int loader__write_boot_info(const struct load_info *li, const struct gmem *m,
 	uint8_t *p;
 
 	if (n >= IVM_CMDLINE_MAX) {
-		set_err(err, errlen, "command line is %zu bytes, the limit is %u", n,
+		errline__set(err, errlen, "command line is %zu bytes, the limit is %u", n,
 			IVM_CMDLINE_MAX - 1);
 		return -1;
 	}
 	/* the memory map's high entry starts at 1 MiB */
 	if (m->size <= HIGH_RAM_START) {
-		set_err(err, errlen, "guest memory 0x%" PRIx64 " bytes is not above 1 MiB",
+		errline__set(err, errlen, "guest memory 0x%" PRIx64 " bytes is not above 1 MiB",
 			m->size);
 		return -1;
 	}
@@ -735,7 +715,7 @@ int loader__write_boot_info(const struct load_info *li, const struct gmem *m,
 			return -1;
 		return write_long_mode(li, m, err, errlen);
 	default:
-		set_err(err, errlen, "boot protocol %d is not resolved", (int)li->proto);
+		errline__set(err, errlen, "boot protocol %d is not resolved", (int)li->proto);
 		return -1;
 	}
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "errline.h"
 #include "scenario.h"
 
 #define SC_MAX_FILE	(1u << 20)	/* configs are small; anything bigger is a mistake */
@@ -55,27 +56,6 @@ int irqchip_mode__parse(const char *s, enum irqchip_mode *m)
 	return -1;
 }
 
-/* Replace control characters so the message stays one line whatever the input holds. */
-static void one_line(char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
-}
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	one_line(err);
-}
 
 static int fail_at(struct pctx *p, size_t line, size_t col, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -87,7 +67,7 @@ static int fail_at(struct pctx *p, size_t line, size_t col, const char *fmt, ...
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	set_err(p->err, p->errlen, "%s:%zu:%zu: %s", p->path, line, col, msg);
+	errline__set(p->err, p->errlen, "%s:%zu:%zu: %s", p->path, line, col, msg);
 	return -1;
 }
 
@@ -945,7 +925,7 @@ static int yaml_fail(struct pctx *p, yaml_parser_t *y)
 
 	switch (y->error) {
 	case YAML_MEMORY_ERROR:
-		set_err(p->err, p->errlen, "%s: out of memory parsing YAML", p->path);
+		errline__set(p->err, p->errlen, "%s: out of memory parsing YAML", p->path);
 		return -1;
 	case YAML_READER_ERROR:
 		line = col = 1;
@@ -987,7 +967,7 @@ int scenario__parse(const char *buf, size_t len, const char *name, struct scenar
 		err[0] = '\0';
 
 	if (!yaml_parser_initialize(&y)) {
-		set_err(err, errlen, "%s: out of memory parsing YAML", p.path);
+		errline__set(err, errlen, "%s: out of memory parsing YAML", p.path);
 		return -1;
 	}
 	yaml_parser_set_input_string(&y, (const unsigned char *)buf, len);
@@ -1034,23 +1014,23 @@ int scenario__load(const char *path, struct scenario *sc, char *err, size_t errl
 
 	f = fopen(path, "rb");
 	if (!f) {
-		set_err(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		errline__set(err, errlen, "%s: cannot read: %s", path, strerror(errno));
 		return -1;
 	}
 	buf = malloc(SC_MAX_FILE + 1);
 	if (!buf) {
 		fclose(f);
-		set_err(err, errlen, "%s: cannot read: %s", path, strerror(ENOMEM));
+		errline__set(err, errlen, "%s: cannot read: %s", path, strerror(ENOMEM));
 		return -1;
 	}
 	/* One byte more than the limit tells "exactly 1 MiB" from "larger". */
 	errno = 0;
 	n = fread(buf, 1, SC_MAX_FILE + 1, f);
 	if (ferror(f)) {
-		set_err(err, errlen, "%s: cannot read: %s", path, strerror(errno ? errno : EIO));
+		errline__set(err, errlen, "%s: cannot read: %s", path, strerror(errno ? errno : EIO));
 		ret = -1;
 	} else if (n > SC_MAX_FILE) {
-		set_err(err, errlen, "%s: cannot read: larger than 1 MiB", path);
+		errline__set(err, errlen, "%s: cannot read: larger than 1 MiB", path);
 		ret = -1;
 	} else {
 		ret = scenario__parse(buf, n, path, sc, err, errlen);
