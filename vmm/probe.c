@@ -6,6 +6,8 @@
  * userspace, whether 32-bit entry works, what int3 at CPL0 does).
  */
 #include <errno.h>
+#include <signal.h>
+#include <sys/time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -24,6 +26,18 @@ struct probe_result {
 	unsigned io_exits;	/* OUTs to PROBE_PORT before the final exit */
 	double seconds;
 };
+
+/* Every probe guest runs under a watchdog: SIGALRM ends a KVM_RUN that never exits. */
+#define PROBE_TIMEOUT_S 10
+static volatile sig_atomic_t probe_alarm;
+static struct kvm_run *volatile probe_run_page;
+
+static void on_probe_alarm(int sig)
+{
+	probe_alarm = 1;
+	if (probe_run_page)
+		probe_run_page->immediate_exit = 1;
+}
 
 static double now(void)
 {
@@ -44,6 +58,7 @@ static int probe_run(int kvm_fd, enum boot_proto proto, const uint8_t *code, siz
 	memset(&vm, 0, sizeof(vm));
 	memset(res, 0, sizeof(*res));
 	vm.opts.mem_size = 4u << 20;
+	vm.opts.irqchip = IRQCHIP_USER;	/* no in-kernel irqchip: HLT must exit to us */
 	vm.vm_fd = vm.vcpu.fd = -1;
 	if (vm__create(&vm, kvm_fd, err, errlen) < 0)
 		return -1;
@@ -54,10 +69,27 @@ static int probe_run(int kvm_fd, enum boot_proto proto, const uint8_t *code, siz
 		return -1;
 	}
 	t0 = now();
+	probe_alarm = 0;
+	probe_run_page = vm.vcpu.run;
+	{
+		struct sigaction sa = { .sa_handler = on_probe_alarm };
+		struct itimerval it = { .it_value = { .tv_sec = PROBE_TIMEOUT_S } };
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGALRM, &sa, NULL);
+		setitimer(ITIMER_REAL, &it, NULL);
+	}
 	for (;;) {
 		struct kvm_run *run = vm.vcpu.run;
 
 		if (ioctl(vm.vcpu.fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR && probe_alarm) {
+				snprintf(err, errlen, "the probe guest did not exit within %d s", PROBE_TIMEOUT_S);
+				setitimer(ITIMER_REAL, &(struct itimerval){ 0 }, NULL);
+				probe_run_page = NULL;
+				vm__destroy(&vm);
+				return -1;
+			}
 			if (errno == EINTR)
 				continue;
 			snprintf(err, errlen, "KVM_RUN: %s", strerror(errno));
@@ -73,6 +105,8 @@ static int probe_run(int kvm_fd, enum boot_proto proto, const uint8_t *code, siz
 		break;
 	}
 	res->seconds = now() - t0;
+	setitimer(ITIMER_REAL, &(struct itimerval){ 0 }, NULL);
+	probe_run_page = NULL;
 	vm__destroy(&vm);
 	return 0;
 }
@@ -180,18 +214,21 @@ static void probe_measure(FILE *f, int kvm_fd)
 			insn_ns > 50 ? "EMULATED (each CPL0 instruction goes through KVM's emulator)" :
 			"native");
 	}
-	if (!probe_run(kvm_fd, BOOT_ELF64, code_exits, sizeof(code_exits), &exits, err, sizeof(err)) &&
-	    exits.io_exits == EXITS_N) {
-		double us = (exits.seconds * 1e9 - 3.0 * EXITS_N * insn_ns) / EXITS_N / 1e3;
-
-		fprintf(f, "  exit to userspace and back:  %.2f us (PIO, %u exits)\n", us, EXITS_N);
-	}
+	if (probe_run(kvm_fd, BOOT_ELF64, code_exits, sizeof(code_exits), &exits, err, sizeof(err)))
+		fprintf(f, "  exit to userspace and back:  cannot measure: %s\n", err);
+	else if (exits.io_exits == EXITS_N)
+		fprintf(f, "  exit to userspace and back:  %.2f us (PIO, %u exits)\n",
+			(exits.seconds * 1e9 - 3.0 * EXITS_N * insn_ns) / EXITS_N / 1e3, EXITS_N);
 	/* 66 ba imm16 is "mov dx, imm16" in 32-bit code too */
-	if (!probe_run(kvm_fd, BOOT_PVH, code_out_hlt, sizeof(code_out_hlt), &r32, err, sizeof(err)))
+	if (probe_run(kvm_fd, BOOT_PVH, code_out_hlt, sizeof(code_out_hlt), &r32, err, sizeof(err)))
+		fprintf(f, "  32-bit protected-mode entry: cannot run: %s\n", err);
+	else
 		fprintf(f, "  32-bit protected-mode entry: %s\n",
 			r32.io_exits ? "works (PVH and multiboot boot possible)" :
 			reason_text(&r32, why, sizeof(why)));
-	if (!probe_run(kvm_fd, BOOT_ELF64, code_int3, sizeof(code_int3), &i3, err, sizeof(err)))
+	if (probe_run(kvm_fd, BOOT_ELF64, code_int3, sizeof(code_int3), &i3, err, sizeof(err)))
+		fprintf(f, "  int3 at CPL0 (empty IDT):    cannot run: %s\n", err);
+	else
 		fprintf(f, "  int3 at CPL0 (empty IDT):    %s -> %s\n", reason_text(&i3, why, sizeof(why)),
 			i3.exit_reason == KVM_EXIT_INTERNAL_ERROR ?
 			"software interrupts at CPL0 are delivered by the VMM (PLATFORM.md #1)" :

@@ -1,0 +1,55 @@
+#!/bin/bash
+# A second, real KVM: kvm_amd inside QEMU TCG (PLATFORM.md), running the
+# same build/vmm and guest.elf. Needs no /dev/kvm here, so CI runs it. Pins
+# what this KVM does: software interrupts and the in-kernel LAPIC are
+# architectural (PLATFORM.md #1, #2, #4 are PVM's); the CPU under it is
+# QEMU TCG's, so the self-test shows TCG's exception-delivery quirks.
+. "$(dirname "$0")/lib.sh"
+command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 is not installed"
+WORK=${NESTED_WORK:-build/nested}
+scripts/nested-fetch.sh "$WORK" 2>"$TMP/fetch.err" || skip_all "$(cat "$TMP/fetch.err")"
+
+cmd='./vmm probe; echo "selftest-begin"; ./vmm run --timeout 120 guest.elf; echo "selftest-status $?";
+for c in configs/*.yaml; do ./vmm check --scenario=$c --quiet guest.elf 2>&1 | grep "^check "; done'
+scripts/nested-initramfs.sh "$WORK" "$VMM" "$GUEST" "$WORK/init.cpio.gz" "$cmd"
+run_limited 600 qemu-system-x86_64 -accel tcg -cpu EPYC -m 1024 -smp 1 -kernel "$WORK"/k/boot/vmlinuz-* \
+	-initrd "$WORK/init.cpio.gz" -append "console=ttyS0 panic=-1 quiet" -nographic -no-reboot \
+	</dev/null >"$TMP/out" 2>&1
+like "$TMP/out" 'nested: end status' "the nested Linux ran the commands and powered off"
+like "$TMP/out" '^backend modules: kvm_amd' "probe: the backend is kvm_amd"
+like "$TMP/out" 'guest CPL0 instruction: .* native' "probe: CPL0 guest code runs natively (not PVM's emulator)"
+like "$TMP/out" 'int3 at CPL0 .*KVM delivers it' "probe: KVM delivers int3 at CPL0 itself (PLATFORM.md #1 is PVM's)"
+
+sed -n '/selftest-begin/,/selftest-status/p' "$TMP/out" | tr -d '\r' >"$TMP/st"
+like "$TMP/st" '^  #BP-cpl0 .* kvm  PASS' "self-test: int3 at CPL0 delivered by KVM, not the VMM"
+like "$TMP/st" '^  int80-cpl3 .* PASS' "self-test: int \$0x80 at CPL3 reaches vector 0x80 (PLATFORM.md #2 is PVM's)"
+like "$TMP/st" '^  #NM-cpl3 .* PASS' "self-test: CR0.TS applies at CPL3"
+# the CPU under kvm_amd is QEMU TCG: its own departures from the SDM (30-qemu.t).
+# #DF-cpl0 varies run to run: either a #DF on IST1 (failing only TCG's NULL-SS
+# quirk) or, when nested SVM event injection delivers the #NP itself, #NP(2)
+# without the escalation to #DF. Both are pinned; anything else fails.
+declare -A tcg=(
+	["#DB-tf-cpl0"]='FAIL [ss]' ["#SS-cpl0"]='FAIL [vector]' ["#XM-cpl0"]='FAIL [nofault]'
+	["#XM-cpl3"]='FAIL [nofault]' ["#AC-cpl3"]='FAIL [nofault]' ["int41-cpl3"]='FAIL [errcode]'
+	["#NP-cpl0"]='FAIL [errcode]'
+)
+while read -r name rest; do
+	verdict=$(echo "$rest" | grep -oE '(PASS|FAIL \[[a-z,]*\])$')
+	if [ "$name" = "#DF-cpl0" ]; then
+		case "$verdict" in 'FAIL [ss]'|'FAIL [vector,errcode,stack]') v=0;; *) v=1;; esac
+		ok $v "self-test under nested kvm_amd: #DF-cpl0 is #DF (TCG SS quirk) or an unescalated #NP ($verdict)"
+		continue
+	fi
+	is "$verdict" "${tcg[$name]:-PASS}" "self-test under nested kvm_amd: $name"
+done < <(grep -E '^  [#a-z].*-cpl[03] ' "$TMP/st")
+
+# every scenario, every mode: the in-kernel LAPIC of a real KVM is architectural
+grep '^check ' "$TMP/out" | tr -d '\r' >"$TMP/checks"
+is "$(wc -l <"$TMP/checks")" 46 "scenarios: 46 scenario/mode runs judged"
+is "$(grep -c 'oracle PASS' "$TMP/checks")" 46 "scenarios: the oracle passes every one, kernel and split too"
+is "$(grep '^check timer-tsc-deadline ' "$TMP/checks" | grep -c 'the run itself failed')" 3 \
+	"timer-tsc-deadline: the run fails in each mode (QEMU's EPYC model has no TSC-deadline)"
+# scenario-level timing checks (e.g. ticks counted in a bounded wait) can vary under
+# nested TCG; they are asserted on a real host by 25-scenarios.t, reported here only
+grep -v '^check timer-tsc-deadline ' "$TMP/checks" | grep 'the run itself failed' | sed 's/^/# note: /'
+done_testing
