@@ -211,6 +211,21 @@ static void truncated_warning(const char *path, struct itr_reader *r, uint64_t n
 			itr_reader__trailing_bytes(r));
 }
 
+/* The reader and delivery matcher show and stats both walk a trace with. */
+static int open_trace(const char *path, struct itr_header *h, struct itr_reader **r, struct itr_match **m)
+{
+	char err[512];
+
+	*r = itr_reader__open(path, h, err, sizeof(err));
+	*m = calloc(1, sizeof(**m));
+	if (*r && *m)
+		return 0;
+	fprintf(stderr, "vmm trace: %s\n", *r ? "out of memory" : err);
+	itr_reader__close(*r);
+	free(*m);
+	return -1;
+}
+
 int itr_show__main(int argc, char **argv)
 {
 	struct itr_match_frame closed[ITR_MATCH_DEPTH];
@@ -224,14 +239,8 @@ int itr_show__main(int argc, char **argv)
 
 	if (argc != 2 || argv[1][0] == '-')
 		return usage_err("show", "usage: vmm trace show FILE");
-	r = itr_reader__open(argv[1], &h, err, sizeof(err));
-	m = calloc(1, sizeof(*m));
-	if (!r || !m) {
-		fprintf(stderr, "vmm trace: %s\n", r ? "out of memory" : err);
-		itr_reader__close(r);
-		free(m);
+	if (open_trace(argv[1], &h, &r, &m) < 0)
 		return 2;
-	}
 	printf("# trace %s: scenario '%s' irqchip %s host '%s' cmdline '%s'\n", argv[1], h.scenario,
 	       h.irqchip, h.host, h.cmdline);
 	while ((st = itr_reader__next(r, &rec, err, sizeof(err))) == 1) {
@@ -277,14 +286,8 @@ int itr_stats__main(int argc, char **argv)
 
 	if (argc != 2 || argv[1][0] == '-')
 		return usage_err("stats", "usage: vmm trace stats FILE");
-	r = itr_reader__open(argv[1], &h, err, sizeof(err));
-	m = calloc(1, sizeof(*m));
-	if (!r || !m) {
-		fprintf(stderr, "vmm trace: %s\n", r ? "out of memory" : err);
-		itr_reader__close(r);
-		free(m);
+	if (open_trace(argv[1], &h, &r, &m) < 0)
 		return 2;
-	}
 	while ((st = itr_reader__next(r, &rec, err, sizeof(err))) == 1) {
 		if (rec.type == ITR_END)
 			continue;

@@ -7,6 +7,7 @@
  * --expect-divergence=MODE, never by fitting the model to it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,8 +193,10 @@ int check_cmd__main(int argc, char **argv)
 		} else {
 			const char *tmp = getenv("TMPDIR");
 
-			snprintf(path, sizeof(path), "%s/vmm-check-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-			fd = mkstemp(path);
+			/* O_EXCL: never write through a file (or link) someone else put there */
+			snprintf(path, sizeof(path), "%s/vmm-check-%d-%s.itr", tmp && *tmp ? tmp : "/tmp",
+				 (int)getpid(), irqchip_mode__name(m));
+			fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 			if (fd < 0) {
 				fprintf(stderr, "vmm check: %s: %s\n", path, strerror(errno));
 				return 2;

@@ -5,11 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 is not installed"
 
-qemu() {	# qemu OUTFILE CMDLINE
-	run_limited 60 qemu-system-x86_64 -M microvm -accel tcg -m 64 -kernel "$GUEST" -display none \
-		-serial none -monitor none -no-reboot -debugcon "file:$1" \
-		-device isa-debug-exit,iobase=0xf4 -append "$2" </dev/null
-}
+qemu() { qemu_guest "$1" "$2"; }	# qemu OUTFILE CMDLINE
 
 qemu "$TMP/none.out" "test=none"
 is $? 1 "test=none: clean exit (isa-debug-exit status (0 << 1) | 1)"

@@ -5,11 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 is not installed"
 
-qemu_scenario() {	# qemu_scenario NAME LOG
-	run_limited 60 qemu-system-x86_64 -M microvm -accel tcg -m 64 -kernel "$GUEST" -display none \
-		-serial none -monitor none -no-reboot -debugcon "file:$2" \
-		-device isa-debug-exit,iobase=0xf4 -append "scenario=$1" </dev/null
-}
+qemu_scenario() { qemu_guest "$2" "scenario=$1"; }	# qemu_scenario NAME LOG
 
 for n in softirq selfipi timer-oneshot timer-periodic irq-api; do
 	qemu_scenario $n "$TMP/$n.log"

@@ -44,3 +44,10 @@ need_kvm() {
 run_limited() {	# run_limited SECONDS CMD...
 	timeout -k 5 "$@"
 }
+
+# The guest under QEMU TCG microvm, console to a file, exit through isa-debug-exit.
+qemu_guest() {	# qemu_guest LOGFILE CMDLINE
+	run_limited 60 qemu-system-x86_64 -M microvm -accel tcg -m 64 -kernel "$GUEST" -display none \
+		-serial none -monitor none -no-reboot -debugcon "file:$1" \
+		-device isa-debug-exit,iobase=0xf4 -append "$2" </dev/null
+}
