@@ -99,6 +99,10 @@ static void arm_host_timer(struct vm *vm, timer_t timer)
 
 	if (vm->vcpu.run->request_interrupt_window && (!next || next > now + WINDOW_POLL_NS))
 		next = now + WINDOW_POLL_NS;
+	/* one syscall per exit adds up: re-arm only when the deadline moved */
+	if (next == vm->armed_deadline_ns && (!next || next > now))
+		return;
+	vm->armed_deadline_ns = next;
 	if (next) {
 		d = next > now ? next - now : 1000;
 		its.it_value.tv_sec = d / 1000000000ull;

@@ -95,6 +95,7 @@ struct vm {
 	unsigned next_step;	/* scenario steps run so far */
 	bool scenario_done;
 	uint64_t next_deadline_ns;	/* earliest host timer (user/split modes), 0 = none */
+	uint64_t armed_deadline_ns;	/* what the host timer is armed for now */
 	bool spurious_pending;	/* user mode: an INTA-race spurious vector waits for IF=1 */
 	bool kicked;		/* the last KVM_RUN ended on a signal, not an exit */
 	uint64_t nr_window_polled;
