@@ -209,7 +209,8 @@ struct ivm_event {
 	uint16_t cs;
 	uint16_t ss;
 	uint8_t stack;		/* enum ivm_stack_id, ENTRY only */
-	uint8_t pad[7];
+	uint8_t cpu;		/* vCPU index: the guest leaves 0, the VMM sets it when it drains */
+	uint8_t pad[6];
 };
 #define IVM_EVENT_SIZE 48
 

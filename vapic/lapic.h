@@ -233,6 +233,8 @@ int lapic__wrmsr(struct lapic *l, uint32_t msr, uint64_t val, uint64_t now_ns);
 bool lapic__mmio_enabled(const struct lapic *l);
 uint64_t lapic__base(const struct lapic *l);
 
+/* Whether an IPI or MSI for @dest (physical or logical mode) selects this LAPIC. */
+bool lapic__match_dest(const struct lapic *l, uint32_t dest, bool logical);
 /* A fixed interrupt message arrives (IOAPIC, MSI, IPI from another vCPU). */
 void lapic__accept(struct lapic *l, uint8_t vector, bool level);
 uint32_t lapic__ppr(const struct lapic *l);

@@ -85,3 +85,49 @@ int vcpu__setup_boot(struct vcpu *v, const struct load_info *li, char *err, size
 	}
 	return 0;
 }
+
+static struct kvm_segment real_seg(uint16_t sel, uint8_t type)
+{
+	return (struct kvm_segment){
+		.base = (uint64_t)sel << 4, .limit = 0xffff, .selector = sel, .type = type,
+		.present = 1, .s = 1,
+	};
+}
+
+/*
+ * INIT then SIPI (SDM 8.4.4 and 10.4.7.3, table 9-1): the AP starts in real
+ * mode at CS:IP = vector << 8 : 0, every other register at its INIT value.
+ * Only the user irqchip needs this; an in-kernel LAPIC does it inside KVM.
+ */
+int vcpu__sipi_reset(struct vcpu *v, uint8_t vector, char *err, size_t errlen)
+{
+	struct kvm_sregs s;
+	struct kvm_regs r;
+	uint64_t apic_base;
+
+	if (v->ops->get_sregs(v, &s) < 0) {
+		snprintf(err, errlen, "KVM_GET_SREGS: %s", strerror(errno));
+		return -1;
+	}
+	apic_base = s.apic_base;	/* INIT keeps the APIC base (SDM 10.4.7.3) */
+	memset(&s, 0, sizeof(s));
+	s.apic_base = apic_base;
+	s.cs = real_seg((uint16_t)vector << 8, 0xb);
+	s.ds = s.es = s.fs = s.gs = s.ss = real_seg(0, 0x3);
+	s.tr = (struct kvm_segment){ .limit = 0xffff, .type = 0xb, .present = 1 };
+	s.ldt = (struct kvm_segment){ .limit = 0xffff, .type = 0x2, .present = 1 };
+	s.gdt.limit = s.idt.limit = 0xffff;
+	s.cr0 = 0x60000010;	/* CD, NW, ET */
+	if (v->ops->set_sregs(v, &s) < 0) {
+		snprintf(err, errlen, "KVM_SET_SREGS (SIPI vector %#x): %s", vector, strerror(errno));
+		return -1;
+	}
+	memset(&r, 0, sizeof(r));
+	r.rflags = 0x2;
+	r.rip = 0;
+	if (v->ops->set_regs(v, &r) < 0) {
+		snprintf(err, errlen, "KVM_SET_REGS (SIPI vector %#x): %s", vector, strerror(errno));
+		return -1;
+	}
+	return 0;
+}

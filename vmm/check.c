@@ -20,6 +20,8 @@ void check__observe(const struct check *c, const struct ivm_event *ev, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		const struct ivm_event *e = &ev[i];
 
+		if (c->has_cpu && e->cpu != c->cpu)
+			continue;
 		switch (c->kind) {
 		case CHK_ENTRIES:
 			if (e->kind == IVM_EV_ENTRY && e->vector >= 0x20)

@@ -152,16 +152,16 @@ int handle_internal_error(struct vcpu *v)
 		snprintf(in.text, sizeof(in.text), "(undecodable, %u bytes readable)", n);
 	}
 	v->vm->nr_emul_failures++;
-	if (v->vm->storm_count && v->vm->storm_rip == r.rip) {
-		if (++v->vm->storm_count >= EMUL_STORM_LIMIT) {
+	if (v->storm_count && v->storm_rip == r.rip) {
+		if (++v->storm_count >= EMUL_STORM_LIMIT) {
 			snprintf(why, sizeof(why), "emulation-failure storm: %u consecutive failures "
-				 "at %#llx (%s)", v->vm->storm_count, (unsigned long long)r.rip, in.text);
+				 "at %#llx (%s)", v->storm_count, (unsigned long long)r.rip, in.text);
 			vm__stop(v->vm, VMM_GUEST_DIED, why);
 			return EXIT_STOP;
 		}
 	} else {
-		v->vm->storm_rip = r.rip;
-		v->vm->storm_count = 1;
+		v->storm_rip = r.rip;
+		v->storm_count = 1;
 	}
 	switch (in.cls) {
 	case INSN_INT_N:

@@ -59,6 +59,7 @@ void evring__drain(struct evring *r, const struct gmem *m)
 		struct ivm_event e;
 
 		memcpy(&e, &p->ev[(tail + i) % IVM_EV_RING], sizeof(e));
+		e.cpu = r->cpu;
 		keep(r, &e);
 		if (r->sink)
 			r->sink(r->sink_opaque, &e);
@@ -72,4 +73,30 @@ void evring__free(struct evring *r)
 	free(r->ev);
 	r->ev = NULL;
 	r->n = r->cap = 0;
+}
+
+struct ivm_event *evring__merge(struct evring *const *rings, unsigned n, size_t *total)
+{
+	size_t pos[8] = { 0 }, k = 0;
+	struct ivm_event *out;
+
+	*total = 0;
+	if (n > 8)
+		return NULL;
+	for (unsigned i = 0; i < n; i++)
+		*total += rings[i]->n;
+	out = malloc((*total ? *total : 1) * sizeof(*out));
+	if (!out)
+		return NULL;
+	while (k < *total) {
+		int best = -1;
+
+		/* each ring is in order already: take the earliest head, lowest ring on ties */
+		for (unsigned i = 0; i < n; i++)
+			if (pos[i] < rings[i]->n &&
+			    (best < 0 || rings[i]->ev[pos[i]].tsc < rings[best]->ev[pos[best]].tsc))
+				best = i;
+		out[k++] = rings[best]->ev[pos[best]++];
+	}
+	return out;
 }

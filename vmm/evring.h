@@ -16,6 +16,7 @@
 
 struct evring {
 	uint64_t gpa;		/* registered page, 0 = none */
+	uint8_t cpu;		/* the vCPU whose page it is: stamped on every event */
 	struct ivm_event *ev;	/* everything drained so far, in order */
 	uint32_t n, cap;
 	uint64_t not_kept;	/* drained beyond EVRING_KEEP_MAX */
@@ -31,5 +32,10 @@ int evring__register(struct evring *r, const struct gmem *m, uint64_t gpa, char 
 /* Copy new events out of guest RAM and advance the guest-visible ev_tail. */
 void evring__drain(struct evring *r, const struct gmem *m);
 void evring__free(struct evring *r);
+/*
+ * The kept events of @n rings as one stream in guest TSC order (ties keep
+ * ring order), in a malloc'd array the caller frees; NULL if out of memory.
+ */
+struct ivm_event *evring__merge(struct evring *const *rings, unsigned n, size_t *total);
 
 #endif

@@ -14,20 +14,12 @@ static int handle_hlt(struct vcpu *v)
 		vm__stop(v->vm, VMM_HOST_ERROR, "KVM_GET_REGS failed after HLT");
 		return EXIT_STOP;
 	}
-	/* user irqchip: our LAPIC can wake it, now or at the next host timer */
+	/* user irqchip: the run loop sleeps until our LAPIC has something for it */
 	if (v->vm->opts.irqchip == IRQCHIP_USER && (r.rflags & (1u << 9))) {
-		if (lapic__pending(&v->vm->lapic) >= 0)
-			return EXIT_RESUME;
-		if (v->vm->next_deadline_ns) {
-			struct timespec ts = { .tv_sec = v->vm->next_deadline_ns / 1000000000ull,
-					       .tv_nsec = v->vm->next_deadline_ns % 1000000000ull };
-
-			/* the vCPU sleeps as HLT would; a signal (watchdog, kick) ends it early */
-			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-			return EXIT_RESUME;
-		}
+		v->halted = true;
+		return EXIT_RESUME;
 	}
-	/* No interrupt source can wake a vCPU yet: any HLT is the end of the guest. */
+	/* Nothing but an NMI or INIT could wake it: that is the end of this guest. */
 	vm__stop(v->vm, VMM_GUEST_DIED, (r.rflags & (1u << 9)) ?
 		 "guest halted and no interrupt source is configured to wake it" :
 		 "guest halted with interrupts disabled (hlt with IF=0)");
@@ -98,7 +90,7 @@ static int handle_ioapic_eoi(struct vcpu *v)
 
 static int handle_msr(struct vcpu *v)
 {
-	if (v->vm->opts.irqchip == IRQCHIP_USER && ulapic__msr(v->vm, v->run) == 0)
+	if (v->vm->opts.irqchip == IRQCHIP_USER && ulapic__msr(v, v->run) == 0)
 		return EXIT_RESUME;
 	/* Unclaimed MSR: error makes KVM inject #GP(0), as hardware would. */
 	evlog__add(&v->vm->log, "%s msr %#x: #GP", v->run->exit_reason == KVM_EXIT_X86_RDMSR ?
@@ -150,13 +142,13 @@ int exit__dispatch(struct vcpu *v)
 
 	v->nr_exits++;
 	if (reason != KVM_EXIT_INTERNAL_ERROR)
-		v->vm->storm_count = 0;	/* the guest made progress */
+		v->storm_count = 0;	/* the guest made progress */
 	v->exits_by_reason[reason < 64 ? reason : 63]++;
 	if (v->vm->opts.verbose)
 		fprintf(stderr, "vmm: exit #%" PRIu64 " %s (%u)\n", v->nr_exits, exit__name(reason),
 			reason);
 	if (record__on(v->vm)) {
-		struct itr_record r = { .type = ITR_EXIT, .a = reason };
+		struct itr_record r = { .type = ITR_EXIT, .vcpu = v->id, .a = reason };
 
 		record__host(v->vm, &r);
 	}

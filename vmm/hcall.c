@@ -73,7 +73,7 @@ static int hc_sync(struct vm *vm, const struct ivm_hcall *hc)
 	static char why[256];
 	char err[200];
 
-	evring__drain(&vm->ring, &vm->mem);	/* guest events so far precede what we inject */
+	vm__drain_rings(vm);	/* guest events so far precede what we inject */
 	evlog__add(&vm->log, "sync %llu", (unsigned long long)hc->args[0]);
 	vm->inject_point = hc->args[0];
 	if (!sc)
@@ -98,9 +98,13 @@ static int hc_sync(struct vm *vm, const struct ivm_hcall *hc)
 
 static int hc_register(struct vm *vm, const struct ivm_hcall *hc)
 {
+	struct vcpu *v = vcpu__current();
 	char err[160];
 
-	if (evring__register(&vm->ring, &vm->mem, hc->args[0], err, sizeof(err)) < 0) {
+	if (!v)
+		v = &vm->vcpus[0];	/* exit handlers under a test harness */
+	v->ring.cpu = v->id;	/* one page per vCPU: the caller's */
+	if (evring__register(&v->ring, &vm->mem, hc->args[0], err, sizeof(err)) < 0) {
 		fprintf(stderr, "vmm: warning: %s: ignored\n", err);
 		evlog__add(&vm->log, "register: %s", err);
 	}
@@ -109,7 +113,7 @@ static int hc_register(struct vm *vm, const struct ivm_hcall *hc)
 
 static int hc_scenario_done(struct vm *vm, const struct ivm_hcall *hc)
 {
-	evring__drain(&vm->ring, &vm->mem);
+	vm__drain_rings(vm);
 	vm->scenario_done = true;
 	vm->scenario_result = hc->args[0];
 	return EXIT_RESUME;

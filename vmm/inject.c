@@ -77,16 +77,32 @@ static int inject_pin(struct vm *vm, const struct injection *inj, char *err, siz
 	}
 }
 
-static int inject_nmi(struct vm *vm, const struct injection *inj, char *err, size_t errlen)
+/*
+ * INIT and SIPI as the messages an ICR write would send (delivery mode 5
+ * and 6, edge, physical APIC ID = vCPU index): the in-kernel LAPIC and ours
+ * take them the same way, so the AP's state machine is the host's own.
+ */
+static int inject_init_sipi(struct vm *vm, const struct injection *inj, char *err, size_t errlen)
 {
-	if (ioctl(vm->vcpu.fd, KVM_NMI, 0) < 0)
+	struct injection msg = *inj;
+
+	msg.kind = INJ_MSI;
+	msg.delivery = inj->kind == INJ_INIT ? LAPIC_DM_INIT : LAPIC_DM_STARTUP;
+	msg.vector = inj->kind == INJ_INIT ? 0 : inj->vector;
+	msg.level = false;
+	return inject_msi(vm, &msg, err, errlen);
+}
+
+static int inject_nmi(struct vcpu *v, char *err, size_t errlen)
+{
+	if (ioctl(v->fd, KVM_NMI, 0) < 0)
 		FAIL("KVM_NMI: %s", strerror(errno));
 	return 0;
 }
 
-static int inject_exception(struct vm *vm, const struct injection *inj, char *err, size_t errlen)
+static int inject_exception(struct vcpu *v, const struct injection *inj, char *err, size_t errlen)
 {
-	struct vcpu *v = &vm->vcpu;
+	struct vm *vm = v->vm;
 	struct kvm_vcpu_events e;
 
 	if (inj->pending && !vm->exception_payload)
@@ -111,22 +127,44 @@ static int inject_exception(struct vm *vm, const struct injection *inj, char *er
 	return 0;
 }
 
+/* Kinds that act on one vCPU through its own fd: only its thread may do them. */
+static bool per_vcpu(enum inj_kind k)
+{
+	return k == INJ_NMI || k == INJ_EXCEPTION || k == INJ_SPURIOUS;
+}
+
 int inject__do(struct vm *vm, const struct injection *inj, char *err, size_t errlen)
 {
+	struct vcpu *t = NULL, *self = vcpu__current();
 	int r;
 
+	if (inj->kind != INJ_MSI && inj->kind != INJ_PIN) {
+		if (inj->dest >= vm->nr_vcpus)
+			FAIL("%s: vCPU %u does not exist (%u vCPUs)", inject__kind_name(inj->kind),
+			     inj->dest, vm->nr_vcpus);
+		t = &vm->vcpus[inj->dest];
+	}
+	if (t && per_vcpu(inj->kind) && t != self) {
+		/* a vCPU ioctl on another vCPU would wait for its KVM_RUN: hand it over */
+		if (t->nreq == VCPU_REQ_MAX)
+			FAIL("%s: vCPU %u has %u injections queued already", inject__kind_name(inj->kind),
+			     t->id, VCPU_REQ_MAX);
+		t->req[t->nreq++] = (struct vcpu_req){ .inj = inj, .point = vm->inject_point };
+		vcpu__kick(t);
+		return 0;
+	}
 	switch (inj->kind) {
 	case INJ_MSI: r = inject_msi(vm, inj, err, errlen); break;
 	case INJ_PIN: r = inject_pin(vm, inj, err, errlen); break;
-	case INJ_NMI: r = inject_nmi(vm, inj, err, errlen); break;
-	case INJ_EXCEPTION: r = inject_exception(vm, inj, err, errlen); break;
+	case INJ_NMI: r = inject_nmi(t, err, errlen); break;
+	case INJ_EXCEPTION: r = inject_exception(t, inj, err, errlen); break;
 	case INJ_INIT:
-	case INJ_SIPI:
-		FAIL("%s: a second vCPU is not supported yet", inject__kind_name(inj->kind));
+	case INJ_SIPI: r = inject_init_sipi(vm, inj, err, errlen); break;
 	case INJ_SPURIOUS:
 		if (vm->opts.irqchip != IRQCHIP_USER)
 			FAIL("spurious: only the userspace LAPIC (--irqchip=user) can produce the INTA-race vector");
-		r = ulapic__spurious(vm, err, errlen);
+		ulapic__spurious(t);
+		r = 0;
 		break;
 	default:
 		FAIL("injection kind %d unknown", inj->kind);
@@ -142,8 +180,25 @@ int inject__do(struct vm *vm, const struct injection *inj, char *err, size_t err
 				.b = vm->inject_point, .err = inj->has_error ? inj->error_code : 0xffffffffu,
 			};
 
+			rec.vcpu = t ? t->id : self ? self->id : 0;
 			record__host(vm, &rec);
 		}
 	}
 	return r;
+}
+
+void inject__run_queued(struct vcpu *v)
+{
+	static char why[256];
+	char err[200];
+
+	for (unsigned i = 0; i < v->nreq && !v->vm->done; i++) {
+		v->vm->inject_point = v->req[i].point;
+		if (inject__do(v->vm, v->req[i].inj, err, sizeof(err)) < 0) {
+			snprintf(why, sizeof(why), "scenario injection (config line %u) on vCPU %u: %s",
+				 v->req[i].inj->line, v->id, err);
+			vm__stop(v->vm, VMM_GUEST_FAILED, why);
+		}
+	}
+	v->nreq = 0;
 }

@@ -14,5 +14,7 @@
  * irqchip mode can't do it, or KVM refused. */
 int inject__do(struct vm *vm, const struct injection *inj, char *err, size_t errlen);
 const char *inject__kind_name(enum inj_kind k);
+/* On @v's thread: the injections other threads queued for it, in order. */
+void inject__run_queued(struct vcpu *v);
 
 #endif

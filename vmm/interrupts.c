@@ -29,25 +29,58 @@ static const char *vector_name(unsigned v)
 	}
 }
 
-void interrupts__print(const struct ivm_guest_page *p, FILE *f)
+/* One row: a label, then each CPU's count, then the description (as /proc/interrupts). */
+static void row(FILE *f, const char *label, const uint64_t *counts, unsigned n, const char *desc)
+{
+	fprintf(f, "%8s:", label);
+	for (unsigned c = 0; c < n; c++)
+		fprintf(f, " %10" PRIu64, counts[c]);
+	fprintf(f, "   %s\n", desc);
+}
+
+void interrupts__print(const struct ivm_guest_page *const *p, unsigned n, FILE *f)
 {
 	static const char *const softirqs[IVM_NR_SOFTIRQS] = {
 		"HI", "TIMER", "NET_TX", "NET_RX", "BLOCK", "IRQ_POLL", "TASKLET", "SCHED", "HRTIMER", "RCU",
 	};
+	uint64_t c[IVM_PAGES_MAX];
+	char label[16];
 
-	fprintf(f, "\ninterrupts (the guest's counters page)\n%12s\n", "CPU0");
-	for (unsigned v = 0; v < 256; v++)
-		if (p->vector_count[v])
-			fprintf(f, "%6s%02x: %10" PRIu64 "   %s\n", "v", v, p->vector_count[v], vector_name(v));
-	for (unsigned i = 0; i < IVM_NR_IRQS; i++)
-		if (p->irq_count[i])
-			fprintf(f, "%6s%2u: %10" PRIu64 "   %s\n", "IRQ ", i, p->irq_count[i],
-				i < 24 ? "IO-APIC pin" : "MSI");
-	fprintf(f, "%8s: %10" PRIu64 "   spurious (0xff and unassigned system vectors)\n", "SPU",
-		p->spurious_count);
+	if (n > IVM_PAGES_MAX)
+		n = IVM_PAGES_MAX;
+	fprintf(f, "\ninterrupts (the guest's counters pages)\n%9s", "");
+	for (unsigned k = 0; k < n; k++)
+		fprintf(f, " %10s%u", "CPU", k);
+	fputc('\n', f);
+	for (unsigned v = 0; v < 256; v++) {
+		uint64_t any = 0;
+
+		for (unsigned k = 0; k < n; k++)
+			any |= c[k] = p[k]->vector_count[v];
+		snprintf(label, sizeof(label), "v%02x", v);
+		if (any)
+			row(f, label, c, n, vector_name(v));
+	}
+	for (unsigned i = 0; i < IVM_NR_IRQS; i++) {
+		uint64_t any = 0;
+
+		for (unsigned k = 0; k < n; k++)
+			any |= c[k] = p[k]->irq_count[i];
+		snprintf(label, sizeof(label), "IRQ %2u", i);
+		if (any)
+			row(f, label, c, n, i < 24 ? "IO-APIC pin" : "MSI");
+	}
+	for (unsigned k = 0; k < n; k++)
+		c[k] = p[k]->spurious_count;
+	row(f, "SPU", c, n, "spurious (0xff and unassigned system vectors)");
 	fprintf(f, "softirqs\n");
-	for (unsigned i = 0; i < IVM_NR_SOFTIRQS; i++)
-		fprintf(f, "%10s: %10" PRIu64 "\n", softirqs[i], p->softirq_count[i]);
-	if (p->ev_dropped)
-		fprintf(f, "event ring: %u events dropped (ring full)\n", p->ev_dropped);
+	for (unsigned i = 0; i < IVM_NR_SOFTIRQS; i++) {
+		for (unsigned k = 0; k < n; k++)
+			c[k] = p[k]->softirq_count[i];
+		row(f, softirqs[i], c, n, "");
+	}
+	for (unsigned k = 0; k < n; k++)
+		if (p[k]->ev_dropped)
+			fprintf(f, "event ring of CPU%u: %u events dropped (ring full)\n", k,
+				p[k]->ev_dropped);
 }

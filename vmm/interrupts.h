@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include "abi.h"
 
-/* Print the counters of @p (a copy the caller took out of guest memory). */
-void interrupts__print(const struct ivm_guest_page *p, FILE *f);
+#define IVM_PAGES_MAX 8
+
+/* Print the counters of @n vCPUs' pages (copies the caller took out of guest memory). */
+void interrupts__print(const struct ivm_guest_page *const *p, unsigned n, FILE *f);
 
 #endif

@@ -88,7 +88,8 @@ const struct vcpu_ops kvm_vcpu_ops = {
  * With our userspace LAPIC, x2APIC is hidden: KVM never hands x2APIC MSRs to
  * userspace (they are exempt from MSR filters), so only xAPIC MMIO reaches us.
  */
-static int vcpu_set_cpuid(int kvm_fd, int vcpu_fd, bool hide_x2apic, char *err, size_t errlen)
+static int vcpu_set_cpuid(int kvm_fd, int vcpu_fd, unsigned apic_id, bool hide_x2apic, char *err,
+			  size_t errlen)
 {
 	size_t sz = sizeof(struct kvm_cpuid2) + CPUID_MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2);
 	struct kvm_cpuid2 *c = calloc(1, sz);
@@ -103,9 +104,17 @@ static int vcpu_set_cpuid(int kvm_fd, int vcpu_fd, bool hide_x2apic, char *err, 
 		snprintf(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
 		goto out;
 	}
-	for (unsigned i = 0; hide_x2apic && i < c->nent; i++)
-		if (c->entries[i].function == 1)
-			c->entries[i].ecx &= ~(1u << 21);	/* CPUID.1:ECX.x2APIC */
+	for (unsigned i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+
+		if (e->function == 1) {
+			if (hide_x2apic)
+				e->ecx &= ~(1u << 21);	/* CPUID.1:ECX.x2APIC */
+			e->ebx = (e->ebx & 0x00ffffff) | apic_id << 24;	/* initial APIC ID */
+		}
+		if (e->function == 0xb || e->function == 0x1f)
+			e->edx = apic_id;	/* x2APIC ID */
+	}
 	if (ioctl(vcpu_fd, KVM_SET_CPUID2, c) < 0)
 		snprintf(err, errlen, "KVM_SET_CPUID2: %s", strerror(errno));
 	else
@@ -115,13 +124,51 @@ out:
 	return r;
 }
 
+static int vcpu_create(struct vm *vm, struct vcpu *v, unsigned id, char *err, size_t errlen)
+{
+	int run_size;
+
+	v->vm = vm;
+	v->id = id;
+	v->ops = &kvm_vcpu_ops;
+	v->sipi_vector = -1;
+	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, id);
+	if (v->fd < 0) {
+		snprintf(err, errlen, "KVM_CREATE_VCPU %u: %s", id, strerror(errno));
+		return -1;
+	}
+	if (vcpu_set_cpuid(vm->kvm_fd, v->fd, id, vm->opts.irqchip == IRQCHIP_USER, err, errlen) < 0)
+		return -1;
+	run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (run_size < (int)sizeof(struct kvm_run)) {
+		snprintf(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %d", run_size);
+		return -1;
+	}
+	v->run_size = run_size;
+	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED) {
+		v->run = NULL;
+		snprintf(err, errlen, "mmap kvm_run: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int vm__create(struct vm *vm, int kvm_fd, char *err, size_t errlen)
 {
 	struct kvm_userspace_memory_region region;
-	struct vcpu *v = &vm->vcpu;
-	int run_size;
+	int max;
 
 	vm->kvm_fd = kvm_fd;
+	for (unsigned i = 0; i < VMM_MAX_VCPUS; i++)
+		vm->vcpus[i].fd = -1;
+	if (!vm->nr_vcpus)
+		vm->nr_vcpus = 1;
+	if (vm->nr_vcpus > VMM_MAX_VCPUS)
+		FAIL("%u vCPUs asked for, at most %u supported", vm->nr_vcpus, VMM_MAX_VCPUS);
+	max = ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	if (max > 0 && (unsigned)max < vm->nr_vcpus)
+		FAIL("%u vCPUs asked for, KVM_CAP_MAX_VCPUS is %d", vm->nr_vcpus, max);
 	vm->vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0)
 		FAIL("KVM_CREATE_VM: %s", strerror(errno));
@@ -144,25 +191,12 @@ int vm__create(struct vm *vm, int kvm_fd, char *err, size_t errlen)
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
 		FAIL("KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
 
+	/* the irqchip first: KVM gives a vCPU an in-kernel LAPIC only if it exists */
 	if (irqchip__create(vm, err, errlen) < 0)
 		goto fail;
-	v->vm = vm;
-	v->id = 0;
-	v->ops = &kvm_vcpu_ops;
-	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
-	if (v->fd < 0)
-		FAIL("KVM_CREATE_VCPU: %s", strerror(errno));
-	if (vcpu_set_cpuid(kvm_fd, v->fd, vm->opts.irqchip == IRQCHIP_USER, err, errlen) < 0)
-		goto fail;
-	run_size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (run_size < (int)sizeof(struct kvm_run))
-		FAIL("KVM_GET_VCPU_MMAP_SIZE: %d", run_size);
-	v->run_size = run_size;
-	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
-	if (v->run == MAP_FAILED) {
-		v->run = NULL;
-		FAIL("mmap kvm_run: %s", strerror(errno));
-	}
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if (vcpu_create(vm, &vm->vcpus[i], i, err, errlen) < 0)
+			goto fail;
 	return 0;
 fail:
 	vm__destroy(vm);
@@ -171,15 +205,20 @@ fail:
 
 void vm__destroy(struct vm *vm)
 {
-	if (vm->vcpu.run)
-		munmap(vm->vcpu.run, vm->vcpu.run_size);
-	if (vm->vcpu.fd > 0)
-		close(vm->vcpu.fd);
+	for (unsigned i = 0; i < VMM_MAX_VCPUS; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		if (v->run)
+			munmap(v->run, v->run_size);
+		if (v->fd >= 0)
+			close(v->fd);
+		v->run = NULL;
+		v->fd = -1;
+	}
 	if (vm->mem.base)
 		munmap(vm->mem.base, vm->mem.size);
-	if (vm->vm_fd > 0)
+	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
-	vm->vcpu.run = NULL;
-	vm->vcpu.fd = vm->vm_fd = -1;
+	vm->vm_fd = -1;
 	vm->mem.base = NULL;
 }

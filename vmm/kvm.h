@@ -24,7 +24,7 @@ int kvm__open(char *err, size_t errlen);
 /* Check every required capability; -1 naming the first one missing. */
 int kvm__check_caps(int kvm_fd, char *err, size_t errlen);
 
-/* Create the VM (no in-kernel irqchip), its RAM and vCPU 0. */
+/* Create the VM, its RAM, the irqchip of opts.irqchip and vm->nr_vcpus vCPUs. */
 int vm__create(struct vm *vm, int kvm_fd, char *err, size_t errlen);
 void vm__destroy(struct vm *vm);
 
@@ -32,5 +32,7 @@ extern const struct vcpu_ops kvm_vcpu_ops;
 
 /* Put vCPU 0 in the entry state of @li->proto (PVH, multiboot, ELF64). */
 int vcpu__setup_boot(struct vcpu *v, const struct load_info *li, char *err, size_t errlen);
+/* The state INIT then a SIPI with @vector leave an AP in (user irqchip). */
+int vcpu__sipi_reset(struct vcpu *v, uint8_t vector, char *err, size_t errlen);
 
 #endif

@@ -43,6 +43,8 @@ static void usage(FILE *f)
 		"  --kvm-tracepoints                with --trace: add KVM's own tracepoints (tracefs,\n"
 		"                                   root; about 0.3 s to set up per run)\n"
 		"  --interrupts                     print the guest's counters like /proc/interrupts\n"
+		"  --vcpus=1|2                      vCPUs (default 1, or the scenario's vcpus:); APs\n"
+		"                                   wait for INIT/SIPI as on a real machine\n"
 		"  --strict                         known host divergences fail the run\n"
 		"  --milestones                     print guest milestone times on stderr\n"
 		"  --quiet                          do not print the guest console\n"
@@ -76,7 +78,8 @@ static int parse_size(const char *s, uint64_t *out)
 }
 
 enum { OPT_BOOT = 256, OPT_CMDLINE, OPT_MEM, OPT_TIMEOUT, OPT_STRICT, OPT_QUIET, OPT_VERBOSE,
-       OPT_MILESTONES, OPT_HELP, OPT_SCENARIO, OPT_IRQCHIP, OPT_TRACE, OPT_INTERRUPTS, OPT_KVM_TP };
+       OPT_MILESTONES, OPT_HELP, OPT_SCENARIO, OPT_IRQCHIP, OPT_TRACE, OPT_INTERRUPTS, OPT_KVM_TP,
+       OPT_VCPUS };
 
 static const struct option run_options[] = {
 	{ "boot", required_argument, NULL, OPT_BOOT },
@@ -93,6 +96,7 @@ static const struct option run_options[] = {
 	{ "trace", required_argument, NULL, OPT_TRACE },
 	{ "interrupts", no_argument, NULL, OPT_INTERRUPTS },
 	{ "kvm-tracepoints", no_argument, NULL, OPT_KVM_TP },
+	{ "vcpus", required_argument, NULL, OPT_VCPUS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -182,6 +186,12 @@ static int cmd_run(int argc, char **argv)
 				return bad("--timeout: '%s' is not a number of seconds (0..86400)", optarg);
 			timeout_set = true;
 			break;
+		case OPT_VCPUS:
+			errno = 0;
+			o.vcpus = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || o.vcpus < 1 || o.vcpus > VMM_MAX_VCPUS)
+				return bad("--vcpus: '%s' is not 1 or 2", optarg);
+			break;
 		case OPT_SCENARIO: scenario_path = optarg; break;
 		case OPT_TRACE: o.trace_path = optarg; break;
 		case OPT_INTERRUPTS: o.interrupts = true; break;
@@ -215,6 +225,9 @@ static int cmd_run(int argc, char **argv)
 		}
 		if (!(modes & sc.irqchips))
 			return bad("--irqchip: the scenario does not run under %s", irqchip_mode__name(o.irqchip));
+		if (o.vcpus && o.vcpus != sc.vcpus)
+			return bad("--vcpus: the scenario says how many vCPUs it needs (%s)",
+				   sc.vcpus == 1 ? "1" : "2");
 		return run_scenario(&o, &sc, modes, timeout_set);
 	}
 	if (mode_set && modes == IRQCHIP_ALL)

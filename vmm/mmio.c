@@ -8,41 +8,42 @@
 struct mmio_dev {
 	uint64_t base, len;
 	const char *name;
-	bool (*present)(const struct vm *vm);
-	uint32_t (*read)(struct vm *vm, uint64_t off, unsigned size);
-	void (*write)(struct vm *vm, uint64_t off, unsigned size, uint32_t val);
+	bool (*present)(const struct vcpu *v);
+	uint32_t (*read)(struct vcpu *v, uint64_t off, unsigned size);
+	void (*write)(struct vcpu *v, uint64_t off, unsigned size, uint32_t val);
 };
 
-static bool ioapic_present(const struct vm *vm)
+static bool ioapic_present(const struct vcpu *v)
 {
-	return vm->opts.irqchip != IRQCHIP_KERNEL;	/* in kernel mode KVM owns it */
+	return v->vm->opts.irqchip != IRQCHIP_KERNEL;	/* in kernel mode KVM owns it */
 }
 
-static uint32_t ioapic_read(struct vm *vm, uint64_t off, unsigned size)
+static uint32_t ioapic_read(struct vcpu *v, uint64_t off, unsigned size)
 {
-	return ioapic__mmio_read(&vm->ioapic, off, size);
+	return ioapic__mmio_read(&v->vm->ioapic, off, size);
 }
 
-static void ioapic_write(struct vm *vm, uint64_t off, unsigned size, uint32_t val)
+static void ioapic_write(struct vcpu *v, uint64_t off, unsigned size, uint32_t val)
 {
-	ioapic__mmio_write(&vm->ioapic, off, size, val, uioapic__now_ns());
+	ioapic__mmio_write(&v->vm->ioapic, off, size, val, uioapic__now_ns());
 }
 
-static bool lapic_present(const struct vm *vm)
+/* Each vCPU sees its own LAPIC at the same address. */
+static bool lapic_present(const struct vcpu *v)
 {
-	return vm->opts.irqchip == IRQCHIP_USER && lapic__mmio_enabled(&vm->lapic) &&
-	       lapic__base(&vm->lapic) == LAPIC_DEFAULT_BASE;
+	return v->vm->opts.irqchip == IRQCHIP_USER && lapic__mmio_enabled(&v->lapic) &&
+	       lapic__base(&v->lapic) == LAPIC_DEFAULT_BASE;
 }
 
-static uint32_t lapic_read(struct vm *vm, uint64_t off, unsigned size)
+static uint32_t lapic_read(struct vcpu *v, uint64_t off, unsigned size)
 {
-	return size == 4 ? lapic__read(&vm->lapic, off, uioapic__now_ns()) : ~0u;
+	return size == 4 ? lapic__read(&v->lapic, off, uioapic__now_ns()) : ~0u;
 }
 
-static void lapic_write(struct vm *vm, uint64_t off, unsigned size, uint32_t val)
+static void lapic_write(struct vcpu *v, uint64_t off, unsigned size, uint32_t val)
 {
 	if (size == 4)
-		lapic__write(&vm->lapic, off, val, uioapic__now_ns());
+		lapic__write(&v->lapic, off, val, uioapic__now_ns());
 }
 
 static const struct mmio_dev mmio_devs[] = {
@@ -62,14 +63,14 @@ int handle_mmio(struct vcpu *v)
 	for (size_t i = 0; i < sizeof(mmio_devs) / sizeof(mmio_devs[0]); i++) {
 		const struct mmio_dev *d = &mmio_devs[i];
 
-		if (addr < d->base || addr - d->base >= d->len || !d->present(v->vm))
+		if (addr < d->base || addr - d->base >= d->len || !d->present(v))
 			continue;
 		/* models take 32-bit accesses; anything wider or narrower they reject themselves */
 		if (run->mmio.is_write) {
 			memcpy(&val, run->mmio.data, len < 4 ? len : 4);
-			d->write(v->vm, addr - d->base, len, val);
+			d->write(v, addr - d->base, len, val);
 		} else {
-			val = d->read(v->vm, addr - d->base, len);
+			val = d->read(v, addr - d->base, len);
 			memset(run->mmio.data, 0, sizeof(run->mmio.data));
 			memcpy(run->mmio.data, &val, len < 4 ? len : 4);
 		}

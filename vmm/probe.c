@@ -59,18 +59,18 @@ static int probe_run(int kvm_fd, enum boot_proto proto, const uint8_t *code, siz
 	memset(res, 0, sizeof(*res));
 	vm.opts.mem_size = 4u << 20;
 	vm.opts.irqchip = IRQCHIP_USER;	/* no in-kernel irqchip: HLT must exit to us */
-	vm.vm_fd = vm.vcpu.fd = -1;
+	vm.vm_fd = -1;
 	if (vm__create(&vm, kvm_fd, err, errlen) < 0)
 		return -1;
 	memcpy(vm.mem.base + PROBE_CODE_GPA, code, len);
 	if (loader__write_boot_info(&li, &vm.mem, "", err, errlen) < 0 ||
-	    vcpu__setup_boot(&vm.vcpu, &li, err, errlen) < 0) {
+	    vcpu__setup_boot(&vm.vcpus[0], &li, err, errlen) < 0) {
 		vm__destroy(&vm);
 		return -1;
 	}
 	t0 = now();
 	probe_alarm = 0;
-	probe_run_page = vm.vcpu.run;
+	probe_run_page = vm.vcpus[0].run;
 	{
 		struct sigaction sa = { .sa_handler = on_probe_alarm };
 		struct itimerval it = { .it_value = { .tv_sec = PROBE_TIMEOUT_S } };
@@ -80,9 +80,9 @@ static int probe_run(int kvm_fd, enum boot_proto proto, const uint8_t *code, siz
 		setitimer(ITIMER_REAL, &it, NULL);
 	}
 	for (;;) {
-		struct kvm_run *run = vm.vcpu.run;
+		struct kvm_run *run = vm.vcpus[0].run;
 
-		if (ioctl(vm.vcpu.fd, KVM_RUN, 0) < 0) {
+		if (ioctl(vm.vcpus[0].fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR && probe_alarm) {
 				snprintf(err, errlen, "the probe guest did not exit within %d s", PROBE_TIMEOUT_S);
 				setitimer(ITIMER_REAL, &(struct itimerval){ 0 }, NULL);

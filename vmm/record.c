@@ -104,9 +104,10 @@ static void out(struct vm *vm, struct itr_record *r)
 
 static void guest_sink(void *opaque, const struct ivm_event *e)
 {
-	struct vm *vm = opaque;
+	struct vcpu *v = opaque;
+	struct vm *vm = v->vm;
 	struct itr_record r = {
-		.type = e->kind, .source = ITR_SRC_GUEST, .vcpu = 0, .vector = e->vector,
+		.type = e->kind, .source = ITR_SRC_GUEST, .vcpu = v->id, .vector = e->vector,
 		.cpl = e->cpl, .depth = e->depth, .stack = e->stack,
 		.time_ns = guest_tsc_to_ns(vm, e->tsc), .rip = e->rip, .rsp = e->rsp,
 		.rflags = e->rflags, .cs = e->cs, .ss = e->ss,
@@ -152,14 +153,16 @@ int record__open(struct vm *vm, const char *path, char *err, size_t errlen)
 	if (!vm->trace)
 		return -1;
 	vm->trace_t0 = uioapic__now_ns();
-	khz = ioctl(vm->vcpu.fd, KVM_GET_TSC_KHZ, 0);
-	if (khz > 0 && ioctl(vm->vcpu.fd, KVM_GET_MSRS, &m) == 1) {
+	khz = ioctl(vm->vcpus[0].fd, KVM_GET_TSC_KHZ, 0);
+	if (khz > 0 && ioctl(vm->vcpus[0].fd, KVM_GET_MSRS, &m) == 1) {
 		vm->trace_tsc_khz = khz;
 		vm->trace_tsc0 = m.e.data;
 		vm->trace_t_at_tsc0 = uioapic__now_ns() - vm->trace_t0;
 	}
-	vm->ring.sink = guest_sink;
-	vm->ring.sink_opaque = vm;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		vm->vcpus[i].ring.sink = guest_sink;
+		vm->vcpus[i].ring.sink_opaque = &vm->vcpus[i];
+	}
 	if (vm->opts.kvm_tracepoints) {
 		char why[120] = "out of memory";
 
@@ -179,7 +182,7 @@ void record__host(struct vm *vm, struct itr_record *r)
 {
 	if (!vm->trace)
 		return;
-	evring__drain(&vm->ring, &vm->mem);	/* what the guest did first goes first */
+	vm__drain_rings(vm);	/* what the guest did first goes first */
 	r->source = ITR_SRC_VMM;
 	r->time_ns = uioapic__now_ns() - vm->trace_t0;
 	if (!r->err && r->type != ITR_ENTRY)
@@ -193,14 +196,18 @@ int record__close(struct vm *vm, char *err, size_t errlen)
 
 	if (!w)
 		return 0;
-	evring__drain(&vm->ring, &vm->mem);
-	if (vm->ring.guest_dropped || vm->ring.corrupt) {
-		struct itr_record r = { .type = ITR_LOST, .a = vm->ring.guest_dropped,
-					.b = vm->ring.corrupt };
+	vm__drain_rings(vm);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct evring *ring = &vm->vcpus[i].ring;
 
-		record__host(vm, &r);
+		if (ring->guest_dropped || ring->corrupt) {
+			struct itr_record r = { .type = ITR_LOST, .vcpu = i, .a = ring->guest_dropped,
+						.b = ring->corrupt };
+
+			record__host(vm, &r);
+		}
+		ring->sink = NULL;
 	}
-	vm->ring.sink = NULL;
 	if (vm->kvmtrace) {
 		flush(vm);
 		kvmtrace__stop(vm->kvmtrace);

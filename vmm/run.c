@@ -23,31 +23,62 @@
 
 /* Set from signal handlers; the run loop turns them into a stop. */
 static volatile sig_atomic_t stop_signal;
-static struct kvm_run *volatile running;
+/* The vCPU this thread runs: signal handlers end its KVM_RUN. */
+static __thread struct vcpu *self;
+
+#define SIG_KICK	SIGUSR1		/* to one vCPU thread: look at your state again */
+#define SIG_TIMER	SIGUSR2		/* the host timer, to vCPU 0's thread only */
 
 static void on_signal(int sig)
 {
 	stop_signal = sig;
-	if (running)
-		running->immediate_exit = 1;	/* covers a signal just before KVM_RUN */
+	if (self)
+		self->run->immediate_exit = 1;	/* covers a signal just before KVM_RUN */
 }
 
-/* SIGUSR1: a timed scenario step is due; just get the vCPU out of KVM_RUN. */
+/* A kick or the host timer: just get this vCPU out of KVM_RUN. */
 static void on_kick(int sig)
 {
-	if (running)
-		running->immediate_exit = 1;
+	if (self)
+		self->run->immediate_exit = 1;
 }
 
+struct vcpu *vcpu__current(void)
+{
+	return self;
+}
+
+void vcpu__kick(struct vcpu *v)
+{
+	if (v == self)
+		return;		/* it looks before its next KVM_RUN anyway */
+	pthread_cond_broadcast(&v->vm->wake);
+	if (!v->has_thread || !v->run)
+		return;
+	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_RELEASE);
+	pthread_kill(v->thread, SIG_KICK);
+}
+
+void vm__drain_rings(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		evring__drain(&vm->vcpus[i].ring, &vm->mem);
+}
+
+static uint64_t min_deadline(uint64_t a, uint64_t b)
+{
+	return a && (!b || a < b) ? a : b;
+}
 
 /*
- * Host-side time: scenario delay steps, our LAPIC timer, the IOAPIC storm
- * guard. Run what is due, then arm @timer (SIGUSR1) for the earliest next one.
+ * Host-side time: scenario delay steps, our LAPIC timers, the IOAPIC storm
+ * guard. Run what is due, then note the earliest next one for the host timer.
+ * vCPU 0's thread does this for all; a vCPU with something new is kicked.
  */
-static void service_timers(struct vm *vm, timer_t timer, uint64_t t0, uint32_t *done)
+static void service_timers(struct vm *vm, uint64_t t0, uint32_t *done)
 {
 	const struct scenario *sc = vm->opts.scenario;
-	uint64_t now = uioapic__now_ns(), next = 0, d;
+	uint64_t now = uioapic__now_ns(), next = 0;
 	char err[200];
 	static char why[256];
 
@@ -58,11 +89,11 @@ static void service_timers(struct vm *vm, timer_t timer, uint64_t t0, uint32_t *
 		if (st->at != AT_DELAY_US || *done & (1u << i))
 			continue;
 		if (due > now) {
-			next = !next || due < next ? due : next;
+			next = min_deadline(due, next);
 			continue;
 		}
 		*done |= 1u << i;
-		evring__drain(&vm->ring, &vm->mem);
+		vm__drain_rings(vm);
 		vm->inject_point = 1ull << 63 | st->n;
 		for (unsigned j = 0; j < st->ninj; j++) {
 			if (inject__do(vm, &st->inj[j], err, sizeof(err)) < 0) {
@@ -75,13 +106,16 @@ static void service_timers(struct vm *vm, timer_t timer, uint64_t t0, uint32_t *
 	}
 	if (vm->opts.irqchip != IRQCHIP_KERNEL) {
 		ioapic__tick(&vm->ioapic, now);
-		d = ioapic__next_deadline(&vm->ioapic);
-		next = d && (!next || d < next) ? d : next;
+		next = min_deadline(ioapic__next_deadline(&vm->ioapic), next);
 	}
-	if (vm->opts.irqchip == IRQCHIP_USER) {
-		lapic__timer_tick(&vm->lapic, now);
-		d = lapic__timer_next(&vm->lapic);
-		next = d && (!next || d < next) ? d : next;
+	for (unsigned i = 0; vm->opts.irqchip == IRQCHIP_USER && i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		lapic__timer_tick(&v->lapic, now);
+		next = min_deadline(lapic__timer_next(&v->lapic), next);
+		/* a fired timer, or a window our poll should look for (late windows, PVM) */
+		if (lapic__pending(&v->lapic) >= 0 || v->run->request_interrupt_window)
+			vcpu__kick(v);
 	}
 	vm->next_deadline_ns = next;
 }
@@ -97,8 +131,10 @@ static void arm_host_timer(struct vm *vm, timer_t timer)
 	struct itimerspec its = { 0 };
 	uint64_t now = uioapic__now_ns(), next = vm->next_deadline_ns, d;
 
-	if (vm->vcpu.run->request_interrupt_window && (!next || next > now + WINDOW_POLL_NS))
-		next = now + WINDOW_POLL_NS;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i].run->request_interrupt_window &&
+		    (!next || next > now + WINDOW_POLL_NS))
+			next = now + WINDOW_POLL_NS;
 	/* one syscall per exit adds up: re-arm only when the deadline moved */
 	if (next == vm->armed_deadline_ns && (!next || next > now))
 		return;
@@ -139,6 +175,8 @@ void vm__stop(struct vm *vm, int status, const char *why)
 	vm->done = true;
 	vm->status = status;
 	vm->why = why;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vcpu__kick(&vm->vcpus[i]);
 }
 
 int read_file(const char *path, size_t max, uint8_t **buf, size_t *len, char *err, size_t errlen)
@@ -185,56 +223,211 @@ fail:
 	return -1;
 }
 
-static void run_loop(struct vm *vm)
+static int vm__init_sync(struct vm *vm)
 {
-	struct vcpu *v = &vm->vcpu;
-	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR1 };
-	struct sigaction sa = { .sa_handler = on_kick };
-	bool timed = vm->opts.irqchip != IRQCHIP_KERNEL;
-	uint32_t steps_done = 0;
-	timer_t timer;
-	uint64_t t0 = uioapic__now_ns();
+	pthread_condattr_t ca;
 
-	for (unsigned i = 0; vm->opts.scenario && i < vm->opts.scenario->nsteps; i++)
-		timed |= vm->opts.scenario->steps[i].at == AT_DELAY_US;
-	sigemptyset(&sa.sa_mask);
-	if (timed && (sigaction(SIGUSR1, &sa, NULL) < 0 ||
-		      timer_create(CLOCK_MONOTONIC, &sev, &timer) < 0)) {
-		vm__stop(vm, VMM_HOST_ERROR, "cannot create the host timer");
-		timed = false;
+	if (pthread_mutex_init(&vm->lock, NULL) || pthread_condattr_init(&ca) ||
+	    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) || pthread_cond_init(&vm->wake, &ca))
+		return -1;
+	pthread_condattr_destroy(&ca);
+	return 0;
+}
+
+static void stop_on_signal(struct vm *vm)
+{
+	vm__stop(vm, stop_signal == SIGALRM ? VMM_TIMEOUT : VMM_INTERRUPTED,
+		 stop_signal == SIGALRM ? "watchdog: the guest did not finish in time" :
+		 stop_signal == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)");
+}
+
+/* True when @v has something to do besides wait: HLT and wait-for-SIPI end on these. */
+static bool vcpu_has_work(const struct vcpu *v)
+{
+	return v->nreq || v->nr_nmi || v->init_pending || (v->wait_sipi && v->sipi_vector >= 0) ||
+	       (v->halted && (v->spurious_pending || lapic__pending(&v->lapic) >= 0));
+}
+
+/*
+ * Every vCPU idle (halted with IF=1 or waiting for a SIPI), no work queued
+ * and no host timer to come: nothing can ever wake the guest.
+ */
+static bool vm_idle_forever(const struct vm *vm)
+{
+	if (vm->next_deadline_ns)
+		return false;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		const struct vcpu *v = &vm->vcpus[i];
+
+		if ((!v->halted && !v->wait_sipi) || vcpu_has_work(v) || lapic__timer_next(&v->lapic))
+			return false;
 	}
-	running = v->run;
+	return true;
+}
+
+/* A user-mode vCPU in HLT or wait-for-SIPI sleeps here, the lock released. */
+#define IDLE_WAIT_MAX_NS 10000000ull	/* re-look at least this often (signals, stops) */
+
+static void vcpu_idle(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	uint64_t now = uioapic__now_ns(), until = now + IDLE_WAIT_MAX_NS;
+	struct timespec ts;
+
+	if (vm_idle_forever(vm)) {
+		vm__stop(vm, VMM_GUEST_DIED, vm->nr_vcpus == 1 ?
+			 "guest halted and no interrupt source is configured to wake it" :
+			 "every vCPU halted or waits for a SIPI, and no interrupt source can wake one");
+		return;
+	}
+	until = min_deadline(lapic__timer_next(&v->lapic), until);
+	if (v->id == 0)
+		until = min_deadline(vm->next_deadline_ns, until);
+	if (until <= now)
+		return;
+	ts.tv_sec = until / 1000000000ull;
+	ts.tv_nsec = until % 1000000000ull;
+	pthread_cond_timedwait(&vm->wake, &vm->lock, &ts);
+}
+
+/* Work that only @v's own thread can do, then the irqchip's: false if @v must not run. */
+static bool vcpu_pre_run(struct vcpu *v)
+{
+	if (v->nreq)
+		inject__run_queued(v);
+	for (; v->nr_nmi; v->nr_nmi--)
+		if (ioctl(v->fd, KVM_NMI, 0) < 0)
+			fprintf(stderr, "vmm: cpu %u: KVM_NMI: %s\n", v->id, strerror(errno));
+	if (v->vm->opts.irqchip == IRQCHIP_USER)
+		return ulapic__pre_run(v) && !v->halted;
+	return true;
+}
+
+struct host_timer {
+	bool on;
+	timer_t id;
+	uint64_t t0;
+	uint32_t steps_done;
+};
+
+/* One vCPU's loop, the VM lock held except inside KVM_RUN and idle waits. */
+static void vcpu_loop(struct vcpu *v, struct host_timer *ht)
+{
+	struct vm *vm = v->vm;
+
 	while (!vm->done) {
-		if (stop_signal)
+		int r, e;
+
+		if (stop_signal) {
+			stop_on_signal(vm);
 			break;
-		if (timed)
-			service_timers(vm, timer, t0, &steps_done);
-		if (vm->opts.irqchip == IRQCHIP_USER)
-			ulapic__pre_run(vm);
-		if (timed)
-			arm_host_timer(vm, timer);
+		}
+		if (ht && ht->on)
+			service_timers(vm, ht->t0, &ht->steps_done);
 		if (vm->done)
 			break;
-		vm->kicked = false;
-		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN) {
+		if (!vcpu_pre_run(v)) {
+			if (ht && ht->on)
+				arm_host_timer(vm, ht->id);
+			if (!vm->done)
+				vcpu_idle(v);
+			continue;
+		}
+		if (ht && ht->on)
+			arm_host_timer(vm, ht->id);
+		if (vm->done)
+			break;
+		v->kicked = false;
+		pthread_mutex_unlock(&vm->lock);
+		r = ioctl(v->fd, KVM_RUN, 0);
+		e = errno;
+		pthread_mutex_lock(&vm->lock);
+		if (r < 0) {
+			if (e == EINTR || e == EAGAIN) {
 				v->run->immediate_exit = 0;
-				vm->kicked = true;
+				v->kicked = true;
 				continue;
 			}
-			vm__stop(vm, VMM_HOST_ERROR, "KVM_RUN failed");
-			fprintf(stderr, "vmm: KVM_RUN: %s\n", strerror(errno));
+			static char why[80];
+
+			snprintf(why, sizeof(why), "cpu %u: KVM_RUN: %s", v->id, strerror(e));
+			vm__stop(vm, VMM_HOST_ERROR, why);
 			break;
 		}
 		exit__dispatch(v);
 	}
-	running = NULL;
-	if (timed)
-		timer_delete(timer);
+}
+
+static void *ap_thread(void *arg)
+{
+	struct vcpu *v = arg;
+
+	self = v;
+	pthread_mutex_lock(&v->vm->lock);
+	vcpu_loop(v, NULL);
+	pthread_mutex_unlock(&v->vm->lock);
+	return NULL;
+}
+
+/*
+ * vCPU 0 runs on this thread, each AP on its own. The watchdog, SIGINT,
+ * SIGTERM and the host timer go to this thread only (APs block them);
+ * whoever stops the VM kicks the others out.
+ */
+static void run_loop(struct vm *vm)
+{
+	struct vcpu *bsp = &vm->vcpus[0];
+	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIG_TIMER };
+	struct sigaction sa = { .sa_handler = on_kick };
+	struct host_timer ht = { .on = vm->opts.irqchip != IRQCHIP_KERNEL, .t0 = uioapic__now_ns() };
+	sigset_t ap_blocked, old;
+
+	for (unsigned i = 0; vm->opts.scenario && i < vm->opts.scenario->nsteps; i++)
+		ht.on |= vm->opts.scenario->steps[i].at == AT_DELAY_US;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIG_KICK, &sa, NULL) < 0 || sigaction(SIG_TIMER, &sa, NULL) < 0) {
+		vm__stop(vm, VMM_HOST_ERROR, "cannot install the kick signal handlers");
+		return;
+	}
+	if (ht.on && timer_create(CLOCK_MONOTONIC, &sev, &ht.id) < 0) {
+		vm__stop(vm, VMM_HOST_ERROR, "cannot create the host timer");
+		ht.on = false;
+	}
+	self = bsp;
+	bsp->thread = pthread_self();
+	pthread_mutex_lock(&vm->lock);
+	bsp->has_thread = true;
+	sigemptyset(&ap_blocked);
+	sigaddset(&ap_blocked, SIGALRM);
+	sigaddset(&ap_blocked, SIGINT);
+	sigaddset(&ap_blocked, SIGTERM);
+	sigaddset(&ap_blocked, SIG_TIMER);
+	pthread_sigmask(SIG_BLOCK, &ap_blocked, &old);	/* inherited by the AP threads */
+	for (unsigned i = 1; i < vm->nr_vcpus && !vm->done; i++) {
+		struct vcpu *ap = &vm->vcpus[i];
+
+		if (pthread_create(&ap->thread, NULL, ap_thread, ap) != 0) {
+			vm__stop(vm, VMM_HOST_ERROR, "cannot start a vCPU thread");
+			break;
+		}
+		ap->has_thread = true;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	vcpu_loop(bsp, &ht);
 	if (!vm->done && stop_signal)
-		vm__stop(vm, stop_signal == SIGALRM ? VMM_TIMEOUT : VMM_INTERRUPTED,
-			 stop_signal == SIGALRM ? "watchdog: the guest did not finish in time" :
-			 stop_signal == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)");
+		stop_on_signal(vm);
+	vm__stop(vm, VMM_HOST_ERROR, "the run loop ended");	/* only if nothing stopped it */
+	pthread_mutex_unlock(&vm->lock);
+	for (unsigned i = 1; i < vm->nr_vcpus; i++) {
+		if (!vm->vcpus[i].has_thread)
+			continue;
+		pthread_join(vm->vcpus[i].thread, NULL);
+		vm->vcpus[i].has_thread = false;
+	}
+	bsp->has_thread = false;
+	self = NULL;
+	if (ht.on)
+		timer_delete(ht.id);
 }
 
 /* How the run ended, on stderr; the self-test table decides a self-test's status. */
@@ -262,17 +455,32 @@ static int finish(struct vm *vm)
 		const struct scenario *sc = vm->opts.scenario;
 		unsigned bad;
 
-		evring__drain(&vm->ring, &vm->mem);
+		struct evring *rings[VMM_MAX_VCPUS];
+		struct ivm_event *ev;
+		size_t n;
 		char where[32];
 
+		vm__drain_rings(vm);
+		for (unsigned i = 0; i < vm->nr_vcpus; i++)
+			rings[i] = &vm->vcpus[i].ring;
+		ev = evring__merge(rings, vm->nr_vcpus, &n);
 		snprintf(where, sizeof(where), "irqchip %s", irqchip_mode__name(vm->opts.irqchip));
-		bad = check__report(sc, vm->opts.irqchip, where, vm->ring.ev, vm->ring.n, vm->opts.strict,
-				    stdout);
-		if (vm->ring.guest_dropped || vm->ring.not_kept || vm->ring.corrupt) {
+		if (!ev) {
+			printf("scenario %s: out of memory merging the vCPUs' events\n", sc->name);
+			bad = 1;
+		} else {
+			bad = check__report(sc, vm->opts.irqchip, where, ev, n, vm->opts.strict, stdout);
+		}
+		free(ev);
+		for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+			const struct evring *r = rings[i];
+
+			if (!r->guest_dropped && !r->not_kept && !r->corrupt)
+				continue;
 			/* checks over an incomplete stream can't be trusted: never a silent loss */
-			printf("scenario %s: event stream incomplete: %u dropped by the guest, %llu not "
-			       "kept, %llu corrupt heads\n", sc->name, vm->ring.guest_dropped,
-			       (unsigned long long)vm->ring.not_kept, (unsigned long long)vm->ring.corrupt);
+			printf("scenario %s: event stream of cpu %u incomplete: %u dropped by the guest, "
+			       "%llu not kept, %llu corrupt heads\n", sc->name, i, r->guest_dropped,
+			       (unsigned long long)r->not_kept, (unsigned long long)r->corrupt);
 			bad++;
 		}
 		fflush(stdout);
@@ -286,16 +494,24 @@ static int finish(struct vm *vm)
 		}
 	}
 	if (vm->opts.interrupts) {
-		const struct ivm_guest_page *p = vm->ring.gpa ?
-			gmem__ptr(&vm->mem, vm->ring.gpa, sizeof(*p)) : NULL;
-		static struct ivm_guest_page copy;
+		static struct ivm_guest_page copy[VMM_MAX_VCPUS];
+		const struct ivm_guest_page *pages[VMM_MAX_VCPUS];
+		unsigned n = 0;
 
-		if (p) {
-			memcpy(&copy, p, sizeof(copy));	/* one consistent read of guest memory */
-			interrupts__print(&copy, stdout);
-		} else {
-			printf("\ninterrupts: the guest registered no counters page\n");
+		/* the vCPUs that registered a page, from vCPU 0 up to the first that did not */
+		for (; n < vm->nr_vcpus; n++) {
+			uint64_t gpa = vm->vcpus[n].ring.gpa;
+			const struct ivm_guest_page *p = gpa ? gmem__ptr(&vm->mem, gpa, sizeof(*p)) : NULL;
+
+			if (!p)
+				break;
+			memcpy(&copy[n], p, sizeof(copy[n]));	/* one consistent read of guest memory */
+			pages[n] = &copy[n];
 		}
+		if (n)
+			interrupts__print(pages, n, stdout);
+		else
+			printf("\ninterrupts: the guest registered no counters page\n");
 		fflush(stdout);
 	}
 	if (vm->nr_window_polled)
@@ -304,7 +520,12 @@ static int finish(struct vm *vm)
 			(unsigned long long)vm->nr_window_polled);
 	if (died) {
 		fprintf(stderr, "vmm: %s\n", vm->why ? vm->why : "stopped");
-		vcpu__dump(&vm->vcpu, stderr);
+		for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+			if (vm->nr_vcpus > 1)
+				fprintf(stderr, " cpu %u%s:\n", i, vm->vcpus[i].wait_sipi ?
+					" (waiting for SIPI)" : "");
+			vcpu__dump(&vm->vcpus[i], stderr);
+		}
 	} else if (status) {
 		fprintf(stderr, "vmm: %s (exit status %d)\n", vm->why ? vm->why : "guest failed", status);
 	}
@@ -321,7 +542,14 @@ int vmm__run(const struct vmm_opts *opts)
 
 	memset(&vm, 0, sizeof(vm));
 	vm.opts = *opts;
-	vm.kvm_fd = vm.vm_fd = vm.vcpu.fd = -1;
+	vm.kvm_fd = vm.vm_fd = -1;
+	for (unsigned i = 0; i < VMM_MAX_VCPUS; i++)
+		vm.vcpus[i].fd = -1;
+	vm.nr_vcpus = opts->vcpus ? opts->vcpus : opts->scenario ? opts->scenario->vcpus : 1;
+	if (vm__init_sync(&vm) < 0) {
+		fprintf(stderr, "vmm: cannot set up the vCPU lock\n");
+		return VMM_HOST_ERROR;
+	}
 	vm.milestones = opts->milestones;
 	clock_gettime(CLOCK_MONOTONIC, &vm.t0);
 	console__init(&vm.con, opts->quiet ? NULL : stdout, &vm.log);
@@ -343,7 +571,7 @@ int vmm__run(const struct vmm_opts *opts)
 		status = VMM_USAGE;
 		goto out_err;
 	}
-	if (vcpu__setup_boot(&vm.vcpu, &vm.boot, err, sizeof(err)) < 0 ||
+	if (vcpu__setup_boot(&vm.vcpus[0], &vm.boot, err, sizeof(err)) < 0 ||
 	    (opts->irqchip != IRQCHIP_KERNEL && uioapic__init(&vm, err, sizeof(err)) < 0) ||
 	    (opts->irqchip == IRQCHIP_USER && ulapic__init(&vm, err, sizeof(err)) < 0))
 		goto out_err;
@@ -369,7 +597,8 @@ int vmm__run(const struct vmm_opts *opts)
 		status = status ? status : VMM_HOST_ERROR;
 	}
 	vm__destroy(&vm);
-	evring__free(&vm.ring);
+	for (unsigned i = 0; i < VMM_MAX_VCPUS; i++)
+		evring__free(&vm.vcpus[i].ring);
 	close(kvm_fd);
 	return status;
 out_err:

@@ -400,11 +400,11 @@ static const char *const kind_names[] = {
 static const char *const kind_keys[][7] = {
 	[INJ_MSI] = { "kind", "vector", "dest", "delivery", "trigger" },
 	[INJ_PIN] = { "kind", "pin", "action" },
-	[INJ_NMI] = { "kind" },
-	[INJ_EXCEPTION] = { "kind", "vector", "error_code", "cr2", "dr6", "pending" },
+	[INJ_NMI] = { "kind", "dest" },
+	[INJ_EXCEPTION] = { "kind", "vector", "error_code", "cr2", "dr6", "pending", "dest" },
 	[INJ_INIT] = { "kind", "dest" },
 	[INJ_SIPI] = { "kind", "dest", "vector" },
-	[INJ_SPURIOUS] = { "kind" },
+	[INJ_SPURIOUS] = { "kind", "dest" },
 };
 
 /* Delivery-mode names at their MSI encoding; 3 and 6 are reserved. */
@@ -451,7 +451,7 @@ static int parse_dest(struct pctx *p, yaml_node_t *m, const char *where, uint64_
 	join(w, sizeof(w), where, "dest");
 	if (get_uint(p, n, w, 0, 255, &v))
 		return -1;
-	/* INIT and SIPI name a vCPU index, which must exist. */
+	/* every kind but MSI names a vCPU index, which must exist */
 	if (v > max)
 		return fail(p, n, "%s: vCPU %" PRIu64 " does not exist (vcpus: %u)", w, v,
 			    p->sc->vcpus);
@@ -571,15 +571,15 @@ static int parse_injection(struct pctx *p, yaml_node_t *m, const char *where, st
 		}
 		return 0;
 	case INJ_EXCEPTION:
-		return parse_exception(p, m, where, in);
+		if (parse_exception(p, m, where, in))
+			return -1;
+		return parse_dest(p, m, where, p->sc->vcpus - 1, &in->dest);
 	case INJ_SIPI:
 		if (parse_vector(p, m, where, 255, &in->vector))
 			return -1;
 		/* fall through */
-	case INJ_INIT:
-		return parse_dest(p, m, where, p->sc->vcpus - 1, &in->dest);
 	default:
-		return 0;
+		return parse_dest(p, m, where, p->sc->vcpus - 1, &in->dest);
 	}
 }
 
@@ -779,8 +779,8 @@ static int parse_known(struct pctx *p, yaml_node_t *n, const char *where, struct
 
 static int parse_check(struct pctx *p, yaml_node_t *m, const char *where, struct check *c)
 {
-	static const char *const check_keys_[] = { "name", "expect", "vector", "value", "known",
-						    NULL };
+	static const char *const check_keys_[] = { "name", "expect", "vector", "cpu", "value",
+						    "known", NULL };
 	yaml_node_t *n, *k;
 	char w[96];
 	uint64_t v = 0;
@@ -816,6 +816,14 @@ static int parse_check(struct pctx *p, yaml_node_t *m, const char *where, struct
 		c->vector = v;
 	} else if (n) {
 		return fail(p, k, "%s: expect %s takes no vector", where, expect_names[kind]);
+	}
+
+	if ((n = get(p, m, "cpu"))) {
+		join(w, sizeof(w), where, "cpu");
+		if (get_uint(p, n, w, 0, p->sc->vcpus - 1, &v))
+			return -1;
+		c->has_cpu = true;
+		c->cpu = v;
 	}
 
 	n = need(p, m, where, "value");

@@ -34,7 +34,7 @@ enum pin_action { PIN_ASSERT, PIN_DEASSERT, PIN_PULSE };
 struct injection {
 	enum inj_kind kind;
 	uint8_t vector;
-	uint32_t dest;		/* APIC ID (MSI) or vCPU index (INIT/SIPI); default 0 */
+	uint32_t dest;		/* APIC ID (MSI) or vCPU index (every other kind); default 0 */
 	uint8_t delivery;	/* MSI delivery mode: 0 fixed, 1 lowest, 2 SMI, 4 NMI, 5 INIT, 7 ExtINT */
 	bool level;		/* MSI trigger mode */
 	unsigned pin;		/* IOAPIC pin 0..23 */
@@ -79,6 +79,8 @@ struct check {
 	char name[64];
 	enum check_kind kind;
 	uint8_t vector;		/* CHK_COUNT, CHK_ISR_AT_ENTRY */
+	bool has_cpu;		/* only vCPU .cpu's events; else all, merged in TSC order */
+	uint8_t cpu;
 	struct check_values expect;
 	/* a host known to differ, per irqchip mode: what it does instead */
 	struct {

@@ -5,41 +5,109 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include "exit.h"
+#include "kvm.h"
 #include "uioapic.h"
 #include "ulapic.h"
 
 #define MSR_APIC_BASE		0x1b
 #define MSR_TSC_DEADLINE	0x6e0
 
-static void send_ipi(void *opaque, const struct lapic_ipi *ipi)
+/*
+ * Hand one message to vCPU @t. LAPIC state changes here, under the VM lock;
+ * anything that needs @t's own vCPU ioctls (NMI, INIT/SIPI) is left for its
+ * thread, which the kick sends back round its loop.
+ */
+static void deliver(struct vm *vm, struct vcpu *t, unsigned mode, uint8_t vector, bool level,
+		    bool assert)
 {
-	struct vm *vm = opaque;
-
-	/* one vCPU: only IPIs that include ourselves land anywhere */
-	if (ipi->shorthand == LAPIC_SH_ALL_INCL ||
-	    (ipi->shorthand == LAPIC_SH_NONE && !ipi->logical && ipi->dest == vm->lapic.apic_id)) {
-		if (ipi->delivery_mode == LAPIC_DM_NMI)
-			ioctl(vm->vcpu.fd, KVM_NMI, 0);
-		else if (ipi->delivery_mode == LAPIC_DM_FIXED || ipi->delivery_mode == LAPIC_DM_LOWEST)
-			lapic__accept(&vm->lapic, ipi->vector, ipi->level);
+	switch (mode) {
+	case LAPIC_DM_FIXED:
+	case LAPIC_DM_LOWEST:
+		lapic__accept(&t->lapic, vector, level);
+		break;
+	case LAPIC_DM_NMI:
+		t->nr_nmi++;
+		break;
+	case LAPIC_DM_INIT:
+		if (!assert)
+			return;	/* INIT level de-assert: nothing on P6 and later (SDM 10.6.1) */
+		t->init_pending = true;
+		t->sipi_vector = -1;
+		break;
+	case LAPIC_DM_STARTUP:
+		/* only a CPU waiting for SIPI takes one; a second SIPI is ignored (SDM 8.4.4.1) */
+		if ((t->wait_sipi || t->init_pending) && t->sipi_vector < 0)
+			t->sipi_vector = vector;
+		break;
+	default:
+		evlog__add(&vm->log, "cpu %u: delivery mode %u not modelled: dropped", t->id, mode);
 		return;
 	}
-	evlog__add(&vm->log, "ipi to %#x (shorthand %u, mode %u): no such vCPU", ipi->dest,
-		   ipi->shorthand, ipi->delivery_mode);
+	vcpu__kick(t);
+}
+
+/* Lowest priority: the matching LAPIC with the lowest PPR (KVM and QEMU pick alike). */
+static struct vcpu *lowest_priority(struct vm *vm, const bool *match)
+{
+	struct vcpu *best = NULL;
+
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if (match[i] && (!best || lapic__ppr(&vm->vcpus[i].lapic) < lapic__ppr(&best->lapic)))
+			best = &vm->vcpus[i];
+	return best;
+}
+
+static void route(struct vm *vm, int source, uint32_t dest, bool logical, unsigned shorthand,
+		  unsigned mode, uint8_t vector, bool level, bool assert)
+{
+	bool match[VMM_MAX_VCPUS] = { 0 };
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		const struct lapic *l = &vm->vcpus[i].lapic;
+
+		switch (shorthand) {
+		case LAPIC_SH_SELF: match[i] = (int)i == source; break;
+		case LAPIC_SH_ALL_INCL: match[i] = true; break;
+		case LAPIC_SH_ALL_EXCL: match[i] = (int)i != source; break;
+		default: match[i] = lapic__match_dest(l, dest, logical); break;
+		}
+		n += match[i];
+	}
+	if (!n) {
+		evlog__add(&vm->log, "message to %#x (logical %d, shorthand %u, mode %u): no such vCPU",
+			   dest, logical, shorthand, mode);
+		return;
+	}
+	if (mode == LAPIC_DM_LOWEST && shorthand == LAPIC_SH_NONE) {
+		deliver(vm, lowest_priority(vm, match), mode, vector, level, assert);
+		return;
+	}
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if (match[i])
+			deliver(vm, &vm->vcpus[i], mode, vector, level, assert);
+}
+
+static void send_ipi(void *opaque, const struct lapic_ipi *ipi)
+{
+	struct vcpu *v = opaque;
+
+	route(v->vm, v->id, ipi->dest, ipi->logical, ipi->shorthand, ipi->delivery_mode, ipi->vector,
+	      ipi->level, ipi->assert);
 }
 
 static void eoi_broadcast(void *opaque, uint8_t vector)
 {
-	struct vm *vm = opaque;
+	struct vcpu *v = opaque;
 
-	ioapic__eoi(&vm->ioapic, vector, uioapic__now_ns());
+	ioapic__eoi(&v->vm->ioapic, vector, uioapic__now_ns());
 }
 
 static void event(void *opaque, enum lapic_event ev, uint32_t a, uint32_t b)
 {
-	struct vm *vm = opaque;
+	struct vcpu *v = opaque;
 
-	evlog__add(&vm->log, "lapic event %d a %#x b %#x", ev, a, b);
+	evlog__add(&v->vm->log, "cpu %u lapic event %d a %#x b %#x", v->id, ev, a, b);
 }
 
 void vm__lapic_accept(struct vm *vm, const struct ioapic_msg *m)
@@ -47,20 +115,11 @@ void vm__lapic_accept(struct vm *vm, const struct ioapic_msg *m)
 	ulapic__msi(vm, m->msi_addr, m->msi_data);
 }
 
+/* MSI format (SDM 10.11): address 19:12 destination, bit 2 logical; data 10:8 mode, 15 level. */
 void ulapic__msi(struct vm *vm, uint64_t addr, uint32_t data)
 {
-	uint32_t dest = (addr >> 12) & 0xff;
-	unsigned mode = (data >> 8) & 7;
-	bool level = data & (1u << 15);
-
-	if (dest != 0xff && dest != (vm->lapic.apic_id & 0xff)) {
-		evlog__add(&vm->log, "msi to APIC %#x: no such vCPU", dest);
-		return;
-	}
-	if (mode == LAPIC_DM_NMI)
-		ioctl(vm->vcpu.fd, KVM_NMI, 0);
-	else
-		lapic__accept(&vm->lapic, data & 0xff, level);
+	route(vm, -1, (addr >> 12) & 0xff, addr & (1u << 2), LAPIC_SH_NONE, (data >> 8) & 7,
+	      data & 0xff, data & (1u << 15), true);
 }
 
 /*
@@ -91,7 +150,7 @@ static int msr_filter(struct vm *vm, char *err, size_t errlen)
 }
 
 /* Guest TSC at now_ns == 0, so the model's TSC-deadline timer matches the guest's clock. */
-static uint64_t guest_tsc_offset(struct vm *vm, uint64_t tsc_hz)
+static uint64_t guest_tsc_offset(struct vcpu *v, uint64_t tsc_hz)
 {
 	struct {
 		struct kvm_msrs hdr;
@@ -99,54 +158,93 @@ static uint64_t guest_tsc_offset(struct vm *vm, uint64_t tsc_hz)
 	} m = { .hdr.nmsrs = 1, .e.index = 0x10 };	/* IA32_TIME_STAMP_COUNTER */
 	uint64_t now = uioapic__now_ns();
 
-	if (ioctl(vm->vcpu.fd, KVM_GET_MSRS, &m) != 1)
+	if (ioctl(v->fd, KVM_GET_MSRS, &m) != 1)
 		return 0;
 	return m.e.data - (uint64_t)((unsigned __int128)now * tsc_hz / 1000000000u);
 }
 
 int ulapic__init(struct vm *vm, char *err, size_t errlen)
 {
-	int khz = ioctl(vm->vcpu.fd, KVM_GET_TSC_KHZ, 0);
+	int khz = ioctl(vm->vcpus[0].fd, KVM_GET_TSC_KHZ, 0);
 	uint64_t tsc_hz = khz > 0 ? (uint64_t)khz * 1000 : 0;
-	struct lapic_config cfg = {
-		.apic_id = 0, .bsp = true, .x2apic = true, .tsc_hz = tsc_hz,
-		.tsc_offset = tsc_hz ? guest_tsc_offset(vm, tsc_hz) : 0,
-		.send_ipi = send_ipi, .eoi_broadcast = eoi_broadcast, .event = event, .opaque = vm,
-	};
+	/* vCPUs of one VM share the TSC (KVM matches their offsets): one offset for all */
+	uint64_t tsc_offset = tsc_hz ? guest_tsc_offset(&vm->vcpus[0], tsc_hz) : 0;
 
-	lapic__init(&vm->lapic, &cfg);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		struct lapic_config cfg = {
+			.apic_id = i, .bsp = i == 0, .x2apic = true, .tsc_hz = tsc_hz,
+			.tsc_offset = tsc_offset, .send_ipi = send_ipi, .eoi_broadcast = eoi_broadcast,
+			.event = event, .opaque = v,
+		};
+
+		lapic__init(&v->lapic, &cfg);
+		v->wait_sipi = i != 0;	/* APs sit in wait-for-SIPI after RESET (SDM 8.4.1) */
+	}
 	return msr_filter(vm, err, errlen);
 }
 
-void ulapic__pre_run(struct vm *vm)
+/*
+ * Before KVM_RUN, on @v's own thread: INIT and SIPI first (they change what
+ * runs at all), then the highest deliverable vector or a window request.
+ * Returns false while @v waits for a SIPI and must not run.
+ */
+bool ulapic__pre_run(struct vcpu *v)
 {
-	struct kvm_run *run = vm->vcpu.run;
+	struct kvm_run *run = v->run;
 	struct kvm_interrupt irq;
+	char err[160];
 
-	lapic__timer_tick(&vm->lapic, uioapic__now_ns());
-	if (lapic__pending(&vm->lapic) < 0 && !vm->spurious_pending) {
-		run->request_interrupt_window = 0;
-		return;
+	if (v->init_pending) {
+		v->init_pending = false;
+		lapic__init_ipi(&v->lapic);
+		v->wait_sipi = true;
+		v->halted = false;
+		v->nr_nmi = 0;
+		v->spurious_pending = false;
+		evlog__add(&v->vm->log, "cpu %u: INIT, waiting for SIPI", v->id);
 	}
+	if (v->wait_sipi) {
+		if (v->sipi_vector < 0)
+			return false;
+		if (vcpu__sipi_reset(v, v->sipi_vector, err, sizeof(err)) < 0) {
+			static char why[200];
+
+			snprintf(why, sizeof(why), "cpu %u: %s", v->id, err);
+			vm__stop(v->vm, VMM_HOST_ERROR, why);
+			return false;
+		}
+		evlog__add(&v->vm->log, "cpu %u: SIPI vector %#x", v->id, v->sipi_vector);
+		v->wait_sipi = false;
+		v->sipi_vector = -1;
+	}
+	lapic__timer_tick(&v->lapic, uioapic__now_ns());
+	if (lapic__pending(&v->lapic) < 0 && !v->spurious_pending) {
+		run->request_interrupt_window = 0;
+		return true;
+	}
+	v->halted = false;	/* HLT ends on INTR (the vCPU halted with IF=1) */
 	if (!run->ready_for_interrupt_injection || !run->if_flag) {
 		run->request_interrupt_window = 1;	/* IF=0 or an STI/MOV SS shadow */
-		return;
+		return true;
 	}
-	if (run->request_interrupt_window && vm->kicked)
-		vm->nr_window_polled++;	/* the window was found by our poll, not reported by KVM */
-	if (vm->spurious_pending) {
+	if (run->request_interrupt_window && v->kicked)
+		v->vm->nr_window_polled++;	/* the window was found by our poll, not reported by KVM */
+	if (v->spurious_pending) {
 		/* the INTA race: the CPU took INTR, the LAPIC had nothing left to give */
-		vm->spurious_pending = false;
-		irq.irq = vm->lapic.svr & 0xff;
+		v->spurious_pending = false;
+		irq.irq = v->lapic.svr & 0xff;
 	} else {
-		irq.irq = lapic__ack(&vm->lapic);	/* INTA: the spurious vector if TPR rose */
+		irq.irq = lapic__ack(&v->lapic);	/* INTA: the spurious vector if TPR rose */
 	}
 	run->request_interrupt_window = 0;
-	if (ioctl(vm->vcpu.fd, KVM_INTERRUPT, &irq) < 0)
-		fprintf(stderr, "vmm: KVM_INTERRUPT vector %#x: %s\n", irq.irq, strerror(errno));
+	if (ioctl(v->fd, KVM_INTERRUPT, &irq) < 0)
+		fprintf(stderr, "vmm: cpu %u: KVM_INTERRUPT vector %#x: %s\n", v->id, irq.irq,
+			strerror(errno));
+	return true;
 }
 
-int ulapic__msr(struct vm *vm, struct kvm_run *run)
+int ulapic__msr(struct vcpu *v, struct kvm_run *run)
 {
 	uint32_t idx = run->msr.index;
 	uint64_t now = uioapic__now_ns(), val;
@@ -154,10 +252,10 @@ int ulapic__msr(struct vm *vm, struct kvm_run *run)
 	if (idx != MSR_APIC_BASE && idx != MSR_TSC_DEADLINE)
 		return -1;
 	if (run->exit_reason == KVM_EXIT_X86_RDMSR) {
-		run->msr.error = lapic__rdmsr(&vm->lapic, idx, &val, now) < 0;
+		run->msr.error = lapic__rdmsr(&v->lapic, idx, &val, now) < 0;
 		run->msr.data = run->msr.error ? 0 : val;
 	} else {
-		run->msr.error = lapic__wrmsr(&vm->lapic, idx, run->msr.data, now) < 0;
+		run->msr.error = lapic__wrmsr(&v->lapic, idx, run->msr.data, now) < 0;
 	}
 	return 0;
 }
@@ -167,8 +265,8 @@ int ulapic__msr(struct vm *vm, struct kvm_run *run)
  * next interrupt window like any interrupt. (KVM_INTERRUPT itself does not
  * check IF without an in-kernel irqchip; that check is the VMM's.)
  */
-int ulapic__spurious(struct vm *vm, char *err, size_t errlen)
+void ulapic__spurious(struct vcpu *v)
 {
-	vm->spurious_pending = true;
-	return 0;
+	v->spurious_pending = true;
+	vcpu__kick(v);
 }

@@ -8,17 +8,21 @@
 #ifndef VMM_ULAPIC_H
 #define VMM_ULAPIC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "vmm.h"
 
 int ulapic__init(struct vm *vm, char *err, size_t errlen);
-/* Before KVM_RUN: inject the highest deliverable vector or ask for a window. */
-void ulapic__pre_run(struct vm *vm);
+/*
+ * Before KVM_RUN, on @v's thread: INIT/SIPI, then inject the highest
+ * deliverable vector or ask for a window. False: @v waits for a SIPI.
+ */
+bool ulapic__pre_run(struct vcpu *v);
 /* An MSR exit: 0 handled (run->msr filled), -1 not ours. */
-int ulapic__msr(struct vm *vm, struct kvm_run *run);
-/* An MSI (address/data) arriving at our LAPIC. */
+int ulapic__msr(struct vcpu *v, struct kvm_run *run);
+/* An MSI (address/data) arriving at the LAPICs: routed by destination. */
 void ulapic__msi(struct vm *vm, uint64_t addr, uint32_t data);
-/* The INTA race: the spurious vector, straight to the CPU. */
-int ulapic__spurious(struct vm *vm, char *err, size_t errlen);
+/* The INTA race: the spurious vector, straight to @v's CPU. */
+void ulapic__spurious(struct vcpu *v);
 
 #endif

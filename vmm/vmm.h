@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Core VMM objects: the VM, its vCPU, run options and exit statuses. */
+/* Core VMM objects: the VM, its vCPUs, run options and exit statuses. */
 #ifndef VMM_VMM_H
 #define VMM_VMM_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -45,8 +46,11 @@ struct vmm_opts {
 	bool kvm_tracepoints;	/* --trace: add KVM's own tracepoints (tracefs) */
 	bool interrupts;	/* print the guest's counters at the end */
 	enum irqchip_mode irqchip;
+	unsigned vcpus;		/* 1..VMM_MAX_VCPUS; 0 = the scenario's count, else 1 */
 	const struct scenario *scenario;	/* NULL: plain run */
 };
+
+#define VMM_MAX_VCPUS	2	/* APIC ID = vCPU index */
 
 struct vcpu;
 struct itr_writer;
@@ -65,6 +69,9 @@ struct vcpu_ops {
 
 struct vm;
 
+/* Work for a vCPU that only its own thread may do (vCPU ioctls serialize on the vCPU). */
+#define VCPU_REQ_MAX	8
+
 struct vcpu {
 	struct vm *vm;
 	unsigned id;
@@ -72,6 +79,25 @@ struct vcpu {
 	struct kvm_run *run;
 	size_t run_size;
 	const struct vcpu_ops *ops;
+	pthread_t thread;
+	bool has_thread;	/* an AP's thread was started (vCPU 0 runs on the main thread) */
+	struct evring ring;	/* this vCPU's event ring, drained */
+	struct lapic lapic;	/* user mode */
+	bool spurious_pending;	/* user mode: an INTA-race spurious vector waits for IF=1 */
+	bool kicked;		/* the last KVM_RUN ended on a signal, not an exit */
+	bool halted;		/* user mode: in HLT, waiting for an interrupt */
+	/* user mode INIT/SIPI (SDM 8.4): an AP waits for a SIPI before it runs at all */
+	bool wait_sipi;
+	bool init_pending;
+	int sipi_vector;	/* -1: none received */
+	unsigned nr_nmi;	/* NMIs to inject with KVM_NMI before the next KVM_RUN */
+	unsigned nreq;		/* scenario injections queued for this vCPU's thread */
+	struct vcpu_req {
+		const struct injection *inj;
+		uint64_t point;		/* vm->inject_point when it was queued */
+	} req[VCPU_REQ_MAX];
+	uint64_t storm_rip;	/* RIP of the last emulation failure */
+	unsigned storm_count;	/* consecutive failures there, no other exit between */
 	uint64_t nr_exits;
 	uint64_t exits_by_reason[64];
 };
@@ -79,16 +105,19 @@ struct vcpu {
 struct vm {
 	int kvm_fd, vm_fd;
 	struct gmem mem;
-	struct vcpu vcpu;
+	struct vcpu vcpus[VMM_MAX_VCPUS];
+	unsigned nr_vcpus;
+	/* Held by a vCPU thread whenever it is out of KVM_RUN: exits, devices and
+	 * the trace are handled by one thread at a time (QEMU's BQL idea). */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;	/* a halted or SIPI-waiting vCPU may have work */
 	struct vmm_opts opts;
 	struct load_info boot;
 	struct console con;
 	struct serial com1;
 	struct evlog log;
 	struct selftest st;
-	struct evring ring;	/* the guest's event ring, drained */
 	struct ioapic ioapic;	/* split and user modes */
-	struct lapic lapic;	/* user mode */
 	uint64_t route_addr[IOAPIC_NUM_PINS];	/* split: the MSI each pin's GSI routes to */
 	uint32_t route_data[IOAPIC_NUM_PINS];
 	bool exception_payload;	/* KVM_CAP_EXCEPTION_PAYLOAD enabled */
@@ -96,9 +125,7 @@ struct vm {
 	bool scenario_done;
 	uint64_t next_deadline_ns;	/* earliest host timer (user/split modes), 0 = none */
 	uint64_t armed_deadline_ns;	/* what the host timer is armed for now */
-	bool spurious_pending;	/* user mode: an INTA-race spurious vector waits for IF=1 */
-	bool kicked;		/* the last KVM_RUN ended on a signal, not an exit */
-	uint64_t nr_window_polled;
+	uint64_t nr_window_polled;	/* user mode: injections made after a poll, not a window exit */
 	struct itr_writer *trace;	/* --trace: the open trace file, NULL = not tracing */
 	uint64_t trace_t0, trace_tsc0, trace_t_at_tsc0, trace_errors;
 	uint32_t trace_tsc_khz;
@@ -106,15 +133,13 @@ struct vm {
 	struct kvmtrace *kvmtrace;	/* KVM tracepoints being recorded, NULL = none */
 	struct itr_record *tbuf;	/* records waiting for the tracepoints around them */
 	size_t tbuf_n;
-	void *tp_pending;		/* flush()'s tracepoint list while collecting */	/* user mode: injections made after a poll, not a window exit */
+	void *tp_pending;		/* flush()'s tracepoint list while collecting */
 	uint64_t scenario_result;	/* the guest's own code at SCENARIO_DONE */
 	struct timespec t0;	/* process start, for milestone times */
 	bool milestones;	/* print milestone times (bench) */
 	uint64_t nr_hcalls;
 	uint64_t nr_emul_failures;	/* KVM_EXIT_INTERNAL_ERROR emulation */
 	uint64_t nr_vmm_deliveries;	/* INT n delivered by intn.c */
-	uint64_t storm_rip;		/* RIP of the last emulation failure */
-	unsigned storm_count;		/* consecutive failures there, no other exit between */
 	bool guest_exited;	/* the guest wrote the exit port */
 	uint32_t guest_exit_value;
 	uint8_t port_warned[65536 / 8];	/* unclaimed ports already logged */
@@ -127,7 +152,14 @@ struct ioapic_msg;
 /* User mode: hand an IOAPIC message to our LAPIC model. */
 void vm__lapic_accept(struct vm *vm, const struct ioapic_msg *m);
 
-/* Stop the run with @status; the first stop wins. */
+/* Stop the run with @status; the first stop wins. Every vCPU is kicked out. */
 void vm__stop(struct vm *vm, int status, const char *why);
+
+/* The vCPU the calling thread runs, NULL outside a vCPU thread. */
+struct vcpu *vcpu__current(void);
+/* Make @v's thread look at its state again: out of KVM_RUN or a wait. */
+void vcpu__kick(struct vcpu *v);
+/* Drain every vCPU's event ring (what the guest did so far comes first). */
+void vm__drain_rings(struct vm *vm);
 
 #endif
