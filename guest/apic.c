@@ -191,6 +191,37 @@ __attribute__((noinline)) static uint32_t x2apic_probe(void)
 	return lo;
 }
 
+/*
+ * The registers every CPU sets alike, Linux setup_local_APIC(): flat
+ * logical ID bit = CPU number, LINT0 (ExtINT) masked, LINT1 NMI on the BSP
+ * only, the error and spurious vectors, software enable.
+ */
+static void apic_setup_regs(unsigned int cpu)
+{
+	if (!x2apic_mode) {
+		apic_write(APIC_DFR, 0xffffffff);	/* flat model */
+		apic_write(APIC_LDR, 1u << (24 + cpu));
+	}
+	apic_write(APIC_TASKPRI, 0);
+	apic_write(APIC_LVTT, LOCAL_TIMER_VECTOR | APIC_LVT_MASKED);
+	apic_write(APIC_LVT0, APIC_DM_EXTINT | APIC_LVT_MASKED);
+	apic_write(APIC_LVT1, APIC_DM_NMI | (cpu ? APIC_LVT_MASKED : 0));
+	apic_write(APIC_LVTERR, ERROR_APIC_VECTOR);
+	apic_write(APIC_SPIV, APIC_SPIV_ENABLE | SPURIOUS_APIC_VECTOR);
+	/* ESR is updated by a write (xAPIC needs it back to back) */
+	apic_write(APIC_ESR, 0);
+	if (!x2apic_mode)
+		apic_write(APIC_ESR, 0);
+}
+
+/* An AP after INIT-SIPI: its APIC is on in xAPIC mode; follow the BSP's mode. */
+void apic_init_ap(unsigned int cpu)
+{
+	if (x2apic_mode)
+		wrmsr(MSR_IA32_APICBASE, rdmsr(MSR_IA32_APICBASE) | APICBASE_ENABLE | APICBASE_EXTD);
+	apic_setup_regs(cpu);
+}
+
 int apic_init(const char *mode)
 {
 	uint32_t a, b, d;
@@ -225,21 +256,7 @@ int apic_init(const char *mode)
 	}
 	x2apic_mode = want_x2;
 	apic_enabled = true;
-
-	if (!x2apic_mode) {
-		apic_write(APIC_DFR, 0xffffffff);	/* flat model */
-		apic_write(APIC_LDR, 1u << 24);
-	}
-	apic_write(APIC_TASKPRI, 0);
-	apic_write(APIC_LVTT, LOCAL_TIMER_VECTOR | APIC_LVT_MASKED);
-	apic_write(APIC_LVT0, APIC_DM_EXTINT | APIC_LVT_MASKED);
-	apic_write(APIC_LVT1, APIC_DM_NMI);
-	apic_write(APIC_LVTERR, ERROR_APIC_VECTOR);
-	apic_write(APIC_SPIV, APIC_SPIV_ENABLE | SPURIOUS_APIC_VECTOR);
-	/* ESR is updated by a write (xAPIC needs it back to back) */
-	apic_write(APIC_ESR, 0);
-	if (!x2apic_mode)
-		apic_write(APIC_ESR, 0);
+	apic_setup_regs(0);
 
 	printf("apic: %s id %u version 0x%x\n", x2apic_mode ? "x2apic" : "xapic",
 	       x2apic_mode ? apic_read(APIC_ID) : apic_read(APIC_ID) >> 24,

@@ -7,8 +7,8 @@
 
 bool on_ivm;
 
-static char line[IVM_HCALL_MSG_MAX];
-static size_t line_len;
+static char line[IVM_HCALL_MSG_MAX] __percpu;	/* each CPU's lines stay whole */
+static size_t line_len __percpu;
 
 void console_init(void)
 {

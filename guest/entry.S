@@ -364,7 +364,7 @@ idt_table_end:
 .if RSP0_STACK_SIZE != (1 << STACK_SHIFT) || IST_STACK_SIZE != (1 << STACK_SHIFT)
 .error "EV_STACK_ID needs RSP0 and IST stacks of 1 << STACK_SHIFT bytes"
 .endif
-	.section .bss.stacks, "aw", @nobits
+	.section .percpu, "aw"
 	.balign	4096
 cpu_stacks:
 	.globl	rsp0_stack
@@ -374,11 +374,12 @@ rsp0_stack:
 ist_stacks:
 	.skip	N_IST_STACKS * IST_STACK_SIZE
 
-	.bss
+	/* per CPU, like the stacks: each CPU's window has its own */
+	.section .percpu, "aw"
 	.globl	irq_stack_inuse
 irq_stack_inuse:
 	.byte	0
-	/* Nesting depth of deliveries (one vCPU, so one counter) */
+	/* Nesting depth of this CPU's deliveries */
 	.balign	4
 	.globl	irq_depth
 irq_depth:

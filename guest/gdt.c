@@ -12,7 +12,7 @@ struct tss64 {
 	uint16_t iomap_base;
 } __attribute__((packed));
 
-/* Loaded by head.S before long mode, so it must be fully static */
+/* The boot GDT: head.S loads it before long mode, so it must be fully static */
 uint64_t gdt_table[GDT_ENTRIES] __aligned(16) = {
 	[KERNEL32_CS / 8]	= 0x00cf9b000000ffffull,
 	[KERNEL_CS / 8]		= 0x00af9b000000ffffull,
@@ -20,20 +20,28 @@ uint64_t gdt_table[GDT_ENTRIES] __aligned(16) = {
 	[USER32_CS / 8]		= 0x00cffb000000ffffull,
 	[USER_DS / 8]		= 0x00cff3000000ffffull,
 	[USER_CS / 8]		= 0x00affb000000ffffull,
-	/* TSS_SEL: filled in by gdt_init() (base is not a link-time constant) */
 };
 
-static struct tss64 tss __aligned(16);
+/*
+ * Each CPU runs on its own copy, with its own TSS: ltr marks the TSS
+ * descriptor busy, so two CPUs can't share one.
+ */
+static uint64_t cpu_gdt[GDT_ENTRIES] __aligned(16) __percpu;
+static struct tss64 tss __aligned(16) __percpu;
 
 /*
  * Each stack is separate so a handler can tell from RSP which one it is on.
  * rsp0_stack and ist_stacks live in entry.S, contiguous (EV_STACK_ID).
  */
-char irq_stack[IRQ_STACK_SIZE] __aligned(4096) __attribute__((section(".bss.stacks")));
+char irq_stack[IRQ_STACK_SIZE] __aligned(4096) __percpu;
 char user_stack[USER_STACK_SIZE] __aligned(4096) __attribute__((section(".bss.stacks")));
 
 void gdt_init(void)
 {
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) desc = { sizeof(cpu_gdt) - 1, (uint64_t)cpu_gdt };
 	uint64_t base = (uint64_t)&tss;
 	uint64_t limit = sizeof(tss) - 1;
 	int i;
@@ -43,10 +51,13 @@ void gdt_init(void)
 		tss.ist[i] = (uint64_t)ist_stacks[i] + IST_STACK_SIZE;
 	tss.iomap_base = sizeof(tss);	/* no I/O bitmap */
 
+	/* same selectors as the boot GDT: the loaded segments stay valid */
+	memcpy(cpu_gdt, gdt_table, sizeof(cpu_gdt));
 	/* 64-bit available TSS (type 9), P=1 */
-	gdt_table[TSS_SEL / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
-				 (0x89ull << 40) | (((limit >> 16) & 0xf) << 48) |
-				 (((base >> 24) & 0xff) << 56);
-	gdt_table[TSS_SEL / 8 + 1] = base >> 32;
+	cpu_gdt[TSS_SEL / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
+			       (0x89ull << 40) | (((limit >> 16) & 0xf) << 48) |
+			       (((base >> 24) & 0xff) << 56);
+	cpu_gdt[TSS_SEL / 8 + 1] = base >> 32;
+	asm volatile("lgdt %0" : : "m"(desc));
 	asm volatile("ltr %w0" : : "r"(TSS_SEL));
 }

@@ -13,6 +13,8 @@
 #define __noreturn	__attribute__((noreturn))
 #define __aligned(n)	__attribute__((aligned(n)))
 #define __printf(a, b)	__attribute__((format(printf, a, b)))
+/* One instance per CPU, at the same address on each (x86.h PERCPU_VA). */
+#define __percpu	__attribute__((section(".percpu")))
 
 /*
  * Register frame built by entry.S, lowest address first. orig_ax holds the
@@ -233,6 +235,7 @@ void gdt_init(void);
 
 /* ---- idt.c ---- */
 void idt_init(void);
+void idt_load(void);
 void idt_set_present(unsigned int vector, bool present);
 
 /* ---- trace.c (+ entry.S) ---- */
@@ -280,12 +283,17 @@ extern unsigned int fixup_count;
 #define APIC_DM_FIXED		(0u << 8)
 #define APIC_DM_NMI		(4u << 8)
 #define APIC_DM_EXTINT		(7u << 8)
+#define APIC_DM_INIT		(5u << 8)
+#define APIC_DM_STARTUP		(6u << 8)
+#define APIC_INT_LEVELTRIG	(1u << 15)
+#define APIC_DEST_LOGICAL	(1u << 11)
 #define APIC_DEST_SELF		(1u << 18)
 #define APIC_DEST_ALLBUT	(3u << 18)
 #define APIC_INT_ASSERT		(1u << 14)
 
 extern bool apic_enabled, x2apic_mode;
 int apic_init(const char *mode);	/* "xapic", "x2apic" or NULL (auto) */
+void apic_init_ap(unsigned int cpu);	/* an AP: the BSP's mode, its own LDR */
 uint32_t apic_read(uint32_t reg);
 void apic_write(uint32_t reg, uint32_t v);
 bool apic_isr_test(unsigned int vector);
@@ -332,6 +340,27 @@ bool user_exit_check(struct pt_regs *regs);
 /* ---- selftest.c ---- */
 bool selftest_trap(struct pt_regs *regs, bool irq_path);
 int selftest_run(void);
+
+/* ---- smp.c ---- */
+extern unsigned int cpu_number __percpu;	/* this CPU's index (= APIC ID) */
+extern uint64_t percpu_offset __percpu;	/* physical minus virtual, in the window */
+extern char __percpu_start[], __percpu_end[];
+/* Guest-physical address of @p: per-CPU data lives elsewhere for CPU n > 0. */
+static inline uint64_t virt_to_phys(const void *p)
+{
+	uint64_t va = (uint64_t)p;
+
+	return va >= (uint64_t)__percpu_start && va < (uint64_t)__percpu_end ?
+	       va + percpu_offset : va;
+}
+extern volatile unsigned int cpus_online;	/* bit per CPU that reached ap_main */
+/* Start CPU @cpu with INIT, SIPI, SIPI (SDM 8.4.4.1); false if it never came up. */
+bool smp_boot_cpu(unsigned int cpu);
+/* The trampoline in place for @cpu, for someone else (the VMM) to send INIT/SIPI. */
+void smp_prepare_cpu(unsigned int cpu);
+bool smp_wait_online(unsigned int cpu);
+/* Called on an AP for RESCHEDULE / CALL_FUNCTION* IPIs, after EOI. */
+extern void (*ipi_hook)(unsigned int vector);
 
 /* ---- scenarios.c ---- */
 void scenario_run(const char *name, int len) __noreturn;

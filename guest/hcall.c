@@ -2,7 +2,7 @@
 /* Hypercalls to ./vmm: fill one block, one 32-bit OUT of its address. */
 #include "guest.h"
 
-static struct ivm_hcall hc __aligned(64);
+static struct ivm_hcall hc __aligned(64) __percpu;	/* each CPU calls on its own */
 
 static void hcall(uint32_t kind, const void *msg, size_t len)
 {
@@ -11,8 +11,7 @@ static void hcall(uint32_t kind, const void *msg, size_t len)
 	hc.kind = kind;
 	hc.len = len;
 	memcpy(hc.msg, msg, len);
-	/* identity mapped: the virtual address is the GPA */
-	outl(IVM_PORT_HCALL, (uint32_t)(uint64_t)&hc);
+	outl(IVM_PORT_HCALL, (uint32_t)virt_to_phys(&hc));
 }
 
 void hc_print(const char *s, size_t n)

@@ -117,6 +117,63 @@ start64:
 	hlt
 	jmp	1b
 
+/*
+ * AP start (SDM 8.4.4.1): smp.c copies ap_trampoline to AP_TRAMPOLINE_PA
+ * and sends SIPI with that page, so the AP starts here in real mode with
+ * CS base = the page and IP = 0. It loads the boot GDT and jumps to
+ * ap_entry32 in the image; from there it is the BSP's path with the AP's
+ * page tables (pml4_ap: the per-CPU window mapped to its own RAM).
+ */
+	.code16
+	.globl	ap_trampoline, ap_trampoline_end
+ap_trampoline:
+	cli
+	movw	%cs, %ax
+	movw	%ax, %ds
+	lgdtl	ap_tramp_gdtr - ap_trampoline
+	movl	%cr0, %eax
+	orl	$X86_CR0_PE, %eax
+	movl	%eax, %cr0
+	ljmpl	$KERNEL32_CS, $ap_entry32
+	.balign	8
+ap_tramp_gdtr:
+	.word	GDT_ENTRIES * 8 - 1
+	.long	gdt_table
+ap_trampoline_end:
+
+	.code32
+ap_entry32:
+	movl	$KERNEL_DS, %eax
+	movl	%eax, %ds
+	movl	%eax, %es
+	movl	%eax, %ss
+	movl	$BOOT_CR4, %eax
+	movl	%eax, %cr4
+	movl	$pml4_ap, %eax
+	movl	%eax, %cr3
+	movl	$MSR_EFER, %ecx
+	rdmsr
+	orl	$(EFER_LME | EFER_NXE), %eax
+	wrmsr
+	movl	$BOOT_CR0, %eax
+	movl	%eax, %cr0
+	ljmp	$KERNEL_CS, $ap_start64
+
+	.code64
+ap_start64:
+	movl	$KERNEL_DS, %eax
+	movl	%eax, %ds
+	movl	%eax, %es
+	movl	%eax, %ss
+	xorl	%eax, %eax
+	movl	%eax, %fs
+	movl	%eax, %gs
+	movl	$boot_stack_top, %esp	/* this CPU's own: the window maps its copy */
+	call	ap_main
+1:	cli
+	hlt
+	jmp	1b
+
 /* lgdt reads 6 bytes in 32-bit mode and 10 in 64-bit mode */
 	.section .rodata
 	.balign 8
@@ -150,6 +207,28 @@ pd0:
 	i = i + 1
 	.endr
 
+	/* CPU 1: the same map but for the per-CPU window, which is its own RAM */
+	.globl	pml4_ap
+pml4_ap:
+	.quad	pdpt_ap + PTE_KRN
+	.fill	511, 8, 0
+pdpt_ap:
+	.quad	pd0_ap + PTE_KRN
+	.quad	0, 0
+	.quad	pd3 + PTE_KRN
+	.fill	508, 8, 0
+pd0_ap:
+	.quad	pt0 + PTE_KRN
+	i = 1
+	.rept	511
+	.if (i << 21) == PERCPU_VA
+	.quad	(PERCPU_VA + PERCPU_SIZE) | PTE_KRN | PTE_PS
+	.else
+	.quad	(i << 21) | PTE_KRN | PTE_PS
+	.endif
+	i = i + 1
+	.endr
+
 	/* 0xfec00000..0xff000000: IOAPIC and LAPIC, uncached, kernel only */
 pd3:
 	.fill	502, 8, 0
@@ -177,8 +256,8 @@ pt0:
 	i = i + 1
 	.endr
 
-/* ---- Boot stack (the kernel context; not the RSP0 stack) ---- */
-	.section .bss.stacks, "aw", @nobits
+/* ---- Boot stack (the kernel context; not the RSP0 stack), one per CPU ---- */
+	.section .percpu, "aw"
 	.balign	4096
 	.globl	boot_stack, boot_stack_top
 boot_stack:

@@ -136,18 +136,24 @@ void idt_set_present(unsigned int vector, bool present)
 		idt_table[vector].bits &= ~(1 << 15);
 }
 
+static const struct {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed)) idtr = { sizeof(idt_table) - 1, (uint64_t)idt_table };
+
+/* Every CPU shares the one IDT (as Linux does) */
+void idt_load(void)
+{
+	asm volatile("lidt %0" : : "m"(idtr));
+}
+
 void idt_init(void)
 {
-	static const struct {
-		uint16_t limit;
-		uint64_t base;
-	} __attribute__((packed)) idtr = { sizeof(idt_table) - 1, (uint64_t)idt_table };
-
 	/* Same phases as Linux; loaded once since nothing faults in between */
 	idt_setup_from_table(early_idts, ARRAY_SIZE(early_idts), true);
 	idt_setup_from_table(early_pf_idts, ARRAY_SIZE(early_pf_idts), true);
 	idt_setup_from_table(def_idts, ARRAY_SIZE(def_idts), true);
 	idt_setup_from_table(ia32_idt, ARRAY_SIZE(ia32_idt), true);
 	idt_setup_apic_and_irq_gates();
-	asm volatile("lidt %0" : : "m"(idtr));
+	idt_load();
 }

@@ -12,9 +12,10 @@
 #define VECTOR_SHUTDOWN		((struct irq_desc *)(intptr_t)-EINVAL)
 #define VECTOR_RETRIGGERED	((struct irq_desc *)(intptr_t)-ENOSYS)
 
-struct irq_desc *vector_irq[NR_VECTORS];
+struct irq_desc *vector_irq[NR_VECTORS] __percpu;
 uint64_t no_handler_count;
-unsigned int hardirq_count;
+unsigned int hardirq_count __percpu;
+void (*ipi_hook)(unsigned int vector);
 void (*local_timer_handler)(void);
 
 static inline void irq_enter(void)
@@ -58,7 +59,14 @@ static void sysvec_dispatch(unsigned int vector)
 		esr = apic_read(APIC_ESR);
 		apic_write(APIC_ESR, 0);
 		apic_eoi();
-		printf("APIC error on CPU0: %02x\n", esr);
+		printf("APIC error on CPU%u: %02x\n", cpu_number, esr);
+		break;
+	case RESCHEDULE_VECTOR:
+	case CALL_FUNCTION_VECTOR:
+	case CALL_FUNCTION_SINGLE_VECTOR:
+		apic_eoi();	/* Linux acks first, then runs the IPI's work */
+		if (ipi_hook)
+			ipi_hook(vector);
 		break;
 	default:
 		/* IPIs we never send: ack so the ISR does not stay blocked */

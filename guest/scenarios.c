@@ -425,6 +425,74 @@ static void sc_irq_api(void)
 	free_irq(31, &dev[0]);
 }
 
+/* ---- IPIs between two vCPUs ---- */
+static volatile unsigned int ap_ipis, ap_nmis;
+
+/* On CPU 1: mark each IPI; answer the first with RESCHEDULE to CPU 0 */
+static void ap_ipi(unsigned int vector)
+{
+	if (cpu_number != 1)
+		return;		/* CPU 0's answer: its vector count is the record */
+	mark(vector);
+	if (++ap_ipis == 1)
+		apic_send_ipi(0, APIC_DM_FIXED | RESCHEDULE_VECTOR);
+}
+
+static bool ap_nmi(struct pt_regs *regs)
+{
+	(void)regs;
+	if (cpu_number != 1)
+		return false;
+	mark(X86_TRAP_NMI);
+	ap_nmis++;
+	return true;
+}
+
+static bool wait_count(volatile unsigned int *ctr, unsigned int n)
+{
+	uint64_t t0 = rdtsc();
+
+	while (*ctr < n && rdtsc() - t0 < WAIT_TSC_IRQ)
+		cpu_relax();
+	return *ctr >= n;
+}
+
+/* CPU 1 is online: one IPI of each destination kind, then an NMI by IPI */
+static void ipi_exchange(void)
+{
+	ipi_hook = ap_ipi;
+	nmi_hook = ap_nmi;
+	/* physical destination APIC ID 1; its handler answers to APIC ID 0 */
+	apic_send_ipi(1, APIC_DM_FIXED | CALL_FUNCTION_SINGLE_VECTOR);
+	mark(wait_vector(RESCHEDULE_VECTOR, 1));
+	/* logical: flat LDR bit 1 (xAPIC) and cluster 0 bit 1 (x2APIC) are both 0x02 */
+	apic_send_ipi(0x02, APIC_DEST_LOGICAL | APIC_DM_FIXED | CALL_FUNCTION_VECTOR);
+	mark(wait_count(&ap_ipis, 2));
+	/* all excluding self: the AP only, so no RESCHEDULE here */
+	apic_send_ipi(0, APIC_DEST_ALLBUT | APIC_DM_FIXED | RESCHEDULE_VECTOR);
+	mark(wait_count(&ap_ipis, 3));
+	apic_send_ipi(1, APIC_DM_NMI);
+	mark(wait_count(&ap_nmis, 1));
+}
+
+/* The guest starts CPU 1 itself: INIT, SIPI, SIPI through its ICR */
+static void sc_ipi(void)
+{
+	mark(smp_boot_cpu(1));
+	if (cpus_online & 2)
+		ipi_exchange();
+}
+
+/* The VMM starts CPU 1 (scenario init/sipi injections at sync 1) */
+static void sc_sipi(void)
+{
+	smp_prepare_cpu(1);
+	hc_sync(1);
+	mark(smp_wait_online(1));
+	if (cpus_online & 2)
+		ipi_exchange();
+}
+
 static const struct {
 	const char *name;
 	void (*run)(void);
@@ -446,6 +514,8 @@ static const struct {
 	{ "softirq", sc_softirq, false },
 	{ "selfipi", sc_selfipi, false },
 	{ "irq-api", sc_irq_api, false },
+	{ "ipi", sc_ipi, false },
+	{ "sipi", sc_sipi, false },
 };
 
 extern const char *apic_mode_arg;

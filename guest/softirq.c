@@ -7,8 +7,9 @@
  */
 #include "guest.h"
 
-unsigned int softirq_pending;
-bool in_serving_softirq, ksoftirqd_woken;
+/* per CPU as in Linux: a CPU runs the softirqs it raised */
+unsigned int softirq_pending __percpu;
+bool in_serving_softirq __percpu, ksoftirqd_woken __percpu;
 static void (*softirq_vec[NR_SOFTIRQS])(void);
 
 struct tasklet_head {

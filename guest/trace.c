@@ -6,7 +6,7 @@
  */
 #include "guest.h"
 
-struct ivm_guest_page ivm_page __aligned(4096);
+struct ivm_guest_page ivm_page __aligned(4096) __percpu;
 
 /* entry.S hard-codes these offsets (PG_* there) */
 _Static_assert(offsetof(struct ivm_guest_page, ev_head) == 8, "PG_HEAD");
@@ -45,7 +45,7 @@ void trace_init(void)
 	ivm_page.magic = IVM_PAGE_MAGIC;
 	ivm_page.version = IVM_PAGE_VERSION;
 	if (on_ivm)
-		hc_register((uint64_t)&ivm_page);
+		hc_register(virt_to_phys(&ivm_page));
 }
 
 /*

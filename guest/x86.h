@@ -113,4 +113,16 @@
 #define TEST_PAGE_SUP		0x1fe000
 #define TEST_PAGE_NX		0x1ff000
 
+/*
+ * Per-CPU data (.percpu) is linked at PERCPU_VA, a 2 MiB page each CPU maps
+ * to its own RAM: CPU 0 identity-maps it, CPU n maps PERCPU_VA +
+ * n * PERCPU_SIZE. So entry.S and C reach this CPU's ring, stacks, TSS and
+ * GDT through plain absolute addresses, at no cost per access.
+ */
+#define PERCPU_VA		0x200000
+#define PERCPU_SIZE		0x200000
+#define NR_CPUS			2
+/* AP bring-up: the real-mode trampoline is copied here; SIPI vector = page number */
+#define AP_TRAMPOLINE_PA	IVM_AP_START_GPA
+
 #endif /* GUEST_X86_H */

@@ -32,6 +32,7 @@ struct side {
 	uint64_t head, filled;	/* indexes in the filtered stream; ring slot = index % RING */
 	uint64_t nread;		/* all records read */
 	bool eof, all;
+	int vcpu;		/* only this vCPU's records; -1 = all */
 	int st;			/* -1 after a read error */
 	char err[512];
 };
@@ -60,7 +61,7 @@ static void side_load(struct side *s)
 			return;
 		}
 		s->nread++;
-		if (wanted(slot, s->all)) {
+		if (wanted(slot, s->all) && (s->vcpu < 0 || slot->vcpu == s->vcpu)) {
 			s->filled++;
 			return;
 		}
@@ -257,11 +258,12 @@ static void count(struct itr_diff_result *res, enum itr_diff_kind k, uint32_t fi
 			res->field_count[f]++;
 }
 
-static int side_open(struct side *s, const char *path, bool all, struct itr_header *h, char *err,
-		     size_t errlen)
+static int side_open(struct side *s, const char *path, bool all, int vcpu, struct itr_header *h,
+		     char *err, size_t errlen)
 {
 	s->path = path;
 	s->all = all;
+	s->vcpu = vcpu;
 	s->r = itr_reader__open(path, h, err, errlen);
 	return s->r ? 0 : -1;
 }
@@ -274,7 +276,7 @@ int itr_diff__files(const char *pa, const char *pb, const struct itr_diff_opts *
 	FILE *f = o->out;
 	bool all = o->all, first = true;
 	uint64_t lockstep = 0;
-	int ret = 2;
+	int ret = 2, vcpu = o->one_vcpu ? o->vcpu : -1;
 
 	ignore_fields = o->ignore;
 	memset(res, 0, sizeof(*res));
@@ -283,7 +285,8 @@ int itr_diff__files(const char *pa, const char *pb, const struct itr_diff_opts *
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	if (side_open(a, pa, all, &ha, err, errlen) < 0 || side_open(b, pb, all, &hb, err, errlen) < 0)
+	if (side_open(a, pa, all, vcpu, &ha, err, errlen) < 0 ||
+	    side_open(b, pb, all, vcpu, &hb, err, errlen) < 0)
 		goto out;
 	if (f && strcmp(ha.scenario, hb.scenario))
 		fprintf(f, "note: scenario differs: A '%s', B '%s'\n", ha.scenario, hb.scenario);
@@ -383,6 +386,7 @@ int itr_diff__main(int argc, char **argv)
 {
 	static const struct option opts[] = { { "all", no_argument, NULL, 'a' },
 					      { "ignore", required_argument, NULL, 'i' },
+					      { "vcpu", required_argument, NULL, 'v' },
 					      { NULL, 0, NULL, 0 } };
 	static const enum itr_field ignorable[] = { ITR_F_RIP, ITR_F_RSP, ITR_F_RFLAGS, ITR_F_CS,
 						    ITR_F_SS, ITR_F_STACK };
@@ -396,6 +400,19 @@ int itr_diff__main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'a') {
 			o.all = true;
+			continue;
+		}
+		if (c == 'v') {
+			/* vCPUs run concurrently: only each one's own order is deterministic */
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (end == optarg || *end || v > 255) {
+				fprintf(stderr, "vmm trace diff: --vcpu: '%s' is not a vCPU index\n", optarg);
+				return 2;
+			}
+			o.one_vcpu = true;
+			o.vcpu = v;
 			continue;
 		}
 		if (c != 'i') {
@@ -419,7 +436,7 @@ int itr_diff__main(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 2) {
-		fprintf(stderr, "vmm trace diff: usage: vmm trace diff [--all] [--ignore=FIELD,...] A B "
+		fprintf(stderr, "vmm trace diff: usage: vmm trace diff [--all] [--ignore=FIELD,...] [--vcpu=N] A B "
 			"(see vmm trace --help)\n");
 		return 2;
 	}

@@ -326,6 +326,8 @@ static void entry(struct oracle *o, const struct itr_record *r, int key)
 		if (o->nmi_blocked)
 			finding(o, OK_NMI, r->seq, o->depth ? o->stack[o->depth - 1].seq : NONE,
 				"NMI delivered while NMIs are blocked (an NMI handler has not returned with IRET)");
+		else if (o->smp)
+			o->unmodelled++;	/* another vCPU's NMI IPI: not in the trace */
 		else
 			finding(o, OK_NMI, r->seq, NONE, "NMI delivered but none is pending");
 	} else if (v < 32) {
@@ -579,7 +581,8 @@ void oracle__finish(struct oracle *o, bool complete)
 		     " against their frames' RFLAGS.IF, and lost interrupts are not detected");
 	if (o->unmodelled)
 		note(o, "%" PRIu64 " deliveries came from sources the trace does not show (LAPIC timer,"
-		     " self-IPI, native INT n): checked against IF and PPR only", o->unmodelled);
+		     " self-IPI, %snative INT n): checked against IF and PPR only", o->unmodelled,
+		     o->smp ? "other vCPUs' IPIs, " : "");
 }
 
 enum oracle_verdict oracle__verdict(const struct oracle *o)
@@ -639,36 +642,128 @@ void oracle__report(const struct oracle *o, FILE *f, const char *prefix)
 	fprintf(f, "%s%" PRIu64 " records, %" PRIu64 " deliveries: %s\n", prefix, o->records, o->deliveries, sum);
 }
 
+/*
+ * Which vCPU's model a record belongs to. Guest records and the host's
+ * per-vCPU ones carry it; an MSI goes to its destination APIC ID (= vCPU
+ * index); IOAPIC pins and records of the VM as a whole go to vCPU 0, where
+ * the guest routes its pins. ORACLE_ALL: every model (END).
+ */
+#define ORACLE_ALL	(-1)
+
+static int route(const struct itr_record *r)
+{
+	if (r->type == ITR_END)
+		return ORACLE_ALL;
+	if (r->source == ITR_SRC_GUEST)
+		return r->vcpu;
+	switch (r->type) {
+	case ITR_INJECT:
+		if ((r->a & 0xff) == INJ_MSI)
+			return r->a >> 8 & 0xff;
+		return (r->a & 0xff) == INJ_PIN ? 0 : r->vcpu;
+	case ITR_VMM_DELIVERY:
+	case ITR_LOST:
+	case ITR_EXIT:
+		return r->vcpu;
+	default:
+		return 0;
+	}
+}
+
+/* One verdict out of the per-vCPU models: counts add up, findings merge in seq order. */
+static void merge(struct oracle *o, struct oracle *part, unsigned n)
+{
+	unsigned pos[ORACLE_CPUS] = { 0 };
+
+	for (unsigned c = 0; c < n; c++) {
+		struct oracle *p = &part[c];
+
+		o->records += p->records;
+		o->deliveries += p->deliveries;
+		o->unmodelled += p->unmodelled;
+		o->software += p->software;
+		o->total += p->total;
+		for (int k = 0; k < OK_NR; k++)
+			o->count[k] += p->count[k];
+		for (unsigned i = 0; i < p->nnotes && o->nnotes < 8; i++)
+			snprintf(o->notes[o->nnotes++], sizeof(o->notes[0]), "cpu %u: %.150s", c,
+				 p->notes[i]);
+	}
+	while (o->nkept < ORACLE_KEEP) {
+		int best = -1;
+
+		for (unsigned c = 0; c < n; c++)
+			if (pos[c] < part[c].nkept &&
+			    (best < 0 || part[c].kept[pos[c]].seq < part[best].kept[pos[best]].seq))
+				best = c;
+		if (best < 0)
+			break;
+		o->kept[o->nkept] = part[best].kept[pos[best]++];
+		snprintf(o->kept[o->nkept].text, sizeof(o->kept[0].text), "cpu %u: %.220s", (unsigned)best,
+			 part[best].kept[pos[best] - 1].text);
+		o->nkept++;
+	}
+	o->ended = true;
+}
+
 int oracle__run_file(const char *path, struct oracle *o, struct itr_header *h, char *err, size_t errlen)
 {
+	static struct oracle part[ORACLE_CPUS];
 	struct itr_reader *rd;
 	struct itr_record r;
 	int k, if_seen = 0;
+	unsigned ncpu = 1;
 
-	/* first pass: does the guest record IF changes? (older guests don't) */
+	/* first pass: does the guest record IF changes (older guests don't)? how many vCPUs? */
 	rd = itr_reader__open(path, h, err, errlen);
 	if (!rd)
 		return -1;
-	while ((k = itr_reader__next(rd, &r, err, errlen)) == 1)
-		if (r.type == ITR_IF && r.source == ITR_SRC_GUEST) {
+	while ((k = itr_reader__next(rd, &r, err, errlen)) == 1) {
+		if (r.type == ITR_IF && r.source == ITR_SRC_GUEST)
 			if_seen = 1;
-			break;
-		}
+		if (r.vcpu >= ncpu)
+			ncpu = r.vcpu + 1u;
+	}
 	itr_reader__close(rd);
 	if (k < 0)
 		return -1;
+	if (ncpu > ORACLE_CPUS) {
+		snprintf(err, errlen, "%s: records of vCPU %u: the oracle models %d", path, ncpu - 1,
+			 ORACLE_CPUS);
+		return -1;
+	}
 	oracle__init(o);
 	o->if_records = if_seen;
+	for (unsigned c = 0; c < ncpu; c++) {
+		oracle__init(&part[c]);
+		part[c].if_records = if_seen;
+		part[c].smp = true;
+	}
 	rd = itr_reader__open(path, h, err, errlen);
 	if (!rd)
 		return -1;
-	while ((k = itr_reader__next(rd, &r, err, errlen)) == 1)
-		oracle__feed(o, &r);
+	while ((k = itr_reader__next(rd, &r, err, errlen)) == 1) {
+		int to = route(&r);
+
+		if (ncpu == 1)
+			oracle__feed(o, &r);
+		else if (to == ORACLE_ALL)
+			for (unsigned c = 0; c < ncpu; c++)
+				oracle__feed(&part[c], &r);
+		else if ((unsigned)to < ncpu)
+			oracle__feed(&part[to], &r);
+	}
 	if (k < 0) {
 		itr_reader__close(rd);
 		return -1;
 	}
-	oracle__finish(o, itr_reader__complete(rd));
+	if (ncpu == 1) {
+		oracle__finish(o, itr_reader__complete(rd));
+	} else {
+		for (unsigned c = 0; c < ncpu; c++)
+			oracle__finish(&part[c], itr_reader__complete(rd));
+		merge(o, part, ncpu);
+	}
 	itr_reader__close(rd);
 	return 0;
 }

@@ -3,7 +3,8 @@
  * The architectural oracle: walks a trace's records in order with an SDM
  * model of one vCPU's LAPIC (IRR/ISR/TMR, TPR/PPR), RFLAGS.IF, NMI blocking
  * and an 82093AA IOAPIC, predicts which delivery must come next, and reports
- * where the trace departs from it. Pure: no KVM, no files but the trace.
+ * where the trace departs from it. A trace of several vCPUs gets one model
+ * per vCPU (oracle__run_file), IPIs between them being unmodelled sources. Pure: no KVM, no files but the trace.
  * docs/ORACLE.md says what it models and what it cannot know.
  */
 #ifndef TRACE_ORACLE_H
@@ -17,6 +18,7 @@
 #define ORACLE_KEEP	16	/* findings kept with their text; the rest are counted */
 #define ORACLE_DEPTH	64	/* nesting levels modelled */
 #define ORACLE_PINS	24
+#define ORACLE_CPUS	8	/* vCPUs: one model each, fed the records that are theirs */
 
 /* What kind of departure a finding is; the tag is printed in brackets. */
 enum oracle_kind {
@@ -54,6 +56,7 @@ struct oracle_frame {
 struct oracle {
 	/* inputs the caller may set after oracle__init */
 	int if_records;		/* 1: the guest records IF changes; 0: it doesn't; -1: learn */
+	bool smp;		/* other vCPUs exist: an NMI may be their IPI, unrecorded */
 
 	/* LAPIC */
 	uint32_t irr[8], isr[8], tmr[8], tent[8];
@@ -109,7 +112,8 @@ void oracle__report(const struct oracle *o, FILE *f, const char *prefix);
 /* One line, no newline: "DIVERGENCE (3: eoi 2, nest 1), first at seq 57 [eoi]". */
 void oracle__summary(const struct oracle *o, char *buf, size_t n);
 
-/* Read @path and judge it. 0 with @o filled; -1 with @err for an unreadable file. */
+/* Read @path and judge it, one model per vCPU merged into @o. 0 with @o filled;
+ * -1 with @err for an unreadable file. */
 int oracle__run_file(const char *path, struct oracle *o, struct itr_header *h, char *err, size_t errlen);
 
 #endif

@@ -72,6 +72,8 @@ enum itr_field {
 struct itr_diff_opts {
 	bool all;		/* host records too, and every RFLAGS bit */
 	uint32_t ignore;	/* 1 << enum itr_field of frame fields not to compare (--ignore) */
+	bool one_vcpu;		/* --vcpu: compare only vCPU .vcpu's records */
+	uint8_t vcpu;
 	FILE *out;		/* the report; NULL = none */
 };
 struct itr_diff_result {

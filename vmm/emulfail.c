@@ -79,7 +79,7 @@ static int deliver_soft_int(struct vcpu *v, struct kvm_regs *r, struct kvm_sregs
 		selftest__note_vmm_delivery(&v->vm->st, vec);
 		v->vm->nr_vmm_deliveries++;
 		if (record__on(v->vm)) {
-			struct itr_record rec = { .type = ITR_VMM_DELIVERY, .vector = vec,
+			struct itr_record rec = { .type = ITR_VMM_DELIVERY, .vcpu = v->id, .vector = vec,
 						  .rip = insn_rip, .b = info.handler, .rsp = info.new_rsp,
 						  .cs = info.handler_cs, .stack = (uint8_t)info.stack };
 

@@ -156,8 +156,14 @@ int inject__do(struct vm *vm, const struct injection *inj, char *err, size_t err
 	switch (inj->kind) {
 	case INJ_MSI: r = inject_msi(vm, inj, err, errlen); break;
 	case INJ_PIN: r = inject_pin(vm, inj, err, errlen); break;
-	case INJ_NMI: r = inject_nmi(t, err, errlen); break;
-	case INJ_EXCEPTION: r = inject_exception(t, inj, err, errlen); break;
+	case INJ_NMI:
+		t->halted = false;	/* an NMI ends HLT */
+		r = inject_nmi(t, err, errlen);
+		break;
+	case INJ_EXCEPTION:
+		t->halted = false;
+		r = inject_exception(t, inj, err, errlen);
+		break;
 	case INJ_INIT:
 	case INJ_SIPI: r = inject_init_sipi(vm, inj, err, errlen); break;
 	case INJ_SPURIOUS:

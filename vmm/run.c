@@ -293,6 +293,9 @@ static void vcpu_idle(struct vcpu *v)
 /* Work that only @v's own thread can do, then the irqchip's: false if @v must not run. */
 static bool vcpu_pre_run(struct vcpu *v)
 {
+	/* an injected event ends HLT, as it would on hardware */
+	if (v->nreq || v->nr_nmi)
+		v->halted = false;
 	if (v->nreq)
 		inject__run_queued(v);
 	for (; v->nr_nmi; v->nr_nmi--)
