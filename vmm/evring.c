@@ -75,7 +75,7 @@ void evring__free(struct evring *r)
 	r->n = r->cap = 0;
 }
 
-struct ivm_event *evring__merge(struct evring *const *rings, unsigned n, size_t *total)
+struct ivm_event *evring__merge(const struct evring *const *rings, unsigned n, size_t *total)
 {
 	size_t pos[8] = { 0 }, k = 0;
 	struct ivm_event *out;

@@ -36,6 +36,6 @@ void evring__free(struct evring *r);
  * The kept events of @n rings as one stream in guest TSC order (ties keep
  * ring order), in a malloc'd array the caller frees; NULL if out of memory.
  */
-struct ivm_event *evring__merge(struct evring *const *rings, unsigned n, size_t *total);
+struct ivm_event *evring__merge(const struct evring *const *rings, unsigned n, size_t *total);
 
 #endif

@@ -458,7 +458,7 @@ static int finish(struct vm *vm)
 		const struct scenario *sc = vm->opts.scenario;
 		unsigned bad;
 
-		struct evring *rings[VMM_MAX_VCPUS];
+		const struct evring *rings[VMM_MAX_VCPUS];
 		struct ivm_event *ev;
 		size_t n;
 		char where[32];

@@ -26,6 +26,8 @@ one_line_error 2 "trunc.elf: offset 0x[0-9a-f]+: " "truncated guest.elf" -- "$VM
 one_line_error 2 "--mem: '12x'" "bad --mem" -- "$VMM" run --mem=12x "$GUEST"
 one_line_error 2 "--boot: 'bios'" "bad --boot" -- "$VMM" run --boot=bios "$GUEST"
 one_line_error 2 "--timeout: 'soon'" "bad --timeout" -- "$VMM" run --timeout=soon "$GUEST"
+one_line_error 2 "--vcpus: '3' is not 1 or 2" "bad --vcpus" -- "$VMM" run --vcpus=3 "$GUEST"
+one_line_error 2 "--vcpus: the scenario says how many vCPUs it needs .2." "--vcpus against the scenario's" -- "$VMM" run --vcpus=1 --scenario=configs/ipi.yaml "$GUEST"
 one_line_error 2 "unknown command 'frobnicate'" "unknown command" -- "$VMM" frobnicate
 one_line_error 2 "--mem: '1M'" "--mem below 4 MiB" -- "$VMM" run --mem=1M "$GUEST"
 done_testing

@@ -91,5 +91,33 @@ int main(void)
 	   "a flood longer than the expected list fails");
 	ok(judge(&c, IRQCHIP_USER, flood, SC_MAX_VALUES) == CHECK_PASS, "exactly the list passes");
 	free(flood);
+	/* two vCPUs: a check with cpu: looks at that vCPU's events only */
+	{
+		static const int64_t ap[] = { 0xfb, 0xfc };
+		static const int64_t bsp[] = { 0xfd };
+		const struct ivm_event two_cpus[] = {
+			{ .kind = IVM_EV_ENTRY, .vector = 0xfb, .cpu = 1 },
+			{ .kind = IVM_EV_ENTRY, .vector = 0xfd, .cpu = 0 },
+			{ .kind = IVM_EV_ENTRY, .vector = 0xfc, .cpu = 1 },
+		};
+		const struct ivm_event wrong_cpu[] = {
+			{ .kind = IVM_EV_ENTRY, .vector = 0xfb, .cpu = 1 },
+			{ .kind = IVM_EV_ENTRY, .vector = 0xfd, .cpu = 1 },
+			{ .kind = IVM_EV_ENTRY, .vector = 0xfc, .cpu = 0 },
+		};
+
+		c = mk(CHK_ENTRIES, 0, 2, ap);
+		c.has_cpu = true;
+		c.cpu = 1;
+		ok(judge(&c, IRQCHIP_USER, two_cpus, 3) == CHECK_PASS, "cpu 1: only its entries, in order");
+		ok(judge(&c, IRQCHIP_USER, wrong_cpu, 3) == CHECK_FAIL,
+		   "cpu 1: a vector taken on the other vCPU fails the check");
+		c = mk(CHK_ENTRIES, 0, 1, bsp);
+		c.has_cpu = true;
+		c.cpu = 0;
+		ok(judge(&c, IRQCHIP_USER, two_cpus, 3) == CHECK_PASS, "cpu 0: only its entries");
+		c.has_cpu = false;
+		ok(judge(&c, IRQCHIP_USER, two_cpus, 3) == CHECK_FAIL, "no cpu: every vCPU's entries count");
+	}
 	return tap_done();
 }

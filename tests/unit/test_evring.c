@@ -80,6 +80,44 @@ int main(void)
 	evring__drain(&r, &m);
 	is_u64(r.guest_dropped, 7, "the guest's own drop count is reported");
 	evring__free(&r);
+
+	/* two vCPUs: each event stamped with its ring's vCPU, merged in TSC order */
+	{
+		struct evring a = { .cpu = 0 }, b = { .cpu = 1 };
+		struct ivm_guest_page *pa = page_at(0x20000), *pb = page_at(0x40000);
+		const struct evring *both[2] = { &a, &b };
+		static const uint64_t tsc_a[] = { 10, 30, 30, 50 }, tsc_b[] = { 20, 30, 40 };
+		struct ivm_event *ev;
+		size_t n;
+
+		ok(evring__register(&a, &m, 0x20000, err, sizeof(err)) == 0 &&
+		   evring__register(&b, &m, 0x40000, err, sizeof(err)) == 0, "two pages registered");
+		pb->ev[0].cpu = 9;	/* whatever the guest writes there, the ring's vCPU wins */
+		for (unsigned i = 0; i < 4; i++) {
+			pa->ev[pa->ev_head % IVM_EV_RING] = (struct ivm_event){ .kind = IVM_EV_MARK,
+				.arg = 0xa0 + i, .tsc = tsc_a[i] };
+			pa->ev_head++;
+		}
+		for (unsigned i = 0; i < 3; i++) {
+			pb->ev[pb->ev_head % IVM_EV_RING] = (struct ivm_event){ .kind = IVM_EV_MARK,
+				.arg = 0xb0 + i, .tsc = tsc_b[i], .cpu = 9 };
+			pb->ev_head++;
+		}
+		evring__drain(&a, &m);
+		evring__drain(&b, &m);
+		ok(a.ev[0].cpu == 0 && b.ev[0].cpu == 1 && b.ev[2].cpu == 1,
+		   "drained events carry their ring's vCPU, not the guest's byte");
+		ev = evring__merge(both, 2, &n);
+		ok(ev && n == 7, "merged: every event of both rings");
+		ok(ev && ev[0].arg == 0xa0 && ev[1].arg == 0xb0 && ev[2].arg == 0xa1 &&
+		   ev[3].arg == 0xa2 && ev[4].arg == 0xb1 && ev[5].arg == 0xb2 && ev[6].arg == 0xa3,
+		   "merged in TSC order; equal TSCs keep ring order, each ring its own order");
+		free(ev);
+		ev = evring__merge(both, 9, &n);
+		ok(!ev, "more rings than the merge handles: refused, not overrun");
+		evring__free(&a);
+		evring__free(&b);
+	}
 	free(m.base);
 	return tap_done();
 }

@@ -653,6 +653,43 @@ static void test_ipi(void)
 	ok(h.n_ipi == 5 && esr(&l) == 0, "the vector does not matter for NMI");
 }
 
+/* SDM 10.6.2: which messages select this LAPIC (the VMM routes IPIs and MSIs by it) */
+static void test_match_dest(void)
+{
+	struct harness h;
+	struct lapic l;
+
+	setup(&l, &h);	/* xAPIC, APIC ID 0x23 (8 bits of 0x123) */
+	ok(lapic__match_dest(&l, 0x23, false), "xAPIC physical: its own ID");
+	ok(!lapic__match_dest(&l, 0x24, false), "xAPIC physical: another ID");
+	ok(lapic__match_dest(&l, 0xff, false) && lapic__match_dest(&l, 0xff, true),
+	   "xAPIC: 0xff is broadcast, physical or logical");
+	ok(lapic__match_dest(&l, 0x123, false), "xAPIC: only 8 destination bits count");
+	lapic__write(&l, LAPIC_DFR, 0xffffffff, 0);
+	lapic__write(&l, LAPIC_LDR, 0x04000000, 0);
+	ok(lapic__match_dest(&l, 0x04, true) && lapic__match_dest(&l, 0x0c, true),
+	   "flat logical: any common bit selects it");
+	ok(!lapic__match_dest(&l, 0x08, true), "flat logical: no common bit, not selected");
+	ok(!lapic__match_dest(&l, 0x04, false), "the same value as a physical ID is another LAPIC");
+	lapic__write(&l, LAPIC_DFR, 0x0fffffff, 0);
+	lapic__write(&l, LAPIC_LDR, 0x32000000, 0);	/* cluster 3, member bit 1 */
+	ok(lapic__match_dest(&l, 0x32, true) && lapic__match_dest(&l, 0x36, true),
+	   "cluster logical: its cluster, its member bit");
+	ok(!lapic__match_dest(&l, 0x22, true), "cluster logical: another cluster");
+	ok(!lapic__match_dest(&l, 0x31, true), "cluster logical: its cluster, another member");
+
+	is_u64(lapic__wrmsr(&l, MSR_IA32_APIC_BASE, LAPIC_DEFAULT_BASE | LAPIC_BASE_EN | LAPIC_BASE_EXTD, 0),
+	       0, "x2APIC mode on");
+	ok(lapic__match_dest(&l, 0x123, false) && !lapic__match_dest(&l, 0x23, false),
+	   "x2APIC physical: the 32-bit ID");
+	ok(lapic__match_dest(&l, 0xffffffff, false), "x2APIC: 0xffffffff is broadcast");
+	ok(lapic__match_dest(&l, 0x12u << 16 | 1u << 3, true),
+	   "x2APIC logical: cluster ID >> 4, member bit ID & 15 (SDM 10.12.10.2)");
+	ok(!lapic__match_dest(&l, 0x12u << 16 | 1u << 4, true) &&
+	   !lapic__match_dest(&l, 0x13u << 16 | 1u << 3, true),
+	   "x2APIC logical: another member or another cluster");
+}
+
 static void test_lint(void)
 {
 	struct harness h;
@@ -874,6 +911,7 @@ int main(void)
 	test_inta_race();
 	test_illegal_coalesce();
 	test_ipi();
+	test_match_dest();
 	test_lint();
 	test_timer();
 	return tap_done();

@@ -5,6 +5,7 @@
  * planted record. Plus hand-built streams for cases the canned one lacks.
  */
 #include <stdlib.h>
+#include <unistd.h>
 #include "tap.h"
 #include "oracle.h"
 #include "synth_arch.h"
@@ -147,6 +148,72 @@ static void test_hand(void)
 	ok(oracle__verdict(&o) == ORACLE_INCONCLUSIVE, "truncated trace: inconclusive");
 }
 
+/* Two vCPUs through oracle__run_file: one model each, records routed by vCPU */
+static void write_smp(const char *path, bool plant_if)
+{
+	struct itr_header h = { .version = ITR_VERSION };
+	struct itr_writer *w;
+	char err[256];
+	struct itr_record t[] = {
+		{ .type = ITR_IF, .source = ITR_SRC_GUEST, .vcpu = 0, .a = 1 },
+		{ .type = ITR_IF, .source = ITR_SRC_GUEST, .vcpu = 1, .a = plant_if ? 0 : 1 },
+		/* an MSI for APIC ID 1: vCPU 0 has IF=1 but must not be expected to take it */
+		{ .type = ITR_INJECT, .source = ITR_SRC_VMM, .vcpu = 0, .vector = 0x41, .a = INJ_MSI | 1 << 8 },
+		{ .type = ITR_ENTRY, .source = ITR_SRC_GUEST, .vcpu = 1, .vector = 0x41, .depth = 1,
+		  .rflags = 0x202, .err = 0xffffffffu },
+		{ .type = ITR_EOI, .source = ITR_SRC_GUEST, .vcpu = 1, .vector = 0x41 },
+		{ .type = ITR_IRET, .source = ITR_SRC_GUEST, .vcpu = 1, .vector = 0x41, .depth = 1,
+		  .rflags = 0x202 },
+		/* an NMI IPI from vCPU 0: no record of it, an unmodelled source */
+		{ .type = ITR_ENTRY, .source = ITR_SRC_GUEST, .vcpu = 1, .vector = 2, .depth = 1,
+		  .rflags = 0x202, .err = 0xffffffffu },
+		{ .type = ITR_IRET, .source = ITR_SRC_GUEST, .vcpu = 1, .vector = 2, .depth = 1,
+		  .rflags = 0x202 },
+		/* vCPU 0's own nesting is independent of vCPU 1's */
+		{ .type = ITR_INJECT, .source = ITR_SRC_VMM, .vcpu = 0, .vector = 0x51, .a = INJ_MSI },
+		{ .type = ITR_ENTRY, .source = ITR_SRC_GUEST, .vcpu = 0, .vector = 0x51, .depth = 1,
+		  .rflags = 0x202, .err = 0xffffffffu },
+		{ .type = ITR_EOI, .source = ITR_SRC_GUEST, .vcpu = 0, .vector = 0x51 },
+		{ .type = ITR_IRET, .source = ITR_SRC_GUEST, .vcpu = 0, .vector = 0x51, .depth = 1,
+		  .rflags = 0x202 },
+	};
+
+	w = itr_writer__open(path, &h, err, sizeof(err));
+	for (size_t i = 0; w && i < sizeof(t) / sizeof(t[0]); i++) {
+		if (!t[i].err && t[i].type != ITR_ENTRY)
+			t[i].err = 0xffffffffu;
+		itr_writer__put(w, &t[i]);
+	}
+	if (w)
+		itr_writer__close(w, err, sizeof(err));
+}
+
+static void test_smp(void)
+{
+	char path[] = "/tmp/test_oracle.XXXXXX";
+	struct itr_header h;
+	char err[256];
+	int fd = mkstemp(path);
+
+	if (fd < 0) {
+		ok(0, "temp file");
+		return;
+	}
+	close(fd);
+	write_smp(path, false);
+	ok(oracle__run_file(path, &o, &h, err, sizeof(err)) == 0, "two-vCPU trace read");
+	show();
+	ok(oracle__verdict(&o) == ORACLE_PASS && o.deliveries == 3,
+	   "two vCPUs: MSI routed to its destination, another vCPU's NMI unmodelled: PASS");
+	write_smp(path, true);
+	ok(oracle__run_file(path, &o, &h, err, sizeof(err)) == 0, "planted trace read");
+	ok(o.count[OK_IF] == 1 && o.nkept && o.kept[0].kind == OK_IF && o.kept[0].seq == 3 &&
+	   !strncmp(o.kept[0].text, "cpu 1: ", 7),
+	   "planted: vCPU 1 takes an interrupt with its own IF=0 (vCPU 0's is 1): caught on cpu 1");
+	show();
+	unlink(path);
+}
+
 /* A finding's summary line names verdict, counts and the first seq */
 static void test_summary(void)
 {
@@ -173,6 +240,7 @@ int main(void)
 	test_planted(ARCH_DEPTH, OK_DEPTH);
 	test_planted(ARCH_EXTRA, OK_EXTRA);
 	test_planted(ARCH_EOI, OK_EOI);
+	test_smp();
 	test_hand();
 	test_summary();
 	printf("1..%d\n", tap_n);

@@ -225,6 +225,47 @@ static void test_match(void)
 	ok(m.max_depth == 3, "max depth 3");
 }
 
+/* Two vCPUs' marks, interleaved as @order says (0/1 per record). */
+static void write_two(const char *p, const char *order)
+{
+	struct itr_header h = { .version = ITR_VERSION };
+	char err[256];
+	struct itr_writer *w = itr_writer__open(p, &h, err, sizeof(err));
+	uint32_t next[2] = { 0x100, 0x200 };
+
+	for (; w && *order; order++) {
+		unsigned c = *order - '0';
+		struct itr_record r = { .type = ITR_MARK, .source = ITR_SRC_GUEST, .vcpu = c,
+					.a = next[c]++, .err = 0xffffffffu };
+
+		itr_writer__put(w, &r);
+	}
+	if (w)
+		itr_writer__close(w, err, sizeof(err));
+}
+
+/* --vcpu: each vCPU's own order compared, however the two interleave */
+static void test_vcpu(void)
+{
+	struct itr_diff_opts o = { .out = NULL };
+	struct itr_diff_result r;
+	char err[256];
+
+	write_two(pa, "0101");
+	write_two(pb, "0011");
+	ok(diff(false, &r) == 1, "two vCPUs interleaved otherwise: the merged streams differ");
+	o.one_vcpu = true;
+	o.vcpu = 0;
+	ok(itr_diff__files(pa, pb, &o, &r, err, sizeof(err)) == 0, "--vcpu=0: the same");
+	o.vcpu = 1;
+	ok(itr_diff__files(pa, pb, &o, &r, err, sizeof(err)) == 0, "--vcpu=1: the same");
+	write_two(pb, "0110");	/* vCPU 1 the same, vCPU 0's second mark moved: still equal per vCPU */
+	ok(itr_diff__files(pa, pb, &o, &r, err, sizeof(err)) == 0, "--vcpu=1 ignores vCPU 0's records");
+	write_two(pb, "01011");	/* one more record on vCPU 1 */
+	ok(itr_diff__files(pa, pb, &o, &r, err, sizeof(err)) == 1 && r.first_kind == ITR_DIFF_EXTRA,
+	   "--vcpu=1: an extra record of vCPU 1 is found");
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/test_trace_diff.XXXXXX");
@@ -237,6 +278,7 @@ int main(void)
 	test_windows();
 	test_errors();
 	test_match();
+	test_vcpu();
 	unlink(pa);
 	unlink(pb);
 	rmdir(dir);
