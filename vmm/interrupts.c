@@ -35,7 +35,7 @@ static void row(FILE *f, const char *label, const uint64_t *counts, unsigned n, 
 	fprintf(f, "%8s:", label);
 	for (unsigned c = 0; c < n; c++)
 		fprintf(f, " %10" PRIu64, counts[c]);
-	fprintf(f, "   %s\n", desc);
+	fprintf(f, "%s%s\n", *desc ? "   " : "", desc);
 }
 
 void interrupts__print(const struct ivm_guest_page *const *p, unsigned n, FILE *f)
