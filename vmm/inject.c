@@ -93,13 +93,6 @@ static int inject_init_sipi(struct vm *vm, const struct injection *inj, char *er
 	return inject_msi(vm, &msg, err, errlen);
 }
 
-static int inject_nmi(struct vcpu *v, char *err, size_t errlen)
-{
-	if (ioctl(v->fd, KVM_NMI, 0) < 0)
-		FAIL("KVM_NMI: %s", strerror(errno));
-	return 0;
-}
-
 static int inject_exception(struct vcpu *v, const struct injection *inj, char *err, size_t errlen)
 {
 	struct vm *vm = v->vm;
@@ -127,12 +120,6 @@ static int inject_exception(struct vcpu *v, const struct injection *inj, char *e
 	return 0;
 }
 
-/* Kinds that act on one vCPU through its own fd: only its thread may do them. */
-static bool per_vcpu(enum inj_kind k)
-{
-	return k == INJ_NMI || k == INJ_EXCEPTION || k == INJ_SPURIOUS;
-}
-
 int inject__do(struct vm *vm, const struct injection *inj, char *err, size_t errlen)
 {
 	struct vcpu *t = NULL, *self = vcpu__current();
@@ -144,8 +131,8 @@ int inject__do(struct vm *vm, const struct injection *inj, char *err, size_t err
 			     inj->dest, vm->nr_vcpus);
 		t = &vm->vcpus[inj->dest];
 	}
-	if (t && per_vcpu(inj->kind) && t != self) {
-		/* a vCPU ioctl on another vCPU would wait for its KVM_RUN: hand it over */
+	if (inj->kind == INJ_EXCEPTION && t != self) {
+		/* KVM_SET_VCPU_EVENTS on another vCPU would wait for its KVM_RUN: hand it over */
 		if (t->nreq == VCPU_REQ_MAX)
 			FAIL("%s: vCPU %u has %u injections queued already", inject__kind_name(inj->kind),
 			     t->id, VCPU_REQ_MAX);
@@ -157,8 +144,10 @@ int inject__do(struct vm *vm, const struct injection *inj, char *err, size_t err
 	case INJ_MSI: r = inject_msi(vm, inj, err, errlen); break;
 	case INJ_PIN: r = inject_pin(vm, inj, err, errlen); break;
 	case INJ_NMI:
-		t->halted = false;	/* an NMI ends HLT */
-		r = inject_nmi(t, err, errlen);
+		/* the vCPU's own thread issues KVM_NMI before its next entry, as for an NMI IPI */
+		t->nr_nmi++;
+		vcpu__kick(t);
+		r = 0;
 		break;
 	case INJ_EXCEPTION:
 		t->halted = false;

@@ -79,6 +79,8 @@ static void service_timers(struct vm *vm, uint64_t t0, uint32_t *done)
 {
 	const struct scenario *sc = vm->opts.scenario;
 	uint64_t now = uioapic__now_ns(), next = 0;
+	/* the host timer went off: its window poll is for every vCPU, not only this one */
+	bool polled = vm->armed_deadline_ns && vm->armed_deadline_ns <= now;
 	char err[200];
 	static char why[256];
 
@@ -110,11 +112,12 @@ static void service_timers(struct vm *vm, uint64_t t0, uint32_t *done)
 	}
 	for (unsigned i = 0; vm->opts.irqchip == IRQCHIP_USER && i < vm->nr_vcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
+		uint64_t due = lapic__timer_next(&v->lapic);
 
 		lapic__timer_tick(&v->lapic, now);
 		next = min_deadline(lapic__timer_next(&v->lapic), next);
-		/* a fired timer, or a window our poll should look for (late windows, PVM) */
-		if (lapic__pending(&v->lapic) >= 0 || v->run->request_interrupt_window)
+		/* only news is worth a kick (an exit each): its timer fired, or the poll is due */
+		if ((due && due <= now) || (polled && v->run->request_interrupt_window))
 			vcpu__kick(v);
 	}
 	vm->next_deadline_ns = next;
@@ -293,11 +296,10 @@ static void vcpu_idle(struct vcpu *v)
 /* Work that only @v's own thread can do, then the irqchip's: false if @v must not run. */
 static bool vcpu_pre_run(struct vcpu *v)
 {
-	/* an injected event ends HLT, as it would on hardware */
-	if (v->nreq || v->nr_nmi)
-		v->halted = false;
 	if (v->nreq)
 		inject__run_queued(v);
+	if (v->nr_nmi)
+		v->halted = false;	/* an NMI ends HLT */
 	for (; v->nr_nmi; v->nr_nmi--)
 		if (ioctl(v->fd, KVM_NMI, 0) < 0)
 			fprintf(stderr, "vmm: cpu %u: KVM_NMI: %s\n", v->id, strerror(errno));
@@ -319,6 +321,7 @@ static void vcpu_loop(struct vcpu *v, struct host_timer *ht)
 	struct vm *vm = v->vm;
 
 	while (!vm->done) {
+		bool runnable;
 		int r, e;
 
 		if (stop_signal) {
@@ -329,17 +332,15 @@ static void vcpu_loop(struct vcpu *v, struct host_timer *ht)
 			service_timers(vm, ht->t0, &ht->steps_done);
 		if (vm->done)
 			break;
-		if (!vcpu_pre_run(v)) {
-			if (ht && ht->on)
-				arm_host_timer(vm, ht->id);
-			if (!vm->done)
-				vcpu_idle(v);
-			continue;
-		}
+		runnable = vcpu_pre_run(v);
 		if (ht && ht->on)
 			arm_host_timer(vm, ht->id);
 		if (vm->done)
 			break;
+		if (!runnable) {
+			vcpu_idle(v);
+			continue;
+		}
 		v->kicked = false;
 		pthread_mutex_unlock(&vm->lock);
 		r = ioctl(v->fd, KVM_RUN, 0);

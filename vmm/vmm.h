@@ -69,7 +69,10 @@ struct vcpu_ops {
 
 struct vm;
 
-/* Work for a vCPU that only its own thread may do (vCPU ioctls serialize on the vCPU). */
+/*
+ * Exception injections for a vCPU from another thread: KVM_SET_VCPU_EVENTS
+ * serializes on the vCPU, so only its own thread may issue it.
+ */
 #define VCPU_REQ_MAX	8
 
 struct vcpu {
@@ -90,8 +93,8 @@ struct vcpu {
 	bool wait_sipi;
 	bool init_pending;
 	int sipi_vector;	/* -1: none received */
-	unsigned nr_nmi;	/* NMIs to inject with KVM_NMI before the next KVM_RUN */
-	unsigned nreq;		/* scenario injections queued for this vCPU's thread */
+	unsigned nr_nmi;	/* NMIs (injected or IPI'd) for KVM_NMI before the next KVM_RUN */
+	unsigned nreq;		/* exception injections queued for this vCPU's thread */
 	struct vcpu_req {
 		const struct injection *inj;
 		uint64_t point;		/* vm->inject_point when it was queued */
