@@ -58,12 +58,16 @@ mb_entry32:
 	je	enter_long_mode
 	xorl	%esi, %esi		/* bad magic: no info */
 
+/* EDI = BOOT_*: an AP gets its own page tables (the per-CPU window), the rest is shared */
 enter_long_mode:
 	lgdt	gdt_desc
 	movl	$BOOT_CR4, %eax
 	movl	%eax, %cr4
 	movl	$pml4, %eax
-	movl	%eax, %cr3
+	cmpl	$BOOT_AP, %edi
+	jne	1f
+	movl	$pml4_ap, %eax
+1:	movl	%eax, %cr3
 	movl	$MSR_EFER, %ecx
 	rdmsr
 	orl	$(EFER_LME | EFER_NXE), %eax
@@ -111,18 +115,22 @@ start64:
 	xorl	%eax, %eax
 	movl	%eax, %fs
 	movl	%eax, %gs
-	movl	$boot_stack_top, %esp
+	movl	$boot_stack_top, %esp	/* this CPU's own: the window maps its copy */
+	cmpl	$BOOT_AP, %edi
+	je	1f
 	call	kmain
-1:	cli
+	jmp	2f
+1:	call	ap_main
+2:	cli
 	hlt
-	jmp	1b
+	jmp	2b
 
 /*
  * AP start (SDM 8.4.4.1): smp.c copies ap_trampoline to AP_TRAMPOLINE_PA
  * and sends SIPI with that page, so the AP starts here in real mode with
  * CS base = the page and IP = 0. It loads the boot GDT and jumps to
- * ap_entry32 in the image; from there it is the BSP's path with the AP's
- * page tables (pml4_ap: the per-CPU window mapped to its own RAM).
+ * ap_entry32 in the image; from there it takes the BSP's path with
+ * EDI = BOOT_AP, which picks its page tables and ap_main.
  */
 	.code16
 	.globl	ap_trampoline, ap_trampoline_end
@@ -143,36 +151,14 @@ ap_trampoline_end:
 
 	.code32
 ap_entry32:
+	/* the real-mode data bases are still cached: lgdt in enter_long_mode reads via DS */
 	movl	$KERNEL_DS, %eax
 	movl	%eax, %ds
 	movl	%eax, %es
 	movl	%eax, %ss
-	movl	$BOOT_CR4, %eax
-	movl	%eax, %cr4
-	movl	$pml4_ap, %eax
-	movl	%eax, %cr3
-	movl	$MSR_EFER, %ecx
-	rdmsr
-	orl	$(EFER_LME | EFER_NXE), %eax
-	wrmsr
-	movl	$BOOT_CR0, %eax
-	movl	%eax, %cr0
-	ljmp	$KERNEL_CS, $ap_start64
-
-	.code64
-ap_start64:
-	movl	$KERNEL_DS, %eax
-	movl	%eax, %ds
-	movl	%eax, %es
-	movl	%eax, %ss
-	xorl	%eax, %eax
-	movl	%eax, %fs
-	movl	%eax, %gs
-	movl	$boot_stack_top, %esp	/* this CPU's own: the window maps its copy */
-	call	ap_main
-1:	cli
-	hlt
-	jmp	1b
+	movl	$BOOT_AP, %edi
+	xorl	%esi, %esi
+	jmp	enter_long_mode
 
 /* lgdt reads 6 bytes in 32-bit mode and 10 in 64-bit mode */
 	.section .rodata
@@ -185,49 +171,35 @@ gdt_desc:
 /* ---- Page tables: identity map 0..1 GiB, LAPIC/IOAPIC window ---- */
 	.section .data.pagetables, "aw"
 	.balign	4096
-	.globl	pml4
-pml4:
-	.quad	pdpt + PTE_KRN
+/*
+ * One CPU's PML4, PDPT and 0..1 GiB PD: the first 2 MiB through pt0, the rest
+ * 2 MiB pages, identity but for the per-CPU window, mapped to that CPU's
+ * @window (x86.h); 3..4 GiB is the APIC window (pd3), shared.
+ */
+.macro CPU_PAGE_TABLES pml4, pdpt, pd, window
+	.globl	\pml4
+\pml4:
+	.quad	\pdpt + PTE_KRN
 	.fill	511, 8, 0
-
-	.globl	pdpt
-pdpt:
-	.quad	pd0 + PTE_KRN
-	.quad	0, 0
-	.quad	pd3 + PTE_KRN		/* 3..4 GiB: APIC window only */
-	.fill	508, 8, 0
-
-	/* 0..1 GiB: first 2 MiB through pt0, the rest 2 MiB pages */
-	.globl	pd0
-pd0:
-	.quad	pt0 + PTE_KRN
-	i = 1
-	.rept	511
-	.quad	(i << 21) | PTE_KRN | PTE_PS
-	i = i + 1
-	.endr
-
-	/* CPU 1: the same map but for the per-CPU window, which is its own RAM */
-	.globl	pml4_ap
-pml4_ap:
-	.quad	pdpt_ap + PTE_KRN
-	.fill	511, 8, 0
-pdpt_ap:
-	.quad	pd0_ap + PTE_KRN
+\pdpt:
+	.quad	\pd + PTE_KRN
 	.quad	0, 0
 	.quad	pd3 + PTE_KRN
 	.fill	508, 8, 0
-pd0_ap:
+\pd:
 	.quad	pt0 + PTE_KRN
 	i = 1
 	.rept	511
 	.if (i << 21) == PERCPU_VA
-	.quad	(PERCPU_VA + PERCPU_SIZE) | PTE_KRN | PTE_PS
+	.quad	(\window) | PTE_KRN | PTE_PS
 	.else
 	.quad	(i << 21) | PTE_KRN | PTE_PS
 	.endif
 	i = i + 1
 	.endr
+.endm
+	CPU_PAGE_TABLES pml4, pdpt, pd0, PERCPU_VA
+	CPU_PAGE_TABLES pml4_ap, pdpt_ap, pd0_ap, PERCPU_VA + PERCPU_SIZE
 
 	/* 0xfec00000..0xff000000: IOAPIC and LAPIC, uncached, kernel only */
 pd3:

@@ -7,6 +7,7 @@
 #define BOOT_PVH		1
 #define BOOT_MULTIBOOT		2
 #define BOOT_ELF64		3
+#define BOOT_AP			4	/* not a protocol: an AP's way through head.S */
 
 /* GDT selectors, laid out like Linux x86-64 */
 #define KERNEL32_CS		0x08
