@@ -67,21 +67,34 @@ static void chrome_ts(FILE *f, uint64_t ns)
 	fprintf(f, "%" PRIu64 ".%03" PRIu64, ns / 1000, ns % 1000);
 }
 
+/*
+ * A vCPU's track: tid = vCPU + 1. Perfetto takes tid 0 for the process's
+ * main thread, whose tid is the pid (1): with tid = vCPU, vCPU 0 and vCPU 1
+ * would land on one track.
+ */
+static unsigned chrome_tid(unsigned vcpu)
+{
+	return vcpu + 1;
+}
+
 static void chrome_begin(FILE *f, const struct itr_record *r)
 {
 	char sb[16];
 
-	fprintf(f, ",\n{\"ph\":\"B\",\"pid\":1,\"tid\":%u,\"ts\":", r->vcpu);
+	fprintf(f, ",\n{\"ph\":\"B\",\"pid\":1,\"tid\":%u,\"ts\":", chrome_tid(r->vcpu));
 	chrome_ts(f, r->time_ns);
 	fprintf(f, ",\"cat\":\"delivery\",\"name\":\"v=0x%02x\",\"args\":{\"seq\":%" PRIu64 ",\"cpl\":%u,"
-		"\"depth\":%u,\"err\":%u,\"rip\":\"0x%" PRIx64 "\",\"stack\":\"%s\"}}",
-		r->vector, r->seq, r->cpl, r->depth, r->err, r->rip, itr_stack__name(r->stack, sb, sizeof(sb)));
+		"\"depth\":%u,", r->vector, r->seq, r->cpl, r->depth);
+	if (r->err != 0xffffffffu)	/* no error code pushed: no "err" at all */
+		fprintf(f, "\"err\":%u,", r->err);
+	fprintf(f, "\"rip\":\"0x%" PRIx64 "\",\"stack\":\"%s\"}}", r->rip,
+		itr_stack__name(r->stack, sb, sizeof(sb)));
 }
 
 static void chrome_end(FILE *f, unsigned vcpu, uint64_t ns, const struct itr_match_frame *fr,
 		       const char *how)
 {
-	fprintf(f, ",\n{\"ph\":\"E\",\"pid\":1,\"tid\":%u,\"ts\":", vcpu);
+	fprintf(f, ",\n{\"ph\":\"E\",\"pid\":1,\"tid\":%u,\"ts\":", chrome_tid(vcpu));
 	chrome_ts(f, ns);
 	fprintf(f, ",\"args\":{\"entry_seq\":%" PRIu64 ",\"end\":\"%s\"}}", fr->seq, how);
 }
@@ -94,7 +107,7 @@ static void chrome_instant(FILE *f, const struct itr_record *r, unsigned depth)
 	text = strchr(line, ':') + 1;	/* drop the seq column and indentation */
 	while (*text == ' ')
 		text++;
-	fprintf(f, ",\n{\"ph\":\"i\",\"s\":\"t\",\"pid\":1,\"tid\":%u,\"ts\":", r->vcpu);
+	fprintf(f, ",\n{\"ph\":\"i\",\"s\":\"t\",\"pid\":1,\"tid\":%u,\"ts\":", chrome_tid(r->vcpu));
 	chrome_ts(f, r->time_ns);
 	fprintf(f, ",\"cat\":\"%s\",\"name\":", r->source == ITR_SRC_GUEST ? "guest" : "host");
 	json_str(f, text);
@@ -107,12 +120,13 @@ static int export_usage(const char *what)
 	return 2;
 }
 
+const struct option itr_export__opts[] = {
+	{ "format", required_argument, NULL, 'f' }, { "output", required_argument, NULL, 'o' },
+	{ NULL, 0, NULL, 0 },
+};
+
 int itr_export__main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' }, { "output", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct itr_match_frame closed[ITR_MATCH_DEPTH];
 	const char *fmt = NULL, *out = NULL, *path;
 	struct itr_match *m = NULL;
@@ -127,7 +141,7 @@ int itr_export__main(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:f:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:f:", itr_export__opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': fmt = optarg; break;
 		case 'o': out = optarg; break;
@@ -176,7 +190,7 @@ int itr_export__main(int argc, char **argv)
 		if (!vcpu_seen[rec.vcpu]) {
 			vcpu_seen[rec.vcpu] = true;
 			fprintf(f, ",\n{\"ph\":\"M\",\"pid\":1,\"tid\":%u,\"name\":\"thread_name\","
-				"\"args\":{\"name\":\"vCPU %u\"}}", rec.vcpu, rec.vcpu);
+				"\"args\":{\"name\":\"vCPU %u\"}}", chrome_tid(rec.vcpu), rec.vcpu);
 		}
 		if (rec.source == ITR_SRC_GUEST && rec.type == ITR_ENTRY) {
 			chrome_begin(f, &rec);

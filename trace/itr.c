@@ -78,7 +78,7 @@ static const char *const type_names[] = {
 	[ITR_MARK] = "MARK", [ITR_ISR] = "ISR", [ITR_IF] = "IF", [ITR_RTE] = "RTE",
 	[ITR_INJECT] = "INJECT", [ITR_EXIT] = "EXIT",
 	[ITR_IOAPIC] = "IOAPIC", [ITR_VMM_DELIVERY] = "VMM_DELIVERY", [ITR_KVM_TP] = "KVM_TP",
-	[ITR_MILESTONE] = "MILESTONE", [ITR_LOST] = "LOST",
+	[ITR_MILESTONE] = "MILESTONE", [ITR_LOST] = "LOST", [ITR_BAD_GUEST] = "BAD_GUEST",
 };
 
 const char *itr_type__name(uint16_t type)
@@ -100,6 +100,8 @@ struct itr_writer {
 	volatile size_t len;		/* bytes of whole records in buf */
 	volatile size_t flushed;	/* bytes of buf already written (signal path) */
 	volatile int done;		/* END written (emergency close) */
+	volatile uint32_t end_status;	/* ITR_END: why the run ended */
+	volatile uint8_t end_sig;
 	char *path;
 	uint8_t buf[ITR_WBUF];
 };
@@ -189,6 +191,7 @@ struct itr_writer *itr_writer__open(const char *path, const struct itr_header *h
 		snprintf(err, errlen, "%s: out of memory", path);
 		return NULL;
 	}
+	w->end_status = 0xffffffffu;	/* "not said", until set_end */
 	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (w->fd < 0 || write_all(w->fd, hdr, n) < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -219,7 +222,8 @@ int itr_writer__put(struct itr_writer *w, struct itr_record *rec)
 static void end_record(const struct itr_writer *w, uint8_t *out)
 {
 	struct itr_record end = { .type = ITR_END, .source = ITR_SRC_VMM, .seq = w->seq,
-				  .err = 0xffffffffu, .a = (uint32_t)w->seq, .b = w->seq };
+				  .vector = w->end_sig, .err = w->end_status,
+				  .a = (uint32_t)w->seq, .b = w->seq };
 
 	record_encode(out, &end);
 }
@@ -249,6 +253,14 @@ int itr_writer__close(struct itr_writer *w, char *err, size_t errlen)
 	return ret;
 }
 
+void itr_writer__set_end(struct itr_writer *w, uint32_t status, uint8_t sig)
+{
+	if (!w)
+		return;
+	w->end_status = status;
+	w->end_sig = sig;
+}
+
 void itr_writer__emergency_close(struct itr_writer *w)
 {
 	uint8_t end[ITR_RECORD_SIZE];	/* not w->buf: put() may be mid-encode there */
@@ -272,6 +284,7 @@ struct itr_reader {
 	int fd;
 	bool ended;		/* ITR_END returned */
 	bool eof;
+	uint16_t version;
 	uint64_t nrec;		/* records returned, END included */
 	uint64_t trailing;
 	uint64_t buf_off;	/* file offset of buf[0] */
@@ -340,10 +353,10 @@ static int header_parse(struct itr_reader *r, struct itr_header *h, char *err, s
 	if (r->len < ITR_HDR_FIXED)
 		return rerr(err, errlen, p, r->len, "truncated header: %zu of at least %d bytes",
 			    r->len, ITR_HDR_FIXED);
-	h->version = get16(b + 8);
-	if (h->version != ITR_VERSION)
-		return rerr(err, errlen, p, 8, "version %u, this reader knows only %d", h->version,
-			    ITR_VERSION);
+	h->version = r->version = get16(b + 8);
+	if (h->version < ITR_VERSION_MIN || h->version > ITR_VERSION)
+		return rerr(err, errlen, p, 8, "version %u, this reader knows %d to %d", h->version,
+			    ITR_VERSION_MIN, ITR_VERSION);
 	if (get16(b + 10) != ITR_RECORD_SIZE)
 		return rerr(err, errlen, p, 10, "record size %u, version %d has %d", get16(b + 10),
 			    ITR_VERSION, ITR_RECORD_SIZE);
@@ -413,9 +426,11 @@ struct itr_reader *itr_reader__open(const char *path, struct itr_header *h, char
 	return r;
 }
 
-static bool type_known(uint16_t t)
+static bool type_known(uint16_t t, uint16_t version)
 {
-	return (t >= ITR_ENTRY && t <= ITR_RTE) || (t >= ITR_INJECT && t <= ITR_LOST) || t == ITR_END;
+	uint16_t host_last = version >= 2 ? ITR_BAD_GUEST : ITR_LOST;
+
+	return (t >= ITR_ENTRY && t <= ITR_RTE) || (t >= ITR_INJECT && t <= host_last) || t == ITR_END;
 }
 
 int itr_reader__next(struct itr_reader *r, struct itr_record *rec, char *err, size_t errlen)
@@ -436,7 +451,7 @@ int itr_reader__next(struct itr_reader *r, struct itr_record *rec, char *err, si
 	if (r->ended)
 		return rerr(err, errlen, r->path, off, "record after ITR_END");
 	record_decode(r->buf + r->pos, rec);
-	if (!type_known(rec->type))
+	if (!type_known(rec->type, r->version))
 		return rerr(err, errlen, r->path, off, "record %llu: unknown type %#x",
 			    (unsigned long long)r->nrec, rec->type);
 	if (rec->seq != r->nrec)

@@ -14,7 +14,8 @@
 #include <stdio.h>
 
 #define ITR_MAGIC	"IVMTRACE"	/* 8 bytes, no NUL */
-#define ITR_VERSION	1
+#define ITR_VERSION	2	/* 2: ITR_BAD_GUEST, why the run ended in ITR_END */
+#define ITR_VERSION_MIN	1	/* the oldest version this reader still reads */
 #define ITR_RECORD_SIZE	64
 
 /* Who produced a record. */
@@ -36,8 +37,13 @@ enum itr_type {
 	ITR_VMM_DELIVERY = 35,	/* INT n delivered by the VMM: vector, rip = the INT, b = handler */
 	ITR_KVM_TP = 36,	/* a KVM tracepoint: a = tracepoint id, b/rip = fields */
 	ITR_MILESTONE = 37,	/* a = milestone id */
-	ITR_LOST = 38,		/* a = records lost (guest ring overflow), b = where */
-	ITR_END = 0xffff,	/* last record of a complete trace; a = records written before it */
+	ITR_LOST = 38,		/* a = records the guest dropped (ring full), b = slots it
+				 * reserved but never published (it died mid-record) */
+	ITR_BAD_GUEST = 39,	/* v2: a guest record the VMM refused: vector = its vector,
+				 * a = its kind, b = enum evring_bad bits (what was wrong) */
+	ITR_END = 0xffff,	/* last record of a complete trace; a = b = records written
+				 * before it; err = vmm exit status, vector = the signal that
+				 * ended the run (0: none); v1 leaves err = 0xffffffff */
 };
 
 /* ITR_KVM_TP: which tracepoint (a); vector and b/rip hold its fields (docs/TRACE.md). */
@@ -91,6 +97,8 @@ struct itr_writer *itr_writer__open(const char *path, const struct itr_header *h
 int itr_writer__put(struct itr_writer *w, struct itr_record *rec);
 /* Writes ITR_END, flushes, fsyncs, closes. -1 with @err if anything failed. */
 int itr_writer__close(struct itr_writer *w, char *err, size_t errlen);
+/* Why the run ended, for ITR_END (exit status, signal or 0); async-signal-safe. */
+void itr_writer__set_end(struct itr_writer *w, uint32_t status, uint8_t sig);
 /* For signal paths: flush what is buffered and write ITR_END; async-signal-safe. */
 void itr_writer__emergency_close(struct itr_writer *w);
 

@@ -42,6 +42,40 @@ static int inject_point(uint64_t b, char *buf, size_t n)
 	return snprintf(buf, n, "at sync %" PRIu64, b);
 }
 
+/*
+ * ITR_KVM_TP with its fields named as the kernel's tracepoint names them
+ * (docs/TRACE.md "KVM tracepoints"); the vector is v=, as in QEMU's lines.
+ */
+static int format_kvm_tp(const struct itr_record *r, char *buf, size_t n)
+{
+	static const char *const dm[8] = { "Fixed", "LowPrio", "SMI", "Res3", "NMI", "INIT", "SIPI", "ExtINT" };
+	const char *tp = itr_kvm_tp__name(r->a);
+
+	switch (r->a) {
+	case ITR_TP_INJ_VIRQ:
+		return snprintf(buf, n, "kvm: %s v=%02x soft=%u reinjected=%u", tp, r->vector,
+				(unsigned)(r->b & 1), (unsigned)(r->rip & 1));
+	case ITR_TP_INJ_EXCEPTION:
+		if (!r->b)
+			return snprintf(buf, n, "kvm: %s v=%02x has_error=0", tp, r->vector);
+		return snprintf(buf, n, "kvm: %s v=%02x has_error=1 error_code=%#" PRIx64, tp, r->vector,
+				r->rip);
+	case ITR_TP_APIC_ACCEPT_IRQ:	/* rip = dm | tm: the kernel's dm is the delivery mode << 8 */
+		return snprintf(buf, n, "kvm: %s v=%02x apicid=%" PRIu64 " dm=%s tm=%s", tp, r->vector,
+				r->b, dm[(r->rip >> 8) & 7], r->rip & 1 ? "level" : "edge");
+	case ITR_TP_EOI:
+		return snprintf(buf, n, "kvm: %s v=%02x apicid=%" PRIu64, tp, r->vector, r->b);
+	case ITR_TP_MSI_SET_IRQ:
+		return snprintf(buf, n, "kvm: %s v=%02x address=%#" PRIx64 " data=%#" PRIx64, tp, r->vector,
+				r->b, r->rip);
+	case ITR_TP_IOAPIC_SET_IRQ:
+		return snprintf(buf, n, "kvm: %s pin=%u e=%#" PRIx64 " coalesced=%u", tp, r->vector, r->b,
+				(unsigned)(r->rip & 1));
+	}
+	return snprintf(buf, n, "kvm: tracepoint %u v=%02x b=%#" PRIx64 " rip=%#" PRIx64, r->a, r->vector,
+			r->b, r->rip);
+}
+
 static void format_host(const struct itr_record *r, char *buf, size_t n)
 {
 	const char *who = r->source == ITR_SRC_KVM ? "kvm" : "vmm";
@@ -86,17 +120,36 @@ static void format_host(const struct itr_record *r, char *buf, size_t n)
 			     itr_stack__name(r->stack, sb, sizeof(sb)));
 		break;
 	case ITR_KVM_TP:
-		k = snprintf(buf, n, "%s: %s v=%02x %#" PRIx64 " %#" PRIx64, who, itr_kvm_tp__name(r->a),
-			     r->vector, r->b, r->rip);
+		k = format_kvm_tp(r, buf, n);
 		break;
 	case ITR_MILESTONE:
 		k = snprintf(buf, n, "%s: milestone %u", who, r->a);
 		break;
 	case ITR_LOST:
-		k = snprintf(buf, n, "%s: lost %u guest events (%" PRIu64 " corrupt)", who, r->a, r->b);
+		k = snprintf(buf, n, "%s: lost %u guest events (ring full), %" PRIu64 " never published",
+			     who, r->a, r->b);
 		break;
+	case ITR_BAD_GUEST: {
+		/* b: vmm/evring.h enum evring_bad, the fields that were impossible */
+		static const char *const what[] = { "kind", "depth", "cpl", "stack", "errcode" };
+		char why[48] = "";
+		size_t w = 0;
+
+		for (unsigned i = 0; i < 5; i++)
+			if (r->b >> i & 1)
+				w += snprintf(why + w, sizeof(why) - w, "%s%s", w ? "," : "", what[i]);
+		k = snprintf(buf, n, "%s: refused a guest record: kind %u vector %#x, bad %s", who, r->a,
+			     r->vector, w ? why : "?");
+		break;
+	}
 	case ITR_END:
 		k = snprintf(buf, n, "end: %u records", r->a);
+		/* v2: why the run ended (v1 traces leave 0xffffffff: not said) */
+		if (r->err != 0xffffffffu && k >= 0 && (size_t)k < n)
+			k += snprintf(buf + k, n - k, "; exit status %u", r->err);
+		if (r->vector && k >= 0 && (size_t)k < n)
+			k += snprintf(buf + k, n - k, ", signal SIG%s", sigabbrev_np(r->vector) ?
+				      sigabbrev_np(r->vector) : "?");
 		break;
 	default:
 		k = snprintf(buf, n, "%s: record type %#x a=%#x b=%#" PRIx64, who, r->type, r->a, r->b);
@@ -105,7 +158,8 @@ static void format_host(const struct itr_record *r, char *buf, size_t n)
 		snprintf(buf + k, n - k, " cpu=%u", r->vcpu);
 }
 
-void itr_show__format(const struct itr_record *r, unsigned depth, char *buf, size_t n)
+/* @soft: the trace shows this ENTRY to be a software interrupt (QEMU's i=1). */
+static void show_line(const struct itr_record *r, unsigned depth, bool soft, char *buf, size_t n)
 {
 	unsigned ind = depth;
 	char sb[16];
@@ -126,10 +180,13 @@ void itr_show__format(const struct itr_record *r, unsigned depth, char *buf, siz
 	}
 	switch (r->type) {
 	case ITR_ENTRY:	/* QEMU -d int: e= is 0 when no error code was pushed, as QEMU prints it */
-		k = snprintf(buf, n, "v=%02x e=%04x i=0 cpl=%u IP=%04x:%016" PRIx64 " SP=%04x:%016" PRIx64
+		k = snprintf(buf, n, "v=%02x e=%04x i=%d cpl=%u IP=%04x:%016" PRIx64 " SP=%04x:%016" PRIx64
 			     " RFL=%08x stack=%s depth=%u", r->vector, r->err == 0xffffffffu ? 0 : r->err,
-			     r->cpl, r->cs, r->rip, r->ss, r->rsp, r->rflags,
+			     soft, r->cpl, r->cs, r->rip, r->ss, r->rsp, r->rflags,
 			     itr_stack__name(r->stack, sb, sizeof(sb)), r->depth);
+		/* #PF: the faulting address, as QEMU -d int prints it (b; traces since page v3) */
+		if (r->vector == 14 && r->b && k >= 0 && (size_t)k < n)
+			k += snprintf(buf + k, n - k, " CR2=%016" PRIx64, r->b);
 		break;
 	case ITR_IRET:
 		k = snprintf(buf, n, "iret v=%02x cpl=%u IP=%04x:%016" PRIx64 " SP=%04x:%016" PRIx64
@@ -150,6 +207,61 @@ void itr_show__format(const struct itr_record *r, unsigned depth, char *buf, siz
 	}
 	if (r->vcpu && k >= 0 && (size_t)k < n)
 		snprintf(buf + k, n - k, " cpu=%u", r->vcpu);
+}
+
+void itr_show__format(const struct itr_record *r, unsigned depth, char *buf, size_t n)
+{
+	show_line(r, depth, false, buf, n);
+}
+
+/*
+ * Which deliveries the trace shows to be software interrupts, for QEMU's i=1
+ * (INT n, INT3, INTO; not INT1, which QEMU logs with i=0 as well):
+ * - one `./vmm` delivered itself: a VMM_DELIVERY (rip = the instruction), then
+ *   the next ENTRY of that vector on that vCPU whose saved RIP is the
+ *   instruction's end, 1 to 15 bytes further. One byte with vector 1 is INT1.
+ * - #BP (3) and #OF (4) that the VMM did not inject: nothing but INT3, INT n
+ *   and INTO raises them.
+ * Everything else is i=0. A software interrupt the CPU or KVM delivered with no
+ * exit (`int $0x80` at CPL3 on VMX/SVM) leaves no host record, so the trace
+ * can't tell it from a hardware interrupt of the same vector.
+ */
+struct soft_cpu {
+	uint64_t rip;		/* the pending VMM delivery's instruction */
+	uint8_t vector;
+	bool pending;
+	uint8_t injected[256 / 8];	/* exceptions the VMM injected, not yet entered */
+};
+struct soft_track {
+	struct soft_cpu cpu[256];
+};
+
+static bool soft_track__feed(struct soft_track *s, const struct itr_record *r)
+{
+	struct soft_cpu *c = &s->cpu[r->vcpu];
+	uint8_t v = r->vector, bit = 1u << (v & 7);
+	bool soft;
+
+	if (r->type == ITR_VMM_DELIVERY) {
+		c->pending = true;
+		c->vector = v;
+		c->rip = r->rip;
+		return false;
+	}
+	if (r->type == ITR_INJECT && (r->a & 0xff) == 3) {	/* inj_kind exception */
+		c->injected[v / 8] |= bit;
+		return false;
+	}
+	if (r->type != ITR_ENTRY || r->source != ITR_SRC_GUEST)
+		return false;
+	if (c->pending && c->vector == v && r->rip > c->rip && r->rip - c->rip <= 15) {
+		c->pending = false;
+		c->injected[v / 8] &= ~bit;
+		return !(v == 1 && r->rip - c->rip == 1);
+	}
+	soft = (v == 3 || v == 4) && !(c->injected[v / 8] & bit);
+	c->injected[v / 8] &= ~bit;
+	return soft;
 }
 
 int itr_match__feed(struct itr_match *m, const struct itr_record *r, struct itr_match_frame *closed)
@@ -233,6 +345,7 @@ int itr_show__main(int argc, char **argv)
 	struct itr_record rec;
 	struct itr_reader *r;
 	struct itr_match *m;
+	struct soft_track *soft;
 	char err[512], line[512];
 	uint64_t n = 0;
 	int st;
@@ -241,10 +354,17 @@ int itr_show__main(int argc, char **argv)
 		return usage_err("show", "usage: vmm trace show FILE");
 	if (open_trace(argv[1], &h, &r, &m) < 0)
 		return 2;
+	soft = calloc(1, sizeof(*soft));
+	if (!soft) {
+		fprintf(stderr, "vmm trace: out of memory\n");
+		itr_reader__close(r);
+		free(m);
+		return 2;
+	}
 	printf("# trace %s: scenario '%s' irqchip %s host '%s' cmdline '%s'\n", argv[1], h.scenario,
 	       h.irqchip, h.host, h.cmdline);
 	while ((st = itr_reader__next(r, &rec, err, sizeof(err))) == 1) {
-		itr_show__format(&rec, m->depth[rec.vcpu], line, sizeof(line));
+		show_line(&rec, m->depth[rec.vcpu], soft_track__feed(soft, &rec), line, sizeof(line));
 		puts(line);
 		itr_match__feed(m, &rec, closed);
 		n++;
@@ -259,6 +379,7 @@ int itr_show__main(int argc, char **argv)
 	}
 	itr_reader__close(r);
 	free(m);
+	free(soft);
 	return st;
 }
 
@@ -275,7 +396,7 @@ static const char *vector_name(unsigned v)
 int itr_stats__main(int argc, char **argv)
 {
 	struct itr_match_frame closed[ITR_MATCH_DEPTH];
-	uint64_t by_type[ITR_LOST + 2] = { 0 }, by_vec[256] = { 0 };
+	uint64_t by_type[ITR_BAD_GUEST + 2] = { 0 }, by_vec[256] = { 0 };
 	uint64_t n = 0, lost = 0, t0 = 0, t1 = 0, hosts = 0;
 	struct itr_header h;
 	struct itr_record rec;
@@ -294,13 +415,15 @@ int itr_stats__main(int argc, char **argv)
 		if (!n++)
 			t0 = rec.time_ns;
 		t1 = rec.time_ns;
-		by_type[rec.type <= ITR_LOST ? rec.type : ITR_LOST + 1]++;
+		by_type[rec.type <= ITR_BAD_GUEST ? rec.type : ITR_BAD_GUEST + 1]++;
 		if (rec.source != ITR_SRC_GUEST)
 			hosts++;
 		if (rec.type == ITR_ENTRY && rec.source == ITR_SRC_GUEST)
 			by_vec[rec.vector]++;
 		if (rec.type == ITR_LOST)
-			lost += rec.a;
+			lost += rec.a + rec.b;
+		if (rec.type == ITR_BAD_GUEST)
+			lost++;
 		itr_match__feed(m, &rec, closed);
 	}
 	if (st < 0) {
@@ -317,7 +440,7 @@ int itr_stats__main(int argc, char **argv)
 	printf("time span: %" PRIu64 ".%09" PRIu64 " s (%" PRIu64 " ns to %" PRIu64 " ns)\n",
 	       (t1 - t0) / 1000000000u, (t1 - t0) % 1000000000u, t0, t1);
 	printf("records by type:\n");
-	for (unsigned t = 0; t <= ITR_LOST; t++)
+	for (unsigned t = 0; t <= ITR_BAD_GUEST; t++)
 		if (by_type[t])
 			printf("  %-13s %12" PRIu64 "\n", itr_type__name(t), by_type[t]);
 	printf("deliveries by vector:\n");
@@ -327,7 +450,7 @@ int itr_stats__main(int argc, char **argv)
 	printf("max nesting depth: %u\n", m->max_depth);
 	printf("deliveries without a matching IRET: %" PRIu64 "\n", m->unmatched_entries);
 	printf("IRETs without a matching delivery: %" PRIu64 "\n", m->unmatched_irets);
-	printf("lost records: %" PRIu64 "\n", lost);
+	printf("lost or refused records: %" PRIu64 "\n", lost);
 	fflush(stdout);
 	st = 0;
 	if (!itr_reader__complete(r)) {

@@ -6,17 +6,21 @@
 #include <tracefs.h>
 #include "kvmtrace.h"
 
-/* Each tracepoint and where its fields go in an ITR_KVM_TP record (trace/itr.h). */
+/*
+ * Each tracepoint and where its fields go in an ITR_KVM_TP record (trace/itr.h,
+ * docs/TRACE.md). rip_or is ORed into rip: kvm_apic_accept_irq's dm is the
+ * delivery mode << 8, so rip = dm | tm keeps both.
+ */
 static const struct tp_map {
 	uint32_t id;
-	const char *event, *vector, *b, *rip;
+	const char *event, *vector, *b, *rip, *rip_or;
 } tps[] = {
-	{ ITR_TP_INJ_VIRQ, "kvm_inj_virq", "vector", NULL, NULL },
-	{ ITR_TP_INJ_EXCEPTION, "kvm_inj_exception", "exception", "has_error", "error_code" },
-	{ ITR_TP_APIC_ACCEPT_IRQ, "kvm_apic_accept_irq", "vec", "apicid", "dm" },
-	{ ITR_TP_EOI, "kvm_eoi", "vector", "apicid", NULL },
-	{ ITR_TP_MSI_SET_IRQ, "kvm_msi_set_irq", NULL, "address", "data" },
-	{ ITR_TP_IOAPIC_SET_IRQ, "kvm_ioapic_set_irq", "pin", "e", "coalesced" },
+	{ ITR_TP_INJ_VIRQ, "kvm_inj_virq", "vector", "soft", "reinjected", NULL },
+	{ ITR_TP_INJ_EXCEPTION, "kvm_inj_exception", "exception", "has_error", "error_code", NULL },
+	{ ITR_TP_APIC_ACCEPT_IRQ, "kvm_apic_accept_irq", "vec", "apicid", "dm", "tm" },
+	{ ITR_TP_EOI, "kvm_eoi", "vector", "apicid", NULL, NULL },
+	{ ITR_TP_MSI_SET_IRQ, "kvm_msi_set_irq", NULL, "address", "data", NULL },
+	{ ITR_TP_IOAPIC_SET_IRQ, "kvm_ioapic_set_irq", "pin", "e", "coalesced", NULL },
 };
 #define NR_TPS (sizeof(tps) / sizeof(tps[0]))
 
@@ -59,7 +63,7 @@ static int on_event(struct tep_event *ev, struct tep_record *rec, int cpu, void 
 		r.vector = (uint8_t)field(ev, rec, "irq");
 	r.a = m->id;
 	r.b = field(ev, rec, m->b);
-	r.rip = field(ev, rec, m->rip);
+	r.rip = field(ev, rec, m->rip) | field(ev, rec, m->rip_or);
 	if (m->id == ITR_TP_MSI_SET_IRQ)
 		r.vector = (uint8_t)r.rip;
 	if (c->n == c->cap) {

@@ -15,8 +15,25 @@ complete "$TMP/st.itr" "self-test"
 run_limited 20 "$VMM" trace show "$TMP/st.itr" >"$TMP/st.show" 2>&1
 like "$TMP/st.show" 'v=0e e=0003 i=0 cpl=0 IP=0010:' "self-test: #PF-write delivery with its error code (P|W)"
 like "$TMP/st.show" 'v=03 .* stack=same' "self-test: #BP delivery on the same stack"
+# QEMU's i=1 for software interrupts: #BP comes only from INT3 here, at CPL0 and CPL3
+like "$TMP/st.show" '^ +[0-9]+: +v=03 e=0000 i=1 cpl=0 ' "self-test: int3 at CPL0 is i=1"
+like "$TMP/st.show" '^ +[0-9]+: +v=03 e=0000 i=1 cpl=3 ' "self-test: int3 at CPL3 is i=1"
+like "$TMP/st.show" '^ +[0-9]+: +v=0e e=0003 i=0 ' "self-test: #PF is i=0"
+# the faulting address, as QEMU prints it: the #PF-write case writes a read-only page
+like "$TMP/st.show" '^ +[0-9]+: +v=0e e=0003 i=0 .* CR2=0000000000[0-9a-f]{6}$' "self-test: #PF carries its CR2"
+# every EXIT carries the guest RIP (kvm_run's sync regs), never 0
+nexit=$(grep -cE '^ +[0-9]+: +vmm: exit ' "$TMP/st.show")
+nrip=$(grep -cE '^ +[0-9]+: +vmm: exit [a-z0-9-]+ rip=0x[1-9a-f][0-9a-f]*$' "$TMP/st.show")
+is "$nrip" "$nexit" "self-test: all $nexit EXIT records carry a guest RIP"
+[ "$nexit" -gt 0 ]
+ok $? "self-test: there are EXIT records"
 if [ -d /sys/module/kvm_pvm ]; then
 	like "$TMP/st.show" 'vmm: .*deliver' "PVM host: the VMM's own INT n deliveries are in the trace"
+	# int $0x41 at CPL0: KVM can't emulate it (PVM-1), the VMM delivers it: a software interrupt
+	like "$TMP/st.show" '^ +[0-9]+: +v=41 e=0000 i=1 cpl=0 ' "PVM host: int \$0x41 the VMM delivered is i=1"
+	# the emulation failure that led to it is an EXIT at the int instruction itself
+	rip=$(sed -nE 's/^ +[0-9]+: +vmm: delivered v=41 at (0x[0-9a-f]+) .*/\1/p' "$TMP/st.show" | head -1)
+	like "$TMP/st.show" "vmm: exit internal-error rip=$rip\$" "PVM host: the EXIT before that delivery is at the int ($rip)"
 fi
 run_limited 20 "$VMM" trace stats "$TMP/st.itr" >"$TMP/st.stats" 2>&1
 is $? 0 "self-test: trace stats"
@@ -59,12 +76,15 @@ if [ -d /sys/kernel/tracing/events/kvm ] && [ "$(id -u)" = 0 ]; then
 	run_limited 60 "$VMM" run --scenario configs/priority.yaml --irqchip=kernel --kvm-tracepoints --trace "$TMP/k.itr" \
 		"$GUEST" >/dev/null 2>"$TMP/k.err"
 	run_limited 20 "$VMM" trace show "$TMP/k.itr" >"$TMP/k.show" 2>&1
-	like "$TMP/k.show" 'kvm: kvm_msi_set_irq v=41' "tracepoints: KVM's kvm_msi_set_irq for the injected MSI"
-	like "$TMP/k.show" 'kvm: kvm_apic_accept_irq v=61' "tracepoints: KVM's kvm_apic_accept_irq"
+	like "$TMP/k.show" 'kvm: kvm_msi_set_irq v=41 address=0xfee00000 data=0x41$' \
+		"tracepoints: KVM's kvm_msi_set_irq for the injected MSI, fields named"
+	like "$TMP/k.show" 'kvm: kvm_apic_accept_irq v=61 apicid=0 dm=Fixed tm=edge$' \
+		"tracepoints: KVM's kvm_apic_accept_irq, fields named"
+	like "$TMP/k.show" 'kvm: kvm_eoi v=[0-9a-f]{2} apicid=0$' "tracepoints: kvm_eoi, fields named"
 	if [ -d /sys/module/kvm_pvm ]; then
-		# PLATFORM.md #4 as KVM itself records it: EOI before the handler's first instruction
+		# PVM-4 as KVM itself records it: EOI before the handler's first instruction
 		first=$(grep -nE 'kvm: kvm_eoi v=61|^ +[0-9]+: v=61 ' "$TMP/k.show" | head -1)
-		like <(echo "$first") 'kvm_eoi v=61' "PVM: kvm_eoi of 0x61 comes before the guest's entry (PLATFORM.md #4)"
+		like <(echo "$first") 'kvm_eoi v=61' "PVM: kvm_eoi of 0x61 comes before the guest's entry (PVM-4)"
 	fi
 fi
 

@@ -215,7 +215,7 @@ static void test_header_corruption(void)
 		{ "magic", "magic", 0, 1, 'X', 0 },
 		{ "magic last byte", "magic", 7, 1, 'x', 0 },
 		{ "version 0", "version 0", 8, 2, 0, 8 },
-		{ "version 2", "version 2", 8, 2, 2, 8 },
+		{ "version 3", "version 3", 8, 2, 3, 8 },
 		{ "record size", "record size 32", 10, 2, 32, 10 },
 		{ "header length tiny", "header length 8 out of bounds", 12, 4, 8, 12 },
 		{ "header length huge", "out of bounds", 12, 4, 1u << 20, 12 },
@@ -417,6 +417,52 @@ static void test_emergency(void)
 	ok(read_all(path, &complete, NULL, err, sizeof(err)) == 2 && complete, "one record + END");
 }
 
+/* Version 2: END says why the run ended; BAD_GUEST is a type of v2 only; v1 still reads. */
+static void test_version2(void)
+{
+	struct itr_record bad = { .type = ITR_BAD_GUEST, .source = ITR_SRC_VMM, .a = 0x20, .b = 1 };
+	struct itr_header h;
+	struct itr_writer *w;
+	struct itr_reader *rd;
+	struct itr_record r;
+	char err[256];
+	uint8_t *buf;
+	size_t n;
+	int k;
+
+	fill_header(&h);
+	w = itr_writer__open(path, &h, err, sizeof(err));
+	itr_writer__put(w, &bad);
+	itr_writer__set_end(w, 10, 1);	/* SIGHUP */
+	ok(itr_writer__close(w, err, sizeof(err)) == 0, "v2: a BAD_GUEST record and an END reason written");
+	rd = itr_reader__open(path, &h, err, sizeof(err));
+	ok(rd && h.version == 2, "v2: read back as version 2");
+	ok(rd && itr_reader__next(rd, &r, err, sizeof(err)) == 1 && r.type == ITR_BAD_GUEST &&
+	   r.a == 0x20 && r.b == 1, "v2: BAD_GUEST round-trips");
+	ok(rd && itr_reader__next(rd, &r, err, sizeof(err)) == 1 && r.type == ITR_END &&
+	   r.err == 10 && r.vector == 1, "v2: END carries the exit status and the signal");
+	itr_reader__close(rd);
+
+	/* the same bytes as a version 1 file: BAD_GUEST is no type of v1 */
+	buf = slurp(path, &n);
+	buf[8] = 1;
+	spit(path, buf, n);
+	rd = itr_reader__open(path, &h, err, sizeof(err));
+	ok(rd && h.version == 1, "v1: still read");
+	k = rd ? itr_reader__next(rd, &r, err, sizeof(err)) : 0;
+	ok(k == -1 && strstr(err, "unknown type 0x27"), "v1: a BAD_GUEST record is an unknown type");
+	itr_reader__close(rd);
+	free(buf);
+
+	/* an END nobody set a reason for says "not said" */
+	w = itr_writer__open(path, &h, err, sizeof(err));
+	itr_writer__close(w, err, sizeof(err));
+	rd = itr_reader__open(path, &h, err, sizeof(err));
+	ok(rd && itr_reader__next(rd, &r, err, sizeof(err)) == 1 && r.type == ITR_END &&
+	   r.err == 0xffffffffu && r.vector == 0, "v2: END without a reason: status 0xffffffff, no signal");
+	itr_reader__close(rd);
+}
+
 static void test_names(void)
 {
 	unsigned bad = 0;
@@ -459,6 +505,7 @@ int main(void)
 	test_truncation();
 	test_fuzz();
 	test_emergency();
+	test_version2();
 	test_names();
 	test_show_format();
 	unlink(path);
