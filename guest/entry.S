@@ -22,12 +22,12 @@
 #define STACK_UNKNOWN	15		/* IVM_STACK_UNKNOWN (an enum in abi.h) */
 
 /* struct ivm_guest_page offsets (trace.c asserts them) */
-#define PG_HEAD		8
+#define PG_RESERVED	8
 #define PG_DROPPED	12
 #define PG_TAIL		16
 #define PG_VCOUNT	24
 #define PG_EV		2672
-#define EV_SIZE		48		/* IVM_EVENT_SIZE (C-only in abi.h) */
+#define EV_SIZE		56		/* IVM_EVENT_SIZE (C-only in abi.h) */
 #define EV_KIND		(ivm_page + PG_EV + 0)
 #define EV_VECTOR	(ivm_page + PG_EV + 1)
 #define EV_DEPTH	(ivm_page + PG_EV + 2)
@@ -40,12 +40,19 @@
 #define EV_CS		(ivm_page + PG_EV + 36)
 #define EV_SS		(ivm_page + PG_EV + 38)
 #define EV_STACK	(ivm_page + PG_EV + 40)
+#define EV_SEQ		(ivm_page + PG_EV + 44)
+#define EV_AUX		(ivm_page + PG_EV + 48)
 
 /*
  * Event ring records, on every delivery and before every iretq. Runs with
- * pt_regs saved, so RAX/RCX/RDX/R8 are free; the image is linked below 2 GiB,
- * so absolute disp32 addressing reaches the page. Every instruction here
- * costs ~1 us on the target, hence no calls.
+ * pt_regs saved, so RAX/RCX/RDX/R8/R9 are free; the image is linked below
+ * 2 GiB, so absolute disp32 addressing reaches the page. Every instruction
+ * here costs ~1 us on the target, hence no calls.
+ *
+ * The protocol is include/abi.h's: EV_SLOT reserves a slot with one
+ * CMPXCHG on ev_reserved (an NMI or exception that records in between
+ * takes the next slot and we retry), EV_PUBLISH writes seq last. R9 carries
+ * the seq value (reservation + 1) from one to the other.
  *
  * EV_SLOT also copies the hardware frame (the one just pushed, or the one
  * about to be restored): RIP, RSP (left in R8), RFLAGS, CS, SS. The SS store
@@ -53,13 +60,17 @@
  * keep 0 there, EV_ENTRY overwrites it only when the stack is not SAME.
  */
 .macro EV_SLOT drop
-	movl	ivm_page + PG_HEAD(%rip), %ecx
-	movl	%ecx, %eax
-	subl	ivm_page + PG_TAIL(%rip), %eax
-	cmpl	$IVM_EV_RING, %eax
-	jae	\drop
-	andl	$(IVM_EV_RING - 1), %ecx
-	imull	$EV_SIZE, %ecx, %ecx
+	movl	ivm_page + PG_RESERVED(%rip), %eax
+.Lev_retry\@:
+	movl	%eax, %ecx
+	subl	ivm_page + PG_TAIL(%rip), %ecx
+	cmpl	$IVM_EV_RING, %ecx		/* signed: a stale EAX may be behind the tail */
+	jge	\drop
+	leal	1(%rax), %r9d
+	cmpxchgl %r9d, ivm_page + PG_RESERVED(%rip)	/* else EAX = the newer value */
+	jne	.Lev_retry\@
+	andl	$(IVM_EV_RING - 1), %eax
+	imull	$EV_SIZE, %eax, %ecx
 	movq	PTR_IP(%rsp), %rax
 	movq	%rax, EV_RIP(%rcx)
 	movq	PTR_SP(%rsp), %r8
@@ -80,10 +91,10 @@
 	rdtsc
 	movl	%eax, EV_TSC(%rcx)
 	movl	%edx, EV_TSC + 4(%rcx)
-	incl	ivm_page + PG_HEAD(%rip)	/* publish after the write */
+	movl	%r9d, EV_SEQ(%rcx)		/* publish: the slot is complete */
 	jmp	.Lev_done\@
 \drop:
-	incl	ivm_page + PG_DROPPED(%rip)
+	incl	ivm_page + PG_DROPPED(%rip)	/* one instruction: NMI-safe */
 .Lev_done\@:
 .endm
 
@@ -124,6 +135,11 @@
 	.if \exc
 	movl	PTR_ORIG_AX(%rsp), %eax
 	movl	%eax, EV_ARG(%rcx)
+	cmpb	$X86_TRAP_PF, %sil		/* #PF: CR2 too, before a nested #PF changes it */
+	jne	.Lev_nocr2\@
+	movq	%cr2, %rax
+	movq	%rax, EV_AUX(%rcx)
+.Lev_nocr2\@:
 	.else
 	movl	$-1, EV_ARG(%rcx)
 	.endif

@@ -15,6 +15,10 @@
 #define __printf(a, b)	__attribute__((format(printf, a, b)))
 /* One instance per CPU, at the same address on each (x86.h PERCPU_VA). */
 #define __percpu	__attribute__((section(".percpu")))
+#define barrier()	asm volatile("" : : : "memory")
+/* One access the compiler may not split, merge or repeat (the VMM reads these) */
+#define READ_ONCE(x)	(*(const volatile __typeof__(x) *)&(x))
+#define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
 
 /*
  * Register frame built by entry.S, lowest address first. orig_ax holds the
@@ -218,6 +222,8 @@ void hc_milestone(unsigned int id, const char *name);
 void hc_done(unsigned int code) __noreturn;
 void hc_register(uint64_t gpa);
 void hc_sync(unsigned int n);
+void hostile_run(void);	/* test=hostile (hostile.c) */
+extern unsigned int scenario_count;	/* count=N on the command line, 0 if absent */
 void hc_scenario_done(unsigned int code);
 
 void guest_assert_fail(const char *file, int line, const char *expr) __noreturn;

@@ -9,12 +9,12 @@
 struct ivm_guest_page ivm_page __aligned(4096) __percpu;
 
 /* entry.S hard-codes these offsets (PG_* there) */
-_Static_assert(offsetof(struct ivm_guest_page, ev_head) == 8, "PG_HEAD");
+_Static_assert(offsetof(struct ivm_guest_page, ev_reserved) == 8, "PG_RESERVED");
 _Static_assert(offsetof(struct ivm_guest_page, ev_dropped) == 12, "PG_DROPPED");
 _Static_assert(offsetof(struct ivm_guest_page, ev_tail) == 16, "PG_TAIL");
 _Static_assert(offsetof(struct ivm_guest_page, vector_count) == 24, "PG_VCOUNT");
 _Static_assert(offsetof(struct ivm_guest_page, ev) == 2672, "PG_EV");
-_Static_assert(sizeof(struct ivm_event) == IVM_EVENT_SIZE && IVM_EVENT_SIZE == 48, "EV_SIZE");
+_Static_assert(sizeof(struct ivm_event) == IVM_EVENT_SIZE && IVM_EVENT_SIZE == 56, "EV_SIZE");
 _Static_assert(IVM_STACK_UNKNOWN == 15 && IVM_STACK_RSP0 == 1 && IVM_STACK_IST1 == 2,
 	       "STACK_UNKNOWN, EV_STACK_ID's stack ids");
 /* and these struct ivm_event offsets (EV_* there) */
@@ -30,6 +30,8 @@ _Static_assert(offsetof(struct ivm_event, rflags) == 32, "EV_RFLAGS");
 _Static_assert(offsetof(struct ivm_event, cs) == 36, "EV_CS");
 _Static_assert(offsetof(struct ivm_event, ss) == 38, "EV_SS");
 _Static_assert(offsetof(struct ivm_event, stack) == 40, "EV_STACK");
+_Static_assert(offsetof(struct ivm_event, seq) == 44, "EV_SEQ");
+_Static_assert(offsetof(struct ivm_event, aux) == 48, "EV_AUX");
 /* pt_regs offsets (PTR_* there) */
 _Static_assert(offsetof(struct pt_regs, vector) == 15 * 8, "PTR_VECTOR");
 _Static_assert(offsetof(struct pt_regs, orig_ax) == 16 * 8, "PTR_ORIG_AX");
@@ -49,20 +51,50 @@ void trace_init(void)
 }
 
 /*
- * Same protocol as entry.S: write the slot, then publish it by bumping
- * ev_head. IF is off while we do it so only an NMI can interleave (NMIs
- * arrive at sync points, never in the middle of a record).
+ * Reserve the next slot, or return false when the ring is full. One CMPXCHG
+ * (no LOCK: only this CPU writes the page) is atomic against an NMI or an
+ * exception that records in between; losing the race just means retrying
+ * after the interrupter's own slots.
+ */
+static bool ev_reserve(uint32_t *pos)
+{
+	uint32_t r = READ_ONCE(ivm_page.ev_reserved), seen;
+
+	for (;;) {
+		/*
+		 * Signed: an interrupter may have recorded and the VMM drained
+		 * since we read r, so the tail can be ahead of it; the CMPXCHG
+		 * then fails and we look again.
+		 */
+		if ((int32_t)(r - READ_ONCE(ivm_page.ev_tail)) >= IVM_EV_RING)
+			return false;
+		seen = r;
+		asm volatile("cmpxchgl %2, %1"
+			     : "+a"(seen), "+m"(ivm_page.ev_reserved)
+			     : "r"(r + 1) : "memory", "cc");
+		if (seen == r)
+			break;
+		r = seen;
+	}
+	*pos = r;
+	return true;
+}
+
+/*
+ * Same protocol as entry.S: reserve, write, then publish with seq. IF is off
+ * so the TSC order matches the slot order for everything but an NMI or an
+ * exception, and those still get slots of their own.
  */
 void ev_record(unsigned int kind, unsigned int vector, uint32_t arg)
 {
 	uint64_t flags = raw_local_irq_save();	/* raw: local_irq_* record through here */
-	uint32_t head = ivm_page.ev_head;
 	struct ivm_event *e;
+	uint32_t pos;
 
-	if (head - ivm_page.ev_tail >= IVM_EV_RING) {
-		ivm_page.ev_dropped++;
+	if (!ev_reserve(&pos)) {
+		asm volatile("incl %0" : "+m"(ivm_page.ev_dropped));	/* one instruction: NMI-safe */
 	} else {
-		e = &ivm_page.ev[head % IVM_EV_RING];
+		e = &ivm_page.ev[pos % IVM_EV_RING];
 		e->kind = kind;
 		e->vector = vector;
 		e->depth = irq_depth;
@@ -76,8 +108,8 @@ void ev_record(unsigned int kind, unsigned int vector, uint32_t arg)
 		e->cs = 0;
 		e->ss = 0;
 		e->stack = 0;
-		asm volatile("" : : : "memory");
-		ivm_page.ev_head = head + 1;
+		barrier();
+		WRITE_ONCE(e->seq, pos + 1);	/* publish: the VMM reads nothing before this */
 	}
 	raw_local_irq_restore(flags);
 }
@@ -94,7 +126,7 @@ void ev_dump(uint32_t from)
 {
 	uint32_t i;
 
-	for (i = from; i != ivm_page.ev_head; i++) {
+	for (i = from; i != ivm_page.ev_reserved; i++) {
 		const struct ivm_event *e = &ivm_page.ev[i % IVM_EV_RING];
 
 		/* the host parses the prefix up to arg= and ignores the rest */
@@ -104,5 +136,5 @@ void ev_dump(uint32_t from)
 		       e->vector, e->depth, e->cpl, e->arg,
 		       e->rip, e->rsp, e->rflags, e->cs, e->ss, e->stack);
 	}
-	printf("ev head=%u dropped=%u\n", ivm_page.ev_head, ivm_page.ev_dropped);
+	printf("ev head=%u dropped=%u\n", ivm_page.ev_reserved, ivm_page.ev_dropped);
 }

@@ -163,16 +163,32 @@ struct ivm_exc_result {
 };
 #endif
 
+/* ---- Scenario programs --------------------------------------------------- */
+/*
+ * What guest.elf runs for scenario=NAME (a config's guest:), in the order of
+ * guest/scenarios.c's programs[] table, which the guest indexes by it: the one
+ * list both sides use (the VMM validates configs against it).
+ */
+#define IVM_GUEST_PROGRAMS \
+	"priority", "tpr", "nesting", "isr", "level", "masked", "nmi-in-handler", \
+	"nmi-blocked", "exception-in-irq", "spurious", "timer-oneshot", "timer-periodic", \
+	"timer-tsc-deadline", "softirq", "selfipi", "irq-api", "ipi", "sipi", "ring-stress"
+
 /* ---- Shared guest page: counters and the event ring ---------------------- */
 /*
  * One per vCPU, in guest RAM, registered with IVM_HC_REGISTER at boot. The
- * guest is the single producer of ev[] (it bumps ev_head after writing an
- * entry), the VMM the single consumer (it reads up to ev_head, any time the
- * vCPU is stopped). When the ring is full the guest drops the event and counts
- * it in ev_dropped: a loss is always visible, never silent. No exit per event.
+ * guest is the single producer, but an NMI, an exception or a nested
+ * interrupt may record in the middle of another record. So a producer first
+ * reserves a slot (ev_reserved, bumped with one CMPXCHG: atomic against
+ * anything that interrupts this CPU), fills it, and publishes it last by
+ * writing the slot's seq = its reservation number + 1. The VMM consumes in
+ * reservation order from its own copy of the tail, stops at the first slot
+ * not yet published, and writes ev_tail back only so the guest can see free
+ * space. When the ring is full the guest drops the event and counts it in
+ * ev_dropped: a loss is always visible, never silent. No exit per event.
  */
 #define IVM_PAGE_MAGIC		IVM_U(0x47505649)	/* "IVPG" */
-#define IVM_PAGE_VERSION	2	/* 2: events carry the interrupted frame */
+#define IVM_PAGE_VERSION	3	/* 3: slots reserved, then published by seq */
 #define IVM_NR_IRQS		64
 #define IVM_NR_SOFTIRQS		10
 #define IVM_EV_RING		1024	/* entries, a power of two */
@@ -189,6 +205,20 @@ struct ivm_exc_result {
 #define IVM_EV_ISR	9	/* ISR/IRR snapshot in a handler: vector, arg = 1 if ISR bit set */
 #define IVM_EV_IF	10	/* the guest set or cleared RFLAGS.IF outside entry/IRET: arg = new IF */
 #define IVM_EV_RTE	11	/* the guest wrote an IOAPIC RTE: vector = pin, arg = RTE bits 31:0 (vector, mode, trigger, mask) */
+#define IVM_EV_MAX	11	/* the VMM turns any other kind into a bad-record report */
+#define IVM_MAX_DEPTH	64	/* deeper nesting than this in a record is a broken guest */
+
+/*
+ * Marks whose tag (top nibble) makes a stream check itself (the scenario
+ * check "intact", vmm/check.c): SEQ + n is the n-th record of a loop on this
+ * CPU, IN_NMI + n the n-th record made inside this CPU's NMI handler, and
+ * COUNT | vector << 20 | n the guest's own count of that vector's deliveries
+ * (n modulo 2^20), which must equal the ENTRY records the stream holds.
+ */
+#define IVM_MARK_TAG		IVM_U(0xf0000000)
+#define IVM_MARK_SEQ		IVM_U(0x10000000)
+#define IVM_MARK_IN_NMI		IVM_U(0x20000000)
+#define IVM_MARK_COUNT		IVM_U(0x30000000)
 
 /*
  * ENTRY: arg = error code (low 32), 0xffffffff when none was pushed; the frame
@@ -211,16 +241,18 @@ struct ivm_event {
 	uint16_t ss;
 	uint8_t stack;		/* enum ivm_stack_id, ENTRY only */
 	uint8_t cpu;		/* vCPU index: the guest leaves 0, the VMM sets it when it drains */
-	uint8_t pad[6];
+	uint8_t pad[2];
+	uint32_t seq;		/* written last: reservation number + 1 once the slot is complete */
+	uint64_t aux;		/* ENTRY of #PF: CR2; anything else: not written, ignored */
 };
-#define IVM_EVENT_SIZE 48
+#define IVM_EVENT_SIZE 56
 
 struct ivm_guest_page {
 	uint32_t magic;		/* IVM_PAGE_MAGIC */
 	uint32_t version;	/* IVM_PAGE_VERSION */
-	uint32_t ev_head;	/* entries produced (free-running, index = head % IVM_EV_RING) */
+	uint32_t ev_reserved;	/* slots reserved (free-running, index = n % IVM_EV_RING) */
 	uint32_t ev_dropped;	/* entries lost because the ring was full */
-	uint32_t ev_tail;	/* entries consumed by the VMM (written by the VMM only) */
+	uint32_t ev_tail;	/* entries consumed by the VMM (written by the VMM; never read back by it) */
 	uint32_t pad;
 	uint64_t vector_count[256];
 	uint64_t irq_count[IVM_NR_IRQS];

@@ -19,6 +19,8 @@ int evring__register(struct evring *r, const struct gmem *m, uint64_t gpa, char 
 			 (unsigned long long)gpa, p->magic, p->version, IVM_PAGE_MAGIC, IVM_PAGE_VERSION);
 		return -1;
 	}
+	if (r->gpa != gpa)
+		r->tail = 0;	/* a new page starts at its own beginning; the same page goes on */
 	r->gpa = gpa;
 	return 0;
 }
@@ -39,33 +41,95 @@ static void keep(struct evring *r, const struct ivm_event *e)
 	r->ev[r->n++] = *e;
 }
 
-void evring__drain(struct evring *r, const struct gmem *m)
+/* Vectors 0-31 that push an error code (SDM 3A table 6-1): DF TS NP SS GP PF AC CP VC SX */
+#define ERRCODE_VECTORS	(1u << 8 | 1u << 10 | 1u << 11 | 1u << 12 | 1u << 13 | 1u << 14 | \
+			 1u << 17 | 1u << 21 | 1u << 29 | 1u << 30)
+
+uint32_t evring__check(const struct ivm_event *e)
+{
+	bool framed = e->kind == IVM_EV_ENTRY || e->kind == IVM_EV_IRET;
+	uint32_t why = 0;
+
+	if (e->kind < 1 || e->kind > IVM_EV_MAX)
+		return EVRING_BAD_KIND;
+	if (e->depth > IVM_MAX_DEPTH)
+		why |= EVRING_BAD_DEPTH;
+	if (e->cpl > 3 || (!framed && e->cpl))
+		why |= EVRING_BAD_CPL;
+	if (e->stack > IVM_STACK_UNKNOWN || (e->kind != IVM_EV_ENTRY && e->stack))
+		why |= EVRING_BAD_STACK;
+	if (e->kind == IVM_EV_ENTRY) {
+		bool has_err = e->vector < 32 && (ERRCODE_VECTORS >> e->vector & 1);
+
+		/* error codes are 16 bits wide but for #PF (bit 15 SGX, bit 31 RMP) */
+		if (!has_err ? e->arg != 0xffffffffu :
+		    e->vector == 14 ? (e->arg & 0x7fff0000u) != 0 : e->arg > 0xffffu)
+			why |= EVRING_BAD_ERR;
+	}
+	return why;
+}
+
+static void consume(struct evring *r, const struct ivm_event *slot)
+{
+	struct ivm_event e;
+	uint32_t why;
+
+	memcpy(&e, slot, sizeof(e));
+	e.cpu = r->cpu;
+	why = evring__check(&e);
+	if (why) {
+		r->bad++;
+		if (r->bad_sink)
+			r->bad_sink(r->sink_opaque, &e, why);
+		return;
+	}
+	keep(r, &e);
+	if (r->sink)
+		r->sink(r->sink_opaque, &e);
+}
+
+void evring__drain(struct evring *r, const struct gmem *m, bool final)
 {
 	struct ivm_guest_page *p;
-	uint32_t head, tail, avail;
+	uint32_t reserved;
 
 	if (!r->gpa || !(p = gmem__ptr(m, r->gpa, sizeof(*p))))
 		return;
-	head = __atomic_load_n(&p->ev_head, __ATOMIC_ACQUIRE);
-	tail = p->ev_tail;
-	avail = head - tail;
-	if (avail > IVM_EV_RING) {
-		/* the guest broke the protocol: skip to the newest ring's worth */
-		r->corrupt++;
-		tail = head - IVM_EV_RING;
-		avail = IVM_EV_RING;
-	}
-	for (uint32_t i = 0; i < avail; i++) {
-		struct ivm_event e;
+	/* at most a ring's worth a call: a guest that keeps publishing can't hold us here */
+	for (uint32_t i = 0; i < IVM_EV_RING; i++) {
+		const struct ivm_event *slot = &p->ev[r->tail % IVM_EV_RING];
 
-		memcpy(&e, &p->ev[(tail + i) % IVM_EV_RING], sizeof(e));
-		e.cpu = r->cpu;
-		keep(r, &e);
-		if (r->sink)
-			r->sink(r->sink_opaque, &e);
+		/* acquire: the slot's other fields were written before its seq */
+		if (__atomic_load_n(&slot->seq, __ATOMIC_ACQUIRE) != r->tail + 1)
+			break;
+		consume(r, slot);
+		r->tail++;
 	}
-	__atomic_store_n(&p->ev_tail, head, __ATOMIC_RELEASE);
-	r->guest_dropped = p->ev_dropped;
+	reserved = __atomic_load_n(&p->ev_reserved, __ATOMIC_RELAXED);
+	/*
+	 * The guest runs no more, and the slot at the tail will never be
+	 * published. With nothing published after it, the vCPU was stopped
+	 * while writing its last record (cut off by the end of the run); with
+	 * records after it, a writer died mid-record and that one is lost.
+	 */
+	while (final && reserved - r->tail - 1 < IVM_EV_RING &&
+	       __atomic_load_n(&p->ev[r->tail % IVM_EV_RING].seq, __ATOMIC_ACQUIRE) != r->tail + 1) {
+		uint32_t later = r->tail + 1;
+
+		while (later != reserved &&
+		       __atomic_load_n(&p->ev[later % IVM_EV_RING].seq, __ATOMIC_ACQUIRE) != later + 1)
+			later++;
+		if (later == reserved) {
+			r->cut_off += reserved - r->tail;
+			r->tail = reserved;
+			break;
+		}
+		r->unpublished += later - r->tail;
+		r->tail = later;
+		evring__drain(r, m, false);
+	}
+	__atomic_store_n(&p->ev_tail, r->tail, __ATOMIC_RELEASE);
+	r->guest_dropped = __atomic_load_n(&p->ev_dropped, __ATOMIC_RELAXED);
 }
 
 void evring__free(struct evring *r)

@@ -112,9 +112,24 @@ static void guest_sink(void *opaque, const struct ivm_event *e)
 		.time_ns = guest_tsc_to_ns(vm, e->tsc), .rip = e->rip, .rsp = e->rsp,
 		.rflags = e->rflags, .cs = e->cs, .ss = e->ss,
 		.err = e->kind == IVM_EV_ENTRY ? e->arg : 0xffffffffu, .a = e->arg,
+		/* the guest writes aux only for this: a stale one elsewhere means nothing */
+		.b = e->kind == IVM_EV_ENTRY && e->vector == 14 ? e->aux : 0,
 	};
 
 	out(vm, &r);
+}
+
+/* A record the guest could not have made: reported as the VMM's, never passed on as the guest's */
+static void guest_bad_sink(void *opaque, const struct ivm_event *e, uint32_t why)
+{
+	struct vcpu *v = opaque;
+	struct itr_record r = {
+		.type = ITR_BAD_GUEST, .source = ITR_SRC_VMM, .vcpu = v->id, .vector = e->vector,
+		.time_ns = uioapic__now_ns() - v->vm->trace_t0, .err = 0xffffffffu,
+		.a = e->kind, .b = why,
+	};
+
+	out(v->vm, &r);
 }
 
 static void host_facts(char *buf, size_t n, int kvm_fd)
@@ -135,10 +150,11 @@ static void host_facts(char *buf, size_t n, int kvm_fd)
 int record__open(struct vm *vm, const char *path, char *err, size_t errlen)
 {
 	struct itr_header h = { .version = ITR_VERSION };
-	struct {
+	/* a union, not a struct: C11 forbids a flexible-array struct as a non-last member */
+	union {
 		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} m = { .hdr.nmsrs = 1, .e.index = 0x10 };	/* guest TSC now */
+		char buf[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
+	} m = { .hdr.nmsrs = 1 };
 	struct timespec ts;
 	int khz;
 
@@ -153,14 +169,16 @@ int record__open(struct vm *vm, const char *path, char *err, size_t errlen)
 	if (!vm->trace)
 		return -1;
 	vm->trace_t0 = uioapic__now_ns();
+	m.hdr.entries[0].index = 0x10;	/* guest TSC now */
 	khz = ioctl(vm->vcpus[0].fd, KVM_GET_TSC_KHZ, 0);
 	if (khz > 0 && ioctl(vm->vcpus[0].fd, KVM_GET_MSRS, &m) == 1) {
 		vm->trace_tsc_khz = khz;
-		vm->trace_tsc0 = m.e.data;
+		vm->trace_tsc0 = m.hdr.entries[0].data;
 		vm->trace_t_at_tsc0 = uioapic__now_ns() - vm->trace_t0;
 	}
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		vm->vcpus[i].ring.sink = guest_sink;
+		vm->vcpus[i].ring.bad_sink = guest_bad_sink;
 		vm->vcpus[i].ring.sink_opaque = &vm->vcpus[i];
 	}
 	if (vm->opts.kvm_tracepoints) {
@@ -178,10 +196,38 @@ int record__open(struct vm *vm, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The guest RIP for an EXIT record, on the exiting vCPU's own thread. kvm_run
+ * has no RIP, but with KVM_CAP_SYNC_REGS KVM copies the registers into
+ * kvm_run->s.regs on its way out of every KVM_RUN, with no ioctl of ours. We
+ * ask for that at a vCPU's first traced exit (whose RIP costs one
+ * KVM_GET_REGS); a host without the capability pays one KVM_GET_REGS per
+ * exit, and only while tracing. It is the RIP KVM_GET_REGS would give at this
+ * exit: for I/O, KVM may already have stepped past the instruction.
+ */
+static uint64_t exit_rip(struct vm *vm, struct vcpu *v)
+{
+	static int sync_regs = -1;	/* KVM_CAP_SYNC_REGS, a fact of the kernel */
+	struct kvm_regs regs;
+
+	if (v->run->kvm_valid_regs & KVM_SYNC_X86_REGS)
+		return v->run->s.regs.regs.rip;
+	if (sync_regs < 0) {
+		int c = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
+
+		sync_regs = c > 0 ? c : 0;
+	}
+	if (sync_regs & KVM_SYNC_X86_REGS)
+		v->run->kvm_valid_regs |= KVM_SYNC_X86_REGS;
+	return v->ops->get_regs(v, &regs) == 0 ? regs.rip : 0;
+}
+
 void record__host(struct vm *vm, struct itr_record *r)
 {
 	if (!vm->trace)
 		return;
+	if (r->type == ITR_EXIT && r->vcpu < vm->nr_vcpus)	/* written in exit__dispatch */
+		r->rip = exit_rip(vm, &vm->vcpus[r->vcpu]);
 	vm__drain_rings(vm);	/* what the guest did first goes first */
 	r->source = ITR_SRC_VMM;
 	r->time_ns = uioapic__now_ns() - vm->trace_t0;
@@ -190,23 +236,24 @@ void record__host(struct vm *vm, struct itr_record *r)
 	out(vm, r);
 }
 
-int record__close(struct vm *vm, char *err, size_t errlen)
+int record__close(struct vm *vm, int status, char *err, size_t errlen)
 {
 	struct itr_writer *w = vm->trace;
 
 	if (!w)
 		return 0;
-	vm__drain_rings(vm);
+	vm__drain_rings_final(vm);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct evring *ring = &vm->vcpus[i].ring;
 
-		if (ring->guest_dropped || ring->corrupt) {
+		if (ring->guest_dropped || ring->unpublished) {
 			struct itr_record r = { .type = ITR_LOST, .vcpu = i, .a = ring->guest_dropped,
-						.b = ring->corrupt };
+						.b = ring->unpublished };
 
 			record__host(vm, &r);
 		}
 		ring->sink = NULL;
+		ring->bad_sink = NULL;
 	}
 	if (vm->kvmtrace) {
 		flush(vm);
@@ -216,6 +263,7 @@ int record__close(struct vm *vm, char *err, size_t errlen)
 	free(vm->tbuf);
 	vm->tbuf = NULL;
 	vm->trace = NULL;
+	itr_writer__set_end(w, (uint32_t)status, (uint8_t)vm->end_signal);
 	if (itr_writer__close(w, err, errlen) < 0)
 		return -1;
 	if (vm->trace_errors) {

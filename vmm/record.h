@@ -14,8 +14,8 @@
 int record__open(struct vm *vm, const char *path, char *err, size_t errlen);
 /* Write @r (type, vector, a, b, ... filled by the caller) after draining the guest ring. */
 void record__host(struct vm *vm, struct itr_record *r);
-/* Drain, write ITR_LOST if the guest dropped events, then ITR_END. */
-int record__close(struct vm *vm, char *err, size_t errlen);
+/* Drain, write ITR_LOST if the guest lost events, then ITR_END saying why the run ended. */
+int record__close(struct vm *vm, int status, char *err, size_t errlen);
 
 static inline bool record__on(const struct vm *vm)
 {

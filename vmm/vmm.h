@@ -149,6 +149,7 @@ struct vm {
 	bool done;
 	int status;		/* enum vmm_status or (v << 1) | 1 */
 	const char *why;	/* one-line reason for a non-zero status */
+	int end_signal;		/* the signal that ended the run, 0 if none (ITR_END) */
 };
 
 struct ioapic_msg;
@@ -164,5 +165,7 @@ struct vcpu *vcpu__current(void);
 void vcpu__kick(struct vcpu *v);
 /* Drain every vCPU's event ring (what the guest did so far comes first). */
 void vm__drain_rings(struct vm *vm);
+/* The last drain: the vCPUs run no more, a slot left half-written is counted */
+void vm__drain_rings_final(struct vm *vm);
 
 #endif

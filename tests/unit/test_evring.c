@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
  * The event-ring consumer against a hostile guest: bad registrations are
- * refused, a head far ahead of the tail never makes us read outside the
- * ring, and events come out in order with the tail written back.
+ * refused, only published slots are read, in reservation order, from the
+ * host's own tail; records the guest could not have made are refused and
+ * reported; events come out in order with the tail written back.
  */
 #include <stdlib.h>
 #include "evring.h"
 #include "tap.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #define MEM (1u << 20)
 
@@ -22,14 +25,34 @@ static struct ivm_guest_page *page_at(uint64_t gpa)
 	return p;
 }
 
+/* The guest's protocol: reserve, fill, publish with seq = reservation + 1. */
+static struct ivm_event *reserve(struct ivm_guest_page *p, uint32_t *pos)
+{
+	struct ivm_event *e;
+
+	*pos = p->ev_reserved++;
+	e = &p->ev[*pos % IVM_EV_RING];
+	memset(e, 0, sizeof(*e));
+	e->kind = IVM_EV_MARK;
+	return e;
+}
+
 static void produce(struct ivm_guest_page *p, uint8_t vector)
 {
-	struct ivm_event *e = &p->ev[p->ev_head % IVM_EV_RING];
+	uint32_t pos;
+	struct ivm_event *e = reserve(p, &pos);
 
-	memset(e, 0, sizeof(*e));
-	e->kind = IVM_EV_ENTRY;
 	e->vector = vector;
-	p->ev_head++;
+	e->seq = pos + 1;
+}
+
+static unsigned nr_bad_sinks;
+static uint32_t last_bad_why;
+
+static void bad_sink(void *opaque, const struct ivm_event *e, uint32_t why)
+{
+	nr_bad_sinks++;
+	last_bad_why = why;
 }
 
 int main(void)
@@ -56,28 +79,112 @@ int main(void)
 	ok(evring__register(&r, &m, 0x1000, err, sizeof(err)) == 0, "a proper page is registered");
 	for (int i = 0; i < 10; i++)
 		produce(p, 0x40 + i);
-	evring__drain(&r, &m);
+	evring__drain(&r, &m, false);
 	ok(r.n == 10 && r.ev[0].vector == 0x40 && r.ev[9].vector == 0x49, "10 events drained in order");
 	is_u64(p->ev_tail, 10, "the tail is written back to the guest");
-	evring__drain(&r, &m);
+	evring__drain(&r, &m, false);
 	ok(r.n == 10, "draining again adds nothing");
 
 	/* the ring wraps: head and tail are free-running counters */
 	for (int i = 0; i < IVM_EV_RING - 1; i++)
 		produce(p, (uint8_t)i);
-	evring__drain(&r, &m);
+	evring__drain(&r, &m, false);
 	ok(r.n == 10 + IVM_EV_RING - 1 && r.ev[r.n - 1].vector == (uint8_t)(IVM_EV_RING - 2),
 	   "a ring's worth minus one, across the wrap, drained in order");
 
-	/* a hostile head: billions ahead of the tail */
-	p->ev_head = p->ev_tail + 0x80000000u;
-	evring__drain(&r, &m);
-	ok(r.corrupt == 1, "an impossible head is counted as corrupt");
-	ok(r.n == 10 + IVM_EV_RING - 1 + IVM_EV_RING, "at most one ring's worth is read for it");
-	is_u64(p->ev_tail, p->ev_head, "and the consumer resynchronises to the head");
+	/* the guest rewinds the tail it sees, and lies about what it reserved */
+	{
+		uint32_t before = r.n;
+
+		p->ev_tail = 0;
+		p->ev_reserved += 0x80000000u;
+		evring__drain(&r, &m, false);
+		ok(r.n == before, "a rewound tail and a wild reservation count read nothing again");
+		p->ev_reserved -= 0x80000000u;
+		evring__drain(&r, &m, true);
+		ok(r.n == before && r.unpublished == 0, "nor does the final drain invent records");
+	}
+
+	/* a writer interrupted mid-record (an NMI records after it) */
+	{
+		uint32_t before = r.n, pos_outer, pos_nmi;
+		struct ivm_event *outer = reserve(p, &pos_outer), *nmi = reserve(p, &pos_nmi);
+
+		nmi->vector = 2;
+		nmi->seq = pos_nmi + 1;
+		evring__drain(&r, &m, false);
+		ok(r.n == before, "a published slot behind an unpublished one waits");
+		outer->vector = 0x41;
+		outer->seq = pos_outer + 1;
+		evring__drain(&r, &m, false);
+		ok(r.n == before + 2 && r.ev[before].vector == 0x41 && r.ev[before + 1].vector == 2,
+		   "once the interrupted writer publishes, both come out in slot order");
+
+		/* a slot from the previous lap must not pass for this one */
+		pos_outer = p->ev_reserved++;
+		p->ev[pos_outer % IVM_EV_RING].seq = pos_outer + 1 - IVM_EV_RING;
+		produce(p, 0x42);
+		evring__drain(&r, &m, false);
+		ok(r.n == before + 2, "a stale seq from the last lap is not published");
+		evring__drain(&r, &m, true);
+		ok(r.n == before + 3 && r.ev[r.n - 1].vector == 0x42 && r.unpublished == 1,
+		   "the final drain counts the never-published slot and reads past it");
+		is_u64(p->ev_tail, p->ev_reserved, "and the tail ends at the reservation count");
+
+		/* the vCPU stopped while writing its last records: cut off, not lost */
+		reserve(p, &pos_outer);
+		reserve(p, &pos_nmi);
+		evring__drain(&r, &m, true);
+		ok(r.unpublished == 1 && r.cut_off == 2 && r.n == before + 3,
+		   "the last two slots, never published: cut off by the end, not counted lost");
+		is_u64(p->ev_tail, p->ev_reserved, "and the tail ends at the reservation count again");
+	}
+
+	/* records the guest could not have made */
+	{
+		static const struct { struct ivm_event e; uint32_t why; const char *what; } bad[] = {
+			{ { .kind = 0 }, EVRING_BAD_KIND, "kind 0" },
+			{ { .kind = 32 }, EVRING_BAD_KIND, "a host record's kind (INJECT)" },
+			{ { .kind = IVM_EV_MARK, .depth = IVM_MAX_DEPTH + 1 }, EVRING_BAD_DEPTH, "depth 65" },
+			{ { .kind = IVM_EV_ENTRY, .vector = 0x30, .cpl = 4, .arg = ~0u }, EVRING_BAD_CPL, "cpl 4" },
+			{ { .kind = IVM_EV_MARK, .cpl = 3 }, EVRING_BAD_CPL, "a cpl on a MARK" },
+			{ { .kind = IVM_EV_ENTRY, .vector = 0x30, .stack = 16, .arg = ~0u }, EVRING_BAD_STACK, "stack 16" },
+			{ { .kind = IVM_EV_IRET, .stack = 2 }, EVRING_BAD_STACK, "a stack on an IRET" },
+			{ { .kind = IVM_EV_ENTRY, .vector = 0x30, .arg = 5 }, EVRING_BAD_ERR, "an error code on an irq" },
+			{ { .kind = IVM_EV_ENTRY, .vector = 13, .arg = 0x10000 }, EVRING_BAD_ERR, "#GP error code > 16 bits" },
+			{ { .kind = IVM_EV_ENTRY, .vector = 14, .arg = 0x10000 }, EVRING_BAD_ERR, "#PF reserved bit 16" },
+		};
+		static const struct ivm_event good[] = {
+			{ .kind = IVM_EV_ENTRY, .vector = 14, .arg = 0x80008007u, .cpl = 3, .stack = 1 },
+			{ .kind = IVM_EV_ENTRY, .vector = 8, .arg = 0, .stack = IVM_STACK_IST1 },
+			{ .kind = IVM_EV_ENTRY, .vector = 2, .arg = ~0u, .stack = IVM_STACK_UNKNOWN },
+			{ .kind = IVM_EV_RTE, .vector = 23, .arg = 0x1a030, .depth = IVM_MAX_DEPTH },
+		};
+		uint32_t before = r.n;
+
+		for (unsigned i = 0; i < ARRAY_SIZE(bad); i++)
+			ok(evring__check(&bad[i].e) == bad[i].why, "refused: %s", bad[i].what);
+		for (unsigned i = 0; i < ARRAY_SIZE(good); i++)
+			ok(evring__check(&good[i]) == 0, "accepted: good record %u", i);
+
+		r.bad_sink = bad_sink;
+		for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
+			uint32_t pos;
+			struct ivm_event *e = reserve(p, &pos);
+
+			*e = bad[i].e;
+			e->seq = pos + 1;
+		}
+		produce(p, 0x43);
+		evring__drain(&r, &m, false);
+		ok(r.bad == ARRAY_SIZE(bad) && nr_bad_sinks == ARRAY_SIZE(bad) &&
+		   last_bad_why == EVRING_BAD_ERR, "each refused record is counted and reported");
+		ok(r.n == before + 1 && r.ev[r.n - 1].vector == 0x43,
+		   "refused records are not kept; the stream goes on after them");
+	}
 
 	p->ev_dropped = 7;
-	evring__drain(&r, &m);
+	evring__drain(&r, &m, false);
 	is_u64(r.guest_dropped, 7, "the guest's own drop count is reported");
 	evring__free(&r);
 
@@ -94,17 +201,17 @@ int main(void)
 		   evring__register(&b, &m, 0x40000, err, sizeof(err)) == 0, "two pages registered");
 		pb->ev[0].cpu = 9;	/* whatever the guest writes there, the ring's vCPU wins */
 		for (unsigned i = 0; i < 4; i++) {
-			pa->ev[pa->ev_head % IVM_EV_RING] = (struct ivm_event){ .kind = IVM_EV_MARK,
-				.arg = 0xa0 + i, .tsc = tsc_a[i] };
-			pa->ev_head++;
+			pa->ev[pa->ev_reserved % IVM_EV_RING] = (struct ivm_event){ .kind = IVM_EV_MARK,
+				.arg = 0xa0 + i, .tsc = tsc_a[i], .seq = pa->ev_reserved + 1 };
+			pa->ev_reserved++;
 		}
 		for (unsigned i = 0; i < 3; i++) {
-			pb->ev[pb->ev_head % IVM_EV_RING] = (struct ivm_event){ .kind = IVM_EV_MARK,
-				.arg = 0xb0 + i, .tsc = tsc_b[i], .cpu = 9 };
-			pb->ev_head++;
+			pb->ev[pb->ev_reserved % IVM_EV_RING] = (struct ivm_event){ .kind = IVM_EV_MARK,
+				.arg = 0xb0 + i, .tsc = tsc_b[i], .cpu = 9, .seq = pb->ev_reserved + 1 };
+			pb->ev_reserved++;
 		}
-		evring__drain(&a, &m);
-		evring__drain(&b, &m);
+		evring__drain(&a, &m, false);
+		evring__drain(&b, &m, false);
 		ok(a.ev[0].cpu == 0 && b.ev[0].cpu == 1 && b.ev[2].cpu == 1,
 		   "drained events carry their ring's vCPU, not the guest's byte");
 		ev = evring__merge(both, 2, &n);
