@@ -36,6 +36,29 @@ static void on_signal(int sig)
 		self->run->immediate_exit = 1;	/* covers a signal just before KVM_RUN */
 }
 
+/* The trace a crash of the VMM itself must still close (emergency path). */
+static struct itr_writer *volatile crash_trace;
+
+/*
+ * SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT: the VMM itself is broken. Write
+ * what the trace buffered plus an END naming the signal, then die of it.
+ */
+static void on_crash(int sig)
+{
+	static const char msg[] = "vmm: fatal signal in the VMM; trace closed\n";
+	struct itr_writer *w = crash_trace;
+
+	crash_trace = NULL;
+	if (w) {
+		itr_writer__set_end(w, VMM_HOST_ERROR, (uint8_t)sig);
+		itr_writer__emergency_close(w);
+		ssize_t ignored = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+
+		(void)ignored;	/* nothing more can be done about a failed write here */
+	}
+	raise(sig);	/* SA_RESETHAND: the default action, once this returns */
+}
+
 /* A kick or the host timer: just get this vCPU out of KVM_RUN. */
 static void on_kick(int sig)
 {
@@ -62,7 +85,13 @@ void vcpu__kick(struct vcpu *v)
 void vm__drain_rings(struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		evring__drain(&vm->vcpus[i].ring, &vm->mem);
+		evring__drain(&vm->vcpus[i].ring, &vm->mem, false);
+}
+
+void vm__drain_rings_final(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		evring__drain(&vm->vcpus[i].ring, &vm->mem, true);
 }
 
 static uint64_t min_deadline(uint64_t a, uint64_t b)
@@ -150,17 +179,30 @@ static void arm_host_timer(struct vm *vm, timer_t timer)
 	timer_settime(timer, 0, &its, NULL);	/* zero disarms */
 }
 
+/* Signals that end a run cleanly: the report and a complete trace still come. */
+static const int stop_signals[] = { SIGALRM, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE };
+static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+
 static int install_signals(double timeout_s)
 {
+	static uint8_t alt_stack[64 << 10];	/* a stack overflow still gets its handler */
+	stack_t ss = { .ss_sp = alt_stack, .ss_size = sizeof(alt_stack) };
 	struct sigaction sa;
 	struct itimerval it = { 0 };
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;	/* no SA_RESTART: KVM_RUN must return EINTR */
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGALRM, &sa, NULL) || sigaction(SIGINT, &sa, NULL) ||
-	    sigaction(SIGTERM, &sa, NULL))
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		if (sigaction(stop_signals[i], &sa, NULL))
+			return -1;
+	sa.sa_handler = on_crash;
+	sa.sa_flags = SA_RESETHAND | SA_ONSTACK;
+	if (sigaltstack(&ss, NULL))
 		return -1;
+	for (size_t i = 0; i < sizeof(crash_signals) / sizeof(crash_signals[0]); i++)
+		if (sigaction(crash_signals[i], &sa, NULL))
+			return -1;
 	if (timeout_s > 0) {
 		it.it_value.tv_sec = (time_t)timeout_s;
 		it.it_value.tv_usec = (suseconds_t)((timeout_s - (double)it.it_value.tv_sec) * 1e6);
@@ -239,9 +281,17 @@ static int vm__init_sync(struct vm *vm)
 
 static void stop_on_signal(struct vm *vm)
 {
-	vm__stop(vm, stop_signal == SIGALRM ? VMM_TIMEOUT : VMM_INTERRUPTED,
-		 stop_signal == SIGALRM ? "watchdog: the guest did not finish in time" :
-		 stop_signal == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)");
+	int sig = stop_signal;
+
+	if (vm->done)
+		return;
+	vm->end_signal = sig;
+	vm__stop(vm, sig == SIGALRM ? VMM_TIMEOUT : VMM_INTERRUPTED,
+		 sig == SIGALRM ? "watchdog: the guest did not finish in time" :
+		 sig == SIGINT ? "interrupted (SIGINT)" :
+		 sig == SIGHUP ? "hung up (SIGHUP)" :
+		 sig == SIGQUIT ? "quit (SIGQUIT)" :
+		 sig == SIGPIPE ? "standard output closed (SIGPIPE)" : "terminated (SIGTERM)");
 }
 
 /* True when @v has something to do besides wait: HLT and wait-for-SIPI end on these. */
@@ -405,7 +455,9 @@ static void run_loop(struct vm *vm)
 	sigaddset(&ap_blocked, SIGALRM);
 	sigaddset(&ap_blocked, SIGINT);
 	sigaddset(&ap_blocked, SIGTERM);
-	sigaddset(&ap_blocked, SIG_TIMER);
+	sigaddset(&ap_blocked, SIGHUP);
+	sigaddset(&ap_blocked, SIGQUIT);
+	sigaddset(&ap_blocked, SIG_TIMER);	/* not SIGPIPE: it goes to the thread that wrote */
 	pthread_sigmask(SIG_BLOCK, &ap_blocked, &old);	/* inherited by the AP threads */
 	for (unsigned i = 1; i < vm->nr_vcpus && !vm->done; i++) {
 		struct vcpu *ap = &vm->vcpus[i];
@@ -442,6 +494,17 @@ static int finish(struct vm *vm)
 		    status == VMM_HOST_ERROR || status == VMM_INTERRUPTED;
 
 	console__flush(&vm->con);
+	vm__drain_rings_final(vm);
+	for (unsigned i = 0; !vm->opts.scenario && i < vm->nr_vcpus; i++) {
+		const struct evring *r = &vm->vcpus[i].ring;
+
+		/* a scenario says this in its own report; any other run says it here */
+		if (r->bad || r->unpublished || r->guest_dropped)
+			fprintf(stderr, "vmm: cpu %u: event stream incomplete: %llu records refused "
+				"(impossible kind or fields), %llu never published, %u dropped by the guest\n",
+				i, (unsigned long long)r->bad, (unsigned long long)r->unpublished,
+				r->guest_dropped);
+	}
 	if (vm->st.n || vm->st.done) {
 		unsigned bad = selftest__report(&vm->st, stdout, vm->opts.strict);
 
@@ -464,7 +527,7 @@ static int finish(struct vm *vm)
 		size_t n;
 		char where[32];
 
-		vm__drain_rings(vm);
+		vm__drain_rings_final(vm);
 		for (unsigned i = 0; i < vm->nr_vcpus; i++)
 			rings[i] = &vm->vcpus[i].ring;
 		ev = evring__merge(rings, vm->nr_vcpus, &n);
@@ -479,12 +542,17 @@ static int finish(struct vm *vm)
 		for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 			const struct evring *r = rings[i];
 
-			if (!r->guest_dropped && !r->not_kept && !r->corrupt)
+			if (r->cut_off)
+				printf("scenario %s: cpu %u: its last %llu record(s) were cut off by the end of "
+				       "the run (stopped mid-record; nothing after them was lost)\n", sc->name, i,
+				       (unsigned long long)r->cut_off);
+			if (!r->guest_dropped && !r->not_kept && !r->bad && !r->unpublished)
 				continue;
 			/* checks over an incomplete stream can't be trusted: never a silent loss */
 			printf("scenario %s: event stream of cpu %u incomplete: %u dropped by the guest, "
-			       "%llu not kept, %llu corrupt heads\n", sc->name, i, r->guest_dropped,
-			       (unsigned long long)r->not_kept, (unsigned long long)r->corrupt);
+			       "%llu not kept, %llu bad records, %llu never published\n", sc->name, i,
+			       r->guest_dropped, (unsigned long long)r->not_kept,
+			       (unsigned long long)r->bad, (unsigned long long)r->unpublished);
 			bad++;
 		}
 		fflush(stdout);
@@ -585,6 +653,7 @@ int vmm__run(const struct vmm_opts *opts)
 		status = VMM_USAGE;
 		goto out_err;
 	}
+	crash_trace = vm.trace;
 	if (install_signals(opts->timeout_s) < 0) {
 		snprintf(err, sizeof(err), "signals/timer: %s", strerror(errno));
 		goto out_err;
@@ -595,7 +664,14 @@ int vmm__run(const struct vmm_opts *opts)
 			(unsigned long long)(opts->mem_size >> 20), irqchip_mode__name(opts->irqchip));
 	run_loop(&vm);
 	status = finish(&vm);
-	if (record__close(&vm, err, sizeof(err)) < 0) {
+	if (fflush(stdout) == EOF || ferror(stdout) || stop_signal == SIGPIPE) {
+		/* the report went nowhere: never a clean exit over a lost report */
+		fprintf(stderr, "vmm: standard output was closed: the report is incomplete\n");
+		vm.end_signal = vm.end_signal ? vm.end_signal : SIGPIPE;
+		status = status ? status : VMM_INTERRUPTED;
+	}
+	crash_trace = NULL;	/* from here the ordinary close writes END */
+	if (record__close(&vm, status, err, sizeof(err)) < 0) {
 		/* never pass off a partial trace as complete */
 		fprintf(stderr, "vmm: trace %s: %s\n", opts->trace_path, err);
 		status = status ? status : VMM_HOST_ERROR;
@@ -611,7 +687,8 @@ out_err:
 	if (vm.trace) {
 		char cerr[160];
 
-		record__close(&vm, cerr, sizeof(cerr));
+		crash_trace = NULL;
+		record__close(&vm, status, cerr, sizeof(cerr));
 	}
 	vm__destroy(&vm);
 	if (kvm_fd >= 0)
