@@ -38,7 +38,7 @@ static const char *boot_cmdline(int proto, uint64_t info)
 	return low_ptr(si->cmdline_paddr);
 }
 
-enum test_mode { TEST_EXCEPTIONS, TEST_NONE, TEST_HANG, TEST_TRIPLE_FAULT };
+enum test_mode { TEST_EXCEPTIONS, TEST_NONE, TEST_HANG, TEST_TRIPLE_FAULT, TEST_HOSTILE };
 
 static const struct {
 	const char *name;
@@ -48,10 +48,12 @@ static const struct {
 	{ "none", TEST_NONE },
 	{ "hang", TEST_HANG },			/* spin at CPL3 forever: for watchdogs */
 	{ "triple-fault", TEST_TRIPLE_FAULT },	/* empty IDT, then #UD */
+	{ "hostile", TEST_HOSTILE },		/* break the ABI on purpose: hostile.c */
 };
 
 /* apic=xapic|x2apic (NULL: x2APIC when CPUID has it) */
 const char *apic_mode_arg;
+unsigned int scenario_count;
 static const char *scenario_name;
 static int scenario_len;
 
@@ -97,6 +99,15 @@ static enum test_mode parse_cmdline(const char *p)
 		} else if (klen == 8 && !strncmp(tok, "scenario", 8) && eq) {
 			scenario_name = eq + 1;
 			scenario_len = p - scenario_name;
+		} else if (klen == 5 && !strncmp(tok, "count", 5) && eq) {
+			const char *v = eq + 1;
+
+			/* a looping scenario program's repeat count (0: its default) */
+			for (scenario_count = 0; v < p && *v >= '0' && *v <= '9' &&
+			     scenario_count < 100000000u; v++)
+				scenario_count = scenario_count * 10 + (*v - '0');
+			if (v != p)
+				printf("warning: bad count '%.*s'\n", (int)(p - eq - 1), eq + 1);
 		} else if (klen == 4 && !strncmp(tok, "apic", 4) && eq) {
 			if (opt_is(eq + 1, p - eq - 1, "xapic"))
 				apic_mode_arg = "xapic";
@@ -147,6 +158,10 @@ static __noreturn void start_kernel(int proto, const char *cmdline)
 		user_run(spin, NULL);
 	if (mode == TEST_TRIPLE_FAULT)
 		triple_fault();
+	if (mode == TEST_HOSTILE) {
+		hostile_run();
+		hc_done(0x7d);	/* the VMM should have stopped us at the assertion */
+	}
 	hc_done(selftest_run());
 }
 

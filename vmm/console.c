@@ -56,3 +56,33 @@ void console__write(struct console *c, const char *s, size_t n)
 	for (size_t i = 0; i < n; i++)
 		console__putc(c, (unsigned char)s[i]);
 }
+
+char *console__escape(char *dst, size_t cap, const char *src, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && src[i]; i++) {
+		unsigned char ch = (unsigned char)src[i];
+
+		if (ch < 0x20 || ch >= 0x7f) {
+			if (o + 4 >= cap)
+				break;
+			dst[o++] = '\\';
+			dst[o++] = 'x';
+			dst[o++] = hex[ch >> 4];
+			dst[o++] = hex[ch & 15];
+		} else if (ch == '\\') {
+			if (o + 2 >= cap)
+				break;
+			dst[o++] = '\\';
+			dst[o++] = '\\';
+		} else {
+			if (o + 1 >= cap)
+				break;
+			dst[o++] = (char)ch;
+		}
+	}
+	dst[o] = '\0';
+	return dst;
+}

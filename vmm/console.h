@@ -24,5 +24,11 @@ void console__init(struct console *c, FILE *out, struct evlog *log);
 void console__putc(struct console *c, unsigned char ch);
 void console__write(struct console *c, const char *s, size_t n);
 void console__flush(struct console *c);
+/*
+ * Guest-provided text made safe to print: up to @n bytes of @src, stopping
+ * at a NUL, with control and non-ASCII bytes as \xNN and '\\' doubled; never
+ * splits an escape. Always NUL-terminates @dst (@cap >= 1). Returns @dst.
+ */
+char *console__escape(char *dst, size_t cap, const char *src, size_t n);
 
 #endif

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "console.h"
 #include "exit.h"
 #include "hcall.h"
 #include "inject.h"
@@ -17,10 +18,12 @@ static int hc_print(struct vm *vm, const struct ivm_hcall *hc)
 
 static int hc_assert(struct vm *vm, const struct ivm_hcall *hc)
 {
-	static char why[IVM_HCALL_MSG_MAX + 64];
+	static char why[4 * IVM_HCALL_MSG_MAX + 64];
+	char msg[4 * IVM_HCALL_MSG_MAX + 1];
 
-	snprintf(why, sizeof(why), "guest assertion failed: %.*s (line %llu)", (int)hc->len,
-		 hc->msg, (unsigned long long)hc->args[0]);
+	console__escape(msg, sizeof(msg), hc->msg, hc->len);
+	snprintf(why, sizeof(why), "guest assertion failed: %s (line %llu)", msg,
+		 (unsigned long long)hc->args[0]);
 	vm__stop(vm, VMM_GUEST_DIED, why);
 	return EXIT_STOP;
 }
@@ -50,18 +53,19 @@ static int hc_selftest_done(struct vm *vm, const struct ivm_hcall *hc)
 
 static int hc_milestone(struct vm *vm, const struct ivm_hcall *hc)
 {
+	char name[4 * IVM_HCALL_MSG_MAX + 1];
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	evlog__add(&vm->log, "milestone %llu %.*s", (unsigned long long)hc->args[0],
-		   (int)hc->len, hc->msg);
+	console__escape(name, sizeof(name), hc->msg, hc->len);
+	evlog__add(&vm->log, "milestone %llu %s", (unsigned long long)hc->args[0], name);
 	if (record__on(vm)) {
 		struct itr_record r = { .type = ITR_MILESTONE, .a = (uint32_t)hc->args[0] };
 
 		record__host(vm, &r);
 	}
 	if (vm->milestones)
-		fprintf(stderr, "vmm: milestone %.*s at %.3f ms\n", (int)hc->len, hc->msg,
+		fprintf(stderr, "vmm: milestone %s at %.3f ms\n", name,
 			(ts.tv_sec - vm->t0.tv_sec) * 1e3 + (ts.tv_nsec - vm->t0.tv_nsec) / 1e6);
 	return EXIT_RESUME;
 }
@@ -104,6 +108,18 @@ static int hc_register(struct vm *vm, const struct ivm_hcall *hc)
 	if (!v)
 		v = &vm->vcpus[0];	/* exit handlers under a test harness */
 	v->ring.cpu = v->id;	/* one page per vCPU: the caller's */
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		const struct evring *o = &vm->vcpus[i].ring;
+
+		/* two producers on one page would forge each other's records */
+		if (o != &v->ring && o->gpa && hc->args[0] < o->gpa + sizeof(struct ivm_guest_page) &&
+		    o->gpa < hc->args[0] + sizeof(struct ivm_guest_page)) {
+			fprintf(stderr, "vmm: warning: cpu %u: guest page at %#llx overlaps cpu %u's: ignored\n",
+				v->id, (unsigned long long)hc->args[0], i);
+			evlog__add(&vm->log, "register: overlaps cpu %u's page", i);
+			return EXIT_RESUME;
+		}
+	}
 	if (evring__register(&v->ring, &vm->mem, hc->args[0], err, sizeof(err)) < 0) {
 		fprintf(stderr, "vmm: warning: %s: ignored\n", err);
 		evlog__add(&vm->log, "register: %s", err);

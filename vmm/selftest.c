@@ -1,17 +1,18 @@
 // SPDX-License-Identifier: MIT
 #include <inttypes.h>
 #include <string.h>
+#include "console.h"
 #include "selftest.h"
 
 /*
- * Host behaviours observed to differ from the SDM (../shared/PLATFORM.md).
+ * Host behaviours observed to differ from the SDM (docs/DIVERGENCES.md).
  * A case is a known divergence only when it fails in exactly this way, so a
  * change in the platform (fixed, or broken differently) is still noticed.
  */
 static const struct known_divergence known_divergences[] = {
-	{ "int80-cpl3", 6, IVM_CHK_VECTOR | IVM_CHK_RIP, "PLATFORM.md #2",
+	{ "int80-cpl3", 6, IVM_CHK_VECTOR | IVM_CHK_RIP, "PVM-2",
 	  "int $0x80 at CPL3 through a DPL3 gate raises #UD at the int instruction, not vector 0x80" },
-	{ "int41-cpl3", 6, IVM_CHK_VECTOR | IVM_CHK_ERRCODE, "PLATFORM.md #2",
+	{ "int41-cpl3", 6, IVM_CHK_VECTOR | IVM_CHK_ERRCODE, "PVM-2",
 	  "int $0x41 at CPL3 through a DPL0 gate raises #UD, not #GP(0x41*8+2)" },
 	{ "#MF-cpl0", 6, IVM_CHK_VECTOR | IVM_CHK_RIP | IVM_CHK_RESUME, "CPL0 x87",
 	  "the host's CPL0 emulator can't execute x87 (fldcw): emulation failure, #UD" },
@@ -60,7 +61,8 @@ void selftest__add(struct selftest *st, const struct ivm_exc_result *r)
 	}
 	c = &st->cases[st->n++];
 	c->r = *r;
-	c->r.name[sizeof(c->r.name) - 1] = '\0';	/* guest-provided: force termination */
+	/* guest-provided: terminated and escaped before anything prints it */
+	console__escape(c->r.name, sizeof(c->r.name), r->name, sizeof(r->name));
 	c->via_vmm = st->vmm_deliveries && st->vmm_last_vector == r->obs_vector;
 	st->vmm_deliveries = 0;
 	c->verdict = selftest__classify(&c->r, &c->div);

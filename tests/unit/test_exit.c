@@ -205,6 +205,36 @@ static void test_hcalls(void)
 	put_hcall(gpa, IVM_HC_ASSERT, "guest.c: x == 1", 15);
 	ok(io(IVM_PORT_HCALL, 1, 4, 1, &gpa) == EXIT_STOP && vm.status == VMM_GUEST_DIED &&
 	   strstr(vm.why, "x == 1"), "HC_ASSERT stops the run with the message");
+
+	reset();
+	put_hcall(gpa, IVM_HC_ASSERT, "\x1b[2J\\", 6);
+	io(IVM_PORT_HCALL, 1, 4, 1, &gpa);
+	ok(vm.why && !strchr(vm.why, 0x1b) && strstr(vm.why, "\\x1b[2J\\\\"),
+	   "HC_ASSERT: the guest's message is escaped (%s)", vm.why ? vm.why : "");
+}
+
+/* Two vCPUs may not register overlapping pages: they would forge each other's records */
+static void test_register_overlap(void)
+{
+	uint32_t gpa = 0x5000;
+	struct ivm_guest_page *p;
+
+	reset();
+	vm.nr_vcpus = 2;
+	vm.vcpus[1].ring.gpa = 0x100000;	/* cpu 1's page */
+	p = (struct ivm_guest_page *)(vm.mem.base + 0x100000 + sizeof(*p) - 8);
+	p->magic = IVM_PAGE_MAGIC;
+	p->version = IVM_PAGE_VERSION;
+	put_hcall(gpa, IVM_HC_REGISTER, "", 0);
+	((struct ivm_hcall *)(vm.mem.base + gpa))->args[0] = 0x100000 + sizeof(*p) - 8;
+	io(IVM_PORT_HCALL, 1, 4, 1, &gpa);
+	ok(vm.vcpus[0].ring.gpa == 0, "a page overlapping another vCPU's is refused");
+	p = (struct ivm_guest_page *)(vm.mem.base + 0x200000);
+	p->magic = IVM_PAGE_MAGIC;
+	p->version = IVM_PAGE_VERSION;
+	((struct ivm_hcall *)(vm.mem.base + gpa))->args[0] = 0x200000;
+	io(IVM_PORT_HCALL, 1, 4, 1, &gpa);
+	ok(vm.vcpus[0].ring.gpa == 0x200000, "a page of its own is registered");
 }
 
 /* Long mode with the loader's identity map, an IDT at IDT_GPA, a TSS. */
@@ -355,6 +385,7 @@ int main(void)
 	test_ports();
 	test_simple_exits();
 	test_hcalls();
+	test_register_overlap();
 	test_emulation_failure();
 	return tap_done();
 }
