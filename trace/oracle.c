@@ -236,12 +236,14 @@ static void pin_eval(struct oracle *o, unsigned pin, uint64_t seq)
 
 static void pin_set(struct oracle *o, unsigned pin, bool high, uint64_t seq)
 {
-	bool was = o->line[pin];
+	bool was;
 
+	/* before any line[] access: an INJECT names any pin 0-255 */
 	if (pin >= ORACLE_PINS) {
 		note(o, "seq %" PRIu64 ": pin %u beyond the modelled %u", seq, pin, ORACLE_PINS);
 		return;
 	}
+	was = o->line[pin];
 	if (high && !o->rte_seen[pin])
 		note(o, "seq %" PRIu64 ": pin %u raised before any write of its RTE was seen: taken as masked (reset)",
 		     seq, pin);
@@ -302,11 +304,18 @@ static void entry(struct oracle *o, const struct itr_record *r, int key)
 {
 	unsigned v = r->vector;
 	enum oracle_src what = SRC_EXT;
-	bool tentative = false;
+	bool tentative = false, skew;
+	int ifl_before = o->ifl;
 	char st[160];
 
 	o->deliveries++;
-	if (r->depth != o->depth + 1)
+	/*
+	 * An NMI can land in a handler's entry stub after it counted itself in
+	 * the guest's depth but before its ENTRY record: one deeper, and that
+	 * ENTRY follows the NMI's IRET (docs/ORACLE.md, "NMIs inside a record").
+	 */
+	skew = (key == KEY_NMI || (key < 0 && v == 2)) && r->depth == o->depth + 2;
+	if (r->depth != o->depth + 1 + skew)
 		finding(o, OK_DEPTH, r->seq, NONE, "ENTRY v=%02x at depth %u; the model is at depth %u, so %u expected",
 			v, r->depth, o->depth, o->depth + 1);
 	if (key == KEY_NMI) {
@@ -324,7 +333,9 @@ static void entry(struct oracle *o, const struct itr_record *r, int key)
 	} else if (v == 2) {
 		what = SRC_NMI;
 		if (o->nmi_blocked)
-			finding(o, OK_NMI, r->seq, o->depth ? o->stack[o->depth - 1].seq : NONE,
+			/* past ORACLE_DEPTH the innermost frame is not kept: no seq to name */
+			finding(o, OK_NMI, r->seq, o->depth && o->depth <= ORACLE_DEPTH ?
+				o->stack[o->depth - 1].seq : NONE,
 				"NMI delivered while NMIs are blocked (an NMI handler has not returned with IRET)");
 		else if (o->smp)
 			o->unmodelled++;	/* another vCPU's NMI IPI: not in the trace */
@@ -375,11 +386,17 @@ static void entry(struct oracle *o, const struct itr_record *r, int key)
 		o->soft_vector = -1;
 	o->ifl = 0;		/* interrupt gates (the guest's IDT, checked by its self-test) */
 	push(o, v, what, tentative, r->seq);
+	if (what == SRC_NMI && o->depth <= ORACLE_DEPTH) {
+		o->stack[o->depth - 1].skew = skew;
+		o->stack[o->depth - 1].ifl_before = (int8_t)ifl_before;
+	}
 }
 
 static void iret(struct oracle *o, const struct itr_record *r)
 {
-	int k;
+	bool nmi = false;
+	int k, nmi_ifl = -1;
+	unsigned skew;
 
 	for (k = (int)o->depth - 1; k >= 0; k--)
 		if (k < ORACLE_DEPTH && o->stack[k].vector == r->vector)
@@ -394,9 +411,12 @@ static void iret(struct oracle *o, const struct itr_record *r)
 					"delivery of v=%02x (seq %" PRIu64 ", depth %d) closed without its IRET"
 					" by the IRET of v=%02x", o->stack[i].vector, o->stack[i].seq, i + 1,
 					r->vector);
-		if (r->depth != (unsigned)k + 1)
+		skew = k < ORACLE_DEPTH ? o->stack[k].skew : 0;
+		if (r->depth != (unsigned)k + 1 + skew)
 			finding(o, OK_DEPTH, r->seq, NONE, "IRET v=%02x at depth %u; its delivery is at depth %d",
 				r->vector, r->depth, k + 1);
+		nmi = k < ORACLE_DEPTH && o->stack[k].what == SRC_NMI;
+		nmi_ifl = nmi ? o->stack[k].ifl_before : -1;
 		for (int i = (int)o->depth - 1; i >= k; i--) {
 			const struct oracle_frame *fr = &o->stack[i < ORACLE_DEPTH ? i : 0];
 
@@ -409,7 +429,12 @@ static void iret(struct oracle *o, const struct itr_record *r)
 		o->depth = (unsigned)k;
 	}
 	o->nmi_blocked = false;		/* SDM 6.7.1: any IRET unblocks NMIs */
-	o->ifl = o->if_records == 1 ? !!(r->rflags & RFLAGS_IF) : -1;
+	/*
+	 * An NMI comes at any instruction, also between a cli or sti and its IF
+	 * record, or in a stub before its ENTRY record: the IF in its frame can be
+	 * ahead of the stream. What the stream said before the NMI still holds.
+	 */
+	o->ifl = nmi ? nmi_ifl : o->if_records == 1 ? !!(r->rflags & RFLAGS_IF) : -1;
 }
 
 static void host(struct oracle *o, const struct itr_record *r)

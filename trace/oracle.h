@@ -50,6 +50,9 @@ struct oracle_frame {
 	uint8_t vector;
 	uint8_t what;		/* enum oracle_src */
 	bool tentative;		/* its ISR bit was set on an assumption (unmodelled source) */
+	uint8_t skew;		/* NMI: 1 if it came inside a stub that had counted its own
+				 * delivery but not yet recorded it (its depth is one more) */
+	int8_t ifl_before;	/* NMI: the model's IF when it came, which its IRET restores */
 	uint64_t seq;
 };
 

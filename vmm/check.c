@@ -11,10 +11,89 @@ static void put(struct check_values *o, int64_t v)
 	o->n++;		/* counts past the limit, so a flood never compares equal */
 }
 
+/*
+ * "intact": what a lossless, unforged stream must show on each CPU. Every
+ * IRET closes the innermost open ENTRY of the same vector; SEQ marks count
+ * up from 0 with no gap; IN_NMI marks count up and sit inside an NMI
+ * handler; each COUNT mark equals the ENTRY records of its vector so far;
+ * SEQ and COUNT marks, made outside any delivery in flight, carry the
+ * nesting depth the stream is at (so a lost IRET shows). Depth fields of
+ * deliveries are not compared: an NMI between a record and the depth update
+ * it goes with is architecturally possible. Values: [broken promises, COUNT
+ * marks confirmed].
+ */
+struct intact_cpu {
+	uint8_t open[IVM_MAX_DEPTH + 1];
+	unsigned depth;
+	uint32_t seq, in_nmi;
+	uint32_t entries[256];
+};
+
+static void observe_intact(const struct check *c, const struct ivm_event *ev, size_t n,
+			   struct check_values *obs)
+{
+	struct intact_cpu *cpus = calloc(256, sizeof(*cpus));
+	int64_t broken = 0, confirmed = 0;
+
+	if (!cpus) {
+		obs->n = 1;
+		obs->v[0] = -1;	/* can't judge: never a pass */
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct ivm_event *e = &ev[i];
+		struct intact_cpu *s = &cpus[e->cpu];
+		uint32_t tag = e->arg & IVM_MARK_TAG, val = e->arg & ~IVM_MARK_TAG;
+
+		if (c->has_cpu && e->cpu != c->cpu)
+			continue;
+		switch (e->kind) {
+		case IVM_EV_ENTRY:
+			s->entries[e->vector]++;
+			if (s->depth > IVM_MAX_DEPTH)
+				broken++;
+			else
+				s->open[s->depth++] = e->vector;
+			break;
+		case IVM_EV_IRET:
+			if (!s->depth || s->open[s->depth - 1] != e->vector)
+				broken++;
+			else
+				s->depth--;
+			break;
+		case IVM_EV_MARK:
+			/* the loop and the final counts record outside any handler in flight */
+			if (tag == IVM_MARK_SEQ || tag == IVM_MARK_COUNT)
+				broken += e->depth != s->depth;
+			if (tag == IVM_MARK_SEQ) {
+				broken += val != s->seq;
+				s->seq = val + 1;
+			} else if (tag == IVM_MARK_IN_NMI) {
+				broken += val != s->in_nmi ||
+					  !s->depth || s->open[s->depth - 1] != 2;
+				s->in_nmi = val + 1;
+			} else if (tag == IVM_MARK_COUNT) {
+				bool same = (s->entries[val >> 20 & 0xff] & 0xfffff) == (val & 0xfffff);
+
+				broken += !same;
+				confirmed += same;
+			}
+			break;
+		}
+	}
+	free(cpus);
+	put(obs, broken);
+	put(obs, confirmed);
+}
+
 void check__observe(const struct check *c, const struct ivm_event *ev, size_t n,
 		    struct check_values *obs)
 {
 	memset(obs, 0, sizeof(*obs));
+	if (c->kind == CHK_INTACT) {
+		observe_intact(c, ev, n, obs);
+		return;
+	}
 	if (c->kind == CHK_COUNT)
 		obs->n = 1;
 	for (size_t i = 0; i < n; i++) {
@@ -44,12 +123,15 @@ void check__observe(const struct check *c, const struct ivm_event *ev, size_t n,
 				put(obs, e->arg);
 			break;
 		case CHK_MARKS:
-			if (e->kind == IVM_EV_MARK)
+			/* tagged marks are the "intact" check's */
+			if (e->kind == IVM_EV_MARK && !(e->arg & IVM_MARK_TAG))
 				put(obs, e->arg);
 			break;
 		case CHK_EOIS:
 			if (e->kind == IVM_EV_EOI)
 				put(obs, e->vector);
+			break;
+		case CHK_INTACT:
 			break;
 		}
 	}

@@ -68,6 +68,7 @@ enum check_kind {
 	CHK_TASKLETS,	/* IVM_EV_TASKLET args, in order */
 	CHK_MARKS,	/* IVM_EV_MARK args, in order */
 	CHK_EOIS,	/* IVM_EV_EOI vectors, in order */
+	CHK_INTACT,	/* [broken promises, guest counts confirmed]: check.c "intact" */
 };
 
 struct check_values {
@@ -85,7 +86,7 @@ struct check {
 	/* a host known to differ, per irqchip mode: what it does instead */
 	struct {
 		bool set;
-		char ref[48];	/* "PLATFORM.md #4" */
+		char ref[48];	/* "PVM-4" */
 		struct check_values observed;
 	} known[IRQCHIP_NR];
 	unsigned line;
@@ -95,6 +96,7 @@ struct scenario {
 	char name[64];
 	char description[256];
 	char guest[64];		/* guest program: passed as "scenario=GUEST" on its command line */
+	unsigned guest_line, guest_col;	/* where guest: is, for messages */
 	unsigned irqchips;	/* bit per enum irqchip_mode it runs under; default IRQCHIP_ALL */
 	unsigned vcpus;		/* 1 or 2; default 1 */
 	double timeout_s;	/* default 10 */
@@ -109,6 +111,11 @@ int scenario__load(const char *path, struct scenario *sc, char *err, size_t errl
 /* The same from a buffer (unit tests); @name stands for the path in messages. */
 int scenario__parse(const char *buf, size_t len, const char *name, struct scenario *sc,
 		    char *err, size_t errlen);
+
+/* guest.elf's scenario programs, NULL-terminated; and whether @sc names one of
+ * them (-1 with "PATH:LINE:COL: ..." in @err if not). */
+const char *const *scenario__guest_programs(void);
+int scenario__check_guest(const struct scenario *sc, const char *path, char *err, size_t errlen);
 
 const char *irqchip_mode__name(enum irqchip_mode m);
 int irqchip_mode__parse(const char *s, enum irqchip_mode *m);

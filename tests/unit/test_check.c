@@ -30,6 +30,60 @@ static enum check_verdict judge(const struct check *c, enum irqchip_mode m, cons
 	return check__judge(c, m, &obs);
 }
 
+/* "intact": a lossless stream passes; each planted loss or forgery is counted */
+static void test_intact(void)
+{
+	static const int64_t whole[] = { 0, 2 };
+	const struct check c = mk(CHK_INTACT, 0, 2, whole);
+	struct ivm_event ev[] = {
+		E(IVM_EV_MARK, 0, IVM_MARK_SEQ + 0),
+		E(IVM_EV_ENTRY, 2, ~0u),
+		E(IVM_EV_MARK, 0, IVM_MARK_IN_NMI + 0),
+		E(IVM_EV_IRET, 2, 0),
+		E(IVM_EV_MARK, 0, IVM_MARK_SEQ + 1),
+		E(IVM_EV_ENTRY, 0xec, ~0u),
+		E(IVM_EV_ENTRY, 2, ~0u),	/* an NMI inside the timer handler */
+		E(IVM_EV_MARK, 0, IVM_MARK_IN_NMI + 1),
+		E(IVM_EV_IRET, 2, 0),
+		E(IVM_EV_IRET, 0xec, 0),
+		E(IVM_EV_MARK, 0, IVM_MARK_SEQ + 2),
+		E(IVM_EV_MARK, 0, IVM_MARK_COUNT | 2 << 20 | 2),
+		E(IVM_EV_MARK, 0, IVM_MARK_COUNT | 0xec << 20 | 1),
+		E(IVM_EV_MARK, 0, 0x42),	/* untagged: marks' */
+	};
+	const size_t n = sizeof(ev) / sizeof(ev[0]);
+	struct check_values obs;
+	struct check m = mk(CHK_MARKS, 0, 1, (const int64_t[]){ 0x42 });
+
+	ok(judge(&c, IRQCHIP_USER, ev, n) == CHECK_PASS, "intact: a lossless stream passes");
+	ok(judge(&m, IRQCHIP_USER, ev, n) == CHECK_PASS, "marks: tagged marks are intact's, not marks'");
+
+	ev[4].arg = IVM_MARK_SEQ + 5;	/* a gap: records lost */
+	check__observe(&c, ev, n, &obs);
+	ok(obs.v[0] == 2 && judge(&c, IRQCHIP_USER, ev, n) == CHECK_FAIL,
+	   "intact: a gap in the numbered records is caught (and the one after it)");
+	ev[4].arg = IVM_MARK_SEQ + 1;
+
+	ev[2].kind = IVM_EV_ENTRY;	/* a lost IRET and a record outside the NMI */
+	ev[2].vector = 0x30;
+	check__observe(&c, ev, n, &obs);
+	ok(obs.v[0] > 0, "intact: an IRET that does not close the innermost delivery is caught");
+	ev[2] = (struct ivm_event)E(IVM_EV_MARK, 0, IVM_MARK_IN_NMI + 0);
+
+	ev[7].arg = IVM_MARK_IN_NMI + 0;	/* a record of the NMI handler forged twice */
+	ok(judge(&c, IRQCHIP_USER, ev, n) == CHECK_FAIL, "intact: a repeated in-NMI record is caught");
+	ev[7].arg = IVM_MARK_IN_NMI + 1;
+
+	ev[11].arg = IVM_MARK_COUNT | 2 << 20 | 3;	/* the guest counted a delivery the stream lacks */
+	check__observe(&c, ev, n, &obs);
+	ok(obs.v[0] == 1 && obs.v[1] == 1, "intact: a guest count the stream does not bear out is caught");
+	ev[11].arg = IVM_MARK_COUNT | 2 << 20 | 2;
+
+	ev[2].kind = IVM_EV_MARK;
+	ev[3] = (struct ivm_event)E(IVM_EV_MARK, 0, 0);	/* the NMI's IRET lost: its mark is outside */
+	ok(judge(&c, IRQCHIP_USER, ev, n) == CHECK_FAIL, "intact: an NMI without its IRET is caught");
+}
+
 int main(void)
 {
 	static const int64_t prio[] = { 0x61, 0x41 };
@@ -68,7 +122,7 @@ int main(void)
 	ok(judge(&c, IRQCHIP_USER, good, 12) == CHECK_PASS, "isr_at_entry: bit set passes");
 	ok(judge(&c, IRQCHIP_KERNEL, isr0, 2) == CHECK_FAIL, "isr_at_entry: bit clear fails without a pin");
 	c.known[IRQCHIP_KERNEL].set = true;
-	snprintf(c.known[IRQCHIP_KERNEL].ref, sizeof(c.known[0].ref), "PLATFORM.md #4");
+	snprintf(c.known[IRQCHIP_KERNEL].ref, sizeof(c.known[0].ref), "PVM-4");
 	c.known[IRQCHIP_KERNEL].observed.n = 1;
 	c.known[IRQCHIP_KERNEL].observed.v[0] = 0;
 	ok(judge(&c, IRQCHIP_KERNEL, isr0, 2) == CHECK_DIVERGENCE, "isr_at_entry: pinned kernel divergence");
@@ -119,5 +173,6 @@ int main(void)
 		c.has_cpu = false;
 		ok(judge(&c, IRQCHIP_USER, two_cpus, 3) == CHECK_FAIL, "no cpu: every vCPU's entries count");
 	}
+	test_intact();
 	return tap_done();
 }

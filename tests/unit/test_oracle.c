@@ -123,7 +123,7 @@ static void test_hand(void)
 	add(ITR_INJECT, ITR_SRC_VMM, 0, INJ_PIN | 7 << 8 | PIN_DEASSERT << 16);
 	add(ITR_EOI, ITR_SRC_GUEST, 0x57, 0);
 	ire(0x57, 1, 0x202);
-	ent(0x57, 1, 0x202);	/* the second delivery of kernel mode, PLATFORM.md #4 */
+	ent(0x57, 1, 0x202);	/* the second delivery of kernel mode, PVM-4 */
 	run(recs, nr);
 	ok(o.total == 1 && o.count[OK_EXTRA] == 1, "level pin unmasked while held: once, a second is extra");
 
@@ -214,6 +214,52 @@ static void test_smp(void)
 	unlink(path);
 }
 
+/*
+ * INJECT for a pin past the model's 24 (a valid trace can name pins 0-255):
+ * a note, no state touched. The old code read line[pin] before its bounds
+ * check, which -fsanitize=bounds (make sanitize, the fuzz replay) reports.
+ */
+static void test_pin_beyond(void)
+{
+	static const uint8_t pins[] = { ORACLE_PINS, 200, 255 };
+	static struct oracle before;
+
+	for (size_t i = 0; i < sizeof(pins); i++) {
+		for (unsigned act = PIN_ASSERT; act <= PIN_PULSE; act++) {
+			nr = 0;
+			add(ITR_IF, ITR_SRC_GUEST, 0, 1);
+			add(ITR_INJECT, ITR_SRC_VMM, 0, INJ_PIN | (uint32_t)pins[i] << 8 | act << 16);
+			oracle__init(&o);
+			oracle__feed(&o, &recs[0]);
+			before = o;
+			oracle__feed(&o, &recs[1]);
+			ok(o.nnotes == (act == PIN_PULSE ? 2u : 1u) && strstr(o.notes[0], "beyond the modelled") &&
+			   !memcmp(o.line, before.line, sizeof(o.line)) &&
+			   !memcmp(o.remote_irr, before.remote_irr, sizeof(o.remote_irr)) &&
+			   !memcmp(o.irr, before.irr, sizeof(o.irr)) && o.total == 0,
+			   "INJECT pin %u action %u: noted as beyond the model, state untouched",
+			   pins[i], act);
+		}
+	}
+}
+
+/* An NMI while blocked, nested deeper than the model keeps frames (found by fuzz_itr) */
+static void test_nmi_deep(void)
+{
+	nr = 0;
+	add(ITR_INJECT, ITR_SRC_VMM, 2, INJ_NMI);
+	ent(2, 1, 0x2);
+	for (unsigned d = 2; d <= ORACLE_DEPTH + 1; d++)
+		ent(0x20, d, 0x2);
+	ent(2, ORACLE_DEPTH + 2, 0x2);
+	run(recs, nr);
+	ok(o.count[OK_NMI] == 1 && o.depth == ORACLE_DEPTH + 2,
+	   "NMI while blocked at depth %u: one [nmi] finding", ORACLE_DEPTH + 2);
+	for (unsigned i = 0; i < o.nkept; i++)
+		if (o.kept[i].kind == OK_NMI)
+			ok(o.kept[i].since == UINT64_MAX, "  whose opening frame, past the model, is not named");
+}
+
 /* A finding's summary line names verdict, counts and the first seq */
 static void test_summary(void)
 {
@@ -223,6 +269,67 @@ static void test_summary(void)
 	run(recs, n);
 	oracle__summary(&o, buf, sizeof(buf));
 	ok(!strcmp(buf, "DIVERGENCE (1 finding: order 1), first at seq 6 [order]"), "summary: '%s'", buf);
+}
+
+/*
+ * An NMI can come at any instruction: between an interrupt's delivery and its
+ * ENTRY record (the stub counted itself: one deeper), and between cli/sti and
+ * their IF records. What the stream said before the NMI still holds after it;
+ * real IF and depth errors around NMIs are still caught.
+ */
+static void test_nmi_inside_records(void)
+{
+	/* 0x41 delivered at IF=1; the NMI lands in its stub before the ENTRY record */
+	nr = 0;
+	add(ITR_IF, ITR_SRC_GUEST, 0, 1);
+	add(ITR_INJECT, ITR_SRC_VMM, 0x41, INJ_MSI);
+	add(ITR_INJECT, ITR_SRC_VMM, 2, INJ_NMI);
+	ent(2, 2, 0x2);		/* frame: IF=0 (the interrupt gate), depth 2 */
+	ire(2, 2, 0x2);
+	ent(0x41, 1, 0x202);
+	add(ITR_EOI, ITR_SRC_GUEST, 0x41, 0);
+	ire(0x41, 1, 0x202);
+	run(recs, nr);
+	if (!ok(o.total == 0, "an NMI inside a stub before its ENTRY record: no finding"))
+		show();
+
+	/* the same, but before the stub counted itself: depth 1 */
+	recs[3].depth = recs[4].depth = 1;
+	run(recs, nr);
+	if (!ok(o.total == 0, "an NMI at the stub's first instruction: no finding"))
+		show();
+
+	/* an NMI between sti's record and sti: the sti still holds after its IRET */
+	nr = 0;
+	add(ITR_IF, ITR_SRC_GUEST, 0, 1);
+	add(ITR_INJECT, ITR_SRC_VMM, 2, INJ_NMI);
+	ent(2, 1, 0x2);
+	ire(2, 1, 0x2);
+	add(ITR_INJECT, ITR_SRC_VMM, 0x41, INJ_MSI);
+	ent(0x41, 1, 0x202);
+	add(ITR_EOI, ITR_SRC_GUEST, 0x41, 0);
+	ire(0x41, 1, 0x202);
+	run(recs, nr);
+	if (!ok(o.total == 0, "an NMI between sti's record and sti: IF=1 after its IRET"))
+		show();
+
+	/* planted: the stream said cli; an interrupt after the NMI is still an IF error */
+	nr = 0;
+	add(ITR_IF, ITR_SRC_GUEST, 0, 0);
+	add(ITR_INJECT, ITR_SRC_VMM, 2, INJ_NMI);
+	ent(2, 1, 0x202);
+	ire(2, 1, 0x202);
+	ent(0xec, 1, 0x2);
+	run(recs, nr);
+	ok(o.count[OK_IF] == 1, "planted: IF=0 in the stream, a delivery after an NMI is still caught");
+
+	/* planted: an NMI two deeper than the model is not a stub's window */
+	nr = 0;
+	add(ITR_INJECT, ITR_SRC_VMM, 2, INJ_NMI);
+	ent(2, 3, 0x2);
+	ire(2, 3, 0x2);
+	run(recs, nr);
+	ok(o.count[OK_DEPTH] == 2, "planted: an NMI at depth 3 over an empty model: both records caught");
 }
 
 int main(void)
@@ -242,6 +349,9 @@ int main(void)
 	test_planted(ARCH_EOI, OK_EOI);
 	test_smp();
 	test_hand();
+	test_pin_beyond();
+	test_nmi_deep();
+	test_nmi_inside_records();
 	test_summary();
 	printf("1..%d\n", tap_n);
 	return tap_failed ? 1 : 0;
