@@ -10,6 +10,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include "opt.h"
 #include "trace_cmd.h"
 
 #define RING	(2 * ITR_DIFF_WINDOW)	/* history (context) + window + run, a power of two */
@@ -33,6 +35,7 @@ struct side {
 	uint64_t nread;		/* all records read */
 	bool eof, all;
 	int vcpu;		/* only this vCPU's records; -1 = all */
+	uint32_t skip;		/* guest record types left out: 1 << type */
 	int st;			/* -1 after a read error */
 	char err[512];
 };
@@ -61,7 +64,8 @@ static void side_load(struct side *s)
 			return;
 		}
 		s->nread++;
-		if (wanted(slot, s->all) && (s->vcpu < 0 || slot->vcpu == s->vcpu)) {
+		if (wanted(slot, s->all) && (s->vcpu < 0 || slot->vcpu == s->vcpu) &&
+		    !(slot->type < 32 && (s->skip >> slot->type & 1))) {
 			s->filled++;
 			return;
 		}
@@ -268,6 +272,43 @@ static int side_open(struct side *s, const char *path, bool all, int vcpu, struc
 	return s->r ? 0 : -1;
 }
 
+/*
+ * --vcpu=N: a trace without vCPU N is an error, not "same" (nothing of it to
+ * compare). Found at its first record of N; a trace without one is read to
+ * the end, to name the vCPUs it has. 0 = has it, -1 = error in @err.
+ */
+static int has_vcpu(const char *path, uint8_t vcpu, char *err, size_t errlen)
+{
+	struct itr_header h;
+	struct itr_record rec;
+	struct itr_reader *r = itr_reader__open(path, &h, err, errlen);
+	bool seen[256] = { false };
+	char list[64] = "";
+	size_t used = 0;
+	int k;
+
+	if (!r)
+		return -1;
+	while ((k = itr_reader__next(r, &rec, err, errlen)) > 0) {
+		if (rec.type == ITR_END)
+			continue;
+		if (rec.vcpu == vcpu)
+			break;
+		seen[rec.vcpu] = true;
+	}
+	itr_reader__close(r);
+	if (k < 0)
+		return -1;
+	if (k > 0)
+		return 0;
+	for (int i = 0; i < 256 && used < sizeof(list); i++)
+		if (seen[i])
+			used += snprintf(list + used, sizeof(list) - used, "%s%d", used ? ", " : "", i);
+	snprintf(err, errlen, "--vcpu=%u: %s has no records of vCPU %u (%s%s)", vcpu, path, vcpu,
+		 used ? "its vCPUs: " : "no records at all", list);
+	return -1;
+}
+
 int itr_diff__files(const char *pa, const char *pb, const struct itr_diff_opts *o,
 		    struct itr_diff_result *res, char *err, size_t errlen)
 {
@@ -285,6 +326,10 @@ int itr_diff__files(const char *pa, const char *pb, const struct itr_diff_opts *
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
+	if (o->one_vcpu && (has_vcpu(pa, o->vcpu, err, errlen) < 0 ||
+			    has_vcpu(pb, o->vcpu, err, errlen) < 0))
+		goto out;
+	a->skip = b->skip = o->skip;
 	if (side_open(a, pa, all, vcpu, &ha, err, errlen) < 0 ||
 	    side_open(b, pb, all, vcpu, &hb, err, errlen) < 0)
 		goto out;
@@ -382,12 +427,14 @@ out:
 	return ret;
 }
 
+const struct option itr_diff__opts[] = {
+	{ "all", no_argument, NULL, 'a' }, { "ignore", required_argument, NULL, 'i' },
+	{ "vcpu", required_argument, NULL, 'v' }, { "skip", required_argument, NULL, 'k' },
+	{ NULL, 0, NULL, 0 },
+};
+
 int itr_diff__main(int argc, char **argv)
 {
-	static const struct option opts[] = { { "all", no_argument, NULL, 'a' },
-					      { "ignore", required_argument, NULL, 'i' },
-					      { "vcpu", required_argument, NULL, 'v' },
-					      { NULL, 0, NULL, 0 } };
 	static const enum itr_field ignorable[] = { ITR_F_RIP, ITR_F_RSP, ITR_F_RFLAGS, ITR_F_CS,
 						    ITR_F_SS, ITR_F_STACK };
 	struct itr_diff_opts o = { .out = stdout };
@@ -397,22 +444,39 @@ int itr_diff__main(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", itr_diff__opts, NULL)) != -1) {
 		if (c == 'a') {
 			o.all = true;
 			continue;
 		}
 		if (c == 'v') {
 			/* vCPUs run concurrently: only each one's own order is deterministic */
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
+			unsigned v;
 
-			if (end == optarg || *end || v > 255) {
+			if (opt__uint(optarg, 0, 255, &v) < 0) {
 				fprintf(stderr, "vmm trace diff: --vcpu: '%s' is not a vCPU index\n", optarg);
 				return 2;
 			}
 			o.one_vcpu = true;
 			o.vcpu = v;
+			continue;
+		}
+		if (c == 'k') {
+			/* records whose place relative to the others is timing, e.g. an AP's idle IF toggles */
+			for (tok = strtok_r(optarg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+				unsigned t;
+
+				for (t = ITR_ENTRY; t <= ITR_RTE; t++)
+					if (!strcasecmp(tok, itr_type__name((uint16_t)t)))
+						break;
+				if (t > ITR_RTE) {
+					fprintf(stderr, "vmm trace diff: --skip: '%s' is not a guest record type "
+						"(entry, iret, eoi, tpr, softirq, tasklet, sync, mark, isr, if, rte)\n",
+						tok);
+					return 2;
+				}
+				o.skip |= 1u << t;
+			}
 			continue;
 		}
 		if (c != 'i') {
@@ -436,7 +500,7 @@ int itr_diff__main(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 2) {
-		fprintf(stderr, "vmm trace diff: usage: vmm trace diff [--all] [--ignore=FIELD,...] [--vcpu=N] A B "
+		fprintf(stderr, "vmm trace diff: usage: vmm trace diff [--all] [--ignore=FIELD,...] [--skip=TYPE,...] [--vcpu=N] A B "
 			"(see vmm trace --help)\n");
 		return 2;
 	}

@@ -414,15 +414,16 @@ static int parse_u64(const char *s, uint64_t *out)
 	return errno || end == s || *end || *s == '-' ? -1 : 0;
 }
 
+const struct option itr_synth__opts[] = {
+	{ "records", required_argument, NULL, 'n' }, { "seed", required_argument, NULL, 's' },
+	{ "mutate", required_argument, NULL, 'm' }, { "at", required_argument, NULL, 'a' },
+	{ "vcpus", required_argument, NULL, 'v' }, { "output", required_argument, NULL, 'o' },
+	{ "arch", no_argument, NULL, 'A' }, { "plant", required_argument, NULL, 'P' },
+	{ NULL, 0, NULL, 0 },
+};
+
 int itr_synth__main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "records", required_argument, NULL, 'n' }, { "seed", required_argument, NULL, 's' },
-		{ "mutate", required_argument, NULL, 'm' }, { "at", required_argument, NULL, 'a' },
-		{ "vcpus", required_argument, NULL, 'v' }, { "output", required_argument, NULL, 'o' },
-		{ "arch", no_argument, NULL, 'A' }, { "plant", required_argument, NULL, 'P' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct itr_synth_opts o = { .records = 1000, .seed = 1, .at = UINT64_MAX, .vcpus = 1 };
 	struct itr_synth_result res;
 	const char *out = NULL;
@@ -434,7 +435,7 @@ int itr_synth__main(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:", itr_synth__opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if (parse_u64(optarg, &o.records) < 0 || o.records > (1ull << 40))

@@ -7,6 +7,7 @@
 #ifndef TRACE_CMD_H
 #define TRACE_CMD_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -72,6 +73,7 @@ enum itr_field {
 struct itr_diff_opts {
 	bool all;		/* host records too, and every RFLAGS bit */
 	uint32_t ignore;	/* 1 << enum itr_field of frame fields not to compare (--ignore) */
+	uint32_t skip;		/* 1 << type of guest record types left out (--skip) */
 	bool one_vcpu;		/* --vcpu: compare only vCPU .vcpu's records */
 	uint8_t vcpu;
 	FILE *out;		/* the report; NULL = none */
@@ -90,6 +92,9 @@ struct itr_diff_result {
 int itr_diff__files(const char *a, const char *b, const struct itr_diff_opts *o,
 		    struct itr_diff_result *res, char *err, size_t errlen);
 const char *itr_field__name(enum itr_field f);
+
+/* The verbs' getopt tables: each verb parses with its own, trace_cmd.c checks with it first */
+extern const struct option itr_export__opts[], itr_diff__opts[], itr_synth__opts[];
 
 int itr_show__main(int argc, char **argv);
 int itr_stats__main(int argc, char **argv);

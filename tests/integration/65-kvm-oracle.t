@@ -1,7 +1,7 @@
 #!/bin/bash
 # The architectural oracle over real KVM traces (vmm check). Under our own
 # LAPIC/IOAPIC (--irqchip=user) it must find nothing. On a PVM host the
-# in-kernel LAPIC EOIs at acceptance (PLATFORM.md #4): kernel and split mode
+# in-kernel LAPIC EOIs at acceptance (PVM-4): kernel and split mode
 # may then only show that family of findings (eoi, isr, nest, extra).
 . "$(dirname "$0")/lib.sh"
 need_kvm
@@ -14,12 +14,19 @@ for f in configs/*.yaml; do
 	run_limited 120 "$VMM" check --scenario="$f" --irqchip=user --keep-traces="$TMP/t" --quiet "$GUEST" \
 		>"$TMP/$n.out" 2>&1
 	is $? 0 "$n: oracle finds nothing under --irqchip=user"
-	if [ -f "tests/golden/$n.itr" ]; then
+	# ring-stress's records are NMIs landing wherever the other vCPU's timing puts
+	# them: nothing in it to diff; the oracle above and its own "intact" check judge it
+	if [ -f "tests/golden/$n.itr" ] && [ "$n" != ring-stress ]; then
 		# the same deliveries, order, nesting, vectors and error codes as the golden trace,
 		# vCPU by vCPU: how two vCPUs' records interleave is timing, not semantics
 		vcpus=$(sed -n 's/^vcpus: *\([0-9]\).*/\1/p' "$f")
+		# with two vCPUs an NMI IPI lands anywhere in the AP's idle loop: where it
+		# falls among that loop's cli/sti records, and so the IF in its frame, is
+		# timing (the oracle judges IF)
+		loose=--ignore=rip,rsp
+		[ "${vcpus:-1}" -gt 1 ] && loose="--ignore=rip,rsp,rflags --skip=if"
 		for c in $(seq 0 $((${vcpus:-1} - 1))); do
-			run_limited 20 "$VMM" trace diff --ignore=rip,rsp --vcpu=$c "tests/golden/$n.itr" \
+			run_limited 20 "$VMM" trace diff $loose --vcpu=$c "tests/golden/$n.itr" \
 				"$TMP"/t/*.user.itr >"$TMP/$n.diff" 2>&1
 			is $? 0 "$n: a fresh user-mode trace matches tests/golden/$n.itr (vCPU $c)"
 			grep -q 'first divergence' "$TMP/$n.diff" && sed 's/^/#   /' "$TMP/$n.diff" | head -14
@@ -32,7 +39,7 @@ for f in configs/*.yaml; do
 		line=$(grep '^check .*irqchip=kernel:' "$TMP/$n.k")
 		kinds=$(echo "$line" | sed -n 's/.*findings*: \([^)]*\)).*/\1/p' | tr ',' '\n' | awk '{print $1}' | sort -u | tr '\n' ' ')
 		bad=$(for k in $kinds; do case $k in eoi|isr|nest|extra) ;; *) echo "$k";; esac; done)
-		is "$bad" "" "$n, PVM kernel irqchip: only PLATFORM.md #4 findings (${kinds:-none})"
+		is "$bad" "" "$n, PVM kernel irqchip: only PVM-4 findings (${kinds:-none})"
 	fi
 done
 

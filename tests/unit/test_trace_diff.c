@@ -266,6 +266,40 @@ static void test_vcpu(void)
 	   "--vcpu=1: an extra record of vCPU 1 is found");
 }
 
+/* --skip=if: IF records moved around an NMI compare equal; anything else still differs */
+static void write_if_nmi(const char *p, bool if_first, uint8_t nmi_vector)
+{
+	struct itr_header h = { .version = ITR_VERSION };
+	struct itr_record cli = { .type = ITR_IF, .source = ITR_SRC_GUEST, .err = 0xffffffffu };
+	struct itr_record nmi = { .type = ITR_ENTRY, .source = ITR_SRC_GUEST, .vector = nmi_vector,
+				  .depth = 1, .err = 0xffffffffu };
+	struct itr_writer *w;
+	char err[256];
+
+	w = itr_writer__open(p, &h, err, sizeof(err));
+	if (if_first)
+		itr_writer__put(w, &cli);
+	itr_writer__put(w, &nmi);
+	if (!if_first)
+		itr_writer__put(w, &cli);
+	itr_writer__close(w, err, sizeof(err));
+}
+
+static void test_skip(void)
+{
+	struct itr_diff_opts o = { .skip = 1u << ITR_IF };
+	struct itr_diff_result r;
+	char err[256];
+
+	write_if_nmi(pa, true, 2);
+	write_if_nmi(pb, false, 2);
+	ok(diff(false, &r) == 1, "an IF record on the other side of an NMI: a difference by default");
+	ok(itr_diff__files(pa, pb, &o, &r, err, sizeof(err)) == 0, "--skip=if: the same");
+	write_if_nmi(pb, false, 0x41);
+	ok(itr_diff__files(pa, pb, &o, &r, err, sizeof(err)) == 1 && r.first_kind == ITR_DIFF_MISMATCH,
+	   "--skip=if: another vector still differs");
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/test_trace_diff.XXXXXX");
@@ -279,6 +313,7 @@ int main(void)
 	test_errors();
 	test_match();
 	test_vcpu();
+	test_skip();
 	unlink(pa);
 	unlink(pb);
 	rmdir(dir);
