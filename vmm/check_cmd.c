@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * `vmm check --scenario=FILE.yaml [--irqchip=MODE|all] KERNEL.elf` runs the
+ * `vmm check --scenario=FILE.yaml [--irqchip=MODE|all] KERNEL` runs the
  * scenario per mode with a temporary trace and judges each trace with the
  * oracle; `vmm check --trace=FILE.itr` judges an existing trace. The oracle
  * is architectural: a host known to differ is named with
@@ -15,12 +15,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "check_cmd.h"
+#include "opt.h"
 #include "oracle.h"
 #include "run.h"
 #include "scenario.h"
 
-enum { OPT_SCENARIO = 256, OPT_TRACE, OPT_IRQCHIP, OPT_EXPECT, OPT_KEEP, OPT_TIMEOUT, OPT_VERBOSE,
-       OPT_QUIET, OPT_HELP };
+enum { OPT_HELP = 'h', OPT_SCENARIO = 256, OPT_TRACE, OPT_IRQCHIP, OPT_EXPECT, OPT_KEEP,
+       OPT_TIMEOUT, OPT_VERBOSE, OPT_QUIET };
 
 static const struct option check_options[] = {
 	{ "scenario", required_argument, NULL, OPT_SCENARIO },
@@ -38,24 +39,30 @@ static const struct option check_options[] = {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: vmm check --scenario=FILE.yaml [--irqchip=MODE|all] [options] KERNEL.elf\n"
+		"usage: vmm check --scenario=FILE.yaml [--irqchip=MODE|all] [options] KERNEL\n"
 		"       vmm check --trace=FILE.itr [--expect-divergence=MODE,...]\n"
 		"\n"
 		"Judges interrupt delivery against an SDM model (docs/ORACLE.md): per run,\n"
 		"the first divergence, the findings, and one summary line per mode:\n"
-		"  check SCENARIO irqchip=MODE: oracle VERDICT (...); expected: ...; OK|FAIL\n"
+		"  check SCENARIO irqchip=MODE: [run failed: WHY; ]oracle VERDICT (...);\n"
+		"  expected ...; OK|FAIL\n"
 		"\n"
+		"  --scenario=FILE.yaml             run this scenario, traced, once per mode\n"
+		"  --trace=FILE.itr                 judge this trace instead (no run)\n"
 		"  --irqchip=kernel|split|user|all  modes to run (default: all the scenario lists)\n"
 		"  --expect-divergence=MODE,...|all  a divergence in these modes is expected (a host\n"
-		"                                   known to differ, e.g. PLATFORM.md #4 under\n"
+		"                                   known to differ, e.g. PVM-4 under\n"
 		"                                   kernel,split on PVM); a PASS there is reported\n"
 		"  --keep-traces=DIR                keep each mode's trace as DIR/SCENARIO.MODE.itr\n"
-		"  --timeout=SECONDS                watchdog per run (default: the scenario's)\n"
+		"  --timeout=SECONDS                watchdog per run, e.g. 30 or 2.5 (default: the\n"
+		"                                   scenario's)\n"
 		"  --quiet / --verbose              no guest console / log every VM exit, as vmm run\n"
+		"  --help                           this text\n"
 		"\n"
-		"exit status: 0 every mode as expected; 1 an unexpected divergence, an expected one\n"
-		"missing, or an inconclusive trace (events lost, truncated); 2 bad usage or an\n"
-		"unreadable trace.\n");
+		"A value goes in --opt=VALUE or --opt VALUE.\n"
+		"exit status: 0 every mode as expected; 1 a run failed, an unexpected divergence,\n"
+		"an expected one missing, or an inconclusive trace (events lost, truncated); 2 bad\n"
+		"usage or input (one line on stderr), or an unreadable trace.\n");
 }
 
 static int bad(const char *what, const char *arg)
@@ -85,19 +92,45 @@ static int parse_modes(const char *s, unsigned *bits)
 	return *bits ? 0 : -1;
 }
 
-/* Judge one trace; print the report and the summary line. 1 = not as expected, 2 = unreadable */
-static int judge(const char *path, const char *label, int mode, unsigned expect, bool run_failed)
+/* How a run ended, from its exit status (vmm --help), for the summary line. */
+static const char *run_failure(int st, char *buf, size_t n)
+{
+	switch (st) {
+	case VMM_GUEST_FAILED: return "self-test or scenario checks failed (status 1)";
+	case VMM_USAGE: return "bad input (status 2)";
+	case VMM_GUEST_DIED: return "the guest died (status 4)";
+	case VMM_TIMEOUT: return "watchdog (status 6)";
+	case VMM_HOST_ERROR: return "host/KVM error (status 8)";
+	case VMM_INTERRUPTED: return "SIGINT/SIGTERM (status 10)";
+	}
+	if (st & 1)
+		snprintf(buf, n, "the guest exited with code %d (status %d)", st >> 1, st);
+	else
+		snprintf(buf, n, "status %d", st);
+	return buf;
+}
+
+/*
+ * Judge one trace; print the report and the summary line. 1 = not as expected
+ * (or the run that wrote it failed: @run_status != 0), 2 = unreadable.
+ * @mode < 0: --trace, where an unreadable file is bad input: one line, no summary.
+ */
+static int judge(const char *path, const char *label, int mode, unsigned expect, int run_status)
 {
 	static struct oracle o;
 	struct itr_header h;
-	char err[512], sum[320], prefix[48];
+	char err[512], sum[320], prefix[48], why[64], failed[96] = "";
+	const char *verdict = "FAIL";
 	enum oracle_verdict v;
 	bool expected_div, good;
 
 	if (oracle__run_file(path, &o, &h, err, sizeof(err)) < 0) {
 		fprintf(stderr, "vmm check: %s\n", err);
-		printf("check %s irqchip=%s: oracle could not read the trace; FAIL\n", label,
-		       mode >= 0 ? irqchip_mode__name(mode) : h.irqchip);
+		if (mode >= 0)
+			printf("check %s irqchip=%s: %s%s%soracle could not read the trace; FAIL\n", label,
+			       irqchip_mode__name(mode), run_status ? "run failed: " : "",
+			       run_status ? run_failure(run_status, why, sizeof(why)) : "",
+			       run_status ? "; " : "");
 		return 2;
 	}
 	if (mode < 0) {
@@ -112,11 +145,17 @@ static int judge(const char *path, const char *label, int mode, unsigned expect,
 	v = oracle__verdict(&o);
 	expected_div = mode >= 0 && (expect >> mode & 1);
 	good = expected_div ? v == ORACLE_DIVERGENCE : v == ORACLE_PASS;
-	printf("check %s irqchip=%s: oracle %s; expected %s%s; %s\n", label,
-	       mode >= 0 ? irqchip_mode__name(mode) : "?", sum, expected_div ? "divergence" : "pass",
-	       run_failed ? "; the run itself failed" : "",
-	       good ? "OK" : expected_div && v == ORACLE_PASS ? "FAIL (expected divergence absent)" : "FAIL");
-	return good ? 0 : 1;
+	if (run_status)
+		snprintf(failed, sizeof(failed), "run failed: %s; ",
+			 run_failure(run_status, why, sizeof(why)));
+	if (good && !run_status)
+		verdict = "OK";
+	else if (!good && expected_div && v == ORACLE_PASS)
+		verdict = "FAIL (expected divergence absent)";
+	printf("check %s irqchip=%s: %soracle %s; expected %s; %s\n", label,
+	       mode >= 0 ? irqchip_mode__name(mode) : "?", failed, sum,
+	       expected_div ? "divergence" : "pass", verdict);
+	return good && !run_status ? 0 : 1;
 }
 
 int check_cmd__main(int argc, char **argv)
@@ -127,12 +166,13 @@ int check_cmd__main(int argc, char **argv)
 	const char *scenario_path = NULL, *trace_path = NULL, *keep = NULL;
 	unsigned modes = IRQCHIP_ALL, expect = 0;
 	bool timeout_set = false;
-	char err[320], *end;
+	struct stat st_keep;
+	char err[320];
 	int c, worst = 0;
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", check_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", check_options, NULL)) != -1) {
 		switch (c) {
 		case OPT_SCENARIO: scenario_path = optarg; break;
 		case OPT_TRACE: trace_path = optarg; break;
@@ -148,23 +188,28 @@ int check_cmd__main(int argc, char **argv)
 				return bad("--expect-divergence: not a list of kernel, split, user, or all:", optarg);
 			break;
 		case OPT_TIMEOUT:
-			errno = 0;
-			opts.timeout_s = strtod(optarg, &end);
-			if (errno || end == optarg || *end || opts.timeout_s < 0 || opts.timeout_s > 86400)
-				return bad("--timeout: not a number of seconds:", optarg);
+			if (opt__seconds(optarg, 86400, &opts.timeout_s) < 0)
+				return bad("--timeout: not a number of seconds (0..86400):", optarg);
 			timeout_set = true;
 			break;
 		case OPT_HELP: usage(stdout); return 0;
-		default: return bad("unknown or incomplete option", argv[optind - 1]);
+		default:
+			opt__getopt_error(c, argv, check_options, err, sizeof(err));
+			fprintf(stderr, "vmm check: %s (see vmm check --help)\n", err);
+			return 2;
 		}
 	}
 	if (trace_path) {
 		if (scenario_path || optind != argc)
 			return bad("--trace takes no scenario or kernel:", trace_path);
-		return judge(trace_path, trace_path, -1, expect, false);
+		return judge(trace_path, trace_path, -1, expect, 0);
 	}
-	if (!scenario_path || optind != argc - 1)
-		return bad("need --scenario=FILE.yaml and one KERNEL.elf, or --trace=FILE.itr", "");
+	if (!scenario_path || optind != argc - 1) {
+		fprintf(stderr, "vmm check: %s (see vmm check --help)\n",
+			scenario_path && optind < argc ? "more than one KERNEL given" :
+			"need --scenario=FILE.yaml and one KERNEL, or --trace=FILE.itr");
+		return 2;
+	}
 	if (scenario__load(scenario_path, &sc, err, sizeof(err)) < 0) {
 		fprintf(stderr, "vmm: %s\n", err);
 		return 2;
@@ -177,9 +222,16 @@ int check_cmd__main(int argc, char **argv)
 	opts.scenario = &sc;
 	if (!timeout_set)
 		opts.timeout_s = sc.timeout_s;
-	/* the directory may not exist yet; an existing one (or a file) is reported below */
-	if (keep && mkdir(keep, 0777) < 0 && errno != EEXIST) {
-		fprintf(stderr, "vmm check: --keep-traces=%s: %s\n", keep, strerror(errno));
+	/* bad input is one line before any output, not a failed run per mode */
+	if (opt__kernel(opts.kernel, opts.mem_size, opts.boot, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vmm check: %s\n", err);
+		return 2;
+	}
+	/* the directory may not exist yet */
+	if (keep && ((mkdir(keep, 0777) < 0 && errno != EEXIST) || stat(keep, &st_keep) < 0 ||
+		     !S_ISDIR(st_keep.st_mode))) {
+		fprintf(stderr, "vmm check: --keep-traces=%s: %s\n", keep,
+			errno == EEXIST ? strerror(ENOTDIR) : strerror(errno));
 		return 2;
 	}
 	for (int m = 0; m < IRQCHIP_NR; m++) {
@@ -209,11 +261,13 @@ int check_cmd__main(int argc, char **argv)
 		fflush(stdout);
 		st = vmm__run(&opts);
 		fflush(stdout);
-		r = judge(path, sc.name, m, expect, st != 0);
+		r = judge(path, sc.name, m, expect, st);
 		if (!keep)
 			unlink(path);
 		if (r > worst)
 			worst = r;
+		if (st == VMM_INTERRUPTED)
+			break;	/* ^C stops every mode */
 	}
 	return worst;
 }

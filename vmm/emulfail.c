@@ -3,7 +3,7 @@
  * KVM_EXIT_INTERNAL_ERROR, the userspace half of KVM's handle_exception_nmi /
  * handle_ud: when the host's instruction emulator gives up, decode the
  * instruction ourselves. Software interrupts (INT n, INT3, INTO, INT1) are
- * delivered through the guest IDT by intn.c (PLATFORM.md divergence 1);
+ * delivered through the guest IDT by intn.c (PVM-1, docs/DIVERGENCES.md);
  * anything else gets #UD, as KVM's handle_ud does when emulation fails.
  *
  * The forced-emulation prefix (ud2; .ascii "kvm" = 0f 0b 6b 76 6d) is KVM's
@@ -181,8 +181,9 @@ int handle_internal_error(struct vcpu *v)
 				return stop_host(v, "KVM_SET_VCPU_EVENTS failed");
 			return EXIT_RESUME;
 		}
-		/* KVM's handle_ud: what can't be emulated is an invalid opcode */
-		if (v->vm->nr_emul_failures <= EMUL_PRINT_LIMIT)
+		/* KVM's handle_ud: what can't be emulated is an invalid opcode (a note, not an error:
+		 * --quiet hides it; the event log and a death report still have it) */
+		if (!v->vm->opts.quiet && v->vm->nr_emul_failures <= EMUL_PRINT_LIMIT)
 			fprintf(stderr, "vmm: emulation failure at %#llx: %s%s: injecting #UD as KVM's "
 				"handle_ud does%s\n", (unsigned long long)r.rip,
 				skip ? "(kvm prefix) " : "", in.text,

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
-/* ./vmm command line: run, probe. */
-#include <errno.h>
+/* ./vmm command line: run, probe, validate, judge; trace and check dispatch from here. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "check.h"
 #include "check_cmd.h"
+#include "opt.h"
 #include "probe.h"
 #include "trace_cmd.h"
 #include "scenario.h"
@@ -17,23 +18,27 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: vmm run [options] KERNEL.elf     boot KERNEL and run it (also: vmm KERNEL.elf)\n"
-		"       vmm probe                        print this host's KVM facts, measured\n"
-		"       vmm validate FILE.yaml...        check scenario configs, print a summary\n"
+		"usage: vmm run [options] KERNEL       boot KERNEL and run it (also: vmm [options] KERNEL)\n"
+		"       vmm probe                      print this host's KVM facts, measured\n"
+		"       vmm validate FILE.yaml...      check scenario configs, print a summary\n"
 		"       vmm trace show|stats|export|diff|synth ...   read, export and compare traces\n"
-		"                                        (vmm trace --help; docs/TRACE.md)\n"
+		"                                      (vmm trace --help; docs/TRACE.md)\n"
 		"       vmm check --scenario=FILE KERNEL | --trace=FILE.itr   judge deliveries\n"
-		"                                        against the SDM oracle (vmm check --help)\n"
-		"       vmm judge --scenario=FILE LOG    judge the event lines a guest printed\n"
-		"                                        without ./vmm (e.g. QEMU -debugcon)\n"
+		"                                      against the SDM oracle (vmm check --help)\n"
+		"       vmm judge --scenario=FILE LOG  judge the event lines a guest printed\n"
+		"                                      without ./vmm (e.g. QEMU -debugcon)\n"
 		"       vmm --help | --version\n"
+		"       vmm COMMAND --help             that command's usage and options\n"
 		"\n"
-		"run options:\n"
+		"run options (a value goes in --opt=VALUE or --opt VALUE; numbers are decimal\n"
+		"or 0x hex):\n"
 		"  --boot=auto|pvh|multiboot|elf64  boot protocol (auto: PVH note, then multiboot\n"
 		"                                   header, then plain ELF64 in long mode)\n"
 		"  --cmdline=STRING                 kernel command line (default: empty)\n"
-		"  --mem=SIZE                       guest RAM, e.g. 64M, 1G (default 64M)\n"
-		"  --timeout=SECONDS                watchdog; 0 disables it (default 30)\n"
+		"  --mem=SIZE                       guest RAM, 4M to 3G, page aligned, e.g. 64M,\n"
+		"                                   1G, 0x8000000 (default 64M)\n"
+		"  --timeout=SECONDS                watchdog, e.g. 30 or 2.5; 0 disables it\n"
+		"                                   (default 30, at most 86400)\n"
 		"  --scenario=FILE.yaml             run a scenario (configs/): the guest program it\n"
 		"                                   names, its injections, its checks\n"
 		"  --irqchip=kernel|split|user|all  interrupt controllers: in-kernel, split (our\n"
@@ -47,39 +52,76 @@ static void usage(FILE *f)
 		"                                   wait for INIT/SIPI as on a real machine\n"
 		"  --strict                         known host divergences fail the run\n"
 		"  --milestones                     print guest milestone times on stderr\n"
-		"  --quiet                          do not print the guest console\n"
+		"  --quiet                          do not print the guest console, nor the notes\n"
+		"                                   on emulation failures turned into #UD\n"
 		"  --verbose                        log every VM exit on stderr\n"
+		"  --help                           this text\n"
 		"\n"
-		"exit status: 0 ok; 1 self-test failed; 2 bad usage or input; 4 guest died\n"
-		"(triple fault, halt, assertion); 6 watchdog; 8 host/KVM error; 10 SIGINT/SIGTERM;\n"
-		"odd values >= 3 are the guest's own isa-debug-exit codes, (value << 1) | 1.\n");
+		"exit status: 0 ok; 1 self-test failed; 2 bad usage or input (one line on\n"
+		"stderr); 4 guest died (triple fault, halt, assertion); 6 watchdog; 8 host/KVM\n"
+		"error; 10 SIGINT/SIGTERM; odd values >= 3 are the guest's own isa-debug-exit\n"
+		"codes, (value << 1) | 1.\n");
 }
 
-static int parse_size(const char *s, uint64_t *out)
+static void probe_usage(FILE *f)
 {
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s)
-		return -1;
-	switch (*end) {
-	case 'G': case 'g': v <<= 10; /* fall through */
-	case 'M': case 'm': v <<= 10; /* fall through */
-	case 'K': case 'k': v <<= 10; end++; break;
-	case '\0': break;
-	default: return -1;
-	}
-	if (*end)
-		return -1;
-	*out = v;
-	return 0;
+	fprintf(f,
+		"usage: vmm probe\n"
+		"\n"
+		"Prints this host's KVM facts: the API version, the backend, capabilities,\n"
+		"which irqchip modes can be created, and four measurements taken with tiny\n"
+		"hand-assembled guests.\n"
+		"\n"
+		"  --help                           this text\n"
+		"\n"
+		"exit status: 0 ok; 2 bad usage; 8 /dev/kvm unusable or a required capability\n"
+		"missing (named).\n");
 }
 
-enum { OPT_BOOT = 256, OPT_CMDLINE, OPT_MEM, OPT_TIMEOUT, OPT_STRICT, OPT_QUIET, OPT_VERBOSE,
-       OPT_MILESTONES, OPT_HELP, OPT_SCENARIO, OPT_IRQCHIP, OPT_TRACE, OPT_INTERRUPTS, OPT_KVM_TP,
-       OPT_VCPUS };
+static void validate_usage(FILE *f)
+{
+	size_t col = 0;
+
+	fprintf(f,
+		"usage: vmm validate FILE.yaml...\n"
+		"\n"
+		"Parses each scenario config (docs/SCENARIOS.md) and prints a summary line\n"
+		"for each good one, one error line FILE:LINE:COL: what, for each bad one.\n"
+		"guest: must name one of guest.elf's programs:\n");
+	for (const char *const *g = scenario__guest_programs(); *g; g++) {
+		if (col && col + 1 + strlen(*g) > 78) {
+			fputc('\n', f);
+			col = 0;
+		}
+		col += (size_t)fprintf(f, "%s%s", col ? " " : "  ", *g);
+	}
+	fprintf(f,
+		"\n"
+		"\n"
+		"  --help                           this text\n"
+		"\n"
+		"exit status: 0 every file is good; 2 a file is bad, or bad usage.\n");
+}
+
+static void judge_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vmm judge --scenario=FILE.yaml LOG\n"
+		"\n"
+		"Judges the event lines a guest printed without ./vmm (under QEMU with\n"
+		"-debugcon: 'ev ...' lines, then 'ev head=H dropped=X') with the scenario's\n"
+		"checks. No host divergence is pinned there: every check must pass.\n"
+		"\n"
+		"  --scenario=FILE.yaml             the scenario whose checks apply (required)\n"
+		"  --help                           this text\n"
+		"\n"
+		"exit status: 0 every check passed; 1 a check failed or the guest dropped\n"
+		"events; 2 bad usage or input.\n");
+}
+
+enum { OPT_HELP = 'h', OPT_BOOT = 256, OPT_CMDLINE, OPT_MEM, OPT_TIMEOUT, OPT_STRICT, OPT_QUIET,
+       OPT_VERBOSE, OPT_MILESTONES, OPT_SCENARIO, OPT_IRQCHIP, OPT_TRACE, OPT_INTERRUPTS,
+       OPT_KVM_TP, OPT_VCPUS };
 
 static const struct option run_options[] = {
 	{ "boot", required_argument, NULL, OPT_BOOT },
@@ -100,6 +142,12 @@ static const struct option run_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+static const struct option help_only[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* One error line, "vmm: ... (see vmm --help)"; returns exit status 2. */
 static int bad(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "vmm: ");
@@ -108,24 +156,42 @@ static int bad(const char *fmt, const char *arg)
 	return 2;
 }
 
+/* The same for a command's getopt_long '?' or ':', naming the option. */
+static int bad_option(const char *cmd, int c, char **argv, const struct option *lo)
+{
+	char what[160];
+
+	opt__getopt_error(c, argv, lo, what, sizeof(what));
+	if (cmd)
+		fprintf(stderr, "vmm %s: %s (see vmm %s --help)\n", cmd, what, cmd);
+	else
+		fprintf(stderr, "vmm: %s (see vmm --help)\n", what);
+	return 2;
+}
+
 /* A scenario runs once per irqchip mode it lists (or the one asked for). */
 static int run_scenario(struct vmm_opts *o, const struct scenario *sc, unsigned modes,
 			bool timeout_set)
 {
 	static char cmdline[IVM_CMDLINE_MAX];
+	static char trace_mode[4096];
+	const char *trace = o->trace_path;
+	unsigned nmodes = __builtin_popcount(modes & sc->irqchips);
+	size_t len = trace ? strlen(trace) : 0;
+	bool ext = len > 4 && !strcmp(trace + len - 4, ".itr");
 	int worst = 0;
 
 	if (snprintf(cmdline, sizeof(cmdline), "scenario=%s%s%s", sc->guest, o->cmdline[0] ? " " : "",
 		     o->cmdline) >= (int)sizeof(cmdline))
 		return bad("--cmdline: too long with the scenario's '%s'", sc->guest);
+	/* one trace per mode: out.itr -> out.kernel.itr, ... ("kernel" is the longest name) */
+	if (trace && nmodes > 1 &&
+	    (ext ? len - 4 : len) + sizeof(".kernel.itr") > sizeof(trace_mode))
+		return bad("--trace: '%s' is too long", trace);
 	o->cmdline = cmdline;
 	o->scenario = sc;
 	if (!timeout_set)
 		o->timeout_s = sc->timeout_s;
-	const char *trace = o->trace_path;
-	unsigned nmodes = __builtin_popcount(modes & sc->irqchips);
-	static char trace_mode[4096];
-
 	for (int m = 0; m < IRQCHIP_NR; m++) {
 		int st;
 
@@ -133,23 +199,21 @@ static int run_scenario(struct vmm_opts *o, const struct scenario *sc, unsigned 
 			continue;
 		o->irqchip = m;
 		if (trace && nmodes > 1) {
-			/* one trace per mode: out.itr -> out.kernel.itr, out.split.itr, ... */
-			size_t len = strlen(trace);
-			bool ext = len > 4 && !strcmp(trace + len - 4, ".itr");
-
-			if (snprintf(trace_mode, sizeof(trace_mode), "%.*s.%s.itr", (int)(ext ? len - 4 : len),
-				     trace, irqchip_mode__name(m)) >= (int)sizeof(trace_mode))
-				return bad("--trace: '%s' is too long", trace);
+			snprintf(trace_mode, sizeof(trace_mode), "%.*s.%s.itr", (int)(ext ? len - 4 : len),
+				 trace, irqchip_mode__name(m));
 			o->trace_path = trace_mode;
 			fprintf(stderr, "vmm: trace for irqchip %s: %s\n", irqchip_mode__name(m), trace_mode);
 		}
 		st = vmm__run(o);
 		if (st && (!worst || st > worst))
 			worst = st;
+		if (st == VMM_USAGE || st == VMM_INTERRUPTED)
+			break;	/* bad input is bad for every mode; ^C stops them all */
 	}
 	return worst;
 }
 
+/* `vmm run ...`, or `vmm [options] KERNEL` (then argv[0] is the program name). */
 static int cmd_run(int argc, char **argv)
 {
 	struct vmm_opts o = { .cmdline = "", .mem_size = IVM_MEM_DEFAULT, .timeout_s = 30,
@@ -158,12 +222,12 @@ static int cmd_run(int argc, char **argv)
 	const char *scenario_path = NULL;
 	unsigned modes = IRQCHIP_ALL;
 	bool timeout_set = false, mode_set = false;
-	char *end, err[320];
+	char err[320];
 	int c;
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", run_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", run_options, NULL)) != -1) {
 		switch (c) {
 		case OPT_BOOT:
 			if (boot_proto__parse(optarg, &o.boot) < 0)
@@ -175,21 +239,16 @@ static int cmd_run(int argc, char **argv)
 			o.cmdline = optarg;
 			break;
 		case OPT_MEM:
-			if (parse_size(optarg, &o.mem_size) < 0 || o.mem_size < (4u << 20) ||
-			    o.mem_size > (3ull << 30) || o.mem_size & 0xfff)
+			if (opt__size(optarg, 4u << 20, 3ull << 30, &o.mem_size) < 0 || o.mem_size & 0xfff)
 				return bad("--mem: '%s' is not a page-aligned size from 4M to 3G", optarg);
 			break;
 		case OPT_TIMEOUT:
-			errno = 0;
-			o.timeout_s = strtod(optarg, &end);
-			if (errno || end == optarg || *end || o.timeout_s < 0 || o.timeout_s > 86400)
+			if (opt__seconds(optarg, 86400, &o.timeout_s) < 0)
 				return bad("--timeout: '%s' is not a number of seconds (0..86400)", optarg);
 			timeout_set = true;
 			break;
 		case OPT_VCPUS:
-			errno = 0;
-			o.vcpus = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || o.vcpus < 1 || o.vcpus > VMM_MAX_VCPUS)
+			if (opt__uint(optarg, 1, VMM_MAX_VCPUS, &o.vcpus) < 0)
 				return bad("--vcpus: '%s' is not 1 or 2", optarg);
 			break;
 		case OPT_SCENARIO: scenario_path = optarg; break;
@@ -211,28 +270,48 @@ static int cmd_run(int argc, char **argv)
 		case OPT_VERBOSE: o.verbose = true; break;
 		case OPT_MILESTONES: o.milestones = true; break;
 		case OPT_HELP: usage(stdout); return 0;
-		default:
-			return bad("run: unknown or incomplete option '%s'", argv[optind - 1]);
+		default: return bad_option(NULL, c, argv, run_options);
 		}
 	}
 	if (optind != argc - 1)
-		return bad("run: %s", optind >= argc ? "no KERNEL.elf given" : "more than one KERNEL given");
+		return bad("run: %s", optind >= argc ? "no KERNEL given" : "more than one KERNEL given");
 	o.kernel = argv[optind];
-	if (scenario_path) {
-		if (scenario__load(scenario_path, &sc, err, sizeof(err)) < 0) {
-			fprintf(stderr, "vmm: %s\n", err);
-			return 2;
-		}
-		if (!(modes & sc.irqchips))
-			return bad("--irqchip: the scenario does not run under %s", irqchip_mode__name(o.irqchip));
-		if (o.vcpus && o.vcpus != sc.vcpus)
-			return bad("--vcpus: the scenario says how many vCPUs it needs (%s)",
-				   sc.vcpus == 1 ? "1" : "2");
-		return run_scenario(&o, &sc, modes, timeout_set);
+	if (!scenario_path) {
+		if (mode_set && modes == IRQCHIP_ALL)
+			return bad("--irqchip=all: %s", "only with --scenario");
+		return vmm__run(&o);
 	}
-	if (mode_set && modes == IRQCHIP_ALL)
-		return bad("--irqchip=all: %s", "only with --scenario");
-	return vmm__run(&o);
+	if (scenario__load(scenario_path, &sc, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vmm: %s\n", err);
+		return 2;
+	}
+	if (!(modes & sc.irqchips))
+		return bad("--irqchip: the scenario does not run under %s", irqchip_mode__name(o.irqchip));
+	if (o.vcpus && o.vcpus != sc.vcpus)
+		return bad("--vcpus: the scenario says how many vCPUs it needs (%s)",
+			   sc.vcpus == 1 ? "1" : "2");
+	/* before the first mode's output: a bad KERNEL is one line, not one per mode */
+	if (opt__kernel(o.kernel, o.mem_size, o.boot, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vmm: %s\n", err);
+		return 2;
+	}
+	return run_scenario(&o, &sc, modes, timeout_set);
+}
+
+/* The options of a command that has none but --help: 1 = go on, else the exit status. */
+static int help_or_bad(int argc, char **argv, const char *cmd, void (*usage_fn)(FILE *))
+{
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", help_only, NULL)) != -1) {
+		if (c != 'h')
+			return bad_option(cmd, c, argv, help_only);
+		usage_fn(stdout);
+		return 0;
+	}
+	return 1;
 }
 
 /* Parse each scenario config; summary line per file, one error line per bad one. */
@@ -240,12 +319,15 @@ static int cmd_validate(int argc, char **argv)
 {
 	static struct scenario sc;
 	char err[320];
-	int bad_files = 0;
+	int bad_files = 0, st;
 
-	if (argc < 2)
+	if ((st = help_or_bad(argc, argv, "validate", validate_usage)) != 1)
+		return st;
+	if (optind >= argc)
 		return bad("validate: %s", "no FILE.yaml given");
-	for (int i = 1; i < argc; i++) {
-		if (scenario__load(argv[i], &sc, err, sizeof(err)) < 0) {
+	for (int i = optind; i < argc; i++) {
+		if (scenario__load(argv[i], &sc, err, sizeof(err)) < 0 ||
+		    scenario__check_guest(&sc, argv[i], err, sizeof(err)) < 0) {
 			fprintf(stderr, "vmm: %s\n", err);
 			bad_files++;
 			continue;
@@ -263,17 +345,37 @@ static int cmd_validate(int argc, char **argv)
 /* The same checks over a guest's printed event log (a run under QEMU): no pins apply. */
 static int cmd_judge(int argc, char **argv)
 {
+	static const struct option judge_options[] = {
+		{ "scenario", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	static struct scenario sc;
+	const char *scenario_path = NULL;
 	struct ivm_event *ev;
 	uint32_t dropped;
 	size_t n;
 	char err[320];
 	unsigned bad_checks;
+	int c;
 
-	if (argc != 3 || strncmp(argv[1], "--scenario=", 11))
-		return bad("judge: %s", "usage: vmm judge --scenario=FILE.yaml LOG");
-	if (scenario__load(argv[1] + 11, &sc, err, sizeof(err)) < 0 ||
-	    check__read_event_log(argv[2], &ev, &n, &dropped, err, sizeof(err)) < 0) {
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", judge_options, NULL)) != -1) {
+		switch (c) {
+		case 's': scenario_path = optarg; break;
+		case 'h': judge_usage(stdout); return 0;
+		default: return bad_option("judge", c, argv, judge_options);
+		}
+	}
+	if (!scenario_path || optind != argc - 1) {
+		fprintf(stderr, "vmm judge: %s (see vmm judge --help)\n",
+			!scenario_path ? "--scenario=FILE.yaml is required" :
+			optind >= argc ? "no LOG given" : "more than one LOG given");
+		return 2;
+	}
+	if (scenario__load(scenario_path, &sc, err, sizeof(err)) < 0 ||
+	    check__read_event_log(argv[optind], &ev, &n, &dropped, err, sizeof(err)) < 0) {
 		fprintf(stderr, "vmm: %s\n", err);
 		return 2;
 	}
@@ -286,33 +388,47 @@ static int cmd_judge(int argc, char **argv)
 	return bad_checks ? 1 : 0;
 }
 
-int main(int argc, char **argv)
+static int cmd_probe(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
+	int st = help_or_bad(argc, argv, "probe", probe_usage);
+
+	if (st != 1)
+		return st;
+	if (optind != argc) {
+		fprintf(stderr, "vmm probe: takes no arguments (see vmm probe --help)\n");
 		return 2;
 	}
+	return probe__main(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} cmds[] = {
+		{ "run", cmd_run }, { "trace", trace_cmd__main }, { "check", check_cmd__main },
+		{ "judge", cmd_judge }, { "validate", cmd_validate }, { "probe", cmd_probe },
+	};
+	struct stat st;
+
+	if (argc < 2)
+		return bad("%s", "no command or KERNEL given");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
 		return 0;
 	}
 	if (!strcmp(argv[1], "--version")) {
+		if (argc > 2)
+			return bad("--version: %s", "takes no arguments");
 		printf("vmm %s\n", VMM_VERSION);
 		return 0;
 	}
-	if (!strcmp(argv[1], "run"))
-		return cmd_run(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "trace"))
-		return trace_cmd__main(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "check"))
-		return check_cmd__main(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "judge"))
-		return cmd_judge(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "validate"))
-		return cmd_validate(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "probe"))
-		return argc == 2 ? probe__main(stdout) : bad("probe: takes no arguments%s", "");
-	if (argv[1][0] != '-' && strchr(argv[1], '.'))	/* `vmm guest.elf` */
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
+	/* `vmm guest.elf`, `vmm --quiet guest.elf`: options first, or any existing file */
+	if (argv[1][0] == '-' || stat(argv[1], &st) == 0)
 		return cmd_run(argc, argv);
-	return bad("unknown command '%s'", argv[1]);
+	return bad("unknown command '%s', and no file of that name", argv[1]);
 }
