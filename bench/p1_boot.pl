@@ -107,7 +107,7 @@ for my $r (@rows) {
 	printf "%-30s %s %s %s %s\n", $r->{name}, ms($r->{first}), ms($r->{total}),
 		ratio($r->{total}, $ref && $ref->{total}), ratio($r->{total}, $flo && $flo->{total});
 }
-printf "note: %s never exited (killed after %ds): on a PVM host QEMU -accel kvm stops at the guest's first CPL0 int3 (PLATFORM.md #1)\n", $_->{name}, $deadline
+printf "note: %s never exited (killed after %ds): on a PVM host QEMU -accel kvm stops at the guest's first CPL0 int3 (PVM-1)\n", $_->{name}, $deadline
 	for grep { $_->{stuck} } @rows;
 printf "note: %s FAILED (exit status %d before its first delivery): not timed\n", $_->{name}, $_->{failed}
 	for grep { defined $_->{failed} } @rows;

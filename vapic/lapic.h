@@ -4,7 +4,7 @@
  * Intel SDM Vol. 3A chapter 11, for the "user" irqchip mode: the VMM owns
  * the LAPIC, asks it what is deliverable and injects with KVM_INTERRUPT.
  * This is the architectural EOI the host's in-kernel LAPIC lacks
- * (PLATFORM.md divergence 4): a vector stays in ISR until the guest's EOI.
+ * (PVM-4, docs/DIVERGENCES.md): a vector stays in ISR until the guest's EOI.
  *
  * No ioctls, no I/O, no globals, no clock: time is the caller's now_ns.
  * Not thread safe: the caller serialises every call on one struct lapic.

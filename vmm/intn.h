@@ -2,7 +2,7 @@
 /*
  * Architectural delivery of a software interrupt (INT n, INT3, INTO, INT1)
  * through the guest IDT in 64-bit mode, done by the VMM when the host KVM
- * cannot emulate it (PLATFORM.md divergence 1). Pure: works on kvm_regs /
+ * cannot emulate it (PVM-1, docs/DIVERGENCES.md). Pure: works on kvm_regs /
  * kvm_sregs and guest RAM, no ioctls, so frames are unit-tested.
  * SDM Vol. 3A 6.12 "Exception and interrupt handling", 6.14 "64-bit mode".
  */

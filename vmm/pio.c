@@ -87,7 +87,7 @@ static void note_user_port(struct vcpu *v, uint16_t port)
 	cpl = s.cs.selector & 3;
 	iopl = (r.rflags >> 12) & 3;
 	if (cpl > iopl)
-		fprintf(stderr, "vmm: divergence (PLATFORM.md #3): port %#x accessed at CPL%u with "
+		fprintf(stderr, "vmm: divergence (PVM-3): port %#x accessed at CPL%u with "
 			"IOPL %u exited to the VMM; the SDM requires #GP(0) unless the TSS I/O bitmap "
 			"allows it\n", port, cpl, iopl);
 }

@@ -231,7 +231,7 @@ static void probe_measure(FILE *f, int kvm_fd)
 	else
 		fprintf(f, "  int3 at CPL0 (empty IDT):    %s -> %s\n", reason_text(&i3, why, sizeof(why)),
 			i3.exit_reason == KVM_EXIT_INTERNAL_ERROR ?
-			"software interrupts at CPL0 are delivered by the VMM (PLATFORM.md #1)" :
+			"software interrupts at CPL0 are delivered by the VMM (PVM-1)" :
 			i3.exit_reason == KVM_EXIT_SHUTDOWN ?
 			"KVM delivers it (no IDT: #GP, #DF, triple fault), as the SDM says" :
 			"unexpected");

@@ -33,7 +33,7 @@ struct known_divergence {
 	const char *case_name;	/* ivm_exc_result.name */
 	uint8_t obs_vector;	/* what the host delivers instead */
 	uint32_t mismatch;	/* exactly these IVM_CHK_* bits fail */
-	const char *ref;	/* "PLATFORM.md #2" */
+	const char *ref;	/* "PVM-2" */
 	const char *what;
 };
 

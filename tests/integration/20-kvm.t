@@ -28,7 +28,7 @@ for c in $cases; do
 done
 is "$(grep -Ec '^  [#a-z].*-cpl[03] ' "$TMP/st.out")" 27 "self-test: exactly 27 cases"
 if [ -d /sys/module/kvm_pvm ]; then
-	like "$TMP/st.out" '^  #BP-cpl0 .* vmm  PASS' "PVM host: int3 at CPL0 was delivered by the VMM (PLATFORM.md #1)"
+	like "$TMP/st.out" '^  #BP-cpl0 .* vmm  PASS' "PVM host: int3 at CPL0 was delivered by the VMM (PVM-1)"
 	like "$TMP/st.out" '^  int41-cpl0 .* vmm  PASS' "PVM host: int \$0x41 at CPL0 was delivered by the VMM"
 fi
 if grep -q DIVERGENCE "$TMP/st.out"; then

@@ -29,7 +29,7 @@ done
 
 like_exact() { grep -qF -- "$2" "$1"; ok $? "$3"; }
 like_exact "$TMP/out" "first divergence: seq 29 [eoi]: EOI retires v=41 (highest in service); the guest saw nothing in service, 0xff" \
-	"check: the EOI divergence in words (PLATFORM.md #4's signature)"
+	"check: the EOI divergence in words (PVM-4's signature)"
 
 run_limited 30 "$VMM" check --trace="$TMP/eoi.itr" --expect-divergence=user >"$TMP/out" 2>&1
 ok $? "--expect-divergence=user: a divergence there is exit 0"
