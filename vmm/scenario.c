@@ -15,11 +15,13 @@
 #include <yaml.h>
 
 #include "errline.h"
+#include "abi.h"
 #include "scenario.h"
 
 #define SC_MAX_FILE	(1u << 20)	/* configs are small; anything bigger is a mistake */
 #define SC_MAX_TIMEOUT	600.0
 #define SC_DEF_TIMEOUT	10.0
+#define SC_MAX_DEPTH	32	/* configs nest 6 deep; libyaml's scanner is quadratic in depth */
 
 struct pctx {
 	const char *path;
@@ -673,7 +675,7 @@ static int parse_steps(struct pctx *p, yaml_node_t *n)
 static const char *const expect_names[] = {
 	[CHK_ENTRIES] = "entries", [CHK_COUNT] = "count", [CHK_ISR_AT_ENTRY] = "isr_at_entry",
 	[CHK_SOFTIRQS] = "softirqs", [CHK_TASKLETS] = "tasklets", [CHK_MARKS] = "marks",
-	[CHK_EOIS] = "eois",
+	[CHK_EOIS] = "eois", [CHK_INTACT] = "intact",
 };
 
 /* One expected value: an integer in the range the check's events can hold, or a boolean. */
@@ -801,8 +803,8 @@ static int parse_check(struct pctx *p, yaml_node_t *m, const char *where, struct
 
 	n = need(p, m, where, "expect");
 	join(w, sizeof(w), where, "expect");
-	if (!n || (kind = get_enum(p, n, w, expect_names, 7,
-				   "entries, count, isr_at_entry, softirqs, tasklets, marks, eois")) < 0)
+	if (!n || (kind = get_enum(p, n, w, expect_names, 8,
+				   "entries, count, isr_at_entry, softirqs, tasklets, marks, eois, intact")) < 0)
 		return -1;
 	c->kind = kind;
 
@@ -909,6 +911,8 @@ static int parse_top(struct pctx *p, yaml_node_t *root)
 	if (!(n = need(p, root, "top level", "guest")) ||
 	    get_str(p, n, "guest", sc->guest, sizeof(sc->guest), STR_GUEST))
 		return -1;
+	sc->guest_line = n->start_mark.line + 1;
+	sc->guest_col = n->start_mark.column + 1;
 	if ((n = get(p, root, "irqchip")) && parse_irqchip(p, n))
 		return -1;
 	if ((n = get(p, root, "vcpus"))) {
@@ -957,6 +961,57 @@ static int yaml_fail(struct pctx *p, yaml_parser_t *y)
 	}
 }
 
+/*
+ * One pass over the events of what yaml_parser_load will read (the stream up
+ * to the end of its second document), refusing nesting deeper than
+ * SC_MAX_DEPTH at the first node too deep. It stops there, so a file of
+ * nothing but '[' costs microseconds, not libyaml's minutes.
+ */
+static int check_depth(struct pctx *p)
+{
+	unsigned depth = 0, docs = 0;
+	yaml_parser_t y;
+	yaml_event_t e;
+	bool done = false;
+	int ret = 0;
+
+	if (!yaml_parser_initialize(&y)) {
+		errline__set(p->err, p->errlen, "%s: out of memory parsing YAML", p->path);
+		return -1;
+	}
+	yaml_parser_set_input_string(&y, (const unsigned char *)p->buf, p->len);
+	while (!done && !ret) {
+		if (!yaml_parser_parse(&y, &e)) {
+			ret = yaml_fail(p, &y);
+			break;
+		}
+		switch (e.type) {
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			if (++depth > SC_MAX_DEPTH)
+				ret = fail_at(p, e.start_mark.line + 1, e.start_mark.column + 1,
+					      "nested deeper than %d levels of maps and lists",
+					      SC_MAX_DEPTH);
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			depth--;
+			break;
+		case YAML_DOCUMENT_END_EVENT:
+			done = ++docs == 2;
+			break;
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&e);
+	}
+	yaml_parser_delete(&y);
+	return ret;
+}
+
 int scenario__parse(const char *buf, size_t len, const char *name, struct scenario *sc,
 		    char *err, size_t errlen)
 {
@@ -973,6 +1028,10 @@ int scenario__parse(const char *buf, size_t len, const char *name, struct scenar
 	sc->timeout_s = SC_DEF_TIMEOUT;
 	if (err && errlen)
 		err[0] = '\0';
+	if (check_depth(&p)) {
+		memset(sc, 0, sizeof(*sc));
+		return -1;
+	}
 
 	if (!yaml_parser_initialize(&y)) {
 		errline__set(err, errlen, "%s: out of memory parsing YAML", p.path);
@@ -1048,4 +1107,22 @@ int scenario__load(const char *path, struct scenario *sc, char *err, size_t errl
 	if (ret)
 		memset(sc, 0, sizeof(*sc));
 	return ret;
+}
+
+/* The programs guest.elf runs for scenario=NAME: include/abi.h's list, shared with the guest. */
+static const char *const guest_programs[] = { IVM_GUEST_PROGRAMS, NULL };
+
+const char *const *scenario__guest_programs(void)
+{
+	return guest_programs;
+}
+
+int scenario__check_guest(const struct scenario *sc, const char *path, char *err, size_t errlen)
+{
+	for (const char *const *g = guest_programs; *g; g++)
+		if (!strcmp(sc->guest, *g))
+			return 0;
+	errline__set(err, errlen, "%s:%u:%u: guest: '%s' is not a program of guest.elf "
+		     "(vmm validate --help lists them)", path, sc->guest_line, sc->guest_col, sc->guest);
+	return -1;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "scenario.h"
@@ -73,7 +74,7 @@ static const char full[] =
 	"    expect: entries\n"
 	"    value: [0x61, 0x41]\n"
 	"    known:\n"
-	"      kernel: {ref: \"PLATFORM.md #4\", observed: [0x61]}\n"
+	"      kernel: {ref: \"PVM-4\", observed: [0x61]}\n"
 	"  - name: one 0x41\n"
 	"    expect: count\n"
 	"    vector: 0x41\n"
@@ -162,7 +163,7 @@ static void test_full(void)
 	ok(!strcmp(c->name, "higher class first") && c->kind == CHK_ENTRIES && c->line == 34,
 	   "check 0 name, kind, line");
 	is_values(&c->expect, 2, (const int64_t[]){ 0x61, 0x41 }, "check 0 value");
-	ok(c->known[IRQCHIP_KERNEL].set && !strcmp(c->known[IRQCHIP_KERNEL].ref, "PLATFORM.md #4"),
+	ok(c->known[IRQCHIP_KERNEL].set && !strcmp(c->known[IRQCHIP_KERNEL].ref, "PVM-4"),
 	   "check 0 known kernel ref");
 	is_values(&c->known[IRQCHIP_KERNEL].observed, 1, (const int64_t[]){ 0x61 },
 		  "check 0 known kernel observed");
@@ -358,7 +359,7 @@ static const struct err_case err_cases[] = {
 	{ CHK("{name: c, expect: marks}"), "t.yaml:4:5: checks[0]: missing required key 'value'" },
 	{ CHK("{name: c, expect: marks, value: 1, note: x}"), "t.yaml:4:40: checks[0]: unknown key 'note'" },
 	{ CHK("{name: c, expect: exits, value: 1}"),
-	  "t.yaml:4:23: checks[0].expect: 'exits' is not one of entries, count, isr_at_entry, softirqs, tasklets, marks, eois" },
+	  "t.yaml:4:23: checks[0].expect: 'exits' is not one of entries, count, isr_at_entry, softirqs, tasklets, marks, eois, intact" },
 	{ CHK("{name: c, expect: count, value: 1}"), "t.yaml:4:5: checks[0]: expect count needs a vector" },
 	{ CHK("{name: c, expect: marks, cpu: 1, value: 1}"),
 	  "t.yaml:4:35: checks[0].cpu: 1 is out of range 0..0" },
@@ -484,6 +485,66 @@ static void test_errors(void)
 	   !strcmp(err, "a?b:1:1: empty file: expected a scenario map"), "newline in file name");
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Nesting deeper than 32 is refused at the 33rd level, before libyaml's
+ * scanner, quadratic in depth, reads the rest (500 KB of '[' took over 30 s).
+ */
+static void test_depth(void)
+{
+	const size_t big = 500 * 1024;
+	char *doc = malloc(big + 1), err[ERRLEN], d[256], *q;
+	double t;
+	int ret;
+
+	memset(doc, '[', big);
+	doc[big] = '\0';
+	t = now_s();
+	ret = parse(doc, err);
+	t = now_s() - t;
+	if (!ok(ret == -1 && !strcmp(err, "t.yaml:1:33: nested deeper than 32 levels of maps and lists"),
+		"500 KB of '[': refused at depth 33"))
+		printf("#   got %s\n", err);
+	ok(t < 1.0, "500 KB of '[': refused in %.3f s", t);
+	for (size_t i = 0; i + 4 <= big; i += 4)
+		memcpy(doc + i, "{a: ", 4);
+	t = now_s();
+	ret = parse(doc, err);
+	t = now_s() - t;
+	if (!ok(ret == -1 && !strcmp(err, "t.yaml:1:129: nested deeper than 32 levels of maps and lists") &&
+		t < 1.0, "500 KB of '{a: ': refused at depth 33 in %.3f s", t))
+		printf("#   got %s\n", err);
+	free(doc);
+
+	/* value: is at depth 3, so 29 lists reach 32 (a schema error) and 30 are too deep */
+	for (unsigned k = 29; k <= 30; k++) {
+		q = stpcpy(d, HEAD "checks:\n  - {name: c, expect: marks, value: ");
+		memset(q, '[', k);
+		memset(q + k, ']', k);
+		strcpy(q + 2 * k, "}\n");
+		ret = parse(d, err);
+		if (k == 29)
+			ok(ret == -1 && strstr(err, "expected a scalar, got a list"),
+			   "depth 32: parsed, refused by the schema (%s)", err);
+		else
+			test_err_case(d, "t.yaml:4:66: nested deeper than 32 levels of maps and lists",
+				      "depth 33 in a flow list: refused");
+	}
+	/* the loader reads a second document too, so it is checked as well */
+	q = stpcpy(d, HEAD CHECK "---\n");
+	memset(q, '[', 40);
+	q[40] = '\0';
+	test_err_case(d, "t.yaml:6:33: nested deeper than 32 levels of maps and lists",
+		      "depth 33 in a second document: refused");
+}
+
 /* The format as first specified, comments and all. */
 static const char brief[] =
 	"name: priority-order            # required, [a-z0-9-], <= 63 chars\n"
@@ -508,7 +569,7 @@ static const char brief[] =
 	"    expect: entries             # entries|count|isr_at_entry|softirqs|tasklets|marks|eois\n"
 	"    value: [0x61, 0x41]         # list of integers, or one integer, or true/false\n"
 	"    known:                      # optional: a host known to differ, per irqchip mode\n"
-	"      kernel: {ref: \"PLATFORM.md #4\", observed: [0x61]}\n";
+	"      kernel: {ref: \"PVM-4\", observed: [0x61]}\n";
 
 static void test_brief(void)
 {
@@ -702,6 +763,7 @@ int main(void)
 	test_full();
 	test_defaults();
 	test_errors();
+	test_depth();
 	test_brief();
 	test_modes();
 	test_load();
