@@ -5,6 +5,8 @@
 #   make test    the same, then every test (TAP, run by prove)
 #   make bench   P1 boot-to-first-interrupt benchmark against QEMU
 #   make sanitize  the unit and integration tests under ASan+UBSan
+#   make soak    every scenario in every irqchip mode SOAK_N (20) times, failures counted
+#   make fuzz    each libFuzzer target (tests/fuzz/) for FUZZ_SECONDS (60); make clang: clang build
 
 CC	?= cc
 BUILD	?= build
@@ -34,7 +36,7 @@ UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 VMM_BIN   := $(BUILD)/vmm
 GUEST_ELF := $(BUILD)/guest.elf
 
-.PHONY: all deps run test unit sanitize bench clean vmm guest.elf golden
+.PHONY: all deps run test unit sanitize bench clean vmm guest.elf golden soak
 all: $(VMM_BIN) $(GUEST_ELF)
 vmm: $(VMM_BIN)
 guest.elf: $(GUEST_ELF)
@@ -91,5 +93,48 @@ bench: deps all
 golden: deps all
 	scripts/golden.sh $(VMM_BIN) $(GUEST_ELF)
 
+# every scenario in every mode SOAK_N times (default 20); a failure count for each
+soak: deps all
+	scripts/soak.sh $(VMM_BIN) $(GUEST_ELF)
+
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-clang build-fuzz
+
+# ---- clang, and the libFuzzer targets in tests/fuzz/ (README "Fuzzing") ----
+CLANG		?= clang
+FUZZ_SECONDS	?= 60
+FUZZ_DIR	:= build-fuzz
+FUZZ_SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS	:= $(filter-out $(SAN),$(HOST_CFLAGS)) -Itests/fuzz
+FUZZ_BINS	:= $(patsubst tests/fuzz/fuzz_%.c,$(FUZZ_DIR)/fuzz_%,$(wildcard tests/fuzz/fuzz_*.c))
+
+.PHONY: clang fuzz fuzz-build fuzz-replay FORCE
+
+# host code and unit tests under clang's -Wall -Wextra -Werror (the guest is gcc's)
+clang:
+	$(MAKE) CC=$(CLANG) BUILD=build-clang build-clang/vmm unit
+
+# libvmm.a instrumented for libFuzzer: the sub-make rebuilds what changed, nothing else
+ifneq ($(BUILD),$(FUZZ_DIR)/lib)
+$(FUZZ_DIR)/lib/libvmm.a: FORCE
+	@command -v $(CLANG) >/dev/null || { echo "$(CLANG) not found: scripts/deps.sh installs" \
+		"clang and libclang-rt-14-dev (README \"Fuzzing\")" >&2; exit 1; }
+	@$(MAKE) --no-print-directory CC=$(CLANG) BUILD=$(FUZZ_DIR)/lib \
+		SAN="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" $@
+endif
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(FUZZ_DIR)/lib/libvmm.a
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< $(FUZZ_DIR)/lib/libvmm.a \
+		$(HOST_LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+# each target for FUZZ_SECONDS: runs per target, and whether it crashed
+fuzz: deps fuzz-build
+	scripts/fuzz.sh run $(FUZZ_SECONDS)
+
+# every seed and every recorded crash, once (tests/integration/90-fuzz.t does this in make test)
+fuzz-replay: deps fuzz-build
+	scripts/fuzz.sh replay
+
+FORCE:

@@ -126,7 +126,7 @@ enum intn_status intn__deliver(struct kvm_regs *regs, struct kvm_sregs *sregs,
 	uint8_t gate[16], desc[8], type, access, flags;
 	unsigned cpl, dpl, new_cpl, ist, i;
 	uint32_t ext, idt_err, sel_err, tbl_limit;
-	uint64_t handler, rsp, tbl_base, frame[FRAME_SLOTS], rflags;
+	uint64_t handler, rsp, tbl_base, frame[FRAME_SLOTS], slot_gpa[FRAME_SLOTS], rflags;
 	uint16_t sel;
 	bool priv_change;
 	enum intn_status st;
@@ -248,11 +248,16 @@ enum intn_status intn__deliver(struct kvm_regs *regs, struct kvm_sregs *sregs,
 		}
 		if (!gmem__ptr(m, gpa, 8))
 			return INTN_UNSUPPORTED;
+		slot_gpa[i] = gpa;	/* 16-byte aligned RSP: a slot never straddles a page */
 	}
 	rsp -= 8 * FRAME_SLOTS;
-	if (mmu__write(m, sregs, rsp, frame, sizeof(frame),
-		       new_cpl == 3 ? MMU_USER : 0, NULL, NULL))
-		return INTN_UNSUPPORTED;	/* not reached: every slot was probed */
+	/*
+	 * Push to the probed addresses, as a CPU with the translations cached
+	 * would: a frame that lands on its own page tables must not redirect,
+	 * or fault, the pushes after it (and leave a half-written frame).
+	 */
+	for (i = 0; i < FRAME_SLOTS; i++)
+		memcpy(gmem__ptr(m, slot_gpa[i], 8), &frame[FRAME_SLOTS - 1 - i], 8);
 
 	/* Commit. */
 	memset(&cs, 0, sizeof(cs));

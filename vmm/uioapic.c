@@ -20,19 +20,22 @@ uint64_t uioapic__now_ns(void)
 /* Push all 24 pin routes to KVM (KVM_SET_GSI_ROUTING replaces the whole table). */
 static int set_routes(struct vm *vm)
 {
-	struct {
+	/* a union, not a struct: C11 forbids a flexible-array struct as a non-last member */
+	union {
 		struct kvm_irq_routing r;
-		struct kvm_irq_routing_entry e[IOAPIC_NUM_PINS];
+		char buf[sizeof(struct kvm_irq_routing) +
+			 IOAPIC_NUM_PINS * sizeof(struct kvm_irq_routing_entry)];
 	} t;
+	struct kvm_irq_routing_entry *e = t.r.entries;
 
 	memset(&t, 0, sizeof(t));
 	t.r.nr = IOAPIC_NUM_PINS;
 	for (unsigned pin = 0; pin < IOAPIC_NUM_PINS; pin++) {
-		t.e[pin].gsi = pin;
-		t.e[pin].type = KVM_IRQ_ROUTING_MSI;
-		t.e[pin].u.msi.address_lo = (uint32_t)vm->route_addr[pin];
-		t.e[pin].u.msi.address_hi = (uint32_t)(vm->route_addr[pin] >> 32);
-		t.e[pin].u.msi.data = vm->route_data[pin];
+		e[pin].gsi = pin;
+		e[pin].type = KVM_IRQ_ROUTING_MSI;
+		e[pin].u.msi.address_lo = (uint32_t)vm->route_addr[pin];
+		e[pin].u.msi.address_hi = (uint32_t)(vm->route_addr[pin] >> 32);
+		e[pin].u.msi.data = vm->route_data[pin];
 	}
 	return ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, &t.r);
 }

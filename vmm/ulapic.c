@@ -152,15 +152,17 @@ static int msr_filter(struct vm *vm, char *err, size_t errlen)
 /* Guest TSC at now_ns == 0, so the model's TSC-deadline timer matches the guest's clock. */
 static uint64_t guest_tsc_offset(struct vcpu *v, uint64_t tsc_hz)
 {
-	struct {
+	/* a union, not a struct: C11 forbids a flexible-array struct as a non-last member */
+	union {
 		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} m = { .hdr.nmsrs = 1, .e.index = 0x10 };	/* IA32_TIME_STAMP_COUNTER */
+		char buf[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
+	} m = { .hdr.nmsrs = 1 };
 	uint64_t now = uioapic__now_ns();
 
+	m.hdr.entries[0].index = 0x10;	/* IA32_TIME_STAMP_COUNTER */
 	if (ioctl(v->fd, KVM_GET_MSRS, &m) != 1)
 		return 0;
-	return m.e.data - (uint64_t)((unsigned __int128)now * tsc_hz / 1000000000u);
+	return m.hdr.entries[0].data - (uint64_t)((unsigned __int128)now * tsc_hz / 1000000000u);
 }
 
 int ulapic__init(struct vm *vm, char *err, size_t errlen)
