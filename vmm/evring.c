@@ -88,6 +88,30 @@ static void consume(struct evring *r, const struct ivm_event *slot)
 		r->sink(r->sink_opaque, &e);
 }
 
+/*
+ * Whether every record published in (@from, @end) lies inside a delivery
+ * that began after @from: only an NMI or an exception (vector < 32) can
+ * interrupt a record being written (IF is 0 there).
+ */
+static bool nested_to_the_end(const struct ivm_guest_page *p, uint32_t from, uint32_t end)
+{
+	unsigned depth = 0;
+
+	for (uint32_t j = from + 1; j != end; j++) {
+		const struct ivm_event *e = &p->ev[j % IVM_EV_RING];
+
+		if (__atomic_load_n(&e->seq, __ATOMIC_ACQUIRE) != j + 1)
+			continue;	/* also being written when the vCPU stopped */
+		if (!depth && (e->kind != IVM_EV_ENTRY || e->vector >= 32))
+			return false;
+		if (e->kind == IVM_EV_ENTRY)
+			depth++;
+		else if (e->kind == IVM_EV_IRET)
+			depth--;
+	}
+	return true;
+}
+
 void evring__drain(struct evring *r, const struct gmem *m, bool final)
 {
 	struct ivm_guest_page *p;
@@ -108,22 +132,30 @@ void evring__drain(struct evring *r, const struct gmem *m, bool final)
 	reserved = __atomic_load_n(&p->ev_reserved, __ATOMIC_RELAXED);
 	/*
 	 * The guest runs no more, and the slot at the tail will never be
-	 * published. With nothing published after it, the vCPU was stopped
-	 * while writing its last record (cut off by the end of the run); with
-	 * records after it, a writer died mid-record and that one is lost.
+	 * published. If everything recorded after it nests inside it (NMIs or
+	 * exceptions that came while it was being written, themselves perhaps
+	 * still being written), the vCPU was stopped mid-record: cut off by the
+	 * end of the run. Otherwise its writer was abandoned while the guest
+	 * went on: that record is lost.
 	 */
 	while (final && reserved - r->tail - 1 < IVM_EV_RING &&
 	       __atomic_load_n(&p->ev[r->tail % IVM_EV_RING].seq, __ATOMIC_ACQUIRE) != r->tail + 1) {
 		uint32_t later = r->tail + 1;
 
+		if (nested_to_the_end(p, r->tail, reserved)) {
+			for (; r->tail != reserved; r->tail++) {
+				const struct ivm_event *slot = &p->ev[r->tail % IVM_EV_RING];
+
+				if (__atomic_load_n(&slot->seq, __ATOMIC_ACQUIRE) == r->tail + 1)
+					consume(r, slot);
+				else
+					r->cut_off++;
+			}
+			break;
+		}
 		while (later != reserved &&
 		       __atomic_load_n(&p->ev[later % IVM_EV_RING].seq, __ATOMIC_ACQUIRE) != later + 1)
 			later++;
-		if (later == reserved) {
-			r->cut_off += reserved - r->tail;
-			r->tail = reserved;
-			break;
-		}
 		r->unpublished += later - r->tail;
 		r->tail = later;
 		evring__drain(r, m, false);

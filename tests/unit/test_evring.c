@@ -138,6 +138,26 @@ int main(void)
 		ok(r.unpublished == 1 && r.cut_off == 2 && r.n == before + 3,
 		   "the last two slots, never published: cut off by the end, not counted lost");
 		is_u64(p->ev_tail, p->ev_reserved, "and the tail ends at the reservation count again");
+
+		/* stopped inside an NMI that came while a record was being written */
+		{
+			uint32_t pos, n0 = r.n, lost0 = r.unpublished, cut0 = r.cut_off;
+			struct ivm_event *e;
+
+			reserve(p, &pos);			/* the interrupted record */
+			e = reserve(p, &pos);			/* the NMI's entry */
+			e->kind = IVM_EV_ENTRY;
+			e->vector = 2;
+			e->arg = ~0u;
+			e->depth = 1;
+			e->seq = pos + 1;
+			produce(p, 0x43);			/* its handler's mark */
+			reserve(p, &pos);			/* its IRET, being written */
+			evring__drain(&r, &m, true);
+			ok(r.cut_off == cut0 + 2 && r.unpublished == lost0 && r.n == n0 + 2 &&
+			   r.ev[n0].vector == 2 && r.ev[n0 + 1].vector == 0x43,
+			   "in-flight writers nested to the end: cut off, the NMI's records kept");
+		}
 	}
 
 	/* records the guest could not have made */
