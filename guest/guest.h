@@ -249,6 +249,7 @@ extern struct ivm_guest_page ivm_page;
 extern uint32_t irq_depth;	/* deliveries in progress (entry.S) */
 void trace_init(void);
 void ev_record(unsigned int kind, unsigned int vector, uint32_t arg);
+void ev_record_count(unsigned int vector);	/* IVM_MARK_COUNT, consistent with the stream */
 void ev_dump(uint32_t from);
 
 /* ---- traps.c ---- */

@@ -320,7 +320,7 @@ static void sc_timer_periodic(void)
 	wait_vector(LOCAL_TIMER_VECTOR, 5);
 	irq_window(0);
 	mark(ticks - owed_at_stop);
-	mark(IVM_MARK_COUNT | LOCAL_TIMER_VECTOR << 20 | ivm_page.vector_count[LOCAL_TIMER_VECTOR]);
+	ev_record_count(LOCAL_TIMER_VECTOR);
 }
 
 static void sc_timer_tsc_deadline(void)
@@ -539,11 +539,6 @@ static bool rs_nmi(struct pt_regs *regs)
 	return true;
 }
 
-static void rs_count_mark(unsigned int vector)
-{
-	mark(IVM_MARK_COUNT | vector << 20 | (ivm_page.vector_count[vector] & 0xfffff));
-}
-
 static void rs_loop(void)
 {
 	unsigned int me = cpu_number, other = me ^ 1;
@@ -568,8 +563,8 @@ static void rs_loop(void)
 		rs_room();
 	for (t0 = rdtsc(); rdtsc() - t0 < WINDOW_TSC;)
 		rs_room();
-	rs_count_mark(X86_TRAP_NMI);
-	rs_count_mark(LOCAL_TIMER_VECTOR);
+	ev_record_count(X86_TRAP_NMI);
+	ev_record_count(LOCAL_TIMER_VECTOR);
 	__atomic_or_fetch(&rs_finished, 1u << me, __ATOMIC_SEQ_CST);
 }
 

@@ -56,11 +56,14 @@ void trace_init(void)
  * exception that records in between; losing the race just means retrying
  * after the interrupter's own slots.
  */
-static bool ev_reserve(uint32_t *pos)
+static bool ev_reserve(uint32_t *pos, const uint64_t *snap, uint64_t *val)
 {
 	uint32_t r = READ_ONCE(ivm_page.ev_reserved), seen;
 
 	for (;;) {
+		/* read between the reservation's read and its CMPXCHG: as of this slot */
+		if (snap)
+			*val = READ_ONCE(*snap);
 		/*
 		 * Signed: an interrupter may have recorded and the VMM drained
 		 * since we read r, so the tail can be ahead of it; the CMPXCHG
@@ -85,13 +88,14 @@ static bool ev_reserve(uint32_t *pos)
  * so the TSC order matches the slot order for everything but an NMI or an
  * exception, and those still get slots of their own.
  */
-void ev_record(unsigned int kind, unsigned int vector, uint32_t arg)
+static void ev_write(unsigned int kind, unsigned int vector, uint32_t arg, const uint64_t *snap)
 {
 	uint64_t flags = raw_local_irq_save();	/* raw: local_irq_* record through here */
 	struct ivm_event *e;
+	uint64_t val = 0;
 	uint32_t pos;
 
-	if (!ev_reserve(&pos)) {
+	if (!ev_reserve(&pos, snap, &val)) {
 		asm volatile("incl %0" : "+m"(ivm_page.ev_dropped));	/* one instruction: NMI-safe */
 	} else {
 		e = &ivm_page.ev[pos % IVM_EV_RING];
@@ -99,7 +103,7 @@ void ev_record(unsigned int kind, unsigned int vector, uint32_t arg)
 		e->vector = vector;
 		e->depth = irq_depth;
 		e->cpl = 0;
-		e->arg = arg;
+		e->arg = arg | (uint32_t)(val & 0xfffff);
 		e->tsc = rdtsc();
 		/* not a delivery: no frame (the slot may hold an old one) */
 		e->rip = 0;
@@ -112,6 +116,23 @@ void ev_record(unsigned int kind, unsigned int vector, uint32_t arg)
 		WRITE_ONCE(e->seq, pos + 1);	/* publish: the VMM reads nothing before this */
 	}
 	raw_local_irq_restore(flags);
+}
+
+void ev_record(unsigned int kind, unsigned int vector, uint32_t arg)
+{
+	ev_write(kind, vector, arg, NULL);
+}
+
+/*
+ * The MARK IVM_MARK_COUNT | vector << 20 | the guest's own count of @vector's
+ * deliveries, read as of this record's slot: an NMI that delivers and records
+ * between the read and the reservation fails the CMPXCHG, and the count is
+ * read again. So exactly that many ENTRYs of @vector precede it in the stream.
+ */
+void ev_record_count(unsigned int vector)
+{
+	ev_write(IVM_EV_MARK, 0, IVM_MARK_COUNT | (vector & 0xff) << 20,
+		 &ivm_page.vector_count[vector & 0xff]);
 }
 
 static const char *const ev_names[] = {
