@@ -12,7 +12,7 @@ CC	?= cc
 BUILD	?= build
 SAN	?=
 HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow \
-	       -Wno-unused-parameter -Iinclude -Ivmm -Ivapic -Itrace \
+	       -Wno-unused-parameter -Iinclude -I. -Ivmm \
 	       -I/usr/include/tracefs -I/usr/include/traceevent $(SAN)
 HOST_LDLIBS := -lZydis -lyaml -ltracefs -ltraceevent -lpthread -lrt
 
@@ -24,7 +24,9 @@ GUEST_CFLAGS	:= -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pie 
 GUEST_LDFLAGS	:= -nostdlib -static -no-pie -Wl,-T,guest/guest.ld -Wl,--build-id=sha1 \
 		   -Wl,-z,noexecstack -Wl,-z,max-page-size=0x1000
 
-VMM_SRCS   := $(filter-out vmm/main.c,$(wildcard vmm/*.c)) $(wildcard vapic/*.c) $(wildcard trace/*.c)
+ROOMS      := lib vapic trace $(sort $(dir $(wildcard vmm/*/)))
+VMM_SRCS   := $(filter-out vmm/cli/main.c,$(foreach r,$(ROOMS),$(wildcard $(r:%/=%)/*.c)))
+HOST_HDRS  := $(wildcard include/*.h lib/*.h vapic/*.h trace/*.h vmm/*/*.h)
 VMM_OBJS   := $(VMM_SRCS:%.c=$(BUILD)/obj/%.o)
 GUEST_SRCS := $(wildcard guest/*.c) $(wildcard guest/*.S)
 GUEST_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(GUEST_SRCS))
@@ -44,7 +46,7 @@ guest.elf: $(GUEST_ELF)
 deps:
 	@scripts/deps.sh
 
-$(BUILD)/obj/%.o: %.c $(wildcard include/*.h vmm/*.h vapic/*.h trace/*.h)
+$(BUILD)/obj/%.o: %.c $(HOST_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -c $< -o $@
 
@@ -52,7 +54,7 @@ $(BUILD)/libvmm.a: $(VMM_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(VMM_BIN): $(BUILD)/obj/vmm/main.o $(BUILD)/libvmm.a
+$(VMM_BIN): $(BUILD)/obj/vmm/cli/main.o $(BUILD)/libvmm.a
 	$(CC) $(HOST_CFLAGS) -o $@ $^ $(HOST_LDLIBS)
 
 $(BUILD)/obj/guest/%.c.o: guest/%.c $(wildcard include/*.h guest/*.h)

@@ -210,7 +210,7 @@ struct ivm_exc_result {
 
 /*
  * Marks whose tag (top nibble) makes a stream check itself (the scenario
- * check "intact", vmm/check.c): SEQ + n is the n-th record of a loop on this
+ * check "intact", vmm/scenario/check.c): SEQ + n is the n-th record of a loop on this
  * CPU, IN_NMI + n the n-th record made inside this CPU's NMI handler, and
  * COUNT | vector << 20 | n the guest's own count of that vector's deliveries
  * (n modulo 2^20), which must equal the ENTRY records the stream holds.

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "opt.h"
-#include "run.h"
+#include "core/run.h"
 
 #define KERNEL_MAX	(256u << 20)	/* what vmm__run reads at most */
 

@@ -11,7 +11,7 @@
 #include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "loader.h"
+#include "boot/loader.h"
 
 int opt__u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int opt__uint(const char *s, unsigned min, unsigned max, unsigned *out);

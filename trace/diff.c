@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include "opt.h"
+#include "lib/opt.h"
 #include "trace_cmd.h"
 
 #define RING	(2 * ITR_DIFF_WINDOW)	/* history (context) + window + run, a power of two */

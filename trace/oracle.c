@@ -11,8 +11,8 @@
 #include <stdarg.h>
 #include <string.h>
 #include "oracle.h"
-#include "scenario.h"		/* enum inj_kind, enum pin_action */
-#include "ioapic.h"		/* IOAPIC_RTE_*, enum ioapic_event */
+#include "scenario/scenario.h"		/* enum inj_kind, enum pin_action */
+#include "vapic/ioapic.h"		/* IOAPIC_RTE_*, enum ioapic_event */
 
 #define NONE		UINT64_MAX
 #define RFLAGS_IF	(1u << 9)

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "abi.h"
-#include "ioapic.h"
+#include "vapic/ioapic.h"
 #include "trace_cmd.h"
 
 const char *itr_stack__name(uint8_t stack, char *buf, size_t n)
@@ -18,7 +18,7 @@ const char *itr_stack__name(uint8_t stack, char *buf, size_t n)
 	return buf;
 }
 
-/* Same order as enum inj_kind (vmm/scenario.h): the trace must not depend on vmm/. */
+/* Same order as enum inj_kind (vmm/scenario/scenario.h): the trace must not depend on vmm/. */
 static const char *const inj_names[] = { "msi", "pin", "nmi", "exception", "init", "sipi", "spurious" };
 static const char *const pin_actions[] = { "assert", "deassert", "pulse" };
 
@@ -130,7 +130,7 @@ static void format_host(const struct itr_record *r, char *buf, size_t n)
 			     who, r->a, r->b);
 		break;
 	case ITR_BAD_GUEST: {
-		/* b: vmm/evring.h enum evring_bad, the fields that were impossible */
+		/* b: vmm/model/evring.h enum evring_bad, the fields that were impossible */
 		static const char *const what[] = { "kind", "depth", "cpl", "stack", "errcode" };
 		char why[48] = "";
 		size_t w = 0;

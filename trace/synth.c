@@ -126,7 +126,7 @@ static void gen_entry(struct syn_gen *g, unsigned v)
 	r->cs = f->cs;
 	r->ss = f->ss;
 	r->err = err;
-	r->a = err;		/* the guest's arg, as vmm/record.c stores it */
+	r->a = err;		/* the guest's arg, as vmm/record/record.c stores it */
 	g->v[v].depth = d + 1;
 	g->open_total++;
 }

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * `vmm trace SUBCOMMAND`: the entry point vmm/main.c dispatches to. It owns
+ * `vmm trace SUBCOMMAND`: the entry point vmm/cli/main.c dispatches to. It owns
  * every verb's --help, names any bad option in one line, and checks synth's
- * numbers with the strict parser (vmm/opt.c) before synth.c parses them.
+ * numbers with the strict parser (lib/opt.c) before synth.c parses them.
  */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include "opt.h"
+#include "lib/opt.h"
 #include "trace_cmd.h"
 
 static void trace_usage(FILE *f)
@@ -124,7 +124,7 @@ static void synth_usage(FILE *f)
 /*
  * Each verb's own getopt table (trace_cmd.h), so that every bad option is named
  * here in one line, as getopt sees it, and synth's numbers go through the
- * strict parser (vmm/opt.c), before the verb parses them.
+ * strict parser (lib/opt.c), before the verb parses them.
  */
 static const struct option no_opts[] = {
 	{ NULL, 0, NULL, 0 },

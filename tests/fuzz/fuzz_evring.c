@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The guest event-ring consumer (vmm/evring.c) against a hostile page: two
+ * The guest event-ring consumer (vmm/model/evring.c) against a hostile page: two
  * vCPUs' struct ivm_guest_page in guest RAM, which the input writes between
  * drains as a guest would (reserve, fill, publish with seq) or as it should
  * not (raw bytes anywhere, any ev_reserved). Operations, op % 6:
@@ -12,7 +12,7 @@
  * evring__check accepts are kept, stamped with their vCPU; the tail written
  * back is the consumer's own; merge keeps every record and each ring's order.
  */
-#include "evring.h"
+#include "model/evring.h"
 #include "fuzz.h"
 
 #define PAGE_GPA(i)	(0x1000 + (uint64_t)(i) * sizeof(struct ivm_guest_page))

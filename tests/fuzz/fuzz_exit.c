@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Exit dispatch (vmm/exit.c) without /dev/kvm, as tests/unit/test_exit.c
+ * Exit dispatch (vmm/core/exit.c) without /dev/kvm, as tests/unit/test_exit.c
  * drives it: fake register ioctls, a kvm_run page in plain memory, 128 KiB
  * of guest RAM. A run starts from a valid 64-bit guest (guest64.h: IDT,
  * GDT, TSS, page tables) and replays the input's operations:
@@ -20,12 +20,12 @@
  * KVM_INTERRUPT fail with EBADF on fd -1), and inject.c, which needs a vCPU
  * fd for everything it does.
  */
-#include "exit.h"
+#include "core/exit.h"
 #include "fuzz.h"
 #include "guest64.h"
-#include "interrupts.h"
-#include "uioapic.h"
-#include "ulapic.h"
+#include "model/interrupts.h"
+#include "dev/uioapic.h"
+#include "dev/ulapic.h"
 
 #define RAM		(2 * G64_MAPPED)	/* the tables, then room for a guest page */
 #define RUN_SIZE	8192

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * INT n delivery (vmm/intn.c) and the guest page walk under it
- * (vmm/x86_mmu.c), pure: hostile registers, IDT, GDT/LDT, TSS and page
+ * INT n delivery (vmm/emu/intn.c) and the guest page walk under it
+ * (vmm/emu/x86_mmu.c), pure: hostile registers, IDT, GDT/LDT, TSS and page
  * tables in a 64 KiB guest RAM. Each run starts from a valid 64-bit guest
  * (guest64.h, every gate present) and the input edits it:
  *   bytes 0-2  kind (INT n, INT3, INTO, INT1), vector, instruction length
@@ -16,8 +16,8 @@
 #include "abi.h"
 #include "fuzz.h"
 #include "guest64.h"
-#include "intn.h"
-#include "x86_mmu.h"
+#include "emu/intn.h"
+#include "emu/x86_mmu.h"
 
 #define RAM	G64_MAPPED
 

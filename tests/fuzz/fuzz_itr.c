@@ -10,11 +10,11 @@
  * dominate a run), byte 36 diff's options: bit 0 --all, bit 1
  * --vcpu=byte 37, bit 2 ignore rip and rsp.
  */
-#include "check_cmd.h"
+#include "cli/check_cmd.h"
 #include "fuzz.h"
-#include "itr.h"
-#include "oracle.h"
-#include "trace_cmd.h"
+#include "trace/itr.h"
+#include "trace/oracle.h"
+#include "trace/trace_cmd.h"
 
 static struct fuzz_file fa, fb;
 static FILE *devnull;

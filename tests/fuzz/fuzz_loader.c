@@ -12,7 +12,7 @@
  */
 #include "abi.h"
 #include "fuzz.h"
-#include "loader.h"
+#include "boot/loader.h"
 
 static const uint64_t mem_sizes[4] = { 0x101000, 2 << 20, 4 << 20, 8 << 20 };
 static uint8_t *ram[4];

@@ -7,7 +7,7 @@
  * every accepted scenario within the limits the runner relies on.
  */
 #include "fuzz.h"
-#include "scenario.h"
+#include "scenario/scenario.h"
 
 static struct scenario sc;
 static struct fuzz_file ff;

@@ -125,13 +125,13 @@ lists_all() {	# lists_all DESC FILE [TABLE]: every long option of that table is 
 	is "$missing" "" "$1: lists every option it accepts"
 }
 help_of "vmm --help" -- "$VMM" --help
-lists_all "vmm --help" vmm/main.c run_options
+lists_all "vmm --help" vmm/cli/main.c run_options
 help_of "vmm run --help" -- "$VMM" run --help
-lists_all "vmm run --help" vmm/main.c run_options
+lists_all "vmm run --help" vmm/cli/main.c run_options
 help_of "vmm check --help" -- "$VMM" check --help
-lists_all "vmm check --help" vmm/check_cmd.c
+lists_all "vmm check --help" vmm/cli/check_cmd.c
 help_of "vmm judge --help" -- "$VMM" judge --help
-lists_all "vmm judge --help" vmm/main.c judge_options
+lists_all "vmm judge --help" vmm/cli/main.c judge_options
 help_of "vmm probe --help" -- "$VMM" probe --help
 help_of "vmm validate --help" -- "$VMM" validate --help
 help_of "vmm trace --help" -- "$VMM" trace --help

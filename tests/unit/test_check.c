@@ -6,7 +6,7 @@
  * the host does exactly the pinned thing.
  */
 #include <stdlib.h>
-#include "check.h"
+#include "scenario/check.h"
 #include "tap.h"
 
 #define E(k, vec, a) { .kind = (k), .vector = (vec), .arg = (a) }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* decode__one: classes, lengths and text of the instructions the exit handlers look at. */
-#include "decode.h"
+#include "emu/decode.h"
 #include "tap.h"
 
 static void expect(const char *name, const uint8_t *b, size_t n, unsigned mode,

@@ -6,7 +6,7 @@
  * reported; events come out in order with the tail written back.
  */
 #include <stdlib.h>
-#include "evring.h"
+#include "model/evring.h"
 #include "tap.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -5,8 +5,8 @@
  * sets an exit reason, dispatches, and asserts what the VMM did.
  */
 #include <stdlib.h>
-#include "exit.h"
-#include "loader.h"
+#include "core/exit.h"
+#include "boot/loader.h"
 #include "tap.h"
 
 struct fake {

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "abi.h"
-#include "intn.h"
+#include "emu/intn.h"
 #include "tap.h"
 
 #define RAM		(4ull << 20)

@@ -4,7 +4,7 @@
  * callback and event log. Links against ioapic.c alone (the mutation test
  * 40-ioapic-mutants.t compiles it with planted bugs and expects a failure).
  */
-#include "ioapic.h"
+#include "vapic/ioapic.h"
 #include "tap.h"
 
 #define LOG_MAX 64

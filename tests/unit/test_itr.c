@@ -5,8 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "tap.h"
-#include "itr.h"
-#include "trace_cmd.h"
+#include "trace/itr.h"
+#include "trace/trace_cmd.h"
 
 static char dir[64], path[128], path2[128];
 

@@ -5,7 +5,7 @@
  */
 #include <stdlib.h>
 
-#include "lapic.h"
+#include "vapic/lapic.h"
 #include "tap.h"
 
 #define MAX_LOG	32

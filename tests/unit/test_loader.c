@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "abi.h"
-#include "loader.h"
+#include "boot/loader.h"
 #include "tap.h"
 
 #define MEM		(UINT64_C(64) << 20)

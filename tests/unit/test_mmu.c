@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "tap.h"
-#include "x86_mmu.h"
+#include "emu/x86_mmu.h"
 
 #define RAM		(4ull << 20)
 #define P		(1ull << 0)

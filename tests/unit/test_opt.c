@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * The strict option-value parser (vmm/opt.c): every value strtoull/strtod
+ * The strict option-value parser (lib/opt.c): every value strtoull/strtod
  * would take but a person would not mean is refused, with nothing written
  * to *out: NaN, infinities, signs, blanks, octal, trailing junk, overflow.
  */
 #include <math.h>
-#include "opt.h"
+#include "lib/opt.h"
 #include "tap.h"
 
 #define SENTINEL 0x5a5a5a5a5a5a5a5aull

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "tap.h"
-#include "oracle.h"
-#include "synth_arch.h"
-#include "scenario.h"
+#include "trace/oracle.h"
+#include "trace/synth_arch.h"
+#include "scenario/scenario.h"
 
 static struct itr_record recs[ARCH_MAX];
 static struct oracle o;

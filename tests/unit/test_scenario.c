@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "scenario.h"
+#include "scenario/scenario.h"
 #include "tap.h"
 
 #define ERRLEN	256

@@ -5,7 +5,7 @@
  * way, and --strict must count divergences.
  */
 #include <stdlib.h>
-#include "selftest.h"
+#include "model/selftest.h"
 #include "tap.h"
 
 static struct ivm_exc_result res(const char *name, uint8_t exp, uint8_t obs, uint32_t mismatch)

@@ -10,10 +10,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include "itr.h"
-#include "record.h"
+#include "trace/itr.h"
+#include "record/record.h"
 #include "tap.h"
-#include "trace_cmd.h"
+#include "trace/trace_cmd.h"
 
 static char dir[64], path[96], out[96];
 static char text[1 << 16];
@@ -215,7 +215,7 @@ static void test_chrome(void)
 	   "no err key for the MSI");
 }
 
-/* EXIT records (vmm/record.c): the guest RIP, from kvm_run's sync regs or KVM_GET_REGS. */
+/* EXIT records (vmm/record/record.c): the guest RIP, from kvm_run's sync regs or KVM_GET_REGS. */
 static uint64_t fake_rip;
 static int get_regs_calls;
 static int f_get_regs(struct vcpu *v, struct kvm_regs *r)

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "tap.h"
-#include "itr.h"
-#include "trace_cmd.h"
+#include "trace/itr.h"
+#include "trace/trace_cmd.h"
 
 static char dir[64], pa[128], pb[128];
 

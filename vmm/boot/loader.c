@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "abi.h"
-#include "errline.h"
+#include "lib/errline.h"
 #include "loader.h"
 
 /* ELF constants we need; spelled out so the loader does not depend on <elf.h>. */

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "gmem.h"
+#include "lib/gmem.h"
 
 enum boot_proto {
 	BOOT_AUTO = 0,		/* PVH note > multiboot header > plain ELF64 */

@@ -15,10 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "check_cmd.h"
-#include "opt.h"
-#include "oracle.h"
-#include "run.h"
-#include "scenario.h"
+#include "lib/opt.h"
+#include "trace/oracle.h"
+#include "core/run.h"
+#include "scenario/scenario.h"
 
 enum { OPT_HELP = 'h', OPT_SCENARIO = 256, OPT_TRACE, OPT_IRQCHIP, OPT_EXPECT, OPT_KEEP,
        OPT_TIMEOUT, OPT_VERBOSE, OPT_QUIET };

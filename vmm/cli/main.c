@@ -5,13 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "check.h"
+#include "scenario/check.h"
 #include "check_cmd.h"
-#include "opt.h"
+#include "lib/opt.h"
 #include "probe.h"
-#include "trace_cmd.h"
-#include "scenario.h"
-#include "run.h"
+#include "trace/trace_cmd.h"
+#include "scenario/scenario.h"
+#include "core/run.h"
 
 #define VMM_VERSION "0.1.0"
 

@@ -13,8 +13,8 @@
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
-#include "exit.h"
-#include "kvm.h"
+#include "core/exit.h"
+#include "core/kvm.h"
 #include "probe.h"
 
 #define PROBE_CODE_GPA 0x100000

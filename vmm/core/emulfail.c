@@ -14,11 +14,11 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "decode.h"
+#include "emu/decode.h"
 #include "exit.h"
-#include "intn.h"
-#include "record.h"
-#include "x86_mmu.h"
+#include "emu/intn.h"
+#include "record/record.h"
+#include "emu/x86_mmu.h"
 
 static const uint8_t kvm_fep[5] = { 0x0f, 0x0b, 0x6b, 0x76, 0x6d };
 

@@ -2,9 +2,9 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include "exit.h"
-#include "record.h"
-#include "uioapic.h"
-#include "ulapic.h"
+#include "record/record.h"
+#include "dev/uioapic.h"
+#include "dev/ulapic.h"
 
 static int handle_hlt(struct vcpu *v)
 {

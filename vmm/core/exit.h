@@ -8,7 +8,7 @@
 #define VMM_EXIT_H
 
 #include <stdint.h>
-#include "vmm.h"
+#include "vm/vm.h"
 
 enum { EXIT_RESUME = 0, EXIT_STOP = 1 };
 

@@ -3,7 +3,7 @@
 #ifndef VMM_IRQCHIP_H
 #define VMM_IRQCHIP_H
 
-#include "vmm.h"
+#include "vm/vm.h"
 
 /* VM-wide part, before any vCPU exists. */
 int irqchip__create(struct vm *vm, char *err, size_t errlen);

@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "vmm.h"
+#include "vm/vm.h"
 
 #define KVM_DEV_PATH "/dev/kvm"
 

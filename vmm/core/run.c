@@ -9,15 +9,15 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
-#include "check.h"
+#include "scenario/check.h"
 #include "exit.h"
-#include "inject.h"
-#include "interrupts.h"
+#include "dev/inject.h"
+#include "model/interrupts.h"
 #include "kvm.h"
-#include "record.h"
+#include "record/record.h"
 #include "run.h"
-#include "uioapic.h"
-#include "ulapic.h"
+#include "dev/uioapic.h"
+#include "dev/ulapic.h"
 
 #define KERNEL_MAX_BYTES (256u << 20)
 

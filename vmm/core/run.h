@@ -3,7 +3,7 @@
 #ifndef VMM_RUN_H
 #define VMM_RUN_H
 
-#include "vmm.h"
+#include "vm/vm.h"
 
 /* Returns the process exit status (enum vmm_status or a guest exit code). */
 int vmm__run(const struct vmm_opts *opts);

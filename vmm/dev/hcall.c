@@ -2,11 +2,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include "console.h"
-#include "exit.h"
+#include "model/console.h"
+#include "core/exit.h"
 #include "hcall.h"
 #include "inject.h"
-#include "record.h"
+#include "record/record.h"
 
 static int hc_print(struct vm *vm, const struct ivm_hcall *hc)
 {

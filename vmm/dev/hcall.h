@@ -4,7 +4,7 @@
 #define VMM_HCALL_H
 
 #include <stdint.h>
-#include "vmm.h"
+#include "vm/vm.h"
 
 /* Handle a call whose block the guest placed at @gpa. Returns EXIT_RESUME or EXIT_STOP. */
 int hcall__handle(struct vm *vm, uint64_t gpa);

@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include "exit.h"
+#include "core/exit.h"
 #include "inject.h"
-#include "record.h"
+#include "record/record.h"
 #include "uioapic.h"
 #include "ulapic.h"
 

@@ -7,8 +7,8 @@
 #ifndef VMM_INJECT_H
 #define VMM_INJECT_H
 
-#include "scenario.h"
-#include "vmm.h"
+#include "scenario/scenario.h"
+#include "vm/vm.h"
 
 /* Perform @inj now (the vCPU is stopped). -1 with a one-line @err if this
  * irqchip mode can't do it, or KVM refused. */

@@ -2,7 +2,7 @@
 /* MMIO exits: a table of guest-physical windows, each with a device model. */
 #include <stdio.h>
 #include <string.h>
-#include "exit.h"
+#include "core/exit.h"
 #include "uioapic.h"
 
 struct mmio_dev {

@@ -2,7 +2,7 @@
 /* Port I/O exits: a table of port ranges, each with a small device behind it. */
 #include <stdio.h>
 #include <string.h>
-#include "exit.h"
+#include "core/exit.h"
 #include "hcall.h"
 
 struct pio_dev {

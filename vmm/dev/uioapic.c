@@ -5,8 +5,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
-#include "exit.h"
-#include "record.h"
+#include "core/exit.h"
+#include "record/record.h"
 #include "uioapic.h"
 
 uint64_t uioapic__now_ns(void)

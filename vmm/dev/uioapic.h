@@ -9,7 +9,7 @@
 #define VMM_UIOAPIC_H
 
 #include <stdint.h>
-#include "vmm.h"
+#include "vm/vm.h"
 
 int uioapic__init(struct vm *vm, char *err, size_t errlen);
 uint64_t uioapic__now_ns(void);

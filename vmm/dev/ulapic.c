@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include "exit.h"
-#include "kvm.h"
+#include "core/exit.h"
+#include "core/kvm.h"
 #include "uioapic.h"
 #include "ulapic.h"
 

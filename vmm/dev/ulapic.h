@@ -10,7 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "vmm.h"
+#include "vm/vm.h"
 
 int ulapic__init(struct vm *vm, char *err, size_t errlen);
 /*

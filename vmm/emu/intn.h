@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <linux/kvm.h>
-#include "gmem.h"
+#include "lib/gmem.h"
 
 enum intn_kind {
 	INTN_INT_N,	/* CD ib: DPL check, EXT=0 */

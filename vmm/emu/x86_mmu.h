@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 #include <linux/kvm.h>
-#include "gmem.h"
+#include "lib/gmem.h"
 
 /* Access kinds, matching the #PF error-code bits they produce. */
 #define MMU_WRITE	(1u << 1)

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "abi.h"
-#include "gmem.h"
+#include "lib/gmem.h"
 
 #define EVRING_KEEP_MAX (1u << 20)	/* events kept for checks; more are counted, not kept */
 

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "itr.h"
+#include "trace/itr.h"
 
 struct kvmtrace;
 

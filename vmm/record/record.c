@@ -7,7 +7,7 @@
 #include <unistd.h>
 #include "kvmtrace.h"
 #include "record.h"
-#include "uioapic.h"
+#include "dev/uioapic.h"
 
 /* Guest TSC to host ns: KVM_GET_TSC_KHZ and one (TSC, now) pair taken at open. */
 static uint64_t guest_tsc_to_ns(const struct vm *vm, uint64_t tsc)

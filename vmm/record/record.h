@@ -8,8 +8,8 @@
 #ifndef VMM_RECORD_H
 #define VMM_RECORD_H
 
-#include "itr.h"
-#include "vmm.h"
+#include "trace/itr.h"
+#include "vm/vm.h"
 
 int record__open(struct vm *vm, const char *path, char *err, size_t errlen);
 /* Write @r (type, vector, a, b, ... filled by the caller) after draining the guest ring. */

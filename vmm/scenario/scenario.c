@@ -14,7 +14,7 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "errline.h"
+#include "lib/errline.h"
 #include "abi.h"
 #include "scenario.h"
 

@@ -3,9 +3,9 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include "decode.h"
-#include "exit.h"
-#include "x86_mmu.h"
+#include "emu/decode.h"
+#include "core/exit.h"
+#include "emu/x86_mmu.h"
 
 int vcpu__inject_exception(struct vcpu *v, uint8_t vector, int has_error, uint32_t error,
 			   int has_cr2, uint64_t cr2)

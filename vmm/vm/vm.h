@@ -9,16 +9,16 @@
 #include <time.h>
 #include <linux/kvm.h>
 #include "abi.h"
-#include "console.h"
-#include "evlog.h"
-#include "evring.h"
-#include "ioapic.h"
-#include "lapic.h"
-#include "scenario.h"
-#include "gmem.h"
-#include "loader.h"
-#include "selftest.h"
-#include "serial.h"
+#include "model/console.h"
+#include "model/evlog.h"
+#include "model/evring.h"
+#include "vapic/ioapic.h"
+#include "vapic/lapic.h"
+#include "scenario/scenario.h"
+#include "lib/gmem.h"
+#include "boot/loader.h"
+#include "model/selftest.h"
+#include "model/serial.h"
 
 /* Process exit statuses of ./vmm (README "Exit status"). Odd values >= 3 are
  * the guest's own isa-debug-exit codes, (v << 1) | 1, so ours are even. */
