@@ -10,9 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "opt.h"
-#include "core/run.h"
-
-#define KERNEL_MAX	(256u << 20)	/* what vmm__run reads at most */
 
 static int digit(char c, unsigned base)
 {
@@ -118,20 +115,6 @@ int opt__seconds(const char *s, double max, double *out)
 		return -1;
 	*out = v;
 	return 0;
-}
-
-int opt__kernel(const char *path, uint64_t mem_size, enum boot_proto boot, char *err, size_t n)
-{
-	static struct load_info li;
-	uint8_t *img;
-	size_t len;
-	int ret;
-
-	if (read_file(path, KERNEL_MAX, &img, &len, err, n) < 0)
-		return -1;
-	ret = loader__parse(img, len, path, mem_size, boot, &li, err, n);
-	free(img);
-	return ret < 0 ? -1 : 0;
 }
 
 void opt__getopt_error(int c, char **argv, const struct option *lo, char *buf, size_t n)

@@ -5,13 +5,12 @@
  * no sign, no blanks, nothing after it, no overflow. A bad value is never
  * half-parsed: on -1 nothing has been written to *out.
  */
-#ifndef VMM_OPT_H
-#define VMM_OPT_H
+#ifndef LIB_OPT_H
+#define LIB_OPT_H
 
 #include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "boot/loader.h"
 
 int opt__u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int opt__uint(const char *s, unsigned min, unsigned max, unsigned *out);
@@ -20,13 +19,6 @@ int opt__size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* Seconds: "30", "0.5", "2.": decimal digits with an optional fraction; no sign,
  * exponent, hex, NaN or infinity. */
 int opt__seconds(const char *s, double max, double *out);
-
-/*
- * The KERNEL argument, checked as `vmm run` will read it (loader__parse), for
- * commands that run it more than once: its error comes before any output.
- * -1 with one line "KERNEL: ..." in @err.
- */
-int opt__kernel(const char *path, uint64_t mem_size, enum boot_proto boot, char *err, size_t n);
 
 /*
  * getopt_long() returned '?' (or ':' with an optstring starting with ':'):

@@ -46,6 +46,20 @@ enum itr_type {
 				 * ended the run (0: none); v1 leaves err = 0xffffffff */
 };
 
+/* ITR_INJECT a & 0xff: what was injected (scenarios and storms use the same kinds). */
+enum inj_kind {
+	INJ_MSI,	/* vector, dest, delivery, level */
+	INJ_PIN,	/* pin, action */
+	INJ_NMI,
+	INJ_EXCEPTION,	/* vector, error_code (has_error), cr2 (has_cr2), pending */
+	INJ_INIT,	/* dest vCPU */
+	INJ_SIPI,	/* dest vCPU, vector = start page */
+	INJ_SPURIOUS,	/* the LAPIC's spurious vector, as the INTA race produces */
+};
+
+/* ITR_INJECT (a >> 16) & 0xff for INJ_PIN. */
+enum pin_action { PIN_ASSERT, PIN_DEASSERT, PIN_PULSE };
+
 /* ITR_KVM_TP: which tracepoint (a); vector and b/rip hold its fields (docs/TRACE.md). */
 enum itr_kvm_tp {
 	ITR_TP_INJ_VIRQ = 1,		/* vector = irq */

@@ -11,7 +11,6 @@
 #include <stdarg.h>
 #include <string.h>
 #include "oracle.h"
-#include "scenario/scenario.h"		/* enum inj_kind, enum pin_action */
 #include "vapic/ioapic.h"		/* IOAPIC_RTE_*, enum ioapic_event */
 
 #define NONE		UINT64_MAX

@@ -18,9 +18,13 @@ const char *itr_stack__name(uint8_t stack, char *buf, size_t n)
 	return buf;
 }
 
-/* Same order as enum inj_kind (vmm/scenario/scenario.h): the trace must not depend on vmm/. */
-static const char *const inj_names[] = { "msi", "pin", "nmi", "exception", "init", "sipi", "spurious" };
-static const char *const pin_actions[] = { "assert", "deassert", "pulse" };
+static const char *const inj_names[] = {
+	[INJ_MSI] = "msi", [INJ_PIN] = "pin", [INJ_NMI] = "nmi", [INJ_EXCEPTION] = "exception",
+	[INJ_INIT] = "init", [INJ_SIPI] = "sipi", [INJ_SPURIOUS] = "spurious",
+};
+static const char *const pin_actions[] = {
+	[PIN_ASSERT] = "assert", [PIN_DEASSERT] = "deassert", [PIN_PULSE] = "pulse",
+};
 
 static const char *exit_name(uint32_t reason)
 {
@@ -248,7 +252,7 @@ static bool soft_track__feed(struct soft_track *s, const struct itr_record *r)
 		c->rip = r->rip;
 		return false;
 	}
-	if (r->type == ITR_INJECT && (r->a & 0xff) == 3) {	/* inj_kind exception */
+	if (r->type == ITR_INJECT && (r->a & 0xff) == INJ_EXCEPTION) {
 		c->injected[v / 8] |= bit;
 		return false;
 	}

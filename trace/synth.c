@@ -210,7 +210,7 @@ static void gen_burst(struct syn_gen *g, uint64_t remaining)
 		r->rip = 0x101000;
 		r = push(g, ITR_INJECT, ITR_SRC_VMM, v);
 		r->vector = (uint8_t)(0x40 + (x >> 16) % 16);
-		r->a = 0 | v << 8;	/* INJ_MSI, dest = this vCPU */
+		r->a = INJ_MSI | v << 8;	/* dest = this vCPU */
 		r->b = g->sync_n++;
 		g->v[v].pending = r->vector;
 	} else {

@@ -7,7 +7,6 @@
  */
 #include <string.h>
 #include "synth_arch.h"
-#include "scenario/scenario.h"
 
 static const char *const defect_names[ARCH_NR] = {
 	[ARCH_CLEAN] = "none", [ARCH_ORDER] = "order", [ARCH_LOST] = "lost", [ARCH_NO_IRET] = "no-iret",

@@ -26,6 +26,8 @@
 #include "model/interrupts.h"
 #include "dev/uioapic.h"
 #include "dev/ulapic.h"
+#include "record/record.h"
+#include "vm/vcpu.h"
 
 #define RAM		(2 * G64_MAPPED)	/* the tables, then room for a guest page */
 #define RUN_SIZE	8192
@@ -217,7 +219,7 @@ static void finish(void)
 	const struct ivm_guest_page *pages[VMM_MAX_VCPUS];
 	unsigned n = 0;
 
-	vm__drain_rings_final(&vm);
+	record__drain_rings_final(&vm);
 	for (; n < vm.nr_vcpus; n++) {
 		uint64_t gpa = vm.vcpus[n].ring.gpa;
 		const struct ivm_guest_page *p = gpa ? gmem__ptr(&vm.mem, gpa, sizeof(*p)) : NULL;

@@ -54,10 +54,18 @@ done
 for v in -18446744073709551615 -1 4294967297 1x 0x 01 ' 1' 1.0; do
 	one_line_error 2 "--vcpus: '$v' is not 1 or 2" "run --vcpus='$v'" -- "$VMM" run --vcpus="$v" "$GUEST"
 done
-one_line_error 2 "^vmm check: --timeout: not a number of seconds .*'nan'" "check --timeout=nan" -- \
+# one parser for the options run and check share (vmm/cli/runopt.c): the same line for both
+one_line_error 2 "^vmm check: --timeout: 'nan' is not a number of seconds" "check --timeout=nan" -- \
 	"$VMM" check --timeout=nan --scenario=configs/priority.yaml "$GUEST"
 one_line_error 2 "^vmm check: --timeout: .*'-1'" "check --timeout -1" -- \
 	"$VMM" check --timeout -1 --scenario=configs/priority.yaml "$GUEST"
+for cmd in run check; do
+	pfx="vmm"; [ "$cmd" = check ] && pfx="vmm check"
+	one_line_error 2 "^$pfx: --irqchip: 'usr' is not kernel, split, user, a list of them, or all" \
+		"$cmd --irqchip=usr: the shared parser's line" -- "$VMM" "$cmd" --irqchip=usr --scenario=configs/priority.yaml "$GUEST"
+done
+one_line_error 2 "^vmm: --irqchip: more than one mode only with --scenario" "run --irqchip=kernel,user without a scenario" -- \
+	"$VMM" run --irqchip=kernel,user "$GUEST"
 for a in records=-1 records=18446744073709551616 records=1099511627777 'records= 5' seed=-1 'seed=1 ' \
 	 seed=0x at=-5 at=1x vcpus=0 vcpus=9 vcpus=-18446744073709551615; do
 	one_line_error 2 "^vmm trace synth: --${a%%=*}: '${a#*=}' is not" "synth --$a" -- \
@@ -129,7 +137,7 @@ lists_all "vmm --help" vmm/cli/main.c run_options
 help_of "vmm run --help" -- "$VMM" run --help
 lists_all "vmm run --help" vmm/cli/main.c run_options
 help_of "vmm check --help" -- "$VMM" check --help
-lists_all "vmm check --help" vmm/cli/check_cmd.c
+lists_all "vmm check --help" vmm/cli/check_cmd.c check_options
 help_of "vmm judge --help" -- "$VMM" judge --help
 lists_all "vmm judge --help" vmm/cli/main.c judge_options
 help_of "vmm probe --help" -- "$VMM" probe --help

@@ -16,22 +16,22 @@
 #include <unistd.h>
 #include "check_cmd.h"
 #include "lib/opt.h"
+#include "runopt.h"
 #include "trace/oracle.h"
 #include "core/run.h"
 #include "scenario/scenario.h"
 
-enum { OPT_HELP = 'h', OPT_SCENARIO = 256, OPT_TRACE, OPT_IRQCHIP, OPT_EXPECT, OPT_KEEP,
-       OPT_TIMEOUT, OPT_VERBOSE, OPT_QUIET };
+enum { OPT_HELP = 'h', OPT_TRACE = RUNOPT_END, OPT_EXPECT, OPT_KEEP };
 
 static const struct option check_options[] = {
-	{ "scenario", required_argument, NULL, OPT_SCENARIO },
-	{ "trace", required_argument, NULL, OPT_TRACE },
-	{ "irqchip", required_argument, NULL, OPT_IRQCHIP },
+	{ "scenario", required_argument, NULL, RUNOPT_SCENARIO },
+	{ "trace", required_argument, NULL, OPT_TRACE },	/* a trace to judge, not to write */
+	{ "irqchip", required_argument, NULL, RUNOPT_IRQCHIP },
 	{ "expect-divergence", required_argument, NULL, OPT_EXPECT },
 	{ "keep-traces", required_argument, NULL, OPT_KEEP },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "verbose", no_argument, NULL, OPT_VERBOSE },
-	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "timeout", required_argument, NULL, RUNOPT_TIMEOUT },
+	{ "verbose", no_argument, NULL, RUNOPT_VERBOSE },
+	{ "quiet", no_argument, NULL, RUNOPT_QUIET },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -69,27 +69,6 @@ static int bad(const char *what, const char *arg)
 {
 	fprintf(stderr, "vmm check: %s '%s' (see vmm check --help)\n", what, arg);
 	return 2;
-}
-
-/* "kernel,split" or "all" -> mode bits */
-static int parse_modes(const char *s, unsigned *bits)
-{
-	char buf[64], *tok, *save;
-	enum irqchip_mode m;
-
-	if (!strcmp(s, "all")) {
-		*bits = IRQCHIP_ALL;
-		return 0;
-	}
-	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf))
-		return -1;
-	*bits = 0;
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (irqchip_mode__parse(tok, &m) < 0)
-			return -1;
-		*bits |= 1u << m;
-	}
-	return *bits ? 0 : -1;
 }
 
 /* How a run ended, from its exit status (vmm --help), for the summary line. */
@@ -160,71 +139,51 @@ static int judge(const char *path, const char *label, int mode, unsigned expect,
 
 int check_cmd__main(int argc, char **argv)
 {
-	static struct scenario sc;
-	static char cmdline[IVM_CMDLINE_MAX];
-	struct vmm_opts opts = { .cmdline = "", .mem_size = IVM_MEM_DEFAULT, .timeout_s = 30 };
-	const char *scenario_path = NULL, *trace_path = NULL, *keep = NULL;
-	unsigned modes = IRQCHIP_ALL, expect = 0;
-	bool timeout_set = false;
+	struct runopt ro;
+	const char *trace_path = NULL, *keep = NULL;
+	unsigned expect = 0;
 	struct stat st_keep;
 	char err[320];
 	int c, worst = 0;
 
+	runopt__init(&ro);
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", check_options, NULL)) != -1) {
 		switch (c) {
-		case OPT_SCENARIO: scenario_path = optarg; break;
 		case OPT_TRACE: trace_path = optarg; break;
 		case OPT_KEEP: keep = optarg; break;
-		case OPT_VERBOSE: opts.verbose = true; break;
-		case OPT_QUIET: opts.quiet = true; break;
-		case OPT_IRQCHIP:
-			if (parse_modes(optarg, &modes) < 0)
-				return bad("--irqchip: not kernel, split, user or all:", optarg);
-			break;
 		case OPT_EXPECT:
-			if (parse_modes(optarg, &expect) < 0)
+			if (runopt__parse_modes(optarg, &expect) < 0)
 				return bad("--expect-divergence: not a list of kernel, split, user, or all:", optarg);
 			break;
-		case OPT_TIMEOUT:
-			if (opt__seconds(optarg, 86400, &opts.timeout_s) < 0)
-				return bad("--timeout: not a number of seconds (0..86400):", optarg);
-			timeout_set = true;
-			break;
 		case OPT_HELP: usage(stdout); return 0;
-		default:
+		case '?':
+		case ':':
 			opt__getopt_error(c, argv, check_options, err, sizeof(err));
 			fprintf(stderr, "vmm check: %s (see vmm check --help)\n", err);
 			return 2;
+		default:
+			if (runopt__parse(&ro, c, optarg, err, sizeof(err)) < 0) {
+				fprintf(stderr, "vmm check: %s (see vmm check --help)\n", err);
+				return 2;
+			}
 		}
 	}
 	if (trace_path) {
-		if (scenario_path || optind != argc)
+		if (ro.scenario_path || optind != argc)
 			return bad("--trace takes no scenario or kernel:", trace_path);
 		return judge(trace_path, trace_path, -1, expect, 0);
 	}
-	if (!scenario_path || optind != argc - 1) {
+	if (!ro.scenario_path || optind != argc - 1) {
 		fprintf(stderr, "vmm check: %s (see vmm check --help)\n",
-			scenario_path && optind < argc ? "more than one KERNEL given" :
+			ro.scenario_path && optind < argc ? "more than one KERNEL given" :
 			"need --scenario=FILE.yaml and one KERNEL, or --trace=FILE.itr");
 		return 2;
 	}
-	if (scenario__load(scenario_path, &sc, err, sizeof(err)) < 0) {
-		fprintf(stderr, "vmm: %s\n", err);
-		return 2;
-	}
-	if (!(modes & sc.irqchips))
-		return bad("--irqchip: the scenario runs under none of", "these modes");
-	snprintf(cmdline, sizeof(cmdline), "scenario=%s", sc.guest);
-	opts.kernel = argv[optind];
-	opts.cmdline = cmdline;
-	opts.scenario = &sc;
-	if (!timeout_set)
-		opts.timeout_s = sc.timeout_s;
 	/* bad input is one line before any output, not a failed run per mode */
-	if (opt__kernel(opts.kernel, opts.mem_size, opts.boot, err, sizeof(err)) < 0) {
-		fprintf(stderr, "vmm check: %s\n", err);
+	if (runopt__finish(&ro, argv[optind], err, sizeof(err)) < 0) {
+		fprintf(stderr, "vmm check: %s%s\n", err, err[0] == '-' ? " (see vmm check --help)" : "");
 		return 2;
 	}
 	/* the directory may not exist yet */
@@ -238,10 +197,10 @@ int check_cmd__main(int argc, char **argv)
 		char path[4096];
 		int st, fd = -1, r;
 
-		if (!(modes & sc.irqchips & (1u << m)))
+		if (!(ro.modes & ro.sc->irqchips & (1u << m)))
 			continue;
 		if (keep) {
-			snprintf(path, sizeof(path), "%s/%s.%s.itr", keep, sc.name, irqchip_mode__name(m));
+			snprintf(path, sizeof(path), "%s/%s.%s.itr", keep, ro.sc->name, irqchip_mode__name(m));
 		} else {
 			const char *tmp = getenv("TMPDIR");
 
@@ -255,13 +214,13 @@ int check_cmd__main(int argc, char **argv)
 			}
 			close(fd);
 		}
-		opts.irqchip = m;
-		opts.trace_path = path;
-		printf("== %s, irqchip %s\n", sc.name, irqchip_mode__name(m));
+		ro.vm.irqchip = m;
+		ro.vm.trace_path = path;
+		printf("== %s, irqchip %s\n", ro.sc->name, irqchip_mode__name(m));
 		fflush(stdout);
-		st = vmm__run(&opts);
+		st = vmm__run(&ro.vm);
 		fflush(stdout);
-		r = judge(path, sc.name, m, expect, st);
+		r = judge(path, ro.sc->name, m, expect, st);
 		if (!keep)
 			unlink(path);
 		if (r > worst)

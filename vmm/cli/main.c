@@ -12,6 +12,7 @@
 #include "trace/trace_cmd.h"
 #include "scenario/scenario.h"
 #include "core/run.h"
+#include "runopt.h"
 
 #define VMM_VERSION "0.1.0"
 
@@ -119,26 +120,22 @@ static void judge_usage(FILE *f)
 		"events; 2 bad usage or input.\n");
 }
 
-enum { OPT_HELP = 'h', OPT_BOOT = 256, OPT_CMDLINE, OPT_MEM, OPT_TIMEOUT, OPT_STRICT, OPT_QUIET,
-       OPT_VERBOSE, OPT_MILESTONES, OPT_SCENARIO, OPT_IRQCHIP, OPT_TRACE, OPT_INTERRUPTS,
-       OPT_KVM_TP, OPT_VCPUS };
-
 static const struct option run_options[] = {
-	{ "boot", required_argument, NULL, OPT_BOOT },
-	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
-	{ "mem", required_argument, NULL, OPT_MEM },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "strict", no_argument, NULL, OPT_STRICT },
-	{ "quiet", no_argument, NULL, OPT_QUIET },
-	{ "verbose", no_argument, NULL, OPT_VERBOSE },
-	{ "milestones", no_argument, NULL, OPT_MILESTONES },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "scenario", required_argument, NULL, OPT_SCENARIO },
-	{ "irqchip", required_argument, NULL, OPT_IRQCHIP },
-	{ "trace", required_argument, NULL, OPT_TRACE },
-	{ "interrupts", no_argument, NULL, OPT_INTERRUPTS },
-	{ "kvm-tracepoints", no_argument, NULL, OPT_KVM_TP },
-	{ "vcpus", required_argument, NULL, OPT_VCPUS },
+	{ "boot", required_argument, NULL, RUNOPT_BOOT },
+	{ "cmdline", required_argument, NULL, RUNOPT_CMDLINE },
+	{ "mem", required_argument, NULL, RUNOPT_MEM },
+	{ "timeout", required_argument, NULL, RUNOPT_TIMEOUT },
+	{ "strict", no_argument, NULL, RUNOPT_STRICT },
+	{ "quiet", no_argument, NULL, RUNOPT_QUIET },
+	{ "verbose", no_argument, NULL, RUNOPT_VERBOSE },
+	{ "milestones", no_argument, NULL, RUNOPT_MILESTONES },
+	{ "help", no_argument, NULL, 'h' },
+	{ "scenario", required_argument, NULL, RUNOPT_SCENARIO },
+	{ "irqchip", required_argument, NULL, RUNOPT_IRQCHIP },
+	{ "trace", required_argument, NULL, RUNOPT_TRACE },
+	{ "interrupts", no_argument, NULL, RUNOPT_INTERRUPTS },
+	{ "kvm-tracepoints", no_argument, NULL, RUNOPT_KVM_TP },
+	{ "vcpus", required_argument, NULL, RUNOPT_VCPUS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -169,11 +166,9 @@ static int bad_option(const char *cmd, int c, char **argv, const struct option *
 	return 2;
 }
 
-/* A scenario runs once per irqchip mode it lists (or the one asked for). */
-static int run_scenario(struct vmm_opts *o, const struct scenario *sc, unsigned modes,
-			bool timeout_set)
+/* A scenario runs once per irqchip mode it lists (or those asked for). */
+static int run_scenario(struct vmm_opts *o, const struct scenario *sc, unsigned modes)
 {
-	static char cmdline[IVM_CMDLINE_MAX];
 	static char trace_mode[4096];
 	const char *trace = o->trace_path;
 	unsigned nmodes = __builtin_popcount(modes & sc->irqchips);
@@ -181,17 +176,10 @@ static int run_scenario(struct vmm_opts *o, const struct scenario *sc, unsigned 
 	bool ext = len > 4 && !strcmp(trace + len - 4, ".itr");
 	int worst = 0;
 
-	if (snprintf(cmdline, sizeof(cmdline), "scenario=%s%s%s", sc->guest, o->cmdline[0] ? " " : "",
-		     o->cmdline) >= (int)sizeof(cmdline))
-		return bad("--cmdline: too long with the scenario's '%s'", sc->guest);
 	/* one trace per mode: out.itr -> out.kernel.itr, ... ("kernel" is the longest name) */
 	if (trace && nmodes > 1 &&
 	    (ext ? len - 4 : len) + sizeof(".kernel.itr") > sizeof(trace_mode))
 		return bad("--trace: '%s' is too long", trace);
-	o->cmdline = cmdline;
-	o->scenario = sc;
-	if (!timeout_set)
-		o->timeout_s = sc->timeout_s;
 	for (int m = 0; m < IRQCHIP_NR; m++) {
 		int st;
 
@@ -216,86 +204,32 @@ static int run_scenario(struct vmm_opts *o, const struct scenario *sc, unsigned 
 /* `vmm run ...`, or `vmm [options] KERNEL` (then argv[0] is the program name). */
 static int cmd_run(int argc, char **argv)
 {
-	struct vmm_opts o = { .cmdline = "", .mem_size = IVM_MEM_DEFAULT, .timeout_s = 30,
-			      .irqchip = IRQCHIP_USER };
-	static struct scenario sc;
-	const char *scenario_path = NULL;
-	unsigned modes = IRQCHIP_ALL;
-	bool timeout_set = false, mode_set = false;
+	struct runopt ro;
 	char err[320];
 	int c;
 
+	runopt__init(&ro);
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", run_options, NULL)) != -1) {
-		switch (c) {
-		case OPT_BOOT:
-			if (boot_proto__parse(optarg, &o.boot) < 0)
-				return bad("--boot: '%s' is not auto, pvh, multiboot or elf64", optarg);
-			break;
-		case OPT_CMDLINE:
-			if (strlen(optarg) >= IVM_CMDLINE_MAX)
-				return bad("--cmdline: longer than %s bytes", "4095");
-			o.cmdline = optarg;
-			break;
-		case OPT_MEM:
-			if (opt__size(optarg, 4u << 20, 3ull << 30, &o.mem_size) < 0 || o.mem_size & 0xfff)
-				return bad("--mem: '%s' is not a page-aligned size from 4M to 3G", optarg);
-			break;
-		case OPT_TIMEOUT:
-			if (opt__seconds(optarg, 86400, &o.timeout_s) < 0)
-				return bad("--timeout: '%s' is not a number of seconds (0..86400)", optarg);
-			timeout_set = true;
-			break;
-		case OPT_VCPUS:
-			if (opt__uint(optarg, 1, VMM_MAX_VCPUS, &o.vcpus) < 0)
-				return bad("--vcpus: '%s' is not 1 or 2", optarg);
-			break;
-		case OPT_SCENARIO: scenario_path = optarg; break;
-		case OPT_TRACE: o.trace_path = optarg; break;
-		case OPT_INTERRUPTS: o.interrupts = true; break;
-		case OPT_KVM_TP: o.kvm_tracepoints = true; break;
-		case OPT_IRQCHIP:
-			mode_set = true;
-			if (!strcmp(optarg, "all")) {
-				modes = IRQCHIP_ALL;
-				break;
-			}
-			if (irqchip_mode__parse(optarg, &o.irqchip) < 0)
-				return bad("--irqchip: '%s' is not kernel, split, user or all", optarg);
-			modes = 1u << o.irqchip;
-			break;
-		case OPT_STRICT: o.strict = true; break;
-		case OPT_QUIET: o.quiet = true; break;
-		case OPT_VERBOSE: o.verbose = true; break;
-		case OPT_MILESTONES: o.milestones = true; break;
-		case OPT_HELP: usage(stdout); return 0;
-		default: return bad_option(NULL, c, argv, run_options);
+		if (c == 'h') {
+			usage(stdout);
+			return 0;
 		}
+		if (c == '?' || c == ':')
+			return bad_option(NULL, c, argv, run_options);
+		if (runopt__parse(&ro, c, optarg, err, sizeof(err)) < 0)
+			return bad("%s", err);
 	}
 	if (optind != argc - 1)
 		return bad("run: %s", optind >= argc ? "no KERNEL given" : "more than one KERNEL given");
-	o.kernel = argv[optind];
-	if (!scenario_path) {
-		if (mode_set && modes == IRQCHIP_ALL)
-			return bad("--irqchip=all: %s", "only with --scenario");
-		return vmm__run(&o);
-	}
-	if (scenario__load(scenario_path, &sc, err, sizeof(err)) < 0) {
+	if (runopt__finish(&ro, argv[optind], err, sizeof(err)) < 0) {
+		if (err[0] == '-')
+			return bad("%s", err);	/* about an option: where to read more */
 		fprintf(stderr, "vmm: %s\n", err);
 		return 2;
 	}
-	if (!(modes & sc.irqchips))
-		return bad("--irqchip: the scenario does not run under %s", irqchip_mode__name(o.irqchip));
-	if (o.vcpus && o.vcpus != sc.vcpus)
-		return bad("--vcpus: the scenario says how many vCPUs it needs (%s)",
-			   sc.vcpus == 1 ? "1" : "2");
-	/* before the first mode's output: a bad KERNEL is one line, not one per mode */
-	if (opt__kernel(o.kernel, o.mem_size, o.boot, err, sizeof(err)) < 0) {
-		fprintf(stderr, "vmm: %s\n", err);
-		return 2;
-	}
-	return run_scenario(&o, &sc, modes, timeout_set);
+	return ro.sc ? run_scenario(&ro.vm, ro.sc, ro.modes) : vmm__run(&ro.vm);
 }
 
 /* The options of a command that has none but --help: 1 = go on, else the exit status. */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "core/exit.h"
 #include "core/kvm.h"
+#include "vm/vcpu.h"
 #include "probe.h"
 
 #define PROBE_CODE_GPA 0x100000

@@ -15,10 +15,11 @@
 #include <stdio.h>
 #include <string.h>
 #include "emu/decode.h"
-#include "exit.h"
 #include "emu/intn.h"
-#include "record/record.h"
 #include "emu/x86_mmu.h"
+#include "record/record.h"
+#include "vm/vcpu.h"
+#include "exit.h"
 
 static const uint8_t kvm_fep[5] = { 0x0f, 0x0b, 0x6b, 0x76, 0x6d };
 

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include <inttypes.h>
 #include <stdio.h>
-#include "exit.h"
-#include "record/record.h"
+#include "dev/mmio.h"
+#include "dev/pio.h"
 #include "dev/uioapic.h"
 #include "dev/ulapic.h"
+#include "lib/clock.h"
+#include "record/record.h"
+#include "exit.h"
 
 static int handle_hlt(struct vcpu *v)
 {
@@ -84,7 +87,7 @@ static int handle_irq_window_open(struct vcpu *v)
 static int handle_ioapic_eoi(struct vcpu *v)
 {
 	evlog__add(&v->vm->log, "ioapic eoi exit: vector %#x", v->run->eoi.vector);
-	ioapic__eoi(&v->vm->ioapic, v->run->eoi.vector, uioapic__now_ns());
+	ioapic__eoi(&v->vm->ioapic, v->run->eoi.vector, clock__now_ns());
 	return EXIT_RESUME;
 }
 

@@ -30,9 +30,4 @@ void vm__destroy(struct vm *vm);
 
 extern const struct vcpu_ops kvm_vcpu_ops;
 
-/* Put vCPU 0 in the entry state of @li->proto (PVH, multiboot, ELF64). */
-int vcpu__setup_boot(struct vcpu *v, const struct load_info *li, char *err, size_t errlen);
-/* The state INIT then a SIPI with @vector leave an AP in (user irqchip). */
-int vcpu__sipi_reset(struct vcpu *v, uint8_t vector, char *err, size_t errlen);
-
 #endif

@@ -3,10 +3,9 @@
 #include <string.h>
 #include <time.h>
 #include "model/console.h"
-#include "core/exit.h"
+#include "record/record.h"
 #include "hcall.h"
 #include "inject.h"
-#include "record/record.h"
 
 static int hc_print(struct vm *vm, const struct ivm_hcall *hc)
 {
@@ -77,7 +76,7 @@ static int hc_sync(struct vm *vm, const struct ivm_hcall *hc)
 	static char why[256];
 	char err[200];
 
-	vm__drain_rings(vm);	/* guest events so far precede what we inject */
+	record__drain_rings(vm);	/* guest events so far precede what we inject */
 	evlog__add(&vm->log, "sync %llu", (unsigned long long)hc->args[0]);
 	vm->inject_point = hc->args[0];
 	if (!sc)
@@ -129,7 +128,7 @@ static int hc_register(struct vm *vm, const struct ivm_hcall *hc)
 
 static int hc_scenario_done(struct vm *vm, const struct ivm_hcall *hc)
 {
-	vm__drain_rings(vm);
+	record__drain_rings(vm);
 	vm->scenario_done = true;
 	vm->scenario_result = hc->args[0];
 	return EXIT_RESUME;

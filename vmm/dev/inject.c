@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include "core/exit.h"
-#include "inject.h"
 #include "record/record.h"
+#include "vm/vcpu.h"
+#include "inject.h"
 #include "uioapic.h"
 #include "ulapic.h"
 

@@ -2,7 +2,8 @@
 /* MMIO exits: a table of guest-physical windows, each with a device model. */
 #include <stdio.h>
 #include <string.h>
-#include "core/exit.h"
+#include "lib/clock.h"
+#include "mmio.h"
 #include "uioapic.h"
 
 struct mmio_dev {
@@ -25,7 +26,7 @@ static uint32_t ioapic_read(struct vcpu *v, uint64_t off, unsigned size)
 
 static void ioapic_write(struct vcpu *v, uint64_t off, unsigned size, uint32_t val)
 {
-	ioapic__mmio_write(&v->vm->ioapic, off, size, val, uioapic__now_ns());
+	ioapic__mmio_write(&v->vm->ioapic, off, size, val, clock__now_ns());
 }
 
 /* Each vCPU sees its own LAPIC at the same address. */
@@ -37,13 +38,13 @@ static bool lapic_present(const struct vcpu *v)
 
 static uint32_t lapic_read(struct vcpu *v, uint64_t off, unsigned size)
 {
-	return size == 4 ? lapic__read(&v->lapic, off, uioapic__now_ns()) : ~0u;
+	return size == 4 ? lapic__read(&v->lapic, off, clock__now_ns()) : ~0u;
 }
 
 static void lapic_write(struct vcpu *v, uint64_t off, unsigned size, uint32_t val)
 {
 	if (size == 4)
-		lapic__write(&v->lapic, off, val, uioapic__now_ns());
+		lapic__write(&v->lapic, off, val, clock__now_ns());
 }
 
 static const struct mmio_dev mmio_devs[] = {

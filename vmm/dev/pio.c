@@ -2,8 +2,8 @@
 /* Port I/O exits: a table of port ranges, each with a small device behind it. */
 #include <stdio.h>
 #include <string.h>
-#include "core/exit.h"
 #include "hcall.h"
+#include "pio.h"
 
 struct pio_dev {
 	uint16_t base, len;

@@ -5,17 +5,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
-#include "core/exit.h"
 #include "record/record.h"
 #include "uioapic.h"
-
-uint64_t uioapic__now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
+#include "ulapic.h"
 
 /* Push all 24 pin routes to KVM (KVM_SET_GSI_ROUTING replaces the whole table). */
 static int set_routes(struct vm *vm)
@@ -46,7 +38,7 @@ static void deliver(void *opaque, unsigned pin, const struct ioapic_msg *m)
 	struct kvm_irq_level line = { .irq = pin, .level = 1 };
 
 	if (vm->opts.irqchip == IRQCHIP_USER) {
-		vm__lapic_accept(vm, m);
+		ulapic__accept(vm, m);
 		return;
 	}
 	if (vm->route_addr[pin] != m->msi_addr || vm->route_data[pin] != m->msi_data) {

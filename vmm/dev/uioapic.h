@@ -12,7 +12,6 @@
 #include "vm/vm.h"
 
 int uioapic__init(struct vm *vm, char *err, size_t errlen);
-uint64_t uioapic__now_ns(void);
 /* An IOAPIC pin's input changed (scenario injection). -1 with @err on a bad pin. */
 int uioapic__set_irq(struct vm *vm, unsigned pin, int level, char *err, size_t errlen);
 

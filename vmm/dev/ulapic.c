@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include "core/exit.h"
-#include "core/kvm.h"
+#include "lib/clock.h"
+#include "vm/vcpu.h"
 #include "uioapic.h"
 #include "ulapic.h"
 
@@ -100,7 +100,7 @@ static void eoi_broadcast(void *opaque, uint8_t vector)
 {
 	struct vcpu *v = opaque;
 
-	ioapic__eoi(&v->vm->ioapic, vector, uioapic__now_ns());
+	ioapic__eoi(&v->vm->ioapic, vector, clock__now_ns());
 }
 
 static void event(void *opaque, enum lapic_event ev, uint32_t a, uint32_t b)
@@ -110,7 +110,7 @@ static void event(void *opaque, enum lapic_event ev, uint32_t a, uint32_t b)
 	evlog__add(&v->vm->log, "cpu %u lapic event %d a %#x b %#x", v->id, ev, a, b);
 }
 
-void vm__lapic_accept(struct vm *vm, const struct ioapic_msg *m)
+void ulapic__accept(struct vm *vm, const struct ioapic_msg *m)
 {
 	ulapic__msi(vm, m->msi_addr, m->msi_data);
 }
@@ -157,7 +157,7 @@ static uint64_t guest_tsc_offset(struct vcpu *v, uint64_t tsc_hz)
 		struct kvm_msrs hdr;
 		char buf[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
 	} m = { .hdr.nmsrs = 1 };
-	uint64_t now = uioapic__now_ns();
+	uint64_t now = clock__now_ns();
 
 	m.hdr.entries[0].index = 0x10;	/* IA32_TIME_STAMP_COUNTER */
 	if (ioctl(v->fd, KVM_GET_MSRS, &m) != 1)
@@ -220,7 +220,7 @@ bool ulapic__pre_run(struct vcpu *v)
 		v->wait_sipi = false;
 		v->sipi_vector = -1;
 	}
-	lapic__timer_tick(&v->lapic, uioapic__now_ns());
+	lapic__timer_tick(&v->lapic, clock__now_ns());
 	if (lapic__pending(&v->lapic) < 0 && !v->spurious_pending) {
 		run->request_interrupt_window = 0;
 		return true;
@@ -249,7 +249,7 @@ bool ulapic__pre_run(struct vcpu *v)
 int ulapic__msr(struct vcpu *v, struct kvm_run *run)
 {
 	uint32_t idx = run->msr.index;
-	uint64_t now = uioapic__now_ns(), val;
+	uint64_t now = clock__now_ns(), val;
 
 	if (idx != MSR_APIC_BASE && idx != MSR_TSC_DEADLINE)
 		return -1;

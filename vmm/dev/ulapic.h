@@ -22,6 +22,9 @@ bool ulapic__pre_run(struct vcpu *v);
 int ulapic__msr(struct vcpu *v, struct kvm_run *run);
 /* An MSI (address/data) arriving at the LAPICs: routed by destination. */
 void ulapic__msi(struct vm *vm, uint64_t addr, uint32_t data);
+/* User mode: an IOAPIC message arriving at our LAPICs. */
+struct ioapic_msg;
+void ulapic__accept(struct vm *vm, const struct ioapic_msg *m);
 /* The INTA race: the spurious vector, straight to @v's CPU. */
 void ulapic__spurious(struct vcpu *v);
 

@@ -7,13 +7,13 @@
 #include <unistd.h>
 #include "kvmtrace.h"
 #include "record.h"
-#include "dev/uioapic.h"
+#include "lib/clock.h"
 
 /* Guest TSC to host ns: KVM_GET_TSC_KHZ and one (TSC, now) pair taken at open. */
 static uint64_t guest_tsc_to_ns(const struct vm *vm, uint64_t tsc)
 {
 	if (!vm->trace_tsc_khz || tsc < vm->trace_tsc0)
-		return uioapic__now_ns() - vm->trace_t0;
+		return clock__now_ns() - vm->trace_t0;
 	return vm->trace_t_at_tsc0 + (uint64_t)((unsigned __int128)(tsc - vm->trace_tsc0) * 1000000u /
 						 vm->trace_tsc_khz);
 }
@@ -125,11 +125,23 @@ static void guest_bad_sink(void *opaque, const struct ivm_event *e, uint32_t why
 	struct vcpu *v = opaque;
 	struct itr_record r = {
 		.type = ITR_BAD_GUEST, .source = ITR_SRC_VMM, .vcpu = v->id, .vector = e->vector,
-		.time_ns = uioapic__now_ns() - v->vm->trace_t0, .err = 0xffffffffu,
+		.time_ns = clock__now_ns() - v->vm->trace_t0, .err = 0xffffffffu,
 		.a = e->kind, .b = why,
 	};
 
 	out(v->vm, &r);
+}
+
+void record__drain_rings(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		evring__drain(&vm->vcpus[i].ring, &vm->mem, false);
+}
+
+void record__drain_rings_final(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		evring__drain(&vm->vcpus[i].ring, &vm->mem, true);
 }
 
 static void host_facts(char *buf, size_t n, int kvm_fd)
@@ -168,13 +180,13 @@ int record__open(struct vm *vm, const char *path, char *err, size_t errlen)
 	vm->trace = itr_writer__open(path, &h, err, errlen);
 	if (!vm->trace)
 		return -1;
-	vm->trace_t0 = uioapic__now_ns();
+	vm->trace_t0 = clock__now_ns();
 	m.hdr.entries[0].index = 0x10;	/* guest TSC now */
 	khz = ioctl(vm->vcpus[0].fd, KVM_GET_TSC_KHZ, 0);
 	if (khz > 0 && ioctl(vm->vcpus[0].fd, KVM_GET_MSRS, &m) == 1) {
 		vm->trace_tsc_khz = khz;
 		vm->trace_tsc0 = m.hdr.entries[0].data;
-		vm->trace_t_at_tsc0 = uioapic__now_ns() - vm->trace_t0;
+		vm->trace_t_at_tsc0 = clock__now_ns() - vm->trace_t0;
 	}
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		vm->vcpus[i].ring.sink = guest_sink;
@@ -228,9 +240,9 @@ void record__host(struct vm *vm, struct itr_record *r)
 		return;
 	if (r->type == ITR_EXIT && r->vcpu < vm->nr_vcpus)	/* written in exit__dispatch */
 		r->rip = exit_rip(vm, &vm->vcpus[r->vcpu]);
-	vm__drain_rings(vm);	/* what the guest did first goes first */
+	record__drain_rings(vm);	/* what the guest did first goes first */
 	r->source = ITR_SRC_VMM;
-	r->time_ns = uioapic__now_ns() - vm->trace_t0;
+	r->time_ns = clock__now_ns() - vm->trace_t0;
 	if (!r->err && r->type != ITR_ENTRY)
 		r->err = 0xffffffffu;
 	out(vm, r);
@@ -242,7 +254,7 @@ int record__close(struct vm *vm, int status, char *err, size_t errlen)
 
 	if (!w)
 		return 0;
-	vm__drain_rings_final(vm);
+	record__drain_rings_final(vm);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct evring *ring = &vm->vcpus[i].ring;
 

@@ -12,6 +12,11 @@
 #include "vm/vm.h"
 
 int record__open(struct vm *vm, const char *path, char *err, size_t errlen);
+/* Drain every vCPU's event ring (what the guest did so far comes first); with or
+ * without a trace, since the scenario checks read the same events. */
+void record__drain_rings(struct vm *vm);
+/* The last drain: the vCPUs run no more, a slot left half-written is counted. */
+void record__drain_rings_final(struct vm *vm);
 /* Write @r (type, vector, a, b, ... filled by the caller) after draining the guest ring. */
 void record__host(struct vm *vm, struct itr_record *r);
 /* Drain, write ITR_LOST if the guest lost events, then ITR_END saying why the run ended. */

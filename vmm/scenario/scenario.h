@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "trace/itr.h"
 
 #define SC_MAX_STEPS	32
 #define SC_MAX_INJ	16	/* per step */
@@ -19,18 +20,7 @@
 enum irqchip_mode { IRQCHIP_KERNEL = 0, IRQCHIP_SPLIT = 1, IRQCHIP_USER = 2, IRQCHIP_NR };
 #define IRQCHIP_ALL ((1u << IRQCHIP_NR) - 1)
 
-enum inj_kind {
-	INJ_MSI,	/* vector, dest, delivery, level */
-	INJ_PIN,	/* pin, action */
-	INJ_NMI,
-	INJ_EXCEPTION,	/* vector, error_code (has_error), cr2 (has_cr2), pending */
-	INJ_INIT,	/* dest vCPU */
-	INJ_SIPI,	/* dest vCPU, vector = start page */
-	INJ_SPURIOUS,	/* the LAPIC's spurious vector, as the INTA race produces */
-};
-
-enum pin_action { PIN_ASSERT, PIN_DEASSERT, PIN_PULSE };
-
+/* enum inj_kind and enum pin_action: the trace's INJECT encoding (trace/itr.h) */
 struct injection {
 	enum inj_kind kind;
 	uint8_t vector;

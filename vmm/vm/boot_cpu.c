@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include "core/kvm.h"
+#include "vcpu.h"
 
 #define CR0_PE (1ull << 0)
 #define CR0_MP (1ull << 1)

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 #include "emu/decode.h"
-#include "core/exit.h"
 #include "emu/x86_mmu.h"
+#include "vcpu.h"
 
 int vcpu__inject_exception(struct vcpu *v, uint8_t vector, int has_error, uint32_t error,
 			   int has_cr2, uint64_t cr2)

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* Core VMM objects: the VM, its vCPUs, run options and exit statuses. */
-#ifndef VMM_VMM_H
-#define VMM_VMM_H
+/*
+ * The VM object every room above shares: the VM, its vCPUs, run options,
+ * exit statuses, and the small interface to the running VM (vm.c).
+ */
+#ifndef VMM_VM_H
+#define VMM_VM_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -51,6 +55,7 @@ struct vmm_opts {
 };
 
 #define VMM_MAX_VCPUS	2	/* APIC ID = vCPU index */
+#define VMM_KERNEL_MAX	(256u << 20)	/* the largest KERNEL file a run reads */
 
 struct vcpu;
 struct itr_writer;
@@ -152,20 +157,20 @@ struct vm {
 	int end_signal;		/* the signal that ended the run, 0 if none (ITR_END) */
 };
 
-struct ioapic_msg;
-/* User mode: hand an IOAPIC message to our LAPIC model. */
-void vm__lapic_accept(struct vm *vm, const struct ioapic_msg *m);
+/* Exit handlers, in core/ and dev/, return one of these. */
+enum { EXIT_RESUME = 0, EXIT_STOP = 1 };
 
+/* vcpu__kick's signal: it only ends the target's KVM_RUN (core/ installs the handler). */
+#define VCPU_KICK_SIGNAL	SIGUSR1
+
+/* vm.lock and vm.wake, before any vCPU thread exists; -1 on failure. */
+int vm__init_lock(struct vm *vm);
 /* Stop the run with @status; the first stop wins. Every vCPU is kicked out. */
 void vm__stop(struct vm *vm, int status, const char *why);
-
-/* The vCPU the calling thread runs, NULL outside a vCPU thread. */
+/* The vCPU the calling thread runs, NULL outside a vCPU thread; the run loop sets it. */
 struct vcpu *vcpu__current(void);
+void vcpu__set_current(struct vcpu *v);
 /* Make @v's thread look at its state again: out of KVM_RUN or a wait. */
 void vcpu__kick(struct vcpu *v);
-/* Drain every vCPU's event ring (what the guest did so far comes first). */
-void vm__drain_rings(struct vm *vm);
-/* The last drain: the vCPUs run no more, a slot left half-written is counted */
-void vm__drain_rings_final(struct vm *vm);
 
 #endif

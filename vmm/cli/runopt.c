@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "boot/loader.h"
+#include "lib/file.h"
+#include "lib/opt.h"
+#include "runopt.h"
+
+void runopt__init(struct runopt *ro)
+{
+	memset(ro, 0, sizeof(*ro));
+	ro->vm.cmdline = "";
+	ro->vm.mem_size = IVM_MEM_DEFAULT;
+	ro->vm.timeout_s = 30;
+	ro->vm.irqchip = IRQCHIP_USER;
+	ro->modes = IRQCHIP_ALL;
+}
+
+int runopt__parse_modes(const char *s, unsigned *bits)
+{
+	char buf[64], *tok, *save;
+	enum irqchip_mode m;
+
+	if (!strcmp(s, "all")) {
+		*bits = IRQCHIP_ALL;
+		return 0;
+	}
+	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf))
+		return -1;
+	*bits = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (irqchip_mode__parse(tok, &m) < 0)
+			return -1;
+		*bits |= 1u << m;
+	}
+	return *bits ? 0 : -1;
+}
+
+int runopt__parse(struct runopt *ro, int c, const char *arg, char *err, size_t n)
+{
+	struct vmm_opts *o = &ro->vm;
+
+	switch (c) {
+	case RUNOPT_BOOT:
+		if (boot_proto__parse(arg, &o->boot) == 0)
+			return 0;
+		snprintf(err, n, "--boot: '%s' is not auto, pvh, multiboot or elf64", arg);
+		return -1;
+	case RUNOPT_CMDLINE:
+		if (strlen(arg) < IVM_CMDLINE_MAX) {
+			o->cmdline = arg;
+			return 0;
+		}
+		snprintf(err, n, "--cmdline: longer than %d bytes", IVM_CMDLINE_MAX - 1);
+		return -1;
+	case RUNOPT_MEM:
+		if (opt__size(arg, 4u << 20, 3ull << 30, &o->mem_size) == 0 && !(o->mem_size & 0xfff))
+			return 0;
+		snprintf(err, n, "--mem: '%s' is not a page-aligned size from 4M to 3G", arg);
+		return -1;
+	case RUNOPT_TIMEOUT:
+		ro->timeout_set = true;
+		if (opt__seconds(arg, 86400, &o->timeout_s) == 0)
+			return 0;
+		snprintf(err, n, "--timeout: '%s' is not a number of seconds (0..86400)", arg);
+		return -1;
+	case RUNOPT_VCPUS:
+		if (opt__uint(arg, 1, VMM_MAX_VCPUS, &o->vcpus) == 0)
+			return 0;
+		snprintf(err, n, "--vcpus: '%s' is not 1 or 2", arg);
+		return -1;
+	case RUNOPT_IRQCHIP:
+		ro->mode_set = true;
+		if (runopt__parse_modes(arg, &ro->modes) == 0) {
+			/* one mode: the one a plain run gets; several are for scenarios */
+			for (int m = 0; m < IRQCHIP_NR; m++)
+				if (ro->modes == 1u << m)
+					o->irqchip = m;
+			return 0;
+		}
+		snprintf(err, n, "--irqchip: '%s' is not kernel, split, user, a list of them, or all", arg);
+		return -1;
+	case RUNOPT_SCENARIO: ro->scenario_path = arg; return 0;
+	case RUNOPT_TRACE: o->trace_path = arg; return 0;
+	case RUNOPT_KVM_TP: o->kvm_tracepoints = true; return 0;
+	case RUNOPT_INTERRUPTS: o->interrupts = true; return 0;
+	case RUNOPT_STRICT: o->strict = true; return 0;
+	case RUNOPT_QUIET: o->quiet = true; return 0;
+	case RUNOPT_VERBOSE: o->verbose = true; return 0;
+	case RUNOPT_MILESTONES: o->milestones = true; return 0;
+	}
+	snprintf(err, n, "option code %#x is not a run option", c);
+	return -1;
+}
+
+/* KERNEL read and parsed as vmm__run will; -1 with "KERNEL: ..." in @err. */
+static int check_kernel(const struct vmm_opts *o, char *err, size_t n)
+{
+	static struct load_info li;
+	uint8_t *img;
+	size_t len;
+	int ret;
+
+	if (read_file(o->kernel, VMM_KERNEL_MAX, &img, &len, err, n) < 0)
+		return -1;
+	ret = loader__parse(img, len, o->kernel, o->mem_size, o->boot, &li, err, n);
+	free(img);
+	return ret < 0 ? -1 : 0;
+}
+
+int runopt__finish(struct runopt *ro, const char *kernel, char *err, size_t n)
+{
+	static struct scenario sc;
+	static char cmdline[IVM_CMDLINE_MAX];
+	struct vmm_opts *o = &ro->vm;
+
+	o->kernel = kernel;
+	ro->sc = NULL;
+	if (!ro->scenario_path) {
+		if (ro->mode_set && __builtin_popcount(ro->modes) > 1) {
+			snprintf(err, n, "--irqchip: more than one mode only with --scenario");
+			return -1;
+		}
+		return 0;
+	}
+	if (scenario__load(ro->scenario_path, &sc, err, n) < 0)
+		return -1;
+	if (!(ro->modes & sc.irqchips)) {
+		snprintf(err, n, "--irqchip: the scenario runs under none of the modes given");
+		return -1;
+	}
+	if (o->vcpus && o->vcpus != sc.vcpus) {
+		snprintf(err, n, "--vcpus: the scenario says how many vCPUs it needs (%u)", sc.vcpus);
+		return -1;
+	}
+	if (snprintf(cmdline, sizeof(cmdline), "scenario=%s%s%s", sc.guest, o->cmdline[0] ? " " : "",
+		     o->cmdline) >= (int)sizeof(cmdline)) {
+		snprintf(err, n, "--cmdline: too long with the scenario's '%s'", sc.guest);
+		return -1;
+	}
+	/* before the first mode's output: a bad KERNEL is one line, not one per mode */
+	if (check_kernel(o, err, n) < 0)
+		return -1;
+	o->cmdline = cmdline;
+	o->scenario = &sc;
+	if (!ro->timeout_set)
+		o->timeout_s = sc.timeout_s;
+	ro->sc = &sc;
+	return 0;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The options of every command that runs the guest (vmm run and vmm check
+ * now; replay and storm next): one parser, so a value means the same and is
+ * refused with the same line whichever command it is given to. A command
+ * lists the RUNOPT_* options it accepts in its own getopt table and hands
+ * each of them to runopt__parse.
+ */
+#ifndef VMM_RUNOPT_H
+#define VMM_RUNOPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "scenario/scenario.h"
+#include "vm/vm.h"
+
+enum runopt_code {
+	RUNOPT_BOOT = 0x100, RUNOPT_CMDLINE, RUNOPT_MEM, RUNOPT_TIMEOUT, RUNOPT_SCENARIO,
+	RUNOPT_IRQCHIP, RUNOPT_TRACE, RUNOPT_KVM_TP, RUNOPT_INTERRUPTS, RUNOPT_VCPUS,
+	RUNOPT_STRICT, RUNOPT_QUIET, RUNOPT_VERBOSE, RUNOPT_MILESTONES,
+	RUNOPT_END	/* a command's own option codes start here */
+};
+
+struct runopt {
+	struct vmm_opts vm;		/* what each vmm__run gets */
+	const char *scenario_path;	/* --scenario */
+	unsigned modes;			/* --irqchip: enum irqchip_mode bits; IRQCHIP_ALL if not given */
+	bool mode_set, timeout_set;
+	struct scenario *sc;		/* loaded by runopt__finish, NULL without --scenario */
+};
+
+/* The defaults: no command line, IVM_MEM_DEFAULT, 30 s watchdog, irqchip user. */
+void runopt__init(struct runopt *ro);
+/*
+ * Option @c (a RUNOPT_* code) with value @arg. 0, or -1 with one line
+ * "--opt: 'value' is not ..." in @err.
+ */
+int runopt__parse(struct runopt *ro, int c, const char *arg, char *err, size_t n);
+/* "user", "kernel,split" or "all" -> bits of enum irqchip_mode; -1 if none or unknown. */
+int runopt__parse_modes(const char *s, unsigned *bits);
+/*
+ * After the options, with the KERNEL argument: the kernel is read and parsed
+ * as vmm__run will (so a bad one is one line before any output), the scenario
+ * loaded and matched against --irqchip and --vcpus, and its guest program and
+ * timeout applied. 0, or -1 with one line in @err.
+ */
+int runopt__finish(struct runopt *ro, const char *kernel, char *err, size_t n);
+
+#endif

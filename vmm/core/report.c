@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "model/interrupts.h"
+#include "record/record.h"
+#include "scenario/check.h"
+#include "vm/vcpu.h"
+#include "report.h"
+
+/* How the run ended, on stderr; the self-test table decides a self-test's status. */
+int report__finish(struct vm *vm)
+{
+	int status = vm->status;
+	bool died = status == VMM_GUEST_DIED || status == VMM_TIMEOUT ||
+		    status == VMM_HOST_ERROR || status == VMM_INTERRUPTED;
+
+	console__flush(&vm->con);
+	record__drain_rings_final(vm);
+	for (unsigned i = 0; !vm->opts.scenario && i < vm->nr_vcpus; i++) {
+		const struct evring *r = &vm->vcpus[i].ring;
+
+		/* a scenario says this in its own report; any other run says it here */
+		if (r->bad || r->unpublished || r->guest_dropped)
+			fprintf(stderr, "vmm: cpu %u: event stream incomplete: %llu records refused "
+				"(impossible kind or fields), %llu never published, %u dropped by the guest\n",
+				i, (unsigned long long)r->bad, (unsigned long long)r->unpublished,
+				r->guest_dropped);
+	}
+	if (vm->st.n || vm->st.done) {
+		unsigned bad = selftest__report(&vm->st, stdout, vm->opts.strict);
+
+		fflush(stdout);
+		if (!vm->st.done && !died) {
+			status = VMM_GUEST_FAILED;
+			vm->why = "self-test did not report completion";
+		} else if (vm->guest_exited) {
+			/* the guest's exit code counts every mismatch; we judge divergences */
+			status = bad ? VMM_GUEST_FAILED : VMM_OK;
+			vm->why = bad ? "exception self-test failed" : NULL;
+		}
+	}
+	if (vm->opts.scenario) {
+		const struct scenario *sc = vm->opts.scenario;
+		unsigned bad;
+
+		const struct evring *rings[VMM_MAX_VCPUS];
+		struct ivm_event *ev;
+		size_t n;
+		char where[32];
+
+		record__drain_rings_final(vm);
+		for (unsigned i = 0; i < vm->nr_vcpus; i++)
+			rings[i] = &vm->vcpus[i].ring;
+		ev = evring__merge(rings, vm->nr_vcpus, &n);
+		snprintf(where, sizeof(where), "irqchip %s", irqchip_mode__name(vm->opts.irqchip));
+		if (!ev) {
+			printf("scenario %s: out of memory merging the vCPUs' events\n", sc->name);
+			bad = 1;
+		} else {
+			bad = check__report(sc, vm->opts.irqchip, where, ev, n, vm->opts.strict, stdout);
+		}
+		free(ev);
+		for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+			const struct evring *r = rings[i];
+
+			if (r->cut_off)
+				printf("scenario %s: cpu %u: its last %llu record(s) were cut off by the end of "
+				       "the run (stopped mid-record; nothing after them was lost)\n", sc->name, i,
+				       (unsigned long long)r->cut_off);
+			if (!r->guest_dropped && !r->not_kept && !r->bad && !r->unpublished)
+				continue;
+			/* checks over an incomplete stream can't be trusted: never a silent loss */
+			printf("scenario %s: event stream of cpu %u incomplete: %u dropped by the guest, "
+			       "%llu not kept, %llu bad records, %llu never published\n", sc->name, i,
+			       r->guest_dropped, (unsigned long long)r->not_kept,
+			       (unsigned long long)r->bad, (unsigned long long)r->unpublished);
+			bad++;
+		}
+		fflush(stdout);
+		if (!died && !vm->scenario_done) {
+			status = status ? status : VMM_GUEST_FAILED;
+			vm->why = vm->why ? vm->why : "the guest never reported the scenario done";
+		} else if (!died && (status == VMM_OK || vm->guest_exited)) {
+			status = bad || vm->scenario_result ? VMM_GUEST_FAILED : VMM_OK;
+			vm->why = bad ? "scenario checks failed" :
+				  vm->scenario_result ? "the guest scenario reported an error" : NULL;
+		}
+	}
+	if (vm->opts.interrupts) {
+		static struct ivm_guest_page copy[VMM_MAX_VCPUS];
+		const struct ivm_guest_page *pages[VMM_MAX_VCPUS];
+		unsigned n = 0;
+
+		/* the vCPUs that registered a page, from vCPU 0 up to the first that did not */
+		for (; n < vm->nr_vcpus; n++) {
+			uint64_t gpa = vm->vcpus[n].ring.gpa;
+			const struct ivm_guest_page *p = gpa ? gmem__ptr(&vm->mem, gpa, sizeof(*p)) : NULL;
+
+			if (!p)
+				break;
+			memcpy(&copy[n], p, sizeof(copy[n]));	/* one consistent read of guest memory */
+			pages[n] = &copy[n];
+		}
+		if (n)
+			interrupts__print(pages, n, stdout);
+		else
+			printf("\ninterrupts: the guest registered no counters page\n");
+		fflush(stdout);
+	}
+	if (vm->nr_window_polled)
+		fprintf(stderr, "vmm: %llu interrupt(s) injected after polling for a window: the host did "
+			"not report KVM_EXIT_IRQ_WINDOW_OPEN when IF became 1\n",
+			(unsigned long long)vm->nr_window_polled);
+	if (died) {
+		fprintf(stderr, "vmm: %s\n", vm->why ? vm->why : "stopped");
+		for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+			if (vm->nr_vcpus > 1)
+				fprintf(stderr, " cpu %u%s:\n", i, vm->vcpus[i].wait_sipi ?
+					" (waiting for SIPI)" : "");
+			vcpu__dump(&vm->vcpus[i], stderr);
+		}
+	} else if (status) {
+		fprintf(stderr, "vmm: %s (exit status %d)\n", vm->why ? vm->why : "guest failed", status);
+	}
+	return status;
+}

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The interface every room above uses to reach the running VM: stop it, kick
+ * a vCPU, ask which vCPU this thread runs. It knows nothing of the run loop,
+ * so devices and handlers call down into it, never up into core/.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include "vm.h"
+
+/* The vCPU this thread runs: signal handlers end its KVM_RUN. */
+static __thread struct vcpu *self;
+
+struct vcpu *vcpu__current(void)
+{
+	return self;
+}
+
+void vcpu__set_current(struct vcpu *v)
+{
+	self = v;
+}
+
+void vcpu__kick(struct vcpu *v)
+{
+	if (v == self)
+		return;		/* it looks before its next KVM_RUN anyway */
+	pthread_cond_broadcast(&v->vm->wake);
+	if (!v->has_thread || !v->run)
+		return;
+	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_RELEASE);
+	pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+}
+
+void vm__stop(struct vm *vm, int status, const char *why)
+{
+	if (vm->done)
+		return;
+	vm->done = true;
+	vm->status = status;
+	vm->why = why;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vcpu__kick(&vm->vcpus[i]);
+}
+
+int vm__init_lock(struct vm *vm)
+{
+	pthread_condattr_t ca;
+
+	if (pthread_mutex_init(&vm->lock, NULL) || pthread_condattr_init(&ca) ||
+	    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) || pthread_cond_init(&vm->wake, &ca))
+		return -1;
+	pthread_condattr_destroy(&ca);
+	return 0;
+}
