@@ -1,0 +1,594 @@
+// SPDX-License-Identifier: MIT
+/*
+ * One vCPU's SDM model (LAPIC, IF, NMI blocking, IOAPIC pins) and its
+ * findings, fed a record at a time (docs/ORACLE.md). One rule drives it:
+ * whenever the model holds a deliverable event (an injected exception, else
+ * an unblocked NMI, else with IF=1 the highest IRR vector whose class beats
+ * the PPR's), the next guest record must be the ENTRY of exactly that
+ * vector one level deeper. Everything else checks that what the guest saw
+ * (EOI targets, ISR snapshots, IRET pairing) matches the model.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+#include "oracle.h"
+#include "oracle_priv.h"
+#include "vapic/ioapic.h"		/* IOAPIC_RTE_*, enum ioapic_event */
+
+#define RFLAGS_IF	(1u << 9)
+
+/* Keys of the deliverable event: vector for maskable ones, these above 255 */
+#define KEY_NMI		0x100
+#define KEY_EXC		0x200	/* | vector */
+#define KEY_SPUR	0x400	/* | vector */
+
+enum oracle_src { SRC_EXT, SRC_NMI, SRC_EXC, SRC_SOFT, SRC_SPUR };
+
+/* ---- bitmaps ---------------------------------------------------------- */
+
+static bool bit(const uint32_t *m, unsigned v) { return m[v >> 5] >> (v & 31) & 1; }
+static void set(uint32_t *m, unsigned v) { m[v >> 5] |= 1u << (v & 31); }
+static void clr(uint32_t *m, unsigned v) { m[v >> 5] &= ~(1u << (v & 31)); }
+
+static int highest(const uint32_t *m)
+{
+	for (int i = 7; i >= 0; i--)
+		if (m[i])
+			return i * 32 + 31 - __builtin_clz(m[i]);
+	return -1;
+}
+
+/* SDM 10.8.3.1: PPR = TPR if TPR[7:4] >= ISRV[7:4], else ISRV[7:4] << 4 */
+static unsigned ppr(const struct oracle *o)
+{
+	int isrv = highest(o->isr);
+	unsigned v = isrv < 0 ? 0 : (unsigned)isrv;
+
+	return (o->tpr >> 4) >= (v >> 4) ? o->tpr : (v & 0xf0);
+}
+
+/* ---- findings ----------------------------------------------------------- */
+
+static void note(struct oracle *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct oracle *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (o->nnotes >= sizeof(o->notes) / sizeof(o->notes[0]))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(o->notes[o->nnotes++], sizeof(o->notes[0]), fmt, ap);
+	va_end(ap);
+}
+
+static void finding(struct oracle *o, enum oracle_kind k, uint64_t seq, uint64_t since, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static void finding(struct oracle *o, enum oracle_kind k, uint64_t seq, uint64_t since, const char *fmt, ...)
+{
+	va_list ap;
+
+	o->count[k]++;
+	o->total++;
+	if (o->nkept >= ORACLE_KEEP)
+		return;
+	struct oracle_finding *f = &o->kept[o->nkept++];
+
+	f->kind = k;
+	f->seq = seq;
+	f->since = since;
+	va_start(ap, fmt);
+	vsnprintf(f->text, sizeof(f->text), fmt, ap);
+	va_end(ap);
+}
+
+/* A short description of a guest record, for "observed ..." */
+static void describe(const struct itr_record *r, char *buf, size_t n)
+{
+	switch (r->type) {
+	case ITR_ENTRY: snprintf(buf, n, "ENTRY v=%02x depth=%u", r->vector, r->depth); break;
+	case ITR_IRET: snprintf(buf, n, "IRET v=%02x depth=%u", r->vector, r->depth); break;
+	case ITR_EOI: snprintf(buf, n, "EOI (v=%02x)", r->vector); break;
+	case ITR_TPR: snprintf(buf, n, "TPR write %#x", r->a); break;
+	case ITR_IF: snprintf(buf, n, "%s", r->a ? "sti (IF=1)" : "cli (IF=0)"); break;
+	case ITR_RTE: snprintf(buf, n, "RTE write pin %u = %#x", r->vector, r->a); break;
+	case ITR_ISR: snprintf(buf, n, "ISR snapshot v=%02x", r->vector); break;
+	default: snprintf(buf, n, "%s %#x", itr_type__name(r->type) ? itr_type__name(r->type) : "?", r->a);
+	}
+}
+
+/* The model's pending state, for messages: "IRR 41 61, ISR -, TPR 00, IF=1" */
+static void state(const struct oracle *o, char *buf, size_t n)
+{
+	size_t k = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		const uint32_t *m = pass ? o->isr : o->irr;
+		bool any = false;
+
+		k += snprintf(buf + k, k < n ? n - k : 0, "%s", pass ? ", ISR" : "IRR");
+		for (int v = 255; v >= 0; v--)
+			if (bit(m, v)) {
+				k += snprintf(buf + k, k < n ? n - k : 0, " %02x", v);
+				any = true;
+			}
+		if (!any)
+			k += snprintf(buf + k, k < n ? n - k : 0, " -");
+	}
+	snprintf(buf + k, k < n ? n - k : 0, ", TPR %02x, PPR %02x, IF=%c%s", o->tpr, ppr(o),
+		 o->ifl < 0 ? '?' : '0' + o->ifl, o->nmi_blocked ? ", NMI blocked" : "");
+}
+
+/* ---- the model ------------------------------------------------------------ */
+
+void oracle__init(struct oracle *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->if_records = -1;
+	o->ifl = -1;		/* learnt from the first IF record or delivery frame */
+	o->soft_vector = -1;
+	o->cur = -1;
+	for (unsigned p = 0; p < ORACLE_PINS; p++)
+		o->rte[p] = IOAPIC_RTE_MASKED;	/* 82093AA reset value */
+}
+
+/* What must be taken next (a key), or -1 */
+static int deliverable(const struct oracle *o, uint64_t *since)
+{
+	int v;
+
+	if (o->exc_pending) {	/* injected event first: KVM and the SDM's event injection */
+		*since = o->exc_since;
+		return KEY_EXC | o->exc_vector;
+	}
+	if (o->nmi_pending && !o->nmi_blocked) {
+		*since = o->nmi_since;
+		return KEY_NMI;
+	}
+	if (o->ifl != 1)
+		return -1;
+	v = highest(o->irr);
+	if (v >= 0 && ((unsigned)v >> 4) > (ppr(o) >> 4)) {
+		*since = o->irr_since[v];
+		return v;
+	}
+	if (o->spur_pending) {
+		*since = o->spur_since;
+		return KEY_SPUR | o->spur_vector;
+	}
+	return -1;
+}
+
+static void key_name(int key, char *buf, size_t n)
+{
+	if (key == KEY_NMI)
+		snprintf(buf, n, "NMI (v=02)");
+	else if (key & KEY_EXC)
+		snprintf(buf, n, "injected exception v=%02x", key & 0xff);
+	else if (key & KEY_SPUR)
+		snprintf(buf, n, "spurious v=%02x", key & 0xff);
+	else
+		snprintf(buf, n, "v=%02x", key);
+}
+
+/* The LAPIC accepts a fixed interrupt: one IRR bit, so a second edge merges */
+static void accept(struct oracle *o, unsigned v, bool level, uint64_t seq)
+{
+	if (v < 16) {
+		note(o, "seq %" PRIu64 ": vector %#x < 16 sent to the LAPIC: illegal, ignored (SDM 10.5.3)", seq, v);
+		return;
+	}
+	set(o->modelled, v);
+	if (!bit(o->irr, v))
+		o->irr_since[v] = seq;
+	set(o->irr, v);
+	if (level)
+		set(o->tmr, v);
+	else
+		clr(o->tmr, v);
+}
+
+/* An IOAPIC pin sends its RTE's message */
+static void pin_send(struct oracle *o, unsigned pin, uint64_t seq)
+{
+	uint32_t rte = o->rte[pin];
+	unsigned dm = rte >> IOAPIC_RTE_DELMODE_SHIFT & 7;
+	bool level = rte & IOAPIC_RTE_LEVEL;
+
+	if (dm == IOAPIC_DM_NMI) {
+		if (!o->nmi_pending)
+			o->nmi_since = seq;
+		o->nmi_pending = true;
+	} else if (dm == IOAPIC_DM_FIXED || dm == IOAPIC_DM_LOWEST) {
+		accept(o, rte & 0xff, level, seq);
+	} else {
+		note(o, "seq %" PRIu64 ": pin %u delivery mode %u (SMI/INIT/ExtINT) not modelled", seq, pin, dm);
+		return;
+	}
+	if (level)
+		o->remote_irr[pin] = true;
+}
+
+/* Level pins send while high, unmasked and not awaiting an EOI */
+static void pin_eval(struct oracle *o, unsigned pin, uint64_t seq)
+{
+	uint32_t rte = o->rte[pin];
+
+	if ((rte & IOAPIC_RTE_LEVEL) && !(rte & IOAPIC_RTE_MASKED) && o->line[pin] && !o->remote_irr[pin])
+		pin_send(o, pin, seq);
+}
+
+static void pin_set(struct oracle *o, unsigned pin, bool high, uint64_t seq)
+{
+	bool was;
+
+	/* before any line[] access: an INJECT names any pin 0-255 */
+	if (pin >= ORACLE_PINS) {
+		note(o, "seq %" PRIu64 ": pin %u beyond the modelled %u", seq, pin, ORACLE_PINS);
+		return;
+	}
+	was = o->line[pin];
+	if (high && !o->rte_seen[pin])
+		note(o, "seq %" PRIu64 ": pin %u raised before any write of its RTE was seen: taken as masked (reset)",
+		     seq, pin);
+	o->line[pin] = high;
+	if (o->rte[pin] & IOAPIC_RTE_LEVEL)
+		pin_eval(o, pin, seq);
+	else if (high && !was && !(o->rte[pin] & IOAPIC_RTE_MASKED))
+		pin_send(o, pin, seq);	/* 82093AA: a masked edge is ignored, not held */
+}
+
+static void rte_write(struct oracle *o, unsigned pin, uint32_t lo, uint64_t seq)
+{
+	if (pin >= ORACLE_PINS)
+		return;
+	o->rte[pin] = lo;
+	o->rte_seen[pin] = true;
+	if ((lo & 0xff) >= 16 && !(lo & IOAPIC_RTE_MASKED))
+		set(o->modelled, lo & 0xff);
+	if (!(lo & IOAPIC_RTE_LEVEL))
+		o->remote_irr[pin] = false;	/* as QEMU: remote IRR means nothing for edge */
+	pin_eval(o, pin, seq);
+}
+
+/* The guest wrote EOI: retire the highest ISR bit, broadcast a level one */
+static void eoi(struct oracle *o, const struct itr_record *r)
+{
+	int h = highest(o->isr);
+
+	if (h < 0) {
+		if (r->vector != 0xff)
+			finding(o, OK_EOI, r->seq, NONE, "EOI: the guest saw v=%02x in service, the model none",
+				r->vector);
+		return;
+	}
+	if (r->vector != h)
+		finding(o, OK_EOI, r->seq, NONE, "EOI retires v=%02x (highest in service); the guest saw %s%02x",
+			h, r->vector == 0xff ? "nothing in service, 0x" : "v=", r->vector);
+	clr(o->isr, h);
+	clr(o->tent, h);
+	if (!bit(o->tmr, h))
+		return;
+	for (unsigned p = 0; p < ORACLE_PINS; p++)
+		if ((o->rte[p] & 0xff) == (unsigned)h && (o->rte[p] & IOAPIC_RTE_LEVEL) && o->remote_irr[p]) {
+			o->remote_irr[p] = false;
+			pin_eval(o, p, r->seq);	/* still high: sent again */
+		}
+}
+
+static void push(struct oracle *o, uint8_t v, enum oracle_src what, bool tentative, uint64_t seq)
+{
+	if (o->depth < ORACLE_DEPTH)
+		o->stack[o->depth] = (struct oracle_frame){ .vector = v, .what = what, .tentative = tentative,
+							    .seq = seq };
+	o->depth++;
+}
+
+static void entry(struct oracle *o, const struct itr_record *r, int key)
+{
+	unsigned v = r->vector;
+	enum oracle_src what = SRC_EXT;
+	bool tentative = false, skew;
+	int ifl_before = o->ifl;
+	char st[160];
+
+	o->deliveries++;
+	/*
+	 * An NMI can land in a handler's entry stub after it counted itself in
+	 * the guest's depth but before its ENTRY record: one deeper, and that
+	 * ENTRY follows the NMI's IRET (docs/ORACLE.md, "NMIs inside a record").
+	 */
+	skew = (key == KEY_NMI || (key < 0 && v == 2)) && r->depth == o->depth + 2;
+	if (r->depth != o->depth + 1 + skew)
+		finding(o, OK_DEPTH, r->seq, NONE, "ENTRY v=%02x at depth %u; the model is at depth %u, so %u expected",
+			v, r->depth, o->depth, o->depth + 1);
+	if (key == KEY_NMI) {
+		what = SRC_NMI;
+	} else if (key >= 0 && (key & KEY_EXC)) {
+		what = SRC_EXC;
+		if (r->err != o->exc_err)
+			finding(o, OK_ERRCODE, r->seq, o->exc_since,
+				"injected exception v=%02x: error code %#x expected (seq %" PRIu64 "), observed %#x",
+				v, o->exc_err, o->exc_since, r->err);
+	} else if (key >= 0 && (key & KEY_SPUR)) {
+		what = SRC_SPUR;
+	} else if (key >= 0) {
+		what = SRC_EXT;
+	} else if (v == 2) {
+		what = SRC_NMI;
+		if (o->nmi_blocked)
+			/* past ORACLE_DEPTH the innermost frame is not kept: no seq to name */
+			finding(o, OK_NMI, r->seq, o->depth && o->depth <= ORACLE_DEPTH ?
+				o->stack[o->depth - 1].seq : NONE,
+				"NMI delivered while NMIs are blocked (an NMI handler has not returned with IRET)");
+		else if (o->smp)
+			o->unmodelled++;	/* another vCPU's NMI IPI: not in the trace */
+		else
+			finding(o, OK_NMI, r->seq, NONE, "NMI delivered but none is pending");
+	} else if (v < 32) {
+		what = SRC_EXC;		/* synchronous: raised by the guest's own instruction */
+	} else if ((int)v == o->soft_vector) {
+		what = SRC_SOFT;	/* INT n the VMM delivered */
+		o->software++;
+	} else {
+		/* an interrupt the model did not predict: say why it should not have come */
+		unsigned p = ppr(o);
+		bool pending = bit(o->irr, v), known = bit(o->modelled, v);
+
+		state(o, st, sizeof(st));
+		if (o->ifl == 0 || (o->ifl < 0 && !(r->rflags & RFLAGS_IF)))
+			finding(o, OK_IF, r->seq, NONE, "v=%02x delivered while IF=0 (%s)", v, st);
+		else if ((v >> 4) <= (p >> 4) && (pending || !known))
+			finding(o, (o->tpr >> 4) >= (v >> 4) ? OK_TPR : OK_NEST, r->seq, NONE,
+				"v=%02x delivered though class %x <= PPR class %x (%s)", v, v >> 4, p >> 4, st);
+		else if (known && !pending)
+			finding(o, OK_EXTRA, r->seq, NONE, "v=%02x delivered with nothing pending for it (%s)", v, st);
+		if (!known) {
+			o->unmodelled++;
+			tentative = true;	/* a LAPIC source the trace does not show: timer, self-IPI */
+		}
+	}
+	if (what == SRC_EXT || what == SRC_SPUR) {
+		if (what == SRC_EXT && (r->rflags & RFLAGS_IF) == 0 && o->ifl != 0 && o->if_records == 1)
+			finding(o, OK_IF, r->seq, NONE, "v=%02x interrupted code with RFLAGS.IF=0", v);
+	}
+	if (what == SRC_EXT) {
+		clr(o->irr, v);
+		set(o->isr, v);
+		if (tentative)
+			set(o->tent, v);
+	}
+	if (what == SRC_NMI) {
+		o->nmi_pending = false;
+		o->nmi_blocked = true;
+	}
+	if (what == SRC_EXC && key >= 0 && (key & KEY_EXC))
+		o->exc_pending = false;
+	if (what == SRC_SPUR)
+		o->spur_pending = false;
+	if (what == SRC_SOFT)
+		o->soft_vector = -1;
+	o->ifl = 0;		/* interrupt gates (the guest's IDT, checked by its self-test) */
+	push(o, v, what, tentative, r->seq);
+	if (what == SRC_NMI && o->depth <= ORACLE_DEPTH) {
+		o->stack[o->depth - 1].skew = skew;
+		o->stack[o->depth - 1].ifl_before = (int8_t)ifl_before;
+	}
+}
+
+static void iret(struct oracle *o, const struct itr_record *r)
+{
+	bool nmi = false;
+	int k, nmi_ifl = -1;
+	unsigned skew;
+
+	for (k = (int)o->depth - 1; k >= 0; k--)
+		if (k < ORACLE_DEPTH && o->stack[k].vector == r->vector)
+			break;
+	if (k < 0) {
+		finding(o, OK_IRET, r->seq, NONE, "IRET v=%02x depth %u with no open delivery of that vector",
+			r->vector, r->depth);
+	} else {
+		for (int i = (int)o->depth - 1; i > k; i--)
+			if (i < ORACLE_DEPTH)
+				finding(o, OK_NO_IRET, r->seq, o->stack[i].seq,
+					"delivery of v=%02x (seq %" PRIu64 ", depth %d) closed without its IRET"
+					" by the IRET of v=%02x", o->stack[i].vector, o->stack[i].seq, i + 1,
+					r->vector);
+		skew = k < ORACLE_DEPTH ? o->stack[k].skew : 0;
+		if (r->depth != (unsigned)k + 1 + skew)
+			finding(o, OK_DEPTH, r->seq, NONE, "IRET v=%02x at depth %u; its delivery is at depth %d",
+				r->vector, r->depth, k + 1);
+		nmi = k < ORACLE_DEPTH && o->stack[k].what == SRC_NMI;
+		nmi_ifl = nmi ? o->stack[k].ifl_before : -1;
+		for (int i = (int)o->depth - 1; i >= k; i--) {
+			const struct oracle_frame *fr = &o->stack[i < ORACLE_DEPTH ? i : 0];
+
+			/* an assumed ISR bit its handler never EOI'd was a software INT n */
+			if (fr->tentative && bit(o->tent, fr->vector)) {
+				clr(o->isr, fr->vector);
+				clr(o->tent, fr->vector);
+			}
+		}
+		o->depth = (unsigned)k;
+	}
+	o->nmi_blocked = false;		/* SDM 6.7.1: any IRET unblocks NMIs */
+	/*
+	 * An NMI comes at any instruction, also between a cli or sti and its IF
+	 * record, or in a stub before its ENTRY record: the IF in its frame can be
+	 * ahead of the stream. What the stream said before the NMI still holds.
+	 */
+	o->ifl = nmi ? nmi_ifl : o->if_records == 1 ? !!(r->rflags & RFLAGS_IF) : -1;
+}
+
+static void host(struct oracle *o, const struct itr_record *r)
+{
+	unsigned kind = r->a & 0xff, arg = r->a >> 8 & 0xff, action = r->a >> 16 & 0xff;
+
+	switch (r->type) {
+	case ITR_INJECT:
+		switch (kind) {
+		case INJ_MSI:	/* fixed, edge: the only MSIs the configs send (docs/ORACLE.md) */
+			accept(o, r->vector, false, r->seq);
+			break;
+		case INJ_PIN:
+			if (action != PIN_DEASSERT)
+				pin_set(o, arg, true, r->seq);
+			if (action != PIN_ASSERT)
+				pin_set(o, arg, false, r->seq);
+			break;
+		case INJ_NMI:
+			if (!o->nmi_pending)
+				o->nmi_since = r->seq;
+			o->nmi_pending = true;	/* one latch: a third NMI merges (SDM 6.7.1) */
+			break;
+		case INJ_EXCEPTION:
+			o->exc_pending = true;
+			o->exc_vector = r->vector;
+			o->exc_err = r->err;
+			o->exc_since = r->seq;
+			break;
+		case INJ_SPURIOUS:
+			o->spur_pending = true;
+			o->spur_vector = r->vector ? r->vector : 0xff;
+			o->spur_since = r->seq;
+			break;
+		default:
+			note(o, "seq %" PRIu64 ": injection kind %u (INIT/SIPI) not modelled", r->seq, kind);
+		}
+		break;
+	case ITR_IOAPIC:
+		/* the host IOAPIC's own record of an RTE write; the guest's record wins when it has one */
+		if (r->a == IOAPIC_EV_RTE_WRITE && !o->guest_rte && r->vector < ORACLE_PINS)
+			rte_write(o, r->vector, (uint32_t)r->b, r->seq);
+		break;
+	case ITR_VMM_DELIVERY:
+		o->soft_vector = r->vector;
+		break;
+	case ITR_LOST:
+		if (r->a || r->b)
+			finding(o, OK_EVIDENCE, r->seq, NONE, "the guest lost %u events (%" PRIu64
+				" corrupt): the stream is incomplete", r->a, r->b);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Whether ENTRY @r is the delivery @key stands for */
+static bool takes(int key, const struct itr_record *r)
+{
+	if (key < 0 || r->type != ITR_ENTRY)
+		return false;
+	return key == KEY_NMI ? r->vector == 2 : (key & 0xff) == r->vector;
+}
+
+static void guest(struct oracle *o, const struct itr_record *r)
+{
+	char obs[64], want[48], st[160];
+
+	/* the rule: a deliverable event must be the very next guest record */
+	if (o->cur >= 0 && !o->cur_reported && !takes(o->cur, r)) {
+		describe(r, obs, sizeof(obs));
+		key_name(o->cur, want, sizeof(want));
+		state(o, st, sizeof(st));
+		bool other_intr = r->type == ITR_ENTRY && r->vector >= 32 && o->cur < 0x100 &&
+				  (int)r->vector != o->soft_vector;
+
+		finding(o, other_intr ? OK_ORDER : OK_LOST, r->seq, o->cur_since,
+			"expected ENTRY %s (deliverable since seq %" PRIu64 ": %s), observed %s",
+			want, o->cur_since, st, obs);
+		o->cur_reported = true;	/* once per expectation, not at every later record */
+	}
+	switch (r->type) {
+	case ITR_ENTRY: {
+		int key = -1;
+
+		if (takes(o->cur, r))
+			key = o->cur;
+		else if (r->vector == 2 && o->nmi_pending && !o->nmi_blocked)
+			key = KEY_NMI;
+		else if (r->vector >= 32 && o->ifl == 1 && bit(o->irr, r->vector) &&
+			 (r->vector >> 4) > (ppr(o) >> 4))
+			key = r->vector;	/* deliverable, though not the highest: ORDER was reported */
+		else if (o->exc_pending && r->vector == o->exc_vector)
+			key = KEY_EXC | r->vector;
+		if (o->ifl < 0 && r->vector >= 32 && (r->rflags & RFLAGS_IF))
+			o->ifl = 1;	/* learnt: the frame shows IF was set */
+		entry(o, r, key);
+		break;
+	}
+	case ITR_IRET: iret(o, r); break;
+	case ITR_EOI: eoi(o, r); break;
+	case ITR_TPR: o->tpr = r->a & 0xff; break;
+	case ITR_IF:
+		o->ifl = !!r->a;
+		if (o->if_records < 0)
+			o->if_records = 1;
+		break;
+	case ITR_RTE:
+		o->guest_rte = true;
+		rte_write(o, r->vector, r->a, r->seq);
+		break;
+	case ITR_ISR:
+		if (!!r->a != bit(o->isr, r->vector))
+			finding(o, OK_ISR, r->seq, NONE, "ISR bit of v=%02x read %u; the model has it %s",
+				r->vector, !!r->a, bit(o->isr, r->vector) ? "set" : "clear");
+		break;
+	default:
+		break;
+	}
+}
+
+void oracle__feed(struct oracle *o, const struct itr_record *r)
+{
+	uint64_t since = NONE;
+	int d;
+
+	if (o->ended)
+		return;
+	if (r->type == ITR_END) {
+		oracle__finish(o, true);
+		return;
+	}
+	o->records++;
+	if (r->source == ITR_SRC_GUEST)
+		guest(o, r);
+	else
+		host(o, r);
+	d = deliverable(o, &since);
+	if (d != o->cur) {
+		o->cur = d;
+		o->cur_since = r->seq;	/* deliverable from here on: the next guest record must take it */
+		o->cur_reported = false;
+	}
+}
+
+void oracle__finish(struct oracle *o, bool complete)
+{
+	char want[48], st[160];
+
+	if (o->ended)
+		return;
+	o->ended = true;
+	if (o->cur >= 0 && !o->cur_reported) {
+		key_name(o->cur, want, sizeof(want));
+		state(o, st, sizeof(st));
+		finding(o, OK_LOST, NONE, o->cur_since, "expected ENTRY %s (deliverable since seq %" PRIu64
+			": %s), but the trace ended", want, o->cur_since, st);
+	}
+	if (!complete)
+		finding(o, OK_EVIDENCE, NONE, NONE, "the trace is truncated (no END record)");
+	if (highest(o->irr) >= 0 || o->nmi_pending) {
+		state(o, st, sizeof(st));
+		note(o, "at the end, still pending but not deliverable: %s%s", st, o->nmi_pending ? ", NMI" : "");
+	}
+	if (o->depth)
+		note(o, "at the end, %u deliveries had not returned", o->depth);
+	if (o->if_records != 1)
+		note(o, "the guest recorded no IF changes: maskable deliveries are checked only"
+		     " against their frames' RFLAGS.IF, and lost interrupts are not detected");
+	if (o->unmodelled)
+		note(o, "%" PRIu64 " deliveries came from sources the trace does not show (LAPIC timer,"
+		     " self-IPI, %snative INT n): checked against IF and PPR only", o->unmodelled,
+		     o->smp ? "other vCPUs' IPIs, " : "");
+}
