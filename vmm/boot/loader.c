@@ -3,6 +3,7 @@
  * Kernel image loader. The file is untrusted input: every field is read
  * through bounds-checked little-endian accessors, every sum is checked for
  * wrap-around before use, and every failure names the file offset at fault.
+ * The boot hand-off is written by bootinfo.c and pagetables.c.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -29,8 +30,6 @@
 #define PN_XNUM		0xffff
 #define NT_GNU_BUILD_ID	3
 
-#define LOW_RAM_END	0x9f000u	/* top of conventional RAM below the EBDA */
-#define HIGH_RAM_START	0x100000u	/* 1 MiB */
 #define GIB4		(UINT64_C(1) << 32)
 
 /* Field offsets in the ELF header that differ between the classes. */
@@ -559,165 +558,6 @@ int loader__copy(const uint8_t *buf, size_t len, const struct load_info *li,
 		memset(dst + s->filesz, 0, s->memsz - s->filesz);
 	}
 	return 0;
-}
-
-struct region {
-	const char *name;
-	uint64_t gpa, size;
-};
-
-/* Each hand-off region must be RAM and must not clobber the kernel. */
-static void *region_ptr(const struct load_info *li, const struct gmem *m,
-			const struct region *r, char *err, size_t errlen)
-{
-	void *p = gmem__ptr(m, r->gpa, r->size);
-
-	if (!p) {
-		errline__set(err, errlen, "%s [0x%" PRIx64 ", 0x%" PRIx64
-			") is outside guest memory (0x%" PRIx64 " bytes)", r->name, r->gpa,
-			r->gpa + r->size, m->size);
-		return NULL;
-	}
-	for (unsigned i = 0; i < li->nsegs && i < LOADER_MAX_SEGS; i++) {
-		const struct load_seg *s = &li->segs[i];
-
-		if (r->gpa < s->gpa + s->memsz && s->gpa < r->gpa + r->size) {
-			errline__set(err, errlen, "%s [0x%" PRIx64 ", 0x%" PRIx64
-				") overlaps the segment at 0x%" PRIx64, r->name, r->gpa,
-				r->gpa + r->size, s->gpa);
-			return NULL;
-		}
-	}
-	memset(p, 0, r->size);
-	return p;
-}
-
-static void wr64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = v >> (8 * i);
-}
-
-static int write_hvm(const struct load_info *li, const struct gmem *m, char *err,
-		     size_t errlen)
-{
-	const struct region r = {
-		"hvm_start_info", IVM_BOOT_INFO_GPA,
-		sizeof(struct hvm_start_info) + 2 * sizeof(struct hvm_memmap_table_entry),
-	};
-	struct hvm_start_info si = {
-		.magic = XEN_HVM_START_MAGIC_VALUE,
-		.version = 1,
-		.cmdline_paddr = IVM_CMDLINE_GPA,
-		.rsdp_paddr = 0,
-		.memmap_paddr = IVM_BOOT_INFO_GPA + sizeof(struct hvm_start_info),
-		.memmap_entries = 2,
-	};
-	const struct hvm_memmap_table_entry map[2] = {
-		{ .addr = 0, .size = LOW_RAM_END, .type = 1 },
-		{ .addr = HIGH_RAM_START, .size = m->size - HIGH_RAM_START, .type = 1 },
-	};
-	uint8_t *p = region_ptr(li, m, &r, err, errlen);
-
-	if (!p)
-		return -1;
-	/* x86 host: the structs are already in guest (little-endian) layout */
-	memcpy(p, &si, sizeof(si));
-	memcpy(p + sizeof(si), map, sizeof(map));
-	return 0;
-}
-
-static int write_multiboot(const struct load_info *li, const struct gmem *m, char *err,
-			   size_t errlen)
-{
-	const struct region r = { "multiboot_info", IVM_BOOT_INFO_GPA,
-				  sizeof(struct multiboot_info) };
-	uint64_t upper = (m->size - HIGH_RAM_START) / 1024;
-	struct multiboot_info mi = {
-		.flags = MULTIBOOT_INFO_MEMORY | MULTIBOOT_INFO_CMDLINE,
-		.mem_lower = 639,
-		.mem_upper = upper > UINT32_MAX ? UINT32_MAX : (uint32_t)upper,
-		.cmdline = IVM_CMDLINE_GPA,
-	};
-	uint8_t *p = region_ptr(li, m, &r, err, errlen);
-
-	if (!p)
-		return -1;
-	memcpy(p, &mi, sizeof(mi));
-	return 0;
-}
-
-/* Flat GDT and a 4 GiB identity map in 2 MiB pages for the 64-bit entry. */
-static int write_long_mode(const struct load_info *li, const struct gmem *m, char *err,
-			   size_t errlen)
-{
-	static const uint64_t gdt[4] = {
-		0, 0,			/* null; 0x08 unused so CS=0x10/DS=0x18 match abi.h */
-		0x00af9b000000ffffull,	/* 0x10: 64-bit code, DPL 0 */
-		0x00cf93000000ffffull,	/* 0x18: flat data */
-	};
-	const struct region rg = { "GDT", IVM_BOOT_GDT_GPA, sizeof(gdt) };
-	const struct region rp = { "page tables", IVM_BOOT_PT_GPA, IVM_BOOT_PT_SIZE };
-	const uint64_t pte_p_rw = 3, pte_ps = 0x80;
-	uint8_t *g, *pt;
-
-	g = region_ptr(li, m, &rg, err, errlen);
-	if (!g)
-		return -1;
-	pt = region_ptr(li, m, &rp, err, errlen);
-	if (!pt)
-		return -1;
-	for (int i = 0; i < 4; i++)
-		wr64(g + 8 * i, gdt[i]);
-	wr64(pt, (IVM_BOOT_PT_GPA + 0x1000) | pte_p_rw);
-	for (uint64_t i = 0; i < 4; i++) {
-		uint64_t pd = IVM_BOOT_PT_GPA + 0x2000 + 0x1000 * i;
-
-		wr64(pt + 0x1000 + 8 * i, pd | pte_p_rw);
-		for (uint64_t j = 0; j < 512; j++)
-			wr64(pt + 0x2000 + 0x1000 * i + 8 * j,
-			     ((i << 30) + (j << 21)) | pte_p_rw | pte_ps);
-	}
-	return 0;
-}
-
-int loader__write_boot_info(const struct load_info *li, const struct gmem *m,
-			    const char *cmdline, char *err, size_t errlen)
-{
-	const struct region rc = { "command line", IVM_CMDLINE_GPA, IVM_CMDLINE_MAX };
-	size_t n = cmdline ? strlen(cmdline) : 0;
-	uint8_t *p;
-
-	if (n >= IVM_CMDLINE_MAX) {
-		errline__set(err, errlen, "command line is %zu bytes, the limit is %u", n,
-			IVM_CMDLINE_MAX - 1);
-		return -1;
-	}
-	/* the memory map's high entry starts at 1 MiB */
-	if (m->size <= HIGH_RAM_START) {
-		errline__set(err, errlen, "guest memory 0x%" PRIx64 " bytes is not above 1 MiB",
-			m->size);
-		return -1;
-	}
-	p = region_ptr(li, m, &rc, err, errlen);
-	if (!p)
-		return -1;
-	if (n)
-		memcpy(p, cmdline, n);
-
-	switch (li->proto) {
-	case BOOT_PVH:
-		return write_hvm(li, m, err, errlen);
-	case BOOT_MULTIBOOT:
-		return write_multiboot(li, m, err, errlen);
-	case BOOT_ELF64:
-		if (write_hvm(li, m, err, errlen))
-			return -1;
-		return write_long_mode(li, m, err, errlen);
-	default:
-		errline__set(err, errlen, "boot protocol %d is not resolved", (int)li->proto);
-		return -1;
-	}
 }
 
 static const char *const proto_names[] = {
