@@ -3,6 +3,7 @@
 #
 #   make run     install missing Debian packages, build, run the default demo
 #   make test    the same, then every test (TAP, run by prove)
+#   make rooms   check that every include and call goes the way docs/ARCHITECTURE.md allows
 #   make bench   P1 boot-to-first-interrupt benchmark against QEMU
 #   make sanitize  the unit and integration tests under ASan+UBSan
 #   make soak    every scenario in every irqchip mode SOAK_N (20) times, failures counted
@@ -38,7 +39,7 @@ UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 VMM_BIN   := $(BUILD)/vmm
 GUEST_ELF := $(BUILD)/guest.elf
 
-.PHONY: all deps run test unit sanitize bench clean vmm guest.elf golden soak
+.PHONY: all deps run test unit rooms sanitize bench clean vmm guest.elf golden soak
 all: $(VMM_BIN) $(GUEST_ELF)
 vmm: $(VMM_BIN)
 guest.elf: $(GUEST_ELF)
@@ -77,9 +78,13 @@ unit: $(UNIT_BINS)
 run: deps all
 	scripts/demo.sh $(VMM_BIN) $(GUEST_ELF)
 
-test: deps all unit
+test: deps all unit rooms
 	VMM=$(VMM_BIN) GUEST=$(GUEST_ELF) prove -v --exec '' $(UNIT_BINS) \
 		$(sort $(wildcard tests/integration/*.t))
+
+# the rooms rule of docs/ARCHITECTURE.md: includes, then the built objects' calls
+rooms: all
+	scripts/rooms.sh . $(BUILD)/obj
 
 sanitize: deps
 	$(MAKE) BUILD=build-san SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \

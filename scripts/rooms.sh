@@ -6,9 +6,16 @@
 #
 #   scripts/rooms.sh [TOP]     TOP: the tree to check (default: .)
 #
+#   scripts/rooms.sh [TOP [OBJDIR]]
+#                              OBJDIR (e.g. build/obj): also check the calls
+#                              themselves, from nm: a function a room calls is
+#                              defined in that room or one it may call, so a
+#                              header can't declare a call that goes upward.
+#
 # One line per broken rule, FILE:LINE: what; exit 1 if any, 0 if none.
 set -eu
 top=${1:-.}
+objdir=${2:-}
 doc="$top/docs/ARCHITECTURE.md"
 [ -r "$doc" ] || { echo "rooms: $doc: not readable" >&2; exit 2; }
 
@@ -16,10 +23,15 @@ doc="$top/docs/ARCHITECTURE.md"
 table=$(awk '/^```rooms$/ { on = 1; next } on && /^```$/ { exit } on && !/^#/ && NF' "$doc")
 [ -n "$table" ] || { echo "rooms: $doc: no \`\`\`rooms block" >&2; exit 2; }
 
+if [ -n "$objdir" ]; then
+	objdir=$(cd "$objdir" 2>/dev/null && pwd) || { echo "rooms: $2: no such directory" >&2; exit 2; }
+fi
 cd "$top"
+topabs=$(pwd)
 # every C source or header a room could hold: the host's, the ABI and the guest's
 files=$(find include lib vapic trace vmm guest -type f \( -name '*.[chS]' \) 2>/dev/null | sort)
 
+rc=0
 printf '%s\n' "$table" | awk -v files="$files" '
 function room_of(path,    r) {	# vmm/dev/pio.c -> vmm/dev, trace/itr.c -> trace
 	r = path
@@ -90,4 +102,41 @@ END {
 		close(file)
 	}
 	exit bad ? 1 : 0
-}'
+}' || rc=1
+
+# the calls: each undefined symbol of an object, and the room of the object defining it
+if [ -n "$objdir" ]; then
+	# only objects of a host source in the tree (not the guest's, not stale ones)
+	objs=$(cd "$objdir" && find . -name '*.o' | sed 's|^\./||' | sort |
+	       while read -r o; do [ -f "$topabs/${o%.o}.c" ] && echo "$o"; done || true)
+	[ -n "$objs" ] || { echo "rooms: $objdir: no objects" >&2; exit 2; }
+	{
+		printf '%s\n' "$table" | sed 's/^/T /'
+		for o in $objs; do
+			nm --defined-only -g "$objdir/$o" | awk -v o="$o" 'NF == 3 { print "D", $3, o }'
+			nm -u "$objdir/$o" | awk -v o="$o" '{ print "U", $NF, o }'
+		done
+	} | awk '
+	function room_of(path,    r) { r = path; sub(/\/[^\/]*$/, "", r); return r }
+	$1 == "T" { name = $2; sub(/:$/, "", name); for (i = 3; i <= NF; i++) allow[name, $i] = 1; next }
+	$1 == "D" { def[$2] = $3; next }
+	$1 == "U" { use[++n] = $2; user[n] = $3 }
+	END {
+		bad = 0
+		for (k = 1; k <= n; k++) {
+			if (!(use[k] in def))
+				continue	# libc, libyaml, Zydis ...
+			from = room_of(user[k]); to = room_of(def[use[k]])
+			if (from == to || (from, to) in allow)
+				continue
+			key = user[k] " " use[k]
+			if (key in said)
+				continue
+			said[key] = 1
+			printf "%s: calls %s() of %s: %s may not call %s (docs/ARCHITECTURE.md, rooms)\n", user[k], use[k], def[use[k]], from, to
+			bad++
+		}
+		exit bad ? 1 : 0
+	}' || rc=1
+fi
+exit $rc
