@@ -2,18 +2,16 @@
 /*
  * Local APIC model, Intel SDM Vol. 3A chapter 11: register map (Table 11-1,
  * x2APIC Table 11-6), priorities (11.8.3.1), INTA and the spurious vector
- * (11.9), EOI (11.8.5), errors (11.5.3), timer (11.5.4), IA32_APIC_BASE
- * transitions (11.12.5). See lapic.h for the choices the SDM leaves open.
+ * (11.9), EOI (11.8.5), errors (11.5.3), IA32_APIC_BASE transitions
+ * (11.12.5); the timer is in lapic_timer.c, destination matching in
+ * lapic_dest.c. See lapic.h for the choices the SDM leaves open.
  * Written for this project; QEMU's hw/intc/apic.c and KVM's lapic.c were
  * read only to compare interpretations.
  */
 #include <string.h>
 
 #include "lapic.h"
-
-#define NSEC_PER_SEC	1000000000ull
-
-typedef unsigned __int128 u128;
+#include "lapic_priv.h"
 
 /* Register access classes by offset. */
 #define REG_R	1
@@ -25,12 +23,6 @@ typedef unsigned __int128 u128;
 #define LVT_DM_BITS	(LAPIC_LVT_VECTOR | (7u << LAPIC_LVT_DM_SHIFT) | LAPIC_LVT_MASKED)
 #define LVT_LINT_BITS	(LVT_DM_BITS | LAPIC_LVT_POLARITY | LAPIC_LVT_LEVEL)
 #define LVT_ERR_BITS	(LAPIC_LVT_VECTOR | LAPIC_LVT_MASKED)
-
-static void emit(struct lapic *l, enum lapic_event ev, uint32_t a, uint32_t b)
-{
-	if (l->cfg.event)
-		l->cfg.event(l->cfg.opaque, ev, a, b);
-}
 
 static bool vec_test(const uint32_t *reg, unsigned v)
 {
@@ -111,107 +103,6 @@ static bool directed_eoi(const struct lapic *l)
 static uint32_t x2apic_ldr(uint32_t id)
 {
 	return ((id >> 4) << 16) | (1u << (id & 0xf));
-}
-
-static bool tsc_deadline_supported(const struct lapic *l)
-{
-	return l->cfg.tsc_hz != 0;
-}
-
-static unsigned timer_mode(const struct lapic *l)
-{
-	return (l->lvt[LAPIC_LVT_I_TIMER] >> LAPIC_TIMER_MODE_SHIFT) & 3;
-}
-
-/* TDCR bits 0,1,3: 000 -> 2, 001 -> 4, ..., 110 -> 128, 111 -> 1. */
-static uint64_t timer_divide(const struct lapic *l)
-{
-	unsigned v = (l->timer_dcr & 3) | ((l->timer_dcr >> 1) & 4);
-
-	return 1ull << ((v + 1) & 7);
-}
-
-/* Duration of @count timer counts, rounded up so the timer never fires early. */
-static uint64_t counts_to_ns(const struct lapic *l, uint64_t count)
-{
-	u128 num = (u128)count * timer_divide(l) * NSEC_PER_SEC;
-
-	return (uint64_t)((num + l->cfg.bus_hz - 1) / l->cfg.bus_hz);
-}
-
-/* Counts still to go with @ns left, rounded up: the count drops at each tick's end. */
-static uint64_t ns_to_counts(const struct lapic *l, uint64_t ns)
-{
-	u128 den = (u128)timer_divide(l) * NSEC_PER_SEC;
-
-	return (uint64_t)(((u128)ns * l->cfg.bus_hz + den - 1) / den);
-}
-
-static void timer_disarm(struct lapic *l)
-{
-	l->timer_next_ns = 0;
-	l->timer_period_ns = 0;
-}
-
-/* Next expiry counted from the last one that passed by @now (periodic). */
-static uint64_t timer_next_after(const struct lapic *l, uint64_t now)
-{
-	uint64_t next = l->timer_next_ns;
-
-	if (now < next || timer_mode(l) != LAPIC_TIMER_PERIODIC || !l->timer_period_ns)
-		return next;
-	return next + ((now - next) / l->timer_period_ns + 1) * l->timer_period_ns;
-}
-
-static uint32_t timer_current(const struct lapic *l, uint64_t now)
-{
-	uint64_t next, c;
-
-	if (timer_mode(l) == LAPIC_TIMER_TSCDEADLINE || !l->timer_next_ns)
-		return 0;
-	next = timer_next_after(l, now);
-	if (now >= next)
-		return 0;
-	c = ns_to_counts(l, next - now);
-	return c > l->timer_initial ? l->timer_initial : (uint32_t)c;
-}
-
-static void timer_start(struct lapic *l, uint64_t now)
-{
-	if (!l->timer_initial) {
-		timer_disarm(l);
-		return;
-	}
-	l->timer_period_ns = counts_to_ns(l, l->timer_initial);
-	l->timer_next_ns = now + l->timer_period_ns;
-	if (!l->timer_next_ns)
-		l->timer_next_ns = 1;
-}
-
-/*
- * Guest TSC value -> now_ns, rounded up; a deadline before now_ns 0 is due at
- * once. The offset is modulo 2^64 so a VMM whose clock started long before
- * the guest's TSC can pass -T0 * tsc_hz / 1e9.
- */
-static uint64_t tsc_to_ns(const struct lapic *l, uint64_t tsc)
-{
-	int64_t ticks = (int64_t)(tsc - l->cfg.tsc_offset);
-	uint64_t ns;
-
-	if (ticks <= 0)
-		return 1;
-	ns = (uint64_t)(((u128)ticks * NSEC_PER_SEC + l->cfg.tsc_hz - 1) / l->cfg.tsc_hz);
-	return ns ? ns : 1;
-}
-
-static void set_tsc_deadline(struct lapic *l, uint64_t val)
-{
-	/* SDM 11.5.4.1: ignored outside TSC-deadline mode. */
-	if (timer_mode(l) != LAPIC_TIMER_TSCDEADLINE)
-		return;
-	l->tsc_deadline = val;
-	l->timer_period_ns = 0;
-	l->timer_next_ns = val ? tsc_to_ns(l, val) : 0;
 }
 
 static void irr_set(struct lapic *l, unsigned vector, bool level)
@@ -377,32 +268,6 @@ enum lapic_lint lapic__lint(struct lapic *l, int pin, int level)
 	}
 }
 
-uint64_t lapic__timer_next(const struct lapic *l)
-{
-	return l->enabled ? l->timer_next_ns : 0;
-}
-
-void lapic__timer_tick(struct lapic *l, uint64_t now_ns)
-{
-	uint32_t lvt = l->lvt[LAPIC_LVT_I_TIMER];
-	uint64_t missed = 0;
-
-	if (!l->enabled || !l->timer_next_ns || now_ns < l->timer_next_ns)
-		return;
-	if (timer_mode(l) == LAPIC_TIMER_PERIODIC && l->timer_period_ns) {
-		/* Expiries the VMM slept through coalesce into one IRR bit. */
-		missed = (now_ns - l->timer_next_ns) / l->timer_period_ns;
-		l->timer_next_ns += (missed + 1) * l->timer_period_ns;
-	} else {
-		if (timer_mode(l) == LAPIC_TIMER_TSCDEADLINE)
-			l->tsc_deadline = 0;	/* SDM 11.5.4.1: firing disarms */
-		timer_disarm(l);
-	}
-	emit(l, LAPIC_EV_TIMER, lvt, missed > 0xffffffffu ? 0xffffffffu : (uint32_t)missed);
-	if (!(lvt & LAPIC_LVT_MASKED))
-		lapic__accept(l, lvt & LAPIC_LVT_VECTOR, false);
-}
-
 static void send_icr(struct lapic *l)
 {
 	unsigned vec = l->icr_lo & 0xff, dm = (l->icr_lo >> 8) & 7;
@@ -517,7 +382,7 @@ static uint64_t reg_get(struct lapic *l, uint32_t off, uint64_t now)
 	case LAPIC_TMICT:
 		return l->timer_initial;
 	case LAPIC_TMCCT:
-		return timer_current(l, now);
+		return lapic_timer_current(l, now);
 	case LAPIC_TDCR:
 		return l->timer_dcr;
 	default:
@@ -561,7 +426,7 @@ static void write_lvt(struct lapic *l, int i, uint32_t val)
 		if ((om == LAPIC_TIMER_TSCDEADLINE) != (nm == LAPIC_TIMER_TSCDEADLINE)) {
 			l->timer_initial = 0;
 			l->tsc_deadline = 0;
-			timer_disarm(l);
+			lapic_timer_disarm(l);
 		}
 	}
 	if (i == LAPIC_LVT_I_LINT0 || i == LAPIC_LVT_I_LINT1)
@@ -569,20 +434,6 @@ static void write_lvt(struct lapic *l, int i, uint32_t val)
 	l->lvt[i] = val;
 	if (i == LAPIC_LVT_I_LINT0 || i == LAPIC_LVT_I_LINT1)
 		lint_level_check(l, i - LAPIC_LVT_I_LINT0);
-}
-
-static void write_tdcr(struct lapic *l, uint32_t val, uint64_t now)
-{
-	uint32_t cur = timer_current(l, now);
-	bool running = l->timer_next_ns && timer_mode(l) != LAPIC_TIMER_TSCDEADLINE &&
-		       now < timer_next_after(l, now);
-
-	l->timer_dcr = val & 0xb;
-	if (!running)
-		return;
-	/* The count goes on from where it is, at the new rate. */
-	l->timer_period_ns = counts_to_ns(l, l->timer_initial);
-	l->timer_next_ns = now + counts_to_ns(l, cur);
 }
 
 static void set_tpr(struct lapic *l, uint32_t val)
@@ -647,10 +498,10 @@ static void reg_put(struct lapic *l, uint32_t off, uint64_t val, uint64_t now)
 		if (timer_mode(l) == LAPIC_TIMER_TSCDEADLINE)
 			break;
 		l->timer_initial = v;
-		timer_start(l, now);
+		lapic_timer_start(l, now);
 		break;
 	case LAPIC_TDCR:
-		write_tdcr(l, v, now);
+		lapic_timer_write_tdcr(l, v, now);
 		break;
 	case LAPIC_SELF_IPI:
 		lapic__accept(l, v & 0xff, false);
@@ -678,7 +529,7 @@ static void regs_reset(struct lapic *l)
 	l->timer_initial = 0;
 	l->timer_dcr = 0;
 	l->tsc_deadline = 0;
-	timer_disarm(l);
+	lapic_timer_disarm(l);
 }
 
 void lapic__reset(struct lapic *l)
@@ -824,7 +675,7 @@ int lapic__wrmsr(struct lapic *l, uint32_t msr, uint64_t val, uint64_t now_ns)
 	if (msr == MSR_IA32_TSC_DEADLINE) {
 		if (!tsc_deadline_supported(l))
 			return -1;
-		set_tsc_deadline(l, val);
+		lapic_timer_set_tsc_deadline(l, val);
 		return 0;
 	}
 	if (msr < MSR_X2APIC_FIRST || msr > MSR_X2APIC_LAST || !l->x2apic)
@@ -840,30 +691,4 @@ int lapic__wrmsr(struct lapic *l, uint32_t msr, uint64_t val, uint64_t now_ns)
 		return -1;
 	reg_put(l, off, val, now_ns);
 	return 0;
-}
-
-/*
- * SDM 10.6.2: does a message for @dest (physical or logical) select this
- * LAPIC? xAPIC: 8-bit IDs, broadcast 0xff, logical flat (DFR model 1111)
- * or cluster (0000) against LDR[31:24]. x2APIC: 32-bit IDs, broadcast
- * 0xffffffff, logical is always cluster: LDR[31:16] cluster, [15:0] mask.
- */
-bool lapic__match_dest(const struct lapic *l, uint32_t dest, bool logical)
-{
-	if (l->x2apic) {
-		if (dest == 0xffffffffu)
-			return true;
-		if (!logical)
-			return dest == l->apic_id;
-		return (dest >> 16) == (l->ldr >> 16) && (dest & l->ldr & 0xffff);
-	}
-	dest &= 0xff;
-	if (dest == 0xff)
-		return true;
-	if (!logical)
-		return dest == (l->apic_id & 0xff);
-	if ((l->dfr >> 28) == 0xf)	/* flat */
-		return dest & (l->ldr >> 24);
-	/* cluster: high nibble the cluster, low nibble a mask within it */
-	return (dest >> 4) == (l->ldr >> 28) && (dest & (l->ldr >> 24) & 0xf);
 }

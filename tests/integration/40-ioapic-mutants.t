@@ -6,7 +6,7 @@ cd "$(dirname "$0")/../.." || exit 1
 
 CC=${CC:-cc}
 SRC=vapic/ioapic.c
-CFLAGS="-std=c11 -D_GNU_SOURCE -O1 -Iinclude -Ivmm -Ivapic -Itests/unit"
+CFLAGS="-std=c11 -D_GNU_SOURCE -O1 -Iinclude -I. -Ivapic -Itests/unit"
 
 build() {	# build FILE.c: test_ioapic against FILE.c alone, into $TMP/t
 	$CC $CFLAGS -o "$TMP/t" tests/unit/test_ioapic.c "$1" >"$TMP/cc.err" 2>&1
