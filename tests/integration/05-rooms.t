@@ -41,9 +41,9 @@ sed -i '0,/^#include "/s//#include "vm\/nonesuch.h"\n#include "/' "$TMP/t/vmm/co
 broken "a header that does not exist" '^vmm/core/run.c:[0-9]+: "vm/nonesuch.h": no such header in any room'
 
 fresh
-mkdir -p "$TMP/t/vmm/replay"
-printf '#include "vm/vm.h"\n' >"$TMP/t/vmm/replay/replay.c"
-broken "a room the document does not list" '^vmm/replay/replay.c: in vmm/replay/, a room docs/ARCHITECTURE.md does not list'
+mkdir -p "$TMP/t/vmm/nowhere"
+printf '#include "vm/vm.h"\n' >"$TMP/t/vmm/nowhere/x.c"
+broken "a room the document does not list" '^vmm/nowhere/x.c: in vmm/nowhere/, a room docs/ARCHITECTURE.md does not list'
 
 fresh
 sed -i 's/^vmm\/core: .*/vmm\/core:       include lib vapic trace vmm\/boot vmm\/emu vmm\/scenario vmm\/model vmm\/vm vmm\/record/' \
