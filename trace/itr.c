@@ -16,7 +16,7 @@
 #define ITR_WBUF	(64 * 1024)	/* writer buffer: 1024 records */
 #define ITR_RBUF	(256 * 1024)	/* reader buffer: big reads keep diff fast */
 #define ITR_HDR_FIXED	46		/* magic .. nstr, see docs/TRACE.md */
-#define ITR_HDR_NSTR	4
+#define ITR_HDR_NSTR	6	/* version 3; versions 1 and 2 have the first 4 */
 #define ITR_HDR_MAX	(ITR_HDR_FIXED + ITR_HDR_NSTR * (2 + ITR_STR_MAX))
 
 _Static_assert(ITR_WBUF % ITR_RECORD_SIZE == 0, "writer buffer holds whole records");
@@ -79,6 +79,7 @@ static const char *const type_names[] = {
 	[ITR_INJECT] = "INJECT", [ITR_EXIT] = "EXIT",
 	[ITR_IOAPIC] = "IOAPIC", [ITR_VMM_DELIVERY] = "VMM_DELIVERY", [ITR_KVM_TP] = "KVM_TP",
 	[ITR_MILESTONE] = "MILESTONE", [ITR_LOST] = "LOST", [ITR_BAD_GUEST] = "BAD_GUEST",
+	[ITR_DELIVER] = "DELIVER",
 };
 
 const char *itr_type__name(uint16_t type)
@@ -164,6 +165,8 @@ struct itr_writer *itr_writer__open(const char *path, const struct itr_header *h
 		{ "irqchip", h->irqchip, sizeof(h->irqchip) },
 		{ "host", h->host, sizeof(h->host) },
 		{ "cmdline", h->cmdline, sizeof(h->cmdline) },
+		{ "kernel", h->kernel, sizeof(h->kernel) },
+		{ "config", h->config, sizeof(h->config) },
 	};
 	uint8_t hdr[ITR_HDR_MAX];
 	struct itr_writer *w;
@@ -340,10 +343,13 @@ static int header_parse(struct itr_reader *r, struct itr_header *h, char *err, s
 		{ "irqchip", h->irqchip, sizeof(h->irqchip) },
 		{ "host", h->host, sizeof(h->host) },
 		{ "cmdline", h->cmdline, sizeof(h->cmdline) },
+		{ "kernel", h->kernel, sizeof(h->kernel) },
+		{ "config", h->config, sizeof(h->config) },
 	};
 	const uint8_t *b = r->buf;
 	uint32_t hlen;
 	size_t off;
+	int nstr;
 
 	if (fill(r, ITR_HDR_MAX) < 0)
 		return rerr(err, errlen, p, 0, "read: %s", strerror(errno));
@@ -360,17 +366,19 @@ static int header_parse(struct itr_reader *r, struct itr_header *h, char *err, s
 	if (get16(b + 10) != ITR_RECORD_SIZE)
 		return rerr(err, errlen, p, 10, "record size %u, version %d has %d", get16(b + 10),
 			    ITR_VERSION, ITR_RECORD_SIZE);
+	nstr = h->version >= 3 ? ITR_HDR_NSTR : 4;
+	h->kernel[0] = h->config[0] = 0;
 	hlen = get32(b + 12);
-	if (hlen < ITR_HDR_FIXED + ITR_HDR_NSTR * 2 || hlen > ITR_HDR_MAX)
+	if (hlen < ITR_HDR_FIXED + nstr * 2u || hlen > ITR_HDR_MAX)
 		return rerr(err, errlen, p, 12, "header length %u out of bounds [%d, %d]", hlen,
-			    ITR_HDR_FIXED + ITR_HDR_NSTR * 2, ITR_HDR_MAX);
+			    ITR_HDR_FIXED + nstr * 2, ITR_HDR_MAX);
 	memcpy(h->build_id, b + 16, 20);
 	h->start_unix_ns = get64(b + 36);
-	if (get16(b + 44) != ITR_HDR_NSTR)
-		return rerr(err, errlen, p, 44, "%u header strings, version %d has %d", get16(b + 44),
-			    ITR_VERSION, ITR_HDR_NSTR);
+	if (get16(b + 44) != nstr)
+		return rerr(err, errlen, p, 44, "%u header strings, version %u has %d", get16(b + 44),
+			    h->version, nstr);
 	off = ITR_HDR_FIXED;
-	for (int i = 0; i < ITR_HDR_NSTR; i++) {
+	for (int i = 0; i < nstr; i++) {
 		uint16_t n;
 
 		if (off + 2 > hlen)
@@ -428,7 +436,7 @@ struct itr_reader *itr_reader__open(const char *path, struct itr_header *h, char
 
 static bool type_known(uint16_t t, uint16_t version)
 {
-	uint16_t host_last = version >= 2 ? ITR_BAD_GUEST : ITR_LOST;
+	uint16_t host_last = version >= 3 ? ITR_DELIVER : version >= 2 ? ITR_BAD_GUEST : ITR_LOST;
 
 	return (t >= ITR_ENTRY && t <= ITR_RTE) || (t >= ITR_INJECT && t <= host_last) || t == ITR_END;
 }

@@ -14,7 +14,8 @@
 #include <stdio.h>
 
 #define ITR_MAGIC	"IVMTRACE"	/* 8 bytes, no NUL */
-#define ITR_VERSION	2	/* 2: ITR_BAD_GUEST, why the run ended in ITR_END */
+#define ITR_VERSION	3	/* 3: what replay needs: header kernel and config, ITR_DELIVER,
+				 * INJECT with every parameter; 2: ITR_BAD_GUEST, END says why */
 #define ITR_VERSION_MIN	1	/* the oldest version this reader still reads */
 #define ITR_RECORD_SIZE	64
 
@@ -31,7 +32,9 @@ enum itr_type {
 	ITR_TASKLET = 6, ITR_SYNC = 7, ITR_MARK = 8, ITR_ISR = 9, ITR_IF = 10, ITR_RTE = 11,
 	/* host */
 	ITR_INJECT = 32,	/* vector; a = enum inj_kind | pin/dest << 8 | pin action << 16;
-				 * b = injection point: sync N, or 1 << 63 | microseconds */
+				 * b = injection point: sync N, or 1 << 63 | microseconds;
+				 * err = error code (0xffffffff: none); v3: rsp = ITR_INJ_* bits
+				 * and the full destination, rip = the CR2/DR6 payload */
 	ITR_EXIT = 33,		/* a = KVM exit reason, rip = guest RIP when known */
 	ITR_IOAPIC = 34,	/* vector = pin; a = enum ioapic_event; b, rip = its two arguments */
 	ITR_VMM_DELIVERY = 35,	/* INT n delivered by the VMM: vector, rip = the INT, b = handler */
@@ -41,6 +44,9 @@ enum itr_type {
 				 * reserved but never published (it died mid-record) */
 	ITR_BAD_GUEST = 39,	/* v2: a guest record the VMM refused: vector = its vector,
 				 * a = its kind, b = enum evring_bad bits (what was wrong) */
+	ITR_DELIVER = 40,	/* v3: the VMM hands vector (a = enum itr_deliver_how) to KVM for
+				 * the next entry; b = the ring slots this vCPU reserved so far,
+				 * err = those published; rip, rsp, rflags = where the guest is */
 	ITR_END = 0xffff,	/* last record of a complete trace; a = b = records written
 				 * before it; err = vmm exit status, vector = the signal that
 				 * ended the run (0: none); v1 leaves err = 0xffffffff */
@@ -59,6 +65,19 @@ enum inj_kind {
 
 /* ITR_INJECT (a >> 16) & 0xff for INJ_PIN. */
 enum pin_action { PIN_ASSERT, PIN_DEASSERT, PIN_PULSE };
+
+/* ITR_INJECT rsp (v3): the destination (low 32 bits), MSI delivery mode, flags. */
+#define ITR_INJ_DEST(rsp)	((uint32_t)(rsp))
+#define ITR_INJ_DELIVERY(rsp)	((uint8_t)((rsp) >> 32 & 7))
+#define ITR_INJ_LEVEL		(1ull << 40)	/* MSI trigger mode level */
+#define ITR_INJ_HAS_CR2		(1ull << 41)	/* rip is the #PF payload */
+#define ITR_INJ_HAS_DR6		(1ull << 42)	/* rip is the #DB payload */
+#define ITR_INJ_PENDING		(1ull << 43)	/* exception queued as pending */
+
+/* ITR_DELIVER a: how the VMM handed it over; or where a vCPU stood when another ended the run. */
+enum itr_deliver_how { ITR_DELIVER_IRQ = 0, ITR_DELIVER_NMI = 1, ITR_DELIVER_STOP = 2 };
+
+#define ITR_HOST_LAST	ITR_DELIVER	/* the highest host record type */
 
 /* ITR_KVM_TP: which tracepoint (a); vector and b/rip hold its fields (docs/TRACE.md). */
 enum itr_kvm_tp {
@@ -101,6 +120,8 @@ struct itr_header {
 	char irqchip[16];	/* "kernel", "split", "user" */
 	char host[ITR_STR_MAX];	/* host facts, one line: "kvm_pvm; api 12; cpl0 emulated" */
 	char cmdline[ITR_STR_MAX];	/* guest command line */
+	char kernel[ITR_STR_MAX];	/* v3: the KERNEL path as given ("" in older traces) */
+	char config[ITR_STR_MAX];	/* v3: "vcpus=N mem=BYTES boot=PROTO" ("" in older traces) */
 	uint64_t start_unix_ns;	/* wall clock at the start of the run */
 };
 

@@ -100,6 +100,7 @@ static int route(const struct itr_record *r)
 	case ITR_VMM_DELIVERY:
 	case ITR_LOST:
 	case ITR_EXIT:
+	case ITR_DELIVER:
 		return r->vcpu;
 	default:
 		return 0;

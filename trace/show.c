@@ -146,6 +146,13 @@ static void format_host(const struct itr_record *r, char *buf, size_t n)
 			     r->vector, w ? why : "?");
 		break;
 	}
+	case ITR_DELIVER:
+		k = snprintf(buf, n, "%s: deliver %s v=%02x at %04x:%016" PRIx64 " SP=%016" PRIx64
+			     " RFL=%08x after %" PRIu64 " guest ring slots", who,
+			     r->a == ITR_DELIVER_NMI ? "nmi" : r->a == ITR_DELIVER_STOP ? "stop" : "irq",
+			     r->vector, r->cs, r->rip, r->rsp,
+			     r->rflags, r->b);
+		break;
 	case ITR_END:
 		k = snprintf(buf, n, "end: %u records", r->a);
 		/* v2: why the run ended (v1 traces leave 0xffffffff: not said) */
@@ -400,7 +407,7 @@ static const char *vector_name(unsigned v)
 int itr_stats__main(int argc, char **argv)
 {
 	struct itr_match_frame closed[ITR_MATCH_DEPTH];
-	uint64_t by_type[ITR_BAD_GUEST + 2] = { 0 }, by_vec[256] = { 0 };
+	uint64_t by_type[ITR_HOST_LAST + 2] = { 0 }, by_vec[256] = { 0 };
 	uint64_t n = 0, lost = 0, t0 = 0, t1 = 0, hosts = 0;
 	struct itr_header h;
 	struct itr_record rec;
@@ -419,7 +426,7 @@ int itr_stats__main(int argc, char **argv)
 		if (!n++)
 			t0 = rec.time_ns;
 		t1 = rec.time_ns;
-		by_type[rec.type <= ITR_BAD_GUEST ? rec.type : ITR_BAD_GUEST + 1]++;
+		by_type[rec.type <= ITR_HOST_LAST ? rec.type : ITR_HOST_LAST + 1]++;
 		if (rec.source != ITR_SRC_GUEST)
 			hosts++;
 		if (rec.type == ITR_ENTRY && rec.source == ITR_SRC_GUEST)
@@ -444,7 +451,7 @@ int itr_stats__main(int argc, char **argv)
 	printf("time span: %" PRIu64 ".%09" PRIu64 " s (%" PRIu64 " ns to %" PRIu64 " ns)\n",
 	       (t1 - t0) / 1000000000u, (t1 - t0) % 1000000000u, t0, t1);
 	printf("records by type:\n");
-	for (unsigned t = 0; t <= ITR_BAD_GUEST; t++)
+	for (unsigned t = 0; t <= ITR_HOST_LAST; t++)
 		if (by_type[t])
 			printf("  %-13s %12" PRIu64 "\n", itr_type__name(t), by_type[t]);
 	printf("deliveries by vector:\n");

@@ -34,6 +34,8 @@ static void fill_header(struct itr_header *h)
 	strcpy(h->irqchip, "split");
 	strcpy(h->host, "kvm_pvm; KVM API 12; \"quoted\" \\ tab\t");
 	strcpy(h->cmdline, "scenario=nesting test=none");
+	strcpy(h->kernel, "build/guest.elf");
+	strcpy(h->config, "vcpus=1 mem=67108864 boot=auto");
 	h->start_unix_ns = 0x0123456789abcdefull;
 }
 
@@ -215,13 +217,13 @@ static void test_header_corruption(void)
 		{ "magic", "magic", 0, 1, 'X', 0 },
 		{ "magic last byte", "magic", 7, 1, 'x', 0 },
 		{ "version 0", "version 0", 8, 2, 0, 8 },
-		{ "version 3", "version 3", 8, 2, 3, 8 },
+		{ "version 4", "version 4, this reader knows 1 to 3", 8, 2, 4, 8 },
 		{ "record size", "record size 32", 10, 2, 32, 10 },
 		{ "header length tiny", "header length 8 out of bounds", 12, 4, 8, 12 },
 		{ "header length huge", "out of bounds", 12, 4, 1u << 20, 12 },
 		{ "header length one short", "run past header length", 12, 4, 0, ~0ull },
 		{ "header length one long", "strings end at", 12, 4, 0, 12 },
-		{ "string count", "3 header strings", 44, 2, 3, 44 },
+		{ "string count", "3 header strings, version 3 has 6", 44, 2, 3, 44 },
 		{ "scenario length over bound", "scenario: length 64, at most 63", 46, 2, 64, 46 },
 		{ "irqchip length over bound", "irqchip: length 16", 55, 2, 16, 55 },
 		{ "host length over bound", "host: length 300", 62, 2, 300, 62 },
@@ -417,6 +419,27 @@ static void test_emergency(void)
 	ok(read_all(path, &complete, NULL, err, sizeof(err)) == 2 && complete, "one record + END");
 }
 
+/*
+ * The bytes of a version 3 file as version @v (1 or 2): without the two
+ * strings version 3 added (kernel, config), the header length and count fixed.
+ */
+static void downgrade(uint8_t *buf, size_t *n, uint16_t v)
+{
+	uint32_t hlen = (uint32_t)buf[12] | (uint32_t)buf[13] << 8, off = 46, cut;
+
+	for (int i = 0; i < 4; i++)
+		off += 2 + ((uint32_t)buf[off] | (uint32_t)buf[off + 1] << 8);
+	cut = hlen - off;	/* kernel and config, with their lengths */
+	memmove(buf + off, buf + hlen, *n - hlen);
+	*n -= cut;
+	hlen -= cut;
+	buf[8] = (uint8_t)v;
+	buf[9] = 0;
+	buf[12] = (uint8_t)hlen;
+	buf[13] = (uint8_t)(hlen >> 8);
+	buf[44] = 4;
+}
+
 /* Version 2: END says why the run ended; BAD_GUEST is a type of v2 only; v1 still reads. */
 static void test_version2(void)
 {
@@ -435,8 +458,13 @@ static void test_version2(void)
 	itr_writer__put(w, &bad);
 	itr_writer__set_end(w, 10, 1);	/* SIGHUP */
 	ok(itr_writer__close(w, err, sizeof(err)) == 0, "v2: a BAD_GUEST record and an END reason written");
+	buf = slurp(path, &n);
+	downgrade(buf, &n, 2);
+	spit(path, buf, n);
+	free(buf);
 	rd = itr_reader__open(path, &h, err, sizeof(err));
-	ok(rd && h.version == 2, "v2: read back as version 2");
+	ok(rd && h.version == 2 && !h.kernel[0] && !h.config[0] && !strcmp(h.cmdline, "scenario=nesting test=none"),
+	   "v2: read back as version 2 (no kernel, no config)");
 	ok(rd && itr_reader__next(rd, &r, err, sizeof(err)) == 1 && r.type == ITR_BAD_GUEST &&
 	   r.a == 0x20 && r.b == 1, "v2: BAD_GUEST round-trips");
 	ok(rd && itr_reader__next(rd, &r, err, sizeof(err)) == 1 && r.type == ITR_END &&
@@ -461,6 +489,42 @@ static void test_version2(void)
 	ok(rd && itr_reader__next(rd, &r, err, sizeof(err)) == 1 && r.type == ITR_END &&
 	   r.err == 0xffffffffu && r.vector == 0, "v2: END without a reason: status 0xffffffff, no signal");
 	itr_reader__close(rd);
+}
+
+/* Version 3: the header says how to boot the run again; DELIVER is a type of v3 only. */
+static void test_version3(void)
+{
+	struct itr_record d = { .type = ITR_DELIVER, .source = ITR_SRC_VMM, .vector = 0x41, .a = ITR_DELIVER_IRQ,
+				.b = 17, .rip = 0x104093, .rsp = 0x223f40, .rflags = 0x202 };
+	struct itr_header h;
+	struct itr_writer *w;
+	struct itr_reader *rd;
+	struct itr_record r;
+	char err[256];
+	uint8_t *buf;
+	size_t n;
+	int k;
+
+	fill_header(&h);
+	w = itr_writer__open(path, &h, err, sizeof(err));
+	itr_writer__put(w, &d);
+	ok(itr_writer__close(w, err, sizeof(err)) == 0, "v3: a DELIVER record written");
+	memset(&h, 0, sizeof(h));
+	rd = itr_reader__open(path, &h, err, sizeof(err));
+	ok(rd && h.version == 3 && !strcmp(h.kernel, "build/guest.elf") &&
+	   !strcmp(h.config, "vcpus=1 mem=67108864 boot=auto"), "v3: kernel and config round-trip");
+	ok(rd && itr_reader__next(rd, &r, err, sizeof(err)) == 1 && r.type == ITR_DELIVER && r.vector == 0x41 &&
+	   r.b == 17 && r.rip == 0x104093 && r.rsp == 0x223f40 && r.rflags == 0x202, "v3: DELIVER round-trips");
+	itr_reader__close(rd);
+	buf = slurp(path, &n);
+	downgrade(buf, &n, 2);
+	spit(path, buf, n);
+	free(buf);
+	rd = itr_reader__open(path, &h, err, sizeof(err));
+	k = rd ? itr_reader__next(rd, &r, err, sizeof(err)) : 0;
+	ok(rd && k == -1 && strstr(err, "unknown type 0x28"), "v2: a DELIVER record is an unknown type");
+	itr_reader__close(rd);
+	ok(!strcmp(itr_type__name(ITR_DELIVER), "DELIVER"), "DELIVER has its name");
 }
 
 static void test_names(void)
@@ -506,6 +570,7 @@ int main(void)
 	test_fuzz();
 	test_emergency();
 	test_version2();
+	test_version3();
 	test_names();
 	test_show_format();
 	unlink(path);

@@ -12,6 +12,7 @@
 #include "trace/trace_cmd.h"
 #include "scenario/scenario.h"
 #include "core/run.h"
+#include "replay_cmd.h"
 #include "runopt.h"
 
 #define VMM_VERSION "0.1.0"
@@ -26,6 +27,8 @@ static void usage(FILE *f)
 		"                                      (vmm trace --help; docs/TRACE.md)\n"
 		"       vmm check --scenario=FILE KERNEL | --trace=FILE.itr   judge deliveries\n"
 		"                                      against the SDM oracle (vmm check --help)\n"
+		"       vmm replay TRACE.itr [KERNEL]  re-run a recorded trace, every injection and\n"
+		"                                      delivery at its place, and diff (vmm replay --help)\n"
 		"       vmm judge --scenario=FILE LOG  judge the event lines a guest printed\n"
 		"                                      without ./vmm (e.g. QEMU -debugcon)\n"
 		"       vmm --help | --version\n"
@@ -342,6 +345,7 @@ int main(int argc, char **argv)
 		int (*fn)(int, char **);
 	} cmds[] = {
 		{ "run", cmd_run }, { "trace", trace_cmd__main }, { "check", check_cmd__main },
+		{ "replay", replay_cmd__main },
 		{ "judge", cmd_judge }, { "validate", cmd_validate }, { "probe", cmd_probe },
 	};
 	struct stat st;

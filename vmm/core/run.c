@@ -17,6 +17,7 @@
 #include "lib/clock.h"
 #include "lib/file.h"
 #include "record/record.h"
+#include "replay/replay.h"
 #include "vm/vcpu.h"
 #include "exit.h"
 #include "kvm.h"
@@ -49,6 +50,21 @@ static bool vm_idle_forever(const struct vm *vm)
 	return true;
 }
 
+/* Replay: every vCPU waits at its place for what only another one could send, and none came. */
+static bool replay_deadlock(const struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		const struct vcpu *v = &vm->vcpus[i];
+
+		if (v->replay_wait == REPLAY_WAIT_NONE ||	/* END waits for the others: not a way out */
+		    (v->replay_wait == REPLAY_WAIT_NMI && v->nr_nmi >= v->replay_nmis) ||
+		    (v->replay_wait == REPLAY_WAIT_IRQ && (v->spurious_pending ||
+							   lapic__pending(&v->lapic) >= 0)))
+			return false;	/* it runs, or what it waits for has come */
+	}
+	return true;
+}
+
 /* A user-mode vCPU in HLT or wait-for-SIPI sleeps here, the lock released. */
 #define IDLE_WAIT_MAX_NS 10000000ull	/* re-look at least this often (signals, stops) */
 
@@ -58,6 +74,15 @@ static void vcpu_idle(struct vcpu *v)
 	uint64_t now = clock__now_ns(), until = now + IDLE_WAIT_MAX_NS;
 	struct timespec ts;
 
+	if (v->replay_wait && replay_deadlock(vm)) {
+		vm__stop(vm, VMM_GUEST_FAILED, vm->nr_vcpus == 1 ?
+			 "replay: every vCPU waits: cpu 0 stands at the recorded place of a delivery "
+			 "that nothing left in the run can make" :
+			 "replay: every vCPU waits: each at a recorded place, for a delivery only "
+			 "another could make, or for the others to end; the recording's order across "
+			 "vCPUs can't be reproduced here");
+		return;
+	}
 	if (vm_idle_forever(vm)) {
 		vm__stop(vm, VMM_GUEST_DIED, vm->nr_vcpus == 1 ?
 			 "guest halted and no interrupt source is configured to wake it" :
@@ -74,6 +99,41 @@ static void vcpu_idle(struct vcpu *v)
 	pthread_cond_timedwait(&vm->wake, &vm->lock, &ts);
 }
 
+/* Replay: every other vCPU stands where it stood when the recorded run ended. */
+static bool others_at_end(const struct vcpu *v)
+{
+	for (unsigned i = 0; i < v->vm->nr_vcpus; i++)
+		if (i != v->id && v->vm->vcpus[i].replay_wait != REPLAY_WAIT_END)
+			return false;
+	return true;
+}
+
+/*
+ * Replay: an NMI goes in only at the place the recording delivered one; until
+ * then it waits (it stays in nr_nmi). False: @v is at the place of an NMI that
+ * no one has sent yet, and must not run.
+ */
+static bool replay_nmi(struct vcpu *v)
+{
+	const struct replay_point *p;
+
+	if (replay__where(v, ITR_DELIVER_NMI, &p) != REPLAY_HERE)
+		return true;	/* not here (or nothing more recorded): they wait in nr_nmi */
+	if (v->nr_nmi < p->times) {
+		v->replay_wait = REPLAY_WAIT_NMI;
+		v->replay_nmis = p->times;
+		return false;	/* sent from another vCPU, not arrived yet */
+	}
+	v->nr_nmi -= p->times;	/* these now, as recorded; any other at its own place */
+	for (unsigned i = 0; i < p->times; i++) {
+		record__deliver(v, 2, ITR_DELIVER_NMI);
+		if (ioctl(v->fd, KVM_NMI, 0) < 0)
+			fprintf(stderr, "vmm: cpu %u: KVM_NMI: %s\n", v->id, strerror(errno));
+	}
+	replay__delivered(v);
+	return true;
+}
+
 /* Work that only @v's own thread can do, then the irqchip's: false if @v must not run. */
 static bool vcpu_pre_run(struct vcpu *v)
 {
@@ -81,9 +141,31 @@ static bool vcpu_pre_run(struct vcpu *v)
 		inject__run_queued(v);
 	if (v->nr_nmi)
 		v->halted = false;	/* an NMI ends HLT */
-	for (; v->nr_nmi; v->nr_nmi--)
-		if (ioctl(v->fd, KVM_NMI, 0) < 0)
-			fprintf(stderr, "vmm: cpu %u: KVM_NMI: %s\n", v->id, strerror(errno));
+	if (v->vm->replay) {
+		const struct replay_point *p;
+
+		v->replay_wait = REPLAY_WAIT_NONE;
+		if (v->vm->stop_deferred && (int)v->id == v->vm->stopped_by) {
+			if (!others_at_end(v))
+				v->replay_wait = REPLAY_WAIT_FINISH;
+			else
+				vm__stop_deferred(v->vm);
+			return false;	/* the guest ended the run: it runs no more */
+		}
+		if (replay__where(v, ITR_DELIVER_STOP, &p) == REPLAY_HERE) {
+			replay__stopped(v);
+			v->replay_wait = REPLAY_WAIT_END;
+			return false;	/* where it stood when another vCPU ended the recorded run */
+		}
+		if (!replay_nmi(v))
+			return false;	/* at the place of an NMI that has not been sent yet */
+	} else {
+		for (; v->nr_nmi; v->nr_nmi--) {
+			record__deliver(v, 2, ITR_DELIVER_NMI);
+			if (ioctl(v->fd, KVM_NMI, 0) < 0)
+				fprintf(stderr, "vmm: cpu %u: KVM_NMI: %s\n", v->id, strerror(errno));
+		}
+	}
 	if (v->vm->opts.irqchip == IRQCHIP_USER)
 		return ulapic__pre_run(v) && !v->halted;
 	return true;
@@ -205,6 +287,7 @@ int vmm__run(const struct vmm_opts *opts)
 
 	memset(&vm, 0, sizeof(vm));
 	vm.opts = *opts;
+	vm.stopped_by = -1;
 	vm.kvm_fd = vm.vm_fd = -1;
 	for (unsigned i = 0; i < VMM_MAX_VCPUS; i++)
 		vm.vcpus[i].fd = -1;
@@ -214,6 +297,7 @@ int vmm__run(const struct vmm_opts *opts)
 		return VMM_HOST_ERROR;
 	}
 	vm.milestones = opts->milestones;
+	vm.replay = opts->replay;
 	clock_gettime(CLOCK_MONOTONIC, &vm.t0);
 	console__init(&vm.con, opts->quiet ? NULL : stdout, &vm.log);
 	serial__init(&vm.com1, &vm.con);
@@ -254,6 +338,10 @@ int vmm__run(const struct vmm_opts *opts)
 			boot_proto__name(vm.boot.proto), (unsigned long long)vm.boot.entry,
 			(unsigned long long)(opts->mem_size >> 20), irqchip_mode__name(opts->irqchip));
 	run_loop(&vm);
+	/* where each other vCPU stood when one ended the run: a replay stops it there too */
+	for (unsigned i = 0; vm.trace && vm.nr_vcpus > 1 && i < vm.nr_vcpus; i++)
+		if ((int)i != vm.stopped_by)
+			record__deliver(&vm.vcpus[i], 0, ITR_DELIVER_STOP);
 	status = report__finish(&vm);
 	if (fflush(stdout) == EOF || ferror(stdout) || signals__pending() == SIGPIPE) {
 		/* the report went nowhere: never a clean exit over a lost report */

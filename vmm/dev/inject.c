@@ -173,6 +173,11 @@ int inject__do(struct vm *vm, const struct injection *inj, char *err, size_t err
 				.a = inj->kind | (inj->kind == INJ_PIN ? inj->pin : inj->dest & 0xff) << 8 |
 				     (uint32_t)inj->action << 16,
 				.b = vm->inject_point, .err = inj->has_error ? inj->error_code : 0xffffffffu,
+				/* every parameter, so that a replay can make the same injection */
+				.rsp = inj->dest | (uint64_t)(inj->delivery & 7) << 32 |
+				       (inj->level ? ITR_INJ_LEVEL : 0) | (inj->has_cr2 ? ITR_INJ_HAS_CR2 : 0) |
+				       (inj->has_dr6 ? ITR_INJ_HAS_DR6 : 0) | (inj->pending ? ITR_INJ_PENDING : 0),
+				.rip = inj->has_cr2 ? inj->cr2 : inj->has_dr6 ? inj->dr6 : 0,
 			};
 
 			rec.vcpu = t ? t->id : self ? self->id : 0;

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include "lib/clock.h"
+#include "record/record.h"
+#include "replay/replay.h"
 #include "vm/vcpu.h"
 #include "uioapic.h"
 #include "ulapic.h"
@@ -187,6 +189,53 @@ int ulapic__init(struct vm *vm, char *err, size_t errlen)
 }
 
 /*
+ * Replay: an interrupt goes in only at the place the recording delivered
+ * one, and it must be the one the model has for the CPU there (the LAPIC
+ * timer's, if due by then, is made due: time is an input of the replay).
+ * False: @v is at its place but the interrupt has not arrived yet.
+ */
+static bool replay_pre_run(struct vcpu *v)
+{
+	struct kvm_interrupt irq;
+	const struct replay_point *p;
+	static char why[200];
+	int pend;
+
+	v->run->request_interrupt_window = 0;	/* windows are not where deliveries go now */
+	if (replay__where(v, ITR_DELIVER_IRQ, &p) != REPLAY_HERE)
+		return true;
+	pend = v->spurious_pending ? (int)(v->lapic.svr & 0xff) : lapic__pending(&v->lapic);
+	if (pend != p->vector && lapic__timer_next(&v->lapic)) {
+		lapic__timer_tick(&v->lapic, lapic__timer_next(&v->lapic));
+		pend = lapic__pending(&v->lapic);
+	}
+	if (pend < 0) {
+		v->replay_wait = REPLAY_WAIT_IRQ;
+		return false;	/* an IPI or MSI still on its way: wait here for it */
+	}
+	v->halted = false;
+	if (pend != p->vector || !v->run->if_flag) {
+		snprintf(why, sizeof(why), "replay: cpu %u at the place of recorded record %llu "
+			 "(interrupt v=%02x): the LAPIC has %s", v->id, (unsigned long long)p->seq,
+			 p->vector, !v->run->if_flag ? "it but IF=0" : "another vector pending");
+		vm__stop(v->vm, VMM_GUEST_FAILED, why);
+		return false;
+	}
+	if (v->spurious_pending) {
+		v->spurious_pending = false;
+		irq.irq = p->vector;
+	} else {
+		irq.irq = lapic__ack(&v->lapic);
+	}
+	replay__delivered(v);
+	record__deliver(v, (uint8_t)irq.irq, ITR_DELIVER_IRQ);
+	if (ioctl(v->fd, KVM_INTERRUPT, &irq) < 0)
+		fprintf(stderr, "vmm: cpu %u: KVM_INTERRUPT vector %#x: %s\n", v->id, irq.irq,
+			strerror(errno));
+	return true;
+}
+
+/*
  * Before KVM_RUN, on @v's own thread: INIT and SIPI first (they change what
  * runs at all), then the highest deliverable vector or a window request.
  * Returns false while @v waits for a SIPI and must not run.
@@ -221,6 +270,8 @@ bool ulapic__pre_run(struct vcpu *v)
 		v->sipi_vector = -1;
 	}
 	lapic__timer_tick(&v->lapic, clock__now_ns());
+	if (v->vm->replay && v->vm->replay->place_irqs)
+		return replay_pre_run(v);
 	if (lapic__pending(&v->lapic) < 0 && !v->spurious_pending) {
 		run->request_interrupt_window = 0;
 		return true;
@@ -240,6 +291,7 @@ bool ulapic__pre_run(struct vcpu *v)
 		irq.irq = lapic__ack(&v->lapic);	/* INTA: the spurious vector if TPR rose */
 	}
 	run->request_interrupt_window = 0;
+	record__deliver(v, (uint8_t)irq.irq, ITR_DELIVER_IRQ);
 	if (ioctl(v->fd, KVM_INTERRUPT, &irq) < 0)
 		fprintf(stderr, "vmm: cpu %u: KVM_INTERRUPT vector %#x: %s\n", v->id, irq.irq,
 			strerror(errno));

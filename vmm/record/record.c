@@ -175,6 +175,11 @@ int record__open(struct vm *vm, const char *path, char *err, size_t errlen)
 	snprintf(h.irqchip, sizeof(h.irqchip), "%s", irqchip_mode__name(vm->opts.irqchip));
 	host_facts(h.host, sizeof(h.host), vm->kvm_fd);
 	snprintf(h.cmdline, sizeof(h.cmdline), "%s", vm->opts.cmdline);
+	/* what a replay needs to boot the same run (docs/TRACE.md, header) */
+	if (snprintf(h.kernel, sizeof(h.kernel), "%s", vm->opts.kernel) >= (int)sizeof(h.kernel))
+		h.kernel[0] = 0;	/* too long to keep: replay then needs KERNEL given */
+	snprintf(h.config, sizeof(h.config), "vcpus=%u mem=%llu boot=%s", vm->nr_vcpus,
+		 (unsigned long long)vm->opts.mem_size, boot_proto__name(vm->opts.boot));
 	clock_gettime(CLOCK_REALTIME, &ts);
 	h.start_unix_ns = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 	vm->trace = itr_writer__open(path, &h, err, errlen);
@@ -246,6 +251,28 @@ void record__host(struct vm *vm, struct itr_record *r)
 	if (!r->err && r->type != ITR_ENTRY)
 		r->err = 0xffffffffu;
 	out(vm, r);
+}
+
+void record__deliver(struct vcpu *v, uint8_t vector, enum itr_deliver_how how)
+{
+	struct itr_record r = { .type = ITR_DELIVER, .vcpu = v->id, .vector = vector, .a = how };
+	const struct ivm_guest_page *g;
+	struct kvm_regs regs;
+
+	if (!record__on(v->vm))
+		return;
+	g = v->ring.gpa ? gmem__ptr(&v->vm->mem, v->ring.gpa, sizeof(*g)) : NULL;
+	/* the slots the guest reserved before it: what precedes it in the trace */
+	r.b = g ? __atomic_load_n(&g->ev_reserved, __ATOMIC_ACQUIRE) : 0;
+	/* and of those, the ones published and drained: a stop can fall inside a record */
+	record__drain_rings(v->vm);
+	r.err = v->ring.tail;
+	if (v->ops->get_regs(v, &regs) == 0) {
+		r.rip = regs.rip;
+		r.rsp = regs.rsp;
+		r.rflags = (uint32_t)regs.rflags;
+	}
+	record__host(v->vm, &r);
 }
 
 int record__close(struct vm *vm, int status, char *err, size_t errlen)

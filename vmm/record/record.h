@@ -19,6 +19,12 @@ void record__drain_rings(struct vm *vm);
 void record__drain_rings_final(struct vm *vm);
 /* Write @r (type, vector, a, b, ... filled by the caller) after draining the guest ring. */
 void record__host(struct vm *vm, struct itr_record *r);
+/*
+ * @v is about to enter with @vector handed to KVM (KVM_INTERRUPT, or KVM_NMI
+ * with @how ITR_DELIVER_NMI): ITR_DELIVER with where the guest is and how many
+ * of its records came before, the place a replay delivers it at again.
+ */
+void record__deliver(struct vcpu *v, uint8_t vector, enum itr_deliver_how how);
 /* Drain, write ITR_LOST if the guest lost events, then ITR_END saying why the run ended. */
 int record__close(struct vm *vm, int status, char *err, size_t errlen);
 

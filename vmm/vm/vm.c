@@ -36,11 +36,28 @@ void vm__stop(struct vm *vm, int status, const char *why)
 {
 	if (vm->done)
 		return;
+	if (vm->replay && vm->nr_vcpus > 1 && self && !vm->stop_deferred &&
+	    (status == VMM_OK || (status & 1))) {
+		vm->stop_deferred = true;
+		vm->deferred_status = status;
+		vm->deferred_why = why;
+		vm->stopped_by = (int)self->id;
+		return;
+	}
 	vm->done = true;
 	vm->status = status;
 	vm->why = why;
+	vm->stopped_by = self ? (int)self->id : -1;
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		vcpu__kick(&vm->vcpus[i]);
+}
+
+void vm__stop_deferred(struct vm *vm)
+{
+	int by = vm->stopped_by;
+
+	vm__stop(vm, vm->deferred_status, vm->deferred_why);
+	vm->stopped_by = by;	/* the vCPU that ended it, not the one applying it */
 }
 
 int vm__init_lock(struct vm *vm)

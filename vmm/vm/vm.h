@@ -52,12 +52,14 @@ struct vmm_opts {
 	enum irqchip_mode irqchip;
 	unsigned vcpus;		/* 1..VMM_MAX_VCPUS; 0 = the scenario's count, else 1 */
 	const struct scenario *scenario;	/* NULL: plain run */
+	struct replay *replay;		/* vmm replay: where each recorded delivery goes; NULL: none */
 };
 
 #define VMM_MAX_VCPUS	2	/* APIC ID = vCPU index */
 #define VMM_KERNEL_MAX	(256u << 20)	/* the largest KERNEL file a run reads */
 
 struct vcpu;
+struct replay;
 struct itr_writer;
 struct itr_record;
 struct kvmtrace;
@@ -94,6 +96,10 @@ struct vcpu {
 	bool spurious_pending;	/* user mode: an INTA-race spurious vector waits for IF=1 */
 	bool kicked;		/* the last KVM_RUN ended on a signal, not an exit */
 	bool halted;		/* user mode: in HLT, waiting for an interrupt */
+	/* replay: at a recorded place, waiting for what another vCPU sends: an interrupt, or NMIs */
+	enum { REPLAY_WAIT_NONE, REPLAY_WAIT_IRQ, REPLAY_WAIT_NMI, REPLAY_WAIT_END,
+	       REPLAY_WAIT_FINISH } replay_wait;
+	unsigned replay_nmis;	/* REPLAY_WAIT_NMI: how many the recorded place handed over */
 	/* user mode INIT/SIPI (SDM 8.4): an AP waits for a SIPI before it runs at all */
 	bool wait_sipi;
 	bool init_pending;
@@ -135,6 +141,7 @@ struct vm {
 	uint64_t armed_deadline_ns;	/* what the host timer is armed for now */
 	uint64_t nr_window_polled;	/* user mode: injections made after a poll, not a window exit */
 	struct itr_writer *trace;	/* --trace: the open trace file, NULL = not tracing */
+	struct replay *replay;		/* opts.replay: deliveries are placed, not made when ready */
 	uint64_t trace_t0, trace_tsc0, trace_t_at_tsc0, trace_errors;
 	uint32_t trace_tsc_khz;
 	uint64_t inject_point;		/* where the current injections come from (trace) */
@@ -155,6 +162,12 @@ struct vm {
 	int status;		/* enum vmm_status or (v << 1) | 1 */
 	const char *why;	/* one-line reason for a non-zero status */
 	int end_signal;		/* the signal that ended the run, 0 if none (ITR_END) */
+	int stopped_by;		/* the vCPU whose thread stopped the run, -1 if none */
+	/* replay with 2+ vCPUs: the guest ended the run, but the others are not yet where
+	 * the recording had them then; vm__stop_deferred applies it once they are */
+	bool stop_deferred;
+	int deferred_status;
+	const char *deferred_why;
 };
 
 /* Exit handlers, in core/ and dev/, return one of these. */
@@ -165,8 +178,14 @@ enum { EXIT_RESUME = 0, EXIT_STOP = 1 };
 
 /* vm.lock and vm.wake, before any vCPU thread exists; -1 on failure. */
 int vm__init_lock(struct vm *vm);
-/* Stop the run with @status; the first stop wins. Every vCPU is kicked out. */
+/*
+ * Stop the run with @status; the first stop wins. Every vCPU is kicked out.
+ * A replay of 2+ vCPUs defers the guest's own end (status 0 or its exit
+ * code) until the others stand where the recording had them (core/run.c).
+ */
 void vm__stop(struct vm *vm, int status, const char *why);
+/* The deferred stop, now. */
+void vm__stop_deferred(struct vm *vm);
 /* The vCPU the calling thread runs, NULL outside a vCPU thread; the run loop sets it. */
 struct vcpu *vcpu__current(void);
 void vcpu__set_current(struct vcpu *v);

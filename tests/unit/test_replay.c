@@ -1,0 +1,510 @@
+// SPDX-License-Identifier: MIT
+/* The replay plan (vmm/replay/plan.c): config parsing, a trace read into steps and points, refusals. */
+#include <stdlib.h>
+#include <unistd.h>
+#include "tap.h"
+#include "replay/replay.h"
+#include "trace/itr.h"
+
+#define NOERR	0xffffffffu
+#define DELAY	(1ull << 63)
+
+static char dir[64], path[128];
+
+static void fill_header(struct itr_header *h, const char *irqchip, const char *config)
+{
+	memset(h, 0, sizeof(*h));
+	strcpy(h->scenario, "nesting");
+	snprintf(h->irqchip, sizeof(h->irqchip), "%s", irqchip);
+	strcpy(h->host, "test");
+	strcpy(h->cmdline, "scenario=nesting");
+	strcpy(h->kernel, "build/guest.elf");
+	snprintf(h->config, sizeof(h->config), "%s", config);
+}
+
+/* @n records (seq = index) and END, under a header of @irqchip and @config. */
+static int write_trace(const char *p, const char *irqchip, const char *config,
+		       struct itr_record *recs, unsigned n)
+{
+	struct itr_header h;
+	struct itr_writer *w;
+	char err[256];
+
+	fill_header(&h, irqchip, config);
+	w = itr_writer__open(p, &h, err, sizeof(err));
+	if (!w)
+		return -1;
+	for (unsigned i = 0; i < n; i++)
+		if (itr_writer__put(w, &recs[i]) < 0)
+			return -1;
+	return itr_writer__close(w, err, sizeof(err));
+}
+
+static uint8_t *slurp(const char *p, size_t *n)
+{
+	FILE *f = fopen(p, "rb");
+	uint8_t *buf;
+
+	if (!f) {
+		*n = 0;
+		return NULL;
+	}
+	fseek(f, 0, SEEK_END);
+	*n = (size_t)ftell(f);
+	rewind(f);
+	buf = malloc(*n + 1);
+	if (fread(buf, 1, *n, f) != *n)
+		*n = 0;
+	fclose(f);
+	return buf;
+}
+
+static void spit(const char *p, const uint8_t *buf, size_t n)
+{
+	FILE *f = fopen(p, "wb");
+
+	fwrite(buf, 1, n, f);
+	fclose(f);
+}
+
+/* As test_itr.c: the bytes of a version 3 file as version @v, without kernel and config. */
+static void downgrade(uint8_t *buf, size_t *n, uint16_t v)
+{
+	uint32_t hlen = (uint32_t)buf[12] | (uint32_t)buf[13] << 8, off = 46, cut;
+
+	for (int i = 0; i < 4; i++)
+		off += 2 + ((uint32_t)buf[off] | (uint32_t)buf[off + 1] << 8);
+	cut = hlen - off;	/* kernel and config, with their lengths */
+	memmove(buf + off, buf + hlen, *n - hlen);
+	*n -= cut;
+	hlen -= cut;
+	buf[8] = (uint8_t)v;
+	buf[9] = 0;
+	buf[12] = (uint8_t)hlen;
+	buf[13] = (uint8_t)(hlen >> 8);
+	buf[44] = 4;
+}
+
+static struct itr_record guest_rec(uint16_t type, uint8_t vcpu)
+{
+	return (struct itr_record){ .type = type, .source = ITR_SRC_GUEST, .vcpu = vcpu, .err = NOERR };
+}
+
+static struct itr_record entry_rec(uint8_t vcpu, uint8_t vector, uint32_t err, uint64_t rip, uint64_t rsp,
+				   uint32_t rflags)
+{
+	return (struct itr_record){ .type = ITR_ENTRY, .source = ITR_SRC_GUEST, .vcpu = vcpu, .vector = vector,
+				    .err = err, .rip = rip, .rsp = rsp, .rflags = rflags, .cs = 0x10, .ss = 0x18 };
+}
+
+/* An INJECT as vmm/dev/inject.c writes it: a = kind | pin or dest << 8 | action << 16. */
+static struct itr_record inject_rec(uint8_t vcpu, enum inj_kind kind, uint8_t vector, unsigned pin_or_dest,
+				    unsigned action, uint64_t point, uint32_t err, uint64_t rsp, uint64_t rip)
+{
+	return (struct itr_record){ .type = ITR_INJECT, .source = ITR_SRC_VMM, .vcpu = vcpu, .vector = vector,
+				    .a = (uint32_t)kind | (pin_or_dest & 0xff) << 8 | action << 16, .b = point,
+				    .err = err, .rsp = rsp, .rip = rip };
+}
+
+static struct itr_record msi_rec(uint8_t vector, uint32_t dest, uint64_t point)
+{
+	return inject_rec((uint8_t)(dest < VMM_MAX_VCPUS ? dest : 0), INJ_MSI, vector, dest, PIN_ASSERT, point,
+			  NOERR, dest, 0);
+}
+
+static struct itr_record deliver_rec(uint8_t vcpu, uint8_t vector, enum itr_deliver_how how, uint64_t count,
+				     uint64_t rip, uint64_t rsp, uint32_t rflags)
+{
+	return (struct itr_record){ .type = ITR_DELIVER, .source = ITR_SRC_VMM, .vcpu = vcpu, .vector = vector,
+				    .a = how, .b = count, .rip = rip, .rsp = rsp, .rflags = rflags, .cs = 0x10,
+				    .err = (uint32_t)count };
+}
+
+/* -1, nothing kept, and one line "PATH: ..." that contains @want. */
+static bool refused(int rc, const struct replay *rp, const char *err, const char *p, const char *want)
+{
+	size_t n = strlen(p);
+	bool freed = true;
+
+	for (unsigned i = 0; i < VMM_MAX_VCPUS; i++)
+		if (rp->cpu[i].p || rp->cpu[i].n)
+			freed = false;
+	return rc == -1 && freed && !strncmp(err, p, n) && err[n] == ':' && !strchr(err, '\n') &&
+	       strstr(err, want);
+}
+
+static void test_parse_config(void)
+{
+	static const char *const bad[] = {
+		"",
+		"vcpus=1 mem=67108864",			/* no boot */
+		"vcpus=1 boot=auto",			/* no mem */
+		"mem=67108864 boot=auto",		/* no vcpus */
+		"vcpus=0 mem=67108864 boot=auto",
+		"vcpus=3 mem=67108864 boot=auto",
+		"vcpus=-1 mem=67108864 boot=auto",
+		"vcpus=1 mem=4190208 boot=auto",	/* 4 MiB - 4 KiB */
+		"vcpus=1 mem=0 boot=auto",
+		"vcpus=1 mem=67108865 boot=auto",	/* not page aligned */
+		"vcpus=1 mem=67110912 boot=auto",	/* 64 MiB + 2 KiB */
+		"vcpus=1 mem=3221229568 boot=auto",	/* 3 GiB + 4 KiB */
+		"vcpus=1 mem=0x4000000 boot=auto",	/* decimal only */
+		"vcpus=1 mem=67108864 boot=bios",
+		"vcpus=1 mem=67108864 boot=PVH",
+		"vcpus=1 mem=67108864 boot=",
+		"vcpus=1 mem=67108864 boot=auto x",
+		"vcpus=1 mem=67108864 boot=auto ",
+		"vcpus=1 mem=67108864 boot=autoautoautoauto",
+		"vcpus=1 mem=67108864 boot=auto-pvh",
+		"mem=67108864 vcpus=1 boot=auto",	/* out of order */
+	};
+	enum boot_proto boot = BOOT_ELF64;
+	unsigned vcpus = 0;
+	uint64_t mem = 0;
+
+	ok(replay__parse_config("vcpus=1 mem=67108864 boot=auto", &vcpus, &mem, &boot) == 0 && vcpus == 1 &&
+	   mem == 67108864 && boot == BOOT_AUTO, "config: vcpus=1 mem=64 MiB boot=auto");
+	ok(replay__parse_config("vcpus=2 mem=4194304 boot=pvh", &vcpus, &mem, &boot) == 0 && vcpus == 2 &&
+	   mem == 4194304 && boot == BOOT_PVH, "config: vcpus=2, mem at its least (4 MiB), boot=pvh");
+	ok(replay__parse_config("vcpus=1 mem=3221225472 boot=multiboot", &vcpus, &mem, &boot) == 0 &&
+	   vcpus == 1 && mem == 3ull << 30 && boot == BOOT_MULTIBOOT, "config: mem at its most (3 GiB), multiboot");
+	ok(replay__parse_config("vcpus=2 mem=134217728 boot=elf64", &vcpus, &mem, &boot) == 0 && vcpus == 2 &&
+	   mem == 128ull << 20 && boot == BOOT_ELF64, "config: boot=elf64");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		mem = 12345;
+		ok(replay__parse_config(bad[i], &vcpus, &mem, &boot) == -1 && mem == 12345,
+		   "config refused, mem untouched: \"%s\"", bad[i]);
+	}
+}
+
+/*
+ * The trace of test_load: 2 vCPUs, user irqchip. Guest records count per vCPU
+ * (noted after each as g0/g1); host records other than BAD_GUEST do not.
+ */
+static unsigned main_trace(struct itr_record *r)
+{
+	unsigned n = 0;
+
+	r[n++] = guest_rec(ITR_IF, 0);					/* 0: g0 = 1 */
+	r[n++] = guest_rec(ITR_SYNC, 0);				/* 1: g0 = 2 */
+	r[n++] = guest_rec(ITR_IF, 1);					/* 2: g1 = 1 */
+	r[n++] = msi_rec(0x41, 0, 1);					/* 3: sync 1 */
+	r[n++] = inject_rec(0, INJ_PIN, 0, 5, PIN_ASSERT, 1, NOERR, 0, 0);	/* 4: sync 1 */
+	r[n++] = guest_rec(ITR_SYNC, 1);				/* 5: g1 = 2 */
+	r[n++] = inject_rec(0, INJ_EXCEPTION, 14, 0, PIN_ASSERT, 2, 2, ITR_INJ_HAS_CR2,
+			    0xdead000);					/* 6: sync 2 */
+	r[n++] = inject_rec(1, INJ_EXCEPTION, 1, 1, PIN_ASSERT, 2, NOERR,
+			    1 | ITR_INJ_HAS_DR6 | ITR_INJ_PENDING, 0x4000);	/* 7: sync 2 */
+	r[n++] = inject_rec(1, INJ_NMI, 0, 1, PIN_ASSERT, 2, NOERR, 1, 0);	/* 8: sync 2 */
+	r[n++] = inject_rec(1, INJ_MSI, 0x42, 1, PIN_ASSERT, DELAY | 500, NOERR,
+			    1 | 1ull << 32 | ITR_INJ_LEVEL, 0);	/* 9: 500 us */
+	r[n++] = inject_rec(0, INJ_PIN, 0, 7, PIN_PULSE, DELAY | 500, NOERR, 0, 0);	/* 10: 500 us */
+	r[n++] = guest_rec(ITR_ISR, 0);					/* 11: g0 = 3 */
+	r[n++] = (struct itr_record){ .type = ITR_BAD_GUEST, .source = ITR_SRC_VMM, .vcpu = 0, .a = 0x20,
+				      .b = 1, .err = NOERR };		/* 12: g0 = 4 */
+	r[n++] = deliver_rec(0, 0x41, ITR_DELIVER_IRQ, 4, 0x104000, 0x220000, 0x202);	/* 13 */
+	r[n++] = (struct itr_record){ .type = ITR_EXIT, .source = ITR_SRC_VMM, .vcpu = 0, .a = 2,
+				      .err = NOERR };			/* 14: not counted */
+	r[n++] = (struct itr_record){ .type = ITR_KVM_TP, .source = ITR_SRC_KVM, .vcpu = 0,
+				      .a = ITR_TP_INJ_VIRQ, .vector = 0x41, .err = NOERR };	/* 15 */
+	r[n++] = guest_rec(ITR_TPR, 0);					/* 16: g0 = 5 */
+	r[n++] = entry_rec(0, 0x41, NOERR, 0x104093, 0x223f40, 0x10202);	/* 17: takes 13; g0 = 6 */
+	r[n++] = guest_rec(ITR_EOI, 0);					/* 18: g0 = 7 */
+	r[n++] = deliver_rec(1, 2, ITR_DELIVER_NMI, 2, 0x200000, 0x300000, 0x2);	/* 19 */
+	r[n++] = deliver_rec(1, 2, ITR_DELIVER_NMI, 2, 0x200000, 0x300000, 0x2);	/* 20: merged */
+	r[n++] = deliver_rec(1, 2, ITR_DELIVER_NMI, 2, 0x200000, 0x300000, 0x2);	/* 21: merged */
+	r[n++] = guest_rec(ITR_MARK, 1);				/* 22: g1 = 3 */
+	r[n++] = entry_rec(1, 2, NOERR, 0x200010, 0x2fff00, 0x46);	/* 23: takes 19; g1 = 4 */
+	r[n++] = deliver_rec(0, 2, ITR_DELIVER_NMI, 7, 0x105000, 0x221000, 0x202);	/* 24 */
+	r[n++] = deliver_rec(0, 0x30, ITR_DELIVER_IRQ, 7, 0x105000, 0x221000, 0x202);	/* 25 */
+	r[n++] = entry_rec(0, 0x30, 0, 0x106000, 0x222000, 0x2);	/* 26: error code: takes nothing; g0 = 8 */
+	r[n++] = entry_rec(0, 2, NOERR, 0x105000, 0x221000, 0x202);	/* 27: takes 24; g0 = 9 */
+	r[n++] = deliver_rec(0, 2, ITR_DELIVER_NMI, 9, 0x107000, 0x221000, 0x202);	/* 28: never taken */
+	r[n++] = deliver_rec(1, 0, ITR_DELIVER_STOP, 5, 0x201000, 0x2ff000, 0x202);	/* 29: where vCPU 1 stood */
+	r[n - 1].err = 4;							/* 4 of 5 slots published */
+	r[n++] = entry_rec(1, 0, NOERR, 0x201000, 0x2ff000, 0x202);	/* 30: #DE takes no STOP; g1 = 5 */
+	return n;
+}
+
+static void test_load(void)
+{
+	static struct itr_record recs[64];
+	static struct replay rp;
+	const struct step *st;
+	const struct injection *in;
+	const struct replay_point *p;
+	unsigned n = main_trace(recs);
+	char err[256] = "";
+	int rc;
+
+	ok(write_trace(path, "user", "vcpus=2 mem=67108864 boot=auto", recs, n) == 0, "load: a v3 trace written");
+	rc = replay__load(path, &rp, err, sizeof(err));
+	ok(rc == 0, "load: accepted (%s)", rc ? err : "");
+	if (rc)
+		return;
+	is_u64(rp.h.version, 3, "load: header version 3");
+	ok(!strcmp(rp.h.kernel, "build/guest.elf") && !strcmp(rp.h.cmdline, "scenario=nesting") &&
+	   !strcmp(rp.h.scenario, "nesting"), "load: header kernel, cmdline and scenario kept");
+	is_u64(rp.mode, IRQCHIP_USER, "load: recorded irqchip user");
+	is_u64(rp.vcpus, 2, "load: vcpus from the config");
+	is_u64(rp.mem_size, 67108864, "load: mem_size from the config");
+	is_u64(rp.boot, BOOT_AUTO, "load: boot from the config");
+	ok(!strcmp(rp.sc.name, "nesting") && rp.sc.vcpus == 2 && rp.sc.irqchips == IRQCHIP_ALL &&
+	   rp.sc.nchecks == 0, "load: scenario named after the recording, 2 vCPUs, every irqchip, no checks");
+	is_u64(rp.ninject, 7, "load: ninject counts every INJECT");
+	ok(!rp.place_irqs && rp.placed == 0, "load: nothing placed yet, place_irqs left to set_mode");
+	is_u64(rp.sc.nsteps, 3, "load: three injection points");
+
+	st = &rp.sc.steps[0];
+	ok(st->at == AT_SYNC && st->n == 1 && st->ninj == 2, "step 0: sync 1, two injections");
+	in = &st->inj[0];
+	ok(in->kind == INJ_MSI && in->vector == 0x41 && in->dest == 0 && in->delivery == 0 && !in->level &&
+	   in->pin == 0 && in->action == PIN_ASSERT && !in->has_error && in->error_code == 0 && !in->has_cr2 &&
+	   in->cr2 == 0 && !in->has_dr6 && in->dr6 == 0 && !in->pending, "step 0: MSI 0x41 to APIC 0, fixed, edge");
+	in = &st->inj[1];
+	ok(in->kind == INJ_PIN && in->pin == 5 && in->action == PIN_ASSERT && in->dest == 0 && in->vector == 0 &&
+	   !in->has_error && !in->has_cr2 && !in->has_dr6 && !in->pending, "step 0: pin 5 assert");
+
+	st = &rp.sc.steps[1];
+	ok(st->at == AT_SYNC && st->n == 2 && st->ninj == 3, "step 1: sync 2, three injections");
+	in = &st->inj[0];
+	ok(in->kind == INJ_EXCEPTION && in->vector == 14 && in->dest == 0 && in->has_error &&
+	   in->error_code == 2 && in->has_cr2 && in->cr2 == 0xdead000 && !in->has_dr6 && in->dr6 == 0 &&
+	   !in->pending, "step 1: #PF, error code 2, CR2 0xdead000, on vCPU 0");
+	in = &st->inj[1];
+	ok(in->kind == INJ_EXCEPTION && in->vector == 1 && in->dest == 1 && !in->has_error &&
+	   in->error_code == 0 && !in->has_cr2 && in->cr2 == 0 && in->has_dr6 && in->dr6 == 0x4000 &&
+	   in->pending, "step 1: #DB pending, DR6 0x4000, on vCPU 1");
+	in = &st->inj[2];
+	ok(in->kind == INJ_NMI && in->dest == 1 && in->pin == 0 && !in->has_error,
+	   "step 1: NMI to vCPU 1 (a's dest byte not read as a pin)");
+
+	st = &rp.sc.steps[2];
+	ok(st->at == AT_DELAY_US && st->n == 500 && st->ninj == 2, "step 2: 500 us after start, two injections");
+	in = &st->inj[0];
+	ok(in->kind == INJ_MSI && in->vector == 0x42 && in->dest == 1 && in->delivery == 1 && in->level &&
+	   !in->has_error, "step 2: MSI 0x42 to APIC 1, lowest priority, level");
+	in = &st->inj[1];
+	ok(in->kind == INJ_PIN && in->pin == 7 && in->action == PIN_PULSE, "step 2: pin 7 pulse");
+
+	is_u64(rp.cpu[0].n, 4, "vCPU 0: four points");
+	p = &rp.cpu[0].p[0];
+	ok(p->vector == 0x41 && p->how == ITR_DELIVER_IRQ && p->taken && p->times == 1 && p->seq == 13,
+	   "vCPU 0 point 0: irq 0x41 of record 13, taken once");
+	is_u64(p->count, 5, "vCPU 0 point 0: count = guest records (BAD_GUEST included) before its ENTRY");
+	ok(p->rip == 0x104093 && p->rsp == 0x223f40 && p->rflags == 0x10202,
+	   "vCPU 0 point 0: place is the ENTRY's frame, not the DELIVER's");
+	p = &rp.cpu[0].p[1];
+	ok(p->vector == 2 && p->how == ITR_DELIVER_NMI && p->taken && p->times == 1 && p->seq == 24 &&
+	   p->count == 8 && p->rip == 0x105000 && p->rsp == 0x221000 && p->rflags == 0x202,
+	   "vCPU 0 point 1: NMI taken at count 8 (an ENTRY with an error code counted, not taken)");
+	p = &rp.cpu[0].p[2];
+	ok(p->vector == 0x30 && p->how == ITR_DELIVER_IRQ && !p->taken && p->times == 1 && p->seq == 25 &&
+	   p->count == 7 && p->rip == 0x105000 && p->rsp == 0x221000 && p->rflags == 0x202,
+	   "vCPU 0 point 2: irq 0x30 never taken keeps the DELIVER's place");
+	p = &rp.cpu[0].p[3];
+	ok(p->vector == 2 && p->how == ITR_DELIVER_NMI && !p->taken && p->times == 1 && p->seq == 28 &&
+	   p->count == 9 && p->rip == 0x107000, "vCPU 0 point 3: NMI never taken keeps the DELIVER's place");
+	is_u64(rp.cpu[1].n, 2, "vCPU 1: three NMI hand-overs at one place are one point, then a STOP");
+	p = &rp.cpu[1].p[0];
+	ok(p->vector == 2 && p->how == ITR_DELIVER_NMI && p->taken && p->times == 3 && p->seq == 19,
+	   "vCPU 1 point 0: NMI handed over 3 times, first record 19");
+	ok(p->count == 3 && p->rip == 0x200010 && p->rsp == 0x2fff00 && p->rflags == 0x46,
+	   "vCPU 1 point 0: placed at its ENTRY (count 3, frame of record 23)");
+	p = &rp.cpu[1].p[1];
+	ok(p->how == ITR_DELIVER_STOP && p->vector == 0 && !p->taken && p->times == 1 && p->seq == 29 &&
+	   p->count == 5 && p->published == 4 && p->rip == 0x201000 && p->rsp == 0x2ff000 && p->rflags == 0x202,
+	   "vCPU 1 point 1: STOP keeps its own place and published count, not taken by a vector 0 ENTRY");
+	ok(rp.cpu[0].next == 0 && rp.cpu[1].next == 0 && rp.cpu[0].armed_rip == 0 &&
+	   rp.cpu[0].delivered_exit == 0, "load: nothing delivered, nothing armed");
+
+	replay__set_mode(&rp, IRQCHIP_USER);
+	ok(rp.place_irqs, "set_mode user on a user recording: the VMM places interrupts");
+	ok(rp.cpu[0].n == 4 && rp.cpu[1].n == 2 && rp.cpu[0].p[0].vector == 0x41 && rp.cpu[0].p[2].vector == 0x30,
+	   "set_mode user: every point kept, in order");
+	replay__free(&rp);
+	ok(!rp.cpu[0].p && !rp.cpu[0].n && !rp.cpu[1].p && !rp.cpu[1].n, "free: points released");
+
+	for (enum irqchip_mode m = IRQCHIP_KERNEL; m <= IRQCHIP_SPLIT; m++) {
+		err[0] = 0;
+		rc = replay__load(path, &rp, err, sizeof(err));
+		replay__set_mode(&rp, m);
+		ok(rc == 0 && !rp.place_irqs, "set_mode %s on a user recording: no interrupt placed",
+		   irqchip_mode__name(m));
+		ok(rc == 0 && rp.cpu[0].n == 2 && rp.cpu[0].p[0].how == ITR_DELIVER_NMI &&
+		   rp.cpu[0].p[0].seq == 24 && rp.cpu[0].p[0].taken && rp.cpu[0].p[0].count == 8 &&
+		   rp.cpu[0].p[1].how == ITR_DELIVER_NMI && rp.cpu[0].p[1].seq == 28 && !rp.cpu[0].p[1].taken,
+		   "set_mode %s: vCPU 0 keeps its two NMI points, in order, irq points dropped",
+		   irqchip_mode__name(m));
+		ok(rc == 0 && rp.cpu[1].n == 2 && rp.cpu[1].p[0].times == 3 && rp.cpu[1].p[0].count == 3 &&
+		   rp.cpu[1].p[1].how == ITR_DELIVER_STOP && rp.cpu[1].p[1].published == 4,
+		   "set_mode %s: vCPU 1's NMI and STOP points kept whole", irqchip_mode__name(m));
+		ok(rc == 0 && rp.sc.nsteps == 3 && rp.ninject == 7, "set_mode %s: the injections untouched",
+		   irqchip_mode__name(m));
+		replay__free(&rp);
+	}
+
+	/* the same records recorded under the kernel irqchip: never the VMM's to place */
+	ok(write_trace(path, "kernel", "vcpus=2 mem=67108864 boot=auto", recs, n) == 0 &&
+	   replay__load(path, &rp, err, sizeof(err)) == 0 && rp.mode == IRQCHIP_KERNEL,
+	   "load: a kernel-irqchip recording");
+	replay__set_mode(&rp, IRQCHIP_USER);
+	ok(!rp.place_irqs && rp.cpu[0].n == 2 && rp.cpu[1].n == 2,
+	   "set_mode user on a kernel recording: irq points dropped, NMI and STOP points kept");
+	replay__free(&rp);
+}
+
+/* A load of @recs under @config that must fail with @want (and, if @seq >= 0, at record @seq). */
+static void refuse(const char *what, const char *irqchip, const char *config, struct itr_record *recs,
+		   unsigned n, const char *want, long seq)
+{
+	static struct replay rp;
+	char err[256] = "", at[64];
+	int rc;
+
+	if (write_trace(path, irqchip, config, recs, n) < 0) {
+		ok(0, "refused: %s: trace not written", what);
+		return;
+	}
+	rc = replay__load(path, &rp, err, sizeof(err));
+	ok(refused(rc, &rp, err, path, want), "refused: %s -> \"%s\"", what, err);
+	if (seq >= 0) {
+		snprintf(at, sizeof(at), ": record %ld: ", seq);
+		ok(strstr(err, at) != NULL, "  ... names record %ld", seq);
+	}
+	if (rc == 0)
+		replay__free(&rp);
+}
+
+static void test_refusals(void)
+{
+	static struct itr_record r[64];
+	static struct replay rp;
+	const char *cfg2 = "vcpus=2 mem=67108864 boot=auto";
+	char err[256] = "";
+	uint8_t *buf;
+	size_t n;
+	int rc;
+
+	/* version 2: no config, no DELIVER */
+	r[0] = guest_rec(ITR_SYNC, 0);
+	r[1] = msi_rec(0x41, 0, 1);
+	ok(write_trace(path, "user", cfg2, r, 2) == 0, "v2: a v3 trace written");
+	buf = slurp(path, &n);
+	downgrade(buf, &n, 2);
+	spit(path, buf, n);
+	free(buf);
+	rc = replay__load(path, &rp, err, sizeof(err));
+	ok(refused(rc, &rp, err, path, "trace version 2 was recorded without what replay needs") &&
+	   strstr(err, "record it again"), "refused: version 2 -> \"%s\"", err);
+
+	/* no END */
+	r[0] = guest_rec(ITR_SYNC, 0);
+	r[1] = msi_rec(0x41, 0, 1);
+	r[2] = guest_rec(ITR_IF, 1);
+	ok(write_trace(path, "user", cfg2, r, 3) == 0, "no END: a trace written");
+	buf = slurp(path, &n);
+	spit(path, buf, n - ITR_RECORD_SIZE);
+	rc = replay__load(path, &rp, err, sizeof(err));
+	ok(refused(rc, &rp, err, path, "truncated: the trace has no END record"),
+	   "refused: END cut off -> \"%s\"", err);
+	spit(path, buf, n - ITR_RECORD_SIZE / 2);
+	rc = replay__load(path, &rp, err, sizeof(err));
+	ok(refused(rc, &rp, err, path, "truncated: the trace has no END record"),
+	   "refused: END cut in half -> \"%s\"", err);
+	memcpy(buf + n - ITR_RECORD_SIZE, "\x7f", 2);	/* END's type */
+	spit(path, buf, n);
+	rc = replay__load(path, &rp, err, sizeof(err));
+	ok(refused(rc, &rp, err, path, "unknown type 0x7f"), "refused: a corrupt record -> \"%s\"", err);
+	free(buf);
+
+	rc = replay__load("/nonexistent/dir/x.itr", &rp, err, sizeof(err));
+	ok(refused(rc, &rp, err, "/nonexistent/dir/x.itr", "No such file"), "refused: no file -> \"%s\"", err);
+
+	/* the header */
+	r[0] = guest_rec(ITR_SYNC, 0);
+	refuse("config garbage", "user", "vcpus=two mem=lots", r, 1, "header: irqchip or config", -1);
+	refuse("config empty", "user", "", r, 1, "header: irqchip or config", -1);
+	refuse("config 3 vCPUs", "user", "vcpus=3 mem=67108864 boot=auto", r, 1, "header: irqchip or config", -1);
+	refuse("irqchip unknown", "apic", cfg2, r, 1, "header: irqchip or config", -1);
+
+	/* injections no run could have made */
+	r[0] = guest_rec(ITR_SYNC, 0);
+	r[1] = msi_rec(0x41, 0, 1);
+	r[2] = inject_rec(0, 9, 0x41, 0, PIN_ASSERT, 1, NOERR, 0, 0);
+	refuse("INJECT kind 9", "user", cfg2, r, 3, "an INJECT record no injection could have made", 2);
+	r[2] = inject_rec(0, INJ_PIN, 0, 40, PIN_ASSERT, 1, NOERR, 0, 0);
+	refuse("INJECT pin 40", "user", cfg2, r, 3, "an INJECT record no injection could have made", 2);
+	r[2] = inject_rec(0, INJ_PIN, 0, 24, PIN_ASSERT, 1, NOERR, 0, 0);
+	refuse("INJECT pin 24", "user", cfg2, r, 3, "an INJECT record no injection could have made", 2);
+	r[2] = inject_rec(0, INJ_PIN, 0, 5, 3, 1, NOERR, 0, 0);
+	refuse("INJECT pin action 3", "user", cfg2, r, 3, "an INJECT record no injection could have made", 2);
+	r[2] = inject_rec(0, INJ_INIT, 0, 2, PIN_ASSERT, 1, NOERR, 2, 0);
+	refuse("INJECT INIT to vCPU 2", "user", cfg2, r, 3, "an INJECT record no injection could have made", 2);
+
+	/* injection points */
+	r[0] = msi_rec(0x41, 0, 1);
+	r[1] = msi_rec(0x42, 0, 2);
+	r[2] = msi_rec(0x43, 0, 1);
+	refuse("sync 1, sync 2, sync 1 again", "user", cfg2, r, 3, "injections at one sync point recorded "
+	       "at two visits", 2);
+	r[0] = msi_rec(0x41, 0, DELAY | 100);
+	r[1] = msi_rec(0x42, 0, 1);
+	r[2] = msi_rec(0x43, 0, DELAY | 100);
+	refuse("delay 100, sync 1, delay 100 again", "user", cfg2, r, 3, "injections at one delay recorded apart",
+	       2);
+	for (unsigned i = 0; i < 33; i++)
+		r[i] = msi_rec(0x40, 0, i + 1);
+	refuse("33 injection points", "user", cfg2, r, 33, "more injection points than a replay plan holds (32)",
+	       32);
+	rc = write_trace(path, "user", cfg2, r, 32) == 0 ? replay__load(path, &rp, err, sizeof(err)) : -1;
+	ok(rc == 0 && rp.sc.nsteps == 32 && rp.sc.steps[31].n == 32 && rp.ninject == 32,
+	   "32 injection points fit (%s)", rc ? err : "");
+	if (rc == 0)
+		replay__free(&rp);
+	for (unsigned i = 0; i < 17; i++)
+		r[i] = msi_rec((uint8_t)(0x40 + i), 0, 1);
+	refuse("17 injections at one point", "user", cfg2, r, 17, "more injections at one point than a replay "
+	       "plan holds (16)", 16);
+	rc = write_trace(path, "user", cfg2, r, 16) == 0 ? replay__load(path, &rp, err, sizeof(err)) : -1;
+	ok(rc == 0 && rp.sc.nsteps == 1 && rp.sc.steps[0].ninj == 16 && rp.sc.steps[0].inj[15].vector == 0x4f,
+	   "16 injections at one point fit (%s)", rc ? err : "");
+	if (rc == 0)
+		replay__free(&rp);
+
+	/* vCPUs the run did not have */
+	r[0] = guest_rec(ITR_SYNC, 0);
+	r[1] = deliver_rec(1, 0x41, ITR_DELIVER_IRQ, 0, 0x1000, 0x2000, 0x202);
+	r[2] = deliver_rec(3, 0x41, ITR_DELIVER_IRQ, 0, 0x1000, 0x2000, 0x202);
+	refuse("DELIVER for vCPU 3 of 2", "user", cfg2, r, 3, "a DELIVER record for no vCPU of the run", 2);
+	r[2] = deliver_rec(1, 0x41, ITR_DELIVER_IRQ, 0, 0x1000, 0x2000, 0x202);
+	refuse("DELIVER for vCPU 1 of 1", "user", "vcpus=1 mem=67108864 boot=auto", r, 3,
+	       "a DELIVER record for no vCPU of the run", 1);
+	r[2] = deliver_rec(0, 0x41, ITR_DELIVER_STOP + 1, 0, 0x1000, 0x2000, 0x202);
+	refuse("DELIVER of an unknown how", "user", cfg2, r, 3, "a DELIVER record", 2);
+	r[0] = guest_rec(ITR_SYNC, 0);
+	r[1] = guest_rec(ITR_IF, 1);
+	r[2] = guest_rec(ITR_IF, 5);
+	refuse("a guest record of vCPU 5", "user", cfg2, r, 3, "a record of a vCPU the run did not have", 2);
+	r[2] = entry_rec(5, 0x41, NOERR, 0x1000, 0x2000, 0x202);
+	refuse("a guest ENTRY of vCPU 5", "user", cfg2, r, 3, "a record of a vCPU the run did not have", 2);
+	r[2] = msi_rec(0x41, 0, 1);
+	r[2].vcpu = 5;
+	refuse("an INJECT of vCPU 5", "user", cfg2, r, 3, "a record of a vCPU the run did not have", 2);
+	r[2] = (struct itr_record){ .type = ITR_BAD_GUEST, .source = ITR_SRC_VMM, .vcpu = 2, .err = NOERR };
+	refuse("a BAD_GUEST of vCPU 2", "user", cfg2, r, 3, "a record of a vCPU the run did not have", 2);
+}
+
+int main(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/test_replay.XXXXXX");
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(path, sizeof(path), "%s/a.itr", dir);
+	test_parse_config();
+	test_load();
+	test_refusals();
+	unlink(path);
+	rmdir(dir);
+	return tap_done();
+}

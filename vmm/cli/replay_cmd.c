@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `vmm replay [options] TRACE.itr [KERNEL]`: boot the run a trace recorded,
+ * make its injections at the same sync points, deliver each interrupt and
+ * NMI at the place it was delivered, write a new trace and diff the two.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "boot/loader.h"
+#include "core/run.h"
+#include "lib/file.h"
+#include "lib/opt.h"
+#include "replay/replay.h"
+#include "trace/trace_cmd.h"
+#include "replay_cmd.h"
+#include "runopt.h"
+
+enum { OPT_HELP = 'h', OPT_FORCE = RUNOPT_END, OPT_OUT, OPT_IGNORE };
+
+static const struct option replay_options[] = {
+	{ "irqchip", required_argument, NULL, RUNOPT_IRQCHIP },
+	{ "timeout", required_argument, NULL, RUNOPT_TIMEOUT },
+	{ "quiet", no_argument, NULL, RUNOPT_QUIET },
+	{ "verbose", no_argument, NULL, RUNOPT_VERBOSE },
+	{ "trace", required_argument, NULL, OPT_OUT },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "ignore", required_argument, NULL, OPT_IGNORE },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vmm replay [options] TRACE.itr [KERNEL]\n"
+		"\n"
+		"Boots the run TRACE recorded (its kernel, irqchip, vCPUs, memory and command\n"
+		"line, from its header), makes every recorded injection at the same sync point,\n"
+		"delivers each interrupt and NMI the VMM handed to KVM at the place it was\n"
+		"delivered (the guest's record count and RIP, RSP, RFLAGS, found with a hardware\n"
+		"breakpoint), writes a new trace and diffs it against TRACE (vmm trace diff).\n"
+		"docs/TRACE.md \"Replay\" says what is exact and what is not.\n"
+		"\n"
+		"  --irqchip=kernel|split|user      replay under another irqchip mode: the diff then\n"
+		"                                   shows where the two deliver the same inputs\n"
+		"                                   differently (interrupts are placed only user to user)\n"
+		"  --trace=FILE.itr                 the replay's own trace (default: TRACE with\n"
+		"                                   .replay.itr for .itr)\n"
+		"  --force                          KERNEL's build-id differs from the recorded one:\n"
+		"                                   replay anyway\n"
+		"  --ignore=FIELD,...               frame fields the diff leaves out: rip, rsp,\n"
+		"                                   rflags, cs, ss, stack (where KVM delivered in a\n"
+		"                                   wait loop, replaying under its irqchip)\n"
+		"  --timeout=SECONDS                watchdog (default 30)\n"
+		"  --quiet / --verbose              no guest console / log every VM exit\n"
+		"  --help                           this text\n"
+		"\n"
+		"KERNEL: default, the path the trace names.\n"
+		"exit status: 0 the replay saw what the recording saw, record for record; 1 it\n"
+		"differs (the first divergence, with context) or the run failed; 2 bad usage, or\n"
+		"an unreadable, truncated or unreplayable trace, or a kernel of another build.\n");
+}
+
+static int bad(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "vmm replay: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (see vmm replay --help)\n");
+	return 2;
+}
+
+/* KERNEL's build-id against the recorded one; -1 with @err. */
+static int same_build(const char *kernel, const struct replay *rp, char *err, size_t n)
+{
+	static struct load_info li;
+	static const uint8_t none[20];
+	uint8_t *img;
+	size_t len;
+	int r;
+
+	if (read_file(kernel, VMM_KERNEL_MAX, &img, &len, err, n) < 0)
+		return -1;
+	r = loader__parse(img, len, kernel, rp->mem_size, rp->boot, &li, err, n);
+	free(img);
+	if (r < 0)
+		return -1;
+	if (memcmp(li.build_id, rp->h.build_id, sizeof(li.build_id)) || !memcmp(li.build_id, none, 20)) {
+		char a[41], b[41];
+
+		for (int i = 0; i < 20; i++) {
+			snprintf(a + 2 * i, 3, "%02x", li.build_id[i]);
+			snprintf(b + 2 * i, 3, "%02x", rp->h.build_id[i]);
+		}
+		snprintf(err, n, "%s: build-id %s, the trace was recorded with %s (--force to replay "
+			 "anyway)", kernel, a, b);
+		return -1;
+	}
+	return 0;
+}
+
+/* "rip,rsp" -> 1 << enum itr_field bits, as vmm trace diff --ignore takes them */
+static int parse_ignore(const char *s, uint32_t *bits)
+{
+	static const enum itr_field ignorable[] = { ITR_F_RIP, ITR_F_RSP, ITR_F_RFLAGS, ITR_F_CS,
+						    ITR_F_SS, ITR_F_STACK };
+	char buf[128], *tok, *save;
+
+	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf))
+		return -1;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		size_t k;
+
+		for (k = 0; k < sizeof(ignorable) / sizeof(ignorable[0]); k++)
+			if (!strcmp(tok, itr_field__name(ignorable[k])))
+				break;
+		if (k == sizeof(ignorable) / sizeof(ignorable[0]))
+			return -1;
+		*bits |= 1u << ignorable[k];
+	}
+	return *bits ? 0 : -1;
+}
+
+int replay_cmd__main(int argc, char **argv)
+{
+	static struct replay rp;
+	static char out[4096];
+	struct itr_diff_opts dopts = { .out = stdout };
+	struct itr_diff_result res;
+	struct runopt ro;
+	const char *trace, *out_path = NULL;
+	bool force = false;
+	char err[640];
+	size_t len, places;
+	int c, st, d;
+
+	runopt__init(&ro);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", replay_options, NULL)) != -1) {
+		switch (c) {
+		case OPT_HELP: usage(stdout); return 0;
+		case OPT_FORCE: force = true; break;
+		case OPT_OUT: out_path = optarg; break;
+		case OPT_IGNORE:
+			if (parse_ignore(optarg, &dopts.ignore) < 0)
+				return bad("--ignore: '%s' is not a list of rip, rsp, rflags, cs, ss, stack",
+					   optarg);
+			break;
+		case '?':
+		case ':':
+			opt__getopt_error(c, argv, replay_options, err, sizeof(err));
+			fprintf(stderr, "vmm replay: %s (see vmm replay --help)\n", err);
+			return 2;
+		default:
+			if (runopt__parse(&ro, c, optarg, err, sizeof(err)) < 0)
+				return bad("%s", err);
+		}
+	}
+	if (optind >= argc || argc - optind > 2)
+		return bad("%s", optind >= argc ? "no TRACE given" : "more than TRACE and KERNEL given");
+	if (ro.mode_set && __builtin_popcount(ro.modes) != 1)
+		return bad("%s", "--irqchip: one mode");
+	trace = argv[optind];
+	if (replay__load(trace, &rp, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vmm replay: %s\n", err);
+		return 2;
+	}
+	ro.vm.kernel = optind + 1 < argc ? argv[optind + 1] : rp.h.kernel;
+	if (!ro.vm.kernel[0]) {
+		replay__free(&rp);
+		return bad("%s", "the trace names no kernel: give KERNEL");
+	}
+	if (same_build(ro.vm.kernel, &rp, err, sizeof(err)) < 0 && (!force || !strstr(err, "build-id"))) {
+		fprintf(stderr, "vmm replay: %s\n", err);
+		replay__free(&rp);
+		return 2;
+	}
+	len = strlen(trace);
+	if (!out_path) {
+		if (snprintf(out, sizeof(out), "%.*s.replay.itr", (int)(len > 4 && !strcmp(trace + len - 4,
+			     ".itr") ? len - 4 : len), trace) >= (int)sizeof(out)) {
+			replay__free(&rp);
+			return bad("%s", "TRACE: the name is too long for the replay's trace beside it");
+		}
+		out_path = out;
+	}
+	if (!ro.mode_set)
+		ro.vm.irqchip = rp.mode;
+	replay__set_mode(&rp, ro.vm.irqchip);
+	ro.vm.cmdline = rp.h.cmdline;
+	ro.vm.mem_size = rp.mem_size;
+	ro.vm.boot = rp.boot;
+	ro.vm.vcpus = rp.vcpus;
+	ro.vm.scenario = rp.h.scenario[0] ? &rp.sc : NULL;
+	ro.vm.trace_path = out_path;
+	ro.vm.replay = &rp;
+	places = rp.cpu[0].n + rp.cpu[1].n - rp.stops;
+	printf("replay: %s: scenario '%s', irqchip %s%s%s, %u vCPU%s; %u injection%s, %zu "
+	       "deliver%s to place\n", trace, rp.h.scenario, rp.h.irqchip,
+	       ro.vm.irqchip != rp.mode ? " replayed under " : "",
+	       ro.vm.irqchip != rp.mode ? irqchip_mode__name(ro.vm.irqchip) : "", rp.vcpus,
+	       rp.vcpus == 1 ? "" : "s", rp.ninject, rp.ninject == 1 ? "" : "s", places,
+	       places == 1 ? "y" : "ies");
+	fflush(stdout);
+	st = vmm__run(&ro.vm);
+	fflush(stdout);
+	printf("replay: placed %llu of %zu deliveries", (unsigned long long)rp.placed, places);
+	if (rp.stops)
+		printf("; %u of %u vCPUs stopped where the recording's end found them", rp.stopped,
+		       rp.stops);
+	printf("; its trace: %s\n", out_path);
+	fflush(stdout);
+	/* vCPUs run concurrently: each one's own order is the run's, their interleaving timing */
+	d = 0;
+	for (unsigned i = 0; i < (rp.vcpus > 1 ? rp.vcpus : 1) && d != 2; i++) {
+		int k;
+
+		dopts.one_vcpu = rp.vcpus > 1;
+		dopts.vcpu = (uint8_t)i;
+		if (dopts.one_vcpu)
+			printf("replay: cpu %u:\n", i);
+		k = itr_diff__files(trace, out_path, &dopts, &res, err, sizeof(err));
+		d = k > d ? k : d;
+	}
+	fflush(stdout);
+	replay__free(&rp);
+	if (d == 2) {
+		fprintf(stderr, "vmm replay: %s\n", err);
+		return 2;
+	}
+	if (d == 0 && !st) {
+		printf("replay: the same as the recording, record for record\n");
+		return 0;
+	}
+	printf("replay: %s%s\n", d ? "differs from the recording (the first divergence is above)" : "",
+	       st ? (d ? "; the replay run failed" : "the replay run failed") : "");
+	return 1;
+}

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A recorded trace read into a replay plan: nothing in the file is trusted,
+ * so every field a plan takes is checked the way a scenario config's is.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "replay.h"
+
+int replay__parse_config(const char *s, unsigned *vcpus, uint64_t *mem, enum boot_proto *boot)
+{
+	char proto[16];
+	unsigned long long m;
+	int end = -1;
+
+	if (sscanf(s, "vcpus=%u mem=%llu boot=%15[a-z0-9]%n", vcpus, &m, proto, &end) != 3 || end < 0 ||
+	    s[end] || *vcpus < 1 || *vcpus > VMM_MAX_VCPUS || m < (4u << 20) || m > (3ull << 30) ||
+	    (m & 0xfff) || boot_proto__parse(proto, boot) < 0)
+		return -1;
+	*mem = m;
+	return 0;
+}
+
+static int fail(char *err, size_t errlen, const char *path, uint64_t seq, const char *what)
+{
+	if (seq == UINT64_MAX)
+		snprintf(err, errlen, "%s: %s", path, what);
+	else
+		snprintf(err, errlen, "%s: record %" PRIu64 ": %s", path, seq, what);
+	return -1;
+}
+
+/* An INJECT record back into the injection that made it (trace/itr.h, ITR_INJECT). */
+static int injection_of(const struct itr_record *r, struct injection *inj)
+{
+	memset(inj, 0, sizeof(*inj));
+	inj->kind = r->a & 0xff;
+	if (inj->kind > INJ_SPURIOUS)
+		return -1;
+	inj->vector = r->vector;
+	inj->dest = ITR_INJ_DEST(r->rsp);
+	inj->delivery = ITR_INJ_DELIVERY(r->rsp);
+	inj->level = r->rsp & ITR_INJ_LEVEL;
+	if (inj->kind == INJ_PIN)	/* else a's second byte repeats the destination */
+		inj->pin = r->a >> 8 & 0xff;
+	inj->action = r->a >> 16 & 0xff;	/* recorded for every kind, as the config had it */
+	inj->has_error = r->err != 0xffffffffu;
+	inj->error_code = inj->has_error ? r->err : 0;
+	inj->has_cr2 = r->rsp & ITR_INJ_HAS_CR2;
+	inj->has_dr6 = r->rsp & ITR_INJ_HAS_DR6;
+	inj->cr2 = inj->has_cr2 ? r->rip : 0;
+	inj->dr6 = inj->has_dr6 ? r->rip : 0;
+	inj->pending = r->rsp & ITR_INJ_PENDING;
+	if (inj->action > PIN_PULSE || (inj->kind == INJ_PIN && inj->pin >= IOAPIC_NUM_PINS))
+		return -1;
+	if (inj->kind != INJ_MSI && inj->kind != INJ_PIN && inj->dest >= VMM_MAX_VCPUS)
+		return -1;
+	return 0;
+}
+
+/* Append @r's injection to the step of its point, opening a new step when the point changes. */
+static int add_injection(struct replay *rp, const struct itr_record *r, uint64_t *last_point,
+			 const char *path, char *err, size_t errlen)
+{
+	struct scenario *sc = &rp->sc;
+	enum step_at at = r->b >> 63 ? AT_DELAY_US : AT_SYNC;
+	uint64_t n = r->b & ~(1ull << 63);
+	struct step *st;
+
+	if (sc->nsteps == 0 || r->b != *last_point) {
+		for (unsigned i = 0; i < sc->nsteps; i++)
+			if (sc->steps[i].at == at && sc->steps[i].n == n)
+				return fail(err, errlen, path, r->seq, at == AT_SYNC ?
+					    "injections at one sync point recorded at two visits: "
+					    "replay can't tell them apart" :
+					    "injections at one delay recorded apart");
+		if (sc->nsteps == SC_MAX_STEPS)
+			return fail(err, errlen, path, r->seq, "more injection points than a replay "
+				    "plan holds (32)");
+		st = &sc->steps[sc->nsteps++];
+		st->at = at;
+		st->n = n;
+		*last_point = r->b;
+	}
+	st = &sc->steps[sc->nsteps - 1];
+	if (st->ninj == SC_MAX_INJ)
+		return fail(err, errlen, path, r->seq, "more injections at one point than a replay "
+			    "plan holds (16)");
+	if (injection_of(r, &st->inj[st->ninj]) < 0)
+		return fail(err, errlen, path, r->seq, "an INJECT record no injection could have made");
+	st->ninj++;
+	rp->ninject++;
+	return 0;
+}
+
+static int add_point(struct replay *rp, const struct itr_record *r, const char *path, char *err,
+		     size_t errlen)
+{
+	struct replay_point *p;
+	size_t n;
+
+	if (r->vcpu >= rp->vcpus)
+		return fail(err, errlen, path, r->seq, "a DELIVER record for no vCPU of the run");
+	if (r->a > ITR_DELIVER_STOP)
+		return fail(err, errlen, path, r->seq, "a DELIVER record of no kind a run writes");
+	n = rp->cpu[r->vcpu].n;
+	p = n ? &rp->cpu[r->vcpu].p[n - 1] : NULL;
+	if (p && !p->taken && r->a != ITR_DELIVER_STOP && p->how == r->a && p->vector == r->vector && p->count == r->b &&
+	    p->rip == r->rip && p->rsp == r->rsp && p->rflags == r->rflags) {
+		p->times++;	/* another at the same place, in the same hand-over */
+		return 0;
+	}
+	if (!(n & (n - 1))) {	/* 0, 1, 2, 4 ...: grow by doubling */
+		p = realloc(rp->cpu[r->vcpu].p, (n ? 2 * n : 16) * sizeof(*p));
+		if (!p)
+			return fail(err, errlen, path, r->seq, "out of memory");
+		rp->cpu[r->vcpu].p = p;
+	}
+	rp->cpu[r->vcpu].p[n] = (struct replay_point){
+		.vector = r->vector, .how = (uint8_t)r->a, .count = r->b, .rip = r->rip, .rsp = r->rsp,
+		.rflags = r->rflags, .seq = r->seq, .times = 1, .published = r->err,
+	};
+	rp->cpu[r->vcpu].n++;
+	rp->stops += r->a == ITR_DELIVER_STOP;
+	return 0;
+}
+
+/* A guest ENTRY: the oldest delivery of its vector on its vCPU not taken yet was taken here. */
+static void take_point(struct replay *rp, const struct itr_record *r, uint64_t guest_records)
+{
+	for (size_t i = 0; i < rp->cpu[r->vcpu].n; i++) {
+		struct replay_point *p = &rp->cpu[r->vcpu].p[i];
+
+		if (p->taken || p->vector != r->vector || p->how == ITR_DELIVER_STOP)
+			continue;
+		p->taken = true;
+		p->count = guest_records;
+		p->rip = r->rip;
+		p->rsp = r->rsp;
+		p->rflags = r->rflags;
+		return;
+	}
+}
+
+int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
+{
+	struct itr_reader *rd;
+	struct itr_record r;
+	uint64_t last_point = 0, guest[VMM_MAX_VCPUS] = { 0 };
+	char why[512];
+	int k;
+
+	memset(rp, 0, sizeof(*rp));
+	rd = itr_reader__open(path, &rp->h, err, errlen);
+	if (!rd)
+		return -1;
+	if (rp->h.version < 3) {
+		itr_reader__close(rd);
+		snprintf(why, sizeof(why), "trace version %u was recorded without what replay needs "
+			 "(version 3: the boot config, every injection's parameters, each delivery's "
+			 "place); record it again", rp->h.version);
+		return fail(err, errlen, path, UINT64_MAX, why);
+	}
+	if (irqchip_mode__parse(rp->h.irqchip, &rp->mode) < 0 ||
+	    replay__parse_config(rp->h.config, &rp->vcpus, &rp->mem_size, &rp->boot) < 0) {
+		itr_reader__close(rd);
+		return fail(err, errlen, path, UINT64_MAX, "header: irqchip or config is not one a run "
+			    "could have written");
+	}
+	snprintf(rp->sc.name, sizeof(rp->sc.name), "%s", rp->h.scenario);
+	rp->sc.irqchips = IRQCHIP_ALL;
+	rp->sc.vcpus = rp->vcpus;
+	rp->sc.timeout_s = 30;
+	while ((k = itr_reader__next(rd, &r, err, errlen)) == 1) {
+		if (r.type == ITR_END)
+			continue;	/* its vcpu and source fields mean nothing */
+		if (r.type == ITR_INJECT && add_injection(rp, &r, &last_point, path, err, errlen) < 0)
+			break;
+		if (r.type == ITR_DELIVER && add_point(rp, &r, path, err, errlen) < 0)
+			break;
+		if (r.vcpu >= rp->vcpus) {
+			k = fail(err, errlen, path, r.seq, "a record of a vCPU the run did not have");
+			break;
+		}
+		if (r.source == ITR_SRC_GUEST && r.type == ITR_ENTRY && r.err == 0xffffffffu)
+			take_point(rp, &r, guest[r.vcpu]);
+		if (r.source == ITR_SRC_GUEST || r.type == ITR_BAD_GUEST)
+			guest[r.vcpu]++;	/* the ring slots the VMM consumed, as ring.tail counts */
+	}
+	if (k == 0 && !itr_reader__complete(rd))
+		k = fail(err, errlen, path, UINT64_MAX, "truncated: the trace has no END record; "
+			 "a replay of part of a run would report every later record missing");
+	itr_reader__close(rd);
+	if (k < 0 || (k == 1)) {
+		replay__free(rp);
+		return -1;
+	}
+	return 0;
+}
+
+void replay__set_mode(struct replay *rp, enum irqchip_mode mode)
+{
+	rp->place_irqs = rp->mode == IRQCHIP_USER && mode == IRQCHIP_USER;
+	for (unsigned i = 0; i < VMM_MAX_VCPUS && !rp->place_irqs; i++) {
+		size_t k = 0;
+
+		for (size_t j = 0; j < rp->cpu[i].n; j++)
+			if (rp->cpu[i].p[j].how != ITR_DELIVER_IRQ)
+				rp->cpu[i].p[k++] = rp->cpu[i].p[j];
+		rp->cpu[i].n = k;
+	}
+}
+
+void replay__free(struct replay *rp)
+{
+	for (unsigned i = 0; i < VMM_MAX_VCPUS; i++) {
+		free(rp->cpu[i].p);
+		rp->cpu[i].p = NULL;
+		rp->cpu[i].n = rp->cpu[i].next = 0;
+	}
+}

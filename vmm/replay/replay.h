@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `vmm replay`: a recorded trace turned back into a run. plan.c reads the
+ * trace into what the run needs (how to boot it, each injection at its sync
+ * point, each delivery's place); place.c, on a vCPU's own thread, holds an
+ * interrupt or NMI until the guest is where the recording delivered it.
+ */
+#ifndef VMM_REPLAY_H
+#define VMM_REPLAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "scenario/scenario.h"
+#include "trace/itr.h"
+#include "vm/vm.h"
+
+/*
+ * Where a recorded delivery happened: an ITR_DELIVER record (the VMM handed
+ * the vector to KVM), placed at the frame of the guest's ENTRY for it (where
+ * the CPU took it: for an NMI held by NMI blocking, later than the hand-over).
+ */
+struct replay_point {
+	uint8_t vector;
+	uint8_t how;		/* enum itr_deliver_how */
+	bool taken;		/* the guest's ENTRY for it was found */
+	unsigned times;		/* handed over this many times at once (NMIs: KVM merges them) */
+	uint64_t count;		/* the vCPU's guest records before that ENTRY */
+	uint32_t published;	/* ITR_DELIVER_STOP: of those, the ones published then */
+	uint64_t rip, rsp;	/* the interrupted context, from the ENTRY's frame */
+	uint32_t rflags;
+	uint64_t seq;		/* its DELIVER record in the recorded trace, for messages */
+};
+
+struct replay {
+	struct itr_header h;
+	enum irqchip_mode mode;		/* the recorded irqchip */
+	unsigned vcpus;			/* from the header's config */
+	uint64_t mem_size;
+	enum boot_proto boot;
+	struct scenario sc;		/* the recorded injections as sync (and delay) steps */
+	unsigned ninject;
+	struct {
+		struct replay_point *p;
+		size_t n, next;		/* points, and the first not delivered yet */
+		uint64_t armed_rip;	/* the hardware breakpoint set on this vCPU, 0 = none,
+					 * ~0 = stepping one instruction off it */
+		uint64_t delivered_exit;	/* nr_exits + 1 when something was delivered, 0 = never */
+		bool stopped;		/* reached its ITR_DELIVER_STOP place */
+	} cpu[VMM_MAX_VCPUS];
+	bool place_irqs;		/* user irqchip recorded and replayed: the VMM places interrupts */
+	uint64_t placed;		/* deliveries made at their recorded place */
+	unsigned stops, stopped;	/* vCPUs with a stop place, and those that reached it */
+};
+
+/*
+ * Read @path into @rp: the header (version 3 or later, with its config), then
+ * every record. -1 with one line "PATH: ..." in @err for an unreadable,
+ * truncated or corrupt trace, or one replay can't use.
+ */
+int replay__load(const char *path, struct replay *rp, char *err, size_t errlen);
+void replay__free(struct replay *rp);
+/*
+ * The replay runs under irqchip @mode. The VMM places interrupts only when it
+ * delivered them in both runs (user recorded, user replayed); otherwise the
+ * interrupt places are dropped and only NMIs (KVM_NMI in every mode) are placed.
+ */
+void replay__set_mode(struct replay *rp, enum irqchip_mode mode);
+
+/* "vcpus=N mem=BYTES boot=PROTO" -> fields; -1 if any is missing or bad. */
+int replay__parse_config(const char *s, unsigned *vcpus, uint64_t *mem, enum boot_proto *boot);
+
+enum replay_where {
+	REPLAY_NONE,	/* nothing more of this kind was delivered in the recording */
+	REPLAY_NOT_YET,	/* not at the place yet: a breakpoint waits there */
+	REPLAY_HERE,	/* at the place of the next delivery, which is of this kind */
+	REPLAY_PAST,	/* the guest went past it: the run was stopped, diverged */
+};
+
+/*
+ * On @v's own thread before KVM_RUN: is @v at the place of its next recorded
+ * delivery of kind @how? With REPLAY_HERE, *@pt is that delivery; the caller
+ * delivers it and calls replay__delivered, or (if the interrupt is not there
+ * yet) keeps @v from running until it is.
+ */
+enum replay_where replay__where(struct vcpu *v, enum itr_deliver_how how,
+				const struct replay_point **pt);
+void replay__delivered(struct vcpu *v);
+/* @v stands at its ITR_DELIVER_STOP place: it runs no more; counted once. */
+void replay__stopped(struct vcpu *v);
+
+#endif
