@@ -3,9 +3,10 @@
 # kvm_amd (nested SVM) and runs COMMAND with build/vmm and build/guest.elf:
 # a second, real KVM (SVM) to compare with the host's. Used by
 # tests/integration/80-nested-kvm.t and documented in README "Nested KVM".
-# usage: nested-initramfs.sh WORKDIR VMM GUEST OUT.cpio.gz 'COMMAND'
+# usage: nested-initramfs.sh WORKDIR VMM GUEST OUT.cpio.gz 'COMMAND' [EXTRA_DIR]
+# (EXTRA_DIR, e.g. traces recorded on this host, lands in /ivm/extra)
 set -eu
-work=$1 vmm=$2 guest=$3 out=$4 cmd=$5
+work=$1 vmm=$2 guest=$3 out=$4 cmd=$5 extra=${6:-}
 root=$work/root
 rm -rf "$root"
 mkdir -p "$root/bin" "$root/dev" "$root/proc" "$root/sys" "$root/tmp" "$root/lib/modules" "$root/ivm"
@@ -17,6 +18,7 @@ done
 cp "$vmm" "$root/ivm/vmm"
 cp "$guest" "$root/ivm/guest.elf"
 cp -r configs "$root/ivm/configs"
+[ -z "$extra" ] || cp -r "$extra" "$root/ivm/extra"	# e.g. traces recorded on this host
 for lib in $(ldd "$vmm" | awk '/=>/ { print $3 } /^\t\// { print $1 }'); do
 	mkdir -p "$root$(dirname "$lib")"
 	cp -L "$lib" "$root$lib"

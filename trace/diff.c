@@ -109,6 +109,16 @@ static uint32_t rec_cmp(const struct itr_record *x, const struct itr_record *y, 
 	return m & ~ignore_fields;
 }
 
+uint32_t itr_diff__record(const struct itr_record *a, const struct itr_record *b)
+{
+	uint32_t saved = ignore_fields, m;
+
+	ignore_fields = 0;
+	m = rec_cmp(a, b, false);
+	ignore_fields = saved;
+	return m;
+}
+
 /* ITR_DIFF_RUN equal records from A+i and B+j, or both streams ending together. */
 static bool run_matches(struct side *a, struct side *b, unsigned i, unsigned j, bool all)
 {

@@ -75,7 +75,10 @@ enum pin_action { PIN_ASSERT, PIN_DEASSERT, PIN_PULSE };
 #define ITR_INJ_PENDING		(1ull << 43)	/* exception queued as pending */
 
 /* ITR_DELIVER a: how the VMM handed it over; or where a vCPU stood when another ended the run. */
-enum itr_deliver_how { ITR_DELIVER_IRQ = 0, ITR_DELIVER_NMI = 1, ITR_DELIVER_STOP = 2 };
+enum itr_deliver_how {
+	ITR_DELIVER_IRQ = 0, ITR_DELIVER_NMI = 1, ITR_DELIVER_STOP = 2,
+	ITR_DELIVER_TIMER = 3,	/* user irqchip: the LAPIC timer fired err times by this LAPIC access */
+};
 
 #define ITR_HOST_LAST	ITR_DELIVER	/* the highest host record type */
 

@@ -92,6 +92,8 @@ struct itr_diff_result {
 int itr_diff__files(const char *a, const char *b, const struct itr_diff_opts *o,
 		    struct itr_diff_result *res, char *err, size_t errlen);
 const char *itr_field__name(enum itr_field f);
+/* The fields diff compares by default that differ between @a and @b (1 << enum itr_field). */
+uint32_t itr_diff__record(const struct itr_record *a, const struct itr_record *b);
 
 /* The verbs' getopt tables: each verb parses with its own, trace_cmd.c checks with it first */
 extern const struct option itr_export__opts[], itr_diff__opts[], itr_synth__opts[];

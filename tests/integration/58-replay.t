@@ -93,6 +93,14 @@ like "$TMP/out" "^first divergence: A seq $ent, B seq (end|[0-9]+) .*: missing i
 	"removed INJECT: v=41 missing in the replay, at its recorded entry (seq $ent)"
 like "$TMP/out" 'replay: every vCPU waits' "removed INJECT: the place of v=41 waits for what never comes, and says so"
 
+# --until: the replay stops at a record, with each vCPU's registers and last events
+replay "$TR" --until="$ent"
+is "$RC" 0 "--until=$ent: the replay stops there, the same record as recorded"
+like "$TMP/out" "^replay: stopped at record $ent \(--until\)" "--until: says where it stopped"
+like "$TMP/out" "^  replayed: +$ent: v=41 e=0000" "--until: the replayed record $ent is the v=41 entry"
+like "$TMP/out" '^  rip [0-9a-f]{16}  rflags' "--until: the register dump"
+like "$TMP/out" '^  last guest events:' "--until: the last events"
+
 # another kernel: its build-id is not the recorded one
 printf 'int _start(void) { for (;;) ; }\n' >"$TMP/k.c"
 cc -nostdlib -static -no-pie -Wl,--build-id=sha1 -o "$TMP/other.elf" "$TMP/k.c" 2>/dev/null

@@ -17,7 +17,7 @@
 #include "replay_cmd.h"
 #include "runopt.h"
 
-enum { OPT_HELP = 'h', OPT_FORCE = RUNOPT_END, OPT_OUT, OPT_IGNORE };
+enum { OPT_HELP = 'h', OPT_FORCE = RUNOPT_END, OPT_OUT, OPT_IGNORE, OPT_UNTIL };
 
 static const struct option replay_options[] = {
 	{ "irqchip", required_argument, NULL, RUNOPT_IRQCHIP },
@@ -27,6 +27,7 @@ static const struct option replay_options[] = {
 	{ "trace", required_argument, NULL, OPT_OUT },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "ignore", required_argument, NULL, OPT_IGNORE },
+	{ "until", required_argument, NULL, OPT_UNTIL },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -53,6 +54,9 @@ static void usage(FILE *f)
 		"  --ignore=FIELD,...               frame fields the diff leaves out: rip, rsp,\n"
 		"                                   rflags, cs, ss, stack (where KVM delivered in a\n"
 		"                                   wait loop, replaying under its irqchip)\n"
+		"  --until=SEQ                      stop the replay once its trace has record SEQ:\n"
+		"                                   registers and last guest events of each vCPU,\n"
+		"                                   and the recorded and replayed record SEQ\n"
 		"  --timeout=SECONDS                watchdog (default 30)\n"
 		"  --quiet / --verbose              no guest console / log every VM exit\n"
 		"  --help                           this text\n"
@@ -122,6 +126,41 @@ static int parse_ignore(const char *s, uint32_t *bits)
 	return *bits ? 0 : -1;
 }
 
+/* Record @seq of @path into @r, and in `vmm trace show` form into @line; 0 none, -1 unreadable. */
+static int record_at(const char *path, uint64_t seq, struct itr_record *r, char *line, size_t n)
+{
+	struct itr_header h;
+	struct itr_reader *rd = itr_reader__open(path, &h, line, n);
+	int k;
+
+	if (!rd)
+		return -1;
+	while ((k = itr_reader__next(rd, r, line, n)) == 1 && r->seq < seq)
+		;
+	if (k == 1 && r->seq == seq)
+		itr_show__format(r, r->depth, line, n);
+	else if (k >= 0)
+		snprintf(line, n, "(none: the trace ends before it)");
+	itr_reader__close(rd);
+	return k < 0 ? -1 : k == 1 && r->seq == seq;
+}
+
+/* --until: the record the replay stopped at, in both traces, compared as trace diff does. */
+static int show_until(const char *a, const char *b, uint64_t seq)
+{
+	struct itr_record ra, rb;
+	char la[512], lb[512];
+	int ka = record_at(a, seq, &ra, la, sizeof(la)), kb = ka < 0 ? -1 : record_at(b, seq, &rb, lb, sizeof(lb));
+
+	if (ka < 0 || kb < 0) {
+		fprintf(stderr, "vmm replay: %s\n", ka < 0 ? la : lb);
+		return 2;
+	}
+	printf("replay: stopped at record %llu (--until)\n  recorded: %s\n  replayed: %s\n",
+	       (unsigned long long)seq, la, lb);
+	return ka && kb && !itr_diff__record(&ra, &rb) ? 0 : 1;
+}
+
 int replay_cmd__main(int argc, char **argv)
 {
 	static struct replay rp;
@@ -143,6 +182,10 @@ int replay_cmd__main(int argc, char **argv)
 		case OPT_HELP: usage(stdout); return 0;
 		case OPT_FORCE: force = true; break;
 		case OPT_OUT: out_path = optarg; break;
+		case OPT_UNTIL:
+			if (opt__u64(optarg, 1, UINT64_MAX - 1, &ro.vm.until_seq) < 0)
+				return bad("--until: '%s' is not a record number (1 or more)", optarg);
+			break;
 		case OPT_IGNORE:
 			if (parse_ignore(optarg, &dopts.ignore) < 0)
 				return bad("--ignore: '%s' is not a list of rip, rsp, rflags, cs, ss, stack",
@@ -196,7 +239,7 @@ int replay_cmd__main(int argc, char **argv)
 	ro.vm.scenario = rp.h.scenario[0] ? &rp.sc : NULL;
 	ro.vm.trace_path = out_path;
 	ro.vm.replay = &rp;
-	places = rp.cpu[0].n + rp.cpu[1].n - rp.stops;
+	places = rp.cpu[0].n + rp.cpu[1].n - rp.stops - rp.timers;
 	printf("replay: %s: scenario '%s', irqchip %s%s%s, %u vCPU%s; %u injection%s, %zu "
 	       "deliver%s to place\n", trace, rp.h.scenario, rp.h.irqchip,
 	       ro.vm.irqchip != rp.mode ? " replayed under " : "",
@@ -212,6 +255,10 @@ int replay_cmd__main(int argc, char **argv)
 		       rp.stops);
 	printf("; its trace: %s\n", out_path);
 	fflush(stdout);
+	if (ro.vm.until_seq) {
+		replay__free(&rp);
+		return show_until(trace, out_path, ro.vm.until_seq);
+	}
 	/* vCPUs run concurrently: each one's own order is the run's, their interleaving timing */
 	d = 0;
 	for (unsigned i = 0; i < (rp.vcpus > 1 ? rp.vcpus : 1) && d != 2; i++) {

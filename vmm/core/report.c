@@ -112,7 +112,7 @@ int report__finish(struct vm *vm)
 		fprintf(stderr, "vmm: %llu interrupt(s) injected after polling for a window: the host did "
 			"not report KVM_EXIT_IRQ_WINDOW_OPEN when IF became 1\n",
 			(unsigned long long)vm->nr_window_polled);
-	if (died) {
+	if (died || vm->until_hit) {
 		fprintf(stderr, "vmm: %s\n", vm->why ? vm->why : "stopped");
 		for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 			if (vm->nr_vcpus > 1)

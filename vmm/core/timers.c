@@ -4,6 +4,7 @@
 #include "dev/inject.h"
 #include "lib/clock.h"
 #include "record/record.h"
+#include "replay/replay.h"
 #include "signals.h"
 #include "timers.h"
 
@@ -54,7 +55,9 @@ void timers__service(struct vm *vm, struct host_timer *ht)
 		ioapic__tick(&vm->ioapic, now);
 		next = timers__min(ioapic__next_deadline(&vm->ioapic), next);
 	}
-	for (unsigned i = 0; vm->opts.irqchip == IRQCHIP_USER && i < vm->nr_vcpus; i++) {
+	/* a replay's timers fire where the recording says, not by this clock */
+	for (unsigned i = 0; vm->opts.irqchip == IRQCHIP_USER && !(vm->replay && vm->replay->place_irqs) &&
+			     i < vm->nr_vcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 		uint64_t due = lapic__timer_next(&v->lapic);
 

@@ -5,6 +5,7 @@
 #include "lib/clock.h"
 #include "mmio.h"
 #include "uioapic.h"
+#include "ulapic.h"
 
 struct mmio_dev {
 	uint64_t base, len;
@@ -38,11 +39,13 @@ static bool lapic_present(const struct vcpu *v)
 
 static uint32_t lapic_read(struct vcpu *v, uint64_t off, unsigned size)
 {
+	ulapic__timer_input(v);
 	return size == 4 ? lapic__read(&v->lapic, off, clock__now_ns()) : ~0u;
 }
 
 static void lapic_write(struct vcpu *v, uint64_t off, unsigned size, uint32_t val)
 {
+	ulapic__timer_input(v);
 	if (size == 4)
 		lapic__write(&v->lapic, off, val, clock__now_ns());
 }

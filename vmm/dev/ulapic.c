@@ -109,6 +109,9 @@ static void event(void *opaque, enum lapic_event ev, uint32_t a, uint32_t b)
 {
 	struct vcpu *v = opaque;
 
+	if (ev == LAPIC_EV_TIMER)
+		v->timer_fires++;
+
 	evlog__add(&v->vm->log, "cpu %u lapic event %d a %#x b %#x", v->id, ev, a, b);
 }
 
@@ -269,9 +272,9 @@ bool ulapic__pre_run(struct vcpu *v)
 		v->wait_sipi = false;
 		v->sipi_vector = -1;
 	}
-	lapic__timer_tick(&v->lapic, clock__now_ns());
 	if (v->vm->replay && v->vm->replay->place_irqs)
-		return replay_pre_run(v);
+		return replay_pre_run(v);	/* its timer fires where the recording says */
+	lapic__timer_tick(&v->lapic, clock__now_ns());
 	if (lapic__pending(&v->lapic) < 0 && !v->spurious_pending) {
 		run->request_interrupt_window = 0;
 		return true;
@@ -298,6 +301,34 @@ bool ulapic__pre_run(struct vcpu *v)
 	return true;
 }
 
+/*
+ * Time as an input: before the guest touches its LAPIC, the trace says how
+ * many times the timer has fired by then (if that changed); a replay makes it
+ * fire that many times here instead of by the host clock.
+ */
+void ulapic__timer_input(struct vcpu *v)
+{
+	static char why[200];
+	uint32_t want;
+
+	if (!v->vm->replay || !v->vm->replay->place_irqs) {
+		if (v->timer_fires != v->timer_fires_told)
+			record__timer(v, v->timer_fires);
+		v->timer_fires_told = v->timer_fires;
+		return;
+	}
+	if (replay__timer(v, &want) != REPLAY_HERE)
+		return;
+	while ((int32_t)(want - v->timer_fires) > 0 && lapic__timer_next(&v->lapic))
+		lapic__timer_tick(&v->lapic, lapic__timer_next(&v->lapic));
+	if (v->timer_fires != want) {
+		snprintf(why, sizeof(why), "replay: cpu %u: the recorded LAPIC timer had fired %u times "
+			 "here, this one %u and it can't fire again", v->id, want, v->timer_fires);
+		vm__stop(v->vm, VMM_GUEST_FAILED, why);
+	}
+	record__timer(v, v->timer_fires);
+}
+
 int ulapic__msr(struct vcpu *v, struct kvm_run *run)
 {
 	uint32_t idx = run->msr.index;
@@ -305,6 +336,7 @@ int ulapic__msr(struct vcpu *v, struct kvm_run *run)
 
 	if (idx != MSR_APIC_BASE && idx != MSR_TSC_DEADLINE)
 		return -1;
+	ulapic__timer_input(v);
 	if (run->exit_reason == KVM_EXIT_X86_RDMSR) {
 		run->msr.error = lapic__rdmsr(&v->lapic, idx, &val, now) < 0;
 		run->msr.data = run->msr.error ? 0 : val;

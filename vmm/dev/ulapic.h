@@ -25,6 +25,8 @@ void ulapic__msi(struct vm *vm, uint64_t addr, uint32_t data);
 /* User mode: an IOAPIC message arriving at our LAPICs. */
 struct ioapic_msg;
 void ulapic__accept(struct vm *vm, const struct ioapic_msg *m);
+/* Before a guest access to @v's LAPIC: the timer's expiries, recorded or replayed. */
+void ulapic__timer_input(struct vcpu *v);
 /* The INTA race: the spurious vector, straight to @v's CPU. */
 void ulapic__spurious(struct vcpu *v);
 

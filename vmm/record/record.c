@@ -31,6 +31,14 @@ static void put(struct vm *vm, struct itr_record *r)
 {
 	if (itr_writer__put(vm->trace, r) < 0)
 		vm->trace_errors++;
+	if (vm->opts.until_seq && r->seq >= vm->opts.until_seq && !vm->until_hit) {
+		static char why[96];
+
+		snprintf(why, sizeof(why), "stopped at record %llu of the trace (--until)",
+			 (unsigned long long)r->seq);
+		vm->until_hit = true;
+		vm__stop(vm, VMM_OK, why);
+	}
 }
 
 struct tp_list {
@@ -267,6 +275,24 @@ void record__deliver(struct vcpu *v, uint8_t vector, enum itr_deliver_how how)
 	/* and of those, the ones published and drained: a stop can fall inside a record */
 	record__drain_rings(v->vm);
 	r.err = v->ring.tail;
+	if (v->ops->get_regs(v, &regs) == 0) {
+		r.rip = regs.rip;
+		r.rsp = regs.rsp;
+		r.rflags = (uint32_t)regs.rflags;
+	}
+	record__host(v->vm, &r);
+}
+
+void record__timer(struct vcpu *v, uint32_t fires)
+{
+	const struct ivm_guest_page *g;
+	struct itr_record r = { .type = ITR_DELIVER, .vcpu = v->id, .a = ITR_DELIVER_TIMER, .err = fires };
+	struct kvm_regs regs;
+
+	if (!record__on(v->vm))
+		return;
+	g = v->ring.gpa ? gmem__ptr(&v->vm->mem, v->ring.gpa, sizeof(*g)) : NULL;
+	r.b = g ? __atomic_load_n(&g->ev_reserved, __ATOMIC_ACQUIRE) : 0;
 	if (v->ops->get_regs(v, &regs) == 0) {
 		r.rip = regs.rip;
 		r.rsp = regs.rsp;

@@ -25,6 +25,8 @@ void record__host(struct vm *vm, struct itr_record *r);
  * of its records came before, the place a replay delivers it at again.
  */
 void record__deliver(struct vcpu *v, uint8_t vector, enum itr_deliver_how how);
+/* ITR_DELIVER timer: at a LAPIC access, how many times @v's LAPIC timer has fired. */
+void record__timer(struct vcpu *v, uint32_t fires);
 /* Drain, write ITR_LOST if the guest lost events, then ITR_END saying why the run ended. */
 int record__close(struct vm *vm, int status, char *err, size_t errlen);
 

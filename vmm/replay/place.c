@@ -83,8 +83,12 @@ enum replay_where replay__where(struct vcpu *v, enum itr_deliver_how how,
 	if (count == (uint32_t)p->count && regs.rip == p->rip && regs.rsp == p->rsp &&
 	    !((regs.rflags ^ p->rflags) & RFLAGS_CONTROL) &&
 	    (p->how != ITR_DELIVER_STOP || (record__drain_rings(v->vm), v->ring.tail == p->published))) {
-		if (p->how != how)
-			return REPLAY_NOT_YET;	/* here, but for the other kind: its caller delivers */
+		if (p->how != how) {
+			/* here, but another kind's: its caller acts, or the access exit does; if none
+			 * does before KVM_RUN, a step lets the instruction run instead of the breakpoint */
+			arm(v, p->rip, regs.rip);
+			return REPLAY_NOT_YET;
+		}
 		arm(v, 0, 0);	/* a single-step's TF must not reach the frame it pushes */
 		*pt = p;
 		return REPLAY_HERE;
@@ -92,6 +96,23 @@ enum replay_where replay__where(struct vcpu *v, enum itr_deliver_how how,
 	/* just delivered at this exit: the event goes first, so a breakpoint here fires after it */
 	arm(v, p->rip, rp->cpu[v->id].delivered_exit == v->nr_exits + 1 ? 0 : regs.rip);
 	return REPLAY_NOT_YET;
+}
+
+enum replay_where replay__timer(struct vcpu *v, uint32_t *fires)
+{
+	struct replay *rp = v->vm->replay;
+	const struct replay_point *p;
+	struct kvm_regs regs;
+
+	if (rp->cpu[v->id].next >= rp->cpu[v->id].n)
+		return REPLAY_NONE;
+	p = &rp->cpu[v->id].p[rp->cpu[v->id].next];
+	if (p->how != ITR_DELIVER_TIMER || reserved(v) != (uint32_t)p->count ||
+	    v->ops->get_regs(v, &regs) < 0 || regs.rip != p->rip)
+		return REPLAY_NOT_YET;
+	*fires = p->published;	/* the count, in the record's err */
+	rp->cpu[v->id].next++;
+	return REPLAY_HERE;
 }
 
 void replay__stopped(struct vcpu *v)

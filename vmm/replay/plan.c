@@ -103,11 +103,11 @@ static int add_point(struct replay *rp, const struct itr_record *r, const char *
 
 	if (r->vcpu >= rp->vcpus)
 		return fail(err, errlen, path, r->seq, "a DELIVER record for no vCPU of the run");
-	if (r->a > ITR_DELIVER_STOP)
+	if (r->a > ITR_DELIVER_TIMER)
 		return fail(err, errlen, path, r->seq, "a DELIVER record of no kind a run writes");
 	n = rp->cpu[r->vcpu].n;
 	p = n ? &rp->cpu[r->vcpu].p[n - 1] : NULL;
-	if (p && !p->taken && r->a != ITR_DELIVER_STOP && p->how == r->a && p->vector == r->vector && p->count == r->b &&
+	if (p && !p->taken && r->a <= ITR_DELIVER_NMI && p->how == r->a && p->vector == r->vector && p->count == r->b &&
 	    p->rip == r->rip && p->rsp == r->rsp && p->rflags == r->rflags) {
 		p->times++;	/* another at the same place, in the same hand-over */
 		return 0;
@@ -124,6 +124,7 @@ static int add_point(struct replay *rp, const struct itr_record *r, const char *
 	};
 	rp->cpu[r->vcpu].n++;
 	rp->stops += r->a == ITR_DELIVER_STOP;
+	rp->timers += r->a == ITR_DELIVER_TIMER;
 	return 0;
 }
 
@@ -133,7 +134,7 @@ static void take_point(struct replay *rp, const struct itr_record *r, uint64_t g
 	for (size_t i = 0; i < rp->cpu[r->vcpu].n; i++) {
 		struct replay_point *p = &rp->cpu[r->vcpu].p[i];
 
-		if (p->taken || p->vector != r->vector || p->how == ITR_DELIVER_STOP)
+		if (p->taken || p->vector != r->vector || p->how > ITR_DELIVER_NMI)
 			continue;
 		p->taken = true;
 		p->count = guest_records;
@@ -206,9 +207,12 @@ void replay__set_mode(struct replay *rp, enum irqchip_mode mode)
 	for (unsigned i = 0; i < VMM_MAX_VCPUS && !rp->place_irqs; i++) {
 		size_t k = 0;
 
-		for (size_t j = 0; j < rp->cpu[i].n; j++)
-			if (rp->cpu[i].p[j].how != ITR_DELIVER_IRQ)
+		for (size_t j = 0; j < rp->cpu[i].n; j++) {
+			if (rp->cpu[i].p[j].how == ITR_DELIVER_TIMER)
+				rp->timers--;	/* the in-kernel LAPIC keeps its own time */
+			if (rp->cpu[i].p[j].how != ITR_DELIVER_IRQ && rp->cpu[i].p[j].how != ITR_DELIVER_TIMER)
 				rp->cpu[i].p[k++] = rp->cpu[i].p[j];
+		}
 		rp->cpu[i].n = k;
 	}
 }

@@ -51,6 +51,7 @@ struct replay {
 	bool place_irqs;		/* user irqchip recorded and replayed: the VMM places interrupts */
 	uint64_t placed;		/* deliveries made at their recorded place */
 	unsigned stops, stopped;	/* vCPUs with a stop place, and those that reached it */
+	unsigned timers;		/* LAPIC timer counts told at LAPIC accesses */
 };
 
 /*
@@ -86,6 +87,11 @@ enum replay_where {
 enum replay_where replay__where(struct vcpu *v, enum itr_deliver_how how,
 				const struct replay_point **pt);
 void replay__delivered(struct vcpu *v);
+/*
+ * At a LAPIC access exit: REPLAY_HERE if the next recorded place of @v is a
+ * timer count for this access, with the count in *@fires (and it is consumed).
+ */
+enum replay_where replay__timer(struct vcpu *v, uint32_t *fires);
 /* @v stands at its ITR_DELIVER_STOP place: it runs no more; counted once. */
 void replay__stopped(struct vcpu *v);
 

@@ -36,7 +36,7 @@ void vm__stop(struct vm *vm, int status, const char *why)
 {
 	if (vm->done)
 		return;
-	if (vm->replay && vm->nr_vcpus > 1 && self && !vm->stop_deferred &&
+	if (vm->replay && vm->nr_vcpus > 1 && self && !vm->stop_deferred && !vm->until_hit &&
 	    (status == VMM_OK || (status & 1))) {
 		vm->stop_deferred = true;
 		vm->deferred_status = status;

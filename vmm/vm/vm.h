@@ -53,6 +53,7 @@ struct vmm_opts {
 	unsigned vcpus;		/* 1..VMM_MAX_VCPUS; 0 = the scenario's count, else 1 */
 	const struct scenario *scenario;	/* NULL: plain run */
 	struct replay *replay;		/* vmm replay: where each recorded delivery goes; NULL: none */
+	uint64_t until_seq;		/* replay --until: stop once the trace has this record; 0: none */
 };
 
 #define VMM_MAX_VCPUS	2	/* APIC ID = vCPU index */
@@ -100,6 +101,8 @@ struct vcpu {
 	enum { REPLAY_WAIT_NONE, REPLAY_WAIT_IRQ, REPLAY_WAIT_NMI, REPLAY_WAIT_END,
 	       REPLAY_WAIT_FINISH } replay_wait;
 	unsigned replay_nmis;	/* REPLAY_WAIT_NMI: how many the recorded place handed over */
+	uint32_t timer_fires;	/* user mode: LAPIC timer expiries so far (time, an input of replay) */
+	uint32_t timer_fires_told;	/* the count the trace last said, at a LAPIC access */
 	/* user mode INIT/SIPI (SDM 8.4): an AP waits for a SIPI before it runs at all */
 	bool wait_sipi;
 	bool init_pending;
@@ -163,6 +166,7 @@ struct vm {
 	const char *why;	/* one-line reason for a non-zero status */
 	int end_signal;		/* the signal that ended the run, 0 if none (ITR_END) */
 	int stopped_by;		/* the vCPU whose thread stopped the run, -1 if none */
+	bool until_hit;		/* opts.until_seq reached: the run stopped there, on purpose */
 	/* replay with 2+ vCPUs: the guest ended the run, but the others are not yet where
 	 * the recording had them then; vm__stop_deferred applies it once they are */
 	bool stop_deferred;
