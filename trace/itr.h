@@ -78,6 +78,7 @@ enum pin_action { PIN_ASSERT, PIN_DEASSERT, PIN_PULSE };
 enum itr_deliver_how {
 	ITR_DELIVER_IRQ = 0, ITR_DELIVER_NMI = 1, ITR_DELIVER_STOP = 2,
 	ITR_DELIVER_TIMER = 3,	/* user irqchip: the LAPIC timer fired err times by this LAPIC access */
+	ITR_DELIVER_STEP = 4,	/* vCPU 0 stood here when the host clock made a delay step */
 };
 
 #define ITR_HOST_LAST	ITR_DELIVER	/* the highest host record type */

@@ -55,6 +55,15 @@ is "$(wc -l <"$TMP/a")" 5 "timer-periodic: five timer entries recorded"
 cmp -s "$TMP/a" "$TMP/b"
 ok $? "timer-periodic: each tick entered at the recorded RIP and RSP"
 
+# a delay step (the host clock, not a sync point) lands wherever the wait loop is: the replay
+# makes it where vCPU 0 stood, and both interrupts come at the same instruction again
+run_limited 60 "$VMM" run --quiet --irqchip=user --scenario=tests/integration/data/delay-priority.yaml \
+	--trace="$TMP/dp.itr" "$GUEST" >/dev/null 2>&1
+is $? 0 "delay step: recorded"
+replay "$TMP/dp.itr"
+is "$RC" 0 "delay step: the replay is the same as the recording, frames included"
+like "$TMP/out" '^replay: placed 2 of 2 deliveries' "delay step: both MSIs at their recorded place"
+
 # injections are exact in every mode: kernel and split replays make the same INJECTs at the
 # same sync points (where KVM's own LAPIC then delivers them is KVM's, see docs/TRACE.md)
 for m in kernel split; do

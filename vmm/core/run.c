@@ -99,6 +99,35 @@ static void vcpu_idle(struct vcpu *v)
 	pthread_cond_timedwait(&vm->wake, &vm->lock, &ts);
 }
 
+/* Replay: the next delay step, where vCPU 0 stood when the recording's clock made it. */
+static void replay_step(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	const struct scenario *sc = vm->opts.scenario;
+	static char why[256];
+	char err[200];
+
+	replay__delivered(v);
+	for (unsigned i = 0; sc && i < sc->nsteps; i++) {
+		const struct step *st = &sc->steps[i];
+
+		if (st->at != AT_DELAY_US || vm->replay->next_delay > i)
+			continue;
+		vm->replay->next_delay = i + 1;
+		record__deliver(v, 0, ITR_DELIVER_STEP);
+		vm->inject_point = 1ull << 63 | st->n;
+		for (unsigned j = 0; j < st->ninj; j++) {
+			if (inject__do(vm, &st->inj[j], err, sizeof(err)) < 0) {
+				snprintf(why, sizeof(why), "replay: delay step at %llu us: %s",
+					 (unsigned long long)st->n, err);
+				vm__stop(vm, VMM_GUEST_FAILED, why);
+				return;
+			}
+		}
+		return;
+	}
+}
+
 /* Replay: every other vCPU stands where it stood when the recorded run ended. */
 static bool others_at_end(const struct vcpu *v)
 {
@@ -157,6 +186,8 @@ static bool vcpu_pre_run(struct vcpu *v)
 			v->replay_wait = REPLAY_WAIT_END;
 			return false;	/* where it stood when another vCPU ended the recorded run */
 		}
+		if (v->id == 0 && replay__where(v, ITR_DELIVER_STEP, &p) == REPLAY_HERE)
+			replay_step(v);
 		if (!replay_nmi(v))
 			return false;	/* at the place of an NMI that has not been sent yet */
 	} else {

@@ -33,13 +33,15 @@ void timers__service(struct vm *vm, struct host_timer *ht)
 		const struct step *st = &sc->steps[i];
 		uint64_t due = t0 + st->n * 1000;
 
-		if (st->at != AT_DELAY_US || *done & (1u << i))
-			continue;
+		if (st->at != AT_DELAY_US || *done & (1u << i) || vm->replay)
+			continue;	/* a replay makes them where the recording did (run.c) */
 		if (due > now) {
 			next = timers__min(due, next);
 			continue;
 		}
 		*done |= 1u << i;
+		/* on vCPU 0's thread: where it stood, the place a replay makes this step at */
+		record__deliver(&vm->vcpus[0], 0, ITR_DELIVER_STEP);
 		record__drain_rings(vm);
 		vm->inject_point = 1ull << 63 | st->n;
 		for (unsigned j = 0; j < st->ninj; j++) {

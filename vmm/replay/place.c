@@ -129,9 +129,9 @@ void replay__delivered(struct vcpu *v)
 {
 	struct replay *rp = v->vm->replay;
 
+	rp->placed += rp->cpu[v->id].p[rp->cpu[v->id].next].how <= ITR_DELIVER_NMI;
 	rp->cpu[v->id].next++;
 	rp->cpu[v->id].delivered_exit = v->nr_exits + 1;
-	rp->placed++;
 	/* the next place may come before the next exit: inside the handler this delivery starts */
 	arm(v, rp->cpu[v->id].next < rp->cpu[v->id].n ? rp->cpu[v->id].p[rp->cpu[v->id].next].rip : 0, 0);
 }

@@ -103,7 +103,7 @@ static int add_point(struct replay *rp, const struct itr_record *r, const char *
 
 	if (r->vcpu >= rp->vcpus)
 		return fail(err, errlen, path, r->seq, "a DELIVER record for no vCPU of the run");
-	if (r->a > ITR_DELIVER_TIMER)
+	if (r->a > ITR_DELIVER_STEP || (r->a == ITR_DELIVER_STEP && r->vcpu != 0))
 		return fail(err, errlen, path, r->seq, "a DELIVER record of no kind a run writes");
 	n = rp->cpu[r->vcpu].n;
 	p = n ? &rp->cpu[r->vcpu].p[n - 1] : NULL;
@@ -125,6 +125,7 @@ static int add_point(struct replay *rp, const struct itr_record *r, const char *
 	rp->cpu[r->vcpu].n++;
 	rp->stops += r->a == ITR_DELIVER_STOP;
 	rp->timers += r->a == ITR_DELIVER_TIMER;
+	rp->steps += r->a == ITR_DELIVER_STEP;
 	return 0;
 }
 

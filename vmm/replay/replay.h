@@ -52,6 +52,8 @@ struct replay {
 	uint64_t placed;		/* deliveries made at their recorded place */
 	unsigned stops, stopped;	/* vCPUs with a stop place, and those that reached it */
 	unsigned timers;		/* LAPIC timer counts told at LAPIC accesses */
+	unsigned steps;			/* delay steps placed where vCPU 0 stood */
+	unsigned next_delay;		/* the first step of sc not looked at for delay steps */
 };
 
 /*

@@ -101,7 +101,8 @@ struct vcpu {
 	enum { REPLAY_WAIT_NONE, REPLAY_WAIT_IRQ, REPLAY_WAIT_NMI, REPLAY_WAIT_END,
 	       REPLAY_WAIT_FINISH } replay_wait;
 	unsigned replay_nmis;	/* REPLAY_WAIT_NMI: how many the recorded place handed over */
-	uint32_t timer_fires;	/* user mode: LAPIC timer expiries so far (time, an input of replay) */
+	uint32_t timer_fires;	/* user mode: LAPIC timer expiries that reached IRR (replay's time input) */
+	bool timer_firing;	/* between the timer's expiry event and its IRR accept (or coalesce) */
 	uint32_t timer_fires_told;	/* the count the trace last said, at a LAPIC access */
 	/* user mode INIT/SIPI (SDM 8.4): an AP waits for a SIPI before it runs at all */
 	bool wait_sipi;
