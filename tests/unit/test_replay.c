@@ -480,7 +480,7 @@ static void test_refusals(void)
 	r[2] = deliver_rec(1, 0x41, ITR_DELIVER_IRQ, 0, 0x1000, 0x2000, 0x202);
 	refuse("DELIVER for vCPU 1 of 1", "user", "vcpus=1 mem=67108864 boot=auto", r, 3,
 	       "a DELIVER record for no vCPU of the run", 1);
-	r[2] = deliver_rec(0, 0x41, ITR_DELIVER_TIMER + 1, 0, 0x1000, 0x2000, 0x202);
+	r[2] = deliver_rec(0, 0x41, ITR_DELIVER_STEP + 1, 0, 0x1000, 0x2000, 0x202);
 	refuse("DELIVER of an unknown how", "user", cfg2, r, 3, "a DELIVER record", 2);
 	r[0] = guest_rec(ITR_SYNC, 0);
 	r[1] = guest_rec(ITR_IF, 1);
