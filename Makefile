@@ -69,7 +69,7 @@ $(BUILD)/obj/guest/%.S.o: guest/%.S $(wildcard include/*.h guest/*.h)
 $(GUEST_ELF): $(GUEST_OBJS) guest/guest.ld
 	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(GUEST_OBJS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvmm.a tests/unit/tap.h
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvmm.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libvmm.a $(HOST_LDLIBS)
 

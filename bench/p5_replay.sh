@@ -4,32 +4,17 @@
 # run, as a ratio; timer-periodic is the asynchronous case (ticks that land
 # inside a wait loop, placed with a breakpoint). Needs /dev/kvm.
 set -u
-BUILD=${BUILD:-build}
-VMM=$BUILD/vmm
-GUEST=$BUILD/guest.elf
-REPS=${BENCH_REPS:-7}
-if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
-	echo "P5 replay: skipped: /dev/kvm is absent here"
-	exit 0
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-ms() {	# ms CMD...: wall microseconds of one run
-	s=$(date +%s%N)
-	"$@" >/dev/null 2>&1
-	e=$(date +%s%N)
-	echo $(((e - s) / 1000))
-}
+. "$(dirname "$0")/lib.sh"
+need_kvm "P5 replay"
 echo "P5 replay over recording, user irqchip, median of $REPS runs (ms)"
 printf '%-26s %9s %9s %7s  %s\n' "scenario" "record" "replay" "ratio" "goal <= 1.2x"
 sum_r=0
 sum_p=0
 for s in nesting priority level masked softirq tpr nmi-blocked timer-oneshot timer-periodic ipi sipi; do
-	rec=$(for i in $(seq $REPS); do ms $VMM run --quiet --irqchip=user --scenario=configs/$s.yaml \
+	rec=$(for i in $(seq $REPS); do us $VMM run --quiet --irqchip=user --scenario=configs/$s.yaml \
 		--trace=$tmp/$s.itr $GUEST; done | median)
 	$VMM replay --quiet $tmp/$s.itr >$tmp/out 2>&1 || { echo "$s: the replay differs:"; tail -3 $tmp/out; }
-	rep=$(for i in $(seq $REPS); do ms $VMM replay --quiet $tmp/$s.itr; done | median)
+	rep=$(for i in $(seq $REPS); do us $VMM replay --quiet $tmp/$s.itr; done | median)
 	sum_r=$((sum_r + rec))
 	sum_p=$((sum_p + rep))
 	label=$s

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "tap.h"
+#include "trace_bytes.h"
 #include "trace/itr.h"
 #include "trace/trace_cmd.h"
 
@@ -82,29 +83,6 @@ static int write_trace(const char *p, struct itr_record *recs, unsigned n)
 		if (itr_writer__put(w, &recs[i]) < 0)
 			return -1;
 	return itr_writer__close(w, err, sizeof(err));
-}
-
-static uint8_t *slurp(const char *p, size_t *n)
-{
-	FILE *f = fopen(p, "rb");
-	uint8_t *buf;
-
-	fseek(f, 0, SEEK_END);
-	*n = (size_t)ftell(f);
-	rewind(f);
-	buf = malloc(*n + 1);
-	if (fread(buf, 1, *n, f) != *n)
-		*n = 0;
-	fclose(f);
-	return buf;
-}
-
-static void spit(const char *p, const uint8_t *buf, size_t n)
-{
-	FILE *f = fopen(p, "wb");
-
-	fwrite(buf, 1, n, f);
-	fclose(f);
 }
 
 /* Read a whole file: records returned, -1 on error (err filled), complete/trailing out. */
@@ -417,27 +395,6 @@ static void test_emergency(void)
 	ok(itr_writer__put(sig_w, &r) < 0, "put after emergency_close is refused");
 	ok(itr_writer__close(sig_w, err, sizeof(err)) == 0, "close after emergency_close only frees");
 	ok(read_all(path, &complete, NULL, err, sizeof(err)) == 2 && complete, "one record + END");
-}
-
-/*
- * The bytes of a version 3 file as version @v (1 or 2): without the two
- * strings version 3 added (kernel, config), the header length and count fixed.
- */
-static void downgrade(uint8_t *buf, size_t *n, uint16_t v)
-{
-	uint32_t hlen = (uint32_t)buf[12] | (uint32_t)buf[13] << 8, off = 46, cut;
-
-	for (int i = 0; i < 4; i++)
-		off += 2 + ((uint32_t)buf[off] | (uint32_t)buf[off + 1] << 8);
-	cut = hlen - off;	/* kernel and config, with their lengths */
-	memmove(buf + off, buf + hlen, *n - hlen);
-	*n -= cut;
-	hlen -= cut;
-	buf[8] = (uint8_t)v;
-	buf[9] = 0;
-	buf[12] = (uint8_t)hlen;
-	buf[13] = (uint8_t)(hlen >> 8);
-	buf[44] = 4;
 }
 
 /* Version 2: END says why the run ended; BAD_GUEST is a type of v2 only; v1 still reads. */

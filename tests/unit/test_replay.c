@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "tap.h"
+#include "trace_bytes.h"
 #include "replay/replay.h"
 #include "trace/itr.h"
 
@@ -38,51 +39,6 @@ static int write_trace(const char *p, const char *irqchip, const char *config,
 		if (itr_writer__put(w, &recs[i]) < 0)
 			return -1;
 	return itr_writer__close(w, err, sizeof(err));
-}
-
-static uint8_t *slurp(const char *p, size_t *n)
-{
-	FILE *f = fopen(p, "rb");
-	uint8_t *buf;
-
-	if (!f) {
-		*n = 0;
-		return NULL;
-	}
-	fseek(f, 0, SEEK_END);
-	*n = (size_t)ftell(f);
-	rewind(f);
-	buf = malloc(*n + 1);
-	if (fread(buf, 1, *n, f) != *n)
-		*n = 0;
-	fclose(f);
-	return buf;
-}
-
-static void spit(const char *p, const uint8_t *buf, size_t n)
-{
-	FILE *f = fopen(p, "wb");
-
-	fwrite(buf, 1, n, f);
-	fclose(f);
-}
-
-/* As test_itr.c: the bytes of a version 3 file as version @v, without kernel and config. */
-static void downgrade(uint8_t *buf, size_t *n, uint16_t v)
-{
-	uint32_t hlen = (uint32_t)buf[12] | (uint32_t)buf[13] << 8, off = 46, cut;
-
-	for (int i = 0; i < 4; i++)
-		off += 2 + ((uint32_t)buf[off] | (uint32_t)buf[off + 1] << 8);
-	cut = hlen - off;	/* kernel and config, with their lengths */
-	memmove(buf + off, buf + hlen, *n - hlen);
-	*n -= cut;
-	hlen -= cut;
-	buf[8] = (uint8_t)v;
-	buf[9] = 0;
-	buf[12] = (uint8_t)hlen;
-	buf[13] = (uint8_t)(hlen >> 8);
-	buf[44] = 4;
 }
 
 static struct itr_record guest_rec(uint16_t type, uint8_t vcpu)

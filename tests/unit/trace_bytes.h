@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/* Trace files as bytes, for the unit tests that corrupt or rewrite them (test_itr, test_replay). */
+#ifndef TESTS_TRACE_BYTES_H
+#define TESTS_TRACE_BYTES_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The whole file @p in a malloc'd buffer (*@n bytes), NULL if unreadable. */
+static inline uint8_t *slurp(const char *p, size_t *n)
+{
+	FILE *f = fopen(p, "rb");
+	uint8_t *buf;
+
+	if (!f) {
+		*n = 0;
+		return NULL;
+	}
+	fseek(f, 0, SEEK_END);
+	*n = (size_t)ftell(f);
+	rewind(f);
+	buf = malloc(*n + 1);
+	if (fread(buf, 1, *n, f) != *n)
+		*n = 0;
+	fclose(f);
+	return buf;
+}
+
+static inline void spit(const char *p, const uint8_t *buf, size_t n)
+{
+	FILE *f = fopen(p, "wb");
+
+	fwrite(buf, 1, n, f);
+	fclose(f);
+}
+
+/*
+ * The bytes of a version 3 file as version @v (1 or 2): without the two
+ * strings version 3 added (kernel, config), the header length and count fixed.
+ */
+static inline void downgrade(uint8_t *buf, size_t *n, uint16_t v)
+{
+	uint32_t hlen = (uint32_t)buf[12] | (uint32_t)buf[13] << 8, off = 46, cut;
+
+	for (int i = 0; i < 4; i++)
+		off += 2 + ((uint32_t)buf[off] | (uint32_t)buf[off + 1] << 8);
+	cut = hlen - off;	/* kernel and config, with their lengths */
+	memmove(buf + off, buf + hlen, *n - hlen);
+	*n -= cut;
+	hlen -= cut;
+	buf[8] = (uint8_t)v;
+	buf[9] = 0;
+	buf[12] = (uint8_t)hlen;
+	buf[13] = (uint8_t)(hlen >> 8);
+	buf[44] = 4;
+}
+
+#endif
