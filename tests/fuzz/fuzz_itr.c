@@ -12,6 +12,7 @@
  */
 #include "cli/check_cmd.h"
 #include "fuzz.h"
+#include "replay/replay.h"
 #include "trace/itr.h"
 #include "trace/oracle.h"
 #include "trace/trace_cmd.h"
@@ -29,6 +30,23 @@ static int run_cmd(int (*fn)(int, char **), const char *a0, const char *a1, cons
 
 	fflush(stdout);
 	return st;
+}
+
+/* vmm replay's reader: a plan, or one line saying why not; its points stay in their vCPUs */
+static void replay_plan(const char *path)
+{
+	static struct replay rp;
+	char err[640];
+
+	if (replay__load(path, &rp, err, sizeof(err)) < 0) {
+		fuzz_assert(strnlen(err, sizeof(err)) < sizeof(err) && err[0] && !strchr(err, '\n'));
+		return;
+	}
+	fuzz_assert(rp.vcpus >= 1 && rp.vcpus <= VMM_MAX_VCPUS && rp.sc.nsteps <= SC_MAX_STEPS);
+	for (unsigned i = rp.vcpus; i < VMM_MAX_VCPUS; i++)
+		fuzz_assert(rp.cpu[i].n == 0);
+	replay__set_mode(&rp, (enum irqchip_mode)(path[0] % IRQCHIP_NR));
+	replay__free(&rp);
 }
 
 static void oracle_direct(const char *path)
@@ -96,6 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 3:
 		oracle_direct(pa);
+		replay_plan(pa);
 		break;
 	default:
 		snprintf(check, sizeof(check), "--trace=%s", pa);
