@@ -197,6 +197,24 @@ int ulapic__init(struct vm *vm, char *err, size_t errlen)
 	return msr_filter(vm, err, errlen);
 }
 
+/* INTA, then KVM_INTERRUPT for the next entry: the vector goes in, the trace says where. */
+static void hand_over(struct vcpu *v)
+{
+	struct kvm_interrupt irq;
+
+	if (v->spurious_pending) {
+		/* the INTA race: the CPU took INTR, the LAPIC had nothing left to give */
+		v->spurious_pending = false;
+		irq.irq = v->lapic.svr & 0xff;
+	} else {
+		irq.irq = lapic__ack(&v->lapic);	/* INTA: the spurious vector if TPR rose */
+	}
+	record__deliver(v, (uint8_t)irq.irq, ITR_DELIVER_IRQ);
+	if (ioctl(v->fd, KVM_INTERRUPT, &irq) < 0)
+		fprintf(stderr, "vmm: cpu %u: KVM_INTERRUPT vector %#x: %s\n", v->id, irq.irq,
+			strerror(errno));
+}
+
 /*
  * Replay: an interrupt goes in only at the place the recording delivered
  * one, and it must be the one the model has for the CPU there (the LAPIC
@@ -205,7 +223,6 @@ int ulapic__init(struct vm *vm, char *err, size_t errlen)
  */
 static bool replay_pre_run(struct vcpu *v)
 {
-	struct kvm_interrupt irq;
 	const struct replay_point *p;
 	static char why[200];
 	int pend;
@@ -230,17 +247,8 @@ static bool replay_pre_run(struct vcpu *v)
 		vm__stop(v->vm, VMM_GUEST_FAILED, why);
 		return false;
 	}
-	if (v->spurious_pending) {
-		v->spurious_pending = false;
-		irq.irq = p->vector;
-	} else {
-		irq.irq = lapic__ack(&v->lapic);
-	}
 	replay__delivered(v);
-	record__deliver(v, (uint8_t)irq.irq, ITR_DELIVER_IRQ);
-	if (ioctl(v->fd, KVM_INTERRUPT, &irq) < 0)
-		fprintf(stderr, "vmm: cpu %u: KVM_INTERRUPT vector %#x: %s\n", v->id, irq.irq,
-			strerror(errno));
+	hand_over(v);
 	return true;
 }
 
@@ -252,7 +260,6 @@ static bool replay_pre_run(struct vcpu *v)
 bool ulapic__pre_run(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
-	struct kvm_interrupt irq;
 	char err[160];
 
 	if (v->init_pending) {
@@ -292,18 +299,8 @@ bool ulapic__pre_run(struct vcpu *v)
 	}
 	if (run->request_interrupt_window && v->kicked)
 		v->vm->nr_window_polled++;	/* the window was found by our poll, not reported by KVM */
-	if (v->spurious_pending) {
-		/* the INTA race: the CPU took INTR, the LAPIC had nothing left to give */
-		v->spurious_pending = false;
-		irq.irq = v->lapic.svr & 0xff;
-	} else {
-		irq.irq = lapic__ack(&v->lapic);	/* INTA: the spurious vector if TPR rose */
-	}
 	run->request_interrupt_window = 0;
-	record__deliver(v, (uint8_t)irq.irq, ITR_DELIVER_IRQ);
-	if (ioctl(v->fd, KVM_INTERRUPT, &irq) < 0)
-		fprintf(stderr, "vmm: cpu %u: KVM_INTERRUPT vector %#x: %s\n", v->id, irq.irq,
-			strerror(errno));
+	hand_over(v);
 	return true;
 }
 
