@@ -82,20 +82,13 @@ static inline const struct itr_record *side_get(struct side *s, uint64_t i)
 
 #define DIFF(f, bit) (x->f != y->f ? 1u << (bit) : 0)
 
-/*
- * The arithmetic flags (CF PF AF ZF SF OF) in a saved RFLAGS belong to the
- * interrupted code's data, not to delivery: two correct runs can differ there.
- * By default only the control bits (TF IF DF IOPL NT RF VM AC ...) compare.
- */
-#define RFLAGS_CONTROL (0x3fffffu & ~0x8d5u)
-
 /* Frame fields --ignore dropped; set once per diff (the CLI diffs one pair). */
 static uint32_t ignore_fields;
 
 /* Bit mask of the compared fields that differ (enum itr_field). */
 static uint32_t rec_cmp(const struct itr_record *x, const struct itr_record *y, bool all)
 {
-	uint32_t flags_mask = all ? ~0u : RFLAGS_CONTROL;
+	uint32_t flags_mask = all ? ~0u : ITR_RFLAGS_CONTROL;
 	uint32_t m = DIFF(type, ITR_F_TYPE) | DIFF(source, ITR_F_SOURCE) | DIFF(vcpu, ITR_F_VCPU) |
 		     DIFF(vector, ITR_F_VECTOR) | DIFF(err, ITR_F_ERR) | DIFF(a, ITR_F_A) | DIFF(b, ITR_F_B);
 
@@ -443,10 +436,33 @@ const struct option itr_diff__opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-int itr_diff__main(int argc, char **argv)
+int itr_diff__parse_ignore(const char *s, uint32_t *bits)
 {
 	static const enum itr_field ignorable[] = { ITR_F_RIP, ITR_F_RSP, ITR_F_RFLAGS, ITR_F_CS,
 						    ITR_F_SS, ITR_F_STACK };
+	char buf[128], *tok, *save;
+	uint32_t got = 0;
+
+	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf))
+		return -1;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		size_t k;
+
+		for (k = 0; k < sizeof(ignorable) / sizeof(ignorable[0]); k++)
+			if (!strcmp(tok, itr_field__name(ignorable[k])))
+				break;
+		if (k == sizeof(ignorable) / sizeof(ignorable[0]))
+			return -1;
+		got |= 1u << ignorable[k];
+	}
+	if (!got)
+		return -1;
+	*bits |= got;
+	return 0;
+}
+
+int itr_diff__main(int argc, char **argv)
+{
 	struct itr_diff_opts o = { .out = stdout };
 	struct itr_diff_result res;
 	char err[512], *tok, *save;
@@ -495,18 +511,10 @@ int itr_diff__main(int argc, char **argv)
 			return 2;
 		}
 		/* where a host delivered within a wait loop is timing, not semantics */
-		for (tok = strtok_r(optarg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			size_t k;
-
-			for (k = 0; k < sizeof(ignorable) / sizeof(ignorable[0]); k++)
-				if (!strcmp(tok, itr_field__name(ignorable[k])))
-					break;
-			if (k == sizeof(ignorable) / sizeof(ignorable[0])) {
-				fprintf(stderr, "vmm trace diff: --ignore: '%s' is not rip, rsp, rflags, cs, "
-					"ss or stack\n", tok);
-				return 2;
-			}
-			o.ignore |= 1u << ignorable[k];
+		if (itr_diff__parse_ignore(optarg, &o.ignore) < 0) {
+			fprintf(stderr, "vmm trace diff: --ignore: '%s' is not rip, rsp, rflags, cs, ss or "
+				"stack\n", optarg);
+			return 2;
 		}
 	}
 	if (optind != argc - 2) {

@@ -74,6 +74,13 @@ enum pin_action { PIN_ASSERT, PIN_DEASSERT, PIN_PULSE };
 #define ITR_INJ_HAS_DR6		(1ull << 42)	/* rip is the #DB payload */
 #define ITR_INJ_PENDING		(1ull << 43)	/* exception queued as pending */
 
+/*
+ * The control bits of RFLAGS (TF IF DF IOPL NT RF VM AC ...): the arithmetic
+ * flags in a saved RFLAGS are the interrupted code's data, not delivery, and
+ * two correct runs can differ there. What diff and replay compare by default.
+ */
+#define ITR_RFLAGS_CONTROL (0x3fffffu & ~0x8d5u)
+
 /* ITR_DELIVER a: how the VMM handed it over; or where a vCPU stood when another ended the run. */
 enum itr_deliver_how {
 	ITR_DELIVER_IRQ = 0, ITR_DELIVER_NMI = 1, ITR_DELIVER_STOP = 2,

@@ -147,12 +147,12 @@ static void format_host(const struct itr_record *r, char *buf, size_t n)
 		break;
 	}
 	case ITR_DELIVER:
-		k = snprintf(buf, n, "%s: deliver %s v=%02x at %04x:%016" PRIx64 " SP=%016" PRIx64
+		k = snprintf(buf, n, "%s: deliver %s v=%02x at RIP=%016" PRIx64 " SP=%016" PRIx64
 			     " RFL=%08x after %" PRIu64 " guest ring slots", who,
 			     r->a == ITR_DELIVER_NMI ? "nmi" : r->a == ITR_DELIVER_STOP ? "stop" :
 			     r->a == ITR_DELIVER_TIMER ? "timer-count" :
 			     r->a == ITR_DELIVER_STEP ? "delay-step" : "irq",
-			     r->vector, r->cs, r->rip, r->rsp,
+			     r->vector, r->rip, r->rsp,
 			     r->rflags, r->b);
 		break;
 	case ITR_END:

@@ -92,6 +92,8 @@ struct itr_diff_result {
 int itr_diff__files(const char *a, const char *b, const struct itr_diff_opts *o,
 		    struct itr_diff_result *res, char *err, size_t errlen);
 const char *itr_field__name(enum itr_field f);
+/* "rip,rsp" (rip, rsp, rflags, cs, ss, stack) -> 1 << enum itr_field bits into *@bits; -1 if bad. */
+int itr_diff__parse_ignore(const char *s, uint32_t *bits);
 /* The fields diff compares by default that differ between @a and @b (1 << enum itr_field). */
 uint32_t itr_diff__record(const struct itr_record *a, const struct itr_record *b);
 

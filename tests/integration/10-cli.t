@@ -144,7 +144,7 @@ help_of "vmm replay --help" -- "$VMM" replay --help
 lists_all "vmm replay --help" vmm/cli/replay_cmd.c replay_options
 one_line_error 2 "^vmm replay: no TRACE given" "replay without a trace" -- "$VMM" replay
 one_line_error 2 "^vmm replay: --irqchip: one mode" "replay --irqchip=all" -- "$VMM" replay --irqchip=all x.itr
-one_line_error 2 "^vmm replay: --ignore: 'eax' is not a list of rip" "replay --ignore=eax" -- "$VMM" replay --ignore=eax x.itr
+one_line_error 2 "^vmm replay: --ignore: 'eax' is not rip, rsp, rflags, cs, ss or stack" "replay --ignore=eax" -- "$VMM" replay --ignore=eax x.itr
 one_line_error 2 "^vmm replay: --timeout: 'x' is not a number of seconds" "replay --timeout=x: the shared parser" -- "$VMM" replay --timeout=x x.itr
 one_line_error 2 "^vmm replay: .*nonesuch.itr: " "replay of a missing trace" -- "$VMM" replay "$TMP/nonesuch.itr"
 help_of "vmm probe --help" -- "$VMM" probe --help

@@ -104,28 +104,6 @@ static int same_build(const char *kernel, const struct replay *rp, char *err, si
 	return 0;
 }
 
-/* "rip,rsp" -> 1 << enum itr_field bits, as vmm trace diff --ignore takes them */
-static int parse_ignore(const char *s, uint32_t *bits)
-{
-	static const enum itr_field ignorable[] = { ITR_F_RIP, ITR_F_RSP, ITR_F_RFLAGS, ITR_F_CS,
-						    ITR_F_SS, ITR_F_STACK };
-	char buf[128], *tok, *save;
-
-	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf))
-		return -1;
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		size_t k;
-
-		for (k = 0; k < sizeof(ignorable) / sizeof(ignorable[0]); k++)
-			if (!strcmp(tok, itr_field__name(ignorable[k])))
-				break;
-		if (k == sizeof(ignorable) / sizeof(ignorable[0]))
-			return -1;
-		*bits |= 1u << ignorable[k];
-	}
-	return *bits ? 0 : -1;
-}
-
 /* Record @seq of @path into @r, and in `vmm trace show` form into @line; 0 none, -1 unreadable. */
 static int record_at(const char *path, uint64_t seq, struct itr_record *r, char *line, size_t n)
 {
@@ -187,9 +165,8 @@ int replay_cmd__main(int argc, char **argv)
 				return bad("--until: '%s' is not a record number (1 or more)", optarg);
 			break;
 		case OPT_IGNORE:
-			if (parse_ignore(optarg, &dopts.ignore) < 0)
-				return bad("--ignore: '%s' is not a list of rip, rsp, rflags, cs, ss, stack",
-					   optarg);
+			if (itr_diff__parse_ignore(optarg, &dopts.ignore) < 0)
+				return bad("--ignore: '%s' is not rip, rsp, rflags, cs, ss or stack", optarg);
 			break;
 		case '?':
 		case ':':

@@ -104,26 +104,13 @@ static void replay_step(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 	const struct scenario *sc = vm->opts.scenario;
-	static char why[256];
-	char err[200];
 
 	replay__delivered(v);
-	for (unsigned i = 0; sc && i < sc->nsteps; i++) {
-		const struct step *st = &sc->steps[i];
-
-		if (st->at != AT_DELAY_US || vm->replay->next_delay > i)
+	for (unsigned i = vm->replay->next_delay; sc && i < sc->nsteps; i++) {
+		if (sc->steps[i].at != AT_DELAY_US)
 			continue;
 		vm->replay->next_delay = i + 1;
-		record__deliver(v, 0, ITR_DELIVER_STEP);
-		vm->inject_point = 1ull << 63 | st->n;
-		for (unsigned j = 0; j < st->ninj; j++) {
-			if (inject__do(vm, &st->inj[j], err, sizeof(err)) < 0) {
-				snprintf(why, sizeof(why), "replay: delay step at %llu us: %s",
-					 (unsigned long long)st->n, err);
-				vm__stop(vm, VMM_GUEST_FAILED, why);
-				return;
-			}
-		}
+		timers__make_step(vm, &sc->steps[i]);
 		return;
 	}
 }

@@ -18,6 +18,24 @@ uint64_t timers__min(uint64_t a, uint64_t b)
  * guard. Run what is due, then note the earliest next one for the host timer.
  * vCPU 0's thread does this for all; a vCPU with something new is kicked.
  */
+void timers__make_step(struct vm *vm, const struct step *st)
+{
+	static char why[256];
+	char err[200];
+
+	/* on vCPU 0's thread: where it stood, the place a replay makes this step at */
+	record__deliver(&vm->vcpus[0], 0, ITR_DELIVER_STEP);
+	vm->inject_point = 1ull << 63 | st->n;
+	for (unsigned j = 0; j < st->ninj; j++) {
+		if (inject__do(vm, &st->inj[j], err, sizeof(err)) < 0) {
+			snprintf(why, sizeof(why), "scenario step at %llu us (config line %u): %s",
+				 (unsigned long long)st->n, st->inj[j].line, err);
+			vm__stop(vm, VMM_GUEST_FAILED, why);
+			return;
+		}
+	}
+}
+
 void timers__service(struct vm *vm, struct host_timer *ht)
 {
 	uint64_t t0 = ht->t0;
@@ -26,8 +44,6 @@ void timers__service(struct vm *vm, struct host_timer *ht)
 	uint64_t now = clock__now_ns(), next = 0;
 	/* the host timer went off: its window poll is for every vCPU, not only this one */
 	bool polled = vm->armed_deadline_ns && vm->armed_deadline_ns <= now;
-	char err[200];
-	static char why[256];
 
 	for (unsigned i = 0; sc && i < sc->nsteps && !vm->done; i++) {
 		const struct step *st = &sc->steps[i];
@@ -40,18 +56,7 @@ void timers__service(struct vm *vm, struct host_timer *ht)
 			continue;
 		}
 		*done |= 1u << i;
-		/* on vCPU 0's thread: where it stood, the place a replay makes this step at */
-		record__deliver(&vm->vcpus[0], 0, ITR_DELIVER_STEP);
-		record__drain_rings(vm);
-		vm->inject_point = 1ull << 63 | st->n;
-		for (unsigned j = 0; j < st->ninj; j++) {
-			if (inject__do(vm, &st->inj[j], err, sizeof(err)) < 0) {
-				snprintf(why, sizeof(why), "scenario step at %llu us (config line %u): %s",
-					 (unsigned long long)st->n, st->inj[j].line, err);
-				vm__stop(vm, VMM_GUEST_FAILED, why);
-				break;
-			}
-		}
+		timers__make_step(vm, st);
 	}
 	if (vm->opts.irqchip != IRQCHIP_KERNEL) {
 		ioapic__tick(&vm->ioapic, now);

@@ -24,6 +24,8 @@ int timers__init(struct host_timer *ht, struct vm *vm);
 void timers__destroy(struct host_timer *ht);
 /* Run what is due, note the next deadline in vm->next_deadline_ns. */
 void timers__service(struct vm *vm, struct host_timer *ht);
+/* A delay step, now: its injections, and in the trace where vCPU 0 stood (on its thread). */
+void timers__make_step(struct vm *vm, const struct step *st);
 /* Arm the timer for that deadline, or a window poll, if it moved. */
 void timers__arm(struct vm *vm, struct host_timer *ht);
 /* The earlier of two deadlines, 0 meaning none. */

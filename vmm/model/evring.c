@@ -164,6 +164,13 @@ void evring__drain(struct evring *r, const struct gmem *m, bool final)
 	r->guest_dropped = __atomic_load_n(&p->ev_dropped, __ATOMIC_RELAXED);
 }
 
+uint32_t evring__reserved(const struct evring *r, const struct gmem *m)
+{
+	const struct ivm_guest_page *g = r->gpa ? gmem__ptr(m, r->gpa, sizeof(*g)) : NULL;
+
+	return g ? __atomic_load_n(&g->ev_reserved, __ATOMIC_ACQUIRE) : 0;
+}
+
 void evring__free(struct evring *r)
 {
 	free(r->ev);

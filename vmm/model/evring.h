@@ -55,6 +55,12 @@ void evring__drain(struct evring *r, const struct gmem *m, bool final);
 uint32_t evring__check(const struct ivm_event *e);
 void evring__free(struct evring *r);
 /*
+ * The slots the guest has reserved in its ring so far (its ev_reserved, 0 with
+ * no page): the records before anything it records next, in trace order, even
+ * inside a record it has reserved but not yet published.
+ */
+uint32_t evring__reserved(const struct evring *r, const struct gmem *m);
+/*
  * The kept events of @n rings as one stream in guest TSC order (ties keep
  * ring order), in a malloc'd array the caller frees; NULL if out of memory.
  */

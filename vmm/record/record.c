@@ -261,20 +261,13 @@ void record__host(struct vm *vm, struct itr_record *r)
 	out(vm, r);
 }
 
-void record__deliver(struct vcpu *v, uint8_t vector, enum itr_deliver_how how)
+/* ITR_DELIVER: where @v is (its ring slots reserved, its registers), with @err. */
+static void deliver(struct vcpu *v, uint8_t vector, enum itr_deliver_how how, uint32_t err)
 {
-	struct itr_record r = { .type = ITR_DELIVER, .vcpu = v->id, .vector = vector, .a = how };
-	const struct ivm_guest_page *g;
+	struct itr_record r = { .type = ITR_DELIVER, .vcpu = v->id, .vector = vector, .a = how, .err = err };
 	struct kvm_regs regs;
 
-	if (!record__on(v->vm))
-		return;
-	g = v->ring.gpa ? gmem__ptr(&v->vm->mem, v->ring.gpa, sizeof(*g)) : NULL;
-	/* the slots the guest reserved before it: what precedes it in the trace */
-	r.b = g ? __atomic_load_n(&g->ev_reserved, __ATOMIC_ACQUIRE) : 0;
-	/* and of those, the ones published and drained: a stop can fall inside a record */
-	record__drain_rings(v->vm);
-	r.err = v->ring.tail;
+	r.b = evring__reserved(&v->ring, &v->vm->mem);
 	if (v->ops->get_regs(v, &regs) == 0) {
 		r.rip = regs.rip;
 		r.rsp = regs.rsp;
@@ -283,22 +276,19 @@ void record__deliver(struct vcpu *v, uint8_t vector, enum itr_deliver_how how)
 	record__host(v->vm, &r);
 }
 
-void record__timer(struct vcpu *v, uint32_t fires)
+void record__deliver(struct vcpu *v, uint8_t vector, enum itr_deliver_how how)
 {
-	const struct ivm_guest_page *g;
-	struct itr_record r = { .type = ITR_DELIVER, .vcpu = v->id, .a = ITR_DELIVER_TIMER, .err = fires };
-	struct kvm_regs regs;
-
 	if (!record__on(v->vm))
 		return;
-	g = v->ring.gpa ? gmem__ptr(&v->vm->mem, v->ring.gpa, sizeof(*g)) : NULL;
-	r.b = g ? __atomic_load_n(&g->ev_reserved, __ATOMIC_ACQUIRE) : 0;
-	if (v->ops->get_regs(v, &regs) == 0) {
-		r.rip = regs.rip;
-		r.rsp = regs.rsp;
-		r.rflags = (uint32_t)regs.rflags;
-	}
-	record__host(v->vm, &r);
+	/* of the slots reserved, the ones published: a stop can fall inside a record */
+	record__drain_rings(v->vm);
+	deliver(v, vector, how, v->ring.tail);
+}
+
+void record__timer(struct vcpu *v, uint32_t fires)
+{
+	if (record__on(v->vm))
+		deliver(v, 0, ITR_DELIVER_TIMER, fires);
 }
 
 int record__close(struct vm *vm, int status, char *err, size_t errlen)

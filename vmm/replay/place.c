@@ -14,8 +14,6 @@
 #include "record/record.h"
 #include "replay.h"
 
-/* As trace diff compares them: the arithmetic flags belong to the interrupted code's data. */
-#define RFLAGS_CONTROL (0x3fffffu & ~0x8d5u)
 
 /*
  * DR0 on @rip (0: none), through KVM's guest debugging. A vCPU sitting on the
@@ -42,17 +40,10 @@ static void arm(struct vcpu *v, uint64_t rip, uint64_t at)
 	rp->cpu[v->id].armed_rip = want;
 }
 
-/*
- * The slots the guest has reserved in its ring so far: the records that come
- * before anything it records next, in the order the trace has them, even when
- * the delivery lands between a record's reservation and its publication.
- */
-static uint32_t reserved(const struct vcpu *v)
-{
-	const struct ivm_guest_page *g = v->ring.gpa ? gmem__ptr(&v->vm->mem, v->ring.gpa, sizeof(*g)) : NULL;
-
-	return g ? __atomic_load_n(&g->ev_reserved, __ATOMIC_ACQUIRE) : 0;
-}
+static const char *const how_names[] = {
+	[ITR_DELIVER_IRQ] = "interrupt", [ITR_DELIVER_NMI] = "NMI", [ITR_DELIVER_STOP] = "stop place",
+	[ITR_DELIVER_TIMER] = "timer count", [ITR_DELIVER_STEP] = "delay step",
+};
 
 enum replay_where replay__where(struct vcpu *v, enum itr_deliver_how how,
 				const struct replay_point **pt)
@@ -68,27 +59,24 @@ enum replay_where replay__where(struct vcpu *v, enum itr_deliver_how how,
 		return REPLAY_NONE;
 	}
 	p = &rp->cpu[v->id].p[rp->cpu[v->id].next];
-	count = reserved(v);
+	count = evring__reserved(&v->ring, &v->vm->mem);
 	if ((int32_t)(count - (uint32_t)p->count) > 0) {
 		snprintf(why, sizeof(why), "replay: cpu %u went past the place of recorded record %" PRIu64
 			 " (%s v=%02x after %" PRIu64 " guest ring slots at RIP %#" PRIx64 "): it has made %"
 			 PRIu64 " slots and the delivery did not come", v->id, p->seq,
-			 p->how == ITR_DELIVER_NMI ? "NMI" : "interrupt", p->vector, p->count, p->rip,
+			 how_names[p->how], p->vector, p->count, p->rip,
 			 (uint64_t)count);
 		vm__stop(v->vm, VMM_GUEST_FAILED, why);
 		return REPLAY_PAST;
 	}
+	/* another kind's place: its own caller looks (a timer count: the LAPIC access exit) */
+	if (p->how != how)
+		return REPLAY_NOT_YET;
 	if (v->ops->get_regs(v, &regs) < 0)
 		regs.rip = 0;
 	if (count == (uint32_t)p->count && regs.rip == p->rip && regs.rsp == p->rsp &&
-	    !((regs.rflags ^ p->rflags) & RFLAGS_CONTROL) &&
+	    !((regs.rflags ^ p->rflags) & ITR_RFLAGS_CONTROL) &&
 	    (p->how != ITR_DELIVER_STOP || (record__drain_rings(v->vm), v->ring.tail == p->published))) {
-		if (p->how != how) {
-			/* here, but another kind's: its caller acts, or the access exit does; if none
-			 * does before KVM_RUN, a step lets the instruction run instead of the breakpoint */
-			arm(v, p->rip, regs.rip);
-			return REPLAY_NOT_YET;
-		}
 		arm(v, 0, 0);	/* a single-step's TF must not reach the frame it pushes */
 		*pt = p;
 		return REPLAY_HERE;
@@ -107,7 +95,7 @@ enum replay_where replay__timer(struct vcpu *v, uint32_t *fires)
 	if (rp->cpu[v->id].next >= rp->cpu[v->id].n)
 		return REPLAY_NONE;
 	p = &rp->cpu[v->id].p[rp->cpu[v->id].next];
-	if (p->how != ITR_DELIVER_TIMER || reserved(v) != (uint32_t)p->count ||
+	if (p->how != ITR_DELIVER_TIMER || evring__reserved(&v->ring, &v->vm->mem) != (uint32_t)p->count ||
 	    v->ops->get_regs(v, &regs) < 0 || regs.rip != p->rip)
 		return REPLAY_NOT_YET;
 	*fires = p->published;	/* the count, in the record's err */
@@ -128,10 +116,13 @@ void replay__stopped(struct vcpu *v)
 void replay__delivered(struct vcpu *v)
 {
 	struct replay *rp = v->vm->replay;
+	const struct replay_point *p;
 
 	rp->placed += rp->cpu[v->id].p[rp->cpu[v->id].next].how <= ITR_DELIVER_NMI;
 	rp->cpu[v->id].next++;
 	rp->cpu[v->id].delivered_exit = v->nr_exits + 1;
-	/* the next place may come before the next exit: inside the handler this delivery starts */
-	arm(v, rp->cpu[v->id].next < rp->cpu[v->id].n ? rp->cpu[v->id].p[rp->cpu[v->id].next].rip : 0, 0);
+	/* the next place may come before the next exit: inside the handler this delivery starts
+	 * (a timer count needs no breakpoint: its LAPIC access exits anyway) */
+	p = rp->cpu[v->id].next < rp->cpu[v->id].n ? &rp->cpu[v->id].p[rp->cpu[v->id].next] : NULL;
+	arm(v, p && p->how != ITR_DELIVER_TIMER ? p->rip : 0, 0);
 }

@@ -178,12 +178,11 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 	while ((k = itr_reader__next(rd, &r, err, errlen)) == 1) {
 		if (r.type == ITR_END)
 			continue;	/* its vcpu and source fields mean nothing */
-		if (r.type == ITR_INJECT && add_injection(rp, &r, &last_point, path, err, errlen) < 0)
-			break;
-		if (r.type == ITR_DELIVER && add_point(rp, &r, path, err, errlen) < 0)
-			break;
-		if (r.vcpu >= rp->vcpus) {
-			k = fail(err, errlen, path, r.seq, "a record of a vCPU the run did not have");
+		if ((r.type == ITR_INJECT && add_injection(rp, &r, &last_point, path, err, errlen) < 0) ||
+		    (r.type == ITR_DELIVER && add_point(rp, &r, path, err, errlen) < 0) ||
+		    (r.vcpu >= rp->vcpus &&
+		     fail(err, errlen, path, r.seq, "a record of a vCPU the run did not have") < 0)) {
+			k = -1;
 			break;
 		}
 		if (r.source == ITR_SRC_GUEST && r.type == ITR_ENTRY && r.err == 0xffffffffu)
@@ -195,7 +194,7 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 		k = fail(err, errlen, path, UINT64_MAX, "truncated: the trace has no END record; "
 			 "a replay of part of a run would report every later record missing");
 	itr_reader__close(rd);
-	if (k < 0 || (k == 1)) {
+	if (k < 0) {
 		replay__free(rp);
 		return -1;
 	}
