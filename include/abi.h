@@ -20,6 +20,10 @@
 #define IVM_PORT_DEBUGCON	0xe9	/* byte out -> console (QEMU -debugcon) */
 #define IVM_PORT_EXIT		0xf4	/* isa-debug-exit: status (v << 1) | 1 */
 #define IVM_PORT_HCALL		0x1000	/* 32-bit out: GPA of struct ivm_hcall */
+/* QEMU pc-testdev's IOAPIC line ports: a byte out to 0x2000 + pin sets that
+ * pin's line (1 asserted, 0 deasserted) before the OUT completes */
+#define IVM_PORT_TESTDEV_IOAPIC	0x2000
+#define IVM_TESTDEV_IOAPIC_PINS	24
 /* A 32-bit read of IVM_PORT_HCALL returns this under ./vmm; QEMU returns ~0. */
 #define IVM_HCALL_MAGIC		IVM_U(0x4d4d5649)	/* "IVMM" */
 

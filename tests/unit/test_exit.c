@@ -5,8 +5,13 @@
  * sets an exit reason, dispatches, and asserts what the VMM did.
  */
 #include <stdlib.h>
+#include <unistd.h>
 #include "core/exit.h"
 #include "boot/loader.h"
+#include "dev/inject.h"
+#include "dev/uioapic.h"
+#include "model/fwcfg.h"
+#include "record/record.h"
 #include "tap.h"
 
 struct fake {
@@ -378,6 +383,174 @@ static void test_emulation_failure(void)
 	   "int $0x41 at CPL3 through a DPL0 gate: #GP(0x41*8+2) injected, RIP unchanged");
 }
 
+
+static uint8_t io_in8(uint16_t port)
+{
+	io(port, 0, 1, 1, NULL);
+	return ((uint8_t *)fk.v.run)[4096];
+}
+
+static void out16(uint16_t port, uint16_t val)
+{
+	io(port, 1, 2, 1, &val);
+}
+
+/* fw_cfg through the port table, as kvm-unit-tests' lib/x86/fwcfg.c reads it */
+static void test_fwcfg_ports(void)
+{
+	uint8_t sig[4], ram[8], rep[8];
+	uint64_t v = 0;
+
+	reset();
+	vm.nr_vcpus = 2;
+	for (int i = 0; i < 4; i++)
+		sig[i] = io_in8(0x511);
+	ok(!memcmp(sig, "QEMU", 4), "fw_cfg: the signature before any select");
+	out16(0x510, FW_CFG_NB_CPUS);
+	v = io_in8(0x511);
+	v |= (uint64_t)io_in8(0x511) << 8;
+	is_u64(v, 2, "fw_cfg: NB_CPUS is the VM's vCPU count");
+	out16(0x510, FW_CFG_MAX_CPUS);
+	v = io_in8(0x511);
+	v |= (uint64_t)io_in8(0x511) << 8;
+	is_u64(v, 2, "fw_cfg: MAX_CPUS is the APIC ID limit, the vCPU count");
+	out16(0x510, FW_CFG_RAM_SIZE);
+	for (int i = 0; i < 8; i++)
+		ram[i] = io_in8(0x511);
+	memcpy(&v, ram, 8);
+	is_u64(v, MEM_SIZE, "fw_cfg: RAM_SIZE is the VM's RAM, 8 bytes little-endian");
+	out16(0x510, FW_CFG_RAM_SIZE);
+	io(0x511, 0, 1, 8, NULL);	/* rep insb */
+	memcpy(rep, (uint8_t *)fk.v.run + 4096, 8);
+	ok(!memcmp(rep, ram, 8), "fw_cfg: rep insb of 8 reads the same item in one exit");
+	out16(0x510, FW_CFG_ID);
+	is_u64(io_in8(0x510), FW_CFG_VERSION, "fw_cfg: a byte IN at 0x510 reads data too (QEMU)");
+	out16(0x510, 0x0002);
+	is_u64(io_in8(0x511), 0, "fw_cfg: an item we lack reads zeros");
+	out16(0x511, FW_CFG_NB_CPUS);
+	is_u64(io_in8(0x511), 2, "fw_cfg: a 16-bit OUT at 0x511 selects too (QEMU)");
+	out16(0x510, FW_CFG_NB_CPUS);
+	v = 0xffffffff;
+	io(0x510, 1, 4, 1, &v);
+	io(0x510, 1, 1, 1, &v);
+	is_u64(io_in8(0x511), 2, "fw_cfg: a 32-bit OUT and a byte OUT change nothing");
+	ok(!vm.done, "fw_cfg: nothing stopped the run");
+	out16(0x510, FW_CFG_NB_CPUS);
+	io(0x511, 0, 2, 1, NULL);
+	is_u64(*(uint16_t *)((uint8_t *)fk.v.run + 4096), 0xffff,
+	       "fw_cfg: a 16-bit IN is not the device's: all ones, as an unclaimed port");
+	is_u64(io_in8(0x511), 2, "fw_cfg: and it read no data byte");
+}
+
+/* A vCPU-less user irqchip: our IOAPIC model, nothing to deliver to */
+static void user_ioapic(void)
+{
+	char err[200];
+
+	vm.opts.irqchip = IRQCHIP_USER;
+	ok(uioapic__init(&vm, err, sizeof(err)) == 0, "user irqchip: our IOAPIC is set up");
+}
+
+static void rte_write(unsigned pin, uint32_t lo)
+{
+	ioapic__mmio_write(&vm.ioapic, IOAPIC_IOREGSEL, 4, IOAPIC_REG_RTE(pin), 0);
+	ioapic__mmio_write(&vm.ioapic, IOAPIC_IOWIN, 4, lo, 0);
+}
+
+static void out8(uint16_t port, uint8_t val)
+{
+	io(port, 1, 1, 1, &val);
+}
+
+/* pc-testdev's IOAPIC line ports through the port table and the injection API */
+static void test_testdev_ports(void)
+{
+	const uint32_t pin10 = 1u << 10;
+	uint16_t w = 1;
+
+	reset();
+	user_ioapic();
+	rte_write(10, (uint32_t)(IOAPIC_RTE_MASKED | IOAPIC_RTE_LEVEL | 0x50));
+	ok(io(IVM_PORT_TESTDEV_IOAPIC + 10, 1, 1, 1, &(uint8_t){ 1 }) == EXIT_RESUME &&
+	   (vm.ioapic.line & pin10) && (vm.ioapic.irr & pin10),
+	   "testdev: 1 to 0x200a asserts pin 10's line (masked level pin: pending in IRR)");
+	out8(IVM_PORT_TESTDEV_IOAPIC + 10, 0);
+	ok(!(vm.ioapic.line & pin10) && !(vm.ioapic.irr & pin10),
+	   "testdev: 0 deasserts it, and the level pin is no longer pending");
+	out8(IVM_PORT_TESTDEV_IOAPIC + 10, 0x80);
+	ok(vm.ioapic.line & pin10, "testdev: any nonzero value asserts (QEMU's !!data)");
+	out8(IVM_PORT_TESTDEV_IOAPIC + 10, 0);
+	rte_write(10, (uint32_t)(IOAPIC_RTE_LEVEL | 0x50));	/* unmasked */
+	out8(IVM_PORT_TESTDEV_IOAPIC + 10, 1);
+	ok(vm.ioapic.rte[10] & IOAPIC_RTE_REMOTE_IRR,
+	   "testdev: asserting an unmasked level pin delivers it (remote IRR set)");
+	out8(IVM_PORT_TESTDEV_IOAPIC + 23, 1);
+	ok(vm.ioapic.line & 1u << 23, "testdev: 0x2017 is pin 23, the last");
+	ok(!vm.done, "testdev: nothing stopped the run");
+
+	reset();
+	user_ioapic();
+	io(IVM_PORT_TESTDEV_IOAPIC + 3, 1, 2, 1, &w);
+	io(IVM_PORT_TESTDEV_IOAPIC + 3, 1, 4, 1, &(uint32_t){ 1 });
+	ok(!vm.ioapic.line && !vm.done, "testdev: 16- and 32-bit OUTs are dropped, like a stray port's");
+	is_u64(io_in8(IVM_PORT_TESTDEV_IOAPIC + 3), 0xff, "testdev: an IN reads all ones (write-only)");
+	out8(IVM_PORT_TESTDEV_IOAPIC + IVM_TESTDEV_IOAPIC_PINS, 1);
+	ok(!vm.ioapic.line && !vm.done, "testdev: 0x2018 is past the 24 pins: no device");
+	io(IVM_PORT_TESTDEV_IOAPIC, 1, 1, 4, "\1\0\1\1");	/* rep outsb: pin 0 up, down, up, up */
+	ok((vm.ioapic.line & 1) && !vm.done, "testdev: rep outsb sets the line once per byte");
+
+	reset();
+	vm.opts.irqchip = IRQCHIP_KERNEL;
+	vm.vm_fd = -1;	/* KVM_IRQ_LINE fails */
+	ok(io(IVM_PORT_TESTDEV_IOAPIC + 4, 1, 1, 1, "\1") == EXIT_STOP && vm.status == VMM_HOST_ERROR &&
+	   strstr(vm.why, "pc-testdev") && strstr(vm.why, "KVM_IRQ_LINE"),
+	   "testdev, kernel irqchip: KVM_IRQ_LINE refused stops the run, naming both (%s)",
+	   vm.why ? vm.why : "");
+}
+
+/* The port's INJECT record is the one a scenario's pin injection makes */
+static void test_testdev_trace(void)
+{
+	char dir[] = "/tmp/test_exit.XXXXXX", path[64], err[256];
+	struct injection sc = { .kind = INJ_PIN, .pin = 3, .action = PIN_ASSERT };
+	struct itr_record rec, inj[4];
+	struct itr_header h;
+	struct itr_reader *rd;
+	int n = 0;
+
+	if (!mkdtemp(dir))
+		return;
+	snprintf(path, sizeof(path), "%s/t.itr", dir);
+	reset();
+	user_ioapic();
+	vm.kvm_fd = vm.vm_fd = -1;
+	vm.opts.cmdline = "";
+	vm.nr_vcpus = 1;
+	vm.vcpus[0] = fk.v;
+	vm.vcpus[0].fd = -1;
+	ok(record__open(&vm, path, err, sizeof(err)) == 0, "trace opened on a fake vCPU");
+	vm.inject_point = 7;
+	out8(IVM_PORT_TESTDEV_IOAPIC + 3, 1);
+	ok(inject__do(&vm, &sc, err, sizeof(err)) == 0, "a scenario's pin 3 assert at the same point");
+	out8(IVM_PORT_TESTDEV_IOAPIC + 3, 0);
+	record__close(&vm, 0, err, sizeof(err));
+	rd = itr_reader__open(path, &h, err, sizeof(err));
+	while (rd && itr_reader__next(rd, &rec, err, sizeof(err)) == 1)
+		if (rec.type == ITR_INJECT && n < 4)
+			inj[n++] = rec;
+	itr_reader__close(rd);
+	unlink(path);
+	rmdir(dir);
+	if (!ok(n == 3, "three INJECT records (%d)", n))
+		return;
+	ok(inj[0].a == inj[1].a && inj[0].b == inj[1].b && inj[0].err == inj[1].err &&
+	   inj[0].rsp == inj[1].rsp && inj[0].rip == inj[1].rip && inj[0].vector == inj[1].vector &&
+	   inj[0].vcpu == inj[1].vcpu, "the port's record equals the scenario injection's");
+	is_u64(inj[0].a, INJ_PIN | 3 << 8 | PIN_ASSERT << 16, "INJECT pin 3 assert");
+	is_u64(inj[0].b, 7, "at the current injection point");
+	is_u64(inj[2].a, INJ_PIN | 3 << 8 | PIN_DEASSERT << 16, "then INJECT pin 3 deassert");
+}
+
 int main(void)
 {
 	vm.mem.base = calloc(1, MEM_SIZE);
@@ -387,5 +560,8 @@ int main(void)
 	test_hcalls();
 	test_register_overlap();
 	test_emulation_failure();
+	test_fwcfg_ports();
+	test_testdev_ports();
+	test_testdev_trace();
 	return tap_done();
 }

@@ -2,15 +2,23 @@
 /* Port I/O exits: a table of port ranges, each with a small device behind it. */
 #include <stdio.h>
 #include <string.h>
+#include "fwcfg.h"
 #include "hcall.h"
 #include "pio.h"
+#include "testdev.h"
 
 struct pio_dev {
 	uint16_t base, len;
 	const char *name;
 	uint32_t (*read)(struct vm *vm, uint16_t off, unsigned size);
 	int (*write)(struct vm *vm, uint16_t off, unsigned size, uint32_t val);
+	/* bit n set: an n-byte IN (OUT) is the device's; PIO_ANY: every size is.
+	 * Any other access goes where an unclaimed one does: all ones in, dropped out */
+	uint8_t in_sizes, out_sizes;
 };
+
+#define PIO_SIZE(n)	(1u << (n))
+#define PIO_ANY		0
 
 static uint32_t com1_read(struct vm *vm, uint16_t off, unsigned size)
 {
@@ -61,10 +69,16 @@ static int hcall_write(struct vm *vm, uint16_t off, unsigned size, uint32_t val)
 }
 
 static const struct pio_dev pio_devs[] = {
-	{ IVM_PORT_COM1, 8, "com1", com1_read, com1_write },
-	{ IVM_PORT_DEBUGCON, 1, "debugcon", debugcon_read, debugcon_write },
-	{ IVM_PORT_EXIT, 4, "debug-exit", NULL, exit_write },
-	{ IVM_PORT_HCALL, 4, "hcall", hcall_read, hcall_write },
+	{ IVM_PORT_COM1, 8, "com1", com1_read, com1_write, PIO_ANY, PIO_ANY },
+	{ IVM_PORT_DEBUGCON, 1, "debugcon", debugcon_read, debugcon_write, PIO_ANY, PIO_ANY },
+	{ IVM_PORT_EXIT, 4, "debug-exit", NULL, exit_write, PIO_ANY, PIO_ANY },
+	{ IVM_PORT_HCALL, 4, "hcall", hcall_read, hcall_write, PIO_ANY, PIO_ANY },
+	/* QEMU fw_cfg: a 16-bit OUT selects, a byte IN reads (either port of the two) */
+	{ FWCFG_PORT, FWCFG_PORT_LEN, "fw_cfg", fwcfg_port__read, fwcfg_port__write,
+	  PIO_SIZE(1), PIO_SIZE(1) | PIO_SIZE(2) },
+	/* QEMU pc-testdev: a byte OUT to 0x2000 + pin sets that IOAPIC pin's line */
+	{ IVM_PORT_TESTDEV_IOAPIC, IVM_TESTDEV_IOAPIC_PINS, "pc-testdev", NULL,
+	  testdev__ioapic_write, PIO_ANY, PIO_SIZE(1) },
 };
 
 static const struct pio_dev *pio_find(uint16_t port)
@@ -92,15 +106,28 @@ static void note_user_port(struct vcpu *v, uint16_t port)
 			"allows it\n", port, cpl, iopl);
 }
 
-static void unclaimed(struct vcpu *v, uint16_t port, bool out)
+/* No device at @port, or one that does not take this access (@dev): logged once per port. */
+static void unclaimed(struct vcpu *v, uint16_t port, bool out, unsigned size,
+		      const struct pio_dev *dev)
 {
 	struct vm *vm = v->vm;
 
 	if (vm->port_warned[port / 8] & (1u << (port % 8)))
 		return;
 	vm->port_warned[port / 8] |= 1u << (port % 8);
-	evlog__add(&vm->log, "port %#x %s: no device", port, out ? "write" : "read");
+	if (dev)
+		evlog__add(&vm->log, "port %#x %u-byte %s: %s does not take it", port, size,
+			   out ? "write" : "read", dev->name);
+	else
+		evlog__add(&vm->log, "port %#x %s: no device", port, out ? "write" : "read");
 	note_user_port(v, port);
+}
+
+static bool claims(const struct pio_dev *dev, bool out, unsigned size)
+{
+	uint8_t sizes = out ? dev->out_sizes : dev->in_sizes;
+
+	return (out ? dev->write != NULL : dev->read != NULL) && (!sizes || (sizes & PIO_SIZE(size)));
 }
 
 int handle_io(struct vcpu *v)
@@ -121,23 +148,23 @@ int handle_io(struct vcpu *v)
 	data = (uint8_t *)run + run->io.data_offset;
 	dev = pio_find(port);
 	for (unsigned i = 0; i < count; i++, data += size) {
+		bool out = run->io.direction == KVM_EXIT_IO_OUT;
 		uint32_t val = 0;
 
-		if (run->io.direction == KVM_EXIT_IO_OUT) {
-			memcpy(&val, data, size);
-			if (!dev || !dev->write) {
-				unclaimed(v, port, true);
-				continue;
+		if (!dev || !claims(dev, out, size)) {
+			unclaimed(v, port, out, size, dev);
+			if (!out) {
+				val = 0xffffffff;	/* nothing drives the bus */
+				memcpy(data, &val, size);
 			}
+			continue;
+		}
+		if (out) {
+			memcpy(&val, data, size);
 			if (dev->write(v->vm, port - dev->base, size, val) == EXIT_STOP)
 				return EXIT_STOP;
 		} else {
-			if (dev && dev->read) {
-				val = dev->read(v->vm, port - dev->base, size);
-			} else {
-				unclaimed(v, port, false);
-				val = 0xffffffff;	/* nothing drives the bus */
-			}
+			val = dev->read(v->vm, port - dev->base, size);
 			memcpy(data, &val, size);
 		}
 	}

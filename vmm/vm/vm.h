@@ -16,6 +16,7 @@
 #include "model/console.h"
 #include "model/evlog.h"
 #include "model/evring.h"
+#include "model/fwcfg.h"
 #include "vapic/ioapic.h"
 #include "vapic/lapic.h"
 #include "scenario/scenario.h"
@@ -162,6 +163,7 @@ struct vm {
 	bool guest_exited;	/* the guest wrote the exit port */
 	uint32_t guest_exit_value;
 	uint8_t port_warned[65536 / 8];	/* unclaimed ports already logged */
+	struct fwcfg fwcfg;	/* fw_cfg's selector and offset (dev/fwcfg.c); zeros: power-on */
 	bool done;
 	int status;		/* enum vmm_status or (v << 1) | 1 */
 	const char *why;	/* one-line reason for a non-zero status */

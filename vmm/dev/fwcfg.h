@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * QEMU's fw_cfg at ports 0x510 (selector) and 0x511 (data), wired to the VM:
+ * the items describe this VM's RAM and vCPUs (model/fwcfg.c is the device).
+ */
+#ifndef VMM_DEV_FWCFG_H
+#define VMM_DEV_FWCFG_H
+
+#include "vm/vm.h"
+
+#define FWCFG_PORT	0x510	/* a 16-bit OUT selects an item */
+#define FWCFG_PORT_DATA	0x511	/* a byte IN reads its next byte */
+#define FWCFG_PORT_LEN	2
+
+/* pio.c's handlers; @off is from FWCFG_PORT, the size one pio.c let through */
+uint32_t fwcfg_port__read(struct vm *vm, uint16_t off, unsigned size);
+int fwcfg_port__write(struct vm *vm, uint16_t off, unsigned size, uint32_t val);
+
+#endif
