@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The oracle over a whole trace: names, verdict, report, and one model per vCPU fed from a file. */
 #include <inttypes.h>
+#include <strings.h>
 #include "oracle.h"
 #include "oracle_priv.h"
 
@@ -21,6 +22,26 @@ const char *oracle_verdict__name(enum oracle_verdict v)
 	return v == ORACLE_PASS ? "PASS" : v == ORACLE_DIVERGENCE ? "DIVERGENCE" : "INCONCLUSIVE";
 }
 
+static const char *const host_names[ORACLE_HOST_NR] = {
+	[ORACLE_HOST_SDM] = "SDM", [ORACLE_HOST_PVM4] = "PVM-4", [ORACLE_HOST_PVM5] = "PVM-5",
+	[ORACLE_HOST_PVM4_5] = "PVM-4+PVM-5",
+};
+
+const char *oracle_host__name(enum oracle_host h)
+{
+	return (unsigned)h < ORACLE_HOST_NR ? host_names[h] : "?";
+}
+
+int oracle_host__parse(const char *s, enum oracle_host *h)
+{
+	for (int i = 0; i < ORACLE_HOST_NR; i++)
+		if (!strcasecmp(s, host_names[i])) {
+			*h = i;
+			return 0;
+		}
+	return -1;
+}
+
 enum oracle_verdict oracle__verdict(const struct oracle *o)
 {
 	if (o->total > o->count[OK_EVIDENCE])
@@ -32,7 +53,11 @@ void oracle__summary(const struct oracle *o, char *buf, size_t n)
 {
 	enum oracle_verdict v = oracle__verdict(o);
 	size_t k = snprintf(buf, n, "%s", oracle_verdict__name(v));
-	const char *sep = " (";
+	const char *sep;
+
+	/* a verdict under a host model is not the SDM's: say whose */
+	if (o->host != ORACLE_HOST_SDM)
+		k += snprintf(buf + k, k < n ? n - k : 0, " under host model %s", oracle_host__name(o->host));
 
 	if (v == ORACLE_PASS) {
 		snprintf(buf + k, k < n ? n - k : 0, " (%" PRIu64 " deliveries checked)", o->deliveries);
@@ -145,7 +170,14 @@ static void merge(struct oracle *o, struct oracle *part, unsigned n)
 
 int oracle__run_file(const char *path, struct oracle *o, struct itr_header *h, char *err, size_t errlen)
 {
+	return oracle__run_file_opts(path, NULL, o, h, err, errlen);
+}
+
+int oracle__run_file_opts(const char *path, const struct oracle_opts *opts, struct oracle *o,
+			  struct itr_header *h, char *err, size_t errlen)
+{
 	static struct oracle part[ORACLE_CPUS];
+	enum oracle_host host = opts ? opts->host : ORACLE_HOST_SDM;
 	struct itr_reader *rd;
 	struct itr_record r;
 	int k, if_seen = 0;
@@ -171,10 +203,12 @@ int oracle__run_file(const char *path, struct oracle *o, struct itr_header *h, c
 	}
 	oracle__init(o);
 	o->if_records = if_seen;
+	o->host = host;
 	for (unsigned c = 0; c < ncpu; c++) {
 		oracle__init(&part[c]);
 		part[c].if_records = if_seen;
 		part[c].smp = true;
+		part[c].host = host;
 	}
 	rd = itr_reader__open(path, h, err, errlen);
 	if (!rd)

@@ -39,6 +39,15 @@ enum oracle_kind {
 	OK_NR
 };
 
+/* Whose LAPIC the trace is judged against (docs/ORACLE.md, "Host models") */
+enum oracle_host {
+	ORACLE_HOST_SDM = 0,	/* the SDM: a fixed interrupt stays in service until the guest's EOI */
+	ORACLE_HOST_PVM4,	/* docs/DIVERGENCES.md PVM-4: the host EOIs it at acceptance */
+	ORACLE_HOST_PVM5,	/* PVM-5: an event that becomes deliverable waits for a VM exit */
+	ORACLE_HOST_PVM4_5,	/* both: the PVM host's in-kernel LAPIC */
+	ORACLE_HOST_NR
+};
+
 struct oracle_finding {
 	enum oracle_kind kind;
 	uint64_t seq;		/* record where it showed */
@@ -60,13 +69,16 @@ struct oracle {
 	/* inputs the caller may set after oracle__init */
 	int if_records;		/* 1: the guest records IF changes; 0: it doesn't; -1: learn */
 	bool smp;		/* other vCPUs exist: an NMI may be their IPI, unrecorded */
+	enum oracle_host host;	/* ORACLE_HOST_SDM unless set */
 
 	/* LAPIC */
 	uint32_t irr[8], isr[8], tmr[8], tent[8];
+	uint32_t accepted[8];	/* PVM-4, split: taken by the host (its EOI exit came), ENTRY to come */
 	uint64_t irr_since[256];
 	uint8_t tpr;
 	int ifl;		/* RFLAGS.IF: 0, 1, -1 unknown */
 	bool nmi_pending, nmi_blocked;
+	bool nmi_second;	/* a second NMI came while one was pending: it may be taken too */
 	uint64_t nmi_since;
 	bool exc_pending, spur_pending;
 	uint8_t exc_vector, spur_vector;
@@ -79,6 +91,7 @@ struct oracle {
 	uint32_t rte[ORACLE_PINS];
 	bool rte_seen[ORACLE_PINS], line[ORACLE_PINS], remote_irr[ORACLE_PINS];
 	bool guest_rte;		/* the guest records its RTE writes: host RTE events are redundant */
+	bool host_ioapic;	/* the IOAPIC is the VMM's (split, user): it records its own EOIs */
 
 	/* delivery stack */
 	unsigned depth;
@@ -109,14 +122,28 @@ enum oracle_verdict { ORACLE_PASS, ORACLE_DIVERGENCE, ORACLE_INCONCLUSIVE };
 enum oracle_verdict oracle__verdict(const struct oracle *o);
 const char *oracle_kind__name(enum oracle_kind k);
 const char *oracle_verdict__name(enum oracle_verdict v);
+/* "SDM", "PVM-4", "PVM-5", "PVM-4+PVM-5" */
+const char *oracle_host__name(enum oracle_host h);
+/* "sdm", "pvm-4", "pvm-5" or "pvm-4+pvm-5" (any case) into @h: 0, or -1 for anything else */
+int oracle_host__parse(const char *s, enum oracle_host *h);
 
 /* Findings, notes, then "oracle: verdict ..." lines, each prefixed with @prefix. */
 void oracle__report(const struct oracle *o, FILE *f, const char *prefix);
-/* One line, no newline: "DIVERGENCE (3: eoi 2, nest 1), first at seq 57 [eoi]". */
+/* One line, no newline: "DIVERGENCE (3: eoi 2, nest 1), first at seq 57 [eoi]";
+ * under another host model than the SDM: "PASS under host model PVM-4 (...)". */
 void oracle__summary(const struct oracle *o, char *buf, size_t n);
 
 /* Read @path and judge it, one model per vCPU merged into @o. 0 with @o filled;
  * -1 with @err for an unreadable file. */
 int oracle__run_file(const char *path, struct oracle *o, struct itr_header *h, char *err, size_t errlen);
+
+/* How oracle__run_file_opts judges a file; all zero: as oracle__run_file */
+struct oracle_opts {
+	enum oracle_host host;	/* the host model every vCPU's model follows */
+};
+
+/* oracle__run_file with @opts (NULL: the defaults) */
+int oracle__run_file_opts(const char *path, const struct oracle_opts *opts, struct oracle *o,
+			  struct itr_header *h, char *err, size_t errlen);
 
 #endif

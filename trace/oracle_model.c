@@ -131,6 +131,18 @@ void oracle__init(struct oracle *o)
 		o->rte[p] = IOAPIC_RTE_MASKED;	/* 82093AA reset value */
 }
 
+/* PVM-4: the host's LAPIC EOIs a fixed interrupt when it accepts it */
+static bool eoi_at_acceptance(const struct oracle *o)
+{
+	return o->host == ORACLE_HOST_PVM4 || o->host == ORACLE_HOST_PVM4_5;
+}
+
+/* PVM-5: what becomes deliverable in the guest's own flow is taken at the next exit */
+static bool late_delivery(const struct oracle *o)
+{
+	return o->host == ORACLE_HOST_PVM5 || o->host == ORACLE_HOST_PVM4_5;
+}
+
 /* What must be taken next (a key), or -1 */
 static int deliverable(const struct oracle *o, uint64_t *since)
 {
@@ -250,6 +262,16 @@ static void rte_write(struct oracle *o, unsigned pin, uint32_t lo, uint64_t seq)
 	pin_eval(o, pin, seq);
 }
 
+/* A level vector's EOI reaches the IOAPIC: remote IRR clears, a still-high pin sends again */
+static void eoi_broadcast(struct oracle *o, unsigned v, uint64_t seq)
+{
+	for (unsigned p = 0; p < ORACLE_PINS; p++)
+		if ((o->rte[p] & 0xff) == v && (o->rte[p] & IOAPIC_RTE_LEVEL) && o->remote_irr[p]) {
+			o->remote_irr[p] = false;
+			pin_eval(o, p, seq);
+		}
+}
+
 /* The guest wrote EOI: retire the highest ISR bit, broadcast a level one */
 static void eoi(struct oracle *o, const struct itr_record *r)
 {
@@ -266,13 +288,21 @@ static void eoi(struct oracle *o, const struct itr_record *r)
 			h, r->vector == 0xff ? "nothing in service, 0x" : "v=", r->vector);
 	clr(o->isr, h);
 	clr(o->tent, h);
-	if (!bit(o->tmr, h))
-		return;
-	for (unsigned p = 0; p < ORACLE_PINS; p++)
-		if ((o->rte[p] & 0xff) == (unsigned)h && (o->rte[p] & IOAPIC_RTE_LEVEL) && o->remote_irr[p]) {
-			o->remote_irr[p] = false;
-			pin_eval(o, p, r->seq);	/* still high: sent again */
-		}
+	if (bit(o->tmr, h))
+		eoi_broadcast(o, h, r->seq);
+}
+
+/*
+ * PVM-4 (docs/DIVERGENCES.md): the host EOIs a fixed interrupt when it
+ * accepts it. Its IOAPIC hears of it then, unless the IOAPIC is the VMM's,
+ * which records the EOI exit itself (it comes at the vCPU's next exit).
+ */
+static void eoi_at_accept(struct oracle *o, unsigned v, uint64_t seq)
+{
+	clr(o->isr, v);
+	clr(o->tent, v);
+	if (bit(o->tmr, v) && !o->host_ioapic)
+		eoi_broadcast(o, v, seq);
 }
 
 static void push(struct oracle *o, uint8_t v, enum oracle_src what, bool tentative, uint64_t seq)
@@ -320,9 +350,11 @@ static void entry(struct oracle *o, const struct itr_record *r, int key)
 			finding(o, OK_NMI, r->seq, o->depth && o->depth <= ORACLE_DEPTH ?
 				o->stack[o->depth - 1].seq : NONE,
 				"NMI delivered while NMIs are blocked (an NMI handler has not returned with IRET)");
-		else if (o->smp)
+		else if (!o->nmi_pending && o->nmi_second)
+			o->nmi_second = false;	/* the one that latched behind the first */
+		else if (!o->nmi_pending && o->smp)
 			o->unmodelled++;	/* another vCPU's NMI IPI: not in the trace */
-		else
+		else if (!o->nmi_pending)
 			finding(o, OK_NMI, r->seq, NONE, "NMI delivered but none is pending");
 	} else if (v < 32) {
 		what = SRC_EXC;		/* synchronous: raised by the guest's own instruction */
@@ -352,10 +384,15 @@ static void entry(struct oracle *o, const struct itr_record *r, int key)
 			finding(o, OK_IF, r->seq, NONE, "v=%02x interrupted code with RFLAGS.IF=0", v);
 	}
 	if (what == SRC_EXT) {
-		clr(o->irr, v);
+		if (bit(o->accepted, v))
+			clr(o->accepted, v);	/* IRR, if set, is a re-send since */
+		else
+			clr(o->irr, v);
 		set(o->isr, v);
 		if (tentative)
 			set(o->tent, v);
+		if (eoi_at_acceptance(o))
+			eoi_at_accept(o, v, r->seq);
 	}
 	if (what == SRC_NMI) {
 		o->nmi_pending = false;
@@ -437,9 +474,16 @@ static void host(struct oracle *o, const struct itr_record *r)
 				pin_set(o, arg, false, r->seq);
 			break;
 		case INJ_NMI:
+			/*
+			 * Two NMIs sent before either is taken: the first may be in delivery
+			 * when the second comes and latch behind it (KVM's process_nmi
+			 * keeps two), or both may merge. Either is the SDM's; a third merges.
+			 */
+			if (o->nmi_pending && !o->nmi_blocked)
+				o->nmi_second = true;
 			if (!o->nmi_pending)
 				o->nmi_since = r->seq;
-			o->nmi_pending = true;	/* one latch: a third NMI merges (SDM 6.7.1) */
+			o->nmi_pending = true;	/* one latch (SDM 6.7.1) */
 			break;
 		case INJ_EXCEPTION:
 			o->exc_pending = true;
@@ -457,9 +501,21 @@ static void host(struct oracle *o, const struct itr_record *r)
 		}
 		break;
 	case ITR_IOAPIC:
+		o->host_ioapic = true;
 		/* the host IOAPIC's own record of an RTE write; the guest's record wins when it has one */
 		if (r->a == IOAPIC_EV_RTE_WRITE && !o->guest_rte && r->vector < ORACLE_PINS)
 			rte_write(o, r->vector, (uint32_t)r->b, r->seq);
+		/* PVM-4 with the VMM's IOAPIC: the acceptance's EOI arrives here, maybe
+		 * before the guest's ENTRY record of what was accepted */
+		if (r->a == IOAPIC_EV_EOI && eoi_at_acceptance(o)) {
+			unsigned v = r->b & 0xff;
+
+			if (bit(o->irr, v) && !bit(o->isr, v)) {
+				clr(o->irr, v);
+				set(o->accepted, v);
+			}
+			eoi_broadcast(o, v, r->seq);
+		}
 		break;
 	case ITR_VMM_DELIVERY:
 		o->soft_vector = r->vector;
@@ -486,25 +542,44 @@ static void guest(struct oracle *o, const struct itr_record *r)
 {
 	char obs[64], want[48], st[160];
 
+	/*
+	 * An injected exception goes in at VM entry, and an NMI pending with it is
+	 * taken at the handler's first instruction: in its stub (one deeper),
+	 * before its ENTRY record, which then follows the NMI's IRET.
+	 */
+	bool nmi_in_exc_stub = o->cur >= 0 && (o->cur & KEY_EXC) && r->type == ITR_ENTRY &&
+			       r->vector == 2 && o->nmi_pending && !o->nmi_blocked &&
+			       r->depth == o->depth + 2;
+	/* inside such an NMI (to its IRET) the stub's ENTRY is still to come */
+	bool in_stub_nmi = o->depth && o->depth <= ORACLE_DEPTH && o->stack[o->depth - 1].skew &&
+			   o->stack[o->depth - 1].what == SRC_NMI;
+
+	/* the host accepted it already (PVM-4, split): its ENTRY is no departure */
+	bool was_accepted = r->type == ITR_ENTRY && bit(o->accepted, r->vector);
+
 	/* the rule: a deliverable event must be the very next guest record */
-	if (o->cur >= 0 && !o->cur_reported && !takes(o->cur, r)) {
+	if (o->cur >= 0 && !o->cur_reported && !takes(o->cur, r) && !nmi_in_exc_stub && !in_stub_nmi &&
+	    !was_accepted) {
 		describe(r, obs, sizeof(obs));
 		key_name(o->cur, want, sizeof(want));
 		state(o, st, sizeof(st));
 		bool other_intr = r->type == ITR_ENTRY && r->vector >= 32 && o->cur < 0x100 &&
 				  (int)r->vector != o->soft_vector;
 
-		finding(o, other_intr ? OK_ORDER : OK_LOST, r->seq, o->cur_since,
-			"expected ENTRY %s (deliverable since seq %" PRIu64 ": %s), observed %s",
-			want, o->cur_since, st, obs);
-		o->cur_reported = true;	/* once per expectation, not at every later record */
+		/* PVM-5: late is allowed, another interrupt first never is; lost at the end is */
+		if (other_intr || !late_delivery(o)) {
+			finding(o, other_intr ? OK_ORDER : OK_LOST, r->seq, o->cur_since,
+				"expected ENTRY %s (deliverable since seq %" PRIu64 ": %s), observed %s",
+				want, o->cur_since, st, obs);
+			o->cur_reported = true;	/* once per expectation, not at every later record */
+		}
 	}
 	switch (r->type) {
 	case ITR_ENTRY: {
 		int key = -1;
 
-		if (takes(o->cur, r))
-			key = o->cur;
+		if (takes(o->cur, r) || was_accepted)
+			key = was_accepted ? r->vector : o->cur;
 		else if (r->vector == 2 && o->nmi_pending && !o->nmi_blocked)
 			key = KEY_NMI;
 		else if (r->vector >= 32 && o->ifl == 1 && bit(o->irr, r->vector) &&

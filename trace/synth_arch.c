@@ -3,7 +3,9 @@
  * `vmm trace synth --arch [--plant DEFECT]`: a short trace that is
  * architecturally exact (what the oracle must pass), or the same with one
  * planted defect the oracle must name. Six episodes: priority, nesting,
- * TPR, a level pin through its RTE, NMI blocking, an injected #PF.
+ * TPR, a level pin through its RTE, NMI blocking, an injected #PF. The
+ * PVM-4 flavour is the same program as that host records it (EOI at
+ * acceptance: ISR reads 0, EOIs see 0xff, 0x45 nests, a third level delivery).
  */
 #include <string.h>
 #include "synth_arch.h"
@@ -12,6 +14,7 @@ static const char *const defect_names[ARCH_NR] = {
 	[ARCH_CLEAN] = "none", [ARCH_ORDER] = "order", [ARCH_LOST] = "lost", [ARCH_NO_IRET] = "no-iret",
 	[ARCH_NEST] = "nest", [ARCH_NMI] = "nmi", [ARCH_IF] = "if", [ARCH_TPR] = "tpr",
 	[ARCH_ERRCODE] = "errcode", [ARCH_DEPTH] = "depth", [ARCH_EXTRA] = "extra", [ARCH_EOI] = "eoi",
+	[ARCH_PVM4] = "pvm-4",
 };
 
 const char *arch_defect__name(enum arch_defect d)
@@ -34,6 +37,7 @@ struct gen {
 	size_t max, n;
 	int depth;
 	uint64_t marked;	/* seq of the planted defect */
+	bool pvm4;		/* as a PVM-4 host records it */
 };
 
 #define RFL_IF	0x202u
@@ -67,6 +71,8 @@ static void mark_here(struct gen *g) { g->marked = g->n; }
 static void sti(struct gen *g) { gv(g, ITR_IF, 0, 1); }
 static void cli(struct gen *g) { gv(g, ITR_IF, 0, 0); }
 static void eoi(struct gen *g, uint8_t v) { gv(g, ITR_EOI, v, 0); }
+/* What the guest's EOI of @v sees in service: nothing on PVM-4 */
+static uint8_t seen(const struct gen *g, uint8_t v) { return g->pvm4 ? 0xff : v; }
 
 static void sync_(struct gen *g, uint32_t n)
 {
@@ -117,14 +123,65 @@ static void iret(struct gen *g, uint8_t v, uint32_t rflags)
 static void irq(struct gen *g, uint8_t v, uint32_t rflags)
 {
 	entry(g, v, rflags, 0xffffffffu);
-	gv(g, ITR_ISR, v, 1);
-	eoi(g, v);
+	gv(g, ITR_ISR, v, !g->pvm4);
+	eoi(g, seen(g, v));
 	iret(g, v, rflags);
+}
+
+/* 0x41's EOI in the nesting episode; the eoi defect shows the other host's view */
+static void eoi_41(struct gen *g, enum arch_defect d)
+{
+	if (d == ARCH_EOI) {
+		eoi(g, g->pvm4 ? 0x41 : 0xff);	/* the other host's view: PVM-4's, or the SDM's */
+		g->marked = g->n - 1;
+	} else {
+		eoi(g, seen(g, 0x41));
+	}
+}
+
+/* 0x45 in 0x41's handler: after 0x41's EOI (SDM), or at once (PVM-4: 0x41 is not in service) */
+static void nest_45(struct gen *g, enum arch_defect d)
+{
+	bool now = (d == ARCH_NEST) != g->pvm4;
+
+	if (d == ARCH_NEST)
+		mark_here(g);	/* SDM: nested too early; PVM-4: not taken before this record */
+	if (!now)
+		eoi_41(g, d);
+	entry(g, 0x45, RFL_IF, 0xffffffffu);
+	if (now && d != ARCH_NO_IRET)
+		gv(g, ITR_ISR, 0x45, !g->pvm4);
+	eoi(g, seen(g, 0x45));
+	if (d == ARCH_NO_IRET) {
+		mark_here(g);	/* 0x45's IRET left out: 0x41's IRET closes it */
+		g->depth--;
+	} else {
+		iret(g, 0x45, RFL_IF);
+	}
+	if (now)
+		eoi_41(g, d);
 }
 
 size_t arch_synth(enum arch_defect d, struct itr_record *out, size_t max, uint64_t *defect_seq)
 {
-	struct gen g = { .out = out, .max = max, .marked = UINT64_MAX };
+	uint64_t first_isr = UINT64_MAX;
+	size_t n;
+
+	if (d != ARCH_PVM4)
+		return arch_synth_host(d, false, out, max, defect_seq);
+	n = arch_synth_host(ARCH_CLEAN, true, out, max, NULL);
+	/* against the SDM, the first ISR snapshot (it reads 0) is the first departure */
+	for (size_t i = 0; i < n && i < max && first_isr == UINT64_MAX; i++)
+		if (out[i].type == ITR_ISR)
+			first_isr = out[i].seq;
+	if (defect_seq)
+		*defect_seq = first_isr;
+	return n;
+}
+
+size_t arch_synth_host(enum arch_defect d, bool pvm4, struct itr_record *out, size_t max, uint64_t *defect_seq)
+{
+	struct gen g = { .out = out, .max = max, .marked = UINT64_MAX, .pvm4 = pvm4 };
 	struct itr_record *r;
 
 	cli(&g);
@@ -167,30 +224,14 @@ size_t arch_synth(enum arch_defect d, struct itr_record *out, size_t max, uint64
 		g.depth--;	/* 0x61 recorded one level shallower */
 		entry(&g, 0x61, RFL_IF, 0xffffffffu);
 		g.depth++;
-		eoi(&g, 0x61);
+		eoi(&g, seen(&g, 0x61));
 		g.depth--;
 		iret(&g, 0x61, RFL_IF);
 		g.depth++;
 	} else {
 		irq(&g, 0x61, RFL_IF);
 	}
-	if (d == ARCH_NEST) {
-		mark_here(&g);	/* 0x45 taken before 0x41's EOI: same class */
-		irq(&g, 0x45, RFL_IF);
-		eoi(&g, d == ARCH_EOI ? 0xff : 0x41);
-	} else {
-		eoi(&g, d == ARCH_EOI ? 0xff : 0x41);	/* PVM #4: the host's ISR is empty */
-		if (d == ARCH_EOI)
-			g.marked = g.n - 1;
-		entry(&g, 0x45, RFL_IF, 0xffffffffu);
-		eoi(&g, 0x45);
-		if (d == ARCH_NO_IRET) {
-			mark_here(&g);	/* 0x45's IRET left out: 0x41's IRET closes it */
-			g.depth--;
-		} else {
-			iret(&g, 0x45, RFL_IF);
-		}
-	}
+	nest_45(&g, d);
 	cli(&g);
 	iret(&g, 0x41, RFL_IF);
 	cli(&g);
@@ -221,13 +262,19 @@ size_t arch_synth(enum arch_defect d, struct itr_record *out, size_t max, uint64
 	inject(&g, INJ_PIN, 0, 5, PIN_ASSERT, 0xffffffffu);
 	sti(&g);
 	entry(&g, 0x51, RFL_IF, 0xffffffffu);
-	eoi(&g, 0x51);
+	eoi(&g, seen(&g, 0x51));
 	iret(&g, 0x51, RFL_IF);
 	entry(&g, 0x51, RFL_IF, 0xffffffffu);	/* still high: remote IRR cleared, sent again */
 	sync_(&g, 6);
 	inject(&g, INJ_PIN, 0, 5, PIN_DEASSERT, 0xffffffffu);
-	eoi(&g, 0x51);
+	eoi(&g, seen(&g, 0x51));
 	iret(&g, 0x51, RFL_IF);
+	if (g.pvm4) {
+		/* PVM-4: the second acceptance's EOI found the pin still high */
+		entry(&g, 0x51, RFL_IF, 0xffffffffu);
+		eoi(&g, 0xff);
+		iret(&g, 0x51, RFL_IF);
+	}
 	cli(&g);
 
 	/* 5. NMI: a second NMI inside the handler waits for its IRET */
@@ -270,7 +317,7 @@ int arch_synth__write(const char *path, enum arch_defect d, uint64_t *defect_seq
 	size_t n = arch_synth(d, rec, ARCH_MAX, defect_seq);
 
 	strcpy(h.scenario, "synth-arch");
-	strcpy(h.irqchip, "user");
+	strcpy(h.irqchip, d == ARCH_PVM4 ? "kernel" : "user");	/* PVM-4 is the in-kernel LAPIC's */
 	strcpy(h.host, "synthetic");
 	w = itr_writer__open(path, &h, err, errlen);
 	if (!w)

@@ -51,4 +51,31 @@ is $? 2 "no arguments: exit 2"
 run_limited 30 "$VMM" check --trace="$TMP/clean.itr" --expect-divergence=bogus >"$TMP/out" 2>&1
 is $? 2 "bad --expect-divergence: exit 2"
 
+# --host-model: the PVM-4 host's view of the same program passes only under its model
+run_limited 30 "$VMM" trace synth --arch --plant pvm-4 -o "$TMP/pvm4.itr" 2>/dev/null
+ok $? "synth --arch --plant pvm-4 writes the stream a PVM-4 host records"
+run_limited 30 "$VMM" check --trace="$TMP/pvm4.itr" >"$TMP/out" 2>&1
+is $? 1 "check: the PVM-4 stream diverges under the SDM (exit 1)"
+like "$TMP/out" '^check .* irqchip=kernel: oracle DIVERGENCE \([0-9]+ findings: extra 1, nest 1, eoi [0-9]+, isr [0-9]+\), first at seq 7 \[isr\]; expected pass; FAIL$' \
+	"check: under the SDM, PVM-4's findings (isr first)"
+run_limited 30 "$VMM" check --host-model=pvm-4 --trace="$TMP/pvm4.itr" >"$TMP/out" 2>&1
+ok $? "--host-model=pvm-4: the PVM-4 stream passes (exit 0)"
+like "$TMP/out" '^check .*pvm4\.itr irqchip=kernel: oracle PASS under host model PVM-4 \(13 deliveries checked\); expected pass; OK$' \
+	"--host-model=pvm-4: the summary names the model"
+run_limited 30 "$VMM" check --host-model=sdm --trace="$TMP/clean.itr" >"$TMP/out" 2>&1
+ok $? "--host-model=sdm: the exact SDM stream passes"
+like "$TMP/out" 'oracle PASS \(12 deliveries checked\)' "--host-model=sdm: the summary is the plain one"
+run_limited 30 "$VMM" check --host-model=pvm-4 --trace="$TMP/clean.itr" >"$TMP/out" 2>&1
+is $? 1 "--host-model=pvm-4: an SDM host's stream diverges (the model stays exact)"
+like "$TMP/out" 'oracle DIVERGENCE under host model PVM-4 \(.*eoi [0-9]+, isr [0-9]+\)' "... with eoi and isr findings"
+for d in if tpr errcode; do	# defects that PVM-4 does not explain are still found under it
+	run_limited 30 "$VMM" check --host-model=pvm-4 --trace="$TMP/$d.itr" >"$TMP/out" 2>&1
+	is $? 1 "--host-model=pvm-4: planted $d still fails"
+	like "$TMP/out" "^check .* oracle DIVERGENCE under host model PVM-4 \\(.*$d [0-9]+" "--host-model=pvm-4: planted $d is still [$d]"
+done
+run_limited 30 "$VMM" check --host-model=pvm4 --trace="$TMP/clean.itr" >"$TMP/out" 2>&1
+is $? 2 "bad --host-model: exit 2"
+like "$TMP/out" "^vmm check: --host-model: not sdm, pvm-4, pvm-5 or pvm-4\\+pvm-5: 'pvm4' \\(see vmm check --help\\)$" "bad --host-model: one line naming the option"
+is "$(wc -l <"$TMP/out")" 1 "bad --host-model: only that line"
+
 done_testing

@@ -10,16 +10,23 @@
 #include "trace/oracle.h"
 #include "trace/synth_arch.h"
 #include "scenario/scenario.h"
+#include "vapic/ioapic.h"
 
 static struct itr_record recs[ARCH_MAX];
 static struct oracle o;
 
-static void run(const struct itr_record *r, size_t n)
+static void run_host(const struct itr_record *r, size_t n, enum oracle_host host)
 {
 	oracle__init(&o);
+	o.host = host;
 	for (size_t i = 0; i < n; i++)
 		oracle__feed(&o, &r[i]);
 	oracle__finish(&o, true);
+}
+
+static void run(const struct itr_record *r, size_t n)
+{
+	run_host(r, n, ORACLE_HOST_SDM);
 }
 
 static void show(void)
@@ -260,6 +267,90 @@ static void test_nmi_deep(void)
 			ok(o.kept[i].since == UINT64_MAX, "  whose opening frame, past the model, is not named");
 }
 
+/* Two NMIs sent before either is taken: once or twice is the SDM's; a third is not */
+static void test_nmi_pair(void)
+{
+	for (unsigned sent = 2; sent <= 3; sent++) {
+		for (unsigned taken = 1; taken <= 3; taken++) {
+			bool good = taken <= 2;
+
+			nr = 0;
+			for (unsigned i = 0; i < sent; i++)
+				add(ITR_INJECT, ITR_SRC_VMM, 2, INJ_NMI);
+			for (unsigned i = 0; i < taken; i++) {
+				ent(2, 1, 0x2);
+				ire(2, 1, 0x2);
+			}
+			run(recs, nr);
+			ok(good ? oracle__verdict(&o) == ORACLE_PASS :
+			   o.count[OK_NMI] == 1 && o.total == 1,
+			   "%u NMIs sent at once, taken %u times: %s", sent, taken,
+			   good ? "PASS (one may latch behind the first)" : "one [nmi] finding");
+		}
+	}
+	/* sent one at a time, each taken before the next: a second entry is extra */
+	nr = 0;
+	add(ITR_INJECT, ITR_SRC_VMM, 2, INJ_NMI);
+	ent(2, 1, 0x2);
+	ire(2, 1, 0x2);
+	ent(2, 1, 0x2);
+	ire(2, 1, 0x2);
+	run(recs, nr);
+	ok(o.count[OK_NMI] == 1, "one NMI sent, taken twice: one [nmi] finding");
+}
+
+/* An NMI injected with an exception lands in the exception's stub, before its ENTRY */
+static void test_nmi_in_exception_stub(void)
+{
+	for (int in_stub = 1; in_stub >= 0; in_stub--) {
+		nr = 0;
+		add(ITR_INJECT, ITR_SRC_VMM, 2, INJ_NMI);
+		add(ITR_INJECT, ITR_SRC_VMM, 4, INJ_EXCEPTION);
+		ent(2, in_stub ? 2 : 1, 0x2);
+		ire(2, in_stub ? 2 : 1, 0x2);
+		ent(4, 1, 0x2);
+		ire(4, 1, 0x2);
+		run(recs, nr);
+		if (in_stub) {
+			if (!ok(oracle__verdict(&o) == ORACLE_PASS && o.deliveries == 2,
+				"NMI in the injected #OF's stub (one deeper), its ENTRY after: PASS"))
+				show();
+		} else {
+			ok(o.count[OK_LOST] == 1 && o.kept[0].kind == OK_LOST && o.kept[0].seq == 2,
+			   "NMI taken before the injected #OF at the same depth: [lost] at it");
+		}
+	}
+}
+
+/* PVM-5: what becomes deliverable is taken at the next exit: late is allowed, out of order not */
+static void test_pvm5_late(void)
+{
+	nr = 0;
+	add(ITR_INJECT, ITR_SRC_VMM, 2, INJ_NMI);
+	add(ITR_INJECT, ITR_SRC_VMM, 4, INJ_EXCEPTION);
+	ent(4, 1, 0x2);
+	ire(4, 1, 0x2);		/* the NMI was owed in #OF's handler */
+	add(ITR_IF, ITR_SRC_GUEST, 0, 1);
+	ent(2, 1, 0x202);
+	ire(2, 1, 0x202);
+	run_host(recs, nr, ORACLE_HOST_SDM);
+	ok(o.count[OK_LOST] == 1 && o.kept[0].seq == 3, "a late NMI: [lost] under the SDM");
+	run_host(recs, nr, ORACLE_HOST_PVM5);
+	ok(oracle__verdict(&o) == ORACLE_PASS, "a late NMI: PASS under PVM-5");
+	run_host(recs, nr - 2, ORACLE_HOST_PVM5);
+	ok(o.count[OK_LOST] == 1, "never taken: [lost] at the end under PVM-5 too");
+	nr = 0;
+	add(ITR_IF, ITR_SRC_GUEST, 0, 1);
+	add(ITR_INJECT, ITR_SRC_VMM, 0x61, INJ_MSI);
+	add(ITR_INJECT, ITR_SRC_VMM, 0x41, INJ_MSI);
+	add(ITR_MARK, ITR_SRC_GUEST, 0, 1);
+	ent(0x41, 1, 0x202);
+	run_host(recs, nr, ORACLE_HOST_PVM5);
+	ok(o.count[OK_ORDER] == 1, "0x41 before the late 0x61: [order] under PVM-5");
+	run_host(recs, nr, ORACLE_HOST_PVM4_5);
+	ok(o.count[OK_ORDER] == 1, "  and under PVM-4+PVM-5");
+}
+
 /* A finding's summary line names verdict, counts and the first seq */
 static void test_summary(void)
 {
@@ -332,6 +423,267 @@ static void test_nmi_inside_records(void)
 	ok(o.count[OK_DEPTH] == 2, "planted: an NMI at depth 3 over an empty model: both records caught");
 }
 
+/* ---- the PVM-4 host model ---------------------------------------------------- */
+
+/* The same program as a PVM-4 host records it: findings under the SDM, none under PVM-4 */
+static void test_pvm4_synth(void)
+{
+	char buf[256];
+	size_t n = arch_synth(ARCH_PVM4, recs, ARCH_MAX, NULL);
+
+	run_host(recs, n, ORACLE_HOST_PVM4);
+	if (!ok(oracle__verdict(&o) == ORACLE_PASS && o.deliveries == 13,
+		"PVM-4 synth stream passes under PVM-4 (%" PRIu64 " deliveries)", o.deliveries))
+		show();
+	oracle__summary(&o, buf, sizeof(buf));
+	ok(!strcmp(buf, "PASS under host model PVM-4 (13 deliveries checked)"), "summary names the model: '%s'", buf);
+	run(recs, n);
+	ok(o.count[OK_EOI] && o.count[OK_ISR] && o.count[OK_NEST] && o.count[OK_EXTRA] &&
+	   o.total == o.count[OK_EOI] + o.count[OK_ISR] + o.count[OK_NEST] + o.count[OK_EXTRA],
+	   "... and under the SDM has PVM-4's findings only (eoi %" PRIu64 ", isr %" PRIu64 ", nest %" PRIu64
+	   ", extra %" PRIu64 ")", o.count[OK_EOI], o.count[OK_ISR], o.count[OK_NEST], o.count[OK_EXTRA]);
+	n = arch_synth(ARCH_CLEAN, recs, ARCH_MAX, NULL);
+	run_host(recs, n, ORACLE_HOST_PVM4);
+	ok(oracle__verdict(&o) == ORACLE_DIVERGENCE && o.count[OK_EOI] && o.count[OK_ISR],
+	   "an SDM host's exact stream diverges under PVM-4: the model stays exact");
+}
+
+/* A defect planted in the PVM-4 stream is still caught under PVM-4, first, at its record */
+static void test_planted_pvm4(enum arch_defect d, enum oracle_kind want)
+{
+	uint64_t at;
+	size_t n = arch_synth_host(d, true, recs, ARCH_MAX, &at);
+
+	run_host(recs, n, ORACLE_HOST_PVM4);
+	if (!ok(o.nkept && o.kept[0].kind == want &&
+		(o.kept[0].seq == at || (want == OK_NO_IRET && o.kept[0].seq > at)),
+		"PVM-4, planted %s: first finding [%s] at seq %" PRIu64, arch_defect__name(d),
+		oracle_kind__name(want), at))
+		show();
+}
+
+static void level_pin5(void)
+{
+	add(ITR_IF, ITR_SRC_GUEST, 0, 0);
+	add(ITR_RTE, ITR_SRC_GUEST, 5, 0x51 | 1u << 15);
+	add(ITR_INJECT, ITR_SRC_VMM, 0, INJ_PIN | 5 << 8 | PIN_ASSERT << 16);
+	add(ITR_IF, ITR_SRC_GUEST, 0, 1);
+}
+
+static struct itr_record *ioapic_ev(unsigned pin, enum ioapic_event ev, uint64_t arg)
+{
+	struct itr_record *r = add(ITR_IOAPIC, ITR_SRC_VMM, (uint8_t)pin, ev);
+
+	r->b = arg;
+	return r;
+}
+
+/*
+ * By hand, what kernel mode records on PVM: ISR reads 0 in the handler, the
+ * EOI sees 0xff, a same-class vector nests, and a level pin still high at
+ * acceptance is taken again at the handler's sti, before it deasserts.
+ */
+static void test_pvm4_hand(void)
+{
+	nr = 0;
+	add(ITR_IF, ITR_SRC_GUEST, 0, 1);
+	add(ITR_INJECT, ITR_SRC_VMM, 0x41, INJ_MSI);
+	ent(0x41, 1, 0x202);
+	add(ITR_ISR, ITR_SRC_GUEST, 0x41, 0);
+	add(ITR_IF, ITR_SRC_GUEST, 0, 1);
+	add(ITR_INJECT, ITR_SRC_VMM, 0x45, INJ_MSI);
+	ent(0x45, 2, 0x202);		/* same class, 0x41 not in service */
+	add(ITR_EOI, ITR_SRC_GUEST, 0xff, 0);
+	ire(0x45, 2, 0x202);
+	add(ITR_EOI, ITR_SRC_GUEST, 0xff, 0);
+	ire(0x41, 1, 0x202);
+	level_pin5();
+	ent(0x51, 1, 0x202);		/* accepted: EOI'd, the pin still high: sent again */
+	add(ITR_ISR, ITR_SRC_GUEST, 0x51, 0);
+	add(ITR_IF, ITR_SRC_GUEST, 0, 1);
+	ent(0x51, 2, 0x202);		/* at the sti, before the deassert; sent a third time */
+	add(ITR_INJECT, ITR_SRC_VMM, 0, INJ_PIN | 5 << 8 | PIN_DEASSERT << 16);
+	add(ITR_EOI, ITR_SRC_GUEST, 0xff, 0);
+	ire(0x51, 2, 0x202);
+	ent(0x51, 2, 0x202);		/* the third, accepted with the pin low: the last */
+	add(ITR_EOI, ITR_SRC_GUEST, 0xff, 0);
+	ire(0x51, 2, 0x202);
+	add(ITR_EOI, ITR_SRC_GUEST, 0xff, 0);
+	ire(0x51, 1, 0x202);
+	run_host(recs, nr, ORACLE_HOST_PVM4);
+	if (!ok(oracle__verdict(&o) == ORACLE_PASS && o.deliveries == 5, "PVM-4 by hand: PASS under PVM-4"))
+		show();
+	run(recs, nr);
+	ok(o.count[OK_ISR] == 2 && o.count[OK_EOI] && o.count[OK_NEST] && !o.count[OK_IF] && !o.count[OK_TPR],
+	   "... and under the SDM: isr %" PRIu64 ", eoi %" PRIu64 ", nest %" PRIu64 ", extra %" PRIu64,
+	   o.count[OK_ISR], o.count[OK_EOI], o.count[OK_NEST], o.count[OK_EXTRA]);
+
+	/* planted: the re-delivery left out, so the pin's second message is lost */
+	nr = 0;
+	level_pin5();
+	ent(0x51, 1, 0x202);
+	add(ITR_INJECT, ITR_SRC_VMM, 0, INJ_PIN | 5 << 8 | PIN_DEASSERT << 16);
+	add(ITR_EOI, ITR_SRC_GUEST, 0xff, 0);
+	ire(0x51, 1, 0x202);
+	add(ITR_IF, ITR_SRC_GUEST, 0, 0);
+	run_host(recs, nr, ORACLE_HOST_PVM4);
+	ok(o.total == 1 && o.count[OK_LOST] == 1 && o.kept[0].seq == 8,
+	   "PVM-4, kernel IOAPIC: a still-high pin not taken again is lost");
+
+	/* split: the VMM's IOAPIC hears the acceptance's EOI at its own record, here after the deassert */
+	nr = 0;
+	level_pin5();
+	ioapic_ev(5, IOAPIC_EV_REMOTE_IRR_SET, 0x51);
+	ent(0x51, 1, 0x202);
+	add(ITR_INJECT, ITR_SRC_VMM, 0, INJ_PIN | 5 << 8 | PIN_DEASSERT << 16);
+	ioapic_ev(0xff, IOAPIC_EV_EOI, 0x51);
+	add(ITR_EOI, ITR_SRC_GUEST, 0xff, 0);
+	ire(0x51, 1, 0x202);
+	add(ITR_IF, ITR_SRC_GUEST, 0, 0);
+	run_host(recs, nr, ORACLE_HOST_PVM4);
+	if (!ok(oracle__verdict(&o) == ORACLE_PASS, "PVM-4, the VMM's IOAPIC: EOI at its record, pin low: once"))
+		show();
+	/* planted: the host EOI comes with the pin high, and no second delivery follows */
+	nr = 0;
+	level_pin5();
+	ioapic_ev(5, IOAPIC_EV_REMOTE_IRR_SET, 0x51);
+	ent(0x51, 1, 0x202);
+	ioapic_ev(0xff, IOAPIC_EV_EOI, 0x51);
+	add(ITR_INJECT, ITR_SRC_VMM, 0, INJ_PIN | 5 << 8 | PIN_DEASSERT << 16);
+	add(ITR_EOI, ITR_SRC_GUEST, 0xff, 0);
+	ire(0x51, 1, 0x202);
+	add(ITR_IF, ITR_SRC_GUEST, 0, 0);
+	run_host(recs, nr, ORACLE_HOST_PVM4);
+	ok(o.count[OK_LOST] == 1, "PVM-4, the VMM's IOAPIC: EOI'd while high, the second delivery is owed");
+
+	/* split: the acceptance's EOI exit before the ENTRY record, the pin still high: the
+	 * re-send waits in IRR while the accepted one is recorded, then it is taken */
+	nr = 0;
+	level_pin5();
+	ioapic_ev(5, IOAPIC_EV_REMOTE_IRR_SET, 0x51);
+	add(ITR_INJECT, ITR_SRC_VMM, 0x61, INJ_MSI);
+	ent(0x61, 1, 0x202);
+	add(ITR_EOI, ITR_SRC_GUEST, 0xff, 0);
+	ire(0x61, 1, 0x202);
+	ioapic_ev(0xff, IOAPIC_EV_EOI, 0x51);
+	ioapic_ev(5, IOAPIC_EV_REMOTE_IRR_SET, 0x51);
+	ent(0x51, 1, 0x202);
+	add(ITR_EOI, ITR_SRC_GUEST, 0xff, 0);
+	ire(0x51, 1, 0x202);
+	ent(0x51, 1, 0x202);
+	add(ITR_INJECT, ITR_SRC_VMM, 0, INJ_PIN | 5 << 8 | PIN_DEASSERT << 16);
+	ioapic_ev(0xff, IOAPIC_EV_EOI, 0x51);
+	add(ITR_EOI, ITR_SRC_GUEST, 0xff, 0);
+	ire(0x51, 1, 0x202);
+	add(ITR_IF, ITR_SRC_GUEST, 0, 0);
+	run_host(recs, nr, ORACLE_HOST_PVM4_5);
+	if (!ok(oracle__verdict(&o) == ORACLE_PASS && o.deliveries == 3,
+		"PVM-4, the VMM's IOAPIC: accepted before its ENTRY record, re-sent meanwhile: twice"))
+		show();
+	nr -= 6;	/* planted: the re-send never taken, though IF=1 to the end */
+	run_host(recs, nr, ORACLE_HOST_PVM4_5);
+	ok(o.count[OK_LOST] == 1, "  the re-send never taken: [lost] at the end");
+}
+
+/* The architecture still holds under PVM-4: IF, TPR, edges, NMI blocking, error codes */
+static void test_pvm4_arch(void)
+{
+	/* an interrupt with IF=0 */
+	nr = 0;
+	add(ITR_IF, ITR_SRC_GUEST, 0, 0);
+	add(ITR_INJECT, ITR_SRC_VMM, 0x41, INJ_MSI);
+	ent(0x41, 1, 0x2);
+	run_host(recs, nr, ORACLE_HOST_PVM4);
+	ok(o.nkept && o.kept[0].kind == OK_IF, "PVM-4: delivered with IF=0 is [if]");
+
+	/* TPR masks the class even with the ISR empty */
+	nr = 0;
+	add(ITR_TPR, ITR_SRC_GUEST, 0, 0x50);
+	add(ITR_IF, ITR_SRC_GUEST, 0, 1);
+	add(ITR_INJECT, ITR_SRC_VMM, 0x41, INJ_MSI);
+	ent(0x41, 1, 0x202);
+	run_host(recs, nr, ORACLE_HOST_PVM4);
+	ok(o.nkept && o.kept[0].kind == OK_TPR, "PVM-4: delivered through TPR 0x50 is [tpr]");
+
+	/* an edge MSI taken twice, though EOI'd at acceptance */
+	nr = 0;
+	add(ITR_IF, ITR_SRC_GUEST, 0, 1);
+	add(ITR_INJECT, ITR_SRC_VMM, 0x41, INJ_MSI);
+	ent(0x41, 1, 0x202);
+	add(ITR_EOI, ITR_SRC_GUEST, 0xff, 0);
+	ire(0x41, 1, 0x202);
+	ent(0x41, 1, 0x202);
+	run_host(recs, nr, ORACLE_HOST_PVM4);
+	ok(o.total == 1 && o.count[OK_EXTRA] == 1, "PVM-4: an edge delivered twice is [extra]");
+
+	/* NMI blocking is not the LAPIC's: a second NMI waits for the IRET */
+	nr = 0;
+	add(ITR_INJECT, ITR_SRC_VMM, 2, INJ_NMI);
+	ent(2, 1, 0x2);
+	add(ITR_INJECT, ITR_SRC_VMM, 2, INJ_NMI);
+	ent(2, 2, 0x2);
+	run_host(recs, nr, ORACLE_HOST_PVM4);
+	ok(o.count[OK_NMI] == 1, "PVM-4: an NMI while NMIs are blocked is [nmi]");
+
+	/* an injected exception's error code */
+	nr = 0;
+	add(ITR_INJECT, ITR_SRC_VMM, 14, INJ_EXCEPTION)->err = 2;
+	{
+		struct itr_record *r = add(ITR_ENTRY, ITR_SRC_GUEST, 14, 0);
+
+		r->depth = 1;
+		r->rflags = 0x2;
+		r->err = 3;
+	}
+	run_host(recs, nr, ORACLE_HOST_PVM4);
+	ok(o.nkept && o.kept[0].kind == OK_ERRCODE, "PVM-4: a wrong error code is [errcode]");
+
+	/* the guest saw a vector in service: not this host */
+	nr = 0;
+	add(ITR_IF, ITR_SRC_GUEST, 0, 1);
+	add(ITR_INJECT, ITR_SRC_VMM, 0x41, INJ_MSI);
+	ent(0x41, 1, 0x202);
+	add(ITR_ISR, ITR_SRC_GUEST, 0x41, 1);
+	add(ITR_EOI, ITR_SRC_GUEST, 0x41, 0);
+	ire(0x41, 1, 0x202);
+	run_host(recs, nr, ORACLE_HOST_PVM4);
+	ok(o.count[OK_ISR] == 1 && o.count[OK_EOI] == 1, "PVM-4: ISR read 1 and an EOI that saw 0x41 are findings");
+}
+
+static void test_host_names(void)
+{
+	enum oracle_host h = ORACLE_HOST_NR;
+
+	ok(oracle_host__parse("pvm-4", &h) == 0 && h == ORACLE_HOST_PVM4, "parse pvm-4");
+	ok(oracle_host__parse("SDM", &h) == 0 && h == ORACLE_HOST_SDM, "parse SDM");
+	ok(oracle_host__parse("pvm4", &h) < 0 && oracle_host__parse("", &h) < 0, "parse refuses pvm4 and ''");
+	ok(!strcmp(oracle_host__name(ORACLE_HOST_PVM4), "PVM-4") && !strcmp(oracle_host__name(ORACLE_HOST_NR), "?"),
+	   "names");
+}
+
+/* oracle__run_file_opts gives every vCPU's model the host; NULL opts is the SDM */
+static void test_run_file_opts(void)
+{
+	char path[] = "/tmp/test_oracle.XXXXXX";
+	struct oracle_opts pvm4 = { .host = ORACLE_HOST_PVM4 };
+	struct itr_header h;
+	char err[256];
+	int fd = mkstemp(path);
+
+	if (fd < 0) {
+		ok(0, "temp file");
+		return;
+	}
+	close(fd);
+	write_smp(path, false);
+	ok(oracle__run_file_opts(path, NULL, &o, &h, err, sizeof(err)) == 0 &&
+	   oracle__verdict(&o) == ORACLE_PASS && o.host == ORACLE_HOST_SDM, "run_file_opts(NULL): the SDM");
+	ok(oracle__run_file_opts(path, &pvm4, &o, &h, err, sizeof(err)) == 0 && o.host == ORACLE_HOST_PVM4 &&
+	   o.count[OK_EOI] == 2 && o.total == 2,
+	   "run_file_opts(PVM-4): both vCPUs' EOIs that saw their vector are findings");
+	unlink(path);
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
@@ -351,8 +703,27 @@ int main(void)
 	test_hand();
 	test_pin_beyond();
 	test_nmi_deep();
+	test_nmi_pair();
+	test_nmi_in_exception_stub();
+	test_pvm5_late();
 	test_nmi_inside_records();
 	test_summary();
+	test_pvm4_synth();
+	test_planted_pvm4(ARCH_ORDER, OK_ORDER);
+	test_planted_pvm4(ARCH_LOST, OK_LOST);
+	test_planted_pvm4(ARCH_NO_IRET, OK_NO_IRET);
+	test_planted_pvm4(ARCH_NEST, OK_LOST);	/* 0x45 waited for 0x41's EOI: owed before it */
+	test_planted_pvm4(ARCH_NMI, OK_NMI);
+	test_planted_pvm4(ARCH_IF, OK_IF);
+	test_planted_pvm4(ARCH_TPR, OK_TPR);
+	test_planted_pvm4(ARCH_ERRCODE, OK_ERRCODE);
+	test_planted_pvm4(ARCH_DEPTH, OK_DEPTH);
+	test_planted_pvm4(ARCH_EXTRA, OK_EXTRA);
+	test_planted_pvm4(ARCH_EOI, OK_EOI);
+	test_pvm4_hand();
+	test_pvm4_arch();
+	test_host_names();
+	test_run_file_opts();
 	printf("1..%d\n", tap_n);
 	return tap_failed ? 1 : 0;
 }

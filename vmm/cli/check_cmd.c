@@ -4,7 +4,8 @@
  * scenario per mode with a temporary trace and judges each trace with the
  * oracle; `vmm check --trace=FILE.itr` judges an existing trace. The oracle
  * is architectural: a host known to differ is named with
- * --expect-divergence=MODE, never by fitting the model to it.
+ * --expect-divergence=MODE, or judged under a host model docs/DIVERGENCES.md
+ * pins (--host-model=pvm-4), never by fitting the model to one trace.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +22,7 @@
 #include "core/run.h"
 #include "scenario/scenario.h"
 
-enum { OPT_HELP = 'h', OPT_TRACE = RUNOPT_END, OPT_EXPECT, OPT_KEEP };
+enum { OPT_HELP = 'h', OPT_TRACE = RUNOPT_END, OPT_EXPECT, OPT_KEEP, OPT_HOST_MODEL };
 
 static const struct option check_options[] = {
 	{ "scenario", required_argument, NULL, RUNOPT_SCENARIO },
@@ -29,6 +30,7 @@ static const struct option check_options[] = {
 	{ "irqchip", required_argument, NULL, RUNOPT_IRQCHIP },
 	{ "expect-divergence", required_argument, NULL, OPT_EXPECT },
 	{ "keep-traces", required_argument, NULL, OPT_KEEP },
+	{ "host-model", required_argument, NULL, OPT_HOST_MODEL },
 	{ "timeout", required_argument, NULL, RUNOPT_TIMEOUT },
 	{ "verbose", no_argument, NULL, RUNOPT_VERBOSE },
 	{ "quiet", no_argument, NULL, RUNOPT_QUIET },
@@ -40,7 +42,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vmm check --scenario=FILE.yaml [--irqchip=MODE|all] [options] KERNEL\n"
-		"       vmm check --trace=FILE.itr [--expect-divergence=MODE,...]\n"
+		"       vmm check --trace=FILE.itr [--expect-divergence=MODE,...] [--host-model=M]\n"
 		"\n"
 		"Judges interrupt delivery against an SDM model (docs/ORACLE.md): per run,\n"
 		"the first divergence, the findings, and one summary line per mode:\n"
@@ -53,6 +55,11 @@ static void usage(FILE *f)
 		"  --expect-divergence=MODE,...|all  a divergence in these modes is expected (a host\n"
 		"                                   known to differ, e.g. PVM-4 under\n"
 		"                                   kernel,split on PVM); a PASS there is reported\n"
+		"  --host-model=sdm|pvm-4|pvm-5|pvm-4+pvm-5  the host every trace is judged\n"
+		"                                   against (default sdm; docs/DIVERGENCES.md): pvm-4\n"
+		"                                   EOI at acceptance (PVM's in-kernel LAPIC, so for\n"
+		"                                   --irqchip=kernel,split); pvm-5 an event that becomes\n"
+		"                                   deliverable is taken at the next VM exit\n"
 		"  --keep-traces=DIR                keep each mode's trace as DIR/SCENARIO.MODE.itr\n"
 		"  --timeout=SECONDS                watchdog per run, e.g. 30 or 2.5 (default: the\n"
 		"                                   scenario's)\n"
@@ -94,7 +101,8 @@ static const char *run_failure(int st, char *buf, size_t n)
  * (or the run that wrote it failed: @run_status != 0), 2 = unreadable.
  * @mode < 0: --trace, where an unreadable file is bad input: one line, no summary.
  */
-static int judge(const char *path, const char *label, int mode, unsigned expect, int run_status)
+static int judge(const char *path, const char *label, int mode, unsigned expect, int run_status,
+		 const struct oracle_opts *opts)
 {
 	static struct oracle o;
 	struct itr_header h;
@@ -103,7 +111,7 @@ static int judge(const char *path, const char *label, int mode, unsigned expect,
 	enum oracle_verdict v;
 	bool expected_div, good;
 
-	if (oracle__run_file(path, &o, &h, err, sizeof(err)) < 0) {
+	if (oracle__run_file_opts(path, opts, &o, &h, err, sizeof(err)) < 0) {
 		fprintf(stderr, "vmm check: %s\n", err);
 		if (mode >= 0)
 			printf("check %s irqchip=%s: %s%s%soracle could not read the trace; FAIL\n", label,
@@ -141,6 +149,7 @@ int check_cmd__main(int argc, char **argv)
 {
 	struct runopt ro;
 	const char *trace_path = NULL, *keep = NULL;
+	struct oracle_opts opts = { .host = ORACLE_HOST_SDM };
 	unsigned expect = 0;
 	struct stat st_keep;
 	char err[320];
@@ -156,6 +165,10 @@ int check_cmd__main(int argc, char **argv)
 		case OPT_EXPECT:
 			if (runopt__parse_modes(optarg, &expect) < 0)
 				return bad("--expect-divergence: not a list of kernel, split, user, or all:", optarg);
+			break;
+		case OPT_HOST_MODEL:
+			if (oracle_host__parse(optarg, &opts.host) < 0)
+				return bad("--host-model: not sdm, pvm-4, pvm-5 or pvm-4+pvm-5:", optarg);
 			break;
 		case OPT_HELP: usage(stdout); return 0;
 		case '?':
@@ -173,7 +186,7 @@ int check_cmd__main(int argc, char **argv)
 	if (trace_path) {
 		if (ro.scenario_path || optind != argc)
 			return bad("--trace takes no scenario or kernel:", trace_path);
-		return judge(trace_path, trace_path, -1, expect, 0);
+		return judge(trace_path, trace_path, -1, expect, 0, &opts);
 	}
 	if (!ro.scenario_path || optind != argc - 1) {
 		fprintf(stderr, "vmm check: %s (see vmm check --help)\n",
@@ -220,7 +233,7 @@ int check_cmd__main(int argc, char **argv)
 		fflush(stdout);
 		st = vmm__run(&ro.vm);
 		fflush(stdout);
-		r = judge(path, ro.sc->name, m, expect, st);
+		r = judge(path, ro.sc->name, m, expect, st, &opts);
 		if (!keep)
 			unlink(path);
 		if (r > worst)
