@@ -80,7 +80,7 @@ static struct itr_record deliver_rec(uint8_t vcpu, uint8_t vector, enum itr_deli
 static bool refused(int rc, const struct replay *rp, const char *err, const char *p, const char *want)
 {
 	size_t n = strlen(p);
-	bool freed = true;
+	bool freed = !rp->sc.steps && !rp->sc.nsteps;
 
 	for (unsigned i = 0; i < VMM_MAX_VCPUS; i++)
 		if (rp->cpu[i].p || rp->cpu[i].n)
@@ -334,7 +334,7 @@ static void refuse(const char *what, const char *irqchip, const char *config, st
 
 static void test_refusals(void)
 {
-	static struct itr_record r[64];
+	static struct itr_record r[SC_MAX_PLAN_STEPS + 1];
 	static struct replay rp;
 	const char *cfg2 = "vcpus=2 mem=67108864 boot=auto";
 	char err[256] = "";
@@ -409,13 +409,14 @@ static void test_refusals(void)
 	r[2] = msi_rec(0x43, 0, DELAY | 100);
 	refuse("delay 100, sync 1, delay 100 again", "user", cfg2, r, 3, "injections at one delay recorded apart",
 	       2);
-	for (unsigned i = 0; i < 33; i++)
+	for (unsigned i = 0; i < SC_MAX_PLAN_STEPS + 1; i++)
 		r[i] = msi_rec(0x40, 0, i + 1);
-	refuse("33 injection points", "user", cfg2, r, 33, "more injection points than a replay plan holds (32)",
-	       32);
-	rc = write_trace(path, "user", cfg2, r, 32) == 0 ? replay__load(path, &rp, err, sizeof(err)) : -1;
-	ok(rc == 0 && rp.sc.nsteps == 32 && rp.sc.steps[31].n == 32 && rp.ninject == 32,
-	   "32 injection points fit (%s)", rc ? err : "");
+	refuse("4097 injection points", "user", cfg2, r, SC_MAX_PLAN_STEPS + 1,
+	       "more injection points than a replay plan holds (4096)", SC_MAX_PLAN_STEPS);
+	rc = write_trace(path, "user", cfg2, r, SC_MAX_PLAN_STEPS) == 0 ?
+	     replay__load(path, &rp, err, sizeof(err)) : -1;
+	ok(rc == 0 && rp.sc.nsteps == SC_MAX_PLAN_STEPS && rp.sc.steps[4095].n == 4096 &&
+	   rp.ninject == SC_MAX_PLAN_STEPS, "4096 injection points fit (%s)", rc ? err : "");
 	if (rc == 0)
 		replay__free(&rp);
 	for (unsigned i = 0; i < 17; i++)

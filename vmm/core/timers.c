@@ -45,17 +45,23 @@ void timers__service(struct vm *vm, struct host_timer *ht)
 	/* the host timer went off: its window poll is for every vCPU, not only this one */
 	bool polled = vm->armed_deadline_ns && vm->armed_deadline_ns <= now;
 
-	for (unsigned i = 0; sc && i < sc->nsteps && !vm->done; i++) {
+	/* a replay makes them where the recording did (run.c) */
+	for (unsigned i = 0, k = 0; sc && !vm->replay && i < sc->nsteps && !vm->done; i++) {
 		const struct step *st = &sc->steps[i];
 		uint64_t due = t0 + st->n * 1000;
+		uint32_t bit;
 
-		if (st->at != AT_DELAY_US || *done & (1u << i) || vm->replay)
-			continue;	/* a replay makes them where the recording did (run.c) */
+		if (st->at != AT_DELAY_US)
+			continue;
+		bit = k < 32 ? 1u << k : 0;	/* scenario__parse allows 32 steps */
+		k++;
+		if (!bit || *done & bit)
+			continue;
 		if (due > now) {
 			next = timers__min(due, next);
 			continue;
 		}
-		*done |= 1u << i;
+		*done |= bit;
 		timers__make_step(vm, st);
 	}
 	if (vm->opts.irqchip != IRQCHIP_KERNEL) {

@@ -16,7 +16,7 @@ struct host_timer {
 	bool on;		/* the mode or the scenario has host-side time at all */
 	timer_t id;
 	uint64_t t0;		/* delay steps count from here */
-	uint32_t steps_done;	/* bit per scenario step already performed */
+	uint32_t steps_done;	/* bit per delay step (in order) already performed */
 };
 
 /* Decide whether @vm needs host time and create the timer; -1 if it can't be created. */

@@ -76,10 +76,10 @@ static int add_injection(struct replay *rp, const struct itr_record *r, uint64_t
 					    "injections at one sync point recorded at two visits: "
 					    "replay can't tell them apart" :
 					    "injections at one delay recorded apart");
-		if (sc->nsteps == SC_MAX_STEPS)
-			return fail(err, errlen, path, r->seq, "more injection points than a replay "
-				    "plan holds (32)");
-		st = &sc->steps[sc->nsteps++];
+		if (!(st = scenario__add_step(sc, SC_MAX_PLAN_STEPS)))
+			return fail(err, errlen, path, r->seq, sc->nsteps == SC_MAX_PLAN_STEPS ?
+				    "more injection points than a replay plan holds (4096)" :
+				    "out of memory");
 		st->at = at;
 		st->n = n;
 		*last_point = r->b;
@@ -219,6 +219,7 @@ void replay__set_mode(struct replay *rp, enum irqchip_mode mode)
 
 void replay__free(struct replay *rp)
 {
+	scenario__free(&rp->sc);
 	for (unsigned i = 0; i < VMM_MAX_VCPUS; i++) {
 		free(rp->cpu[i].p);
 		rp->cpu[i].p = NULL;

@@ -117,7 +117,7 @@ static const char *const action_names[] = {
 static const char *const trigger_names[] = { "edge", "level" };
 
 /* Exceptions that push an error code (SDM vol. 3 table 6-1). */
-static bool exc_has_error(unsigned v)
+bool scenario__exc_has_error(unsigned v)
 {
 	return v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21 || v == 29 || v == 30;
 }
@@ -167,10 +167,10 @@ static int parse_exception(struct pctx *p, yaml_node_t *m, const char *where, st
 	if (parse_vector(p, m, where, 31, &in->vector))
 		return -1;
 	n = yaml__get_kv(&p->y, m, "error_code", &k);
-	if (n && !exc_has_error(in->vector))
+	if (n && !scenario__exc_has_error(in->vector))
 		return yaml__fail(&p->y, k, "%s: vector %u has no error code", where, in->vector);
 	/* A vector that pushes one always does: the guest's frame layout depends on it. */
-	in->has_error = exc_has_error(in->vector);
+	in->has_error = scenario__exc_has_error(in->vector);
 	yaml__join(w, sizeof(w), where, "error_code");
 	if (n && yaml__get_uint(&p->y, n, w, 0, UINT32_MAX, &v))
 		return -1;
@@ -362,12 +362,15 @@ static int parse_steps(struct pctx *p, yaml_node_t *n)
 	for (unsigned i = 0; i < yaml__seq_len(n); i++) {
 		yaml_node_t *item = yaml__seq_item(&p->y, n, i);
 
+		struct step *st;
+
 		if (i >= SC_MAX_STEPS)
 			return yaml__fail(&p->y, item, "steps: more than %d items", SC_MAX_STEPS);
+		if (!(st = scenario__add_step(p->sc, SC_MAX_STEPS)))
+			return yaml__fail(&p->y, item, "steps: out of memory");
 		snprintf(w, sizeof(w), "steps[%u]", i);
-		if (parse_step(p, item, w, &p->sc->steps[i], &have_sync, &last_sync))
+		if (parse_step(p, item, w, st, &have_sync, &last_sync))
 			return -1;
-		p->sc->nsteps = i + 1;
 	}
 	return 0;
 }
@@ -643,6 +646,29 @@ static int parse_top(struct pctx *p, yaml_node_t *root)
 	return 0;
 }
 
+struct step *scenario__add_step(struct scenario *sc, unsigned max)
+{
+	if (sc->nsteps >= max)
+		return NULL;
+	if (sc->nsteps == sc->steps_cap) {
+		unsigned cap = sc->steps_cap ? 2 * sc->steps_cap : 8;
+		struct step *n = realloc(sc->steps, (size_t)cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		sc->steps = n;
+		sc->steps_cap = cap;
+	}
+	memset(&sc->steps[sc->nsteps], 0, sizeof(sc->steps[0]));
+	return &sc->steps[sc->nsteps++];
+}
+
+void scenario__free(struct scenario *sc)
+{
+	free(sc->steps);
+	memset(sc, 0, sizeof(*sc));
+}
+
 int scenario__parse(const char *buf, size_t len, const char *name, struct scenario *sc,
 		    char *err, size_t errlen)
 {
@@ -651,7 +677,7 @@ int scenario__parse(const char *buf, size_t len, const char *name, struct scenar
 	yaml_node_t *root;
 	int ret;
 
-	memset(sc, 0, sizeof(*sc));
+	scenario__free(sc);
 	sc->irqchips = IRQCHIP_ALL;
 	sc->vcpus = 1;
 	sc->timeout_s = SC_DEF_TIMEOUT;
@@ -664,7 +690,7 @@ int scenario__parse(const char *buf, size_t len, const char *name, struct scenar
 	}
 	if (ret) {
 		/* Never hand back a half-filled scenario. */
-		memset(sc, 0, sizeof(*sc));
+		scenario__free(sc);
 	}
 	return ret;
 }
@@ -702,7 +728,7 @@ int scenario__load(const char *path, struct scenario *sc, char *err, size_t errl
 	free(buf);
 	fclose(f);
 	if (ret)
-		memset(sc, 0, sizeof(*sc));
+		scenario__free(sc);
 	return ret;
 }
 
@@ -722,4 +748,22 @@ int scenario__check_guest(const struct scenario *sc, const char *path, char *err
 	errline__set(err, errlen, "%s:%u:%u: guest: '%s' is not a program of guest.elf "
 		     "(vmm validate --help lists them)", path, sc->guest_line, sc->guest_col, sc->guest);
 	return -1;
+}
+
+/* The names the language uses, for the writer (write.c); "?" outside the tables */
+#define NAME_OF(t, i) ((unsigned)(i) < sizeof(t) / sizeof(t[0]) && t[i] ? t[i] : "?")
+
+const char *scenario__inj_kind_name(enum inj_kind k)
+{
+	return NAME_OF(kind_names, k);
+}
+
+const char *scenario__action_name(enum pin_action a)
+{
+	return NAME_OF(action_names, a);
+}
+
+const char *scenario__expect_name(enum check_kind k)
+{
+	return NAME_OF(expect_names, k);
 }

@@ -10,9 +10,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "trace/itr.h"
 
-#define SC_MAX_STEPS	32
+#define SC_MAX_STEPS	32	/* in a config file */
+#define SC_MAX_PLAN_STEPS 4096	/* in a plan made by a program: a replay, a storm */
 #define SC_MAX_INJ	16	/* per step */
 #define SC_MAX_CHECKS	32
 #define SC_MAX_VALUES	32	/* per expected/observed list */
@@ -90,13 +92,21 @@ struct scenario {
 	unsigned irqchips;	/* bit per enum irqchip_mode it runs under; default IRQCHIP_ALL */
 	unsigned vcpus;		/* 1 or 2; default 1 */
 	double timeout_s;	/* default 10 */
-	unsigned nsteps;
-	struct step steps[SC_MAX_STEPS];
+	unsigned nsteps, steps_cap;
+	struct step *steps;	/* heap: scenario__add_step, scenario__free */
 	unsigned nchecks;
 	struct check checks[SC_MAX_CHECKS];
 };
 
-/* Load and validate @path. On error returns -1 with "PATH:LINE:COL: message" in @err. */
+/*
+ * One more step, zeroed, at the end of @sc's steps; NULL when @sc already has
+ * @max or memory ran out. A scenario owns its steps: scenario__free.
+ */
+struct step *scenario__add_step(struct scenario *sc, unsigned max);
+/* Release the steps and zero @sc (zeroed or loaded before). */
+void scenario__free(struct scenario *sc);
+
+/* Load and validate @path (@sc zeroed, or loaded before: its steps are released). On error returns -1 with "PATH:LINE:COL: message" in @err. */
 int scenario__load(const char *path, struct scenario *sc, char *err, size_t errlen);
 /* The same from a buffer (unit tests); @name stands for the path in messages. */
 int scenario__parse(const char *buf, size_t len, const char *name, struct scenario *sc,
@@ -108,6 +118,17 @@ const char *const *scenario__guest_programs(void);
 int scenario__check_guest(const struct scenario *sc, const char *path, char *err, size_t errlen);
 
 const char *irqchip_mode__name(enum irqchip_mode m);
+/* Whether exception @v pushes an error code (SDM vol. 3 table 6-1) */
+bool scenario__exc_has_error(unsigned v);
+/* The words of the language, as a config spells them */
+const char *scenario__inj_kind_name(enum inj_kind k);
+const char *scenario__action_name(enum pin_action a);
+const char *scenario__expect_name(enum check_kind k);
+/*
+ * @sc as a config (docs/SCENARIOS.md) that scenario__parse reads back to the
+ * same steps and checks; @comment (may be NULL) heads it as "# " lines.
+ */
+int scenario__write(const struct scenario *sc, const char *comment, FILE *f);
 int irqchip_mode__parse(const char *s, enum irqchip_mode *m);
 
 #endif
