@@ -61,6 +61,9 @@ int signals__install(double timeout_s)
 	struct sigaction sa;
 	struct itimerval it = { 0 };
 
+	/* a previous run's watchdog is not this run's; a ^C still stops every later run */
+	if (stop_signal == SIGALRM)
+		stop_signal = 0;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;	/* no SA_RESTART: KVM_RUN must return EINTR */
 	sigemptyset(&sa.sa_mask);
