@@ -202,8 +202,9 @@ static void hand_over(struct vcpu *v)
 {
 	struct kvm_interrupt irq;
 
-	if (v->spurious_pending) {
-		/* the INTA race: the CPU took INTR, the LAPIC had nothing left to give */
+	if (v->spurious_pending && lapic__pending(&v->lapic) < 0) {
+		/* the INTA race: the CPU took INTR, the LAPIC had nothing left to give;
+		 * with a vector deliverable, the INTA would have returned that one */
 		v->spurious_pending = false;
 		irq.irq = v->lapic.svr & 0xff;
 	} else {
@@ -230,7 +231,9 @@ static bool replay_pre_run(struct vcpu *v)
 	v->run->request_interrupt_window = 0;	/* windows are not where deliveries go now */
 	if (replay__where(v, ITR_DELIVER_IRQ, &p) != REPLAY_HERE)
 		return true;
-	pend = v->spurious_pending ? (int)(v->lapic.svr & 0xff) : lapic__pending(&v->lapic);
+	pend = lapic__pending(&v->lapic);
+	if (pend < 0 && v->spurious_pending)
+		pend = (int)(v->lapic.svr & 0xff);
 	if (pend != p->vector && lapic__timer_next(&v->lapic)) {
 		lapic__timer_tick(&v->lapic, lapic__timer_next(&v->lapic));
 		pend = lapic__pending(&v->lapic);
