@@ -10,6 +10,7 @@
 #include "boot/loader.h"
 #include "dev/inject.h"
 #include "dev/uioapic.h"
+#include "dev/ulapic.h"
 #include "model/fwcfg.h"
 #include "record/record.h"
 #include "tap.h"
@@ -551,6 +552,35 @@ static void test_testdev_trace(void)
 	is_u64(inj[2].a, INJ_PIN | 3 << 8 | PIN_DEASSERT << 16, "then INJECT pin 3 deassert");
 }
 
+/* User irqchip: no KVM_INTERRUPT on an entry that delivers an exception or NMI */
+static void test_ulapic_event_first(void)
+{
+	struct lapic_config cfg = { .apic_id = 0, .bsp = true, .x2apic = true };
+
+	reset();
+	fk.v.fd = -1;		/* KVM_INTERRUPT fails here: what counts is what pre_run chose */
+	vm.opts.irqchip = IRQCHIP_USER;
+	lapic__init(&fk.v.lapic, &cfg);
+	lapic__write(&fk.v.lapic, 0xf0, 0x1ff, 0);	/* software-enabled */
+	lapic__accept(&fk.v.lapic, 0x41, false);
+	fk.v.run->if_flag = 1;
+	fk.v.run->ready_for_interrupt_injection = 1;
+	fk.e.exception.injected = 1;
+	fk.e.exception.nr = 12;
+	ulapic__pre_run(&fk.v);
+	ok(fk.v.run->request_interrupt_window == 1 && lapic__pending(&fk.v.lapic) == 0x41,
+	   "ulapic: an exception goes in: 0x41 waits for a window, still in IRR");
+	fk.e.exception.injected = 0;
+	fk.e.nmi.pending = 1;
+	ulapic__pre_run(&fk.v);
+	ok(fk.v.run->request_interrupt_window == 1 && lapic__pending(&fk.v.lapic) == 0x41,
+	   "ulapic: an NMI goes in: the same");
+	fk.e.nmi.pending = 0;
+	ulapic__pre_run(&fk.v);
+	ok(fk.v.run->request_interrupt_window == 0 && lapic__pending(&fk.v.lapic) < 0,
+	   "ulapic: nothing else goes in: 0x41 is handed over (INTA)");
+}
+
 int main(void)
 {
 	vm.mem.base = calloc(1, MEM_SIZE);
@@ -563,5 +593,6 @@ int main(void)
 	test_fwcfg_ports();
 	test_testdev_ports();
 	test_testdev_trace();
+	test_ulapic_event_first();
 	return tap_done();
 }

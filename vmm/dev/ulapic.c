@@ -256,6 +256,20 @@ static bool replay_pre_run(struct vcpu *v)
 }
 
 /*
+ * An exception or NMI goes in at the next entry. KVM delivers it first and a
+ * KVM_INTERRUPT made now on the entry after, whatever IF is by then: into the
+ * handler, with IF=0. The interrupt waits for a window instead.
+ */
+static bool event_goes_in(struct vcpu *v)
+{
+	struct kvm_vcpu_events e;
+
+	if (v->ops->get_events(v, &e) < 0)
+		return false;
+	return e.exception.injected || e.exception.pending || e.nmi.injected || e.nmi.pending;
+}
+
+/*
  * Before KVM_RUN, on @v's own thread: INIT and SIPI first (they change what
  * runs at all), then the highest deliverable vector or a window request.
  * Returns false while @v waits for a SIPI and must not run.
@@ -298,6 +312,10 @@ bool ulapic__pre_run(struct vcpu *v)
 	v->halted = false;	/* HLT ends on INTR (the vCPU halted with IF=1) */
 	if (!run->ready_for_interrupt_injection || !run->if_flag) {
 		run->request_interrupt_window = 1;	/* IF=0 or an STI/MOV SS shadow */
+		return true;
+	}
+	if (event_goes_in(v)) {
+		run->request_interrupt_window = 1;	/* after that event's delivery, if IF is 1 then */
 		return true;
 	}
 	if (run->request_interrupt_window && v->kicked)
