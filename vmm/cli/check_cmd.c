@@ -32,6 +32,7 @@ static const struct option check_options[] = {
 	{ "keep-traces", required_argument, NULL, OPT_KEEP },
 	{ "host-model", required_argument, NULL, OPT_HOST_MODEL },
 	{ "timeout", required_argument, NULL, RUNOPT_TIMEOUT },
+	{ "cmdline", required_argument, NULL, RUNOPT_CMDLINE },
 	{ "verbose", no_argument, NULL, RUNOPT_VERBOSE },
 	{ "quiet", no_argument, NULL, RUNOPT_QUIET },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -63,6 +64,8 @@ static void usage(FILE *f)
 		"  --keep-traces=DIR                keep each mode's trace as DIR/SCENARIO.MODE.itr\n"
 		"  --timeout=SECONDS                watchdog per run, e.g. 30 or 2.5 (default: the\n"
 		"                                   scenario's)\n"
+		"  --cmdline=ARGS                   added to the guest's command line, as vmm run\n"
+		"                                   (count=N, bug=NAME for the storm program)\n"
 		"  --quiet / --verbose              no guest console / log every VM exit, as vmm run\n"
 		"  --help                           this text\n"
 		"\n"
