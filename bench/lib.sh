@@ -2,8 +2,8 @@
 # Shared by the KVM benchmarks (sourced): the binaries, the /dev/kvm check,
 # a scratch directory, and medians of wall times.
 BUILD=${BUILD:-build}
-VMM=$BUILD/vmm
-GUEST=$BUILD/guest.elf
+VMM=${VMM:-$BUILD/vmm}		# VMM=... GUEST=... (or BUILD=DIR) pick the binaries
+GUEST=${GUEST:-$BUILD/guest.elf}
 REPS=${BENCH_REPS:-7}
 need_kvm() {	# need_kvm NAME: say why and exit 0 where /dev/kvm is not usable
 	if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then

@@ -6,6 +6,7 @@
  * ITR_DIFF_WINDOW records of each side, says what happened: i == j field
  * mismatches, i > j records missing in B, j > i records extra in B.
  */
+#include <endian.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -15,6 +16,8 @@
 #include "trace_cmd.h"
 
 #define RING	(2 * ITR_DIFF_WINDOW)	/* history (context) + window + run, a power of two */
+#define BATCH	4096			/* raw records asked of the reader at a time */
+#define RS	ITR_RECORD_SIZE
 _Static_assert(RING >= ITR_DIFF_CONTEXT + ITR_DIFF_WINDOW + ITR_DIFF_RUN, "ring too small");
 
 static const char *const field_names[ITR_F_NR] = {
@@ -31,41 +34,87 @@ struct side {
 	const char *path;
 	struct itr_reader *r;
 	struct itr_record ring[RING];
+	const uint8_t *raw;	/* records read but not yet looked at, in file layout */
+	size_t nraw;
 	uint64_t head, filled;	/* indexes in the filtered stream; ring slot = index % RING */
 	uint64_t nread;		/* all records read */
 	bool eof, all;
 	int vcpu;		/* only this vCPU's records; -1 = all */
 	uint32_t skip;		/* guest record types left out: 1 << type */
+	uint64_t keep[2];	/* types 0..63 compared: [0] from another source, [1] from the guest */
 	int st;			/* -1 after a read error */
 	char err[512];
 };
 
-/* What diff compares by default: what the guest saw, and what was injected into it. */
-static bool wanted(const struct itr_record *r, bool all)
+static inline uint16_t get16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return le16toh(v); }
+
+/* A record in file layout, which is struct itr_record's (trace/itr.c checks it), decoded. */
+static void raw_decode(const uint8_t *p, struct itr_record *r)
 {
-	if (r->type == ITR_END)
+	memcpy(r, p, RS);
+	r->type = le16toh(r->type);
+	r->seq = le64toh(r->seq);
+	r->time_ns = le64toh(r->time_ns);
+	r->rip = le64toh(r->rip);
+	r->rsp = le64toh(r->rsp);
+	r->rflags = le32toh(r->rflags);
+	r->cs = le16toh(r->cs);
+	r->ss = le16toh(r->ss);
+	r->err = le32toh(r->err);
+	r->a = le32toh(r->a);
+	r->b = le64toh(r->b);
+}
+
+/*
+ * Whether the record at @p (file layout) is one this side compares. By
+ * default: what the guest saw, and what was injected into it.
+ */
+static bool keep_type(const struct side *s, uint16_t t, uint8_t source)
+{
+	if (t == ITR_END)
 		return false;
-	if (all)
+	if (!s->all && !((source == ITR_SRC_GUEST && t >= ITR_ENTRY && t <= ITR_RTE) || t == ITR_INJECT))
+		return false;
+	return !(t < 32 && (s->skip >> t & 1));
+}
+
+static inline bool keep_raw(const struct side *s, const uint8_t *p)
+{
+	uint16_t t = get16(p);
+
+	/* ITR_END is the one type above 63 that the reader lets through; keep_type() drops it */
+	return t < 64 && (s->keep[p[2] == ITR_SRC_GUEST] >> t & 1) & ((s->vcpu < 0) | (p[3] == s->vcpu));
+}
+
+/* Records to look at, from the reader when none are left; false at the end (st says why). */
+static inline bool side_refill(struct side *s)
+{
+	long k;
+
+	if (s->nraw)
 		return true;
-	return (r->source == ITR_SRC_GUEST && r->type >= ITR_ENTRY && r->type <= ITR_RTE) ||
-	       r->type == ITR_INJECT;
+	if (s->eof)
+		return false;
+	k = itr_reader__next_raw(s->r, &s->raw, BATCH, s->err, sizeof(s->err));
+	if (k <= 0) {
+		s->eof = true;
+		s->st = (int)k;
+		return false;
+	}
+	s->nraw = (size_t)k;
+	return true;
 }
 
 static void side_load(struct side *s)
 {
-	struct itr_record *slot = &s->ring[s->filled % RING];
+	while (side_refill(s)) {
+		const uint8_t *p = s->raw;
 
-	while (!s->eof) {
-		int k = itr_reader__next(s->r, slot, s->err, sizeof(s->err));
-
-		if (k <= 0) {
-			s->eof = true;
-			s->st = k;
-			return;
-		}
+		s->raw += RS;
+		s->nraw--;
 		s->nread++;
-		if (wanted(slot, s->all) && (s->vcpu < 0 || slot->vcpu == s->vcpu) &&
-		    !(slot->type < 32 && (s->skip >> slot->type & 1))) {
+		if (keep_raw(s, p)) {
+			raw_decode(p, &s->ring[s->filled % RING]);
 			s->filled++;
 			return;
 		}
@@ -110,6 +159,153 @@ uint32_t itr_diff__record(const struct itr_record *a, const struct itr_record *b
 	m = rec_cmp(a, b, false);
 	ignore_fields = saved;
 	return m;
+}
+
+/*
+ * rec_cmp() as byte masks over the file layout, for records of one type:
+ * rec_cmp(x, y) == 0 exactly when (x ^ y) & mask is 0 in every byte.
+ */
+struct raw_masks {
+	uint64_t m[3][RS / 8];	/* other types, ITR_ENTRY, ITR_INJECT */
+};
+
+static void mask_field(uint8_t *m, enum itr_field f, uint32_t flags_mask)
+{
+	static const struct { uint8_t off, len; } at[ITR_F_NR] = {
+		[ITR_F_TYPE] = { 0, 2 }, [ITR_F_SOURCE] = { 2, 1 }, [ITR_F_VCPU] = { 3, 1 },
+		[ITR_F_VECTOR] = { 4, 1 }, [ITR_F_CPL] = { 5, 1 }, [ITR_F_DEPTH] = { 6, 1 },
+		[ITR_F_STACK] = { 7, 1 }, [ITR_F_RIP] = { 24, 8 }, [ITR_F_RSP] = { 32, 8 },
+		[ITR_F_RFLAGS] = { 40, 4 }, [ITR_F_CS] = { 44, 2 }, [ITR_F_SS] = { 46, 2 },
+		[ITR_F_ERR] = { 48, 4 }, [ITR_F_A] = { 52, 4 }, [ITR_F_B] = { 56, 8 },
+	};
+
+	if (f == ITR_F_RFLAGS) {
+		for (int i = 0; i < 4; i++)
+			m[40 + i] = (uint8_t)(flags_mask >> 8 * i);
+		return;
+	}
+	memset(m + at[f].off, 0xff, at[f].len);
+}
+
+static void mask_type(uint64_t *out, uint16_t type, bool all)
+{
+	uint32_t fields = 1u << ITR_F_TYPE | 1u << ITR_F_SOURCE | 1u << ITR_F_VCPU | 1u << ITR_F_VECTOR |
+			  1u << ITR_F_ERR | 1u << ITR_F_A | 1u << ITR_F_B;
+	uint8_t m[RS] = { 0 };
+
+	if (all || type != ITR_INJECT) {	/* the same cases as rec_cmp() */
+		fields |= 1u << ITR_F_CPL | 1u << ITR_F_DEPTH | 1u << ITR_F_STACK | 1u << ITR_F_RIP |
+			  1u << ITR_F_CS | 1u << ITR_F_SS | 1u << ITR_F_RSP | 1u << ITR_F_RFLAGS;
+		if (type == ITR_ENTRY && !all)
+			fields &= ~(1u << ITR_F_A);
+		fields &= ~ignore_fields;
+	}
+	for (int f = 0; f < ITR_F_NR; f++)
+		if (fields & 1u << f)
+			mask_field(m, (enum itr_field)f, all ? ~0u : ITR_RFLAGS_CONTROL);
+	memcpy(out, m, RS);
+}
+
+static inline bool raw_equal(const uint8_t *x, const uint8_t *y, const struct raw_masks *mk)
+{
+	uint16_t t = get16(x);
+	const uint64_t *m = mk->m[(t == ITR_ENTRY) + 2 * (t == ITR_INJECT)];
+	uint64_t u[RS / 8], v[RS / 8];
+
+	memcpy(u, x, RS);
+	memcpy(v, y, RS);
+	/* words 1 and 2, seq and time_ns, are never compared; the type is, in word 0 */
+	return !(((u[0] ^ v[0]) & m[0]) | ((u[3] ^ v[3]) & m[3]) | ((u[4] ^ v[4]) & m[4]) |
+		 ((u[5] ^ v[5]) & m[5]) | ((u[6] ^ v[6]) & m[6]) | ((u[7] ^ v[7]) & m[7]));
+}
+
+/*
+ * The last ITR_DIFF_CONTEXT records kept since @seg (they were counted from
+ * @seg_filled) into the ring, for the context of a later report: the fast
+ * path copies nothing else.
+ */
+static void side_save(struct side *s, const uint8_t *seg, uint64_t seg_filled)
+{
+	uint64_t n = s->filled - seg_filled, k = 0;
+
+	if (n > ITR_DIFF_CONTEXT)
+		n = ITR_DIFF_CONTEXT;
+	for (const uint8_t *p = s->raw; k < n && p > seg;) {
+		p -= RS;
+		if (keep_raw(s, p)) {
+			k++;
+			raw_decode(p, &s->ring[(s->filled - k) % RING]);
+		}
+	}
+}
+
+/* @s has looked at the records up to @p, @eq of which it keeps (all equal to the other side's). */
+static inline void side_take(struct side *s, const uint8_t *p, uint64_t eq)
+{
+	size_t n = (size_t)(p - s->raw) / RS;
+
+	s->raw = p;
+	s->nraw -= n;
+	s->nread += n;
+	s->filled += eq;
+	s->head = s->filled;
+}
+
+/* The batch of @s is used up: its context into the ring, then the next batch; false at the end. */
+static bool side_next_batch(struct side *s, const uint8_t **seg, uint64_t *seg_filled)
+{
+	side_save(s, *seg, *seg_filled);
+	*seg = s->raw;	/* saved: the reader may now reuse that memory */
+	*seg_filled = s->filled;
+	if (!side_refill(s))
+		return false;
+	*seg = s->raw;
+	return true;
+}
+
+/*
+ * Both sides at their newest record (head == filled): equal records are
+ * compared in the reader's buffers, masked, never decoded; at the first
+ * difference, or an end, the slow path takes over from the same place, with
+ * the ring as side_load() would have left it.
+ */
+static void fast_run(struct side *a, struct side *b, const struct raw_masks *mk)
+{
+	const uint8_t *sa = a->raw, *sb = b->raw;
+	uint64_t fa = a->filled, fb = b->filled;
+	bool differ = false;
+
+	if (!side_refill(a) || !side_refill(b))
+		return;		/* nothing consumed here: nothing to save */
+	sa = a->raw;
+	sb = b->raw;
+	while (!differ) {
+		const uint8_t *pa = a->raw, *pb = b->raw, *ea = pa + a->nraw * RS, *eb = pb + b->nraw * RS;
+		uint64_t eq = 0;
+
+		for (;;) {
+			while (pa < ea && !keep_raw(a, pa))
+				pa += RS;
+			while (pb < eb && !keep_raw(b, pb))
+				pb += RS;
+			if (pa == ea || pb == eb)
+				break;
+			if (!raw_equal(pa, pb, mk)) {
+				differ = true;
+				break;
+			}
+			pa += RS;
+			pb += RS;
+			eq++;
+		}
+		side_take(a, pa, eq);
+		side_take(b, pb, eq);
+		if (differ || (pa == ea && !side_next_batch(a, &sa, &fa)) ||
+		    (pb == eb && !side_next_batch(b, &sb, &fb)))
+			break;
+	}
+	side_save(a, sa, fa);
+	side_save(b, sb, fb);
 }
 
 /* ITR_DIFF_RUN equal records from A+i and B+j, or both streams ending together. */
@@ -321,8 +517,12 @@ int itr_diff__files(const char *pa, const char *pb, const struct itr_diff_opts *
 	bool all = o->all, first = true;
 	uint64_t lockstep = 0;
 	int ret = 2, vcpu = o->one_vcpu ? o->vcpu : -1;
+	struct raw_masks mk;
 
 	ignore_fields = o->ignore;
+	mask_type(mk.m[0], ITR_IRET, all);
+	mask_type(mk.m[1], ITR_ENTRY, all);
+	mask_type(mk.m[2], ITR_INJECT, all);
 	memset(res, 0, sizeof(*res));
 	res->first_a_seq = res->first_b_seq = UINT64_MAX;
 	if (!a || !b) {
@@ -336,6 +536,12 @@ int itr_diff__files(const char *pa, const char *pb, const struct itr_diff_opts *
 	if (side_open(a, pa, all, vcpu, &ha, err, errlen) < 0 ||
 	    side_open(b, pb, all, vcpu, &hb, err, errlen) < 0)
 		goto out;
+	for (uint16_t t = 0; t < 64; t++) {
+		for (int g = 0; g < 2; g++) {
+			a->keep[g] |= (uint64_t)keep_type(a, t, g ? ITR_SRC_GUEST : 0) << t;
+			b->keep[g] |= (uint64_t)keep_type(b, t, g ? ITR_SRC_GUEST : 0) << t;
+		}
+	}
 	if (f && strcmp(ha.scenario, hb.scenario))
 		fprintf(f, "note: scenario differs: A '%s', B '%s'\n", ha.scenario, hb.scenario);
 	if (f && strcmp(ha.irqchip, hb.irqchip))
@@ -343,10 +549,14 @@ int itr_diff__files(const char *pa, const char *pb, const struct itr_diff_opts *
 	if (f && memcmp(ha.build_id, hb.build_id, sizeof(ha.build_id)))
 		fprintf(f, "note: guest build-id differs\n");
 	for (;;) {
-		const struct itr_record *x = side_get(a, 0), *y = side_get(b, 0);
+		const struct itr_record *x, *y;
 		unsigned i = 0, j = 0, p;
 		uint32_t m;
 
+		if (a->head == a->filled && b->head == b->filled)
+			fast_run(a, b, &mk);
+		x = side_get(a, 0);
+		y = side_get(b, 0);
 		if (!x || !y) {
 			if (!x && !y)
 				break;

@@ -8,18 +8,30 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "itr.h"
 
 #define ITR_WBUF	(64 * 1024)	/* writer buffer: 1024 records */
-#define ITR_RBUF	(256 * 1024)	/* reader buffer: big reads keep diff fast */
+#define ITR_RBUF	(128 * 1024)	/* reader buffer: big reads keep diff fast, */
+#define ITR_PAGE	4096		/* page-aligned in memory and in the file, as cat's */
 #define ITR_HDR_FIXED	46		/* magic .. nstr, see docs/TRACE.md */
 #define ITR_HDR_NSTR	6	/* version 3; versions 1 and 2 have the first 4 */
 #define ITR_HDR_MAX	(ITR_HDR_FIXED + ITR_HDR_NSTR * (2 + ITR_STR_MAX))
 
 _Static_assert(ITR_WBUF % ITR_RECORD_SIZE == 0, "writer buffer holds whole records");
+_Static_assert(ITR_RBUF % ITR_RECORD_SIZE == 0, "reader buffer holds whole records");
+
+/* struct itr_record is the file layout: on a little-endian host a record is one copy. */
+#define ITR_AT(f, off) _Static_assert(offsetof(struct itr_record, f) == (off), #f " at " #off)
+ITR_AT(type, 0); ITR_AT(source, 2); ITR_AT(vcpu, 3); ITR_AT(vector, 4); ITR_AT(cpl, 5);
+ITR_AT(depth, 6); ITR_AT(stack, 7); ITR_AT(seq, 8); ITR_AT(time_ns, 16); ITR_AT(rip, 24);
+ITR_AT(rsp, 32); ITR_AT(rflags, 40); ITR_AT(cs, 44); ITR_AT(ss, 46); ITR_AT(err, 48);
+ITR_AT(a, 52); ITR_AT(b, 56);
+_Static_assert(sizeof(struct itr_record) == ITR_RECORD_SIZE, "no padding");
+#define ITR_LAYOUT_IS_FILE (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
 
 /* ---- little-endian field codec ------------------------------------------ */
 
@@ -32,6 +44,10 @@ static inline uint64_t get64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); r
 
 static void record_encode(uint8_t *p, const struct itr_record *r)
 {
+	if (ITR_LAYOUT_IS_FILE) {
+		memcpy(p, r, ITR_RECORD_SIZE);
+		return;
+	}
 	put16(p + 0, r->type);
 	p[2] = r->source;
 	p[3] = r->vcpu;
@@ -53,6 +69,10 @@ static void record_encode(uint8_t *p, const struct itr_record *r)
 
 static void record_decode(const uint8_t *p, struct itr_record *r)
 {
+	if (ITR_LAYOUT_IS_FILE) {
+		memcpy(r, p, ITR_RECORD_SIZE);
+		return;
+	}
 	r->type = get16(p + 0);
 	r->source = p[2];
 	r->vcpu = p[3];
@@ -103,6 +123,7 @@ struct itr_writer {
 	volatile int done;		/* END written (emergency close) */
 	volatile uint32_t end_status;	/* ITR_END: why the run ended */
 	volatile uint8_t end_sig;
+	bool durable;			/* close() fsyncs */
 	char *path;
 	uint8_t buf[ITR_WBUF];
 };
@@ -242,7 +263,7 @@ int itr_writer__close(struct itr_writer *w, char *err, size_t errlen)
 		end_record(w, end);
 		if (write_all(w->fd, end, sizeof(end)) < 0)
 			writer_fail(w, "write");
-		else if (fsync(w->fd) < 0)
+		else if (w->durable && fsync(w->fd) < 0)
 			writer_fail(w, "fsync");
 	}
 	if (w->fd >= 0 && close(w->fd) < 0)
@@ -254,6 +275,12 @@ int itr_writer__close(struct itr_writer *w, char *err, size_t errlen)
 	free(w->path);
 	free(w);
 	return ret;
+}
+
+void itr_writer__set_durable(struct itr_writer *w, bool on)
+{
+	if (w)
+		w->durable = on;
 }
 
 void itr_writer__set_end(struct itr_writer *w, uint32_t status, uint8_t sig)
@@ -288,12 +315,13 @@ struct itr_reader {
 	bool ended;		/* ITR_END returned */
 	bool eof;
 	uint16_t version;
+	uint64_t known;		/* type_known() of types 0..63 of this version, 1 << type */
 	uint64_t nrec;		/* records returned, END included */
 	uint64_t trailing;
 	uint64_t buf_off;	/* file offset of buf[0] */
-	size_t pos, len;
+	size_t pos, len;	/* unread bytes: buf[pos .. len) */
 	char *path;
-	uint8_t buf[ITR_RBUF];
+	_Alignas(ITR_PAGE) uint8_t buf[ITR_RBUF + ITR_PAGE];	/* + room to align the reads */
 };
 
 static int rerr(char *err, size_t errlen, const char *path, uint64_t off, const char *fmt, ...)
@@ -314,13 +342,17 @@ static int rerr(char *err, size_t errlen, const char *path, uint64_t off, const 
 /* Read until buf holds @want bytes from pos, or EOF; -1 on an I/O error. */
 static int fill(struct itr_reader *r, size_t want)
 {
-	if (r->pos) {
-		memmove(r->buf, r->buf + r->pos, r->len - r->pos);
-		r->buf_off += r->pos;
-		r->len -= r->pos;
-		r->pos = 0;
+	if (r->pos) {	/* the unread tail placed so that the next read is page-aligned, both sides */
+		size_t tail = r->len - r->pos, at = (size_t)((r->buf_off + r->len) % ITR_PAGE);
+		size_t start = (at >= tail ? at : at + ITR_PAGE) - tail;
+
+		if (start != r->pos)
+			memmove(r->buf + start, r->buf + r->pos, tail);
+		r->buf_off += r->pos - start;
+		r->len = start + tail;
+		r->pos = start;
 	}
-	while (r->len < want && !r->eof) {
+	while (r->len - r->pos < want && !r->eof) {
 		ssize_t k = read(r->fd, r->buf + r->len, sizeof(r->buf) - r->len);
 
 		if (k < 0) {
@@ -409,10 +441,15 @@ static int header_parse(struct itr_reader *r, struct itr_header *h, char *err, s
 	return 0;
 }
 
+static bool type_known(uint16_t t, uint16_t version);
+
 struct itr_reader *itr_reader__open(const char *path, struct itr_header *h, char *err, size_t errlen)
 {
-	struct itr_reader *r = calloc(1, sizeof(*r));
+	size_t size = (sizeof(struct itr_reader) + ITR_PAGE - 1) / ITR_PAGE * ITR_PAGE;
+	struct itr_reader *r = aligned_alloc(ITR_PAGE, size);
 
+	if (r)	/* not buf: the pages a short trace never reads stay untouched */
+		memset(r, 0, offsetof(struct itr_reader, buf));
 	memset(h, 0, sizeof(*h));
 	if (!r || !(r->path = strdup(path))) {
 		free(r);
@@ -431,6 +468,9 @@ struct itr_reader *itr_reader__open(const char *path, struct itr_header *h, char
 		itr_reader__close(r);
 		return NULL;
 	}
+	for (uint16_t t = 0; t < 64; t++)
+		if (type_known(t, r->version))
+			r->known |= 1ull << t;
 	return r;
 }
 
@@ -448,10 +488,11 @@ int itr_reader__next(struct itr_reader *r, struct itr_record *rec, char *err, si
 	if (r->len - r->pos < ITR_RECORD_SIZE) {
 		if (fill(r, ITR_RECORD_SIZE) < 0)
 			return rerr(err, errlen, r->path, r->buf_off + r->len, "read: %s", strerror(errno));
-		if (r->len < ITR_RECORD_SIZE) {
-			if (r->ended && r->len)
-				return rerr(err, errlen, r->path, r->buf_off, "%zu bytes after ITR_END", r->len);
-			r->trailing = r->len;
+		if (r->len - r->pos < ITR_RECORD_SIZE) {
+			if (r->ended && r->len - r->pos)
+				return rerr(err, errlen, r->path, r->buf_off + r->pos, "%zu bytes after ITR_END",
+					    r->len - r->pos);
+			r->trailing = r->len - r->pos;
 			return 0;
 		}
 	}
@@ -474,6 +515,42 @@ int itr_reader__next(struct itr_reader *r, struct itr_record *rec, char *err, si
 	r->pos += ITR_RECORD_SIZE;
 	r->nrec++;
 	return 1;
+}
+
+long itr_reader__next_raw(struct itr_reader *r, const uint8_t **p, size_t max, char *err, size_t errlen)
+{
+	const uint8_t *b;
+	size_t n, avail;
+	uint64_t seq = r->nrec;
+
+	if (r->len - r->pos < ITR_RECORD_SIZE && fill(r, ITR_RBUF) < 0)
+		return rerr(err, errlen, r->path, r->buf_off + r->len, "read: %s", strerror(errno));
+	avail = (r->len - r->pos) / ITR_RECORD_SIZE;
+	if (!avail || r->ended || !max)	/* end of stream and every error: next() says which */
+		return max ? itr_reader__next(r, &(struct itr_record){ 0 }, err, errlen) : 0;
+	b = r->buf + r->pos;
+	if (max > avail)
+		max = avail;
+	for (n = 0; n < max; n++, seq++) {	/* what next() checks, without decoding */
+		const uint8_t *q = b + n * ITR_RECORD_SIZE;
+		uint16_t t = get16(q);
+
+		if (get64(q + 8) != seq || (t < 64 ? !(r->known >> t & 1) : t != ITR_END))
+			break;
+		if (t == ITR_END) {
+			if (get32(q + 52) != (uint32_t)seq || get64(q + 56) != seq)
+				break;
+			r->ended = true;
+			n++;
+			break;
+		}
+	}
+	if (!n)		/* the first record is bad: next() reports it */
+		return itr_reader__next(r, &(struct itr_record){ 0 }, err, errlen);
+	*p = b;
+	r->pos += n * ITR_RECORD_SIZE;
+	r->nrec += n;
+	return (long)n;
 }
 
 bool itr_reader__complete(const struct itr_reader *r)

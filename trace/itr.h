@@ -141,8 +141,10 @@ struct itr_writer;
 struct itr_writer *itr_writer__open(const char *path, const struct itr_header *h, char *err, size_t errlen);
 /* Assigns rec->seq; -1 on an I/O error (reported once by itr_writer__close). */
 int itr_writer__put(struct itr_writer *w, struct itr_record *rec);
-/* Writes ITR_END, flushes, fsyncs, closes. -1 with @err if anything failed. */
+/* Writes ITR_END, flushes, closes; fsyncs too if set_durable() asked. -1 with @err if anything failed. */
 int itr_writer__close(struct itr_writer *w, char *err, size_t errlen);
+/* Make close() fsync the file (power loss); off by default: write(2) alone survives a crash of the VMM. */
+void itr_writer__set_durable(struct itr_writer *w, bool on);
 /* Why the run ended, for ITR_END (exit status, signal or 0); async-signal-safe. */
 void itr_writer__set_end(struct itr_writer *w, uint32_t status, uint8_t sig);
 /* For signal paths: flush what is buffered and write ITR_END; async-signal-safe. */
@@ -153,6 +155,15 @@ struct itr_reader;
 struct itr_reader *itr_reader__open(const char *path, struct itr_header *h, char *err, size_t errlen);
 /* 1 = a record, 0 = end of stream, -1 = error (@err: "PATH: offset 0xN: what"). */
 int itr_reader__next(struct itr_reader *r, struct itr_record *rec, char *err, size_t errlen);
+/*
+ * Bulk form of next() for readers that compare rather than decode (diff):
+ * up to @max whole records, each checked as next() checks it, left in the
+ * reader's buffer in file layout (ITR_RECORD_SIZE bytes each, little-endian)
+ * at *@p, valid until the next call on @r. Returns how many (at least 1; a
+ * bad record ends the batch before it and is the next call's -1), 0 = end of
+ * stream, -1 = error, as next(). The two may be mixed.
+ */
+long itr_reader__next_raw(struct itr_reader *r, const uint8_t **p, size_t max, char *err, size_t errlen);
 /* After 0 from next(): whether ITR_END was seen (false: truncated trace), and the
  * number of trailing bytes that did not form a whole record. */
 bool itr_reader__complete(const struct itr_reader *r);

@@ -163,6 +163,10 @@ static void test_header_limits(void)
 	memset(h.cmdline, 'c', 255);
 	w = itr_writer__open(path, &h, err, sizeof(err));
 	ok(w && itr_writer__close(w, err, sizeof(err)) == 0, "longest header strings are written");
+	w = itr_writer__open(path2, &h, err, sizeof(err));
+	itr_writer__set_durable(w, true);
+	ok(w && itr_writer__close(w, err, sizeof(err)) == 0 && read_all(path2, NULL, NULL, err, sizeof(err)) == 1,
+	   "a durable close (fsync) writes the same trace");
 	r = itr_reader__open(path, &got, err, sizeof(err));
 	ok(r && strlen(got.scenario) == 63 && strlen(got.irqchip) == 15 && strlen(got.host) == 255 &&
 	   strlen(got.cmdline) == 255, "and read back whole");

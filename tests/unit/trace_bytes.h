@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The whole file @p in a malloc'd buffer (*@n bytes), NULL if unreadable. */
 static inline uint8_t *slurp(const char *p, size_t *n)
@@ -28,9 +29,17 @@ static inline uint8_t *slurp(const char *p, size_t *n)
 	return buf;
 }
 
+/*
+ * @p becomes @buf: a new file, not the old one truncated: on ext4 a truncate
+ * to 0 of a file just written starts its writeback at close (auto_da_alloc),
+ * and thousands of those made the tests wait on the disk.
+ */
 static inline void spit(const char *p, const uint8_t *buf, size_t n)
 {
-	FILE *f = fopen(p, "wb");
+	FILE *f;
+
+	unlink(p);
+	f = fopen(p, "wb");
 
 	fwrite(buf, 1, n, f);
 	fclose(f);

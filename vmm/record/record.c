@@ -291,6 +291,14 @@ void record__timer(struct vcpu *v, uint32_t fires)
 		deliver(v, 0, ITR_DELIVER_TIMER, fires);
 }
 
+/* VMM_TRACE_FSYNC set, and not to "" or "0": the trace must survive a power loss. */
+static bool trace_fsync_wanted(void)
+{
+	const char *v = getenv("VMM_TRACE_FSYNC");
+
+	return v && *v && strcmp(v, "0");
+}
+
 int record__close(struct vm *vm, int status, char *err, size_t errlen)
 {
 	struct itr_writer *w = vm->trace;
@@ -319,6 +327,13 @@ int record__close(struct vm *vm, int status, char *err, size_t errlen)
 	vm->tbuf = NULL;
 	vm->trace = NULL;
 	itr_writer__set_end(w, (uint32_t)status, (uint8_t)vm->end_signal);
+	/*
+	 * No fsync by default: write(2) has put the trace in the page cache,
+	 * which outlives this process whatever kills it; only a power loss or
+	 * a host crash within the kernel's writeback delay can lose it, and an
+	 * fsync per run costs 0.3-4 ms. VMM_TRACE_FSYNC=1 asks for it.
+	 */
+	itr_writer__set_durable(w, trace_fsync_wanted());
 	if (itr_writer__close(w, err, errlen) < 0)
 		return -1;
 	if (vm->trace_errors) {
