@@ -71,7 +71,13 @@ static int kvm_set_regs(struct vcpu *v, const struct kvm_regs *r) { return ioctl
 static int kvm_get_sregs(struct vcpu *v, struct kvm_sregs *s) { return ioctl(v->fd, KVM_GET_SREGS, s); }
 static int kvm_set_sregs(struct vcpu *v, const struct kvm_sregs *s) { return ioctl(v->fd, KVM_SET_SREGS, s); }
 static int kvm_get_events(struct vcpu *v, struct kvm_vcpu_events *e) { return ioctl(v->fd, KVM_GET_VCPU_EVENTS, e); }
-static int kvm_set_events(struct vcpu *v, const struct kvm_vcpu_events *e) { return ioctl(v->fd, KVM_SET_VCPU_EVENTS, e); }
+static int kvm_set_events(struct vcpu *v, const struct kvm_vcpu_events *e)
+{
+	/* ulapic.c: no interrupt goes in with it (KVM_GET_VCPU_EVENTS can't tell on PVM) */
+	if (e->exception.injected || e->exception.pending || e->nmi.injected)
+		v->event_at_entry = true;
+	return ioctl(v->fd, KVM_SET_VCPU_EVENTS, e);
+}
 
 const struct vcpu_ops kvm_vcpu_ops = {
 	.get_regs = kvm_get_regs, .set_regs = kvm_set_regs,

@@ -143,6 +143,7 @@ static bool replay_nmi(struct vcpu *v)
 	v->nr_nmi -= p->times;	/* these now, as recorded; any other at its own place */
 	for (unsigned i = 0; i < p->times; i++) {
 		record__deliver(v, 2, ITR_DELIVER_NMI);
+		v->event_at_entry = true;
 		if (ioctl(v->fd, KVM_NMI, 0) < 0)
 			fprintf(stderr, "vmm: cpu %u: KVM_NMI: %s\n", v->id, strerror(errno));
 	}
@@ -180,6 +181,7 @@ static bool vcpu_pre_run(struct vcpu *v)
 	} else {
 		for (; v->nr_nmi; v->nr_nmi--) {
 			record__deliver(v, 2, ITR_DELIVER_NMI);
+			v->event_at_entry = true;
 			if (ioctl(v->fd, KVM_NMI, 0) < 0)
 				fprintf(stderr, "vmm: cpu %u: KVM_NMI: %s\n", v->id, strerror(errno));
 		}
@@ -220,6 +222,8 @@ static void vcpu_loop(struct vcpu *v, struct host_timer *ht)
 		r = ioctl(v->fd, KVM_RUN, 0);
 		e = errno;
 		pthread_mutex_lock(&vm->lock);
+		if (r == 0)
+			v->event_at_entry = false;	/* it went in at that entry */
 		if (r < 0) {
 			if (e == EINTR || e == EAGAIN) {
 				v->run->immediate_exit = 0;

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include "lib/clock.h"
@@ -258,12 +257,15 @@ static bool replay_pre_run(struct vcpu *v)
 /*
  * An exception or NMI goes in at the next entry. KVM delivers it first and a
  * KVM_INTERRUPT made now on the entry after, whatever IF is by then: into the
- * handler, with IF=0. The interrupt waits for a window instead.
+ * handler, with IF=0. The interrupt waits for a window instead. Our own flag
+ * first: on PVM, KVM_GET_VCPU_EVENTS does not show an exception just set.
  */
 static bool event_goes_in(struct vcpu *v)
 {
 	struct kvm_vcpu_events e;
 
+	if (v->event_at_entry)
+		return true;
 	if (v->ops->get_events(v, &e) < 0)
 		return false;
 	return e.exception.injected || e.exception.pending || e.nmi.injected || e.nmi.pending;

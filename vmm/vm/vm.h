@@ -110,6 +110,7 @@ struct vcpu {
 	bool init_pending;
 	int sipi_vector;	/* -1: none received */
 	unsigned nr_nmi;	/* NMIs (injected or IPI'd) for KVM_NMI before the next KVM_RUN */
+	bool event_at_entry;	/* an exception or NMI was given to KVM for the next entry */
 	unsigned nreq;		/* exception injections queued for this vCPU's thread */
 	struct vcpu_req {
 		const struct injection *inj;
