@@ -258,6 +258,8 @@ void show_regs(const struct pt_regs *regs);
 void panic(const char *msg, const struct pt_regs *regs) __noreturn;
 /* NMI and exception-fixup hooks for scenarios: true = handled */
 extern bool (*nmi_hook)(struct pt_regs *regs);
+/* Claims an exception nothing else did (resume at regs->ip); NULL: panic */
+extern bool (*exception_hook)(struct pt_regs *regs);
 struct exception_fixup {
 	const void *insn, *fixup;
 };
@@ -371,6 +373,8 @@ extern void (*ipi_hook)(unsigned int vector);
 
 /* ---- scenarios.c ---- */
 void scenario_run(const char *name, int len) __noreturn;
+void sc_storm(void);	/* scenario=storm (storm.c) */
+void storm_set_bug(const char *v, int len);	/* bug=NAME: a planted handler bug */
 
 /* ---- main.c ---- */
 extern int boot_protocol;

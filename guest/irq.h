@@ -86,6 +86,8 @@ void handle_bad_irq(struct irq_desc *desc);
 void handle_edge_irq(struct irq_desc *desc);
 void handle_level_irq(struct irq_desc *desc);
 void handle_fasteoi_irq(struct irq_desc *desc);
+/* handle_fasteoi_irq found its irq in progress on this CPU (NULL: nothing said) */
+extern void (*irq_reentry_hook)(struct irq_desc *desc);
 /* Bind @irq to @vector with @chip and @flow (the vector domain's job) */
 void irq_set_chip_and_handler(unsigned int irq, const struct irq_chip *chip,
 			      irq_flow_handler_t flow, unsigned int vector);

@@ -189,10 +189,16 @@ void handle_level_irq(struct irq_desc *desc)
 }
 
 /* Run the handler, then one EOI: the ISR bit blocks its class meanwhile */
+void (*irq_reentry_hook)(struct irq_desc *desc);
+
 void handle_fasteoi_irq(struct irq_desc *desc)
 {
-	if (desc->istate & IRQD_IRQ_INPROGRESS)
+	if (desc->istate & IRQD_IRQ_INPROGRESS) {
+		/* its ISR bit holds the vector until the EOI below: only an early EOI lets it in */
+		if (irq_reentry_hook)
+			irq_reentry_hook(desc);
 		goto out;
+	}
 	desc->istate &= ~(IRQS_REPLAY | IRQS_WAITING);
 	if (!desc->action || (desc->istate & IRQD_IRQ_DISABLED)) {
 		desc->istate |= IRQS_PENDING;

@@ -108,6 +108,8 @@ static enum test_mode parse_cmdline(const char *p)
 				scenario_count = scenario_count * 10 + (*v - '0');
 			if (v != p)
 				printf("warning: bad count '%.*s'\n", (int)(p - eq - 1), eq + 1);
+		} else if (klen == 3 && !strncmp(tok, "bug", 3) && eq) {
+			storm_set_bug(eq + 1, p - eq - 1);
 		} else if (klen == 4 && !strncmp(tok, "apic", 4) && eq) {
 			if (opt_is(eq + 1, p - eq - 1, "xapic"))
 				apic_mode_arg = "xapic";

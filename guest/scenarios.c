@@ -619,6 +619,7 @@ static const struct {
 	{ sc_ipi, false },	/* ipi */
 	{ sc_sipi, false },	/* sipi */
 	{ sc_ring_stress, false },	/* ring-stress */
+	{ sc_storm, true },	/* storm */
 };
 _Static_assert(ARRAY_SIZE(programs) == ARRAY_SIZE(program_names), "one program per name");
 

@@ -3,6 +3,7 @@
 #include "guest.h"
 
 bool (*nmi_hook)(struct pt_regs *regs);
+bool (*exception_hook)(struct pt_regs *regs);
 const struct exception_fixup *fixup_table;
 unsigned int fixup_count;
 
@@ -47,6 +48,8 @@ void handle_exception(struct pt_regs *regs)
 	}
 	if (fixup_exception(regs))
 		return;
+	if (exception_hook && exception_hook(regs))
+		return;	/* a program that expects injected exceptions resumes */
 	panic("unexpected exception", regs);
 }
 

@@ -176,7 +176,23 @@ struct ivm_exc_result {
 #define IVM_GUEST_PROGRAMS \
 	"priority", "tpr", "nesting", "isr", "level", "masked", "nmi-in-handler", \
 	"nmi-blocked", "exception-in-irq", "spurious", "timer-oneshot", "timer-periodic", \
-	"timer-tsc-deadline", "softirq", "selfipi", "irq-api", "ipi", "sipi", "ring-stress"
+	"timer-tsc-deadline", "softirq", "selfipi", "irq-api", "ipi", "sipi", "ring-stress", \
+	"storm"
+
+/*
+ * The storm program (`vmm storm`, docs/STORM.md): the vectors it has handlers
+ * for, so the VMM's plan injects only what a device of this guest could send.
+ * MSIs, in the order of the guest's handler kinds (guest/storm.c); IOAPIC
+ * pins IVM_STORM_PIN0.. (edge, edge, level, level) at IVM_STORM_PIN_VECTOR;
+ * the guest's own self-IPI vector, which the VMM never injects.
+ */
+#define IVM_STORM_MSI_VECTORS	0x41, 0x45, 0x52, 0x63, 0x74, 0x86, 0x97, 0xa8, 0xb9, 0xca
+#define IVM_STORM_NR_MSI	10
+#define IVM_STORM_PIN0		3
+#define IVM_STORM_NR_PINS	4
+#define IVM_STORM_PIN_LEVEL(pin)	((pin) >= IVM_STORM_PIN0 + 2)
+#define IVM_STORM_PIN_VECTOR(pin)	(0x58 + 0x10 * ((pin) - IVM_STORM_PIN0))
+#define IVM_STORM_SELFIPI_VECTOR	0x2e	/* the lowest class: the oracle sees no ICR write, and nothing it models is ever below it */
 
 /* ---- Shared guest page: counters and the event ring ---------------------- */
 /*

@@ -73,6 +73,8 @@ enum pin_action { PIN_ASSERT, PIN_DEASSERT, PIN_PULSE };
 #define ITR_INJ_HAS_CR2		(1ull << 41)	/* rip is the #PF payload */
 #define ITR_INJ_HAS_DR6		(1ull << 42)	/* rip is the #DB payload */
 #define ITR_INJ_PENDING		(1ull << 43)	/* exception queued as pending */
+#define ITR_INJ_BY_GUEST	(1ull << 44)	/* the guest's own device write made it (pc-testdev):
+						 * not a host input, so a replay leaves it to the guest */
 
 /*
  * The control bits of RFLAGS (TF IF DF IOPL NT RF VM AC ...): the arithmetic

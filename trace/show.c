@@ -91,7 +91,10 @@ static void format_host(const struct itr_record *r, char *buf, size_t n)
 		unsigned kind = r->a & 0xff, arg = (r->a >> 8) & 0xff, act = (r->a >> 16) & 0xff;
 		const char *kn = kind < sizeof(inj_names) / sizeof(inj_names[0]) ? inj_names[kind] : "?";
 
-		inject_point(r->b, pt, sizeof(pt));
+		if (r->rsp & ITR_INJ_BY_GUEST)
+			snprintf(pt, sizeof(pt), "by the guest (pc-testdev)");
+		else
+			inject_point(r->b, pt, sizeof(pt));
 		if (kind == 1)	/* pin: arg = pin, action */
 			k = snprintf(buf, n, "%s: inject pin %u %s vector %#x %s", who, arg,
 				     act < 3 ? pin_actions[act] : "?", r->vector, pt);

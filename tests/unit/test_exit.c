@@ -545,8 +545,11 @@ static void test_testdev_trace(void)
 	if (!ok(n == 3, "three INJECT records (%d)", n))
 		return;
 	ok(inj[0].a == inj[1].a && inj[0].b == inj[1].b && inj[0].err == inj[1].err &&
-	   inj[0].rsp == inj[1].rsp && inj[0].rip == inj[1].rip && inj[0].vector == inj[1].vector &&
-	   inj[0].vcpu == inj[1].vcpu, "the port's record equals the scenario injection's");
+	   inj[0].rsp == (inj[1].rsp | ITR_INJ_BY_GUEST) && inj[0].rip == inj[1].rip &&
+	   inj[0].vector == inj[1].vector && inj[0].vcpu == inj[1].vcpu,
+	   "the port's record equals the scenario injection's, marked as the guest's (ITR_INJ_BY_GUEST)");
+	ok(!(inj[1].rsp & ITR_INJ_BY_GUEST) && inj[2].rsp & ITR_INJ_BY_GUEST,
+	   "  the scenario's is not the guest's; the deassert is");
 	is_u64(inj[0].a, INJ_PIN | 3 << 8 | PIN_ASSERT << 16, "INJECT pin 3 assert");
 	is_u64(inj[0].b, 7, "at the current injection point");
 	is_u64(inj[2].a, INJ_PIN | 3 << 8 | PIN_DEASSERT << 16, "then INJECT pin 3 deassert");

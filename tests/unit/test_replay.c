@@ -429,6 +429,19 @@ static void test_refusals(void)
 	if (rc == 0)
 		replay__free(&rp);
 
+	/* the guest's own pc-testdev writes are not inputs: the guest makes them again */
+	r[0] = msi_rec(0x41, 0, 1);
+	r[1] = msi_rec(0x42, 0, 1);
+	r[1].rsp |= ITR_INJ_BY_GUEST;
+	r[2] = msi_rec(0x43, 0, 2);
+	r[2].rsp |= ITR_INJ_BY_GUEST;
+	rc = write_trace(path, "user", cfg2, r, 3) == 0 ? replay__load(path, &rp, err, sizeof(err)) : -1;
+	ok(rc == 0 && rp.ninject == 1 && rp.sc.nsteps == 1 && rp.sc.steps[0].ninj == 1 &&
+	   rp.sc.steps[0].inj[0].vector == 0x41, "injections made by the guest's device writes stay out of "
+	   "the plan (%s)", rc ? err : "");
+	if (rc == 0)
+		replay__free(&rp);
+
 	/* vCPUs the run did not have */
 	r[0] = guest_rec(ITR_SYNC, 0);
 	r[1] = deliver_rec(1, 0x41, ITR_DELIVER_IRQ, 0, 0x1000, 0x2000, 0x202);

@@ -13,6 +13,7 @@
 #include "scenario/scenario.h"
 #include "core/run.h"
 #include "replay_cmd.h"
+#include "storm_cmd.h"
 #include "runopt.h"
 
 #define VMM_VERSION "0.1.0"
@@ -29,6 +30,8 @@ static void usage(FILE *f)
 		"                                      against the SDM oracle (vmm check --help)\n"
 		"       vmm replay TRACE.itr [KERNEL]  re-run a recorded trace, every injection and\n"
 		"                                      delivery at its place, and diff (vmm replay --help)\n"
+		"       vmm storm [options] [KERNEL]   seeded interrupt and fault storms, judged, a\n"
+		"                                      violation shrunk to a config (vmm storm --help)\n"
 		"       vmm judge --scenario=FILE LOG  judge the event lines a guest printed\n"
 		"                                      without ./vmm (e.g. QEMU -debugcon)\n"
 		"       vmm --help | --version\n"
@@ -345,7 +348,7 @@ int main(int argc, char **argv)
 		int (*fn)(int, char **);
 	} cmds[] = {
 		{ "run", cmd_run }, { "trace", trace_cmd__main }, { "check", check_cmd__main },
-		{ "replay", replay_cmd__main },
+		{ "replay", replay_cmd__main }, { "storm", storm_cmd__main },
 		{ "judge", cmd_judge }, { "validate", cmd_validate }, { "probe", cmd_probe },
 	};
 	struct stat st;

@@ -94,8 +94,7 @@ int runopt__parse(struct runopt *ro, int c, const char *arg, char *err, size_t n
 	return -1;
 }
 
-/* KERNEL read and parsed as vmm__run will; -1 with "KERNEL: ..." in @err. */
-static int check_kernel(const struct vmm_opts *o, char *err, size_t n)
+int runopt__check_kernel(const struct vmm_opts *o, char *err, size_t n)
 {
 	static struct load_info li;
 	uint8_t *img;
@@ -140,7 +139,7 @@ int runopt__finish(struct runopt *ro, const char *kernel, char *err, size_t n)
 		return -1;
 	}
 	/* before the first mode's output: a bad KERNEL is one line, not one per mode */
-	if (check_kernel(o, err, n) < 0)
+	if (runopt__check_kernel(o, err, n) < 0)
 		return -1;
 	o->cmdline = cmdline;
 	o->scenario = &sc;

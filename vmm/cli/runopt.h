@@ -45,5 +45,7 @@ int runopt__parse_modes(const char *s, unsigned *bits);
  * timeout applied. 0, or -1 with one line in @err.
  */
 int runopt__finish(struct runopt *ro, const char *kernel, char *err, size_t n);
+/* @o->kernel read and parsed as vmm__run will; -1 with "KERNEL: ..." in @err. */
+int runopt__check_kernel(const struct vmm_opts *o, char *err, size_t n);
 
 #endif

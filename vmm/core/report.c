@@ -11,6 +11,9 @@
 /* How the run ended, on stderr; the self-test table decides a self-test's status. */
 int report__finish(struct vm *vm)
 {
+	/* a storm round reports into its own buffer, shown only if it matters */
+	FILE *out = vm->opts.report ? vm->opts.report : stdout;
+	FILE *errf = vm->opts.report ? vm->opts.report : stderr;
 	int status = vm->status;
 	bool died = status == VMM_GUEST_DIED || status == VMM_TIMEOUT ||
 		    status == VMM_HOST_ERROR || status == VMM_INTERRUPTED;
@@ -22,15 +25,15 @@ int report__finish(struct vm *vm)
 
 		/* a scenario says this in its own report; any other run says it here */
 		if (r->bad || r->unpublished || r->guest_dropped)
-			fprintf(stderr, "vmm: cpu %u: event stream incomplete: %llu records refused "
+			fprintf(errf, "vmm: cpu %u: event stream incomplete: %llu records refused "
 				"(impossible kind or fields), %llu never published, %u dropped by the guest\n",
 				i, (unsigned long long)r->bad, (unsigned long long)r->unpublished,
 				r->guest_dropped);
 	}
 	if (vm->st.n || vm->st.done) {
-		unsigned bad = selftest__report(&vm->st, stdout, vm->opts.strict);
+		unsigned bad = selftest__report(&vm->st, out, vm->opts.strict);
 
-		fflush(stdout);
+		fflush(out);
 		if (!vm->st.done && !died) {
 			status = VMM_GUEST_FAILED;
 			vm->why = "self-test did not report completion";
@@ -55,29 +58,29 @@ int report__finish(struct vm *vm)
 		ev = evring__merge(rings, vm->nr_vcpus, &n);
 		snprintf(where, sizeof(where), "irqchip %s", irqchip_mode__name(vm->opts.irqchip));
 		if (!ev) {
-			printf("scenario %s: out of memory merging the vCPUs' events\n", sc->name);
+			fprintf(out, "scenario %s: out of memory merging the vCPUs' events\n", sc->name);
 			bad = 1;
 		} else {
-			bad = check__report(sc, vm->opts.irqchip, where, ev, n, vm->opts.strict, stdout);
+			bad = check__report(sc, vm->opts.irqchip, where, ev, n, vm->opts.strict, out);
 		}
 		free(ev);
 		for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 			const struct evring *r = rings[i];
 
 			if (r->cut_off)
-				printf("scenario %s: cpu %u: its last %llu record(s) were cut off by the end of "
+				fprintf(out, "scenario %s: cpu %u: its last %llu record(s) were cut off by the end of "
 				       "the run (stopped mid-record; nothing after them was lost)\n", sc->name, i,
 				       (unsigned long long)r->cut_off);
 			if (!r->guest_dropped && !r->not_kept && !r->bad && !r->unpublished)
 				continue;
 			/* checks over an incomplete stream can't be trusted: never a silent loss */
-			printf("scenario %s: event stream of cpu %u incomplete: %u dropped by the guest, "
+			fprintf(out, "scenario %s: event stream of cpu %u incomplete: %u dropped by the guest, "
 			       "%llu not kept, %llu bad records, %llu never published\n", sc->name, i,
 			       r->guest_dropped, (unsigned long long)r->not_kept,
 			       (unsigned long long)r->bad, (unsigned long long)r->unpublished);
 			bad++;
 		}
-		fflush(stdout);
+		fflush(out);
 		if (!died && !vm->scenario_done) {
 			status = status ? status : VMM_GUEST_FAILED;
 			vm->why = vm->why ? vm->why : "the guest never reported the scenario done";
@@ -103,25 +106,25 @@ int report__finish(struct vm *vm)
 			pages[n] = &copy[n];
 		}
 		if (n)
-			interrupts__print(pages, n, stdout);
+			interrupts__print(pages, n, out);
 		else
-			printf("\ninterrupts: the guest registered no counters page\n");
-		fflush(stdout);
+			fprintf(out, "\ninterrupts: the guest registered no counters page\n");
+		fflush(out);
 	}
 	if (vm->nr_window_polled)
-		fprintf(stderr, "vmm: %llu interrupt(s) injected after polling for a window: the host did "
+		fprintf(errf, "vmm: %llu interrupt(s) injected after polling for a window: the host did "
 			"not report KVM_EXIT_IRQ_WINDOW_OPEN when IF became 1\n",
 			(unsigned long long)vm->nr_window_polled);
 	if (died || vm->until_hit) {
-		fprintf(stderr, "vmm: %s\n", vm->why ? vm->why : "stopped");
+		fprintf(errf, "vmm: %s\n", vm->why ? vm->why : "stopped");
 		for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 			if (vm->nr_vcpus > 1)
-				fprintf(stderr, " cpu %u%s:\n", i, vm->vcpus[i].wait_sipi ?
+				fprintf(errf, " cpu %u%s:\n", i, vm->vcpus[i].wait_sipi ?
 					" (waiting for SIPI)" : "");
-			vcpu__dump(&vm->vcpus[i], stderr);
+			vcpu__dump(&vm->vcpus[i], errf);
 		}
 	} else if (status) {
-		fprintf(stderr, "vmm: %s (exit status %d)\n", vm->why ? vm->why : "guest failed", status);
+		fprintf(errf, "vmm: %s (exit status %d)\n", vm->why ? vm->why : "guest failed", status);
 	}
 	return status;
 }

@@ -176,7 +176,8 @@ int inject__do(struct vm *vm, const struct injection *inj, char *err, size_t err
 				/* every parameter, so that a replay can make the same injection */
 				.rsp = inj->dest | (uint64_t)(inj->delivery & 7) << 32 |
 				       (inj->level ? ITR_INJ_LEVEL : 0) | (inj->has_cr2 ? ITR_INJ_HAS_CR2 : 0) |
-				       (inj->has_dr6 ? ITR_INJ_HAS_DR6 : 0) | (inj->pending ? ITR_INJ_PENDING : 0),
+				       (inj->has_dr6 ? ITR_INJ_HAS_DR6 : 0) | (inj->pending ? ITR_INJ_PENDING : 0) |
+				       (inj->by_guest ? ITR_INJ_BY_GUEST : 0),
 				.rip = inj->has_cr2 ? inj->cr2 : inj->has_dr6 ? inj->dr6 : 0,
 			};
 

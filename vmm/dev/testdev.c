@@ -13,7 +13,7 @@
 
 int testdev__ioapic_write(struct vm *vm, uint16_t off, unsigned size, uint32_t val)
 {
-	struct injection inj = { .kind = INJ_PIN, .pin = off };
+	struct injection inj = { .kind = INJ_PIN, .pin = off, .by_guest = true };
 	static char why[256];
 	char err[200];
 

@@ -178,7 +178,9 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 	while ((k = itr_reader__next(rd, &r, err, errlen)) == 1) {
 		if (r.type == ITR_END)
 			continue;	/* its vcpu and source fields mean nothing */
-		if ((r.type == ITR_INJECT && add_injection(rp, &r, &last_point, path, err, errlen) < 0) ||
+		/* the guest's own device writes happen again by themselves */
+		if ((r.type == ITR_INJECT && !(r.rsp & ITR_INJ_BY_GUEST) &&
+		     add_injection(rp, &r, &last_point, path, err, errlen) < 0) ||
 		    (r.type == ITR_DELIVER && add_point(rp, &r, path, err, errlen) < 0) ||
 		    (r.vcpu >= rp->vcpus &&
 		     fail(err, errlen, path, r.seq, "a record of a vCPU the run did not have") < 0)) {

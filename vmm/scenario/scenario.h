@@ -38,6 +38,7 @@ struct injection {
 	bool has_dr6;
 	uint64_t dr6;		/* #DB payload */
 	bool pending;		/* exception queued as pending, not injected */
+	bool by_guest;		/* made by the guest's own device write (pc-testdev), not a config */
 	unsigned line;		/* config line, for messages */
 };
 

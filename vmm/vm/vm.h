@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -55,6 +56,7 @@ struct vmm_opts {
 	const struct scenario *scenario;	/* NULL: plain run */
 	struct replay *replay;		/* vmm replay: where each recorded delivery goes; NULL: none */
 	uint64_t until_seq;		/* replay --until: stop once the trace has this record; 0: none */
+	FILE *report;			/* the end-of-run report and its lines: NULL = stdout, stderr */
 };
 
 #define VMM_MAX_VCPUS	2	/* APIC ID = vCPU index */

@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The storm program (scenario=storm, `vmm storm`, docs/STORM.md). Its
+ * handlers do what Linux's do: the irq layer's flows, nested enabling,
+ * softirqs and tasklets, TPR changes, self-IPIs, an exception inside a
+ * handler, level devices that deassert their line from the handler. The VMM
+ * injects at sync points 1..count; after each the guest runs with IF=1 until
+ * nothing is pending. It counts what it can see break (re-entry, IF=1 in a
+ * handler, depth, what is left in ISR, IRR or remote IRR at the end) and
+ * records the count as its last mark: 0 is a clean storm.
+ */
+#include "guest.h"
+#include "irq.h"
+#include "softirq.h"
+
+#define STORM_MAX_DEPTH	24	/* deeper nesting than the vectors' classes allow */
+#define STORM_WAIT_TSC	1000000000ull	/* bound on one window: ~0.3-1 s */
+#define STORM_BROKEN	0x0bad0000u	/* mark of a broken invariant: | what << 8 | vector */
+#define STORM_OWED_TSC	5000000ull	/* a level device's second delivery: ~2-5 ms */
+#define STORM_GRACE_TSC	20000ull	/* after IRR drains: what is in flight lands */
+
+enum storm_how { SH_PLAIN, SH_NEST, SH_SOFTIRQ, SH_TPR, SH_SELFIPI, SH_EXC, SH_EDGE, SH_TASKLET };
+
+static const uint8_t msi_vector[IVM_STORM_NR_MSI] = { IVM_STORM_MSI_VECTORS };
+/* the handler kind of each MSI above, in order */
+static const uint8_t msi_how[IVM_STORM_NR_MSI] = {
+	SH_PLAIN, SH_NEST, SH_SOFTIRQ, SH_TPR, SH_SELFIPI, SH_EXC, SH_EDGE, SH_TASKLET, SH_NEST,
+	SH_PLAIN,
+};
+
+static uint8_t how_of[NR_VECTORS];
+static bool in_handler[NR_VECTORS];	/* a handler is running for this vector */
+static unsigned int level_seen[IVM_STORM_PIN0 + IVM_STORM_NR_PINS];
+static unsigned int broken;		/* guest-side invariants that failed */
+static struct tasklet_struct storm_tasklet;
+static uint64_t softirqs_run, tasklets_run;
+
+/* Planted handler bugs (bug=NAME), so tests can show the storm finds them */
+static enum { BUG_NONE, BUG_NO_EOI, BUG_EARLY_STI } bug;
+
+static void violated(uint32_t what)
+{
+	broken++;
+	ev_record(IVM_EV_MARK, 0, STORM_BROKEN | what);	/* untagged: the marks check shows it */
+}
+
+/* ---- handlers ---- */
+extern const char storm_ud_insn[], storm_ud_fixup[];
+static const struct exception_fixup storm_fixups[] = { { storm_ud_insn, storm_ud_fixup } };
+
+/*
+ * Sync points are numbered in the order the guest reaches them, in the main
+ * loop or inside a handler's window: the plan's injections for point N land
+ * wherever the guest stands when it reaches N.
+ */
+static unsigned int sync_no, sync_max;
+
+static void storm_sync(void)
+{
+	if (sync_no < sync_max)
+		hc_sync(++sync_no);
+}
+
+/* IF=1 inside a handler: what the next sync point injects may nest here */
+static void nest_window(bool sync)
+{
+	local_irq_enable();
+	if (sync)
+		storm_sync();
+	for (int i = 0; i < 50; i++)
+		cpu_relax();
+	local_irq_disable();
+}
+
+static void storm_work(unsigned int vector)
+{
+	uint32_t tpr;
+
+	switch (how_of[vector]) {
+	case SH_NEST:
+		if (bug == BUG_EARLY_STI && vector == 0x45)
+			apic_eoi();	/* the bug: ISR cleared, then IF=1 inside the handler */
+		nest_window(true);
+		break;
+	case SH_SOFTIRQ:
+		raise_softirq_irqoff(NET_RX_SOFTIRQ);
+		break;
+	case SH_TPR:
+		tpr = apic_get_tpr();
+		apic_set_tpr(0xb0);
+		nest_window(false);	/* only classes above 0xb may nest here */
+		apic_set_tpr(tpr);
+		break;
+	case SH_SELFIPI:
+		apic_self_ipi(IVM_STORM_SELFIPI_VECTOR);
+		break;
+	case SH_EXC:
+		asm volatile(".globl storm_ud_insn, storm_ud_fixup\n"
+			     "storm_ud_insn: ud2\n"
+			     "storm_ud_fixup:" : : : "memory");
+		break;
+	case SH_TASKLET:
+		tasklet_schedule(&storm_tasklet);
+		break;
+	}
+}
+
+static irqreturn_t storm_handler(int irq, void *dev_id)
+{
+	unsigned int vector = irq_desc[irq].vector;
+	int pin = irq_desc[irq].pin;
+
+	(void)dev_id;
+	if (in_handler[vector])
+		violated(0x100 | vector);	/* re-entered: its ISR bit should have held it */
+	if (read_flags() & X86_EFLAGS_IF)
+		violated(0x200 | vector);	/* interrupt gates clear IF */
+	if (irq_depth > STORM_MAX_DEPTH)
+		violated(0x300 | vector);
+	in_handler[vector] = true;
+	storm_work(vector);
+	/* a level device: its line drops once the handler has served it twice */
+	if (pin >= 0 && IVM_STORM_PIN_LEVEL(pin) && ++level_seen[pin] >= 2) {
+		level_seen[pin] = 0;
+		outb(IVM_PORT_TESTDEV_IOAPIC + pin, 0);
+	}
+	in_handler[vector] = false;
+	return IRQ_HANDLED;
+}
+
+/* The irq layer kept a second delivery out of a handler still running */
+static void storm_reentry(struct irq_desc *desc)
+{
+	violated(0x100 | desc->vector);
+}
+
+/* bug=no-eoi: 0x41's chip forgets its EOI */
+static void no_eoi(struct irq_desc *desc)
+{
+	(void)desc;
+}
+
+static const struct irq_chip no_eoi_chip = { .name = "APIC-no-eoi", .irq_ack = no_eoi,
+					      .irq_eoi = no_eoi };
+
+/* NMIs: counted by the entry code; their blocking is the oracle's to judge */
+static bool storm_nmi(struct pt_regs *regs)
+{
+	(void)regs;
+	return true;
+}
+
+/* An exception the VMM injected: counted by the entry code; resume where it came */
+static bool storm_exception(struct pt_regs *regs)
+{
+	return regs->vector < 32 && regs->vector != X86_TRAP_NMI && regs->vector != X86_TRAP_DF &&
+	       regs->vector != X86_TRAP_MC;
+}
+
+static void net_rx_action(void)
+{
+	softirqs_run++;
+}
+
+static void storm_tasklet_fn(unsigned long data)
+{
+	(void)data;
+	tasklets_run++;
+}
+
+/* ---- set-up ---- */
+static void storm_msi(unsigned int i, unsigned int vector, enum storm_how how)
+{
+	unsigned int irq = IRQ_MSI_BASE + i;
+	const struct irq_chip *chip = &lapic_chip;
+	int ret;
+
+	how_of[vector] = how;
+	if (bug == BUG_NO_EOI && vector == 0x41)
+		chip = &no_eoi_chip;
+	irq_set_chip_and_handler(irq, chip, how == SH_EDGE ? handle_edge_irq : handle_fasteoi_irq,
+				 vector);
+	ret = request_irq(irq, storm_handler, 0, "storm-msi", NULL);
+	GUEST_ASSERT(!ret);
+}
+
+static void storm_pin(unsigned int pin)
+{
+	bool level = IVM_STORM_PIN_LEVEL(pin);
+	struct ioapic_route r = { .vector = IVM_STORM_PIN_VECTOR(pin), .level = level,
+				  .masked = true };
+	int ret;
+
+	ioapic_write_route(pin, &r);
+	irq_set_chip_and_handler(pin, &ioapic_chip, level ? handle_fasteoi_irq : handle_edge_irq,
+				 r.vector);
+	ret = request_irq(pin, storm_handler, level ? IRQF_TRIGGER_HIGH : IRQF_TRIGGER_RISING,
+			  "storm-pin", NULL);
+	GUEST_ASSERT(!ret);
+}
+
+/* ---- the loop ---- */
+static bool storm_irr_pending(void)
+{
+	/* the IRR words that hold the storm's vectors (0x20-0xdf) */
+	for (unsigned int w = 1; w < 7; w++)
+		if (apic_read(APIC_IRR + w * 0x10))
+			return true;
+	return false;
+}
+
+/* A level device served once still holds its line: its second delivery is owed */
+static bool storm_level_owed(void)
+{
+	for (unsigned int pin = IVM_STORM_PIN0; pin < IVM_STORM_PIN0 + IVM_STORM_NR_PINS; pin++)
+		if (IVM_STORM_PIN_LEVEL(pin) && READ_ONCE(level_seen[pin]))
+			return true;
+	return false;
+}
+
+/*
+ * IF=1 until nothing the storm sent waits in IRR (bounded), nor, for a
+ * while, a level device's second delivery (a host may send fewer), then a grace
+ */
+static void storm_window(void)
+{
+	uint64_t t0 = rdtsc();
+
+	local_irq_enable();
+	/* the IRR read first: on PVM it is the exit a late delivery waits for */
+	while ((storm_irr_pending() || (storm_level_owed() && rdtsc() - t0 < STORM_OWED_TSC)) &&
+	       rdtsc() - t0 < STORM_WAIT_TSC)
+		cpu_relax();
+	for (t0 = rdtsc(); rdtsc() - t0 < STORM_GRACE_TSC;)
+		cpu_relax();
+	local_irq_disable();
+	run_ksoftirqd();
+}
+
+/* The end: a device still waiting for its second service drops its line, as on a reset */
+static void storm_release_levels(void)
+{
+	for (unsigned int pin = IVM_STORM_PIN0; pin < IVM_STORM_PIN0 + IVM_STORM_NR_PINS; pin++) {
+		if (IVM_STORM_PIN_LEVEL(pin) && level_seen[pin]) {
+			level_seen[pin] = 0;
+			outb(IVM_PORT_TESTDEV_IOAPIC + pin, 0);
+		}
+	}
+}
+
+/* After the last window: nothing in service, pending or held (IF=0 here) */
+static void storm_quiesced(void)
+{
+	unsigned int pin;
+
+	if (apic_highest_isr() != 0xff)
+		violated(0x500 | apic_highest_isr());
+	if (storm_irr_pending())
+		violated(0x600);
+	if (apic_get_tpr())
+		violated(0x700 | apic_get_tpr());
+	for (pin = IVM_STORM_PIN0; pin < IVM_STORM_PIN0 + IVM_STORM_NR_PINS; pin++)
+		if (ioapic_read_entry(pin) & (1u << 14))
+			violated(0x800 | pin);	/* remote IRR still set */
+}
+
+static void storm_counts(void)
+{
+	unsigned int pin;
+
+	for (unsigned int i = 0; i < IVM_STORM_NR_MSI; i++)
+		ev_record_count(msi_vector[i]);
+	for (pin = IVM_STORM_PIN0; pin < IVM_STORM_PIN0 + IVM_STORM_NR_PINS; pin++)
+		ev_record_count(IVM_STORM_PIN_VECTOR(pin));
+	ev_record_count(IVM_STORM_SELFIPI_VECTOR);
+	ev_record_count(X86_TRAP_NMI);
+}
+
+void storm_set_bug(const char *v, int len)
+{
+	if (len == 6 && !strncmp(v, "no-eoi", 6))
+		bug = BUG_NO_EOI;
+	else if (len == 9 && !strncmp(v, "early-sti", 9))
+		bug = BUG_EARLY_STI;
+	else
+		printf("warning: unknown bug '%.*s'\n", len, v);
+}
+
+void sc_storm(void)
+{
+	unsigned int n = scenario_count ? scenario_count : 100, pin;
+
+	fixup_table = storm_fixups;
+	fixup_count = ARRAY_SIZE(storm_fixups);
+	nmi_hook = storm_nmi;
+	exception_hook = storm_exception;
+	irq_reentry_hook = storm_reentry;
+	storm_tasklet.func = storm_tasklet_fn;
+	open_softirq(NET_RX_SOFTIRQ, net_rx_action);
+	for (unsigned int i = 0; i < IVM_STORM_NR_MSI; i++)
+		storm_msi(i, msi_vector[i], msi_how[i]);
+	storm_msi(IVM_STORM_NR_MSI, IVM_STORM_SELFIPI_VECTOR, SH_PLAIN);
+	for (pin = IVM_STORM_PIN0; pin < IVM_STORM_PIN0 + IVM_STORM_NR_PINS; pin++)
+		storm_pin(pin);
+	sync_max = n;
+	while (sync_no < sync_max) {
+		storm_sync();
+		storm_window();
+	}
+	storm_window();
+	storm_release_levels();
+	storm_window();
+	storm_quiesced();
+	storm_counts();
+	printf("storm: %u sync points, %lu softirqs, %lu tasklets, %u broken\n", n,
+	       (unsigned long)softirqs_run, (unsigned long)tasklets_run, broken);
+	ev_record(IVM_EV_MARK, 0, broken);
+}

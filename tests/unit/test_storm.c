@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+/* Storm plans and shrinking (vmm/storm/plan.c, shrink.c): seeded, bounded, 1-minimal. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "abi.h"
+#include "storm/storm.h"
+#include "tap.h"
+
+static struct scenario a, b;
+
+static bool same_plan(const struct scenario *x, const struct scenario *y)
+{
+	if (x->nsteps != y->nsteps)
+		return false;
+	for (unsigned i = 0; i < x->nsteps; i++)
+		if (x->steps[i].at != y->steps[i].at || x->steps[i].n != y->steps[i].n ||
+		    x->steps[i].ninj != y->steps[i].ninj ||
+		    memcmp(x->steps[i].inj, y->steps[i].inj, x->steps[i].ninj * sizeof(struct injection)))
+			return false;
+	return true;
+}
+
+static bool msi_vector_ok(unsigned v)
+{
+	static const uint8_t vs[] = { IVM_STORM_MSI_VECTORS };
+
+	for (unsigned i = 0; i < sizeof(vs); i++)
+		if (vs[i] == v)
+			return true;
+	return false;
+}
+
+static void test_plan(void)
+{
+	struct storm_cfg cfg = { .seed = 7, .kinds = STORM_KINDS_ALL, .syncs = 64, .rate = 2,
+				 .mode = IRQCHIP_USER, .timeout_s = 10 };
+	unsigned kinds_seen = 0, most = 0;
+	bool in_range = true;
+
+	ok(storm__plan(&cfg, 1, &a) == 0 && storm__plan(&cfg, 1, &b) == 0, "plan: made twice");
+	ok(same_plan(&a, &b) && storm__count(&a) > 0, "plan: the same seed and round, the same plan (%u "
+	   "injections)", storm__count(&a));
+	storm__plan(&cfg, 2, &b);
+	ok(!same_plan(&a, &b), "plan: another round, another plan");
+	cfg.seed = 8;
+	storm__plan(&cfg, 1, &b);
+	ok(!same_plan(&a, &b), "plan: another seed, another plan");
+	ok(!strcmp(a.guest, "storm") && a.irqchips == 1u << IRQCHIP_USER && a.nchecks == 2 &&
+	   a.checks[1].kind == CHK_INTACT && a.checks[1].expect.v[1] == IVM_STORM_NR_MSI + IVM_STORM_NR_PINS + 2,
+	   "plan: the storm program, its mode, its two checks");
+	for (unsigned i = 0; i < a.nsteps; i++) {
+		const struct step *st = &a.steps[i];
+
+		in_range &= st->at == AT_SYNC && st->n >= 1 && st->n <= 64 && st->ninj <= 4 &&
+			    (i == 0 || st->n > a.steps[i - 1].n);
+		most = st->ninj > most ? st->ninj : most;
+		for (unsigned j = 0; j < st->ninj; j++) {
+			const struct injection *in = &st->inj[j];
+
+			kinds_seen |= 1u << in->kind;
+			if (in->kind == INJ_MSI)
+				in_range &= msi_vector_ok(in->vector);
+			if (in->kind == INJ_PIN)
+				in_range &= in->pin >= IVM_STORM_PIN0 && in->pin < IVM_STORM_PIN0 + IVM_STORM_NR_PINS &&
+					    (IVM_STORM_PIN_LEVEL(in->pin) ? in->action == PIN_ASSERT :
+					     in->action == PIN_PULSE);
+			if (in->kind == INJ_EXCEPTION)
+				in_range &= in->vector < 32 && in->vector != 2 && in->vector != 8 &&
+					    in->vector != 18 && in->has_error == scenario__exc_has_error(in->vector) &&
+					    in->has_cr2 == (in->vector == 14) && in->has_dr6 == (in->vector == 1);
+		}
+	}
+	ok(in_range, "plan: increasing sync points 1..64, at most 2 * rate each, only what the guest handles");
+	ok(most == 4, "plan: some sync point gets the most (2 * rate = 4)");
+	ok(kinds_seen == (1u << INJ_MSI | 1u << INJ_PIN | 1u << INJ_NMI | 1u << INJ_EXCEPTION |
+			  1u << INJ_SPURIOUS), "plan: every kind under user");
+	cfg.mode = IRQCHIP_KERNEL;
+	storm__plan(&cfg, 1, &b);
+	kinds_seen = 0;
+	for (unsigned i = 0; i < b.nsteps; i++)
+		for (unsigned j = 0; j < b.steps[i].ninj; j++)
+			kinds_seen |= 1u << b.steps[i].inj[j].kind;
+	ok(!(kinds_seen & 1u << INJ_SPURIOUS) && kinds_seen & 1u << INJ_MSI,
+	   "plan: no spurious under kernel (an in-kernel LAPIC can't make one)");
+	cfg.kinds = 1u << SK_NMI;
+	storm__plan(&cfg, 1, &b);
+	kinds_seen = 0;
+	for (unsigned i = 0; i < b.nsteps; i++)
+		for (unsigned j = 0; j < b.steps[i].ninj; j++)
+			kinds_seen |= 1u << b.steps[i].inj[j].kind;
+	ok(kinds_seen == 1u << INJ_NMI, "plan: --kinds=nmi gives NMIs only");
+}
+
+static void test_kinds(void)
+{
+	unsigned k = 0;
+	char bad[32];
+
+	ok(storm__parse_kinds("msi,nmi", &k, bad, sizeof(bad)) == 0 && k == (1u << SK_MSI | 1u << SK_NMI),
+	   "kinds: msi,nmi");
+	ok(storm__parse_kinds("all", &k, bad, sizeof(bad)) == 0 && k == STORM_KINDS_ALL, "kinds: all");
+	ok(storm__parse_kinds("msi,bogus", &k, bad, sizeof(bad)) < 0 && !strcmp(bad, "bogus"),
+	   "kinds: an unknown name is refused and named");
+	ok(storm__parse_kinds("", &k, bad, sizeof(bad)) < 0, "kinds: none is refused");
+	ok(storm__kinds_for(STORM_KINDS_ALL, IRQCHIP_SPLIT) == (STORM_KINDS_ALL & ~(1u << SK_SPURIOUS)),
+	   "kinds: spurious is user-only");
+}
+
+/* A predicate standing for a run: the bug shows when vector 0x63 is sent before NMI sync 30 */
+static unsigned runs;
+
+static bool needs_two(const struct scenario *sc, void *ctx)
+{
+	bool msi = false, nmi = false;
+
+	(void)ctx;
+	runs++;
+	for (unsigned i = 0; i < sc->nsteps; i++)
+		for (unsigned j = 0; j < sc->steps[i].ninj; j++) {
+			const struct injection *in = &sc->steps[i].inj[j];
+
+			msi |= in->kind == INJ_MSI && in->vector == 0x63;
+			nmi |= msi && in->kind == INJ_NMI;
+		}
+	return msi && nmi;
+}
+
+static bool always(const struct scenario *sc, void *ctx)
+{
+	(void)sc;
+	(void)ctx;
+	return true;
+}
+
+static void test_shrink(void)
+{
+	struct storm_cfg cfg = { .seed = 3, .kinds = 1u << SK_MSI | 1u << SK_NMI, .syncs = 200, .rate = 3,
+				 .mode = IRQCHIP_USER, .timeout_s = 10 };
+	unsigned before;
+	long r;
+
+	storm__plan(&cfg, 1, &a);
+	before = storm__count(&a);
+	if (!ok(needs_two(&a, NULL), "shrink: the plan shows the planted bug (%u injections)", before))
+		return;
+	runs = 0;
+	r = storm__shrink(&a, needs_two, NULL, 1000);
+	ok(r > 0 && r == (long)runs, "shrink: %ld runs, each counted", r);
+	ok(storm__count(&a) == 2 && needs_two(&a, NULL), "shrink: %u injections to 2, still failing", before);
+	ok((a.nsteps == 2 && a.steps[0].n == 1 && a.steps[1].n == 2 && a.steps[0].inj[0].kind == INJ_MSI &&
+	    a.steps[1].inj[0].kind == INJ_NMI) ||
+	   (a.nsteps == 1 && a.steps[0].n == 1 && a.steps[0].inj[0].kind == INJ_MSI &&
+	    a.steps[0].inj[1].kind == INJ_NMI), "shrink: sync points renumbered from 1, in their order");
+	storm__plan(&cfg, 1, &a);
+	runs = 0;
+	r = storm__shrink(&a, needs_two, NULL, 5);
+	ok(r == 5 && needs_two(&a, NULL), "shrink: stops at its run bound, with a plan that still fails");
+	storm__plan(&cfg, 1, &a);
+	ok(storm__shrink(&a, always, NULL, 100) == 1 && storm__count(&a) == 0,
+	   "shrink: a violation without any injection shrinks to none, in one run");
+}
+
+int main(void)
+{
+	printf("TAP version 13\n");
+	test_plan();
+	test_kinds();
+	test_shrink();
+	scenario__free(&a);
+	scenario__free(&b);
+	return tap_done();
+}

@@ -1,0 +1,557 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `vmm storm`: rounds of seeded injections into the guest's storm program,
+ * each round a traced run judged by the oracle and the guest's invariants
+ * (vmm/storm/). A violation is reported with its seed, round, first record
+ * and trace, then shrunk to a minimal plan, written as a scenario config
+ * with the commands that run it again and replay it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "lib/clock.h"
+#include "lib/opt.h"
+#include "core/run.h"
+#include "storm/storm.h"
+#include "trace/oracle.h"
+#include "trace/trace_cmd.h"
+#include "runopt.h"
+#include "storm_cmd.h"
+
+enum {
+	OPT_HELP = 'h', OPT_SEED = RUNOPT_END, OPT_COUNT, OPT_DURATION, OPT_RATE, OPT_SYNCS,
+	OPT_KINDS, OPT_OUT, OPT_NO_SHRINK, OPT_SHRINK_RUNS, OPT_JSON,
+};
+
+static const struct option storm_options[] = {
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "count", required_argument, NULL, OPT_COUNT },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "rate", required_argument, NULL, OPT_RATE },
+	{ "syncs", required_argument, NULL, OPT_SYNCS },
+	{ "kinds", required_argument, NULL, OPT_KINDS },
+	{ "irqchip", required_argument, NULL, RUNOPT_IRQCHIP },
+	{ "vcpus", required_argument, NULL, RUNOPT_VCPUS },
+	{ "cmdline", required_argument, NULL, RUNOPT_CMDLINE },
+	{ "timeout", required_argument, NULL, RUNOPT_TIMEOUT },
+	{ "trace", required_argument, NULL, RUNOPT_TRACE },
+	{ "out", required_argument, NULL, OPT_OUT },
+	{ "no-shrink", no_argument, NULL, OPT_NO_SHRINK },
+	{ "shrink-runs", required_argument, NULL, OPT_SHRINK_RUNS },
+	{ "json", required_argument, NULL, OPT_JSON },
+	{ "quiet", no_argument, NULL, RUNOPT_QUIET },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vmm storm [options] [KERNEL]\n"
+		"\n"
+		"Storms the guest's storm program with seeded injections, round after round\n"
+		"(docs/STORM.md). Each round is a traced run judged by the oracle and by the\n"
+		"guest's own invariants. A violation is reported with the seed, the round, the\n"
+		"first violating record and the trace, then shrunk (delta debugging) to a\n"
+		"minimal scenario config, with the commands that run and replay it.\n"
+		"KERNEL defaults to guest.elf beside this vmm.\n"
+		"\n"
+		"  --seed=N              the storm's seed (default 1): the same seed, the same plan\n"
+		"  --count=N             stop after the round that brings the injections to N\n"
+		"  --duration=SECONDS    start no round after this long (default 10 without --count)\n"
+		"  --rate=N              injections per sync point on average, 1..8 (default 2)\n"
+		"  --syncs=N             sync points a round has, 1..4096 (default 64)\n"
+		"  --kinds=LIST|all      msi, edge, level, nmi, exception, spurious (default all;\n"
+		"                        spurious only under user)\n"
+		"  --irqchip=MODE,...|all  kernel, split, user (default user), each stormed in turn\n"
+		"  --vcpus=1             vCPUs (one for now)\n"
+		"  --cmdline=ARGS        added to the guest's command line (bug=no-eoi|early-sti\n"
+		"                        plants a handler bug)\n"
+		"  --timeout=SECONDS     each round's watchdog (default 20)\n"
+		"  --trace=FILE          the trace of the violating round (else the last) goes here\n"
+		"  --out=DIR             where a violation's trace and reproducer go (default .)\n"
+		"  --no-shrink           report a violation without shrinking it\n"
+		"  --shrink-runs=N       runs shrinking may make (default 300)\n"
+		"  --json=FILE           the summary as JSON too\n"
+		"  --quiet               no progress line\n"
+		"  --help                this text\n"
+		"\n"
+		"exit status: 0 no violation (known host divergences named, not counted); 1 a\n"
+		"violation; 2 bad usage or input (one line); 8 the host can't run the guest.\n");
+}
+
+struct storm_ctx {
+	struct storm_cfg cfg;
+	struct vmm_opts vm;		/* --cmdline, --timeout etc.; the rest is set per run */
+	const char *user_cmdline, *kernel, *trace_out, *out_dir, *json;
+	uint64_t count;			/* --count; 0: none */
+	double duration;
+	bool shrink, quiet, tty;
+	unsigned shrink_runs;
+	char tmp[PATH_MAX];		/* each run's trace */
+	char cmdline[IVM_CMDLINE_MAX];
+	char sig[48];			/* shrinking keeps this violation */
+	unsigned nruns;
+};
+
+/* One mode's totals, for the summary and --json */
+struct storm_totals {
+	enum irqchip_mode mode;
+	unsigned rounds;
+	uint64_t injections, deliveries;
+	unsigned explained[ORACLE_HOST_NR];	/* rounds a known host divergence explains, by model */
+	double secs;
+	bool violated;
+	struct storm_verdict v;
+	unsigned round;			/* the violating round */
+	unsigned shrunk_from, shrunk_to;
+	uint64_t min_count;		/* the shrunk plan's last sync point: the guest's count= */
+	long shrink_runs;
+	char yaml[PATH_MAX], trace[PATH_MAX], min_trace[PATH_MAX];
+};
+
+static int bad(const char *what)
+{
+	fprintf(stderr, "vmm storm: %s (see vmm storm --help)\n", what);
+	return 2;
+}
+
+/* Run plan @sc under @mode into @trace; its report goes to @report (NULL: dropped) */
+static int run_plan(struct storm_ctx *c, const struct scenario *sc, enum irqchip_mode mode,
+		    const char *trace, char **report)
+{
+	struct vmm_opts o = c->vm;
+	size_t len = 0;
+	FILE *f;
+	int st;
+
+	snprintf(c->cmdline, sizeof(c->cmdline), "scenario=storm count=%llu%s%s",
+		 (unsigned long long)(storm__last_sync(sc) ? storm__last_sync(sc) : 1),
+		 c->user_cmdline[0] ? " " : "", c->user_cmdline);
+	o.kernel = c->kernel;
+	o.cmdline = c->cmdline;
+	o.scenario = sc;
+	o.irqchip = mode;
+	o.trace_path = trace;
+	o.quiet = true;
+	*report = NULL;
+	f = open_memstream(report, &len);
+	o.report = f;
+	fflush(stdout);
+	st = vmm__run(&o);
+	if (f)
+		fclose(f);
+	c->nruns++;
+	return st;
+}
+
+static bool still_fails(const struct scenario *sc, void *ctx)
+{
+	struct storm_ctx *c = ctx;
+	struct storm_verdict v;
+	char *report;
+	int st = run_plan(c, sc, c->cfg.mode, c->tmp, &report);
+
+	free(report);
+	storm__judge(c->tmp, c->cfg.mode, st, &v);
+	if (c->tty && !c->quiet)
+		fprintf(stderr, "\rshrinking: run %u, %u injections          ", c->nruns,
+			storm__count(sc));
+	return v.violated && !strcmp(v.sig, c->sig);
+}
+
+/* Records around @seq, as `vmm trace show` prints them */
+static void show_context(const char *path, uint64_t seq)
+{
+	struct itr_header h;
+	struct itr_record r;
+	char err[256], line[512];
+	struct itr_reader *rd = itr_reader__open(path, &h, err, sizeof(err));
+
+	if (!rd || seq == UINT64_MAX) {
+		if (rd)
+			itr_reader__close(rd);
+		return;
+	}
+	while (itr_reader__next(rd, &r, err, sizeof(err)) == 1 && r.seq <= seq + 2) {
+		if (r.seq + 8 < seq)
+			continue;
+		itr_show__format(&r, r.depth, line, sizeof(line));
+		printf("  %s %s\n", r.seq == seq ? ">" : " ", line);
+	}
+	itr_reader__close(rd);
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	int in = open(from, O_RDONLY | O_CLOEXEC), out;
+	ssize_t n = 0;
+
+	if (in < 0)
+		return -1;
+	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	while (out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n) {
+			n = -1;
+			break;
+		}
+	close(in);
+	if (out < 0 || close(out) < 0)
+		return -1;
+	return n < 0 ? -1 : 0;
+}
+
+/* Shrink the violating plan, write it as a config, run it once more traced */
+static void shrink_and_write(struct storm_ctx *c, struct scenario *sc, struct storm_totals *t)
+{
+	struct storm_verdict v;
+	char comment[512], *report;
+	FILE *f;
+	int st;
+
+	t->shrunk_from = storm__count(sc);
+	snprintf(c->sig, sizeof(c->sig), "%s", t->v.sig);
+	c->nruns = 0;
+	t->shrink_runs = storm__shrink(sc, still_fails, c, c->shrink_runs);
+	if (c->tty && !c->quiet)
+		fprintf(stderr, "\r%60s\r", "");
+	t->shrunk_to = storm__count(sc);
+	t->min_count = storm__last_sync(sc) ? storm__last_sync(sc) : 1;
+	snprintf(sc->name, sizeof(sc->name), "storm-%llu-%s-min", (unsigned long long)c->cfg.seed,
+		 irqchip_mode__name(t->mode));
+	snprintf(sc->description, sizeof(sc->description), "vmm storm --seed=%llu round %u, shrunk: %s",
+		 (unsigned long long)c->cfg.seed, t->round, t->v.sig);
+	snprintf(t->yaml, sizeof(t->yaml), "%s/storm-%llu-%s.yaml", c->out_dir,
+		 (unsigned long long)c->cfg.seed, irqchip_mode__name(t->mode));
+	snprintf(t->min_trace, sizeof(t->min_trace), "%s/storm-%llu-%s.min.itr", c->out_dir,
+		 (unsigned long long)c->cfg.seed, irqchip_mode__name(t->mode));
+	snprintf(comment, sizeof(comment), "Shrunk by vmm storm --seed=%llu --irqchip=%s: %s.\n"
+		 "%u injections of round %u down to %u in %ld runs. Run it with\n"
+		 "vmm check --scenario=THIS --irqchip=%s --cmdline='count=%llu%s%s' KERNEL",
+		 (unsigned long long)c->cfg.seed, irqchip_mode__name(t->mode), t->v.sig,
+		 t->shrunk_from, t->round, t->shrunk_to, t->shrink_runs, irqchip_mode__name(t->mode),
+		 (unsigned long long)t->min_count, c->user_cmdline[0] ? " " : "", c->user_cmdline);
+	f = fopen(t->yaml, "w");
+	if (!f || scenario__write(sc, comment, f) < 0) {
+		fprintf(stderr, "vmm storm: %s: %s\n", t->yaml, strerror(errno));
+		t->yaml[0] = '\0';
+	}
+	if (f)
+		fclose(f);
+	st = run_plan(c, sc, t->mode, t->min_trace, &report);
+	free(report);
+	storm__judge(t->min_trace, t->mode, st, &v);
+	if (!v.violated || strcmp(v.sig, t->v.sig))
+		printf("storm: the shrunk plan did not show it again this time (%s): the violation "
+		       "depends on timing\n", v.violated ? v.sig : "no violation");
+}
+
+static void report_violation(struct storm_ctx *c, struct storm_totals *t, const char *report)
+{
+	printf("storm %s: VIOLATION in round %u (seed %llu): %s\n", irqchip_mode__name(t->mode), t->round,
+	       (unsigned long long)c->cfg.seed, t->v.sig);
+	printf("  first: %s\n", t->v.first);
+	show_context(t->trace, t->v.seq);
+	printf("  trace: %s\n", t->trace);
+	if (report && *report)
+		printf("  the round's report:\n%s", report);
+}
+
+static void progress(const struct storm_ctx *c, const struct storm_totals *t, double left)
+{
+	if (!c->tty || c->quiet)
+		return;
+	fprintf(stderr, "\rstorm %s: round %u, %llu injections, %llu deliveries, %.0f/s, "
+		"0 violations, %.1f s left   ", irqchip_mode__name(t->mode), t->rounds,
+		(unsigned long long)t->injections, (unsigned long long)t->deliveries,
+		t->secs > 0 ? t->injections / t->secs : 0.0, left > 0 ? left : 0.0);
+}
+
+/* Storm one mode; -1: the host can't run the guest at all (status in *@fatal) */
+static int storm_mode(struct storm_ctx *c, struct storm_totals *t, int *fatal)
+{
+	static struct scenario sc;
+	uint64_t t0 = clock__now_ns();
+	int rc = 0;
+
+	c->cfg.mode = t->mode;
+	for (unsigned round = 1;; round++) {
+		struct storm_verdict v;
+		char *report = NULL;
+		int st;
+
+		if (storm__plan(&c->cfg, round, &sc) < 0) {
+			fprintf(stderr, "vmm storm: out of memory making a plan\n");
+			*fatal = VMM_HOST_ERROR;
+			return -1;
+		}
+		st = run_plan(c, &sc, t->mode, c->tmp, &report);
+		if (st == VMM_HOST_ERROR || st == VMM_USAGE || st == VMM_INTERRUPTED) {
+			fprintf(stderr, "%s", report ? report : "");
+			free(report);
+			*fatal = st;
+			return -1;
+		}
+		storm__judge(c->tmp, t->mode, st, &v);
+		t->rounds++;
+		t->injections += storm__count(&sc);	/* the plan's, not the guest's own pin writes */
+		t->deliveries += v.deliveries;
+		if (!v.violated && v.explained > 0 && v.explained < ORACLE_HOST_NR)
+			t->explained[v.explained]++;
+		t->secs = (clock__now_ns() - t0) / 1e9;
+		if (v.violated) {
+			t->violated = true;
+			t->v = v;
+			t->round = round;
+			snprintf(t->trace, sizeof(t->trace), "%s/storm-%llu-%s-round%u.itr", c->out_dir,
+				 (unsigned long long)c->cfg.seed, irqchip_mode__name(t->mode), round);
+			if (copy_file(c->tmp, t->trace) < 0)
+				snprintf(t->trace, sizeof(t->trace), "%s", c->tmp);
+			if (c->tty && !c->quiet)
+				fprintf(stderr, "\r%100s\r", "");
+			report_violation(c, t, report);
+			free(report);
+			if (c->trace_out)
+				copy_file(c->tmp, c->trace_out);
+			if (c->shrink)
+				shrink_and_write(c, &sc, t);
+			rc = 1;
+			break;
+		}
+		free(report);
+		progress(c, t, c->duration - t->secs);
+		if ((c->count && t->injections >= c->count) || (!c->count && t->secs >= c->duration))
+			break;
+	}
+	if (!t->violated && c->trace_out)
+		copy_file(c->tmp, c->trace_out);
+	if (c->tty && !c->quiet)
+		fprintf(stderr, "\r%100s\r", "");
+	return rc;
+}
+
+static void print_summary(const struct storm_ctx *c, const struct storm_totals *t)
+{
+	printf("storm %s: seed %llu, %u rounds, %llu injections, %llu deliveries in %.1f s (%.0f "
+	       "injections/s); ", irqchip_mode__name(t->mode), (unsigned long long)c->cfg.seed,
+	       t->rounds, (unsigned long long)t->injections, (unsigned long long)t->deliveries, t->secs,
+	       t->secs > 0 ? t->injections / t->secs : 0.0);
+	if (t->violated)
+		printf("VIOLATION: %s\n", t->v.sig);
+	else
+		printf("no violation\n");
+	for (unsigned h = 1; h < ORACLE_HOST_NR; h++)
+		if (t->explained[h])
+			printf("  %u of %u rounds differ from the SDM exactly as the known host divergence "
+			       "%s (docs/DIVERGENCES.md)\n", t->explained[h], t->rounds,
+			       oracle_host__name(h));
+	if (t->violated && t->yaml[0])
+		printf("  shrunk: %u injections to %u in %ld runs: %s\n"
+		       "  run it:    vmm check --scenario=%s --irqchip=%s --cmdline='count=%llu%s%s' %s\n"
+		       "  replay it: vmm replay %s %s\n",
+		       t->shrunk_from, t->shrunk_to, t->shrink_runs, t->yaml, t->yaml,
+		       irqchip_mode__name(t->mode), (unsigned long long)t->min_count,
+		       c->user_cmdline[0] ? " " : "", c->user_cmdline, c->kernel,
+		       t->min_trace, c->kernel);
+}
+
+/* JSON string: the paths we made; quote and backslash escaped, controls dropped */
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		if ((unsigned char)*s >= 0x20)
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static int write_json(const struct storm_ctx *c, const struct storm_totals *t, unsigned n)
+{
+	FILE *f = fopen(c->json, "w");
+
+	if (!f)
+		return -1;
+	fprintf(f, "{\"seed\": %llu, \"rate\": %u, \"syncs\": %u, \"modes\": [",
+		(unsigned long long)c->cfg.seed, c->cfg.rate, c->cfg.syncs);
+	for (unsigned i = 0; i < n; i++) {
+		fprintf(f, "%s\n  {\"irqchip\": \"%s\", \"rounds\": %u, \"injections\": %llu, "
+			"\"deliveries\": %llu, \"seconds\": %.3f, \"known_divergences\": {",
+			i ? "," : "", irqchip_mode__name(t[i].mode), t[i].rounds,
+			(unsigned long long)t[i].injections, (unsigned long long)t[i].deliveries, t[i].secs);
+		for (unsigned h = 1, k = 0; h < ORACLE_HOST_NR; h++)
+			if (t[i].explained[h])
+				fprintf(f, "%s\"%s\": %u", k++ ? ", " : "", oracle_host__name(h),
+					t[i].explained[h]);
+		fprintf(f, "}, \"violation\": ");
+		if (!t[i].violated) {
+			fprintf(f, "null}");
+			continue;
+		}
+		fprintf(f, "{\"round\": %u, \"what\": ", t[i].round);
+		json_str(f, t[i].v.sig);
+		fprintf(f, ", \"first\": ");
+		json_str(f, t[i].v.first);
+		fprintf(f, ", \"trace\": ");
+		json_str(f, t[i].trace);
+		fprintf(f, ", \"shrunk_to\": %u, \"reproducer\": ", t[i].shrunk_to);
+		json_str(f, t[i].yaml);
+		fprintf(f, "}}");
+	}
+	fprintf(f, "\n]}\n");
+	return fclose(f);
+}
+
+/* guest.elf beside this vmm */
+static const char *default_kernel(void)
+{
+	static char path[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 16);
+	char *slash;
+
+	if (n <= 0)
+		return "guest.elf";
+	path[n] = '\0';
+	slash = strrchr(path, '/');
+	snprintf(slash ? slash + 1 : path, 16, "%s", "guest.elf");
+	return path;
+}
+
+static int parse(struct storm_ctx *c, struct runopt *ro, int argc, char **argv)
+{
+	char err[320], badk[64];
+	int o;
+
+	while ((o = getopt_long(argc, argv, ":h", storm_options, NULL)) != -1) {
+		switch (o) {
+		case OPT_SEED:
+			if (opt__u64(optarg, 0, UINT64_MAX, &c->cfg.seed) < 0)
+				return bad("--seed: not a number");
+			break;
+		case OPT_COUNT:
+			if (opt__u64(optarg, 1, 1ull << 40, &c->count) < 0)
+				return bad("--count: not a number of injections from 1");
+			break;
+		case OPT_DURATION:
+			if (opt__seconds(optarg, 86400, &c->duration) < 0 || c->duration <= 0)
+				return bad("--duration: not a number of seconds (0..86400]");
+			break;
+		case OPT_RATE:
+			if (opt__uint(optarg, 1, SC_MAX_INJ / 2, &c->cfg.rate) < 0)
+				return bad("--rate: not 1..8");
+			break;
+		case OPT_SYNCS:
+			if (opt__uint(optarg, 1, STORM_MAX_SYNCS, &c->cfg.syncs) < 0)
+				return bad("--syncs: not 1..4096");
+			break;
+		case OPT_KINDS:
+			if (storm__parse_kinds(optarg, &c->cfg.kinds, badk, sizeof(badk)) < 0) {
+				snprintf(err, sizeof(err), "--kinds: '%s' is not msi, edge, level, nmi, "
+					 "exception, spurious or all", badk);
+				return bad(err);
+			}
+			break;
+		case OPT_OUT: c->out_dir = optarg; break;
+		case OPT_NO_SHRINK: c->shrink = false; break;
+		case OPT_SHRINK_RUNS:
+			if (opt__uint(optarg, 1, 100000, &c->shrink_runs) < 0)
+				return bad("--shrink-runs: not 1..100000");
+			break;
+		case OPT_JSON: c->json = optarg; break;
+		case OPT_HELP: usage(stdout); return 0;
+		case '?':
+		case ':':
+			opt__getopt_error(o, argv, storm_options, err, sizeof(err));
+			return bad(err);
+		default:
+			if (runopt__parse(ro, o, optarg, err, sizeof(err)) < 0)
+				return bad(err);
+		}
+	}
+	return -1;	/* go on */
+}
+
+int storm_cmd__main(int argc, char **argv)
+{
+	static struct storm_totals totals[IRQCHIP_NR];
+	static struct storm_ctx c;
+	struct runopt ro;
+	struct stat st;
+	unsigned n = 0;
+	int rc, worst = 0, fatal = 0, fd;
+	char err[320];
+	const char *tmp = getenv("TMPDIR");
+
+	memset(&c, 0, sizeof(c));
+	c.cfg = (struct storm_cfg){ .seed = 1, .kinds = STORM_KINDS_ALL, .syncs = 64, .rate = 2 };
+	c.shrink = true;
+	c.shrink_runs = 300;
+	c.out_dir = ".";
+	runopt__init(&ro);
+	ro.vm.timeout_s = 20;
+	ro.modes = 1u << IRQCHIP_USER;
+	optind = 1;
+	opterr = 0;
+	if ((rc = parse(&c, &ro, argc, argv)) >= 0)
+		return rc;
+	if (optind < argc - 1)
+		return bad("more than one KERNEL given");
+	if (ro.vm.vcpus > 1)
+		return bad("--vcpus: storms run on one vCPU for now");
+	if (c.count && c.duration)
+		return bad("--count and --duration: give one");
+	if (!c.count && !c.duration)
+		c.duration = 10;
+	c.kernel = optind < argc ? argv[optind] : default_kernel();
+	c.user_cmdline = ro.vm.cmdline;
+	c.trace_out = ro.vm.trace_path;
+	c.quiet = ro.vm.quiet;
+	c.tty = isatty(STDERR_FILENO);
+	c.vm = ro.vm;
+	c.vm.kernel = c.kernel;
+	c.cfg.timeout_s = ro.vm.timeout_s;
+	if (runopt__check_kernel(&c.vm, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vmm storm: %s\n", err);
+		return 2;
+	}
+	if (stat(c.out_dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "vmm storm: --out=%s: %s\n", c.out_dir,
+			errno ? strerror(errno) : strerror(ENOTDIR));
+		return 2;
+	}
+	snprintf(c.tmp, sizeof(c.tmp), "%s/vmm-storm-%d.itr", tmp && *tmp ? tmp : "/tmp", (int)getpid());
+	/* O_EXCL: never write through a file (or link) someone else put there */
+	fd = open(c.tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		fprintf(stderr, "vmm storm: %s: %s\n", c.tmp, strerror(errno));
+		return 2;
+	}
+	close(fd);
+	for (int m = 0; m < IRQCHIP_NR && !fatal; m++) {
+		if (!(ro.modes >> m & 1))
+			continue;
+		totals[n].mode = m;
+		rc = storm_mode(&c, &totals[n], &fatal);
+		print_summary(&c, &totals[n]);
+		n++;
+		if (rc > worst)
+			worst = rc;
+	}
+	unlink(c.tmp);
+	if (c.json && write_json(&c, totals, n) < 0) {
+		fprintf(stderr, "vmm storm: --json=%s: %s\n", c.json, strerror(errno));
+		return 2;
+	}
+	if (fatal)
+		return fatal == VMM_INTERRUPTED ? VMM_INTERRUPTED : fatal == VMM_USAGE ? 2 : VMM_HOST_ERROR;
+	return worst;
+}

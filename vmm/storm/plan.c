@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Storm plans: a seeded stream of injections for the guest's storm program
+ * (guest/storm.c), made only of what that guest has handlers for, so every
+ * violation is the hypervisor's or a planted bug's, never a missing driver.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "abi.h"
+#include "storm.h"
+
+static const char *const kind_names[SK_NR] = {
+	[SK_MSI] = "msi", [SK_EDGE] = "edge", [SK_LEVEL] = "level", [SK_NMI] = "nmi",
+	[SK_EXCEPTION] = "exception", [SK_SPURIOUS] = "spurious",
+};
+
+/* Exceptions a guest can take at any instruction and resume from: no aborts, no IST */
+static const uint8_t exc_vectors[] = { 0, 1, 3, 4, 5, 6, 7, 10, 11, 12, 13, 14, 16, 17, 19 };
+static const uint8_t msi_vectors[IVM_STORM_NR_MSI] = { IVM_STORM_MSI_VECTORS };
+
+const char *storm__kind_name(enum storm_kind k)
+{
+	return (unsigned)k < SK_NR ? kind_names[k] : "?";
+}
+
+int storm__parse_kinds(const char *s, unsigned *kinds, char *bad, size_t badlen)
+{
+	unsigned bits = 0;
+
+	while (s && *s) {
+		size_t len = strcspn(s, ",");
+		unsigned k;
+
+		if (len == 3 && !strncmp(s, "all", 3))
+			bits |= STORM_KINDS_ALL;
+		for (k = 0; k < SK_NR && !(strlen(kind_names[k]) == len &&
+					   !strncmp(s, kind_names[k], len)); k++)
+			;
+		if (k < SK_NR)
+			bits |= 1u << k;
+		else if (!(len == 3 && !strncmp(s, "all", 3))) {
+			snprintf(bad, badlen, "%.*s", (int)len, s);
+			return -1;
+		}
+		s += len + (s[len] == ',');
+	}
+	if (!bits) {
+		snprintf(bad, badlen, "%s", "");
+		return -1;
+	}
+	*kinds = bits;
+	return 0;
+}
+
+unsigned storm__kinds_for(unsigned kinds, enum irqchip_mode mode)
+{
+	return mode == IRQCHIP_USER ? kinds : kinds & ~(1u << SK_SPURIOUS);
+}
+
+/* splitmix64: small, fast, and the same sequence on every host */
+static uint64_t next_rand(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static unsigned pick(uint64_t *s, unsigned n)
+{
+	return (unsigned)(next_rand(s) % n);
+}
+
+static void make_exception(uint64_t *s, struct injection *in)
+{
+	in->vector = exc_vectors[pick(s, sizeof(exc_vectors))];
+	in->pending = pick(s, 4) == 0;
+	if (scenario__exc_has_error(in->vector)) {
+		in->has_error = true;
+		in->error_code = (uint32_t)next_rand(s) & 0xfffe;
+	}
+	if (in->vector == 14) {
+		in->has_cr2 = true;
+		in->cr2 = next_rand(s) & 0x00007ffffffff000ull;	/* canonical, user half */
+	}
+	if (in->vector == 1) {
+		in->has_dr6 = true;
+		in->dr6 = 0xffff0ff0ull | (1ull << pick(s, 4));	/* one breakpoint hit */
+	}
+}
+
+static void make_injection(uint64_t *s, enum storm_kind k, struct injection *in)
+{
+	memset(in, 0, sizeof(*in));
+	switch (k) {
+	case SK_MSI:
+		in->kind = INJ_MSI;
+		in->vector = msi_vectors[pick(s, IVM_STORM_NR_MSI)];
+		break;
+	case SK_EDGE:
+		in->kind = INJ_PIN;
+		in->pin = IVM_STORM_PIN0 + pick(s, 2);
+		in->action = PIN_PULSE;
+		break;
+	case SK_LEVEL:
+		in->kind = INJ_PIN;
+		in->pin = IVM_STORM_PIN0 + 2 + pick(s, 2);
+		in->action = PIN_ASSERT;
+		break;
+	case SK_NMI:
+		in->kind = INJ_NMI;
+		break;
+	case SK_EXCEPTION:
+		in->kind = INJ_EXCEPTION;
+		make_exception(s, in);
+		break;
+	default:
+		in->kind = INJ_SPURIOUS;
+		break;
+	}
+}
+
+/* What the storm program promises at its end (guest/storm.c) */
+static void add_checks(struct scenario *sc)
+{
+	struct check *c = &sc->checks[0];
+
+	snprintf(c->name, sizeof(c->name), "%s", "guest invariants (broken ones, then their count)");
+	c->kind = CHK_MARKS;
+	c->expect.n = 1;
+	c->expect.v[0] = 0;
+	c = &sc->checks[1];
+	snprintf(c->name, sizeof(c->name), "%s", "guest counts equal the stream's deliveries");
+	c->kind = CHK_INTACT;
+	c->expect.n = 2;
+	c->expect.v[0] = 0;
+	c->expect.v[1] = IVM_STORM_NR_MSI + IVM_STORM_NR_PINS + 2;	/* + self-IPI, NMI */
+	sc->nchecks = 2;
+}
+
+int storm__plan(const struct storm_cfg *cfg, unsigned round, struct scenario *sc)
+{
+	uint64_t s = cfg->seed * 0x2545f4914f6cdd1dull + round;
+	unsigned kinds[SK_NR], nk = 0, most = 2 * cfg->rate;
+
+	scenario__free(sc);
+	snprintf(sc->name, sizeof(sc->name), "storm-%llu-%u", (unsigned long long)cfg->seed, round);
+	snprintf(sc->guest, sizeof(sc->guest), "%s", "storm");
+	sc->irqchips = 1u << cfg->mode;
+	sc->vcpus = 1;
+	sc->timeout_s = cfg->timeout_s;
+	add_checks(sc);
+	for (unsigned k = 0; k < SK_NR; k++)
+		if (storm__kinds_for(cfg->kinds, cfg->mode) >> k & 1)
+			kinds[nk++] = k;
+	if (most > SC_MAX_INJ)
+		most = SC_MAX_INJ;
+	for (unsigned i = 1; nk && i <= cfg->syncs && i <= STORM_MAX_SYNCS; i++) {
+		unsigned n = pick(&s, most + 1);
+		struct step *st;
+
+		if (!n)
+			continue;
+		if (!(st = scenario__add_step(sc, SC_MAX_PLAN_STEPS)))
+			return -1;
+		st->at = AT_SYNC;
+		st->n = i;
+		for (; st->ninj < n; st->ninj++)
+			make_injection(&s, kinds[pick(&s, nk)], &st->inj[st->ninj]);
+	}
+	return 0;
+}
+
+unsigned storm__count(const struct scenario *sc)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < sc->nsteps; i++)
+		n += sc->steps[i].ninj;
+	return n;
+}
+
+uint64_t storm__last_sync(const struct scenario *sc)
+{
+	uint64_t last = 0;
+
+	for (unsigned i = 0; i < sc->nsteps; i++)
+		if (sc->steps[i].at == AT_SYNC && sc->steps[i].n > last)
+			last = sc->steps[i].n;
+	return last;
+}
