@@ -3,7 +3,8 @@
  * Host facts for users and for the conformance report: capabilities, which
  * irqchip modes can be created, the backend, and measurements taken with
  * tiny hand-assembled guests (cost of a CPL0 instruction, of an exit to
- * userspace, whether 32-bit entry works, what int3 at CPL0 does).
+ * userspace, of a bare interrupt delivery, whether 32-bit entry works, what
+ * int3 at CPL0 does).
  */
 #include <errno.h>
 #include <signal.h>
@@ -20,11 +21,14 @@
 
 #define PROBE_CODE_GPA 0x100000
 #define PROBE_PORT 0x1234
+#define PROBE_COUNT_GPA 0x102000	/* a counter the delivery probe's handler bumps */
 
 struct probe_result {
 	uint32_t exit_reason;
 	uint32_t suberror;
 	unsigned io_exits;	/* OUTs to PROBE_PORT before the final exit */
+	unsigned injected;	/* KVM_INTERRUPTs made (probe_run_inject) */
+	uint32_t counted;	/* the guest's count at PROBE_COUNT_GPA: its handler's runs */
 	double seconds;
 };
 
@@ -48,9 +52,13 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Run @code at PROBE_CODE_GPA in @proto's entry state until a non-PROBE_PORT exit. */
-static int probe_run(int kvm_fd, enum boot_proto proto, const uint8_t *code, size_t len,
-		     struct probe_result *res, char *err, size_t errlen)
+/*
+ * Run @code at PROBE_CODE_GPA in @proto's entry state until a non-PROBE_PORT
+ * exit. With @inject, each PROBE_PORT exit that finds IF=1 hands @inject to
+ * KVM_INTERRUPT (the bare injection the storm's floor is measured with).
+ */
+static int probe_run_inject(int kvm_fd, enum boot_proto proto, const uint8_t *code, size_t len,
+			    uint8_t inject, struct probe_result *res, char *err, size_t errlen)
 {
 	static struct vm vm;
 	struct load_info li = { .proto = proto, .entry = PROBE_CODE_GPA };
@@ -98,18 +106,31 @@ static int probe_run(int kvm_fd, enum boot_proto proto, const uint8_t *code, siz
 			return -1;
 		}
 		if (run->exit_reason == KVM_EXIT_IO && run->io.port == PROBE_PORT &&
-		    ++res->io_exits < 1000000)
+		    ++res->io_exits < 1000000) {
+			struct kvm_interrupt irq = { .irq = inject };
+
+			if (inject && run->if_flag && run->ready_for_interrupt_injection &&
+			    ioctl(vm.vcpus[0].fd, KVM_INTERRUPT, &irq) == 0)
+				res->injected++;
 			continue;
+		}
 		res->exit_reason = run->exit_reason;
 		if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
 			res->suberror = run->internal.suberror;
 		break;
 	}
 	res->seconds = now() - t0;
+	memcpy(&res->counted, vm.mem.base + PROBE_COUNT_GPA, sizeof(res->counted));
 	setitimer(ITIMER_REAL, &(struct itimerval){ 0 }, NULL);
 	probe_run_page = NULL;
 	vm__destroy(&vm);
 	return 0;
+}
+
+static int probe_run(int kvm_fd, enum boot_proto proto, const uint8_t *code, size_t len,
+		     struct probe_result *res, char *err, size_t errlen)
+{
+	return probe_run_inject(kvm_fd, proto, code, len, 0, res, err, errlen);
 }
 
 static void probe_caps(FILE *f, int kvm_fd)
@@ -181,6 +202,43 @@ static const uint8_t code_exits[] = {	/* mov dx,PORT; mov ecx,N; 1: out dx,al; d
 	0x66, 0xba, PROBE_PORT & 0xff, PROBE_PORT >> 8, 0xb9, EXITS_N & 0xff, EXITS_N >> 8, 0, 0,
 	0xee, 0xff, 0xc9, 0x75, 0xfb, 0xf4 };
 static const uint8_t code_int3[] = { 0xcc, 0xf4 };
+/*
+ * The delivery floor: an IDT whose gate 0x41 is a two-instruction handler
+ * (incl count; iretq) at +0x800, loaded from the IDTR at +0x2010; then IF=1
+ * and N OUTs, each of which the VMM answers with KVM_INTERRUPT 0x41.
+ */
+#define DELIVER_N 2000
+#define DELIVER_VECTOR 0x41
+static const uint8_t code_deliver[] = {
+	0x0f, 0x01, 0x1c, 0x25, 0x10, 0x20, 0x10, 0x00,		/* lidt [0x102010] */
+	0x66, 0xba, PROBE_PORT & 0xff, PROBE_PORT >> 8,		/* mov dx, PORT */
+	0xb9, DELIVER_N & 0xff, DELIVER_N >> 8, 0, 0,		/* mov ecx, N */
+	0xfb,							/* sti */
+	0xee, 0xff, 0xc9, 0x75, 0xfb,				/* 1: out dx, al; dec ecx; jnz 1b */
+	0xfa, 0xf4 };						/* cli; hlt */
+static const uint8_t code_deliver_handler[] = {
+	0xff, 0x04, 0x25, 0x00, 0x20, 0x10, 0x00,		/* incl [0x102000] */
+	0x48, 0xcf };						/* iretq */
+
+/* code_deliver's image: the code, the handler, the gate, the IDTR */
+static size_t deliver_image(uint8_t *img, size_t n)
+{
+	uint64_t h = PROBE_CODE_GPA + 0x800;
+	uint8_t *gate = img + 0x1000 + DELIVER_VECTOR * 16;
+	uint8_t idtr[10] = { 0xff, 0x0f, 0x00, 0x10, 0x10, 0x00 };	/* limit, base 0x101000 */
+
+	memset(img, 0, n);
+	memcpy(img, code_deliver, sizeof(code_deliver));
+	memcpy(img + 0x800, code_deliver_handler, sizeof(code_deliver_handler));
+	gate[0] = h & 0xff;
+	gate[1] = h >> 8 & 0xff;
+	gate[2] = 0x10;		/* the flat 64-bit CS of the ELF64 entry */
+	gate[5] = 0x8e;		/* present, DPL 0, 64-bit interrupt gate */
+	gate[6] = h >> 16 & 0xff;
+	gate[7] = h >> 24 & 0xff;
+	memcpy(img + 0x2010, idtr, sizeof(idtr));
+	return 0x2020;
+}
 
 static const char *reason_text(const struct probe_result *r, char *buf, size_t n)
 {
@@ -190,6 +248,28 @@ static const char *reason_text(const struct probe_result *r, char *buf, size_t n
 	else
 		snprintf(buf, n, "%s", exit__name(r->exit_reason));
 	return buf;
+}
+
+/* The floor under any interrupt benchmark: one exit, one bare injection, a 2-instruction handler */
+static void probe_delivery(FILE *f, int kvm_fd)
+{
+	static uint8_t img[0x2020];
+	struct probe_result d;
+	char err[160];
+	size_t len = deliver_image(img, sizeof(img));
+
+	if (probe_run_inject(kvm_fd, BOOT_ELF64, img, len, DELIVER_VECTOR, &d, err, sizeof(err)) < 0) {
+		fprintf(f, "  bare delivery:               cannot measure: %s\n", err);
+		return;
+	}
+	if (d.exit_reason != KVM_EXIT_HLT || d.counted != d.injected || d.injected < DELIVER_N / 2) {
+		fprintf(f, "  bare delivery:               cannot measure: %u injected, %u handled\n",
+			d.injected, d.counted);
+		return;
+	}
+	fprintf(f, "  bare delivery:               %.2f us, %.0f deliveries/s (exit, KVM_INTERRUPT, "
+		"2-instruction handler, IRET; %u)\n", d.seconds * 1e6 / d.counted, d.counted / d.seconds,
+		d.counted);
 }
 
 static void probe_measure(FILE *f, int kvm_fd)
@@ -220,6 +300,7 @@ static void probe_measure(FILE *f, int kvm_fd)
 	else if (exits.io_exits == EXITS_N)
 		fprintf(f, "  exit to userspace and back:  %.2f us (PIO, %u exits)\n",
 			(exits.seconds * 1e9 - 3.0 * EXITS_N * insn_ns) / EXITS_N / 1e3, EXITS_N);
+	probe_delivery(f, kvm_fd);
 	/* 66 ba imm16 is "mov dx, imm16" in 32-bit code too */
 	if (probe_run(kvm_fd, BOOT_PVH, code_out_hlt, sizeof(code_out_hlt), &r32, err, sizeof(err)))
 		fprintf(f, "  32-bit protected-mode entry: cannot run: %s\n", err);
