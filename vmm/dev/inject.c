@@ -120,9 +120,34 @@ static int inject_exception(struct vcpu *v, const struct injection *inj, char *e
 	return 0;
 }
 
+/* The INJECT record: every parameter, so that a replay can make the same injection */
+static void record_injection(struct vm *vm, const struct injection *inj, const struct vcpu *t,
+			     const struct vcpu *self)
+{
+	struct itr_record rec = {
+		.type = ITR_INJECT, .vector = inj->vector,
+		.a = inj->kind | (inj->kind == INJ_PIN ? inj->pin : inj->dest & 0xff) << 8 |
+		     (uint32_t)inj->action << 16,
+		.b = vm->inject_point, .err = inj->has_error ? inj->error_code : 0xffffffffu,
+		.rsp = inj->dest | (uint64_t)(inj->delivery & 7) << 32 |
+		       (inj->level ? ITR_INJ_LEVEL : 0) | (inj->has_cr2 ? ITR_INJ_HAS_CR2 : 0) |
+		       (inj->has_dr6 ? ITR_INJ_HAS_DR6 : 0) | (inj->pending ? ITR_INJ_PENDING : 0) |
+		       (inj->by_guest ? ITR_INJ_BY_GUEST : 0),
+		.rip = inj->has_cr2 ? inj->cr2 : inj->has_dr6 ? inj->dr6 : 0,
+	};
+
+	evlog__add(&vm->log, "inject %s vector %#x pin %u", inject__kind_name(inj->kind), inj->vector,
+		   inj->pin);
+	if (!record__on(vm))
+		return;
+	rec.vcpu = t ? t->id : self ? self->id : 0;
+	record__host(vm, &rec);
+}
+
 int inject__do(struct vm *vm, const struct injection *inj, char *err, size_t errlen)
 {
 	struct vcpu *t = NULL, *self = vcpu__current();
+	bool immediate;
 	int r;
 
 	if (inj->kind != INJ_MSI && inj->kind != INJ_PIN) {
@@ -140,6 +165,15 @@ int inject__do(struct vm *vm, const struct injection *inj, char *err, size_t err
 		vcpu__kick(t);
 		return 0;
 	}
+	/*
+	 * An MSI or a pin line reaches another vCPU's LAPIC at once (in-kernel
+	 * irqchip), and that vCPU may take it and record its ENTRY before this
+	 * thread writes anything more: the record goes first. One that fails
+	 * stops the run, and END says why.
+	 */
+	immediate = inj->kind == INJ_MSI || inj->kind == INJ_PIN;
+	if (immediate)
+		record_injection(vm, inj, t, self);
 	switch (inj->kind) {
 	case INJ_MSI: r = inject_msi(vm, inj, err, errlen); break;
 	case INJ_PIN: r = inject_pin(vm, inj, err, errlen); break;
@@ -164,27 +198,8 @@ int inject__do(struct vm *vm, const struct injection *inj, char *err, size_t err
 	default:
 		FAIL("injection kind %d unknown", inj->kind);
 	}
-	if (r == 0) {
-		evlog__add(&vm->log, "inject %s vector %#x pin %u", inject__kind_name(inj->kind),
-			   inj->vector, inj->pin);
-		if (record__on(vm)) {
-			struct itr_record rec = {
-				.type = ITR_INJECT, .vector = inj->vector,
-				.a = inj->kind | (inj->kind == INJ_PIN ? inj->pin : inj->dest & 0xff) << 8 |
-				     (uint32_t)inj->action << 16,
-				.b = vm->inject_point, .err = inj->has_error ? inj->error_code : 0xffffffffu,
-				/* every parameter, so that a replay can make the same injection */
-				.rsp = inj->dest | (uint64_t)(inj->delivery & 7) << 32 |
-				       (inj->level ? ITR_INJ_LEVEL : 0) | (inj->has_cr2 ? ITR_INJ_HAS_CR2 : 0) |
-				       (inj->has_dr6 ? ITR_INJ_HAS_DR6 : 0) | (inj->pending ? ITR_INJ_PENDING : 0) |
-				       (inj->by_guest ? ITR_INJ_BY_GUEST : 0),
-				.rip = inj->has_cr2 ? inj->cr2 : inj->has_dr6 ? inj->dr6 : 0,
-			};
-
-			rec.vcpu = t ? t->id : self ? self->id : 0;
-			record__host(vm, &rec);
-		}
-	}
+	if (r == 0 && !immediate)
+		record_injection(vm, inj, t, self);
 	return r;
 }
 
