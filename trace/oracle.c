@@ -208,6 +208,7 @@ int oracle__run_file_opts(const char *path, const struct oracle_opts *opts, stru
 		oracle__init(&part[c]);
 		part[c].if_records = if_seen;
 		part[c].smp = true;
+		part[c].cpu = c;
 		part[c].host = host;
 	}
 	rd = itr_reader__open(path, h, err, errlen);

@@ -69,11 +69,14 @@ struct oracle {
 	/* inputs the caller may set after oracle__init */
 	int if_records;		/* 1: the guest records IF changes; 0: it doesn't; -1: learn */
 	bool smp;		/* other vCPUs exist: an NMI may be their IPI, unrecorded */
+	unsigned cpu;		/* smp: which vCPU this model is */
 	enum oracle_host host;	/* ORACLE_HOST_SDM unless set */
 
 	/* LAPIC */
 	uint32_t irr[8], isr[8], tmr[8], tent[8];
-	uint32_t accepted[8];	/* PVM-4, split: taken by the host (its EOI exit came), ENTRY to come */
+	uint32_t accepted[8];	/* taken by the host, ENTRY to come: the VMM's INTA (DELIVER), or
+				 * PVM-4 under split (its EOI exit came first) */
+	uint32_t remote[8];	/* smp: its latest arrival was sent from another vCPU's thread */
 	uint64_t irr_since[256];
 	uint8_t tpr;
 	int ifl;		/* RFLAGS.IF: 0, 1, -1 unknown */
@@ -81,6 +84,7 @@ struct oracle {
 	bool nmi_second;	/* a second NMI came while one was pending: it may be taken too */
 	uint64_t nmi_since;
 	bool exc_pending, spur_pending;
+	unsigned spur_accepted;	/* spurious vectors the VMM handed to KVM (DELIVER), ENTRY to come */
 	uint8_t exc_vector, spur_vector;
 	uint32_t exc_err;
 	uint64_t exc_since, spur_since;

@@ -400,7 +400,9 @@ static void entry(struct oracle *o, const struct itr_record *r, int key)
 	}
 	if (what == SRC_EXC && key >= 0 && (key & KEY_EXC))
 		o->exc_pending = false;
-	if (what == SRC_SPUR)
+	if (what == SRC_SPUR && o->spur_accepted)
+		o->spur_accepted--;
+	else if (what == SRC_SPUR)
 		o->spur_pending = false;
 	if (what == SRC_SOFT)
 		o->soft_vector = -1;
@@ -460,12 +462,18 @@ static void iret(struct oracle *o, const struct itr_record *r)
 static void host(struct oracle *o, const struct itr_record *r)
 {
 	unsigned kind = r->a & 0xff, arg = r->a >> 8 & 0xff, action = r->a >> 16 & 0xff;
+	uint64_t since;
 
 	switch (r->type) {
 	case ITR_INJECT:
 		switch (kind) {
 		case INJ_MSI:	/* fixed, edge: the only MSIs the configs send (docs/ORACLE.md) */
 			accept(o, r->vector, false, r->seq);
+			/* sent from another vCPU's thread while this one ran on */
+			if (o->smp && r->vcpu != o->cpu)
+				set(o->remote, r->vector);
+			else
+				clr(o->remote, r->vector);
 			break;
 		case INJ_PIN:
 			if (action != PIN_DEASSERT)
@@ -520,6 +528,22 @@ static void host(struct oracle *o, const struct itr_record *r)
 	case ITR_VMM_DELIVERY:
 		o->soft_vector = r->vector;
 		break;
+	case ITR_DELIVER:
+		/*
+		 * The VMM's INTA (user irqchip): the vector left IRR for this vCPU, its
+		 * ENTRY to come; the same vector sent again meanwhile is another one.
+		 */
+		if (r->a != ITR_DELIVER_IRQ)
+			break;
+		if (o->spur_pending && r->vector == o->spur_vector) {
+			o->spur_pending = false;
+			o->spur_accepted++;
+		} else if (deliverable(o, &since) == (int)r->vector && !bit(o->accepted, r->vector)) {
+			/* only the INTA the model predicts; any other is judged at its ENTRY */
+			clr(o->irr, r->vector);
+			set(o->accepted, r->vector);
+		}
+		break;
 	case ITR_LOST:
 		if (r->a || r->b)
 			finding(o, OK_EVIDENCE, r->seq, NONE, "the guest lost %u events (%" PRIu64
@@ -554,12 +578,21 @@ static void guest(struct oracle *o, const struct itr_record *r)
 	bool in_stub_nmi = o->depth && o->depth <= ORACLE_DEPTH && o->stack[o->depth - 1].skew &&
 			   o->stack[o->depth - 1].what == SRC_NMI;
 
-	/* the host accepted it already (PVM-4, split): its ENTRY is no departure */
-	bool was_accepted = r->type == ITR_ENTRY && bit(o->accepted, r->vector);
+	/* the host accepted it already (PVM-4, split; an INTA-race spurious): no departure */
+	bool spur_taken = r->type == ITR_ENTRY && o->spur_accepted && r->vector == o->spur_vector;
+	bool was_accepted = (r->type == ITR_ENTRY && bit(o->accepted, r->vector)) || spur_taken;
+	/*
+	 * smp: a vector sent from another vCPU's thread reaches this vCPU's IRR
+	 * while it runs on; what it had already accepted (pending before, or an
+	 * IPI the trace can't show) may still be delivered first.
+	 */
+	bool in_flight = o->smp && r->type == ITR_ENTRY && r->vector >= 32 && o->cur >= 0 &&
+			 o->cur < 0x100 && bit(o->remote, o->cur) && (!bit(o->modelled, r->vector) ||
+			 (bit(o->irr, r->vector) && o->irr_since[r->vector] <= o->irr_since[o->cur]));
 
 	/* the rule: a deliverable event must be the very next guest record */
 	if (o->cur >= 0 && !o->cur_reported && !takes(o->cur, r) && !nmi_in_exc_stub && !in_stub_nmi &&
-	    !was_accepted) {
+	    !was_accepted && !in_flight) {
 		describe(r, obs, sizeof(obs));
 		key_name(o->cur, want, sizeof(want));
 		state(o, st, sizeof(st));
@@ -579,7 +612,7 @@ static void guest(struct oracle *o, const struct itr_record *r)
 		int key = -1;
 
 		if (takes(o->cur, r) || was_accepted)
-			key = was_accepted ? r->vector : o->cur;
+			key = spur_taken ? (KEY_SPUR | r->vector) : was_accepted ? r->vector : o->cur;
 		else if (r->vector == 2 && o->nmi_pending && !o->nmi_blocked)
 			key = KEY_NMI;
 		else if (r->vector >= 32 && o->ifl == 1 && bit(o->irr, r->vector) &&

@@ -351,6 +351,105 @@ static void test_pvm5_late(void)
 	ok(o.count[OK_ORDER] == 1, "  and under PVM-4+PVM-5");
 }
 
+/* vCPU 1's model: an MSI sent from vCPU 0's thread may find a delivery already in flight */
+static void run_cpu1(void)
+{
+	oracle__init(&o);
+	o.smp = true;
+	o.cpu = 1;
+	o.if_records = 1;
+	for (size_t i = 0; i < nr; i++)
+		oracle__feed(&o, &recs[i]);
+	oracle__finish(&o, true);
+}
+
+static void test_in_flight(void)
+{
+	for (unsigned from = 0; from <= 1; from++) {
+		nr = 0;
+		add(ITR_IF, ITR_SRC_GUEST, 0, 1)->vcpu = 1;
+		add(ITR_INJECT, ITR_SRC_VMM, 0x74, INJ_MSI | 1 << 8)->vcpu = (uint8_t)from;
+		ent(0x2e, 1, 0x202);	/* another vCPU's IPI, which the trace can't show */
+		recs[nr - 1].vcpu = 1;
+		ire(0x2e, 1, 0x202);
+		recs[nr - 1].vcpu = 1;
+		ent(0x74, 1, 0x202);
+		recs[nr - 1].vcpu = 1;
+		ire(0x74, 1, 0x202);
+		recs[nr - 1].vcpu = 1;
+		run_cpu1();
+		if (from == 0)
+			ok(oracle__verdict(&o) == ORACLE_PASS,
+			   "smp: 0x74 sent from vCPU 0's thread, an IPI already in flight on vCPU 1 first: PASS");
+		else
+			ok(o.count[OK_ORDER] == 1, "smp: 0x74 sent on vCPU 1's own exit, 0x2e first: [order]");
+	}
+}
+
+/* Two INTA-race spurious vectors: the VMM handed the first over before the second came */
+static void test_spurious_twice(void)
+{
+	for (int with_deliver = 1; with_deliver >= 0; with_deliver--) {
+		nr = 0;
+		add(ITR_IF, ITR_SRC_GUEST, 0, 1);
+		add(ITR_INJECT, ITR_SRC_VMM, 0xff, INJ_SPURIOUS);
+		if (with_deliver)
+			add(ITR_DELIVER, ITR_SRC_VMM, 0xff, ITR_DELIVER_IRQ);
+		add(ITR_INJECT, ITR_SRC_VMM, 0xff, INJ_SPURIOUS);
+		ent(0xff, 1, 0x202);
+		add(ITR_ISR, ITR_SRC_GUEST, 0xff, 0);
+		ire(0xff, 1, 0x202);
+		if (with_deliver)
+			add(ITR_DELIVER, ITR_SRC_VMM, 0xff, ITR_DELIVER_IRQ);
+		ent(0xff, 1, 0x202);
+		add(ITR_ISR, ITR_SRC_GUEST, 0xff, 0);
+		ire(0xff, 1, 0x202);
+		run(recs, nr);
+		if (with_deliver)
+			ok(oracle__verdict(&o) == ORACLE_PASS && o.deliveries == 2,
+			   "spurious, handed over (DELIVER) before a second is injected: both taken, PASS");
+		else
+			ok(o.count[OK_ISR] == 1, "spurious injected twice before it is taken: they merge, a "
+			   "second ENTRY is no spurious one ([isr] at its snapshot)");
+	}
+}
+
+/* The VMM's INTA (DELIVER): the vector left IRR, so the same one sent again is another */
+static void test_inta(void)
+{
+	for (int with_deliver = 1; with_deliver >= 0; with_deliver--) {
+		nr = 0;
+		add(ITR_IF, ITR_SRC_GUEST, 0, 1);
+		add(ITR_INJECT, ITR_SRC_VMM, 0x41, INJ_MSI);
+		if (with_deliver)
+			add(ITR_DELIVER, ITR_SRC_VMM, 0x41, ITR_DELIVER_IRQ);
+		add(ITR_INJECT, ITR_SRC_VMM, 0x41, INJ_MSI);
+		ent(0x41, 1, 0x202);
+		add(ITR_EOI, ITR_SRC_GUEST, 0x41, 0);
+		ire(0x41, 1, 0x202);
+		if (with_deliver)
+			add(ITR_DELIVER, ITR_SRC_VMM, 0x41, ITR_DELIVER_IRQ);
+		ent(0x41, 1, 0x202);
+		add(ITR_EOI, ITR_SRC_GUEST, 0x41, 0);
+		ire(0x41, 1, 0x202);
+		run(recs, nr);
+		if (with_deliver)
+			ok(oracle__verdict(&o) == ORACLE_PASS && o.deliveries == 2,
+			   "INTA (DELIVER) before the same MSI comes again: two deliveries, PASS");
+		else
+			ok(o.count[OK_EXTRA] == 1, "without the INTA record the two MSIs merge: [extra]");
+	}
+	/* an INTA the model does not predict is judged at its ENTRY, not taken on trust */
+	nr = 0;
+	add(ITR_IF, ITR_SRC_GUEST, 0, 1);
+	add(ITR_INJECT, ITR_SRC_VMM, 0x41, INJ_MSI);
+	add(ITR_INJECT, ITR_SRC_VMM, 0x61, INJ_MSI);
+	add(ITR_DELIVER, ITR_SRC_VMM, 0x41, ITR_DELIVER_IRQ);
+	ent(0x41, 1, 0x202);
+	run(recs, nr);
+	ok(o.count[OK_ORDER] == 1, "an INTA of 0x41 with 0x61 pending: [order] at its ENTRY");
+}
+
 /* A finding's summary line names verdict, counts and the first seq */
 static void test_summary(void)
 {
@@ -706,6 +805,9 @@ int main(void)
 	test_nmi_pair();
 	test_nmi_in_exception_stub();
 	test_pvm5_late();
+	test_in_flight();
+	test_spurious_twice();
+	test_inta();
 	test_nmi_inside_records();
 	test_summary();
 	test_pvm4_synth();
