@@ -25,7 +25,8 @@ static inline void irq_enter(void)
 
 static inline void irq_exit(void)
 {
-	if (!--hardirq_count && softirq_pending)
+	/* the softirq state is not per CPU here: the boot CPU runs it, as ksoftirqd does */
+	if (!--hardirq_count && softirq_pending && cpu_number == 0)
 		irq_exit_softirq();
 }
 

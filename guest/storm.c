@@ -29,9 +29,10 @@ static const uint8_t msi_how[IVM_STORM_NR_MSI] = {
 };
 
 static uint8_t how_of[NR_VECTORS];
-static bool in_handler[NR_VECTORS];	/* a handler is running for this vector */
-static unsigned int level_seen[IVM_STORM_PIN0 + IVM_STORM_NR_PINS];
-static unsigned int broken;		/* guest-side invariants that failed */
+static bool in_handler[NR_CPUS][NR_VECTORS];	/* a handler runs for this vector on this CPU */
+static unsigned int level_seen[IVM_STORM_PIN0 + IVM_STORM_NR_PINS];	/* pins go to CPU 0 */
+static unsigned int broken[NR_CPUS];		/* guest-side invariants that failed, per CPU */
+static unsigned int storm_cpus = 1;		/* 2: CPU 1 takes its share of the storm */
 static struct tasklet_struct storm_tasklet;
 static uint64_t softirqs_run, tasklets_run;
 
@@ -40,7 +41,7 @@ static enum { BUG_NONE, BUG_NO_EOI, BUG_EARLY_STI } bug;
 
 static void violated(uint32_t what)
 {
-	broken++;
+	broken[cpu_number]++;
 	ev_record(IVM_EV_MARK, 0, STORM_BROKEN | what);	/* untagged: the marks check shows it */
 }
 
@@ -57,7 +58,7 @@ static unsigned int sync_no, sync_max;
 
 static void storm_sync(void)
 {
-	if (sync_no < sync_max)
+	if (cpu_number == 0 && sync_no < sync_max)	/* CPU 0 drives the plan */
 		hc_sync(++sync_no);
 }
 
@@ -83,7 +84,8 @@ static void storm_work(unsigned int vector)
 		nest_window(true);
 		break;
 	case SH_SOFTIRQ:
-		raise_softirq_irqoff(NET_RX_SOFTIRQ);
+		if (cpu_number == 0)	/* the softirq layer is CPU 0's */
+			raise_softirq_irqoff(NET_RX_SOFTIRQ);
 		break;
 	case SH_TPR:
 		tpr = apic_get_tpr();
@@ -92,7 +94,11 @@ static void storm_work(unsigned int vector)
 		apic_set_tpr(tpr);
 		break;
 	case SH_SELFIPI:
-		apic_self_ipi(IVM_STORM_SELFIPI_VECTOR);
+		/* with two CPUs, every other one goes to the other CPU */
+		if (storm_cpus == 2 && (ivm_page.vector_count[vector] & 1))
+			apic_send_ipi(cpu_number ^ 1, APIC_DM_FIXED | IVM_STORM_SELFIPI_VECTOR);
+		else
+			apic_self_ipi(IVM_STORM_SELFIPI_VECTOR);
 		break;
 	case SH_EXC:
 		asm volatile(".globl storm_ud_insn, storm_ud_fixup\n"
@@ -100,7 +106,8 @@ static void storm_work(unsigned int vector)
 			     "storm_ud_fixup:" : : : "memory");
 		break;
 	case SH_TASKLET:
-		tasklet_schedule(&storm_tasklet);
+		if (cpu_number == 0)
+			tasklet_schedule(&storm_tasklet);
 		break;
 	}
 }
@@ -111,27 +118,29 @@ static irqreturn_t storm_handler(int irq, void *dev_id)
 	int pin = irq_desc[irq].pin;
 
 	(void)dev_id;
-	if (in_handler[vector])
+	if (in_handler[cpu_number][vector])
 		violated(0x100 | vector);	/* re-entered: its ISR bit should have held it */
 	if (read_flags() & X86_EFLAGS_IF)
 		violated(0x200 | vector);	/* interrupt gates clear IF */
 	if (irq_depth > STORM_MAX_DEPTH)
 		violated(0x300 | vector);
-	in_handler[vector] = true;
+	in_handler[cpu_number][vector] = true;
 	storm_work(vector);
 	/* a level device: its line drops once the handler has served it twice */
 	if (pin >= 0 && IVM_STORM_PIN_LEVEL(pin) && ++level_seen[pin] >= 2) {
 		level_seen[pin] = 0;
 		outb(IVM_PORT_TESTDEV_IOAPIC + pin, 0);
 	}
-	in_handler[vector] = false;
+	in_handler[cpu_number][vector] = false;
 	return IRQ_HANDLED;
 }
 
 /* The irq layer kept a second delivery out of a handler still running */
 static void storm_reentry(struct irq_desc *desc)
 {
-	violated(0x100 | desc->vector);
+	/* in progress on the other CPU is the irq layer's to sort out, not a re-entry */
+	if (in_handler[cpu_number][desc->vector])
+		violated(0x100 | desc->vector);
 }
 
 /* bug=no-eoi: 0x41's chip forgets its EOI */
@@ -212,6 +221,8 @@ static bool storm_irr_pending(void)
 /* A level device served once still holds its line: its second delivery is owed */
 static bool storm_level_owed(void)
 {
+	if (cpu_number != 0)
+		return false;	/* the pins are routed to CPU 0 */
 	for (unsigned int pin = IVM_STORM_PIN0; pin < IVM_STORM_PIN0 + IVM_STORM_NR_PINS; pin++)
 		if (IVM_STORM_PIN_LEVEL(pin) && READ_ONCE(level_seen[pin]))
 			return true;
@@ -234,7 +245,8 @@ static void storm_window(void)
 	for (t0 = rdtsc(); rdtsc() - t0 < STORM_GRACE_TSC;)
 		cpu_relax();
 	local_irq_disable();
-	run_ksoftirqd();
+	if (cpu_number == 0)
+		run_ksoftirqd();
 }
 
 /* The end: a device still waiting for its second service drops its line, as on a reset */
@@ -259,7 +271,7 @@ static void storm_quiesced(void)
 		violated(0x600);
 	if (apic_get_tpr())
 		violated(0x700 | apic_get_tpr());
-	for (pin = IVM_STORM_PIN0; pin < IVM_STORM_PIN0 + IVM_STORM_NR_PINS; pin++)
+	for (pin = IVM_STORM_PIN0; cpu_number == 0 && pin < IVM_STORM_PIN0 + IVM_STORM_NR_PINS; pin++)
 		if (ioapic_read_entry(pin) & (1u << 14))
 			violated(0x800 | pin);	/* remote IRR still set */
 }
@@ -286,6 +298,67 @@ void storm_set_bug(const char *v, int len)
 		printf("warning: unknown bug '%.*s'\n", len, v);
 }
 
+/* ---- CPU 1: set up, then at the end quiesce and report, each on an IPI from CPU 0 ---- */
+#define FW_CFG_PORT_SEL		0x510
+#define FW_CFG_PORT_DATA	0x511
+#define FW_CFG_NB_CPUS		0x05
+#define STORM_AP_WAIT_TSC	3000000000ull	/* ~1-3 s */
+
+static volatile enum { AP_IDLE, AP_SETUP, AP_READY, AP_FINISH, AP_DONE } ap_state;
+
+/* The machine's vCPU count, from fw_cfg (QEMU's item 0x05, 2 bytes) */
+static unsigned int fw_cfg_cpus(void)
+{
+	unsigned int n;
+
+	asm volatile("outw %0, %1" : : "a"((uint16_t)FW_CFG_NB_CPUS), "Nd"((uint16_t)FW_CFG_PORT_SEL));
+	n = inb(FW_CFG_PORT_DATA);
+	n |= (unsigned int)inb(FW_CFG_PORT_DATA) << 8;
+	return n;
+}
+
+static void storm_ap_setup(void)
+{
+	/* vector_irq[] is per CPU: CPU 1 learns the storm's vectors here */
+	for (unsigned int i = 0; i < IVM_STORM_NR_MSI; i++)
+		vector_irq[msi_vector[i]] = &irq_desc[IRQ_MSI_BASE + i];
+	vector_irq[IVM_STORM_SELFIPI_VECTOR] = &irq_desc[IRQ_MSI_BASE + IVM_STORM_NR_MSI];
+}
+
+static void storm_window(void);
+static void storm_quiesced(void);
+static void storm_counts(void);
+
+static void storm_ipi(unsigned int vector)
+{
+	if (cpu_number != 1 || vector != CALL_FUNCTION_SINGLE_VECTOR)
+		return;
+	if (ap_state == AP_SETUP) {
+		storm_ap_setup();
+		ap_state = AP_READY;
+	} else if (ap_state == AP_FINISH) {
+		storm_window();		/* the IPI was EOI'd first: nothing of it stays in service */
+		storm_quiesced();
+		storm_counts();
+		ev_record(IVM_EV_MARK, 0, broken[1]);
+		ap_state = AP_DONE;
+	}
+}
+
+/* Ask CPU 1 to do @state's work and wait (bounded) until it has */
+static bool storm_ap(unsigned int state, unsigned int done)
+{
+	uint64_t t0 = rdtsc();
+
+	ap_state = state;
+	apic_send_ipi(1, APIC_DM_FIXED | CALL_FUNCTION_SINGLE_VECTOR);
+	local_irq_enable();
+	while (ap_state != done && rdtsc() - t0 < STORM_AP_WAIT_TSC)
+		cpu_relax();
+	local_irq_disable();
+	return ap_state == done;
+}
+
 void sc_storm(void)
 {
 	unsigned int n = scenario_count ? scenario_count : 100, pin;
@@ -302,6 +375,13 @@ void sc_storm(void)
 	storm_msi(IVM_STORM_NR_MSI, IVM_STORM_SELFIPI_VECTOR, SH_PLAIN);
 	for (pin = IVM_STORM_PIN0; pin < IVM_STORM_PIN0 + IVM_STORM_NR_PINS; pin++)
 		storm_pin(pin);
+	if (fw_cfg_cpus() >= 2) {
+		ipi_hook = storm_ipi;
+		if (!smp_boot_cpu(1) || !storm_ap(AP_SETUP, AP_READY))
+			violated(0x900 | 1);	/* CPU 1 never came up */
+		else
+			storm_cpus = 2;
+	}
 	sync_max = n;
 	while (sync_no < sync_max) {
 		storm_sync();
@@ -310,9 +390,11 @@ void sc_storm(void)
 	storm_window();
 	storm_release_levels();
 	storm_window();
+	if (storm_cpus == 2 && !storm_ap(AP_FINISH, AP_DONE))
+		violated(0x900 | 2);	/* CPU 1 did not finish */
 	storm_quiesced();
 	storm_counts();
-	printf("storm: %u sync points, %lu softirqs, %lu tasklets, %u broken\n", n,
-	       (unsigned long)softirqs_run, (unsigned long)tasklets_run, broken);
-	ev_record(IVM_EV_MARK, 0, broken);
+	printf("storm: %u sync points, %u CPUs, %lu softirqs, %lu tasklets, %u broken\n", n, storm_cpus,
+	       (unsigned long)softirqs_run, (unsigned long)tasklets_run, broken[0] + broken[1]);
+	ev_record(IVM_EV_MARK, 0, broken[0]);
 }

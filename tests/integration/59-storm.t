@@ -24,6 +24,13 @@ done
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); m=d["modes"]; sys.exit(not (len(m) == 3 and all(x["violation"] is None and x["injections"] >= 300 and x["deliveries"] > 0 for x in m)))' "$TMP/s.json"
 ok $? "--json: three modes, their counts, no violation"
 
+run_limited 300 "$VMM" storm --seed=2 --vcpus=2 --count=300 --irqchip=all --out="$TMP" "$GUEST" >"$TMP/out2" 2>&1
+ok $? "storm --vcpus=2 --irqchip=all: exit 0"
+for m in kernel split user; do
+	like "$TMP/out2" "^storm $m: seed 2, [0-9]+ rounds, [0-9]+ injections, [0-9]+ deliveries .*; no violation$" \
+		"storm $m, two vCPUs: clean"
+done
+
 run_limited 120 "$VMM" storm --seed=5 --count=200 --kinds=msi,nmi "$GUEST" >"$TMP/a" 2>&1
 run_limited 120 "$VMM" storm --seed=5 --count=200 --kinds=msi,nmi "$GUEST" >"$TMP/b" 2>&1
 sed -n 's/^storm user: seed 5, \([0-9]* rounds, [0-9]* injections\),.*/\1/p' "$TMP/a" >"$TMP/a.n"
@@ -87,7 +94,7 @@ bad() {	# bad DESCRIPTION WANT ARGS...
 }
 bad "--rate=9" "--rate: not 1..8" --rate=9
 bad "--kinds=msi,foo" "--kinds: 'foo' is not" --kinds=msi,foo
-bad "--vcpus=2" "--vcpus: storms run on one vCPU for now" --vcpus=2
+bad "--vcpus=3" "--vcpus: '3' is not 1 or 2" --vcpus=3
 bad "--count and --duration" "--count and --duration: give one" --count=5 --duration=1
 bad "--out missing" "--out=$TMP/none: No such file or directory" --out="$TMP/none"
 bad "--irqchip=bogus" "--irqchip: 'bogus' is not" --irqchip=bogus

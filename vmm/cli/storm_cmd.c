@@ -70,7 +70,8 @@ static void usage(FILE *f)
 		"  --kinds=LIST|all      msi, edge, level, nmi, exception, spurious (default all;\n"
 		"                        spurious only under user)\n"
 		"  --irqchip=MODE,...|all  kernel, split, user (default user), each stormed in turn\n"
-		"  --vcpus=1             vCPUs (one for now)\n"
+		"  --vcpus=1|2           vCPUs (default 1); with 2, MSIs, NMIs and spurious vectors\n"
+		"                        go to either, and the guest's handlers IPI each other\n"
 		"  --cmdline=ARGS        added to the guest's command line (bug=no-eoi|early-sti\n"
 		"                        plants a handler bug)\n"
 		"  --timeout=SECONDS     each round's watchdog (default 20)\n"
@@ -505,8 +506,6 @@ int storm_cmd__main(int argc, char **argv)
 		return rc;
 	if (optind < argc - 1)
 		return bad("more than one KERNEL given");
-	if (ro.vm.vcpus > 1)
-		return bad("--vcpus: storms run on one vCPU for now");
 	if (c.count && c.duration)
 		return bad("--count and --duration: give one");
 	if (!c.count && !c.duration)
@@ -519,6 +518,7 @@ int storm_cmd__main(int argc, char **argv)
 	c.vm = ro.vm;
 	c.vm.kernel = c.kernel;
 	c.cfg.timeout_s = ro.vm.timeout_s;
+	c.cfg.vcpus = ro.vm.vcpus ? ro.vm.vcpus : 1;
 	if (runopt__check_kernel(&c.vm, err, sizeof(err)) < 0) {
 		fprintf(stderr, "vmm storm: %s\n", err);
 		return 2;

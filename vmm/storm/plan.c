@@ -90,9 +90,12 @@ static void make_exception(uint64_t *s, struct injection *in)
 	}
 }
 
-static void make_injection(uint64_t *s, enum storm_kind k, struct injection *in)
+static void make_injection(uint64_t *s, enum storm_kind k, unsigned vcpus, struct injection *in)
 {
 	memset(in, 0, sizeof(*in));
+	/* IOAPIC pins go to vCPU 0 (the guest routes them there), exceptions too */
+	if (k == SK_MSI || k == SK_NMI || k == SK_SPURIOUS)
+		in->dest = vcpus > 1 ? pick(s, vcpus) : 0;
 	switch (k) {
 	case SK_MSI:
 		in->kind = INJ_MSI;
@@ -121,22 +124,27 @@ static void make_injection(uint64_t *s, enum storm_kind k, struct injection *in)
 	}
 }
 
-/* What the storm program promises at its end (guest/storm.c) */
-static void add_checks(struct scenario *sc)
+/* What the storm program promises at its end (guest/storm.c), each CPU for itself */
+static void add_checks(struct scenario *sc, unsigned vcpus)
 {
-	struct check *c = &sc->checks[0];
+	struct check *c;
 
-	snprintf(c->name, sizeof(c->name), "%s", "guest invariants (broken ones, then their count)");
-	c->kind = CHK_MARKS;
-	c->expect.n = 1;
-	c->expect.v[0] = 0;
-	c = &sc->checks[1];
+	for (unsigned cpu = 0; cpu < vcpus; cpu++) {
+		c = &sc->checks[sc->nchecks++];
+		snprintf(c->name, sizeof(c->name), "cpu %u: guest invariants (broken ones, their count)", cpu);
+		c->kind = CHK_MARKS;
+		c->has_cpu = vcpus > 1;
+		c->cpu = (uint8_t)cpu;
+		c->expect.n = 1;
+		c->expect.v[0] = 0;
+	}
+	c = &sc->checks[sc->nchecks++];
 	snprintf(c->name, sizeof(c->name), "%s", "guest counts equal the stream's deliveries");
 	c->kind = CHK_INTACT;
 	c->expect.n = 2;
 	c->expect.v[0] = 0;
-	c->expect.v[1] = IVM_STORM_NR_MSI + IVM_STORM_NR_PINS + 2;	/* + self-IPI, NMI */
-	sc->nchecks = 2;
+	/* the MSIs, the pins, the self-IPI vector and NMI, on each CPU */
+	c->expect.v[1] = (IVM_STORM_NR_MSI + IVM_STORM_NR_PINS + 2) * vcpus;
 }
 
 int storm__plan(const struct storm_cfg *cfg, unsigned round, struct scenario *sc)
@@ -148,9 +156,9 @@ int storm__plan(const struct storm_cfg *cfg, unsigned round, struct scenario *sc
 	snprintf(sc->name, sizeof(sc->name), "storm-%llu-%u", (unsigned long long)cfg->seed, round);
 	snprintf(sc->guest, sizeof(sc->guest), "%s", "storm");
 	sc->irqchips = 1u << cfg->mode;
-	sc->vcpus = 1;
+	sc->vcpus = cfg->vcpus ? cfg->vcpus : 1;
 	sc->timeout_s = cfg->timeout_s;
-	add_checks(sc);
+	add_checks(sc, sc->vcpus);
 	for (unsigned k = 0; k < SK_NR; k++)
 		if (storm__kinds_for(cfg->kinds, cfg->mode) >> k & 1)
 			kinds[nk++] = k;
@@ -167,7 +175,7 @@ int storm__plan(const struct storm_cfg *cfg, unsigned round, struct scenario *sc
 		st->at = AT_SYNC;
 		st->n = i;
 		for (; st->ninj < n; st->ninj++)
-			make_injection(&s, kinds[pick(&s, nk)], &st->inj[st->ninj]);
+			make_injection(&s, kinds[pick(&s, nk)], cfg->vcpus, &st->inj[st->ninj]);
 	}
 	return 0;
 }
