@@ -64,10 +64,27 @@ bool apic_tmr_test(unsigned int vector)
 }
 
 /* Highest in-service vector: the one an EOI retires. Vectors 0..15 can't be in service. */
+/* This CPU's TPR as last written by apic_set_tpr(): the PPR is read against it */
+static uint32_t tpr_written __percpu;
+
+/*
+ * The highest in-service vector, or 0xff. The PPR is that vector's class when
+ * the class is above the TPR's (SDM 10.8.3.1): then one more read, the ISR
+ * word of that class, names it. Only a TPR that hides the ISR needs the scan
+ * of all eight words (each read an exit under the user irqchip).
+ */
 unsigned int apic_highest_isr(void)
 {
+	uint32_t ppr = apic_read(APIC_PROCPRI) & 0xf0, v;
 	int i;
 
+	if (ppr > (tpr_written & 0xf0)) {
+		v = apic_read(APIC_ISR + (ppr >> 5) * 0x10);
+		if (v)
+			return (ppr >> 5) * 32 + 31 - __builtin_clz(v);
+	} else if (!ppr) {
+		return 0xff;	/* nothing in service at all */
+	}
 	for (i = 7; i >= 0; i--) {
 		uint32_t v = apic_read(APIC_ISR + i * 0x10);
 
@@ -97,6 +114,7 @@ void apic_set_tpr(uint32_t tpr)
 	uint64_t f = raw_local_irq_save();	/* as apic_eoi: a lowered TPR delivers after the record */
 
 	apic_write(APIC_TASKPRI, tpr);
+	tpr_written = tpr & 0xff;
 	ev_record(IVM_EV_TPR, 0, tpr);
 	raw_local_irq_restore(f);
 }
@@ -203,6 +221,7 @@ static void apic_setup_regs(unsigned int cpu)
 		apic_write(APIC_LDR, 1u << (24 + cpu));
 	}
 	apic_write(APIC_TASKPRI, 0);
+	tpr_written = 0;
 	apic_write(APIC_LVTT, LOCAL_TIMER_VECTOR | APIC_LVT_MASKED);
 	apic_write(APIC_LVT0, APIC_DM_EXTINT | APIC_LVT_MASKED);
 	apic_write(APIC_LVT1, APIC_DM_NMI | (cpu ? APIC_LVT_MASKED : 0));
