@@ -444,6 +444,16 @@ static void set_tpr(struct lapic *l, uint32_t val)
 	emit(l, LAPIC_EV_TPR, old, l->tpr);
 }
 
+uint8_t lapic__cr8(const struct lapic *l)
+{
+	return (l->tpr >> 4) & 0xf;
+}
+
+void lapic__set_cr8(struct lapic *l, uint8_t cr8)
+{
+	set_tpr(l, (uint32_t)(cr8 & 0xf) << 4);
+}
+
 static void reg_put(struct lapic *l, uint32_t off, uint64_t val, uint64_t now)
 {
 	uint32_t v = (uint32_t)val;

@@ -176,7 +176,8 @@ enum lapic_lint {
 struct lapic_config {
 	uint32_t apic_id;	/* initial (x2)APIC ID */
 	bool bsp;
-	bool x2apic;		/* x2APIC mode may be enabled (CPUID.1:ECX.21) */
+	bool x2apic;		/* CPUID.1:ECX.21 as the guest sees it: without it, EXTD is
+				 * a reserved bit of IA32_APIC_BASE (#GP) */
 	bool directed_eoi;	/* version bit 24, SVR bit 12 writable */
 	bool cmci;		/* LVT CMCI present: max LVT 6 */
 	uint8_t phys_bits;	/* MAXPHYADDR for APIC base checks; 0 = 52 */
@@ -229,6 +230,13 @@ int lapic__write(struct lapic *l, uint32_t offset, uint32_t val, uint64_t now_ns
 /* IA32_APIC_BASE, IA32_TSC_DEADLINE, x2APIC 0x800-0x8ff; -1 means #GP. */
 int lapic__rdmsr(struct lapic *l, uint32_t msr, uint64_t *val, uint64_t now_ns);
 int lapic__wrmsr(struct lapic *l, uint32_t msr, uint64_t val, uint64_t now_ns);
+/*
+ * CR8, the CPU's window on TPR (SDM 10.8.6.1): a read gives TPR[7:4]; a write
+ * sets TPR[7:4] to cr8[3:0] and clears TPR[3:0]. The VMM keeps it in step
+ * with kvm_run->cr8 when KVM has no LAPIC of its own.
+ */
+uint8_t lapic__cr8(const struct lapic *l);
+void lapic__set_cr8(struct lapic *l, uint8_t cr8);
 /* True when the xAPIC page at lapic__base() decodes to the LAPIC. */
 bool lapic__mmio_enabled(const struct lapic *l);
 uint64_t lapic__base(const struct lapic *l);

@@ -584,6 +584,65 @@ static void test_ulapic_event_first(void)
 	   "ulapic: nothing else goes in: 0x41 is handed over (INTA)");
 }
 
+/*
+ * User irqchip, vCPU 0 set up by ulapic__init with no VM behind it: no
+ * CPUID can be read, so no x2APIC; CR8 (kvm_run->cr8, KVM's copy with no
+ * in-kernel LAPIC) and the model's TPR are one register.
+ */
+static void test_ulapic_cr8(void)
+{
+	struct vcpu *v = &vm.vcpus[0];
+	char err[160];
+
+	reset();
+	vm.opts.irqchip = IRQCHIP_USER;
+	vm.nr_vcpus = 1;
+	vm.vm_fd = -1;
+	v->vm = &vm;
+	v->fd = -1;
+	v->ops = &fake_ops;
+	v->run = fk.v.run;
+	v->sipi_vector = -1;
+	ok(ulapic__init(&vm, err, sizeof(err)) < 0, "ulapic: init fails at the MSR filter (no VM)");
+	ok(!v->lapic.cfg.x2apic, "ulapic: x2APIC follows CPUID: none read, none offered");
+	ok(lapic__wrmsr(&v->lapic, 0x1b, 0xfee00c00, 0) == -1 && lapic__mmio_enabled(&v->lapic),
+	   "ulapic: so EN|EXTD is #GP and the xAPIC page stays");
+	v->run->exit_reason = KVM_EXIT_X86_WRMSR;
+	v->run->msr.index = 0x1b;
+	v->run->msr.data = 0xfee00d00;
+	v->run->msr.error = 0;
+	ok(exit__dispatch(v) == EXIT_RESUME && v->run->msr.error == 1,
+	   "ulapic: a guest WRMSR of EN|EXTD gets #GP");
+
+	lapic__write(&v->lapic, 0xf0, 0x1ff, 0);	/* software-enabled */
+	v->run->if_flag = 0;
+	v->run->cr8 = 5;	/* the guest's MOV to CR8, as KVM reports it at the exit */
+	ulapic__pre_run(v);
+	is_u64(lapic__read(&v->lapic, 0x80, 0), 0x50, "cr8: the guest's CR8 5 is TPR 0x50 at entry");
+	ulapic__timer_input(v);
+	lapic__write(&v->lapic, 0x80, 0x93, 0);	/* MMIO write to TPR */
+	is_u64(v->run->cr8, 9, "cr8: an MMIO write of TPR 0x93 is CR8 9 at the next entry");
+	ulapic__pre_run(v);
+	is_u64(lapic__read(&v->lapic, 0x80, 0), 0x93, "cr8: CR8 unchanged keeps TPR[3:0]");
+	v->run->cr8 = 2;
+	ulapic__timer_input(v);	/* what mmio.c calls before a LAPIC access */
+	is_u64(lapic__read(&v->lapic, 0x80, 0), 0x20, "cr8: a TPR read sees the guest's last MOV to CR8");
+	v->run->cr8 = 4;
+	lapic__accept(&v->lapic, 0x35, false);
+	ulapic__pre_run(v);
+	ok(v->run->request_interrupt_window == 0 && lapic__pending(&v->lapic) < 0,
+	   "cr8: CR8 4 holds vector 0x35 back: no window asked for");
+	v->run->exit_reason = KVM_EXIT_SET_TPR;
+	v->run->cr8 = 2;	/* the guest lowered CR8: VMX and SVM exit for it */
+	ok(exit__dispatch(v) == EXIT_RESUME && !vm.done, "cr8: KVM_EXIT_SET_TPR is handled");
+	ulapic__pre_run(v);
+	ok(v->run->request_interrupt_window == 1 && lapic__pending(&v->lapic) == 0x35,
+	   "cr8: CR8 2 lets 0x35 through: a window is asked for (IF=0)");
+	v->init_pending = true;
+	ulapic__pre_run(v);
+	ok(lapic__read(&v->lapic, 0x80, 0) == 0 && v->run->cr8 == 0, "cr8: INIT clears TPR and CR8");
+}
+
 int main(void)
 {
 	vm.mem.base = calloc(1, MEM_SIZE);
@@ -597,5 +656,6 @@ int main(void)
 	test_testdev_ports();
 	test_testdev_trace();
 	test_ulapic_event_first();
+	test_ulapic_cr8();
 	return tap_done();
 }

@@ -409,6 +409,74 @@ static void test_apic_base(void)
 	ok(lapic__wrmsr(&l, MSR_IA32_APIC_BASE, 0xff000800ull, 0) == 0, "base below MAXPHYADDR ok");
 }
 
+/*
+ * Without x2APIC in CPUID (the user irqchip hides it), EXTD is a reserved bit
+ * of IA32_APIC_BASE: #GP, and the LAPIC stays an xAPIC whose page still
+ * decodes; the guest never loses its ICR to all-ones reads.
+ */
+static void test_no_x2apic(void)
+{
+	struct harness h;
+	struct lapic_config c = base_cfg(&h);
+	struct lapic l;
+
+	c.x2apic = false;
+	lapic__init(&l, &c);
+	lapic__write(&l, LAPIC_SVR, 0x1ff, 0);
+	lapic__write(&l, LAPIC_ICR_HI, 0x05000000, 0);
+	ok(lapic__wrmsr(&l, MSR_IA32_APIC_BASE, 0xfee00000 | LAPIC_BASE_EN | LAPIC_BASE_EXTD, 0) == -1,
+	   "no x2APIC: EN|EXTD is #GP");
+	ok(lapic__wrmsr(&l, MSR_IA32_APIC_BASE, 0xfee00000 | LAPIC_BASE_BSP | LAPIC_BASE_EN |
+			LAPIC_BASE_EXTD, 0) == -1, "no x2APIC: EN|EXTD|BSP is #GP too");
+	is_u64(msr(&l, MSR_IA32_APIC_BASE), 0xfee00900, "no x2APIC: the APIC base is unchanged");
+	ok(!l.x2apic && lapic__mmio_enabled(&l), "no x2APIC: still xAPIC, the page still decodes");
+	is_u64(rd(&l, LAPIC_ICR_HI), 0x05000000, "no x2APIC: ICR reads back, not all-ones");
+	is_u64(msr(&l, 0x802), ~0ull, "no x2APIC: x2APIC MSR read is #GP");
+	ok(lapic__wrmsr(&l, 0x808, 0x20, 0) == -1, "no x2APIC: x2APIC MSR write is #GP");
+	ok(lapic__wrmsr(&l, MSR_IA32_APIC_BASE, 0xfee00000, 0) == 0 && !l.enabled,
+	   "no x2APIC: disabling still works");
+	ok(lapic__wrmsr(&l, MSR_IA32_APIC_BASE, 0xfee00400, 0) == -1 && !l.enabled,
+	   "no x2APIC: EXTD alone from disabled is #GP");
+	ok(lapic__wrmsr(&l, MSR_IA32_APIC_BASE, 0xfee00800, 0) == 0 && lapic__mmio_enabled(&l),
+	   "no x2APIC: disabled -> xAPIC");
+
+	/* the same LAPIC with x2APIC offered takes the write */
+	c = base_cfg(&h);
+	lapic__init(&l, &c);
+	ok(lapic__wrmsr(&l, MSR_IA32_APIC_BASE, 0xfee00000 | LAPIC_BASE_EN | LAPIC_BASE_EXTD, 0) == 0 &&
+	   l.x2apic && !lapic__mmio_enabled(&l), "x2APIC offered: EN|EXTD enters x2APIC mode");
+}
+
+/* CR8 is TPR[7:4] (SDM 10.8.6.1): a write clears TPR[3:0]; both feed PPR. */
+static void test_cr8(void)
+{
+	struct harness h;
+	struct lapic l;
+
+	setup(&l, &h);
+	lapic__write(&l, LAPIC_TPR, 0x65, 0);
+	is_u64(lapic__cr8(&l), 6, "CR8 reads TPR[7:4]");
+	lapic__set_cr8(&l, 3);
+	is_u64(rd(&l, LAPIC_TPR), 0x30, "MOV to CR8: TPR[7:4] = CR8, TPR[3:0] = 0");
+	ok(h.last_a[LAPIC_EV_TPR] == 0x65 && h.last_b[LAPIC_EV_TPR] == 0x30,
+	   "MOV to CR8: a TPR event, old and new");
+	lapic__set_cr8(&l, 0x1a);
+	is_u64(rd(&l, LAPIC_TPR), 0xa0, "MOV to CR8: bits 63:4 are not TPR's");
+	lapic__set_cr8(&l, 3);
+	lapic__accept(&l, 0x35, false);
+	ok(lapic__pending(&l) == -1 && rd(&l, LAPIC_PPR) == 0x30, "CR8 3 holds vector 0x35 back");
+	lapic__set_cr8(&l, 2);
+	ok(lapic__pending(&l) == 0x35, "CR8 2 lets it through");
+	lapic__ack(&l);
+	is_u64(lapic__cr8(&l), 2, "PPR rising with ISR leaves CR8 alone");
+	eoi(&l);
+	ok(lapic__wrmsr(&l, MSR_IA32_APIC_BASE, 0xfee00c00, 0) == 0, "x2APIC mode");
+	lapic__set_cr8(&l, 7);
+	is_u64(msr(&l, 0x808), 0x70, "x2APIC: TPR MSR reads what CR8 wrote");
+	lapic__wrmsr(&l, 0x808, 0x9f, 0);
+	is_u64(lapic__cr8(&l), 9, "x2APIC: CR8 reads what the TPR MSR wrote");
+}
+
 static void test_priority(void)
 {
 	struct harness h;
@@ -904,6 +972,8 @@ int main(void)
 	test_sw_disabled();
 	test_x2apic_regs();
 	test_apic_base();
+	test_no_x2apic();
+	test_cr8();
 	test_priority();
 	test_ppr_table();
 	test_apr();

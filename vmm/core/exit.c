@@ -102,6 +102,16 @@ static int handle_msr(struct vcpu *v)
 	return EXIT_RESUME;
 }
 
+/*
+ * No in-kernel LAPIC: VMX and SVM exit here when the guest lowers CR8, so
+ * that an interrupt TPR held back can go in. run->cr8 has the new value;
+ * ulapic__pre_run takes it into our TPR before it looks for a vector.
+ */
+static int handle_set_tpr(struct vcpu *v)
+{
+	return EXIT_RESUME;
+}
+
 static int handle_intr(struct vcpu *v)
 {
 	return EXIT_RESUME;	/* a signal: the run loop looks at why */
@@ -119,6 +129,7 @@ static const struct exit_handler exit_handlers[] = {
 	[KVM_EXIT_HLT]		  = { "HLT", handle_hlt },
 	[KVM_EXIT_MMIO]		  = { "MMIO", handle_mmio },
 	[KVM_EXIT_IRQ_WINDOW_OPEN] = { "IRQ_WINDOW_OPEN", handle_irq_window_open },
+	[KVM_EXIT_SET_TPR]	  = { "SET_TPR", handle_set_tpr },
 	[KVM_EXIT_SHUTDOWN]	  = { "SHUTDOWN", handle_shutdown },
 	[KVM_EXIT_FAIL_ENTRY]	  = { "FAIL_ENTRY", handle_fail_entry },
 	[KVM_EXIT_INTR]		  = { "INTR", handle_intr },

@@ -93,7 +93,34 @@ const struct vcpu_ops kvm_vcpu_ops = {
  * Without KVM_SET_CPUID2 the guest has no CPUID: KVM then refuses EFER.LME/NXE.
  * With our userspace LAPIC, x2APIC is hidden: KVM never hands x2APIC MSRs to
  * userspace (they are exempt from MSR filters), so only xAPIC MMIO reaches us.
+ *
+ * No paravirtual interface: KVM's leaves 0x40000000 ("KVMKVMKVM", the top
+ * leaf) and 0x40000001 (PV EOI, PV IPI, steal time, kvmclock...) are blanked.
+ * CPUID.1:ECX.31 stays set, which is true: there is a hypervisor, and guests
+ * use the bit only to look at 0x40000000, where they find no signature they
+ * know. Blank, not absent: KVM, as an Intel CPU, answers a leaf past the top one with
+ * the highest basic leaf, and a guest that tests a PV feature bit without
+ * checking the signature (kvm-unit-tests' this_cpu_has) would read that.
+ * EAX of 0x40000000 keeps the range at 0x40000001; nothing above it is kept.
  */
+static unsigned hide_pv_leaves(struct kvm_cpuid2 *c)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+
+		if ((e->function & 0xf0000000u) == 0x40000000u) {
+			if (e->function > 0x40000001u)
+				continue;
+			e->eax = e->function == 0x40000000u ? 0x40000001u : 0;
+			e->ebx = e->ecx = e->edx = 0;
+		}
+		c->entries[n++] = *e;
+	}
+	return n;
+}
+
 static int vcpu_set_cpuid(int kvm_fd, int vcpu_fd, unsigned apic_id, bool hide_x2apic, char *err,
 			  size_t errlen)
 {
@@ -121,6 +148,7 @@ static int vcpu_set_cpuid(int kvm_fd, int vcpu_fd, unsigned apic_id, bool hide_x
 		if (e->function == 0xb || e->function == 0x1f)
 			e->edx = apic_id;	/* x2APIC ID */
 	}
+	c->nent = hide_pv_leaves(c);
 	if (ioctl(vcpu_fd, KVM_SET_CPUID2, c) < 0)
 		snprintf(err, errlen, "KVM_SET_CPUID2: %s", strerror(errno));
 	else

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include "lib/clock.h"
@@ -104,9 +105,73 @@ static void eoi_broadcast(void *opaque, uint8_t vector)
 	ioapic__eoi(&v->vm->ioapic, vector, clock__now_ns());
 }
 
+/*
+ * CR8 and TPR are one register (SDM 10.8.6.1). With no in-kernel LAPIC, KVM
+ * keeps the guest's CR8 itself, reports it in run->cr8 at each exit and loads
+ * it from there at each entry. run->cr8 always holds the model's TPR[7:4] as
+ * the model last changed it (cr8_out), so a run->cr8 that differs is the
+ * guest's own MOV to CR8 since, which the model takes (cr8_in) before anyone
+ * looks at its TPR or PPR. Taking only a change keeps TPR[3:0] that an MMIO
+ * write set while CR8 stayed put.
+ */
+static void cr8_out(struct vcpu *v)
+{
+	if (v->run)
+		v->run->cr8 = lapic__cr8(&v->lapic);
+}
+
+static void cr8_in(struct vcpu *v)
+{
+	if (v->run && (v->run->cr8 & 0xf) != lapic__cr8(&v->lapic))
+		lapic__set_cr8(&v->lapic, (uint8_t)v->run->cr8);
+}
+
+/*
+ * KVM keeps its own IA32_APIC_BASE even with no in-kernel LAPIC, and derives
+ * CPUID.1:EDX.APIC from its EN bit (kvm_update_cpuid_runtime): the model's
+ * value goes there (a host-initiated write, which the MSR filter does not
+ * see), so a guest that disables its APIC reads APIC = 0 in CPUID, as the
+ * SDM says. KVM_SET_CPUID2 could not do it: after the first KVM_RUN KVM
+ * refuses any CPUID that differs from the one it has (EINVAL).
+ */
+static void kvm_apic_base(struct vcpu *v)
+{
+	union {
+		struct kvm_msrs hdr;
+		char buf[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
+	} m = { .hdr.nmsrs = 1 };
+
+	m.hdr.entries[0].index = MSR_APIC_BASE;
+	m.hdr.entries[0].data = v->lapic.apic_base;
+	if (ioctl(v->fd, KVM_SET_MSRS, &m) != 1)
+		evlog__add(&v->vm->log, "cpu %u: KVM_SET_MSRS apic base %#llx failed: CPUID.1:EDX.APIC "
+			   "may not follow it", v->id, (unsigned long long)v->lapic.apic_base);
+}
+
+/* What the guest's CPUID says of x2APIC (kvm.c hides it in this mode); no CPUID, no x2APIC. */
+static bool cpuid_x2apic(struct vcpu *v)
+{
+	size_t sz = sizeof(struct kvm_cpuid2) + 256 * sizeof(struct kvm_cpuid_entry2);
+	struct kvm_cpuid2 *c = calloc(1, sz);
+	bool x2apic = false;
+
+	if (!c)
+		return false;
+	c->nent = 256;
+	if (ioctl(v->fd, KVM_GET_CPUID2, c) == 0)
+		for (unsigned i = 0; i < c->nent; i++)
+			if (c->entries[i].function == 1)
+				x2apic = c->entries[i].ecx & (1u << 21);
+	free(c);
+	return x2apic;
+}
+
 static void event(void *opaque, enum lapic_event ev, uint32_t a, uint32_t b)
 {
 	struct vcpu *v = opaque;
+
+	if (ev == LAPIC_EV_TPR)
+		cr8_out(v);	/* an MMIO write to TPR is a MOV to CR8 too */
 
 	/* an expiry counts when it sets IRR: one that coalesces changes nothing the guest sees */
 	if (ev == LAPIC_EV_TIMER)
@@ -184,13 +249,15 @@ int ulapic__init(struct vm *vm, char *err, size_t errlen)
 
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
+		/* EXTD is refused (#GP) unless the guest's CPUID offers x2APIC */
 		struct lapic_config cfg = {
-			.apic_id = i, .bsp = i == 0, .x2apic = true, .tsc_hz = tsc_hz,
+			.apic_id = i, .bsp = i == 0, .x2apic = cpuid_x2apic(v), .tsc_hz = tsc_hz,
 			.tsc_offset = tsc_offset, .send_ipi = send_ipi, .eoi_broadcast = eoi_broadcast,
 			.event = event, .opaque = v,
 		};
 
 		lapic__init(&v->lapic, &cfg);
+		cr8_out(v);
 		v->wait_sipi = i != 0;	/* APs sit in wait-for-SIPI after RESET (SDM 8.4.1) */
 	}
 	return msr_filter(vm, err, errlen);
@@ -281,9 +348,11 @@ bool ulapic__pre_run(struct vcpu *v)
 	struct kvm_run *run = v->run;
 	char err[160];
 
+	cr8_in(v);	/* the guest's CR8 as KVM left it at the exit: PPR depends on it */
 	if (v->init_pending) {
 		v->init_pending = false;
 		lapic__init_ipi(&v->lapic);
+		cr8_out(v);
 		v->wait_sipi = true;
 		v->halted = false;
 		v->nr_nmi = 0;
@@ -337,6 +406,7 @@ void ulapic__timer_input(struct vcpu *v)
 	static char why[200];
 	uint32_t want;
 
+	cr8_in(v);	/* a TPR or PPR read sees the guest's last MOV to CR8 */
 	if (!v->vm->replay || !v->vm->replay->place_irqs) {
 		if (v->timer_fires != v->timer_fires_told)
 			record__timer(v, v->timer_fires);
@@ -369,6 +439,10 @@ int ulapic__msr(struct vcpu *v, struct kvm_run *run)
 		run->msr.data = run->msr.error ? 0 : val;
 	} else {
 		run->msr.error = lapic__wrmsr(&v->lapic, idx, run->msr.data, now) < 0;
+		if (idx == MSR_APIC_BASE && !run->msr.error) {
+			cr8_out(v);	/* a disable resets TPR */
+			kvm_apic_base(v);
+		}
 	}
 	return 0;
 }

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * --irqchip=user: our LAPIC model (vapic/lapic.c) wired to KVM with no
- * in-kernel irqchip. xAPIC MMIO and x2APIC MSRs (through a user-space MSR
- * filter) reach the model; interrupts go in with KVM_INTERRUPT when the
- * guest can take one, else an interrupt window is requested.
+ * in-kernel irqchip. xAPIC MMIO and the APIC base and TSC-deadline MSRs
+ * (through a user-space MSR filter) reach the model; x2APIC is offered only
+ * if the guest's CPUID says so (it does not: kvm.c hides it). CR8 and TPR
+ * are kept one register through kvm_run->cr8. Interrupts go in with
+ * KVM_INTERRUPT when the guest can take one, else an interrupt window is
+ * requested.
  */
 #ifndef VMM_ULAPIC_H
 #define VMM_ULAPIC_H
@@ -25,7 +28,10 @@ void ulapic__msi(struct vm *vm, uint64_t addr, uint32_t data);
 /* User mode: an IOAPIC message arriving at our LAPICs. */
 struct ioapic_msg;
 void ulapic__accept(struct vm *vm, const struct ioapic_msg *m);
-/* Before a guest access to @v's LAPIC: the timer's expiries, recorded or replayed. */
+/*
+ * Before a guest access to @v's LAPIC: the guest's CR8 into TPR, the timer's
+ * expiries, recorded or replayed.
+ */
 void ulapic__timer_input(struct vcpu *v);
 /* The INTA race: the spurious vector, straight to @v's CPU. */
 void ulapic__spurious(struct vcpu *v);
