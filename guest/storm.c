@@ -331,7 +331,8 @@ static void storm_counts(void);
 
 static void storm_ipi(unsigned int vector)
 {
-	if (cpu_number != 1 || vector != CALL_FUNCTION_SINGLE_VECTOR)
+	/* nested in a storm handler (its TPR or ISR held): CPU 0 asks again */
+	if (cpu_number != 1 || vector != CALL_FUNCTION_SINGLE_VECTOR || irq_depth > 1)
 		return;
 	if (ap_state == AP_SETUP) {
 		storm_ap_setup();
@@ -345,16 +346,20 @@ static void storm_ipi(unsigned int vector)
 	}
 }
 
-/* Ask CPU 1 to do @state's work and wait (bounded) until it has */
+/* Ask CPU 1 to do @state's work, again every few ms, and wait (bounded) until it has */
 static bool storm_ap(unsigned int state, unsigned int done)
 {
-	uint64_t t0 = rdtsc();
+	uint64_t t0 = rdtsc(), sent = 0;
 
 	ap_state = state;
-	apic_send_ipi(1, APIC_DM_FIXED | CALL_FUNCTION_SINGLE_VECTOR);
 	local_irq_enable();
-	while (ap_state != done && rdtsc() - t0 < STORM_AP_WAIT_TSC)
+	while (ap_state != done && rdtsc() - t0 < STORM_AP_WAIT_TSC) {
+		if (!sent || rdtsc() - sent > STORM_OWED_TSC) {
+			apic_send_ipi(1, APIC_DM_FIXED | CALL_FUNCTION_SINGLE_VECTOR);
+			sent = rdtsc();
+		}
 		cpu_relax();
+	}
 	local_irq_disable();
 	return ap_state == done;
 }

@@ -77,6 +77,8 @@ struct oracle {
 	uint32_t accepted[8];	/* taken by the host, ENTRY to come: the VMM's INTA (DELIVER), or
 				 * PVM-4 under split (its EOI exit came first) */
 	uint32_t remote[8];	/* smp: its latest arrival was sent from another vCPU's thread */
+	uint32_t may_repeat[8];	/* smp: sent again from another vCPU's thread while pending: the
+				 * target may have accepted the first in between (two deliveries) */
 	uint64_t irr_since[256];
 	uint8_t tpr;
 	int ifl;		/* RFLAGS.IF: 0, 1, -1 unknown */

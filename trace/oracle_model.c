@@ -372,6 +372,8 @@ static void entry(struct oracle *o, const struct itr_record *r, int key)
 		else if ((v >> 4) <= (p >> 4) && (pending || !known))
 			finding(o, (o->tpr >> 4) >= (v >> 4) ? OK_TPR : OK_NEST, r->seq, NONE,
 				"v=%02x delivered though class %x <= PPR class %x (%s)", v, v >> 4, p >> 4, st);
+		else if (known && !pending && bit(o->may_repeat, v))
+			clr(o->may_repeat, v);	/* the second of two sent while the first was taken */
 		else if (known && !pending)
 			finding(o, OK_EXTRA, r->seq, NONE, "v=%02x delivered with nothing pending for it (%s)", v, st);
 		if (!known) {
@@ -468,8 +470,10 @@ static void host(struct oracle *o, const struct itr_record *r)
 	case ITR_INJECT:
 		switch (kind) {
 		case INJ_MSI:	/* fixed, edge: the only MSIs the configs send (docs/ORACLE.md) */
-			accept(o, r->vector, false, r->seq);
 			/* sent from another vCPU's thread while this one ran on */
+			if (o->smp && r->vcpu != o->cpu && bit(o->irr, r->vector))
+				set(o->may_repeat, r->vector);
+			accept(o, r->vector, false, r->seq);
 			if (o->smp && r->vcpu != o->cpu)
 				set(o->remote, r->vector);
 			else

@@ -386,6 +386,30 @@ static void test_in_flight(void)
 	}
 }
 
+/* smp: one vector sent twice from another vCPU's thread: the target may take the first in between */
+static void test_remote_repeat(void)
+{
+	for (unsigned from = 0; from <= 1; from++) {
+		nr = 0;
+		add(ITR_IF, ITR_SRC_GUEST, 0, 1)->vcpu = 1;
+		add(ITR_INJECT, ITR_SRC_VMM, 0x86, INJ_MSI | 1 << 8)->vcpu = (uint8_t)from;
+		add(ITR_INJECT, ITR_SRC_VMM, 0x86, INJ_MSI | 1 << 8)->vcpu = (uint8_t)from;
+		for (int i = 0; i < 2; i++) {
+			ent(0x86, 1, 0x202);
+			recs[nr - 1].vcpu = 1;
+			add(ITR_EOI, ITR_SRC_GUEST, 0x86, 0)->vcpu = 1;
+			ire(0x86, 1, 0x202);
+			recs[nr - 1].vcpu = 1;
+		}
+		run_cpu1();
+		if (from == 0)
+			ok(oracle__verdict(&o) == ORACLE_PASS && o.deliveries == 2,
+			   "smp: 0x86 sent twice from vCPU 0's thread, taken twice on vCPU 1: PASS");
+		else
+			ok(o.count[OK_EXTRA] == 1, "smp: sent twice on vCPU 1's own exit, they merge: [extra]");
+	}
+}
+
 /* Two INTA-race spurious vectors: the VMM handed the first over before the second came */
 static void test_spurious_twice(void)
 {
@@ -808,6 +832,7 @@ int main(void)
 	test_in_flight();
 	test_spurious_twice();
 	test_inta();
+	test_remote_repeat();
 	test_nmi_inside_records();
 	test_summary();
 	test_pvm4_synth();
