@@ -6,19 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 need_kvm
 
-# mkguest FILE HEX: an ELF64 whose one PT_LOAD at 1 MiB holds the headers, then HEX (the entry)
-mkguest() {
-	python3 - "$1" "$2" <<'PY'
-import struct, sys
-code = bytes.fromhex(sys.argv[2])
-base, hdr = 0x100000, 64 + 56
-eh = struct.pack('<4sBBBBB7xHHIQQQIHHHHHH', b'\x7fELF', 2, 1, 1, 0, 0, 2, 0x3e, 1,
-                 base + hdr, 64, 0, 0, 64, 56, 1, 0, 0, 0)
-ph = struct.pack('<IIQQQQQQ', 1, 5, 0, base, base, hdr + len(code), hdr + len(code), 0x1000)
-open(sys.argv[1], 'wb').write(eh + ph + code)
-PY
-}
-
 run() {	# run GUEST OPTS...: the status
 	local g=$1
 	shift

@@ -410,59 +410,49 @@ static void test_remote_repeat(void)
 	}
 }
 
+/*
+ * One vector sent twice (@kind: an MSI or the INTA-race spurious), its ENTRY
+ * in between; with @deliver, the VMM's INTA (DELIVER) before each ENTRY.
+ */
+static void twice(uint8_t v, uint32_t kind, bool deliver)
+{
+	nr = 0;
+	add(ITR_IF, ITR_SRC_GUEST, 0, 1);
+	add(ITR_INJECT, ITR_SRC_VMM, v, kind);
+	for (int i = 0; i < 2; i++) {
+		if (deliver)
+			add(ITR_DELIVER, ITR_SRC_VMM, v, ITR_DELIVER_IRQ);
+		if (i == 0)
+			add(ITR_INJECT, ITR_SRC_VMM, v, kind);
+		ent(v, 1, 0x202);
+		if (kind == INJ_SPURIOUS)
+			add(ITR_ISR, ITR_SRC_GUEST, v, 0);	/* no EOI for a spurious vector */
+		else
+			add(ITR_EOI, ITR_SRC_GUEST, v, 0);
+		ire(v, 1, 0x202);
+	}
+	run(recs, nr);
+}
+
 /* Two INTA-race spurious vectors: the VMM handed the first over before the second came */
 static void test_spurious_twice(void)
 {
-	for (int with_deliver = 1; with_deliver >= 0; with_deliver--) {
-		nr = 0;
-		add(ITR_IF, ITR_SRC_GUEST, 0, 1);
-		add(ITR_INJECT, ITR_SRC_VMM, 0xff, INJ_SPURIOUS);
-		if (with_deliver)
-			add(ITR_DELIVER, ITR_SRC_VMM, 0xff, ITR_DELIVER_IRQ);
-		add(ITR_INJECT, ITR_SRC_VMM, 0xff, INJ_SPURIOUS);
-		ent(0xff, 1, 0x202);
-		add(ITR_ISR, ITR_SRC_GUEST, 0xff, 0);
-		ire(0xff, 1, 0x202);
-		if (with_deliver)
-			add(ITR_DELIVER, ITR_SRC_VMM, 0xff, ITR_DELIVER_IRQ);
-		ent(0xff, 1, 0x202);
-		add(ITR_ISR, ITR_SRC_GUEST, 0xff, 0);
-		ire(0xff, 1, 0x202);
-		run(recs, nr);
-		if (with_deliver)
-			ok(oracle__verdict(&o) == ORACLE_PASS && o.deliveries == 2,
-			   "spurious, handed over (DELIVER) before a second is injected: both taken, PASS");
-		else
-			ok(o.count[OK_ISR] == 1, "spurious injected twice before it is taken: they merge, a "
-			   "second ENTRY is no spurious one ([isr] at its snapshot)");
-	}
+	twice(0xff, INJ_SPURIOUS, true);
+	ok(oracle__verdict(&o) == ORACLE_PASS && o.deliveries == 2,
+	   "spurious, handed over (DELIVER) before a second is injected: both taken, PASS");
+	twice(0xff, INJ_SPURIOUS, false);
+	ok(o.count[OK_ISR] == 1, "spurious injected twice before it is taken: they merge, a second ENTRY "
+	   "is no spurious one ([isr] at its snapshot)");
 }
 
 /* The VMM's INTA (DELIVER): the vector left IRR, so the same one sent again is another */
 static void test_inta(void)
 {
-	for (int with_deliver = 1; with_deliver >= 0; with_deliver--) {
-		nr = 0;
-		add(ITR_IF, ITR_SRC_GUEST, 0, 1);
-		add(ITR_INJECT, ITR_SRC_VMM, 0x41, INJ_MSI);
-		if (with_deliver)
-			add(ITR_DELIVER, ITR_SRC_VMM, 0x41, ITR_DELIVER_IRQ);
-		add(ITR_INJECT, ITR_SRC_VMM, 0x41, INJ_MSI);
-		ent(0x41, 1, 0x202);
-		add(ITR_EOI, ITR_SRC_GUEST, 0x41, 0);
-		ire(0x41, 1, 0x202);
-		if (with_deliver)
-			add(ITR_DELIVER, ITR_SRC_VMM, 0x41, ITR_DELIVER_IRQ);
-		ent(0x41, 1, 0x202);
-		add(ITR_EOI, ITR_SRC_GUEST, 0x41, 0);
-		ire(0x41, 1, 0x202);
-		run(recs, nr);
-		if (with_deliver)
-			ok(oracle__verdict(&o) == ORACLE_PASS && o.deliveries == 2,
-			   "INTA (DELIVER) before the same MSI comes again: two deliveries, PASS");
-		else
-			ok(o.count[OK_EXTRA] == 1, "without the INTA record the two MSIs merge: [extra]");
-	}
+	twice(0x41, INJ_MSI, true);
+	ok(oracle__verdict(&o) == ORACLE_PASS && o.deliveries == 2,
+	   "INTA (DELIVER) before the same MSI comes again: two deliveries, PASS");
+	twice(0x41, INJ_MSI, false);
+	ok(o.count[OK_EXTRA] == 1, "without the INTA record the two MSIs merge: [extra]");
 	/* an INTA the model does not predict is judged at its ENTRY, not taken on trust */
 	nr = 0;
 	add(ITR_IF, ITR_SRC_GUEST, 0, 1);
