@@ -159,9 +159,18 @@ static bool storm_nmi(struct pt_regs *regs)
 	return true;
 }
 
-/* An exception the VMM injected: counted by the entry code; resume where it came */
+/*
+ * An exception the VMM injected: counted by the entry code; what a #PF or #DB
+ * carries (CR2, DR6's B0-B3) is marked for the host to compare; resume where it came
+ */
 static bool storm_exception(struct pt_regs *regs)
 {
+	if (regs->vector == X86_TRAP_PF)
+		ev_record(IVM_EV_MARK, 0, IVM_MARK_CR2 | (uint32_t)(read_cr2() >> 12 & 0x0fffffff));
+	if (regs->vector == X86_TRAP_DB) {
+		ev_record(IVM_EV_MARK, 0, IVM_MARK_DR6 | (uint32_t)(read_dr6() & 0xf));
+		write_dr6(0xffff0ff0);	/* B0-B3 are sticky: the handler clears them */
+	}
 	return regs->vector < 32 && regs->vector != X86_TRAP_NMI && regs->vector != X86_TRAP_DF &&
 	       regs->vector != X86_TRAP_MC;
 }
@@ -383,7 +392,7 @@ void sc_storm(void)
 	if (fw_cfg_cpus() >= 2) {
 		ipi_hook = storm_ipi;
 		if (!smp_boot_cpu(1) || !storm_ap(AP_SETUP, AP_READY))
-			violated(0x900 | 1);	/* CPU 1 never came up */
+			violated(0xa00 | 1);	/* CPU 1 never came up */
 		else
 			storm_cpus = 2;
 	}
@@ -396,7 +405,7 @@ void sc_storm(void)
 	storm_release_levels();
 	storm_window();
 	if (storm_cpus == 2 && !storm_ap(AP_FINISH, AP_DONE))
-		violated(0x900 | 2);	/* CPU 1 did not finish */
+		violated(0xa00 | 2);	/* CPU 1 did not finish */
 	storm_quiesced();
 	storm_counts();
 	printf("storm: %u sync points, %u CPUs, %lu softirqs, %lu tasklets, %u broken\n", n, storm_cpus,

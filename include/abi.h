@@ -192,6 +192,10 @@ struct ivm_exc_result {
 #define IVM_STORM_NR_PINS	4
 #define IVM_STORM_PIN_LEVEL(pin)	((pin) >= IVM_STORM_PIN0 + 2)
 #define IVM_STORM_PIN_VECTOR(pin)	(0x58 + 0x10 * ((pin) - IVM_STORM_PIN0))
+/* The payload the storm program's #PF and #DB handlers saw, as tagged marks
+ * ("intact" leaves these tags alone): CR2 bits 39:12, and DR6's B0-B3 */
+#define IVM_MARK_CR2		IVM_U(0x40000000)
+#define IVM_MARK_DR6		IVM_U(0x50000000)
 #define IVM_STORM_SELFIPI_VECTOR	0x2e	/* the lowest class: the oracle sees no ICR write, and nothing it models is ever below it */
 
 /* ---- Shared guest page: counters and the event ring ---------------------- */

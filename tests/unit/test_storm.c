@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "abi.h"
 #include "storm/storm.h"
 #include "tap.h"
@@ -161,12 +162,65 @@ static void test_shrink(void)
 	   "shrink: a violation without any injection shrinks to none, in one run");
 }
 
+/* A round's trace: an injected #PF with @cr2, its ENTRY, the handler's CR2 mark @seen, its IRET */
+static int pf_trace(const char *path, uint64_t cr2, uint64_t seen)
+{
+	struct itr_record r[] = {
+		{ .type = ITR_IF, .source = ITR_SRC_GUEST, .a = 0, .err = 0xffffffffu },
+		{ .type = ITR_INJECT, .source = ITR_SRC_VMM, .vector = 14, .a = INJ_EXCEPTION, .b = 1,
+		  .err = 2, .rsp = ITR_INJ_HAS_CR2, .rip = cr2 },
+		{ .type = ITR_ENTRY, .source = ITR_SRC_GUEST, .vector = 14, .depth = 1, .err = 2, .cs = 0x10 },
+		{ .type = ITR_MARK, .source = ITR_SRC_GUEST, .depth = 1, .err = 0xffffffffu,
+		  .a = IVM_MARK_CR2 | (uint32_t)(seen >> 12 & 0x0fffffff) },
+		{ .type = ITR_IRET, .source = ITR_SRC_GUEST, .vector = 14, .depth = 1, .cs = 0x10 },
+	};
+	struct itr_header h = { 0 };
+	struct itr_writer *w;
+	char err[256];
+
+	snprintf(h.irqchip, sizeof(h.irqchip), "user");
+	w = itr_writer__open(path, &h, err, sizeof(err));
+	if (!w)
+		return -1;
+	for (unsigned i = 0; i < sizeof(r) / sizeof(r[0]); i++)
+		if (itr_writer__put(w, &r[i]) < 0)
+			return -1;
+	return itr_writer__close(w, err, sizeof(err));
+}
+
+/* The judge sees a handler that read another CR2 than the one injected */
+static void test_judge_payload(void)
+{
+	char path[] = "/tmp/test_storm.XXXXXX";
+	struct storm_verdict v;
+	int fd = mkstemp(path);
+
+	if (fd < 0) {
+		ok(0, "temp file");
+		return;
+	}
+	close(fd);
+	ok(pf_trace(path, 0x12345000, 0x12345000) == 0, "judge: a #PF trace written");
+	storm__judge(path, IRQCHIP_USER, 0, &v);
+	ok(!v.violated && v.injections == 1 && v.deliveries == 1, "judge: the CR2 injected is read: clean (%s)",
+	   v.violated ? v.sig : "");
+	pf_trace(path, 0x12345000, 0x54321000);
+	storm__judge(path, IRQCHIP_USER, 0, &v);
+	ok(v.violated && !strcmp(v.sig, "guest a CR2 or DR6 other than injected") && v.seq == 3,
+	   "judge: another CR2 read: the violation, at the handler's mark (%s)", v.sig);
+	pf_trace(path, 0x12345000, 0x12345000);
+	storm__judge(path, IRQCHIP_USER, 4, &v);
+	ok(v.violated && !strcmp(v.sig, "run status 4"), "judge: a dead guest is a violation (%s)", v.sig);
+	unlink(path);
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
 	test_plan();
 	test_kinds();
 	test_shrink();
+	test_judge_payload();
 	scenario__free(&a);
 	scenario__free(&b);
 	return tap_done();

@@ -18,6 +18,7 @@ static const char *const broken_names[] = {
 	[1] = "re-entry", [2] = "IF=1 in a handler", [3] = "nesting too deep",
 	[5] = "ISR not empty at the end", [6] = "IRR not empty at the end",
 	[7] = "TPR left raised", [8] = "remote IRR left set",
+	[9] = "a CR2 or DR6 other than injected", [10] = "CPU 1 did not start or finish",
 };
 
 static const char *broken_name(unsigned what)
@@ -26,12 +27,50 @@ static const char *broken_name(unsigned what)
 	       broken_names[what] : "unknown invariant";
 }
 
+/* What the last injected #PF or #DB carried, per vCPU, until the handler's mark shows it */
+struct payloads {
+	uint64_t cr2[ORACLE_CPUS], dr6[ORACLE_CPUS];
+	bool cr2_set[ORACLE_CPUS], dr6_set[ORACLE_CPUS];
+};
+
+/* -1: the handler saw another payload than the one injected (@r is its mark) */
+static int payload_check(struct payloads *p, const struct itr_record *r)
+{
+	unsigned c = r->vcpu < ORACLE_CPUS ? r->vcpu : 0;
+	uint32_t tag = r->a & IVM_MARK_TAG, val = r->a & ~IVM_MARK_TAG;
+
+	if (r->type == ITR_INJECT && (r->a & 0xff) == INJ_EXCEPTION) {
+		if (r->rsp & ITR_INJ_HAS_CR2) {
+			p->cr2[c] = r->rip;
+			p->cr2_set[c] = true;
+		}
+		if (r->rsp & ITR_INJ_HAS_DR6) {
+			p->dr6[c] = r->rip;
+			p->dr6_set[c] = true;
+		}
+		return 0;
+	}
+	if (r->type != ITR_MARK || r->source != ITR_SRC_GUEST)
+		return 0;
+	if (tag == IVM_MARK_CR2 && p->cr2_set[c]) {
+		p->cr2_set[c] = false;
+		return val == (p->cr2[c] >> 12 & 0x0fffffff) ? 0 : -1;
+	}
+	if (tag == IVM_MARK_DR6 && p->dr6_set[c]) {
+		p->dr6_set[c] = false;
+		return val == (p->dr6[c] & 0xf) ? 0 : -1;
+	}
+	return 0;
+}
+
 /*
  * Counts of injections and deliveries, and the guest's first broken-invariant
- * mark (@broken[0]) and first one other than a re-entry (@broken[1])
+ * mark (@broken[0]) and first one other than a re-entry (@broken[1]); a #PF or
+ * #DB whose handler saw another CR2 or DR6 than injected is the first kind
  */
 static int scan(const char *path, struct storm_verdict *v, struct itr_record broken[2], bool has[2])
 {
+	static struct payloads pay;
 	struct itr_header h;
 	struct itr_record r;
 	char err[256];
@@ -39,9 +78,16 @@ static int scan(const char *path, struct storm_verdict *v, struct itr_record bro
 	int k;
 
 	has[0] = has[1] = false;
+	memset(&pay, 0, sizeof(pay));
 	if (!rd)
 		return -1;
 	while ((k = itr_reader__next(rd, &r, err, sizeof(err))) == 1) {
+		if (payload_check(&pay, &r) < 0 && !has[0]) {
+			/* as a broken-invariant mark of its own: what 9, the vector 14 or 1 */
+			r.a = STORM_BROKEN | 9 << 8 | ((r.a & IVM_MARK_TAG) == IVM_MARK_CR2 ? 14 : 1);
+			broken[0] = broken[1] = r;
+			has[0] = has[1] = true;
+		}
 		v->records++;
 		v->injections += r.type == ITR_INJECT;
 		v->deliveries += r.type == ITR_ENTRY && r.source == ITR_SRC_GUEST;

@@ -82,11 +82,12 @@ static void make_exception(uint64_t *s, struct injection *in)
 	}
 	if (in->vector == 14) {
 		in->has_cr2 = true;
-		in->cr2 = next_rand(s) & 0x00007ffffffff000ull;	/* canonical, user half */
+		/* canonical, page-aligned, below 1 TiB: the guest's mark holds bits 39:12 */
+		in->cr2 = next_rand(s) & 0x000000fffffff000ull;
 	}
 	if (in->vector == 1) {
 		in->has_dr6 = true;
-		in->dr6 = 0xffff0ff0ull | (1ull << pick(s, 4));	/* one breakpoint hit */
+		in->dr6 = 1ull << pick(s, 4);	/* one breakpoint hit: KVM's payload format */
 	}
 }
 
