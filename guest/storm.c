@@ -15,7 +15,6 @@
 
 #define STORM_MAX_DEPTH	24	/* deeper nesting than the vectors' classes allow */
 #define STORM_WAIT_TSC	1000000000ull	/* bound on one window: ~0.3-1 s */
-#define STORM_BROKEN	0x0bad0000u	/* mark of a broken invariant: | what << 8 | vector */
 #define STORM_OWED_TSC	5000000ull	/* a level device's second delivery: ~2-5 ms */
 #define STORM_GRACE_TSC	20000ull	/* after IRR drains: what is in flight lands */
 
@@ -39,10 +38,11 @@ static uint64_t softirqs_run, tasklets_run;
 /* Planted handler bugs (bug=NAME), so tests can show the storm finds them */
 static enum { BUG_NONE, BUG_NO_EOI, BUG_EARLY_STI } bug;
 
-static void violated(uint32_t what)
+static void violated(unsigned int what, unsigned int arg)
 {
 	broken[cpu_number]++;
-	ev_record(IVM_EV_MARK, 0, STORM_BROKEN | what);	/* untagged: the marks check shows it */
+	/* untagged: the marks check shows it */
+	ev_record(IVM_EV_MARK, 0, IVM_STORM_BROKEN | what << 8 | (arg & 0xff));
 }
 
 /* ---- handlers ---- */
@@ -119,11 +119,11 @@ static irqreturn_t storm_handler(int irq, void *dev_id)
 
 	(void)dev_id;
 	if (in_handler[cpu_number][vector])
-		violated(0x100 | vector);	/* re-entered: its ISR bit should have held it */
+		violated(IVM_SB_REENTRY, vector);	/* re-entered: its ISR bit should have held it */
 	if (read_flags() & X86_EFLAGS_IF)
-		violated(0x200 | vector);	/* interrupt gates clear IF */
+		violated(IVM_SB_IF, vector);	/* interrupt gates clear IF */
 	if (irq_depth > STORM_MAX_DEPTH)
-		violated(0x300 | vector);
+		violated(IVM_SB_DEPTH, vector);
 	in_handler[cpu_number][vector] = true;
 	storm_work(vector);
 	/* a level device: its line drops once the handler has served it twice */
@@ -140,7 +140,7 @@ static void storm_reentry(struct irq_desc *desc)
 {
 	/* in progress on the other CPU is the irq layer's to sort out, not a re-entry */
 	if (in_handler[cpu_number][desc->vector])
-		violated(0x100 | desc->vector);
+		violated(IVM_SB_REENTRY, desc->vector);
 }
 
 /* bug=no-eoi: 0x41's chip forgets its EOI */
@@ -275,14 +275,14 @@ static void storm_quiesced(void)
 	unsigned int pin;
 
 	if (apic_highest_isr() != 0xff)
-		violated(0x500 | apic_highest_isr());
+		violated(IVM_SB_ISR, apic_highest_isr());
 	if (storm_irr_pending())
-		violated(0x600);
+		violated(IVM_SB_IRR, 0);
 	if (apic_get_tpr())
-		violated(0x700 | apic_get_tpr());
+		violated(IVM_SB_TPR, apic_get_tpr());
 	for (pin = IVM_STORM_PIN0; cpu_number == 0 && pin < IVM_STORM_PIN0 + IVM_STORM_NR_PINS; pin++)
 		if (ioapic_read_entry(pin) & (1u << 14))
-			violated(0x800 | pin);	/* remote IRR still set */
+			violated(IVM_SB_REMOTE_IRR, pin);	/* remote IRR still set */
 }
 
 static void storm_counts(void)
@@ -308,9 +308,6 @@ void storm_set_bug(const char *v, int len)
 }
 
 /* ---- CPU 1: set up, then at the end quiesce and report, each on an IPI from CPU 0 ---- */
-#define FW_CFG_PORT_SEL		0x510
-#define FW_CFG_PORT_DATA	0x511
-#define FW_CFG_NB_CPUS		0x05
 #define STORM_AP_WAIT_TSC	3000000000ull	/* ~1-3 s */
 
 static volatile enum { AP_IDLE, AP_SETUP, AP_READY, AP_FINISH, AP_DONE } ap_state;
@@ -320,9 +317,9 @@ static unsigned int fw_cfg_cpus(void)
 {
 	unsigned int n;
 
-	asm volatile("outw %0, %1" : : "a"((uint16_t)FW_CFG_NB_CPUS), "Nd"((uint16_t)FW_CFG_PORT_SEL));
-	n = inb(FW_CFG_PORT_DATA);
-	n |= (unsigned int)inb(FW_CFG_PORT_DATA) << 8;
+	asm volatile("outw %0, %1" : : "a"((uint16_t)IVM_FWCFG_NB_CPUS), "Nd"((uint16_t)IVM_PORT_FWCFG));
+	n = inb(IVM_PORT_FWCFG_DATA);
+	n |= (unsigned int)inb(IVM_PORT_FWCFG_DATA) << 8;
 	return n;
 }
 
@@ -392,7 +389,7 @@ void sc_storm(void)
 	if (fw_cfg_cpus() >= 2) {
 		ipi_hook = storm_ipi;
 		if (!smp_boot_cpu(1) || !storm_ap(AP_SETUP, AP_READY))
-			violated(0xa00 | 1);	/* CPU 1 never came up */
+			violated(IVM_SB_CPU1, 1);	/* CPU 1 never came up */
 		else
 			storm_cpus = 2;
 	}
@@ -405,7 +402,7 @@ void sc_storm(void)
 	storm_release_levels();
 	storm_window();
 	if (storm_cpus == 2 && !storm_ap(AP_FINISH, AP_DONE))
-		violated(0xa00 | 2);	/* CPU 1 did not finish */
+		violated(IVM_SB_CPU1, 2);	/* CPU 1 did not finish */
 	storm_quiesced();
 	storm_counts();
 	printf("storm: %u sync points, %u CPUs, %lu softirqs, %lu tasklets, %u broken\n", n, storm_cpus,

@@ -24,6 +24,11 @@
  * pin's line (1 asserted, 0 deasserted) before the OUT completes */
 #define IVM_PORT_TESTDEV_IOAPIC	0x2000
 #define IVM_TESTDEV_IOAPIC_PINS	24
+/* QEMU's fw_cfg: a 16-bit OUT to the selector picks an item, byte INs from the
+ * data port read it; the storm program reads the vCPU count (2 bytes) there */
+#define IVM_PORT_FWCFG		0x510
+#define IVM_PORT_FWCFG_DATA	0x511
+#define IVM_FWCFG_NB_CPUS	0x0005
 /* A 32-bit read of IVM_PORT_HCALL returns this under ./vmm; QEMU returns ~0. */
 #define IVM_HCALL_MAGIC		IVM_U(0x4d4d5649)	/* "IVMM" */
 
@@ -196,6 +201,21 @@ struct ivm_exc_result {
  * ("intact" leaves these tags alone): CR2 bits 39:12, and DR6's B0-B3 */
 #define IVM_MARK_CR2		IVM_U(0x40000000)
 #define IVM_MARK_DR6		IVM_U(0x50000000)
+/*
+ * An invariant the storm program saw broken: an untagged mark
+ * IVM_STORM_BROKEN | what << 8 | arg, what one of IVM_SB_* (arg: the vector,
+ * or the pin, the TPR, the CPU as the name says); vmm/storm/judge.c names them
+ */
+#define IVM_STORM_BROKEN	IVM_U(0x0bad0000)
+#define IVM_SB_REENTRY		1	/* a handler entered again on its CPU: vector */
+#define IVM_SB_IF		2	/* IF=1 in a handler: vector */
+#define IVM_SB_DEPTH		3	/* nesting deeper than the classes allow: vector */
+#define IVM_SB_ISR		5	/* in service at the end: vector */
+#define IVM_SB_IRR		6	/* pending at the end */
+#define IVM_SB_TPR		7	/* TPR left raised: TPR */
+#define IVM_SB_REMOTE_IRR	8	/* remote IRR left set: pin */
+#define IVM_SB_PAYLOAD		9	/* a CR2 or DR6 other than injected (the host's finding): vector */
+#define IVM_SB_CPU1		10	/* CPU 1 did not start (1) or finish (2) */
 #define IVM_STORM_SELFIPI_VECTOR	0x2e	/* the lowest class: the oracle sees no ICR write, and nothing it models is ever below it */
 
 /* ---- Shared guest page: counters and the event ring ---------------------- */

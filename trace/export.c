@@ -9,28 +9,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/json.h"
 #include "trace_cmd.h"
-
-/* A JSON string: bytes >= 0x80 become \u00XX so any input yields valid JSON. */
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
-		default:
-			if (*p < 0x20 || *p >= 0x7f)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
-		}
-	}
-	fputc('"', f);
-}
 
 static void json_header(FILE *f, const struct itr_header *h)
 {
@@ -38,13 +18,13 @@ static void json_header(FILE *f, const struct itr_header *h)
 	for (int i = 0; i < 20; i++)
 		fprintf(f, "%02x", h->build_id[i]);
 	fprintf(f, "\",\"start_unix_ns\":%" PRIu64 ",\"scenario\":", h->start_unix_ns);
-	json_str(f, h->scenario);
+	json__str(f, h->scenario);
 	fputs(",\"irqchip\":", f);
-	json_str(f, h->irqchip);
+	json__str(f, h->irqchip);
 	fputs(",\"host\":", f);
-	json_str(f, h->host);
+	json__str(f, h->host);
 	fputs(",\"cmdline\":", f);
-	json_str(f, h->cmdline);
+	json__str(f, h->cmdline);
 	fputc('}', f);
 }
 
@@ -110,7 +90,7 @@ static void chrome_instant(FILE *f, const struct itr_record *r, unsigned depth)
 	fprintf(f, ",\n{\"ph\":\"i\",\"s\":\"t\",\"pid\":1,\"tid\":%u,\"ts\":", chrome_tid(r->vcpu));
 	chrome_ts(f, r->time_ns);
 	fprintf(f, ",\"cat\":\"%s\",\"name\":", r->source == ITR_SRC_GUEST ? "guest" : "host");
-	json_str(f, text);
+	json__str(f, text);
 	fprintf(f, ",\"args\":{\"seq\":%" PRIu64 "}}", r->seq);
 }
 
@@ -169,7 +149,7 @@ int itr_export__main(int argc, char **argv)
 		fputs("{\"displayTimeUnit\":\"ns\",\"otherData\":{\"header\":", f);
 		json_header(f, &h);
 		fputs("},\"traceEvents\":[\n{\"ph\":\"M\",\"pid\":1,\"name\":\"process_name\",\"args\":{\"name\":", f);
-		json_str(f, h.scenario[0] ? h.scenario : "guest");
+		json__str(f, h.scenario[0] ? h.scenario : "guest");
 		fputs("}}", f);
 	} else {
 		fputs("{\"format\":\"ivm-trace\",\"header\":", f);

@@ -202,7 +202,7 @@ static void test_judge_payload(void)
 	close(fd);
 	ok(pf_trace(path, 0x12345000, 0x12345000) == 0, "judge: a #PF trace written");
 	storm__judge(path, IRQCHIP_USER, 0, &v);
-	ok(!v.violated && v.injections == 1 && v.deliveries == 1, "judge: the CR2 injected is read: clean (%s)",
+	ok(!v.violated && v.deliveries == 1, "judge: the CR2 injected is read: clean (%s)",
 	   v.violated ? v.sig : "");
 	pf_trace(path, 0x12345000, 0x54321000);
 	storm__judge(path, IRQCHIP_USER, 0, &v);

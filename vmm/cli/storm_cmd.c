@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "lib/clock.h"
+#include "lib/json.h"
 #include "lib/opt.h"
 #include "core/run.h"
 #include "storm/storm.h"
@@ -363,19 +364,6 @@ static void print_summary(const struct storm_ctx *c, const struct storm_totals *
 		       t->min_trace, c->kernel);
 }
 
-/* JSON string: the paths we made; quote and backslash escaped, controls dropped */
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', f);
-		if ((unsigned char)*s >= 0x20)
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 static int write_json(const struct storm_ctx *c, const struct storm_totals *t, unsigned n)
 {
 	FILE *f = fopen(c->json, "w");
@@ -399,13 +387,13 @@ static int write_json(const struct storm_ctx *c, const struct storm_totals *t, u
 			continue;
 		}
 		fprintf(f, "{\"round\": %u, \"what\": ", t[i].round);
-		json_str(f, t[i].v.sig);
+		json__str(f, t[i].v.sig);
 		fprintf(f, ", \"first\": ");
-		json_str(f, t[i].v.first);
+		json__str(f, t[i].v.first);
 		fprintf(f, ", \"trace\": ");
-		json_str(f, t[i].trace);
+		json__str(f, t[i].trace);
 		fprintf(f, ", \"shrunk_to\": %u, \"reproducer\": ", t[i].shrunk_to);
-		json_str(f, t[i].yaml);
+		json__str(f, t[i].yaml);
 		fprintf(f, "}}");
 	}
 	fprintf(f, "\n]}\n");

@@ -8,11 +8,9 @@
 
 #include "vm/vm.h"
 
-#define FWCFG_PORT	0x510	/* a 16-bit OUT selects an item */
-#define FWCFG_PORT_DATA	0x511	/* a byte IN reads its next byte */
-#define FWCFG_PORT_LEN	2
+#define FWCFG_PORT_LEN	2	/* IVM_PORT_FWCFG (selector) and IVM_PORT_FWCFG_DATA */
 
-/* pio.c's handlers; @off is from FWCFG_PORT, the size one pio.c let through */
+/* pio.c's handlers; @off is from IVM_PORT_FWCFG, the size one pio.c let through */
 uint32_t fwcfg_port__read(struct vm *vm, uint16_t off, unsigned size);
 int fwcfg_port__write(struct vm *vm, uint16_t off, unsigned size, uint32_t val);
 

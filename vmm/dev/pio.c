@@ -74,7 +74,7 @@ static const struct pio_dev pio_devs[] = {
 	{ IVM_PORT_EXIT, 4, "debug-exit", NULL, exit_write, PIO_ANY, PIO_ANY },
 	{ IVM_PORT_HCALL, 4, "hcall", hcall_read, hcall_write, PIO_ANY, PIO_ANY },
 	/* QEMU fw_cfg: a 16-bit OUT selects, a byte IN reads (either port of the two) */
-	{ FWCFG_PORT, FWCFG_PORT_LEN, "fw_cfg", fwcfg_port__read, fwcfg_port__write,
+	{ IVM_PORT_FWCFG, FWCFG_PORT_LEN, "fw_cfg", fwcfg_port__read, fwcfg_port__write,
 	  PIO_SIZE(1), PIO_SIZE(1) | PIO_SIZE(2) },
 	/* QEMU pc-testdev: a byte OUT to 0x2000 + pin sets that IOAPIC pin's line */
 	{ IVM_PORT_TESTDEV_IOAPIC, IVM_TESTDEV_IOAPIC_PINS, "pc-testdev", NULL,

@@ -12,13 +12,13 @@
 #include "trace/oracle.h"
 #include "storm.h"
 
-#define STORM_BROKEN	0x0bad0000u	/* guest/storm.c: | what << 8 | vector */
 
 static const char *const broken_names[] = {
-	[1] = "re-entry", [2] = "IF=1 in a handler", [3] = "nesting too deep",
-	[5] = "ISR not empty at the end", [6] = "IRR not empty at the end",
-	[7] = "TPR left raised", [8] = "remote IRR left set",
-	[9] = "a CR2 or DR6 other than injected", [10] = "CPU 1 did not start or finish",
+	[IVM_SB_REENTRY] = "re-entry", [IVM_SB_IF] = "IF=1 in a handler",
+	[IVM_SB_DEPTH] = "nesting too deep", [IVM_SB_ISR] = "ISR not empty at the end",
+	[IVM_SB_IRR] = "IRR not empty at the end", [IVM_SB_TPR] = "TPR left raised",
+	[IVM_SB_REMOTE_IRR] = "remote IRR left set", [IVM_SB_PAYLOAD] = "a CR2 or DR6 other than injected",
+	[IVM_SB_CPU1] = "CPU 1 did not start or finish",
 };
 
 static const char *broken_name(unsigned what)
@@ -64,7 +64,7 @@ static int payload_check(struct payloads *p, const struct itr_record *r)
 }
 
 /*
- * Counts of injections and deliveries, and the guest's first broken-invariant
+ * The count of deliveries, and the guest's first broken-invariant
  * mark (@broken[0]) and first one other than a re-entry (@broken[1]); a #PF or
  * #DB whose handler saw another CR2 or DR6 than injected is the first kind
  */
@@ -84,17 +84,15 @@ static int scan(const char *path, struct storm_verdict *v, struct itr_record bro
 	while ((k = itr_reader__next(rd, &r, err, sizeof(err))) == 1) {
 		if (payload_check(&pay, &r) < 0 && !has[0]) {
 			/* as a broken-invariant mark of its own: what 9, the vector 14 or 1 */
-			r.a = STORM_BROKEN | 9 << 8 | ((r.a & IVM_MARK_TAG) == IVM_MARK_CR2 ? 14 : 1);
+			r.a = IVM_STORM_BROKEN | IVM_SB_PAYLOAD << 8 | ((r.a & IVM_MARK_TAG) == IVM_MARK_CR2 ? 14 : 1);
 			broken[0] = broken[1] = r;
 			has[0] = has[1] = true;
 		}
-		v->records++;
-		v->injections += r.type == ITR_INJECT;
 		v->deliveries += r.type == ITR_ENTRY && r.source == ITR_SRC_GUEST;
-		if (r.type != ITR_MARK || r.source != ITR_SRC_GUEST || (r.a & 0xffff0000u) != STORM_BROKEN)
+		if (r.type != ITR_MARK || r.source != ITR_SRC_GUEST || (r.a & 0xffff0000u) != IVM_STORM_BROKEN)
 			continue;
 		for (int i = 0; i < 2; i++) {
-			if (!has[i] && (i == 0 || (r.a >> 8 & 0xff) != 1)) {
+			if (!has[i] && (i == 0 || (r.a >> 8 & 0xff) != IVM_SB_REENTRY)) {
 				broken[i] = r;
 				has[i] = true;
 			}
@@ -136,7 +134,6 @@ static void judge_oracle(const char *path, enum irqchip_mode mode, struct storm_
 		violation(v, "trace unreadable", "the round's trace could not be read back", UINT64_MAX);
 		return;
 	}
-	v->sdm_findings = o.total;
 	ov = oracle__verdict(&o);
 	/*
 	 * A known host divergence explains the findings when the trace is exact
@@ -188,8 +185,8 @@ void storm__judge(const char *path, enum irqchip_mode mode, int status, struct s
 	if (b) {
 		snprintf(sig, sizeof(sig), "guest %s", broken_name(b->a >> 8 & 0xff));
 		snprintf(first, sizeof(first), "seq %" PRIu64 ": the guest saw %s (%s %#x)", b->seq,
-			 broken_name(b->a >> 8 & 0xff), (b->a >> 8 & 0xff) == 8 ? "pin" :
-			 (b->a >> 8 & 0xff) == 7 ? "TPR" : "vector", b->a & 0xff);
+			 broken_name(b->a >> 8 & 0xff), (b->a >> 8 & 0xff) == IVM_SB_REMOTE_IRR ? "pin" :
+			 (b->a >> 8 & 0xff) == IVM_SB_TPR ? "TPR" : "vector", b->a & 0xff);
 		violation(v, sig, first, b->seq);
 	}
 	if (status == 1 && !has[0] && !v->violated)

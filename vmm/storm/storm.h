@@ -75,7 +75,7 @@ struct storm_verdict {
 	char sig[48];		/* what broke, for shrinking: "oracle [lost]", "guest re-entry" */
 	char first[400];	/* the first violating record, in words */
 	uint64_t seq;		/* that record's seq; UINT64_MAX: none (a hang, a bad trace) */
-	uint64_t injections, deliveries, records, sdm_findings;
+	uint64_t deliveries;	/* the guest's ENTRY records */
 };
 
 /* Judge the trace at @path of a round run under @mode that ended with @status. */
