@@ -124,6 +124,15 @@ static bool others_at_end(const struct vcpu *v)
 	return true;
 }
 
+/* One NMI to KVM for @v's next entry: the trace says where @v stood; ulapic.c holds interrupts back */
+static void give_nmi(struct vcpu *v)
+{
+	record__deliver(v, 2, ITR_DELIVER_NMI);
+	v->event_at_entry = true;
+	if (ioctl(v->fd, KVM_NMI, 0) < 0)
+		fprintf(stderr, "vmm: cpu %u: KVM_NMI: %s\n", v->id, strerror(errno));
+}
+
 /*
  * Replay: an NMI goes in only at the place the recording delivered one; until
  * then it waits (it stays in nr_nmi). False: @v is at the place of an NMI that
@@ -141,12 +150,8 @@ static bool replay_nmi(struct vcpu *v)
 		return false;	/* sent from another vCPU, not arrived yet */
 	}
 	v->nr_nmi -= p->times;	/* these now, as recorded; any other at its own place */
-	for (unsigned i = 0; i < p->times; i++) {
-		record__deliver(v, 2, ITR_DELIVER_NMI);
-		v->event_at_entry = true;
-		if (ioctl(v->fd, KVM_NMI, 0) < 0)
-			fprintf(stderr, "vmm: cpu %u: KVM_NMI: %s\n", v->id, strerror(errno));
-	}
+	for (unsigned i = 0; i < p->times; i++)
+		give_nmi(v);
 	replay__delivered(v);
 	return true;
 }
@@ -179,12 +184,8 @@ static bool vcpu_pre_run(struct vcpu *v)
 		if (!replay_nmi(v))
 			return false;	/* at the place of an NMI that has not been sent yet */
 	} else {
-		for (; v->nr_nmi; v->nr_nmi--) {
-			record__deliver(v, 2, ITR_DELIVER_NMI);
-			v->event_at_entry = true;
-			if (ioctl(v->fd, KVM_NMI, 0) < 0)
-				fprintf(stderr, "vmm: cpu %u: KVM_NMI: %s\n", v->id, strerror(errno));
-		}
+		for (; v->nr_nmi; v->nr_nmi--)
+			give_nmi(v);
 	}
 	if (v->vm->opts.irqchip == IRQCHIP_USER)
 		return ulapic__pre_run(v) && !v->halted;

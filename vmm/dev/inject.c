@@ -93,38 +93,6 @@ static int inject_init_sipi(struct vm *vm, const struct injection *inj, char *er
 	return inject_msi(vm, &msg, err, errlen);
 }
 
-/*
- * KVM applies a payload only to a pending exception; an injected one is past
- * that point and KVM drops its payload. So the VMM applies it here as KVM would
- * (kvm_deliver_exception_payload): CR2 for #PF; for #DB the payload is in the
- * pending-debug-exceptions format (B0-B3, BD, BS active high): DR6's B0-B3
- * cleared, its fixed-1 bits set, the payload's bits set, RTM (active low) flipped.
- */
-static int apply_payload(struct vcpu *v, const struct injection *inj)
-{
-	if (inj->has_cr2) {
-		struct kvm_sregs s;
-
-		if (v->ops->get_sregs(v, &s) < 0)
-			return -1;
-		s.cr2 = inj->cr2;
-		if (v->ops->set_sregs(v, &s) < 0)
-			return -1;
-	}
-	if (inj->has_dr6) {
-		struct kvm_debugregs d;
-		uint64_t active_low = 0xffff0ff0;	/* DR6_ACTIVE_LOW: fixed 1s and RTM */
-
-		if (ioctl(v->fd, KVM_GET_DEBUGREGS, &d) < 0)
-			return -1;
-		d.dr6 = ((d.dr6 & ~0xfull) | active_low | inj->dr6) ^ (inj->dr6 & active_low);
-		d.dr6 &= 0xffffffffull;
-		if (ioctl(v->fd, KVM_SET_DEBUGREGS, &d) < 0)
-			return -1;
-	}
-	return 0;
-}
-
 static int inject_exception(struct vcpu *v, const struct injection *inj, char *err, size_t errlen)
 {
 	struct vm *vm = v->vm;
@@ -145,7 +113,8 @@ static int inject_exception(struct vcpu *v, const struct injection *inj, char *e
 		e.exception_has_payload = inj->pending && (inj->has_cr2 || inj->has_dr6);
 		e.exception_payload = inj->has_cr2 ? inj->cr2 : inj->dr6;
 	}
-	if (!inj->pending && apply_payload(v, inj) < 0)
+	if (!inj->pending && vcpu__apply_payload(v, inj->has_cr2 ? &inj->cr2 : NULL,
+						 inj->has_dr6 ? &inj->dr6 : NULL) < 0)
 		FAIL("exception %u: its CR2/DR6 payload: %s", inj->vector, strerror(errno));
 	if (v->ops->set_events(v, &e) < 0)
 		FAIL("KVM_SET_VCPU_EVENTS exception %u: %s", inj->vector, strerror(errno));

@@ -3,24 +3,49 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include "emu/decode.h"
 #include "emu/x86_mmu.h"
 #include "vcpu.h"
+
+/*
+ * KVM applies a payload only to a pending exception; an injected one is past
+ * that point and KVM drops its payload. So the VMM applies it as KVM would
+ * (kvm_deliver_exception_payload): CR2 for #PF; for #DB the payload is in the
+ * pending-debug-exceptions format (B0-B3, BD, BS active high): DR6's B0-B3
+ * cleared, its fixed-1 bits set, the payload's bits set, RTM (active low) flipped.
+ */
+int vcpu__apply_payload(struct vcpu *v, const uint64_t *cr2, const uint64_t *dr6)
+{
+	if (cr2) {
+		struct kvm_sregs s;
+
+		if (v->ops->get_sregs(v, &s) < 0)
+			return -1;
+		s.cr2 = *cr2;
+		if (v->ops->set_sregs(v, &s) < 0)
+			return -1;
+	}
+	if (dr6) {
+		struct kvm_debugregs d;
+		uint64_t active_low = 0xffff0ff0;	/* DR6_ACTIVE_LOW: fixed 1s and RTM */
+
+		if (ioctl(v->fd, KVM_GET_DEBUGREGS, &d) < 0)
+			return -1;
+		d.dr6 = (((d.dr6 & ~0xfull) | active_low | *dr6) ^ (*dr6 & active_low)) & 0xffffffffull;
+		if (ioctl(v->fd, KVM_SET_DEBUGREGS, &d) < 0)
+			return -1;
+	}
+	return 0;
+}
 
 int vcpu__inject_exception(struct vcpu *v, uint8_t vector, int has_error, uint32_t error,
 			   int has_cr2, uint64_t cr2)
 {
 	struct kvm_vcpu_events e;
 
-	if (has_cr2) {
-		struct kvm_sregs s;
-
-		if (v->ops->get_sregs(v, &s) < 0)
-			return -1;
-		s.cr2 = cr2;
-		if (v->ops->set_sregs(v, &s) < 0)
-			return -1;
-	}
+	if (has_cr2 && vcpu__apply_payload(v, &cr2, NULL) < 0)
+		return -1;
 	if (v->ops->get_events(v, &e) < 0)
 		return -1;
 	e.exception.injected = 1;

@@ -10,6 +10,8 @@
 /* Queue exception @vector for the next entry (KVM_SET_VCPU_EVENTS). */
 int vcpu__inject_exception(struct vcpu *v, uint8_t vector, int has_error, uint32_t error,
 			   int has_cr2, uint64_t cr2);
+/* An injected exception's payload, applied as KVM applies a pending one's: CR2, DR6 (NULL: none) */
+int vcpu__apply_payload(struct vcpu *v, const uint64_t *cr2, const uint64_t *dr6);
 /* Register dump, instruction at RIP and the last guest events, to @f. */
 void vcpu__dump(struct vcpu *v, FILE *f);
 
