@@ -72,17 +72,9 @@ static bool rec_eq(const struct itr_record *x, const struct itr_record *y)
 static int write_trace(const char *p, struct itr_record *recs, unsigned n)
 {
 	struct itr_header h;
-	struct itr_writer *w;
-	char err[256];
 
 	fill_header(&h);
-	w = itr_writer__open(p, &h, err, sizeof(err));
-	if (!w)
-		return -1;
-	for (unsigned i = 0; i < n; i++)
-		if (itr_writer__put(w, &recs[i]) < 0)
-			return -1;
-	return itr_writer__close(w, err, sizeof(err));
+	return trace_file(p, &h, recs, n);
 }
 
 /* Read a whole file: records returned, -1 on error (err filled), complete/trailing out. */

@@ -28,17 +28,9 @@ static int write_trace(const char *p, const char *irqchip, const char *config,
 		       struct itr_record *recs, unsigned n)
 {
 	struct itr_header h;
-	struct itr_writer *w;
-	char err[256];
 
 	fill_header(&h, irqchip, config);
-	w = itr_writer__open(p, &h, err, sizeof(err));
-	if (!w)
-		return -1;
-	for (unsigned i = 0; i < n; i++)
-		if (itr_writer__put(w, &recs[i]) < 0)
-			return -1;
-	return itr_writer__close(w, err, sizeof(err));
+	return trace_file(p, &h, recs, n);
 }
 
 static struct itr_record guest_rec(uint16_t type, uint8_t vcpu)

@@ -7,6 +7,7 @@
 #include "abi.h"
 #include "storm/storm.h"
 #include "tap.h"
+#include "trace_bytes.h"
 
 static struct scenario a, b;
 
@@ -175,17 +176,9 @@ static int pf_trace(const char *path, uint64_t cr2, uint64_t seen)
 		{ .type = ITR_IRET, .source = ITR_SRC_GUEST, .vector = 14, .depth = 1, .cs = 0x10 },
 	};
 	struct itr_header h = { 0 };
-	struct itr_writer *w;
-	char err[256];
 
 	snprintf(h.irqchip, sizeof(h.irqchip), "user");
-	w = itr_writer__open(path, &h, err, sizeof(err));
-	if (!w)
-		return -1;
-	for (unsigned i = 0; i < sizeof(r) / sizeof(r[0]); i++)
-		if (itr_writer__put(w, &r[i]) < 0)
-			return -1;
-	return itr_writer__close(w, err, sizeof(err));
+	return trace_file(path, &h, r, sizeof(r) / sizeof(r[0]));
 }
 
 /* The judge sees a handler that read another CR2 than the one injected */

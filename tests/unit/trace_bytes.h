@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Trace files as bytes, for the unit tests that corrupt or rewrite them (test_itr, test_replay). */
+/* Trace files for the unit tests: written from records, and as bytes to corrupt or rewrite (test_itr, test_replay, test_storm). */
 #ifndef TESTS_TRACE_BYTES_H
 #define TESTS_TRACE_BYTES_H
 
@@ -8,6 +8,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "trace/itr.h"
+
+/* @p: a trace of @recs under @h, then END; 0, or -1 if it could not be written */
+static inline int trace_file(const char *p, const struct itr_header *h, struct itr_record *recs, unsigned n)
+{
+	struct itr_writer *w;
+	char err[256];
+
+	w = itr_writer__open(p, h, err, sizeof(err));
+	if (!w)
+		return -1;
+	for (unsigned i = 0; i < n; i++)
+		if (itr_writer__put(w, &recs[i]) < 0) {
+			itr_writer__close(w, err, sizeof(err));
+			return -1;
+		}
+	return itr_writer__close(w, err, sizeof(err));
+}
 
 /* The whole file @p in a malloc'd buffer (*@n bytes), NULL if unreadable. */
 static inline uint8_t *slurp(const char *p, size_t *n)
