@@ -28,6 +28,25 @@ static void json_header(FILE *f, const struct itr_header *h)
 	fputc('}', f);
 }
 
+/* ITR_KVM_TP: "tracepoint", and for kvm_emulate_insn its fields as the kernel names them. */
+static void json_kvm_tp(FILE *f, const struct itr_record *r)
+{
+	const char *mode;
+	char insn[48];
+
+	fprintf(f, ",\"tracepoint\":\"%s\"", itr_kvm_tp__name(r->a));
+	if (r->a != ITR_TP_EMULATE_FAILED)
+		return;
+	itr_kvm_tp__insn(r, insn, sizeof(insn));
+	mode = itr_kvm_emul_mode__name(ITR_TP_INSN_FLAGS(r->b));
+	fprintf(f, ",\"failed\":1,\"len\":%u,\"insn\":\"%s\",\"flags\":%u,\"mode\":", r->vector, insn,
+		ITR_TP_INSN_FLAGS(r->b));
+	if (mode)
+		fprintf(f, "\"%s\"", mode);
+	else
+		fputs("null", f);
+}
+
 /* 64-bit addresses as "0x..." strings: JSON numbers lose bits above 2^53 in most parsers. */
 static void json_record(FILE *f, const struct itr_record *r)
 {
@@ -36,9 +55,12 @@ static void json_record(FILE *f, const struct itr_record *r)
 	fprintf(f, "{\"seq\":%" PRIu64 ",\"type\":\"%s\",\"type_id\":%u,\"source\":%u,\"vcpu\":%u,"
 		"\"vector\":%u,\"cpl\":%u,\"depth\":%u,\"stack\":%u,\"time_ns\":%" PRIu64 ","
 		"\"rip\":\"0x%" PRIx64 "\",\"rsp\":\"0x%" PRIx64 "\",\"rflags\":%u,\"cs\":%u,\"ss\":%u,"
-		"\"err\":%u,\"a\":%u,\"b\":\"0x%" PRIx64 "\"}",
+		"\"err\":%u,\"a\":%u,\"b\":\"0x%" PRIx64 "\"",
 		r->seq, name ? name : "?", r->type, r->source, r->vcpu, r->vector, r->cpl, r->depth,
 		r->stack, r->time_ns, r->rip, r->rsp, r->rflags, r->cs, r->ss, r->err, r->a, r->b);
+	if (r->type == ITR_KVM_TP)	/* the tracepoint's name, and a failed emulation's fields decoded */
+		json_kvm_tp(f, r);
+	fputc('}', f);
 }
 
 /* Microseconds with ns precision, as Chrome trace "ts" wants them. */

@@ -579,7 +579,40 @@ const char *itr_kvm_tp__name(uint32_t id)
 		[ITR_TP_INJ_VIRQ] = "kvm_inj_virq", [ITR_TP_INJ_EXCEPTION] = "kvm_inj_exception",
 		[ITR_TP_APIC_ACCEPT_IRQ] = "kvm_apic_accept_irq", [ITR_TP_EOI] = "kvm_eoi",
 		[ITR_TP_MSI_SET_IRQ] = "kvm_msi_set_irq", [ITR_TP_IOAPIC_SET_IRQ] = "kvm_ioapic_set_irq",
+		[ITR_TP_EMULATE_FAILED] = "kvm_emulate_insn",
 	};
 
 	return id < ITR_TP_NR && names[id] ? names[id] : "kvm_tracepoint";
+}
+
+const char *itr_kvm_emul_mode__name(uint8_t flags)
+{
+	/* the kernel's KVM_EMUL_INSN_F_* combinations, as kvm_emulate_insn prints them */
+	switch (flags) {
+	case 0: return "real";
+	case 3: return "vm16";
+	case 1: return "prot16";
+	case 5: return "prot32";
+	case 9: return "prot64";
+	}
+	return NULL;
+}
+
+/*
+ * The first (up to ITR_TP_INSN_KEPT) instruction bytes of an ITR_TP_EMULATE_FAILED
+ * record as the kernel's __print_hex writes them ("48 cf"); "..." and the length
+ * when the instruction was longer than what the record keeps.
+ */
+int itr_kvm_tp__insn(const struct itr_record *r, char *buf, size_t n)
+{
+	unsigned len = r->vector, kept = len < ITR_TP_INSN_KEPT ? len : ITR_TP_INSN_KEPT;
+	size_t k = 0;
+
+	if (n)
+		buf[0] = 0;
+	for (unsigned i = 0; i < kept && k < n; i++)
+		k += snprintf(buf + k, n - k, "%s%02x", i ? " " : "", ITR_TP_INSN_BYTE(r->b, i));
+	if (len > kept && k < n)
+		k += snprintf(buf + k, n - k, "... len=%u", len);
+	return (int)k;
 }

@@ -100,9 +100,19 @@ enum itr_kvm_tp {
 	ITR_TP_EOI = 4,			/* vector = vector, b = apicid */
 	ITR_TP_MSI_SET_IRQ = 5,		/* vector = data & 0xff, b = address, rip = data */
 	ITR_TP_IOAPIC_SET_IRQ = 6,	/* vector = pin, b = e (RTE), rip = coalesced */
+	ITR_TP_EMULATE_FAILED = 7,	/* kvm_emulate_insn with failed != 0 only: rip = rip,
+					 * vector = len, b = insn[0..3] | flags << 32 */
 	ITR_TP_NR
 };
 const char *itr_kvm_tp__name(uint32_t id);
+
+/* ITR_TP_EMULATE_FAILED b: the first (up to) 4 instruction bytes, byte i in bits 8i+7:8i,
+ * and the kernel's emulation mode (flags: 0 real, 3 vm16, 1 prot16, 5 prot32, 9 prot64). */
+#define ITR_TP_INSN_KEPT	4
+#define ITR_TP_INSN_BYTE(b, i)	((uint8_t)((b) >> (8 * (i))))
+#define ITR_TP_INSN_FLAGS(b)	((uint8_t)((b) >> 32))
+/* The emulation mode's name as the kernel prints it ("prot64"), NULL for another value. */
+const char *itr_kvm_emul_mode__name(uint8_t flags);
 
 /* One record: 64 bytes on disk, in this order, little-endian. */
 struct itr_record {
@@ -123,6 +133,10 @@ struct itr_record {
 	uint32_t a;
 	uint64_t b;
 };
+
+/* ITR_TP_EMULATE_FAILED: its bytes as the kernel prints them ("48 cf"; past 4 bytes
+ * "0f ae 15 3c... len=7"); the characters written, as snprintf. */
+int itr_kvm_tp__insn(const struct itr_record *r, char *buf, size_t n);
 
 /* Header: fixed part, then strings; all lengths bounded. */
 #define ITR_STR_MAX 256

@@ -46,6 +46,22 @@ static int inject_point(uint64_t b, char *buf, size_t n)
 	return snprintf(buf, n, "at sync %" PRIu64, b);
 }
 
+static int format_emulate_failed(const struct itr_record *r, const char *tp, char *buf, size_t n)
+{
+	const char *mode = itr_kvm_emul_mode__name(ITR_TP_INSN_FLAGS(r->b));
+	char insn[48], mb[16];
+
+	if (r->vector)
+		itr_kvm_tp__insn(r, insn, sizeof(insn));
+	else
+		snprintf(insn, sizeof(insn), "(none)");
+	if (!mode) {
+		snprintf(mb, sizeof(mb), "flags=%#x", ITR_TP_INSN_FLAGS(r->b));
+		mode = mb;
+	}
+	return snprintf(buf, n, "kvm: %s failed rip=%#" PRIx64 " insn=%s (%s)", tp, r->rip, insn, mode);
+}
+
 /*
  * ITR_KVM_TP with its fields named as the kernel's tracepoint names them
  * (docs/TRACE.md "KVM tracepoints"); the vector is v=, as in QEMU's lines.
@@ -75,6 +91,8 @@ static int format_kvm_tp(const struct itr_record *r, char *buf, size_t n)
 	case ITR_TP_IOAPIC_SET_IRQ:
 		return snprintf(buf, n, "kvm: %s pin=%u e=%#" PRIx64 " coalesced=%u", tp, r->vector, r->b,
 				(unsigned)(r->rip & 1));
+	case ITR_TP_EMULATE_FAILED:
+		return format_emulate_failed(r, tp, buf, n);
 	}
 	return snprintf(buf, n, "kvm: tracepoint %u v=%02x b=%#" PRIx64 " rip=%#" PRIx64, r->a, r->vector,
 			r->b, r->rip);

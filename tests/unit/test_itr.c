@@ -492,6 +492,34 @@ static void test_names(void)
 	ok(!itr_type__name(0) && !itr_type__name(12) && !itr_type__name(0x1234), "unknown types have none");
 }
 
+/* ITR_KVM_TP: tracepoint names, kvm_emulate_insn's modes and bytes (docs/TRACE.md). */
+static void test_kvm_tp(void)
+{
+	struct itr_record r = { .type = ITR_KVM_TP, .source = ITR_SRC_KVM, .a = ITR_TP_EMULATE_FAILED,
+				.vector = 2, .b = 9ull << 32 | 0xcf48, .rip = 0x107b77 };
+	char buf[32], tiny[4];
+
+	ok(ITR_TP_EMULATE_FAILED == 7 && ITR_TP_NR == 8, "kvm_emulate_insn appended to the ids: 7");
+	ok(!strcmp(itr_kvm_tp__name(ITR_TP_EMULATE_FAILED), "kvm_emulate_insn") &&
+	   !strcmp(itr_kvm_tp__name(ITR_TP_IOAPIC_SET_IRQ), "kvm_ioapic_set_irq") &&
+	   !strcmp(itr_kvm_tp__name(ITR_TP_NR), "kvm_tracepoint"), "tracepoint names; unknown ids get none of them");
+	ok(!strcmp(itr_kvm_emul_mode__name(9), "prot64") && !strcmp(itr_kvm_emul_mode__name(5), "prot32") &&
+	   !strcmp(itr_kvm_emul_mode__name(1), "prot16") && !strcmp(itr_kvm_emul_mode__name(3), "vm16") &&
+	   !strcmp(itr_kvm_emul_mode__name(0), "real") && !itr_kvm_emul_mode__name(2),
+	   "emulation modes named as the kernel prints them");
+	is_u64(ITR_TP_INSN_FLAGS(r.b), 9, "flags in b bits 39:32");
+	ok(itr_kvm_tp__insn(&r, buf, sizeof(buf)) == 5 && !strcmp(buf, "48 cf"), "bytes as __print_hex: '%s'", buf);
+	r.vector = 15;
+	r.b = 0x3c15ae0f;
+	itr_kvm_tp__insn(&r, buf, sizeof(buf));
+	ok(!strcmp(buf, "0f ae 15 3c... len=15"), "4 bytes kept, the length of the rest: '%s'", buf);
+	itr_kvm_tp__insn(&r, tiny, sizeof(tiny));
+	ok(!strcmp(tiny, "0f "), "a small buffer is cut, NUL-terminated: '%s'", tiny);
+	r.vector = 0;
+	itr_kvm_tp__insn(&r, buf, sizeof(buf));
+	ok(!strcmp(buf, ""), "len 0: no bytes");
+}
+
 static void test_show_format(void)
 {
 	struct itr_record e = { .type = ITR_ENTRY, .source = ITR_SRC_GUEST, .vector = 0x0e, .cpl = 3,
@@ -525,6 +553,7 @@ int main(void)
 	test_version2();
 	test_version3();
 	test_names();
+	test_kvm_tp();
 	test_show_format();
 	unlink(path);
 	unlink(path2);

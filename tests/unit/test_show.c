@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * What the trace tools say about a trace: `vmm trace show` marks software
- * interrupts i=1 as QEMU's -d int does and names every KVM tracepoint field,
+ * interrupts i=1 as QEMU's -d int does and names every KVM tracepoint field
+ * (a failed emulation's instruction bytes as the kernel prints them, in show
+ * and in the JSON export),
  * the Chrome export gives each vCPU a track of its own (tid = vCPU + 1) and
  * writes no error code where none was pushed, and the VMM's EXIT records
  * carry the guest RIP. Traces are written with the itr writer, the commands
@@ -174,6 +176,17 @@ static void test_kvm_tracepoints(void)
 		  "kvm: kvm_msi_set_irq v=41 address=0xfee00000 data=0x41" },
 		{ { .a = ITR_TP_IOAPIC_SET_IRQ, .vector = 5, .b = 0xc051, .rip = 0 },
 		  "kvm: kvm_ioapic_set_irq pin=5 e=0xc051 coalesced=0" },
+		/* kvm_emulate_insn, failures only: vector = len, b = insn[0..3] | flags << 32 */
+		{ { .a = ITR_TP_EMULATE_FAILED, .vector = 2, .b = 9ull << 32 | 0xcf48, .rip = 0x107b77 },
+		  "kvm: kvm_emulate_insn failed rip=0x107b77 insn=48 cf (prot64)" },
+		{ { .a = ITR_TP_EMULATE_FAILED, .vector = 1, .b = 9ull << 32 | 0xcc, .rip = 0x108c98 },
+		  "kvm: kvm_emulate_insn failed rip=0x108c98 insn=cc (prot64)" },
+		{ { .a = ITR_TP_EMULATE_FAILED, .vector = 7, .b = 5ull << 32 | 0x3c15ae0f, .rip = 0x8f7a },
+		  "kvm: kvm_emulate_insn failed rip=0x8f7a insn=0f ae 15 3c... len=7 (prot32)" },
+		{ { .a = ITR_TP_EMULATE_FAILED, .vector = 0, .b = 0, .rip = 0x7c00 },
+		  "kvm: kvm_emulate_insn failed rip=0x7c00 insn=(none) (real)" },
+		{ { .a = ITR_TP_EMULATE_FAILED, .vector = 1, .b = 0x42ull << 32 | 0xf4, .rip = 0x10 },
+		  "kvm: kvm_emulate_insn failed rip=0x10 insn=f4 (flags=0x42)" },
 		{ { .a = 99, .vector = 7, .b = 1, .rip = 2 }, "kvm: tracepoint 99 v=07 b=0x1 rip=0x2" },
 	};
 	char line[512];
@@ -213,6 +226,26 @@ static void test_chrome(void)
 	   "one that was is");
 	ok(strstr(text, "\"name\":\"v=0x41\",\"args\":{\"seq\":0,\"cpl\":0,\"depth\":1,\"rip\":") != NULL,
 	   "no err key for the MSI");
+}
+
+/* export --format json: a failed emulation's fields decoded next to the raw ones. */
+static void test_json_emulate_failed(void)
+{
+	struct itr_writer *w = open_trace();
+	char *argv[] = { "export", "--format", "json", path, NULL };
+	char err[256];
+
+	put(w, (struct itr_record){ .type = ITR_KVM_TP, .source = ITR_SRC_KVM, .a = ITR_TP_EMULATE_FAILED,
+				    .vector = 2, .b = 9ull << 32 | 0xcf48, .rip = 0x107b77 });
+	put(w, (struct itr_record){ .type = ITR_KVM_TP, .source = ITR_SRC_KVM, .a = ITR_TP_EOI,
+				    .vector = 0x61 });
+	ok(itr_writer__close(w, err, sizeof(err)) == 0, "trace written");
+	ok(capture(itr_export__main, 4, argv) == 0, "export --format json exits 0");
+	ok(strstr(text, "\"rip\":\"0x107b77\"") && strstr(text, "\"a\":7,\"b\":\"0x90000cf48\","
+	   "\"tracepoint\":\"kvm_emulate_insn\",\"failed\":1,\"len\":2,\"insn\":\"48 cf\",\"flags\":9,"
+	   "\"mode\":\"prot64\"}"), "kvm_emulate_insn: rip, and len, insn, flags, mode decoded from vector and b");
+	ok(strstr(text, "\"a\":4,\"b\":\"0x0\",\"tracepoint\":\"kvm_eoi\"}") != NULL,
+	   "every tracepoint record is named; only kvm_emulate_insn gets the decoded fields");
 }
 
 /* EXIT records (vmm/record/record.c): the guest RIP, from kvm_run's sync regs or KVM_GET_REGS. */
@@ -280,6 +313,7 @@ int main(void)
 	test_software_interrupts();
 	test_kvm_tracepoints();
 	test_chrome();
+	test_json_emulate_failed();
 	test_exit_rip();
 	unlink(path);
 	unlink(out);

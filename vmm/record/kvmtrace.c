@@ -9,18 +9,22 @@
 /*
  * Each tracepoint and where its fields go in an ITR_KVM_TP record (trace/itr.h,
  * docs/TRACE.md). rip_or is ORed into rip: kvm_apic_accept_irq's dm is the
- * delivery mode << 8, so rip = dm | tm keeps both.
+ * delivery mode << 8, so rip = dm | tm keeps both. filter is ANDed to the
+ * thread filter: kvm_emulate_insn fires for every instruction PVM emulates
+ * (thousands a run), and only its failures are kept, in the kernel.
  */
 static const struct tp_map {
 	uint32_t id;
-	const char *event, *vector, *b, *rip, *rip_or;
+	const char *event, *vector, *b, *rip, *rip_or, *filter;
 } tps[] = {
-	{ ITR_TP_INJ_VIRQ, "kvm_inj_virq", "vector", "soft", "reinjected", NULL },
-	{ ITR_TP_INJ_EXCEPTION, "kvm_inj_exception", "exception", "has_error", "error_code", NULL },
-	{ ITR_TP_APIC_ACCEPT_IRQ, "kvm_apic_accept_irq", "vec", "apicid", "dm", "tm" },
-	{ ITR_TP_EOI, "kvm_eoi", "vector", "apicid", NULL, NULL },
-	{ ITR_TP_MSI_SET_IRQ, "kvm_msi_set_irq", NULL, "address", "data", NULL },
-	{ ITR_TP_IOAPIC_SET_IRQ, "kvm_ioapic_set_irq", "pin", "e", "coalesced", NULL },
+	{ ITR_TP_INJ_VIRQ, "kvm_inj_virq", "vector", "soft", "reinjected", NULL, NULL },
+	{ ITR_TP_INJ_EXCEPTION, "kvm_inj_exception", "exception", "has_error", "error_code", NULL, NULL },
+	{ ITR_TP_APIC_ACCEPT_IRQ, "kvm_apic_accept_irq", "vec", "apicid", "dm", "tm", NULL },
+	{ ITR_TP_EOI, "kvm_eoi", "vector", "apicid", NULL, NULL, NULL },
+	{ ITR_TP_MSI_SET_IRQ, "kvm_msi_set_irq", NULL, "address", "data", NULL, NULL },
+	{ ITR_TP_IOAPIC_SET_IRQ, "kvm_ioapic_set_irq", "pin", "e", "coalesced", NULL, NULL },
+	/* vector = len, b = insn[0..3] | flags << 32: emulate_failed_b() */
+	{ ITR_TP_EMULATE_FAILED, "kvm_emulate_insn", "len", NULL, "rip", NULL, "failed != 0" },
 };
 #define NR_TPS (sizeof(tps) / sizeof(tps[0]))
 
@@ -46,6 +50,18 @@ static uint64_t field(struct tep_event *ev, struct tep_record *rec, const char *
 	return v;
 }
 
+/* ITR_TP_EMULATE_FAILED's b: the first ITR_TP_INSN_KEPT bytes of insn[], flags << 32. */
+static uint64_t emulate_failed_b(struct tep_event *ev, struct tep_record *rec, unsigned len)
+{
+	int size = 0;
+	const uint8_t *insn = tep_get_field_raw(NULL, ev, "insn", rec, &size, 0);
+	uint64_t b = field(ev, rec, "flags") << 32;
+
+	for (unsigned i = 0; insn && i < len && i < ITR_TP_INSN_KEPT && (int)i < size; i++)
+		b |= (uint64_t)insn[i] << (8 * i);
+	return b;
+}
+
 static int on_event(struct tep_event *ev, struct tep_record *rec, int cpu, void *data)
 {
 	struct collect_ctx *c = data;
@@ -66,6 +82,11 @@ static int on_event(struct tep_event *ev, struct tep_record *rec, int cpu, void 
 	r.rip = field(ev, rec, m->rip) | field(ev, rec, m->rip_or);
 	if (m->id == ITR_TP_MSI_SET_IRQ)
 		r.vector = (uint8_t)r.rip;
+	if (m->id == ITR_TP_EMULATE_FAILED) {
+		if (!field(ev, rec, "failed"))
+			return 0;	/* the kernel's filter keeps these out; an older one may not */
+		r.b = emulate_failed_b(ev, rec, r.vector);
+	}
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 256;
 		struct itr_record *b = realloc(c->buf, cap * sizeof(*b));
@@ -89,7 +110,7 @@ struct kvmtrace *kvmtrace__start(char *why, size_t whylen)
 {
 	static const char *const systems[] = { "kvm", NULL };
 	struct kvmtrace *k = calloc(1, sizeof(*k));
-	char name[32], filter[48];
+	char name[32], filter[48], both[96];
 
 	if (!k) {
 		snprintf(why, whylen, "out of memory");
@@ -113,7 +134,9 @@ struct kvmtrace *kvmtrace__start(char *why, size_t whylen)
 	}
 	snprintf(filter, sizeof(filter), "common_pid == %d", (int)gettid());
 	for (size_t i = 0; i < NR_TPS; i++) {
-		if (tracefs_event_file_write(k->inst, "kvm", tps[i].event, "filter", filter) < 0 ||
+		snprintf(both, sizeof(both), "%s%s%s", filter, tps[i].filter ? " && " : "",
+			 tps[i].filter ? tps[i].filter : "");
+		if (tracefs_event_file_write(k->inst, "kvm", tps[i].event, "filter", both) < 0 ||
 		    tracefs_event_enable(k->inst, "kvm", tps[i].event) < 0) {
 			snprintf(why, whylen, "kvm:%s cannot be enabled", tps[i].event);
 			goto fail;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * KVM's own tracepoints (kvm_inj_virq, kvm_inj_exception, kvm_apic_accept_irq,
- * kvm_eoi, kvm_msi_set_irq, kvm_ioapic_set_irq) read through libtracefs from a
- * private tracefs instance, filtered to this VMM's thread, on the monotonic
- * clock: an independent, host-kernel record of what KVM injected.
+ * kvm_eoi, kvm_msi_set_irq, kvm_ioapic_set_irq, and kvm_emulate_insn's failures
+ * only) read through libtracefs from a private tracefs instance, filtered to
+ * this VMM's thread, on the monotonic clock: an independent, host-kernel record
+ * of what KVM injected and of the instructions its emulator reported failed.
  */
 #ifndef VMM_KVMTRACE_H
 #define VMM_KVMTRACE_H
