@@ -61,3 +61,12 @@ void gdt_init(void)
 	asm volatile("lgdt %0" : : "m"(desc));
 	asm volatile("ltr %w0" : : "r"(TSS_SEL));
 }
+
+/* From the descriptor in this CPU's GDT, not the constant: what the CPU checks */
+bool tss_iomap_absent(void)
+{
+	uint64_t d = cpu_gdt[TSS_SEL / 8];
+	uint32_t limit = (d & 0xffff) | (((d >> 48) & 0xf) << 16);
+
+	return tss.iomap_base > limit;
+}

@@ -90,6 +90,24 @@ static inline void write_dr6(uint64_t v)
 	asm volatile("mov %0, %%dr6" : : "r"(v));
 }
 
+static inline void write_dr0(uint64_t v)
+{
+	asm volatile("mov %0, %%dr0" : : "r"(v));
+}
+
+static inline uint64_t read_dr7(void)
+{
+	uint64_t v;
+
+	asm volatile("mov %%dr7, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_dr7(uint64_t v)
+{
+	asm volatile("mov %0, %%dr7" : : "r"(v));
+}
+
 static inline uint16_t read_ss(void)
 {
 	uint16_t v;
@@ -348,7 +366,13 @@ bool user_exit_check(struct pt_regs *regs);
 
 /* ---- selftest.c ---- */
 bool selftest_trap(struct pt_regs *regs, bool irq_path);
-int selftest_run(void);
+/* only=NAME[,NAME...]: run just these cases (NULL: all) */
+extern const char *selftest_only;
+extern int selftest_only_len;
+/* The 27 exception cases, then with @conformance the conformance cases */
+int selftest_run(bool conformance);
+/* The TSS has no I/O bitmap: its iomap base is beyond the segment limit */
+bool tss_iomap_absent(void);
 
 /* ---- smp.c ---- */
 extern unsigned int cpu_number __percpu;	/* this CPU's index (= APIC ID) */

@@ -75,13 +75,14 @@ static const char *boot_cmdline(int proto, uint64_t info)
 	return low_ptr(si->cmdline_paddr);
 }
 
-enum test_mode { TEST_EXCEPTIONS, TEST_NONE, TEST_HANG, TEST_TRIPLE_FAULT, TEST_HOSTILE };
+enum test_mode { TEST_EXCEPTIONS, TEST_CONFORMANCE, TEST_NONE, TEST_HANG, TEST_TRIPLE_FAULT, TEST_HOSTILE };
 
 static const struct {
 	const char *name;
 	enum test_mode mode;
 } test_modes[] = {
 	{ "exceptions", TEST_EXCEPTIONS },
+	{ "conformance", TEST_CONFORMANCE },	/* the exceptions, then the SDM conformance cases */
 	{ "none", TEST_NONE },
 	{ "hang", TEST_HANG },			/* spin at CPL3 forever: for watchdogs */
 	{ "triple-fault", TEST_TRIPLE_FAULT },	/* empty IDT, then #UD */
@@ -145,6 +146,9 @@ static enum test_mode parse_cmdline(const char *p)
 				scenario_count = scenario_count * 10 + (*v - '0');
 			if (v != p)
 				printf("warning: bad count '%.*s'\n", (int)(p - eq - 1), eq + 1);
+		} else if (klen == 4 && !strncmp(tok, "only", 4) && eq) {
+			selftest_only = eq + 1;
+			selftest_only_len = p - selftest_only;
 		} else if (klen == 3 && !strncmp(tok, "bug", 3) && eq) {
 			storm_set_bug(eq + 1, p - eq - 1);
 		} else if (klen == 4 && !strncmp(tok, "apic", 4) && eq) {
@@ -199,7 +203,7 @@ static __noreturn void start_kernel(int proto, const char *cmdline)
 		hostile_run();
 		hc_done(0x7d);	/* the VMM should have stopped us at the assertion */
 	}
-	hc_done(selftest_run());
+	hc_done(selftest_run(mode == TEST_CONFORMANCE));
 }
 
 void kmain(int proto, uint64_t info);

@@ -15,9 +15,25 @@ struct tc_snap {
 #define TC(n) extern char tc_##n[], tc_##n##_trig[], tc_##n##_resume[], tc_##n##_out[]
 TC(de); TC(db_tf); TC(bp); TC(ud); TC(nm); TC(ss); TC(gp); TC(pf_np);
 TC(pf_ro); TC(pf_sup); TC(pf_nx); TC(mf); TC(xm); TC(ac); TC(int80); TC(int41);
+TC(out_io); TC(in_io); TC(cli); TC(hlt); TC(rdmsr_tsc); TC(rdmsr_unk); TC(wrmsr_unk);
+TC(int1); TC(into); TC(hwbp); TC(sti_shadow); TC(iretq);
+extern uint64_t tc_iret_good;
+extern const char *apic_mode_arg;	/* main.c */
+
+/* only=: the comma-separated names to run */
+const char *selftest_only;
+int selftest_only_len;
 
 enum rip_kind { RIP_TRIG, RIP_RESUME, RIP_CR2 };
-enum tc_setup { SET_NONE, SET_TS, SET_AM, SET_NO_DE_GATE, SET_NO_UD_GATE };
+enum tc_setup { SET_NONE, SET_TS, SET_AM, SET_NO_DE_GATE, SET_NO_UD_GATE, SET_NO_IOMAP,
+		SET_HWBP, SET_PENDING_IRQ };
+
+#define DR6_B0		(1u << 0)
+#define DR6_BS		(1u << 14)
+#define DR7_L0		(1u << 0)
+#define DR7_FIXED	(1u << 10)
+/* exp/obs vector of a case that must not fault at all */
+#define NO_VECTOR	0xff
 
 struct tc_case {
 	const char *name;
@@ -28,6 +44,8 @@ struct tc_case {
 	uint64_t cr2;		/* checked when non-zero (#PF) */
 	uint8_t swint;		/* int $n vector that may arrive via an irq stub */
 	enum tc_setup setup;
+	uint32_t dr6;		/* #DB: DR6 bits that must be set */
+	bool no_fault;		/* passes by running to its resume label unfaulted */
 };
 
 #define CASE(_name, _tc, _cpl, _vec, _rip, _err, ...)			\
@@ -39,7 +57,7 @@ struct tc_case {
 /* Most dangerous last: a broken #NP or #DF delivery can kill the guest */
 static const struct tc_case cases[] = {
 	CASE("#DE-cpl0", de, 0, X86_TRAP_DE, RIP_TRIG, NOERR),
-	CASE("#DB-tf-cpl0", db_tf, 0, X86_TRAP_DB, RIP_RESUME, NOERR),
+	CASE("#DB-tf-cpl0", db_tf, 0, X86_TRAP_DB, RIP_RESUME, NOERR, .dr6 = DR6_BS),
 	CASE("#BP-cpl0", bp, 0, X86_TRAP_BP, RIP_RESUME, NOERR),
 	CASE("#UD-cpl0", ud, 0, X86_TRAP_UD, RIP_TRIG, NOERR),
 	CASE("#NM-cpl0", nm, 0, X86_TRAP_NM, RIP_TRIG, NOERR, .setup = SET_TS),
@@ -54,7 +72,7 @@ static const struct tc_case cases[] = {
 	CASE("#BP-cpl3", bp, 3, X86_TRAP_BP, RIP_RESUME, NOERR),
 	CASE("#UD-cpl3", ud, 3, X86_TRAP_UD, RIP_TRIG, NOERR),
 	CASE("#DE-cpl3", de, 3, X86_TRAP_DE, RIP_TRIG, NOERR),
-	CASE("#DB-tf-cpl3", db_tf, 3, X86_TRAP_DB, RIP_RESUME, NOERR),
+	CASE("#DB-tf-cpl3", db_tf, 3, X86_TRAP_DB, RIP_RESUME, NOERR, .dr6 = DR6_BS),
 	CASE("#PF-np-cpl3", pf_np, 3, X86_TRAP_PF, RIP_TRIG, 4, .cr2 = TEST_PAGE_NP),
 	CASE("#PF-sup-cpl3", pf_sup, 3, X86_TRAP_PF, RIP_TRIG, 5, .cr2 = TEST_PAGE_SUP),
 	CASE("#NM-cpl3", nm, 3, X86_TRAP_NM, RIP_TRIG, NOERR, .setup = SET_TS),
@@ -68,6 +86,28 @@ static const struct tc_case cases[] = {
 	CASE("#DF-cpl0", de, 0, X86_TRAP_DF, RIP_TRIG, 0, .setup = SET_NO_DE_GATE),
 	/* #UD's gate not present: #NP(6*8 + IDT + EXT) */
 	CASE("#NP-cpl0", ud, 0, X86_TRAP_NP, RIP_TRIG, 6 * 8 + 3, .setup = SET_NO_UD_GATE),
+};
+
+/* test=conformance: after the cases above; each must fail its checks, not hang */
+static const struct tc_case conf_cases[] = {
+	CASE("out-cpl3-iopl0", out_io, 3, X86_TRAP_GP, RIP_TRIG, 0, .setup = SET_NO_IOMAP),
+	CASE("in-cpl3-iopl0", in_io, 3, X86_TRAP_GP, RIP_TRIG, 0, .setup = SET_NO_IOMAP),
+	CASE("cli-cpl3", cli, 3, X86_TRAP_GP, RIP_TRIG, 0),
+	CASE("hlt-cpl3", hlt, 3, X86_TRAP_GP, RIP_TRIG, 0),
+	CASE("rdmsr-cpl3", rdmsr_tsc, 3, X86_TRAP_GP, RIP_TRIG, 0),
+	CASE("rdmsr-unknown-cpl0", rdmsr_unk, 0, X86_TRAP_GP, RIP_TRIG, 0),
+	CASE("wrmsr-unknown-cpl0", wrmsr_unk, 0, X86_TRAP_GP, RIP_TRIG, 0),
+	/* ICEBP: a trap; DR6 content is not pinned down (no BS) */
+	CASE("int1-cpl0", int1, 0, X86_TRAP_DB, RIP_RESUME, NOERR),
+	CASE("int1-cpl3", int1, 3, X86_TRAP_DB, RIP_RESUME, NOERR),
+	CASE("into-cpl3", into, 3, X86_TRAP_UD, RIP_TRIG, NOERR),
+	/* instruction breakpoint: a fault at the trigger, DR6.B0 */
+	CASE("#DB-hwbp-cpl0", hwbp, 0, X86_TRAP_DB, RIP_TRIG, NOERR, .setup = SET_HWBP,
+	     .dr6 = DR6_B0),
+	/* SDM 6.8.3: taken after the instruction following STI, at the trigger */
+	CASE("irq-sti-shadow-cpl0", sti_shadow, 0, TC_IRQ_VECTOR, RIP_TRIG, NOERR,
+	     .swint = TC_IRQ_VECTOR, .setup = SET_PENDING_IRQ),
+	CASE("iretq-cpl0", iretq, 0, NO_VECTOR, RIP_RESUME, NOERR, .no_fault = true),
 };
 
 /* What the handler saw */
@@ -118,8 +158,15 @@ bool selftest_trap(struct pt_regs *regs, bool irq_path)
 		if (vector == X86_TRAP_DB)
 			obs.dr6 = read_dr6();
 	}
-	if (vector == X86_TRAP_DB)
+	if (vector == X86_TRAP_DB) {
 		write_dr6(0xffff0ff0);
+		/* an instruction breakpoint would fault again wherever it resumes */
+		if (c->setup == SET_HWBP)
+			write_dr7(DR7_FIXED);
+	}
+	/* a real interrupt is in service: a software int $n is not */
+	if (irq_path && c->setup == SET_PENDING_IRQ)
+		apic_eoi();
 	regs->flags &= ~(uint64_t)X86_EFLAGS_TF;
 	/*
 	 * A second fault (e.g. cleanup the host can't execute) abandons the
@@ -144,10 +191,43 @@ static uint8_t exp_stack(const struct tc_case *c)
 	return c->cpl ? IVM_STACK_RSP0 : IVM_STACK_SAME;
 }
 
-static void setup(enum tc_setup s, bool on)
+/* Leave TC_IRQ_VECTOR pending in IRR with IF=0; false if it never shows there */
+static bool pend_irq(void)
 {
-	switch (s) {
+	unsigned int i;
+
+	if (!apic_enabled && apic_init(apic_mode_arg))
+		return false;
+	apic_self_ipi(TC_IRQ_VECTOR);
+	for (i = 0; i < 100000; i++)
+		if (apic_irr_test(TC_IRQ_VECTOR))
+			return true;
+	return false;
+}
+
+/* false: the case's precondition does not hold (reported, checks fail) */
+static bool setup(const struct tc_case *c, bool on)
+{
+	switch (c->setup) {
 	case SET_NONE:
+		break;
+	case SET_NO_IOMAP:
+		if (on && !tss_iomap_absent()) {
+			printf("selftest: %s: the TSS has an I/O bitmap\n", c->name);
+			return false;
+		}
+		break;
+	case SET_HWBP:
+		if (on)
+			write_dr0((uint64_t)c->trig);
+		write_dr7(on ? DR7_FIXED | DR7_L0 : DR7_FIXED);
+		break;
+	case SET_PENDING_IRQ:
+		if (on && !pend_irq()) {
+			printf("selftest: %s: vector %#x never pending in IRR\n", c->name,
+			       TC_IRQ_VECTOR);
+			return false;
+		}
 		break;
 	case SET_TS:
 		write_cr0(on ? read_cr0() | X86_CR0_TS : read_cr0() & ~(uint64_t)X86_CR0_TS);
@@ -162,22 +242,44 @@ static void setup(enum tc_setup s, bool on)
 		idt_set_present(X86_TRAP_UD, !on);
 		break;
 	}
+	return true;
+}
+
+/* A case that must not fault: vector NO_VECTOR both sides unless something was delivered */
+static void check_no_fault(const struct tc_case *c, struct ivm_exc_result *r)
+{
+	r->exp_stack = IVM_STACK_SAME;
+	r->exp_err = IVM_ERR_NONE;
+	r->obs_vector = obs.hits ? obs.vector : NO_VECTOR;
+	r->obs_stack = obs.hits ? obs.stack : IVM_STACK_SAME;
+	r->obs_err = obs.hits ? obs.err : IVM_ERR_NONE;
+	r->obs_rip = obs.hits ? obs.rip : tc_snap.landed ? (uint64_t)c->resume : 0;
+	r->obs_cs = obs.hits ? obs.cs : r->exp_cs;
+	r->obs_ss = obs.hits ? obs.ss : r->exp_ss;
+	r->obs_rflags = obs.hits ? obs.flags : tc_snap.flags1;
+	if (obs.hits)
+		r->mismatch |= IVM_CHK_VECTOR;
+	if (r->obs_rip != r->exp_rip)
+		r->mismatch |= IVM_CHK_RIP;
+	if (!tc_snap.landed || tc_snap.flags0 != tc_snap.flags1 ||
+	    tc_snap.rsp0 != tc_snap.rsp1 || tc_iret_good != TC_IRET_ROUNDS)
+		r->mismatch |= IVM_CHK_RESUME;
 }
 
 static void run_case(const struct tc_case *c, struct ivm_exc_result *r)
 {
-	bool user = c->cpl == 3;
+	bool user = c->cpl == 3, pre_ok;
 
 	memset(&obs, 0, sizeof(obs));
 	memset(&tc_snap, 0, sizeof(tc_snap));
-	setup(c->setup, true);
+	pre_ok = setup(c, true);
 	obs.c = c;
 	if (user)
 		user_run((void (*)(void *))c->fn, NULL);
 	else
 		((void (*)(void))c->fn)();
 	obs.c = NULL;
-	setup(c->setup, false);
+	setup(c, false);
 
 	memset(r, 0, sizeof(*r));
 	memcpy(r->name, c->name, strlen(c->name) + 1);
@@ -192,6 +294,12 @@ static void run_case(const struct tc_case *c, struct ivm_exc_result *r)
 	r->exp_ss = user ? 0 : KERNEL_DS;
 	r->exp_cr2 = c->cr2;
 
+	if (c->no_fault) {
+		check_no_fault(c, r);
+		if (!pre_ok)
+			r->mismatch |= IVM_CHK_RESUME;
+		return;
+	}
 	if (!obs.hits) {
 		r->obs_err = IVM_ERR_NONE;
 		r->obs_stack = IVM_STACK_UNKNOWN;
@@ -221,13 +329,13 @@ static void run_case(const struct tc_case *c, struct ivm_exc_result *r)
 		r->mismatch |= IVM_CHK_STACK;
 	if (obs.flags & X86_EFLAGS_IF)
 		r->mismatch |= IVM_CHK_IF;
-	/* #DB from single-step must report DR6.BS */
-	if (c->vector == X86_TRAP_DB && !(obs.dr6 & (1 << 14)))
+	/* #DB must report its cause: DR6.BS for single-step, B0 for DR0 */
+	if (c->vector == X86_TRAP_DB && (obs.dr6 & c->dr6) != c->dr6)
 		r->mismatch |= IVM_CHK_VECTOR;
 	if (r->obs_cr2 != r->exp_cr2)
 		r->mismatch |= IVM_CHK_CR2;
 	if (!tc_snap.landed || tc_snap.flags0 != tc_snap.flags1 ||
-	    tc_snap.rsp0 != tc_snap.rsp1 || obs.hits != 1)
+	    tc_snap.rsp0 != tc_snap.rsp1 || obs.hits != 1 || !pre_ok)
 		r->mismatch |= IVM_CHK_RESUME;
 }
 
@@ -266,22 +374,55 @@ static void report(const struct ivm_exc_result *r)
 	       r->mismatch ? "FAIL" : "PASS");
 }
 
-int selftest_run(void)
+/* Is @name in only= (comma-separated, exact)? Everything is without it. */
+static bool selected(const char *name)
+{
+	const char *p = selftest_only, *end = selftest_only + selftest_only_len;
+	int n = strlen(name);
+
+	if (!p)
+		return true;
+	while (p < end) {
+		const char *q = p;
+
+		while (q < end && *q != ',')
+			q++;
+		if (q - p == n && !strncmp(p, name, n))
+			return true;
+		p = q + 1;
+	}
+	return false;
+}
+
+static void run_table(const struct tc_case *t, unsigned int n, unsigned int *ran,
+		      unsigned int *failed)
 {
 	struct ivm_exc_result r;
-	unsigned int i, failed = 0;
+	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		run_case(&cases[i], &r);
-		if (i == 0)	/* boot-time benchmark: first delivery + IRET done */
+	for (i = 0; i < n; i++) {
+		if (!selected(t[i].name))
+			continue;
+		run_case(&t[i], &r);
+		if (!(*ran)++)	/* boot-time benchmark: first delivery + IRET done */
 			hc_milestone(1, "first-delivery");
 		report(&r);
-		failed += !!r.mismatch;
+		*failed += !!r.mismatch;
 	}
+}
+
+int selftest_run(bool conformance)
+{
+	unsigned int ran = 0, failed = 0;
+
+	run_table(cases, ARRAY_SIZE(cases), &ran, &failed);
+	if (conformance)
+		run_table(conf_cases, ARRAY_SIZE(conf_cases), &ran, &failed);
+	if (selftest_only && !ran)
+		printf("warning: only='%.*s' names no case\n", selftest_only_len, selftest_only);
 	if (on_ivm)
-		hc_selftest_done(ARRAY_SIZE(cases), failed);
+		hc_selftest_done(ran, failed);
 	else
-		printf("selftest: %u passed, %u failed\n",
-		       (unsigned int)ARRAY_SIZE(cases) - failed, failed);
+		printf("selftest: %u passed, %u failed\n", ran - failed, failed);
 	return failed;
 }

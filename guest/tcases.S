@@ -211,6 +211,158 @@ TC_BEGIN int41
 	TC_RESUME int41
 TC_END int41
 
+/* ---- Conformance cases (test=conformance) ---- */
+
+/* CPL3, IOPL 0, no I/O bitmap: #GP(0); the port is one nothing claims */
+TC_BEGIN out_io
+	movl	$TC_IO_PORT, %edx
+	xorl	%eax, %eax
+	TC_SNAP
+	TC_TRIG out_io
+	outb	%al, %dx
+	TC_RESUME out_io
+TC_END out_io
+
+TC_BEGIN in_io
+	movl	$TC_IO_PORT, %edx
+	TC_SNAP
+	TC_TRIG in_io
+	inb	%dx, %al
+	TC_RESUME in_io
+TC_END in_io
+
+TC_BEGIN cli
+	TC_SNAP
+	TC_TRIG cli
+	cli
+	TC_RESUME cli
+TC_END cli
+
+TC_BEGIN hlt
+	TC_SNAP
+	TC_TRIG hlt
+	hlt
+	TC_RESUME hlt
+TC_END hlt
+
+/* IA32_TIME_STAMP_COUNTER: exists, but rdmsr is CPL0-only */
+TC_BEGIN rdmsr_tsc
+	movl	$0x10, %ecx
+	TC_SNAP
+	TC_TRIG rdmsr_tsc
+	rdmsr
+	TC_RESUME rdmsr_tsc
+TC_END rdmsr_tsc
+
+/* an index no CPU or KVM implements */
+TC_BEGIN rdmsr_unk
+	movl	$TC_UNKNOWN_MSR, %ecx
+	TC_SNAP
+	TC_TRIG rdmsr_unk
+	rdmsr
+	TC_RESUME rdmsr_unk
+TC_END rdmsr_unk
+
+TC_BEGIN wrmsr_unk
+	movl	$TC_UNKNOWN_MSR, %ecx
+	xorl	%eax, %eax
+	xorl	%edx, %edx
+	TC_SNAP
+	TC_TRIG wrmsr_unk
+	wrmsr
+	TC_RESUME wrmsr_unk
+TC_END wrmsr_unk
+
+/* ICEBP: #DB as a trap, no DPL check */
+TC_BEGIN int1
+	TC_SNAP
+	TC_TRIG int1
+	.byte	0xf1
+	TC_RESUME int1
+TC_END int1
+
+/* INTO (0xce) is invalid in 64-bit mode */
+TC_BEGIN into
+	TC_SNAP
+	TC_TRIG into
+	.byte	0xce
+	TC_RESUME into
+TC_END into
+
+/* DR0/DR7 set by the caller to break on executing the trigger: a fault */
+TC_BEGIN hwbp
+	TC_SNAP
+	TC_TRIG hwbp
+	nop
+	TC_RESUME hwbp
+TC_END hwbp
+
+/*
+ * The caller left a fixed interrupt pending in IRR with IF=0: it must be
+ * taken after the instruction following STI, at the trigger label.
+ */
+TC_BEGIN sti_shadow
+	movl	$TC_STI_WAIT, %ecx
+	xorl	%eax, %eax	/* known arithmetic flags for both snapshots */
+	TC_SNAP
+	sti
+	nop
+	TC_TRIG sti_shadow
+1:	decl	%ecx
+	jnz	1b
+	/* not taken yet: keep IF=1 a while longer so it is still delivered */
+	movl	$TC_STI_WAIT_LONG, %ecx
+2:	pause
+	decl	%ecx
+	jnz	2b
+	.globl	tc_sti_shadow_resume
+tc_sti_shadow_resume:
+	xorl	%eax, %eax	/* the loop's DECs changed them */
+	cli
+	pushfq
+	popq	tc_snap + SNAP_FLAGS1(%rip)
+	movq	%rsp, tc_snap + SNAP_RSP1(%rip)
+	movq	$1, tc_snap + SNAP_LANDED(%rip)
+TC_END sti_shadow
+
+/*
+ * IRETQ to CPL0 TC_IRET_ROUNDS times, each frame with CF flipped so RFLAGS
+ * is really loaded; tc_iret_good counts rounds with RIP, RSP, RFLAGS right.
+ */
+TC_BEGIN iretq
+	movq	$0, tc_iret_good(%rip)
+	movl	$TC_IRET_ROUNDS, %r12d
+	TC_SNAP
+	TC_TRIG iretq
+1:	movq	%rsp, %rbx
+	pushfq
+	popq	%r13
+	xorq	$1, %r13			/* CF */
+	movl	%ss, %eax
+	pushq	%rax
+	pushq	%rbx
+	pushq	%r13
+	pushq	$KERNEL_CS
+	leaq	2f(%rip), %rax
+	pushq	%rax
+	iretq
+	ud2			/* iretq fell through */
+2:	pushfq
+	popq	%r14
+	cmpq	%r13, %r14
+	jne	3f
+	cmpq	%rsp, %rbx
+	jne	3f
+	incq	tc_iret_good(%rip)
+3:	movq	%rbx, %rsp
+	decl	%r12d
+	jnz	1b
+	/* restore CF as it was for the RFLAGS snapshot */
+	pushq	tc_snap + SNAP_FLAGS0(%rip)
+	popfq
+	TC_RESUME iretq
+TC_END iretq
+
 	.section .rodata
 	.balign	4
 fcw_ze_unmasked:
@@ -222,6 +374,10 @@ mxcsr_default:
 	.long	0x1f80
 
 	.data
+	.balign	8
+	.globl	tc_iret_good
+tc_iret_good:
+	.quad	0
 	.balign	16
 ac_buf:
 	.quad	0, 0

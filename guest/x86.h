@@ -95,6 +95,14 @@
 #define LOCAL_TIMER_VECTOR	0xec
 #define FIRST_SYSTEM_VECTOR	LOCAL_TIMER_VECTOR
 #define NR_VECTORS		256
+
+/* Conformance cases (tcases.S, selftest.c) */
+#define TC_IO_PORT		0x3e0		/* claimed by no ivm device, nor by QEMU microvm */
+#define TC_UNKNOWN_MSR		0x2ff0		/* implemented by no CPU, nor by KVM */
+#define TC_IRQ_VECTOR		0xe5		/* an external vector no other guest code uses */
+#define TC_STI_WAIT		4000		/* loop rounds after STI for the pending interrupt */
+#define TC_STI_WAIT_LONG	200000		/* then a bounded wait so it is still delivered */
+#define TC_IRET_ROUNDS		8
 /* Size of one irq/spurious entry stub */
 #define IDT_ALIGN		8
 

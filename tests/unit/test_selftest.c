@@ -27,6 +27,70 @@ static unsigned report(struct selftest *st, bool strict, char **text)
 	return bad;
 }
 
+static char *results(const struct selftest *st)
+{
+	char *text = NULL;
+	size_t len;
+	FILE *f = open_memstream(&text, &len);
+
+	selftest__write_results(st, f);
+	fclose(f);
+	return text;
+}
+
+/* --results lines: the guest's console format, then via= and div=; a contract */
+static void check_results(struct selftest *st)
+{
+	static struct selftest part;
+	struct ivm_exc_result r = res("#PF-write-cpl0", 14, 14, 0);
+	const char *want;
+	char *text;
+
+	r.cpl = 0;
+	r.exp_err = r.obs_err = 3;
+	r.exp_rip = r.obs_rip = 0x108e4d;
+	r.exp_stack = r.obs_stack = IVM_STACK_SAME;
+	selftest__add(&part, &r);
+	r = res("#NM-cpl3", 7, 0, IVM_CHK_NOFAULT);
+	r.cpl = 3;
+	r.exp_rip = 0x108d18;
+	r.exp_stack = IVM_STACK_RSP0;
+	r.obs_stack = IVM_STACK_UNKNOWN;
+	selftest__add(&part, &r);
+	r = res("#DB-tf-cpl3", 1, 1, IVM_CHK_RIP);
+	r.cpl = 3;
+	r.exp_rip = 0x1092d9;
+	r.obs_rip = 0x1092d8;
+	r.exp_stack = r.obs_stack = IVM_STACK_IST1 + 2;
+	selftest__note_vmm_delivery(&part, 1);
+	selftest__add(&part, &r);
+	text = results(&part);
+	want = "exc #PF-write-cpl0 cpl=0 vec=14/14 err=0x3/0x3 rip=0x108e4d/0x108e4d stack=same/same "
+	       "mismatch=0x0 PASS via=kvm div=-\n"
+	       "exc #NM-cpl3 cpl=3 vec=7/- err=none/none rip=0x108d18/0x0 stack=rsp0/unknown "
+	       "mismatch=0x200 FAIL via=kvm div=PVM-7\n"
+	       "exc #DB-tf-cpl3 cpl=3 vec=1/1 err=none/none rip=0x1092d9/0x1092d8 stack=ist3/ist3 "
+	       "mismatch=0x4 FAIL via=vmm div=-\n"
+	       "selftest done=0 cases=3\n";
+	if (!ok(!strcmp(text, want), "--results: the guest's lines plus via/div; not done before the guest says so"))
+		fprintf(stderr, "# got:\n%s# want:\n%s", text, want);
+	free(text);
+	part.done = true;
+	part.guest_cases = 3;
+	text = results(&part);
+	ok(strstr(text, "\nselftest done=1 cases=3\n"), "--results: done=1 once the guest said done");
+	free(text);
+	part.guest_cases = 4;
+	text = results(&part);
+	ok(strstr(text, "\nselftest done=0 cases=3\n"), "--results: done=0 when a result is missing");
+	free(text);
+	text = results(st);
+	ok(strstr(text, "exc int80-cpl3 cpl=0 vec=128/6 ") &&
+	   strstr(text, " mismatch=0x5 FAIL via=kvm div=PVM-2\n"),
+	   "--results: a divergence line names its reference");
+	free(text);
+}
+
 int main(void)
 {
 	static struct selftest st;
@@ -47,6 +111,9 @@ int main(void)
 	ok(selftest__classify(&r, &d) == ST_FAIL, "int80-cpl3 failing one more check: FAIL");
 	r = res("#NM-cpl3", 7, 0, IVM_CHK_NOFAULT);
 	ok(selftest__classify(&r, &d) == ST_DIVERGENCE, "#NM-cpl3 not faulting: known divergence");
+	r = res("irq-sti-shadow-cpl0", 0xe5, 0xe5, IVM_CHK_RIP);
+	ok(selftest__classify(&r, &d) == ST_DIVERGENCE && !strcmp(d->ref, "PVM-5"),
+	   "the interrupt after STI taken late: known divergence PVM-5");
 	r = res("#NM-cpl0", 7, 0, IVM_CHK_NOFAULT);
 	ok(selftest__classify(&r, &d) == ST_FAIL, "the same symptom on another case: FAIL");
 
@@ -69,6 +136,8 @@ int main(void)
 	free(text);
 	is_u64(report(&st, true, &text), 2, "--strict: divergences count as failures");
 	free(text);
+
+	check_results(&st);
 
 	memset(r.name, 'A', sizeof(r.name));	/* unterminated name from a hostile guest */
 	for (int i = 0; i < SELFTEST_MAX + 3; i++)

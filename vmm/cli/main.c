@@ -59,6 +59,7 @@ static void usage(FILE *f)
 		"                                   wait for INIT/SIPI as on a real machine\n"
 		"  --strict                         known host divergences fail the run\n"
 		"  --milestones                     print guest milestone times on stderr\n"
+		RUNOPT_RESULTS_HELP
 		"  --quiet                          do not print the guest console, nor the notes\n"
 		"                                   on emulation failures turned into #UD\n"
 		"  --verbose                        log every VM exit on stderr\n"
@@ -135,6 +136,7 @@ static const struct option run_options[] = {
 	{ "quiet", no_argument, NULL, RUNOPT_QUIET },
 	{ "verbose", no_argument, NULL, RUNOPT_VERBOSE },
 	{ "milestones", no_argument, NULL, RUNOPT_MILESTONES },
+	{ "results", required_argument, NULL, RUNOPT_RESULTS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "scenario", required_argument, NULL, RUNOPT_SCENARIO },
 	{ "irqchip", required_argument, NULL, RUNOPT_IRQCHIP },

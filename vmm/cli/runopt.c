@@ -89,6 +89,13 @@ int runopt__parse(struct runopt *ro, int c, const char *arg, char *err, size_t n
 	case RUNOPT_QUIET: o->quiet = true; return 0;
 	case RUNOPT_VERBOSE: o->verbose = true; return 0;
 	case RUNOPT_MILESTONES: o->milestones = true; return 0;
+	case RUNOPT_RESULTS:
+		if (arg[0]) {
+			o->results_path = arg;
+			return 0;
+		}
+		snprintf(err, n, "--results: '' is not a file name");
+		return -1;
 	}
 	snprintf(err, n, "option code %#x is not a run option", c);
 	return -1;

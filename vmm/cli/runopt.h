@@ -17,7 +17,7 @@
 enum runopt_code {
 	RUNOPT_BOOT = 0x100, RUNOPT_CMDLINE, RUNOPT_MEM, RUNOPT_TIMEOUT, RUNOPT_SCENARIO,
 	RUNOPT_IRQCHIP, RUNOPT_TRACE, RUNOPT_KVM_TP, RUNOPT_INTERRUPTS, RUNOPT_VCPUS,
-	RUNOPT_STRICT, RUNOPT_QUIET, RUNOPT_VERBOSE, RUNOPT_MILESTONES,
+	RUNOPT_STRICT, RUNOPT_QUIET, RUNOPT_VERBOSE, RUNOPT_MILESTONES, RUNOPT_RESULTS,
 	RUNOPT_END	/* a command's own option codes start here */
 };
 
@@ -28,6 +28,10 @@ struct runopt {
 	bool mode_set, timeout_set;
 	struct scenario *sc;		/* loaded by runopt__finish, NULL without --scenario */
 };
+
+/* The help line of --results, for the commands that list it */
+#define RUNOPT_RESULTS_HELP \
+	"  --results=FILE                   write each self-test result to FILE, one line each\n"
 
 /* The defaults: no command line, IVM_MEM_DEFAULT, 30 s watchdog, irqchip user. */
 void runopt__init(struct runopt *ro);

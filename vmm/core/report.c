@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,23 @@
 #include "scenario/check.h"
 #include "vm/vcpu.h"
 #include "report.h"
+
+/* The self-test results as lines a script reads; a failure here fails the run. */
+static int write_results(const char *results_path, const struct selftest *st, FILE *errf)
+{
+	FILE *f = fopen(results_path, "w");
+
+	if (!f) {
+		fprintf(errf, "vmm: --results: %s: %s\n", results_path, strerror(errno));
+		return -1;
+	}
+	selftest__write_results(st, f);
+	if (ferror(f) | fclose(f)) {
+		fprintf(errf, "vmm: --results: %s: write failed\n", results_path);
+		return -1;
+	}
+	return 0;
+}
 
 /* How the run ended, on stderr; the self-test table decides a self-test's status. */
 int report__finish(struct vm *vm)
@@ -42,6 +60,12 @@ int report__finish(struct vm *vm)
 			status = bad ? VMM_GUEST_FAILED : VMM_OK;
 			vm->why = bad ? "exception self-test failed" : NULL;
 		}
+	}
+	/* also with no results, so a reader sees "done=0 cases=0", not a stale file */
+	if (vm->opts.results_path && write_results(vm->opts.results_path, &vm->st, errf) < 0 &&
+	    !status) {
+		status = VMM_HOST_ERROR;
+		vm->why = "could not write the --results file";
 	}
 	if (vm->opts.scenario) {
 		const struct scenario *sc = vm->opts.scenario;

@@ -55,5 +55,12 @@ const struct known_divergence *selftest__match_divergence(const struct ivm_exc_r
 enum st_verdict selftest__classify(const struct ivm_exc_result *r, const struct known_divergence **div);
 /* Print the table; returns the number of ST_FAIL cases (divergences too when @strict). */
 unsigned selftest__report(const struct selftest *st, FILE *f, bool strict);
+/*
+ * One line per result in the guest's console format (guest/selftest.c
+ * report()), then " via=kvm|vmm div=REF|-"; last "selftest done=1|0 cases=N"
+ * (done=1: the guest reported completion and all its results are listed).
+ */
+void selftest__write_result(const struct st_case *c, FILE *f);
+void selftest__write_results(const struct selftest *st, FILE *f);
 
 #endif

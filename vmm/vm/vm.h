@@ -49,6 +49,7 @@ struct vmm_opts {
 	bool verbose;		/* log every exit */
 	bool milestones;	/* print guest milestone times */
 	const char *trace_path;	/* --trace FILE */
+	const char *results_path;	/* --results FILE: the self-test results as lines */
 	bool kvm_tracepoints;	/* --trace: add KVM's own tracepoints (tracefs) */
 	bool interrupts;	/* print the guest's counters at the end */
 	enum irqchip_mode irqchip;
