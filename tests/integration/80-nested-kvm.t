@@ -23,7 +23,9 @@ for c in configs/*.yaml; do ./vmm check --scenario=$c --quiet guest.elf 2>&1 | g
 for c in ipi sipi; do ./vmm run --scenario=configs/$c.yaml --irqchip=all --quiet guest.elf 2>&1 | grep "^scenario $c:"; done;
 for t in extra/*.itr; do [ -e "$t" ] || continue; ./vmm replay --quiet --timeout=120 --trace=/tmp/r.itr $t guest.elf >/tmp/r.out 2>&1;
   echo "replay-user $(basename $t) $?"; ./vmm replay --quiet --timeout=120 --irqchip=kernel --ignore=rip,rsp,rflags --trace=/tmp/k.itr $t guest.elf >/tmp/k.out 2>&1;
-  echo "replay-kernel $(basename $t) $?"; grep -E "^(first divergence|replay: placed|vmm)" /tmp/r.out /tmp/k.out; done'
+  echo "replay-kernel $(basename $t) $?"; grep -E "^(first divergence|replay: placed|vmm)" /tmp/r.out /tmp/k.out; done;
+./vmm conformance --quiet --lines --targets=kvm --configs=configs --out=/tmp/conformance guest.elf >/tmp/c.out 2>&1;
+echo "conformance-status $?"; grep -a "^conf" /tmp/c.out'
 scripts/nested-initramfs.sh "$WORK" "$VMM" "$GUEST" "$WORK/init.cpio.gz" "$cmd" "$TMP/extra"
 run_limited 600 qemu-system-x86_64 -accel tcg -cpu EPYC -m 1024 -smp 1 -kernel "$WORK"/k/boot/vmlinuz-* \
 	-initrd "$WORK/init.cpio.gz" -append "console=ttyS0 panic=-1 quiet" -nographic -no-reboot \
@@ -84,6 +86,22 @@ if [ "$host_traces" -gt 0 ]; then
 else
 	for i in 1 2 3; do ok 0 "# SKIP no /dev/kvm here to record the traces on"; done
 fi
+# the conformance catalogue on this second KVM (tab-separated conf lines: check, target, status, id)
+tr -d '\r' <"$TMP/out" | grep -a "^conf	" | cut -f2-5 >"$TMP/conf"
+ncases=$("$VMM" conformance --list "$GUEST" | wc -l)
+is "$(wc -l <"$TMP/conf")" $((ncases * 3)) "conformance: every check of the catalogue in the three modes"
+is "$(grep -c '	PVM-' "$TMP/conf")" 0 "conformance: no PVM divergence on kvm_amd"
+is "$(grep -cE '	(HANG|ERROR)	' "$TMP/conf")" 0 "conformance: no hang, no error"
+is "$(grep '^scenario:' "$TMP/conf" | grep -cvE '	(PASS|UNSUPPORTED)	')" 0 \
+	"conformance: every scenario passes (n/a: spurious outside user, no TSC-deadline on TCG's CPU)"
+for c in '#BP-cpl0' int80-cpl3 '#NM-cpl3' '#MF-cpl0' emulation:iretq irq-sti-shadow-cpl0; do
+	is "$(grep -c "^$c	kvm/[a-z]*	PASS	" "$TMP/conf")" 3 "conformance: $c passes in the three modes (no PVM ID)"
+done
+is "$(grep -c "^int1-cpl3	kvm/[a-z]*	DIVERGENCE	QEMU-7$" "$TMP/conf")" 3 \
+	"conformance: int1-cpl3 is TCG's #UD (QEMU-7) in the three modes, not PVM-10"
+is "$(grep -E '^#DF-cpl0	' "$TMP/conf" | grep -cvE '	(QEMU-2|SVM-1)$')" 0 "conformance: #DF-cpl0 is QEMU-2 or SVM-1"
+is "$(grep -E '	DIVERGENCE	' "$TMP/conf" | grep -cvE '	(QEMU|SVM)-[0-9]+$')" 0 \
+	"conformance: every divergence there is TCG's CPU (QEMU-N) or nested SVM's (SVM-N), by ID"
 # scenario-level timing checks (e.g. ticks counted in a bounded wait) can vary under
 # nested TCG; they are asserted on a real host by 25-scenarios.t, reported here only
 grep -v '^check timer-tsc-deadline ' "$TMP/checks" | grep 'run failed' | sed 's/^/# note: /'

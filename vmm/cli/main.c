@@ -14,6 +14,7 @@
 #include "core/run.h"
 #include "replay_cmd.h"
 #include "storm_cmd.h"
+#include "conformance_cmd.h"
 #include "runopt.h"
 
 #define VMM_VERSION "0.1.0"
@@ -32,6 +33,9 @@ static void usage(FILE *f)
 		"                                      delivery at its place, and diff (vmm replay --help)\n"
 		"       vmm storm [options] [KERNEL]   seeded interrupt and fault storms, judged, a\n"
 		"                                      violation shrunk to a config (vmm storm --help)\n"
+		"       vmm conformance [options] [KERNEL]  every check on every target (KVM modes,\n"
+		"                                      QEMU TCG, nested kvm_amd): a matrix of\n"
+		"                                      divergences (vmm conformance --help)\n"
 		"       vmm judge --scenario=FILE LOG  judge the event lines a guest printed\n"
 		"                                      without ./vmm (e.g. QEMU -debugcon)\n"
 		"       vmm --help | --version\n"
@@ -351,6 +355,7 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{ "run", cmd_run }, { "trace", trace_cmd__main }, { "check", check_cmd__main },
 		{ "replay", replay_cmd__main }, { "storm", storm_cmd__main },
+		{ "conformance", conformance_cmd__main },
 		{ "judge", cmd_judge }, { "validate", cmd_validate }, { "probe", cmd_probe },
 	};
 	struct stat st;

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: MIT
+/* vmm/conform: result lines read, verdicts and IDs, the matrix, its reports. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "tap.h"
+#include "abi.h"
+#include "conform/conform.h"
+
+static const char *const int80_pvm =
+	"exc int80-cpl3 cpl=3 vec=128/6 err=none/none rip=0x10904a/0x109048 stack=rsp0/rsp0 "
+	"mismatch=0x5 FAIL via=kvm div=PVM-2";
+
+static void test_parse(void)
+{
+	struct conf_exc e;
+
+	ok(!conf__parse_exc(int80_pvm, &e), "a --results line parses");
+	ok(!strcmp(e.name, "int80-cpl3") && e.cpl == 3 && e.exp_vector == 128 && e.obs_vector == 6,
+	   "name, cpl and vectors");
+	ok(e.exp_err == ~0ull && e.obs_err == ~0ull, "err none/none: no error code on either side");
+	ok(e.exp_rip == 0x10904a && e.obs_rip == 0x109048 && e.mismatch == 0x5 && !e.via_vmm,
+	   "rips, mismatch bits, via=kvm");
+	ok(!conf__parse_exc("exc #NM-cpl3 cpl=3 vec=7/- err=none/none rip=0x108d18/0x0 "
+			    "stack=rsp0/unknown mismatch=0x200 FAIL", &e) && e.obs_vector == -1 &&
+	   !strcmp(e.obs_stack, "unknown"), "the guest's own line (QEMU), nothing delivered: vector -1");
+	ok(!conf__parse_exc("exc #BP-cpl0 cpl=0 vec=3/3 err=none/none rip=0x1/0x1 stack=same/same "
+			    "mismatch=0x0 PASS via=vmm div=-", &e) && e.via_vmm, "via=vmm");
+	ok(!conf__parse_exc("exc int41-cpl3 cpl=3 vec=13/13 err=0x20a/0x412 rip=0x1/0x1 "
+			    "stack=rsp0/rsp0 mismatch=0x2 FAIL", &e) && e.exp_err == 0x20a &&
+	   e.obs_err == 0x412, "error codes in hex");
+	/* malformed: each must be refused, never half-read */
+	ok(conf__parse_exc("exc #DE-cpl0 cpl=0 vec=0/0 err=none/none rip=0x1/0x1 stack=same/same PASS", &e),
+	   "no mismatch field: refused");
+	ok(conf__parse_exc("exc #DE-cpl0 cpl=0 vec=zz/0 err=none/none rip=0x1/0x1 stack=same/same "
+			   "mismatch=0x0 PASS", &e), "a vector that is not a number: refused");
+	ok(conf__parse_exc("exc #DE-cpl0 cpl=0 vec=0/999 err=none/none rip=0x1/0x1 stack=same/same "
+			   "mismatch=0x0 PASS", &e), "a vector above 255: refused");
+	ok(conf__parse_exc("exc #DE-cpl0 cpl=0 vec=-/0 err=none/none rip=0x1/0x1 stack=same/same "
+			   "mismatch=0x0 PASS", &e), "no expected vector: refused");
+	ok(conf__parse_exc("self-test: 21 passed", &e), "not an exc line");
+	ok(conf__parse_exc("exc", &e), "a bare exc: refused");
+}
+
+static void test_judge(void)
+{
+	struct conf_exc e;
+	struct conf_cell cell;
+
+	memset(&cell, 0, sizeof(cell));
+	conf__parse_exc(int80_pvm, &e);
+	conf__judge_exc(&e, &cell);
+	ok(cell.status == CONF_DIVERGENCE && !strcmp(cell.id, "PVM-2"), "int80-cpl3 as #UD: PVM-2");
+	ok(strstr(cell.expected, "vector 128") && strstr(cell.expected, "rip 0x10904a") &&
+	   strstr(cell.observed, "vector 6") && strstr(cell.observed, "rip 0x109048"),
+	   "field by field: %s / %s", cell.expected, cell.observed);
+	/* planted: the same case with one more failing check is not PVM-2 */
+	e.mismatch |= IVM_CHK_STACK;
+	conf__judge_exc(&e, &cell);
+	ok(cell.status == CONF_DIVERGENCE && !strcmp(cell.id, "new"),
+	   "planted: one more failing check makes it new, not PVM-2");
+	e.mismatch = 0;
+	e.obs_vector = 128;
+	conf__judge_exc(&e, &cell);
+	ok(cell.status == CONF_PASS && !cell.expected[0], "no mismatch, by the CPU: PASS");
+	e.via_vmm = true;
+	conf__judge_exc(&e, &cell);
+	ok(cell.status == CONF_DIVERGENCE && !strcmp(cell.id, "new"),
+	   "int80 delivered by the VMM is not a signature any host has: new");
+	conf__parse_exc("exc #BP-cpl0 cpl=0 vec=3/3 err=none/none rip=0x1/0x1 stack=same/same "
+			"mismatch=0x0 PASS via=vmm", &e);
+	conf__judge_exc(&e, &cell);
+	ok(cell.status == CONF_DIVERGENCE && !strcmp(cell.id, "PVM-1") &&
+	   strstr(cell.observed, "emulation failure"), "int3 at CPL0 that the VMM delivered: PVM-1");
+	conf__parse_exc("exc #SS-cpl0 cpl=0 vec=12/13 err=0x0/0x0 rip=0x1/0x1 stack=same/same "
+			"mismatch=0x1 FAIL", &e);
+	conf__judge_exc(&e, &cell);
+	ok(!strcmp(cell.id, "QEMU-1"), "#SS-cpl0 as #GP: QEMU-1");
+	conf__parse_exc("exc #SS-cpl0 cpl=0 vec=12/14 err=0x0/0x0 rip=0x1/0x1 stack=same/same "
+			"mismatch=0x1 FAIL", &e);
+	conf__judge_exc(&e, &cell);
+	ok(!strcmp(cell.id, "new"), "planted: #SS-cpl0 as #PF is no known divergence");
+}
+
+static void test_check_line(void)
+{
+	struct conf_cell cell;
+
+	ok(conf__parse_check_line("check isr irqchip=kernel: oracle DIVERGENCE (2 findings: eoi 1, "
+				  "isr 1), first at seq 11 [isr]; expected pass; FAIL\n", "isr", "kernel",
+				  &cell) == 1 && cell.status == CONF_DIVERGENCE &&
+	   strstr(cell.observed, "2 findings"), "vmm check's DIVERGENCE line");
+	ok(conf__parse_check_line("check isr irqchip=user: oracle PASS (1 deliveries checked); "
+				  "expected pass; OK", "isr", "user", &cell) == 1 &&
+	   cell.status == CONF_PASS, "vmm check's PASS line");
+	ok(conf__parse_check_line("check isr irqchip=user: oracle PASS", "isr", "kernel", &cell) == 0,
+	   "another mode's line is not this cell's");
+	ok(conf__parse_check_line("check isr irqchip=user: run failed: watchdog; oracle -", "isr",
+				  "user", &cell) == 1 && cell.status == CONF_ERROR &&
+	   strstr(cell.note, "watchdog"), "a failed run: ERROR with why");
+}
+
+static void test_expect(void)
+{
+	ok(conf__expected("PVM-2,QEMU-1", "PVM-2") && !conf__expected("PVM-2,QEMU-1", "PVM-1"),
+	   "--expect list");
+	ok(!conf__expected("PVM-22", "PVM-2") && !conf__expected("PVM-2", "PVM-22"), "whole IDs only");
+	ok(conf__expected("known", "PVM-4+PVM-5") && !conf__expected("known", "PVM-4+PVM-99"),
+	   "known: every part of a model's ID");
+	ok(!conf__expected("known", "new") && !conf__expected(NULL, "PVM-2"), "new is never expected");
+	ok(conf__id_has("PVM-4+PVM-5", "PVM-5") && !conf__id_has("PVM-4+PVM-5", "PVM-"), "id parts");
+	for (const struct conf_divergence *d = conf__divergences(); d->id; d++)
+		if (!d->host || !d->sdm || !d->seen) {
+			ok(0, "%s: every field of the table", d->id);
+			return;
+		}
+	ok(1, "every divergence has its host, the SDM and what is seen");
+}
+
+static char *slurp(FILE *f)
+{
+	long n;
+	char *buf;
+
+	fflush(f);
+	n = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)n + 1);
+	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n)
+		buf[0] = 0;
+	return buf;
+}
+
+static void test_matrix(void)
+{
+	static const char *const targets[] = { "kvm/user", "qemu-tcg" };
+	struct conf_catalogue cat;
+	struct conf_matrix m;
+	struct conf_totals t;
+	char err[256], check[CONF_NAME_MAX], target[CONF_NAME_MAX], *text;
+	struct conf_cell *c, back;
+	int de, i80;
+	FILE *f;
+
+	ok(!conf__catalogue(&cat, NULL, NULL, err, sizeof(err)), "the catalogue without scenarios");
+	ok(cat.n == conf__nr_cases() + 1, "every guest case and the emulation check (%u)", cat.n);
+	ok(conf__catalogue(&cat, "/nonexistent", NULL, err, sizeof(err)) < 0 &&
+	   strstr(err, "/nonexistent"), "an unreadable configs directory is named");
+	conf__catalogue(&cat, NULL, "cpl3", err, sizeof(err));
+	ok(cat.n > 5 && conf__find_check(&cat, "#DE-cpl0") < 0 && conf__find_check(&cat, "#DE-cpl3") >= 0,
+	   "--filter keeps what contains it");
+	conf__catalogue_free(&cat);
+	conf__catalogue(&cat, NULL, NULL, err, sizeof(err));
+	conf__matrix_init(&m, &cat, targets, 2);
+	de = conf__find_check(&cat, "#DE-cpl0");
+	i80 = conf__find_check(&cat, "int80-cpl3");
+	for (unsigned k = 0; k < cat.n; k++)
+		for (unsigned j = 0; j < 2; j++)
+			conf__cell(&m, k, j)->status = CONF_PASS;
+	c = conf__cell(&m, (unsigned)i80, 0);
+	c->status = CONF_DIVERGENCE;
+	snprintf(c->id, sizeof(c->id), "PVM-2");
+	snprintf(c->expected, sizeof(c->expected), "vector 128");
+	snprintf(c->observed, sizeof(c->observed), "vector\t6");	/* a tab must not break a line */
+	snprintf(c->repro, sizeof(c->repro), "vmm run --cmdline='test=conformance only=int80-cpl3'");
+	conf__cell(&m, (unsigned)de, 1)->status = CONF_HANG;
+	snprintf(conf__cell(&m, (unsigned)de, 1)->note, sizeof(c->note), "watchdog at rip 0x1234");
+
+	conf__totals(&m, NULL, &t);
+	ok(t.counts[CONF_DIVERGENCE] == 1 && t.counts[CONF_HANG] == 1 && t.unexpected == 2,
+	   "totals: a divergence and a hang, both unexpected without --expect");
+	conf__totals(&m, "PVM-2", &t);
+	ok(t.unexpected == 1, "--expect=PVM-2: only the hang fails the run");
+
+	f = tmpfile();
+	conf__report_text(&m, "PVM-2", f);
+	text = slurp(f);
+	ok(text && strstr(text, "DIV PVM-2") && strstr(text, "HANG") &&
+	   strstr(text, "watchdog at rip 0x1234") && strstr(text, "reproduce: vmm run") &&
+	   strstr(text, "result: FAIL"), "text: matrix, the finding, its reproducer, the result");
+	free(text);
+	fclose(f);
+
+	f = tmpfile();
+	conf__write_lines(&m, f);
+	rewind(f);
+	{
+		char line[4096];
+		unsigned n = 0, bad = 0;
+		bool found = false;
+
+		while (fgets(line, sizeof(line), f)) {
+			int r = conf__parse_line(line, check, sizeof(check), target, sizeof(target), &back);
+
+			n++;
+			bad += r != 1;
+			if (r == 1 && !strcmp(check, "int80-cpl3") && !strcmp(target, "kvm/user"))
+				found = back.status == CONF_DIVERGENCE && !strcmp(back.id, "PVM-2") &&
+					!strcmp(back.observed, "vector 6") && strstr(back.repro, "only=int80");
+		}
+		ok(n == cat.n * 2 && !bad, "lines: one per cell, each read back (%u)", n);
+		ok(found, "lines: a divergence survives the round trip (the tab became a space)");
+	}
+	fclose(f);
+	ok(conf__parse_line("conf\tx\tkvm/user\tMAYBE\t\t\t\t\t\t", check, sizeof(check), target,
+			    sizeof(target), &back) == -1, "a conf line with an unknown status: refused");
+	ok(conf__parse_line("conf\tx\tkvm/user\tPASS", check, sizeof(check), target, sizeof(target),
+			    &back) == -1, "a conf line with fields missing: refused");
+	ok(conf__parse_line("exc x", check, sizeof(check), target, sizeof(target), &back) == 0,
+	   "not a conf line");
+
+	f = tmpfile();
+	conf__report_json(&m, NULL, f);
+	text = slurp(f);
+	ok(text && text[0] == '{' && strstr(text, "\"ok\":false") &&
+	   strstr(text, "\"observed\":\"vector\\t6\"") && strstr(text, "\"id\":\"PVM-2\""),
+	   "json: escaped fields, the verdict");
+	free(text);
+	fclose(f);
+
+	f = tmpfile();
+	conf__report_html(&m, NULL, f);
+	text = slurp(f);
+	ok(text && strstr(text, "<table>") && strstr(text, "class=\"div\"") &&
+	   strstr(text, "only=int80-cpl3") && !strstr(text, "<script"), "html: table and findings");
+	free(text);
+	fclose(f);
+	conf__matrix_free(&m);
+	conf__catalogue_free(&cat);
+}
+
+static void test_markdown(void)
+{
+	FILE *f = tmpfile();
+	char *text;
+	bool all = true;
+
+	conf__write_markdown(f);
+	text = slurp(f);
+	for (const struct conf_divergence *d = conf__divergences(); d->id; d++) {
+		char row[32];
+
+		snprintf(row, sizeof(row), "| %s |", d->id);
+		all &= text && strstr(text, row) != NULL;
+	}
+	ok(all, "markdown: a row per ID");
+	ok(text && strstr(text, "**Retired:**"), "markdown: a retired ID says so");
+	free(text);
+	fclose(f);
+}
+
+int main(void)
+{
+	test_parse();
+	test_judge();
+	test_check_line();
+	test_expect();
+	test_matrix();
+	test_markdown();
+	return tap_done();
+}

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `vmm conformance`, the pure half: the catalogue of checks, a target's
+ * output read into verdicts, the known divergences that name them, and the
+ * report (text matrix, JSON, HTML, result lines, the divergence table).
+ * Running the guest on a target is vmm/target/'s job.
+ */
+#ifndef VMM_CONFORM_H
+#define VMM_CONFORM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum conf_kind {
+	CONF_EXC,		/* a case of the guest's exception/conformance table */
+	CONF_SCENARIO,		/* a scenario config, judged by its checks and the oracle */
+	CONF_EMULATION,		/* what KVM's tracepoints say about a case the guest passed */
+};
+
+enum conf_status {
+	CONF_NOT_RUN,		/* no target ran it (yet) */
+	CONF_PASS,
+	CONF_DIVERGENCE,	/* the target did something the architecture does not */
+	CONF_HANG,		/* the watchdog stopped the run while this check ran */
+	CONF_UNSUPPORTED,	/* the target can't perform it: note says why */
+	CONF_ERROR,		/* the run died or its output was unreadable: note says how */
+	CONF_NR_STATUS
+};
+
+#define CONF_NAME_MAX	80
+#define CONF_TEXT_MAX	240
+#define CONF_PATH_MAX	512
+
+struct conf_check {
+	char name[CONF_NAME_MAX];	/* "#PF-np-cpl3", "scenario:isr", "emulation:iretq" */
+	enum conf_kind kind;
+	const char *group;		/* "exceptions", "I/O", ... */
+	const char *what;		/* the architectural expectation, one line */
+	char case_name[CONF_NAME_MAX];	/* the guest's case (EXC, EMULATION) or scenario name */
+	char path[CONF_PATH_MAX];	/* the scenario config (SCENARIO) */
+	bool needs_host_injection;	/* a scenario with sync-point steps: ./vmm only */
+	unsigned vcpus;
+	unsigned irqchips;		/* SCENARIO: bit per enum irqchip_mode it runs under */
+};
+
+struct conf_cell {
+	enum conf_status status;
+	char id[16];			/* the divergence ID ("PVM-2"), "new" when none fits */
+	char expected[CONF_TEXT_MAX];	/* the fields that differ, as the SDM has them */
+	char observed[CONF_TEXT_MAX];	/* ... and as the target did them */
+	char note[CONF_TEXT_MAX];	/* HANG: where; UNSUPPORTED/ERROR: why */
+	char repro[CONF_PATH_MAX];	/* one command that shows it again */
+	char trace[CONF_PATH_MAX];	/* the run's trace, when the target makes one */
+};
+
+/* ---- the catalogue ---- */
+
+struct conf_catalogue {
+	struct conf_check *checks;
+	unsigned n, cap;
+};
+
+/* The guest's cases in the order it runs them: the catalogue's EXC checks. */
+unsigned conf__nr_cases(void);
+const char *conf__case_name(unsigned i);
+
+/*
+ * The catalogue: every guest case, the emulation checks, and each scenario
+ * config in @configs_dir (sorted; ring-stress is a stress test, left out),
+ * keeping the checks whose name contains @filter (NULL: all). -1 with @err
+ * on an unreadable directory or config.
+ */
+int conf__catalogue(struct conf_catalogue *cat, const char *configs_dir, const char *filter,
+		    char *err, size_t errlen);
+void conf__catalogue_free(struct conf_catalogue *cat);
+
+/* ---- reading a target's output ---- */
+
+/* One result line of the guest's table (guest/selftest.c report(), vmm run --results). */
+struct conf_exc {
+	char name[CONF_NAME_MAX];
+	unsigned cpl;
+	int exp_vector, obs_vector;	/* obs -1: nothing was delivered */
+	uint64_t exp_err, obs_err;	/* ~0: no error code */
+	uint64_t exp_rip, obs_rip;
+	char exp_stack[8], obs_stack[8];
+	uint32_t mismatch;		/* IVM_CHK_* */
+	bool via_vmm;			/* the VMM delivered it (KVM could not) */
+};
+
+/*
+ * Parse "exc NAME cpl=C vec=E/O err=E/O rip=0xE/0xO stack=E/O mismatch=0xM
+ * PASS|FAIL [via=kvm|vmm] [div=ID]". 0, or -1 for a line that is not one.
+ */
+int conf__parse_exc(const char *line, struct conf_exc *e);
+/* The verdict on one case: PASS, or DIVERGENCE with the differing fields and its ID. */
+void conf__judge_exc(const struct conf_exc *e, struct conf_cell *cell);
+
+/*
+ * A scenario's verdict from `vmm check`'s summary line ("check NAME
+ * irqchip=MODE: ... oracle VERDICT ...; ... OK|FAIL"): 1 and @cell filled when
+ * @line is that line, 0 otherwise.
+ */
+int conf__parse_check_line(const char *line, const char *scenario, const char *mode,
+			   struct conf_cell *cell);
+
+/* ---- known divergences ---- */
+
+struct conf_divergence {
+	const char *id;		/* "PVM-2": docs/DIVERGENCES.md's IDs */
+	const char *host;	/* whose behaviour: "PVM", "QEMU 7.2 TCG", "nested SVM" */
+	const char *sdm;	/* what the architecture does */
+	const char *seen;	/* what the host does instead */
+	const char *retired;	/* NULL, or why the catalogue no longer finds it */
+};
+
+/* Every ID the catalogue can name, in the order the docs list them; NULL-terminated. */
+const struct conf_divergence *conf__divergences(void);
+const struct conf_divergence *conf__divergence(const char *id);
+/* Whether the cell ID @id ("PVM-4" or a model's "PVM-4+PVM-5") names @one. */
+bool conf__id_has(const char *id, const char *one);
+/*
+ * Whether the checks @log (a scenario's judged output) shows failing say
+ * that the target's CPU lacks a feature @scenario needs: UNSUPPORTED, not a
+ * divergence; @why says which.
+ */
+bool conf__lacks_feature(const char *scenario, const char *log, char *why, size_t n);
+
+/* ---- the matrix ---- */
+
+struct conf_matrix {
+	const struct conf_catalogue *cat;
+	unsigned ntargets;
+	const char *const *targets;	/* column names: "kvm/kernel", "qemu-tcg" */
+	struct conf_cell *cells;	/* [check * ntargets + target] */
+	double wall_s;
+};
+
+int conf__matrix_init(struct conf_matrix *m, const struct conf_catalogue *cat,
+		      const char *const *targets, unsigned ntargets);
+void conf__matrix_free(struct conf_matrix *m);
+struct conf_cell *conf__cell(struct conf_matrix *m, unsigned check, unsigned target);
+const struct conf_cell *conf__cell_c(const struct conf_matrix *m, unsigned check, unsigned target);
+int conf__find_check(const struct conf_catalogue *cat, const char *name);
+
+const char *conf__status_name(enum conf_status s);
+int conf__status_parse(const char *s);
+
+/* Whether @id is accepted by the --expect list @expect ("PVM-2,QEMU-1", "known", NULL: none). */
+bool conf__expected(const char *expect, const char *id);
+
+/* ---- the report ---- */
+
+struct conf_totals {
+	unsigned counts[CONF_NR_STATUS];
+	unsigned unexpected;	/* divergences (or hangs, errors) --expect does not cover */
+};
+void conf__totals(const struct conf_matrix *m, const char *expect, struct conf_totals *t);
+
+/* The matrix, then each divergence, hang and error with its reproducer, then a summary. */
+void conf__report_text(const struct conf_matrix *m, const char *expect, FILE *f);
+void conf__report_json(const struct conf_matrix *m, const char *expect, FILE *f);
+void conf__report_html(const struct conf_matrix *m, const char *expect, FILE *f);
+
+/*
+ * One "conf" line per cell, tab-separated (the form a nested vmm prints for
+ * the outer one): conf, check, target, status, id, expected, observed, note,
+ * repro, trace; tabs and newlines in a field become spaces.
+ */
+void conf__write_lines(const struct conf_matrix *m, FILE *f);
+/* Parse one such line: 1 with the fields, 0 if it is not a conf line, -1 if malformed. */
+int conf__parse_line(const char *line, char *check, size_t checklen, char *target, size_t targetlen,
+		     struct conf_cell *cell);
+
+/* docs/DIVERGENCES.md's ID table, as Markdown. */
+void conf__write_markdown(FILE *f);
+
+#endif

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The divergences the project knows, each with its ID (docs/DIVERGENCES.md
+ * is generated from this table), and the exact signature by which a case's
+ * result is recognised as one: the case, what was delivered instead, exactly
+ * which checks failed. Anything else that differs is "new".
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "abi.h"
+#include "conform.h"
+
+static const struct conf_divergence divergences[] = {
+	{ "PVM-1", "PVM", "`int $n`, `int3` and `int1` at CPL0 deliver through the IDT",
+	  "KVM's emulator can't run them: `KVM_EXIT_INTERNAL_ERROR` (emulation failure); "
+	  "the VMM delivers them itself (`via vmm`)", NULL },
+	{ "PVM-2", "PVM", "`int n` at CPL3 goes through gate n: vector n through a DPL3 gate, "
+	  "#GP(n*8+2) through a DPL0 gate",
+	  "#UD, with no error code, at the `int` instruction, whatever the gate", NULL },
+	{ "PVM-3", "PVM", "`out`/`in` at CPL3 with IOPL 0 and no I/O permission bitmap raise #GP(0)",
+	  "the access exits to the VMM as `KVM_EXIT_IO`; the guest sees no fault",
+	  "not seen on the hosts of 2026-12 (Linux 6.18): `out-cpl3-iopl0` and `in-cpl3-iopl0` pass" },
+	{ "PVM-4", "PVM", "a fixed interrupt stays in the LAPIC's ISR until the guest writes EOI; "
+	  "an IOAPIC level pin keeps remote IRR until then",
+	  "the in-kernel LAPIC EOIs the vector when it accepts it (kernel and split irqchips)", NULL },
+	{ "PVM-5", "PVM", "an event that becomes deliverable is taken at the next instruction "
+	  "boundary (after `sti`'s shadow, after the IRET that unblocks NMIs)",
+	  "it is taken only at the next VM exit, often much later", NULL },
+	{ "PVM-6", "PVM", "x87 and SSE instructions run at CPL0 (and fault as the SDM says)",
+	  "KVM's CPL0 emulator can't execute them: emulation failure; the VMM injects #UD "
+	  "(KVM's `handle_ud` policy), or #NM itself when CR0.TS is set", NULL },
+	{ "PVM-7", "PVM", "an x87 instruction at CPL3 with CR0.TS=1 raises #NM",
+	  "it runs natively: no #NM", NULL },
+	{ "PVM-8", "PVM", "#NP while delivering #UD (a benign exception) is delivered as #NP",
+	  "escalated to #DF(0) on IST1", NULL },
+	{ "PVM-9", "PVM", "an instruction that completes is not an emulation failure",
+	  "KVM's `kvm_emulate_insn` tracepoint reports `iretq` (48 cf) as failed, "
+	  "yet the guest goes on at the right place", NULL },
+	{ "PVM-10", "PVM", "`icebp` (`int1`) at CPL3 raises #DB as a trap: the saved RIP follows "
+	  "the instruction", "the saved RIP is the `icebp` itself, as for a fault", NULL },
+	{ "QEMU-1", "QEMU 7.2 TCG", "a non-canonical access through RBP gives #SS(0)", "#GP(0)", NULL },
+	{ "QEMU-2", "QEMU 7.2 TCG", "SS is unchanged on an IST switch without a privilege change",
+	  "SS is loaded with NULL", NULL },
+	{ "QEMU-3", "QEMU 7.2 TCG", "#XM for an unmasked SIMD exception when CR4.OSXMMEXCPT=1",
+	  "never raised (MXCSR shows the flag)", NULL },
+	{ "QEMU-4", "QEMU 7.2 TCG", "#AC(0) for a misaligned access at CPL3 with CR0.AM and RFLAGS.AC",
+	  "alignment checking is not implemented", NULL },
+	{ "QEMU-5", "QEMU 7.2 TCG", "`int n` through a DPL0 gate from CPL3 gives #GP(n*8+2)",
+	  "#GP(n*16+2)", NULL },
+	{ "QEMU-6", "QEMU 7.2 TCG", "#NP during delivery has error code vector*8+2+EXT",
+	  "vector*16+2, no EXT bit", NULL },
+	{ "QEMU-7", "QEMU 7.2 TCG", "`icebp` (`int1`) raises #DB, a trap, on the #DB gate's stack",
+	  "#UD at the instruction", NULL },
+	{ "QEMU-8", "QEMU 7.2 TCG", "`rdmsr`/`wrmsr` of an MSR the CPU does not have raise #GP(0)",
+	  "no fault", NULL },
+	{ "SVM-1", "nested SVM (kvm_amd in QEMU TCG)",
+	  "#NP while delivering #DE (contributory) escalates to #DF(0)",
+	  "sometimes #NP(2) is delivered without the escalation, when nested SVM event "
+	  "injection delivers the #NP itself", NULL },
+	{ NULL, NULL, NULL, NULL, NULL },
+};
+
+#define V IVM_CHK_VECTOR
+#define E IVM_CHK_ERRCODE
+#define R IVM_CHK_RIP
+#define S IVM_CHK_SS
+#define K IVM_CHK_STACK
+#define RES IVM_CHK_RESUME
+#define NF IVM_CHK_NOFAULT
+#define NONE (-1)
+
+static const struct signature {
+	const char *id, *case_name;
+	int obs_vector;		/* NONE: nothing delivered */
+	uint32_t mismatch;	/* exactly these checks fail */
+	bool via_vmm;
+} signatures[] = {
+	{ "PVM-1", "#BP-cpl0", 3, 0, true },
+	{ "PVM-1", "int41-cpl0", 0x41, 0, true },
+	{ "PVM-1", "int1-cpl0", 1, 0, true },
+	{ "PVM-2", "int80-cpl3", 6, V | R, false },
+	{ "PVM-2", "int41-cpl3", 6, V | E, false },
+	{ "PVM-3", "out-cpl3-iopl0", NONE, NF, false },
+	{ "PVM-3", "in-cpl3-iopl0", NONE, NF, false },
+	{ "PVM-5", "irq-sti-shadow-cpl0", 0xe5, R, false },
+	{ "PVM-6", "#MF-cpl0", 6, V | R | RES, false },
+	{ "PVM-6", "#XM-cpl0", 6, V | R | RES, false },
+	{ "PVM-6", "#NM-cpl0", 7, 0, true },
+	{ "PVM-7", "#NM-cpl3", NONE, NF, false },
+	{ "PVM-8", "#NP-cpl0", 8, V | E | K, false },
+	{ "PVM-10", "int1-cpl3", 1, R, false },
+	{ "QEMU-1", "#SS-cpl0", 13, V, false },
+	{ "QEMU-2", "#DB-tf-cpl0", 1, S, false },
+	{ "QEMU-2", "#DF-cpl0", 8, S, false },
+	{ "QEMU-3", "#XM-cpl0", NONE, NF, false },
+	{ "QEMU-3", "#XM-cpl3", NONE, NF, false },
+	{ "QEMU-4", "#AC-cpl3", NONE, NF, false },
+	{ "QEMU-5", "int41-cpl3", 13, E, false },
+	{ "QEMU-6", "#NP-cpl0", 11, E, false },
+	{ "QEMU-2", "#DB-hwbp-cpl0", 1, S, false },
+	{ "QEMU-7", "int1-cpl0", 6, V | R | K, false },
+	{ "QEMU-7", "int1-cpl3", 6, V | R | K, false },
+	{ "QEMU-8", "rdmsr-unknown-cpl0", NONE, NF, false },
+	{ "QEMU-8", "wrmsr-unknown-cpl0", NONE, NF, false },
+	{ "SVM-1", "#DF-cpl0", 11, V | E | K, false },
+};
+
+const struct conf_divergence *conf__divergences(void)
+{
+	return divergences;
+}
+
+const struct conf_divergence *conf__divergence(const char *id)
+{
+	for (const struct conf_divergence *d = divergences; d->id; d++)
+		if (!strcmp(d->id, id))
+			return d;
+	return NULL;
+}
+
+bool conf__id_has(const char *id, const char *one)
+{
+	size_t n = strlen(one);
+
+	for (const char *p = id; *p; ) {
+		size_t len = strcspn(p, "+");
+
+		if (len == n && !strncmp(p, one, n))
+			return true;
+		p += len + (p[len] == '+');
+	}
+	return false;
+}
+
+/*
+ * Scenarios that need an optional CPU feature: the line of their checks that
+ * says the target's CPU lacks it, with "observed [0]" on the next line.
+ */
+static const struct {
+	const char *scenario, *check, *why;
+} feature_checks[] = {
+	{ "timer-tsc-deadline", "tick count (0 means no TSC-deadline in CPUID)",
+	  "the target's CPU has no TSC-deadline timer (CPUID.1:ECX[24] is clear)" },
+};
+
+bool conf__lacks_feature(const char *scenario, const char *log, char *why, size_t n)
+{
+	for (size_t i = 0; i < sizeof(feature_checks) / sizeof(feature_checks[0]); i++) {
+		char line[512];
+		bool armed = false, hit = false;
+		FILE *f;
+
+		if (strcmp(feature_checks[i].scenario, scenario) || !(f = fopen(log, "r")))
+			continue;
+		while (!hit && fgets(line, sizeof(line), f)) {
+			if (armed)
+				hit = strstr(line, "observed [0]") != NULL;
+			armed = strstr(line, feature_checks[i].check) && strstr(line, "FAIL");
+		}
+		fclose(f);
+		if (hit) {
+			snprintf(why, n, "%s", feature_checks[i].why);
+			return true;
+		}
+	}
+	return false;
+}
+
+static const char *match(const struct conf_exc *e)
+{
+	for (size_t i = 0; i < sizeof(signatures) / sizeof(signatures[0]); i++) {
+		const struct signature *s = &signatures[i];
+
+		if (!strcmp(s->case_name, e->name) && s->obs_vector == e->obs_vector &&
+		    s->mismatch == e->mismatch && s->via_vmm == e->via_vmm)
+			return s->id;
+	}
+	return "new";
+}
+
+static void append(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void append(char *buf, size_t n, const char *fmt, ...)
+{
+	size_t len = strlen(buf);
+	va_list ap;
+
+	if (len + 1 >= n)
+		return;
+	if (len) {
+		snprintf(buf + len, n - len, ", ");
+		len = strlen(buf);
+	}
+	va_start(ap, fmt);
+	vsnprintf(buf + len, n - len, fmt, ap);
+	va_end(ap);
+}
+
+static void err_text(char *buf, size_t n, uint64_t err)
+{
+	if (err == ~(uint64_t)0)
+		snprintf(buf, n, "none");
+	else
+		snprintf(buf, n, "0x%" PRIx64, err);
+}
+
+void conf__judge_exc(const struct conf_exc *e, struct conf_cell *cell)
+{
+	char *x = cell->expected, *o = cell->observed;
+	size_t xn = sizeof(cell->expected), on = sizeof(cell->observed);
+	char a[24], b[24];
+
+	cell->status = CONF_PASS;
+	x[0] = o[0] = 0;
+	if (!e->mismatch && !e->via_vmm)
+		return;
+	cell->status = CONF_DIVERGENCE;
+	snprintf(cell->id, sizeof(cell->id), "%s", match(e));
+	if (e->mismatch & NF) {
+		append(x, xn, "vector %d", e->exp_vector);
+		append(o, on, "nothing delivered");
+	}
+	if ((e->mismatch & V) && !(e->mismatch & NF)) {
+		append(x, xn, "vector %d", e->exp_vector);
+		append(o, on, "vector %d", e->obs_vector);
+	}
+	if (e->mismatch & E) {
+		err_text(a, sizeof(a), e->exp_err);
+		err_text(b, sizeof(b), e->obs_err);
+		append(x, xn, "error code %s", a);
+		append(o, on, "error code %s", b);
+	}
+	if (e->mismatch & R) {
+		append(x, xn, "rip 0x%" PRIx64, e->exp_rip);
+		append(o, on, "rip 0x%" PRIx64, e->obs_rip);
+	}
+	if (e->mismatch & K) {
+		append(x, xn, "stack %s", e->exp_stack);
+		append(o, on, "stack %s", e->obs_stack);
+	}
+	if (e->mismatch & IVM_CHK_CS) {
+		append(x, xn, "CS as the gate has it");
+		append(o, on, "another CS");
+	}
+	if (e->mismatch & S) {
+		append(x, xn, "SS as the SDM has it");
+		append(o, on, "another SS");
+	}
+	if (e->mismatch & IVM_CHK_IF) {
+		append(x, xn, "IF=0 in the handler");
+		append(o, on, "IF=1 in the handler");
+	}
+	if (e->mismatch & IVM_CHK_CR2) {
+		append(x, xn, "CR2 the faulting address");
+		append(o, on, "another CR2");
+	}
+	if (e->mismatch & RES) {
+		append(x, xn, "resumed with RIP, RSP and RFLAGS intact");
+		append(o, on, "not resumed intact");
+	}
+	if (e->via_vmm) {
+		append(x, xn, "delivered by the CPU under KVM");
+		append(o, on, "KVM could not (emulation failure): the VMM delivered it");
+	}
+}

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+/* Reading a target's output: the guest's result lines and `vmm check`'s summary. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "conform.h"
+
+#define ERR_NONE (~(uint64_t)0)
+
+/* one number of an "E/O" pair, '-' for none */
+static int num(const char *v, const char **end, uint64_t *out, bool *none)
+{
+	char *e;
+
+	*none = *v == '-' && (v[1] == '/' || !v[1]);
+	if (*none) {
+		*out = ERR_NONE;
+		*end = v + 1;
+		return 0;
+	}
+	*out = strtoull(v, &e, 0);
+	*end = e;
+	return e == v ? -1 : 0;
+}
+
+/* "E/O" of two numbers; only the observed one may be '-' */
+static int pair(const char *v, uint64_t *e, uint64_t *o, bool *o_none)
+{
+	const char *end;
+	bool e_none;
+
+	if (num(v, &end, e, &e_none) || e_none || *end != '/')
+		return -1;
+	if (num(end + 1, &end, o, o_none))
+		return -1;
+	return *end ? -1 : 0;
+}
+
+/* the errcode pair spells "none" for no error code */
+static int err_pair(const char *v, uint64_t *e, uint64_t *o)
+{
+	char a[24], b[24];
+	const char *slash = strchr(v, '/');
+	size_t la, lb;
+	char *end;
+
+	if (!slash)
+		return -1;
+	la = (size_t)(slash - v);
+	lb = strcspn(slash + 1, " ");
+	if (!la || !lb || la >= sizeof(a) || lb >= sizeof(b))
+		return -1;
+	memcpy(a, v, la);
+	a[la] = 0;
+	memcpy(b, slash + 1, lb);
+	b[lb] = 0;
+	*e = strcmp(a, "none") ? strtoull(a, &end, 0) : ERR_NONE;
+	if (strcmp(a, "none") && *end)
+		return -1;
+	*o = strcmp(b, "none") ? strtoull(b, &end, 0) : ERR_NONE;
+	if (strcmp(b, "none") && *end)
+		return -1;
+	return 0;
+}
+
+static int word(const char *v, char *out, size_t n)
+{
+	size_t len = strcspn(v, "/ ");
+
+	if (!len || len >= n)
+		return -1;
+	memcpy(out, v, len);
+	out[len] = 0;
+	return 0;
+}
+
+int conf__parse_exc(const char *line, struct conf_exc *e)
+{
+	char buf[512], *save = NULL, *tok;
+	unsigned seen = 0;
+
+	memset(e, 0, sizeof(*e));
+	if (strncmp(line, "exc ", 4) || strlen(line) >= sizeof(buf))
+		return -1;
+	strcpy(buf, line);
+	buf[strcspn(buf, "\r\n")] = 0;
+	strtok_r(buf, " ", &save);
+	tok = strtok_r(NULL, " ", &save);
+	if (!tok || strlen(tok) >= sizeof(e->name))
+		return -1;
+	strcpy(e->name, tok);
+	while ((tok = strtok_r(NULL, " ", &save))) {
+		char *eq = strchr(tok, '=');
+		const char *v = eq ? eq + 1 : NULL;
+		uint64_t a, b;
+		bool none;
+
+		if (!eq) {
+			if (!strcmp(tok, "PASS") || !strcmp(tok, "FAIL"))
+				seen |= 1u << 7;
+			continue;
+		}
+		*eq = 0;
+		if (!strcmp(tok, "cpl")) {
+			e->cpl = (unsigned)strtoul(v, NULL, 10);
+			seen |= 1u << 0;
+		} else if (!strcmp(tok, "vec")) {
+			if (pair(v, &a, &b, &none) || a > 255 || (!none && b > 255))
+				return -1;
+			e->exp_vector = (int)a;
+			e->obs_vector = none ? -1 : (int)b;
+			seen |= 1u << 1;
+		} else if (!strcmp(tok, "err")) {
+			if (err_pair(v, &e->exp_err, &e->obs_err))
+				return -1;
+			seen |= 1u << 2;
+		} else if (!strcmp(tok, "rip")) {
+			if (pair(v, &e->exp_rip, &e->obs_rip, &none))
+				return -1;
+			seen |= 1u << 3;
+		} else if (!strcmp(tok, "stack")) {
+			const char *slash = strchr(v, '/');
+
+			if (!slash || word(v, e->exp_stack, sizeof(e->exp_stack)) ||
+			    word(slash + 1, e->obs_stack, sizeof(e->obs_stack)))
+				return -1;
+			seen |= 1u << 4;
+		} else if (!strcmp(tok, "mismatch")) {
+			char *end;
+
+			e->mismatch = (uint32_t)strtoul(v, &end, 0);
+			if (end == v)
+				return -1;
+			seen |= 1u << 5;
+		} else if (!strcmp(tok, "via")) {
+			e->via_vmm = !strcmp(v, "vmm");
+		}
+	}
+	return seen == 0xbf ? 0 : -1;
+}
+
+int conf__parse_check_line(const char *line, const char *scenario, const char *mode,
+			   struct conf_cell *cell)
+{
+	char head[160];
+	const char *p, *o;
+	size_t n;
+
+	n = (size_t)snprintf(head, sizeof(head), "check %s irqchip=%s: ", scenario, mode);
+	if (n >= sizeof(head) || strncmp(line, head, n))
+		return 0;
+	p = line + n;
+	o = strstr(p, "oracle ");
+	memset(cell, 0, sizeof(*cell));
+	if (!strncmp(p, "run failed: ", 12)) {
+		size_t len = strcspn(p + 12, ";\n");
+
+		cell->status = CONF_ERROR;
+		snprintf(cell->note, sizeof(cell->note), "the run failed: %.*s", (int)len, p + 12);
+		return 1;
+	}
+	if (!o) {
+		cell->status = CONF_ERROR;
+		snprintf(cell->note, sizeof(cell->note), "no oracle verdict in: %.200s", line);
+		return 1;
+	}
+	o += 7;
+	n = strcspn(o, ";\n");
+	if (!strncmp(o, "PASS", 4)) {
+		cell->status = CONF_PASS;
+		return 1;
+	}
+	cell->status = strncmp(o, "DIVERGENCE", 10) ? CONF_ERROR : CONF_DIVERGENCE;
+	snprintf(cell->expected, sizeof(cell->expected),
+		 "every delivery as the SDM model has it (oracle PASS)");
+	snprintf(cell->observed, sizeof(cell->observed), "oracle %.*s", (int)n, o);
+	if (cell->status == CONF_ERROR)
+		snprintf(cell->note, sizeof(cell->note), "oracle %.*s", (int)n, o);
+	return 1;
+}

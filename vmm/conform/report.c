@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: MIT
+/* The conformance report: the text matrix, JSON, HTML, result lines, the ID table. */
+#include <stdlib.h>
+#include <string.h>
+#include "lib/json.h"
+#include "conform.h"
+
+static bool notable(const struct conf_cell *c)
+{
+	return c->status == CONF_DIVERGENCE || c->status == CONF_HANG || c->status == CONF_ERROR;
+}
+
+static void cell_word(const struct conf_cell *c, char *buf, size_t n)
+{
+	switch (c->status) {
+	case CONF_DIVERGENCE:
+		snprintf(buf, n, "DIV %s", c->id[0] ? c->id : "new");
+		break;
+	case CONF_UNSUPPORTED:
+		snprintf(buf, n, "n/a");
+		break;
+	case CONF_NOT_RUN:
+		snprintf(buf, n, "-");
+		break;
+	default:
+		snprintf(buf, n, "%s", conf__status_name(c->status));
+	}
+}
+
+static bool same_finding(const struct conf_cell *a, const struct conf_cell *b)
+{
+	return a->status == b->status && !strcmp(a->id, b->id) &&
+	       !strcmp(a->expected, b->expected) && !strcmp(a->observed, b->observed) &&
+	       !strcmp(a->note, b->note);
+}
+
+static bool id_on(const struct conf_matrix *m, const char *id, unsigned t)
+{
+	for (unsigned c = 0; c < m->cat->n; c++) {
+		const struct conf_cell *cell = conf__cell_c(m, c, t);
+
+		if (cell->status == CONF_DIVERGENCE && conf__id_has(cell->id, id))
+			return true;
+	}
+	return false;
+}
+
+/* "  PVM-2 on kvm/kernel kvm/user": whose divergence each one is, at a glance */
+static void id_line(const struct conf_matrix *m, FILE *f, const char *expect, const char *id)
+{
+	bool seen = false;
+
+	for (unsigned t = 0; t < m->ntargets; t++) {
+		if (!id_on(m, id, t))
+			continue;
+		if (!seen)
+			fprintf(f, "  %-7s%s on", id, conf__expected(expect, id) ? "" : " (not expected)");
+		fprintf(f, " %s", m->targets[t]);
+		seen = true;
+	}
+	if (seen)
+		fputc('\n', f);
+}
+
+static void ids_seen(const struct conf_matrix *m, FILE *f, const char *expect)
+{
+	for (const struct conf_divergence *d = conf__divergences(); d->id; d++)
+		id_line(m, f, expect, d->id);
+	id_line(m, f, expect, "new");
+}
+
+void conf__report_text(const struct conf_matrix *m, const char *expect, FILE *f)
+{
+	const struct conf_catalogue *cat = m->cat;
+	struct conf_totals t;
+	char w[32];
+	int namew = 8, colw = 6;
+
+	for (unsigned c = 0; c < cat->n; c++) {
+		if ((int)strlen(cat->checks[c].name) + 2 > namew)
+			namew = (int)strlen(cat->checks[c].name) + 2;
+		for (unsigned i = 0; i < m->ntargets; i++) {
+			cell_word(conf__cell_c(m, c, i), w, sizeof(w));
+			if ((int)strlen(w) + 2 > colw)
+				colw = (int)strlen(w) + 2;
+		}
+	}
+	for (unsigned i = 0; i < m->ntargets; i++)
+		if ((int)strlen(m->targets[i]) + 2 > colw)
+			colw = (int)strlen(m->targets[i]) + 2;
+	fprintf(f, "%-*s", namew, "check");
+	for (unsigned i = 0; i < m->ntargets; i++)
+		fprintf(f, "%-*s", colw, m->targets[i]);
+	fputc('\n', f);
+	for (unsigned c = 0; c < cat->n; c++) {
+		fprintf(f, "%-*s", namew, cat->checks[c].name);
+		for (unsigned i = 0; i < m->ntargets; i++) {
+			cell_word(conf__cell_c(m, c, i), w, sizeof(w));
+			fprintf(f, "%-*s", colw, w);
+		}
+		fputc('\n', f);
+	}
+
+	/* each finding once, with every target that shows it the same way */
+	for (unsigned c = 0; c < cat->n; c++) {
+		for (unsigned i = 0; i < m->ntargets; i++) {
+			const struct conf_cell *cell = conf__cell_c(m, c, i);
+			bool dup = false;
+
+			if (!notable(cell))
+				continue;
+			for (unsigned j = 0; j < i && !dup; j++)
+				dup = same_finding(conf__cell_c(m, c, j), cell);
+			if (dup)
+				continue;
+			fprintf(f, "\n%s: %s", cat->checks[c].name, conf__status_name(cell->status));
+			if (cell->status == CONF_DIVERGENCE) {
+				const struct conf_divergence *d = conf__divergence(cell->id);
+				bool known = conf__expected("known", cell->id);
+
+				fprintf(f, " (%s%s%s%s)", cell->id, known ? "" : ": not a known divergence",
+					d ? ", " : "", d ? d->host : "");
+			}
+			fprintf(f, " on %s", m->targets[i]);
+			for (unsigned j = i + 1; j < m->ntargets; j++)
+				if (same_finding(conf__cell_c(m, c, j), cell))
+					fprintf(f, ", %s", m->targets[j]);
+			fprintf(f, "\n  the check: %s\n", cat->checks[c].what);
+			if (cell->expected[0])
+				fprintf(f, "  expected:  %s\n  observed:  %s\n", cell->expected, cell->observed);
+			if (cell->note[0])
+				fprintf(f, "  note:      %s\n", cell->note);
+			if (cell->repro[0])
+				fprintf(f, "  reproduce: %s\n", cell->repro);
+			if (cell->trace[0])
+				fprintf(f, "  trace:     %s\n", cell->trace);
+		}
+	}
+
+	/* what a target could not do, once per reason */
+	for (unsigned i = 0; i < m->ntargets; i++) {
+		for (unsigned c = 0; c < cat->n; c++) {
+			const struct conf_cell *cell = conf__cell_c(m, c, i);
+			bool dup = false;
+			unsigned n = 0;
+
+			if (cell->status != CONF_UNSUPPORTED)
+				continue;
+			for (unsigned d = 0; d < c && !dup; d++) {
+				const struct conf_cell *o = conf__cell_c(m, d, i);
+
+				dup = o->status == CONF_UNSUPPORTED && !strcmp(o->note, cell->note);
+			}
+			if (dup)
+				continue;
+			for (unsigned d = c; d < cat->n; d++) {
+				const struct conf_cell *o = conf__cell_c(m, d, i);
+
+				n += o->status == CONF_UNSUPPORTED && !strcmp(o->note, cell->note);
+			}
+			fprintf(f, "\nunsupported on %s (%u check%s): %s\n ", m->targets[i], n,
+				n == 1 ? "" : "s", cell->note);
+			for (unsigned d = c; d < cat->n; d++) {
+				const struct conf_cell *o = conf__cell_c(m, d, i);
+
+				if (o->status == CONF_UNSUPPORTED && !strcmp(o->note, cell->note))
+					fprintf(f, " %s", cat->checks[d].name);
+			}
+			fputc('\n', f);
+		}
+	}
+
+	conf__totals(m, expect, &t);
+	fprintf(f, "\nconformance: %u checks x %u targets in %.1f s: %u PASS, %u DIVERGENCE, "
+		"%u HANG, %u UNSUPPORTED, %u ERROR",
+		cat->n, m->ntargets, m->wall_s, t.counts[CONF_PASS], t.counts[CONF_DIVERGENCE],
+		t.counts[CONF_HANG], t.counts[CONF_UNSUPPORTED], t.counts[CONF_ERROR]);
+	if (t.counts[CONF_NOT_RUN])
+		fprintf(f, ", %u NOT-RUN", t.counts[CONF_NOT_RUN]);
+	fprintf(f, "\n");
+	if (t.counts[CONF_DIVERGENCE]) {
+		fprintf(f, "divergences by ID (docs/DIVERGENCES.md):\n");
+		ids_seen(m, f, expect);
+	}
+	fprintf(f, "%s\n", t.unexpected ? "result: FAIL (a divergence --expect does not name, a hang or an error)"
+					: "result: OK");
+}
+
+static void json_kv(FILE *f, const char *k, const char *v, bool comma)
+{
+	json__str(f, k);
+	fputc(':', f);
+	json__str(f, v);
+	if (comma)
+		fputc(',', f);
+}
+
+static const char *kind_name(enum conf_kind k)
+{
+	return k == CONF_EXC ? "case" : k == CONF_SCENARIO ? "scenario" : "emulation";
+}
+
+void conf__report_json(const struct conf_matrix *m, const char *expect, FILE *f)
+{
+	const struct conf_catalogue *cat = m->cat;
+	struct conf_totals t;
+	bool first_id = true;
+
+	conf__totals(m, expect, &t);
+	fprintf(f, "{\"tool\":\"vmm conformance\",\"wall_s\":%.3f,\"targets\":[", m->wall_s);
+	for (unsigned i = 0; i < m->ntargets; i++) {
+		if (i)
+			fputc(',', f);
+		json__str(f, m->targets[i]);
+	}
+	fprintf(f, "],\"totals\":{");
+	for (int s = CONF_NOT_RUN; s < CONF_NR_STATUS; s++)
+		fprintf(f, "%s\"%s\":%u", s ? "," : "", conf__status_name(s), t.counts[s]);
+	fprintf(f, ",\"unexpected\":%u},\"ok\":%s,\"checks\":[", t.unexpected,
+		t.unexpected ? "false" : "true");
+	for (unsigned c = 0; c < cat->n; c++) {
+		const struct conf_check *ck = &cat->checks[c];
+
+		fprintf(f, "%s{", c ? "," : "");
+		json_kv(f, "name", ck->name, true);
+		json_kv(f, "kind", kind_name(ck->kind), true);
+		json_kv(f, "group", ck->group, true);
+		json_kv(f, "what", ck->what, true);
+		fprintf(f, "\"results\":[");
+		for (unsigned i = 0; i < m->ntargets; i++) {
+			const struct conf_cell *cell = conf__cell_c(m, c, i);
+
+			fprintf(f, "%s{", i ? "," : "");
+			json_kv(f, "target", m->targets[i], true);
+			json_kv(f, "status", conf__status_name(cell->status), true);
+			json_kv(f, "id", cell->id, true);
+			json_kv(f, "expected", cell->expected, true);
+			json_kv(f, "observed", cell->observed, true);
+			json_kv(f, "note", cell->note, true);
+			json_kv(f, "repro", cell->repro, true);
+			json_kv(f, "trace", cell->trace, false);
+			fputc('}', f);
+		}
+		fprintf(f, "]}");
+	}
+	fprintf(f, "],\"divergences\":[");
+	for (const struct conf_divergence *d = conf__divergences(); d->id; d++) {
+		bool any = false;
+
+		for (unsigned c = 0; c < cat->n; c++)
+			for (unsigned i = 0; i < m->ntargets; i++) {
+				const struct conf_cell *cell = conf__cell_c(m, c, i);
+
+				if (cell->status != CONF_DIVERGENCE || !conf__id_has(cell->id, d->id))
+					continue;
+				if (!any) {
+					fprintf(f, "%s{", first_id ? "" : ",");
+					json_kv(f, "id", d->id, true);
+					json_kv(f, "host", d->host, true);
+					json_kv(f, "sdm", d->sdm, true);
+					json_kv(f, "seen", d->seen, true);
+					fprintf(f, "\"where\":[");
+				} else {
+					fputc(',', f);
+				}
+				fprintf(f, "{");
+				json_kv(f, "check", cat->checks[c].name, true);
+				json_kv(f, "target", m->targets[i], false);
+				fputc('}', f);
+				any = true;
+				first_id = false;
+			}
+		if (any)
+			fprintf(f, "]}");
+	}
+	fprintf(f, "]}\n");
+}
+
+static void html_esc(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default: fputc(*s, f);
+		}
+	}
+}
+
+static const char *html_class(enum conf_status s)
+{
+	switch (s) {
+	case CONF_PASS: return "pass";
+	case CONF_DIVERGENCE: return "div";
+	case CONF_HANG: case CONF_ERROR: return "bad";
+	default: return "na";
+	}
+}
+
+void conf__report_html(const struct conf_matrix *m, const char *expect, FILE *f)
+{
+	const struct conf_catalogue *cat = m->cat;
+	struct conf_totals t;
+	char w[32];
+
+	conf__totals(m, expect, &t);
+	fprintf(f, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>vmm conformance</title>\n"
+		"<style>body{font-family:sans-serif}table{border-collapse:collapse}"
+		"td,th{border:1px solid #ccc;padding:2px 6px;font-size:90%%}"
+		".pass{background:#d8f5d8}.div{background:#ffe0a0}.bad{background:#f8b0b0}"
+		".na{background:#eee;color:#777}td.n{font-family:monospace}"
+		"pre{background:#f6f6f6;padding:4px}</style></head><body>\n"
+		"<h1>vmm conformance</h1>\n<p>%u checks x %u targets in %.1f s: %u PASS, %u DIVERGENCE, "
+		"%u HANG, %u UNSUPPORTED, %u ERROR. Result: <b>%s</b>. Divergence IDs are those of "
+		"docs/DIVERGENCES.md.</p>\n<table><tr><th>check</th><th>group</th>",
+		cat->n, m->ntargets, m->wall_s, t.counts[CONF_PASS], t.counts[CONF_DIVERGENCE],
+		t.counts[CONF_HANG], t.counts[CONF_UNSUPPORTED], t.counts[CONF_ERROR],
+		t.unexpected ? "FAIL" : "OK");
+	for (unsigned i = 0; i < m->ntargets; i++) {
+		fputs("<th>", f);
+		html_esc(f, m->targets[i]);
+		fputs("</th>", f);
+	}
+	fputs("</tr>\n", f);
+	for (unsigned c = 0; c < cat->n; c++) {
+		fputs("<tr><td class=\"n\">", f);
+		html_esc(f, cat->checks[c].name);
+		fputs("</td><td>", f);
+		html_esc(f, cat->checks[c].group);
+		fputs("</td>", f);
+		for (unsigned i = 0; i < m->ntargets; i++) {
+			const struct conf_cell *cell = conf__cell_c(m, c, i);
+
+			cell_word(cell, w, sizeof(w));
+			fprintf(f, "<td class=\"%s\"", html_class(cell->status));
+			if (notable(cell))
+				fprintf(f, "><a href=\"#c%u-%u\">", c, i);
+			else
+				fputs(">", f);
+			html_esc(f, w);
+			fputs(notable(cell) ? "</a></td>" : "</td>", f);
+		}
+		fputs("</tr>\n", f);
+	}
+	fputs("</table>\n<h2>Findings</h2>\n", f);
+	for (unsigned c = 0; c < cat->n; c++)
+		for (unsigned i = 0; i < m->ntargets; i++) {
+			const struct conf_cell *cell = conf__cell_c(m, c, i);
+			const struct conf_divergence *d = conf__divergence(cell->id);
+
+			if (!notable(cell))
+				continue;
+			fprintf(f, "<h3 id=\"c%u-%u\">", c, i);
+			html_esc(f, cat->checks[c].name);
+			fputs(" on ", f);
+			html_esc(f, m->targets[i]);
+			fprintf(f, ": %s ", conf__status_name(cell->status));
+			html_esc(f, cell->id);
+			fputs("</h3>\n<p>", f);
+			html_esc(f, cat->checks[c].what);
+			if (d) {
+				fputs("<br>Known: ", f);
+				html_esc(f, d->host);
+				fputs(": ", f);
+				html_esc(f, d->seen);
+			}
+			fputs("</p><pre>", f);
+			if (cell->expected[0]) {
+				fputs("expected:  ", f);
+				html_esc(f, cell->expected);
+				fputs("\nobserved:  ", f);
+				html_esc(f, cell->observed);
+				fputc('\n', f);
+			}
+			if (cell->note[0]) {
+				fputs("note:      ", f);
+				html_esc(f, cell->note);
+				fputc('\n', f);
+			}
+			if (cell->repro[0]) {
+				fputs("reproduce: ", f);
+				html_esc(f, cell->repro);
+				fputc('\n', f);
+			}
+			if (cell->trace[0]) {
+				fputs("trace:     ", f);
+				html_esc(f, cell->trace);
+				fputc('\n', f);
+			}
+			fputs("</pre>\n", f);
+		}
+	fputs("</body></html>\n", f);
+}
+
+static void field(FILE *f, const char *s)
+{
+	fputc('\t', f);
+	for (; *s; s++)
+		fputc(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s, f);
+}
+
+void conf__write_lines(const struct conf_matrix *m, FILE *f)
+{
+	for (unsigned c = 0; c < m->cat->n; c++)
+		for (unsigned i = 0; i < m->ntargets; i++) {
+			const struct conf_cell *cell = conf__cell_c(m, c, i);
+
+			fputs("conf", f);
+			field(f, m->cat->checks[c].name);
+			field(f, m->targets[i]);
+			field(f, conf__status_name(cell->status));
+			field(f, cell->id);
+			field(f, cell->expected);
+			field(f, cell->observed);
+			field(f, cell->note);
+			field(f, cell->repro);
+			field(f, cell->trace);
+			fputc('\n', f);
+		}
+}
+
+static int take(char **p, char *out, size_t n)
+{
+	char *s = *p, *tab;
+	size_t len;
+
+	if (!s)
+		return -1;
+	tab = strchr(s, '\t');
+	len = tab ? (size_t)(tab - s) : strcspn(s, "\r\n");
+	*p = tab ? tab + 1 : NULL;
+	if (len >= n)
+		len = n - 1;
+	memcpy(out, s, len);
+	out[len] = 0;
+	return 0;
+}
+
+int conf__parse_line(const char *line, char *check, size_t checklen, char *target, size_t targetlen,
+		     struct conf_cell *cell)
+{
+	char buf[4096], st[24], *p = buf;
+	int s;
+
+	if (strncmp(line, "conf\t", 5))
+		return 0;
+	if (strlen(line) >= sizeof(buf))
+		return -1;
+	strcpy(buf, line + 5);
+	memset(cell, 0, sizeof(*cell));
+	if (take(&p, check, checklen) || take(&p, target, targetlen) || take(&p, st, sizeof(st)) ||
+	    take(&p, cell->id, sizeof(cell->id)) || take(&p, cell->expected, sizeof(cell->expected)) ||
+	    take(&p, cell->observed, sizeof(cell->observed)) || take(&p, cell->note, sizeof(cell->note)) ||
+	    take(&p, cell->repro, sizeof(cell->repro)) || take(&p, cell->trace, sizeof(cell->trace)))
+		return -1;
+	if (p || (s = conf__status_parse(st)) < 0 || !*check || !*target)
+		return -1;
+	cell->status = (enum conf_status)s;
+	return 1;
+}
+
+void conf__write_markdown(FILE *f)
+{
+	fprintf(f, "| ID | whose | the SDM | what it does instead |\n|---|---|---|---|\n");
+	for (const struct conf_divergence *d = conf__divergences(); d->id; d++)
+		fprintf(f, "| %s | %s | %s | %s%s%s |\n", d->id, d->host, d->sdm, d->seen,
+			d->retired ? ". **Retired:** " : "", d->retired ? d->retired : "");
+}

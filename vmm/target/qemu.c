@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The qemu-tcg target: the same guest.elf under QEMU TCG (-M microvm), an
+ * independent x86 implementation. The guest prints its results and its
+ * events on the debug console (port 0xe9); `vmm judge` judges a scenario's
+ * events. QEMU has no hypercall port, so what needs the VMM's injections
+ * can't run there.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "target_priv.h"
+
+#define QEMU_BASE "qemu-system-x86_64 -M microvm -accel tcg -m 64 -display none -serial none " \
+		  "-monitor none -no-reboot -device isa-debug-exit,iobase=0xf4"
+
+/* QEMU on @kernel with @append, the debug console to @log */
+static int qemu(const struct target_env *env, const char *append, const char *log, double limit,
+		struct spawn_result *res, char *note, size_t notelen)
+{
+	char debugcon[CONF_PATH_MAX + 8];
+	char *argv[] = { "qemu-system-x86_64", "-M", "microvm", "-accel", "tcg", "-m", "64",
+			 "-display", "none", "-serial", "none", "-monitor", "none", "-no-reboot",
+			 "-device", "isa-debug-exit,iobase=0xf4", "-debugcon", debugcon,
+			 "-kernel", (char *)env->kernel, "-append", (char *)append, NULL };
+	char out[CONF_PATH_MAX + 8];
+
+	tfmt(debugcon, sizeof(debugcon), "file:%s", log);
+	tfmt(out, sizeof(out), "%s.qemu", log);
+	unlink(out);
+	return spawn__run(argv, out, limit, res, note, notelen);
+}
+
+static int run_cases(const struct target *t, const struct target_env *env, const char *only,
+		     const char *log, const char *trace, struct spawn_result *res,
+		     char *note, size_t notelen)
+{
+	char append[2200];
+
+	tfmt(append, sizeof(append), "test=conformance%s%s", only ? " only=" : "", only ? only : "");
+	return qemu(env, append, log, env->timeout_s + 20, res, note, notelen);
+}
+
+static void run_scenario(const struct target *t, const struct target_env *env, struct conf_matrix *m,
+			 unsigned col, unsigned c)
+{
+	const struct conf_check *ck = &m->cat->checks[c];
+	struct conf_cell *cell = conf__cell(m, c, col);
+	char append[CONF_NAME_MAX + 16], log[CONF_PATH_MAX], judged[CONF_PATH_MAX + 8];
+	char sc[CONF_PATH_MAX + 16], cname[CONF_NAME_MAX], err[256], line[256];
+	char *argv[] = { (char *)env->self, "judge", sc, log, NULL };
+	struct spawn_result res;
+
+	if (ck->needs_host_injection) {
+		cell->status = CONF_UNSUPPORTED;
+		tfmt(cell->note, sizeof(cell->note), "it needs the VMM's injections at sync points, "
+			 "and QEMU has no hypercall port");
+		return;
+	}
+	if (ck->vcpus > 1) {
+		cell->status = CONF_UNSUPPORTED;
+		tfmt(cell->note, sizeof(cell->note), "the guest's second vCPU reports through the VMM");
+		return;
+	}
+	target__file_name(ck->name, cname, sizeof(cname));
+	tfmt(log, sizeof(log), "%s/%s.qemu-tcg.log", env->out, cname);
+	tfmt(judged, sizeof(judged), "%s.judged", log);
+	tfmt(append, sizeof(append), "scenario=%s", ck->case_name);
+	tfmt(sc, sizeof(sc), "--scenario=%s", ck->path);
+	unlink(log);
+	unlink(judged);
+	tfmt(cell->repro, sizeof(cell->repro), QEMU_BASE " -kernel %s -append '%s' -debugcon "
+		 "file:%s; %s judge --scenario=%s %s", env->kernel, append, log, env->self, ck->path, log);
+	if (qemu(env, append, log, env->timeout_s + 20, &res, err, sizeof(err))) {
+		cell->status = CONF_ERROR;
+		tfmt(cell->note, sizeof(cell->note), "%s", err);
+		return;
+	}
+	if (env->progress)
+		env->progress(env->opaque, t->name, ck->name);
+	if (res.timed_out) {
+		cell->status = CONF_HANG;
+		target__last_line(log, NULL, line, sizeof(line));
+		tfmt(cell->note, sizeof(cell->note), "QEMU did not end within %.0f s; last console "
+			 "line: %s", env->timeout_s + 20, line);
+		return;
+	}
+	if (spawn__run(argv, judged, 30, &res, err, sizeof(err))) {
+		cell->status = CONF_ERROR;
+		tfmt(cell->note, sizeof(cell->note), "%s", err);
+		return;
+	}
+	if (res.status == 0) {
+		cell->status = CONF_PASS;
+		return;
+	}
+	if (res.status != 1) {
+		cell->status = CONF_ERROR;
+		target__last_line(judged, NULL, line, sizeof(line));
+		tfmt(cell->note, sizeof(cell->note), "vmm judge: %s", line);
+		return;
+	}
+	if (conf__lacks_feature(ck->case_name, judged, cell->note, sizeof(cell->note))) {
+		cell->status = CONF_UNSUPPORTED;
+		return;
+	}
+	cell->status = CONF_DIVERGENCE;
+	tfmt(cell->id, sizeof(cell->id), "new");
+	tfmt(cell->expected, sizeof(cell->expected), "every check of the config passes");
+	target__last_line(judged, "FAIL", line, sizeof(line));
+	tfmt(cell->observed, sizeof(cell->observed), "failing: %s", line + strspn(line, " "));
+	tfmt(cell->trace, sizeof(cell->trace), "%s", log);
+}
+
+void target_qemu__run(const struct target *t, const struct target_env *env, struct conf_matrix *m,
+		      unsigned col)
+{
+	char repro[CONF_PATH_MAX];
+
+	tfmt(repro, sizeof(repro), QEMU_BASE " -debugcon stdio -kernel %s -append "
+		 "'test=conformance only=%%s'", env->kernel);
+	target__run_cases(t, env, m, col, run_cases, repro);
+	for (unsigned c = 0; c < m->cat->n; c++) {
+		struct conf_cell *cell = conf__cell(m, c, col);
+
+		if (m->cat->checks[c].kind == CONF_EMULATION) {
+			cell->status = CONF_UNSUPPORTED;
+			tfmt(cell->note, sizeof(cell->note), "TCG has no KVM tracepoints to read");
+		} else if (m->cat->checks[c].kind == CONF_SCENARIO) {
+			run_scenario(t, env, m, col, c);
+		}
+	}
+}

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: MIT
+/* Target names, availability, and what the target files share. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "target.h"
+#include "target_priv.h"
+
+bool tfmt(char *buf, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(buf, n, fmt, ap);
+	va_end(ap);
+	return len >= 0 && (size_t)len < n;
+}
+
+static const char *const modes[] = { "kernel", "split", "user" };
+
+static int add(struct target *out, unsigned *n, unsigned max, enum target_kind kind,
+	       const char *name, const char *mode, const char *vmm, char *err, size_t errlen)
+{
+	struct target *t;
+
+	if (*n >= max) {
+		tfmt(err, errlen, "--targets: at most %u targets", max);
+		return -1;
+	}
+	t = &out[(*n)++];
+	memset(t, 0, sizeof(*t));
+	t->kind = kind;
+	tfmt(t->name, sizeof(t->name), "%s", name);
+	tfmt(t->mode, sizeof(t->mode), "%s", mode ? mode : "");
+	tfmt(t->vmm, sizeof(t->vmm), "%s", vmm ? vmm : "");
+	return 0;
+}
+
+int target__parse(const char *spec, struct target *out, unsigned max, char *err, size_t errlen)
+{
+	const char *at = strchr(spec, '@');
+	char base[64], name[CONF_NAME_MAX];
+	unsigned n = 0;
+	size_t len = at ? (size_t)(at - spec) : strlen(spec);
+
+	if (!len || len >= sizeof(base))
+		goto bad;
+	memcpy(base, spec, len);
+	base[len] = 0;
+	if (at && (!at[1] || strncmp(base, "kvm", 3))) {
+		tfmt(err, errlen, "--targets: '%s': @PATH names another vmm, for kvm targets only", spec);
+		return -1;
+	}
+	if (!strcmp(base, "kvm") || !strcmp(base, "nested-kvm-amd")) {
+		bool nested = base[0] == 'n';
+
+		for (unsigned i = 0; i < 3; i++) {
+			tfmt(name, sizeof(name), "%s/%s%s%s", base, modes[i], at ? "@" : "",
+				 at ? (strrchr(at + 1, '/') ? strrchr(at + 1, '/') + 1 : at + 1) : "");
+			if (add(out, &n, max, nested ? TARGET_NESTED : TARGET_KVM, name, modes[i],
+				at ? at + 1 : NULL, err, errlen))
+				return -1;
+		}
+		return (int)n;
+	}
+	if (!strncmp(base, "kvm/", 4) || !strncmp(base, "nested-kvm-amd/", 15)) {
+		bool nested = base[0] == 'n';
+		const char *mode = base + (nested ? 15 : 4);
+
+		for (unsigned i = 0; i < 3; i++)
+			if (!strcmp(mode, modes[i])) {
+				tfmt(name, sizeof(name), "%s%s%s", base, at ? "@" : "",
+					 at ? (strrchr(at + 1, '/') ? strrchr(at + 1, '/') + 1 : at + 1) : "");
+				if (add(out, &n, max, nested ? TARGET_NESTED : TARGET_KVM, name, mode,
+					at ? at + 1 : NULL, err, errlen))
+					return -1;
+				return (int)n;
+			}
+		goto bad;
+	}
+	if (!strcmp(base, "qemu-tcg") && !at) {
+		if (add(out, &n, max, TARGET_QEMU, "qemu-tcg", NULL, NULL, err, errlen))
+			return -1;
+		return (int)n;
+	}
+bad:
+	tfmt(err, errlen, "--targets: unknown target '%s' (kvm, kvm/MODE, kvm[/MODE]@VMM, qemu-tcg, "
+		 "nested-kvm-amd, nested-kvm-amd/MODE, all)", spec);
+	return -1;
+}
+
+static bool in_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char buf[CONF_PATH_MAX];
+
+	for (const char *p = path ? path : "/usr/bin:/bin"; *p; ) {
+		size_t len = strcspn(p, ":");
+
+		tfmt(buf, sizeof(buf), "%.*s/%s", (int)len, p, prog);
+		if (!access(buf, X_OK))
+			return true;
+		p += len + (p[len] == ':');
+	}
+	return false;
+}
+
+void target__probe(struct target *t, const struct target_env *env)
+{
+	char path[CONF_PATH_MAX];
+
+	t->available = false;
+	switch (t->kind) {
+	case TARGET_KVM:
+		if (access("/dev/kvm", R_OK | W_OK)) {
+			tfmt(t->why, sizeof(t->why), "/dev/kvm is absent or not readable and writable");
+			return;
+		}
+		if (t->vmm[0] && access(t->vmm, X_OK)) {
+			tfmt(t->why, sizeof(t->why), "%s: not an executable vmm", t->vmm);
+			return;
+		}
+		break;
+	case TARGET_QEMU:
+		if (!in_path("qemu-system-x86_64")) {
+			tfmt(t->why, sizeof(t->why), "qemu-system-x86_64 is not installed");
+			return;
+		}
+		break;
+	case TARGET_NESTED:
+		if (!in_path("qemu-system-x86_64")) {
+			tfmt(t->why, sizeof(t->why), "qemu-system-x86_64 is not installed");
+			return;
+		}
+		tfmt(path, sizeof(path), "%s/nested-initramfs.sh", env->scripts);
+		if (access(path, X_OK)) {
+			tfmt(t->why, sizeof(t->why), "%s: missing (the nested target needs the "
+				 "source tree's scripts/, see --scripts)", path);
+			return;
+		}
+		break;
+	}
+	t->available = true;
+}
+
+void target__fill(struct conf_matrix *m, unsigned col, enum conf_kind kind, enum conf_status st,
+		  const char *note)
+{
+	for (unsigned c = 0; c < m->cat->n; c++) {
+		struct conf_cell *cell = conf__cell(m, c, col);
+
+		if (m->cat->checks[c].kind != kind || cell->status != CONF_NOT_RUN)
+			continue;
+		cell->status = st;
+		tfmt(cell->note, sizeof(cell->note), "%s", note);
+	}
+}
+
+void target__file_name(const char *name, char *out, size_t n)
+{
+	size_t j = 0;
+
+	for (const char *p = name; *p && j + 1 < n; p++) {
+		char ch = *p;
+
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		    ch == '-' || ch == '.' || ch == '_')
+			out[j++] = ch;
+		else if (ch == '/' || ch == ':' || ch == '@')
+			out[j++] = '-';
+	}
+	out[j] = 0;
+}
+
+void target__last_line(const char *path, const char *needle, char *out, size_t n)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+
+	out[0] = 0;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\r\n")] = 0;
+		if (line[0] && (!needle || strstr(line, needle)))
+			tfmt(out, n, "%s", line);
+	}
+	fclose(f);
+}
+
+bool target__read_cases(const char *log, struct conf_matrix *m, unsigned col, const char *repro_fmt,
+			const char *trace, bool *seen)
+{
+	FILE *f = fopen(log, "r");
+	char line[512];
+	bool done = false;
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		struct conf_exc e;
+		struct conf_cell *cell;
+		int c;
+
+		line[strcspn(line, "\r\n")] = 0;
+		/* the VMM's --results end, or the guest's own summary on another host */
+		if (!strncmp(line, "selftest done=1", 15) ||
+		    (!strncmp(line, "selftest: ", 10) && line[10] >= '0' && line[10] <= '9'))
+			done = true;
+		if (conf__parse_exc(line, &e) || (c = conf__find_check(m->cat, e.name)) < 0 ||
+		    m->cat->checks[c].kind != CONF_EXC)
+			continue;
+		cell = conf__cell(m, (unsigned)c, col);
+		memset(cell, 0, sizeof(*cell));
+		conf__judge_exc(&e, cell);
+		tfmt(cell->repro, sizeof(cell->repro), repro_fmt, e.name);
+		tfmt(cell->trace, sizeof(cell->trace), "%s", trace ? trace : "");
+		seen[c] = true;
+	}
+	fclose(f);
+	return done;
+}
+
+void target__run_cases(const struct target *t, const struct target_env *env, struct conf_matrix *m,
+		       unsigned col, case_run_fn run, const char *repro_fmt)
+{
+	const struct conf_catalogue *cat = m->cat;
+	bool *seen = calloc(cat->n ? cat->n : 1, sizeof(*seen));
+	unsigned wanted = 0, all = conf__nr_cases();
+	char fname[CONF_NAME_MAX];
+
+	if (!seen)
+		return;
+	for (unsigned c = 0; c < cat->n; c++)
+		wanted += cat->checks[c].kind == CONF_EXC;
+	target__file_name(t->name, fname, sizeof(fname));
+	/* a run that stops early is run again from the case after the one in flight */
+	for (unsigned attempt = 0; attempt <= wanted; attempt++) {
+		char only[2048] = "", log[CONF_PATH_MAX], trace[CONF_PATH_MAX], note[CONF_TEXT_MAX];
+		char last[200];
+		unsigned left = 0;
+		struct spawn_result res;
+		bool complete;
+		int flight = -1;
+
+		for (unsigned c = 0; c < cat->n; c++) {
+			size_t len = strlen(only);
+
+			if (cat->checks[c].kind != CONF_EXC || seen[c])
+				continue;
+			left++;
+			tfmt(only + len, sizeof(only) - len, "%s%s", len ? "," : "", cat->checks[c].name);
+		}
+		if (!left)
+			break;
+		tfmt(log, sizeof(log), "%s/cases.%s.%u.log", env->out, fname, attempt);
+		tfmt(trace, sizeof(trace), "%s/cases.%s.%u.itr", env->out, fname, attempt);
+		unlink(log);
+		if (run(t, env, left == all ? NULL : only, log, trace, &res, note, sizeof(note))) {
+			target__fill(m, col, CONF_EXC, CONF_ERROR, note);
+			break;
+		}
+		if (env->progress)
+			env->progress(env->opaque, t->name, "cases");
+		complete = target__read_cases(log, m, col, repro_fmt, t->kind == TARGET_KVM ? trace : NULL, seen);
+		if (complete && !res.timed_out)
+			break;
+		for (unsigned c = 0; c < cat->n && flight < 0; c++)
+			if (cat->checks[c].kind == CONF_EXC && !seen[c])
+				flight = (int)c;
+		if (flight < 0)
+			break;
+		{
+			struct conf_cell *cell = conf__cell(m, (unsigned)flight, col);
+			bool hang = res.timed_out || (t->kind == TARGET_KVM && res.status == 6);
+
+			target__last_line(log, hang ? "  rip " : NULL, last, sizeof(last));
+			cell->status = hang ? CONF_HANG : CONF_ERROR;
+			if (hang)
+				tfmt(cell->note, sizeof(cell->note), "the watchdog (%.1f s) stopped the run in "
+					 "this case%s%s", env->timeout_s, last[0] ? ": " : "", last);
+			else
+				tfmt(cell->note, sizeof(cell->note), "the run ended (status %d) in this case%s%s",
+					 res.status, last[0] ? ": " : "", last);
+			tfmt(cell->repro, sizeof(cell->repro), repro_fmt, cat->checks[flight].name);
+			tfmt(cell->trace, sizeof(cell->trace), "%s", t->kind == TARGET_KVM ? trace : log);
+			seen[flight] = true;
+		}
+	}
+	free(seen);
+}
+
+void target__run(const struct target *t, const struct target_env *env, struct conf_matrix *m,
+		 unsigned col)
+{
+	if (!t->available) {
+		for (unsigned c = 0; c < m->cat->n; c++) {
+			struct conf_cell *cell = conf__cell(m, c, col);
+
+			cell->status = CONF_UNSUPPORTED;
+			tfmt(cell->note, sizeof(cell->note), "target not available: %s", t->why);
+		}
+		return;
+	}
+	switch (t->kind) {
+	case TARGET_KVM:
+		target_kvm__run(t, env, m, col);
+		break;
+	case TARGET_QEMU:
+		target_qemu__run(t, env, m, col);
+		break;
+	case TARGET_NESTED:
+		target__run_nested(t, &col, 1, env, m);
+		break;
+	}
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/* Between the target files: each target's runner, and the guest-case loop they share. */
+#ifndef VMM_TARGET_PRIV_H
+#define VMM_TARGET_PRIV_H
+
+#include "lib/spawn.h"
+#include "target.h"
+
+/*
+ * Run the guest's cases once on @t (test=conformance, only=@only when not
+ * NULL), console to @log, the trace (if the target makes one) to @trace.
+ * -1 with @note when the target could not be started at all.
+ */
+/*
+ * snprintf that says whether it all fitted: paths built from --out and the
+ * check's names must be whole; a cut note or reproducer is only cut.
+ */
+bool tfmt(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+typedef int (*case_run_fn)(const struct target *t, const struct target_env *env, const char *only,
+			   const char *log, const char *trace, struct spawn_result *res,
+			   char *note, size_t notelen);
+
+/*
+ * Every CONF_EXC check of @m on @t: run, read, and when a run stops early
+ * (a hang, a death), the case in flight is that cell's HANG or ERROR and
+ * the rest run again. @repro_fmt has one "%s" for the case's name.
+ */
+void target__run_cases(const struct target *t, const struct target_env *env, struct conf_matrix *m,
+		       unsigned col, case_run_fn run, const char *repro_fmt);
+
+void target_kvm__run(const struct target *t, const struct target_env *env, struct conf_matrix *m,
+		     unsigned col);
+void target_qemu__run(const struct target *t, const struct target_env *env, struct conf_matrix *m,
+		      unsigned col);
+
+#endif
