@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What a conformance target prints, read back (vmm/conform/parse.c,
+ * report.c): guest result lines, `vmm check` summaries and the nested run's
+ * conf lines all come from another program, the nested one from inside a
+ * guest machine. Each line of the input goes to every parser; an accepted
+ * line must give NUL-terminated, in-range fields, and a verdict and report
+ * built from it must not break.
+ */
+#include "fuzz.h"
+#include "conform/conform.h"
+
+static void check_cell(const struct conf_cell *c)
+{
+	fuzz_assert(c->status < CONF_NR_STATUS);
+	fuzz_assert(memchr(c->id, 0, sizeof(c->id)) && memchr(c->expected, 0, sizeof(c->expected)));
+	fuzz_assert(memchr(c->observed, 0, sizeof(c->observed)) && memchr(c->note, 0, sizeof(c->note)));
+	fuzz_assert(memchr(c->repro, 0, sizeof(c->repro)) && memchr(c->trace, 0, sizeof(c->trace)));
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *buf = malloc(size + 1), *line, *save = NULL;
+
+	fuzz__quiet_fds();
+	if (!buf)
+		return 0;
+	memcpy(buf, data, size);
+	buf[size] = 0;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char check[CONF_NAME_MAX], target[CONF_NAME_MAX];
+		struct conf_cell cell;
+		struct conf_exc e;
+
+		if (!conf__parse_exc(line, &e)) {
+			fuzz_assert(memchr(e.name, 0, sizeof(e.name)) && e.name[0]);
+			fuzz_assert(e.exp_vector >= 0 && e.exp_vector <= 255);
+			fuzz_assert(e.obs_vector >= -1 && e.obs_vector <= 255);
+			memset(&cell, 0, sizeof(cell));
+			conf__judge_exc(&e, &cell);
+			check_cell(&cell);
+			fuzz_assert(cell.status == CONF_PASS || cell.status == CONF_DIVERGENCE);
+		}
+		if (conf__parse_check_line(line, "isr", "kernel", &cell) == 1)
+			check_cell(&cell);
+		if (conf__parse_line(line, check, sizeof(check), target, sizeof(target), &cell) == 1) {
+			check_cell(&cell);
+			fuzz_assert(check[0] && target[0] && memchr(check, 0, sizeof(check)));
+			fuzz_assert(!strchr(cell.note, '\t') && !strchr(cell.trace, '\t'));
+		}
+	}
+	free(buf);
+	return 0;
+}
