@@ -86,9 +86,10 @@ test: deps all unit rooms
 rooms: all
 	scripts/rooms.sh . $(BUILD)/obj
 
+# third-party leaks only (tests/lsan.supp says which); every run the tests make inherits it
 sanitize: deps
-	$(MAKE) BUILD=build-san SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-		test
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp $(MAKE) BUILD=build-san \
+		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test
 
 bench: deps all
 	bench/p1_boot.sh
