@@ -400,6 +400,9 @@ void scenario_run(const char *name, int len) __noreturn;
 void sc_storm(void);	/* scenario=storm (storm.c) */
 void storm_set_bug(const char *v, int len);	/* bug=NAME: a planted handler bug */
 
+/* ---- sweep.c ---- */
+void sweep_run(void);	/* test=sweep: each instruction form at CPL0 and CPL3 */
+
 /* ---- main.c ---- */
 extern int boot_protocol;
 

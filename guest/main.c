@@ -75,7 +75,8 @@ static const char *boot_cmdline(int proto, uint64_t info)
 	return low_ptr(si->cmdline_paddr);
 }
 
-enum test_mode { TEST_EXCEPTIONS, TEST_CONFORMANCE, TEST_NONE, TEST_HANG, TEST_TRIPLE_FAULT, TEST_HOSTILE };
+enum test_mode { TEST_EXCEPTIONS, TEST_CONFORMANCE, TEST_NONE, TEST_HANG, TEST_TRIPLE_FAULT, TEST_HOSTILE,
+		TEST_SWEEP };
 
 static const struct {
 	const char *name;
@@ -87,6 +88,7 @@ static const struct {
 	{ "hang", TEST_HANG },			/* spin at CPL3 forever: for watchdogs */
 	{ "triple-fault", TEST_TRIPLE_FAULT },	/* empty IDT, then #UD */
 	{ "hostile", TEST_HOSTILE },		/* break the ABI on purpose: hostile.c */
+	{ "sweep", TEST_SWEEP },		/* instruction forms at CPL0 vs CPL3: sweep.c */
 };
 
 /* apic=xapic|x2apic (NULL: x2APIC when CPUID has it) */
@@ -199,6 +201,10 @@ static __noreturn void start_kernel(int proto, const char *cmdline)
 		user_run(spin, NULL);
 	if (mode == TEST_TRIPLE_FAULT)
 		triple_fault();
+	if (mode == TEST_SWEEP) {
+		sweep_run();
+		hc_done(0);
+	}
 	if (mode == TEST_HOSTILE) {
 		hostile_run();
 		hc_done(0x7d);	/* the VMM should have stopped us at the assertion */
