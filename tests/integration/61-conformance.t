@@ -36,6 +36,19 @@ for m in kernel split user; do
 	is "$(cell out-cpl3-iopl0 kvm/$m)" "PASS " "out-cpl3-iopl0 on kvm/$m: #GP(0) (PVM-3 is retired)"
 	is "$(cell '#DE-cpl0' kvm/$m)" "PASS " "#DE-cpl0 on kvm/$m"
 done
+if [ -d /sys/module/kvm_pvm ]; then	# CPL0 emulated: the instruction sweep against the CPU at CPL3
+	for m in kernel split user; do
+		is "$(cell insn:bit kvm/$m)" "DIVERGENCE PVM-11+PVM-13" \
+			"insn:bit on kvm/$m: tzcnt as bsf (PVM-11), popcnt/BMI1/ADX/movbe/crc32 #UD (PVM-13)"
+		is "$(cell insn:move kvm/$m)" "DIVERGENCE PVM-12+PVM-13" \
+			"insn:move on kvm/$m: cmpxchg r32 writes back (PVM-12), cmpxchg16b #UD (PVM-13)"
+		for f in alu shift muldiv cond string; do
+			is "$(cell insn:$f kvm/$m)" "PASS " "insn:$f on kvm/$m: every form as the CPU does it"
+		done
+	done
+fi
+is "$(jq '[.checks[] | select(.kind == "sweep") | .results[] | select(.target == "qemu-tcg" and .status != "PASS")] | length' "$TMP/c.json")" 0 \
+	"the sweep on qemu-tcg: every family PASS (both CPLs are TCG)"
 if "$VMM" probe 2>/dev/null | grep -q 'guest CPL0 instruction: .*EMULATED'; then
 	for m in kernel split user; do
 		is "$(cell emulation:iretq kvm/$m)" "DIVERGENCE PVM-9" \

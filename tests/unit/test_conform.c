@@ -144,7 +144,8 @@ static void test_matrix(void)
 	FILE *f;
 
 	ok(!conf__catalogue(&cat, NULL, NULL, err, sizeof(err)), "the catalogue without scenarios");
-	ok(cat.n == conf__nr_cases() + 1, "every guest case and the emulation check (%u)", cat.n);
+	ok(cat.n == conf__nr_cases() + 1 + 7, "every guest case, the emulation check, the sweep's "
+	   "seven families (%u)", cat.n);
 	ok(conf__catalogue(&cat, "/nonexistent", NULL, err, sizeof(err)) < 0 &&
 	   strstr(err, "/nonexistent"), "an unreadable configs directory is named");
 	conf__catalogue(&cat, NULL, "cpl3", err, sizeof(err));
@@ -230,6 +231,41 @@ static void test_matrix(void)
 	conf__catalogue_free(&cat);
 }
 
+static void test_sweep(void)
+{
+	struct conf_insn in;
+	struct conf_cell cell;
+	unsigned n = 0;
+
+	ok(!conf__parse_insn("insn alu.adc-r64-r64 SAME", &in) && in.verdict == CONF_INSN_SAME &&
+	   !strcmp(in.family, "alu") && !strcmp(in.name, "alu.adc-r64-r64"), "a SAME line");
+	ok(!conf__parse_insn("insn bit.tzcnt-r32 DIFF in=0 rax=deadbeefdeadbeef/20 rflags=40/1", &in) &&
+	   in.verdict == CONF_INSN_DIFF && strstr(in.detail, "rax="), "a DIFF line keeps its fields");
+	ok(!conf__parse_insn("insn done forms=697 same=651 diff=4 fault=39 skip=3", &in) && in.done,
+	   "the done line");
+	ok(conf__parse_insn("insn bit.tzcnt-r32 MAYBE", &in) && conf__parse_insn("insn nodot SAME", &in) &&
+	   conf__parse_insn("insn  SAME", &in) && conf__parse_insn("exc x", &in),
+	   "malformed sweep lines: refused");
+
+	memset(&cell, 0, sizeof(cell));
+	conf__parse_insn("insn bit.bt-r64-r64 SAME", &in);
+	conf__sweep_add(&cell, &in, &n);
+	conf__parse_insn("insn bit.lzcnt-r32 SKIP cpuid lacks ABM", &in);
+	conf__sweep_add(&cell, &in, &n);
+	ok(cell.status == CONF_PASS && n == 2, "SAME and SKIP: PASS");
+	conf__parse_insn("insn bit.popcnt-r32 FAULT cpl0=6 cpl3=-", &in);
+	conf__sweep_add(&cell, &in, &n);
+	conf__parse_insn("insn bit.tzcnt-r32 DIFF in=0 rax=deadbeefdeadbeef/20 rflags=40/1", &in);
+	conf__sweep_add(&cell, &in, &n);
+	ok(cell.status == CONF_DIVERGENCE && !strcmp(cell.id, "PVM-11+PVM-13") &&
+	   strstr(cell.observed, "bit.popcnt-r32 FAULT cpl0=6") && strstr(cell.observed, "bit.tzcnt-r32"),
+	   "known forms: both IDs, in the table's order (%s)", cell.id);
+	/* planted: tzcnt faulting is not what PVM-11 is */
+	conf__parse_insn("insn bit.tzcnt-r64 FAULT cpl0=6 cpl3=-", &in);
+	conf__sweep_add(&cell, &in, &n);
+	ok(!strcmp(cell.id, "new") && n == 5, "planted: a known form failing another way makes it new");
+}
+
 static void test_markdown(void)
 {
 	FILE *f = tmpfile();
@@ -256,6 +292,7 @@ int main(void)
 	test_judge();
 	test_check_line();
 	test_expect();
+	test_sweep();
 	test_matrix();
 	test_markdown();
 	return tap_done();

@@ -65,6 +65,19 @@ static const struct {
 	  "an iretq that completes is not reported as an emulation failure" },
 };
 
+/* The sweep's families (guest/sweep.S), one check each */
+static const struct {
+	const char *name, *family, *what;
+} sweep_checks[] = {
+	{ "insn:alu", "alu", "add/adc/sub/sbb/logic/inc/dec/neg/not/cmp/test, 8 to 64 bits, reg, imm, mem, lock" },
+	{ "insn:shift", "shift", "shl/shr/sar/rol/ror/rcl/rcr by 1, imm and CL; shld/shrd" },
+	{ "insn:muldiv", "muldiv", "mul, imul (1, 2, 3 operands), div, idiv" },
+	{ "insn:bit", "bit", "bt*, bsf/bsr, bswap, popcnt, lzcnt/tzcnt, BMI1, ADX, movbe, crc32" },
+	{ "insn:move", "move", "mov/movzx/movsx, lea, xchg/xadd/cmpxchg*, sign extensions, lahf/sahf, push/pop, xlat" },
+	{ "insn:cond", "cond", "setcc, cmovcc and jcc for the 16 conditions, loop, jrcxz" },
+	{ "insn:string", "string", "movs/stos/lods/cmps/scas, 1 to 8 bytes, rep/repe/repne, DF 0 and 1" },
+};
+
 unsigned conf__nr_cases(void)
 {
 	return NR_CASES;
@@ -191,6 +204,20 @@ int conf__catalogue(struct conf_catalogue *cat, const char *configs_dir, const c
 		c->kind = CONF_EMULATION;
 		c->group = emulation_checks[i].group;
 		c->what = emulation_checks[i].what;
+		c->vcpus = 1;
+	}
+	for (unsigned i = 0; i < sizeof(sweep_checks) / sizeof(sweep_checks[0]); i++) {
+		struct conf_check *c;
+
+		if (!keep(sweep_checks[i].name, filter))
+			continue;
+		if (!(c = add(cat)))
+			goto oom;
+		snprintf(c->name, sizeof(c->name), "%s", sweep_checks[i].name);
+		snprintf(c->case_name, sizeof(c->case_name), "%s", sweep_checks[i].family);
+		c->kind = CONF_SWEEP;
+		c->group = "instructions";
+		c->what = sweep_checks[i].what;
 		c->vcpus = 1;
 	}
 	if (configs_dir && add_scenarios(cat, configs_dir, filter, err, errlen)) {

@@ -16,6 +16,7 @@ enum conf_kind {
 	CONF_EXC,		/* a case of the guest's exception/conformance table */
 	CONF_SCENARIO,		/* a scenario config, judged by its checks and the oracle */
 	CONF_EMULATION,		/* what KVM's tracepoints say about a case the guest passed */
+	CONF_SWEEP,		/* a family of the instruction sweep, CPL0 against CPL3 */
 };
 
 enum conf_status {
@@ -104,6 +105,26 @@ void conf__judge_exc(const struct conf_exc *e, struct conf_cell *cell);
  */
 int conf__parse_check_line(const char *line, const char *scenario, const char *mode,
 			   struct conf_cell *cell);
+
+/* One line of the guest's instruction sweep (test=sweep) */
+enum conf_insn_verdict { CONF_INSN_SAME, CONF_INSN_DIFF, CONF_INSN_FAULT, CONF_INSN_SKIP };
+
+struct conf_insn {
+	char name[64];			/* "alu.adc-r64-r64" */
+	char family[16];		/* "alu" */
+	enum conf_insn_verdict verdict;
+	char detail[160];		/* "DIFF in=0 rax=.../...", "FAULT cpl0=6 cpl3=-" */
+	bool done;			/* the "insn done ..." line */
+};
+
+/* Parse "insn NAME SAME|DIFF ...|FAULT ...|SKIP ..." or "insn done ...": 0, or -1. */
+int conf__parse_insn(const char *line, struct conf_insn *in);
+/*
+ * One form's verdict into its family's cell: PASS until a form differs or
+ * faults; then DIVERGENCE, the forms listed, the ID the known forms give
+ * ("PVM-11+PVM-13"), "new" when one is not known. @nforms counts the forms.
+ */
+void conf__sweep_add(struct conf_cell *cell, const struct conf_insn *in, unsigned *nforms);
 
 /* ---- known divergences ---- */
 

@@ -40,6 +40,16 @@ static const struct conf_divergence divergences[] = {
 	  "yet the guest goes on at the right place", NULL },
 	{ "PVM-10", "PVM", "`icebp` (`int1`) at CPL3 raises #DB as a trap: the saved RIP follows "
 	  "the instruction", "the saved RIP is the `icebp` itself, as for a fault", NULL },
+	{ "PVM-11", "PVM", "`tzcnt` (F3 0F BC) counts trailing zeros: a zero source gives the operand "
+	  "width and CF=1", "KVM's CPL0 emulator runs it as `bsf`: a zero source leaves the destination "
+	  "and sets ZF", NULL },
+	{ "PVM-12", "PVM", "a 32-bit `cmpxchg` to a register that fails leaves the destination as the "
+	  "CPU does (this CPU: RCX unchanged)", "KVM's CPL0 emulator writes it back as a 32-bit "
+	  "register: bits 63:32 cleared (the SDM's pseudo-code writes DEST; CPUs differ)", NULL },
+	{ "PVM-13", "PVM", "`popcnt`, BMI1 (`andn`, `bextr`, `blsi`, `blsr`, `blsmsk`), ADX, `movbe`, "
+	  "`crc32` and `cmpxchg16b` run at CPL0 where CPUID offers them",
+	  "KVM's CPL0 emulator can't execute them: emulation failure, and the VMM injects #UD "
+	  "(KVM's `handle_ud` policy)", NULL },
 	{ "QEMU-1", "QEMU 7.2 TCG", "a non-canonical access through RBP gives #SS(0)", "#GP(0)", NULL },
 	{ "QEMU-2", "QEMU 7.2 TCG", "SS is unchanged on an IST switch without a privilege change",
 	  "SS is loaded with NULL", NULL },

@@ -197,7 +197,10 @@ static void json_kv(FILE *f, const char *k, const char *v, bool comma)
 
 static const char *kind_name(enum conf_kind k)
 {
-	return k == CONF_EXC ? "case" : k == CONF_SCENARIO ? "scenario" : "emulation";
+	static const char *const names[] = { [CONF_EXC] = "case", [CONF_SCENARIO] = "scenario",
+					     [CONF_EMULATION] = "emulation", [CONF_SWEEP] = "sweep" };
+
+	return k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
 }
 
 void conf__report_json(const struct conf_matrix *m, const char *expect, FILE *f)

@@ -293,6 +293,37 @@ static void run_scenario(const struct target *t, const struct target_env *env, s
 	}
 }
 
+/* the instruction sweep, once for every family: test=sweep, the console read */
+static void run_sweep(const struct target *t, const struct target_env *env, struct conf_matrix *m,
+		      unsigned col, const char *fname)
+{
+	char irq[32], timeout[32], log[CONF_PATH_MAX], repro[CONF_PATH_MAX], note[CONF_TEXT_MAX];
+	char last[200], err[256];
+	char *argv[] = { (char *)vmm_of(t, env), "run", irq, timeout, "--cmdline=test=sweep",
+			 (char *)env->kernel, NULL };
+	struct spawn_result res;
+	bool hang;
+
+	tfmt(irq, sizeof(irq), "--irqchip=%s", t->mode);
+	tfmt(timeout, sizeof(timeout), "--timeout=%g", env->timeout_s * 3);
+	tfmt(log, sizeof(log), "%s/sweep.%s.log", env->out, fname);
+	/* %%s: the family, filled in per check */
+	tfmt(repro, sizeof(repro), "%s run --irqchip=%s --cmdline=test=sweep %s | grep -E '^insn "
+	     "(%%s\\.|done)'", vmm_of(t, env), t->mode, env->kernel);
+	unlink(log);
+	if (spawn__run(argv, log, env->timeout_s * 3 + KVM_SLACK_S, &res, err, sizeof(err))) {
+		target__fill(m, col, CONF_SWEEP, CONF_ERROR, err);
+		return;
+	}
+	if (env->progress)
+		env->progress(env->opaque, t->name, "instruction sweep");
+	hang = res.timed_out || res.status == 6;
+	target__last_line(log, hang ? "  rip " : "vmm", last, sizeof(last));
+	tfmt(note, sizeof(note), "%s (status %d)%s%s", hang ? "the watchdog stopped the sweep" :
+	     "the sweep ended early", res.status, last[0] ? ": " : "", last);
+	target__read_sweep(log, m, col, repro, hang ? CONF_HANG : CONF_ERROR, note);
+}
+
 void target_kvm__run(const struct target *t, const struct target_env *env, struct conf_matrix *m,
 		     unsigned col)
 {
@@ -304,6 +335,11 @@ void target_kvm__run(const struct target *t, const struct target_env *env, struc
 	tfmt(repro, sizeof(repro), "%s run --irqchip=%s --cmdline='test=conformance only=%%s' %s",
 		 vmm_of(t, env), t->mode, env->kernel);
 	target__run_cases(t, env, m, col, run_cases, repro);
+	for (unsigned c = 0; c < m->cat->n; c++)
+		if (m->cat->checks[c].kind == CONF_SWEEP) {
+			run_sweep(t, env, m, col, fname);
+			break;
+		}
 	for (unsigned c = 0; c < m->cat->n; c++) {
 		if (m->cat->checks[c].kind == CONF_EMULATION)
 			run_emulation(t, env, m, col, c, fname);

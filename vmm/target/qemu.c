@@ -112,6 +112,27 @@ static void run_scenario(const struct target *t, const struct target_env *env, s
 	tfmt(cell->trace, sizeof(cell->trace), "%s", log);
 }
 
+static void run_sweep(const struct target *t, const struct target_env *env, struct conf_matrix *m,
+		      unsigned col)
+{
+	char log[CONF_PATH_MAX], repro[CONF_PATH_MAX], note[CONF_TEXT_MAX], err[256];
+	struct spawn_result res;
+
+	tfmt(log, sizeof(log), "%s/sweep.qemu-tcg.log", env->out);
+	tfmt(repro, sizeof(repro), QEMU_BASE " -debugcon stdio -kernel %s -append test=sweep | "
+	     "grep -E '^insn (%%s\\.|done)'", env->kernel);
+	unlink(log);
+	if (qemu(env, "test=sweep", log, env->timeout_s + 20, &res, err, sizeof(err))) {
+		target__fill(m, col, CONF_SWEEP, CONF_ERROR, err);
+		return;
+	}
+	if (env->progress)
+		env->progress(env->opaque, t->name, "instruction sweep");
+	tfmt(note, sizeof(note), "%s (status %d)", res.timed_out ? "QEMU did not end in time" :
+	     "the sweep ended early", res.status);
+	target__read_sweep(log, m, col, repro, res.timed_out ? CONF_HANG : CONF_ERROR, note);
+}
+
 void target_qemu__run(const struct target *t, const struct target_env *env, struct conf_matrix *m,
 		      unsigned col)
 {
@@ -120,6 +141,11 @@ void target_qemu__run(const struct target *t, const struct target_env *env, stru
 	tfmt(repro, sizeof(repro), QEMU_BASE " -debugcon stdio -kernel %s -append "
 		 "'test=conformance only=%%s'", env->kernel);
 	target__run_cases(t, env, m, col, run_cases, repro);
+	for (unsigned c = 0; c < m->cat->n; c++)
+		if (m->cat->checks[c].kind == CONF_SWEEP) {
+			run_sweep(t, env, m, col);
+			break;
+		}
 	for (unsigned c = 0; c < m->cat->n; c++) {
 		struct conf_cell *cell = conf__cell(m, c, col);
 

@@ -29,6 +29,14 @@ typedef int (*case_run_fn)(const struct target *t, const struct target_env *env,
 void target__run_cases(const struct target *t, const struct target_env *env, struct conf_matrix *m,
 		       unsigned col, case_run_fn run, const char *repro_fmt);
 
+/*
+ * The instruction sweep's lines in @log into the CONF_SWEEP cells of column
+ * @col; a family that printed nothing before the run stopped gets @st and
+ * @note. Whether the sweep's "insn done" line was seen.
+ */
+bool target__read_sweep(const char *log, struct conf_matrix *m, unsigned col, const char *repro,
+			enum conf_status st, const char *note);
+
 void target_kvm__run(const struct target *t, const struct target_env *env, struct conf_matrix *m,
 		     unsigned col);
 void target_qemu__run(const struct target *t, const struct target_env *env, struct conf_matrix *m,
