@@ -60,10 +60,11 @@ static void usage(FILE *f)
 		"\n"
 		"  --targets=LIST     kvm (its three irqchip modes), kvm/MODE, kvm[/MODE]@VMM (the\n"
 		"                     same on another vmm build: compare two builds), qemu-tcg,\n"
+		"                     libvirt (QEMU TCG as a transient libvirtd domain),\n"
 		"                     nested-kvm-amd[/MODE] (kvm_amd nested in QEMU TCG: minutes),\n"
 		"                     all (every one of them); default kvm,qemu-tcg. A target that\n"
 		"                     is not available here shows n/a with the reason\n"
-		"  --filter=TEXT      only the checks whose name contains TEXT\n"
+		"  --filter=TEXT,...  only the checks whose name contains one of the TEXTs\n"
 		"  --expect=IDS|known  divergences with these IDs (PVM-2,QEMU-1) or every known\n"
 		"                     ID do not fail the run\n"
 		"  --json=FILE        the matrix and every finding as JSON\n"
@@ -210,7 +211,7 @@ int conformance_cmd__main(int argc, char **argv)
 	snprintf(nested_work, sizeof(nested_work), "%s/nested", dir);
 
 	if (!strcmp(target_list, "all"))
-		target_list = "kvm,qemu-tcg,nested-kvm-amd";
+		target_list = "kvm,qemu-tcg,libvirt,nested-kvm-amd";
 	for (const char *p = target_list; *p; ) {
 		size_t len = strcspn(p, ",");
 		char spec[PATH_MAX];

@@ -103,9 +103,24 @@ static struct conf_check *add(struct conf_catalogue *cat)
 	return &cat->checks[cat->n++];
 }
 
+/* --filter=TEXT[,TEXT...]: the name contains one of them */
 static bool keep(const char *name, const char *filter)
 {
-	return !filter || !*filter || strstr(name, filter);
+	if (!filter || !*filter)
+		return true;
+	for (const char *p = filter; *p; ) {
+		size_t len = strcspn(p, ",");
+		char one[CONF_NAME_MAX];
+
+		if (len && len < sizeof(one)) {
+			memcpy(one, p, len);
+			one[len] = 0;
+			if (strstr(name, one))
+				return true;
+		}
+		p += len + (p[len] == ',');
+	}
+	return false;
 }
 
 static int by_name(const void *a, const void *b)

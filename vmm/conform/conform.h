@@ -69,7 +69,8 @@ const char *conf__case_name(unsigned i);
 /*
  * The catalogue: every guest case, the emulation checks, and each scenario
  * config in @configs_dir (sorted; ring-stress is a stress test, left out),
- * keeping the checks whose name contains @filter (NULL: all). -1 with @err
+ * keeping the checks whose name contains one of @filter's comma-separated
+ * texts (NULL: all). -1 with @err
  * on an unreadable directory or config.
  */
 int conf__catalogue(struct conf_catalogue *cat, const char *configs_dir, const char *filter,

@@ -86,9 +86,14 @@ int target__parse(const char *spec, struct target *out, unsigned max, char *err,
 			return -1;
 		return (int)n;
 	}
+	if (!strcmp(base, "libvirt") && !at) {
+		if (add(out, &n, max, TARGET_LIBVIRT, "libvirt", NULL, NULL, err, errlen))
+			return -1;
+		return (int)n;
+	}
 bad:
 	tfmt(err, errlen, "--targets: unknown target '%s' (kvm, kvm/MODE, kvm[/MODE]@VMM, qemu-tcg, "
-		 "nested-kvm-amd, nested-kvm-amd/MODE, all)", spec);
+		 "libvirt, nested-kvm-amd, nested-kvm-amd/MODE, all)", spec);
 	return -1;
 }
 
@@ -129,6 +134,15 @@ void target__probe(struct target *t, const struct target_env *env)
 			tfmt(t->why, sizeof(t->why), "qemu-system-x86_64 is not installed");
 			return;
 		}
+		break;
+	case TARGET_LIBVIRT:
+		if (!in_path("qemu-system-x86_64")) {
+			tfmt(t->why, sizeof(t->why), "qemu-system-x86_64 is not installed");
+			return;
+		}
+		/* one connection to qemu:///system: milliseconds */
+		if (!target_libvirt__connects(t->why, sizeof(t->why)))
+			return;
 		break;
 	case TARGET_NESTED:
 		if (!in_path("qemu-system-x86_64")) {
@@ -311,6 +325,9 @@ void target__run(const struct target *t, const struct target_env *env, struct co
 		break;
 	case TARGET_QEMU:
 		target_qemu__run(t, env, m, col);
+		break;
+	case TARGET_LIBVIRT:
+		target_libvirt__run(t, env, m, col);
 		break;
 	case TARGET_NESTED:
 		target__run_nested(t, &col, 1, env, m);

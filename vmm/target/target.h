@@ -15,6 +15,7 @@ enum target_kind {
 	TARGET_KVM,		/* this host's KVM through ./vmm, one irqchip mode */
 	TARGET_QEMU,		/* QEMU TCG, -M microvm */
 	TARGET_NESTED,		/* kvm_amd nested in QEMU TCG, running ./vmm conformance itself */
+	TARGET_LIBVIRT,		/* QEMU TCG again, as a transient domain of libvirtd (qemu:///system) */
 };
 
 struct target {

@@ -41,5 +41,23 @@ void target_kvm__run(const struct target *t, const struct target_env *env, struc
 		     unsigned col);
 void target_qemu__run(const struct target *t, const struct target_env *env, struct conf_matrix *m,
 		      unsigned col);
+void target_libvirt__run(const struct target *t, const struct target_env *env, struct conf_matrix *m,
+			 unsigned col);
+/* Whether qemu:///system answers: false with @why (one line) when it does not. */
+bool target_libvirt__connects(char *why, size_t n);
+
+/* The libvirt target's transient domain (libvirt_xml.c, pure). */
+struct lv_domain {
+	const char *name;	/* unique: "vmm-conformance-PID-N" */
+	const char *kernel;	/* a copy of guest.elf that libvirt-qemu can read */
+	const char *cmdline;	/* the guest's command line */
+	const char *console;	/* the file the debug console (port 0xe9) is written to */
+};
+
+/*
+ * The domain XML for @d into @buf (values escaped): false, and @buf empty,
+ * when it does not fit or a name or path is missing.
+ */
+bool target_libvirt__xml(char *buf, size_t n, const struct lv_domain *d);
 
 #endif
