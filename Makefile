@@ -39,7 +39,7 @@ UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 VMM_BIN   := $(BUILD)/vmm
 GUEST_ELF := $(BUILD)/guest.elf
 
-.PHONY: all deps run test unit rooms sanitize bench clean vmm guest.elf golden soak
+.PHONY: all deps run test unit rooms sanitize bench clean vmm guest.elf golden soak print-ldlibs
 all: $(VMM_BIN) $(GUEST_ELF)
 vmm: $(VMM_BIN)
 guest.elf: $(GUEST_ELF)
@@ -103,6 +103,10 @@ bench: deps all
 	bench/p6_storm.sh
 	@echo
 	bench/p7_conformance.sh
+
+# the link libraries, for tests that link a mutant vmm of their own
+print-ldlibs:
+	@echo $(HOST_LDLIBS)
 
 golden: deps all
 	scripts/golden.sh $(VMM_BIN) $(GUEST_ELF)

@@ -7,7 +7,7 @@
 need_kvm
 
 OBJ=$(dirname "$VMM")/obj
-LIBS="-lZydis -lyaml -ltracefs -ltraceevent -lpthread -lrt"
+LIBS=$(MAKEFLAGS= make -s --no-print-directory print-ldlibs)	# what the Makefile links
 CFLAGS="-std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Iinclude -I. -Ivmm -Ivapic -I/usr/include/tracefs -I/usr/include/traceevent"
 # a sanitizer build's objects need the same runtime in the mutant
 nm "$VMM" 2>/dev/null | grep -q __asan_init &&

@@ -104,7 +104,7 @@ is "$missing" "" "every ID the docs list for PVM and QEMU, retired ones aside, i
 
 # a planted defect in one target: a LAPIC mutant, as a second vmm build
 OBJ=$(dirname "$VMM")/obj
-LIBS="-lZydis -lyaml -ltracefs -ltraceevent -lpthread -lrt"
+LIBS=$(MAKEFLAGS= make -s --no-print-directory print-ldlibs)	# what the Makefile links
 CFLAGS="-std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Iinclude -I. -Ivmm -Ivapic -I/usr/include/tracefs -I/usr/include/traceevent"
 nm "$VMM" 2>/dev/null | grep -q __asan_init &&
 	CFLAGS="$CFLAGS -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
