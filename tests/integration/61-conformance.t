@@ -150,4 +150,7 @@ is $? 2 "a filter that keeps nothing: exit 2"
 "$VMM" conformance --configs="$TMP/none" "$GUEST" >/dev/null 2>"$TMP/e3"
 is $? 2 "an unreadable configs directory: exit 2"
 like "$TMP/e3" "$TMP/none" "the directory is named"
+"$VMM" conformance --out="$TMP/$(printf 'd%.0s' $(seq 300))" "$GUEST" >/dev/null 2>"$TMP/e4"
+is $? 2 "an --out too long for the paths under it: exit 2"
+like "$TMP/e4" '^vmm conformance: --out: the path is longer than' "... said in one line"
 done_testing

@@ -197,6 +197,20 @@ int conformance_cmd__main(int argc, char **argv)
 	}
 	if (optind < argc - 1)
 		return bad("more than one KERNEL given");
+	/* the traces, logs and reproducers are built under these: keep them whole */
+	{
+		const struct { const char *opt, *v; } paths[] = {
+			{ "--out", out }, { "--configs", configs_opt }, { "--scripts", scripts_opt },
+			{ "KERNEL", optind < argc ? argv[optind] : NULL },
+		};
+
+		for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+			if (paths[i].v && strlen(paths[i].v) > CONF_PATH_MAX / 2) {
+				snprintf(err, sizeof(err), "%s: the path is longer than %d bytes",
+					 paths[i].opt, CONF_PATH_MAX / 2);
+				return bad(err);
+			}
+	}
 	self_paths(self, dir, tree);
 	if (optind < argc)
 		snprintf(kernel, sizeof(kernel), "%s", argv[optind]);
