@@ -146,6 +146,7 @@ static void test_matrix(void)
 	ok(!conf__catalogue(&cat, NULL, NULL, err, sizeof(err)), "the catalogue without scenarios");
 	ok(cat.n == conf__nr_cases() + 1 + 7, "every guest case, the emulation check, the sweep's "
 	   "seven families (%u)", cat.n);
+	conf__catalogue_free(&cat);
 	ok(conf__catalogue(&cat, "/nonexistent", NULL, err, sizeof(err)) < 0 &&
 	   strstr(err, "/nonexistent"), "an unreadable configs directory is named");
 	conf__catalogue(&cat, NULL, "cpl3", err, sizeof(err));
