@@ -8,6 +8,7 @@
 #   make sanitize  the unit and integration tests under ASan+UBSan
 #   make soak    every scenario in every irqchip mode SOAK_N (20) times, failures counted
 #   make fuzz    each libFuzzer target (tests/fuzz/) for FUZZ_SECONDS (60); make clang: clang build
+#   make install PREFIX=/usr/local DESTDIR=   vmm, guest.elf, configs, man page, bash completion
 
 CC	?= cc
 BUILD	?= build
@@ -117,6 +118,34 @@ soak: deps all
 
 clean:
 	rm -rf build build-san build-clang build-fuzz
+
+# ---- make install / uninstall (README "Install"): from $(BUILD), under $(DESTDIR)$(PREFIX) ----
+PREFIX		?= /usr/local
+DESTDIR		?=
+BINDIR		:= $(PREFIX)/bin
+DATADIR		:= $(PREFIX)/share/vmm
+MAN1DIR		:= $(PREFIX)/share/man/man1
+BASHCOMPDIR	:= $(PREFIX)/share/bash-completion/completions
+MANPAGE		:= docs/vmm.1
+COMPLETION	:= scripts/vmm-completion.bash
+INSTALL_CONFIGS	:= $(notdir $(wildcard configs/*.yaml))
+
+.PHONY: install uninstall
+# an installed vmm finds guest.elf as ../share/vmm/guest.elf from its own directory
+install: $(VMM_BIN) $(GUEST_ELF)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/configs $(DESTDIR)$(MAN1DIR) \
+		$(DESTDIR)$(BASHCOMPDIR)
+	install -m 0755 $(VMM_BIN) $(DESTDIR)$(BINDIR)/vmm
+	install -m 0644 $(GUEST_ELF) $(DESTDIR)$(DATADIR)/guest.elf
+	install -m 0644 $(addprefix configs/,$(INSTALL_CONFIGS)) $(DESTDIR)$(DATADIR)/configs/
+	install -m 0644 $(MANPAGE) $(DESTDIR)$(MAN1DIR)/vmm.1
+	install -m 0644 $(COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/vmm
+
+# what install wrote, and the directories of our own it made; shared ones (bin/, man1/) stay
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/vmm $(DESTDIR)$(DATADIR)/guest.elf $(DESTDIR)$(MAN1DIR)/vmm.1 \
+		$(DESTDIR)$(BASHCOMPDIR)/vmm $(addprefix $(DESTDIR)$(DATADIR)/configs/,$(INSTALL_CONFIGS))
+	rmdir $(DESTDIR)$(DATADIR)/configs $(DESTDIR)$(DATADIR) 2>/dev/null || true
 
 # ---- clang, and the libFuzzer targets in tests/fuzz/ (README "Fuzzing") ----
 CLANG		?= clang

@@ -84,6 +84,76 @@ static void test_intact(void)
 	ok(judge(&c, IRQCHIP_USER, ev, n) == CHECK_FAIL, "intact: an NMI without its IRET is caught");
 }
 
+static char *tap_text(const struct scenario *sc, enum irqchip_mode m, const struct ivm_event *ev, size_t n,
+		      bool strict, unsigned *num, unsigned *bad)
+{
+	char *text = NULL;
+	size_t len;
+	FILE *f = open_memstream(&text, &len);
+
+	*bad = check__tap(sc, m, "irqchip kernel", ev, n, strict, num, f);
+	fclose(f);
+	return text;
+}
+
+/* --tap: the exact lines; a pinned divergence is a SKIP, a failure its expected/observed */
+static void test_tap(void)
+{
+	static struct scenario sc;
+	const struct ivm_event ev[] = { E(IVM_EV_ENTRY, 0x41, 0), E(IVM_EV_EOI, 0xff, 0) };
+	unsigned num = 4, bad;
+	const char *want;
+	char *text;
+
+	snprintf(sc.name, sizeof(sc.name), "isr");
+	sc.nchecks = 3;
+	sc.checks[0] = mk(CHK_COUNT, 0x41, 1, (const int64_t[]){ 1 });
+	snprintf(sc.checks[0].name, sizeof(sc.checks[0].name), "delivered once");
+	sc.checks[1] = mk(CHK_EOIS, 0, 1, (const int64_t[]){ 0x41 });
+	snprintf(sc.checks[1].name, sizeof(sc.checks[1].name), "EOI #1 retires \\0x41");
+	sc.checks[1].known[IRQCHIP_KERNEL].set = true;
+	snprintf(sc.checks[1].known[IRQCHIP_KERNEL].ref, sizeof(sc.checks[1].known[0].ref), "PVM-4");
+	sc.checks[1].known[IRQCHIP_KERNEL].observed.n = 1;
+	sc.checks[1].known[IRQCHIP_KERNEL].observed.v[0] = 0xff;
+	sc.checks[2] = mk(CHK_COUNT, 0x45, 1, (const int64_t[]){ 2 });
+	snprintf(sc.checks[2].name, sizeof(sc.checks[2].name), "0x45 twice");
+
+	text = tap_text(&sc, IRQCHIP_KERNEL, ev, 2, false, &num, &bad);
+	want = "ok 5 - isr (irqchip kernel): delivered once\n"
+	       "ok 6 - isr (irqchip kernel): EOI \\#1 retires \\\\0x41 # SKIP known divergence PVM-4\n"
+	       "not ok 7 - isr (irqchip kernel): 0x45 twice\n"
+	       "#   expected [0x2] observed [0]\n";
+	if (!ok(!strcmp(text, want) && bad == 1 && num == 7,
+		"--tap: numbered on, a pinned divergence SKIPs, a failure says expected/observed"))
+		printf("# got:\n%s# want:\n%s", text, want);
+	free(text);
+
+	num = 0;
+	text = tap_text(&sc, IRQCHIP_KERNEL, ev, 2, true, &num, &bad);
+	want = "ok 1 - isr (irqchip kernel): delivered once\n"
+	       "not ok 2 - isr (irqchip kernel): EOI \\#1 retires \\\\0x41\n"
+	       "#   expected [0x41] observed [0xff]\n"
+	       "#   known divergence PVM-4 under irqchip kernel (--strict: counted as a failure)\n"
+	       "not ok 3 - isr (irqchip kernel): 0x45 twice\n"
+	       "#   expected [0x2] observed [0]\n";
+	if (!ok(!strcmp(text, want) && bad == 2 && num == 3, "--tap --strict: the pinned divergence is not ok"))
+		printf("# got:\n%s# want:\n%s", text, want);
+	free(text);
+
+	text = NULL;
+	{
+		size_t len;
+		FILE *f = open_memstream(&text, &len);
+
+		check__tap_point(f, 9, true, "a\nb#c", "SKIP why");
+		check__tap_point(f, 10, false, "plain", NULL);
+		fclose(f);
+	}
+	ok(!strcmp(text, "ok 9 - a?b\\#c # SKIP why\nnot ok 10 - plain\n"),
+	   "--tap: a control character can't end the line, '#' is escaped");
+	free(text);
+}
+
 int main(void)
 {
 	static const int64_t prio[] = { 0x61, 0x41 };
@@ -174,5 +244,6 @@ int main(void)
 		ok(judge(&c, IRQCHIP_USER, two_cpus, 3) == CHECK_FAIL, "no cpu: every vCPU's entries count");
 	}
 	test_intact();
+	test_tap();
 	return tap_done();
 }

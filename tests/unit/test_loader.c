@@ -825,6 +825,144 @@ static void test_boot_info(void)
 	free(m.base);
 }
 
+/* One line, no newline, that fits the buffer. */
+static bool no_newline(const char *err)
+{
+	return err[0] && !strchr(err, '\n') && strlen(err) < ERRLEN;
+}
+
+/* --initrd: module 0's place (loader__place_module) and its hand-off, each protocol. */
+static void test_modules(void)
+{
+	const uint64_t size = 4 << 20;
+	struct gmem m = { calloc(1, size), size };
+	static const uint8_t data[] = "MOD0 env\n";
+	struct boot_module mod = { data, sizeof(data) - 1, "/tmp/env.1", 0 };
+	struct hvm_start_info si;
+	struct multiboot_info mi;
+	struct load_info li;
+	uint32_t mbmod[4];
+	uint64_t hvmmod[4];
+	uint8_t b[IMG_MAX];
+	char err[ERRLEN], *longname;
+	size_t len;
+	int rc;
+
+	/* the image: text [1 MiB, +0x1000), data [2 MiB, +0x3000): the page after is 0x203000 */
+	len = build(b, &mb32);
+	parse_mem(b, len, size, BOOT_AUTO, &li, err);
+	rc = loader__place_module(&li, size, &mod, err, ERRLEN);
+	ok(rc == 0, "module placed (%s)", rc ? err : "ok");
+	is_u64(mod.gpa, 0x203000, "module at the first page after the kernel's last byte");
+	mod.len = size - 0x203000;
+	rc = loader__place_module(&li, size, &mod, err, ERRLEN);
+	ok(rc == 0 && mod.gpa == 0x203000, "a module up to the end of RAM fits (%s)", rc ? err : "ok");
+	mod.len++;
+	rc = loader__place_module(&li, size, &mod, err, ERRLEN);
+	ok(rc == -1 && no_newline(err) && strstr(err, "/tmp/env.1: 0x1fd001 bytes do not fit") &&
+	   strstr(err, "0x1fd000 bytes free after the kernel"),
+	   "a module one byte too big: one line naming it (%s)", err);
+
+	/* a kernel at the top of RAM: the module goes below it, at 1 MiB */
+	{
+		struct load_info hi = { .proto = BOOT_MULTIBOOT, .nsegs = 1, .lo = 0x300000,
+					.hi = 0x3ff000 };
+
+		hi.segs[0] = (struct load_seg){ .gpa = 0x300000, .memsz = 0xff000 };
+		mod.len = 0x2000;
+		rc = loader__place_module(&hi, size, &mod, err, ERRLEN);
+		ok(rc == 0 && mod.gpa == 0x100000, "no room after the kernel: at 1 MiB, below it (%s)",
+		   rc ? err : "ok");
+		mod.len = 0x200001;
+		rc = loader__place_module(&hi, size, &mod, err, ERRLEN);
+		ok(rc == -1 && strstr(err, "0x200000 below it"), "too big for below it too (%s)", err);
+	}
+	/* never at or above 4 GiB: the multiboot fields are 32 bits */
+	mod.len = (UINT64_C(1) << 32) - 0x203000;
+	rc = loader__place_module(&li, UINT64_C(8) << 30, &mod, err, ERRLEN);
+	ok(rc == 0 && mod.gpa == 0x203000, "an 8 GiB guest: a module up to 4 GiB fits");
+	mod.len++;
+	rc = loader__place_module(&li, UINT64_C(8) << 30, &mod, err, ERRLEN);
+	ok(rc == -1 && strstr(err, "do not fit"), "nor one byte past 4 GiB (%s)", err);
+	longname = malloc(LOADER_MODSTR_MAX + 1);
+	memset(longname, 'n', LOADER_MODSTR_MAX);
+	longname[LOADER_MODSTR_MAX] = '\0';
+	mod.name = longname;
+	mod.len = 1;
+	rc = loader__place_module(&li, size, &mod, err, ERRLEN);
+	ok(rc == -1 && no_newline(err) && strstr(err, "the module's name is 1024 bytes"),
+	   "a name too long for the module's string (%s)", err);
+	longname[LOADER_MODSTR_MAX - 1] = '\0';
+	rc = loader__place_module(&li, size, &mod, err, ERRLEN);
+	ok(rc == 0, "a name of LOADER_MODSTR_MAX-1 bytes fits (%s)", rc ? err : "ok");
+	free(longname);
+
+	/* multiboot: flags bit 3, mods_count 1, the list entry, the bytes, the string */
+	mod = (struct boot_module){ data, sizeof(data) - 1, "/tmp/env.1", 0 };
+	loader__place_module(&li, size, &mod, err, ERRLEN);
+	memset(m.base, 0xaa, size);
+	rc = loader__write_boot_info_mod(&li, &m, "mb", &mod, err, ERRLEN);
+	ok(rc == 0, "multiboot boot info with a module (%s)", rc ? err : "ok");
+	memcpy(&mi, gpa(&m, IVM_BOOT_INFO_GPA), sizeof(mi));
+	is_u64(mi.flags, MULTIBOOT_INFO_MEMORY | MULTIBOOT_INFO_CMDLINE | (1u << 3),
+	       "multiboot flags: mods valid (bit 3)");
+	is_u64(mi.mods_count, 1, "mods_count 1");
+	ok(mi.mods_addr > IVM_BOOT_INFO_GPA + sizeof(mi) && mi.mods_addr + 16 <= IVM_CMDLINE_GPA,
+	   "the module list is in the boot info's page, after the info");
+	memcpy(mbmod, gpa(&m, mi.mods_addr), sizeof(mbmod));
+	is_u64(mbmod[0], 0x203000, "mod_start");
+	is_u64(mbmod[1], 0x203000 + sizeof(data) - 1, "mod_end: start + the file's size");
+	ok(mbmod[2] && !strcmp((char *)gpa(&m, mbmod[2]), "/tmp/env.1"), "the module's string");
+	is_u64(mbmod[3], 0, "reserved 0");
+	ok(!memcmp(gpa(&m, 0x203000), data, sizeof(data) - 1), "module 0's bytes in RAM");
+	ok(*gpa(&m, 0x203000 + sizeof(data) - 1) == 0xaa, "nothing written past its end");
+	ok(!strcmp((char *)gpa(&m, IVM_CMDLINE_GPA), "mb"), "the command line intact");
+
+	/* PVH and ELF64 (whose RSI is an hvm_start_info too): the modlist */
+	for (int pass = 0; pass < 2; pass++) {
+		const char *what = pass ? "elf64" : "pvh";
+
+		len = build(b, pass ? &plain64 : &full64);
+		parse_mem(b, len, size, BOOT_AUTO, &li, err);
+		loader__place_module(&li, size, &mod, err, ERRLEN);
+		memset(m.base, 0xaa, size);
+		rc = loader__write_boot_info_mod(&li, &m, "pvh", &mod, err, ERRLEN);
+		ok(rc == 0, "%s boot info with a module (%s)", what, rc ? err : "ok");
+		memcpy(&si, gpa(&m, IVM_BOOT_INFO_GPA), sizeof(si));
+		is_u64(si.nr_modules, 1, "%s: nr_modules 1", what);
+		ok(si.modlist_paddr >= IVM_BOOT_INFO_GPA + sizeof(si) + 2 * 24 &&
+		   si.modlist_paddr + 32 <= IVM_CMDLINE_GPA, "%s: modlist after the memory map", what);
+		memcpy(hvmmod, gpa(&m, si.modlist_paddr), sizeof(hvmmod));
+		is_u64(hvmmod[0], mod.gpa, "%s: modlist paddr", what);
+		is_u64(hvmmod[1], sizeof(data) - 1, "%s: modlist size", what);
+		ok(!strcmp((char *)gpa(&m, hvmmod[2]), "/tmp/env.1"), "%s: modlist cmdline", what);
+		ok(!memcmp(gpa(&m, mod.gpa), data, sizeof(data) - 1), "%s: module 0's bytes", what);
+		is_u64(si.memmap_entries, 2, "%s: the memory map still there", what);
+	}
+
+	/* a module put where it must not go: one line each */
+	mod.gpa = 0x200000;
+	rc = loader__write_boot_info_mod(&li, &m, "", &mod, err, ERRLEN);
+	ok(rc == -1 && no_newline(err) && strstr(err, "module 0") && strstr(err, "overlaps"),
+	   "a module over a segment rejected (%s)", err);
+	mod.gpa = IVM_BOOT_PT_GPA;
+	rc = loader__write_boot_info_mod(&li, &m, "", &mod, err, ERRLEN);
+	ok(rc == -1 && strstr(err, "not between 1 MiB and 4 GiB"),
+	   "a module over the page tables (below 1 MiB) rejected (%s)", err);
+	mod.gpa = size - 4;
+	rc = loader__write_boot_info_mod(&li, &m, "", &mod, err, ERRLEN);
+	ok(rc == -1 && strstr(err, "outside guest memory"), "a module past the end of RAM rejected (%s)",
+	   err);
+	mod = (struct boot_module){ NULL, 0, "", 0 };
+	loader__place_module(&li, size, &mod, err, ERRLEN);
+	rc = loader__write_boot_info_mod(&li, &m, "", &mod, err, ERRLEN);
+	memcpy(&si, gpa(&m, IVM_BOOT_INFO_GPA), sizeof(si));
+	memcpy(hvmmod, gpa(&m, si.modlist_paddr), sizeof(hvmmod));
+	ok(rc == 0 && si.nr_modules == 1 && hvmmod[1] == 0 && *gpa(&m, hvmmod[2]) == 0,
+	   "an empty module with an empty name: listed, 0 bytes (%s)", rc ? err : "ok");
+	free(m.base);
+}
+
 static void test_names(void)
 {
 	static const char *names[] = { "auto", "pvh", "multiboot", "elf64" };
@@ -896,7 +1034,7 @@ static void test_fuzz(void)
 					snprintf(first_bad, sizeof(first_bad),
 						 "iteration %u accepted but: %s", it, err);
 			}
-		} else if (rc != -1 || !one_line_err(err)) {
+		} else if (rc != -1 || !no_newline(err)) {
 			if (!bad++) {
 				err[ERRLEN - 1] = '\0';
 				snprintf(first_bad, sizeof(first_bad), "iteration %u rc %d: %s",
@@ -923,6 +1061,7 @@ int main(void)
 	test_multiboot();
 	test_copy();
 	test_boot_info();
+	test_modules();
 	test_names();
 	test_fuzz();
 	return tap_done();

@@ -91,6 +91,85 @@ static void check_results(struct selftest *st)
 	free(text);
 }
 
+static char *tap(const struct selftest *st, bool strict, unsigned *num, unsigned *bad)
+{
+	char *text = NULL;
+	size_t len;
+	FILE *f = open_memstream(&text, &len);
+
+	*bad = selftest__tap(st, strict, num, f);
+	fclose(f);
+	return text;
+}
+
+/* --tap: the exact lines; a known divergence is a SKIP unless --strict */
+static void check_tap(void)
+{
+	static struct selftest st;
+	struct ivm_exc_result r = res("#DE-cpl0", 0, 0, 0);
+	unsigned num = 0, bad;
+	const char *want;
+	char *text;
+
+	r.exp_stack = r.obs_stack = IVM_STACK_SAME;
+	selftest__add(&st, &r);
+	r = res("#NM-cpl3", 7, 0, IVM_CHK_NOFAULT);
+	r.cpl = 3;
+	r.exp_rip = 0x108d18;
+	r.exp_stack = IVM_STACK_RSP0;
+	r.obs_stack = IVM_STACK_UNKNOWN;
+	selftest__add(&st, &r);
+	r = res("#GP-cpl0", 13, 14, IVM_CHK_VECTOR | IVM_CHK_ERRCODE | IVM_CHK_RIP);
+	r.exp_err = 0;
+	r.obs_err = 2;
+	r.exp_rip = 0x1000;
+	r.obs_rip = 0x1002;
+	r.exp_stack = r.obs_stack = IVM_STACK_IST1 + 2;
+	selftest__note_vmm_delivery(&st, 14);
+	selftest__add(&st, &r);
+	text = tap(&st, false, &num, &bad);
+	want = "ok 1 - \\#DE-cpl0\n"
+	       "ok 2 - \\#NM-cpl3 # SKIP known divergence PVM-7: an x87 instruction at CPL3 with "
+	       "CR0.TS=1 runs natively: no #NM\n"
+	       "not ok 3 - \\#GP-cpl0\n"
+	       "#   failed checks: vector,errcode,rip\n"
+	       "#   vector: expected 13, observed 14\n"
+	       "#   error code: expected 0, observed 0x2\n"
+	       "#   rip: expected 0x1000, observed 0x1002\n"
+	       "#   stack: expected ist3, observed ist3\n"
+	       "#   cpl 0, delivered by the vmm\n";
+	if (!ok(!strcmp(text, want) && bad == 1 && num == 3,
+		"--tap: ok, a known divergence as SKIP, a failure with expected/observed"))
+		printf("# got:\n%s# want:\n%s", text, want);
+	free(text);
+
+	num = 10;
+	text = tap(&st, true, &num, &bad);
+	want = "ok 11 - \\#DE-cpl0\n"
+	       "not ok 12 - \\#NM-cpl3\n"
+	       "#   failed checks: nofault\n"
+	       "#   vector: expected 7, observed none (no fault)\n"
+	       "#   error code: expected -, observed -\n"
+	       "#   rip: expected 0x108d18, observed 0\n"
+	       "#   stack: expected rsp0, observed ?\n"
+	       "#   cpl 3, delivered by kvm\n"
+	       "#   known host divergence PVM-7 (--strict: counted as a failure): an x87 instruction "
+	       "at CPL3 with CR0.TS=1 runs natively: no #NM\n"
+	       "not ok 13 - \\#GP-cpl0\n";
+	if (!ok(!strncmp(text, want, strlen(want)) && bad == 2 && num == 13,
+		"--tap --strict: the known divergence is not ok, numbered on from 10"))
+		printf("# got:\n%s# want:\n%s", text, want);
+	free(text);
+
+	st.dropped = 2;
+	num = 0;
+	text = tap(&st, false, &num, &bad);
+	ok(strstr(text, "\nnot ok 4 - self-test: every result kept\n"
+			"#   2 further results dropped: more than 96 cases\n") && bad == 2 && num == 4,
+	   "--tap: dropped results are a point that fails");
+	free(text);
+}
+
 int main(void)
 {
 	static struct selftest st;
@@ -138,6 +217,7 @@ int main(void)
 	free(text);
 
 	check_results(&st);
+	check_tap();
 
 	memset(r.name, 'A', sizeof(r.name));	/* unterminated name from a hostile guest */
 	for (int i = 0; i < SELFTEST_MAX + 3; i++)

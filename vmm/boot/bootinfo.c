@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Boot hand-off: the command line and PVH hvm_start_info or multiboot_info. */
+/* Boot hand-off: the command line, PVH hvm_start_info or multiboot_info, a module. */
 #include <inttypes.h>
 #include <string.h>
 
@@ -10,6 +10,85 @@
 
 #define LOW_RAM_END	0x9f000u	/* top of conventional RAM below the EBDA */
 #define HIGH_RAM_START	0x100000u	/* 1 MiB */
+#define GIB4		(UINT64_C(1) << 32)
+
+/* The module list and module 0's string share the boot info's page (0x6000). */
+#define MODLIST_GPA	(IVM_BOOT_INFO_GPA + 0x800)
+#define MODSTR_GPA	(IVM_BOOT_INFO_GPA + 0xc00)
+#define MULTIBOOT_INFO_MODS	(1u << 3)
+
+struct multiboot_mod {
+	uint32_t mod_start, mod_end;	/* [start, end) */
+	uint32_t string;
+	uint32_t reserved;
+};
+
+struct hvm_modlist_entry {
+	uint64_t paddr, size;
+	uint64_t cmdline_paddr;
+	uint64_t reserved;
+};
+
+int loader__place_module(const struct load_info *li, uint64_t mem_size, struct boot_module *mod,
+			 char *err, size_t errlen)
+{
+	const char *name = mod->name ? mod->name : "module";
+	uint64_t top = mem_size < GIB4 ? mem_size : GIB4;
+	uint64_t lo = li->nsegs ? li->lo : HIGH_RAM_START, hi = li->nsegs ? li->hi : HIGH_RAM_START;
+	uint64_t after = (hi + 0xfff) & ~UINT64_C(0xfff);
+	size_t n = strlen(name);
+
+	if (n >= LOADER_MODSTR_MAX) {
+		errline__set(err, errlen, "%.64s...: the module's name is %zu bytes, the limit is %u",
+			name, n, LOADER_MODSTR_MAX - 1);
+		return -1;
+	}
+	if (after <= top && mod->len <= top - after) {
+		mod->gpa = after;
+		return 0;
+	}
+	if (lo >= HIGH_RAM_START && mod->len <= lo - HIGH_RAM_START) {
+		mod->gpa = HIGH_RAM_START;
+		return 0;
+	}
+	errline__set(err, errlen, "%s: 0x%" PRIx64 " bytes do not fit in guest RAM: 0x%" PRIx64
+		" bytes free after the kernel (from 0x%" PRIx64 " to 0x%" PRIx64 "), 0x%" PRIx64
+		" below it", name, mod->len, after < top ? top - after : 0, after, top,
+		lo > HIGH_RAM_START ? lo - HIGH_RAM_START : 0);
+	return -1;
+}
+
+/* Module 0's bytes at mod->gpa and its string; the list is the protocol's. */
+static int write_module_data(const struct load_info *li, const struct gmem *m,
+			     const struct boot_module *mod, char *err, size_t errlen)
+{
+	const char *name = mod->name ? mod->name : "";
+	const struct region rd = { "module 0", mod->gpa, mod->len };
+	const struct region rs = { "module 0's string", MODSTR_GPA, strlen(name) + 1 };
+	uint8_t *d, *s;
+
+	if (rs.size > LOADER_MODSTR_MAX) {
+		errline__set(err, errlen, "module 0's string is %zu bytes, the limit is %u",
+			strlen(name), LOADER_MODSTR_MAX - 1);
+		return -1;
+	}
+	/* below 1 MiB are the boot info, command line, GDT, AP trampoline and page tables */
+	if (mod->gpa < HIGH_RAM_START || mod->gpa > GIB4 || mod->len > GIB4 - mod->gpa) {
+		errline__set(err, errlen, "module 0 [0x%" PRIx64 ", +0x%" PRIx64 ") is not between "
+			"1 MiB and 4 GiB", mod->gpa, mod->len);
+		return -1;
+	}
+	d = loader__region_ptr(li, m, &rd, err, errlen);
+	if (!d)
+		return -1;
+	if (mod->len)
+		memcpy(d, mod->data, mod->len);
+	s = loader__region_ptr(li, m, &rs, err, errlen);
+	if (!s)
+		return -1;
+	memcpy(s, name, rs.size);
+	return 0;
+}
 
 /* Each hand-off region must be RAM and must not clobber the kernel. */
 void *loader__region_ptr(const struct load_info *li, const struct gmem *m,
@@ -37,8 +116,8 @@ void *loader__region_ptr(const struct load_info *li, const struct gmem *m,
 	return p;
 }
 
-static int write_hvm(const struct load_info *li, const struct gmem *m, char *err,
-		     size_t errlen)
+static int write_hvm(const struct load_info *li, const struct gmem *m,
+		     const struct boot_module *mod, char *err, size_t errlen)
 {
 	const struct region r = {
 		"hvm_start_info", IVM_BOOT_INFO_GPA,
@@ -56,18 +135,30 @@ static int write_hvm(const struct load_info *li, const struct gmem *m, char *err
 		{ .addr = 0, .size = LOW_RAM_END, .type = 1 },
 		{ .addr = HIGH_RAM_START, .size = m->size - HIGH_RAM_START, .type = 1 },
 	};
-	uint8_t *p = loader__region_ptr(li, m, &r, err, errlen);
+	const struct region rl = { "module list", MODLIST_GPA, sizeof(struct hvm_modlist_entry) };
+	uint8_t *p = loader__region_ptr(li, m, &r, err, errlen), *l;
 
 	if (!p)
 		return -1;
+	if (mod) {
+		const struct hvm_modlist_entry e = { .paddr = mod->gpa, .size = mod->len,
+						     .cmdline_paddr = MODSTR_GPA };
+
+		l = loader__region_ptr(li, m, &rl, err, errlen);
+		if (!l || write_module_data(li, m, mod, err, errlen))
+			return -1;
+		memcpy(l, &e, sizeof(e));
+		si.nr_modules = 1;
+		si.modlist_paddr = MODLIST_GPA;
+	}
 	/* x86 host: the structs are already in guest (little-endian) layout */
 	memcpy(p, &si, sizeof(si));
 	memcpy(p + sizeof(si), map, sizeof(map));
 	return 0;
 }
 
-static int write_multiboot(const struct load_info *li, const struct gmem *m, char *err,
-			   size_t errlen)
+static int write_multiboot(const struct load_info *li, const struct gmem *m,
+			   const struct boot_module *mod, char *err, size_t errlen)
 {
 	const struct region r = { "multiboot_info", IVM_BOOT_INFO_GPA,
 				  sizeof(struct multiboot_info) };
@@ -78,16 +169,38 @@ static int write_multiboot(const struct load_info *li, const struct gmem *m, cha
 		.mem_upper = upper > UINT32_MAX ? UINT32_MAX : (uint32_t)upper,
 		.cmdline = IVM_CMDLINE_GPA,
 	};
-	uint8_t *p = loader__region_ptr(li, m, &r, err, errlen);
+	const struct region rl = { "module list", MODLIST_GPA, sizeof(struct multiboot_mod) };
+	uint8_t *p = loader__region_ptr(li, m, &r, err, errlen), *l;
 
 	if (!p)
 		return -1;
+	if (mod) {
+		/* write_module_data keeps the module below 4 GiB: the fields hold it */
+		const struct multiboot_mod e = { .mod_start = (uint32_t)mod->gpa,
+						 .mod_end = (uint32_t)(mod->gpa + mod->len),
+						 .string = MODSTR_GPA };
+
+		l = loader__region_ptr(li, m, &rl, err, errlen);
+		if (!l || write_module_data(li, m, mod, err, errlen))
+			return -1;
+		memcpy(l, &e, sizeof(e));
+		mi.flags |= MULTIBOOT_INFO_MODS;
+		mi.mods_count = 1;
+		mi.mods_addr = MODLIST_GPA;
+	}
 	memcpy(p, &mi, sizeof(mi));
 	return 0;
 }
 
 int loader__write_boot_info(const struct load_info *li, const struct gmem *m,
 			    const char *cmdline, char *err, size_t errlen)
+{
+	return loader__write_boot_info_mod(li, m, cmdline, NULL, err, errlen);
+}
+
+int loader__write_boot_info_mod(const struct load_info *li, const struct gmem *m,
+				const char *cmdline, const struct boot_module *mod, char *err,
+				size_t errlen)
 {
 	const struct region rc = { "command line", IVM_CMDLINE_GPA, IVM_CMDLINE_MAX };
 	size_t n = cmdline ? strlen(cmdline) : 0;
@@ -112,11 +225,11 @@ int loader__write_boot_info(const struct load_info *li, const struct gmem *m,
 
 	switch (li->proto) {
 	case BOOT_PVH:
-		return write_hvm(li, m, err, errlen);
+		return write_hvm(li, m, mod, err, errlen);
 	case BOOT_MULTIBOOT:
-		return write_multiboot(li, m, err, errlen);
+		return write_multiboot(li, m, mod, err, errlen);
 	case BOOT_ELF64:
-		if (write_hvm(li, m, err, errlen))
+		if (write_hvm(li, m, mod, err, errlen))
 			return -1;
 		return loader__write_long_mode(li, m, err, errlen);
 	default:

@@ -60,6 +60,38 @@ int loader__copy(const uint8_t *buf, size_t len, const struct load_info *li,
 int loader__write_boot_info(const struct load_info *li, const struct gmem *m,
 			    const char *cmdline, char *err, size_t errlen);
 
+/*
+ * A boot module (vmm run --initrd, vmm qemu -initrd): multiboot module 0
+ * (mods_count, mods_addr), or entry 0 of PVH's modlist. Its string (the
+ * multiboot module's command line, PVH's cmdline_paddr) is @name.
+ */
+struct boot_module {
+	const uint8_t *data;	/* the file's bytes */
+	uint64_t len;
+	const char *name;	/* the file as named: messages, and the module's string */
+	uint64_t gpa;		/* set by loader__place_module */
+};
+
+#define LOADER_MODSTR_MAX	0x400	/* a module's string, its NUL included */
+
+/*
+ * Choose @mod->gpa for a guest of @mem_size bytes: the first page after the
+ * kernel's last loaded byte (as QEMU places multiboot modules), else 1 MiB
+ * when it fits below the kernel; never below 1 MiB (the boot structures, page
+ * tables and AP trampoline live there) nor at or above 4 GiB. -1 with one line
+ * "NAME: ..." in @err when it fits nowhere or its name is too long.
+ */
+int loader__place_module(const struct load_info *li, uint64_t mem_size, struct boot_module *mod,
+			 char *err, size_t errlen);
+
+/*
+ * loader__write_boot_info, and @mod (NULL: none; placed by
+ * loader__place_module) copied in and listed in the hand-off structure.
+ */
+int loader__write_boot_info_mod(const struct load_info *li, const struct gmem *m,
+				const char *cmdline, const struct boot_module *mod, char *err,
+				size_t errlen);
+
 const char *boot_proto__name(enum boot_proto p);
 int boot_proto__parse(const char *s, enum boot_proto *p);
 

@@ -20,9 +20,16 @@
 #include "runopt.h"
 #include "trace/oracle.h"
 #include "core/run.h"
+#include "scenario/check.h"
 #include "scenario/scenario.h"
 
-enum { OPT_HELP = 'h', OPT_TRACE = RUNOPT_END, OPT_EXPECT, OPT_KEEP, OPT_HOST_MODEL };
+enum { OPT_HELP = 'h', OPT_TRACE = RUNOPT_END, OPT_EXPECT, OPT_KEEP, OPT_HOST_MODEL, OPT_TAP };
+
+/* --tap: one point per mode judged; everything else goes to stderr */
+static struct {
+	FILE *f;		/* NULL: no TAP */
+	unsigned plan, n;
+} tap;
 
 static const struct option check_options[] = {
 	{ "scenario", required_argument, NULL, RUNOPT_SCENARIO },
@@ -35,6 +42,7 @@ static const struct option check_options[] = {
 	{ "cmdline", required_argument, NULL, RUNOPT_CMDLINE },
 	{ "verbose", no_argument, NULL, RUNOPT_VERBOSE },
 	{ "quiet", no_argument, NULL, RUNOPT_QUIET },
+	{ "tap", no_argument, NULL, OPT_TAP },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -67,6 +75,9 @@ static void usage(FILE *f)
 		"  --cmdline=ARGS                   added to the guest's command line, as vmm run\n"
 		"                                   (count=N, bug=NAME for the storm program)\n"
 		"  --quiet / --verbose              no guest console / log every VM exit, as vmm run\n"
+		"  --tap                            TAP (version 13) on stdout: a point per mode,\n"
+		"                                   its findings as diagnostics; an expected\n"
+		"                                   divergence is a SKIP; all else goes to stderr\n"
 		"  --help                           this text\n"
 		"\n"
 		"A value goes in --opt=VALUE or --opt VALUE.\n"
@@ -99,6 +110,14 @@ static const char *run_failure(int st, char *buf, size_t n)
 	return buf;
 }
 
+/* One TAP point, after the version line and the plan if it is the first */
+static void tap_point(bool ok, const char *desc, const char *directive)
+{
+	if (!tap.n++)
+		fprintf(tap.f, "TAP version 13\n1..%u\n", tap.plan);
+	check__tap_point(tap.f, tap.n, ok, desc, directive);
+}
+
 /*
  * Judge one trace; print the report and the summary line. 1 = not as expected
  * (or the run that wrote it failed: @run_status != 0), 2 = unreadable.
@@ -121,6 +140,14 @@ static int judge(const char *path, const char *label, int mode, unsigned expect,
 			       irqchip_mode__name(mode), run_status ? "run failed: " : "",
 			       run_status ? run_failure(run_status, why, sizeof(why)) : "",
 			       run_status ? "; " : "");
+		if (mode >= 0 && tap.f) {
+			snprintf(sum, sizeof(sum), "%s irqchip=%s: %s%s%soracle could not read the trace",
+				 label, irqchip_mode__name(mode), run_status ? "run failed: " : "",
+				 run_status ? run_failure(run_status, why, sizeof(why)) : "",
+				 run_status ? "; " : "");
+			tap_point(false, sum, NULL);
+			fprintf(tap.f, "#   %s\n", err);
+		}
 		return 2;
 	}
 	if (mode < 0) {
@@ -145,7 +172,31 @@ static int judge(const char *path, const char *label, int mode, unsigned expect,
 	printf("check %s irqchip=%s: %soracle %s; expected %s; %s\n", label,
 	       mode >= 0 ? irqchip_mode__name(mode) : "?", failed, sum,
 	       expected_div ? "divergence" : "pass", verdict);
+	if (tap.f) {
+		char desc[sizeof(sum) + 256];
+
+		snprintf(desc, sizeof(desc), "%s irqchip=%s: %soracle %s; expected %s", label,
+			 mode >= 0 ? irqchip_mode__name(mode) : "?", failed, sum,
+			 expected_div ? "divergence" : "pass");
+		tap_point(good && !run_status, desc, good && !run_status && expected_div ?
+			  "SKIP expected divergence (--expect-divergence)" : NULL);
+		if (!good || run_status) {
+			if (!good && expected_div && v == ORACLE_PASS)
+				fprintf(tap.f, "#   expected a divergence under this mode; the oracle found none\n");
+			oracle__report(&o, tap.f, "#   ");
+		}
+	}
 	return good && !run_status ? 0 : 1;
+}
+
+/* The exit status @st, unless the TAP stream could not be written (a closed pipe) */
+static int tap_finish(int st)
+{
+	if (tap.f && (fflush(tap.f) == EOF || ferror(tap.f))) {
+		fprintf(stderr, "vmm check: --tap: standard output was closed: the report is incomplete\n");
+		return st ? st : 1;
+	}
+	return st;
 }
 
 int check_cmd__main(int argc, char **argv)
@@ -157,6 +208,7 @@ int check_cmd__main(int argc, char **argv)
 	struct stat st_keep;
 	char err[320];
 	int c, worst = 0;
+	bool want_tap = false;
 
 	runopt__init(&ro);
 	optind = 1;
@@ -165,6 +217,7 @@ int check_cmd__main(int argc, char **argv)
 		switch (c) {
 		case OPT_TRACE: trace_path = optarg; break;
 		case OPT_KEEP: keep = optarg; break;
+		case OPT_TAP: want_tap = true; break;
 		case OPT_EXPECT:
 			if (runopt__parse_modes(optarg, &expect) < 0)
 				return bad("--expect-divergence: not a list of kernel, split, user, or all:", optarg);
@@ -189,7 +242,12 @@ int check_cmd__main(int argc, char **argv)
 	if (trace_path) {
 		if (ro.scenario_path || optind != argc)
 			return bad("--trace takes no scenario or kernel:", trace_path);
-		return judge(trace_path, trace_path, -1, expect, 0, &opts);
+		if (want_tap && !(tap.f = runopt__tap_stdout(err, sizeof(err)))) {
+			fprintf(stderr, "vmm check: %s\n", err);
+			return 2;
+		}
+		tap.plan = 1;
+		return tap_finish(judge(trace_path, trace_path, -1, expect, 0, &opts));
 	}
 	if (!ro.scenario_path || optind != argc - 1) {
 		fprintf(stderr, "vmm check: %s (see vmm check --help)\n",
@@ -209,6 +267,11 @@ int check_cmd__main(int argc, char **argv)
 			errno == EEXIST ? strerror(ENOTDIR) : strerror(errno));
 		return 2;
 	}
+	if (want_tap && !(tap.f = runopt__tap_stdout(err, sizeof(err)))) {
+		fprintf(stderr, "vmm check: %s\n", err);
+		return 2;
+	}
+	tap.plan = (unsigned)__builtin_popcount(ro.modes & ro.sc->irqchips);
 	for (int m = 0; m < IRQCHIP_NR; m++) {
 		char path[4096];
 		int st, fd = -1, r;
@@ -244,5 +307,5 @@ int check_cmd__main(int argc, char **argv)
 		if (st == VMM_INTERRUPTED)
 			break;	/* ^C stops every mode */
 	}
-	return worst;
+	return tap_finish(worst);
 }

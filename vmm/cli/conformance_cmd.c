@@ -136,6 +136,25 @@ static void self_paths(char *self, char *dir, char *tree)
 		snprintf(tree, PATH_MAX, "%.*s", PATH_MAX - 1, up);
 }
 
+/*
+ * KERNEL and the configs when not given: guest.elf beside this vmm and the
+ * source tree's configs/ (a build), else the installed ones (make install):
+ * ../share/vmm/guest.elf and ../share/vmm/configs/ from it.
+ */
+static void default_kernel(const char *dir, char *tree, char *kernel, size_t n)
+{
+	char share[PATH_MAX + 32];
+
+	snprintf(kernel, n, "%s/guest.elf", dir);
+	snprintf(share, sizeof(share), "%s/../share/vmm/guest.elf", dir);
+	if (access(kernel, F_OK) == 0 || access(share, F_OK) < 0)
+		return;
+	snprintf(share, sizeof(share), "%s/../share/vmm", dir);
+	if (!realpath(share, tree))
+		snprintf(tree, PATH_MAX, "%.*s", PATH_MAX - 1, share);
+	snprintf(kernel, n, "%s/guest.elf", tree);
+}
+
 static int write_report(const char *path, void (*fn)(const struct conf_matrix *, const char *, FILE *),
 			const struct conf_matrix *m, const char *expect)
 {
@@ -215,7 +234,7 @@ int conformance_cmd__main(int argc, char **argv)
 	if (optind < argc)
 		snprintf(kernel, sizeof(kernel), "%s", argv[optind]);
 	else
-		snprintf(kernel, sizeof(kernel), "%s/guest.elf", dir);
+		default_kernel(dir, tree, kernel, sizeof(kernel));
 	snprintf(configs, sizeof(configs), "%s", configs_opt ? configs_opt : "");
 	if (!configs_opt)
 		snprintf(configs, sizeof(configs), "%s/configs", tree);

@@ -15,6 +15,7 @@
 #include "replay_cmd.h"
 #include "storm_cmd.h"
 #include "conformance_cmd.h"
+#include "qemu_cmd.h"
 #include "runopt.h"
 
 #define VMM_VERSION "0.1.0"
@@ -38,6 +39,8 @@ static void usage(FILE *f)
 		"                                      divergences (vmm conformance --help)\n"
 		"       vmm judge --scenario=FILE LOG  judge the event lines a guest printed\n"
 		"                                      without ./vmm (e.g. QEMU -debugcon)\n"
+		"       vmm qemu [QEMU OPTIONS]        QEMU's command line, the subset kvm-unit-tests\n"
+		"                                      uses (also as qemu-system-x86_64; vmm qemu --help)\n"
 		"       vmm --help | --version\n"
 		"       vmm COMMAND --help             that command's usage and options\n"
 		"\n"
@@ -46,6 +49,8 @@ static void usage(FILE *f)
 		"  --boot=auto|pvh|multiboot|elf64  boot protocol (auto: PVH note, then multiboot\n"
 		"                                   header, then plain ELF64 in long mode)\n"
 		"  --cmdline=STRING                 kernel command line (default: empty)\n"
+		"  --initrd=FILE                    FILE as boot module 0 (multiboot module, PVH\n"
+		"                                   modlist), in RAM after the kernel\n"
 		"  --mem=SIZE                       guest RAM, 4M to 3G, page aligned, e.g. 64M,\n"
 		"                                   1G, 0x8000000 (default 64M)\n"
 		"  --timeout=SECONDS                watchdog, e.g. 30 or 2.5; 0 disables it\n"
@@ -64,6 +69,7 @@ static void usage(FILE *f)
 		"  --strict                         known host divergences fail the run\n"
 		"  --milestones                     print guest milestone times on stderr\n"
 		RUNOPT_RESULTS_HELP
+		RUNOPT_TAP_HELP
 		"  --quiet                          do not print the guest console, nor the notes\n"
 		"                                   on emulation failures turned into #UD\n"
 		"  --verbose                        log every VM exit on stderr\n"
@@ -141,6 +147,7 @@ static const struct option run_options[] = {
 	{ "verbose", no_argument, NULL, RUNOPT_VERBOSE },
 	{ "milestones", no_argument, NULL, RUNOPT_MILESTONES },
 	{ "results", required_argument, NULL, RUNOPT_RESULTS },
+	{ "tap", no_argument, NULL, RUNOPT_TAP },
 	{ "help", no_argument, NULL, 'h' },
 	{ "scenario", required_argument, NULL, RUNOPT_SCENARIO },
 	{ "irqchip", required_argument, NULL, RUNOPT_IRQCHIP },
@@ -148,6 +155,7 @@ static const struct option run_options[] = {
 	{ "interrupts", no_argument, NULL, RUNOPT_INTERRUPTS },
 	{ "kvm-tracepoints", no_argument, NULL, RUNOPT_KVM_TP },
 	{ "vcpus", required_argument, NULL, RUNOPT_VCPUS },
+	{ "initrd", required_argument, NULL, RUNOPT_INITRD },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -357,9 +365,15 @@ int main(int argc, char **argv)
 		{ "replay", replay_cmd__main }, { "storm", storm_cmd__main },
 		{ "conformance", conformance_cmd__main },
 		{ "judge", cmd_judge }, { "validate", cmd_validate }, { "probe", cmd_probe },
+		{ "qemu", qemu_cmd__main },
 	};
+	const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
 	struct stat st;
 
+	/* a symlink named qemu-system-x86_64: QEMU's command line (kvm-unit-tests' QEMU=) */
+	base = base ? base + 1 : argc > 0 ? argv[0] : "";
+	if (!strcmp(base, QEMU_CMD_ALIAS))
+		return qemu_cmd__main(argc, argv);
 	if (argc < 2)
 		return bad("%s", "no command or KERNEL given");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {

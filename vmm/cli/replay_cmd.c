@@ -5,9 +5,11 @@
  * NMI at the place it was delivered, write a new trace and diff the two.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "boot/loader.h"
 #include "core/run.h"
 #include "lib/file.h"
@@ -76,6 +78,31 @@ static int bad(const char *fmt, const char *arg)
 }
 
 /* KERNEL's build-id against the recorded one; -1 with @err. */
+/*
+ * KERNEL when not given: the one the trace names; where that is gone (a
+ * relative path, another machine), guest.elf beside this vmm, else
+ * ../share/vmm/guest.elf from it (make install). same_build checks it.
+ * Not inlined: gcc would then size same_build's messages by this buffer.
+ */
+static __attribute__((noinline)) const char *default_kernel(const char *recorded)
+{
+	static char path[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	if (!recorded[0] || access(recorded, F_OK) == 0 ||
+	    (n = readlink("/proc/self/exe", path, sizeof(path) - 32)) <= 0)
+		return recorded;
+	path[n] = '\0';
+	if (!(slash = strrchr(path, '/')))
+		return recorded;
+	snprintf(slash + 1, 32, "%s", "guest.elf");
+	if (access(path, F_OK) == 0)
+		return path;
+	snprintf(slash + 1, 32, "%s", "../share/vmm/guest.elf");
+	return access(path, F_OK) == 0 ? path : recorded;
+}
+
 static int same_build(const char *kernel, const struct replay *rp, char *err, size_t n)
 {
 	static struct load_info li;
@@ -187,7 +214,7 @@ int replay_cmd__main(int argc, char **argv)
 		fprintf(stderr, "vmm replay: %s\n", err);
 		return 2;
 	}
-	ro.vm.kernel = optind + 1 < argc ? argv[optind + 1] : rp.h.kernel;
+	ro.vm.kernel = optind + 1 < argc ? argv[optind + 1] : default_kernel(rp.h.kernel);
 	if (!ro.vm.kernel[0]) {
 		replay__free(&rp);
 		return bad("%s", "the trace names no kernel: give KERNEL");

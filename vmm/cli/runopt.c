@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "boot/loader.h"
+#include "core/report.h"
 #include "lib/file.h"
 #include "lib/opt.h"
 #include "runopt.h"
@@ -89,6 +93,14 @@ int runopt__parse(struct runopt *ro, int c, const char *arg, char *err, size_t n
 	case RUNOPT_QUIET: o->quiet = true; return 0;
 	case RUNOPT_VERBOSE: o->verbose = true; return 0;
 	case RUNOPT_MILESTONES: o->milestones = true; return 0;
+	case RUNOPT_TAP: ro->tap = true; return 0;
+	case RUNOPT_INITRD:
+		if (arg[0]) {
+			o->initrd = arg;
+			return 0;
+		}
+		snprintf(err, n, "--initrd: '' is not a file name");
+		return -1;
 	case RUNOPT_RESULTS:
 		if (arg[0]) {
 			o->results_path = arg;
@@ -115,6 +127,38 @@ int runopt__check_kernel(const struct vmm_opts *o, char *err, size_t n)
 	return ret < 0 ? -1 : 0;
 }
 
+FILE *runopt__tap_stdout(char *err, size_t n)
+{
+	int fd;
+	FILE *f;
+
+	fflush(stdout);
+	fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+	f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!f || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+		snprintf(err, n, "--tap: no TAP stream on stdout: %s", strerror(errno));
+		if (f)
+			fclose(f);
+		else if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);	/* its lines in order with stderr's */
+	return f;
+}
+
+static int tap_open(const struct runopt *ro, char *err, size_t n)
+{
+	FILE *f;
+
+	if (!ro->tap)
+		return 0;
+	if (!(f = runopt__tap_stdout(err, n)))
+		return -1;
+	report__tap(f, ro->sc ? (unsigned)__builtin_popcount(ro->modes & ro->sc->irqchips) : 1);
+	return 0;
+}
+
 int runopt__finish(struct runopt *ro, const char *kernel, char *err, size_t n)
 {
 	static struct scenario sc;
@@ -128,7 +172,7 @@ int runopt__finish(struct runopt *ro, const char *kernel, char *err, size_t n)
 			snprintf(err, n, "--irqchip: more than one mode only with --scenario");
 			return -1;
 		}
-		return 0;
+		return tap_open(ro, err, n);
 	}
 	if (scenario__load(ro->scenario_path, &sc, err, n) < 0)
 		return -1;
@@ -153,5 +197,5 @@ int runopt__finish(struct runopt *ro, const char *kernel, char *err, size_t n)
 	if (!ro->timeout_set)
 		o->timeout_s = sc.timeout_s;
 	ro->sc = &sc;
-	return 0;
+	return tap_open(ro, err, n);
 }

@@ -18,6 +18,8 @@ enum runopt_code {
 	RUNOPT_BOOT = 0x100, RUNOPT_CMDLINE, RUNOPT_MEM, RUNOPT_TIMEOUT, RUNOPT_SCENARIO,
 	RUNOPT_IRQCHIP, RUNOPT_TRACE, RUNOPT_KVM_TP, RUNOPT_INTERRUPTS, RUNOPT_VCPUS,
 	RUNOPT_STRICT, RUNOPT_QUIET, RUNOPT_VERBOSE, RUNOPT_MILESTONES, RUNOPT_RESULTS,
+	RUNOPT_TAP,
+	RUNOPT_INITRD,
 	RUNOPT_END	/* a command's own option codes start here */
 };
 
@@ -26,12 +28,19 @@ struct runopt {
 	const char *scenario_path;	/* --scenario */
 	unsigned modes;			/* --irqchip: enum irqchip_mode bits; IRQCHIP_ALL if not given */
 	bool mode_set, timeout_set;
+	bool tap;			/* --tap: runopt__finish opens the TAP stream */
 	struct scenario *sc;		/* loaded by runopt__finish, NULL without --scenario */
 };
 
 /* The help line of --results, for the commands that list it */
 #define RUNOPT_RESULTS_HELP \
 	"  --results=FILE                   write each self-test result to FILE, one line each\n"
+
+/* The help lines of --tap, for vmm run */
+#define RUNOPT_TAP_HELP \
+	"  --tap                            TAP (version 13) on stdout instead of the tables: a\n" \
+	"                                   point per self-test case or scenario check; the\n" \
+	"                                   guest console goes to stderr\n"
 
 /* The defaults: no command line, IVM_MEM_DEFAULT, 30 s watchdog, irqchip user. */
 void runopt__init(struct runopt *ro);
@@ -46,9 +55,17 @@ int runopt__parse_modes(const char *s, unsigned *bits);
  * After the options, with the KERNEL argument: the kernel is read and parsed
  * as vmm__run will (so a bad one is one line before any output), the scenario
  * loaded and matched against --irqchip and --vcpus, and its guest program and
- * timeout applied. 0, or -1 with one line in @err.
+ * timeout applied. 0, or -1 with one line in @err. With --tap, last, the TAP
+ * stream is opened (report__tap) on stdout, and stdout becomes stderr for
+ * everything else.
  */
 int runopt__finish(struct runopt *ro, const char *kernel, char *err, size_t n);
+/*
+ * --tap (vmm run, vmm check): a stream on what stdout is now, for the TAP;
+ * stdout itself becomes stderr, so nothing else (the guest console, the
+ * tables) can break the TAP. NULL with one line in @err.
+ */
+FILE *runopt__tap_stdout(char *err, size_t n);
 /* @o->kernel read and parsed as vmm__run will; -1 with "KERNEL: ..." in @err. */
 int runopt__check_kernel(const struct vmm_opts *o, char *err, size_t n);
 

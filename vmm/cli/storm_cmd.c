@@ -401,17 +401,23 @@ static int write_json(const struct storm_ctx *c, const struct storm_totals *t, u
 }
 
 /* guest.elf beside this vmm */
+/* guest.elf beside this vmm (a build), else ../share/vmm/guest.elf from it (make install) */
 static const char *default_kernel(void)
 {
 	static char path[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 16);
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 32);
 	char *slash;
 
 	if (n <= 0)
 		return "guest.elf";
 	path[n] = '\0';
 	slash = strrchr(path, '/');
-	snprintf(slash ? slash + 1 : path, 16, "%s", "guest.elf");
+	snprintf(slash ? slash + 1 : path, 32, "%s", "guest.elf");
+	if (!slash || access(path, F_OK) == 0)
+		return path;
+	snprintf(slash + 1, 32, "%s", "../share/vmm/guest.elf");
+	if (access(path, F_OK) < 0)
+		snprintf(slash + 1, 32, "%s", "guest.elf");	/* named as missing where it was looked for first */
 	return path;
 }
 

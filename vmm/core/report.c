@@ -9,6 +9,40 @@
 #include "vm/vcpu.h"
 #include "report.h"
 
+/* vmm run --tap: one TAP stream over the runs of one command (report__tap) */
+static struct {
+	FILE *f;		/* NULL: the tables */
+	unsigned runs, reported, n;	/* runs to come, runs reported, points written */
+} tap;
+
+void report__tap(FILE *f, unsigned runs)
+{
+	tap.f = f;
+	tap.runs = runs ? runs : 1;
+	tap.reported = tap.n = 0;
+}
+
+/*
+ * A run's points, @buf, onto the stream: the version line first; the plan
+ * before them for a single run, after the last run's otherwise. -1 if the
+ * stream could not be written (a closed pipe).
+ */
+static int tap_flush(const char *buf, size_t len)
+{
+	bool last = ++tap.reported >= tap.runs;
+
+	if (tap.reported == 1)
+		fprintf(tap.f, "TAP version 13\n");
+	if (tap.runs == 1 && tap.n)
+		fprintf(tap.f, "1..%u\n", tap.n);
+	fwrite(buf, 1, len, tap.f);
+	if (tap.runs > 1 && last && tap.n)
+		fprintf(tap.f, "1..%u\n", tap.n);
+	if (last && !tap.n)
+		fprintf(tap.f, "1..0 # SKIP no results: the guest ran no self-test case nor scenario check\n");
+	return fflush(tap.f) == EOF || ferror(tap.f) ? -1 : 0;
+}
+
 /* The self-test results as lines a script reads; a failure here fails the run. */
 static int write_results(const char *results_path, const struct selftest *st, FILE *errf)
 {
@@ -35,6 +69,11 @@ int report__finish(struct vm *vm)
 	int status = vm->status;
 	bool died = status == VMM_GUEST_DIED || status == VMM_TIMEOUT ||
 		    status == VMM_HOST_ERROR || status == VMM_INTERRUPTED;
+	/* --tap: this run's points, put on the stream once the status is known */
+	char *tbuf = NULL, scope[sizeof(vm->opts.scenario->name) + 40] = "self-test";
+	size_t tlen = 0;
+	FILE *tp = tap.f && !vm->opts.report ? open_memstream(&tbuf, &tlen) : NULL;
+	unsigned tbad = 0;
 
 	console__flush(&vm->con);
 	record__drain_rings_final(vm);
@@ -49,8 +88,10 @@ int report__finish(struct vm *vm)
 				r->guest_dropped);
 	}
 	if (vm->st.n || vm->st.done) {
-		unsigned bad = selftest__report(&vm->st, out, vm->opts.strict);
+		unsigned bad = tp ? selftest__tap(&vm->st, vm->opts.strict, &tap.n, tp) :
+			       selftest__report(&vm->st, out, vm->opts.strict);
 
+		tbad += tp ? bad : 0;
 		fflush(out);
 		if (!vm->st.done && !died) {
 			status = VMM_GUEST_FAILED;
@@ -81,9 +122,14 @@ int report__finish(struct vm *vm)
 			rings[i] = &vm->vcpus[i].ring;
 		ev = evring__merge(rings, vm->nr_vcpus, &n);
 		snprintf(where, sizeof(where), "irqchip %s", irqchip_mode__name(vm->opts.irqchip));
+		snprintf(scope, sizeof(scope), "%s (%s)", sc->name, where);
 		if (!ev) {
-			fprintf(out, "scenario %s: out of memory merging the vCPUs' events\n", sc->name);
+			fprintf(tp ? tp : out, "%sscenario %s: out of memory merging the vCPUs' events\n",
+				tp ? "# " : "", sc->name);
 			bad = 1;
+		} else if (tp) {
+			bad = check__tap(sc, vm->opts.irqchip, where, ev, n, vm->opts.strict, &tap.n, tp);
+			tbad += bad;
 		} else {
 			bad = check__report(sc, vm->opts.irqchip, where, ev, n, vm->opts.strict, out);
 		}
@@ -92,16 +138,24 @@ int report__finish(struct vm *vm)
 			const struct evring *r = rings[i];
 
 			if (r->cut_off)
-				fprintf(out, "scenario %s: cpu %u: its last %llu record(s) were cut off by the end of "
-				       "the run (stopped mid-record; nothing after them was lost)\n", sc->name, i,
-				       (unsigned long long)r->cut_off);
+				fprintf(tp ? tp : out, "%sscenario %s: cpu %u: its last %llu record(s) were cut "
+				       "off by the end of the run (stopped mid-record; nothing after them was "
+				       "lost)\n", tp ? "# " : "", sc->name, i, (unsigned long long)r->cut_off);
 			if (!r->guest_dropped && !r->not_kept && !r->bad && !r->unpublished)
 				continue;
+			if (tp) {
+				char desc[sizeof(scope) + 40];
+
+				snprintf(desc, sizeof(desc), "%s: cpu %u event stream complete", scope, i);
+				check__tap_point(tp, ++tap.n, false, desc, NULL);
+				tbad++;
+			}
 			/* checks over an incomplete stream can't be trusted: never a silent loss */
-			fprintf(out, "scenario %s: event stream of cpu %u incomplete: %u dropped by the guest, "
-			       "%llu not kept, %llu bad records, %llu never published\n", sc->name, i,
-			       r->guest_dropped, (unsigned long long)r->not_kept,
-			       (unsigned long long)r->bad, (unsigned long long)r->unpublished);
+			fprintf(tp ? tp : out, "%sscenario %s: event stream of cpu %u incomplete: %u dropped by "
+			       "the guest, %llu not kept, %llu bad records, %llu never published\n",
+			       tp ? "#   " : "", sc->name, i, r->guest_dropped,
+			       (unsigned long long)r->not_kept, (unsigned long long)r->bad,
+			       (unsigned long long)r->unpublished);
 			bad++;
 		}
 		fflush(out);
@@ -113,6 +167,21 @@ int report__finish(struct vm *vm)
 			vm->why = bad ? "scenario checks failed" :
 				  vm->scenario_result ? "the guest scenario reported an error" : NULL;
 		}
+	}
+	if (tp) {
+		/* a run that failed otherwise (died, never done, the guest's code) is a point too */
+		if (status && !tbad) {
+			char desc[sizeof(scope) + 24];
+
+			snprintf(desc, sizeof(desc), "%s: the run completed", scope);
+			check__tap_point(tp, ++tap.n, false, desc, NULL);
+			fprintf(tp, "#   exit status %d: %s\n", status, vm->why ? vm->why : "guest failed");
+		}
+		if (fclose(tp) || tap_flush(tbuf, tlen) < 0) {
+			fprintf(errf, "vmm: --tap: standard output was closed: the report is incomplete\n");
+			status = status ? status : VMM_INTERRUPTED;
+		}
+		free(tbuf);
 	}
 	if (vm->opts.interrupts) {
 		static struct ivm_guest_page copy[VMM_MAX_VCPUS];

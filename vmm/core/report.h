@@ -11,5 +11,13 @@
 
 /* Print the report; returns the process exit status (enum vmm_status or a guest code). */
 int report__finish(struct vm *vm);
+/*
+ * vmm run --tap: from now on each report is TAP on @f instead of the tables
+ * (the self-test's cases, a scenario's checks, a "not ok" for a run that
+ * failed otherwise), one stream over the next @runs runs: "TAP version 13"
+ * first, the plan "1..N" before the points when @runs is 1, else after the
+ * last run's. The rest of the report (death reports, --interrupts) is not TAP.
+ */
+void report__tap(FILE *f, unsigned runs);
 
 #endif

@@ -304,8 +304,9 @@ int vmm__run(const struct vmm_opts *opts)
 {
 	static struct vm vm;	/* large (event log, port bitmap): keep it off the stack */
 	char err[256];
-	uint8_t *img = NULL;
-	size_t img_len = 0;
+	uint8_t *img = NULL, *initrd = NULL;
+	size_t img_len = 0, initrd_len = 0;
+	struct boot_module mod = { .name = opts->initrd };
 	int kvm_fd, status = VMM_HOST_ERROR;
 
 	memset(&vm, 0, sizeof(vm));
@@ -332,15 +333,31 @@ int vmm__run(const struct vmm_opts *opts)
 		free(img);
 		return VMM_USAGE;
 	}
+	/* the module is placed before /dev/kvm is opened: a file too big is bad input */
+	if (opts->initrd) {
+		int r = read_file(opts->initrd, opts->mem_size, &initrd, &initrd_len, err, sizeof(err));
+
+		mod.data = initrd;
+		mod.len = initrd_len;
+		if (r < 0 || loader__place_module(&vm.boot, opts->mem_size, &mod, err, sizeof(err)) < 0) {
+			fprintf(stderr, "vmm: --initrd: %s\n", err);
+			free(img);
+			free(initrd);
+			return VMM_USAGE;
+		}
+	}
 	kvm_fd = kvm__open(err, sizeof(err));
 	if (kvm_fd < 0 || kvm__check_caps(kvm_fd, err, sizeof(err)) < 0 ||
 	    vm__create(&vm, kvm_fd, err, sizeof(err)) < 0)
 		goto out_err;
 	if (loader__copy(img, img_len, &vm.boot, &vm.mem, err, sizeof(err)) < 0 ||
-	    loader__write_boot_info(&vm.boot, &vm.mem, opts->cmdline, err, sizeof(err)) < 0) {
+	    loader__write_boot_info_mod(&vm.boot, &vm.mem, opts->cmdline, opts->initrd ? &mod : NULL,
+					err, sizeof(err)) < 0) {
 		status = VMM_USAGE;
 		goto out_err;
 	}
+	free(initrd);
+	initrd = NULL;
 	if (vcpu__setup_boot(&vm.vcpus[0], &vm.boot, err, sizeof(err)) < 0 ||
 	    (opts->irqchip != IRQCHIP_KERNEL && uioapic__init(&vm, err, sizeof(err)) < 0) ||
 	    (opts->irqchip == IRQCHIP_USER && ulapic__init(&vm, err, sizeof(err)) < 0))
@@ -386,6 +403,7 @@ int vmm__run(const struct vmm_opts *opts)
 out_err:
 	fprintf(stderr, "vmm: %s\n", err);
 	free(img);
+	free(initrd);
 	if (vm.trace) {
 		char cerr[160];
 

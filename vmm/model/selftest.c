@@ -200,3 +200,57 @@ void selftest__write_results(const struct selftest *st, FILE *f)
 		selftest__write_result(&st->cases[i], f);
 	fprintf(f, "selftest done=%d cases=%u\n", done, st->n);
 }
+
+/* A TAP description: '#' would start a directive, so it and '\' get a '\' (TAP 13). */
+static void tap_name(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '#' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+}
+
+unsigned selftest__tap(const struct selftest *st, bool strict, unsigned *num, FILE *f)
+{
+	unsigned bad = 0;
+
+	for (unsigned i = 0; i < st->n; i++) {
+		const struct st_case *c = &st->cases[i];
+		const struct ivm_exc_result *r = &c->r;
+		bool skip = c->verdict == ST_DIVERGENCE && !strict;
+		char ee[24], oe[24], s1[16], s2[16], chk[96], ov[16];
+
+		fprintf(f, "%sok %u - ", c->verdict == ST_PASS || skip ? "" : "not ", ++*num);
+		tap_name(f, r->name);
+		if (skip)
+			fprintf(f, " # SKIP known divergence %s: %s", c->div->ref, c->div->what);
+		fputc('\n', f);
+		if (c->verdict == ST_PASS || skip)
+			continue;
+		bad++;
+		fmt_checks(chk, sizeof(chk), r->mismatch);
+		fmt_err(ee, sizeof(ee), r->exp_err);
+		fmt_err(oe, sizeof(oe), r->obs_err);
+		if (r->mismatch & IVM_CHK_NOFAULT)
+			snprintf(ov, sizeof(ov), "none (no fault)");
+		else
+			snprintf(ov, sizeof(ov), "%u", r->obs_vector);
+		fprintf(f, "#   failed checks: %s\n", chk);
+		fprintf(f, "#   vector: expected %u, observed %s\n", r->exp_vector, ov);
+		fprintf(f, "#   error code: expected %s, observed %s\n", ee, oe);
+		fprintf(f, "#   rip: expected %#" PRIx64 ", observed %#" PRIx64 "\n", r->exp_rip, r->obs_rip);
+		fprintf(f, "#   stack: expected %s, observed %s\n", stack_name(r->exp_stack, s1, sizeof(s1)),
+			stack_name(r->obs_stack, s2, sizeof(s2)));
+		fprintf(f, "#   cpl %u, delivered by %s\n", r->cpl, c->via_vmm ? "the vmm" : "kvm");
+		if (c->verdict == ST_DIVERGENCE)
+			fprintf(f, "#   known host divergence %s (--strict: counted as a failure): %s\n",
+				c->div->ref, c->div->what);
+	}
+	if (st->dropped) {
+		fprintf(f, "not ok %u - self-test: every result kept\n", ++*num);
+		fprintf(f, "#   %u further results dropped: more than %d cases\n", st->dropped, SELFTEST_MAX);
+		bad++;
+	}
+	return bad;
+}

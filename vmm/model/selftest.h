@@ -62,5 +62,15 @@ unsigned selftest__report(const struct selftest *st, FILE *f, bool strict);
  */
 void selftest__write_result(const struct st_case *c, FILE *f);
 void selftest__write_results(const struct selftest *st, FILE *f);
+/*
+ * The cases as TAP test points (vmm run --tap), numbered on from *@num, which
+ * counts them: "ok N - NAME"; a known host divergence "ok N - NAME # SKIP
+ * known divergence REF: what" (with @strict "not ok", the divergence said in
+ * the diagnostics); a failure "not ok N - NAME" then "# " lines with each
+ * field expected and observed. Results dropped beyond SELFTEST_MAX are one
+ * more "not ok". A '#' or a backslash in a name gets a backslash before it (TAP 13).
+ * Returns the "not ok" points written, as selftest__report counts failures.
+ */
+unsigned selftest__tap(const struct selftest *st, bool strict, unsigned *num, FILE *f);
 
 #endif

@@ -197,6 +197,53 @@ unsigned check__report(const struct scenario *sc, enum irqchip_mode mode, const 
 	return fail + (strict ? div : 0);
 }
 
+void check__tap_point(FILE *f, unsigned num, bool ok, const char *desc, const char *directive)
+{
+	fprintf(f, "%sok %u - ", ok ? "" : "not ", num);
+	for (const unsigned char *s = (const unsigned char *)desc; *s; s++) {
+		if (*s == '#' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s < 0x20 || *s == 0x7f ? '?' : *s, f);
+	}
+	if (directive)
+		fprintf(f, " # %s", directive);
+	fputc('\n', f);
+}
+
+unsigned check__tap(const struct scenario *sc, enum irqchip_mode mode, const char *where,
+		    const struct ivm_event *ev, size_t n, bool strict, unsigned *num, FILE *f)
+{
+	unsigned bad = 0;
+
+	for (unsigned i = 0; i < sc->nchecks; i++) {
+		const struct check *c = &sc->checks[i];
+		struct check_values obs;
+		enum check_verdict v;
+		char desc[sizeof(sc->name) + sizeof(c->name) + 80], skip[80];
+		bool good;
+
+		check__observe(c, ev, n, &obs);
+		v = check__judge(c, mode, &obs);
+		good = v == CHECK_PASS || (v == CHECK_DIVERGENCE && !strict);
+		snprintf(desc, sizeof(desc), "%s (%s): %s", sc->name, where, c->name);
+		if (v == CHECK_DIVERGENCE)
+			snprintf(skip, sizeof(skip), "SKIP known divergence %s", c->known[mode].ref);
+		check__tap_point(f, ++*num, good, desc, v == CHECK_DIVERGENCE && !strict ? skip : NULL);
+		if (good)
+			continue;
+		bad++;
+		fprintf(f, "#   expected ");
+		print_values(f, &c->expect);
+		fprintf(f, " observed ");
+		print_values(f, &obs);
+		fputc('\n', f);
+		if (v == CHECK_DIVERGENCE)
+			fprintf(f, "#   known divergence %s under irqchip %s (--strict: counted as a failure)\n",
+				c->known[mode].ref, irqchip_mode__name(mode));
+	}
+	return bad;
+}
+
 static const char *const ev_names[] = {
 	[IVM_EV_ENTRY] = "entry", [IVM_EV_IRET] = "iret", [IVM_EV_EOI] = "eoi",
 	[IVM_EV_TPR] = "tpr", [IVM_EV_SOFTIRQ] = "softirq", [IVM_EV_TASKLET] = "tasklet",

@@ -22,6 +22,21 @@ enum check_verdict check__judge(const struct check *c, enum irqchip_mode mode,
  */
 unsigned check__report(const struct scenario *sc, enum irqchip_mode mode, const char *where,
 		       const struct ivm_event *ev, size_t n, bool strict, FILE *f);
+/*
+ * The same judgement as TAP test points (vmm run --tap), numbered on from
+ * *@num, which counts them: "ok N - SCENARIO (WHERE): CHECK"; a pinned
+ * divergence "ok N - ... # SKIP known divergence REF" (with @strict "not ok");
+ * a failure "not ok N - ..." then "#   expected [...] observed [...]".
+ * Returns what check__report returns.
+ */
+unsigned check__tap(const struct scenario *sc, enum irqchip_mode mode, const char *where,
+		    const struct ivm_event *ev, size_t n, bool strict, unsigned *num, FILE *f);
+/*
+ * One TAP test point: "ok N - DESC" or "not ok N - DESC", then " # DIRECTIVE"
+ * if not NULL ("SKIP why"). In DESC a '#' or a backslash gets a backslash
+ * before it (TAP 13), and a control character is written as '?'.
+ */
+void check__tap_point(FILE *f, unsigned num, bool ok, const char *desc, const char *directive);
 
 /*
  * Read the event lines a guest prints when it has no VMM to hand its ring to

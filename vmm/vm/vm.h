@@ -41,6 +41,7 @@ enum vmm_status {
 struct vmm_opts {
 	const char *kernel;
 	const char *cmdline;
+	const char *initrd;	/* --initrd FILE: boot module 0; NULL: none */
 	uint64_t mem_size;
 	double timeout_s;
 	enum boot_proto boot;
