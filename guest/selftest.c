@@ -16,7 +16,7 @@ struct tc_snap {
 TC(de); TC(db_tf); TC(bp); TC(ud); TC(nm); TC(ss); TC(gp); TC(pf_np);
 TC(pf_ro); TC(pf_sup); TC(pf_nx); TC(mf); TC(xm); TC(ac); TC(int80); TC(int41);
 TC(out_io); TC(in_io); TC(cli); TC(hlt); TC(rdmsr_tsc); TC(rdmsr_unk); TC(wrmsr_unk);
-TC(int1); TC(into); TC(hwbp); TC(sti_shadow); TC(iretq);
+TC(int1); TC(into); TC(hwbp); TC(sti_shadow); TC(iretq); TC(movss_tf);
 extern uint64_t tc_iret_good;
 extern const char *apic_mode_arg;	/* main.c */
 
@@ -108,6 +108,9 @@ static const struct tc_case conf_cases[] = {
 	CASE("irq-sti-shadow-cpl0", sti_shadow, 0, TC_IRQ_VECTOR, RIP_TRIG, NOERR,
 	     .swint = TC_IRQ_VECTOR, .setup = SET_PENDING_IRQ),
 	CASE("iretq-cpl0", iretq, 0, NO_VECTOR, RIP_RESUME, NOERR, .no_fault = true),
+	/* SDM 6.8.3: the #DB of the instruction after MOV SS waits one more */
+	CASE("movss-tf-cpl0", movss_tf, 0, X86_TRAP_DB, RIP_RESUME, NOERR, .dr6 = DR6_BS),
+	CASE("movss-tf-cpl3", movss_tf, 3, X86_TRAP_DB, RIP_RESUME, NOERR, .dr6 = DR6_BS),
 };
 
 /* What the handler saw */

@@ -81,6 +81,22 @@ TC_BEGIN db_tf
 	TC_RESUME db_tf
 TC_END db_tf
 
+/*
+ * MOV SS blocks debug exceptions until after the next instruction: the
+ * single-step trap TF would raise after the MOV SS comes after the nop.
+ */
+TC_BEGIN movss_tf
+	TC_SNAP
+	movl	%ss, %eax
+	pushfq
+	orq	$X86_EFLAGS_TF, (%rsp)
+	popfq
+	TC_TRIG movss_tf
+	movl	%eax, %ss
+	nop
+	TC_RESUME movss_tf
+TC_END movss_tf
+
 TC_BEGIN bp
 	TC_SNAP
 	TC_TRIG bp

@@ -33,6 +33,8 @@ for m in kernel split user; do
 	is "$(cell '#NM-cpl3' kvm/$m)" "DIVERGENCE PVM-7" "#NM-cpl3 on kvm/$m: CR0.TS at CPL3 (PVM-7)"
 	is "$(cell '#NP-cpl0' kvm/$m)" "DIVERGENCE PVM-8" "#NP-cpl0 on kvm/$m: escalated to #DF (PVM-8)"
 	is "$(cell int1-cpl3 kvm/$m)" "DIVERGENCE PVM-10" "int1-cpl3 on kvm/$m: icebp as a fault (PVM-10)"
+	is "$(cell movss-tf-cpl0 kvm/$m)" "DIVERGENCE PVM-14" "movss-tf-cpl0 on kvm/$m: #DB right after mov ss (PVM-14)"
+	is "$(cell movss-tf-cpl3 kvm/$m)" "PASS " "movss-tf-cpl3 on kvm/$m: native CPL3 keeps the mov ss shadow"
 	is "$(cell out-cpl3-iopl0 kvm/$m)" "PASS " "out-cpl3-iopl0 on kvm/$m: #GP(0) (PVM-3 is retired)"
 	is "$(cell '#DE-cpl0' kvm/$m)" "PASS " "#DE-cpl0 on kvm/$m"
 done

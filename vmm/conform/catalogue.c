@@ -54,6 +54,8 @@ static const struct {
 	{ "#DB-hwbp-cpl0", "exceptions", "DR0 execute breakpoint at CPL0: #DB fault at the instruction, DR6.B0" },
 	{ "irq-sti-shadow-cpl0", "delivery", "an interrupt pending at sti is taken after the next instruction" },
 	{ "iretq-cpl0", "iret", "iretq to CPL0 restores RIP, RSP and RFLAGS" },
+	{ "movss-tf-cpl0", "delivery", "TF over mov ss: the single-step #DB waits for the next instruction" },
+	{ "movss-tf-cpl3", "delivery", "TF over mov ss at CPL3: the #DB waits for the next instruction" },
 };
 #define NR_CASES (sizeof(cases) / sizeof(cases[0]))
 

@@ -50,6 +50,9 @@ static const struct conf_divergence divergences[] = {
 	  "`crc32` and `cmpxchg16b` run at CPL0 where CPUID offers them",
 	  "KVM's CPL0 emulator can't execute them: emulation failure, and the VMM injects #UD "
 	  "(KVM's `handle_ud` policy)", NULL },
+	{ "PVM-14", "PVM", "`mov ss` blocks debug exceptions until after the next instruction: "
+	  "with TF set, the single-step #DB comes after the instruction that follows it",
+	  "KVM's CPL0 emulator delivers the #DB right after `mov ss` (CPL3, native, is right)", NULL },
 	{ "QEMU-1", "QEMU 7.2 TCG", "a non-canonical access through RBP gives #SS(0)", "#GP(0)", NULL },
 	{ "QEMU-2", "QEMU 7.2 TCG", "SS is unchanged on an IST switch without a privilege change",
 	  "SS is loaded with NULL", NULL },
@@ -101,6 +104,7 @@ static const struct signature {
 	{ "PVM-7", "#NM-cpl3", NONE, NF, false },
 	{ "PVM-8", "#NP-cpl0", 8, V | E | K, false },
 	{ "PVM-10", "int1-cpl3", 1, R, false },
+	{ "PVM-14", "movss-tf-cpl0", 1, R, false },
 	{ "QEMU-1", "#SS-cpl0", 13, V, false },
 	{ "QEMU-2", "#DB-tf-cpl0", 1, S, false },
 	{ "QEMU-2", "#DF-cpl0", 8, S, false },
@@ -110,6 +114,7 @@ static const struct signature {
 	{ "QEMU-5", "int41-cpl3", 13, E, false },
 	{ "QEMU-6", "#NP-cpl0", 11, E, false },
 	{ "QEMU-2", "#DB-hwbp-cpl0", 1, S, false },
+	{ "QEMU-2", "movss-tf-cpl0", 1, S, false },
 	{ "QEMU-7", "int1-cpl0", 6, V | R | K, false },
 	{ "QEMU-7", "int1-cpl3", 6, V | R | K, false },
 	{ "QEMU-8", "rdmsr-unknown-cpl0", NONE, NF, false },
