@@ -261,6 +261,7 @@ void gdt_init(void);
 void idt_init(void);
 void idt_load(void);
 void idt_set_present(unsigned int vector, bool present);
+void idt_set_dpl(unsigned int vector, unsigned int dpl);	/* the gate's DPL */
 
 /* ---- trace.c (+ entry.S) ---- */
 extern struct ivm_guest_page ivm_page;

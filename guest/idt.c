@@ -130,6 +130,11 @@ void idt_set_present(unsigned int vector, bool present)
 		idt_table[vector].bits &= ~(1 << 15);
 }
 
+void idt_set_dpl(unsigned int vector, unsigned int dpl)
+{
+	idt_table[vector].bits = (idt_table[vector].bits & ~(3u << 13)) | (dpl & 3) << 13;
+}
+
 static const struct {
 	uint16_t limit;
 	uint64_t base;

@@ -16,7 +16,7 @@ struct tc_snap {
 TC(de); TC(db_tf); TC(bp); TC(ud); TC(nm); TC(ss); TC(gp); TC(pf_np);
 TC(pf_ro); TC(pf_sup); TC(pf_nx); TC(mf); TC(xm); TC(ac); TC(int80); TC(int41);
 TC(out_io); TC(in_io); TC(cli); TC(hlt); TC(rdmsr_tsc); TC(rdmsr_unk); TC(wrmsr_unk);
-TC(int1); TC(into); TC(hwbp); TC(sti_shadow); TC(iretq); TC(movss_tf);
+TC(int1); TC(into); TC(hwbp); TC(sti_shadow); TC(iretq); TC(movss_tf); TC(efer_rsvd);
 extern uint64_t tc_iret_good;
 extern const char *apic_mode_arg;	/* main.c */
 
@@ -26,7 +26,7 @@ int selftest_only_len;
 
 enum rip_kind { RIP_TRIG, RIP_RESUME, RIP_CR2 };
 enum tc_setup { SET_NONE, SET_TS, SET_AM, SET_NO_DE_GATE, SET_NO_UD_GATE, SET_NO_IOMAP,
-		SET_HWBP, SET_PENDING_IRQ };
+		SET_HWBP, SET_PENDING_IRQ, SET_BP_DPL0 };
 
 #define DR6_B0		(1u << 0)
 #define DR6_BS		(1u << 14)
@@ -111,6 +111,9 @@ static const struct tc_case conf_cases[] = {
 	/* SDM 6.8.3: the #DB of the instruction after MOV SS waits one more */
 	CASE("movss-tf-cpl0", movss_tf, 0, X86_TRAP_DB, RIP_RESUME, NOERR, .dr6 = DR6_BS),
 	CASE("movss-tf-cpl3", movss_tf, 3, X86_TRAP_DB, RIP_RESUME, NOERR, .dr6 = DR6_BS),
+	/* int3 through a DPL0 gate from CPL3: #GP(3*8 + IDT bit) */
+	CASE("int3-dpl0-cpl3", bp, 3, X86_TRAP_GP, RIP_TRIG, 3 * 8 + 2, .setup = SET_BP_DPL0),
+	CASE("efer-rsvd-cpl0", efer_rsvd, 0, X86_TRAP_GP, RIP_TRIG, 0),
 };
 
 /* What the handler saw */
@@ -243,6 +246,9 @@ static bool setup(const struct tc_case *c, bool on)
 		break;
 	case SET_NO_UD_GATE:
 		idt_set_present(X86_TRAP_UD, !on);
+		break;
+	case SET_BP_DPL0:
+		idt_set_dpl(X86_TRAP_BP, on ? 0 : 3);
 		break;
 	}
 	return true;

@@ -97,6 +97,23 @@ TC_BEGIN movss_tf
 	TC_RESUME movss_tf
 TC_END movss_tf
 
+/* a reserved EFER bit (1): #GP(0), and EFER as it was either way */
+TC_BEGIN efer_rsvd
+	movl	$MSR_EFER, %ecx
+	rdmsr
+	movl	%eax, %r12d
+	movl	%edx, %r13d
+	orl	$2, %eax
+	TC_SNAP
+	TC_TRIG efer_rsvd
+	wrmsr
+	TC_RESUME efer_rsvd
+	movl	$MSR_EFER, %ecx
+	movl	%r12d, %eax
+	movl	%r13d, %edx
+	wrmsr
+TC_END efer_rsvd
+
 TC_BEGIN bp
 	TC_SNAP
 	TC_TRIG bp

@@ -35,6 +35,8 @@ for m in kernel split user; do
 	is "$(cell int1-cpl3 kvm/$m)" "DIVERGENCE PVM-10" "int1-cpl3 on kvm/$m: icebp as a fault (PVM-10)"
 	is "$(cell movss-tf-cpl0 kvm/$m)" "DIVERGENCE PVM-14" "movss-tf-cpl0 on kvm/$m: #DB right after mov ss (PVM-14)"
 	is "$(cell movss-tf-cpl3 kvm/$m)" "PASS " "movss-tf-cpl3 on kvm/$m: native CPL3 keeps the mov ss shadow"
+	is "$(cell int3-dpl0-cpl3 kvm/$m)" "DIVERGENCE PVM-15" "int3-dpl0-cpl3 on kvm/$m: #BP through a DPL0 gate (PVM-15)"
+	is "$(cell efer-rsvd-cpl0 kvm/$m)" "PASS " "efer-rsvd-cpl0 on kvm/$m: #GP(0)"
 	is "$(cell out-cpl3-iopl0 kvm/$m)" "PASS " "out-cpl3-iopl0 on kvm/$m: #GP(0) (PVM-3 is retired)"
 	is "$(cell '#DE-cpl0' kvm/$m)" "PASS " "#DE-cpl0 on kvm/$m"
 done
@@ -67,7 +69,8 @@ is "$(jq '[.checks[] | select(.kind == "scenario") | .results[] | select(.target
 is "$(cell scenario:spurious kvm/kernel)" "UNSUPPORTED " "scenario:spurious on kvm/kernel: the config is user-only"
 # QEMU TCG's own departures, on qemu-tcg only
 for p in '#SS-cpl0 QEMU-1' '#DB-tf-cpl0 QEMU-2' '#XM-cpl3 QEMU-3' '#AC-cpl3 QEMU-4' 'int41-cpl3 QEMU-5' \
-	'#NP-cpl0 QEMU-6' 'int1-cpl0 QEMU-7' 'rdmsr-unknown-cpl0 QEMU-8'; do
+	'#NP-cpl0 QEMU-6' 'int1-cpl0 QEMU-7' 'rdmsr-unknown-cpl0 QEMU-8' 'efer-rsvd-cpl0 QEMU-9' \
+	'int3-dpl0-cpl3 QEMU-5'; do
 	set -- $p
 	is "$(cell "$1" qemu-tcg)" "DIVERGENCE $2" "$1 on qemu-tcg: $2"
 done

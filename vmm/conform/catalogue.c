@@ -56,6 +56,8 @@ static const struct {
 	{ "iretq-cpl0", "iret", "iretq to CPL0 restores RIP, RSP and RFLAGS" },
 	{ "movss-tf-cpl0", "delivery", "TF over mov ss: the single-step #DB waits for the next instruction" },
 	{ "movss-tf-cpl3", "delivery", "TF over mov ss at CPL3: the #DB waits for the next instruction" },
+	{ "int3-dpl0-cpl3", "software interrupts", "int3 at CPL3 through a DPL0 gate: #GP(3*8+2)" },
+	{ "efer-rsvd-cpl0", "MSR", "wrmsr of EFER with a reserved bit (1) set: #GP(0)" },
 };
 #define NR_CASES (sizeof(cases) / sizeof(cases[0]))
 

@@ -25,6 +25,8 @@ static const struct known_divergence known_divergences[] = {
 	  "event is taken only at the next VM exit), not right after the instruction after STI" },
 	{ "#NP-cpl0", 8, IVM_CHK_VECTOR | IVM_CHK_ERRCODE | IVM_CHK_STACK, "PVM-8",
 	  "#NP while delivering #UD (a benign exception) escalates to #DF; the SDM delivers #NP" },
+	{ "int3-dpl0-cpl3", 3, IVM_CHK_VECTOR | IVM_CHK_ERRCODE | IVM_CHK_RIP, "PVM-15",
+	  "int3 at CPL3 through a DPL0 gate is delivered as #BP, the gate's DPL not checked" },
 	{ "movss-tf-cpl0", 1, IVM_CHK_RIP, "PVM-14",
 	  "TF over mov ss at CPL0: the emulator delivers the #DB right after mov ss, not one "
 	  "instruction later" },
