@@ -46,29 +46,16 @@ static void run_scenario(const struct target *t, const struct target_env *env, s
 {
 	const struct conf_check *ck = &m->cat->checks[c];
 	struct conf_cell *cell = conf__cell(m, c, col);
-	char append[CONF_NAME_MAX + 16], log[CONF_PATH_MAX], judged[CONF_PATH_MAX + 8];
-	char sc[CONF_PATH_MAX + 16], cname[CONF_NAME_MAX], err[256], line[256];
-	char *argv[] = { (char *)env->self, "judge", sc, log, NULL };
+	char append[CONF_NAME_MAX + 16], log[CONF_PATH_MAX];
+	char cname[CONF_NAME_MAX], err[256], line[256];
 	struct spawn_result res;
 
-	if (ck->needs_host_injection) {
-		cell->status = CONF_UNSUPPORTED;
-		tfmt(cell->note, sizeof(cell->note), "it needs the VMM's injections at sync points, "
-			 "and QEMU has no hypercall port");
+	if (target__scenario_unsupported(ck, cell))
 		return;
-	}
-	if (ck->vcpus > 1) {
-		cell->status = CONF_UNSUPPORTED;
-		tfmt(cell->note, sizeof(cell->note), "the guest's second vCPU reports through the VMM");
-		return;
-	}
 	target__file_name(ck->name, cname, sizeof(cname));
 	tfmt(log, sizeof(log), "%s/%s.qemu-tcg.log", env->out, cname);
-	tfmt(judged, sizeof(judged), "%s.judged", log);
 	tfmt(append, sizeof(append), "scenario=%s", ck->case_name);
-	tfmt(sc, sizeof(sc), "--scenario=%s", ck->path);
 	unlink(log);
-	unlink(judged);
 	tfmt(cell->repro, sizeof(cell->repro), QEMU_BASE " -kernel %s -append '%s' -debugcon "
 		 "file:%s; %s judge --scenario=%s %s", env->kernel, append, log, env->self, ck->path, log);
 	if (qemu(env, append, log, env->timeout_s + 20, &res, err, sizeof(err))) {
@@ -85,31 +72,7 @@ static void run_scenario(const struct target *t, const struct target_env *env, s
 			 "line: %s", env->timeout_s + 20, line);
 		return;
 	}
-	if (spawn__run(argv, judged, 30, &res, err, sizeof(err))) {
-		cell->status = CONF_ERROR;
-		tfmt(cell->note, sizeof(cell->note), "%s", err);
-		return;
-	}
-	if (res.status == 0) {
-		cell->status = CONF_PASS;
-		return;
-	}
-	if (res.status != 1) {
-		cell->status = CONF_ERROR;
-		target__last_line(judged, NULL, line, sizeof(line));
-		tfmt(cell->note, sizeof(cell->note), "vmm judge: %s", line);
-		return;
-	}
-	if (conf__lacks_feature(ck->case_name, judged, cell->note, sizeof(cell->note))) {
-		cell->status = CONF_UNSUPPORTED;
-		return;
-	}
-	cell->status = CONF_DIVERGENCE;
-	tfmt(cell->id, sizeof(cell->id), "new");
-	tfmt(cell->expected, sizeof(cell->expected), "every check of the config passes");
-	target__last_line(judged, "FAIL", line, sizeof(line));
-	tfmt(cell->observed, sizeof(cell->observed), "failing: %s", line + strspn(line, " "));
-	tfmt(cell->trace, sizeof(cell->trace), "%s", log);
+	target__judge_console(env, ck, log, cell);
 }
 
 static void run_sweep(const struct target *t, const struct target_env *env, struct conf_matrix *m,

@@ -37,6 +37,12 @@ void target__run_cases(const struct target *t, const struct target_env *env, str
 bool target__read_sweep(const char *log, struct conf_matrix *m, unsigned col, const char *repro,
 			enum conf_status st, const char *note);
 
+/* A scenario that can't run without our VMM: UNSUPPORTED with why, and true. */
+bool target__scenario_unsupported(const struct conf_check *ck, struct conf_cell *cell);
+/* The verdict of `vmm judge` on the guest's console @log of scenario @ck. */
+void target__judge_console(const struct target_env *env, const struct conf_check *ck,
+			   const char *log, struct conf_cell *cell);
+
 void target_kvm__run(const struct target *t, const struct target_env *env, struct conf_matrix *m,
 		     unsigned col);
 void target_qemu__run(const struct target *t, const struct target_env *env, struct conf_matrix *m,

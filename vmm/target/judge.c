@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A scenario on a target with no VMM of ours (QEMU, libvirt): what can run
+ * there, and the verdict `vmm judge` gives on the event lines the guest
+ * printed to its console.
+ */
+#include <string.h>
+#include <unistd.h>
+#include "target_priv.h"
+
+bool target__scenario_unsupported(const struct conf_check *ck, struct conf_cell *cell)
+{
+	if (ck->needs_host_injection)
+		tfmt(cell->note, sizeof(cell->note), "it needs the VMM's injections at sync points, "
+		     "and QEMU has no hypercall port");
+	else if (ck->vcpus > 1)
+		tfmt(cell->note, sizeof(cell->note), "the guest's second vCPU reports through the VMM");
+	else
+		return false;
+	cell->status = CONF_UNSUPPORTED;
+	return true;
+}
+
+void target__judge_console(const struct target_env *env, const struct conf_check *ck,
+			   const char *log, struct conf_cell *cell)
+{
+	char sc[CONF_PATH_MAX + 16], judged[CONF_PATH_MAX + 8], err[CONF_TEXT_MAX], line[256];
+	char *argv[] = { (char *)env->self, "judge", sc, (char *)log, NULL };
+	struct spawn_result res;
+
+	tfmt(sc, sizeof(sc), "--scenario=%s", ck->path);
+	tfmt(judged, sizeof(judged), "%s.judged", log);
+	unlink(judged);
+	if (spawn__run(argv, judged, 30, &res, err, sizeof(err))) {
+		cell->status = CONF_ERROR;
+		tfmt(cell->note, sizeof(cell->note), "%s", err);
+		return;
+	}
+	if (res.status == 0) {
+		cell->status = CONF_PASS;
+		return;
+	}
+	if (res.status != 1) {
+		cell->status = CONF_ERROR;
+		target__last_line(judged, NULL, line, sizeof(line));
+		tfmt(cell->note, sizeof(cell->note), "vmm judge: %s", line);
+		return;
+	}
+	if (conf__lacks_feature(ck->case_name, judged, cell->note, sizeof(cell->note))) {
+		cell->status = CONF_UNSUPPORTED;
+		return;
+	}
+	cell->status = CONF_DIVERGENCE;
+	tfmt(cell->id, sizeof(cell->id), "new");
+	tfmt(cell->expected, sizeof(cell->expected), "every check of the config passes");
+	target__last_line(judged, "FAIL", line, sizeof(line));
+	tfmt(cell->observed, sizeof(cell->observed), "failing: %s", line + strspn(line, " "));
+	tfmt(cell->trace, sizeof(cell->trace), "%s", log);
+}
