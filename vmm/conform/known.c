@@ -61,7 +61,7 @@ static const struct conf_divergence divergences[] = {
 	{ "QEMU-3", "QEMU 7.2 TCG", "#XM for an unmasked SIMD exception when CR4.OSXMMEXCPT=1",
 	  "never raised (MXCSR shows the flag)", NULL },
 	{ "QEMU-4", "QEMU 7.2 TCG", "#AC(0) for a misaligned access at CPL3 with CR0.AM and RFLAGS.AC",
-	  "alignment checking is not implemented", NULL },
+	  "no #AC: TCG never checks alignment", NULL },
 	{ "QEMU-5", "QEMU 7.2 TCG", "`int n` (and `int3`) through a DPL0 gate from CPL3 gives #GP(n*8+2)",
 	  "#GP(n*16+2)", NULL },
 	{ "QEMU-6", "QEMU 7.2 TCG", "#NP during delivery has error code vector*8+2+EXT",
