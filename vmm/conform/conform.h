@@ -123,9 +123,9 @@ int conf__parse_insn(const char *line, struct conf_insn *in);
 /*
  * One form's verdict into its family's cell: PASS until a form differs or
  * faults; then DIVERGENCE, the forms listed, the ID the known forms give
- * ("PVM-11+PVM-13"), "new" when one is not known. @nforms counts the forms.
+ * ("PVM-11+PVM-13"), "new" when one is not known.
  */
-void conf__sweep_add(struct conf_cell *cell, const struct conf_insn *in, unsigned *nforms);
+void conf__sweep_add(struct conf_cell *cell, const struct conf_insn *in);
 
 /* ---- known divergences ---- */
 
@@ -136,6 +136,15 @@ struct conf_divergence {
 	const char *seen;	/* what the host does instead */
 	const char *retired;	/* NULL, or why the catalogue no longer finds it */
 };
+
+/* A guest case's result that a known divergence explains */
+struct conf_signature {
+	const char *id, *case_name;
+	int obs_vector;		/* -1: nothing delivered */
+	uint32_t mismatch;	/* exactly these IVM_CHK_* checks fail */
+	bool via_vmm;
+};
+const struct conf_signature *conf__signatures(size_t *n);
 
 /* Every ID the catalogue can name, in the order the docs list them; NULL-terminated. */
 const struct conf_divergence *conf__divergences(void);

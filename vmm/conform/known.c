@@ -88,12 +88,7 @@ static const struct conf_divergence divergences[] = {
 #define NF IVM_CHK_NOFAULT
 #define NONE (-1)
 
-static const struct signature {
-	const char *id, *case_name;
-	int obs_vector;		/* NONE: nothing delivered */
-	uint32_t mismatch;	/* exactly these checks fail */
-	bool via_vmm;
-} signatures[] = {
+static const struct conf_signature signatures[] = {
 	{ "PVM-1", "#BP-cpl0", 3, 0, true },
 	{ "PVM-1", "int41-cpl0", 0x41, 0, true },
 	{ "PVM-1", "int1-cpl0", 1, 0, true },
@@ -128,6 +123,12 @@ static const struct signature {
 	{ "QEMU-8", "wrmsr-unknown-cpl0", NONE, NF, false },
 	{ "SVM-1", "#DF-cpl0", 11, V | E | K, false },
 };
+
+const struct conf_signature *conf__signatures(size_t *n)
+{
+	*n = sizeof(signatures) / sizeof(signatures[0]);
+	return signatures;
+}
 
 const struct conf_divergence *conf__divergences(void)
 {
@@ -193,7 +194,7 @@ bool conf__lacks_feature(const char *scenario, const char *log, char *why, size_
 static const char *match(const struct conf_exc *e)
 {
 	for (size_t i = 0; i < sizeof(signatures) / sizeof(signatures[0]); i++) {
-		const struct signature *s = &signatures[i];
+		const struct conf_signature *s = &signatures[i];
 
 		if (!strcmp(s->case_name, e->name) && s->obs_vector == e->obs_vector &&
 		    s->mismatch == e->mismatch && s->via_vmm == e->via_vmm)

@@ -103,13 +103,12 @@ static void add_id(char *ids, size_t n, const char *id)
 	snprintf(ids, n, "%s", out);
 }
 
-void conf__sweep_add(struct conf_cell *cell, const struct conf_insn *in, unsigned *nforms)
+void conf__sweep_add(struct conf_cell *cell, const struct conf_insn *in)
 {
 	size_t len;
 
 	if (cell->status == CONF_NOT_RUN)
 		cell->status = CONF_PASS;
-	(*nforms)++;
 	if (in->verdict == CONF_INSN_SAME || in->verdict == CONF_INSN_SKIP)
 		return;
 	cell->status = CONF_DIVERGENCE;

@@ -8,7 +8,6 @@ bool target__read_sweep(const char *log, struct conf_matrix *m, unsigned col, co
 			enum conf_status st, const char *note)
 {
 	FILE *f = fopen(log, "r");
-	unsigned nforms[64] = { 0 };
 	char line[512];
 	bool done = false;
 
@@ -27,7 +26,7 @@ bool target__read_sweep(const char *log, struct conf_matrix *m, unsigned col, co
 		c = conf__find_check(m->cat, name);
 		if (c < 0 || m->cat->checks[c].kind != CONF_SWEEP)
 			continue;
-		conf__sweep_add(conf__cell(m, (unsigned)c, col), &in, &nforms[(unsigned)c % 64]);
+		conf__sweep_add(conf__cell(m, (unsigned)c, col), &in);
 	}
 	if (f)
 		fclose(f);
