@@ -8,6 +8,28 @@
 #include <unistd.h>
 #include "target_priv.h"
 
+bool target__ran(const struct target *t, const struct target_env *env, const struct conf_check *ck,
+		 int rc, const char *err, const struct spawn_result *res, const char *what,
+		 double limit_s, const char *log, struct conf_cell *cell)
+{
+	char line[256];
+
+	if (rc) {
+		cell->status = CONF_ERROR;
+		tfmt(cell->note, sizeof(cell->note), "%s", err);
+		return false;
+	}
+	if (env->progress)
+		env->progress(env->opaque, t->name, ck->name);
+	if (!res->timed_out)
+		return true;
+	cell->status = CONF_HANG;
+	target__last_line(log, NULL, line, sizeof(line));
+	tfmt(cell->note, sizeof(cell->note), "%s did not end within %.0f s; its last line: %s", what,
+	     limit_s, line);
+	return false;
+}
+
 bool target__scenario_unsupported(const struct conf_check *ck, struct conf_cell *cell)
 {
 	if (ck->needs_host_injection)

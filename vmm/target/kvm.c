@@ -232,18 +232,9 @@ static void run_scenario(const struct target *t, const struct target_env *env, s
 	unlink(log);
 	tfmt(cell->repro, sizeof(cell->repro), "%s check --scenario=%s --irqchip=%s %s",
 		 vmm_of(t, env), ck->path, t->mode, env->kernel);
-	if (spawn__run(argv, log, 120, &res, err, sizeof(err))) {
-		cell->status = CONF_ERROR;
-		tfmt(cell->note, sizeof(cell->note), "%s", err);
+	if (!target__ran(t, env, ck, spawn__run(argv, log, 120, &res, err, sizeof(err)), err, &res,
+			 "vmm check", 120, log, cell))
 		return;
-	}
-	if (env->progress)
-		env->progress(env->opaque, t->name, ck->name);
-	if (res.timed_out) {
-		cell->status = CONF_HANG;
-		tfmt(cell->note, sizeof(cell->note), "vmm check did not end within 120 s");
-		return;
-	}
 	f = fopen(log, "r");
 	while (f && fgets(line, sizeof(line), f))
 		if (conf__parse_check_line(line, ck->case_name, t->mode, cell) == 1) {

@@ -248,7 +248,8 @@ static void run_scenario(const struct target *t, const struct target_env *env, s
 	struct conf_cell *cell = conf__cell(m, c, col);
 	char cmdline[CONF_NAME_MAX + 16], log[CONF_PATH_MAX];
 	char xml[CONF_PATH_MAX], console[CONF_PATH_MAX], boot[CONF_PATH_MAX];
-	char cname[CONF_NAME_MAX], err[CONF_TEXT_MAX], line[256];
+	char cname[CONF_NAME_MAX], err[CONF_TEXT_MAX];
+	int rc;
 	struct spawn_result res;
 
 	if (target__scenario_unsupported(ck, cell))
@@ -264,21 +265,9 @@ static void run_scenario(const struct target *t, const struct target_env *env, s
 	tfmt(cell->repro, sizeof(cell->repro), "%s && while virsh domstate vmm-conformance-%d-%u "
 	     ">/dev/null 2>&1; do sleep 1; done; %s judge --scenario=%s %s", boot, (int)getpid(),
 	     lv_counter + 1, env->self, ck->path, console);
-	if (lv_boot(env, cmdline, log, xml, env->timeout_s + 20, &res, err, sizeof(err))) {
-		cell->status = CONF_ERROR;
-		tfmt(cell->note, sizeof(cell->note), "%s", err);
-		return;
-	}
-	if (env->progress)
-		env->progress(env->opaque, t->name, ck->name);
-	if (res.timed_out) {
-		cell->status = CONF_HANG;
-		target__last_line(log, NULL, line, sizeof(line));
-		tfmt(cell->note, sizeof(cell->note), "the domain did not end within %.0f s; last "
-			 "console line: %s", env->timeout_s + 20, line);
-		return;
-	}
-	target__judge_console(env, ck, log, cell);
+	rc = lv_boot(env, cmdline, log, xml, env->timeout_s + 20, &res, err, sizeof(err));
+	if (target__ran(t, env, ck, rc, err, &res, "the domain", env->timeout_s + 20, log, cell))
+		target__judge_console(env, ck, log, cell);
 }
 
 /* the instruction sweep, once for every family: test=sweep, the console read */

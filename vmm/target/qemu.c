@@ -47,7 +47,8 @@ static void run_scenario(const struct target *t, const struct target_env *env, s
 	const struct conf_check *ck = &m->cat->checks[c];
 	struct conf_cell *cell = conf__cell(m, c, col);
 	char append[CONF_NAME_MAX + 16], log[CONF_PATH_MAX];
-	char cname[CONF_NAME_MAX], err[256], line[256];
+	char cname[CONF_NAME_MAX], err[256];
+	int rc;
 	struct spawn_result res;
 
 	if (target__scenario_unsupported(ck, cell))
@@ -58,21 +59,9 @@ static void run_scenario(const struct target *t, const struct target_env *env, s
 	unlink(log);
 	tfmt(cell->repro, sizeof(cell->repro), QEMU_BASE " -kernel %s -append '%s' -debugcon "
 		 "file:%s; %s judge --scenario=%s %s", env->kernel, append, log, env->self, ck->path, log);
-	if (qemu(env, append, log, env->timeout_s + 20, &res, err, sizeof(err))) {
-		cell->status = CONF_ERROR;
-		tfmt(cell->note, sizeof(cell->note), "%s", err);
-		return;
-	}
-	if (env->progress)
-		env->progress(env->opaque, t->name, ck->name);
-	if (res.timed_out) {
-		cell->status = CONF_HANG;
-		target__last_line(log, NULL, line, sizeof(line));
-		tfmt(cell->note, sizeof(cell->note), "QEMU did not end within %.0f s; last console "
-			 "line: %s", env->timeout_s + 20, line);
-		return;
-	}
-	target__judge_console(env, ck, log, cell);
+	rc = qemu(env, append, log, env->timeout_s + 20, &res, err, sizeof(err));
+	if (target__ran(t, env, ck, rc, err, &res, "QEMU", env->timeout_s + 20, log, cell))
+		target__judge_console(env, ck, log, cell);
 }
 
 static void run_sweep(const struct target *t, const struct target_env *env, struct conf_matrix *m,

@@ -37,6 +37,15 @@ void target__run_cases(const struct target *t, const struct target_env *env, str
 bool target__read_sweep(const char *log, struct conf_matrix *m, unsigned col, const char *repro,
 			enum conf_status st, const char *note);
 
+/*
+ * After a check's run on @t: ERROR with @err when it could not start (@rc),
+ * HANG when it passed its limit @limit_s (@what, the last line of @log); the
+ * progress line either way. True when the run went to its end.
+ */
+bool target__ran(const struct target *t, const struct target_env *env, const struct conf_check *ck,
+		 int rc, const char *err, const struct spawn_result *res, const char *what,
+		 double limit_s, const char *log, struct conf_cell *cell);
+
 /* A scenario that can't run without our VMM: UNSUPPORTED with why, and true. */
 bool target__scenario_unsupported(const struct conf_check *ck, struct conf_cell *cell);
 /* The verdict of `vmm judge` on the guest's console @log of scenario @ck. */
