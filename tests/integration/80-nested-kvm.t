@@ -96,9 +96,12 @@ is "$(grep -c '	PVM-' "$TMP/conf")" 0 "conformance: no PVM divergence on kvm_amd
 is "$(grep -cE '	(HANG|ERROR)	' "$TMP/conf")" 0 "conformance: no hang, no error"
 is "$(grep '^scenario:' "$TMP/conf" | grep -cvE '	(PASS|UNSUPPORTED)	')" 0 \
 	"conformance: every scenario passes (n/a: spurious outside user, no TSC-deadline on TCG's CPU)"
-for c in '#BP-cpl0' int80-cpl3 '#NM-cpl3' '#MF-cpl0' emulation:iretq irq-sti-shadow-cpl0; do
+for c in '#BP-cpl0' int80-cpl3 '#NM-cpl3' '#MF-cpl0' emulation:iretq; do
 	is "$(grep -c "^$c	kvm/[a-z]*	PASS	" "$TMP/conf")" 3 "conformance: $c passes in the three modes (no PVM ID)"
 done
+# SVM-2: an exit in sti's shadow (the L1 timer, the user irqchip's poll), which QEMU 7.2's VMRUN forgets
+is "$(grep -cE "^irq-sti-shadow-cpl0	kvm/[a-z]*	(PASS	|DIVERGENCE	SVM-2$)" "$TMP/conf")" 3 \
+	"conformance: irq-sti-shadow-cpl0 passes or is taken early in the shadow (SVM-2), never late (PVM-5)"
 is "$(grep -c "^int1-cpl3	kvm/[a-z]*	DIVERGENCE	QEMU-7$" "$TMP/conf")" 3 \
 	"conformance: int1-cpl3 is TCG's #UD (QEMU-7) in the three modes, not PVM-10"
 is "$(grep -E '^#DF-cpl0	' "$TMP/conf" | grep -cvE '	(QEMU-2|SVM-1)$')" 0 "conformance: #DF-cpl0 is QEMU-2 or SVM-1"

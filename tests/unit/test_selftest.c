@@ -190,9 +190,17 @@ int main(void)
 	ok(selftest__classify(&r, &d) == ST_FAIL, "int80-cpl3 failing one more check: FAIL");
 	r = res("#NM-cpl3", 7, 0, IVM_CHK_NOFAULT);
 	ok(selftest__classify(&r, &d) == ST_DIVERGENCE, "#NM-cpl3 not faulting: known divergence");
+	/* the trigger (after sti; nop) is 0x1001: later is PVM-5, at the nop is SVM-2 */
 	r = res("irq-sti-shadow-cpl0", 0xe5, 0xe5, IVM_CHK_RIP);
+	r.exp_rip = 0x1001;
+	r.obs_rip = 0x1003;
 	ok(selftest__classify(&r, &d) == ST_DIVERGENCE && !strcmp(d->ref, "PVM-5"),
 	   "the interrupt after STI taken late: known divergence PVM-5");
+	r.obs_rip = 0x1000;
+	ok(selftest__classify(&r, &d) == ST_DIVERGENCE && !strcmp(d->ref, "SVM-2"),
+	   "the interrupt after STI taken in its shadow: known divergence SVM-2");
+	r.obs_rip = 0x1001;
+	ok(selftest__classify(&r, &d) == ST_FAIL, "a RIP check failing at the right RIP: FAIL");
 	r = res("#NM-cpl0", 7, 0, IVM_CHK_NOFAULT);
 	ok(selftest__classify(&r, &d) == ST_FAIL, "the same symptom on another case: FAIL");
 

@@ -143,6 +143,7 @@ struct conf_signature {
 	int obs_vector;		/* -1: nothing delivered */
 	uint32_t mismatch;	/* exactly these IVM_CHK_* checks fail */
 	bool via_vmm;
+	int rip_side;		/* 0: any; 1: observed RIP after the expected one; -1: before it */
 };
 const struct conf_signature *conf__signatures(size_t *n);
 

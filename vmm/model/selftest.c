@@ -5,33 +5,39 @@
 #include "selftest.h"
 
 /*
- * Host behaviours observed to differ from the SDM (docs/DIVERGENCES.md).
+ * Host behaviours observed to differ from the SDM (docs/DIVERGENCES.md):
+ * this host's (PVM-N), and SVM-2, which nested kvm_amd shows now and then.
  * A case is a known divergence only when it fails in exactly this way, so a
  * change in the platform (fixed, or broken differently) is still noticed.
  */
 static const struct known_divergence known_divergences[] = {
 	{ "int80-cpl3", 6, IVM_CHK_VECTOR | IVM_CHK_RIP, "PVM-2",
-	  "int $0x80 at CPL3 through a DPL3 gate raises #UD at the int instruction, not vector 0x80" },
+	  "int $0x80 at CPL3 through a DPL3 gate raises #UD at the int instruction, not vector 0x80", 0 },
 	{ "int41-cpl3", 6, IVM_CHK_VECTOR | IVM_CHK_ERRCODE, "PVM-2",
-	  "int $0x41 at CPL3 through a DPL0 gate raises #UD, not #GP(0x41*8+2)" },
+	  "int $0x41 at CPL3 through a DPL0 gate raises #UD, not #GP(0x41*8+2)", 0 },
 	{ "#MF-cpl0", 6, IVM_CHK_VECTOR | IVM_CHK_RIP | IVM_CHK_RESUME, "PVM-6",
-	  "the host's CPL0 emulator can't execute x87 (fldcw): emulation failure, #UD" },
+	  "the host's CPL0 emulator can't execute x87 (fldcw): emulation failure, #UD", 0 },
 	{ "#XM-cpl0", 6, IVM_CHK_VECTOR | IVM_CHK_RIP | IVM_CHK_RESUME, "PVM-6",
-	  "the host's CPL0 emulator can't execute SSE (ldmxcsr): emulation failure, #UD" },
+	  "the host's CPL0 emulator can't execute SSE (ldmxcsr): emulation failure, #UD", 0 },
 	{ "#NM-cpl3", 0, IVM_CHK_NOFAULT, "PVM-7",
-	  "an x87 instruction at CPL3 with CR0.TS=1 runs natively: no #NM" },
+	  "an x87 instruction at CPL3 with CR0.TS=1 runs natively: no #NM", 0 },
 	{ "irq-sti-shadow-cpl0", 0xe5, IVM_CHK_RIP, "PVM-5",
-	  "an interrupt pending when STI sets IF is taken one instruction late (a pending "
-	  "event is taken only at the next VM exit), not right after the instruction after STI" },
+	  "an interrupt pending when STI sets IF is taken late (a pending event is taken only "
+	  "at the next VM exit), not right after the instruction after STI", .rip_side = 1 },
+	/* the nested kvm_amd host: a #VMEXIT inside the shadow, and QEMU's VMRUN forgets it */
+	{ "irq-sti-shadow-cpl0", 0xe5, IVM_CHK_RIP, "SVM-2",
+	  "an interrupt pending when STI sets IF is taken before the instruction after STI: "
+	  "QEMU TCG's VMRUN (before 9.1) drops the interrupt shadow a #VMEXIT saved in the VMCB",
+	  .rip_side = -1 },
 	{ "#NP-cpl0", 8, IVM_CHK_VECTOR | IVM_CHK_ERRCODE | IVM_CHK_STACK, "PVM-8",
-	  "#NP while delivering #UD (a benign exception) escalates to #DF; the SDM delivers #NP" },
+	  "#NP while delivering #UD (a benign exception) escalates to #DF; the SDM delivers #NP", 0 },
 	{ "int3-dpl0-cpl3", 3, IVM_CHK_VECTOR | IVM_CHK_ERRCODE | IVM_CHK_RIP, "PVM-15",
-	  "int3 at CPL3 through a DPL0 gate is delivered as #BP, the gate's DPL not checked" },
+	  "int3 at CPL3 through a DPL0 gate is delivered as #BP, the gate's DPL not checked", 0 },
 	{ "movss-tf-cpl0", 1, IVM_CHK_RIP, "PVM-14",
 	  "TF over mov ss at CPL0: the emulator delivers the #DB right after mov ss, not one "
-	  "instruction later" },
+	  "instruction later", 0 },
 	{ "int1-cpl3", 1, IVM_CHK_RIP, "PVM-10",
-	  "icebp at CPL3 delivers #DB with the icebp's own RIP, as a fault; the SDM has a trap" },
+	  "icebp at CPL3 delivers #DB with the icebp's own RIP, as a fault; the SDM has a trap", 0 },
 };
 
 void selftest__note_vmm_delivery(struct selftest *st, uint8_t vector)
@@ -40,13 +46,19 @@ void selftest__note_vmm_delivery(struct selftest *st, uint8_t vector)
 	st->vmm_last_vector = vector;
 }
 
+/* Late and early are different divergences: the side must be the one pinned */
+static bool rip_side_is(int side, const struct ivm_exc_result *r)
+{
+	return !side || (side > 0 ? r->obs_rip > r->exp_rip : r->obs_rip < r->exp_rip);
+}
+
 const struct known_divergence *selftest__match_divergence(const struct ivm_exc_result *r)
 {
 	for (size_t i = 0; i < sizeof(known_divergences) / sizeof(known_divergences[0]); i++) {
 		const struct known_divergence *d = &known_divergences[i];
 
 		if (!strcmp(d->case_name, r->name) && d->obs_vector == r->obs_vector &&
-		    d->mismatch == r->mismatch)
+		    d->mismatch == r->mismatch && rip_side_is(d->rip_side, r))
 			return d;
 	}
 	return NULL;

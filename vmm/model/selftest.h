@@ -35,6 +35,7 @@ struct known_divergence {
 	uint32_t mismatch;	/* exactly these IVM_CHK_* bits fail */
 	const char *ref;	/* "PVM-2" */
 	const char *what;
+	int rip_side;		/* 0: any; 1: observed RIP after the expected one; -1: before it */
 };
 
 struct selftest {
