@@ -7,7 +7,6 @@
  */
 #include "guest.h"
 
-#define MSR_IA32_APICBASE	0x1b
 #define APICBASE_EXTD		(1u << 10)
 #define APICBASE_ENABLE		(1u << 11)
 #define APIC_BASE_GPA		0xfee00000ul

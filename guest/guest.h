@@ -262,6 +262,7 @@ void idt_init(void);
 void idt_load(void);
 void idt_set_present(unsigned int vector, bool present);
 void idt_set_dpl(unsigned int vector, unsigned int dpl);	/* the gate's DPL */
+void idt_set_type(unsigned int vector, unsigned int type);	/* interrupt or trap gate */
 
 /* ---- trace.c (+ entry.S) ---- */
 extern struct ivm_guest_page ivm_page;

@@ -135,6 +135,12 @@ void idt_set_dpl(unsigned int vector, unsigned int dpl)
 	idt_table[vector].bits = (idt_table[vector].bits & ~(3u << 13)) | (dpl & 3) << 13;
 }
 
+/* 0xe: interrupt gate (clears IF), 0xf: trap gate (leaves it) */
+void idt_set_type(unsigned int vector, unsigned int type)
+{
+	idt_table[vector].bits = (idt_table[vector].bits & ~(0xfu << 8)) | (type & 0xf) << 8;
+}
+
 static const struct {
 	uint16_t limit;
 	uint64_t base;

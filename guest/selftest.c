@@ -17,6 +17,7 @@ TC(de); TC(db_tf); TC(bp); TC(ud); TC(nm); TC(ss); TC(gp); TC(pf_np);
 TC(pf_ro); TC(pf_sup); TC(pf_nx); TC(mf); TC(xm); TC(ac); TC(int80); TC(int41);
 TC(out_io); TC(in_io); TC(cli); TC(hlt); TC(rdmsr_tsc); TC(rdmsr_unk); TC(wrmsr_unk);
 TC(int1); TC(into); TC(hwbp); TC(sti_shadow); TC(iretq); TC(movss_tf); TC(efer_rsvd);
+TC(int41_if); TC(iretq_tf); TC(iretq_nullcs); TC(pat_rsvd); TC(apicbase_rsvd);
 extern uint64_t tc_iret_good;
 extern const char *apic_mode_arg;	/* main.c */
 
@@ -26,12 +27,14 @@ int selftest_only_len;
 
 enum rip_kind { RIP_TRIG, RIP_RESUME, RIP_CR2 };
 enum tc_setup { SET_NONE, SET_TS, SET_AM, SET_NO_DE_GATE, SET_NO_UD_GATE, SET_NO_IOMAP,
-		SET_HWBP, SET_PENDING_IRQ, SET_BP_DPL0 };
+		SET_HWBP, SET_PENDING_IRQ, SET_BP_DPL0, SET_TRAP_GATE };
 
 #define DR6_B0		(1u << 0)
 #define DR6_BS		(1u << 14)
 #define DR7_L0		(1u << 0)
 #define DR7_FIXED	(1u << 10)
+#define GATE_INTR	0xe
+#define GATE_TRAP	0xf
 /* exp/obs vector of a case that must not fault at all */
 #define NO_VECTOR	0xff
 
@@ -114,6 +117,16 @@ static const struct tc_case conf_cases[] = {
 	/* int3 through a DPL0 gate from CPL3: #GP(3*8 + IDT bit) */
 	CASE("int3-dpl0-cpl3", bp, 3, X86_TRAP_GP, RIP_TRIG, 3 * 8 + 2, .setup = SET_BP_DPL0),
 	CASE("efer-rsvd-cpl0", efer_rsvd, 0, X86_TRAP_GP, RIP_TRIG, 0),
+	CASE("pat-rsvd-cpl0", pat_rsvd, 0, X86_TRAP_GP, RIP_TRIG, 0),
+	CASE("apicbase-rsvd-cpl0", apicbase_rsvd, 0, X86_TRAP_GP, RIP_TRIG, 0),
+	/* trap gates: the handler runs with the IF=1 the trigger had */
+	CASE("int41-trapgate-cpl0", int41_if, 0, 0x41, RIP_RESUME, NOERR, .swint = 0x41,
+	     .setup = SET_TRAP_GATE),
+	CASE("#BP-trapgate-cpl3", bp, 3, X86_TRAP_BP, RIP_RESUME, NOERR, .setup = SET_TRAP_GATE),
+	/* SDM 17.3.1.4: TF loaded by IRET traps after the target's first instruction */
+	CASE("iretq-tf-cpl0", iretq_tf, 0, X86_TRAP_DB, RIP_RESUME, NOERR, .dr6 = DR6_BS),
+	/* a NULL CS in the IRET frame: #GP(0) at the iretq */
+	CASE("iretq-nullcs-cpl0", iretq_nullcs, 0, X86_TRAP_GP, RIP_TRIG, 0),
 };
 
 /* What the handler saw */
@@ -250,6 +263,9 @@ static bool setup(const struct tc_case *c, bool on)
 	case SET_BP_DPL0:
 		idt_set_dpl(X86_TRAP_BP, on ? 0 : 3);
 		break;
+	case SET_TRAP_GATE:
+		idt_set_type(c->vector, on ? GATE_TRAP : GATE_INTR);
+		break;
 	}
 	return true;
 }
@@ -336,7 +352,8 @@ static void run_case(const struct tc_case *c, struct ivm_exc_result *r)
 		r->mismatch |= IVM_CHK_SS;
 	if (r->obs_stack != r->exp_stack)
 		r->mismatch |= IVM_CHK_STACK;
-	if (obs.flags & X86_EFLAGS_IF)
+	/* an interrupt gate clears IF; a trap gate leaves the IF=1 its case runs with */
+	if (!!(obs.flags & X86_EFLAGS_IF) != (c->setup == SET_TRAP_GATE))
 		r->mismatch |= IVM_CHK_IF;
 	/* #DB must report its cause: DR6.BS for single-step, B0 for DR0 */
 	if (c->vector == X86_TRAP_DB && (obs.dr6 & c->dr6) != c->dr6)

@@ -358,6 +358,92 @@ tc_sti_shadow_resume:
 	movq	$1, tc_snap + SNAP_LANDED(%rip)
 TC_END sti_shadow
 
+/* IF=1 at the trigger: a trap gate leaves it set in the handler */
+TC_BEGIN int41_if
+	sti
+	TC_SNAP
+	TC_TRIG int41_if
+	int	$0x41
+	TC_RESUME int41_if
+	cli
+TC_END int41_if
+
+/*
+ * IRETQ that loads TF: the single-step #DB comes after the first
+ * instruction at the return target, as after POPF (SDM 17.3.1.4).
+ */
+TC_BEGIN iretq_tf
+	TC_SNAP
+	movq	%rsp, %rbx
+	pushfq
+	popq	%r13
+	orq	$X86_EFLAGS_TF, %r13
+	movl	%ss, %eax
+	pushq	%rax
+	pushq	%rbx
+	pushq	%r13
+	pushq	$KERNEL_CS
+	leaq	tc_iretq_tf_trig(%rip), %rax
+	pushq	%rax
+	iretq
+	ud2
+	TC_TRIG iretq_tf
+	nop
+	TC_RESUME iretq_tf
+TC_END iretq_tf
+
+/* IRETQ with a NULL CS selector: #GP(0) at the iretq, the frame still on the stack */
+TC_BEGIN iretq_nullcs
+	movq	%rsp, %rbx
+	movl	%ss, %eax
+	pushq	%rax
+	pushq	%rbx
+	pushfq
+	pushq	$0
+	leaq	tc_iretq_nullcs_out(%rip), %rax
+	pushq	%rax
+	TC_SNAP
+	TC_TRIG iretq_nullcs
+	iretq
+	TC_RESUME iretq_nullcs
+	movq	%rbx, %rsp
+TC_END iretq_nullcs
+
+/* PAT entry 7 with memory type 2 (reserved): #GP(0); PAT as it was either way */
+TC_BEGIN pat_rsvd
+	movl	$MSR_IA32_CR_PAT, %ecx
+	rdmsr
+	movl	%eax, %r12d
+	movl	%edx, %r13d
+	andl	$0x00ffffff, %edx
+	orl	$0x02000000, %edx
+	TC_SNAP
+	TC_TRIG pat_rsvd
+	wrmsr
+	TC_RESUME pat_rsvd
+	movl	$MSR_IA32_CR_PAT, %ecx
+	movl	%r12d, %eax
+	movl	%r13d, %edx
+	wrmsr
+TC_END pat_rsvd
+
+/* IA32_APIC_BASE bit 0 (reserved): #GP(0); the MSR as it was either way */
+TC_BEGIN apicbase_rsvd
+	movl	$MSR_IA32_APICBASE, %ecx
+	rdmsr
+	movl	%eax, %r12d
+	movl	%edx, %r13d
+	orl	$1, %eax
+	TC_SNAP
+	TC_TRIG apicbase_rsvd
+	wrmsr
+	TC_RESUME apicbase_rsvd
+	movl	$MSR_IA32_APICBASE, %ecx
+	movl	%r12d, %eax
+	movl	%r13d, %edx
+	wrmsr
+TC_END apicbase_rsvd
+
 /*
  * IRETQ to CPL0 TC_IRET_ROUNDS times, each frame with CF flipped so RFLAGS
  * is really loaded; tc_iret_good counts rounds with RIP, RSP, RFLAGS right.

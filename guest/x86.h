@@ -36,6 +36,8 @@
 #define BOOT_CR4		(X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
 
 #define MSR_EFER		0xc0000080
+#define MSR_IA32_CR_PAT		0x277
+#define MSR_IA32_APICBASE	0x1b
 #define EFER_LME		(1 << 8)
 #define EFER_NXE		(1 << 11)
 

@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_assert(e.exp_vector >= 0 && e.exp_vector <= 255);
 			fuzz_assert(e.obs_vector >= -1 && e.obs_vector <= 255);
 			memset(&cell, 0, sizeof(cell));
-			conf__judge_exc(&e, &cell);
+			conf__judge_exc(&e, &cell, data[0] & 1 ? "qemu-tcg" : "kvm/user");
 			check_cell(&cell);
 			fuzz_assert(cell.status == CONF_PASS || cell.status == CONF_DIVERGENCE);
 		}

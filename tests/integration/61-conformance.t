@@ -39,6 +39,12 @@ for m in kernel split user; do
 	is "$(cell efer-rsvd-cpl0 kvm/$m)" "PASS " "efer-rsvd-cpl0 on kvm/$m: #GP(0)"
 	is "$(cell out-cpl3-iopl0 kvm/$m)" "PASS " "out-cpl3-iopl0 on kvm/$m: #GP(0) (PVM-3 is retired)"
 	is "$(cell '#DE-cpl0' kvm/$m)" "PASS " "#DE-cpl0 on kvm/$m"
+	is "$(cell pat-rsvd-cpl0 kvm/$m)" "DIVERGENCE PVM-16" "pat-rsvd-cpl0 on kvm/$m: a reserved PAT type taken (PVM-16)"
+	is "$(cell int41-trapgate-cpl0 kvm/$m)" "DIVERGENCE PVM-1" \
+		"int41-trapgate-cpl0 on kvm/$m: the VMM delivers it (PVM-1), IF kept through the trap gate"
+	for c in apicbase-rsvd-cpl0 '#BP-trapgate-cpl3' iretq-tf-cpl0 iretq-nullcs-cpl0; do
+		is "$(cell "$c" kvm/$m)" "PASS " "$c on kvm/$m"
+	done
 done
 if [ -d /sys/module/kvm_pvm ]; then	# CPL0 emulated: the instruction sweep against the CPU at CPL3
 	for m in kernel split user; do
@@ -70,7 +76,7 @@ is "$(cell scenario:spurious kvm/kernel)" "UNSUPPORTED " "scenario:spurious on k
 # QEMU TCG's own departures, on qemu-tcg only
 for p in '#SS-cpl0 QEMU-1' '#DB-tf-cpl0 QEMU-2' '#XM-cpl3 QEMU-3' '#AC-cpl3 QEMU-4' 'int41-cpl3 QEMU-5' \
 	'#NP-cpl0 QEMU-6' 'int1-cpl0 QEMU-7' 'rdmsr-unknown-cpl0 QEMU-8' 'efer-rsvd-cpl0 QEMU-9' \
-	'int3-dpl0-cpl3 QEMU-5'; do
+	'int3-dpl0-cpl3 QEMU-5' 'pat-rsvd-cpl0 QEMU-10' 'apicbase-rsvd-cpl0 QEMU-11' 'iretq-tf-cpl0 QEMU-2'; do
 	set -- $p
 	is "$(cell "$1" qemu-tcg)" "DIVERGENCE $2" "$1 on qemu-tcg: $2"
 done

@@ -96,7 +96,7 @@ is "$(grep -c '	PVM-' "$TMP/conf")" 0 "conformance: no PVM divergence on kvm_amd
 is "$(grep -cE '	(HANG|ERROR)	' "$TMP/conf")" 0 "conformance: no hang, no error"
 is "$(grep '^scenario:' "$TMP/conf" | grep -cvE '	(PASS|UNSUPPORTED)	')" 0 \
 	"conformance: every scenario passes (n/a: spurious outside user, no TSC-deadline on TCG's CPU)"
-for c in '#BP-cpl0' int80-cpl3 '#NM-cpl3' '#MF-cpl0' emulation:iretq; do
+for c in '#BP-cpl0' int80-cpl3 '#NM-cpl3' '#MF-cpl0' emulation:iretq pat-rsvd-cpl0 int41-trapgate-cpl0; do
 	is "$(grep -c "^$c	kvm/[a-z]*	PASS	" "$TMP/conf")" 3 "conformance: $c passes in the three modes (no PVM ID)"
 done
 # SVM-2: an exit in sti's shadow (the L1 timer, the user irqchip's poll), which QEMU 7.2's VMRUN forgets
@@ -105,6 +105,8 @@ is "$(grep -cE "^irq-sti-shadow-cpl0	kvm/[a-z]*	(PASS	|DIVERGENCE	SVM-2$)" "$TMP
 is "$(grep -c "^int1-cpl3	kvm/[a-z]*	DIVERGENCE	QEMU-7$" "$TMP/conf")" 3 \
 	"conformance: int1-cpl3 is TCG's #UD (QEMU-7) in the three modes, not PVM-10"
 is "$(grep -E '^#DF-cpl0	' "$TMP/conf" | grep -cvE '	(QEMU-2|SVM-1)$')" 0 "conformance: #DF-cpl0 is QEMU-2 or SVM-1"
+is "$(grep -c "^iretq-tf-cpl0	kvm/[a-z]*	DIVERGENCE	QEMU-2$" "$TMP/conf")" 3 \
+	"conformance: iretq-tf-cpl0 is TCG's NULL SS on the IST switch (QEMU-2) in the three modes"
 is "$(grep -E '	DIVERGENCE	' "$TMP/conf" | grep -cvE '	(QEMU|SVM)-[0-9]+$')" 0 \
 	"conformance: every divergence there is TCG's CPU (QEMU-N) or nested SVM's (SVM-N), by ID"
 # scenario-level timing checks (e.g. ticks counted in a bounded wait) can vary under

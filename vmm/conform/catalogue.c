@@ -58,6 +58,14 @@ static const struct {
 	{ "movss-tf-cpl3", "delivery", "TF over mov ss at CPL3: the #DB waits for the next instruction" },
 	{ "int3-dpl0-cpl3", "software interrupts", "int3 at CPL3 through a DPL0 gate: #GP(3*8+2)" },
 	{ "efer-rsvd-cpl0", "MSR", "wrmsr of EFER with a reserved bit (1) set: #GP(0)" },
+	{ "pat-rsvd-cpl0", "MSR", "wrmsr of IA32_PAT with a reserved memory type (2) in PA7: #GP(0)" },
+	{ "apicbase-rsvd-cpl0", "MSR", "wrmsr of IA32_APIC_BASE with reserved bit 0 set: #GP(0)" },
+	{ "int41-trapgate-cpl0", "software interrupts",
+	  "int $0x41 at CPL0 with IF=1 through a trap gate: the handler runs with IF=1" },
+	{ "#BP-trapgate-cpl3", "software interrupts",
+	  "int3 at CPL3 through a DPL3 trap gate: #BP with IF=1 in the handler" },
+	{ "iretq-tf-cpl0", "iret", "iretq that loads TF: #DB after the target's first instruction, DR6.BS" },
+	{ "iretq-nullcs-cpl0", "iret", "iretq with a NULL CS selector in the frame: #GP(0) at the iretq" },
 };
 #define NR_CASES (sizeof(cases) / sizeof(cases[0]))
 

@@ -96,8 +96,11 @@ struct conf_exc {
  * PASS|FAIL [via=kvm|vmm] [div=ID]". 0, or -1 for a line that is not one.
  */
 int conf__parse_exc(const char *line, struct conf_exc *e);
-/* The verdict on one case: PASS, or DIVERGENCE with the differing fields and its ID. */
-void conf__judge_exc(const struct conf_exc *e, struct conf_cell *cell);
+/*
+ * The verdict on one case on @target (a column name, or NULL): PASS, or
+ * DIVERGENCE with the differing fields and its ID.
+ */
+void conf__judge_exc(const struct conf_exc *e, struct conf_cell *cell, const char *target);
 
 /*
  * A scenario's verdict from `vmm check`'s summary line ("check NAME

@@ -36,6 +36,8 @@ static const struct known_divergence known_divergences[] = {
 	{ "movss-tf-cpl0", 1, IVM_CHK_RIP, "PVM-14",
 	  "TF over mov ss at CPL0: the emulator delivers the #DB right after mov ss, not one "
 	  "instruction later", 0 },
+	{ "pat-rsvd-cpl0", 0, IVM_CHK_NOFAULT, "PVM-16",
+	  "wrmsr of IA32_PAT with a reserved memory type in an entry is taken, no #GP(0)", 0 },
 	{ "int1-cpl3", 1, IVM_CHK_RIP, "PVM-10",
 	  "icebp at CPL3 delivers #DB with the icebp's own RIP, as a fault; the SDM has a trap", 0 },
 };

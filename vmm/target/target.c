@@ -229,7 +229,7 @@ bool target__read_cases(const char *log, struct conf_matrix *m, unsigned col, co
 			continue;
 		cell = conf__cell(m, (unsigned)c, col);
 		memset(cell, 0, sizeof(*cell));
-		conf__judge_exc(&e, cell);
+		conf__judge_exc(&e, cell, m->targets[col]);
 		tfmt(cell->repro, sizeof(cell->repro), repro_fmt, e.name);
 		tfmt(cell->trace, sizeof(cell->trace), "%s", trace ? trace : "");
 		seen[c] = true;
