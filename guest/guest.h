@@ -363,6 +363,7 @@ void ioapic_eoi_vector(unsigned int vector);
 /* ---- user.c / user.S ---- */
 /* Run fn(arg) at CPL3 on the user stack, IF=1; returns when fn returns. */
 void user_run(void (*fn)(void *), void *arg);
+extern uint64_t user_rflags;	/* RFLAGS a CPL3 run starts with (user.S) */
 /* #UD hook: true (does not return) if regs is the end of a user run */
 bool user_exit_check(struct pt_regs *regs);
 

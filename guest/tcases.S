@@ -271,6 +271,20 @@ TC_BEGIN cli
 	TC_RESUME cli
 TC_END cli
 
+/* CPL3 with IOPL 3: cli is allowed and clears IF; an int3 says it did not */
+TC_BEGIN cli_iopl
+	TC_SNAP
+	TC_TRIG cli_iopl
+	cli
+	pushfq			/* popfq puts back the flags the test changes */
+	testl	$X86_EFLAGS_IF, (%rsp)
+	jz	1f
+	int3
+1:	popfq
+	sti
+	TC_RESUME cli_iopl
+TC_END cli_iopl
+
 TC_BEGIN hlt
 	TC_SNAP
 	TC_TRIG hlt

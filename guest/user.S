@@ -18,7 +18,7 @@ user_run:			/* (fn, arg) */
 	movq	%rsp, user_kernel_rsp(%rip)
 	pushq	$USER_DS
 	pushq	$user_stack + USER_STACK_SIZE
-	pushq	$(X86_EFLAGS_IF | 2)
+	pushq	user_rflags(%rip)
 	pushq	$USER_CS
 	pushq	$user_entry
 	iretq
@@ -48,6 +48,13 @@ user_resume_kernel:
 	popq	%rbx
 	popq	%rbp
 	ret
+
+	/* what CPL3 starts with: IF, and the IOPL a self-test case asks for */
+	.data
+	.balign	8
+	.globl	user_rflags
+user_rflags:
+	.quad	X86_EFLAGS_IF | 2
 
 	.bss
 	.balign	8

@@ -44,6 +44,7 @@
 #define X86_EFLAGS_TF		(1 << 8)
 #define X86_EFLAGS_IF		(1 << 9)
 #define X86_EFLAGS_DF		(1 << 10)
+#define X86_EFLAGS_IOPL		(3 << 12)
 #define X86_EFLAGS_AC		(1 << 18)
 
 /* Exception vectors (Linux X86_TRAP_*) */

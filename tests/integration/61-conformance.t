@@ -42,6 +42,9 @@ for m in kernel split user; do
 	is "$(cell pat-rsvd-cpl0 kvm/$m)" "DIVERGENCE PVM-16" "pat-rsvd-cpl0 on kvm/$m: a reserved PAT type taken (PVM-16)"
 	is "$(cell int41-trapgate-cpl0 kvm/$m)" "DIVERGENCE PVM-1" \
 		"int41-trapgate-cpl0 on kvm/$m: the VMM delivers it (PVM-1), IF kept through the trap gate"
+	for c in out-cpl3-iopl3 cli-cpl3-iopl3; do
+		is "$(cell "$c" kvm/$m)" "DIVERGENCE PVM-17" "$c on kvm/$m: #GP(0), IOPL 3 not applied at CPL3 (PVM-17)"
+	done
 	for c in apicbase-rsvd-cpl0 '#BP-trapgate-cpl3' iretq-tf-cpl0 iretq-nullcs-cpl0; do
 		is "$(cell "$c" kvm/$m)" "PASS " "$c on kvm/$m"
 	done
@@ -81,6 +84,9 @@ for p in '#SS-cpl0 QEMU-1' '#DB-tf-cpl0 QEMU-2' '#XM-cpl3 QEMU-3' '#AC-cpl3 QEMU
 	is "$(cell "$1" qemu-tcg)" "DIVERGENCE $2" "$1 on qemu-tcg: $2"
 done
 is "$(cell '#BP-cpl0' qemu-tcg)" "PASS " "#BP-cpl0 on qemu-tcg: TCG runs int3 at CPL0"
+for c in out-cpl3-iopl3 cli-cpl3-iopl3; do
+	is "$(cell "$c" qemu-tcg)" "PASS " "$c on qemu-tcg: IOPL 3 allows it (the positive control of PVM-17)"
+done
 is "$(cell scenario:isr qemu-tcg)" "UNSUPPORTED " "scenario:isr on qemu-tcg: needs the VMM's injections"
 is "$(cell scenario:timer-tsc-deadline qemu-tcg)" "UNSUPPORTED " \
 	"scenario:timer-tsc-deadline on qemu-tcg: the CPU has no TSC-deadline (not a divergence)"

@@ -66,6 +66,8 @@ static const struct {
 	  "int3 at CPL3 through a DPL3 trap gate: #BP with IF=1 in the handler" },
 	{ "iretq-tf-cpl0", "iret", "iretq that loads TF: #DB after the target's first instruction, DR6.BS" },
 	{ "iretq-nullcs-cpl0", "iret", "iretq with a NULL CS selector in the frame: #GP(0) at the iretq" },
+	{ "out-cpl3-iopl3", "I/O", "out at CPL3 with IOPL 3: allowed, no fault" },
+	{ "cli-cpl3-iopl3", "privilege", "cli at CPL3 with IOPL 3: allowed, IF cleared, no fault" },
 };
 #define NR_CASES (sizeof(cases) / sizeof(cases[0]))
 

@@ -57,6 +57,9 @@ static const struct conf_divergence divergences[] = {
 	  "#BP is delivered through the gate anyway, its DPL not checked", NULL },
 	{ "PVM-16", "PVM", "`wrmsr` to IA32_PAT with an entry of a reserved memory type (2, 3, or "
 	  "above 7) raises #GP(0)", "no fault: the value is taken", NULL },
+	{ "PVM-17", "PVM", "with IOPL 3, `in`/`out` and `cli`/`sti` run at CPL3",
+	  "#GP(0), as with IOPL 0: the guest's IOPL is not applied to CPL3 code, which runs "
+	  "natively", NULL },
 	{ "QEMU-1", "QEMU 7.2 TCG", "a non-canonical access through RBP gives #SS(0)", "#GP(0)", NULL },
 	{ "QEMU-2", "QEMU 7.2 TCG", "SS is unchanged on an IST switch without a privilege change",
 	  "SS is loaded with NULL", NULL },
@@ -118,6 +121,8 @@ static const struct conf_signature signatures[] = {
 	{ "PVM-14", "movss-tf-cpl0", 1, R, false, 0 },
 	{ "PVM-15", "int3-dpl0-cpl3", 3, V | E | R, false, 0 },
 	{ "PVM-16", "pat-rsvd-cpl0", NONE, NF, false, 0 },
+	{ "PVM-17", "out-cpl3-iopl3", 13, V | R, false, 0 },
+	{ "PVM-17", "cli-cpl3-iopl3", 13, V | R, false, 0 },
 	{ "QEMU-1", "#SS-cpl0", 13, V, false, 0 },
 	{ "QEMU-2", "#DB-tf-cpl0", 1, S, false, 0 },
 	{ "QEMU-2", "#DF-cpl0", 8, S, false, 0 },

@@ -38,6 +38,10 @@ static const struct known_divergence known_divergences[] = {
 	  "instruction later", 0 },
 	{ "pat-rsvd-cpl0", 0, IVM_CHK_NOFAULT, "PVM-16",
 	  "wrmsr of IA32_PAT with a reserved memory type in an entry is taken, no #GP(0)", 0 },
+	{ "out-cpl3-iopl3", 13, IVM_CHK_VECTOR | IVM_CHK_RIP, "PVM-17",
+	  "out at CPL3 with IOPL 3 raises #GP(0): the guest's IOPL is not applied at CPL3", 0 },
+	{ "cli-cpl3-iopl3", 13, IVM_CHK_VECTOR | IVM_CHK_RIP, "PVM-17",
+	  "cli at CPL3 with IOPL 3 raises #GP(0): the guest's IOPL is not applied at CPL3", 0 },
 	{ "int1-cpl3", 1, IVM_CHK_RIP, "PVM-10",
 	  "icebp at CPL3 delivers #DB with the icebp's own RIP, as a fault; the SDM has a trap", 0 },
 };
