@@ -4,7 +4,7 @@
 #   make run     install missing Debian packages, build, run the default demo
 #   make test    the same, then every test (TAP, run by prove)
 #   make rooms   check that every include and call goes the way docs/ARCHITECTURE.md allows
-#   make bench   P1 boot against QEMU, P3 tracing, P4 diff, P5 replay, P6 storm, P7 conformance
+#   make bench   P1 boot against QEMU, P2 deliveries/s, P3 tracing, P4 diff, P5 replay, P6 storm, P7 conformance
 #   make sanitize  the unit and integration tests under ASan+UBSan
 #   make soak    every scenario in every irqchip mode SOAK_N (20) times, failures counted
 #   make fuzz    each libFuzzer target (tests/fuzz/) for FUZZ_SECONDS (60); make clang: clang build
@@ -94,6 +94,8 @@ sanitize: deps
 
 bench: deps all
 	bench/p1_boot.sh
+	@echo
+	bench/p2_deliveries.sh
 	@echo
 	bench/p3_trace.sh
 	@echo

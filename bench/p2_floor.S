@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * P2's floor guest: bare injection, no tracing. A plain ELF64 kernel (the
+ * loader's long-mode entry, 4 GiB identity map) that sets up the LAPIC, the
+ * IOAPIC pins of its kind and an IDT whose handlers are the minimum (count,
+ * EOI, IRET), keeps IF=1, and makes NSYNC sync hypercalls: the scenario
+ * bench/p2_deliveries.sh writes injects the same flood at each as the traced
+ * run's (IVM_STORM_* vectors and pins of include/abi.h). It reports the
+ * milestone "first" once sync 1's deliveries are counted, "last" after the
+ * last sync's, prints its counts, and exits by isa-debug-exit.
+ *
+ * Built by the bench with -DKIND=1..4 (msi, edge, level, self-IPI) -DNSYNC=N.
+ * -DLATE: the storm program's discipline instead (IF=0 at the sync, sti after
+ * it, a wait that reads IRR), to show what PVM-5's late delivery costs.
+ * %r15 holds the xAPIC base, %r14 the IOAPIC's, for the whole run.
+ */
+#define HCALL_PORT	0x1000		/* IVM_PORT_HCALL */
+#define EXIT_PORT	0xf4		/* IVM_PORT_EXIT */
+#define TESTDEV_PORT	0x2000		/* IVM_PORT_TESTDEV_IOAPIC: + pin, 0 drops the line */
+#define APIC_EOI	0xb0
+#define APIC_SPIV	0xf0
+#define APIC_IRR	0x210		/* the IRR word of vectors 0x20-0x3f */
+#define APIC_ICR	0x300
+#define APIC_LVT0	0x350
+#define WAIT_LOOPS	400000		/* bound on one wait: ~1 s of emulated CPL0 */
+
+#if KIND == 3
+#define PER_SYNC	2		/* a level device drops its line on its second service */
+#else
+#define PER_SYNC	1
+#endif
+
+	.code64
+	.text
+	.globl _start
+_start:	mov $stack_top, %rsp
+	mov $0xfee00000, %r15d
+	mov $0xfec00000, %r14d
+	mov %cs, %r13d
+#if KIND == 1
+	mov $0x41, %edi
+	mov $plain, %eax
+	call gate
+#elif KIND == 2
+	mov $0x58, %edi
+	mov $plain, %eax
+	call gate
+#elif KIND == 3
+	mov $0x78, %edi
+	mov $level, %eax
+	call gate
+#else
+	mov $0x74, %edi
+	mov $sender, %eax
+	call gate
+	mov $0x2e, %edi
+	mov $plain, %eax
+	call gate
+#endif
+	lidt idtr
+	mov $0xff, %al			/* both 8259s masked */
+	out %al, $0x21
+	out %al, $0xa1
+	movl $0x1ff, APIC_SPIV(%r15)	/* LAPIC software-enabled */
+	movl $0x10000, APIC_LVT0(%r15)	/* LINT0 (ExtINT) masked */
+#if KIND == 2
+	mov $3, %edi			/* pin 3: edge, vector 0x58 */
+	mov $0x58, %eax
+	call route
+#elif KIND == 3
+	mov $5, %edi			/* pin 5: level, active high, vector 0x78 */
+	mov $0x8078, %eax
+	call route
+#endif
+	sti
+
+	mov $1, %ebx			/* sync point */
+1:
+#ifdef LATE
+	cli				/* LATE: the storm program's discipline, */
+#endif
+	mov %rbx, hc_sync + 8
+	mov $hc_sync, %eax
+	mov $HCALL_PORT, %dx
+	out %eax, %dx
+#ifdef LATE
+	sti				/* IF=0 at the sync, then sti */
+#endif
+	imul $PER_SYNC, %ebx, %ecx
+	mov $WAIT_LOOPS, %esi
+2:	cmp %ecx, count
+	jae 3f
+#ifdef LATE
+	mov APIC_IRR(%r15), %r12d	/* and a wait that reads IRR */
+#else
+	push %rdx			/* on PVM a late delivery waits for an exit (PVM-5): */
+	mov $HCALL_PORT, %dx		/* a read of the hypercall port, the cheapest one */
+	in %dx, %eax
+	pop %rdx
+#endif
+	pause
+	dec %esi
+	jnz 2b
+3:	cmp $1, %ebx
+	jne 4f
+	mov count, %eax
+	mov %eax, count_first
+	mov $hc_first, %eax
+	mov $HCALL_PORT, %dx
+	out %eax, %dx
+4:	inc %ebx
+	cmp $NSYNC, %ebx
+	jbe 1b
+	mov $hc_last, %eax
+	mov $HCALL_PORT, %dx
+	out %eax, %dx
+
+	cli
+	mov count, %eax
+	mov $msg_count + 10, %edi
+	call put10
+	mov count_first, %eax
+	mov $msg_first + 10, %edi
+	call put10
+	mov $hc_print, %eax
+	mov $HCALL_PORT, %dx
+	out %eax, %dx
+	mov $hc_done, %eax
+	out %eax, %dx
+	xor %eax, %eax
+	out %al, $EXIT_PORT
+	hlt
+
+/* gate: IDT entry %edi -> handler %eax, a 64-bit interrupt gate, DPL 0 */
+gate:	shl $4, %edi
+	add $idt, %edi
+	mov %ax, (%rdi)
+	mov %r13w, 2(%rdi)
+	movw $0x8e00, 4(%rdi)
+	shr $16, %eax
+	mov %ax, 6(%rdi)
+	ret
+
+/* route: IOAPIC pin %edi -> low word %eax (vector, trigger), unmasked, to APIC ID 0 */
+route:	lea 0x11(,%rdi,2), %ecx
+	mov %ecx, (%r14)
+	movl $0, 0x10(%r14)
+	dec %ecx
+	mov %ecx, (%r14)
+	mov %eax, 0x10(%r14)
+	ret
+
+/* put10: %eax as 10 decimal digits ending before %rdi */
+put10:	mov $10, %ecx
+	mov $10, %esi
+1:	xor %edx, %edx
+	div %ecx
+	add $'0', %dl
+	dec %rdi
+	mov %dl, (%rdi)
+	dec %esi
+	jnz 1b
+	ret
+
+/* ---- the handlers ---- */
+plain:	incl count
+	movl $0, APIC_EOI(%r15)
+	iretq
+
+/* a level device (pin 5): its line drops on every second service, as the storm program's */
+level:	incl count
+	btcl $0, served
+	jnc 1f
+	push %rax
+	push %rdx
+	mov $TESTDEV_PORT + 5, %dx
+	xor %eax, %eax
+	out %al, %dx
+	pop %rdx
+	pop %rax
+1:	movl $0, APIC_EOI(%r15)
+	iretq
+
+/* MSI 0x74: a self-IPI of 0x2e (shorthand self, fixed), as the storm program's handler */
+sender:	movl $0x4402e, APIC_ICR(%r15)
+	movl $0, APIC_EOI(%r15)
+	iretq
+
+	.data
+	.balign 16
+idtr:	.word 256 * 16 - 1
+	.quad idt
+	.balign 64
+hc_sync:	.long 6, 0		/* struct ivm_hcall: IVM_HC_SYNC, len; args[0] = N */
+	.quad 0, 0, 0, 0
+	.fill 240
+	.balign 64
+hc_first:	.long 5, 5		/* IVM_HC_MILESTONE */
+	.quad 1, 0, 0, 0
+	.ascii "first"
+	.fill 240 - 5
+	.balign 64
+hc_last:	.long 5, 4
+	.quad 2, 0, 0, 0
+	.ascii "last"
+	.fill 240 - 4
+	.balign 64
+hc_done:	.long 8, 0		/* IVM_HC_SCENARIO_DONE: ran to the end */
+	.quad 0, 0, 0, 0
+	.fill 240
+	.balign 64
+hc_print:	.long 1, msg_end - msg	/* IVM_HC_PRINT */
+	.quad 0, 0, 0, 0
+msg:	.ascii "p2 floor: counted "
+msg_count:	.ascii "0000000000 first "
+msg_first:	.ascii "0000000000\n"
+msg_end:	.fill 240 - (msg_end - msg)
+count:	.long 0
+count_first:	.long 0
+served:	.long 0
+
+	.bss
+	.balign 4096
+idt:	.fill 256 * 16
+	.fill 16384
+stack_top:
