@@ -21,3 +21,18 @@ void json__str(FILE *f, const char *s)
 	}
 	fputc('"', f);
 }
+
+void json__str_or_null(FILE *f, const char *s)
+{
+	if (s)
+		json__str(f, s);
+	else
+		fputs("null", f);
+}
+
+void json__key(FILE *f, const char *sep, const char *key)
+{
+	fputs(sep, f);
+	json__str(f, key);
+	fputc(':', f);
+}

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
- * Kernel image loader. The file is untrusted input: every field is read
- * through bounds-checked little-endian accessors, every sum is checked for
+ * Kernel image loader. The file is untrusted input: every field is read from
+ * <elf.h>'s structs copied out of bounds-checked bytes, every sum is checked for
  * wrap-around before use, and every failure names the file offset at fault.
  * The boot hand-off is written by bootinfo.c and pagetables.c.
  */
+#include <elf.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,47 +17,28 @@
 #include "lib/errline.h"
 #include "loader.h"
 
-/* ELF constants we need; spelled out so the loader does not depend on <elf.h>. */
-#define EI_NIDENT	16
-#define ELFCLASS32	1
-#define ELFCLASS64	2
-#define ELFDATA2LSB	1
-#define EV_CURRENT	1
-#define ET_EXEC		2
-#define EM_386		3
-#define EM_X86_64	62
-#define PT_LOAD		1
-#define PT_NOTE		4
-#define PF_X		1
-#define PN_XNUM		0xffff
-#define NT_GNU_BUILD_ID	3
-
 #define GIB4		(UINT64_C(1) << 32)
 
-/* Field offsets in the ELF header that differ between the classes. */
-struct elf_layout {
-	unsigned ehsize, phentsize, shentsize;
-	unsigned e_entry, e_phoff, e_shoff, e_ehsize, e_phentsize, e_phnum, e_shentsize;
-	/* program header fields */
-	unsigned p_flags, p_offset, p_paddr, p_filesz, p_memsz, p_align;
-	unsigned sh_info;
-	unsigned addr_size;
+/* Host structs are read with memcpy: their layout is the file's only on a little-endian host */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+	       "the loader reads ELFDATA2LSB in host order");
+
+/* Offset of a field of the ELF header or a program header in the file's class, for messages */
+#define EH_OFF(c, f)	((c)->cls == 64 ? offsetof(Elf64_Ehdr, f) : offsetof(Elf32_Ehdr, f))
+#define PH_OFF(c, f)	((c)->cls == 64 ? offsetof(Elf64_Phdr, f) : offsetof(Elf32_Phdr, f))
+#define SIZE_OF(c, t)	((unsigned)((c)->cls == 64 ? sizeof(Elf64_##t) : sizeof(Elf32_##t)))
+
+/* The ELF header's fields in either class, widened */
+struct ehdr {
+	uint32_t type, machine, version;
+	uint64_t entry, phoff, shoff;
+	uint32_t ehsize, phentsize, phnum, shentsize;
 };
 
-static const struct elf_layout elf64_layout = {
-	.ehsize = 64, .phentsize = 56, .shentsize = 64,
-	.e_entry = 24, .e_phoff = 32, .e_shoff = 40, .e_ehsize = 52,
-	.e_phentsize = 54, .e_phnum = 56, .e_shentsize = 58,
-	.p_flags = 4, .p_offset = 8, .p_paddr = 24, .p_filesz = 32, .p_memsz = 40,
-	.p_align = 48, .sh_info = 44, .addr_size = 8,
-};
-
-static const struct elf_layout elf32_layout = {
-	.ehsize = 52, .phentsize = 32, .shentsize = 40,
-	.e_entry = 24, .e_phoff = 28, .e_shoff = 32, .e_ehsize = 40,
-	.e_phentsize = 42, .e_phnum = 44, .e_shentsize = 46,
-	.p_flags = 24, .p_offset = 4, .p_paddr = 12, .p_filesz = 16, .p_memsz = 20,
-	.p_align = 28, .sh_info = 28, .addr_size = 4,
+/* A program header's fields in either class, widened */
+struct phdr {
+	uint32_t type, flags;
+	uint64_t offset, paddr, filesz, memsz, align;
 };
 
 struct ctx {
@@ -64,7 +47,8 @@ struct ctx {
 	const char *path;
 	char *err;
 	size_t errlen;
-	const struct elf_layout *l;
+	int cls;		/* 32 or 64, once check_ident has passed */
+	struct ehdr eh;		/* read by check_ehdr */
 };
 
 
@@ -83,26 +67,57 @@ static int fail(const struct ctx *c, uint64_t off, const char *fmt, ...)
 	return -1;
 }
 
-/* Callers have checked [off, off + n) against the file; these never do. */
-static uint32_t rd16(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-}
-
+/* Not ELF structures (multiboot, a note's desc); callers have checked the bytes are in the file. */
 static uint32_t rd32(const uint8_t *p)
 {
-	return rd16(p) | rd16(p + 2) << 16;
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
 }
 
 static uint64_t rd64(const uint8_t *p)
 {
-	return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
 }
 
-/* An address-sized field: 4 bytes in ELF32, 8 in ELF64. */
-static uint64_t rd_addr(const struct ctx *c, uint64_t off)
+/* The ELF header, its size checked against the file by the caller. */
+static void read_ehdr(const struct ctx *c, struct ehdr *e)
 {
-	return c->l->addr_size == 8 ? rd64(c->buf + off) : rd32(c->buf + off);
+	if (c->cls == 64) {
+		Elf64_Ehdr h;
+
+		memcpy(&h, c->buf, sizeof(h));
+		*e = (struct ehdr){ h.e_type, h.e_machine, h.e_version, h.e_entry, h.e_phoff,
+				    h.e_shoff, h.e_ehsize, h.e_phentsize, h.e_phnum, h.e_shentsize };
+	} else {
+		Elf32_Ehdr h;
+
+		memcpy(&h, c->buf, sizeof(h));
+		*e = (struct ehdr){ h.e_type, h.e_machine, h.e_version, h.e_entry, h.e_phoff,
+				    h.e_shoff, h.e_ehsize, h.e_phentsize, h.e_phnum, h.e_shentsize };
+	}
+}
+
+/* The program header at @off, inside the table check_phdr_table checked. */
+static void read_phdr(const struct ctx *c, uint64_t off, struct phdr *p)
+{
+	if (c->cls == 64) {
+		Elf64_Phdr h;
+
+		memcpy(&h, c->buf + off, sizeof(h));
+		*p = (struct phdr){ h.p_type, h.p_flags, h.p_offset, h.p_paddr, h.p_filesz,
+				    h.p_memsz, h.p_align };
+	} else {
+		Elf32_Phdr h;
+
+		memcpy(&h, c->buf + off, sizeof(h));
+		*p = (struct phdr){ h.p_type, h.p_flags, h.p_offset, h.p_paddr, h.p_filesz,
+				    h.p_memsz, h.p_align };
+	}
 }
 
 /* True when [off, off + n) lies inside the file (overflow-safe). */
@@ -142,70 +157,77 @@ static int check_ident(const struct ctx *c, int *cls)
 
 static int check_ehdr(struct ctx *c, int cls)
 {
-	const struct elf_layout *l = c->l;
-	uint32_t type, machine, want_machine;
+	const struct ehdr *e = &c->eh;
+	uint32_t want_machine;
 
-	if (c->len < l->ehsize)
+	if (c->len < SIZE_OF(c, Ehdr))
 		return fail(c, c->len, "file truncated: %zu bytes, ELF%d header needs %u",
-			    c->len, cls, l->ehsize);
-	type = rd16(c->buf + 16);
-	if (type != ET_EXEC)
-		return fail(c, 16, "e_type 0x%x is not ET_EXEC", type);
-	machine = rd16(c->buf + 18);
-	if (machine != EM_X86_64 && machine != EM_386)
-		return fail(c, 18, "e_machine 0x%x is not x86-64 or i386", machine);
+			    c->len, cls, SIZE_OF(c, Ehdr));
+	read_ehdr(c, &c->eh);
+	if (e->type != ET_EXEC)
+		return fail(c, EH_OFF(c, e_type), "e_type 0x%x is not ET_EXEC", e->type);
+	if (e->machine != EM_X86_64 && e->machine != EM_386)
+		return fail(c, EH_OFF(c, e_machine), "e_machine 0x%x is not x86-64 or i386", e->machine);
 	want_machine = cls == 64 ? EM_X86_64 : EM_386;
-	if (machine != want_machine)
-		return fail(c, 18, "e_machine 0x%x does not match ELFCLASS%d", machine, cls);
-	if (rd32(c->buf + 20) != EV_CURRENT)
-		return fail(c, 20, "e_version %u is not 1", rd32(c->buf + 20));
-	if (rd16(c->buf + l->e_ehsize) != l->ehsize)
-		return fail(c, l->e_ehsize, "e_ehsize %u is not %u", rd16(c->buf + l->e_ehsize),
-			    l->ehsize);
-	if (rd16(c->buf + l->e_phentsize) != l->phentsize)
-		return fail(c, l->e_phentsize, "e_phentsize %u is not %u",
-			    rd16(c->buf + l->e_phentsize), l->phentsize);
+	if (e->machine != want_machine)
+		return fail(c, EH_OFF(c, e_machine), "e_machine 0x%x does not match ELFCLASS%d",
+			    e->machine, cls);
+	if (e->version != EV_CURRENT)
+		return fail(c, EH_OFF(c, e_version), "e_version %u is not 1", e->version);
+	if (e->ehsize != SIZE_OF(c, Ehdr))
+		return fail(c, EH_OFF(c, e_ehsize), "e_ehsize %u is not %u", e->ehsize,
+			    SIZE_OF(c, Ehdr));
+	if (e->phentsize != SIZE_OF(c, Phdr))
+		return fail(c, EH_OFF(c, e_phentsize), "e_phentsize %u is not %u", e->phentsize,
+			    SIZE_OF(c, Phdr));
 	return 0;
 }
 
 /* With PN_XNUM the real count lives in section header 0's sh_info. */
 static int xnum_phnum(const struct ctx *c, uint64_t *phnum)
 {
-	const struct elf_layout *l = c->l;
-	uint64_t shoff = rd_addr(c, l->e_shoff);
-	uint32_t shentsize = rd16(c->buf + l->e_shentsize);
+	uint64_t shoff = c->eh.shoff;
 
 	if (!shoff)
-		return fail(c, l->e_shoff, "e_phnum is PN_XNUM but there is no section header 0");
-	if (shentsize != l->shentsize)
-		return fail(c, l->e_shentsize, "e_shentsize %u is not %u (needed for PN_XNUM)",
-			    shentsize, l->shentsize);
-	if (!in_file(c, shoff, l->shentsize))
-		return fail(c, l->e_shoff, "e_shoff 0x%" PRIx64
+		return fail(c, EH_OFF(c, e_shoff), "e_phnum is PN_XNUM but there is no section header 0");
+	if (c->eh.shentsize != SIZE_OF(c, Shdr))
+		return fail(c, EH_OFF(c, e_shentsize), "e_shentsize %u is not %u (needed for PN_XNUM)",
+			    c->eh.shentsize, SIZE_OF(c, Shdr));
+	if (!in_file(c, shoff, SIZE_OF(c, Shdr)))
+		return fail(c, EH_OFF(c, e_shoff), "e_shoff 0x%" PRIx64
 			    ": section header 0 is past the end of the file (PN_XNUM)", shoff);
-	*phnum = rd32(c->buf + shoff + l->sh_info);
+	if (c->cls == 64) {
+		Elf64_Shdr sh;
+
+		memcpy(&sh, c->buf + shoff, sizeof(sh));
+		*phnum = sh.sh_info;
+	} else {
+		Elf32_Shdr sh;
+
+		memcpy(&sh, c->buf + shoff, sizeof(sh));
+		*phnum = sh.sh_info;
+	}
 	return 0;
 }
 
 static int check_phdr_table(const struct ctx *c, uint64_t *phoff, uint64_t *phnum)
 {
-	const struct elf_layout *l = c->l;
 	uint64_t size;
 
-	*phoff = rd_addr(c, l->e_phoff);
-	*phnum = rd16(c->buf + l->e_phnum);
+	*phoff = c->eh.phoff;
+	*phnum = c->eh.phnum;
 	if (*phnum == PN_XNUM && xnum_phnum(c, phnum))
 		return -1;
 	/* u32 count times a u16 entry size cannot wrap a u64 */
-	size = *phnum * l->phentsize;
+	size = *phnum * SIZE_OF(c, Phdr);
 	if (*phoff > UINT64_MAX - size)
-		return fail(c, l->e_phoff, "e_phoff 0x%" PRIx64 " + %" PRIu64
+		return fail(c, EH_OFF(c, e_phoff), "e_phoff 0x%" PRIx64 " + %" PRIu64
 			    " program headers overflows", *phoff, *phnum);
 	if (*phoff > c->len)
-		return fail(c, l->e_phoff, "e_phoff 0x%" PRIx64
+		return fail(c, EH_OFF(c, e_phoff), "e_phoff 0x%" PRIx64
 			    " is past the end of the file (0x%zx bytes)", *phoff, c->len);
 	if (size > c->len - *phoff)
-		return fail(c, l->e_phoff, "program header table [0x%" PRIx64 ", 0x%" PRIx64
+		return fail(c, EH_OFF(c, e_phoff), "program header table [0x%" PRIx64 ", 0x%" PRIx64
 			    ") truncated: file is 0x%zx bytes", *phoff, *phoff + size, c->len);
 	return 0;
 }
@@ -213,29 +235,31 @@ static int check_phdr_table(const struct ctx *c, uint64_t *phoff, uint64_t *phnu
 static int add_load(const struct ctx *c, uint64_t ph, uint64_t mem_size, struct load_info *li,
 		    struct seg_extra *extra)
 {
-	const struct elf_layout *l = c->l;
-	uint64_t offset = rd_addr(c, ph + l->p_offset);
-	uint64_t paddr = rd_addr(c, ph + l->p_paddr);
-	uint64_t filesz = rd_addr(c, ph + l->p_filesz);
-	uint64_t memsz = rd_addr(c, ph + l->p_memsz);
-	uint32_t flags = rd32(c->buf + ph + l->p_flags);
+	struct phdr p;
+	uint64_t offset, paddr, filesz, memsz;
 	struct load_seg *s;
 
+	read_phdr(c, ph, &p);
+	offset = p.offset;
+	paddr = p.paddr;
+	filesz = p.filesz;
+	memsz = p.memsz;
+
 	if (filesz > memsz)
-		return fail(c, ph + l->p_filesz, "PT_LOAD p_filesz 0x%" PRIx64
+		return fail(c, ph + PH_OFF(c, p_filesz), "PT_LOAD p_filesz 0x%" PRIx64
 			    " > p_memsz 0x%" PRIx64, filesz, memsz);
 	if (!in_file(c, offset, filesz))
-		return fail(c, ph + l->p_offset, "PT_LOAD p_offset 0x%" PRIx64 " + p_filesz 0x%"
+		return fail(c, ph + PH_OFF(c, p_offset), "PT_LOAD p_offset 0x%" PRIx64 " + p_filesz 0x%"
 			    PRIx64 " is past the end of the file (0x%zx bytes)", offset, filesz,
 			    c->len);
 	/* An empty segment occupies nothing and cannot hold the entry point. */
 	if (!memsz)
 		return 0;
 	if (paddr < IVM_KERNEL_MIN_GPA)
-		return fail(c, ph + l->p_paddr, "PT_LOAD p_paddr 0x%" PRIx64
+		return fail(c, ph + PH_OFF(c, p_paddr), "PT_LOAD p_paddr 0x%" PRIx64
 			    " is below 0x%x (1 MiB)", paddr, IVM_KERNEL_MIN_GPA);
 	if (paddr > mem_size || memsz > mem_size - paddr)
-		return fail(c, ph + l->p_paddr, "PT_LOAD p_paddr 0x%" PRIx64 " + p_memsz 0x%"
+		return fail(c, ph + PH_OFF(c, p_paddr), "PT_LOAD p_paddr 0x%" PRIx64 " + p_memsz 0x%"
 			    PRIx64 " is outside guest memory (0x%" PRIx64 " bytes)", paddr, memsz,
 			    mem_size);
 	for (unsigned i = 0; i < li->nsegs; i++) {
@@ -243,7 +267,7 @@ static int add_load(const struct ctx *c, uint64_t ph, uint64_t mem_size, struct 
 
 		/* both ranges lie inside guest memory, so the ends cannot wrap */
 		if (paddr < o->gpa + o->memsz && o->gpa < paddr + memsz)
-			return fail(c, ph + l->p_paddr, "PT_LOAD [0x%" PRIx64 ", 0x%" PRIx64
+			return fail(c, ph + PH_OFF(c, p_paddr), "PT_LOAD [0x%" PRIx64 ", 0x%" PRIx64
 				    ") overlaps PT_LOAD [0x%" PRIx64 ", 0x%" PRIx64
 				    ") of the program header at 0x%" PRIx64, paddr, paddr + memsz,
 				    o->gpa, o->gpa + o->memsz, extra[i].phdr_off);
@@ -256,7 +280,7 @@ static int add_load(const struct ctx *c, uint64_t ph, uint64_t mem_size, struct 
 	s->memsz = memsz;
 	s->offset = offset;
 	extra[li->nsegs].phdr_off = ph;
-	extra[li->nsegs].exec = flags & PF_X;
+	extra[li->nsegs].exec = p.flags & PF_X;
 	li->nsegs++;
 	return 0;
 }
@@ -268,14 +292,16 @@ struct notes {
 
 static int walk_note(const struct ctx *c, uint64_t ph, struct load_info *li, struct notes *n)
 {
-	const struct elf_layout *l = c->l;
-	uint64_t off = rd_addr(c, ph + l->p_offset);
-	uint64_t size = rd_addr(c, ph + l->p_filesz);
-	uint64_t align = rd_addr(c, ph + l->p_align);
-	uint64_t pos;
+	struct phdr p;
+	uint64_t off, size, align, pos;
+
+	read_phdr(c, ph, &p);
+	off = p.offset;
+	size = p.filesz;
+	align = p.align;
 
 	if (!in_file(c, off, size))
-		return fail(c, ph + l->p_offset, "PT_NOTE p_offset 0x%" PRIx64 " + p_filesz 0x%"
+		return fail(c, ph + PH_OFF(c, p_offset), "PT_NOTE p_offset 0x%" PRIx64 " + p_filesz 0x%"
 			    PRIx64 " is past the end of the file (0x%zx bytes)", off, size, c->len);
 	/*
 	 * GNU property notes in ELF64 are 8-aligned, everything else 4. As in
@@ -283,10 +309,15 @@ static int walk_note(const struct ctx *c, uint64_t ph, struct load_info *li, str
 	 * align(desc + descsz), both relative to the (aligned) segment start.
 	 */
 	align = align == 8 ? 8 : 4;
-	for (pos = 0; size - pos >= 12;) {
-		const uint8_t *h = c->buf + off + pos;
-		uint32_t namesz = rd32(h), descsz = rd32(h + 4), type = rd32(h + 8);
-		uint64_t name = pos + 12, desc, next;
+	for (pos = 0; size - pos >= sizeof(Elf64_Nhdr);) {
+		Elf64_Nhdr nh;	/* Elf32_Nhdr is the same three words */
+		uint32_t namesz, descsz, type;
+		uint64_t name = pos + sizeof(nh), desc, next;
+
+		memcpy(&nh, c->buf + off + pos, sizeof(nh));
+		namesz = nh.n_namesz;
+		descsz = nh.n_descsz;
+		type = nh.n_type;
 
 		if (namesz > size - name)
 			return fail(c, off + pos, "note namesz 0x%x runs past the end of the "
@@ -294,16 +325,16 @@ static int walk_note(const struct ctx *c, uint64_t ph, struct load_info *li, str
 		/* name + namesz <= size, a buffer length: rounding up cannot wrap */
 		desc = (name + namesz + align - 1) & ~(align - 1);
 		if (desc > size || descsz > size - desc)
-			return fail(c, off + pos + 4, "note descsz 0x%x runs past the end of the "
-				    "PT_NOTE segment at 0x%" PRIx64, descsz, off);
+			return fail(c, off + pos + offsetof(Elf64_Nhdr, n_descsz), "note descsz 0x%x "
+				    "runs past the end of the PT_NOTE segment at 0x%" PRIx64, descsz, off);
 		if (namesz == 4 && !memcmp(c->buf + off + name, "Xen", 4) &&
 		    type == XEN_ELFNOTE_PHYS32_ENTRY && !n->pvh) {
 			const uint8_t *d = c->buf + off + desc;
 			uint64_t e;
 
 			if (descsz != 4 && descsz != 8)
-				return fail(c, off + pos + 4, "XEN_ELFNOTE_PHYS32_ENTRY descsz %u "
-					    "is not 4 or 8", descsz);
+				return fail(c, off + pos + offsetof(Elf64_Nhdr, n_descsz),
+					    "XEN_ELFNOTE_PHYS32_ENTRY descsz %u is not 4 or 8", descsz);
 			e = descsz == 8 ? rd64(d) : rd32(d);
 			if (e > UINT32_MAX)
 				return fail(c, off + desc, "PVH entry 0x%" PRIx64
@@ -384,10 +415,10 @@ static int check_multiboot(const struct ctx *c, struct mb *mb, uint64_t e_entry)
 		mb->entry_off = mb->off + 28;
 		mb->entry = rd32(c->buf + mb->entry_off);
 	} else {
-		mb->entry_off = c->l->e_entry;
+		mb->entry_off = EH_OFF(c, e_entry);
 		mb->entry = e_entry;
 		if (e_entry > UINT32_MAX)
-			return fail(c, c->l->e_entry, "e_entry 0x%" PRIx64
+			return fail(c, EH_OFF(c, e_entry), "e_entry 0x%" PRIx64
 				    " is not a 32-bit multiboot entry", e_entry);
 	}
 	return 0;
@@ -442,7 +473,7 @@ static int choose_proto(const struct ctx *c, enum boot_proto want, int cls, stru
 		if (cls != 64)
 			return fail(c, 4, "boot protocol elf64 requested but the image is ELF32");
 		li->entry = li->elf_entry;
-		*entry_off = c->l->e_entry;
+		*entry_off = EH_OFF(c, e_entry);
 		break;
 	default:
 		return fail(c, 0, "unknown boot protocol %d requested", (int)want);
@@ -467,23 +498,24 @@ int loader__parse(const uint8_t *buf, size_t len, const char *path, uint64_t mem
 		err[0] = '\0';
 	if (check_ident(&c, &cls))
 		return -1;
-	c.l = cls == 64 ? &elf64_layout : &elf32_layout;
+	c.cls = cls;
 	if (check_ehdr(&c, cls) || check_phdr_table(&c, &phoff, &phnum))
 		return -1;
 	li->elf_class = cls;
-	li->elf_entry = rd_addr(&c, c.l->e_entry);
+	li->elf_entry = c.eh.entry;
 
 	for (uint64_t i = 0; i < phnum; i++) {
-		uint64_t ph = phoff + i * c.l->phentsize;
-		uint32_t type = rd32(buf + ph);
+		uint64_t ph = phoff + i * SIZE_OF(&c, Phdr);
+		uint32_t type;
 
+		memcpy(&type, buf + ph + PH_OFF(&c, p_type), sizeof(type));
 		if (type == PT_LOAD && add_load(&c, ph, mem_size, li, extra))
 			return -1;
 		if (type == PT_NOTE && walk_note(&c, ph, li, &notes))
 			return -1;
 	}
 	if (!li->nsegs)
-		return fail(&c, c.l->e_phnum, "no PT_LOAD segment");
+		return fail(&c, EH_OFF(&c, e_phnum), "no PT_LOAD segment");
 
 	li->lo = UINT64_MAX;
 	for (unsigned i = 0; i < li->nsegs; i++) {

@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "check_cmd.h"
+#include "json_out.h"
+#include "lib/json.h"
 #include "lib/opt.h"
 #include "runopt.h"
 #include "trace/oracle.h"
@@ -31,6 +33,9 @@ static struct {
 	unsigned plan, n;
 } tap;
 
+/* --json: one entry per mode judged (or the --trace judged) */
+static struct json_out jo;
+
 static const struct option check_options[] = {
 	{ "scenario", required_argument, NULL, RUNOPT_SCENARIO },
 	{ "trace", required_argument, NULL, OPT_TRACE },	/* a trace to judge, not to write */
@@ -43,6 +48,7 @@ static const struct option check_options[] = {
 	{ "verbose", no_argument, NULL, RUNOPT_VERBOSE },
 	{ "quiet", no_argument, NULL, RUNOPT_QUIET },
 	{ "tap", no_argument, NULL, OPT_TAP },
+	{ "json", required_argument, NULL, RUNOPT_JSON },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -78,6 +84,7 @@ static void usage(FILE *f)
 		"  --tap                            TAP (version 13) on stdout: a point per mode,\n"
 		"                                   its findings as diagnostics; an expected\n"
 		"                                   divergence is a SKIP; all else goes to stderr\n"
+		JSON_OUT_HELP
 		"  --help                           this text\n"
 		"\n"
 		"A value goes in --opt=VALUE or --opt VALUE.\n"
@@ -119,6 +126,41 @@ static void tap_point(bool ok, const char *desc, const char *directive)
 }
 
 /*
+ * --json: a mode's entry, the run's report first (none for --trace: the trace
+ * and its mode), then what was expected, the verdict and the oracle's
+ * judgement, or @err where it could not read the trace.
+ */
+static void json_mode(const char *path, int mode, bool ran, int run_status, bool expected_div,
+		      const char *verdict, const struct oracle *o, const char *err)
+{
+	FILE *f = jo.f;
+
+	if (!f)
+		return;
+	if (ran) {
+		json_out__run(&jo, f, jo.runs ? "," : "", run_status, mode, true);
+	} else {
+		json__key(f, jo.runs++ ? ",{" : "{", "trace");
+		json__str(f, path);
+		json__key(f, ",", "irqchip");
+		json__str_or_null(f, mode >= 0 ? irqchip_mode__name(mode) : NULL);
+		jo.complete &= !err;
+	}
+	fprintf(f, ",\"expected\":\"%s\"", expected_div ? "divergence" : "pass");
+	json__key(f, ",", "verdict");
+	json__str(f, verdict);
+	json__key(f, ",", "oracle");
+	if (o) {
+		json_out__oracle(f, o);
+	} else {
+		json__key(f, "{", "error");
+		json__str(f, err);
+		fputc('}', f);
+	}
+	fputc('}', f);
+}
+
+/*
  * Judge one trace; print the report and the summary line. 1 = not as expected
  * (or the run that wrote it failed: @run_status != 0), 2 = unreadable.
  * @mode < 0: --trace, where an unreadable file is bad input: one line, no summary.
@@ -131,7 +173,7 @@ static int judge(const char *path, const char *label, int mode, unsigned expect,
 	char err[512], sum[320], prefix[48], why[64], failed[96] = "";
 	const char *verdict = "FAIL";
 	enum oracle_verdict v;
-	bool expected_div, good;
+	bool expected_div, good, ran = mode >= 0;
 
 	if (oracle__run_file_opts(path, opts, &o, &h, err, sizeof(err)) < 0) {
 		fprintf(stderr, "vmm check: %s\n", err);
@@ -140,6 +182,8 @@ static int judge(const char *path, const char *label, int mode, unsigned expect,
 			       irqchip_mode__name(mode), run_status ? "run failed: " : "",
 			       run_status ? run_failure(run_status, why, sizeof(why)) : "",
 			       run_status ? "; " : "");
+		if (ran)
+			json_mode(path, mode, true, run_status, expect >> mode & 1, "FAIL", NULL, err);
 		if (mode >= 0 && tap.f) {
 			snprintf(sum, sizeof(sum), "%s irqchip=%s: %s%s%soracle could not read the trace",
 				 label, irqchip_mode__name(mode), run_status ? "run failed: " : "",
@@ -169,6 +213,7 @@ static int judge(const char *path, const char *label, int mode, unsigned expect,
 		verdict = "OK";
 	else if (!good && expected_div && v == ORACLE_PASS)
 		verdict = "FAIL (expected divergence absent)";
+	json_mode(path, mode, ran, run_status, expected_div, verdict, &o, NULL);
 	printf("check %s irqchip=%s: %soracle %s; expected %s; %s\n", label,
 	       mode >= 0 ? irqchip_mode__name(mode) : "?", failed, sum,
 	       expected_div ? "divergence" : "pass", verdict);
@@ -189,14 +234,36 @@ static int judge(const char *path, const char *label, int mode, unsigned expect,
 	return good && !run_status ? 0 : 1;
 }
 
-/* The exit status @st, unless the TAP stream could not be written (a closed pipe) */
-static int tap_finish(int st)
+/*
+ * The exit status @st, unless the TAP stream could not be written (a closed
+ * pipe) or the --json document (@all: every mode judged) could not be.
+ */
+static int tap_finish(int st, bool all)
 {
+	char err[320];
+
 	if (tap.f && (fflush(tap.f) == EOF || ferror(tap.f))) {
 		fprintf(stderr, "vmm check: --tap: standard output was closed: the report is incomplete\n");
-		return st ? st : 1;
+		st = st ? st : 1;
+	}
+	if (st == 2 && !jo.runs) {
+		json_out__abort(&jo);	/* bad input: one line, no document */
+	} else if (json_out__close(&jo, all, st, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vmm check: %s\n", err);
+		st = st ? st : 1;
 	}
 	return st;
+}
+
+/* --json, after --tap has taken stdout if it was asked for: 0, or 2 with the line printed */
+static int json_open(const char *path)
+{
+	char err[320];
+
+	if (json_out__open(&jo, path, "vmm check", err, sizeof(err)) == 0)
+		return 0;
+	fprintf(stderr, "vmm check: %s\n", err);
+	return 2;
 }
 
 int check_cmd__main(int argc, char **argv)
@@ -208,6 +275,7 @@ int check_cmd__main(int argc, char **argv)
 	struct stat st_keep;
 	char err[320];
 	int c, worst = 0;
+	unsigned ran = 0;
 	bool want_tap = false;
 
 	runopt__init(&ro);
@@ -239,6 +307,8 @@ int check_cmd__main(int argc, char **argv)
 			}
 		}
 	}
+	if (want_tap && ro.json_path && !strcmp(ro.json_path, "-"))
+		return bad("--json: standard output is taken by --tap:", ro.json_path);
 	if (trace_path) {
 		if (ro.scenario_path || optind != argc)
 			return bad("--trace takes no scenario or kernel:", trace_path);
@@ -246,8 +316,10 @@ int check_cmd__main(int argc, char **argv)
 			fprintf(stderr, "vmm check: %s\n", err);
 			return 2;
 		}
+		if (json_open(ro.json_path))
+			return 2;
 		tap.plan = 1;
-		return tap_finish(judge(trace_path, trace_path, -1, expect, 0, &opts));
+		return tap_finish(judge(trace_path, trace_path, -1, expect, 0, &opts), true);
 	}
 	if (!ro.scenario_path || optind != argc - 1) {
 		fprintf(stderr, "vmm check: %s (see vmm check --help)\n",
@@ -271,6 +343,8 @@ int check_cmd__main(int argc, char **argv)
 		fprintf(stderr, "vmm check: %s\n", err);
 		return 2;
 	}
+	if (json_open(ro.json_path))
+		return 2;
 	tap.plan = (unsigned)__builtin_popcount(ro.modes & ro.sc->irqchips);
 	for (int m = 0; m < IRQCHIP_NR; m++) {
 		char path[4096];
@@ -289,7 +363,7 @@ int check_cmd__main(int argc, char **argv)
 			fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 			if (fd < 0) {
 				fprintf(stderr, "vmm check: %s: %s\n", path, strerror(errno));
-				return 2;
+				return tap_finish(2, false);
 			}
 			close(fd);
 		}
@@ -300,6 +374,7 @@ int check_cmd__main(int argc, char **argv)
 		st = vmm__run(&ro.vm);
 		fflush(stdout);
 		r = judge(path, ro.sc->name, m, expect, st, &opts);
+		ran++;
 		if (!keep)
 			unlink(path);
 		if (r > worst)
@@ -307,5 +382,5 @@ int check_cmd__main(int argc, char **argv)
 		if (st == VMM_INTERRUPTED)
 			break;	/* ^C stops every mode */
 	}
-	return tap_finish(worst);
+	return tap_finish(worst, ran == tap.plan);
 }

@@ -17,6 +17,7 @@
 #include "conformance_cmd.h"
 #include "qemu_cmd.h"
 #include "runopt.h"
+#include "json_out.h"
 
 #define VMM_VERSION "0.1.0"
 
@@ -70,6 +71,7 @@ static void usage(FILE *f)
 		"  --milestones                     print guest milestone times on stderr\n"
 		RUNOPT_RESULTS_HELP
 		RUNOPT_TAP_HELP
+		JSON_OUT_HELP
 		"  --quiet                          do not print the guest console, nor the notes\n"
 		"                                   on emulation failures turned into #UD\n"
 		"  --verbose                        log every VM exit on stderr\n"
@@ -148,6 +150,7 @@ static const struct option run_options[] = {
 	{ "milestones", no_argument, NULL, RUNOPT_MILESTONES },
 	{ "results", required_argument, NULL, RUNOPT_RESULTS },
 	{ "tap", no_argument, NULL, RUNOPT_TAP },
+	{ "json", required_argument, NULL, RUNOPT_JSON },
 	{ "help", no_argument, NULL, 'h' },
 	{ "scenario", required_argument, NULL, RUNOPT_SCENARIO },
 	{ "irqchip", required_argument, NULL, RUNOPT_IRQCHIP },
@@ -186,8 +189,9 @@ static int bad_option(const char *cmd, int c, char **argv, const struct option *
 	return 2;
 }
 
-/* A scenario runs once per irqchip mode it lists (or those asked for). */
-static int run_scenario(struct vmm_opts *o, const struct scenario *sc, unsigned modes)
+/* A scenario runs once per irqchip mode it lists (or those asked for); *@all: every one ran. */
+static int run_scenario(struct vmm_opts *o, const struct scenario *sc, unsigned modes,
+			struct json_out *j, bool *all)
 {
 	static char trace_mode[4096];
 	const char *trace = o->trace_path;
@@ -195,7 +199,9 @@ static int run_scenario(struct vmm_opts *o, const struct scenario *sc, unsigned 
 	size_t len = trace ? strlen(trace) : 0;
 	bool ext = len > 4 && !strcmp(trace + len - 4, ".itr");
 	int worst = 0;
+	unsigned ran = 0;
 
+	*all = false;
 	/* one trace per mode: out.itr -> out.kernel.itr, ... ("kernel" is the longest name) */
 	if (trace && nmodes > 1 &&
 	    (ext ? len - 4 : len) + sizeof(".kernel.itr") > sizeof(trace_mode))
@@ -213,11 +219,13 @@ static int run_scenario(struct vmm_opts *o, const struct scenario *sc, unsigned 
 			fprintf(stderr, "vmm: trace for irqchip %s: %s\n", irqchip_mode__name(m), trace_mode);
 		}
 		st = vmm__run(o);
+		json_out__run(j, j->f, ran++ ? "," : "", st, m, false);
 		if (st && (!worst || st > worst))
 			worst = st;
 		if (st == VMM_USAGE || st == VMM_INTERRUPTED)
 			break;	/* bad input is bad for every mode; ^C stops them all */
 	}
+	*all = ran == nmodes;
 	return worst;
 }
 
@@ -225,8 +233,10 @@ static int run_scenario(struct vmm_opts *o, const struct scenario *sc, unsigned 
 static int cmd_run(int argc, char **argv)
 {
 	struct runopt ro;
+	struct json_out jo;
 	char err[320];
-	int c;
+	bool all = true;
+	int c, st;
 
 	runopt__init(&ro);
 	optind = 1;
@@ -243,13 +253,29 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return bad("run: %s", optind >= argc ? "no KERNEL given" : "more than one KERNEL given");
+	if (ro.tap && ro.json_path && !strcmp(ro.json_path, "-"))
+		return bad("%s", "--json: '-' is standard output, which --tap has");
 	if (runopt__finish(&ro, argv[optind], err, sizeof(err)) < 0) {
 		if (err[0] == '-')
 			return bad("%s", err);	/* about an option: where to read more */
 		fprintf(stderr, "vmm: %s\n", err);
 		return 2;
 	}
-	return ro.sc ? run_scenario(&ro.vm, ro.sc, ro.modes) : vmm__run(&ro.vm);
+	if (json_out__open(&jo, ro.json_path, "vmm run", err, sizeof(err)) < 0) {
+		fprintf(stderr, "vmm: %s\n", err);
+		return 2;
+	}
+	if (ro.sc) {
+		st = run_scenario(&ro.vm, ro.sc, ro.modes, &jo, &all);
+	} else {
+		st = vmm__run(&ro.vm);
+		json_out__run(&jo, jo.f, "", st, ro.vm.irqchip, false);
+	}
+	if (json_out__close(&jo, all, st, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vmm: %s\n", err);
+		st = st ? st : VMM_HOST_ERROR;
+	}
+	return st;
 }
 
 /* The options of a command that has none but --help: 1 = go on, else the exit status. */

@@ -101,6 +101,13 @@ int runopt__parse(struct runopt *ro, int c, const char *arg, char *err, size_t n
 		}
 		snprintf(err, n, "--initrd: '' is not a file name");
 		return -1;
+	case RUNOPT_JSON:
+		if (arg[0]) {
+			ro->json_path = arg;
+			return 0;
+		}
+		snprintf(err, n, "--json: '' is not a file name (- is stdout)");
+		return -1;
 	case RUNOPT_RESULTS:
 		if (arg[0]) {
 			o->results_path = arg;

@@ -20,6 +20,7 @@ enum runopt_code {
 	RUNOPT_STRICT, RUNOPT_QUIET, RUNOPT_VERBOSE, RUNOPT_MILESTONES, RUNOPT_RESULTS,
 	RUNOPT_TAP,
 	RUNOPT_INITRD,
+	RUNOPT_JSON,
 	RUNOPT_END	/* a command's own option codes start here */
 };
 
@@ -29,6 +30,7 @@ struct runopt {
 	unsigned modes;			/* --irqchip: enum irqchip_mode bits; IRQCHIP_ALL if not given */
 	bool mode_set, timeout_set;
 	bool tap;			/* --tap: runopt__finish opens the TAP stream */
+	const char *json_path;		/* --json: the command writes it (json_out.h); "-": stdout */
 	struct scenario *sc;		/* loaded by runopt__finish, NULL without --scenario */
 };
 

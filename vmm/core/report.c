@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/json.h"
 #include "model/interrupts.h"
 #include "record/record.h"
 #include "scenario/check.h"
@@ -20,6 +21,68 @@ void report__tap(FILE *f, unsigned runs)
 	tap.f = f;
 	tap.runs = runs ? runs : 1;
 	tap.reported = tap.n = 0;
+}
+
+/* vmm run/check --json: the last run's members, until report__json_take */
+static struct {
+	bool on;
+	char *run;
+	bool complete;
+} json;
+
+void report__json(bool on)
+{
+	json.on = on;
+	free(json.run);
+	json.run = NULL;
+}
+
+char *report__json_take(bool *complete)
+{
+	char *r = json.run;
+
+	*complete = r && json.complete;
+	json.run = NULL;
+	return r;
+}
+
+/* How the run ended and what it counted, after its selftest and scenario members */
+static bool json_outcome(FILE *f, const struct vm *vm, bool died)
+{
+	const struct vmm_opts *o = &vm->opts;
+	bool selftest = vm->st.n || vm->st.done;
+	/* the guest said it was done with what it ran, and nothing cut the run short */
+	bool complete = !died && !vm->until_hit && (!selftest || vm->st.done) &&
+			(!o->scenario || vm->scenario_done);
+
+	json__key(f, ",", "stop_reason");
+	json__str_or_null(f, vm->why);
+	fprintf(f, ",\"complete\":%s,\"irqchip\":\"%s\",\"vcpus\":%u", complete ? "true" : "false",
+		irqchip_mode__name(o->irqchip), vm->nr_vcpus);
+	json__key(f, ",", "kernel");
+	json__str_or_null(f, o->kernel);
+	json__key(f, ",", "cmdline");
+	json__str_or_null(f, o->cmdline);
+	json__key(f, ",", "trace");
+	json__str_or_null(f, o->trace_path);
+	fprintf(f, ",\"signal\":%d,\"stopped_by_vcpu\":", vm->end_signal);
+	fprintf(f, vm->stopped_by >= 0 ? "%d" : "null", vm->stopped_by);
+	fputs(",\"guest_exit_code\":", f);
+	fprintf(f, vm->guest_exited ? "%u" : "null", vm->guest_exit_value);
+	fprintf(f, ",\"counts\":{\"hypercalls\":%llu,\"emulation_failures\":%llu,"
+		"\"vmm_deliveries\":%llu,\"window_polled\":%llu},\"event_streams\":[",
+		(unsigned long long)vm->nr_hcalls, (unsigned long long)vm->nr_emul_failures,
+		(unsigned long long)vm->nr_vmm_deliveries, (unsigned long long)vm->nr_window_polled);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		const struct evring *r = &vm->vcpus[i].ring;
+
+		fprintf(f, "%s{\"cpu\":%u,\"refused\":%llu,\"unpublished\":%llu,\"guest_dropped\":%u,"
+			"\"not_kept\":%llu,\"cut_off\":%llu}", i ? "," : "", i,
+			(unsigned long long)r->bad, (unsigned long long)r->unpublished, r->guest_dropped,
+			(unsigned long long)r->not_kept, (unsigned long long)r->cut_off);
+	}
+	fputc(']', f);
+	return complete;
 }
 
 /*
@@ -74,6 +137,10 @@ int report__finish(struct vm *vm)
 	size_t tlen = 0;
 	FILE *tp = tap.f && !vm->opts.report ? open_memstream(&tbuf, &tlen) : NULL;
 	unsigned tbad = 0;
+	/* --json: this run's members, kept for report__json_take */
+	char *jbuf = NULL;
+	size_t jlen = 0;
+	FILE *jp = json.on && !vm->opts.report ? open_memstream(&jbuf, &jlen) : NULL;
 
 	console__flush(&vm->con);
 	record__drain_rings_final(vm);
@@ -92,6 +159,10 @@ int report__finish(struct vm *vm)
 			       selftest__report(&vm->st, out, vm->opts.strict);
 
 		tbad += tp ? bad : 0;
+		if (jp) {
+			json__key(jp, "", "selftest");
+			selftest__json(&vm->st, vm->opts.strict, jp);
+		}
 		fflush(out);
 		if (!vm->st.done && !died) {
 			status = VMM_GUEST_FAILED;
@@ -132,6 +203,13 @@ int report__finish(struct vm *vm)
 			tbad += bad;
 		} else {
 			bad = check__report(sc, vm->opts.irqchip, where, ev, n, vm->opts.strict, out);
+		}
+		if (jp) {
+			json__key(jp, vm->st.n || vm->st.done ? "," : "", "scenario");
+			if (ev)
+				check__json(sc, vm->opts.irqchip, where, ev, n, vm->opts.strict, jp);
+			else
+				fputs("null", jp);
 		}
 		free(ev);
 		for (unsigned i = 0; i < vm->nr_vcpus; i++) {
@@ -182,6 +260,19 @@ int report__finish(struct vm *vm)
 			status = status ? status : VMM_INTERRUPTED;
 		}
 		free(tbuf);
+	}
+	if (jp) {
+		if (!(vm->st.n || vm->st.done))
+			fputs(vm->opts.scenario ? ",\"selftest\":null" : "\"selftest\":null", jp);
+		if (!vm->opts.scenario)
+			fputs(",\"scenario\":null", jp);
+		json.complete = json_outcome(jp, vm, died);
+		if (fclose(jp)) {
+			free(jbuf);
+			jbuf = NULL;	/* no members at all rather than some */
+		}
+		free(json.run);
+		json.run = jbuf;
 	}
 	if (vm->opts.interrupts) {
 		static struct ivm_guest_page copy[VMM_MAX_VCPUS];

@@ -19,5 +19,17 @@ int report__finish(struct vm *vm);
  * last run's. The rest of the report (death reports, --interrupts) is not TAP.
  */
 void report__tap(FILE *f, unsigned runs);
+/*
+ * vmm run/check --json: from now on each report (storm's excepted) also
+ * writes its run as JSON members, "selftest", "scenario", "stop_reason",
+ * "complete", ..., kept until report__json_take; the caller adds the braces
+ * and the exit status, which vmm__run may still change after the report.
+ */
+void report__json(bool on);
+/*
+ * The last report's members (malloc'd: the caller frees), NULL if no run
+ * reported since; *@complete: whether that run did all it set out to do.
+ */
+char *report__json_take(bool *complete);
 
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <inttypes.h>
 #include <string.h>
+#include "lib/json.h"
 #include "console.h"
 #include "selftest.h"
 
@@ -276,4 +277,69 @@ unsigned selftest__tap(const struct selftest *st, bool strict, unsigned *num, FI
 		bad++;
 	}
 	return bad;
+}
+
+static const char *const verdict_names[] = {
+	[ST_PASS] = "PASS", [ST_DIVERGENCE] = "DIVERGENCE", [ST_FAIL] = "FAIL",
+};
+
+/* An error code as the table shows it, null when none was pushed */
+static void json_err(FILE *f, uint64_t e)
+{
+	if (e == IVM_ERR_NONE)
+		fputs("null", f);
+	else
+		fprintf(f, "\"0x%" PRIx64 "\"", e);
+}
+
+unsigned selftest__json(const struct selftest *st, bool strict, FILE *f)
+{
+	unsigned count[3] = { 0 };
+
+	fputs("{\"cases\":[", f);
+	for (unsigned i = 0; i < st->n; i++) {
+		const struct st_case *c = &st->cases[i];
+		const struct ivm_exc_result *r = &c->r;
+		char s1[16], s2[16], chk[96], *tok, *save;
+
+		count[c->verdict]++;
+		json__key(f, i ? ",{" : "{", "name");
+		json__str(f, r->name);
+		fprintf(f, ",\"cpl\":%u,\"expected_vector\":%u,\"observed_vector\":", r->cpl,
+			r->exp_vector);
+		if (r->mismatch & IVM_CHK_NOFAULT)
+			fputs("null", f);	/* the trigger did not fault */
+		else
+			fprintf(f, "%u", r->obs_vector);
+		json__key(f, ",", "expected_error_code");
+		json_err(f, r->exp_err);
+		json__key(f, ",", "observed_error_code");
+		json_err(f, r->obs_err);
+		/* addresses as hex strings: a JSON number loses bits above 2^53 */
+		fprintf(f, ",\"expected_rip\":\"0x%" PRIx64 "\"", r->exp_rip);
+		fprintf(f, ",\"observed_rip\":\"0x%" PRIx64 "\"", r->obs_rip);
+		json__key(f, ",", "expected_stack");
+		json__str(f, stack_name(r->exp_stack, s1, sizeof(s1)));
+		json__key(f, ",", "observed_stack");
+		json__str(f, stack_name(r->obs_stack, s2, sizeof(s2)));
+		fprintf(f, ",\"via\":\"%s\",\"verdict\":\"%s\"", c->via_vmm ? "vmm" : "kvm",
+			verdict_names[c->verdict]);
+		json__key(f, ",", "divergence");
+		json__str_or_null(f, c->verdict == ST_DIVERGENCE ? c->div->ref : NULL);
+		json__key(f, ",", "divergence_what");
+		json__str_or_null(f, c->verdict == ST_DIVERGENCE ? c->div->what : NULL);
+		fprintf(f, ",\"mismatch\":\"0x%x\",\"failed_checks\":[", r->mismatch);
+		fmt_checks(chk, sizeof(chk), r->mismatch);
+		for (tok = strtok_r(chk, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			fputs(tok == chk ? "" : ",", f);
+			json__str(f, tok);
+		}
+		fputs("]}", f);
+	}
+	fprintf(f, "],\"passed\":%u,\"failed\":%u,\"divergences\":%u,\"dropped\":%u,"
+		"\"strict\":%s,\"done\":%s,\"guest_cases\":%" PRIu64 ",\"guest_failed\":%" PRIu64 "}",
+		count[ST_PASS], count[ST_FAIL], count[ST_DIVERGENCE], st->dropped,
+		strict ? "true" : "false", st->done ? "true" : "false", st->guest_cases,
+		st->guest_failed);
+	return count[ST_FAIL] + (strict ? count[ST_DIVERGENCE] : 0) + (st->dropped ? 1 : 0);
 }

@@ -73,5 +73,12 @@ void selftest__write_results(const struct selftest *st, FILE *f);
  * Returns the "not ok" points written, as selftest__report counts failures.
  */
 unsigned selftest__tap(const struct selftest *st, bool strict, unsigned *num, FILE *f);
+/*
+ * The cases as one JSON object (vmm run --json): each case's fields expected
+ * and observed, its verdict as the table prints it (PASS, DIVERGENCE with its
+ * ID, FAIL) and the checks that failed; the totals, and whether the guest
+ * reported completion. Returns what selftest__report returns.
+ */
+unsigned selftest__json(const struct selftest *st, bool strict, FILE *f);
 
 #endif

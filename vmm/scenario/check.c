@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/json.h"
 #include "check.h"
 
 static void put(struct check_values *o, int64_t v)
@@ -242,6 +243,57 @@ unsigned check__tap(const struct scenario *sc, enum irqchip_mode mode, const cha
 				c->known[mode].ref, irqchip_mode__name(mode));
 	}
 	return bad;
+}
+
+/* A check's values as a JSON array, with "more" when there are more than were kept */
+static void json_values(FILE *f, const char *key, const struct check_values *v)
+{
+	unsigned shown = v->n < SC_MAX_VALUES ? v->n : SC_MAX_VALUES;
+
+	json__key(f, ",", key);
+	fputc('[', f);
+	for (unsigned i = 0; i < shown; i++)
+		fprintf(f, "%s%lld", i ? "," : "", (long long)v->v[i]);
+	fputc(']', f);
+	if (v->n > shown)
+		fprintf(f, ",\"%s_more\":%u", key, v->n - shown);
+}
+
+unsigned check__json(const struct scenario *sc, enum irqchip_mode mode, const char *where,
+		     const struct ivm_event *ev, size_t n, bool strict, FILE *f)
+{
+	static const char *const names[] = { [CHECK_PASS] = "PASS", [CHECK_DIVERGENCE] = "DIVERGENCE",
+					      [CHECK_FAIL] = "FAIL" };
+	unsigned count[3] = { 0 };
+
+	json__key(f, "{", "scenario");
+	json__str(f, sc->name);
+	json__key(f, ",", "where");
+	json__str(f, where);
+	json__key(f, ",", "irqchip");
+	json__str_or_null(f, mode < IRQCHIP_NR ? irqchip_mode__name(mode) : NULL);
+	fputs(",\"checks\":[", f);
+	for (unsigned i = 0; i < sc->nchecks; i++) {
+		const struct check *c = &sc->checks[i];
+		struct check_values obs;
+		enum check_verdict v;
+
+		check__observe(c, ev, n, &obs);
+		v = check__judge(c, mode, &obs);
+		count[v]++;
+		json__key(f, i ? ",{" : "{", "name");
+		json__str(f, c->name);
+		json__key(f, ",", "verdict");
+		json__str(f, names[v]);
+		json__key(f, ",", "divergence");
+		json__str_or_null(f, v == CHECK_DIVERGENCE ? c->known[mode].ref : NULL);
+		json_values(f, "expected", &c->expect);
+		json_values(f, "observed", &obs);
+		fputc('}', f);
+	}
+	fprintf(f, "],\"passed\":%u,\"failed\":%u,\"divergences\":%u,\"strict\":%s}",
+		count[CHECK_PASS], count[CHECK_FAIL], count[CHECK_DIVERGENCE], strict ? "true" : "false");
+	return count[CHECK_FAIL] + (strict ? count[CHECK_DIVERGENCE] : 0);
 }
 
 static const char *const ev_names[] = {

@@ -32,6 +32,14 @@ unsigned check__report(const struct scenario *sc, enum irqchip_mode mode, const 
 unsigned check__tap(const struct scenario *sc, enum irqchip_mode mode, const char *where,
 		    const struct ivm_event *ev, size_t n, bool strict, unsigned *num, FILE *f);
 /*
+ * The same judgement as one JSON object (vmm run --json): "scenario", "where",
+ * "irqchip", then per check its name, verdict (PASS, DIVERGENCE, FAIL), the
+ * divergence's ID, and the values expected and observed; the totals.
+ * Returns what check__report returns.
+ */
+unsigned check__json(const struct scenario *sc, enum irqchip_mode mode, const char *where,
+		     const struct ivm_event *ev, size_t n, bool strict, FILE *f);
+/*
  * One TAP test point: "ok N - DESC" or "not ok N - DESC", then " # DIRECTIVE"
  * if not NULL ("SKIP why"). In DESC a '#' or a backslash gets a backslash
  * before it (TAP 13), and a control character is written as '?'.
