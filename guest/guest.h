@@ -395,6 +395,10 @@ bool smp_boot_cpu(unsigned int cpu);
 /* The trampoline in place for @cpu, for someone else (the VMM) to send INIT/SIPI. */
 void smp_prepare_cpu(unsigned int cpu);
 bool smp_wait_online(unsigned int cpu);
+/* Start CPUs 1..@n-1 at once (INIT, SIPI, SIPI to all but self); the mask online. */
+unsigned int smp_boot_all(unsigned int n);
+/* The machine's vCPU count from fw_cfg (0 where there is none) */
+unsigned int fw_cfg_cpus(void);
 /* Called on an AP for RESCHEDULE / CALL_FUNCTION* IPIs, after EOI. */
 extern void (*ipi_hook)(unsigned int vector);
 

@@ -58,7 +58,7 @@ mb_entry32:
 	je	enter_long_mode
 	xorl	%esi, %esi		/* bad magic: no info */
 
-/* EDI = BOOT_*: an AP gets its own page tables (the per-CPU window), the rest is shared */
+/* EDI = BOOT_*: an AP (ESI = its CPU) gets its own page tables, its per-CPU window */
 enter_long_mode:
 	lgdt	gdt_desc
 	movl	$BOOT_CR4, %eax
@@ -66,7 +66,7 @@ enter_long_mode:
 	movl	$pml4, %eax
 	cmpl	$BOOT_AP, %edi
 	jne	1f
-	movl	$pml4_ap, %eax
+	movl	cpu_pml4(, %esi, 8), %eax	/* ESI = the AP's CPU number, checked */
 1:	movl	%eax, %cr3
 	movl	$MSR_EFER, %ecx
 	rdmsr
@@ -120,7 +120,8 @@ start64:
 	je	1f
 	call	kmain
 	jmp	2f
-1:	call	ap_main
+1:	movl	%esi, %edi		/* ap_main(cpu) */
+	call	ap_main
 2:	cli
 	hlt
 	jmp	2b
@@ -157,8 +158,21 @@ ap_entry32:
 	movl	%eax, %es
 	movl	%eax, %ss
 	movl	$BOOT_AP, %edi
-	xorl	%esi, %esi
+	/* which CPU am I: the initial APIC ID (= CPU number), so APs may start together */
+	movl	$1, %eax
+	cpuid
+	shrl	$24, %ebx
+	testl	%ebx, %ebx
+	jz	ap_no_window
+	cmpl	ap_cpu_limit, %ebx	/* NR_CPUS, or fewer when RAM is short (smp.c) */
+	jae	ap_no_window
+	movl	%ebx, %esi		/* ap_main's @cpu */
 	jmp	enter_long_mode
+	/* APIC ID 0 or no window of its own in RAM: it never touches memory */
+ap_no_window:
+	cli
+	hlt
+	jmp	ap_no_window
 
 /* lgdt reads 6 bytes in 32-bit mode and 10 in 64-bit mode */
 	.section .rodata
@@ -199,7 +213,20 @@ gdt_desc:
 	.endr
 .endm
 	CPU_PAGE_TABLES pml4, pdpt, pd0, PERCPU_VA
-	CPU_PAGE_TABLES pml4_ap, pdpt_ap, pd0_ap, PERCPU_VA + PERCPU_SIZE
+	.irp	n, 1, 2, 3, 4, 5, 6, 7
+	CPU_PAGE_TABLES pml4_ap\n, pdpt_ap\n, pd0_ap\n, (PERCPU_VA+\n*PERCPU_SIZE)
+	.endr
+	.if	NR_CPUS != 8
+	.error	"one CPU_PAGE_TABLES per CPU: update the .irp list and cpu_pml4"
+	.endif
+
+	/* each CPU's CR3, by CPU number (smp.c) */
+	.section .rodata
+	.balign	8
+	.globl	cpu_pml4
+cpu_pml4:
+	.quad	pml4, pml4_ap1, pml4_ap2, pml4_ap3, pml4_ap4, pml4_ap5, pml4_ap6, pml4_ap7
+	.section .data.pagetables, "aw"
 
 	/* 0xfec00000..0xff000000: IOAPIC and LAPIC, uncached, kernel only */
 pd3:

@@ -508,6 +508,96 @@ static void sc_sipi(void)
 }
 
 /*
+ * ---- IPIs among up to eight vCPUs (configs/ipi8.yaml, sipi8.yaml) ----
+ * Each AP marks every IPI and NMI it takes and answers its first IPI with
+ * RESCHEDULE to CPU 0; CPU 0 waits for each answer before the next IPI, so
+ * none coalesces in its IRR.
+ */
+static unsigned int smp_cpus;			/* CPUs this program uses: fw_cfg's, at most NR_CPUS */
+static volatile unsigned int smp_ipis, smp_nmis;	/* IPIs and NMIs the APs took, all together */
+
+static void smp_ipi(unsigned int vector)
+{
+	if (cpu_number == 0)
+		return;		/* the answers: CPU 0's vector count is the record */
+	mark(vector);
+	__atomic_add_fetch(&smp_ipis, 1, __ATOMIC_SEQ_CST);
+	if (vector == CALL_FUNCTION_SINGLE_VECTOR)	/* each AP's first, and only one of these */
+		apic_send_ipi(0, APIC_DM_FIXED | RESCHEDULE_VECTOR);
+}
+
+static bool smp_nmi(struct pt_regs *regs)
+{
+	(void)regs;
+	if (cpu_number == 0)
+		return false;
+	mark(X86_TRAP_NMI);
+	__atomic_add_fetch(&smp_nmis, 1, __ATOMIC_SEQ_CST);
+	return true;
+}
+
+/* Every AP online: one IPI to each by APIC ID, a logical multicast, all-but-self, NMIs */
+static void smp_exchange(void)
+{
+	unsigned int aps = smp_cpus - 1, logical = ((1u << smp_cpus) - 1) & ~1u;
+
+	ipi_hook = smp_ipi;
+	nmi_hook = smp_nmi;
+	for (unsigned int cpu = 1; cpu < smp_cpus; cpu++) {
+		apic_send_ipi(cpu, APIC_DM_FIXED | CALL_FUNCTION_SINGLE_VECTOR);
+		mark(wait_vector(RESCHEDULE_VECTOR, cpu));
+	}
+	/* flat LDR bit n (xAPIC) and cluster 0 bit n (x2APIC) are both 1 << n */
+	apic_send_ipi(logical, APIC_DEST_LOGICAL | APIC_DM_FIXED | CALL_FUNCTION_VECTOR);
+	mark(wait_count(&smp_ipis, 2 * aps));
+	apic_send_ipi(0, APIC_DEST_ALLBUT | APIC_DM_FIXED | RESCHEDULE_VECTOR);
+	mark(wait_count(&smp_ipis, 3 * aps));
+	for (unsigned int cpu = 1; cpu < smp_cpus; cpu++)
+		apic_send_ipi(cpu, APIC_DM_NMI);
+	mark(wait_count(&smp_nmis, aps));
+}
+
+static bool smp_setup(void)
+{
+	smp_cpus = fw_cfg_cpus();
+	if (smp_cpus > NR_CPUS)
+		smp_cpus = NR_CPUS;
+	printf("smp: %u CPUs\n", smp_cpus);
+	return smp_cpus >= 2;
+}
+
+/* The guest starts every AP at once: INIT, SIPI, SIPI to all but self */
+static void sc_ipi8(void)
+{
+	unsigned int online;
+
+	if (!smp_setup()) {
+		mark(0);
+		return;
+	}
+	online = smp_boot_all(smp_cpus);
+	for (unsigned int cpu = 1; cpu < smp_cpus; cpu++)
+		mark(!!(online & 1u << cpu));
+	if (online == (1u << smp_cpus) - 1)
+		smp_exchange();
+}
+
+/* The VMM starts every AP (scenario init/sipi injections at sync 1) */
+static void sc_sipi8(void)
+{
+	if (!smp_setup()) {
+		mark(0);
+		return;
+	}
+	smp_prepare_cpu(1);
+	hc_sync(1);
+	for (unsigned int cpu = 1; cpu < smp_cpus; cpu++)
+		mark(smp_wait_online(cpu));
+	if (cpus_online == (1u << smp_cpus) - 1)
+		smp_exchange();
+}
+
+/*
  * ---- ring stress: every record must survive an NMI at any instruction ----
  * Both CPUs record SEQ marks in a tight loop at IF=1 with their LAPIC timer
  * ticking, and send each other an NMI by IPI every other record; each NMI
@@ -620,6 +710,8 @@ static const struct {
 	{ sc_sipi, false },	/* sipi */
 	{ sc_ring_stress, false },	/* ring-stress */
 	{ sc_storm, true },	/* storm */
+	{ sc_ipi8, false },	/* ipi8 */
+	{ sc_sipi8, false },	/* sipi8 */
 };
 _Static_assert(ARRAY_SIZE(programs) == ARRAY_SIZE(program_names), "one program per name");
 

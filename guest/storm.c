@@ -312,17 +312,6 @@ void storm_set_bug(const char *v, int len)
 
 static volatile enum { AP_IDLE, AP_SETUP, AP_READY, AP_FINISH, AP_DONE } ap_state;
 
-/* The machine's vCPU count, from fw_cfg (QEMU's item 0x05, 2 bytes) */
-static unsigned int fw_cfg_cpus(void)
-{
-	unsigned int n;
-
-	asm volatile("outw %0, %1" : : "a"((uint16_t)IVM_FWCFG_NB_CPUS), "Nd"((uint16_t)IVM_PORT_FWCFG));
-	n = inb(IVM_PORT_FWCFG_DATA);
-	n |= (unsigned int)inb(IVM_PORT_FWCFG_DATA) << 8;
-	return n;
-}
-
 static void storm_ap_setup(void)
 {
 	/* vector_irq[] is per CPU: CPU 1 learns the storm's vectors here */

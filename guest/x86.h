@@ -133,7 +133,7 @@
  */
 #define PERCPU_VA		0x200000
 #define PERCPU_SIZE		0x200000
-#define NR_CPUS			2
+#define NR_CPUS			8	/* = VMM_MAX_VCPUS; CPU 7's window ends at 18 MiB */
 /* AP bring-up: the real-mode trampoline is copied here; SIPI vector = page number */
 #define AP_TRAMPOLINE_PA	IVM_AP_START_GPA
 

@@ -29,6 +29,7 @@
 #define IVM_PORT_FWCFG		0x510
 #define IVM_PORT_FWCFG_DATA	0x511
 #define IVM_FWCFG_NB_CPUS	0x0005
+#define IVM_FWCFG_RAM_SIZE	0x0003	/* 8 bytes: the APs' per-CPU windows must fit */
 /* A 32-bit read of IVM_PORT_HCALL returns this under ./vmm; QEMU returns ~0. */
 #define IVM_HCALL_MAGIC		IVM_U(0x4d4d5649)	/* "IVMM" */
 
@@ -182,7 +183,7 @@ struct ivm_exc_result {
 	"priority", "tpr", "nesting", "isr", "level", "masked", "nmi-in-handler", \
 	"nmi-blocked", "exception-in-irq", "spurious", "timer-oneshot", "timer-periodic", \
 	"timer-tsc-deadline", "softirq", "selfipi", "irq-api", "ipi", "sipi", "ring-stress", \
-	"storm"
+	"storm", "ipi8", "sipi8"
 
 /*
  * The storm program (`vmm storm`, docs/STORM.md): the vectors it has handlers

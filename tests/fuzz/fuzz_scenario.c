@@ -29,7 +29,7 @@ static void check_sc(const struct scenario *s)
 	fuzz_assert(memchr(s->guest, 0, sizeof(s->guest)) &&
 		    memchr(s->description, 0, sizeof(s->description)));
 	fuzz_assert(s->irqchips && !(s->irqchips & ~IRQCHIP_ALL));
-	fuzz_assert(s->vcpus >= 1 && s->vcpus <= 2);
+	fuzz_assert(s->vcpus >= 1 && s->vcpus <= SC_MAX_VCPUS);
 	fuzz_assert(s->timeout_s > 0 && s->timeout_s <= 600);
 	fuzz_assert(s->nsteps <= SC_MAX_STEPS);
 	fuzz_assert(s->nchecks >= 1 && s->nchecks <= SC_MAX_CHECKS);

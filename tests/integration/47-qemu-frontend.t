@@ -38,10 +38,10 @@ one_line_error "option -foo is not supported" "unknown option, as qemu-system-x8
 one_line_error "^vmm qemu: -m 12x: --mem: '12xM?' is not a page-aligned size" "bad -m" -- \
 	"$VMM" qemu -m 12x -kernel "$GUEST"
 one_line_error "^vmm qemu: -m 4096: " "-m over vmm's 3G" -- "$VMM" qemu -m 4096 -kernel "$GUEST"
-one_line_error "^vmm qemu: -smp 16: vmm runs at most 2 vCPUs" "too many -smp" -- \
+one_line_error "^vmm qemu: -smp 16: vmm runs at most 8 vCPUs" "too many -smp" -- \
 	"$VMM" qemu -smp 16 -kernel "$GUEST"
-one_line_error "^vmm qemu: -smp cpus=3: vmm runs at most 2 vCPUs" "too many -smp cpus=" -- \
-	"$VMM" qemu -smp cpus=3 -kernel "$GUEST"
+one_line_error "^vmm qemu: -smp cpus=9: vmm runs at most 8 vCPUs" "too many -smp cpus=" -- \
+	"$VMM" qemu -smp cpus=9 -kernel "$GUEST"
 one_line_error "sockets=2.* is not supported" "-smp topology" -- "$VMM" qemu -smp 2,sockets=2 -kernel "$GUEST"
 one_line_error "iobase '0x501' is not 0xf4" "isa-debug-exit elsewhere" -- \
 	"$VMM" qemu -device isa-debug-exit,iobase=0x501 -kernel "$GUEST"

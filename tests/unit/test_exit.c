@@ -643,6 +643,81 @@ static void test_ulapic_cr8(void)
 	ok(lapic__read(&v->lapic, 0x80, 0) == 0 && v->run->cr8 == 0, "cr8: INIT clears TPR and CR8");
 }
 
+/* Which of @n vCPUs have @vector in IRR (a bit per vCPU) */
+static unsigned irr_set(unsigned n, unsigned vector)
+{
+	unsigned set = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		set |= (lapic__read(&vm.vcpus[i].lapic, LAPIC_IRR + (vector / 32) * 0x10, 0) >>
+			(vector % 32) & 1) << i;
+	return set;
+}
+
+/* ICR write on vCPU @from: @hi then @lo, the guest's order */
+static void icr(unsigned from, uint32_t hi, uint32_t lo)
+{
+	lapic__write(&vm.vcpus[from].lapic, LAPIC_ICR_HI, hi, 0);
+	lapic__write(&vm.vcpus[from].lapic, LAPIC_ICR_LO, lo, 0);
+}
+
+/* User irqchip, eight vCPUs (APIC ID = index, flat LDR bit = index): IPI and MSI routing */
+static void test_ulapic_route8(void)
+{
+	char err[160];
+	unsigned nmis = 0, inits = 0, sipis = 0;
+
+	reset();
+	vm.opts.irqchip = IRQCHIP_USER;
+	vm.nr_vcpus = 8;
+	vm.vm_fd = -1;
+	for (unsigned i = 0; i < 8; i++) {
+		struct vcpu *v = &vm.vcpus[i];
+
+		v->vm = &vm;
+		v->id = i;
+		v->fd = -1;
+		v->ops = &fake_ops;
+		v->sipi_vector = -1;
+	}
+	ok(ulapic__init(&vm, err, sizeof(err)) < 0 && vm.vcpus[7].wait_sipi && !vm.vcpus[0].wait_sipi,
+	   "route8: eight LAPICs set up, the APs waiting for SIPI");
+	for (unsigned i = 0; i < 8; i++) {
+		lapic__write(&vm.vcpus[i].lapic, LAPIC_SVR, 0x1ff, 0);
+		lapic__write(&vm.vcpus[i].lapic, LAPIC_DFR, 0xffffffff, 0);
+		lapic__write(&vm.vcpus[i].lapic, LAPIC_LDR, 1u << (24 + i), 0);
+	}
+	icr(0, 7u << 24, 0x40);
+	is_u64(irr_set(8, 0x40), 0x80, "route8: fixed IPI to APIC ID 7 reaches vCPU 7 alone");
+	icr(0, 0xfeu << 24, LAPIC_ICR_LOGICAL | 0x41);
+	is_u64(irr_set(8, 0x41), 0xfe, "route8: flat logical 0xfe reaches vCPUs 1-7");
+	icr(3, 0, 3u << LAPIC_ICR_SH_SHIFT | 0x42);
+	is_u64(irr_set(8, 0x42), 0xf7, "route8: all-but-self from vCPU 3 reaches the other seven");
+	icr(5, 0, 2u << LAPIC_ICR_SH_SHIFT | 0x43);
+	is_u64(irr_set(8, 0x43), 0xff, "route8: all-including-self reaches all eight");
+	icr(6, 0xffu << 24, 0x44);
+	is_u64(irr_set(8, 0x44), 0xff, "route8: physical 0xff is broadcast");
+	icr(0, 8u << 24, 0x45);
+	is_u64(irr_set(8, 0x45), 0, "route8: APIC ID 8 is no vCPU: nothing delivered");
+	ulapic__msi(&vm, 0xfee00000u | 0x80u << 12 | 1u << 2, 0x46);
+	is_u64(irr_set(8, 0x46), 0x80, "route8: a logical MSI to 0x80 reaches vCPU 7");
+	for (unsigned i = 0; i < 8; i++)	/* TPR 0x20 on all but vCPU 6: it has the lowest PPR */
+		lapic__write(&vm.vcpus[i].lapic, LAPIC_TPR, i == 6 ? 0 : 0x20, 0);
+	icr(0, 0xfeu << 24, LAPIC_ICR_LOGICAL | 1u << 8 | 0x47);
+	is_u64(irr_set(8, 0x47), 0x40, "route8: lowest priority among 1-7 picks vCPU 6 (lowest PPR)");
+	icr(2, 0, 3u << LAPIC_ICR_SH_SHIFT | 4u << 8 | LAPIC_ICR_ASSERT);
+	for (unsigned i = 0; i < 8; i++)
+		nmis |= (vm.vcpus[i].nr_nmi == 1) << i;
+	is_u64(nmis, 0xfb, "route8: NMI to all but self (vCPU 2) queues one NMI on each other vCPU");
+	icr(0, 0, 3u << LAPIC_ICR_SH_SHIFT | 5u << 8 | LAPIC_ICR_ASSERT | LAPIC_ICR_LEVEL);
+	icr(0, 0, 3u << LAPIC_ICR_SH_SHIFT | 6u << 8 | 0x09);
+	for (unsigned i = 0; i < 8; i++) {
+		inits |= vm.vcpus[i].init_pending << i;
+		sipis |= (vm.vcpus[i].sipi_vector == 9) << i;
+	}
+	ok(inits == 0xfe && sipis == 0xfe, "route8: INIT then SIPI 0x09 to all but self: vCPUs 1-7 start");
+}
+
 int main(void)
 {
 	vm.mem.base = calloc(1, MEM_SIZE);
@@ -657,5 +732,6 @@ int main(void)
 	test_testdev_trace();
 	test_ulapic_event_first();
 	test_ulapic_cr8();
+	test_ulapic_route8();
 	return tap_done();
 }

@@ -758,6 +758,55 @@ static void test_match_dest(void)
 	   "x2APIC logical: another member or another cluster");
 }
 
+/* The VMM's eight vCPUs (APIC ID = index): which of them one message selects */
+static unsigned selected8(struct lapic *l, uint32_t dest, bool logical)
+{
+	unsigned set = 0;
+
+	for (unsigned i = 0; i < 8; i++)
+		set |= (unsigned)lapic__match_dest(&l[i], dest, logical) << i;
+	return set;
+}
+
+static void test_match_dest8(void)
+{
+	struct harness h;
+	struct lapic l[8];
+	bool all = true;
+
+	for (unsigned i = 0; i < 8; i++) {
+		struct lapic_config c = base_cfg(&h);
+
+		c.apic_id = i;
+		c.bsp = i == 0;
+		lapic__init(&l[i], &c);
+		lapic__write(&l[i], LAPIC_SVR, 0x1ff, 0);
+		/* the guest's flat model: one LDR bit per CPU, CPU 7 the top bit */
+		lapic__write(&l[i], LAPIC_DFR, 0xffffffff, 0);
+		lapic__write(&l[i], LAPIC_LDR, 1u << (24 + i), 0);
+	}
+	for (unsigned i = 0; i < 8; i++)
+		all &= selected8(l, i, false) == 1u << i && selected8(l, 1u << i, true) == 1u << i;
+	ok(all, "8 xAPICs: physical ID n and flat logical bit n each select CPU n alone");
+	is_u64(selected8(l, 0xfe, true), 0xfe, "flat logical 0xfe: the multicast reaches CPUs 1-7");
+	is_u64(selected8(l, 0x81, true), 0x81, "flat logical 0x81: CPUs 0 and 7");
+	is_u64(selected8(l, 0xff, false), 0xff, "physical 0xff: broadcast to all eight");
+	is_u64(selected8(l, 0xff, true), 0xff, "logical 0xff: broadcast to all eight");
+	is_u64(selected8(l, 8, false), 0, "physical 8: no such vCPU");
+	for (unsigned i = 0; i < 8; i++)
+		lapic__wrmsr(&l[i], MSR_IA32_APIC_BASE, LAPIC_DEFAULT_BASE | LAPIC_BASE_EN |
+			     LAPIC_BASE_EXTD | (i == 0 ? LAPIC_BASE_BSP : 0), 0);
+	all = true;
+	for (unsigned i = 0; i < 8; i++)
+		all &= selected8(l, i, false) == 1u << i && selected8(l, 1u << i, true) == 1u << i &&
+		       msr(&l[i], 0x80d) == 1u << i;
+	ok(all, "8 x2APICs: LDR cluster 0 bit n; physical n and logical 1 << n select CPU n alone");
+	is_u64(selected8(l, 0xfe, true), 0xfe, "x2APIC logical cluster 0 mask 0xfe: CPUs 1-7");
+	is_u64(selected8(l, 1u << 16 | 0xfe, true), 0, "x2APIC logical cluster 1: none of them");
+	is_u64(selected8(l, 0xffffffff, false), 0xff, "x2APIC 0xffffffff: broadcast to all eight");
+	is_u64(selected8(l, 0xff, false), 0, "x2APIC physical 0xff is an ID, not broadcast");
+}
+
 static void test_lint(void)
 {
 	struct harness h;
@@ -982,6 +1031,7 @@ int main(void)
 	test_illegal_coalesce();
 	test_ipi();
 	test_match_dest();
+	test_match_dest8();
 	test_lint();
 	test_timer();
 	return tap_done();

@@ -89,7 +89,7 @@ static void test_parse_config(void)
 		"vcpus=1 boot=auto",			/* no mem */
 		"mem=67108864 boot=auto",		/* no vcpus */
 		"vcpus=0 mem=67108864 boot=auto",
-		"vcpus=3 mem=67108864 boot=auto",
+		"vcpus=9 mem=67108864 boot=auto",
 		"vcpus=-1 mem=67108864 boot=auto",
 		"vcpus=1 mem=4190208 boot=auto",	/* 4 MiB - 4 KiB */
 		"vcpus=1 mem=0 boot=auto",
@@ -373,7 +373,7 @@ static void test_refusals(void)
 	r[0] = guest_rec(ITR_SYNC, 0);
 	refuse("config garbage", "user", "vcpus=two mem=lots", r, 1, "header: irqchip or config", -1);
 	refuse("config empty", "user", "", r, 1, "header: irqchip or config", -1);
-	refuse("config 3 vCPUs", "user", "vcpus=3 mem=67108864 boot=auto", r, 1, "header: irqchip or config", -1);
+	refuse("config 9 vCPUs", "user", "vcpus=9 mem=67108864 boot=auto", r, 1, "header: irqchip or config", -1);
 	refuse("irqchip unknown", "apic", cfg2, r, 1, "header: irqchip or config", -1);
 
 	/* injections no run could have made */

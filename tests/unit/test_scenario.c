@@ -270,8 +270,8 @@ static const struct err_case err_cases[] = {
 	  "t.yaml:3:10: irqchip: empty list (leave it out to run under all modes)" },
 	{ HEAD "irqchip: {kernel: 1}\n" CHECK,
 	  "t.yaml:3:10: irqchip: expected a mode or a list of modes, got a map" },
-	{ HEAD "vcpus: 3\n" CHECK, "t.yaml:3:8: vcpus: 3 is out of range 1..2" },
-	{ HEAD "vcpus: 0\n" CHECK, "t.yaml:3:8: vcpus: 0 is out of range 1..2" },
+	{ HEAD "vcpus: 9\n" CHECK, "t.yaml:3:8: vcpus: 9 is out of range 1..8" },
+	{ HEAD "vcpus: 0\n" CHECK, "t.yaml:3:8: vcpus: 0 is out of range 1..8" },
 	{ HEAD "vcpus: one\n" CHECK, "t.yaml:3:8: vcpus: expected an integer, got 'one'" },
 	{ HEAD "vcpus: \"1\"\n" CHECK, "t.yaml:3:8: vcpus: expected an integer, got a quoted string" },
 	{ HEAD "vcpus: 01\n" CHECK,
@@ -279,7 +279,7 @@ static const struct err_case err_cases[] = {
 	{ HEAD "vcpus: 0x\n" CHECK, "t.yaml:3:8: vcpus: expected an integer, got '0x'" },
 	{ HEAD "vcpus: 99999999999999999999\n" CHECK,
 	  "t.yaml:3:8: vcpus: 99999999999999999999 is too large" },
-	{ HEAD "vcpus: -1\n" CHECK, "t.yaml:3:8: vcpus: -1 is out of range 1..2" },
+	{ HEAD "vcpus: -1\n" CHECK, "t.yaml:3:8: vcpus: -1 is out of range 1..8" },
 	{ HEAD "timeout: 0\n" CHECK, "t.yaml:3:10: timeout: 0 is out of range (0, 600] seconds" },
 	{ HEAD "timeout: 600.5\n" CHECK,
 	  "t.yaml:3:10: timeout: 600.5 is out of range (0, 600] seconds" },
@@ -552,7 +552,7 @@ static const char brief[] =
 	"  Two fixed interrupts pending together are taken highest class first.\n"
 	"guest: priority                 # required: the guest program (passed as scenario=NAME), [a-z0-9_-]\n"
 	"irqchip: [kernel, split, user]  # optional, default all three; a scalar is one mode\n"
-	"vcpus: 2                        # optional, 1 or 2\n"
+	"vcpus: 2                        # optional, 1..8\n"
 	"timeout: 10                     # optional seconds, (0, 600]\n"
 	"steps:                          # optional list\n"
 	"  - at: {sync: 1}               # or {delay_us: 500}; exactly one key\n"
@@ -617,9 +617,9 @@ static void test_load(void)
 	   !strcmp(sc.name, "priority-order"), "load from a file");
 
 	f = fopen(path, "w");
-	fputs(HEAD "vcpus: 7\n" CHECK, f);
+	fputs(HEAD "vcpus: 9\n" CHECK, f);
 	fclose(f);
-	snprintf(want, sizeof(want), "%s:3:8: vcpus: 7 is out of range 1..2", path);
+	snprintf(want, sizeof(want), "%s:3:8: vcpus: 9 is out of range 1..8", path);
 	ok(scenario__load(path, &sc, err, sizeof(err)) == -1 && !strcmp(err, want),
 	   "load: messages name the file");
 

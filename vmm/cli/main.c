@@ -65,7 +65,7 @@ static void usage(FILE *f)
 		"  --kvm-tracepoints                with --trace: add KVM's own tracepoints (tracefs,\n"
 		"                                   root; about 0.3 s to set up per run)\n"
 		"  --interrupts                     print the guest's counters like /proc/interrupts\n"
-		"  --vcpus=1|2                      vCPUs (default 1, or the scenario's vcpus:); APs\n"
+		"  --vcpus=1..8                     vCPUs (default 1, or the scenario's vcpus:); APs\n"
 		"                                   wait for INIT/SIPI as on a real machine\n"
 		"  --strict                         known host divergences fail the run\n"
 		"  --milestones                     print guest milestone times on stderr\n"

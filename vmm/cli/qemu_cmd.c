@@ -29,7 +29,7 @@ static void qemu_usage(FILE *f)
 		"  -append STRING          its command line (--cmdline)\n"
 		"  -initrd FILE            multiboot module 0 / the PVH module (--initrd)\n"
 		"  -m SIZE                 guest RAM: MiB, or with M or G (default 128M)\n"
-		"  -smp N | -smp cpus=N    vCPUs, 1 or 2 (--vcpus)\n"
+		"  -smp N | -smp cpus=N    vCPUs, 1..8 (--vcpus)\n"
 		"  -cpu MODEL[,+x2apic|,-x2apic]  any MODEL: the guest sees KVM's supported\n"
 		"                          CPUID; x2APIC shows with irqchip kernel or split,\n"
 		"                          is hidden with user; other flags are refused\n"

@@ -243,7 +243,10 @@ int replay_cmd__main(int argc, char **argv)
 	ro.vm.scenario = rp.h.scenario[0] ? &rp.sc : NULL;
 	ro.vm.trace_path = out_path;
 	ro.vm.replay = &rp;
-	places = rp.cpu[0].n + rp.cpu[1].n - rp.stops - rp.timers - rp.steps;
+	places = 0;
+	for (unsigned i = 0; i < rp.vcpus; i++)
+		places += rp.cpu[i].n;
+	places -= rp.stops + rp.timers + rp.steps;
 	printf("replay: %s: scenario '%s', irqchip %s%s%s, %u vCPU%s; %u injection%s, %zu "
 	       "deliver%s to place\n", trace, rp.h.scenario, rp.h.irqchip,
 	       ro.vm.irqchip != rp.mode ? " replayed under " : "",

@@ -72,7 +72,7 @@ int runopt__parse(struct runopt *ro, int c, const char *arg, char *err, size_t n
 	case RUNOPT_VCPUS:
 		if (opt__uint(arg, 1, VMM_MAX_VCPUS, &o->vcpus) == 0)
 			return 0;
-		snprintf(err, n, "--vcpus: '%s' is not 1 or 2", arg);
+		snprintf(err, n, "--vcpus: '%s' is not 1..%u", arg, VMM_MAX_VCPUS);
 		return -1;
 	case RUNOPT_IRQCHIP:
 		ro->mode_set = true;

@@ -470,6 +470,12 @@ static int parse(struct storm_ctx *c, struct runopt *ro, int argc, char **argv)
 		default:
 			if (runopt__parse(ro, o, optarg, err, sizeof(err)) < 0)
 				return bad(err);
+			/* the guest's storm program drives CPU 1 only (guest/storm.c) */
+			if (o == RUNOPT_VCPUS && ro->vm.vcpus > 2) {
+				snprintf(err, sizeof(err), "--vcpus: '%s' is not 1 or 2: a storm runs on two vCPUs at most",
+					 optarg);
+				return bad(err);
+			}
 		}
 	}
 	return -1;	/* go on */

@@ -10,6 +10,8 @@
 #include "vm/vcpu.h"
 #include "report.h"
 
+_Static_assert(VMM_MAX_VCPUS <= IVM_PAGES_MAX, "--interrupts has a column per vCPU");
+
 /* vmm run --tap: one TAP stream over the runs of one command (report__tap) */
 static struct {
 	FILE *f;		/* NULL: the tables */

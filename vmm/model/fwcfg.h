@@ -18,7 +18,7 @@
 /* Keys (QEMU include/standard-headers/linux/qemu_fw_cfg.h) */
 #define FW_CFG_SIGNATURE	0x0000	/* "QEMU" */
 #define FW_CFG_ID		0x0001	/* 32-bit feature bitmap */
-#define FW_CFG_RAM_SIZE		0x0003	/* 64-bit: RAM size in bytes */
+#define FW_CFG_RAM_SIZE		IVM_FWCFG_RAM_SIZE	/* 64-bit: RAM size in bytes (abi.h: the guest reads it) */
 #define FW_CFG_NB_CPUS		IVM_FWCFG_NB_CPUS	/* 16-bit: vCPUs at boot (abi.h: the guest reads it) */
 #define FW_CFG_MAX_CPUS		0x000f	/* 16-bit: APIC ID limit */
 #define FW_CFG_WRITE_CHANNEL	0x4000	/* ignored: writes are not supported */

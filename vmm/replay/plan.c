@@ -33,7 +33,7 @@ static int fail(char *err, size_t errlen, const char *path, uint64_t seq, const 
 }
 
 /* An INJECT record back into the injection that made it (trace/itr.h, ITR_INJECT). */
-static int injection_of(const struct itr_record *r, struct injection *inj)
+static int injection_of(const struct itr_record *r, unsigned vcpus, struct injection *inj)
 {
 	memset(inj, 0, sizeof(*inj));
 	inj->kind = r->a & 0xff;
@@ -55,7 +55,8 @@ static int injection_of(const struct itr_record *r, struct injection *inj)
 	inj->pending = r->rsp & ITR_INJ_PENDING;
 	if (inj->action > PIN_PULSE || (inj->kind == INJ_PIN && inj->pin >= IOAPIC_NUM_PINS))
 		return -1;
-	if (inj->kind != INJ_MSI && inj->kind != INJ_PIN && inj->dest >= VMM_MAX_VCPUS)
+	/* a vCPU index: one of the recording's own vCPUs */
+	if (inj->kind != INJ_MSI && inj->kind != INJ_PIN && inj->dest >= vcpus)
 		return -1;
 	return 0;
 }
@@ -88,7 +89,7 @@ static int add_injection(struct replay *rp, const struct itr_record *r, uint64_t
 	if (st->ninj == SC_MAX_INJ)
 		return fail(err, errlen, path, r->seq, "more injections at one point than a replay "
 			    "plan holds (16)");
-	if (injection_of(r, &st->inj[st->ninj]) < 0)
+	if (injection_of(r, rp->vcpus, &st->inj[st->ninj]) < 0)
 		return fail(err, errlen, path, r->seq, "an INJECT record no injection could have made");
 	st->ninj++;
 	rp->ninject++;

@@ -633,7 +633,7 @@ static int parse_top(struct pctx *p, yaml_node_t *root)
 	if ((n = yaml__get(&p->y, root, "irqchip")) && parse_irqchip(p, n))
 		return -1;
 	if ((n = yaml__get(&p->y, root, "vcpus"))) {
-		if (yaml__get_uint(&p->y, n, "vcpus", 1, 2, &v))
+		if (yaml__get_uint(&p->y, n, "vcpus", 1, SC_MAX_VCPUS, &v))
 			return -1;
 		sc->vcpus = v;
 	}

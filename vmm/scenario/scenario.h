@@ -18,6 +18,7 @@
 #define SC_MAX_INJ	16	/* per step */
 #define SC_MAX_CHECKS	32
 #define SC_MAX_VALUES	32	/* per expected/observed list */
+#define SC_MAX_VCPUS	8	/* a config's vcpus: (vm.h's VMM_MAX_VCPUS) */
 
 enum irqchip_mode { IRQCHIP_KERNEL = 0, IRQCHIP_SPLIT = 1, IRQCHIP_USER = 2, IRQCHIP_NR };
 #define IRQCHIP_ALL ((1u << IRQCHIP_NR) - 1)
@@ -91,7 +92,7 @@ struct scenario {
 	char guest[64];		/* guest program: passed as "scenario=GUEST" on its command line */
 	unsigned guest_line, guest_col;	/* where guest: is, for messages */
 	unsigned irqchips;	/* bit per enum irqchip_mode it runs under; default IRQCHIP_ALL */
-	unsigned vcpus;		/* 1 or 2; default 1 */
+	unsigned vcpus;		/* 1..SC_MAX_VCPUS; default 1 */
 	double timeout_s;	/* default 10 */
 	unsigned nsteps, steps_cap;
 	struct step *steps;	/* heap: scenario__add_step, scenario__free */

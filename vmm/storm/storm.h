@@ -32,7 +32,7 @@ struct storm_cfg {
 	unsigned syncs;		/* sync points a round has */
 	unsigned rate;		/* injections per sync point, on average (at most 2 * rate) */
 	enum irqchip_mode mode;	/* what the plan may inject under it */
-	unsigned vcpus;		/* 1 or 2: with 2, MSIs, NMIs and spurious vectors go to either */
+	unsigned vcpus;		/* 1 or 2 (storm_cmd refuses more): with 2, MSIs, NMIs and spurious vectors go to either */
 	double timeout_s;	/* a round's watchdog */
 };
 

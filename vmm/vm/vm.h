@@ -61,7 +61,8 @@ struct vmm_opts {
 	FILE *report;			/* the end-of-run report and its lines: NULL = stdout, stderr */
 };
 
-#define VMM_MAX_VCPUS	2	/* APIC ID = vCPU index */
+#define VMM_MAX_VCPUS	8	/* APIC ID = vCPU index; the guest's NR_CPUS */
+_Static_assert(VMM_MAX_VCPUS <= SC_MAX_VCPUS, "a scenario's vcpus: covers every vCPU");
 #define VMM_KERNEL_MAX	(256u << 20)	/* the largest KERNEL file a run reads */
 
 struct vcpu;
