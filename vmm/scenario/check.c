@@ -166,6 +166,14 @@ static void print_values(FILE *f, const struct check_values *v)
 	fputc(']', f);
 }
 
+/* One check over a run's events: what it saw in @obs, and the verdict the table, TAP and JSON print */
+static enum check_verdict observe_judge(const struct check *c, enum irqchip_mode mode,
+					const struct ivm_event *ev, size_t n, struct check_values *obs)
+{
+	check__observe(c, ev, n, obs);
+	return check__judge(c, mode, obs);
+}
+
 unsigned check__report(const struct scenario *sc, enum irqchip_mode mode, const char *where,
 		       const struct ivm_event *ev, size_t n, bool strict, FILE *f)
 {
@@ -177,8 +185,7 @@ unsigned check__report(const struct scenario *sc, enum irqchip_mode mode, const 
 		struct check_values obs;
 		enum check_verdict v;
 
-		check__observe(c, ev, n, &obs);
-		v = check__judge(c, mode, &obs);
+		v = observe_judge(c, mode, ev, n, &obs);
 		fprintf(f, "  %-40s %s", c->name, v == CHECK_PASS ? "PASS" :
 			v == CHECK_DIVERGENCE ? "DIVERGENCE" : "FAIL");
 		if (v == CHECK_DIVERGENCE)
@@ -223,8 +230,7 @@ unsigned check__tap(const struct scenario *sc, enum irqchip_mode mode, const cha
 		char desc[sizeof(sc->name) + sizeof(c->name) + 80], skip[80];
 		bool good;
 
-		check__observe(c, ev, n, &obs);
-		v = check__judge(c, mode, &obs);
+		v = observe_judge(c, mode, ev, n, &obs);
 		good = v == CHECK_PASS || (v == CHECK_DIVERGENCE && !strict);
 		snprintf(desc, sizeof(desc), "%s (%s): %s", sc->name, where, c->name);
 		if (v == CHECK_DIVERGENCE)
@@ -278,8 +284,7 @@ unsigned check__json(const struct scenario *sc, enum irqchip_mode mode, const ch
 		struct check_values obs;
 		enum check_verdict v;
 
-		check__observe(c, ev, n, &obs);
-		v = check__judge(c, mode, &obs);
+		v = observe_judge(c, mode, ev, n, &obs);
 		count[v]++;
 		json__key(f, i ? ",{" : "{", "name");
 		json__str(f, c->name);
