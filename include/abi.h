@@ -41,7 +41,8 @@
 #define IVM_BOOT_PT_SIZE	IVM_U(0x6000)	/* PML4 + PDPT + 4 PDs: 4 GiB in 2 MiB pages */
 #define IVM_BOOT_GDT_GPA	IVM_U(0x8000)	/* VMM-built GDT (ELF64 boot) */
 #define IVM_AP_START_GPA	IVM_U(0x9000)	/* guest AP trampoline: SIPI vector 0x09 */
-#define IVM_KERNEL_MIN_GPA	IVM_U(0x100000)	/* segments must load at or above 1 MiB */
+/* the lowest GPA a segment may load at, past the IVT and BDA; loader.c lists the rest it refuses */
+#define IVM_KERNEL_MIN_GPA	IVM_U(0x500)
 #define IVM_MEM_DEFAULT		(IVM_U(64) << 20)
 
 /*

@@ -33,6 +33,9 @@ static void check_info(const struct load_info *li, uint64_t mem)
 
 		fuzz_assert(s->filesz <= s->memsz && s->memsz);
 		fuzz_assert(s->gpa >= IVM_KERNEL_MIN_GPA && s->gpa + s->memsz <= mem);
+		/* below 1 MiB, never over the boot info and command line the VMM writes */
+		fuzz_assert(s->gpa >= IVM_CMDLINE_GPA + IVM_CMDLINE_MAX ||
+			    s->gpa + s->memsz <= IVM_BOOT_INFO_GPA);
 		for (unsigned j = 0; j < i; j++)
 			fuzz_assert(s->gpa >= li->segs[j].gpa + li->segs[j].memsz ||
 				    li->segs[j].gpa >= s->gpa + s->memsz);

@@ -527,10 +527,12 @@ static void test_phdrs(void)
 		   "data segment beyond a 2 MiB guest (%s)", err);
 	}
 
+	/* below 1 MiB only the VMM's ranges are refused (test_low_segments): here the hole */
 	len = build(b, &full64);
 	set_ph(b, 64, 0, P_PADDR, 0xff000);
-	expect_err(b, len, BOOT_AUTO, "guest.elf: offset 0x58: PT_LOAD p_paddr 0xff000 is below "
-		   "0x100000 (1 MiB)", "segment below 1 MiB");
+	expect_err(b, len, BOOT_AUTO, "guest.elf: offset 0x58: PT_LOAD (program header 0) [0xff000, "
+		   "0x100000) overlaps the EBDA and ROM hole [0x9f000, 0x100000)",
+		   "segment below 1 MiB in the EBDA and ROM hole");
 
 	len = build(b, &full64);
 	set_ph(b, 64, 1, P_PADDR, TEXT_GPA + 0x800);
@@ -963,6 +965,158 @@ static void test_modules(void)
 	free(m.base);
 }
 
+/* A kernel whose text (program header 0) is at @text_gpa with its entry 0x20 into it. */
+static size_t build_low(uint8_t *b, const struct opts *o, uint64_t text_gpa)
+{
+	size_t len = build(b, o);
+
+	set_ph(b, o->cls, 0, P_VADDR, text_gpa);
+	set_ph(b, o->cls, 0, P_PADDR, text_gpa);
+	set_eh(b, o->cls, E_ENTRY, text_gpa + 0x20);
+	if (o->pvh)
+		waddr(b, o->cls == 64 ? 64 : 32, PVH_NOTE + 16, text_gpa + 0x20);
+	return len;
+}
+
+/* Segments below 1 MiB: anywhere the VMM writes nothing for the chosen protocol. */
+static void test_low_segments(void)
+{
+	static const struct opts pvh64 = { 64, true, false, false, false };
+	static const struct opts pvh32 = { 32, true, false, false, false };
+	static const struct {
+		const struct opts *o;
+		enum boot_proto proto;
+		const char *what;
+	} ok_at_8000[] = {
+		{ &mb32, BOOT_MULTIBOOT, "multiboot ELF32" },
+		{ &pvh64, BOOT_PVH, "PVH ELF64" },
+		{ &pvh32, BOOT_PVH, "PVH ELF32" },
+	};
+	const uint64_t size = 4 << 20;
+	struct gmem m = { calloc(1, size), size };
+	static const uint8_t data[] = "MOD0";
+	struct boot_module mod = { data, sizeof(data) - 1, "env", 0 };
+	uint8_t b[IMG_MAX];
+	struct load_info li;
+	char err[ERRLEN];
+	size_t len;
+	int rc;
+
+	/* a real-mode test image's place: 0x8000, its bytes land there */
+	for (unsigned k = 0; k < sizeof(ok_at_8000) / sizeof(ok_at_8000[0]); k++) {
+		const char *what = ok_at_8000[k].what;
+
+		len = build_low(b, ok_at_8000[k].o, 0x8000);
+		expect_ok(b, len, BOOT_AUTO, ok_at_8000[k].proto, 0x8020, what);
+		rc = parse_mem(b, len, size, BOOT_AUTO, &li, err);
+		memset(m.base, 0xaa, size);
+		if (!rc)
+			rc = loader__copy(b, len, &li, &m, err, ERRLEN);
+		if (!rc)
+			rc = loader__write_boot_info(&li, &m, "low", err, ERRLEN);
+		ok(rc == 0 && li.lo == 0x8000 && !memcmp(gpa(&m, 0x8000), b + TEXT_OFF, TEXT_SZ) &&
+		   *gpa(&m, 0x8000 + TEXT_SZ) == 0xaa, "%s at 0x8000: copied there, boot info "
+		   "written (%s)", what, rc ? err : "ok");
+		ok(!strcmp((char *)gpa(&m, IVM_CMDLINE_GPA), "low"), "%s: command line beside it",
+		   what);
+	}
+	len = build_low(b, &mb32, 0x8000);
+	expect_ok(b, len, BOOT_MULTIBOOT, BOOT_MULTIBOOT, 0x8020, "multiboot at 0x8000, asked for");
+
+	/* the plain ELF64 boot: the VMM's GDT and page tables are there */
+	len = build_low(b, &plain64, 0x8000);
+	expect_err(b, len, BOOT_AUTO, "guest.elf: offset 0x58: PT_LOAD (program header 0) [0x8000, "
+		   "0x9000) overlaps the elf64 boot's GDT [0x8000, 0x8020)",
+		   "elf64 segment on the GDT");
+	len = build_low(b, &pvh64, 0x8000);
+	expect_fail(b, len, BOOT_ELF64, "overlaps the elf64 boot's GDT",
+		    "PVH image at 0x8000 booted as elf64");
+	len = build_low(b, &plain64, 0x7fe0);
+	expect_fail(b, len, BOOT_AUTO, "overlaps the boot info and command line",
+		    "elf64 segment over the command line's end and the GDT");
+	len = build_low(b, &plain64, 0x9000);
+	expect_ok(b, len, BOOT_AUTO, BOOT_ELF64, 0x9020, "elf64 segment just past the GDT");
+	len = build_low(b, &plain64, 0x15000);
+	expect_err(b, len, BOOT_AUTO, "guest.elf: offset 0x58: PT_LOAD (program header 0) [0x15000, "
+		   "0x16000) overlaps the elf64 boot's page tables [0x10000, 0x16000)",
+		   "elf64 segment on the page tables' last page");
+	len = build_low(b, &plain64, 0x16000);
+	expect_ok(b, len, BOOT_AUTO, BOOT_ELF64, 0x16020, "elf64 segment just past the page tables");
+	len = build_low(b, &mb32, 0x10000);
+	expect_ok(b, len, BOOT_AUTO, BOOT_MULTIBOOT, 0x10020,
+		  "multiboot segment where elf64's page tables would be");
+
+	/* the boot info and command line, every protocol */
+	len = build(b, &mb32);
+	set_ph(b, 32, 1, P_PADDR, 0x6800);
+	set_ph(b, 32, 1, P_MEMSZ, 0x900);
+	expect_err(b, len, BOOT_AUTO, "guest.elf: offset 0x60: PT_LOAD (program header 1) [0x6800, "
+		   "0x7100) overlaps the boot info and command line [0x6000, 0x8000)",
+		   "multiboot data over the boot info");
+	set_ph(b, 32, 1, P_PADDR, 0x5000);
+	set_ph(b, 32, 1, P_MEMSZ, 0x1001);
+	expect_fail(b, len, BOOT_AUTO, "overlaps the boot info", "one byte into the boot info");
+	set_ph(b, 32, 1, P_MEMSZ, 0x1000);
+	expect_ok(b, len, BOOT_AUTO, BOOT_MULTIBOOT, ELF_ENTRY, "data ending at the boot info");
+	len = build_low(b, &pvh64, 0x7fff);
+	expect_fail(b, len, BOOT_AUTO, "overlaps the boot info and command line",
+		    "PVH text on the command line's last byte");
+
+	/* the real-mode IVT and BIOS data area */
+	len = build_low(b, &mb32, 0);
+	expect_err(b, len, BOOT_AUTO, "guest.elf: offset 0x40: PT_LOAD (program header 0) [0x0, "
+		   "0x1000) overlaps the real-mode IVT and BIOS data area [0x0, 0x500)",
+		   "multiboot text at 0");
+	len = build(b, &mb32);
+	set_ph(b, 32, 1, P_PADDR, 0x4ff);
+	set_ph(b, 32, 1, P_MEMSZ, 0x100);
+	expect_fail(b, len, BOOT_AUTO, "IVT and BIOS data area [0x0, 0x500)", "data at 0x4ff");
+	set_ph(b, 32, 1, P_PADDR, IVM_KERNEL_MIN_GPA);
+	expect_ok(b, len, BOOT_AUTO, BOOT_MULTIBOOT, ELF_ENTRY, "data at IVM_KERNEL_MIN_GPA");
+
+	/* the hole the memory map leaves between conventional RAM and 1 MiB */
+	set_ph(b, 32, 1, P_PADDR, 0x9f000 - 0x100);
+	expect_ok(b, len, BOOT_AUTO, BOOT_MULTIBOOT, ELF_ENTRY, "data ending at the EBDA");
+	set_ph(b, 32, 1, P_PADDR, 0x9f000 - 0xff);
+	expect_fail(b, len, BOOT_AUTO, "EBDA and ROM hole", "data one byte into the EBDA");
+
+	/* --initrd: after the kernel's last byte, never beside a low segment */
+	len = build_low(b, &mb32, 0x8000);
+	parse_mem(b, len, size, BOOT_AUTO, &li, err);
+	rc = loader__place_module(&li, size, &mod, err, ERRLEN);
+	ok(rc == 0 && mod.gpa == 0x203000, "low text, high data: module after the data (%s)",
+	   rc ? err : "ok");
+	set_ph(b, 32, 1, P_PADDR, 0x20000);
+	parse_mem(b, len, size, BOOT_AUTO, &li, err);
+	rc = loader__place_module(&li, size, &mod, err, ERRLEN);
+	ok(rc == 0 && mod.gpa == 0x100000, "a kernel wholly below 1 MiB: module at 1 MiB (%s)",
+	   rc ? err : "ok");
+	memset(m.base, 0xaa, size);
+	rc = loader__copy(b, len, &li, &m, err, ERRLEN);
+	if (!rc)
+		rc = loader__write_boot_info_mod(&li, &m, "", &mod, err, ERRLEN);
+	ok(rc == 0 && !memcmp(gpa(&m, 0x100000), data, sizeof(data) - 1) &&
+	   !memcmp(gpa(&m, 0x8000), b + TEXT_OFF, TEXT_SZ),
+	   "module at 1 MiB, the low text intact (%s)", rc ? err : "ok");
+	{
+		/* low text at 0x8000, high text at the top of RAM: the module goes at 1 MiB */
+		struct load_info two = { .proto = BOOT_MULTIBOOT, .nsegs = 2, .lo = 0x8000,
+					 .hi = 0x3ff000 };
+
+		two.segs[0] = (struct load_seg){ .gpa = 0x8000, .memsz = 0x1000 };
+		two.segs[1] = (struct load_seg){ .gpa = 0x300000, .memsz = 0xff000 };
+		mod.len = 0x2000;
+		rc = loader__place_module(&two, size, &mod, err, ERRLEN);
+		ok(rc == 0 && mod.gpa == 0x100000, "no room after: at 1 MiB, not beside the low "
+		   "segment (%s)", rc ? err : "ok");
+		mod.len = 0x200001;
+		rc = loader__place_module(&two, size, &mod, err, ERRLEN);
+		ok(rc == -1 && no_newline(err) && strstr(err, "0x200000 below it"),
+		   "room below counts from 1 MiB, not the low segment (%s)", err);
+	}
+	free(m.base);
+}
+
 static void test_names(void)
 {
 	static const char *names[] = { "auto", "pvh", "multiboot", "elf64" };
@@ -1062,6 +1216,7 @@ int main(void)
 	test_copy();
 	test_boot_info();
 	test_modules();
+	test_low_segments();
 	test_names();
 	test_fuzz();
 	return tap_done();

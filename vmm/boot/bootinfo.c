@@ -8,8 +8,6 @@
 #include "loader.h"
 #include "loader_priv.h"
 
-#define LOW_RAM_END	0x9f000u	/* top of conventional RAM below the EBDA */
-#define HIGH_RAM_START	0x100000u	/* 1 MiB */
 #define GIB4		(UINT64_C(1) << 32)
 
 /* The module list and module 0's string share the boot info's page (0x6000). */
@@ -34,9 +32,20 @@ int loader__place_module(const struct load_info *li, uint64_t mem_size, struct b
 {
 	const char *name = mod->name ? mod->name : "module";
 	uint64_t top = mem_size < GIB4 ? mem_size : GIB4;
-	uint64_t lo = li->nsegs ? li->lo : HIGH_RAM_START, hi = li->nsegs ? li->hi : HIGH_RAM_START;
-	uint64_t after = (hi + 0xfff) & ~UINT64_C(0xfff);
+	uint64_t lo = UINT64_MAX, hi = li->nsegs ? li->hi : HIGH_RAM_START, after;
 	size_t n = strlen(name);
+
+	/* modules stay above 1 MiB: "below the kernel" is below its lowest segment up there */
+	for (unsigned i = 0; i < li->nsegs && i < LOADER_MAX_SEGS; i++) {
+		const struct load_seg *s = &li->segs[i];
+
+		if (s->gpa + s->memsz > HIGH_RAM_START && s->gpa < lo)
+			lo = s->gpa;
+	}
+	if (lo == UINT64_MAX || hi < HIGH_RAM_START)
+		lo = hi = HIGH_RAM_START;
+	lo = lo > HIGH_RAM_START ? lo : HIGH_RAM_START;
+	after = (hi + 0xfff) & ~UINT64_C(0xfff);
 
 	if (n >= LOADER_MODSTR_MAX) {
 		errline__set(err, errlen, "%.64s...: the module's name is %zu bytes, the limit is %u",
@@ -47,7 +56,7 @@ int loader__place_module(const struct load_info *li, uint64_t mem_size, struct b
 		mod->gpa = after;
 		return 0;
 	}
-	if (lo >= HIGH_RAM_START && mod->len <= lo - HIGH_RAM_START) {
+	if (mod->len <= lo - HIGH_RAM_START) {
 		mod->gpa = HIGH_RAM_START;
 		return 0;
 	}
@@ -72,7 +81,7 @@ static int write_module_data(const struct load_info *li, const struct gmem *m,
 			strlen(name), LOADER_MODSTR_MAX - 1);
 		return -1;
 	}
-	/* below 1 MiB are the boot info, command line, GDT, AP trampoline and page tables */
+	/* below 1 MiB: boot info, command line, GDT, AP trampoline, page tables, low segments */
 	if (mod->gpa < HIGH_RAM_START || mod->gpa > GIB4 || mod->len > GIB4 - mod->gpa) {
 		errline__set(err, errlen, "module 0 [0x%" PRIx64 ", +0x%" PRIx64 ") is not between "
 			"1 MiB and 4 GiB", mod->gpa, mod->len);

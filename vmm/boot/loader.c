@@ -16,6 +16,7 @@
 #include "abi.h"
 #include "lib/errline.h"
 #include "loader.h"
+#include "loader_priv.h"
 
 #define GIB4		(UINT64_C(1) << 32)
 
@@ -129,7 +130,31 @@ static bool in_file(const struct ctx *c, uint64_t off, uint64_t n)
 /* Per-segment facts the public load_seg does not carry. */
 struct seg_extra {
 	uint64_t phdr_off;
+	uint64_t phdr_idx;
 	bool exec;
+};
+
+/* A range below 1 MiB no segment may load over: [lo, hi), for one protocol or all. */
+struct reserved {
+	uint64_t lo, hi;
+	const char *what;
+	bool elf64_only;
+};
+
+/* The modules' list and string share the boot info's page, so this covers them */
+_Static_assert(IVM_BOOT_INFO_GPA + 0x1000 == IVM_CMDLINE_GPA,
+	       "the boot info page and the command line are one range");
+
+static const struct reserved reserved[] = {
+	/* the guest's firmware area in a PC layout: the real-mode IVT and the BIOS data area */
+	{ 0, IVM_KERNEL_MIN_GPA, "the real-mode IVT and BIOS data area", false },
+	{ IVM_BOOT_INFO_GPA, IVM_CMDLINE_GPA + IVM_CMDLINE_MAX, "the boot info and command line",
+	  false },
+	{ IVM_BOOT_GDT_GPA, IVM_BOOT_GDT_GPA + BOOT_GDT_SIZE, "the elf64 boot's GDT", true },
+	{ IVM_BOOT_PT_GPA, IVM_BOOT_PT_GPA + IVM_BOOT_PT_SIZE, "the elf64 boot's page tables",
+	  true },
+	/* the memory map handed to the guest says this is not RAM */
+	{ LOW_RAM_END, HIGH_RAM_START, "the EBDA and ROM hole", false },
 };
 
 static int check_ident(const struct ctx *c, int *cls)
@@ -232,8 +257,8 @@ static int check_phdr_table(const struct ctx *c, uint64_t *phoff, uint64_t *phnu
 	return 0;
 }
 
-static int add_load(const struct ctx *c, uint64_t ph, uint64_t mem_size, struct load_info *li,
-		    struct seg_extra *extra)
+static int add_load(const struct ctx *c, uint64_t ph, uint64_t idx, uint64_t mem_size,
+		    struct load_info *li, struct seg_extra *extra)
 {
 	struct phdr p;
 	uint64_t offset, paddr, filesz, memsz;
@@ -255,9 +280,6 @@ static int add_load(const struct ctx *c, uint64_t ph, uint64_t mem_size, struct 
 	/* An empty segment occupies nothing and cannot hold the entry point. */
 	if (!memsz)
 		return 0;
-	if (paddr < IVM_KERNEL_MIN_GPA)
-		return fail(c, ph + PH_OFF(c, p_paddr), "PT_LOAD p_paddr 0x%" PRIx64
-			    " is below 0x%x (1 MiB)", paddr, IVM_KERNEL_MIN_GPA);
 	if (paddr > mem_size || memsz > mem_size - paddr)
 		return fail(c, ph + PH_OFF(c, p_paddr), "PT_LOAD p_paddr 0x%" PRIx64 " + p_memsz 0x%"
 			    PRIx64 " is outside guest memory (0x%" PRIx64 " bytes)", paddr, memsz,
@@ -280,6 +302,7 @@ static int add_load(const struct ctx *c, uint64_t ph, uint64_t mem_size, struct 
 	s->memsz = memsz;
 	s->offset = offset;
 	extra[li->nsegs].phdr_off = ph;
+	extra[li->nsegs].phdr_idx = idx;
 	extra[li->nsegs].exec = p.flags & PF_X;
 	li->nsegs++;
 	return 0;
@@ -482,6 +505,30 @@ static int choose_proto(const struct ctx *c, enum boot_proto want, int cls, stru
 	return 0;
 }
 
+/* Below 1 MiB a segment may load anywhere the VMM writes nothing for li->proto. */
+static int check_reserved(const struct ctx *c, const struct load_info *li,
+			  const struct seg_extra *extra)
+{
+	for (unsigned i = 0; i < li->nsegs; i++) {
+		const struct load_seg *s = &li->segs[i];
+
+		for (size_t j = 0; j < sizeof(reserved) / sizeof(reserved[0]); j++) {
+			const struct reserved *r = &reserved[j];
+
+			if (r->elf64_only && li->proto != BOOT_ELF64)
+				continue;
+			/* add_load kept the segment inside guest memory: its end cannot wrap */
+			if (s->gpa < r->hi && r->lo < s->gpa + s->memsz)
+				return fail(c, extra[i].phdr_off + PH_OFF(c, p_paddr),
+					    "PT_LOAD (program header %" PRIu64 ") [0x%" PRIx64
+					    ", 0x%" PRIx64 ") overlaps %s [0x%" PRIx64 ", 0x%"
+					    PRIx64 ")", extra[i].phdr_idx, s->gpa,
+					    s->gpa + s->memsz, r->what, r->lo, r->hi);
+		}
+	}
+	return 0;
+}
+
 int loader__parse(const uint8_t *buf, size_t len, const char *path, uint64_t mem_size,
 		  enum boot_proto want, struct load_info *li, char *err, size_t errlen)
 {
@@ -509,7 +556,7 @@ int loader__parse(const uint8_t *buf, size_t len, const char *path, uint64_t mem
 		uint32_t type;
 
 		memcpy(&type, buf + ph + PH_OFF(&c, p_type), sizeof(type));
-		if (type == PT_LOAD && add_load(&c, ph, mem_size, li, extra))
+		if (type == PT_LOAD && add_load(&c, ph, i, mem_size, li, extra))
 			return -1;
 		if (type == PT_NOTE && walk_note(&c, ph, li, &notes))
 			return -1;
@@ -541,7 +588,8 @@ int loader__parse(const uint8_t *buf, size_t len, const char *path, uint64_t mem
 		if (!check_multiboot(&quiet, &mb, li->elf_entry))
 			li->mb_entry = mb.entry;
 	}
-	if (choose_proto(&c, want, cls, &mb, &notes, li, &entry_off))
+	if (choose_proto(&c, want, cls, &mb, &notes, li, &entry_off) ||
+	    check_reserved(&c, li, extra))
 		return -1;
 
 	for (unsigned i = 0; i < li->nsegs; i++) {

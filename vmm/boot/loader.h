@@ -76,9 +76,10 @@ struct boot_module {
 
 /*
  * Choose @mod->gpa for a guest of @mem_size bytes: the first page after the
- * kernel's last loaded byte (as QEMU places multiboot modules), else 1 MiB
- * when it fits below the kernel; never below 1 MiB (the boot structures, page
- * tables and AP trampoline live there) nor at or above 4 GiB. -1 with one line
+ * kernel's last loaded byte (as QEMU places multiboot modules) or 1 MiB if
+ * that is higher, else 1 MiB when it fits below the kernel's lowest segment
+ * above 1 MiB; never below 1 MiB (the boot structures, page tables, AP
+ * trampoline and low segments live there) nor at or above 4 GiB. -1 with one line
  * "NAME: ..." in @err when it fits nowhere or its name is too long.
  */
 int loader__place_module(const struct load_info *li, uint64_t mem_size, struct boot_module *mod,

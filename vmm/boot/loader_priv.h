@@ -7,6 +7,10 @@
 #include <stdint.h>
 #include "loader.h"
 
+#define LOW_RAM_END	0x9f000u	/* top of conventional RAM below the EBDA */
+#define HIGH_RAM_START	0x100000u	/* 1 MiB */
+#define BOOT_GDT_SIZE	0x20u		/* the ELF64 boot's GDT: null, unused, code64, data */
+
 /* A hand-off structure's place in guest RAM, named for messages. */
 struct region {
 	const char *name;

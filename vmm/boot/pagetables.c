@@ -16,7 +16,7 @@ static void wr64(uint8_t *p, uint64_t v)
 int loader__write_long_mode(const struct load_info *li, const struct gmem *m, char *err,
 			    size_t errlen)
 {
-	static const uint64_t gdt[4] = {
+	static const uint64_t gdt[BOOT_GDT_SIZE / 8] = {
 		0, 0,			/* null; 0x08 unused so CS=0x10/DS=0x18 match abi.h */
 		0x00af9b000000ffffull,	/* 0x10: 64-bit code, DPL 0 */
 		0x00cf93000000ffffull,	/* 0x18: flat data */
