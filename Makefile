@@ -80,7 +80,7 @@ run: deps all
 	scripts/demo.sh $(VMM_BIN) $(GUEST_ELF)
 
 test: deps all unit rooms
-	VMM=$(VMM_BIN) GUEST=$(GUEST_ELF) prove -v --exec '' $(UNIT_BINS) \
+	VMM=$(VMM_BIN) GUEST=$(GUEST_ELF) prove -v --timer --exec '' $(UNIT_BINS) \
 		$(sort $(wildcard tests/integration/*.t))
 
 # the rooms rule of docs/ARCHITECTURE.md: includes, then the built objects' calls
