@@ -459,6 +459,41 @@ TC_BEGIN apicbase_rsvd
 TC_END apicbase_rsvd
 
 /*
+ * The caller left a fixed interrupt (class 0xe) pending in IRR with IF=0.
+ * With CR8 = 15 it stays masked through IF=1; lowering CR8 to 0 lets it in
+ * at the next instruction boundary, the trigger (SDM 10.8.3.1, 10.8.6.1).
+ */
+TC_BEGIN tpr_lower
+	movl	$15, %eax
+	movq	%rax, %cr8
+	movl	$TC_STI_WAIT, %ecx
+	xorl	%eax, %eax	/* known arithmetic flags for both snapshots; RAX = 0 */
+	TC_SNAP
+	sti
+1:	decl	%ecx		/* masked by TPR: nothing may arrive here */
+	jnz	1b
+	movq	%rax, %cr8
+	TC_TRIG tpr_lower
+	movl	$TC_STI_WAIT, %ecx
+2:	decl	%ecx
+	jnz	2b
+	/* not taken yet: keep IF=1 a while longer so it is still delivered */
+	movl	$TC_STI_WAIT_LONG, %ecx
+3:	pause
+	decl	%ecx
+	jnz	3b
+	.globl	tc_tpr_lower_resume
+tc_tpr_lower_resume:
+	xorl	%eax, %eax
+	cli
+	pushfq
+	popq	tc_snap + SNAP_FLAGS1(%rip)
+	movq	%rsp, tc_snap + SNAP_RSP1(%rip)
+	movq	$1, tc_snap + SNAP_LANDED(%rip)
+	movq	%rax, %cr8	/* TPR 0 whichever way it came here */
+TC_END tpr_lower
+
+/*
  * IRETQ to CPL0 TC_IRET_ROUNDS times, each frame with CF flipped so RFLAGS
  * is really loaded; tc_iret_good counts rounds with RIP, RSP, RFLAGS right.
  */

@@ -164,6 +164,17 @@ int lapic__pending(const struct lapic *l)
 	return irrv;
 }
 
+bool lapic__held_by_tpr(const struct lapic *l)
+{
+	int irrv = vec_scan(l->irr, false);
+	uint32_t isrv = isr_highest(l);
+
+	if (!l->enabled || irrv < 0)
+		return false;
+	/* above what is in service, at or below the TPR's class */
+	return ((uint32_t)irrv & 0xf0) > (isrv & 0xf0) && ((uint32_t)irrv & 0xf0) <= (l->tpr & 0xf0);
+}
+
 uint8_t lapic__ack(struct lapic *l)
 {
 	int vec = lapic__pending(l);

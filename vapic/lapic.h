@@ -248,6 +248,8 @@ void lapic__accept(struct lapic *l, uint8_t vector, bool level);
 uint32_t lapic__ppr(const struct lapic *l);
 /* Highest IRR vector whose class is above PPR's, or -1. */
 int lapic__pending(const struct lapic *l);
+/* An IRR vector only the TPR holds back: lowering the TPR (a CR8 write) would let it in. */
+bool lapic__held_by_tpr(const struct lapic *l);
 /* INTA: IRR -> ISR; the spurious vector if nothing is deliverable now. */
 uint8_t lapic__ack(struct lapic *l);
 /* LINT0/LINT1 pin level change (pin 0 or 1, level 0 or 1, before polarity). */

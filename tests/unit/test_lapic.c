@@ -495,10 +495,12 @@ static void test_priority(void)
 	eoi(&l);
 	ok(isr_empty(&l) && lapic__pending(&l) == -1, "all retired");
 
+	ok(!lapic__held_by_tpr(&l), "nothing in IRR: nothing held by the TPR");
 	/* TPR masking: class <= TPR class is not pending. */
 	lapic__write(&l, LAPIC_TPR, 0x40, 0);
 	lapic__accept(&l, 0x45, false);
 	is_u64(lapic__pending(&l), (uint64_t)-1, "TPR 0x40 masks 0x45 (same class)");
+	ok(lapic__held_by_tpr(&l), "0x45 is held by the TPR alone (the VMM polls for a CR8 write)");
 	lapic__accept(&l, 0x3f, false);
 	is_u64(lapic__pending(&l), (uint64_t)-1, "TPR 0x40 masks 0x3f (lower class)");
 	lapic__write(&l, LAPIC_TPR, 0x4f, 0);
@@ -509,9 +511,11 @@ static void test_priority(void)
 	eoi(&l);
 	lapic__write(&l, LAPIC_TPR, 0x30, 0);
 	is_u64(lapic__pending(&l), 0x45, "dropping TPR to 0x30 makes 0x45 pending");
+	ok(!lapic__held_by_tpr(&l), "a deliverable vector is not held");
 	lapic__write(&l, LAPIC_TPR, 0, 0);
 	is_u64(lapic__ack(&l), 0x45, "TPR 0: 0x45 first");
 	is_u64(lapic__ack(&l), (uint64_t)0xff, "0x3f waits behind 0x45 in service: spurious");
+	ok(!lapic__held_by_tpr(&l), "TPR 0, 0x3f behind 0x45 in service: the ISR holds it, not the TPR");
 	eoi(&l);
 	is_u64(lapic__ack(&l), 0x3f, "then 0x3f");
 	eoi(&l);

@@ -77,15 +77,16 @@ void timers__service(struct vm *vm, struct host_timer *ht)
 		lapic__timer_tick(&v->lapic, now);
 		next = timers__min(lapic__timer_next(&v->lapic), next);
 		/* only news is worth a kick (an exit each): its timer fired, or the poll is due */
-		if ((due && due <= now) || (polled && v->run->request_interrupt_window))
+		if ((due && due <= now) || (polled && (v->run->request_interrupt_window || v->tpr_held)))
 			vcpu__kick(v);
 	}
 	vm->next_deadline_ns = next;
 }
 
 /*
- * While an interrupt waits for a window (user mode), poll: a host that is
- * late to report KVM_EXIT_IRQ_WINDOW_OPEN (seen on PVM) must not hold it back.
+ * While an interrupt waits for a window or behind the TPR (user mode), poll:
+ * a host that is late to report KVM_EXIT_IRQ_WINDOW_OPEN, or makes no
+ * KVM_EXIT_SET_TPR when CR8 is lowered (both seen on PVM), must not hold it back.
  */
 #define WINDOW_POLL_NS 50000ull
 
@@ -95,7 +96,7 @@ void timers__arm(struct vm *vm, struct host_timer *ht)
 	uint64_t now = clock__now_ns(), next = vm->next_deadline_ns, d;
 
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		if (vm->vcpus[i].run->request_interrupt_window &&
+		if ((vm->vcpus[i].run->request_interrupt_window || vm->vcpus[i].tpr_held) &&
 		    (!next || next > now + WINDOW_POLL_NS))
 			next = now + WINDOW_POLL_NS;
 	/* one syscall per exit adds up: re-arm only when the deadline moved */

@@ -376,8 +376,10 @@ bool ulapic__pre_run(struct vcpu *v)
 	if (v->vm->replay && v->vm->replay->place_irqs)
 		return replay_pre_run(v);	/* its timer fires where the recording says */
 	lapic__timer_tick(&v->lapic, clock__now_ns());
+	v->tpr_held = false;
 	if (lapic__pending(&v->lapic) < 0 && !v->spurious_pending) {
 		run->request_interrupt_window = 0;
+		v->tpr_held = lapic__held_by_tpr(&v->lapic);
 		return true;
 	}
 	v->halted = false;	/* HLT ends on INTR (the vCPU halted with IF=1) */

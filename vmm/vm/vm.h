@@ -102,6 +102,8 @@ struct vcpu {
 	struct lapic lapic;	/* user mode */
 	bool spurious_pending;	/* user mode: an INTA-race spurious vector waits for IF=1 */
 	bool kicked;		/* the last KVM_RUN ended on a signal, not an exit */
+	bool tpr_held;		/* user mode: an IRR vector only the TPR holds back (polled: on
+				 * PVM a CR8 write that lowers it makes no exit) */
 	bool halted;		/* user mode: in HLT, waiting for an interrupt */
 	/* replay: at a recorded place, waiting for what another vCPU sends: an interrupt, or NMIs */
 	enum { REPLAY_WAIT_NONE, REPLAY_WAIT_IRQ, REPLAY_WAIT_NMI, REPLAY_WAIT_END,
