@@ -41,6 +41,18 @@ int runopt__parse_modes(const char *s, unsigned *bits)
 	return *bits ? 0 : -1;
 }
 
+/* An option whose value is a file name: anything but empty */
+static int file_arg(const char *opt, const char *arg, const char *hint, const char **dst,
+		    char *err, size_t n)
+{
+	if (arg[0]) {
+		*dst = arg;
+		return 0;
+	}
+	snprintf(err, n, "%s: '' is not a file name%s", opt, hint);
+	return -1;
+}
+
 int runopt__parse(struct runopt *ro, int c, const char *arg, char *err, size_t n)
 {
 	struct vmm_opts *o = &ro->vm;
@@ -94,27 +106,9 @@ int runopt__parse(struct runopt *ro, int c, const char *arg, char *err, size_t n
 	case RUNOPT_VERBOSE: o->verbose = true; return 0;
 	case RUNOPT_MILESTONES: o->milestones = true; return 0;
 	case RUNOPT_TAP: ro->tap = true; return 0;
-	case RUNOPT_INITRD:
-		if (arg[0]) {
-			o->initrd = arg;
-			return 0;
-		}
-		snprintf(err, n, "--initrd: '' is not a file name");
-		return -1;
-	case RUNOPT_JSON:
-		if (arg[0]) {
-			ro->json_path = arg;
-			return 0;
-		}
-		snprintf(err, n, "--json: '' is not a file name (- is stdout)");
-		return -1;
-	case RUNOPT_RESULTS:
-		if (arg[0]) {
-			o->results_path = arg;
-			return 0;
-		}
-		snprintf(err, n, "--results: '' is not a file name");
-		return -1;
+	case RUNOPT_INITRD: return file_arg("--initrd", arg, "", &o->initrd, err, n);
+	case RUNOPT_JSON: return file_arg("--json", arg, " (- is stdout)", &ro->json_path, err, n);
+	case RUNOPT_RESULTS: return file_arg("--results", arg, "", &o->results_path, err, n);
 	}
 	snprintf(err, n, "option code %#x is not a run option", c);
 	return -1;
