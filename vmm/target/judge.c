@@ -47,6 +47,7 @@ void target__judge_console(const struct target_env *env, const struct conf_check
 			   const char *log, struct conf_cell *cell)
 {
 	char sc[CONF_PATH_MAX + 16], judged[CONF_PATH_MAX + 8], err[CONF_TEXT_MAX], line[256];
+	char obs[sizeof(cell->observed)];
 	char *argv[] = { (char *)env->self, "judge", sc, (char *)log, NULL };
 	struct spawn_result res;
 
@@ -68,14 +69,23 @@ void target__judge_console(const struct target_env *env, const struct conf_check
 		tfmt(cell->note, sizeof(cell->note), "vmm judge: %s", line);
 		return;
 	}
-	if (conf__lacks_feature(ck->case_name, judged, cell->note, sizeof(cell->note))) {
+	target__last_line(judged, "FAIL", line, sizeof(line));
+	tfmt(obs, sizeof(obs), "failing: %s", line + strspn(line, " "));
+	target__checks_failed(ck, judged, obs, cell);
+	if (cell->status == CONF_DIVERGENCE)
+		tfmt(cell->trace, sizeof(cell->trace), "%s", log);
+}
+
+void target__checks_failed(const struct conf_check *ck, const char *log, const char *observed,
+			   struct conf_cell *cell)
+{
+	if (conf__lacks_feature(ck->case_name, log, cell->note, sizeof(cell->note))) {
 		cell->status = CONF_UNSUPPORTED;
 		return;
 	}
 	cell->status = CONF_DIVERGENCE;
+	cell->note[0] = 0;
 	tfmt(cell->id, sizeof(cell->id), "new");
 	tfmt(cell->expected, sizeof(cell->expected), "every check of the config passes");
-	target__last_line(judged, "FAIL", line, sizeof(line));
-	tfmt(cell->observed, sizeof(cell->observed), "failing: %s", line + strspn(line, " "));
-	tfmt(cell->trace, sizeof(cell->trace), "%s", log);
+	tfmt(cell->observed, sizeof(cell->observed), "%s", observed);
 }

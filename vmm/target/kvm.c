@@ -258,15 +258,10 @@ static void run_scenario(const struct target *t, const struct target_env *env, s
 		cell->status = CONF_HANG;
 	/* the run "failed" because checks of the scenario failed: a finding, not an error */
 	if (cell->status == CONF_ERROR && strstr(cell->note, "checks failed")) {
-		if (conf__lacks_feature(ck->case_name, log, cell->note, sizeof(cell->note))) {
-			cell->status = CONF_UNSUPPORTED;
-			return;
-		}
-		cell->status = CONF_DIVERGENCE;
-		tfmt(cell->id, sizeof(cell->id), "new");
-		tfmt(cell->expected, sizeof(cell->expected), "every check of the config passes");
-		failed_checks(log, cell->observed, sizeof(cell->observed));
-		cell->note[0] = 0;
+		char obs[sizeof(cell->observed)];
+
+		failed_checks(log, obs, sizeof(obs));
+		target__checks_failed(ck, log, obs, cell);
 		return;
 	}
 	if (cell->status == CONF_DIVERGENCE && cell->trace[0])

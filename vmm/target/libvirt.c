@@ -355,21 +355,7 @@ void target_libvirt__run(const struct target *t, const struct target_env *env, s
 	pct(rxml, esc_rxml, sizeof(esc_rxml));
 	tfmt(repro, sizeof(repro), "sed 's/=CASE</=%%s</' %s >%s && %s", esc_tmpl, esc_rxml, esc_boot);
 	target__run_cases(t, env, m, col, run_cases, repro);
-	for (unsigned c = 0; c < m->cat->n; c++)
-		if (m->cat->checks[c].kind == CONF_SWEEP) {
-			run_sweep(t, env, m, col);
-			break;
-		}
-	for (unsigned c = 0; c < m->cat->n; c++) {
-		struct conf_cell *cell = conf__cell(m, c, col);
-
-		if (m->cat->checks[c].kind == CONF_EMULATION) {
-			cell->status = CONF_UNSUPPORTED;
-			tfmt(cell->note, sizeof(cell->note), "TCG has no KVM tracepoints to read");
-		} else if (m->cat->checks[c].kind == CONF_SCENARIO) {
-			run_scenario(t, env, m, col, c);
-		}
-	}
+	target__run_tcg_rest(t, env, m, col, run_sweep, run_scenario);
 	unlink(lv.kernel);
 rmdir:
 	rmdir(lv.dir);

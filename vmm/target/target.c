@@ -334,3 +334,24 @@ void target__run(const struct target *t, const struct target_env *env, struct co
 		break;
 	}
 }
+
+void target__run_tcg_rest(const struct target *t, const struct target_env *env,
+			  struct conf_matrix *m, unsigned col, sweep_run_fn sweep,
+			  scenario_run_fn scenario)
+{
+	for (unsigned c = 0; c < m->cat->n; c++)
+		if (m->cat->checks[c].kind == CONF_SWEEP) {
+			sweep(t, env, m, col);
+			break;
+		}
+	for (unsigned c = 0; c < m->cat->n; c++) {
+		struct conf_cell *cell = conf__cell(m, c, col);
+
+		if (m->cat->checks[c].kind == CONF_EMULATION) {
+			cell->status = CONF_UNSUPPORTED;
+			tfmt(cell->note, sizeof(cell->note), "TCG has no KVM tracepoints to read");
+		} else if (m->cat->checks[c].kind == CONF_SCENARIO) {
+			scenario(t, env, m, col, c);
+		}
+	}
+}

@@ -7,16 +7,16 @@
 #include "target.h"
 
 /*
- * Run the guest's cases once on @t (test=conformance, only=@only when not
- * NULL), console to @log, the trace (if the target makes one) to @trace.
- * -1 with @note when the target could not be started at all.
- */
-/*
  * snprintf that says whether it all fitted: paths built from --out and the
  * check's names must be whole; a cut note or reproducer is only cut.
  */
 bool tfmt(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/*
+ * Run the guest's cases once on @t (test=conformance, only=@only when not
+ * NULL), console to @log, the trace (if the target makes one) to @trace.
+ * -1 with @note when the target could not be started at all.
+ */
 typedef int (*case_run_fn)(const struct target *t, const struct target_env *env, const char *only,
 			   const char *log, const char *trace, struct spawn_result *res,
 			   char *note, size_t notelen);
@@ -46,6 +46,25 @@ bool target__ran(const struct target *t, const struct target_env *env, const str
 		 int rc, const char *err, const struct spawn_result *res, const char *what,
 		 double limit_s, const char *log, struct conf_cell *cell);
 
+/*
+ * The sweep (once, if the catalogue has it) and each scenario of a QEMU TCG
+ * column, after its cases; the emulation checks are n/a (no KVM tracepoints).
+ */
+typedef void (*sweep_run_fn)(const struct target *t, const struct target_env *env,
+			     struct conf_matrix *m, unsigned col);
+typedef void (*scenario_run_fn)(const struct target *t, const struct target_env *env,
+				struct conf_matrix *m, unsigned col, unsigned c);
+void target__run_tcg_rest(const struct target *t, const struct target_env *env,
+			  struct conf_matrix *m, unsigned col, sweep_run_fn sweep,
+			  scenario_run_fn scenario);
+
+/*
+ * Scenario @ck's own checks failed (@log says which): UNSUPPORTED when the
+ * target's CPU lacks a feature the scenario needs, else a new DIVERGENCE
+ * observing @observed.
+ */
+void target__checks_failed(const struct conf_check *ck, const char *log, const char *observed,
+			   struct conf_cell *cell);
 /* A scenario that can't run without our VMM: UNSUPPORTED with why, and true. */
 bool target__scenario_unsupported(const struct conf_check *ck, struct conf_cell *cell);
 /* The verdict of `vmm judge` on the guest's console @log of scenario @ck. */
