@@ -52,6 +52,8 @@ struct tc_case {
 	uint32_t dr6;		/* #DB: DR6 bits that must be set */
 	bool no_fault;		/* passes by running to its resume label unfaulted */
 	bool named_only;	/* runs only when only= names it */
+	const uint64_t *rounds;	/* no-fault: the case's count of good rounds, ... */
+	uint64_t rounds_want;	/* ... which must reach this */
 };
 
 #define CASE(_name, _tc, _cpl, _vec, _rip, _err, ...)			\
@@ -113,7 +115,8 @@ static const struct tc_case conf_cases[] = {
 	/* SDM 6.8.3: taken after the instruction following STI, at the trigger */
 	CASE("irq-sti-shadow-cpl0", sti_shadow, 0, TC_IRQ_VECTOR, RIP_TRIG, NOERR,
 	     .swint = TC_IRQ_VECTOR, .setup = SET_PENDING_IRQ),
-	CASE("iretq-cpl0", iretq, 0, NO_VECTOR, RIP_RESUME, NOERR, .no_fault = true),
+	CASE("iretq-cpl0", iretq, 0, NO_VECTOR, RIP_RESUME, NOERR, .no_fault = true,
+	     .rounds = &tc_iret_good, .rounds_want = TC_IRET_ROUNDS),
 	/* SDM 6.8.3: the #DB of the instruction after MOV SS waits one more */
 	CASE("movss-tf-cpl0", movss_tf, 0, X86_TRAP_DB, RIP_RESUME, NOERR, .dr6 = DR6_BS),
 	CASE("movss-tf-cpl3", movss_tf, 3, X86_TRAP_DB, RIP_RESUME, NOERR, .dr6 = DR6_BS),
@@ -312,7 +315,7 @@ static void check_no_fault(const struct tc_case *c, struct ivm_exc_result *r)
 	if (r->obs_rip != r->exp_rip)
 		r->mismatch |= IVM_CHK_RIP;
 	if (!tc_snap.landed || tc_snap.flags0 != tc_snap.flags1 || tc_snap.rsp0 != tc_snap.rsp1 ||
-	    (c->fn == tc_iretq && tc_iret_good != TC_IRET_ROUNDS))	/* its rounds, each checked */
+	    (c->rounds && *c->rounds != c->rounds_want))
 		r->mismatch |= IVM_CHK_RESUME;
 }
 
