@@ -93,6 +93,24 @@ unsigned int apic_highest_isr(void)
 	return 0xff;
 }
 
+/*
+ * Whether IRR holds a vector the PPR lets through (SDM 10.8.3.1: its class
+ * above the PPR's), of the vectors 0x20-0xff: up to eight reads, each an
+ * exit under the user irqchip.
+ */
+bool apic_deliverable_pending(void)
+{
+	uint32_t ppr = apic_read(APIC_PROCPRI) & 0xf0;
+
+	for (int w = 7; w >= 1; w--) {
+		uint32_t v = apic_read(APIC_IRR + w * 0x10);
+
+		if (v)
+			return ((w * 32 + 31 - __builtin_clz(v)) & 0xf0) > ppr;
+	}
+	return false;
+}
+
 void apic_eoi(void)
 {
 	unsigned int v;

@@ -327,6 +327,7 @@ uint32_t apic_read(uint32_t reg);
 void apic_write(uint32_t reg, uint32_t v);
 bool apic_isr_test(unsigned int vector);
 bool apic_irr_test(unsigned int vector);
+bool apic_deliverable_pending(void);
 bool apic_tmr_test(unsigned int vector);
 unsigned int apic_highest_isr(void);	/* 0xff if none */
 void apic_eoi(void);
