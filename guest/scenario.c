@@ -124,3 +124,14 @@ void scenario_run(const char *name, int len)
 	hc_scenario_done(0);
 	hc_done(0);
 }
+
+/*
+ * The exception self-test's claim on a trap (selftest.c, this tree's
+ * programs): a kernel without the self-test claims none.
+ */
+__attribute__((weak)) bool selftest_trap(struct pt_regs *regs, bool irq_path)
+{
+	(void)regs;
+	(void)irq_path;
+	return false;
+}
