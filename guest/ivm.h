@@ -53,7 +53,7 @@ struct ivm_program {
 
 extern const struct ivm_program __ivm_programs_start[], __ivm_programs_end[];
 
-/* ---- scenario helpers (guest/scenario.c) ---- */
+/* ---- scenario helpers (guest/ivm.c) ---- */
 
 #define WAIT_TSC	1000000000ull	/* bound on waits: ~0.3-1 s */
 #define WINDOW_TSC	200000ull	/* ~0.1 ms grace after the last arrival */

@@ -276,7 +276,7 @@ struct ivm_exc_result {
  * The names a scenario config may write for a number (docs/SCENARIOS.md
  * "Named values"): NAME or NAME+N, so `IVM_MARK_DEPTH+1` instead of 0x101.
  * The guest library checks at build time that each equals its own
- * definition (guest/names.c), so the host and guest can't drift.
+ * definition (guest/ivm.c), so the host and guest can't drift.
  */
 #define IVM_SCENARIO_NAMES(X)						\
 	X(IVM_MARK_DEPTH, 0x100)					\

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The library's side of a scenario program (ivm.h): find it by name in the
+ * ivm.h, the library side: a scenario program found by name in the
  * .ivm_programs table, set up the interrupt stack, run it, report the end;
  * and the helpers programs share: device handlers on an MSI vector or an
  * IOAPIC pin, bounded waits with IF=1, marks.
