@@ -8,7 +8,8 @@
 #   make sanitize  the unit and integration tests under ASan+UBSan
 #   make soak    every scenario in every irqchip mode SOAK_N (20) times, failures counted
 #   make fuzz    each libFuzzer target (tests/fuzz/) for FUZZ_SECONDS (60); make clang: clang build
-#   make install PREFIX=/usr/local DESTDIR=   vmm, guest.elf, configs, man page, bash completion
+#   make install PREFIX=/usr/local DESTDIR=   vmm, guest.elf, configs, man page, bash completion,
+#                the guest library (libivm-guest.a, headers, linker script, ivm-guest.pc)
 
 CC	?= cc
 BUILD	?= build
@@ -31,7 +32,16 @@ VMM_SRCS   := $(filter-out vmm/cli/main.c,$(foreach r,$(ROOMS),$(wildcard $(r:%/
 HOST_HDRS  := $(wildcard include/*.h lib/*.h vapic/*.h trace/*.h vmm/*/*.h)
 VMM_OBJS   := $(VMM_SRCS:%.c=$(BUILD)/obj/%.o)
 GUEST_SRCS := $(wildcard guest/*.c) $(wildcard guest/*.S)
-GUEST_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(GUEST_SRCS))
+# guest.elf = this tree's programs + the guest library (README "Writing a guest test"),
+# which an out-of-tree test links the same way; every other guest file is the library
+GUEST_PROG_SRCS := guest/programs.c guest/scenarios.c guest/selftest.c guest/tcases.S \
+		   guest/storm.c guest/sweep.c guest/sweep.S guest/hostile.c
+GUEST_LIB_SRCS  := $(filter-out $(GUEST_PROG_SRCS),$(GUEST_SRCS))
+GUEST_PROG_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(GUEST_PROG_SRCS))
+GUEST_LIB_OBJS  := $(patsubst %,$(BUILD)/obj/%.o,$(GUEST_LIB_SRCS))
+GUEST_LIB	:= $(BUILD)/libivm-guest.a
+# the headers a program includes (ivm.h and what it includes)
+GUEST_LIB_HDRS	:= guest/ivm.h guest/guest.h guest/x86.h guest/irq.h guest/softirq.h include/abi.h
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -41,7 +51,7 @@ VMM_BIN   := $(BUILD)/vmm
 GUEST_ELF := $(BUILD)/guest.elf
 
 .PHONY: all deps run test unit rooms sanitize bench clean vmm guest.elf golden soak print-ldlibs
-all: $(VMM_BIN) $(GUEST_ELF)
+all: $(VMM_BIN) $(GUEST_ELF) $(GUEST_LIB)
 vmm: $(VMM_BIN)
 guest.elf: $(GUEST_ELF)
 
@@ -67,8 +77,14 @@ $(BUILD)/obj/guest/%.S.o: guest/%.S $(wildcard include/*.h guest/*.h)
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_CFLAGS) -D__ASSEMBLER__ -c $< -o $@
 
-$(GUEST_ELF): $(GUEST_OBJS) guest/guest.ld
-	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(GUEST_OBJS)
+$(GUEST_LIB): $(GUEST_LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+# the whole library: a program's registrations (ivm.h) are found by section, not by call
+$(GUEST_ELF): $(GUEST_PROG_OBJS) $(GUEST_LIB) guest/guest.ld
+	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ $(GUEST_PROG_OBJS) \
+		-Wl,--whole-archive $(GUEST_LIB) -Wl,--no-whole-archive
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libvmm.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
@@ -131,12 +147,22 @@ BASHCOMPDIR	:= $(PREFIX)/share/bash-completion/completions
 MANPAGE		:= docs/vmm.1
 COMPLETION	:= scripts/vmm-completion.bash
 INSTALL_CONFIGS	:= $(notdir $(wildcard configs/*.yaml))
+# the guest library: archive and linker script, headers, pkg-config file
+GLIBDIR		:= $(PREFIX)/lib/ivm-guest
+GINCDIR		:= $(PREFIX)/include/ivm-guest
+PCDIR		:= $(PREFIX)/lib/pkgconfig
+VERSION		:= $(shell sed -n 's/^\#define VMM_VERSION "\(.*\)"/\1/p' vmm/cli/main.c)
 
 .PHONY: install uninstall
 # an installed vmm finds guest.elf as ../share/vmm/guest.elf from its own directory
-install: $(VMM_BIN) $(GUEST_ELF)
+install: $(VMM_BIN) $(GUEST_ELF) $(GUEST_LIB)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/configs $(DESTDIR)$(MAN1DIR) \
-		$(DESTDIR)$(BASHCOMPDIR)
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(GLIBDIR) $(DESTDIR)$(GINCDIR) $(DESTDIR)$(PCDIR)
+	install -m 0644 $(GUEST_LIB) $(DESTDIR)$(GLIBDIR)/libivm-guest.a
+	install -m 0644 guest/guest.ld $(DESTDIR)$(GLIBDIR)/ivm-guest.ld
+	install -m 0644 $(GUEST_LIB_HDRS) $(DESTDIR)$(GINCDIR)/
+	sed 's|@PREFIX@|$(PREFIX)|; s|@VERSION@|$(VERSION)|' guest/ivm-guest.pc.in > $(DESTDIR)$(PCDIR)/ivm-guest.pc
+	chmod 0644 $(DESTDIR)$(PCDIR)/ivm-guest.pc
 	install -m 0755 $(VMM_BIN) $(DESTDIR)$(BINDIR)/vmm
 	install -m 0644 $(GUEST_ELF) $(DESTDIR)$(DATADIR)/guest.elf
 	install -m 0644 $(addprefix configs/,$(INSTALL_CONFIGS)) $(DESTDIR)$(DATADIR)/configs/
@@ -147,7 +173,10 @@ install: $(VMM_BIN) $(GUEST_ELF)
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/vmm $(DESTDIR)$(DATADIR)/guest.elf $(DESTDIR)$(MAN1DIR)/vmm.1 \
 		$(DESTDIR)$(BASHCOMPDIR)/vmm $(addprefix $(DESTDIR)$(DATADIR)/configs/,$(INSTALL_CONFIGS))
-	rmdir $(DESTDIR)$(DATADIR)/configs $(DESTDIR)$(DATADIR) 2>/dev/null || true
+	rm -f $(DESTDIR)$(GLIBDIR)/libivm-guest.a $(DESTDIR)$(GLIBDIR)/ivm-guest.ld \
+		$(addprefix $(DESTDIR)$(GINCDIR)/,$(notdir $(GUEST_LIB_HDRS))) $(DESTDIR)$(PCDIR)/ivm-guest.pc
+	rmdir $(DESTDIR)$(DATADIR)/configs $(DESTDIR)$(DATADIR) $(DESTDIR)$(GLIBDIR) \
+		$(DESTDIR)$(GINCDIR) 2>/dev/null || true
 
 # ---- clang, and the libFuzzer targets in tests/fuzz/ (README "Fuzzing") ----
 CLANG		?= clang

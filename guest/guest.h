@@ -403,7 +403,7 @@ unsigned int fw_cfg_cpus(void);
 /* Called on an AP for RESCHEDULE / CALL_FUNCTION* IPIs, after EOI. */
 extern void (*ipi_hook)(unsigned int vector);
 
-/* ---- scenarios.c ---- */
+/* ---- ivm.c (scenario_run), storm.c ---- */
 void scenario_run(const char *name, int len) __noreturn;
 void sc_storm(void);	/* scenario=storm (storm.c) */
 void storm_set_bug(const char *v, int len);	/* bug=NAME: a planted handler bug */

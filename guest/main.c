@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* C entry: find the command line, set up the CPU tables, run the test. */
-#include "guest.h"
+/* C entry: find the command line, set up the CPU tables, run the program it names (ivm.h). */
+#include "ivm.h"
 
 int boot_protocol;
 
@@ -75,22 +75,6 @@ static const char *boot_cmdline(int proto, uint64_t info)
 	return low_ptr(si->cmdline_paddr);
 }
 
-enum test_mode { TEST_EXCEPTIONS, TEST_CONFORMANCE, TEST_NONE, TEST_HANG, TEST_TRIPLE_FAULT, TEST_HOSTILE,
-		TEST_SWEEP };
-
-static const struct {
-	const char *name;
-	enum test_mode mode;
-} test_modes[] = {
-	{ "exceptions", TEST_EXCEPTIONS },
-	{ "conformance", TEST_CONFORMANCE },	/* the exceptions, then the SDM conformance cases */
-	{ "none", TEST_NONE },
-	{ "hang", TEST_HANG },			/* spin at CPL3 forever: for watchdogs */
-	{ "triple-fault", TEST_TRIPLE_FAULT },	/* empty IDT, then #UD */
-	{ "hostile", TEST_HOSTILE },		/* break the ABI on purpose: hostile.c */
-	{ "sweep", TEST_SWEEP },		/* instruction forms at CPL0 vs CPL3: sweep.c */
-};
-
 /* apic=xapic|x2apic (NULL: x2APIC when CPUID has it) */
 const char *apic_mode_arg;
 unsigned int scenario_count;
@@ -102,9 +86,21 @@ static bool opt_is(const char *v, int vlen, const char *s)
 	return (int)strlen(s) == vlen && !strncmp(v, s, vlen);
 }
 
-static enum test_mode parse_cmdline(const char *p)
+/* The program registered (ivm.h) under @v as a test, or as an option */
+static const struct ivm_program *find_program(const char *v, int vlen, bool option)
 {
-	enum test_mode mode = TEST_EXCEPTIONS;
+	const struct ivm_program *p;
+
+	for (p = __ivm_programs_start; p < __ivm_programs_end; p++)
+		if ((option ? !!p->option : !!p->test) && opt_is(v, vlen, p->name))
+			return p;
+	return NULL;
+}
+
+/* The test= program, else the default test (IVM_TEST_DEFAULT), else NULL */
+static const struct ivm_program *parse_cmdline(const char *p)
+{
+	const struct ivm_program *test = NULL, *prog;
 
 	while (p && *p) {
 		const char *tok, *eq = NULL;
@@ -126,14 +122,9 @@ static enum test_mode parse_cmdline(const char *p)
 			const char *v = eq + 1;
 			int vlen = p - v;
 
-			unsigned i;
-
-			for (i = 0; i < ARRAY_SIZE(test_modes); i++)
-				if ((int)strlen(test_modes[i].name) == vlen &&
-				    !strncmp(v, test_modes[i].name, vlen))
-					break;
-			if (i < ARRAY_SIZE(test_modes))
-				mode = test_modes[i].mode;
+			prog = find_program(v, vlen, false);
+			if (prog)
+				test = prog;
 			else
 				printf("warning: unknown test '%.*s'\n", vlen, v);
 		} else if (klen == 8 && !strncmp(tok, "scenario", 8) && eq) {
@@ -148,11 +139,6 @@ static enum test_mode parse_cmdline(const char *p)
 				scenario_count = scenario_count * 10 + (*v - '0');
 			if (v != p)
 				printf("warning: bad count '%.*s'\n", (int)(p - eq - 1), eq + 1);
-		} else if (klen == 4 && !strncmp(tok, "only", 4) && eq) {
-			selftest_only = eq + 1;
-			selftest_only_len = p - selftest_only;
-		} else if (klen == 3 && !strncmp(tok, "bug", 3) && eq) {
-			storm_set_bug(eq + 1, p - eq - 1);
 		} else if (klen == 4 && !strncmp(tok, "apic", 4) && eq) {
 			if (opt_is(eq + 1, p - eq - 1, "xapic"))
 				apic_mode_arg = "xapic";
@@ -160,11 +146,16 @@ static enum test_mode parse_cmdline(const char *p)
 				apic_mode_arg = "x2apic";
 			else
 				printf("warning: unknown apic mode '%.*s'\n", (int)(p - eq - 1), eq + 1);
+		} else if (eq && (prog = find_program(tok, klen, true))) {
+			prog->option(eq + 1, p - eq - 1);
 		} else {
 			printf("warning: unknown option '%.*s'\n", len, tok);
 		}
 	}
-	return mode;
+	for (prog = __ivm_programs_start; !test && prog < __ivm_programs_end; prog++)
+		if (prog->test && (prog->flags & IVM_F_DEFAULT))
+			test = prog;
+	return test;
 }
 
 static void spin(void *arg __attribute__((unused)))
@@ -183,33 +174,55 @@ static __noreturn void triple_fault(void)
 		;
 }
 
+static int test_none(void)
+{
+	return 0;
+}
+
+static int test_hang(void)		/* spin at CPL3 forever: for watchdogs */
+{
+	user_run(spin, NULL);
+	return 0;
+}
+
+static int test_triple_fault(void)	/* empty IDT, then #UD */
+{
+	triple_fault();
+}
+
+/* Every program this kernel has, one line each: "program KIND NAME" */
+static int test_list(void)
+{
+	const struct ivm_program *p;
+
+	for (p = __ivm_programs_start; p < __ivm_programs_end; p++)
+		printf("program %s %s\n", p->scenario ? "scenario" : p->test ? "test" : "option",
+		       p->name);
+	return 0;
+}
+
+IVM_TEST("none", test_none);
+IVM_TEST("hang", test_hang);
+IVM_TEST("triple-fault", test_triple_fault);
+IVM_TEST("list", test_list);
+
 static __noreturn void start_kernel(int proto, const char *cmdline)
 {
-	enum test_mode mode;
+	const struct ivm_program *test;
 
 	boot_protocol = proto;
 	gdt_init();
 	idt_init();
 	trace_init();
 	banner(proto, cmdline ? cmdline : "");
-	mode = parse_cmdline(cmdline);
+	test = parse_cmdline(cmdline);
 	if (scenario_name)
 		scenario_run(scenario_name, scenario_len);
-	if (mode == TEST_NONE)
-		hc_done(0);
-	if (mode == TEST_HANG)
-		user_run(spin, NULL);
-	if (mode == TEST_TRIPLE_FAULT)
-		triple_fault();
-	if (mode == TEST_SWEEP) {
-		sweep_run();
-		hc_done(0);
+	if (!test) {
+		printf("ivm guest: no test= or scenario= given, and no default test\n");
+		hc_done(1);
 	}
-	if (mode == TEST_HOSTILE) {
-		hostile_run();
-		hc_done(0x7d);	/* the VMM should have stopped us at the assertion */
-	}
-	hc_done(selftest_run(mode == TEST_CONFORMANCE));
+	hc_done(test->test());
 }
 
 void kmain(int proto, uint64_t info);

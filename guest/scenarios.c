@@ -6,138 +6,7 @@
  * interrupts in. Marks (IVM_EV_MARK) are per-scenario facts, listed in
  * each config.
  */
-#include "guest.h"
-
-#define WAIT_TSC	1000000000ull	/* bound on waits: ~0.3-1 s */
-
-static void (*vec_hook[NR_VECTORS])(void);
-static bool mark_depth;		/* device handlers mark 0x100 | depth */
-static unsigned int next_msi_irq = IRQ_MSI_BASE;
-
-static void mark(uint32_t v)
-{
-	ev_record(IVM_EV_MARK, 0, v);
-}
-
-#define WINDOW_TSC	200000ull	/* ~0.1 ms grace after the last arrival */
-/*
- * Bound for awaited arrivals, ~0.3-0.5 s: on PVM a delivery pending at sti
- * waits for a later host event (docs/DIVERGENCES.md), which a loaded host
- * makes tens of ms late. Only a wait for something that never comes costs it.
- */
-#define WAIT_TSC_IRQ	1000000000ull
-#define SETTLE_EXITS	2	/* exits with nothing deliverable that end a settle */
-
-static uint64_t sc_irqs;	/* device handler runs */
-
-/*
- * IF=1 until *ctr reaches @target (bounded), then a short grace for
- * anything unexpected. Measured on KVM/PVM: an interrupt pending at STI
- * is taken only at some later host event (ms), not at the next
- * instruction, so a fixed short window misses it.
- */
-static void irq_wait(const uint64_t *ctr, uint64_t target)
-{
-	uint64_t t0 = rdtsc();
-
-	local_irq_enable();
-	while (*(volatile const uint64_t *)ctr < target && rdtsc() - t0 < WAIT_TSC_IRQ)
-		cpu_relax();
-	for (t0 = rdtsc(); rdtsc() - t0 < WINDOW_TSC;)
-		cpu_relax();
-	local_irq_disable();
-}
-
-/* Wait for @n more device interrupts (0: only the grace), then idle work */
-static void irq_window(unsigned int n)
-{
-	irq_wait(&sc_irqs, sc_irqs + n);
-	run_ksoftirqd();
-}
-
-/*
- * Wait for @n more device interrupts of what the host already made pending
- * (its injections at a sync point are synchronous: the vector is in IRR when
- * hc_sync returns), then the grace. Once IRR holds nothing the PPR lets
- * through, even after exits (PVM-5 takes a pending event only at an exit),
- * what has not come cannot come: the wait ends there instead of at its bound.
- * Only for waits whose events are all made pending before it starts.
- */
-static void irq_settle(unsigned int n)
-{
-	uint64_t target = sc_irqs + n, t0 = rdtsc();
-	unsigned int idle_exits = 0;
-
-	local_irq_enable();
-	while (READ_ONCE(sc_irqs) < target && rdtsc() - t0 < WAIT_TSC_IRQ) {
-		if (apic_deliverable_pending())
-			idle_exits = 0;
-		else if (++idle_exits > SETTLE_EXITS)
-			break;
-		(void)inl(IVM_PORT_HCALL);	/* an exit: a late (PVM-5) delivery lands */
-	}
-	for (t0 = rdtsc(); rdtsc() - t0 < WINDOW_TSC;)
-		cpu_relax();
-	local_irq_disable();
-	run_ksoftirqd();
-}
-
-/* Nothing more may arrive than what is pending: IF=1 until that is settled */
-static void irq_quiet(void)
-{
-	irq_settle(~0u);
-}
-
-static bool wait_vector(unsigned int vector, uint64_t n)
-{
-	irq_wait(&ivm_page.vector_count[vector], n);
-	return ivm_page.vector_count[vector] >= n;
-}
-
-/* Device handler: ISR bit of our vector first (before any EOI), then the hook */
-static irqreturn_t sc_handler(int irq, void *dev_id)
-{
-	unsigned int vector = irq_desc[irq].vector;
-
-	(void)dev_id;
-	ev_record(IVM_EV_ISR, vector, apic_isr_test(vector));
-	sc_irqs++;
-	if (mark_depth)
-		mark(0x100 | irq_depth);
-	if (vec_hook[vector])
-		vec_hook[vector]();
-	return IRQ_HANDLED;
-}
-
-/* An MSI-like vector: LAPIC chip, EOI after the handler (fasteoi) */
-static unsigned int sc_msi(unsigned int vector, void (*hook)(void))
-{
-	unsigned int irq = next_msi_irq++;
-	int ret;
-
-	vec_hook[vector] = hook;
-	irq_set_chip_and_handler(irq, &lapic_chip, handle_fasteoi_irq, vector);
-	ret = request_irq(irq, sc_handler, 0, "sc-msi", NULL);
-	GUEST_ASSERT(!ret);
-	return irq;
-}
-
-/* An IOAPIC pin (irq = pin), active high, left masked when @noauto */
-static void sc_pin(unsigned int pin, unsigned int vector, bool level, bool noauto,
-		   void (*hook)(void))
-{
-	struct ioapic_route r = { .vector = vector, .level = level, .masked = true };
-	int ret;
-
-	vec_hook[vector] = hook;
-	ioapic_write_route(pin, &r);
-	irq_set_chip_and_handler(pin, &ioapic_chip,
-				 level ? handle_fasteoi_irq : handle_edge_irq, vector);
-	ret = request_irq(pin, sc_handler,
-			  (level ? IRQF_TRIGGER_HIGH : IRQF_TRIGGER_RISING) |
-			  (noauto ? IRQF_NO_AUTOEN : 0), "sc-pin", NULL);
-	GUEST_ASSERT(!ret);
-}
+#include "ivm.h"
 
 /* ---- priority, tpr, isr, selfipi, spurious ---- */
 static void sc_priority(void)
@@ -251,7 +120,7 @@ static bool nmi_mark(struct pt_regs *regs)
 {
 	(void)regs;
 	nmi_n++;
-	mark(0x100 | irq_depth);
+	mark(IVM_MARK_DEPTH | irq_depth);
 	return true;
 }
 
@@ -711,65 +580,26 @@ static void sc_ring_stress(void)
 	mark(rs_finished == 3 && rs_nmis[0] >= want && rs_nmis[1] >= want);
 }
 
-/* In include/abi.h IVM_GUEST_PROGRAMS order: the guest finds a program by that list */
-static const char *const program_names[] = { IVM_GUEST_PROGRAMS };
-static const struct {
-	void (*run)(void);
-	bool ioapic;
-} programs[] = {
-	{ sc_priority, false },	/* priority */
-	{ sc_tpr, false },	/* tpr */
-	{ sc_nesting, false },	/* nesting */
-	{ sc_isr, false },	/* isr */
-	{ sc_level, true },	/* level */
-	{ sc_masked, true },	/* masked */
-	{ sc_nmi_in_handler, false },	/* nmi-in-handler */
-	{ sc_nmi_blocked, false },	/* nmi-blocked */
-	{ sc_exception_in_irq, false },	/* exception-in-irq */
-	{ sc_spurious, false },	/* spurious */
-	{ sc_timer_oneshot, false },	/* timer-oneshot */
-	{ sc_timer_periodic, false },	/* timer-periodic */
-	{ sc_timer_tsc_deadline, false },	/* timer-tsc-deadline */
-	{ sc_softirq, false },	/* softirq */
-	{ sc_selfipi, false },	/* selfipi */
-	{ sc_irq_api, false },	/* irq-api */
-	{ sc_ipi, false },	/* ipi */
-	{ sc_sipi, false },	/* sipi */
-	{ sc_ring_stress, false },	/* ring-stress */
-	{ sc_storm, true },	/* storm */
-	{ sc_ipi8, false },	/* ipi8 */
-	{ sc_sipi8, false },	/* sipi8 */
-};
-_Static_assert(ARRAY_SIZE(programs) == ARRAY_SIZE(program_names), "one program per name");
-
-extern const char *apic_mode_arg;
-
-void scenario_run(const char *name, int len)
-{
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(programs); i++)
-		if ((int)strlen(program_names[i]) == len && !strncmp(name, program_names[i], len))
-			break;
-	if (i == ARRAY_SIZE(programs)) {
-		printf("scenario: unknown '%.*s'\n", len, name);
-		hc_scenario_done(1);
-		hc_done(1);
-	}
-	local_irq_disable();
-	if (apic_init(apic_mode_arg)) {
-		hc_scenario_done(2);
-		hc_done(2);
-	}
-	if (programs[i].ioapic)
-		ioapic_init();
-	irq_init();
-	softirq_init();
-	printf("scenario %s\n", program_names[i]);
-	programs[i].run();
-	local_irq_disable();
-	if (!on_ivm)
-		ev_dump(0);
-	hc_scenario_done(0);
-	hc_done(0);
-}
+/* Each under its name in include/abi.h IVM_GUEST_PROGRAMS (vmm validate's list) */
+IVM_SCENARIO("priority", sc_priority);
+IVM_SCENARIO("tpr", sc_tpr);
+IVM_SCENARIO("nesting", sc_nesting);
+IVM_SCENARIO("isr", sc_isr);
+IVM_SCENARIO_IOAPIC("level", sc_level);
+IVM_SCENARIO_IOAPIC("masked", sc_masked);
+IVM_SCENARIO("nmi-in-handler", sc_nmi_in_handler);
+IVM_SCENARIO("nmi-blocked", sc_nmi_blocked);
+IVM_SCENARIO("exception-in-irq", sc_exception_in_irq);
+IVM_SCENARIO("spurious", sc_spurious);
+IVM_SCENARIO("timer-oneshot", sc_timer_oneshot);
+IVM_SCENARIO("timer-periodic", sc_timer_periodic);
+IVM_SCENARIO("timer-tsc-deadline", sc_timer_tsc_deadline);
+IVM_SCENARIO("softirq", sc_softirq);
+IVM_SCENARIO("selfipi", sc_selfipi);
+IVM_SCENARIO("irq-api", sc_irq_api);
+IVM_SCENARIO("ipi", sc_ipi);
+IVM_SCENARIO("sipi", sc_sipi);
+IVM_SCENARIO("ring-stress", sc_ring_stress);
+IVM_SCENARIO_IOAPIC("storm", sc_storm);
+IVM_SCENARIO("ipi8", sc_ipi8);
+IVM_SCENARIO("sipi8", sc_sipi8);

@@ -267,6 +267,31 @@ struct ivm_exc_result {
 #define IVM_MARK_COUNT		IVM_U(0x30000000)
 
 /*
+ * Untagged marks with a meaning of their own: IVM_MARK_DEPTH | depth is a
+ * device handler's mark of the irq depth it runs at (1: not nested).
+ */
+#define IVM_MARK_DEPTH		IVM_U(0x100)
+
+/*
+ * The names a scenario config may write for a number (docs/SCENARIOS.md
+ * "Named values"): NAME or NAME+N, so `IVM_MARK_DEPTH+1` instead of 0x101.
+ * The guest library checks at build time that each equals its own
+ * definition (guest/ivm.c), so the host and guest can't drift.
+ */
+#define IVM_SCENARIO_NAMES(X)						\
+	X(IVM_MARK_DEPTH, 0x100)					\
+	X(IVM_MARK_SEQ, 0x10000000)					\
+	X(IVM_MARK_IN_NMI, 0x20000000)					\
+	X(IVM_MARK_COUNT, 0x30000000)					\
+	X(X86_TRAP_NMI, 2)						\
+	X(LOCAL_TIMER_VECTOR, 0xec)					\
+	X(CALL_FUNCTION_SINGLE_VECTOR, 0xfb)				\
+	X(CALL_FUNCTION_VECTOR, 0xfc)					\
+	X(RESCHEDULE_VECTOR, 0xfd)					\
+	X(ERROR_APIC_VECTOR, 0xfe)					\
+	X(SPURIOUS_APIC_VECTOR, 0xff)
+
+/*
  * ENTRY: arg = error code (low 32), 0xffffffff when none was pushed; the frame
  * fields are the saved RIP/CS/RFLAGS/RSP/SS the CPU pushed; stack = which stack
  * the handler runs on (enum ivm_stack_id). IRET: the frame about to be

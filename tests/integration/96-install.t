@@ -3,15 +3,16 @@
 # every file where it belongs with its mode; the installed vmm finds the
 # installed guest.elf without being told; the man page renders without a
 # warning and names every option each command's --help prints; the bash
-# completion loads and completes; uninstall leaves nothing.
+# completion loads and completes; the guest library, its headers, linker
+# script and pkg-config file are installed; uninstall leaves nothing.
 . "$(dirname "$0")/lib.sh"
 
 build=$(dirname "$VMM")
 root=$TMP/root
 top=$(pwd)
 # -o: install what was built, never rebuild it here
-run_limited 120 make -s -o "$build/vmm" -o "$build/guest.elf" BUILD="$build" DESTDIR="$root" PREFIX=/usr \
-	install >"$TMP/install.out" 2>&1
+run_limited 120 make -s -o "$build/vmm" -o "$build/guest.elf" -o "$build/libivm-guest.a" BUILD="$build" \
+	DESTDIR="$root" PREFIX=/usr install >"$TMP/install.out" 2>&1
 ok $? "make install DESTDIR=... PREFIX=/usr"
 sed 's/^/#   /' "$TMP/install.out" | head -20
 
@@ -22,6 +23,12 @@ want=$( {
 	for c in configs/*.yaml; do echo "644 usr/share/vmm/configs/${c#configs/}"; done
 	echo "644 usr/share/man/man1/vmm.1"
 	echo "644 usr/share/bash-completion/completions/vmm"
+	echo "644 usr/lib/ivm-guest/libivm-guest.a"
+	echo "644 usr/lib/ivm-guest/ivm-guest.ld"
+	echo "644 usr/lib/pkgconfig/ivm-guest.pc"
+	for h in guest/ivm.h guest/guest.h guest/x86.h guest/irq.h guest/softirq.h include/abi.h; do
+		echo "644 usr/include/ivm-guest/${h#*/}"
+	done
 } | sort -k2)
 got=$(cd "$root" && find . -type f -printf '%m %P\n' | sort -k2)
 is "$got" "$want" "install: every file where it belongs, with its mode"
@@ -32,6 +39,14 @@ ok $? "install: the files are the build's vmm and guest.elf, the man page and th
 n=0
 for c in configs/*.yaml; do cmp -s "$c" "$root/usr/share/vmm/$c" || n=$((n + 1)); done
 is "$n" 0 "install: the configs, each the same"
+cmp -s "$build/libivm-guest.a" "$root/usr/lib/ivm-guest/libivm-guest.a" &&
+	cmp -s guest/guest.ld "$root/usr/lib/ivm-guest/ivm-guest.ld" &&
+	cmp -s guest/ivm.h "$root/usr/include/ivm-guest/ivm.h" && cmp -s include/abi.h "$root/usr/include/ivm-guest/abi.h"
+ok $? "install: the guest library, its linker script and headers are the build's and the tree's"
+like "$root/usr/lib/pkgconfig/ivm-guest.pc" '^prefix=/usr$' "install: ivm-guest.pc names PREFIX, not DESTDIR"
+PKG_CONFIG_SYSROOT_DIR= PKG_CONFIG_PATH="$root/usr/lib/pkgconfig" pkg-config --libs ivm-guest >"$TMP/pc" 2>&1
+like "$TMP/pc" '-Wl,-T,/usr/lib/ivm-guest/ivm-guest.ld .*/usr/lib/ivm-guest/libivm-guest.a' \
+	"install: pkg-config --libs ivm-guest gives the linker script and the library"
 
 IVMM=$root/usr/bin/vmm
 run_limited 10 "$IVMM" --version >"$TMP/v" 2>&1
@@ -111,6 +126,6 @@ is "$(wc -c <"$TMP/comp.err")" 0 "completion: nothing on stderr"
 run_limited 60 make -s BUILD="$build" DESTDIR="$root" PREFIX=/usr uninstall >"$TMP/un.out" 2>&1
 ok $? "make uninstall DESTDIR=... PREFIX=/usr"
 is "$(cd "$root" && find . -type f | wc -l)" 0 "uninstall: no file left"
-[ ! -e "$root/usr/share/vmm" ]
-ok $? "uninstall: share/vmm is gone"
+[ ! -e "$root/usr/share/vmm" ] && [ ! -e "$root/usr/lib/ivm-guest" ] && [ ! -e "$root/usr/include/ivm-guest" ]
+ok $? "uninstall: share/vmm, lib/ivm-guest and include/ivm-guest are gone"
 done_testing

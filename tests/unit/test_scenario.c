@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "scenario/scenario.h"
+#include "scenario/yaml.h"
 #include "tap.h"
 
 #define ERRLEN	256
@@ -277,6 +278,25 @@ static const struct err_case err_cases[] = {
 	{ HEAD "vcpus: 01\n" CHECK,
 	  "t.yaml:3:8: vcpus: '01' has a leading zero (write decimal or 0x hex)" },
 	{ HEAD "vcpus: 0x\n" CHECK, "t.yaml:3:8: vcpus: expected an integer, got '0x'" },
+	/* named values (abi.h IVM_SCENARIO_NAMES) */
+	{ "name: t\nguest: g\nchecks:\n  - {name: c, expect: marks, value: [1, IVM_MARK_DEPHT+1]}\n",
+	  "t.yaml:4:41: checks[0].value[1]: unknown name 'IVM_MARK_DEPHT' (docs/SCENARIOS.md "
+	  "\"Named values\" lists them)" },
+	{ HEAD "vcpus: FOO\n" CHECK,
+	  "t.yaml:3:8: vcpus: unknown name 'FOO' (docs/SCENARIOS.md \"Named values\" lists them)" },
+	{ HEAD "vcpus: IVM_MARK_DEPTH\n" CHECK, "t.yaml:3:8: vcpus: IVM_MARK_DEPTH is out of range 1..8" },
+	{ HEAD "vcpus: IVM_MARK_DEPTH-1\n" CHECK,
+	  "t.yaml:3:8: vcpus: expected an integer, got 'IVM_MARK_DEPTH-1'" },
+	{ HEAD "vcpus: IVM_MARK_DEPTH+\n" CHECK,
+	  "t.yaml:3:8: vcpus: expected an integer, got 'IVM_MARK_DEPTH+'" },
+	{ HEAD "vcpus: IVM_MARK_DEPTH+01\n" CHECK,
+	  "t.yaml:3:8: vcpus: 'IVM_MARK_DEPTH+01' has a leading zero (write decimal or 0x hex)" },
+	{ HEAD "vcpus: -IVM_MARK_DEPTH\n" CHECK,
+	  "t.yaml:3:8: vcpus: expected an integer, got '-IVM_MARK_DEPTH'" },
+	{ HEAD "vcpus: \"IVM_MARK_DEPTH\"\n" CHECK,
+	  "t.yaml:3:8: vcpus: expected an integer, got a quoted string" },
+	{ HEAD "steps:\n  - {at: {sync: 1}, inject: [{kind: msi, vector: SPURIOUS_APIC_VECTOR+1}]}\n" CHECK,
+	  "t.yaml:4:50: steps[0].inject[0].vector: SPURIOUS_APIC_VECTOR+1 is out of range 0..255" },
 	{ HEAD "vcpus: 99999999999999999999\n" CHECK,
 	  "t.yaml:3:8: vcpus: 99999999999999999999 is too large" },
 	{ HEAD "vcpus: -1\n" CHECK, "t.yaml:3:8: vcpus: -1 is out of range 1..8" },
@@ -430,6 +450,49 @@ static void test_err_case(const char *doc, const char *want, const char *what)
 	ret = parse(doc, err);
 	if (!ok(ret == -1 && !strcmp(err, want), "%s", what))
 		printf("#   ret %d\n#   got  %s\n#   want %s\n", ret, err, want);
+}
+
+/* Named values: each name is its number, NAME+N adds, and they work where numbers do */
+static void test_names(void)
+{
+	static const char doc[] =
+		"name: t\nguest: g\n"
+		"steps:\n  - {at: {sync: 1}, inject: [{kind: msi, vector: LOCAL_TIMER_VECTOR}]}\n"
+		"checks:\n"
+		"  - {name: a, expect: marks, value: [IVM_MARK_DEPTH+1, 1, IVM_MARK_DEPTH+0x2, "
+		"IVM_MARK_SEQ, IVM_MARK_COUNT+7]}\n"
+		"  - {name: b, expect: count, vector: SPURIOUS_APIC_VECTOR, value: 0}\n"
+		"  - {name: c, expect: entries, value: [CALL_FUNCTION_SINGLE_VECTOR, X86_TRAP_NMI]}\n";
+	static const int64_t marks[] = { 0x101, 1, 0x102, 0x10000000, 0x30000007 };
+	char err[ERRLEN] = "";
+	const char *name;
+	uint64_t v;
+	unsigned i, n = 0;
+	bool all = true;
+
+	if (!ok(parse(doc, err) == 0, "names: a config written with names parses"))
+		printf("#   %s\n", err);
+	ok(sc.checks[0].expect.n == 5 && !memcmp(sc.checks[0].expect.v, marks, sizeof(marks)),
+	   "names: IVM_MARK_DEPTH+1 is 0x101, +0x2 adds hex, the tags are their values");
+	ok(sc.steps[0].inj[0].vector == 0xec && sc.checks[1].vector == 0xff,
+	   "names: LOCAL_TIMER_VECTOR is 0xec as an injection's vector, SPURIOUS_APIC_VECTOR 0xff");
+	ok(sc.checks[2].expect.n == 2 && sc.checks[2].expect.v[0] == 0xfb &&
+	   sc.checks[2].expect.v[1] == 2, "names: vectors in a list");
+	scenario__free(&sc);
+	/* every name of the table parses to its value */
+	for (i = 0; (name = yaml__value_name(i, &v)); i++, n++) {
+		char one[256];
+
+		snprintf(one, sizeof(one), "name: t\nguest: g\nchecks:\n"
+			 "  - {name: c, expect: marks, value: [%s]}\n", name);
+		if (parse(one, err) || sc.checks[0].expect.n != 1 ||
+		    (uint64_t)sc.checks[0].expect.v[0] != v) {
+			printf("#   %s: %s\n", name, err);
+			all = false;
+		}
+		scenario__free(&sc);
+	}
+	ok(n >= 10 && all, "names: each of the %u names is its value", n);
 }
 
 static void test_errors(void)
@@ -819,6 +882,7 @@ int main(void)
 	test_full();
 	test_defaults();
 	test_errors();
+	test_names();
 	test_depth();
 	test_brief();
 	test_modes();

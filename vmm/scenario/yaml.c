@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "abi.h"
 #include "lib/errline.h"
 #include "yaml.h"
 
@@ -184,13 +185,59 @@ yaml_node_t *yaml__need(struct yaml_ctx *p, yaml_node_t *map, const char *where,
 	return v;
 }
 
-/* Integers are plain decimal (optionally negative) or 0x hex, as a sign and a magnitude. */
+/* include/abi.h IVM_SCENARIO_NAMES: the numbers a config may write by name */
+#define SCENARIO_NAME(name, value) { #name, value },
+static const struct {
+	const char *name;
+	uint64_t value;
+} named_values[] = { IVM_SCENARIO_NAMES(SCENARIO_NAME) };
+
+const char *yaml__value_name(unsigned i, uint64_t *value)
+{
+	if (i >= sizeof(named_values) / sizeof(named_values[0]))
+		return NULL;
+	*value = named_values[i].value;
+	return named_values[i].name;
+}
+
+static bool name_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/*
+ * NAME or NAME+N (N decimal or 0x hex): a name of IVM_SCENARIO_NAMES, so a
+ * config says IVM_MARK_DEPTH+1 where it meant 0x101. *end: after the name.
+ */
+static int parse_named(struct yaml_ctx *p, yaml_node_t *n, const char *where, const char *s,
+		       uint64_t *v, const char **end)
+{
+	size_t len = 0;
+	unsigned i;
+
+	while (name_char(s[len]))
+		len++;
+	for (i = 0; i < sizeof(named_values) / sizeof(named_values[0]); i++)
+		if (strlen(named_values[i].name) == len && !strncmp(s, named_values[i].name, len))
+			break;
+	if (i == sizeof(named_values) / sizeof(named_values[0]))
+		return yaml__fail(p, n, "%s: unknown name '%.*s' (docs/SCENARIOS.md \"Named values\" "
+				  "lists them)", where, (int)(len > 40 ? 40 : len), s);
+	*v = named_values[i].value;
+	*end = s + len;
+	return 0;
+}
+
+/*
+ * Integers are plain decimal (optionally negative) or 0x hex, or a name
+ * (parse_named), as a sign and a magnitude.
+ */
 int yaml__parse_int(struct yaml_ctx *p, yaml_node_t *n, const char *where, bool *neg,
 		    uint64_t *mag)
 {
 	const char *s = yaml__scalar(n), *d;
 	unsigned base = 10;
-	uint64_t v = 0;
+	uint64_t v = 0, named = 0;
 
 	if (yaml__want_scalar(p, n, where))
 		return -1;
@@ -201,6 +248,16 @@ int yaml__parse_int(struct yaml_ctx *p, yaml_node_t *n, const char *where, bool 
 		return yaml__fail(p, n, "%s: expected an integer, got nothing", where);
 	*neg = *s == '-';
 	d = s + *neg;
+	if (!*neg && ((*d >= 'A' && *d <= 'Z') || *d == '_')) {
+		if (parse_named(p, n, where, d, &named, &d))
+			return -1;
+		if (!*d) {
+			*mag = named;
+			return 0;
+		}
+		if (*d++ != '+')
+			goto bad;
+	}
 	if (d[0] == '0' && (d[1] == 'x' || d[1] == 'X')) {
 		base = 16;
 		d += 2;
@@ -226,7 +283,9 @@ int yaml__parse_int(struct yaml_ctx *p, yaml_node_t *n, const char *where, bool 
 			return yaml__fail(p, n, "%s: %.40s is too large", where, s);
 		v = v * base + dig;
 	}
-	*mag = v;
+	if (named > UINT64_MAX - v)
+		return yaml__fail(p, n, "%s: %.40s is too large", where, s);
+	*mag = named + v;
 	return 0;
 bad:
 	return yaml__fail(p, n, "%s: expected an integer, got '%.40s'", where, s);

@@ -61,9 +61,11 @@ yaml_node_t *yaml__get(struct yaml_ctx *p, yaml_node_t *map, const char *key);
 /* The same, but a missing key is an error. */
 yaml_node_t *yaml__need(struct yaml_ctx *p, yaml_node_t *map, const char *where, const char *key);
 
-/* A plain decimal or 0x hex integer, as a sign and a magnitude. */
+/* A plain decimal or 0x hex integer, or NAME[+N] (abi.h IVM_SCENARIO_NAMES), as a sign and a magnitude. */
 int yaml__parse_int(struct yaml_ctx *p, yaml_node_t *n, const char *where, bool *neg,
 		    uint64_t *mag);
+/* The i-th name a config may write for a number and its value; NULL past the last */
+const char *yaml__value_name(unsigned i, uint64_t *value);
 int yaml__get_uint(struct yaml_ctx *p, yaml_node_t *n, const char *where, uint64_t min,
 		   uint64_t max, uint64_t *out);
 int yaml__get_bool(struct yaml_ctx *p, yaml_node_t *n, const char *where, bool *out);
