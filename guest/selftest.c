@@ -18,7 +18,8 @@ TC(pf_ro); TC(pf_sup); TC(pf_nx); TC(mf); TC(xm); TC(ac); TC(int80); TC(int41);
 TC(out_io); TC(in_io); TC(cli); TC(hlt); TC(rdmsr_tsc); TC(rdmsr_unk); TC(wrmsr_unk);
 TC(int1); TC(into); TC(hwbp); TC(sti_shadow); TC(iretq); TC(movss_tf); TC(efer_rsvd);
 TC(int41_if); TC(iretq_tf); TC(iretq_nullcs); TC(pat_rsvd); TC(apicbase_rsvd); TC(cli_iopl);
-TC(tpr_lower);
+TC(tpr_lower); TC(apic_tpr);
+extern char tc_apic_tpr_x2_trig[];
 extern uint64_t tc_iret_good;
 extern const char *apic_mode_arg;	/* main.c */
 
@@ -43,6 +44,7 @@ enum tc_setup { SET_NONE, SET_TS, SET_AM, SET_NO_DE_GATE, SET_NO_UD_GATE, SET_NO
 struct tc_case {
 	const char *name;
 	char *fn, *trig, *resume, *out;	/* out: abort path on a second fault */
+	char *trig_x2;		/* the trigger when the APIC is in x2APIC mode (NULL: trig) */
 	uint8_t cpl, vector;
 	enum rip_kind rip;
 	uint64_t err;
@@ -145,6 +147,13 @@ static const struct tc_case conf_cases[] = {
 	     .setup = SET_IOPL3),
 	CASE("cli-cpl3-iopl3", cli_iopl, 3, NO_VECTOR, RIP_RESUME, NOERR, .no_fault = true,
 	     .setup = SET_IOPL3),
+	/*
+	 * tpr-lower-cpl0 through the APIC's TPR register (xAPIC MMIO or x2APIC
+	 * MSR, by the APIC's mode), not CR8: the vector arrives at the
+	 * instruction after the write. No CR8 write, so nested kvm_amd runs it.
+	 */
+	CASE("apic-tpr-lower-cpl0", apic_tpr, 0, TC_IRQ_VECTOR, RIP_TRIG, NOERR,
+	     .swint = TC_IRQ_VECTOR, .setup = SET_PENDING_IRQ, .trig_x2 = tc_apic_tpr_x2_trig),
 };
 
 /* What the handler saw */
@@ -340,7 +349,7 @@ static void run_case(const struct tc_case *c, struct ivm_exc_result *r)
 	r->exp_vector = c->vector;
 	r->exp_stack = exp_stack(c);
 	r->exp_err = c->err;
-	r->exp_rip = c->rip == RIP_TRIG ? (uint64_t)c->trig :
+	r->exp_rip = c->rip == RIP_TRIG ? (uint64_t)(x2apic_mode && c->trig_x2 ? c->trig_x2 : c->trig) :
 		     c->rip == RIP_RESUME ? (uint64_t)c->resume : c->cr2;
 	r->exp_cs = user ? USER_CS : KERNEL_CS;
 	/* the handler's SS: NULL after a CPL3->0 switch, else unchanged */

@@ -106,6 +106,8 @@
 #define TC_STI_WAIT		4000		/* loop rounds after STI for the pending interrupt */
 #define TC_STI_WAIT_LONG	200000		/* then a bounded wait so it is still delivered */
 #define TC_IRET_ROUNDS		8
+#define TC_XAPIC_TPR		0xfee00080	/* the xAPIC's TPR, at the default APIC base */
+#define MSR_X2APIC_TPR		0x808
 /* Size of one irq/spurious entry stub */
 #define IDT_ALIGN		8
 

@@ -68,6 +68,9 @@ static const struct {
 	{ "iretq-nullcs-cpl0", "iret", "iretq with a NULL CS selector in the frame: #GP(0) at the iretq" },
 	{ "out-cpl3-iopl3", "I/O", "out at CPL3 with IOPL 3: allowed, no fault" },
 	{ "cli-cpl3-iopl3", "privilege", "cli at CPL3 with IOPL 3: allowed, IF cleared, no fault" },
+	{ "apic-tpr-lower-cpl0", "LAPIC",
+	  "a vector held back by TPR 15 with IF=1 arrives at the instruction after the write "
+	  "that lowers the APIC's TPR register (xAPIC MMIO or x2APIC MSR)" },
 };
 #define NR_CASES (sizeof(cases) / sizeof(cases[0]))
 

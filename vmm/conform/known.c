@@ -81,6 +81,10 @@ static const struct conf_divergence divergences[] = {
 	  "raises #GP(0)", "no fault", NULL },
 	{ "QEMU-11", "QEMU 7.2 TCG", "`wrmsr` to IA32_APIC_BASE with a reserved bit set raises #GP(0)",
 	  "no fault", NULL },
+	{ "QEMU-12", "QEMU 7.2 TCG", "a write to the APIC's TPR register that unmasks a pending "
+	  "interrupt lets it in at the next instruction boundary",
+	  "it is taken only when the translation block ends: one instruction late when the next "
+	  "one is a jump", NULL },
 	{ "SVM-1", "nested SVM (kvm_amd in QEMU TCG)",
 	  "#NP while delivering #DE (contributory) escalates to #DF(0)",
 	  "sometimes #NP(2) is delivered without the escalation, when nested SVM event "
@@ -144,6 +148,8 @@ static const struct conf_signature signatures[] = {
 	{ "QEMU-11", "apicbase-rsvd-cpl0", NONE, NF, false, 0 },
 	{ "SVM-1", "#DF-cpl0", 11, V | E | K, false, 0 },
 	{ "SVM-2", "irq-sti-shadow-cpl0", 0xe5, R, false, .rip_side = -1 },	/* early: in the shadow */
+	{ "PVM-5", "apic-tpr-lower-cpl0", 0xe5, R, false, .rip_side = 1 },	/* late */
+	{ "QEMU-12", "apic-tpr-lower-cpl0", 0xe5, R, false, .rip_side = 1 },	/* at the TB's end */
 };
 
 const struct conf_signature *conf__signatures(size_t *n)

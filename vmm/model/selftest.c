@@ -25,6 +25,9 @@ static const struct known_divergence known_divergences[] = {
 	{ "irq-sti-shadow-cpl0", 0xe5, IVM_CHK_RIP, "PVM-5",
 	  "an interrupt pending when STI sets IF is taken late (a pending event is taken only "
 	  "at the next VM exit), not right after the instruction after STI", .rip_side = 1 },
+	{ "apic-tpr-lower-cpl0", 0xe5, IVM_CHK_RIP, "PVM-5",
+	  "an interrupt the TPR held back is taken late once the APIC's TPR register is lowered "
+	  "(at the next VM exit), not at the instruction after the write", .rip_side = 1 },
 	/* the nested kvm_amd host: a #VMEXIT inside the shadow, and QEMU's VMRUN forgets it */
 	{ "irq-sti-shadow-cpl0", 0xe5, IVM_CHK_RIP, "SVM-2",
 	  "an interrupt pending when STI sets IF is taken before the instruction after STI: "
