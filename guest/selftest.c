@@ -18,7 +18,7 @@ TC(pf_ro); TC(pf_sup); TC(pf_nx); TC(mf); TC(xm); TC(ac); TC(int80); TC(int41);
 TC(out_io); TC(in_io); TC(cli); TC(hlt); TC(rdmsr_tsc); TC(rdmsr_unk); TC(wrmsr_unk);
 TC(int1); TC(into); TC(hwbp); TC(sti_shadow); TC(iretq); TC(movss_tf); TC(efer_rsvd);
 TC(int41_if); TC(iretq_tf); TC(iretq_nullcs); TC(pat_rsvd); TC(apicbase_rsvd); TC(cli_iopl);
-TC(tpr_lower); TC(apic_tpr);
+TC(tpr_lower); TC(apic_tpr); TC(out_io_deny); TC(outw_io_span);
 extern char tc_apic_tpr_x2_trig[];
 extern uint64_t tc_iret_good;
 extern const char *apic_mode_arg;	/* main.c */
@@ -30,7 +30,7 @@ int selftest_only_len;
 enum rip_kind { RIP_TRIG, RIP_RESUME, RIP_CR2 };
 enum tc_setup { SET_NONE, SET_TS, SET_AM, SET_NO_DE_GATE, SET_NO_UD_GATE, SET_NO_IOMAP,
 		SET_HWBP, SET_PENDING_IRQ, SET_BP_DPL0, SET_TRAP_GATE,
-		SET_IOPL3 };
+		SET_IOPL3, SET_IOMAP };
 
 #define DR6_B0		(1u << 0)
 #define DR6_BS		(1u << 14)
@@ -154,6 +154,14 @@ static const struct tc_case conf_cases[] = {
 	 */
 	CASE("apic-tpr-lower-cpl0", apic_tpr, 0, TC_IRQ_VECTOR, RIP_TRIG, NOERR,
 	     .swint = TC_IRQ_VECTOR, .setup = SET_PENDING_IRQ, .trig_x2 = tc_apic_tpr_x2_trig),
+	/* SDM 19.5.2: IOPL 0 at CPL3, the TSS I/O bitmap decides, a bit per byte accessed */
+	CASE("out-cpl3-iomap-allowed", out_io, 3, NO_VECTOR, RIP_RESUME, NOERR, .no_fault = true,
+	     .setup = SET_IOMAP),
+	CASE("in-cpl3-iomap-allowed", in_io, 3, NO_VECTOR, RIP_RESUME, NOERR, .no_fault = true,
+	     .setup = SET_IOMAP),
+	CASE("out-cpl3-iomap-denied", out_io_deny, 3, X86_TRAP_GP, RIP_TRIG, 0, .setup = SET_IOMAP),
+	CASE("outw-cpl3-iomap-partial", outw_io_span, 3, X86_TRAP_GP, RIP_TRIG, 0,
+	     .setup = SET_IOMAP),
 };
 
 /* What the handler saw */
@@ -262,6 +270,9 @@ static bool setup(const struct tc_case *c, bool on)
 			printf("selftest: %s: the TSS has an I/O bitmap\n", c->name);
 			return false;
 		}
+		break;
+	case SET_IOMAP:
+		tss_iomap_set(on);
 		break;
 	case SET_HWBP:
 		if (on)

@@ -264,6 +264,26 @@ TC_BEGIN in_io
 	TC_RESUME in_io
 TC_END in_io
 
+/* CPL3, IOPL 0, the TSS I/O bitmap on: a byte port whose bit is set */
+TC_BEGIN out_io_deny
+	movl	$TC_IO_PORT_DENIED, %edx
+	xorl	%eax, %eax
+	TC_SNAP
+	TC_TRIG out_io_deny
+	outb	%al, %dx
+	TC_RESUME out_io_deny
+TC_END out_io_deny
+
+/* ... a word at TC_IO_PORT: its first byte's bit is clear, its second's set */
+TC_BEGIN outw_io_span
+	movl	$TC_IO_PORT, %edx
+	xorl	%eax, %eax
+	TC_SNAP
+	TC_TRIG outw_io_span
+	outw	%ax, %dx
+	TC_RESUME outw_io_span
+TC_END outw_io_span
+
 TC_BEGIN cli
 	TC_SNAP
 	TC_TRIG cli

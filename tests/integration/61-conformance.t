@@ -56,6 +56,12 @@ for m in kernel split; do
 		"apic-tpr-lower-cpl0 on kvm/$m: taken after the instruction after the TPR write (PVM-5)"
 done
 is "$(cell apic-tpr-lower-cpl0 kvm/user)" "PASS " "apic-tpr-lower-cpl0 on kvm/user: at the instruction after the write"
+# the TSS I/O bitmap, unlike IOPL 3 (PVM-17), is applied at CPL3 everywhere
+for t in kvm/kernel kvm/split kvm/user qemu-tcg; do
+	for c in out-cpl3-iomap-allowed in-cpl3-iomap-allowed out-cpl3-iomap-denied outw-cpl3-iomap-partial; do
+		is "$(cell "$c" $t)" "PASS " "$c on $t: the TSS I/O bitmap decides at CPL3 with IOPL 0"
+	done
+done
 if [ -d /sys/module/kvm_pvm ]; then	# CPL0 emulated: the instruction sweep against the CPU at CPL3
 	for m in kernel split user; do
 		is "$(cell insn:bit kvm/$m)" "DIVERGENCE PVM-11+PVM-13" \

@@ -97,7 +97,8 @@ is "$(grep -cE '	(HANG|ERROR)	' "$TMP/conf")" 0 "conformance: no hang, no error"
 is "$(grep '^scenario:' "$TMP/conf" | grep -cvE '	(PASS|UNSUPPORTED)	')" 0 \
 	"conformance: every scenario passes (n/a: spurious outside user, no TSC-deadline on TCG's CPU)"
 for c in '#BP-cpl0' int80-cpl3 '#NM-cpl3' '#MF-cpl0' emulation:iretq pat-rsvd-cpl0 int41-trapgate-cpl0 \
-	out-cpl3-iopl3 cli-cpl3-iopl3 apic-tpr-lower-cpl0; do
+	out-cpl3-iopl3 cli-cpl3-iopl3 apic-tpr-lower-cpl0 out-cpl3-iomap-allowed in-cpl3-iomap-allowed \
+	out-cpl3-iomap-denied outw-cpl3-iomap-partial; do
 	is "$(grep -c "^$c	kvm/[a-z]*	PASS	" "$TMP/conf")" 3 "conformance: $c passes in the three modes (no PVM ID)"
 done
 # SVM-2: an exit in sti's shadow (the L1 timer, the user irqchip's poll), which QEMU 7.2's VMRUN forgets

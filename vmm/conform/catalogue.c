@@ -71,6 +71,11 @@ static const struct {
 	{ "apic-tpr-lower-cpl0", "LAPIC",
 	  "a vector held back by TPR 15 with IF=1 arrives at the instruction after the write "
 	  "that lowers the APIC's TPR register (xAPIC MMIO or x2APIC MSR)" },
+	{ "out-cpl3-iomap-allowed", "I/O", "out at CPL3, IOPL 0, to a port the TSS I/O bitmap allows: no fault" },
+	{ "in-cpl3-iomap-allowed", "I/O", "in at CPL3, IOPL 0, from a port the TSS I/O bitmap allows: no fault" },
+	{ "out-cpl3-iomap-denied", "I/O", "out at CPL3, IOPL 0, to a port the TSS I/O bitmap denies: #GP(0)" },
+	{ "outw-cpl3-iomap-partial", "I/O",
+	  "16-bit out at CPL3, IOPL 0, its first port allowed by the TSS I/O bitmap, its second denied: #GP(0)" },
 };
 #define NR_CASES (sizeof(cases) / sizeof(cases[0]))
 
