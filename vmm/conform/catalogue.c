@@ -76,6 +76,8 @@ static const struct {
 	{ "out-cpl3-iomap-denied", "I/O", "out at CPL3, IOPL 0, to a port the TSS I/O bitmap denies: #GP(0)" },
 	{ "outw-cpl3-iomap-partial", "I/O",
 	  "16-bit out at CPL3, IOPL 0, its first port allowed by the TSS I/O bitmap, its second denied: #GP(0)" },
+	{ "lvt-error-illegal-cpl0", "LAPIC",
+	  "a fixed self-IPI with vector 3 sets ESR send illegal vector and raises the LVT error vector" },
 };
 #define NR_CASES (sizeof(cases) / sizeof(cases[0]))
 
