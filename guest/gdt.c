@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* GDT (Linux x86-64 layout), TSS with RSP0 and the four IST stacks. */
+/*
+ * GDT (Linux x86-64 layout), TSS with RSP0, the four IST stacks and an I/O
+ * permission bitmap that the self-test turns on for its cases.
+ */
 #include "guest.h"
 
 struct tss64 {
@@ -10,7 +13,15 @@ struct tss64 {
 	uint64_t reserved2;
 	uint16_t reserved3;
 	uint16_t iomap_base;
+	/*
+	 * Ports 0 to TSS_IOMAP_PORTS - 1, a set bit denies; then the 0xff byte
+	 * the SDM asks for. Ports above are beyond the limit: denied.
+	 */
+	uint8_t iomap[TSS_IOMAP_PORTS / 8 + 1];
 } __attribute__((packed));
+
+/* iomap_base beyond the TSS limit: no I/O permission bitmap */
+#define TSS_IOMAP_NONE	0xffff
 
 /* The boot GDT: head.S loads it before long mode, so it must be fully static */
 uint64_t gdt_table[GDT_ENTRIES] __aligned(16) = {
@@ -49,7 +60,10 @@ void gdt_init(void)
 	tss.rsp[0] = (uint64_t)rsp0_stack + RSP0_STACK_SIZE;
 	for (i = 0; i < N_IST_STACKS; i++)
 		tss.ist[i] = (uint64_t)ist_stacks[i] + IST_STACK_SIZE;
-	tss.iomap_base = sizeof(tss);	/* no I/O bitmap */
+	/* the bitmap allows TC_IO_PORT alone; it is off until tss_iomap_set(true) */
+	memset(tss.iomap, 0xff, sizeof(tss.iomap));
+	tss.iomap[TC_IO_PORT / 8] &= ~(1u << (TC_IO_PORT % 8));
+	tss.iomap_base = TSS_IOMAP_NONE;
 
 	/* same selectors as the boot GDT: the loaded segments stay valid */
 	memcpy(cpu_gdt, gdt_table, sizeof(cpu_gdt));
@@ -69,4 +83,13 @@ bool tss_iomap_absent(void)
 	uint32_t limit = (d & 0xffff) | (((d >> 48) & 0xf) << 16);
 
 	return tss.iomap_base > limit;
+}
+
+/*
+ * This CPU's I/O permission bitmap on or off: the CPU reads the map base
+ * from the TSS at each check, so no reload of TR is needed.
+ */
+void tss_iomap_set(bool on)
+{
+	tss.iomap_base = on ? __builtin_offsetof(struct tss64, iomap) : TSS_IOMAP_NONE;
 }

@@ -377,6 +377,7 @@ extern int selftest_only_len;
 int selftest_run(bool conformance);
 /* The TSS has no I/O bitmap: its iomap base is beyond the segment limit */
 bool tss_iomap_absent(void);
+void tss_iomap_set(bool on);	/* the TSS I/O bitmap: TC_IO_PORT allowed, the rest denied */
 
 /* ---- smp.c ---- */
 extern unsigned int cpu_number __percpu;	/* this CPU's index (= APIC ID) */

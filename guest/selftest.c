@@ -18,7 +18,8 @@ TC(pf_ro); TC(pf_sup); TC(pf_nx); TC(mf); TC(xm); TC(ac); TC(int80); TC(int41);
 TC(out_io); TC(in_io); TC(cli); TC(hlt); TC(rdmsr_tsc); TC(rdmsr_unk); TC(wrmsr_unk);
 TC(int1); TC(into); TC(hwbp); TC(sti_shadow); TC(iretq); TC(movss_tf); TC(efer_rsvd);
 TC(int41_if); TC(iretq_tf); TC(iretq_nullcs); TC(pat_rsvd); TC(apicbase_rsvd); TC(cli_iopl);
-TC(tpr_lower);
+TC(tpr_lower); TC(apic_tpr); TC(out_io_deny); TC(outw_io_span);
+extern char tc_apic_tpr_x2_trig[];
 extern uint64_t tc_iret_good;
 extern const char *apic_mode_arg;	/* main.c */
 
@@ -29,12 +30,14 @@ int selftest_only_len;
 enum rip_kind { RIP_TRIG, RIP_RESUME, RIP_CR2 };
 enum tc_setup { SET_NONE, SET_TS, SET_AM, SET_NO_DE_GATE, SET_NO_UD_GATE, SET_NO_IOMAP,
 		SET_HWBP, SET_PENDING_IRQ, SET_BP_DPL0, SET_TRAP_GATE,
-		SET_IOPL3 };
+		SET_IOPL3, SET_IOMAP, SET_ILLEGAL_IPI };
 
 #define DR6_B0		(1u << 0)
 #define DR6_BS		(1u << 14)
 #define DR7_L0		(1u << 0)
 #define DR7_FIXED	(1u << 10)
+#define ESR_SEND_ILLEGAL	(1u << 5)
+#define TC_ILLEGAL_VECTOR	3	/* below 16: illegal for a fixed IPI */
 #define GATE_INTR	0xe
 #define GATE_TRAP	0xf
 /* exp/obs vector of a case that must not fault at all */
@@ -43,6 +46,7 @@ enum tc_setup { SET_NONE, SET_TS, SET_AM, SET_NO_DE_GATE, SET_NO_UD_GATE, SET_NO
 struct tc_case {
 	const char *name;
 	char *fn, *trig, *resume, *out;	/* out: abort path on a second fault */
+	char *trig_x2;		/* the trigger when the APIC is in x2APIC mode (NULL: trig) */
 	uint8_t cpl, vector;
 	enum rip_kind rip;
 	uint64_t err;
@@ -145,6 +149,29 @@ static const struct tc_case conf_cases[] = {
 	     .setup = SET_IOPL3),
 	CASE("cli-cpl3-iopl3", cli_iopl, 3, NO_VECTOR, RIP_RESUME, NOERR, .no_fault = true,
 	     .setup = SET_IOPL3),
+	/*
+	 * tpr-lower-cpl0 through the APIC's TPR register (xAPIC MMIO or x2APIC
+	 * MSR, by the APIC's mode), not CR8: the vector arrives at the
+	 * instruction after the write. No CR8 write, so nested kvm_amd runs it.
+	 */
+	CASE("apic-tpr-lower-cpl0", apic_tpr, 0, TC_IRQ_VECTOR, RIP_TRIG, NOERR,
+	     .swint = TC_IRQ_VECTOR, .setup = SET_PENDING_IRQ, .trig_x2 = tc_apic_tpr_x2_trig),
+	/* SDM 19.5.2: IOPL 0 at CPL3, the TSS I/O bitmap decides, a bit per byte accessed */
+	CASE("out-cpl3-iomap-allowed", out_io, 3, NO_VECTOR, RIP_RESUME, NOERR, .no_fault = true,
+	     .setup = SET_IOMAP),
+	CASE("in-cpl3-iomap-allowed", in_io, 3, NO_VECTOR, RIP_RESUME, NOERR, .no_fault = true,
+	     .setup = SET_IOMAP),
+	CASE("out-cpl3-iomap-denied", out_io_deny, 3, X86_TRAP_GP, RIP_TRIG, 0, .setup = SET_IOMAP),
+	CASE("outw-cpl3-iomap-partial", outw_io_span, 3, X86_TRAP_GP, RIP_TRIG, 0,
+	     .setup = SET_IOMAP),
+	/*
+	 * SDM 10.5.3: a fixed self-IPI with vector 3 sets ESR "send illegal
+	 * vector" and raises the LVT error interrupt, here pending by sti and
+	 * taken after its shadow. Last: a host that accepts vector 3 instead
+	 * leaves it in IRR or ISR, where no later case meets it.
+	 */
+	CASE("lvt-error-illegal-cpl0", sti_shadow, 0, ERROR_APIC_VECTOR, RIP_TRIG, NOERR,
+	     .swint = ERROR_APIC_VECTOR, .setup = SET_ILLEGAL_IPI),
 };
 
 /* What the handler saw */
@@ -152,6 +179,7 @@ static struct {
 	const struct tc_case *c;	/* armed case, NULL when none */
 	unsigned int hits;
 	uint64_t vector, err, rip, cs, flags, frame_ss, cr2, dr6;
+	uint32_t esr;
 	uint16_t ss;
 	uint8_t stack;
 } obs;
@@ -204,6 +232,13 @@ bool selftest_trap(struct pt_regs *regs, bool irq_path)
 	/* a real interrupt is in service: a software int $n is not */
 	if (irq_path && c->setup == SET_PENDING_IRQ)
 		apic_eoi();
+	if (irq_path && c->setup == SET_ILLEGAL_IPI) {
+		apic_write(APIC_ESR, 0);	/* latch the errors into ESR */
+		if (obs.hits == 1)
+			obs.esr = apic_read(APIC_ESR);
+		apic_write(APIC_ESR, 0);
+		apic_eoi();
+	}
 	regs->flags &= ~(uint64_t)X86_EFLAGS_TF;
 	/*
 	 * A second fault (e.g. cleanup the host can't execute) abandons the
@@ -242,6 +277,40 @@ static bool pend_irq(void)
 	return false;
 }
 
+/* LVT error as it was before the case (apic_init's) */
+static uint32_t lvterr_saved = APIC_LVT_MASKED | ERROR_APIC_VECTOR;
+
+/*
+ * With IF=0, a fixed self-IPI of an illegal vector; true once the LVT error
+ * vector is in IRR. apic_init wrote the LVT error entry while the APIC was
+ * software-disabled, which leaves it masked (SDM 10.4.7.2): unmask it here.
+ */
+static bool pend_illegal_ipi(const struct tc_case *c)
+{
+	unsigned int i;
+
+	if (!apic_enabled && apic_init(apic_mode_arg))
+		return false;
+	lvterr_saved = apic_read(APIC_LVTERR);
+	apic_write(APIC_LVTERR, c->vector);
+	apic_write(APIC_ESR, 0);	/* start from an empty ESR */
+	apic_write(APIC_ESR, 0);
+	apic_self_ipi(TC_ILLEGAL_VECTOR);
+	/*
+	 * The error is raised by the ICR write itself. A short poll: each read
+	 * is an exit, and a host that never raises it (KVM-1) must not spend
+	 * the watchdog's time here (100000 reads took seconds in nested TCG).
+	 */
+	for (i = 0; i < 1000; i++)
+		if (apic_irr_test(c->vector))
+			return true;
+	apic_write(APIC_ESR, 0);
+	printf("selftest: %s: vector 0x%x never pending in IRR (ESR 0x%x, IRR of vector %u: %u)\n",
+	       c->name, c->vector, apic_read(APIC_ESR), TC_ILLEGAL_VECTOR,
+	       apic_irr_test(TC_ILLEGAL_VECTOR));
+	return false;
+}
+
 /* false: the case's precondition does not hold (reported, checks fail) */
 static bool setup(const struct tc_case *c, bool on)
 {
@@ -253,6 +322,15 @@ static bool setup(const struct tc_case *c, bool on)
 			printf("selftest: %s: the TSS has an I/O bitmap\n", c->name);
 			return false;
 		}
+		break;
+	case SET_IOMAP:
+		tss_iomap_set(on);
+		break;
+	case SET_ILLEGAL_IPI:
+		if (!on && apic_enabled)
+			apic_write(APIC_LVTERR, lvterr_saved);
+		else if (!pend_illegal_ipi(c))
+			return false;
 		break;
 	case SET_HWBP:
 		if (on)
@@ -340,7 +418,7 @@ static void run_case(const struct tc_case *c, struct ivm_exc_result *r)
 	r->exp_vector = c->vector;
 	r->exp_stack = exp_stack(c);
 	r->exp_err = c->err;
-	r->exp_rip = c->rip == RIP_TRIG ? (uint64_t)c->trig :
+	r->exp_rip = c->rip == RIP_TRIG ? (uint64_t)(x2apic_mode && c->trig_x2 ? c->trig_x2 : c->trig) :
 		     c->rip == RIP_RESUME ? (uint64_t)c->resume : c->cr2;
 	r->exp_cs = user ? USER_CS : KERNEL_CS;
 	/* the handler's SS: NULL after a CPL3->0 switch, else unchanged */
@@ -386,6 +464,12 @@ static void run_case(const struct tc_case *c, struct ivm_exc_result *r)
 	/* #DB must report its cause: DR6.BS for single-step, B0 for DR0 */
 	if (c->vector == X86_TRAP_DB && (obs.dr6 & c->dr6) != c->dr6)
 		r->mismatch |= IVM_CHK_VECTOR;
+	/* the LVT error interrupt must report its cause: ESR "send illegal vector" */
+	if (c->setup == SET_ILLEGAL_IPI && !(obs.esr & ESR_SEND_ILLEGAL)) {
+		printf("selftest: %s: ESR 0x%x, without send illegal vector (0x%x)\n", c->name,
+		       obs.esr, ESR_SEND_ILLEGAL);
+		r->mismatch |= IVM_CHK_VECTOR;
+	}
 	if (r->obs_cr2 != r->exp_cr2)
 		r->mismatch |= IVM_CHK_CR2;
 	if (!tc_snap.landed || tc_snap.flags0 != tc_snap.flags1 ||

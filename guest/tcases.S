@@ -264,6 +264,26 @@ TC_BEGIN in_io
 	TC_RESUME in_io
 TC_END in_io
 
+/* CPL3, IOPL 0, the TSS I/O bitmap on: a byte port whose bit is set */
+TC_BEGIN out_io_deny
+	movl	$TC_IO_PORT_DENIED, %edx
+	xorl	%eax, %eax
+	TC_SNAP
+	TC_TRIG out_io_deny
+	outb	%al, %dx
+	TC_RESUME out_io_deny
+TC_END out_io_deny
+
+/* ... a word at TC_IO_PORT: its first byte's bit is clear, its second's set */
+TC_BEGIN outw_io_span
+	movl	$TC_IO_PORT, %edx
+	xorl	%eax, %eax
+	TC_SNAP
+	TC_TRIG outw_io_span
+	outw	%ax, %dx
+	TC_RESUME outw_io_span
+TC_END outw_io_span
+
 TC_BEGIN cli
 	TC_SNAP
 	TC_TRIG cli
@@ -492,6 +512,68 @@ tc_tpr_lower_resume:
 	movq	$1, tc_snap + SNAP_LANDED(%rip)
 	movq	%rax, %cr8	/* TPR 0 whichever way it came here */
 TC_END tpr_lower
+
+/*
+ * As tpr_lower, through the APIC's TPR register instead of CR8: xAPIC MMIO
+ * at 0xfee00080 or the x2APIC MSR 0x808, by the guest's APIC mode. TPR =
+ * 0xf0 holds the pending fixed interrupt (class 0xe) through IF=1; writing
+ * 0 lets it in at the next instruction boundary: each mode's trigger label
+ * is the instruction right after its write (SDM 10.8.3.1, 10.8.6.1).
+ */
+TC_BEGIN apic_tpr
+	movl	$TC_XAPIC_TPR, %ebx
+	movl	$0xf0, %eax
+	xorl	%edx, %edx
+	cmpb	$0, x2apic_mode(%rip)
+	jne	5f
+	movl	%eax, (%rbx)	/* xAPIC: TPR = 0xf0 */
+	movl	$TC_STI_WAIT, %ecx
+	xorl	%eax, %eax	/* known arithmetic flags for both snapshots; RAX = 0 */
+	TC_SNAP
+	sti
+1:	decl	%ecx		/* masked by TPR: nothing may arrive here */
+	jnz	1b
+	movl	%eax, (%rbx)	/* TPR = 0 */
+	TC_TRIG apic_tpr
+	jmp	6f
+5:	movl	$MSR_X2APIC_TPR, %ecx
+	wrmsr			/* x2APIC: TPR = 0xf0 */
+	movl	$TC_STI_WAIT, %r12d
+	xorl	%eax, %eax
+	TC_SNAP
+	sti
+2:	decl	%r12d
+	jnz	2b
+	wrmsr			/* TPR = 0 (ECX, EDX as above) */
+	.globl	tc_apic_tpr_x2_trig
+tc_apic_tpr_x2_trig:
+6:	movl	$TC_STI_WAIT, %ecx
+3:	decl	%ecx
+	jnz	3b
+	/* not taken yet: keep IF=1 a while longer so it is still delivered */
+	movl	$TC_STI_WAIT_LONG, %ecx
+4:	pause
+	decl	%ecx
+	jnz	4b
+	.globl	tc_apic_tpr_resume
+tc_apic_tpr_resume:
+	xorl	%eax, %eax
+	cli
+	pushfq
+	popq	tc_snap + SNAP_FLAGS1(%rip)
+	movq	%rsp, tc_snap + SNAP_RSP1(%rip)
+	movq	$1, tc_snap + SNAP_LANDED(%rip)
+	/* TPR 0 whichever way it came here */
+	cmpb	$0, x2apic_mode(%rip)
+	jne	7f
+	movl	$TC_XAPIC_TPR, %ebx
+	movl	%eax, (%rbx)
+	jmp	8f
+7:	movl	$MSR_X2APIC_TPR, %ecx
+	xorl	%edx, %edx
+	wrmsr
+8:
+TC_END apic_tpr
 
 /*
  * IRETQ to CPL0 TC_IRET_ROUNDS times, each frame with CF flipped so RFLAGS

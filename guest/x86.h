@@ -101,11 +101,15 @@
 
 /* Conformance cases (tcases.S, selftest.c) */
 #define TC_IO_PORT		0x3e0		/* claimed by no ivm device, nor by QEMU microvm */
+#define TC_IO_PORT_DENIED	(TC_IO_PORT + 1)	/* denied by the TSS I/O bitmap */
+#define TSS_IOMAP_PORTS		0x400		/* the ports the TSS I/O bitmap covers */
 #define TC_UNKNOWN_MSR		0x2ff0		/* implemented by no CPU, nor by KVM */
 #define TC_IRQ_VECTOR		0xe5		/* an external vector no other guest code uses */
 #define TC_STI_WAIT		4000		/* loop rounds after STI for the pending interrupt */
 #define TC_STI_WAIT_LONG	200000		/* then a bounded wait so it is still delivered */
 #define TC_IRET_ROUNDS		8
+#define TC_XAPIC_TPR		0xfee00080	/* the xAPIC's TPR, at the default APIC base */
+#define MSR_X2APIC_TPR		0x808
 /* Size of one irq/spurious entry stub */
 #define IDT_ALIGN		8
 

@@ -68,6 +68,16 @@ static const struct {
 	{ "iretq-nullcs-cpl0", "iret", "iretq with a NULL CS selector in the frame: #GP(0) at the iretq" },
 	{ "out-cpl3-iopl3", "I/O", "out at CPL3 with IOPL 3: allowed, no fault" },
 	{ "cli-cpl3-iopl3", "privilege", "cli at CPL3 with IOPL 3: allowed, IF cleared, no fault" },
+	{ "apic-tpr-lower-cpl0", "LAPIC",
+	  "a vector held back by TPR 15 with IF=1 arrives at the instruction after the write "
+	  "that lowers the APIC's TPR register (xAPIC MMIO or x2APIC MSR)" },
+	{ "out-cpl3-iomap-allowed", "I/O", "out at CPL3, IOPL 0, to a port the TSS I/O bitmap allows: no fault" },
+	{ "in-cpl3-iomap-allowed", "I/O", "in at CPL3, IOPL 0, from a port the TSS I/O bitmap allows: no fault" },
+	{ "out-cpl3-iomap-denied", "I/O", "out at CPL3, IOPL 0, to a port the TSS I/O bitmap denies: #GP(0)" },
+	{ "outw-cpl3-iomap-partial", "I/O",
+	  "16-bit out at CPL3, IOPL 0, its first port allowed by the TSS I/O bitmap, its second denied: #GP(0)" },
+	{ "lvt-error-illegal-cpl0", "LAPIC",
+	  "a fixed self-IPI with vector 3 sets ESR send illegal vector and raises the LVT error vector" },
 };
 #define NR_CASES (sizeof(cases) / sizeof(cases[0]))
 

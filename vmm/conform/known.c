@@ -81,6 +81,14 @@ static const struct conf_divergence divergences[] = {
 	  "raises #GP(0)", "no fault", NULL },
 	{ "QEMU-11", "QEMU 7.2 TCG", "`wrmsr` to IA32_APIC_BASE with a reserved bit set raises #GP(0)",
 	  "no fault", NULL },
+	{ "QEMU-12", "QEMU 7.2 TCG", "a write to the APIC's TPR register that unmasks a pending "
+	  "interrupt lets it in at the next instruction boundary",
+	  "it is taken only when the translation block ends: one instruction late when the next "
+	  "one is a jump", NULL },
+	{ "QEMU-13", "QEMU 7.2 TCG", "a fixed IPI with a vector below 16 is not sent: ESR gets "
+	  "\"send illegal vector\" and the LVT error interrupt is raised",
+	  "the vector is accepted into IRR, and with the PPR at 0 delivered as an interrupt through "
+	  "that exception's gate (vector 3: #BP's); ESR stays 0, no LVT error interrupt", NULL },
 	{ "SVM-1", "nested SVM (kvm_amd in QEMU TCG)",
 	  "#NP while delivering #DE (contributory) escalates to #DF(0)",
 	  "sometimes #NP(2) is delivered without the escalation, when nested SVM event "
@@ -90,6 +98,11 @@ static const struct conf_divergence divergences[] = {
 	  "instruction to complete", "QEMU 7.2's VMRUN drops the shadow (fixed in QEMU 9.1): when a "
 	  "#VMEXIT lands right after `sti` (a host timer, the VMM's poll), the interrupt is taken "
 	  "before the next instruction", NULL },
+	{ "KVM-1", "KVM's in-kernel LAPIC (on PVM and kvm_amd alike)",
+	  "a fixed IPI with a vector below 16 is not sent: ESR gets \"send illegal vector\" and "
+	  "the LVT error interrupt is raised",
+	  "the vector is accepted into IRR (where class 0 never beats the PPR: nothing is "
+	  "delivered); ESR stays 0, no LVT error interrupt", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -144,6 +157,13 @@ static const struct conf_signature signatures[] = {
 	{ "QEMU-11", "apicbase-rsvd-cpl0", NONE, NF, false, 0 },
 	{ "SVM-1", "#DF-cpl0", 11, V | E | K, false, 0 },
 	{ "SVM-2", "irq-sti-shadow-cpl0", 0xe5, R, false, .rip_side = -1 },	/* early: in the shadow */
+	{ "PVM-5", "apic-tpr-lower-cpl0", 0xe5, R, false, .rip_side = 1 },	/* late */
+	{ "QEMU-12", "apic-tpr-lower-cpl0", 0xe5, R, false, .rip_side = 1 },	/* at the TB's end */
+	{ "KVM-1", "lvt-error-illegal-cpl0", NONE, NF, false, 0 },
+	{ "QEMU-13", "lvt-error-illegal-cpl0", 3, V | RES, false, 0 },
+	/* the error interrupt is pending at sti, as irq-sti-shadow-cpl0's vector is */
+	{ "PVM-5", "lvt-error-illegal-cpl0", 0xfe, R, false, .rip_side = 1 },	/* late */
+	{ "SVM-2", "lvt-error-illegal-cpl0", 0xfe, R, false, .rip_side = -1 },	/* in the shadow */
 };
 
 const struct conf_signature *conf__signatures(size_t *n)

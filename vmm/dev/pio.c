@@ -6,6 +6,7 @@
 #include "hcall.h"
 #include "pio.h"
 #include "testdev.h"
+#include "emu/x86_mmu.h"
 
 struct pio_dev {
 	uint16_t base, len;
@@ -89,8 +90,29 @@ static const struct pio_dev *pio_find(uint16_t port)
 	return NULL;
 }
 
+/*
+ * Whether the guest's TSS I/O permission bitmap allows @size bytes at @port
+ * (SDM 19.5.2): the CPU reads two bytes of the map at base + port / 8, both
+ * within the TSS limit, and every bit of the accessed ports must be clear.
+ */
+static bool tss_allows(struct vcpu *v, const struct kvm_sregs *s, uint16_t port, unsigned size)
+{
+	uint16_t base, bits;
+	uint32_t pf, off;
+	uint64_t fva;
+
+	if (s->tr.limit < 0x67 ||
+	    mmu__read(&v->vm->mem, s, s->tr.base + 0x66, &base, 2, 0, &pf, &fva) < 0)
+		return false;
+	off = (uint32_t)base + port / 8;
+	if (off + 1 > s->tr.limit ||
+	    mmu__read(&v->vm->mem, s, s->tr.base + off, &bits, 2, 0, &pf, &fva) < 0)
+		return false;
+	return !((bits >> (port % 8)) & ((1u << size) - 1));
+}
+
 /* CPL3 port access without IOPL: the SDM says #GP(0) unless the TSS bitmap allows it. */
-static void note_user_port(struct vcpu *v, uint16_t port)
+static void note_user_port(struct vcpu *v, uint16_t port, unsigned size)
 {
 	struct kvm_sregs s;
 	struct kvm_regs r;
@@ -100,7 +122,7 @@ static void note_user_port(struct vcpu *v, uint16_t port)
 		return;
 	cpl = s.cs.selector & 3;
 	iopl = (r.rflags >> 12) & 3;
-	if (cpl > iopl)
+	if (cpl > iopl && !tss_allows(v, &s, port, size))
 		fprintf(stderr, "vmm: divergence (PVM-3): port %#x accessed at CPL%u with "
 			"IOPL %u exited to the VMM; the SDM requires #GP(0) unless the TSS I/O bitmap "
 			"allows it\n", port, cpl, iopl);
@@ -120,7 +142,7 @@ static void unclaimed(struct vcpu *v, uint16_t port, bool out, unsigned size,
 			   out ? "write" : "read", dev->name);
 	else
 		evlog__add(&vm->log, "port %#x %s: no device", port, out ? "write" : "read");
-	note_user_port(v, port);
+	note_user_port(v, port, size);
 }
 
 static bool claims(const struct pio_dev *dev, bool out, unsigned size)

@@ -7,7 +7,8 @@
 
 /*
  * Host behaviours observed to differ from the SDM (docs/DIVERGENCES.md):
- * this host's (PVM-N), and SVM-2, which nested kvm_amd shows now and then.
+ * this host's (PVM-N), KVM-1 (KVM's in-kernel LAPIC on any backend), and
+ * SVM-2, which nested kvm_amd shows now and then.
  * A case is a known divergence only when it fails in exactly this way, so a
  * change in the platform (fixed, or broken differently) is still noticed.
  */
@@ -25,6 +26,18 @@ static const struct known_divergence known_divergences[] = {
 	{ "irq-sti-shadow-cpl0", 0xe5, IVM_CHK_RIP, "PVM-5",
 	  "an interrupt pending when STI sets IF is taken late (a pending event is taken only "
 	  "at the next VM exit), not right after the instruction after STI", .rip_side = 1 },
+	{ "apic-tpr-lower-cpl0", 0xe5, IVM_CHK_RIP, "PVM-5",
+	  "an interrupt the TPR held back is taken late once the APIC's TPR register is lowered "
+	  "(at the next VM exit), not at the instruction after the write", .rip_side = 1 },
+	{ "lvt-error-illegal-cpl0", 0, IVM_CHK_NOFAULT, "KVM-1",
+	  "a fixed self-IPI with vector 3 is accepted into IRR by KVM's in-kernel LAPIC: no ESR "
+	  "send illegal vector, no LVT error interrupt", 0 },
+	{ "lvt-error-illegal-cpl0", 0xfe, IVM_CHK_RIP, "PVM-5",
+	  "the LVT error interrupt pending when STI sets IF is taken late, not right after the "
+	  "instruction after STI", .rip_side = 1 },
+	{ "lvt-error-illegal-cpl0", 0xfe, IVM_CHK_RIP, "SVM-2",
+	  "the LVT error interrupt pending when STI sets IF is taken in STI's shadow: QEMU TCG's "
+	  "VMRUN (before 9.1) drops the interrupt shadow", .rip_side = -1 },
 	/* the nested kvm_amd host: a #VMEXIT inside the shadow, and QEMU's VMRUN forgets it */
 	{ "irq-sti-shadow-cpl0", 0xe5, IVM_CHK_RIP, "SVM-2",
 	  "an interrupt pending when STI sets IF is taken before the instruction after STI: "
