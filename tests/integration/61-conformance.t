@@ -32,7 +32,8 @@ for m in kernel split user; do
 	is "$(cell '#MF-cpl0' kvm/$m)" "DIVERGENCE PVM-6" "#MF-cpl0 on kvm/$m: x87 at CPL0 (PVM-6)"
 	is "$(cell '#NM-cpl3' kvm/$m)" "DIVERGENCE PVM-7" "#NM-cpl3 on kvm/$m: CR0.TS at CPL3 (PVM-7)"
 	is "$(cell '#NP-cpl0' kvm/$m)" "DIVERGENCE PVM-8" "#NP-cpl0 on kvm/$m: escalated to #DF (PVM-8)"
-	is "$(cell int1-cpl3 kvm/$m)" "DIVERGENCE PVM-10" "int1-cpl3 on kvm/$m: icebp as a fault (PVM-10)"
+	# retired where the host delivers it as a trap (Linux 6.18.44); an older PVM still names it
+	like <(cell int1-cpl3 kvm/$m) '^(PASS |DIVERGENCE PVM-10)$' "int1-cpl3 on kvm/$m: #DB as a trap, or PVM-10 (retired)"
 	is "$(cell movss-tf-cpl0 kvm/$m)" "DIVERGENCE PVM-14" "movss-tf-cpl0 on kvm/$m: #DB right after mov ss (PVM-14)"
 	is "$(cell movss-tf-cpl3 kvm/$m)" "PASS " "movss-tf-cpl3 on kvm/$m: native CPL3 keeps the mov ss shadow"
 	is "$(cell int3-dpl0-cpl3 kvm/$m)" "DIVERGENCE PVM-15" "int3-dpl0-cpl3 on kvm/$m: #BP through a DPL0 gate (PVM-15)"
