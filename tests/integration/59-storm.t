@@ -106,6 +106,23 @@ mutant_vmm ioapic-reassert vapic/ioapic.c '/re-assert, or the interrupt is lost/
 ok $? "IOAPIC mutant (no re-assert at EOI while the line is high): a vmm built with it"
 found "IOAPIC mutant" "oracle \\[(order|lost)\\]" "$TMP/ioapic" "$TMP/vmm-ioapic-reassert"
 
+# the timer kind: CPU 0 reprograms its LAPIC timer on request; it fires, judged, in every mode
+for m in kernel split user; do
+	run_limited 120 "$VMM" storm --seed=3 --count=100 --kinds=timer --irqchip=$m --out="$TMP" \
+		--trace="$TMP/timer-$m.itr" "$GUEST" >"$TMP/timer-$m" 2>&1
+	ok $? "storm --kinds=timer --irqchip=$m: exit 0"
+	req=$("$VMM" trace show "$TMP/timer-$m.itr" | grep -c ' v=3c e=')
+	fire=$("$VMM" trace show "$TMP/timer-$m.itr" | grep -c ' v=2f e=')
+	[ "$req" -gt 0 ] && [ "$fire" -gt 0 ] && [ "$fire" -le "$req" ]
+	ok $? "--kinds=timer, $m: $req requests taken, the timer fired $fire times, at most once an arming"
+done
+
+mutant_vmm lapic-timer-stop vapic/lapic_timer.c \
+	'/^void lapic_timer_start(/,/^}/{/if (!l->timer_initial) {/{n;/lapic_timer_disarm(l);/d}}'
+ok $? "LAPIC timer mutant (TMICT=0 does not stop a one-shot): a vmm built with it"
+found "LAPIC timer mutant" "guest the timer fired after it was stopped" "$TMP/timer" "$TMP/vmm-lapic-timer-stop" \
+	--kinds=timer
+
 # ---- bad input: one line, status 2 ----
 bad() {	# bad DESCRIPTION WANT ARGS...
 	local desc=$1 want=$2

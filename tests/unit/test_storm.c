@@ -49,7 +49,7 @@ static void test_plan(void)
 	storm__plan(&cfg, 1, &b);
 	ok(!same_plan(&a, &b), "plan: another seed, another plan");
 	ok(!strcmp(a.guest, "storm") && a.irqchips == 1u << IRQCHIP_USER && a.nchecks == 2 &&
-	   a.checks[1].kind == CHK_INTACT && a.checks[1].expect.v[1] == IVM_STORM_NR_MSI + IVM_STORM_NR_PINS + 2,
+	   a.checks[1].kind == CHK_INTACT && a.checks[1].expect.v[1] == IVM_STORM_NR_MSI + IVM_STORM_NR_PINS + 4,
 	   "plan: the storm program, its mode, its two checks");
 	for (unsigned i = 0; i < a.nsteps; i++) {
 		const struct step *st = &a.steps[i];
@@ -62,7 +62,8 @@ static void test_plan(void)
 
 			kinds_seen |= 1u << in->kind;
 			if (in->kind == INJ_MSI)
-				in_range &= msi_vector_ok(in->vector);
+				in_range &= msi_vector_ok(in->vector) ||
+					    (in->vector == IVM_STORM_TIMER_VECTOR && in->dest == 0);
 			if (in->kind == INJ_PIN)
 				in_range &= in->pin >= IVM_STORM_PIN0 && in->pin < IVM_STORM_PIN0 + IVM_STORM_NR_PINS &&
 					    (IVM_STORM_PIN_LEVEL(in->pin) ? in->action == PIN_ASSERT :
@@ -92,6 +93,19 @@ static void test_plan(void)
 		for (unsigned j = 0; j < b.steps[i].ninj; j++)
 			kinds_seen |= 1u << b.steps[i].inj[j].kind;
 	ok(kinds_seen == 1u << INJ_NMI, "plan: --kinds=nmi gives NMIs only");
+	cfg.kinds = 1u << SK_TIMER;
+	cfg.vcpus = 2;
+	storm__plan(&cfg, 1, &b);
+	kinds_seen = 0;
+	in_range = storm__count(&b) > 0;
+	for (unsigned i = 0; i < b.nsteps; i++)
+		for (unsigned j = 0; j < b.steps[i].ninj; j++) {
+			kinds_seen |= 1u << b.steps[i].inj[j].kind;
+			in_range &= b.steps[i].inj[j].vector == IVM_STORM_TIMER_VECTOR &&
+				    b.steps[i].inj[j].dest == 0;
+		}
+	ok(kinds_seen == 1u << INJ_MSI && in_range,
+	   "plan: --kinds=timer gives requests to CPU 0's timer only (the MSI to IVM_STORM_TIMER_VECTOR)");
 }
 
 static void test_kinds(void)
@@ -102,6 +116,8 @@ static void test_kinds(void)
 	ok(storm__parse_kinds("msi,nmi", &k, bad, sizeof(bad)) == 0 && k == (1u << SK_MSI | 1u << SK_NMI),
 	   "kinds: msi,nmi");
 	ok(storm__parse_kinds("all", &k, bad, sizeof(bad)) == 0 && k == STORM_KINDS_ALL, "kinds: all");
+	ok(storm__parse_kinds("timer", &k, bad, sizeof(bad)) == 0 && k == 1u << SK_TIMER &&
+	   !strcmp(storm__kind_name(SK_TIMER), "timer"), "kinds: timer");
 	ok(storm__parse_kinds("msi,bogus", &k, bad, sizeof(bad)) < 0 && !strcmp(bad, "bogus"),
 	   "kinds: an unknown name is refused and named");
 	ok(storm__parse_kinds("", &k, bad, sizeof(bad)) < 0, "kinds: none is refused");

@@ -71,8 +71,8 @@ static void usage(FILE *f)
 		"  --syncs=N             sync points a round has, 1..4096 (default 64)\n"
 		"  --scenario=FILE       storm this scenario config's program instead, at its\n"
 		"                        sync steps, judged by the oracle and its own checks\n"
-		"  --kinds=LIST|all      msi, edge, level, nmi, exception, spurious (default all;\n"
-		"                        spurious only under user)\n"
+		"  --kinds=LIST|all      msi, edge, level, nmi, exception, spurious, timer (default\n"
+		"                        all; spurious only under user)\n"
 		"  --irqchip=MODE,...|all  kernel, split, user (default user), each stormed in turn\n"
 		"  --vcpus=1|2           vCPUs (default 1); with 2, MSIs, NMIs and spurious vectors\n"
 		"                        go to either, and the guest's handlers IPI each other\n"
@@ -495,7 +495,7 @@ static int parse(struct storm_ctx *c, struct runopt *ro, int argc, char **argv)
 		case OPT_KINDS:
 			if (storm__parse_kinds(optarg, &c->cfg.kinds, badk, sizeof(badk)) < 0) {
 				snprintf(err, sizeof(err), "--kinds: '%s' is not msi, edge, level, nmi, "
-					 "exception, spurious or all", badk);
+					 "exception, spurious, timer or all", badk);
 				return bad(err);
 			}
 			break;

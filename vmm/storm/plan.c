@@ -11,7 +11,7 @@
 
 static const char *const kind_names[SK_NR] = {
 	[SK_MSI] = "msi", [SK_EDGE] = "edge", [SK_LEVEL] = "level", [SK_NMI] = "nmi",
-	[SK_EXCEPTION] = "exception", [SK_SPURIOUS] = "spurious",
+	[SK_EXCEPTION] = "exception", [SK_SPURIOUS] = "spurious", [SK_TIMER] = "timer",
 };
 
 /* Exceptions a guest can take at any instruction and resume from: no aborts, no IST */
@@ -120,6 +120,12 @@ static void make_injection(uint64_t *s, enum storm_kind k, unsigned vcpus, struc
 		in->kind = INJ_EXCEPTION;
 		make_exception(s, in);
 		break;
+	case SK_TIMER:
+		/* the request: the storm program's timer runs on CPU 0 */
+		in->kind = INJ_MSI;
+		in->vector = IVM_STORM_TIMER_VECTOR;
+		in->dest = 0;
+		break;
 	default:
 		in->kind = INJ_SPURIOUS;
 		break;
@@ -145,8 +151,8 @@ static void add_checks(struct scenario *sc, unsigned vcpus)
 	c->kind = CHK_INTACT;
 	c->expect.n = 2;
 	c->expect.v[0] = 0;
-	/* the MSIs, the pins, the self-IPI vector and NMI, on each CPU */
-	c->expect.v[1] = (IVM_STORM_NR_MSI + IVM_STORM_NR_PINS + 2) * vcpus;
+	/* the MSIs, the pins, the self-IPI vector, NMI, the timer's request and fire, on each CPU */
+	c->expect.v[1] = (IVM_STORM_NR_MSI + IVM_STORM_NR_PINS + 4) * vcpus;
 }
 
 static bool names_vector(const struct scenario *sc, unsigned v)

@@ -20,6 +20,7 @@ enum storm_kind {
 	SK_NMI,
 	SK_EXCEPTION,	/* every injectable exception, with its error code and payload */
 	SK_SPURIOUS,	/* the LAPIC's spurious vector (user irqchip only) */
+	SK_TIMER,	/* the guest asked (an MSI) to reprogram its LAPIC timer */
 	SK_NR
 };
 #define STORM_KINDS_ALL	((1u << SK_NR) - 1)
