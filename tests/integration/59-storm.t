@@ -146,6 +146,7 @@ bad "--scenario outside its modes" "--irqchip: configs/spurious.yaml does not ru
 bad "--scenario, no kind fits" "--kinds: none of them can storm configs/nmi-blocked.yaml" \
 	--scenario=configs/nmi-blocked.yaml --kinds=nmi
 bad "--scenario missing" "/nonexistent.yaml: cannot read" --scenario=/nonexistent.yaml
+bad "--scenario with --syncs" "--syncs: not with --scenario" --scenario=configs/tpr.yaml --syncs=8
 bad "--scenario with --vcpus=2" "--vcpus: configs/tpr.yaml runs on one vCPU" --scenario=configs/tpr.yaml --vcpus=2
 
 done_testing

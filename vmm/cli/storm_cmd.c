@@ -98,6 +98,7 @@ struct storm_ctx {
 	uint64_t count;			/* --count; 0: none */
 	double duration;
 	bool shrink, quiet, tty;
+	bool syncs_set;			/* --syncs given: the storm program's only */
 	unsigned shrink_runs;
 	char tmp[PATH_MAX];		/* each run's trace */
 	char cmdline[IVM_CMDLINE_MAX];
@@ -491,6 +492,7 @@ static int parse(struct storm_ctx *c, struct runopt *ro, int argc, char **argv)
 		case OPT_SYNCS:
 			if (opt__uint(optarg, 1, STORM_MAX_SYNCS, &c->cfg.syncs) < 0)
 				return bad("--syncs: not 1..4096");
+			c->syncs_set = true;
 			break;
 		case OPT_KINDS:
 			if (storm__parse_kinds(optarg, &c->cfg.kinds, badk, sizeof(badk)) < 0) {
@@ -541,6 +543,10 @@ static int setup_base(struct storm_ctx *c, struct runopt *ro)
 	if (scenario__load(path, &base, err, sizeof(err)) < 0 ||
 	    scenario__check_guest(&base, path, err, sizeof(err)) < 0) {
 		fprintf(stderr, "vmm storm: %s\n", err);
+		return -1;
+	}
+	if (c->syncs_set) {
+		fprintf(stderr, "vmm storm: --syncs: not with --scenario (its sync steps are %s's)\n", path);
 		return -1;
 	}
 	if (!storm__sync_steps(&base)) {
