@@ -162,11 +162,16 @@ void apic_self_ipi(unsigned int vector)
 	apic_send_ipi(0, APIC_DEST_SELF | APIC_INT_ASSERT | APIC_DM_FIXED | vector);
 }
 
-void apic_timer_oneshot(uint32_t count)
+void apic_timer_oneshot_vector(uint32_t count, unsigned int vector)
 {
 	apic_write(APIC_TDCR, APIC_TDR_DIV_1);
-	apic_write(APIC_LVTT, LOCAL_TIMER_VECTOR);
+	apic_write(APIC_LVTT, vector);
 	apic_write(APIC_TMICT, count);
+}
+
+void apic_timer_oneshot(uint32_t count)
+{
+	apic_timer_oneshot_vector(count, LOCAL_TIMER_VECTOR);
 }
 
 void apic_timer_periodic(uint32_t count)

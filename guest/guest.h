@@ -336,6 +336,7 @@ uint32_t apic_get_tpr(void);
 void apic_send_ipi(uint32_t dest, uint32_t icr_low);
 void apic_self_ipi(unsigned int vector);
 void apic_timer_oneshot(uint32_t count);
+void apic_timer_oneshot_vector(uint32_t count, unsigned int vector);
 void apic_timer_periodic(uint32_t count);
 bool apic_timer_tsc_deadline(uint64_t deadline);	/* false: no TSC-deadline */
 void apic_timer_stop(void);

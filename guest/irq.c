@@ -14,6 +14,7 @@
 
 struct irq_desc *vector_irq[NR_VECTORS] __percpu;
 uint64_t no_handler_count;
+bool irq_quiet_unused;
 unsigned int hardirq_count __percpu;
 void (*ipi_hook)(unsigned int vector);
 void (*local_timer_handler)(void);
@@ -94,8 +95,9 @@ void common_interrupt(struct pt_regs *regs, unsigned int vector)
 			apic_eoi();
 			if (desc == VECTOR_UNUSED) {
 				no_handler_count++;
-				printf("common_interrupt: 0.%u No irq handler for vector (%lu)\n",
-				       vector, no_handler_count);
+				if (!irq_quiet_unused)
+					printf("common_interrupt: 0.%u No irq handler for vector (%lu)\n",
+					       vector, no_handler_count);
 			} else {
 				vector_irq[vector] = VECTOR_UNUSED;
 			}

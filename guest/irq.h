@@ -80,6 +80,7 @@ extern struct irq_desc irq_desc[NR_IRQS];
 /* per-CPU in Linux; one vCPU here */
 extern struct irq_desc *vector_irq[NR_VECTORS];
 extern uint64_t no_handler_count;
+extern bool irq_quiet_unused;	/* stormed: a vector with no handler is acked without a word */
 
 void irq_init(void);
 void handle_bad_irq(struct irq_desc *desc);

@@ -18,7 +18,9 @@
 #define STORM_OWED_TSC	5000000ull	/* a level device's second delivery: ~2-5 ms */
 #define STORM_GRACE_TSC	20000ull	/* after IRR drains: what is in flight lands */
 
-enum storm_how { SH_PLAIN, SH_NEST, SH_SOFTIRQ, SH_TPR, SH_SELFIPI, SH_EXC, SH_EDGE, SH_TASKLET };
+enum storm_how {
+	SH_PLAIN, SH_NEST, SH_SOFTIRQ, SH_TPR, SH_SELFIPI, SH_EXC, SH_EDGE, SH_TASKLET, SH_TIMER, SH_TICK,
+};
 
 static const uint8_t msi_vector[IVM_STORM_NR_MSI] = { IVM_STORM_MSI_VECTORS };
 /* the handler kind of each MSI above, in order */
@@ -33,6 +35,20 @@ static unsigned int level_seen[IVM_STORM_PIN0 + IVM_STORM_NR_PINS];	/* pins go t
 static unsigned int broken[NR_CPUS];		/* guest-side invariants that failed, per CPU */
 static unsigned int storm_cpus = 1;		/* 2: CPU 1 takes its share of the storm */
 static struct tasklet_struct storm_tasklet;
+
+/*
+ * The LAPIC timer, reprogrammed on the host's request (CPU 0's): one-shot, so
+ * each arming fires at most once, and the last one, unless it stopped the
+ * timer, must fire. Fires that an arming overtook are not owed.
+ */
+static const uint32_t timer_counts[IVM_STORM_NR_TIMER_COUNTS] = { IVM_STORM_TIMER_COUNTS };
+static unsigned int timer_requests;
+static uint64_t timer_armed, timer_fired;	/* armings with a count, fires */
+static bool timer_running;			/* the last request armed it */
+static uint64_t timer_fired_since;		/* fires since the last arming */
+static bool timer_owed;				/* stopped with a fire already pending */
+static uint64_t timer_stopped_at;		/* TSC of the last stop; 0: none */
+#define STORM_STOPPED_TSC	100000000ull	/* after a stop, the end waits ~30-100 ms: what was stopped must not fire */
 static uint64_t softirqs_run, tasklets_run;
 
 /* Planted handler bugs (bug=NAME), so tests can show the storm finds them */
@@ -73,6 +89,85 @@ static void nest_window(bool sync)
 	local_irq_disable();
 }
 
+static void storm_timer_request(void)
+{
+	uint32_t count = timer_counts[timer_requests++ % IVM_STORM_NR_TIMER_COUNTS];
+
+	if (cpu_number != 0)
+		return;
+	if (!count) {
+		/* armed far out, then TMICT=0 stops it (SDM 11.5.4); the LVT stays unmasked */
+		timer_armed++;
+		apic_timer_oneshot_vector(IVM_STORM_TIMER_STOP_ARM, IVM_STORM_TIMER_FIRE);
+		apic_timer_oneshot_vector(0, IVM_STORM_TIMER_FIRE);
+		/* a fire already in IRR stays: one is still owed */
+		timer_owed = apic_irr_test(IVM_STORM_TIMER_FIRE);
+		timer_running = false;
+		timer_stopped_at = rdtsc();
+		return;
+	}
+	timer_armed++;
+	timer_fired_since = 0;
+	timer_running = true;
+	apic_timer_oneshot_vector(count, IVM_STORM_TIMER_FIRE);
+}
+
+/* IVM_STORM_TIMER_FIRE, a fasteoi flow like the others */
+static void storm_timer_tick(void)
+{
+	if (cpu_number != 0)
+		return;
+	timer_fired++;
+	timer_fired_since++;
+	if (timer_fired > timer_armed)
+		violated(IVM_SB_TIMER_EXTRA, IVM_STORM_TIMER_FIRE);
+	else if (!timer_running && !timer_owed)
+		violated(IVM_SB_TIMER_STOPPED, IVM_STORM_TIMER_FIRE);
+	timer_owed = false;
+}
+
+static bool storm_irr_pending(void);
+
+/* The end: a timer still counting is waited for (IF=1, bounded), then it must have fired */
+static void storm_timer_quiesce(void)
+{
+	uint64_t t0 = rdtsc();
+
+	if (cpu_number != 0)
+		return;
+	local_irq_enable();
+	/* a stopped timer that fires anyway does so in this time */
+	while (timer_stopped_at && rdtsc() - timer_stopped_at < STORM_STOPPED_TSC)
+		(void)inl(IVM_PORT_HCALL);
+	if (!timer_running) {
+		local_irq_disable();
+		return;
+	}
+	/*
+	 * Until it fires, with an exit each time round (PVM-5: taken only at an
+	 * exit); once its count has run out, a host's timer may still take a
+	 * while to raise it: a few ms more, then it is lost
+	 */
+	for (uint64_t ran_out = 0; rdtsc() - t0 < STORM_WAIT_TSC;) {
+		(void)inl(IVM_PORT_HCALL);
+		if (timer_fired_since)
+			break;
+		if (apic_read(APIC_TMCCT) || storm_irr_pending())
+			continue;
+		if (!ran_out)
+			ran_out = rdtsc();
+		else if (rdtsc() - ran_out > STORM_OWED_TSC)
+			break;
+	}
+	for (t0 = rdtsc(); rdtsc() - t0 < STORM_GRACE_TSC;)
+		cpu_relax();
+	local_irq_disable();
+	if (!timer_fired_since)
+		violated(IVM_SB_TIMER_LOST, IVM_STORM_TIMER_FIRE);
+	apic_timer_stop();
+	timer_running = false;
+}
+
 static void storm_work(unsigned int vector)
 {
 	uint32_t tpr;
@@ -108,6 +203,12 @@ static void storm_work(unsigned int vector)
 	case SH_TASKLET:
 		if (cpu_number == 0)
 			tasklet_schedule(&storm_tasklet);
+		break;
+	case SH_TIMER:
+		storm_timer_request();
+		break;
+	case SH_TICK:
+		storm_timer_tick();
 		break;
 	}
 }
@@ -305,6 +406,8 @@ static void storm_counts(void)
 		ev_record_count(IVM_STORM_PIN_VECTOR(pin));
 	ev_record_count(IVM_STORM_SELFIPI_VECTOR);
 	ev_record_count(X86_TRAP_NMI);
+	ev_record_count(IVM_STORM_TIMER_VECTOR);
+	ev_record_count(IVM_STORM_TIMER_FIRE);
 }
 
 void storm_set_bug(const char *v, int len)
@@ -383,6 +486,8 @@ void sc_storm(void)
 	for (unsigned int i = 0; i < IVM_STORM_NR_MSI; i++)
 		storm_msi(i, msi_vector[i], msi_how[i]);
 	storm_msi(IVM_STORM_NR_MSI, IVM_STORM_SELFIPI_VECTOR, SH_PLAIN);
+	storm_msi(IVM_STORM_NR_MSI + 1, IVM_STORM_TIMER_VECTOR, SH_TIMER);
+	storm_msi(IVM_STORM_NR_MSI + 2, IVM_STORM_TIMER_FIRE, SH_TICK);
 	for (pin = IVM_STORM_PIN0; pin < IVM_STORM_PIN0 + IVM_STORM_NR_PINS; pin++)
 		storm_pin(pin);
 	if (fw_cfg_cpus() >= 2) {
@@ -399,6 +504,7 @@ void sc_storm(void)
 	}
 	storm_window();
 	storm_release_levels();
+	storm_timer_quiesce();
 	storm_window();
 	if (storm_cpus == 2 && !storm_ap(AP_FINISH, AP_DONE))
 		violated(IVM_SB_CPU1, 2);	/* CPU 1 did not finish */

@@ -218,6 +218,22 @@ struct ivm_exc_result {
 #define IVM_SB_REMOTE_IRR	8	/* remote IRR left set: pin */
 #define IVM_SB_PAYLOAD		9	/* a CR2 or DR6 other than injected (the host's finding): vector */
 #define IVM_SB_CPU1		10	/* CPU 1 did not start (1) or finish (2) */
+#define IVM_SB_TIMER_EXTRA	11	/* the LAPIC timer fired more often than it was armed: its vector */
+#define IVM_SB_TIMER_LOST	12	/* the timer, armed last, never fired: its vector */
+#define IVM_SB_TIMER_STOPPED	13	/* the timer fired after it was stopped, nothing pending then: its vector */
+/*
+ * The storm's timer kind: an MSI to this vector asks the storm program to
+ * reprogram its LAPIC timer (one-shot, a count from IVM_STORM_TIMER_COUNTS by
+ * the request's number; 0: armed for IVM_STORM_TIMER_STOP_ARM counts, ~10 ms,
+ * and stopped with TMICT=0 at once); the timer fires IVM_STORM_TIMER_FIRE,
+ * in the lowest class with the self-IPI: the oracle does not model the timer,
+ * and nothing it models is ever below it.
+ */
+#define IVM_STORM_TIMER_VECTOR	0x3c
+#define IVM_STORM_TIMER_FIRE	0x2f
+#define IVM_STORM_TIMER_COUNTS	20000, 1000000, 0, 200000, 500
+#define IVM_STORM_NR_TIMER_COUNTS	5
+#define IVM_STORM_TIMER_STOP_ARM	10000000
 #define IVM_STORM_SELFIPI_VECTOR	0x2e	/* the lowest class: the oracle sees no ICR write, and nothing it models is ever below it */
 
 /* ---- Shared guest page: counters and the event ring ---------------------- */

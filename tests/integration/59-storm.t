@@ -31,6 +31,17 @@ for m in kernel split user; do
 		"storm $m, two vCPUs: clean"
 done
 
+# --scenario: a shipped scenario with nesting and pinned divergences, stormed in every mode
+run_limited 300 "$VMM" storm --scenario=configs/nesting.yaml --seed=1 --count=40 --irqchip=all --out="$TMP" \
+	--json="$TMP/sc.json" "$GUEST" >"$TMP/out3" 2>&1
+ok $? "storm --scenario=configs/nesting.yaml --irqchip=all: exit 0"
+for m in kernel split user; do
+	like "$TMP/out3" "^storm $m: seed 1, [0-9]+ rounds, [0-9]+ injections, [0-9]+ deliveries .*; no violation$" \
+		"storm --scenario $m: clean"
+done
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d["scenario"] == "configs/nesting.yaml" and all(x["injections"] >= 40 for x in d["modes"])))' "$TMP/sc.json"
+ok $? "--scenario --json: names the scenario; the storm's own injections counted"
+
 run_limited 120 "$VMM" storm --seed=5 --count=200 --kinds=msi,nmi "$GUEST" >"$TMP/a" 2>&1
 run_limited 120 "$VMM" storm --seed=5 --count=200 --kinds=msi,nmi "$GUEST" >"$TMP/b" 2>&1
 sed -n 's/^storm user: seed 5, \([0-9]* rounds, [0-9]* injections\),.*/\1/p' "$TMP/a" >"$TMP/a.n"
@@ -79,9 +90,38 @@ mutant_vmm lapic-class vapic/lapic.c \
 ok $? "LAPIC mutant (pending compares full vectors, not classes): a vmm built with it"
 found "LAPIC mutant" "oracle \\[nest\\]" "$TMP/lapic" "$TMP/vmm-lapic-class"
 
+# --scenario: a shipped scenario stormed at its own sync points, the same mutant still found
+found "LAPIC mutant, --scenario=tpr" "oracle \\[tpr\\]" "$TMP/lapic-tpr" "$TMP/vmm-lapic-class" \
+	--scenario=configs/tpr.yaml
+grep -q '^guest: tpr$' "$TMP/lapic-tpr/storm-1-user.yaml" &&
+	grep -q '{kind: msi, vector: 0x41}' "$TMP/lapic-tpr/storm-1-user.yaml" &&
+	grep -q '{kind: msi, vector: 0x61}' "$TMP/lapic-tpr/storm-1-user.yaml" &&
+	grep -q '^hide: \[' "$TMP/lapic-tpr/storm-1-user.yaml"
+ok $? "--scenario: the reproducer is tpr's program with its own injections, the storm's hidden from its checks"
+run_limited 60 "$VMM" check --scenario="$TMP/lapic-tpr/storm-1-user.yaml" --irqchip=user --cmdline=stormed \
+	"$GUEST" >"$TMP/lapic-tpr/check-good" 2>&1
+ok $? "--scenario: the reproducer passes on the real LAPIC (its checks blind to the storm's vector)"
+
 mutant_vmm ioapic-reassert vapic/ioapic.c '/re-assert, or the interrupt is lost/{n;/ioapic_service_pin(io, pin);/d}'
 ok $? "IOAPIC mutant (no re-assert at EOI while the line is high): a vmm built with it"
 found "IOAPIC mutant" "oracle \\[(order|lost)\\]" "$TMP/ioapic" "$TMP/vmm-ioapic-reassert"
+
+# the timer kind: CPU 0 reprograms its LAPIC timer on request; it fires, judged, in every mode
+for m in kernel split user; do
+	run_limited 120 "$VMM" storm --seed=3 --count=100 --kinds=timer --irqchip=$m --out="$TMP" \
+		--trace="$TMP/timer-$m.itr" "$GUEST" >"$TMP/timer-$m" 2>&1
+	ok $? "storm --kinds=timer --irqchip=$m: exit 0"
+	req=$("$VMM" trace show "$TMP/timer-$m.itr" | grep -c ' v=3c e=')
+	fire=$("$VMM" trace show "$TMP/timer-$m.itr" | grep -c ' v=2f e=')
+	[ "$req" -gt 0 ] && [ "$fire" -gt 0 ] && [ "$fire" -le "$req" ]
+	ok $? "--kinds=timer, $m: $req requests taken, the timer fired $fire times, at most once an arming"
+done
+
+mutant_vmm lapic-timer-stop vapic/lapic_timer.c \
+	'/^void lapic_timer_start(/,/^}/{/if (!l->timer_initial) {/{n;/lapic_timer_disarm(l);/d}}'
+ok $? "LAPIC timer mutant (TMICT=0 does not stop a one-shot): a vmm built with it"
+found "LAPIC timer mutant" "guest the timer fired after it was stopped" "$TMP/timer" "$TMP/vmm-lapic-timer-stop" \
+	--kinds=timer
 
 # ---- bad input: one line, status 2 ----
 bad() {	# bad DESCRIPTION WANT ARGS...
@@ -98,5 +138,15 @@ bad "--vcpus=3" "--vcpus: '3' is not 1 or 2" --vcpus=3
 bad "--count and --duration" "--count and --duration: give one" --count=5 --duration=1
 bad "--out missing" "--out=$TMP/none: No such file or directory" --out="$TMP/none"
 bad "--irqchip=bogus" "--irqchip: 'bogus' is not" --irqchip=bogus
+bad "--scenario on two vCPUs" "--scenario=configs/sipi.yaml: it runs on 2 vCPUs" --scenario=configs/sipi.yaml
+bad "--scenario without a sync step" "--scenario=configs/ipi.yaml: no sync step to storm at" \
+	--scenario=configs/ipi.yaml
+bad "--scenario outside its modes" "--irqchip: configs/spurious.yaml does not run under kernel" \
+	--scenario=configs/spurious.yaml --irqchip=kernel
+bad "--scenario, no kind fits" "--kinds: none of them can storm configs/nmi-blocked.yaml" \
+	--scenario=configs/nmi-blocked.yaml --kinds=nmi
+bad "--scenario missing" "/nonexistent.yaml: cannot read" --scenario=/nonexistent.yaml
+bad "--scenario with --syncs" "--syncs: not with --scenario" --scenario=configs/tpr.yaml --syncs=8
+bad "--scenario with --vcpus=2" "--vcpus: configs/tpr.yaml runs on one vCPU" --scenario=configs/tpr.yaml --vcpus=2
 
 done_testing

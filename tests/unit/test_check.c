@@ -154,6 +154,32 @@ static void test_tap(void)
 	free(text);
 }
 
+/* hide: a storm's frames (ENTRY to its IRET, nested ones too) vanish, per CPU; nothing else */
+static void test_hide(const int64_t *prio)
+{
+	static struct scenario sc;
+	struct ivm_event ev[] = {
+		E(IVM_EV_ENTRY, 0x61, 0), E(IVM_EV_ENTRY, 0x52, 0), E(IVM_EV_ENTRY, 2, 0),
+		E(IVM_EV_EOI, 0x52, 0), E(IVM_EV_IRET, 2, 0), E(IVM_EV_EOI, 0x52, 0),
+		E(IVM_EV_IRET, 0x52, 0), E(IVM_EV_EOI, 0x61, 0), E(IVM_EV_IRET, 0x61, 0),
+		E(IVM_EV_ENTRY, 0x41, 0), E(IVM_EV_EOI, 0x41, 0), E(IVM_EV_IRET, 0x41, 0),
+		E(IVM_EV_ENTRY, 0x52, 0),	/* cpu 1: its frame never closes */
+	};
+	static const int64_t eois[] = { 0x61, 0x41 };
+	struct check c = mk(CHK_ENTRIES, 0, 2, prio), e = mk(CHK_EOIS, 0, 2, eois);
+	size_t n = sizeof(ev) / sizeof(ev[0]), k;
+
+	ev[n - 1].cpu = 1;
+	ok(judge(&c, IRQCHIP_USER, ev, n) == CHECK_FAIL, "hide: without it, a storm's 0x52 is an entry");
+	ok(check__hide_frames(&sc, ev, n) == n, "hide: nothing hidden, nothing gone");
+	sc.hide[0x52 / 64] |= 1ull << (0x52 % 64);
+	sc.nhide = 1;
+	k = check__hide_frames(&sc, ev, n);
+	ok(k == 6 && judge(&c, IRQCHIP_USER, ev, k) == CHECK_PASS && judge(&e, IRQCHIP_USER, ev, k) == CHECK_PASS,
+	   "hide: 0x52's frame, with the NMI and EOIs inside it, is gone (%zu events left)", k);
+	ok(ev[k - 1].kind == IVM_EV_IRET && ev[k - 1].vector == 0x41, "hide: what follows the frame stays");
+}
+
 int main(void)
 {
 	static const int64_t prio[] = { 0x61, 0x41 };
@@ -182,6 +208,8 @@ int main(void)
 	ok(judge(&c, IRQCHIP_USER, swapped, 2) == CHECK_FAIL, "entries: swapped order fails");
 	ok(judge(&c, IRQCHIP_USER, lost, 1) == CHECK_FAIL, "entries: a lost interrupt fails");
 	ok(judge(&c, IRQCHIP_USER, extra, 3) == CHECK_FAIL, "entries: an extra nested delivery fails");
+
+	test_hide(prio);
 
 	c = mk(CHK_COUNT, 0x61, 1, one);
 	ok(judge(&c, IRQCHIP_USER, good, 12) == CHECK_PASS, "count: one delivery of 0x61");

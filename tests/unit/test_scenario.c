@@ -426,6 +426,10 @@ static const struct err_case err_cases[] = {
 	  "t.yaml:4:60: checks[0].known.user.ref: longer than 47 characters" },
 	{ CHK("{name: c, expect: count, vector: 2, value: 1, known: {user: {ref: r, observed: [1, 2]}}}"),
 	  "t.yaml:4:84: checks[0].known.user.observed: a count takes one integer, got a list" },
+	{ HEAD CHECK "hide: 0x52\n", "t.yaml:5:7: hide: expected a list of vectors, got a scalar" },
+	{ HEAD CHECK "hide: []\n", "t.yaml:5:7: hide: empty list (leave it out to hide nothing)" },
+	{ HEAD CHECK "hide: [0x52, 0x1f]\n", "t.yaml:5:14: hide[1]: 0x1f is out of range 32..255" },
+	{ HEAD CHECK "hide: [0x52, 82]\n", "t.yaml:5:14: hide[1]: 0x52 listed twice" },
 };
 
 /* A list of @n copies of @item under @key, inside a minimal scenario. */
@@ -875,6 +879,21 @@ static void test_write(void)
 	free(buf);
 	scenario__free(&back);
 	scenario__free(&planted);
+
+	/* hide: read, kept, written back */
+	buf = NULL;
+	if (!ok(parse(HEAD CHECK "hide: [0xff, 0x52]\n", err) == 0 && sc.nhide == 2 &&
+		scenario__hides(&sc, 0x52) && scenario__hides(&sc, 0xff) && !scenario__hides(&sc, 0x53),
+		"hide: two vectors read (%s)", err))
+		return;
+	f = open_memstream(&buf, &len);
+	scenario__write(&sc, NULL, f);
+	fclose(f);
+	ok(strstr(buf, "\nhide: [0x52, 0xff]\n") &&
+	   scenario__parse(buf, len, "written.yaml", &back, err, sizeof(err)) == 0 &&
+	   back.nhide == 2 && !memcmp(back.hide, sc.hide, sizeof(sc.hide)), "hide: written and read back");
+	free(buf);
+	scenario__free(&back);
 }
 
 int main(void)

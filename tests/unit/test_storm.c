@@ -49,7 +49,7 @@ static void test_plan(void)
 	storm__plan(&cfg, 1, &b);
 	ok(!same_plan(&a, &b), "plan: another seed, another plan");
 	ok(!strcmp(a.guest, "storm") && a.irqchips == 1u << IRQCHIP_USER && a.nchecks == 2 &&
-	   a.checks[1].kind == CHK_INTACT && a.checks[1].expect.v[1] == IVM_STORM_NR_MSI + IVM_STORM_NR_PINS + 2,
+	   a.checks[1].kind == CHK_INTACT && a.checks[1].expect.v[1] == IVM_STORM_NR_MSI + IVM_STORM_NR_PINS + 4,
 	   "plan: the storm program, its mode, its two checks");
 	for (unsigned i = 0; i < a.nsteps; i++) {
 		const struct step *st = &a.steps[i];
@@ -62,7 +62,8 @@ static void test_plan(void)
 
 			kinds_seen |= 1u << in->kind;
 			if (in->kind == INJ_MSI)
-				in_range &= msi_vector_ok(in->vector);
+				in_range &= msi_vector_ok(in->vector) ||
+					    (in->vector == IVM_STORM_TIMER_VECTOR && in->dest == 0);
 			if (in->kind == INJ_PIN)
 				in_range &= in->pin >= IVM_STORM_PIN0 && in->pin < IVM_STORM_PIN0 + IVM_STORM_NR_PINS &&
 					    (IVM_STORM_PIN_LEVEL(in->pin) ? in->action == PIN_ASSERT :
@@ -92,6 +93,19 @@ static void test_plan(void)
 		for (unsigned j = 0; j < b.steps[i].ninj; j++)
 			kinds_seen |= 1u << b.steps[i].inj[j].kind;
 	ok(kinds_seen == 1u << INJ_NMI, "plan: --kinds=nmi gives NMIs only");
+	cfg.kinds = 1u << SK_TIMER;
+	cfg.vcpus = 2;
+	storm__plan(&cfg, 1, &b);
+	kinds_seen = 0;
+	in_range = storm__count(&b) > 0;
+	for (unsigned i = 0; i < b.nsteps; i++)
+		for (unsigned j = 0; j < b.steps[i].ninj; j++) {
+			kinds_seen |= 1u << b.steps[i].inj[j].kind;
+			in_range &= b.steps[i].inj[j].vector == IVM_STORM_TIMER_VECTOR &&
+				    b.steps[i].inj[j].dest == 0;
+		}
+	ok(kinds_seen == 1u << INJ_MSI && in_range,
+	   "plan: --kinds=timer gives requests to CPU 0's timer only (the MSI to IVM_STORM_TIMER_VECTOR)");
 }
 
 static void test_kinds(void)
@@ -102,6 +116,8 @@ static void test_kinds(void)
 	ok(storm__parse_kinds("msi,nmi", &k, bad, sizeof(bad)) == 0 && k == (1u << SK_MSI | 1u << SK_NMI),
 	   "kinds: msi,nmi");
 	ok(storm__parse_kinds("all", &k, bad, sizeof(bad)) == 0 && k == STORM_KINDS_ALL, "kinds: all");
+	ok(storm__parse_kinds("timer", &k, bad, sizeof(bad)) == 0 && k == 1u << SK_TIMER &&
+	   !strcmp(storm__kind_name(SK_TIMER), "timer"), "kinds: timer");
 	ok(storm__parse_kinds("msi,bogus", &k, bad, sizeof(bad)) < 0 && !strcmp(bad, "bogus"),
 	   "kinds: an unknown name is refused and named");
 	ok(storm__parse_kinds("", &k, bad, sizeof(bad)) < 0, "kinds: none is refused");
@@ -207,6 +223,105 @@ static void test_judge_payload(void)
 	unlink(path);
 }
 
+/* --scenario: a user's scenario with two sync steps, a delay step, its own NMI, a check naming 0x52 */
+static const char base_yaml[] =
+	"name: base\nguest: tpr\nirqchip: [user, kernel]\n"
+	"steps:\n"
+	"  - at: {sync: 1}\n    inject: [{kind: msi, vector: 0x41}, {kind: msi, vector: 0x61}]\n"
+	"  - at: {delay_us: 100}\n    inject: [{kind: nmi}]\n"
+	"  - at: {sync: 3}\n    inject: [{kind: pin, pin: 5}]\n"
+	"checks:\n  - {name: c, expect: entries, value: [0x61, 0x52, 0x41]}\n"
+	"  - {name: d, expect: count, vector: 0xca, value: 0}\n";
+static struct scenario base;
+
+/* Whether @sc still holds @base's injections, first in each of its steps, in order */
+static bool keeps_base(const struct scenario *sc)
+{
+	if (sc->nsteps != base.nsteps)
+		return false;
+	for (unsigned i = 0; i < base.nsteps; i++)
+		if (sc->steps[i].at != base.steps[i].at || sc->steps[i].n != base.steps[i].n ||
+		    sc->steps[i].ninj < base.steps[i].ninj ||
+		    memcmp(sc->steps[i].inj, base.steps[i].inj, base.steps[i].ninj * sizeof(struct injection)))
+			return false;
+	return true;
+}
+
+/* A run on the base: the bug shows when the storm sends 0x63 and the base's own steps are whole */
+static bool needs_63(const struct scenario *sc, void *ctx)
+{
+	(void)ctx;
+	if (!keeps_base(sc))
+		return false;
+	for (unsigned i = 0; i < sc->nsteps; i++)
+		for (unsigned j = base.steps[i].ninj; j < sc->steps[i].ninj; j++)
+			if (sc->steps[i].inj[j].kind == INJ_MSI && sc->steps[i].inj[j].vector == 0x63)
+				return true;
+	return false;
+}
+
+static void test_base(void)
+{
+	struct storm_cfg cfg = { .seed = 11, .kinds = STORM_KINDS_ALL, .rate = 4, .mode = IRQCHIP_USER,
+				 .timeout_s = 20, .base = &base };
+	uint8_t vec[IVM_STORM_NR_MSI];
+	unsigned nvec, kinds, added = 0, seen = 0;
+	bool only_ok = true, hidden = true;
+	char err[256];
+
+	if (!ok(scenario__parse(base_yaml, sizeof(base_yaml) - 1, "base.yaml", &base, err, sizeof(err)) == 0,
+		"base: parsed (%s)", err))
+		return;
+	kinds = storm__kinds_base(STORM_KINDS_ALL, &base, vec, &nvec);
+	ok(kinds == (1u << SK_MSI | 1u << SK_SPURIOUS), "base: msi and spurious; not nmi (it injects one), "
+	   "nor pins, exceptions");
+	ok(nvec == IVM_STORM_NR_MSI - 3 && memchr(vec, 0x45, nvec) && !memchr(vec, 0x41, nvec) &&
+	   !memchr(vec, 0x52, nvec) && !memchr(vec, 0xca, nvec), "base: MSI vectors it names nowhere (%u)", nvec);
+	ok(storm__kinds_base(1u << SK_NMI, &base, vec, &nvec) == 0, "base: nmi alone: nothing left");
+	ok(storm__sync_steps(&base) == 2, "base: two sync steps");
+
+	ok(storm__plan(&cfg, 1, &a) == 0 && storm__plan(&cfg, 1, &b) == 0 && same_plan(&a, &b),
+	   "base: the same seed and round, the same plan");
+	ok(keeps_base(&a) && a.steps[1].ninj == 1 && !strcmp(a.guest, "tpr") && a.nchecks == 2 &&
+	   a.irqchips == base.irqchips && a.timeout_s == 20,
+	   "base: its steps, delay step untouched, its program, checks and modes");
+	for (unsigned r = 1; r <= 20; r++) {
+		storm__plan(&cfg, r, &a);
+		for (unsigned i = 0; i < a.nsteps; i++)
+			for (unsigned j = base.steps[i].ninj; j < a.steps[i].ninj; j++) {
+				const struct injection *in = &a.steps[i].inj[j];
+
+				added++;
+				seen |= 1u << in->kind;
+				only_ok &= a.steps[i].at == AT_SYNC && in->dest == 0 &&
+					   ((in->kind == INJ_MSI && memchr(vec, in->vector, nvec)) ||
+					    in->kind == INJ_SPURIOUS);
+			}
+		for (unsigned i = 0; i < nvec; i++)
+			hidden &= scenario__hides(&a, vec[i]);
+		hidden &= scenario__hides(&a, 0xff) && !scenario__hides(&a, 0x41);
+	}
+	ok(added > 20 && only_ok && seen == (1u << INJ_MSI | 1u << INJ_SPURIOUS),
+	   "base: %u injections added, at its sync steps, of the kinds allowed, to vectors it names nowhere",
+	   added);
+	ok(hidden, "base: the storm's vectors and the spurious vector are hidden from its checks");
+	cfg.mode = IRQCHIP_KERNEL;
+	storm__plan(&cfg, 1, &a);
+	ok(!scenario__hides(&a, 0xff), "base: no spurious, none hidden, under kernel");
+
+	cfg.mode = IRQCHIP_USER;
+	for (unsigned r = 1; r < 50; r++) {
+		storm__plan(&cfg, r, &a);
+		if (needs_63(&a, NULL) && storm__count(&a) >= storm__count(&base) + 3)
+			break;
+	}
+	if (!ok(needs_63(&a, NULL), "base shrink: a plan with the bug (%u injections)", storm__count(&a)))
+		return;
+	ok(storm__shrink_on(&a, &base, needs_63, NULL, 1000) > 0 && needs_63(&a, NULL) &&
+	   storm__count(&a) == storm__count(&base) + 1, "base shrink: to the one storm injection, the "
+	   "scenario's own kept in place, sync points not renumbered");
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
@@ -214,6 +329,8 @@ int main(void)
 	test_kinds();
 	test_shrink();
 	test_judge_payload();
+	test_base();
+	scenario__free(&base);
 	scenario__free(&a);
 	scenario__free(&b);
 	return tap_done();

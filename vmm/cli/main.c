@@ -359,6 +359,7 @@ static int cmd_judge(int argc, char **argv)
 		fprintf(stderr, "vmm: %s\n", err);
 		return 2;
 	}
+	n = check__hide_frames(&sc, ev, n);
 	bad_checks = check__report(&sc, IRQCHIP_NR, "event log", ev, n, false, stdout);
 	free(ev);
 	if (dropped) {

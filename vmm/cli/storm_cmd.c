@@ -37,6 +37,7 @@ static const struct option storm_options[] = {
 	{ "rate", required_argument, NULL, OPT_RATE },
 	{ "syncs", required_argument, NULL, OPT_SYNCS },
 	{ "kinds", required_argument, NULL, OPT_KINDS },
+	{ "scenario", required_argument, NULL, RUNOPT_SCENARIO },
 	{ "irqchip", required_argument, NULL, RUNOPT_IRQCHIP },
 	{ "vcpus", required_argument, NULL, RUNOPT_VCPUS },
 	{ "cmdline", required_argument, NULL, RUNOPT_CMDLINE },
@@ -68,8 +69,10 @@ static void usage(FILE *f)
 		"  --duration=SECONDS    start no round after this long (default 10 without --count)\n"
 		"  --rate=N              injections per sync point on average, 1..8 (default 2)\n"
 		"  --syncs=N             sync points a round has, 1..4096 (default 64)\n"
-		"  --kinds=LIST|all      msi, edge, level, nmi, exception, spurious (default all;\n"
-		"                        spurious only under user)\n"
+		"  --scenario=FILE       storm this scenario config's program instead, at its\n"
+		"                        sync steps, judged by the oracle and its own checks\n"
+		"  --kinds=LIST|all      msi, edge, level, nmi, exception, spurious, timer (default\n"
+		"                        all; spurious only under user)\n"
 		"  --irqchip=MODE,...|all  kernel, split, user (default user), each stormed in turn\n"
 		"  --vcpus=1|2           vCPUs (default 1); with 2, MSIs, NMIs and spurious vectors\n"
 		"                        go to either, and the guest's handlers IPI each other\n"
@@ -95,10 +98,13 @@ struct storm_ctx {
 	uint64_t count;			/* --count; 0: none */
 	double duration;
 	bool shrink, quiet, tty;
+	bool syncs_set;			/* --syncs given: the storm program's only */
 	unsigned shrink_runs;
 	char tmp[PATH_MAX];		/* each run's trace */
 	char cmdline[IVM_CMDLINE_MAX];
 	char sig[48];			/* shrinking keeps this violation */
+	const char *base_path;		/* --scenario */
+	unsigned base_inj;		/* injections of its own, in every plan */
 	unsigned nruns;
 };
 
@@ -113,7 +119,7 @@ struct storm_totals {
 	struct storm_verdict v;
 	unsigned round;			/* the violating round */
 	unsigned shrunk_from, shrunk_to;
-	uint64_t min_count;		/* the shrunk plan's last sync point: the guest's count= */
+	char args[32];			/* the shrunk plan's program arguments (count=N, stormed) */
 	long shrink_runs;
 	char yaml[PATH_MAX], trace[PATH_MAX], min_trace[PATH_MAX];
 };
@@ -122,6 +128,37 @@ static int bad(const char *what)
 {
 	fprintf(stderr, "vmm storm: %s (see vmm storm --help)\n", what);
 	return 2;
+}
+
+/*
+ * The program's own arguments: the storm program's count of sync points, or
+ * for a user's scenario "stormed" (vectors with no handler are acked quietly)
+ */
+static void prog_args(const struct storm_ctx *c, const struct scenario *sc, char *buf, size_t n)
+{
+	if (c->cfg.base)
+		snprintf(buf, n, "%s", "stormed");
+	else
+		snprintf(buf, n, "count=%llu",
+			 (unsigned long long)(storm__last_sync(sc) ? storm__last_sync(sc) : 1));
+}
+
+/* The storm's own injections in @sc, not the scenario's */
+static unsigned storm_count(const struct storm_ctx *c, const struct scenario *sc)
+{
+	return storm__count(sc) - c->base_inj;
+}
+
+/* storm__judge; a scenario's failed checks are called so */
+static void judge(const struct storm_ctx *c, const char *path, enum irqchip_mode mode, int st,
+		  struct storm_verdict *v)
+{
+	storm__judge(path, mode, st, v);
+	if (c->cfg.base && !strcmp(v->sig, "guest counts")) {
+		snprintf(v->sig, sizeof(v->sig), "%s", "scenario checks");
+		snprintf(v->first, sizeof(v->first), "a check of %s failed (the round's report says "
+			 "which)", c->base_path);
+	}
 }
 
 /* Run plan @sc under @mode into @trace; its report goes to @report (NULL: dropped) */
@@ -133,8 +170,10 @@ static int run_plan(struct storm_ctx *c, const struct scenario *sc, enum irqchip
 	FILE *f;
 	int st;
 
-	snprintf(c->cmdline, sizeof(c->cmdline), "scenario=storm count=%llu%s%s",
-		 (unsigned long long)(storm__last_sync(sc) ? storm__last_sync(sc) : 1),
+	char args[32];
+
+	prog_args(c, sc, args, sizeof(args));
+	snprintf(c->cmdline, sizeof(c->cmdline), "scenario=%s %s%s%s", sc->guest, args,
 		 c->user_cmdline[0] ? " " : "", c->user_cmdline);
 	o.kernel = c->kernel;
 	o.cmdline = c->cmdline;
@@ -161,10 +200,10 @@ static bool still_fails(const struct scenario *sc, void *ctx)
 	int st = run_plan(c, sc, c->cfg.mode, c->tmp, &report);
 
 	free(report);
-	storm__judge(c->tmp, c->cfg.mode, st, &v);
+	judge(c, c->tmp, c->cfg.mode, st, &v);
 	if (c->tty && !c->quiet)
 		fprintf(stderr, "\rshrinking: run %u, %u injections          ", c->nruns,
-			storm__count(sc));
+			storm_count(c, sc));
 	return v.violated && !strcmp(v.sig, c->sig);
 }
 
@@ -218,28 +257,29 @@ static void shrink_and_write(struct storm_ctx *c, struct scenario *sc, struct st
 	FILE *f;
 	int st;
 
-	t->shrunk_from = storm__count(sc);
+	t->shrunk_from = storm_count(c, sc);
 	snprintf(c->sig, sizeof(c->sig), "%s", t->v.sig);
 	c->nruns = 0;
-	t->shrink_runs = storm__shrink(sc, still_fails, c, c->shrink_runs);
+	t->shrink_runs = storm__shrink_on(sc, c->cfg.base, still_fails, c, c->shrink_runs);
 	if (c->tty && !c->quiet)
 		fprintf(stderr, "\r%60s\r", "");
-	t->shrunk_to = storm__count(sc);
-	t->min_count = storm__last_sync(sc) ? storm__last_sync(sc) : 1;
+	t->shrunk_to = storm_count(c, sc);
+	prog_args(c, sc, t->args, sizeof(t->args));
 	snprintf(sc->name, sizeof(sc->name), "storm-%llu-%s-min", (unsigned long long)c->cfg.seed,
 		 irqchip_mode__name(t->mode));
-	snprintf(sc->description, sizeof(sc->description), "vmm storm --seed=%llu round %u, shrunk: %s",
-		 (unsigned long long)c->cfg.seed, t->round, t->v.sig);
+	snprintf(sc->description, sizeof(sc->description), "vmm storm --seed=%llu%s%s round %u, "
+		 "shrunk: %s", (unsigned long long)c->cfg.seed, c->base_path ? " --scenario=" : "",
+		 c->base_path ? c->base_path : "", t->round, t->v.sig);
 	snprintf(t->yaml, sizeof(t->yaml), "%s/storm-%llu-%s.yaml", c->out_dir,
 		 (unsigned long long)c->cfg.seed, irqchip_mode__name(t->mode));
 	snprintf(t->min_trace, sizeof(t->min_trace), "%s/storm-%llu-%s.min.itr", c->out_dir,
 		 (unsigned long long)c->cfg.seed, irqchip_mode__name(t->mode));
 	snprintf(comment, sizeof(comment), "Shrunk by vmm storm --seed=%llu --irqchip=%s: %s.\n"
 		 "%u injections of round %u down to %u in %ld runs. Run it with\n"
-		 "vmm check --scenario=THIS --irqchip=%s --cmdline='count=%llu%s%s' KERNEL",
+		 "vmm check --scenario=THIS --irqchip=%s --cmdline='%s%s%s' KERNEL",
 		 (unsigned long long)c->cfg.seed, irqchip_mode__name(t->mode), t->v.sig,
 		 t->shrunk_from, t->round, t->shrunk_to, t->shrink_runs, irqchip_mode__name(t->mode),
-		 (unsigned long long)t->min_count, c->user_cmdline[0] ? " " : "", c->user_cmdline);
+		 t->args, c->user_cmdline[0] ? " " : "", c->user_cmdline);
 	f = fopen(t->yaml, "w");
 	if (!f || scenario__write(sc, comment, f) < 0) {
 		fprintf(stderr, "vmm storm: %s: %s\n", t->yaml, strerror(errno));
@@ -249,7 +289,7 @@ static void shrink_and_write(struct storm_ctx *c, struct scenario *sc, struct st
 		fclose(f);
 	st = run_plan(c, sc, t->mode, t->min_trace, &report);
 	free(report);
-	storm__judge(t->min_trace, t->mode, st, &v);
+	judge(c, t->min_trace, t->mode, st, &v);
 	if (!v.violated || strcmp(v.sig, t->v.sig))
 		printf("storm: the shrunk plan did not show it again this time (%s): the violation "
 		       "depends on timing\n", v.violated ? v.sig : "no violation");
@@ -301,9 +341,9 @@ static int storm_mode(struct storm_ctx *c, struct storm_totals *t, int *fatal)
 			*fatal = st;
 			return -1;
 		}
-		storm__judge(c->tmp, t->mode, st, &v);
+		judge(c, c->tmp, t->mode, st, &v);
 		t->rounds++;
-		t->injections += storm__count(&sc);	/* the plan's, not the guest's own pin writes */
+		t->injections += storm_count(c, &sc);	/* the plan's, not the guest's own pin writes */
 		t->deliveries += v.deliveries;
 		if (!v.violated && v.explained > 0 && v.explained < ORACLE_HOST_NR)
 			t->explained[v.explained]++;
@@ -356,10 +396,10 @@ static void print_summary(const struct storm_ctx *c, const struct storm_totals *
 			       oracle_host__name(h));
 	if (t->violated && t->yaml[0])
 		printf("  shrunk: %u injections to %u in %ld runs: %s\n"
-		       "  run it:    vmm check --scenario=%s --irqchip=%s --cmdline='count=%llu%s%s' %s\n"
+		       "  run it:    vmm check --scenario=%s --irqchip=%s --cmdline='%s%s%s' %s\n"
 		       "  replay it: vmm replay %s %s\n",
 		       t->shrunk_from, t->shrunk_to, t->shrink_runs, t->yaml, t->yaml,
-		       irqchip_mode__name(t->mode), (unsigned long long)t->min_count,
+		       irqchip_mode__name(t->mode), t->args,
 		       c->user_cmdline[0] ? " " : "", c->user_cmdline, c->kernel,
 		       t->min_trace, c->kernel);
 }
@@ -370,8 +410,13 @@ static int write_json(const struct storm_ctx *c, const struct storm_totals *t, u
 
 	if (!f)
 		return -1;
-	fprintf(f, "{\"seed\": %llu, \"rate\": %u, \"syncs\": %u, \"modes\": [",
+	fprintf(f, "{\"seed\": %llu, \"rate\": %u, \"syncs\": %u, \"scenario\": ",
 		(unsigned long long)c->cfg.seed, c->cfg.rate, c->cfg.syncs);
+	if (c->base_path)
+		json__str(f, c->base_path);
+	else
+		fputs("null", f);
+	fprintf(f, ", \"modes\": [");
 	for (unsigned i = 0; i < n; i++) {
 		fprintf(f, "%s\n  {\"irqchip\": \"%s\", \"rounds\": %u, \"injections\": %llu, "
 			"\"deliveries\": %llu, \"seconds\": %.3f, \"known_divergences\": {",
@@ -447,11 +492,12 @@ static int parse(struct storm_ctx *c, struct runopt *ro, int argc, char **argv)
 		case OPT_SYNCS:
 			if (opt__uint(optarg, 1, STORM_MAX_SYNCS, &c->cfg.syncs) < 0)
 				return bad("--syncs: not 1..4096");
+			c->syncs_set = true;
 			break;
 		case OPT_KINDS:
 			if (storm__parse_kinds(optarg, &c->cfg.kinds, badk, sizeof(badk)) < 0) {
 				snprintf(err, sizeof(err), "--kinds: '%s' is not msi, edge, level, nmi, "
-					 "exception, spurious or all", badk);
+					 "exception, spurious, timer or all", badk);
 				return bad(err);
 			}
 			break;
@@ -479,6 +525,61 @@ static int parse(struct storm_ctx *c, struct runopt *ro, int argc, char **argv)
 		}
 	}
 	return -1;	/* go on */
+}
+
+/*
+ * --scenario=FILE: loaded, its guest program known, and stormable: a sync
+ * step to storm at, the modes asked for among its own, a kind that leaves its
+ * checks alone. One line and -1 if not.
+ */
+static int setup_base(struct storm_ctx *c, struct runopt *ro)
+{
+	static struct scenario base;
+	const char *path = ro->scenario_path;
+	uint8_t vectors[IVM_STORM_NR_MSI];
+	unsigned nvec, kinds;
+	char err[512];
+
+	if (scenario__load(path, &base, err, sizeof(err)) < 0 ||
+	    scenario__check_guest(&base, path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vmm storm: %s\n", err);
+		return -1;
+	}
+	if (c->syncs_set) {
+		fprintf(stderr, "vmm storm: --syncs: not with --scenario (its sync steps are %s's)\n", path);
+		return -1;
+	}
+	if (!storm__sync_steps(&base)) {
+		fprintf(stderr, "vmm storm: --scenario=%s: no sync step to storm at\n", path);
+		return -1;
+	}
+	/* the guest's IPIs between its CPUs are invisible to the oracle: a storm beside them is misjudged */
+	if (base.vcpus > 1) {
+		fprintf(stderr, "vmm storm: --scenario=%s: it runs on %u vCPUs; a scenario is stormed on "
+			"one only (the oracle sees no guest IPI)\n", path, base.vcpus);
+		return -1;
+	}
+	if (ro->modes & ~base.irqchips) {
+		fprintf(stderr, "vmm storm: --irqchip: %s does not run under %s\n", path,
+			irqchip_mode__name(__builtin_ctz(ro->modes & ~base.irqchips)));
+		return -1;
+	}
+	if (ro->vm.vcpus > 1) {
+		fprintf(stderr, "vmm storm: --vcpus: %s runs on one vCPU\n", path);
+		return -1;
+	}
+	kinds = storm__kinds_base(c->cfg.kinds, &base, vectors, &nvec);
+	if (!kinds) {
+		fprintf(stderr, "vmm storm: --kinds: none of them can storm %s (msi, to vectors it "
+			"does not name; nmi and spurious, unless it injects them)\n", path);
+		return -1;
+	}
+	c->cfg.kinds = kinds;
+	c->cfg.vcpus = base.vcpus;
+	c->cfg.base = &base;
+	c->base_path = path;
+	c->base_inj = storm__count(&base);
+	return 0;
 }
 
 int storm_cmd__main(int argc, char **argv)
@@ -523,6 +624,8 @@ int storm_cmd__main(int argc, char **argv)
 		fprintf(stderr, "vmm storm: %s\n", err);
 		return 2;
 	}
+	if (ro.scenario_path && setup_base(&c, &ro) < 0)
+		return 2;
 	if (stat(c.out_dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		fprintf(stderr, "vmm storm: --out=%s: %s\n", c.out_dir,
 			errno ? strerror(errno) : strerror(ENOTDIR));

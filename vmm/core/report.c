@@ -194,6 +194,8 @@ int report__finish(struct vm *vm)
 		for (unsigned i = 0; i < vm->nr_vcpus; i++)
 			rings[i] = &vm->vcpus[i].ring;
 		ev = evring__merge(rings, vm->nr_vcpus, &n);
+		if (ev)
+			n = check__hide_frames(sc, ev, n);	/* a storm's own handlers */
 		snprintf(where, sizeof(where), "irqchip %s", irqchip_mode__name(vm->opts.irqchip));
 		snprintf(scope, sizeof(scope), "%s (%s)", sc->name, where);
 		if (!ev) {

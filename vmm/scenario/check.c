@@ -87,6 +87,33 @@ static void observe_intact(const struct check *c, const struct ivm_event *ev, si
 	put(obs, confirmed);
 }
 
+size_t check__hide_frames(const struct scenario *sc, struct ivm_event *ev, size_t n)
+{
+	unsigned open[256] = { 0 };	/* per CPU: entries open inside a hidden frame */
+	size_t k = 0;
+
+	if (!sc->nhide)
+		return n;
+	for (size_t i = 0; i < n; i++) {
+		const struct ivm_event *e = &ev[i];
+		unsigned *o = &open[e->cpu];
+
+		if (*o) {
+			if (e->kind == IVM_EV_ENTRY)
+				++*o;
+			else if (e->kind == IVM_EV_IRET)
+				--*o;
+			continue;
+		}
+		if (e->kind == IVM_EV_ENTRY && scenario__hides(sc, e->vector)) {
+			*o = 1;
+			continue;
+		}
+		ev[k++] = *e;
+	}
+	return k;
+}
+
 void check__observe(const struct check *c, const struct ivm_event *ev, size_t n,
 		    struct check_values *obs)
 {

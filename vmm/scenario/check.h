@@ -9,6 +9,13 @@
 
 enum check_verdict { CHECK_PASS, CHECK_DIVERGENCE, CHECK_FAIL };
 
+/*
+ * Drop from @ev[0..@n) the handler frames of the vectors @sc hides (`hide:`):
+ * on each CPU, from a hidden vector's ENTRY through its own IRET, with all
+ * that happens between. Returns the events left, compacted in place.
+ */
+size_t check__hide_frames(const struct scenario *sc, struct ivm_event *ev, size_t n);
+
 /* Reduce the event stream to the values @c looks at. */
 void check__observe(const struct check *c, const struct ivm_event *ev, size_t n,
 		    struct check_values *obs);

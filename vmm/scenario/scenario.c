@@ -604,10 +604,38 @@ static int parse_timeout(struct pctx *p, yaml_node_t *n)
 	return 0;
 }
 
+/* hide: [VECTOR, ...]: 1..32 interrupt vectors (0x20..0xff), each once */
+static int parse_hide(struct pctx *p, yaml_node_t *n)
+{
+	struct scenario *sc = p->sc;
+	char w[32];
+
+	if (n->type != YAML_SEQUENCE_NODE)
+		return yaml__fail(&p->y, n, "hide: expected a list of vectors, got %s",
+				  yaml__type_name(n));
+	if (!yaml__seq_len(n))
+		return yaml__fail(&p->y, n, "hide: empty list (leave it out to hide nothing)");
+	for (unsigned i = 0; i < yaml__seq_len(n); i++) {
+		yaml_node_t *it = yaml__seq_item(&p->y, n, i);
+		uint64_t v = 0;
+
+		snprintf(w, sizeof(w), "hide[%u]", i);
+		if (i >= SC_MAX_VALUES)
+			return yaml__fail(&p->y, it, "hide: more than %d vectors", SC_MAX_VALUES);
+		if (yaml__get_uint(&p->y, it, w, 0x20, 0xff, &v))
+			return -1;
+		if (scenario__hides(sc, (unsigned)v))
+			return yaml__fail(&p->y, it, "%s: %#x listed twice", w, (unsigned)v);
+		sc->hide[v / 64] |= 1ull << (v % 64);
+		sc->nhide++;
+	}
+	return 0;
+}
+
 static int parse_top(struct pctx *p, yaml_node_t *root)
 {
 	static const char *const top_keys[] = { "name", "description", "guest", "irqchip",
-						"vcpus", "timeout", "steps", "checks", NULL };
+						"vcpus", "timeout", "steps", "checks", "hide", NULL };
 	struct scenario *sc = p->sc;
 	yaml_node_t *n;
 	uint64_t v = 0;
@@ -642,6 +670,8 @@ static int parse_top(struct pctx *p, yaml_node_t *root)
 	if ((n = yaml__get(&p->y, root, "steps")) && parse_steps(p, n))
 		return -1;
 	if (!(n = yaml__need(&p->y, root, "top level", "checks")) || parse_checks(p, n))
+		return -1;
+	if ((n = yaml__get(&p->y, root, "hide")) && parse_hide(p, n))
 		return -1;
 	return 0;
 }

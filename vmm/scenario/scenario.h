@@ -98,7 +98,19 @@ struct scenario {
 	struct step *steps;	/* heap: scenario__add_step, scenario__free */
 	unsigned nchecks;
 	struct check checks[SC_MAX_CHECKS];
+	/*
+	 * Vectors whose handler frames (ENTRY to its IRET, all between) the
+	 * checks do not see: a storm's own injections (`hide:`, docs/STORM.md).
+	 * The oracle still judges every delivery.
+	 */
+	uint64_t hide[4];
+	unsigned nhide;
 };
+
+static inline bool scenario__hides(const struct scenario *sc, unsigned v)
+{
+	return v < 256 && (sc->hide[v / 64] >> (v % 64) & 1);
+}
 
 /*
  * One more step, zeroed, at the end of @sc's steps; NULL when @sc already has

@@ -133,5 +133,14 @@ int scenario__write(const struct scenario *sc, const char *comment, FILE *f)
 	fprintf(f, "checks:\n");
 	for (unsigned i = 0; i < sc->nchecks; i++)
 		write_check(&sc->checks[i], f);
+	if (sc->nhide) {
+		unsigned k = 0;
+
+		fprintf(f, "hide: [");
+		for (unsigned v = 0x20; v < 256; v++)
+			if (scenario__hides(sc, v))
+				fprintf(f, "%s%#x", k++ ? ", " : "", v);
+		fprintf(f, "]\n");
+	}
 	return fflush(f) == 0 && !ferror(f) ? 0 : -1;
 }

@@ -11,12 +11,13 @@
 
 static const char *const kind_names[SK_NR] = {
 	[SK_MSI] = "msi", [SK_EDGE] = "edge", [SK_LEVEL] = "level", [SK_NMI] = "nmi",
-	[SK_EXCEPTION] = "exception", [SK_SPURIOUS] = "spurious",
+	[SK_EXCEPTION] = "exception", [SK_SPURIOUS] = "spurious", [SK_TIMER] = "timer",
 };
 
 /* Exceptions a guest can take at any instruction and resume from: no aborts, no IST */
 static const uint8_t exc_vectors[] = { 0, 1, 3, 4, 5, 6, 7, 10, 11, 12, 13, 14, 16, 17, 19 };
 static const uint8_t msi_vectors[IVM_STORM_NR_MSI] = { IVM_STORM_MSI_VECTORS };
+#define STORM_SPURIOUS_VECTOR	0xff	/* the guest's SVR vector (guest/x86.h) */
 
 const char *storm__kind_name(enum storm_kind k)
 {
@@ -119,6 +120,12 @@ static void make_injection(uint64_t *s, enum storm_kind k, unsigned vcpus, struc
 		in->kind = INJ_EXCEPTION;
 		make_exception(s, in);
 		break;
+	case SK_TIMER:
+		/* the request: the storm program's timer runs on CPU 0 */
+		in->kind = INJ_MSI;
+		in->vector = IVM_STORM_TIMER_VECTOR;
+		in->dest = 0;
+		break;
 	default:
 		in->kind = INJ_SPURIOUS;
 		break;
@@ -144,8 +151,134 @@ static void add_checks(struct scenario *sc, unsigned vcpus)
 	c->kind = CHK_INTACT;
 	c->expect.n = 2;
 	c->expect.v[0] = 0;
-	/* the MSIs, the pins, the self-IPI vector and NMI, on each CPU */
-	c->expect.v[1] = (IVM_STORM_NR_MSI + IVM_STORM_NR_PINS + 2) * vcpus;
+	/* the MSIs, the pins, the self-IPI vector, NMI, the timer's request and fire, on each CPU */
+	c->expect.v[1] = (IVM_STORM_NR_MSI + IVM_STORM_NR_PINS + 4) * vcpus;
+}
+
+static bool names_vector(const struct scenario *sc, unsigned v)
+{
+	for (unsigned i = 0; i < sc->nsteps; i++)
+		for (unsigned j = 0; j < sc->steps[i].ninj; j++)
+			if (sc->steps[i].inj[j].kind == INJ_MSI && sc->steps[i].inj[j].vector == v)
+				return true;
+	for (unsigned i = 0; i < sc->nchecks; i++) {
+		const struct check *c = &sc->checks[i];
+
+		if ((c->kind == CHK_COUNT || c->kind == CHK_ISR_AT_ENTRY) && c->vector == v)
+			return true;
+		if (c->kind != CHK_ENTRIES && c->kind != CHK_EOIS)
+			continue;
+		for (unsigned k = 0; k < c->expect.n; k++)
+			if (c->expect.v[k] == (int64_t)v)
+				return true;
+		for (unsigned m = 0; m < IRQCHIP_NR; m++)
+			for (unsigned k = 0; c->known[m].set && k < c->known[m].observed.n; k++)
+				if (c->known[m].observed.v[k] == (int64_t)v)
+					return true;
+	}
+	return false;
+}
+
+static bool injects(const struct scenario *sc, enum inj_kind kind)
+{
+	for (unsigned i = 0; i < sc->nsteps; i++)
+		for (unsigned j = 0; j < sc->steps[i].ninj; j++)
+			if (sc->steps[i].inj[j].kind == kind)
+				return true;
+	return false;
+}
+
+unsigned storm__kinds_base(unsigned kinds, const struct scenario *base, uint8_t *vectors,
+			   unsigned *nvec)
+{
+	unsigned ok = 1u << SK_MSI, n = 0;
+
+	for (unsigned i = 0; i < IVM_STORM_NR_MSI; i++)
+		if (!names_vector(base, msi_vectors[i]))
+			vectors[n++] = msi_vectors[i];
+	*nvec = n;
+	if (!n)
+		ok = 0;
+	if (!injects(base, INJ_NMI))
+		ok |= 1u << SK_NMI;
+	if (!injects(base, INJ_SPURIOUS) && !names_vector(base, STORM_SPURIOUS_VECTOR))
+		ok |= 1u << SK_SPURIOUS;
+	return kinds & ok;
+}
+
+unsigned storm__sync_steps(const struct scenario *sc)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < sc->nsteps; i++)
+		n += sc->steps[i].at == AT_SYNC;
+	return n;
+}
+
+/* @base's steps, checks and limits into @sc, the vectors the storm may use hidden */
+static int copy_base(const struct scenario *base, const uint8_t *vectors, unsigned nvec,
+		     unsigned kinds, struct scenario *sc)
+{
+	struct step *steps = sc->steps;
+	unsigned cap = sc->steps_cap;
+
+	*sc = *base;
+	sc->steps = steps;
+	sc->steps_cap = cap;
+	sc->nsteps = 0;
+	for (unsigned i = 0; i < base->nsteps; i++) {
+		struct step *st = scenario__add_step(sc, SC_MAX_PLAN_STEPS);
+
+		if (!st)
+			return -1;
+		*st = base->steps[i];
+	}
+	for (unsigned i = 0; kinds >> SK_MSI & 1 && i < nvec; i++)
+		if (!scenario__hides(sc, vectors[i])) {
+			sc->hide[vectors[i] / 64] |= 1ull << (vectors[i] % 64);
+			sc->nhide++;
+		}
+	if (kinds >> SK_SPURIOUS & 1 && !scenario__hides(sc, STORM_SPURIOUS_VECTOR)) {
+		sc->hide[STORM_SPURIOUS_VECTOR / 64] |= 1ull << (STORM_SPURIOUS_VECTOR % 64);
+		sc->nhide++;
+	}
+	return 0;
+}
+
+/* A round on a user's scenario: the storm's injections after its own, at its sync steps */
+static int plan_base(const struct storm_cfg *cfg, uint64_t *s, struct scenario *sc)
+{
+	const struct scenario *base = cfg->base;
+	unsigned kinds[SK_NR], nk = 0, nvec, most = 2 * cfg->rate;
+	unsigned bits = storm__kinds_for(cfg->kinds, cfg->mode);
+	uint8_t vectors[IVM_STORM_NR_MSI];
+
+	bits = storm__kinds_base(bits, base, vectors, &nvec);
+	scenario__free(sc);
+	if (copy_base(base, vectors, nvec, bits, sc) < 0)
+		return -1;
+	if (cfg->timeout_s > sc->timeout_s)
+		sc->timeout_s = cfg->timeout_s;
+	for (unsigned k = 0; k < SK_NR; k++)
+		if (bits >> k & 1)
+			kinds[nk++] = k;
+	for (unsigned i = 0; nk && i < sc->nsteps; i++) {
+		struct step *st = &sc->steps[i];
+		unsigned n = pick(s, most + 1);
+
+		if (st->at != AT_SYNC)
+			continue;
+		if (n > SC_MAX_INJ - st->ninj)
+			n = SC_MAX_INJ - st->ninj;
+		for (unsigned j = 0; j < n; j++) {
+			struct injection *in = &st->inj[st->ninj++];
+
+			make_injection(s, kinds[pick(s, nk)], 1, in);
+			if (in->kind == INJ_MSI)
+				in->vector = vectors[pick(s, nvec)];
+		}
+	}
+	return 0;
 }
 
 int storm__plan(const struct storm_cfg *cfg, unsigned round, struct scenario *sc)
@@ -153,6 +286,8 @@ int storm__plan(const struct storm_cfg *cfg, unsigned round, struct scenario *sc
 	uint64_t s = cfg->seed * 0x2545f4914f6cdd1dull + round;
 	unsigned kinds[SK_NR], nk = 0, most = 2 * cfg->rate;
 
+	if (cfg->base)
+		return plan_base(cfg, &s, sc);
 	scenario__free(sc);
 	snprintf(sc->name, sizeof(sc->name), "storm-%llu-%u", (unsigned long long)cfg->seed, round);
 	snprintf(sc->guest, sizeof(sc->guest), "%s", "storm");

@@ -5,11 +5,12 @@
  * fails, refine the chunks until none can go. The result is 1-minimal: it
  * fails, and removing any one injection makes it pass.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include "storm.h"
 
-/* One injection of the plan, with the sync point it is made at */
+/* One injection of the plan, with the sync point it is made at (on a base: its step) */
 struct item {
 	struct injection inj;
 	uint64_t sync;
@@ -17,6 +18,7 @@ struct item {
 
 struct shrink {
 	struct scenario *sc;	/* the plan; rebuilt from the items for each run */
+	const struct scenario *base;	/* its steps stay; items go after their own */
 	storm_fails_fn fails;
 	void *ctx;
 	long runs;
@@ -24,10 +26,33 @@ struct shrink {
 };
 
 /* @sc's steps := @items[0..n), one step per sync point, in order */
-static int rebuild(struct scenario *sc, const struct item *items, size_t n)
+static int rebuild_on(struct scenario *sc, const struct scenario *base, const struct item *items,
+		      size_t n)
+{
+	sc->nsteps = 0;
+	for (unsigned i = 0; i < base->nsteps; i++) {
+		struct step *st = scenario__add_step(sc, SC_MAX_PLAN_STEPS);
+
+		if (!st)
+			return -1;
+		*st = base->steps[i];
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct step *st = &sc->steps[items[i].sync];
+
+		if (st->ninj == SC_MAX_INJ)
+			return -1;	/* can't be: the plan had them there */
+		st->inj[st->ninj++] = items[i].inj;
+	}
+	return 0;
+}
+
+static int rebuild(struct scenario *sc, const struct scenario *base, const struct item *items, size_t n)
 {
 	struct step *st = NULL;
 
+	if (base)
+		return rebuild_on(sc, base, items, n);
 	sc->nsteps = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!st || st->n != items[i].sync || st->ninj == SC_MAX_INJ) {
@@ -43,7 +68,7 @@ static int rebuild(struct scenario *sc, const struct item *items, size_t n)
 
 static int try_items(struct shrink *sh, const struct item *items, size_t n, bool *failed)
 {
-	if (rebuild(sh->sc, items, n) < 0)
+	if (rebuild(sh->sc, sh->base, items, n) < 0)
 		return -1;
 	sh->runs++;
 	*failed = sh->fails(sh->sc, sh->ctx);
@@ -106,7 +131,14 @@ static long ddmin(struct shrink *sh, struct item *c, size_t n, size_t *out_n)
 
 long storm__shrink(struct scenario *sc, storm_fails_fn fails, void *ctx, unsigned max_runs)
 {
-	struct shrink sh = { .sc = sc, .fails = fails, .ctx = ctx, .max_runs = max_runs };
+	return storm__shrink_on(sc, NULL, fails, ctx, max_runs);
+}
+
+long storm__shrink_on(struct scenario *sc, const struct scenario *base, storm_fails_fn fails,
+		      void *ctx, unsigned max_runs)
+{
+	struct shrink sh = { .sc = sc, .base = base, .fails = fails, .ctx = ctx,
+			     .max_runs = max_runs };
 	size_t n = 0, total = storm__count(sc);
 	struct item *items = malloc((total ? total : 1) * sizeof(*items));
 	bool failed;
@@ -115,15 +147,18 @@ long storm__shrink(struct scenario *sc, storm_fails_fn fails, void *ctx, unsigne
 	if (!items)
 		return -1;
 	for (unsigned i = 0; i < sc->nsteps; i++)
-		for (unsigned j = 0; j < sc->steps[i].ninj; j++)
-			items[n++] = (struct item){ .inj = sc->steps[i].inj[j], .sync = sc->steps[i].n };
+		/* on a base, its own injections come first in each of its steps, and stay */
+		for (unsigned j = base ? (i < base->nsteps ? base->steps[i].ninj : UINT_MAX) : 0;
+		     j < sc->steps[i].ninj; j++)
+			items[n++] = (struct item){ .inj = sc->steps[i].inj[j],
+						    .sync = base ? i : sc->steps[i].n };
 	/* a violation without any injection is the guest's own */
 	if (try_items(&sh, items, 0, &failed) < 0 || (!failed && ddmin(&sh, items, n, &n) < 0))
 		ret = -1;
 	else if (failed)
 		n = 0;
 	/* the sync points renumbered 1, 2, ... if it still fails so: easier to read */
-	if (ret == 0 && n && sh.runs < max_runs) {
+	if (ret == 0 && n && !base && sh.runs < max_runs) {
 		struct item *k = malloc(n * sizeof(*k));
 		uint64_t sync = 0, prev = 0;
 
@@ -138,7 +173,7 @@ long storm__shrink(struct scenario *sc, storm_fails_fn fails, void *ctx, unsigne
 			memcpy(items, k, n * sizeof(*k));
 		free(k);
 	}
-	if (rebuild(sc, items, n) < 0)
+	if (rebuild(sc, base, items, n) < 0)
 		ret = -1;
 	free(items);
 	return ret < 0 ? -1 : sh.runs;

@@ -20,6 +20,7 @@ enum storm_kind {
 	SK_NMI,
 	SK_EXCEPTION,	/* every injectable exception, with its error code and payload */
 	SK_SPURIOUS,	/* the LAPIC's spurious vector (user irqchip only) */
+	SK_TIMER,	/* the guest asked (an MSI) to reprogram its LAPIC timer */
 	SK_NR
 };
 #define STORM_KINDS_ALL	((1u << SK_NR) - 1)
@@ -34,6 +35,13 @@ struct storm_cfg {
 	enum irqchip_mode mode;	/* what the plan may inject under it */
 	unsigned vcpus;		/* 1 or 2 (storm_cmd refuses more): with 2, MSIs, NMIs and spurious vectors go to either */
 	double timeout_s;	/* a round's watchdog */
+	/*
+	 * --scenario: a user's scenario, stormed instead of the storm program.
+	 * Its steps and checks are kept; the storm's injections are added at its
+	 * sync steps, MSIs only to vectors it does not name, hidden from its
+	 * checks (`hide:`). NULL: the storm program.
+	 */
+	const struct scenario *base;
 };
 
 /* "msi,nmi" or "all" -> bits; -1 (with the bad name in @bad) if a name is unknown. */
@@ -41,6 +49,18 @@ int storm__parse_kinds(const char *s, unsigned *kinds, char *bad, size_t badlen)
 const char *storm__kind_name(enum storm_kind k);
 /* The kinds @mode can inject: spurious only under user (docs/DIVERGENCES.md). */
 unsigned storm__kinds_for(unsigned kinds, enum irqchip_mode mode);
+
+/*
+ * What a storm may inject into @base (docs/STORM.md "Storming a scenario"):
+ * the kinds of @kinds that can't disturb its checks (msi; nmi and spurious
+ * unless it injects them itself), and in @vectors (up to IVM_STORM_NR_MSI)
+ * the storm's MSI vectors it names nowhere (steps, check vectors, entries,
+ * eois, isr values); their number in *@nvec. Returns the kinds.
+ */
+unsigned storm__kinds_base(unsigned kinds, const struct scenario *base, uint8_t *vectors,
+			   unsigned *nvec);
+/* Sync steps of @sc */
+unsigned storm__sync_steps(const struct scenario *sc);
 
 /*
  * Round @round of the storm @cfg describes, as a scenario for the guest's
@@ -62,6 +82,13 @@ uint64_t storm__last_sync(const struct scenario *sc);
  */
 typedef bool (*storm_fails_fn)(const struct scenario *sc, void *ctx);
 long storm__shrink(struct scenario *sc, storm_fails_fn fails, void *ctx, unsigned max_runs);
+/*
+ * The same for a plan made on @base (storm_cfg.base): @base's own injections
+ * always stay, at their places; only the storm's are shrunk, and the sync
+ * points, the program's, are not renumbered. @base NULL: storm__shrink.
+ */
+long storm__shrink_on(struct scenario *sc, const struct scenario *base, storm_fails_fn fails,
+		      void *ctx, unsigned max_runs);
 
 /*
  * A storm round judged from its trace: the oracle (under the SDM, and where
