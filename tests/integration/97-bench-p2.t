@@ -31,5 +31,8 @@ for kind in msi ioapic-edge ioapic-level self-ipi; do
 	done
 done
 like "$TMP/out" "^  msi +kernel +traced +[0-9.]+ us = +[0-9.]+ exits \\+ +[0-9]+ insn-times; floor" "where the time goes"
+like "$TMP/out" "^  msi +kernel +handler +[0-9.]+ us: at best +[0-9.]+% of the floor with this handler path$" \
+	"what bounds it: the handler path, per cell"
+like "$TMP/out" "^the handler path alone allows at most [0-9.]+% in the best cell \\(goal 50%\\)$" "... and its best cell"
 like "$TMP/out" "^P2 deliveries: goal >= 50% of the floor, measured [0-9.]+% .*: (PASS|MISS)$" "the summary line"
 done_testing
