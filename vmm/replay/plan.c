@@ -131,7 +131,7 @@ static int add_point(struct replay *rp, const struct itr_record *r, const char *
 }
 
 /* A guest ENTRY: the oldest delivery of its vector on its vCPU not taken yet was taken here. */
-static void take_point(struct replay *rp, const struct itr_record *r, uint64_t guest_records)
+static bool take_point(struct replay *rp, const struct itr_record *r, uint64_t guest_records)
 {
 	for (size_t i = 0; i < rp->cpu[r->vcpu].n; i++) {
 		struct replay_point *p = &rp->cpu[r->vcpu].p[i];
@@ -143,8 +143,47 @@ static void take_point(struct replay *rp, const struct itr_record *r, uint64_t g
 		p->rip = r->rip;
 		p->rsp = r->rsp;
 		p->rflags = r->rflags;
-		return;
+		return true;
 	}
+	return false;
+}
+
+/*
+ * Kernel and split recordings: KVM's LAPIC delivered the interrupts, so no
+ * DELIVER says where; the guest's ENTRY does. A vector of 32 or more with no
+ * error code is an interrupt (the scenarios make no software INT there); an
+ * NMI no DELIVER handed over came from the guest's own ICR write (by_kvm).
+ */
+static int kvm_point(struct replay *rp, const struct itr_record *r, uint64_t guest_records,
+		     const char *path, char *err, size_t errlen)
+{
+	struct itr_record d = *r;
+	struct replay_point *p;
+
+	d.type = ITR_DELIVER;
+	d.a = r->vector == 2 ? ITR_DELIVER_NMI : ITR_DELIVER_IRQ;
+	d.b = guest_records;
+	d.err = 0;
+	if (add_point(rp, &d, path, err, errlen) < 0)
+		return -1;
+	p = &rp->cpu[r->vcpu].p[rp->cpu[r->vcpu].n - 1];
+	p->taken = true;
+	p->by_kvm = true;
+	return 0;
+}
+
+/* Each vCPU's places in the order the guest reaches them (an NMI's DELIVER came before its ENTRY). */
+static void sort_points(struct replay *rp)
+{
+	for (unsigned c = 0; c < rp->vcpus; c++)
+		for (size_t i = 1; i < rp->cpu[c].n; i++) {
+			struct replay_point t = rp->cpu[c].p[i];
+			size_t j = i;
+
+			for (; j > 0 && rp->cpu[c].p[j - 1].count > t.count; j--)
+				rp->cpu[c].p[j] = rp->cpu[c].p[j - 1];
+			rp->cpu[c].p[j] = t;
+		}
 }
 
 int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
@@ -188,8 +227,14 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 			k = -1;
 			break;
 		}
-		if (r.source == ITR_SRC_GUEST && r.type == ITR_ENTRY && r.err == 0xffffffffu)
-			take_point(rp, &r, guest[r.vcpu]);
+		if (r.source == ITR_SRC_GUEST && r.type == ITR_ENTRY && r.err == 0xffffffffu) {
+			if (!take_point(rp, &r, guest[r.vcpu]) && rp->mode != IRQCHIP_USER &&
+			    (r.vector >= 32 || r.vector == 2) &&
+			    kvm_point(rp, &r, guest[r.vcpu], path, err, errlen) < 0) {
+				k = -1;
+				break;
+			}
+		}
 		if (r.source == ITR_SRC_GUEST || r.type == ITR_BAD_GUEST)
 			guest[r.vcpu]++;	/* the ring slots the VMM consumed, as ring.tail counts */
 	}
@@ -197,6 +242,8 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 		k = fail(err, errlen, path, UINT64_MAX, "truncated: the trace has no END record; "
 			 "a replay of part of a run would report every later record missing");
 	itr_reader__close(rd);
+	if (k == 0 && rp->mode != IRQCHIP_USER)
+		sort_points(rp);
 	if (k < 0) {
 		replay__free(rp);
 		return -1;
@@ -204,16 +251,19 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 	return 0;
 }
 
-void replay__set_mode(struct replay *rp, enum irqchip_mode mode)
+void replay__set_mode(struct replay *rp, enum irqchip_mode mode, bool kvm_delivers)
 {
-	rp->place_irqs = rp->mode == IRQCHIP_USER && mode == IRQCHIP_USER;
+	rp->place_irqs = rp->mode == mode && (mode == IRQCHIP_USER || !kvm_delivers);
+	rp->block_irqs = rp->place_irqs && mode != IRQCHIP_USER;
+	rp->kvm_hlt = mode != IRQCHIP_USER;
 	for (unsigned i = 0; i < VMM_MAX_VCPUS && !rp->place_irqs; i++) {
 		size_t k = 0;
 
 		for (size_t j = 0; j < rp->cpu[i].n; j++) {
 			if (rp->cpu[i].p[j].how == ITR_DELIVER_TIMER)
 				rp->timers--;	/* the in-kernel LAPIC keeps its own time */
-			if (rp->cpu[i].p[j].how != ITR_DELIVER_IRQ && rp->cpu[i].p[j].how != ITR_DELIVER_TIMER)
+			if (rp->cpu[i].p[j].how != ITR_DELIVER_IRQ && rp->cpu[i].p[j].how != ITR_DELIVER_TIMER &&
+			    !rp->cpu[i].p[j].by_kvm)
 				rp->cpu[i].p[k++] = rp->cpu[i].p[j];
 		}
 		rp->cpu[i].n = k;
