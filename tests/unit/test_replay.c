@@ -526,6 +526,57 @@ static void test_kvm_places(void)
 	replay__free(&rp);
 }
 
+/*
+ * A sync point the guest visits more than once (masked under kernel and split:
+ * PVM-4 delivers the level interrupt twice, and its handler syncs at 3 twice):
+ * the guest's SYNC records count the visits, and each visit's injections are a
+ * step of their own, made at that visit only (hcall.c runs step i at visit[i]).
+ */
+static void sync_rec(struct itr_record *r, uint32_t point)
+{
+	*r = guest_rec(ITR_SYNC, 0);
+	r->a = point;
+}
+
+static void test_visits(void)
+{
+	static struct itr_record r[16];
+	static struct replay rp;
+	char err[256] = "";
+	unsigned n = 0;
+	int rc;
+
+	sync_rec(&r[n++], 3);				/* visit 1 of sync 3 */
+	r[n++] = msi_rec(0x41, 0, 3);
+	r[n++] = msi_rec(0x42, 0, 3);			/* the same visit: the same step */
+	sync_rec(&r[n++], 4);
+	sync_rec(&r[n++], 3);				/* visit 2: nothing injected */
+	sync_rec(&r[n++], 3);				/* visit 3 */
+	r[n++] = msi_rec(0x43, 0, 3);
+	sync_rec(&r[n++], 3);				/* visit 4, right after */
+	r[n++] = msi_rec(0x44, 0, 3);
+	ok(write_trace(path, "kernel", "vcpus=1 mem=67108864 boot=auto", r, n) == 0, "visits: written");
+	rc = replay__load(path, &rp, err, sizeof(err));
+	ok(rc == 0, "visits: a point visited again is no refusal (%s)", rc ? err : "");
+	if (rc)
+		return;
+	ok(rp.sc.nsteps == 3 && rp.sc.steps[0].n == 3 && rp.sc.steps[0].ninj == 2 && rp.visit[0] == 1 &&
+	   rp.sc.steps[1].ninj == 1 && rp.sc.steps[1].inj[0].vector == 0x43 && rp.visit[1] == 3 &&
+	   rp.sc.steps[2].ninj == 1 && rp.sc.steps[2].inj[0].vector == 0x44 && rp.visit[2] == 4,
+	   "visits: one step per visit with injections, each with its visit (1, 3, 4)");
+	ok(!rp.syncs && !rp.nsyncs && rp.seen[0] == 0, "visits: the counts freed after load, none seen yet");
+	replay__free(&rp);
+
+	/* without the guest's SYNC records the visits can't be told apart: refused as before */
+	n = 0;
+	r[n++] = msi_rec(0x41, 0, 3);
+	r[n++] = msi_rec(0x42, 0, 4);
+	sync_rec(&r[n++], 4);
+	r[n++] = msi_rec(0x43, 0, 3);
+	refuse("sync 3, sync 4, sync 3 again with no SYNC 3 record", "kernel", "vcpus=1 mem=67108864 boot=auto",
+	       r, n, "injections at one sync point recorded at two visits", 3);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/test_replay.XXXXXX");
@@ -535,6 +586,7 @@ int main(void)
 	test_parse_config();
 	test_load();
 	test_kvm_places();
+	test_visits();
 	test_refusals();
 	unlink(path);
 	rmdir(dir);

@@ -61,18 +61,45 @@ static int injection_of(const struct itr_record *r, unsigned vcpus, struct injec
 	return 0;
 }
 
-/* Append @r's injection to the step of its point, opening a new step when the point changes. */
+/* The guest's SYNC records of point @n so far: which visit of it the run is at (0: none seen). */
+static uint32_t *sync_visits(struct replay *rp, uint64_t n, bool add)
+{
+	void *g;
+
+	for (size_t i = 0; i < rp->nsyncs; i++)
+		if (rp->syncs[i].n == n)
+			return &rp->syncs[i].visits;
+	if (!add)
+		return NULL;
+	if (!(rp->nsyncs & (rp->nsyncs - 1))) {	/* 0, 1, 2, 4 ...: grow by doubling */
+		g = realloc(rp->syncs, (rp->nsyncs ? 2 * rp->nsyncs : 16) * sizeof(*rp->syncs));
+		if (!g)
+			return NULL;
+		rp->syncs = g;
+	}
+	rp->syncs[rp->nsyncs].n = n;
+	rp->syncs[rp->nsyncs].visits = 0;
+	return &rp->syncs[rp->nsyncs++].visits;
+}
+
+/*
+ * Append @r's injection to the step of its point, opening a new step when the
+ * point changes, or (a sync point) when the guest has visited it again since:
+ * each visit's injections are a step of their own, made at that visit.
+ */
 static int add_injection(struct replay *rp, const struct itr_record *r, uint64_t *last_point,
 			 const char *path, char *err, size_t errlen)
 {
 	struct scenario *sc = &rp->sc;
 	enum step_at at = r->b >> 63 ? AT_DELAY_US : AT_SYNC;
 	uint64_t n = r->b & ~(1ull << 63);
+	const uint32_t *v = at == AT_SYNC ? sync_visits(rp, n, false) : NULL;
+	uint32_t visit = v && *v > 1 ? *v : 1;
 	struct step *st;
 
-	if (sc->nsteps == 0 || r->b != *last_point) {
+	if (sc->nsteps == 0 || r->b != *last_point || (at == AT_SYNC && rp->visit[sc->nsteps - 1] < visit)) {
 		for (unsigned i = 0; i < sc->nsteps; i++)
-			if (sc->steps[i].at == at && sc->steps[i].n == n)
+			if (sc->steps[i].at == at && sc->steps[i].n == n && (at != AT_SYNC || rp->visit[i] >= visit))
 				return fail(err, errlen, path, r->seq, at == AT_SYNC ?
 					    "injections at one sync point recorded at two visits: "
 					    "replay can't tell them apart" :
@@ -83,6 +110,7 @@ static int add_injection(struct replay *rp, const struct itr_record *r, uint64_t
 				    "out of memory");
 		st->at = at;
 		st->n = n;
+		rp->visit[sc->nsteps - 1] = visit;
 		*last_point = r->b;
 	}
 	st = &sc->steps[sc->nsteps - 1];
@@ -237,11 +265,23 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 		}
 		if (r.source == ITR_SRC_GUEST || r.type == ITR_BAD_GUEST)
 			guest[r.vcpu]++;	/* the ring slots the VMM consumed, as ring.tail counts */
+		if (r.source == ITR_SRC_GUEST && r.type == ITR_SYNC) {
+			uint32_t *v = sync_visits(rp, r.a, true);
+
+			if (!v) {
+				k = fail(err, errlen, path, r.seq, "out of memory");
+				break;
+			}
+			*v += *v < UINT32_MAX;
+		}
 	}
 	if (k == 0 && !itr_reader__complete(rd))
 		k = fail(err, errlen, path, UINT64_MAX, "truncated: the trace has no END record; "
 			 "a replay of part of a run would report every later record missing");
 	itr_reader__close(rd);
+	free(rp->syncs);	/* the visits are in visit[] now */
+	rp->syncs = NULL;
+	rp->nsyncs = 0;
 	if (k == 0 && rp->mode != IRQCHIP_USER)
 		sort_points(rp);
 	if (k < 0) {
@@ -273,6 +313,9 @@ void replay__set_mode(struct replay *rp, enum irqchip_mode mode, bool kvm_delive
 void replay__free(struct replay *rp)
 {
 	scenario__free(&rp->sc);
+	free(rp->syncs);
+	rp->syncs = NULL;
+	rp->nsyncs = 0;
 	for (unsigned i = 0; i < VMM_MAX_VCPUS; i++) {
 		free(rp->cpu[i].p);
 		rp->cpu[i].p = NULL;

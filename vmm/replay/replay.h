@@ -40,6 +40,11 @@ struct replay {
 	uint64_t mem_size;
 	enum boot_proto boot;
 	struct scenario sc;		/* the recorded injections as sync (and delay) steps */
+	/* a sync step's visit of its point (1 = the first) the recording made it at; and, as the
+	 * replay runs, the visits of that point so far: a step runs at its own visit only */
+	uint32_t visit[SC_MAX_PLAN_STEPS], seen[SC_MAX_PLAN_STEPS];
+	struct { uint64_t n; uint32_t visits; } *syncs;	/* load: guest SYNC records per point */
+	size_t nsyncs;
 	unsigned ninject;
 	struct {
 		struct replay_point *p;
