@@ -7,6 +7,7 @@
 need_kvm
 
 REPEAT=${REPLAY_REPEAT:-10}	# replays of each two-vCPU recording
+KREPEAT=${REPLAY_REPEAT_KVM:-5}	# the same under kernel and under split (each mode's own recording)
 record() {	# record NAME MODE: configs/NAME.yaml traced into $TMP/NAME.MODE.itr
 	run_limited 60 "$VMM" run --quiet --irqchip="$2" --scenario="configs/$1.yaml" \
 		--trace="$TMP/$1.$2.itr" "$GUEST" >"$TMP/rec.out" 2>&1
@@ -76,7 +77,7 @@ for m in kernel split; do
 		is $? 0 "$n: recorded under --irqchip=$m"
 		vcpus=$(sed -n 's/^vcpus: *//p' "$f")
 		runs=1
-		[ "${vcpus:-1}" -gt 1 ] && runs=$REPEAT
+		[ "${vcpus:-1}" -gt 1 ] && runs=$KREPEAT
 		same=0
 		for i in $(seq 1 "$runs"); do
 			replay "$TMP/$n.$m.itr"
