@@ -481,12 +481,15 @@ static void test_kvm_places(void)
 	recs[n++] = entry_rec(1, 2, NOERR, 0x106733, 0x223ff0, 0x246);	/* 5: the guest's NMI IPI */
 	recs[n++] = entry_rec(0, 14, 2, 0x107000, 0x221000, 0x202);		/* 6: #PF: no place; g0 = 5 */
 	recs[n++] = entry_rec(0, 6, NOERR, 0x108000, 0x221000, 0x202);	/* 7: #UD: no place; g0 = 6 */
+	recs[n++] = (struct itr_record){ .type = ITR_VMM_DELIVERY, .source = ITR_SRC_VMM, .vcpu = 0,
+					 .vector = 0x80, .rip = 0x109000, .err = NOERR };	/* 8: INT $0x80 */
+	recs[n++] = entry_rec(0, 0x80, NOERR, 0x109002, 0x221000, 0x202);	/* 9: soft: no place */
 	ok(write_trace(path, "kernel", "vcpus=2 mem=67108864 boot=auto", recs, n) == 0, "kvm places: written");
 	rc = replay__load(path, &rp, err, sizeof(err));
 	ok(rc == 0, "kvm places: a kernel recording loads (%s)", rc ? err : "");
 	if (rc)
 		return;
-	is_u64(rp.cpu[0].n, 2, "kvm places: vCPU 0 has the interrupt and the NMI, no exception");
+	is_u64(rp.cpu[0].n, 2, "kvm places: vCPU 0 has the interrupt and the NMI, no exception, no INT n");
 	p = &rp.cpu[0].p[0];
 	ok(p->how == ITR_DELIVER_IRQ && p->vector == 0x41 && p->by_kvm && p->taken && p->count == 1 &&
 	   p->rip == 0x104093 && p->rsp == 0x223f40 && p->rflags == 0x246 && p->seq == 2,

@@ -179,8 +179,10 @@ static bool take_point(struct replay *rp, const struct itr_record *r, uint64_t g
 /*
  * Kernel and split recordings: KVM's LAPIC delivered the interrupts, so no
  * DELIVER says where; the guest's ENTRY does. A vector of 32 or more with no
- * error code is an interrupt (the scenarios make no software INT there); an
- * NMI no DELIVER handed over came from the guest's own ICR write (by_kvm).
+ * error code is an interrupt, unless a VMM_DELIVERY before it says the VMM
+ * delivered it as an INT n (PVM-1; an INT n KVM or the CPU ran with no exit
+ * leaves no record, and would be taken for one); an NMI no DELIVER handed
+ * over came from the guest's own ICR write (by_kvm).
  */
 static int kvm_point(struct replay *rp, const struct itr_record *r, uint64_t guest_records,
 		     const char *path, char *err, size_t errlen)
@@ -219,6 +221,7 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 	struct itr_reader *rd;
 	struct itr_record r;
 	uint64_t last_point = 0, guest[VMM_MAX_VCPUS] = { 0 };
+	int soft[VMM_MAX_VCPUS];	/* the INT n the VMM delivered (VMM_DELIVERY), -1: none */
 	char why[512];
 	int k;
 
@@ -243,6 +246,8 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 	rp->sc.irqchips = IRQCHIP_ALL;
 	rp->sc.vcpus = rp->vcpus;
 	rp->sc.timeout_s = 30;
+	for (unsigned i = 0; i < VMM_MAX_VCPUS; i++)
+		soft[i] = -1;
 	while ((k = itr_reader__next(rd, &r, err, errlen)) == 1) {
 		if (r.type == ITR_END)
 			continue;	/* its vcpu and source fields mean nothing */
@@ -255,7 +260,12 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 			k = -1;
 			break;
 		}
-		if (r.source == ITR_SRC_GUEST && r.type == ITR_ENTRY && r.err == 0xffffffffu) {
+		if (r.type == ITR_VMM_DELIVERY)
+			soft[r.vcpu] = r.vector;	/* its ENTRY is a software interrupt: no place */
+		if (r.source == ITR_SRC_GUEST && r.type == ITR_ENTRY && r.err == 0xffffffffu &&
+		    soft[r.vcpu] == r.vector) {
+			soft[r.vcpu] = -1;
+		} else if (r.source == ITR_SRC_GUEST && r.type == ITR_ENTRY && r.err == 0xffffffffu) {
 			if (!take_point(rp, &r, guest[r.vcpu]) && rp->mode != IRQCHIP_USER &&
 			    (r.vector >= 32 || r.vector == 2) &&
 			    kvm_point(rp, &r, guest[r.vcpu], path, err, errlen) < 0) {
