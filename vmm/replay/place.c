@@ -126,6 +126,24 @@ const struct replay_point *replay__next(const struct vcpu *v)
  * those are placed, else anything KVM holds), then moves RIP past it. False
  * while it waits; hlt_wakes() -1: KVM would not say, taken as woken.
  */
+/*
+ * @v stands at a place (or its HLT) and KVM does not hold the delivery yet:
+ * it waits there, not running on (the place may be one the guest passes only
+ * once, as an NMI's at a handler's IRET). Every other look is a run that goes
+ * no further than the breakpoint it sits on: KVM takes in what came due in
+ * the meantime (its LAPIC timer's ticks reach IRR only inside KVM_RUN).
+ */
+static void wait_here(struct vcpu *v, uint64_t rip)
+{
+	struct replay *rp = v->vm->replay;
+
+	rp->cpu[v->id].probed = !rp->cpu[v->id].probed;
+	if (rp->cpu[v->id].probed)
+		set_debug(v, rip, true);
+	else
+		v->replay_wait = REPLAY_WAIT_KVM_IRQ;
+}
+
 static int hlt_wakes(struct vcpu *v, const struct replay_point *p)
 {
 	struct kvm_lapic_state s;
@@ -149,7 +167,7 @@ static int hlt_wakes(struct vcpu *v, const struct replay_point *p)
 static bool hlt_passed(struct vcpu *v, const struct replay_point *p, struct kvm_regs *regs)
 {
 	if (hlt_wakes(v, p) == 0) {
-		v->replay_wait = REPLAY_WAIT_KVM_IRQ;
+		wait_here(v, p->rip);
 		return false;
 	}
 	regs->rip++;
@@ -262,14 +280,9 @@ enum replay_where replay__kvm_irq(struct vcpu *v)
 	if (v->ops->get_regs(v, &regs) < 0)
 		regs.rip = p->rip;
 	irr = kvm_has(v, p);
-	if (irr == 0 && regs.rip != p->rip) {
-		/* at the HLT: it would sleep in KVM, so the vCPU sleeps here until KVM has it */
-		v->replay_wait = REPLAY_WAIT_KVM_IRQ;
-		return REPLAY_NOT_YET;
-	}
 	if (irr == 0) {
-		/* not raised yet (a timer, another vCPU's IPI): on, blocked, and back here next pass */
-		arm(v, p->rip, p->rip);
+		/* not raised yet (a timer, another vCPU's IPI): it waits here, at the place or its HLT */
+		wait_here(v, p->rip);
 		return REPLAY_NOT_YET;
 	}
 	handler = irr < 0 ? 0 : handler_of(v, p->how == ITR_DELIVER_NMI ? 2 : p->vector);
@@ -307,13 +320,6 @@ enum replay_where replay__kvm_irq(struct vcpu *v)
 	 */
 	set_debug(v, handler, false);
 	return REPLAY_HERE;
-}
-
-bool replay__kvm_irq_came(struct vcpu *v)
-{
-	struct replay *rp = v->vm->replay;
-
-	return rp->cpu[v->id].next < rp->cpu[v->id].n && hlt_wakes(v, &rp->cpu[v->id].p[rp->cpu[v->id].next]) != 0;
 }
 
 void replay__stopped(struct vcpu *v)

@@ -52,6 +52,7 @@ struct replay {
 		uint64_t armed_rip;	/* the hardware breakpoint set on this vCPU, 0 = none,
 					 * ~0 = stepping one instruction off it */
 		bool armed_block;	/* KVM_GUESTDBG_BLOCKIRQ set with it */
+		bool probed;		/* waiting at a place: the last look was a run (wait_here) */
 		uint64_t delivered_exit;	/* nr_exits + 1 when something was delivered, 0 = never */
 		bool stopped;		/* reached its ITR_DELIVER_STOP place */
 	} cpu[VMM_MAX_VCPUS];
@@ -113,14 +114,12 @@ enum replay_where replay__timer(struct vcpu *v, uint32_t *fires);
  * it in IRR: the coming entry lets KVM deliver it (and stops at its handler);
  * or at the place of an NMI the guest sent (by_kvm) and KVM has it pending.
  * REPLAY_NOT_YET: @v runs on, interrupts held back, or (replay_wait set) it
- * stands at the HLT before the place and must not run until IRR has it.
+ * stands at the place (or its HLT) and must not run until KVM holds it.
  * REPLAY_PAST: stopped.
  */
 enum replay_where replay__kvm_irq(struct vcpu *v);
 /* @v's next place, NULL when none is left. */
 const struct replay_point *replay__next(const struct vcpu *v);
-/* @v waits (REPLAY_WAIT_KVM_IRQ) at a HLT: has what wakes it reached KVM? (another thread may ask) */
-bool replay__kvm_irq_came(struct vcpu *v);
 /* @v stands at its ITR_DELIVER_STOP place: it runs no more; counted once. */
 void replay__stopped(struct vcpu *v);
 

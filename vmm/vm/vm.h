@@ -108,7 +108,7 @@ struct vcpu {
 	/* replay: at a recorded place, waiting for what another vCPU sends: an interrupt, or NMIs */
 	enum { REPLAY_WAIT_NONE, REPLAY_WAIT_IRQ, REPLAY_WAIT_NMI, REPLAY_WAIT_END,
 	       REPLAY_WAIT_FINISH,
-	       REPLAY_WAIT_KVM_IRQ	/* kernel, split: at a HLT, until KVM holds what wakes it */
+	       REPLAY_WAIT_KVM_IRQ	/* kernel, split: at a place or a HLT, until KVM holds what is due */
 	} replay_wait;
 	unsigned replay_nmis;	/* REPLAY_WAIT_NMI: how many the recorded place handed over */
 	uint32_t timer_fires;	/* user mode: LAPIC timer expiries that reached IRR (replay's time input) */
