@@ -263,6 +263,25 @@ static uint64_t handler_of(struct vcpu *v, uint8_t vector)
 	       (uint64_t)g[8] << 32 | (uint64_t)g[9] << 40 | (uint64_t)g[10] << 48 | (uint64_t)g[11] << 56;
 }
 
+/*
+ * Lifting BLOCKIRQ for an interrupt's entry lets a pending NMI in too, and
+ * first: @hold masks NMIs (as an NMI handler runs) for that entry when one is
+ * pending and they are not masked already; !@hold unmasks what it masked.
+ */
+static void hold_nmi(struct vcpu *v, bool hold)
+{
+	struct replay *rp = v->vm->replay;
+	struct kvm_vcpu_events ev;
+
+	if (v->ops->get_events(v, &ev) < 0 || (hold && (!ev.nmi.pending || ev.nmi.masked)))
+		return;
+	ev.flags = 0;
+	ev.nmi.masked = hold;
+	if (v->ops->set_events(v, &ev) < 0)
+		fprintf(stderr, "vmm: replay: cpu %u: KVM_SET_VCPU_EVENTS: %s\n", v->id, strerror(errno));
+	rp->cpu[v->id].nmi_held = hold;
+}
+
 enum replay_where replay__kvm_irq(struct vcpu *v)
 {
 	struct replay *rp = v->vm->replay;
@@ -275,6 +294,8 @@ enum replay_where replay__kvm_irq(struct vcpu *v)
 	uint64_t handler;
 	int irr;
 
+	if (rp->cpu[v->id].nmi_held && rp->cpu[v->id].delivered_exit != v->nr_exits + 1)
+		hold_nmi(v, false);	/* the interrupt went in: the NMI waits for its own place */
 	if (w != REPLAY_HERE)
 		return w;
 	if (v->ops->get_regs(v, &regs) < 0)
@@ -310,6 +331,8 @@ enum replay_where replay__kvm_irq(struct vcpu *v)
 		vm__stop(v->vm, VMM_GUEST_FAILED, why);
 		return REPLAY_PAST;
 	}
+	if (p->how == ITR_DELIVER_IRQ)
+		hold_nmi(v, true);	/* an NMI held too would go in first */
 	rp->placed++;
 	rp->cpu[v->id].next++;
 	rp->cpu[v->id].delivered_exit = v->nr_exits + 1;
