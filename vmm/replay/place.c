@@ -131,13 +131,16 @@ const struct replay_point *replay__next(const struct vcpu *v)
  * it waits there, not running on (the place may be one the guest passes only
  * once, as an NMI's at a handler's IRET). Every other look is a run that goes
  * no further than the breakpoint it sits on: KVM takes in what came due in
- * the meantime (its LAPIC timer's ticks reach IRR only inside KVM_RUN).
+ * the meantime (its LAPIC timer's ticks reach IRR only inside KVM_RUN). Where
+ * another exit left it, it only waits: a timer tick due there never comes.
  */
 static void wait_here(struct vcpu *v, uint64_t rip)
 {
 	struct replay *rp = v->vm->replay;
 
-	rp->cpu[v->id].probed = !rp->cpu[v->id].probed;
+	/* only a breakpoint it stopped at fires again at once: on PVM one on the instruction another
+	 * exit (an OUT, a HLT) resumes to does not, and that run would go on past the place */
+	rp->cpu[v->id].probed = !rp->cpu[v->id].probed && v->run->exit_reason == KVM_EXIT_DEBUG;
 	if (rp->cpu[v->id].probed)
 		set_debug(v, rip, true);
 	else
