@@ -45,7 +45,7 @@ static void replay_plan(const char *path)
 	fuzz_assert(rp.vcpus >= 1 && rp.vcpus <= VMM_MAX_VCPUS && rp.sc.nsteps <= SC_MAX_STEPS);
 	for (unsigned i = rp.vcpus; i < VMM_MAX_VCPUS; i++)
 		fuzz_assert(rp.cpu[i].n == 0);
-	replay__set_mode(&rp, (enum irqchip_mode)(path[0] % IRQCHIP_NR));
+	replay__set_mode(&rp, (enum irqchip_mode)(path[0] % IRQCHIP_NR), path[0] & 8);
 	replay__free(&rp);
 }
 

@@ -7,6 +7,7 @@
 need_kvm
 
 REPEAT=${REPLAY_REPEAT:-10}	# replays of each two-vCPU recording
+KREPEAT=${REPLAY_REPEAT_KVM:-5}	# the same under kernel and under split (each mode's own recording)
 record() {	# record NAME MODE: configs/NAME.yaml traced into $TMP/NAME.MODE.itr
 	run_limited 60 "$VMM" run --quiet --irqchip="$2" --scenario="configs/$1.yaml" \
 		--trace="$TMP/$1.$2.itr" "$GUEST" >"$TMP/rec.out" 2>&1
@@ -50,7 +51,10 @@ replay "$TMP/timer-periodic.user.itr"
 is "$RC" 0 "timer-periodic: 5 ticks replayed"
 "$VMM" trace show "$TMP/timer-periodic.user.itr" | sed -n 's/.*\(v=ec e=0000 .*IP=[^ ]* SP=[^ ]*\).*/\1/p' >"$TMP/a"
 "$VMM" trace show "$TMP/timer-periodic.user.replay.itr" | sed -n 's/.*\(v=ec e=0000 .*IP=[^ ]* SP=[^ ]*\).*/\1/p' >"$TMP/b"
-is "$(wc -l <"$TMP/a")" 5 "timer-periodic: five timer entries recorded"
+# five, or six when a tick was already owed as the guest stopped the timer (it reads IRR then)
+n=$(wc -l <"$TMP/a")
+[ "$n" -eq 5 ] || [ "$n" -eq 6 ]
+ok $? "timer-periodic: five or six timer entries recorded ($n)"
 cmp -s "$TMP/a" "$TMP/b"
 ok $? "timer-periodic: each tick entered at the recorded RIP and RSP"
 
@@ -63,17 +67,47 @@ replay "$TMP/dp.itr"
 is "$RC" 0 "delay step: the replay is the same as the recording, frames included"
 like "$TMP/out" '^replay: placed 2 of 2 deliveries' "delay step: both MSIs at their recorded place"
 
-# injections are exact in every mode: kernel and split replays make the same INJECTs at the
-# same sync points (where KVM's own LAPIC then delivers them is KVM's, see docs/TRACE.md)
+# kernel and split: KVM's own LAPIC delivers, and replay holds it back (KVM_GUESTDBG_BLOCKIRQ)
+# until the vCPU stands where the recording's ENTRY was, so the same record for record too.
+# Not here: spurious (user only), ring-stress (NMI storms, below), timer-periodic (the guest
+# reads IRR for a tick KVM's timer raised by the host clock; docs/TRACE.md "Replay")
 for m in kernel split; do
-	record nesting "$m"
-	replay "$TMP/nesting.$m.itr"
-	like "$TMP/out" '^replay: (the same as the recording|differs from the recording)' \
-		"nesting: replayed under --irqchip=$m to the end, and diffed"
-	"$VMM" trace diff --skip=entry,iret,eoi,tpr,softirq,tasklet,sync,mark,isr,if,rte \
-		"$TMP/nesting.$m.itr" "$TMP/nesting.$m.replay.itr" >"$TMP/d" 2>&1
-	like "$TMP/d" '^same$' "nesting, $m: the replay's injections are the recording's"
+	for f in configs/*.yaml; do
+		n=$(basename "$f" .yaml)
+		case $n in ring-stress|timer-periodic) continue ;; esac
+		grep -q '^irqchip: \[user\]' "$f" && continue
+		record "$n" "$m"
+		is $? 0 "$n: recorded under --irqchip=$m"
+		vcpus=$(sed -n 's/^vcpus: *//p' "$f")
+		runs=1
+		[ "${vcpus:-1}" -gt 1 ] && runs=$KREPEAT
+		same=0
+		for i in $(seq 1 "$runs"); do
+			replay "$TMP/$n.$m.itr"
+			[ "$RC" = 0 ] && grep -q '^replay: the same as the recording' "$TMP/out" && same=$((same + 1))
+			[ "$RC" = 0 ] || show_out
+		done
+		is "$same" "$runs" "$n, $m: $runs replay(s), each the same as the recording, record for record"
+		like "$TMP/out" '^replay: placed ([0-9]+) of \1 deliveries' "$n, $m: every delivery at its recorded place"
+	done
 done
+
+# --kvm-delivers: the same injections at the same sync points, KVM's LAPIC delivering where it
+# will (as under another mode); a planted place (a recorded ENTRY's RIP, moved far) is never reached
+TR=$TMP/nesting.kernel.itr
+replay "$TR" --kvm-delivers
+like "$TMP/out" '^replay: placed 0 of 0 deliveries' "--kvm-delivers: no interrupt placed"
+"$VMM" trace diff --skip=entry,iret,eoi,tpr,softirq,tasklet,sync,mark,isr,if,rte "$TR" \
+	"$TMP/nesting.kernel.replay.itr" >"$TMP/d" 2>&1
+like "$TMP/d" '^same$' "--kvm-delivers: the replay's injections are the recording's"
+hlen=$(od -An -tu4 -j12 -N4 "$TR" | tr -d ' ')
+ent=$("$VMM" trace show "$TR" | grep -m1 -E ' v=41 e=0000' | sed 's/^ *\([0-9]*\):.*/\1/')
+cp "$TR" "$TMP/moved.itr"
+printf '\001' | dd of="$TMP/moved.itr" bs=1 seek=$((hlen + 64 * ent + 27)) conv=notrunc 2>/dev/null
+replay "$TMP/moved.itr"
+is "$RC" 1 "kernel, a recorded ENTRY's RIP moved: the replay fails"
+like "$TMP/out" "went past the place of recorded record $ent \\(interrupt v=41" \
+	"kernel, a recorded ENTRY's RIP moved: its place is named (record $ent)"
 
 # planted changes, each found at the record it changed
 record nesting user

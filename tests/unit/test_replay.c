@@ -266,7 +266,7 @@ static void test_load(void)
 	ok(rp.cpu[0].next == 0 && rp.cpu[1].next == 0 && rp.cpu[0].armed_rip == 0 &&
 	   rp.cpu[0].delivered_exit == 0, "load: nothing delivered, nothing armed");
 
-	replay__set_mode(&rp, IRQCHIP_USER);
+	replay__set_mode(&rp, IRQCHIP_USER, false);
 	ok(rp.place_irqs, "set_mode user on a user recording: the VMM places interrupts");
 	ok(rp.cpu[0].n == 4 && rp.cpu[1].n == 2 && rp.cpu[0].p[0].vector == 0x41 && rp.cpu[0].p[2].vector == 0x30,
 	   "set_mode user: every point kept, in order");
@@ -276,7 +276,7 @@ static void test_load(void)
 	for (enum irqchip_mode m = IRQCHIP_KERNEL; m <= IRQCHIP_SPLIT; m++) {
 		err[0] = 0;
 		rc = replay__load(path, &rp, err, sizeof(err));
-		replay__set_mode(&rp, m);
+		replay__set_mode(&rp, m, false);
 		ok(rc == 0 && !rp.place_irqs, "set_mode %s on a user recording: no interrupt placed",
 		   irqchip_mode__name(m));
 		ok(rc == 0 && rp.cpu[0].n == 2 && rp.cpu[0].p[0].how == ITR_DELIVER_NMI &&
@@ -296,7 +296,7 @@ static void test_load(void)
 	ok(write_trace(path, "kernel", "vcpus=2 mem=67108864 boot=auto", recs, n) == 0 &&
 	   replay__load(path, &rp, err, sizeof(err)) == 0 && rp.mode == IRQCHIP_KERNEL,
 	   "load: a kernel-irqchip recording");
-	replay__set_mode(&rp, IRQCHIP_USER);
+	replay__set_mode(&rp, IRQCHIP_USER, false);
 	ok(!rp.place_irqs && rp.cpu[0].n == 2 && rp.cpu[1].n == 2,
 	   "set_mode user on a kernel recording: irq points dropped, NMI and STOP points kept");
 	replay__free(&rp);
@@ -457,6 +457,129 @@ static void test_refusals(void)
 	refuse("a BAD_GUEST of vCPU 2", "user", cfg2, r, 3, "a record of a vCPU the run did not have", 2);
 }
 
+/*
+ * A kernel-irqchip recording: KVM's LAPIC delivered the interrupts (no DELIVER
+ * records), so each interrupt's place comes from its ENTRY (by_kvm), as does an
+ * NMI the guest sent itself; an NMI the VMM handed over keeps its DELIVER. The
+ * places are sorted into the order the guest reaches them. In its own mode they
+ * are all placed, KVM held back; --kvm-delivers and another mode drop them.
+ */
+static void test_kvm_places(void)
+{
+	static struct itr_record recs[16];
+	static struct replay rp;
+	const struct replay_point *p;
+	char err[256] = "";
+	unsigned n = 0;
+	int rc;
+
+	recs[n++] = guest_rec(ITR_IF, 0);					/* 0: g0 = 1 */
+	recs[n++] = deliver_rec(0, 2, ITR_DELIVER_NMI, 1, 0x105000, 0x221000, 0x202);	/* 1: KVM_NMI */
+	recs[n++] = entry_rec(0, 0x41, NOERR, 0x104093, 0x223f40, 0x246);	/* 2: by KVM at 1; g0 = 2 */
+	recs[n++] = guest_rec(ITR_EOI, 0);					/* 3: g0 = 3 */
+	recs[n++] = entry_rec(0, 2, NOERR, 0x105000, 0x221000, 0x202);	/* 4: takes 1 at 3; g0 = 4 */
+	recs[n++] = entry_rec(1, 2, NOERR, 0x106733, 0x223ff0, 0x246);	/* 5: the guest's NMI IPI */
+	recs[n++] = entry_rec(0, 14, 2, 0x107000, 0x221000, 0x202);		/* 6: #PF: no place; g0 = 5 */
+	recs[n++] = entry_rec(0, 6, NOERR, 0x108000, 0x221000, 0x202);	/* 7: #UD: no place; g0 = 6 */
+	recs[n++] = (struct itr_record){ .type = ITR_VMM_DELIVERY, .source = ITR_SRC_VMM, .vcpu = 0,
+					 .vector = 0x80, .rip = 0x109000, .err = NOERR };	/* 8: INT $0x80 */
+	recs[n++] = entry_rec(0, 0x80, NOERR, 0x109002, 0x221000, 0x202);	/* 9: soft: no place */
+	ok(write_trace(path, "kernel", "vcpus=2 mem=67108864 boot=auto", recs, n) == 0, "kvm places: written");
+	rc = replay__load(path, &rp, err, sizeof(err));
+	ok(rc == 0, "kvm places: a kernel recording loads (%s)", rc ? err : "");
+	if (rc)
+		return;
+	is_u64(rp.cpu[0].n, 2, "kvm places: vCPU 0 has the interrupt and the NMI, no exception, no INT n");
+	p = &rp.cpu[0].p[0];
+	ok(p->how == ITR_DELIVER_IRQ && p->vector == 0x41 && p->by_kvm && p->taken && p->count == 1 &&
+	   p->rip == 0x104093 && p->rsp == 0x223f40 && p->rflags == 0x246 && p->seq == 2,
+	   "kvm places: interrupt 0x41 placed at its ENTRY (count 1), sorted before the NMI");
+	p = &rp.cpu[0].p[1];
+	ok(p->how == ITR_DELIVER_NMI && p->vector == 2 && !p->by_kvm && p->taken && p->count == 3 && p->seq == 1,
+	   "kvm places: the VMM's NMI keeps its DELIVER, taken at count 3");
+	ok(rp.cpu[1].n == 1 && rp.cpu[1].p[0].how == ITR_DELIVER_NMI && rp.cpu[1].p[0].by_kvm &&
+	   rp.cpu[1].p[0].count == 0 && rp.cpu[1].p[0].rip == 0x106733,
+	   "kvm places: the guest's own NMI IPI is placed at its ENTRY");
+	replay__set_mode(&rp, IRQCHIP_KERNEL, false);
+	ok(rp.place_irqs && rp.block_irqs && rp.kvm_hlt && rp.cpu[0].n == 2 && rp.cpu[1].n == 1,
+	   "kvm places: kernel on kernel: every place kept, KVM held back until each");
+	replay__free(&rp);
+
+	rc = replay__load(path, &rp, err, sizeof(err));
+	replay__set_mode(&rp, IRQCHIP_KERNEL, true);
+	ok(rc == 0 && !rp.place_irqs && !rp.block_irqs && rp.kvm_hlt && rp.cpu[0].n == 1 &&
+	   rp.cpu[0].p[0].vector == 2 && !rp.cpu[0].p[0].by_kvm && rp.cpu[1].n == 0,
+	   "kvm places: --kvm-delivers: KVM's places dropped, the VMM's NMI kept");
+	replay__free(&rp);
+	rc = replay__load(path, &rp, err, sizeof(err));
+	replay__set_mode(&rp, IRQCHIP_SPLIT, false);
+	ok(rc == 0 && !rp.place_irqs && !rp.block_irqs && rp.kvm_hlt && rp.cpu[0].n == 1 && rp.cpu[1].n == 0,
+	   "kvm places: kernel replayed under split: KVM's places dropped");
+	replay__free(&rp);
+	rc = replay__load(path, &rp, err, sizeof(err));
+	replay__set_mode(&rp, IRQCHIP_USER, false);
+	ok(rc == 0 && !rp.place_irqs && !rp.block_irqs && !rp.kvm_hlt && rp.cpu[0].n == 1 && rp.cpu[1].n == 0,
+	   "kvm places: kernel replayed under user: KVM's places dropped, no HLT watch");
+	replay__free(&rp);
+
+	/* the same records as a user recording: an ENTRY without a DELIVER is no place there */
+	ok(write_trace(path, "user", "vcpus=2 mem=67108864 boot=auto", recs, n) == 0 &&
+	   replay__load(path, &rp, err, sizeof(err)) == 0 && rp.cpu[0].n == 1 && rp.cpu[1].n == 0,
+	   "kvm places: under a user recording, only DELIVERs make places");
+	replay__free(&rp);
+}
+
+/*
+ * A sync point the guest visits more than once (masked under kernel and split:
+ * PVM-4 delivers the level interrupt twice, and its handler syncs at 3 twice):
+ * the guest's SYNC records count the visits, and each visit's injections are a
+ * step of their own, made at that visit only (hcall.c runs step i at visit[i]).
+ */
+static void sync_rec(struct itr_record *r, uint32_t point)
+{
+	*r = guest_rec(ITR_SYNC, 0);
+	r->a = point;
+}
+
+static void test_visits(void)
+{
+	static struct itr_record r[16];
+	static struct replay rp;
+	char err[256] = "";
+	unsigned n = 0;
+	int rc;
+
+	sync_rec(&r[n++], 3);				/* visit 1 of sync 3 */
+	r[n++] = msi_rec(0x41, 0, 3);
+	r[n++] = msi_rec(0x42, 0, 3);			/* the same visit: the same step */
+	sync_rec(&r[n++], 4);
+	sync_rec(&r[n++], 3);				/* visit 2: nothing injected */
+	sync_rec(&r[n++], 3);				/* visit 3 */
+	r[n++] = msi_rec(0x43, 0, 3);
+	sync_rec(&r[n++], 3);				/* visit 4, right after */
+	r[n++] = msi_rec(0x44, 0, 3);
+	ok(write_trace(path, "kernel", "vcpus=1 mem=67108864 boot=auto", r, n) == 0, "visits: written");
+	rc = replay__load(path, &rp, err, sizeof(err));
+	ok(rc == 0, "visits: a point visited again is no refusal (%s)", rc ? err : "");
+	if (rc)
+		return;
+	ok(rp.sc.nsteps == 3 && rp.sc.steps[0].n == 3 && rp.sc.steps[0].ninj == 2 && rp.visit[0] == 1 &&
+	   rp.sc.steps[1].ninj == 1 && rp.sc.steps[1].inj[0].vector == 0x43 && rp.visit[1] == 3 &&
+	   rp.sc.steps[2].ninj == 1 && rp.sc.steps[2].inj[0].vector == 0x44 && rp.visit[2] == 4,
+	   "visits: one step per visit with injections, each with its visit (1, 3, 4)");
+	ok(!rp.syncs && !rp.nsyncs && rp.seen[0] == 0, "visits: the counts freed after load, none seen yet");
+	replay__free(&rp);
+
+	/* without the guest's SYNC records the visits can't be told apart: refused as before */
+	n = 0;
+	r[n++] = msi_rec(0x41, 0, 3);
+	r[n++] = msi_rec(0x42, 0, 4);
+	sync_rec(&r[n++], 4);
+	r[n++] = msi_rec(0x43, 0, 3);
+	refuse("sync 3, sync 4, sync 3 again with no SYNC 3 record", "kernel", "vcpus=1 mem=67108864 boot=auto",
+	       r, n, "injections at one sync point recorded at two visits", 3);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/test_replay.XXXXXX");
@@ -465,6 +588,8 @@ int main(void)
 	snprintf(path, sizeof(path), "%s/a.itr", dir);
 	test_parse_config();
 	test_load();
+	test_kvm_places();
+	test_visits();
 	test_refusals();
 	unlink(path);
 	rmdir(dir);

@@ -19,7 +19,7 @@
 #include "replay_cmd.h"
 #include "runopt.h"
 
-enum { OPT_HELP = 'h', OPT_FORCE = RUNOPT_END, OPT_OUT, OPT_IGNORE, OPT_UNTIL };
+enum { OPT_HELP = 'h', OPT_FORCE = RUNOPT_END, OPT_OUT, OPT_IGNORE, OPT_UNTIL, OPT_KVM_DELIVERS };
 
 static const struct option replay_options[] = {
 	{ "irqchip", required_argument, NULL, RUNOPT_IRQCHIP },
@@ -30,6 +30,7 @@ static const struct option replay_options[] = {
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "ignore", required_argument, NULL, OPT_IGNORE },
 	{ "until", required_argument, NULL, OPT_UNTIL },
+	{ "kvm-delivers", no_argument, NULL, OPT_KVM_DELIVERS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -41,14 +42,19 @@ static void usage(FILE *f)
 		"\n"
 		"Boots the run TRACE recorded (its kernel, irqchip, vCPUs, memory and command\n"
 		"line, from its header), makes every recorded injection at the same sync point,\n"
-		"delivers each interrupt and NMI the VMM handed to KVM at the place it was\n"
-		"delivered (the guest's record count and RIP, RSP, RFLAGS, found with a hardware\n"
-		"breakpoint), writes a new trace and diffs it against TRACE (vmm trace diff).\n"
+		"delivers each interrupt and NMI at the place the guest took it (its record count\n"
+		"and RIP, RSP, RFLAGS, found with a hardware breakpoint; under the kernel and\n"
+		"split irqchips KVM's LAPIC is held back until then), writes a new trace and\n"
+		"diffs it against TRACE (vmm trace diff).\n"
 		"docs/TRACE.md \"Replay\" says what is exact and what is not.\n"
 		"\n"
 		"  --irqchip=kernel|split|user      replay under another irqchip mode: the diff then\n"
 		"                                   shows where the two deliver the same inputs\n"
-		"                                   differently (interrupts are placed only user to user)\n"
+		"                                   differently (interrupts are placed only in the\n"
+		"                                   recorded mode)\n"
+		"  --kvm-delivers                   kernel, split: make each injection at its sync\n"
+		"                                   point and let KVM's LAPIC deliver it where it\n"
+		"                                   will, as under another mode (NMIs stay placed)\n"
 		"  --trace=FILE.itr                 the replay's own trace (default: TRACE with\n"
 		"                                   .replay.itr for .itr)\n"
 		"  --force                          KERNEL's build-id differs from the recorded one:\n"
@@ -174,7 +180,7 @@ int replay_cmd__main(int argc, char **argv)
 	struct itr_diff_result res;
 	struct runopt ro;
 	const char *trace, *out_path = NULL;
-	bool force = false;
+	bool force = false, kvm_delivers = false;
 	char err[640];
 	size_t len, places;
 	int c, st, d;
@@ -186,6 +192,7 @@ int replay_cmd__main(int argc, char **argv)
 		switch (c) {
 		case OPT_HELP: usage(stdout); return 0;
 		case OPT_FORCE: force = true; break;
+		case OPT_KVM_DELIVERS: kvm_delivers = true; break;
 		case OPT_OUT: out_path = optarg; break;
 		case OPT_UNTIL:
 			if (opt__u64(optarg, 1, UINT64_MAX - 1, &ro.vm.until_seq) < 0)
@@ -235,7 +242,7 @@ int replay_cmd__main(int argc, char **argv)
 	}
 	if (!ro.mode_set)
 		ro.vm.irqchip = rp.mode;
-	replay__set_mode(&rp, ro.vm.irqchip);
+	replay__set_mode(&rp, ro.vm.irqchip, kvm_delivers);
 	ro.vm.cmdline = rp.h.cmdline;
 	ro.vm.mem_size = rp.mem_size;
 	ro.vm.boot = rp.boot;

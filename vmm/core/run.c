@@ -58,6 +58,7 @@ static bool replay_deadlock(const struct vm *vm)
 
 		if (v->replay_wait == REPLAY_WAIT_NONE ||	/* END waits for the others: not a way out */
 		    (v->replay_wait == REPLAY_WAIT_NMI && v->nr_nmi >= v->replay_nmis) ||
+		    v->replay_wait == REPLAY_WAIT_KVM_IRQ ||	/* KVM's own timer may still raise it */
 		    (v->replay_wait == REPLAY_WAIT_IRQ && (v->spurious_pending ||
 							   lapic__pending(&v->lapic) >= 0)))
 			return false;	/* it runs, or what it waits for has come */
@@ -89,6 +90,8 @@ static void vcpu_idle(struct vcpu *v)
 			 "every vCPU halted or waits for a SIPI, and no interrupt source can wake one");
 		return;
 	}
+	if (v->replay_wait == REPLAY_WAIT_KVM_IRQ)
+		until = now + 1000000;	/* KVM's LAPIC tells no one when its IRR fills: look each ms */
 	until = timers__min(lapic__timer_next(&v->lapic), until);
 	if (v->id == 0)
 		until = timers__min(vm->next_deadline_ns, until);
@@ -140,8 +143,10 @@ static void give_nmi(struct vcpu *v)
  */
 static bool replay_nmi(struct vcpu *v)
 {
-	const struct replay_point *p;
+	const struct replay_point *p = replay__next(v);
 
+	if (p && p->by_kvm)
+		return true;	/* the guest sent it: KVM delivers it (replay__kvm_irq places it) */
 	if (replay__where(v, ITR_DELIVER_NMI, &p) != REPLAY_HERE)
 		return true;	/* not here (or nothing more recorded): they wait in nr_nmi */
 	if (v->nr_nmi < p->times) {
@@ -183,6 +188,8 @@ static bool vcpu_pre_run(struct vcpu *v)
 			replay_step(v);
 		if (!replay_nmi(v))
 			return false;	/* at the place of an NMI that has not been sent yet */
+		if (v->vm->replay->block_irqs && (replay__kvm_irq(v) == REPLAY_PAST || v->replay_wait))
+			return false;	/* went past a place (stopped), or sleeps at a HLT place */
 	} else {
 		for (; v->nr_nmi; v->nr_nmi--)
 			give_nmi(v);

@@ -4,6 +4,7 @@
 #include <time.h>
 #include "model/console.h"
 #include "record/record.h"
+#include "replay/replay.h"
 #include "hcall.h"
 #include "inject.h"
 
@@ -85,6 +86,9 @@ static int hc_sync(struct vm *vm, const struct ivm_hcall *hc)
 		const struct step *st = &sc->steps[i];
 
 		if (st->at != AT_SYNC || st->n != hc->args[0])
+			continue;
+		/* a replay makes each recorded visit's injections at that visit only */
+		if (vm->replay && sc == &vm->replay->sc && ++vm->replay->seen[i] != vm->replay->visit[i])
 			continue;
 		for (unsigned j = 0; j < st->ninj; j++) {
 			if (inject__do(vm, &st->inj[j], err, sizeof(err)) == 0)

@@ -11,33 +11,172 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include "lib/gmem.h"
 #include "record/record.h"
 #include "replay.h"
 
 
+/* The guest byte at virtual address @gva of @v; -1 when it can't be read. */
+static int guest_byte(struct vcpu *v, uint64_t gva)
+{
+	struct kvm_translation tr = { .linear_address = gva };
+	const uint8_t *g;
+
+	if (ioctl(v->fd, KVM_TRANSLATE, &tr) < 0 || !tr.valid ||
+	    !(g = gmem__ptr(&v->vm->mem, tr.physical_address, 1)))
+		return -1;
+	return *g;
+}
+
+/*
+ * Whether the instruction before @rip may be a HLT (its last byte is f4). KVM
+ * runs an in-kernel HLT itself (kernel and split irqchips), and on PVM a
+ * breakpoint on the instruction it wakes to does not fire: such a place is also
+ * watched at the HLT (DR1; if f4 is only the tail of another instruction, DR1
+ * never fires and DR0 does). Standing at that HLT is standing at the place, for
+ * an interrupt or an NMI KVM delivers (replay__kvm_irq steps over it) or a stop
+ * place; not for an NMI the VMM hands over, which KVM_NMI would deliver before
+ * the HLT.
+ */
+static bool after_hlt(struct vcpu *v, uint64_t rip)
+{
+	return rip > 1 && guest_byte(v, rip - 1) == 0xf4;
+}
+
 /*
  * DR0 on @rip (0: none), through KVM's guest debugging. A vCPU sitting on the
  * breakpoint (@at: its RIP is @rip) steps one instruction first instead: the
- * breakpoint would fire again at once, as nothing sets RF for us.
+ * breakpoint would fire again at once, as nothing sets RF for us. While a
+ * kernel or split recording's interrupts are placed (block_irqs), KVM's LAPIC
+ * may deliver none (KVM_GUESTDBG_BLOCKIRQ, which holds back NMIs too) until the
+ * vCPU stands at the place of the next one: replay__kvm_irq lifts it for that
+ * one entry.
  */
-static void arm(struct vcpu *v, uint64_t rip, uint64_t at)
+static void set_debug(struct vcpu *v, uint64_t want, bool block)
 {
 	struct replay *rp = v->vm->replay;
 	struct kvm_guest_debug dbg = { 0 };
-	uint64_t want = rip && at == rip ? ~0ull : rip;	/* ~0: single-step */
 
-	if (rp->cpu[v->id].armed_rip == want)
+	if (rp->cpu[v->id].armed_rip == want && rp->cpu[v->id].armed_block == block)
 		return;
 	if (want == ~0ull) {
 		dbg.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP;
 	} else if (want) {
 		dbg.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP;
-		dbg.arch.debugreg[0] = rip;
+		dbg.arch.debugreg[0] = want;
 		dbg.arch.debugreg[7] = 0x1;	/* L0: execute, one byte */
+		if (rp->kvm_hlt && after_hlt(v, want)) {
+			dbg.arch.debugreg[1] = want - 1;
+			dbg.arch.debugreg[7] |= 0x4;	/* L1 */
+		}
 	}
+	if (block)
+		dbg.control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_BLOCKIRQ;
 	if (ioctl(v->fd, KVM_SET_GUEST_DEBUG, &dbg) < 0)
 		fprintf(stderr, "vmm: replay: cpu %u: KVM_SET_GUEST_DEBUG: %s\n", v->id, strerror(errno));
 	rp->cpu[v->id].armed_rip = want;
+	rp->cpu[v->id].armed_block = block;
+}
+
+static void arm(struct vcpu *v, uint64_t rip, uint64_t at)
+{
+	struct replay *rp = v->vm->replay;
+	/* past the last place too: any delivery KVM would make now is one the recording lacks */
+	bool block = rp->block_irqs;
+
+	if (block && rp->cpu[v->id].delivered_exit == v->nr_exits + 1)
+		return;	/* let through at this exit, stopping at its handler: the next one re-arms */
+
+	/* ~0: single-step (off DR0, or off the HLT DR1 watches) */
+	set_debug(v, rip && (at == rip || (rp->kvm_hlt && at + 1 == rip && after_hlt(v, rip))) ? ~0ull : rip,
+		  block);
+}
+
+/*
+ * Whether KVM holds @p's delivery for @v: its vector in the in-kernel LAPIC's
+ * IRR, or (an NMI) an NMI pending; -1: KVM would not say.
+ */
+static int kvm_has(struct vcpu *v, const struct replay_point *p)
+{
+	struct kvm_lapic_state s;
+	struct kvm_vcpu_events ev;
+	uint32_t irr;
+
+	if (p->how == ITR_DELIVER_NMI)
+		return v->ops->get_events(v, &ev) < 0 ? -1 : ev.nmi.pending != 0;
+	if (ioctl(v->fd, KVM_GET_LAPIC, &s) < 0)
+		return -1;
+	memcpy(&irr, s.regs + 0x200 + 0x10 * (p->vector / 32), sizeof(irr));
+	return irr >> (p->vector % 32) & 1;
+}
+
+const struct replay_point *replay__next(const struct vcpu *v)
+{
+	const struct replay *rp = v->vm->replay;
+
+	return rp->cpu[v->id].next < rp->cpu[v->id].n ? &rp->cpu[v->id].p[rp->cpu[v->id].next] : NULL;
+}
+
+/*
+ * @v stands at the HLT before @p's place (DR1 fired) but not at the place: an
+ * earlier pass, where the recorded HLT woke and the guest went on without a
+ * delivery (on PVM a wake's interrupt waits for a later exit, PVM-5). Stepping
+ * a HLT would leave KVM's vCPU halted behind our back, so the VMM plays it:
+ * it waits for what woke it (the next place's interrupt or NMI in KVM when
+ * those are placed, else anything KVM holds), then moves RIP past it. False
+ * while it waits; hlt_wakes() -1: KVM would not say, taken as woken.
+ */
+/*
+ * @v stands at a place (or its HLT) and KVM does not hold the delivery yet:
+ * it waits there, not running on (the place may be one the guest passes only
+ * once, as an NMI's at a handler's IRET). Every other look is a run that goes
+ * no further than the breakpoint it sits on: KVM takes in what came due in
+ * the meantime (its LAPIC timer's ticks reach IRR only inside KVM_RUN). Where
+ * another exit left it, it only waits: a timer tick due there never comes.
+ */
+static void wait_here(struct vcpu *v, uint64_t rip)
+{
+	struct replay *rp = v->vm->replay;
+
+	/* only a breakpoint it stopped at fires again at once: on PVM one on the instruction another
+	 * exit (an OUT, a HLT) resumes to does not, and that run would go on past the place */
+	rp->cpu[v->id].probed = !rp->cpu[v->id].probed && v->run->exit_reason == KVM_EXIT_DEBUG;
+	if (rp->cpu[v->id].probed)
+		set_debug(v, rip, true);
+	else
+		v->replay_wait = REPLAY_WAIT_KVM_IRQ;
+}
+
+static int hlt_wakes(struct vcpu *v, const struct replay_point *p)
+{
+	struct kvm_lapic_state s;
+	struct kvm_vcpu_events ev;
+	uint32_t irr = 0;
+
+	if (v->vm->replay->block_irqs && (p->how == ITR_DELIVER_IRQ || p->by_kvm))
+		return kvm_has(v, p);
+	/* KVM delivers where it will: any interrupt or NMI it holds wakes the HLT */
+	if (ioctl(v->fd, KVM_GET_LAPIC, &s) < 0 || v->ops->get_events(v, &ev) < 0)
+		return -1;
+	for (unsigned i = 0; i < 8; i++) {
+		uint32_t w;
+
+		memcpy(&w, s.regs + 0x200 + 0x10 * i, sizeof(w));
+		irr |= w;
+	}
+	return irr || ev.nmi.pending;
+}
+
+static bool hlt_passed(struct vcpu *v, const struct replay_point *p, struct kvm_regs *regs)
+{
+	if (hlt_wakes(v, p) == 0) {
+		wait_here(v, p->rip);
+		return false;
+	}
+	regs->rip++;
+	if (v->ops->set_regs(v, regs) < 0)
+		fprintf(stderr, "vmm: replay: cpu %u: KVM_SET_REGS: %s\n", v->id, strerror(errno));
+	return true;
 }
 
 static const char *const how_names[] = {
@@ -74,13 +213,17 @@ enum replay_where replay__where(struct vcpu *v, enum itr_deliver_how how,
 		return REPLAY_NOT_YET;
 	if (v->ops->get_regs(v, &regs) < 0)
 		regs.rip = 0;
-	if (count == (uint32_t)p->count && regs.rip == p->rip && regs.rsp == p->rsp &&
+	if (count == (uint32_t)p->count && regs.rsp == p->rsp &&
+	    (regs.rip == p->rip || (rp->kvm_hlt && (p->how != ITR_DELIVER_NMI || p->by_kvm) &&
+				    regs.rip + 1 == p->rip && after_hlt(v, p->rip))) &&
 	    !((regs.rflags ^ p->rflags) & ITR_RFLAGS_CONTROL) &&
 	    (p->how != ITR_DELIVER_STOP || (record__drain_rings(v->vm), v->ring.tail == p->published))) {
 		arm(v, 0, 0);	/* a single-step's TF must not reach the frame it pushes */
 		*pt = p;
 		return REPLAY_HERE;
 	}
+	if (rp->kvm_hlt && regs.rip + 1 == p->rip && after_hlt(v, p->rip) && !hlt_passed(v, p, &regs))
+		return REPLAY_NOT_YET;	/* it sleeps at the HLT until what woke it comes */
 	/* just delivered at this exit: the event goes first, so a breakpoint here fires after it */
 	arm(v, p->rip, rp->cpu[v->id].delivered_exit == v->nr_exits + 1 ? 0 : regs.rip);
 	return REPLAY_NOT_YET;
@@ -103,6 +246,108 @@ enum replay_where replay__timer(struct vcpu *v, uint32_t *fires)
 	return REPLAY_HERE;
 }
 
+/*
+ * The first instruction of @vector's handler, from the guest's IDT (guest
+ * memory: checked like any guest value); 0 when there is none to be found.
+ */
+static uint64_t handler_of(struct vcpu *v, uint8_t vector)
+{
+	struct kvm_translation tr = { 0 };
+	struct kvm_sregs s;
+	const uint8_t *g;
+
+	if (v->ops->get_sregs(v, &s) < 0 || (uint32_t)vector * 16 + 15 > s.idt.limit)
+		return 0;
+	tr.linear_address = s.idt.base + (uint64_t)vector * 16;
+	if (ioctl(v->fd, KVM_TRANSLATE, &tr) < 0 || !tr.valid || (tr.physical_address & 0xfff) > 0xff0 ||
+	    !(g = gmem__ptr(&v->vm->mem, tr.physical_address, 16)) || !(g[5] & 0x80))
+		return 0;	/* unmapped, split across pages, outside RAM, or not present */
+	return (uint64_t)g[0] | (uint64_t)g[1] << 8 | (uint64_t)g[6] << 16 | (uint64_t)g[7] << 24 |
+	       (uint64_t)g[8] << 32 | (uint64_t)g[9] << 40 | (uint64_t)g[10] << 48 | (uint64_t)g[11] << 56;
+}
+
+/*
+ * Lifting BLOCKIRQ for an interrupt's entry lets a pending NMI in too, and
+ * first: @hold masks NMIs (as an NMI handler runs) for that entry when one is
+ * pending and they are not masked already; !@hold unmasks what it masked.
+ */
+static void hold_nmi(struct vcpu *v, bool hold)
+{
+	struct replay *rp = v->vm->replay;
+	struct kvm_vcpu_events ev;
+
+	if (v->ops->get_events(v, &ev) < 0 || (hold && (!ev.nmi.pending || ev.nmi.masked)))
+		return;
+	ev.flags = 0;
+	ev.nmi.masked = hold;
+	if (v->ops->set_events(v, &ev) < 0)
+		fprintf(stderr, "vmm: replay: cpu %u: KVM_SET_VCPU_EVENTS: %s\n", v->id, strerror(errno));
+	rp->cpu[v->id].nmi_held = hold;
+}
+
+enum replay_where replay__kvm_irq(struct vcpu *v)
+{
+	struct replay *rp = v->vm->replay;
+	const struct replay_point *p;
+	const struct replay_point *np = replay__next(v);
+	enum replay_where w = replay__where(v, np && np->by_kvm && np->how == ITR_DELIVER_NMI ?
+					    ITR_DELIVER_NMI : ITR_DELIVER_IRQ, &p);
+	struct kvm_regs regs;
+	static char why[320];
+	uint64_t handler;
+	int irr;
+
+	if (rp->cpu[v->id].nmi_held && rp->cpu[v->id].delivered_exit != v->nr_exits + 1)
+		hold_nmi(v, false);	/* the interrupt went in: the NMI waits for its own place */
+	if (w != REPLAY_HERE)
+		return w;
+	if (v->ops->get_regs(v, &regs) < 0)
+		regs.rip = p->rip;
+	irr = kvm_has(v, p);
+	if (irr == 0) {
+		/* not raised yet (a timer, another vCPU's IPI): it waits here, at the place or its HLT */
+		wait_here(v, p->rip);
+		return REPLAY_NOT_YET;
+	}
+	handler = irr < 0 ? 0 : handler_of(v, p->how == ITR_DELIVER_NMI ? 2 : p->vector);
+	if (handler && regs.rip != p->rip) {
+		/*
+		 * At the HLT, with the delivery pending. In STI's shadow (sti; hlt) KVM can't
+		 * deliver before it: the HLT runs, wakes at once and the delivery lands after it,
+		 * as recorded. Out of a shadow, the HLT is stepped over here (it would wake at once).
+		 */
+		struct kvm_vcpu_events ev;
+
+		if (v->ops->get_events(v, &ev) < 0)
+			handler = 0;
+		else if (!(ev.interrupt.shadow & KVM_X86_SHADOW_INT_STI)) {
+			regs.rip = p->rip;
+			if (v->ops->set_regs(v, &regs) < 0)
+				handler = 0;
+		}
+	}
+	if (!handler) {
+		snprintf(why, sizeof(why), "replay: cpu %u at the place of recorded record %" PRIu64
+			 " (interrupt v=%02x): %s", v->id, p->seq, p->vector, irr < 0 ?
+			 "KVM_GET_LAPIC failed" : "the guest's IDT has no present gate for it, or "
+			 "its HLT can't be stepped over");
+		vm__stop(v->vm, VMM_GUEST_FAILED, why);
+		return REPLAY_PAST;
+	}
+	if (p->how == ITR_DELIVER_IRQ)
+		hold_nmi(v, true);	/* an NMI held too would go in first */
+	rp->placed++;
+	rp->cpu[v->id].next++;
+	rp->cpu[v->id].delivered_exit = v->nr_exits + 1;
+	/*
+	 * KVM delivers it at this entry and its handler's first instruction stops the vCPU (an
+	 * interrupt gate: IF=0 there, nothing else can come) before another exit could deliver
+	 * more. BLOCKIRQ holds back NMIs too: both are let through for this one entry only.
+	 */
+	set_debug(v, handler, false);
+	return REPLAY_HERE;
+}
+
 void replay__stopped(struct vcpu *v)
 {
 	struct replay *rp = v->vm->replay;
@@ -121,6 +366,12 @@ void replay__delivered(struct vcpu *v)
 	rp->placed += rp->cpu[v->id].p[rp->cpu[v->id].next].how <= ITR_DELIVER_NMI;
 	rp->cpu[v->id].next++;
 	rp->cpu[v->id].delivered_exit = v->nr_exits + 1;
+	if (rp->block_irqs && rp->cpu[v->id].p[rp->cpu[v->id].next - 1].how == ITR_DELIVER_NMI) {
+		/* BLOCKIRQ holds back a KVM_NMI too: let it through for this entry, and stop at its
+		 * handler (gate 2 clears IF) as replay__kvm_irq does */
+		set_debug(v, handler_of(v, 2), false);
+		return;
+	}
 	/* the next place may come before the next exit: inside the handler this delivery starts
 	 * (a timer count needs no breakpoint: its LAPIC access exits anyway) */
 	p = rp->cpu[v->id].next < rp->cpu[v->id].n ? &rp->cpu[v->id].p[rp->cpu[v->id].next] : NULL;

@@ -61,18 +61,45 @@ static int injection_of(const struct itr_record *r, unsigned vcpus, struct injec
 	return 0;
 }
 
-/* Append @r's injection to the step of its point, opening a new step when the point changes. */
+/* The guest's SYNC records of point @n so far: which visit of it the run is at (0: none seen). */
+static uint32_t *sync_visits(struct replay *rp, uint64_t n, bool add)
+{
+	void *g;
+
+	for (size_t i = 0; i < rp->nsyncs; i++)
+		if (rp->syncs[i].n == n)
+			return &rp->syncs[i].visits;
+	if (!add)
+		return NULL;
+	if (!(rp->nsyncs & (rp->nsyncs - 1))) {	/* 0, 1, 2, 4 ...: grow by doubling */
+		g = realloc(rp->syncs, (rp->nsyncs ? 2 * rp->nsyncs : 16) * sizeof(*rp->syncs));
+		if (!g)
+			return NULL;
+		rp->syncs = g;
+	}
+	rp->syncs[rp->nsyncs].n = n;
+	rp->syncs[rp->nsyncs].visits = 0;
+	return &rp->syncs[rp->nsyncs++].visits;
+}
+
+/*
+ * Append @r's injection to the step of its point, opening a new step when the
+ * point changes, or (a sync point) when the guest has visited it again since:
+ * each visit's injections are a step of their own, made at that visit.
+ */
 static int add_injection(struct replay *rp, const struct itr_record *r, uint64_t *last_point,
 			 const char *path, char *err, size_t errlen)
 {
 	struct scenario *sc = &rp->sc;
 	enum step_at at = r->b >> 63 ? AT_DELAY_US : AT_SYNC;
 	uint64_t n = r->b & ~(1ull << 63);
+	const uint32_t *v = at == AT_SYNC ? sync_visits(rp, n, false) : NULL;
+	uint32_t visit = v && *v > 1 ? *v : 1;
 	struct step *st;
 
-	if (sc->nsteps == 0 || r->b != *last_point) {
+	if (sc->nsteps == 0 || r->b != *last_point || (at == AT_SYNC && rp->visit[sc->nsteps - 1] < visit)) {
 		for (unsigned i = 0; i < sc->nsteps; i++)
-			if (sc->steps[i].at == at && sc->steps[i].n == n)
+			if (sc->steps[i].at == at && sc->steps[i].n == n && (at != AT_SYNC || rp->visit[i] >= visit))
 				return fail(err, errlen, path, r->seq, at == AT_SYNC ?
 					    "injections at one sync point recorded at two visits: "
 					    "replay can't tell them apart" :
@@ -83,6 +110,7 @@ static int add_injection(struct replay *rp, const struct itr_record *r, uint64_t
 				    "out of memory");
 		st->at = at;
 		st->n = n;
+		rp->visit[sc->nsteps - 1] = visit;
 		*last_point = r->b;
 	}
 	st = &sc->steps[sc->nsteps - 1];
@@ -131,7 +159,7 @@ static int add_point(struct replay *rp, const struct itr_record *r, const char *
 }
 
 /* A guest ENTRY: the oldest delivery of its vector on its vCPU not taken yet was taken here. */
-static void take_point(struct replay *rp, const struct itr_record *r, uint64_t guest_records)
+static bool take_point(struct replay *rp, const struct itr_record *r, uint64_t guest_records)
 {
 	for (size_t i = 0; i < rp->cpu[r->vcpu].n; i++) {
 		struct replay_point *p = &rp->cpu[r->vcpu].p[i];
@@ -143,8 +171,49 @@ static void take_point(struct replay *rp, const struct itr_record *r, uint64_t g
 		p->rip = r->rip;
 		p->rsp = r->rsp;
 		p->rflags = r->rflags;
-		return;
+		return true;
 	}
+	return false;
+}
+
+/*
+ * Kernel and split recordings: KVM's LAPIC delivered the interrupts, so no
+ * DELIVER says where; the guest's ENTRY does. A vector of 32 or more with no
+ * error code is an interrupt, unless a VMM_DELIVERY before it says the VMM
+ * delivered it as an INT n (PVM-1; an INT n KVM or the CPU ran with no exit
+ * leaves no record, and would be taken for one); an NMI no DELIVER handed
+ * over came from the guest's own ICR write (by_kvm).
+ */
+static int kvm_point(struct replay *rp, const struct itr_record *r, uint64_t guest_records,
+		     const char *path, char *err, size_t errlen)
+{
+	struct itr_record d = *r;
+	struct replay_point *p;
+
+	d.type = ITR_DELIVER;
+	d.a = r->vector == 2 ? ITR_DELIVER_NMI : ITR_DELIVER_IRQ;
+	d.b = guest_records;
+	d.err = 0;
+	if (add_point(rp, &d, path, err, errlen) < 0)
+		return -1;
+	p = &rp->cpu[r->vcpu].p[rp->cpu[r->vcpu].n - 1];
+	p->taken = true;
+	p->by_kvm = true;
+	return 0;
+}
+
+/* Each vCPU's places in the order the guest reaches them (an NMI's DELIVER came before its ENTRY). */
+static void sort_points(struct replay *rp)
+{
+	for (unsigned c = 0; c < rp->vcpus; c++)
+		for (size_t i = 1; i < rp->cpu[c].n; i++) {
+			struct replay_point t = rp->cpu[c].p[i];
+			size_t j = i;
+
+			for (; j > 0 && rp->cpu[c].p[j - 1].count > t.count; j--)
+				rp->cpu[c].p[j] = rp->cpu[c].p[j - 1];
+			rp->cpu[c].p[j] = t;
+		}
 }
 
 int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
@@ -152,6 +221,7 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 	struct itr_reader *rd;
 	struct itr_record r;
 	uint64_t last_point = 0, guest[VMM_MAX_VCPUS] = { 0 };
+	int soft[VMM_MAX_VCPUS];	/* the INT n the VMM delivered (VMM_DELIVERY), -1: none */
 	char why[512];
 	int k;
 
@@ -176,6 +246,8 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 	rp->sc.irqchips = IRQCHIP_ALL;
 	rp->sc.vcpus = rp->vcpus;
 	rp->sc.timeout_s = 30;
+	for (unsigned i = 0; i < VMM_MAX_VCPUS; i++)
+		soft[i] = -1;
 	while ((k = itr_reader__next(rd, &r, err, errlen)) == 1) {
 		if (r.type == ITR_END)
 			continue;	/* its vcpu and source fields mean nothing */
@@ -188,15 +260,40 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 			k = -1;
 			break;
 		}
-		if (r.source == ITR_SRC_GUEST && r.type == ITR_ENTRY && r.err == 0xffffffffu)
-			take_point(rp, &r, guest[r.vcpu]);
+		if (r.type == ITR_VMM_DELIVERY)
+			soft[r.vcpu] = r.vector;	/* its ENTRY is a software interrupt: no place */
+		if (r.source == ITR_SRC_GUEST && r.type == ITR_ENTRY && r.err == 0xffffffffu &&
+		    soft[r.vcpu] == r.vector) {
+			soft[r.vcpu] = -1;
+		} else if (r.source == ITR_SRC_GUEST && r.type == ITR_ENTRY && r.err == 0xffffffffu) {
+			if (!take_point(rp, &r, guest[r.vcpu]) && rp->mode != IRQCHIP_USER &&
+			    (r.vector >= 32 || r.vector == 2) &&
+			    kvm_point(rp, &r, guest[r.vcpu], path, err, errlen) < 0) {
+				k = -1;
+				break;
+			}
+		}
 		if (r.source == ITR_SRC_GUEST || r.type == ITR_BAD_GUEST)
 			guest[r.vcpu]++;	/* the ring slots the VMM consumed, as ring.tail counts */
+		if (r.source == ITR_SRC_GUEST && r.type == ITR_SYNC) {
+			uint32_t *v = sync_visits(rp, r.a, true);
+
+			if (!v) {
+				k = fail(err, errlen, path, r.seq, "out of memory");
+				break;
+			}
+			*v += *v < UINT32_MAX;
+		}
 	}
 	if (k == 0 && !itr_reader__complete(rd))
 		k = fail(err, errlen, path, UINT64_MAX, "truncated: the trace has no END record; "
 			 "a replay of part of a run would report every later record missing");
 	itr_reader__close(rd);
+	free(rp->syncs);	/* the visits are in visit[] now */
+	rp->syncs = NULL;
+	rp->nsyncs = 0;
+	if (k == 0 && rp->mode != IRQCHIP_USER)
+		sort_points(rp);
 	if (k < 0) {
 		replay__free(rp);
 		return -1;
@@ -204,16 +301,19 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 	return 0;
 }
 
-void replay__set_mode(struct replay *rp, enum irqchip_mode mode)
+void replay__set_mode(struct replay *rp, enum irqchip_mode mode, bool kvm_delivers)
 {
-	rp->place_irqs = rp->mode == IRQCHIP_USER && mode == IRQCHIP_USER;
+	rp->place_irqs = rp->mode == mode && (mode == IRQCHIP_USER || !kvm_delivers);
+	rp->block_irqs = rp->place_irqs && mode != IRQCHIP_USER;
+	rp->kvm_hlt = mode != IRQCHIP_USER;
 	for (unsigned i = 0; i < VMM_MAX_VCPUS && !rp->place_irqs; i++) {
 		size_t k = 0;
 
 		for (size_t j = 0; j < rp->cpu[i].n; j++) {
 			if (rp->cpu[i].p[j].how == ITR_DELIVER_TIMER)
 				rp->timers--;	/* the in-kernel LAPIC keeps its own time */
-			if (rp->cpu[i].p[j].how != ITR_DELIVER_IRQ && rp->cpu[i].p[j].how != ITR_DELIVER_TIMER)
+			if (rp->cpu[i].p[j].how != ITR_DELIVER_IRQ && rp->cpu[i].p[j].how != ITR_DELIVER_TIMER &&
+			    !rp->cpu[i].p[j].by_kvm)
 				rp->cpu[i].p[k++] = rp->cpu[i].p[j];
 		}
 		rp->cpu[i].n = k;
@@ -223,6 +323,9 @@ void replay__set_mode(struct replay *rp, enum irqchip_mode mode)
 void replay__free(struct replay *rp)
 {
 	scenario__free(&rp->sc);
+	free(rp->syncs);
+	rp->syncs = NULL;
+	rp->nsyncs = 0;
 	for (unsigned i = 0; i < VMM_MAX_VCPUS; i++) {
 		free(rp->cpu[i].p);
 		rp->cpu[i].p = NULL;

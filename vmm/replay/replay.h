@@ -24,6 +24,7 @@ struct replay_point {
 	uint8_t vector;
 	uint8_t how;		/* enum itr_deliver_how */
 	bool taken;		/* the guest's ENTRY for it was found */
+	bool by_kvm;		/* kernel, split: KVM's LAPIC delivered it (no DELIVER record) */
 	unsigned times;		/* handed over this many times at once (NMIs: KVM merges them) */
 	uint64_t count;		/* the vCPU's guest records before that ENTRY */
 	uint32_t published;	/* ITR_DELIVER_STOP: of those, the ones published then */
@@ -39,16 +40,27 @@ struct replay {
 	uint64_t mem_size;
 	enum boot_proto boot;
 	struct scenario sc;		/* the recorded injections as sync (and delay) steps */
+	/* a sync step's visit of its point (1 = the first) the recording made it at; and, as the
+	 * replay runs, the visits of that point so far: a step runs at its own visit only */
+	uint32_t visit[SC_MAX_PLAN_STEPS], seen[SC_MAX_PLAN_STEPS];
+	struct { uint64_t n; uint32_t visits; } *syncs;	/* load: guest SYNC records per point */
+	size_t nsyncs;
 	unsigned ninject;
 	struct {
 		struct replay_point *p;
 		size_t n, next;		/* points, and the first not delivered yet */
 		uint64_t armed_rip;	/* the hardware breakpoint set on this vCPU, 0 = none,
 					 * ~0 = stepping one instruction off it */
+		bool armed_block;	/* KVM_GUESTDBG_BLOCKIRQ set with it */
+		bool probed;		/* waiting at a place: the last look was a run (wait_here) */
+		bool nmi_held;		/* NMIs masked for an interrupt's entry (hold_nmi) */
 		uint64_t delivered_exit;	/* nr_exits + 1 when something was delivered, 0 = never */
 		bool stopped;		/* reached its ITR_DELIVER_STOP place */
 	} cpu[VMM_MAX_VCPUS];
-	bool place_irqs;		/* user irqchip recorded and replayed: the VMM places interrupts */
+	bool place_irqs;		/* the replay places interrupts: user recorded and replayed, or
+					 * kernel or split recorded and replayed in the same mode */
+	bool block_irqs;		/* kernel or split placed: KVM's LAPIC delivers only at a place */
+	bool kvm_hlt;			/* replayed under kernel or split: KVM runs HLT itself */
 	uint64_t placed;		/* deliveries made at their recorded place */
 	unsigned stops, stopped;	/* vCPUs with a stop place, and those that reached it */
 	unsigned timers;		/* LAPIC timer counts told at LAPIC accesses */
@@ -64,11 +76,14 @@ struct replay {
 int replay__load(const char *path, struct replay *rp, char *err, size_t errlen);
 void replay__free(struct replay *rp);
 /*
- * The replay runs under irqchip @mode. The VMM places interrupts only when it
- * delivered them in both runs (user recorded, user replayed); otherwise the
- * interrupt places are dropped and only NMIs (KVM_NMI in every mode) are placed.
+ * The replay runs under irqchip @mode. Interrupts are placed when the replay
+ * runs in the recorded mode: under user the VMM delivers them itself; under
+ * kernel or split (unless @kvm_delivers) KVM's LAPIC may deliver each only at
+ * the place of its recorded ENTRY. Otherwise (another mode, or @kvm_delivers)
+ * the interrupt places are dropped and only NMIs (KVM_NMI in every mode) are
+ * placed: KVM delivers the injections where it will.
  */
-void replay__set_mode(struct replay *rp, enum irqchip_mode mode);
+void replay__set_mode(struct replay *rp, enum irqchip_mode mode, bool kvm_delivers);
 
 /* "vcpus=N mem=BYTES boot=PROTO" -> fields; -1 if any is missing or bad. */
 int replay__parse_config(const char *s, unsigned *vcpus, uint64_t *mem, enum boot_proto *boot);
@@ -94,6 +109,18 @@ void replay__delivered(struct vcpu *v);
  * timer count for this access, with the count in *@fires (and it is consumed).
  */
 enum replay_where replay__timer(struct vcpu *v, uint32_t *fires);
+/*
+ * Kernel and split irqchips, block_irqs: on @v's own thread before KVM_RUN.
+ * REPLAY_HERE: @v is at the place of its next interrupt and KVM's LAPIC has
+ * it in IRR: the coming entry lets KVM deliver it (and stops at its handler);
+ * or at the place of an NMI the guest sent (by_kvm) and KVM has it pending.
+ * REPLAY_NOT_YET: @v runs on, interrupts held back, or (replay_wait set) it
+ * stands at the place (or its HLT) and must not run until KVM holds it.
+ * REPLAY_PAST: stopped.
+ */
+enum replay_where replay__kvm_irq(struct vcpu *v);
+/* @v's next place, NULL when none is left. */
+const struct replay_point *replay__next(const struct vcpu *v);
 /* @v stands at its ITR_DELIVER_STOP place: it runs no more; counted once. */
 void replay__stopped(struct vcpu *v);
 

@@ -107,7 +107,9 @@ struct vcpu {
 	bool halted;		/* user mode: in HLT, waiting for an interrupt */
 	/* replay: at a recorded place, waiting for what another vCPU sends: an interrupt, or NMIs */
 	enum { REPLAY_WAIT_NONE, REPLAY_WAIT_IRQ, REPLAY_WAIT_NMI, REPLAY_WAIT_END,
-	       REPLAY_WAIT_FINISH } replay_wait;
+	       REPLAY_WAIT_FINISH,
+	       REPLAY_WAIT_KVM_IRQ	/* kernel, split: at a place or a HLT, until KVM holds what is due */
+	} replay_wait;
 	unsigned replay_nmis;	/* REPLAY_WAIT_NMI: how many the recorded place handed over */
 	uint32_t timer_fires;	/* user mode: LAPIC timer expiries that reached IRR (replay's time input) */
 	bool timer_firing;	/* between the timer's expiry event and its IRR accept (or coalesce) */
