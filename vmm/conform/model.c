@@ -242,6 +242,16 @@ static void err_text(char *buf, size_t n, uint64_t err)
 		snprintf(buf, n, "0x%" PRIx64, err);
 }
 
+static void vector_text(char *buf, size_t n, int v)
+{
+	if (v < 0)
+		snprintf(buf, n, "nothing delivered");
+	else if (v == CONF_MODEL_NO_VECTOR)
+		snprintf(buf, n, "no fault");
+	else
+		snprintf(buf, n, "%d", v);
+}
+
 unsigned conf__model_checker(const struct conf_model_case *x, const struct conf_exc *e,
 			     char *buf, size_t n)
 {
@@ -250,7 +260,9 @@ unsigned conf__model_checker(const struct conf_model_case *x, const struct conf_
 
 	buf[0] = 0;
 	if (e->exp_vector != x->vector) {
-		add(buf, n, "vector: model %d, checker %d", x->vector, e->exp_vector);
+		vector_text(a, sizeof(a), x->vector);
+		vector_text(b, sizeof(b), e->exp_vector);
+		add(buf, n, "vector: model %s, checker %s", a, b);
 		diff++;
 	}
 	if (e->exp_err != x->err) {
@@ -274,14 +286,16 @@ unsigned conf__model_vs(const struct conf_model_case *x, const struct conf_exc *
 {
 	unsigned diff = 0;
 	char a[24], b[24];
-	/* the line's observed vector: -1 nothing delivered, 255 the no-fault mark */
-	int obs = e->obs_vector < 0 ? CONF_MODEL_NO_VECTOR : e->obs_vector;
 
 	buf[0] = 0;
-	if (obs != x->vector) {
-		add(buf, n, "vector: model %d, observed %d", x->vector, e->obs_vector);
+	if (e->obs_vector != x->vector) {
+		vector_text(a, sizeof(a), x->vector);
+		vector_text(b, sizeof(b), e->obs_vector);
+		add(buf, n, "vector: model %s, observed %s", a, b);
 		diff++;
 	}
+	if (e->obs_vector < 0)	/* no frame: nothing more to compare */
+		return diff;
 	if (e->obs_err != x->err) {
 		err_text(a, sizeof(a), x->err);
 		err_text(b, sizeof(b), e->obs_err);
@@ -299,7 +313,7 @@ unsigned conf__model_vs(const struct conf_model_case *x, const struct conf_exc *
 		add(buf, n, "stack: model %s, observed %s", conf__model_stack(x), e->obs_stack);
 		diff++;
 	}
-	if (e->mismatch & IVM_CHK_CR2) {
+	if (x->cr2 && (e->mismatch & IVM_CHK_CR2)) {
 		add(buf, n, "cr2: model 0x%" PRIx64 ", observed another", x->cr2);
 		diff++;
 	}
