@@ -85,6 +85,12 @@ static bool model_text(const struct conf_check *ck, char *buf, size_t n)
 	return true;
 }
 
+/* The cell against the model; a divergence in a field the model does not carry (SS, IF, who delivered) */
+static const char *vs_model(const struct conf_cell *cell)
+{
+	return cell->vs_model[0] ? cell->vs_model : "vector, error code, rip and stack as the model has them";
+}
+
 /* A finding beside the model: what it expects, and where this target differs from it */
 static void model_lines(const struct conf_check *ck, const struct conf_cell *cell, FILE *f,
 			const char *indent)
@@ -94,8 +100,8 @@ static void model_lines(const struct conf_check *ck, const struct conf_cell *cel
 	if (!model_text(ck, x, sizeof(x)))
 		return;
 	fprintf(f, "%smodel:     %s\n", indent, x);
-	if (cell->vs_model[0])
-		fprintf(f, "%svs model:  %s\n", indent, cell->vs_model);
+	if (cell->vs_model[0] || cell->status == CONF_DIVERGENCE)
+		fprintf(f, "%svs model:  %s\n", indent, vs_model(cell));
 }
 
 void conf__report_text(const struct conf_matrix *m, const char *expect, FILE *f)
@@ -448,9 +454,9 @@ void conf__report_html(const struct conf_matrix *m, const char *expect, FILE *f)
 				fputs("model:     ", f);
 				html_esc(f, x);
 				fputc('\n', f);
-				if (cell->vs_model[0]) {
+				if (cell->vs_model[0] || cell->status == CONF_DIVERGENCE) {
 					fputs("vs model:  ", f);
-					html_esc(f, cell->vs_model);
+					html_esc(f, vs_model(cell));
 					fputc('\n', f);
 				}
 			}
