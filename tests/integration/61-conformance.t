@@ -17,13 +17,29 @@ cell() {	# cell CHECK TARGET: "STATUS ID" of one cell of $TMP/c.json
 
 run_limited 600 "$VMM" conformance --quiet --expect=known --out="$TMP/out" --json="$TMP/c.json" \
 	--html="$TMP/c.html" "$GUEST" >"$TMP/c.txt" 2>&1
-ok $? "conformance on kvm and qemu-tcg, --expect=known: exit 0 (every divergence named)"
-like "$TMP/c.txt" '^check +kvm/kernel +kvm/split +kvm/user +qemu-tcg *$' "the matrix: a column per target"
+ok $? "conformance on the model, kvm and qemu-tcg, --expect=known: exit 0 (every divergence named)"
+like "$TMP/c.txt" '^check +model +kvm/kernel +kvm/split +kvm/user +qemu-tcg *$' "the matrix: a column per target"
 like "$TMP/c.txt" '^result: OK$' "result line"
 is "$(jq '[.checks[].results[] | select(.status == "HANG" or .status == "ERROR")] | length' "$TMP/c.json")" 0 \
 	"no hang, no error"
 is "$(jq '[.checks[].results[] | select(.id == "new")] | length' "$TMP/c.json")" 0 \
 	"no divergence the table does not name"
+
+# the model's column: the architecture's expectation, with no run; n/a where it can't say
+is "$(cell '#PF-np-cpl3' model)" "EXPECTED #PF(0x4)" "#PF-np-cpl3 on the model: #PF, error code U"
+is "$(cell '#PF-nx-cpl0' model)" "EXPECTED #PF(0x11)" "#PF-nx-cpl0 on the model: #PF, error code P|I"
+is "$(cell int1-cpl3 model)" "EXPECTED #DB trap" "int1-cpl3 on the model: #DB as a trap"
+is "$(cell iretq-cpl0 model)" "EXPECTED no fault" "iretq-cpl0 on the model: no fault"
+is "$(cell scenario:isr model)" "UNSUPPORTED " "scenario:isr on the model: n/a (a run's trace is judged)"
+is "$(cell insn:alu model)" "UNSUPPORTED " "insn:alu on the model: n/a (CPL0 against CPL3)"
+is "$(jq '[.checks[] | select(.kind == "case") | .results[] | select(.note | test("checker and the model"))] | length' "$TMP/c.json")" 0 \
+	"on every target the guest's checker demands what the model expects"
+is "$(jq -r '.checks[] | select(.name == "int80-cpl3") | .results[] | select(.target == "kvm/kernel") | .vs_model' "$TMP/c.json" | cut -d';' -f1)" \
+	"vector: model 128, observed 6" "int80-cpl3 on kvm/kernel against the model, field by field"
+is "$(jq -r '.checks[] | select(.name == "#PF-np-cpl3") | .model | "\(.vector) \(.error_code) \(.resume) \(.stack) \(.cr2)"' "$TMP/c.json")" \
+	"14 4 fault rsp0 2080768" "json: the model's fields of a case"
+like "$TMP/c.txt" '^  vs model:  vector: model 128, observed 6' "text: a divergence read against the model"
+like "$TMP/c.html" '<td class="model">#PF\(0x4\)</td>' "html: the model's column"
 
 # the PVM host's divergences, where each belongs
 for m in kernel split user; do
@@ -169,6 +185,24 @@ is $? 1 "the mutant's divergence fails the run"
 is "$(jq -r '.checks[] | select(.name == "scenario:nesting") | .results[] | "\(.target) \(.status) \(.id)"' "$TMP/m.json" | tr '\n' ';')" \
 	"kvm/user PASS ;kvm/user@vmm-mutant DIVERGENCE new;" \
 	"scenario:nesting: a new divergence on the mutant's column only"
+
+# a planted defect in the model: a wrong #PF error code, as a second vmm build; kvm/user's
+# (the guest's checker and our LAPIC) disagrees with it, and the model column shows it
+sed -e 's/X("#PF-np-cpl3", 3, 14, PF_U,/X("#PF-np-cpl3", 3, 14, PF_U | PF_P,/' \
+	vmm/conform/model.c >"$TMP/model-mutant.c"
+! cmp -s vmm/conform/model.c "$TMP/model-mutant.c" && gcc $CFLAGS -Ivmm/conform -c "$TMP/model-mutant.c" -o "$TMP/model-mutant.o" &&
+	gcc $CFLAGS -o "$TMP/vmm-model-mutant" "$OBJ/vmm/cli/main.o" \
+		$(find "$OBJ" -name '*.o' ! -path '*/guest/*' ! -path '*/cli/main.o' ! -path '*/conform/model.o') \
+		"$TMP/model-mutant.o" $LIBS
+ok $? "a vmm whose model expects #PF(5) of a user read of a not-present page"
+run_limited 60 "$TMP/vmm-model-mutant" conformance --quiet --targets=model,kvm/user --filter="#PF-np" --configs=configs \
+	--out="$TMP/mm" --json="$TMP/mm.json" "$GUEST" >"$TMP/mm.txt" 2>&1
+is $? 1 "the wrong model fails the run"
+is "$(jq -r '.checks[] | select(.name == "#PF-np-cpl3") | .results[] | "\(.target) \(.status) \(.id)"' "$TMP/mm.json" | tr '\n' ';')" \
+	"model EXPECTED #PF(0x5);kvm/user ERROR ;" "#PF-np-cpl3: the model's #PF(0x5), kvm/user at odds with it"
+like "$TMP/mm.txt" 'note: +the guest.s checker and the model disagree: error code: model 0x5, checker 0x4' \
+	"... which field, the model's against the checker's"
+like "$TMP/mm.txt" 'vs model: +error code: model 0x5, observed 0x4' "... and against what kvm/user did"
 
 # a hang: a vmm that spins the guest in the first case is a HANG cell, and the rest still runs
 cat >"$TMP/vmm-hang" <<SH

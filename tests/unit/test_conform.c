@@ -350,6 +350,180 @@ static void test_markdown(void)
 	fclose(f);
 }
 
+/* the guest's own result lines, as kvm/user printed them (our LAPIC, this host) */
+static const char *const pf_np_user =
+	"exc #PF-np-cpl3 cpl=3 vec=14/14 err=0x4/0x4 rip=0x10290d/0x10290d stack=rsp0/rsp0 "
+	"mismatch=0x0 PASS via=kvm div=-";
+static const char *const int1_user =
+	"exc int1-cpl3 cpl=3 vec=1/1 err=none/none rip=0x102ed9/0x102ed9 stack=ist3/ist3 "
+	"mismatch=0x0 PASS via=kvm div=-";
+static const char *const np_pvm =
+	"exc #NP-cpl0 cpl=0 vec=11/8 err=0x33/0x0 rip=0x1027e8/0x1027e8 stack=same/ist1 "
+	"mismatch=0x23 FAIL via=kvm div=PVM-8";
+
+static void test_model(void)
+{
+	static const char *const targets[] = { "model", "kvm/user" };
+	const struct conf_model_case *x, *all;
+	struct conf_model_case bad[96];
+	struct conf_catalogue cat;
+	struct conf_matrix m;
+	struct conf_cell cell;
+	struct conf_exc e;
+	char err[256], *text;
+	unsigned missing = 0;
+	size_t n;
+	int pf;
+	FILE *f;
+
+	/* the model's expectation, exactly, for cases whose fields the SDM fixes */
+	x = conf__model_case("#PF-np-cpl3");
+	ok(x && x->vector == 14 && x->err == 4 && x->resume == CONF_RESUME_AT_TRIGGER &&
+	   x->cr2 == 0x1fc000 && !strcmp(conf__model_stack(x), "rsp0"),
+	   "#PF-np-cpl3: #PF(U=4), a fault, CR2 the page, on RSP0");
+	x = conf__model_case("#PF-nx-cpl0");
+	ok(x && x->err == 0x11 && x->resume == CONF_RESUME_AT_CR2, "#PF-nx-cpl0: #PF(P|I), RIP = CR2");
+	x = conf__model_case("#DB-tf-cpl0");
+	ok(x && x->vector == 1 && x->resume == CONF_RESUME_AFTER_TRIGGER && x->dr6 == 1u << 14 &&
+	   !strcmp(conf__model_stack(x), "ist3"), "#DB-tf-cpl0: a trap after the instruction, DR6.BS, IST3");
+	x = conf__model_case("#DB-hwbp-cpl0");
+	ok(x && x->resume == CONF_RESUME_AT_TRIGGER && x->dr6 == 1, "#DB-hwbp-cpl0: a fault, DR6.B0");
+	x = conf__model_case("int1-cpl3");
+	ok(x && x->vector == 1 && x->resume == CONF_RESUME_AFTER_TRIGGER && x->err == CONF_MODEL_NO_ERR,
+	   "int1-cpl3: icebp is a trap, no error code");
+	ok((x = conf__model_case("int41-cpl3")) && x->vector == 13 && x->err == 0x41 * 8 + 2,
+	   "int41-cpl3: #GP naming the IDT entry");
+	ok((x = conf__model_case("#NP-cpl0")) && x->vector == 11 && x->err == 6 * 8 + 3 &&
+	   !strcmp(conf__model_stack(x), "same"), "#NP-cpl0: #NP(IDT|EXT), no IST");
+	ok((x = conf__model_case("#DF-cpl0")) && !strcmp(conf__model_stack(x), "ist1"), "#DF on IST1");
+	ok((x = conf__model_case("out-cpl3-iopl3")) && x->vector == CONF_MODEL_NO_VECTOR &&
+	   x->resume == CONF_RESUME_NO_FAULT, "out-cpl3-iopl3: no fault");
+	for (unsigned i = 0; i < conf__nr_cases(); i++)
+		if (!conf__model_case(conf__case_name(i))) {
+			printf("# no model for %s\n", conf__case_name(i));
+			missing++;
+		}
+	ok(!missing, "every guest case of the catalogue has the model's expectation");
+
+	/* the checker's expectation and the model agree: a passing line stays PASS */
+	conf__parse_exc(pf_np_user, &e);
+	memset(&cell, 0, sizeof(cell));
+	conf__judge_exc(&e, &cell, "kvm/user");
+	ok(cell.status == CONF_PASS && !cell.vs_model[0], "#PF-np-cpl3 on kvm/user: PASS, nothing off the model");
+	conf__parse_exc(np_pvm, &e);
+	memset(&cell, 0, sizeof(cell));
+	conf__judge_exc(&e, &cell, "kvm/kernel");
+	ok(cell.status == CONF_DIVERGENCE && !strcmp(cell.id, "PVM-8") &&
+	   strstr(cell.vs_model, "vector: model 11, observed 8") &&
+	   strstr(cell.vs_model, "error code: model 0x33, observed 0x0") &&
+	   strstr(cell.vs_model, "stack: model same, observed ist1"),
+	   "a divergence against the model, field by field: %s", cell.vs_model);
+
+	/* planted: a wrong #PF error code and a #DB as a fault in the model */
+	all = conf__model_cases(&n);
+	ok(n <= sizeof(bad) / sizeof(bad[0]), "the table fits the test's copy");
+	memcpy(bad, all, n * sizeof(bad[0]));
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(bad[i].name, "#PF-np-cpl3"))
+			bad[i].err = 5;
+		if (!strcmp(bad[i].name, "int1-cpl3"))
+			bad[i].vector = 3;
+	}
+	conf__model_use(bad, n);
+	conf__parse_exc(pf_np_user, &e);
+	memset(&cell, 0, sizeof(cell));
+	conf__judge_exc(&e, &cell, "kvm/user");
+	ok(cell.status == CONF_ERROR && strstr(cell.note, "error code: model 0x5, checker 0x4") &&
+	   strstr(cell.vs_model, "error code: model 0x5, observed 0x4"),
+	   "a wrong model: kvm/user's passing #PF-np-cpl3 disagrees with it (%s)", cell.note);
+	conf__parse_exc(int1_user, &e);
+	memset(&cell, 0, sizeof(cell));
+	conf__judge_exc(&e, &cell, "kvm/user");
+	ok(cell.status == CONF_ERROR && strstr(cell.note, "vector: model 3, checker 1") &&
+	   strstr(cell.vs_model, "stack: model rsp0, observed ist3"),
+	   "... and int1-cpl3 too, its stack derived from the wrong vector");
+	conf__model_use(NULL, 0);
+	memset(&cell, 0, sizeof(cell));
+	conf__judge_exc(&e, &cell, "kvm/user");
+	ok(cell.status == CONF_PASS && !cell.vs_model[0], "the model's own table back: PASS");
+
+	/* the column: a word per case, n/a with why where the model can't say */
+	ok(!conf__catalogue(&cat, "configs", NULL, err, sizeof(err)), "the catalogue with the scenarios");
+	conf__matrix_init(&m, &cat, targets, 2);
+	for (unsigned c = 0; c < cat.n; c++) {
+		conf__model_cell(&cat.checks[c], conf__cell(&m, c, 0));
+		conf__cell(&m, c, 1)->status = CONF_PASS;
+	}
+	pf = conf__find_check(&cat, "#PF-np-cpl3");
+	ok(pf >= 0 && conf__cell(&m, (unsigned)pf, 0)->status == CONF_EXPECTED &&
+	   !strcmp(conf__cell(&m, (unsigned)pf, 0)->id, "#PF(0x4)"), "the model's cell: EXPECTED #PF(0x4)");
+	{
+		unsigned na_sc = 0, sc = 0, na_sw = 0, sw = 0, exp = 0, exc = 0;
+
+		for (unsigned c = 0; c < cat.n; c++) {
+			const struct conf_cell *mc = conf__cell_c(&m, c, 0);
+			enum conf_kind k = cat.checks[c].kind;
+
+			sc += k == CONF_SCENARIO;
+			na_sc += k == CONF_SCENARIO && mc->status == CONF_UNSUPPORTED &&
+				 strstr(mc->note, "can't predict");
+			sw += k == CONF_SWEEP;
+			na_sw += k == CONF_SWEEP && mc->status == CONF_UNSUPPORTED &&
+				 strstr(mc->note, "CPL0 with the same form at CPL3");
+			exc += k == CONF_EXC || k == CONF_EMULATION;
+			exp += (k == CONF_EXC || k == CONF_EMULATION) && mc->status == CONF_EXPECTED;
+		}
+		ok(sc > 0 && na_sc == sc && sw == 7 && na_sw == sw,
+		   "scenarios and sweep families: n/a with the reason (%u, %u)", na_sc, na_sw);
+		ok(exp == exc, "every case and emulation check: an expectation (%u)", exp);
+	}
+	conf__parse_exc(np_pvm, &e);
+	conf__judge_exc(&e, conf__cell(&m, (unsigned)conf__find_check(&cat, "#NP-cpl0"), 1), "kvm/user");
+
+	f = tmpfile();
+	conf__report_text(&m, "PVM-8", f);
+	text = slurp(f);
+	ok(text && strstr(text, "model") && strstr(text, "#PF(0x4)") && strstr(text, "#NP(0x33)") &&
+	   strstr(text, "model:     vector 11, error code 0x33") &&
+	   strstr(text, "vs model:  vector: model 11, observed 8") && strstr(text, "EXPECTED (the model)") &&
+	   strstr(text, "result: OK"), "text: the model's column, a finding read against it");
+	free(text);
+	fclose(f);
+	f = tmpfile();
+	conf__report_json(&m, NULL, f);
+	text = slurp(f);
+	ok(text && strstr(text, "\"model\":{\"cpl\":3,\"vector\":14,\"error_code\":4,\"resume\":\"fault\","
+			      "\"stack\":\"rsp0\",\"cr2\":2080768,\"dr6\":0}") &&
+	   strstr(text, "\"status\":\"EXPECTED\"") && strstr(text, "\"vs_model\":\"vector: model 11") &&
+	   strstr(text, "\"model\":null"), "json: the model's fields per case, each result against it");
+	free(text);
+	fclose(f);
+	f = tmpfile();
+	conf__report_html(&m, NULL, f);
+	text = slurp(f);
+	ok(text && strstr(text, "<th>model</th>") && strstr(text, "class=\"model\">#PF(0x4)") &&
+	   strstr(text, "vs model:  vector: model 11"), "html: the model's column, the finding against it");
+	free(text);
+	fclose(f);
+	f = tmpfile();
+	conf__write_lines(&m, f);
+	rewind(f);
+	{
+		char line[4096], check[CONF_NAME_MAX], target[CONF_NAME_MAX];
+		struct conf_cell back;
+		bool found = false;
+
+		while (fgets(line, sizeof(line), f))
+			if (conf__parse_line(line, check, sizeof(check), target, sizeof(target), &back) == 1 &&
+			    !strcmp(check, "#NP-cpl0") && !strcmp(target, "kvm/user"))
+				found = strstr(back.vs_model, "observed ist1") != NULL;
+		ok(found, "lines: the comparison with the model survives the round trip");
+	}
+	fclose(f);
+	conf__matrix_free(&m);
+	conf__catalogue_free(&cat);
+}
+
 int main(void)
 {
 	test_parse();
@@ -360,5 +534,6 @@ int main(void)
 	test_sweep();
 	test_matrix();
 	test_markdown();
+	test_model();
 	return tap_done();
 }

@@ -62,8 +62,10 @@ static void usage(FILE *f)
 		"                     same on another vmm build: compare two builds), qemu-tcg,\n"
 		"                     libvirt (QEMU TCG as a transient libvirtd domain),\n"
 		"                     nested-kvm-amd[/MODE] (kvm_amd nested in QEMU TCG: minutes),\n"
-		"                     all (every one of them); default kvm,qemu-tcg. A target that\n"
-		"                     is not available here shows n/a with the reason\n"
+		"                     model (no run: what the architecture expects of each check,\n"
+		"                     the column every finding is read against), all (every one\n"
+		"                     of them); default model,kvm,qemu-tcg. A target that is not\n"
+		"                     available here shows n/a with the reason\n"
 		"  --filter=TEXT,...  only the checks whose name contains one of the TEXTs\n"
 		"  --expect=IDS|known  divergences with these IDs (PVM-2,QEMU-1) or every known\n"
 		"                     ID do not fail the run\n"
@@ -173,7 +175,7 @@ int conformance_cmd__main(int argc, char **argv)
 	static char self[PATH_MAX], dir[PATH_MAX], tree[PATH_MAX], kernel[PATH_MAX + 16];
 	static char configs[PATH_MAX + 16];
 	static char scripts[PATH_MAX + 16], nested_work[PATH_MAX + 16];
-	const char *target_list = "kvm,qemu-tcg", *filter = NULL, *expect = NULL, *json = NULL;
+	const char *target_list = "model,kvm,qemu-tcg", *filter = NULL, *expect = NULL, *json = NULL;
 	const char *html = NULL, *out = "conformance.out", *configs_opt = NULL, *scripts_opt = NULL;
 	bool lines = false, quiet = false, list = false;
 	double timeout_s = 10;
@@ -244,7 +246,7 @@ int conformance_cmd__main(int argc, char **argv)
 	snprintf(nested_work, sizeof(nested_work), "%s/nested", dir);
 
 	if (!strcmp(target_list, "all"))
-		target_list = "kvm,qemu-tcg,libvirt,nested-kvm-amd";
+		target_list = "model,kvm,qemu-tcg,libvirt,nested-kvm-amd";
 	for (const char *p = target_list; *p; ) {
 		size_t len = strcspn(p, ",");
 		char spec[PATH_MAX];

@@ -26,6 +26,7 @@ enum conf_status {
 	CONF_HANG,		/* the watchdog stopped the run while this check ran */
 	CONF_UNSUPPORTED,	/* the target can't perform it: note says why */
 	CONF_ERROR,		/* the run died or its output was unreadable: note says how */
+	CONF_EXPECTED,		/* the model's column: what the architecture expects, no run */
 	CONF_NR_STATUS
 };
 
@@ -47,12 +48,14 @@ struct conf_check {
 
 struct conf_cell {
 	enum conf_status status;
-	char id[16];			/* the divergence ID ("PVM-2"), "new" when none fits */
+	char id[16];			/* the divergence ID ("PVM-2"), "new" when none fits;
+					   EXPECTED: the expectation in a word ("#PF(0x4)") */
 	char expected[CONF_TEXT_MAX];	/* the fields that differ, as the SDM has them */
 	char observed[CONF_TEXT_MAX];	/* ... and as the target did them */
 	char note[CONF_TEXT_MAX];	/* HANG: where; UNSUPPORTED/ERROR: why */
 	char repro[CONF_PATH_MAX];	/* one command that shows it again */
 	char trace[CONF_PATH_MAX];	/* the run's trace, when the target makes one */
+	char vs_model[CONF_TEXT_MAX];	/* a case: field by field, the model against what was observed */
 };
 
 /* ---- the catalogue ---- */
@@ -129,6 +132,55 @@ int conf__parse_insn(const char *line, struct conf_insn *in);
  * ("PVM-11+PVM-13"), "new" when one is not known.
  */
 void conf__sweep_add(struct conf_cell *cell, const struct conf_insn *in);
+
+/* ---- the model: what the architecture expects, with no run ---- */
+
+#define CONF_MODEL_NO_VECTOR	255		/* a case that must not fault (the guest's mark) */
+#define CONF_MODEL_NO_ERR	(~(uint64_t)0)	/* no error code pushed */
+
+enum conf_resume {
+	CONF_RESUME_AT_TRIGGER,		/* a fault: RIP is the faulting instruction */
+	CONF_RESUME_AFTER_TRIGGER,	/* a trap: RIP is the instruction after it */
+	CONF_RESUME_AT_CR2,		/* a fetch fault: RIP is the page, CR2 = RIP */
+	CONF_RESUME_IRQ,		/* an interrupt taken before the trigger, once it is let in */
+	CONF_RESUME_NO_FAULT,		/* runs to its end */
+};
+
+/* One guest case as the SDM has it */
+struct conf_model_case {
+	const char *name;
+	unsigned cpl;
+	int vector;			/* CONF_MODEL_NO_VECTOR: no fault */
+	uint64_t err;			/* CONF_MODEL_NO_ERR: none */
+	enum conf_resume resume;
+	uint64_t cr2;			/* 0: not a #PF */
+	uint32_t dr6;			/* #DB: DR6 bits that must be set */
+};
+
+/* The model's cases; conf__model_use swaps in another table (NULL: the model's own), for tests. */
+const struct conf_model_case *conf__model_cases(size_t *n);
+void conf__model_use(const struct conf_model_case *t, size_t n);
+const struct conf_model_case *conf__model_case(const char *name);
+/* The stack the guest's IDT makes the delivery use: "ist1" (#DF), "ist3" (#DB), "rsp0", "same" */
+const char *conf__model_stack(const struct conf_model_case *x);
+/* "#PF(0x4)", "#DB trap", "0xe5 irq", "no fault" */
+void conf__model_short(const struct conf_model_case *x, char *buf, size_t n);
+/* every field: "vector 14, error code 0x4, rip fault at the trigger, stack rsp0, cr2 0x1fc000" */
+void conf__model_text(const struct conf_model_case *x, char *buf, size_t n);
+/*
+ * The guest checker's expectation (@e's exp_ fields) against the model's:
+ * the number of fields that differ, each in @buf ("vector: model 13, checker 6").
+ */
+unsigned conf__model_checker(const struct conf_model_case *x, const struct conf_exc *e,
+			     char *buf, size_t n);
+/* What a target did (@e's obs_ fields) against the model: the fields that differ, in @buf. */
+unsigned conf__model_vs(const struct conf_model_case *x, const struct conf_exc *e, char *buf, size_t n);
+/*
+ * The model column's cell for @ck: EXPECTED with the expectation (a case,
+ * an emulation check), or UNSUPPORTED with why the model can't say (a
+ * scenario, a sweep family).
+ */
+void conf__model_cell(const struct conf_check *ck, struct conf_cell *cell);
 
 /* ---- known divergences ---- */
 

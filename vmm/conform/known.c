@@ -288,7 +288,35 @@ static void err_text(char *buf, size_t n, uint64_t err)
 		snprintf(buf, n, "0x%" PRIx64, err);
 }
 
+/*
+ * The model beside the verdict: what the target did against the model,
+ * field by field; and when the guest's checker demanded something other
+ * than the model does, neither verdict can stand: an ERROR saying which.
+ */
+static void judge_model(const struct conf_exc *e, struct conf_cell *cell)
+{
+	const struct conf_model_case *m = conf__model_case(e->name);
+	char why[CONF_TEXT_MAX - 64];
+
+	cell->vs_model[0] = 0;
+	if (!m)
+		return;
+	conf__model_vs(m, e, cell->vs_model, sizeof(cell->vs_model));
+	if (!conf__model_checker(m, e, why, sizeof(why)))
+		return;
+	cell->status = CONF_ERROR;
+	snprintf(cell->note, sizeof(cell->note), "the guest's checker and the model disagree: %s", why);
+}
+
+static void judge_fields(const struct conf_exc *e, struct conf_cell *cell, const char *target);
+
 void conf__judge_exc(const struct conf_exc *e, struct conf_cell *cell, const char *target)
+{
+	judge_fields(e, cell, target);
+	judge_model(e, cell);
+}
+
+static void judge_fields(const struct conf_exc *e, struct conf_cell *cell, const char *target)
 {
 	char *x = cell->expected, *o = cell->observed;
 	size_t xn = sizeof(cell->expected), on = sizeof(cell->observed);

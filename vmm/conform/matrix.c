@@ -7,6 +7,7 @@
 static const char *const status_names[CONF_NR_STATUS] = {
 	[CONF_NOT_RUN] = "NOT-RUN", [CONF_PASS] = "PASS", [CONF_DIVERGENCE] = "DIVERGENCE",
 	[CONF_HANG] = "HANG", [CONF_UNSUPPORTED] = "UNSUPPORTED", [CONF_ERROR] = "ERROR",
+	[CONF_EXPECTED] = "EXPECTED",
 };
 
 const char *conf__status_name(enum conf_status s)

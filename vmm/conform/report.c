@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The conformance report: the text matrix, JSON, HTML, result lines, the ID table. */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include "lib/json.h"
@@ -21,6 +22,9 @@ static void cell_word(const struct conf_cell *c, char *buf, size_t n)
 		break;
 	case CONF_NOT_RUN:
 		snprintf(buf, n, "-");
+		break;
+	case CONF_EXPECTED:
+		snprintf(buf, n, "%s", c->id);
 		break;
 	default:
 		snprintf(buf, n, "%s", conf__status_name(c->status));
@@ -67,6 +71,37 @@ static void ids_seen(const struct conf_matrix *m, FILE *f, const char *expect)
 	for (const struct conf_divergence *d = conf__divergences(); d->id; d++)
 		id_line(m, f, expect, d->id);
 	id_line(m, f, expect, "new");
+}
+
+/* The model's expectation of @ck, as text: 0 when the model has none */
+static bool model_text(const struct conf_check *ck, char *buf, size_t n)
+{
+	const struct conf_model_case *x;
+
+	buf[0] = 0;
+	if (ck->kind != CONF_EXC || !(x = conf__model_case(ck->case_name)))
+		return false;
+	conf__model_text(x, buf, n);
+	return true;
+}
+
+/* The cell against the model; a divergence in a field the model does not carry (SS, IF, who delivered) */
+static const char *vs_model(const struct conf_cell *cell)
+{
+	return cell->vs_model[0] ? cell->vs_model : "vector, error code, rip and stack as the model has them";
+}
+
+/* A finding beside the model: what it expects, and where this target differs from it */
+static void model_lines(const struct conf_check *ck, const struct conf_cell *cell, FILE *f,
+			const char *indent)
+{
+	char x[CONF_TEXT_MAX];
+
+	if (!model_text(ck, x, sizeof(x)))
+		return;
+	fprintf(f, "%smodel:     %s\n", indent, x);
+	if (cell->vs_model[0] || cell->status == CONF_DIVERGENCE)
+		fprintf(f, "%svs model:  %s\n", indent, vs_model(cell));
 }
 
 void conf__report_text(const struct conf_matrix *m, const char *expect, FILE *f)
@@ -128,6 +163,7 @@ void conf__report_text(const struct conf_matrix *m, const char *expect, FILE *f)
 			fprintf(f, "\n  the check: %s\n", cat->checks[c].what);
 			if (cell->expected[0])
 				fprintf(f, "  expected:  %s\n  observed:  %s\n", cell->expected, cell->observed);
+			model_lines(&cat->checks[c], cell, f, "  ");
 			if (cell->note[0])
 				fprintf(f, "  note:      %s\n", cell->note);
 			if (cell->repro[0])
@@ -175,6 +211,8 @@ void conf__report_text(const struct conf_matrix *m, const char *expect, FILE *f)
 		"%u HANG, %u UNSUPPORTED, %u ERROR",
 		cat->n, m->ntargets, m->wall_s, t.counts[CONF_PASS], t.counts[CONF_DIVERGENCE],
 		t.counts[CONF_HANG], t.counts[CONF_UNSUPPORTED], t.counts[CONF_ERROR]);
+	if (t.counts[CONF_EXPECTED])
+		fprintf(f, ", %u EXPECTED (the model)", t.counts[CONF_EXPECTED]);
 	if (t.counts[CONF_NOT_RUN])
 		fprintf(f, ", %u NOT-RUN", t.counts[CONF_NOT_RUN]);
 	fprintf(f, "\n");
@@ -203,9 +241,38 @@ static const char *kind_name(enum conf_kind k)
 	return k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
 }
 
+/* "model": the model's expectation of a case field by field, or null */
+static void json_model(FILE *f, const struct conf_check *ck)
+{
+	static const char *const resume[] = {
+		[CONF_RESUME_AT_TRIGGER] = "fault", [CONF_RESUME_AFTER_TRIGGER] = "trap",
+		[CONF_RESUME_AT_CR2] = "fetch-fault", [CONF_RESUME_IRQ] = "interrupt",
+		[CONF_RESUME_NO_FAULT] = "no-fault",
+	};
+	const struct conf_model_case *x = ck->kind == CONF_EXC ? conf__model_case(ck->case_name) : NULL;
+
+	if (!x) {
+		fputs("\"model\":null,", f);
+		return;
+	}
+	fprintf(f, "\"model\":{\"cpl\":%u,\"vector\":", x->cpl);
+	if (x->vector == CONF_MODEL_NO_VECTOR)
+		fputs("null", f);
+	else
+		fprintf(f, "%d", x->vector);
+	fputs(",\"error_code\":", f);
+	if (x->err == CONF_MODEL_NO_ERR)
+		fputs("null", f);
+	else
+		fprintf(f, "%" PRIu64, x->err);
+	fprintf(f, ",\"resume\":\"%s\",\"stack\":\"%s\",\"cr2\":%" PRIu64 ",\"dr6\":%u},",
+		resume[x->resume], conf__model_stack(x), x->cr2, x->dr6);
+}
+
 void conf__report_json(const struct conf_matrix *m, const char *expect, FILE *f)
 {
 	const struct conf_catalogue *cat = m->cat;
+	char x[CONF_TEXT_MAX];
 	struct conf_totals t;
 	bool first_id = true;
 
@@ -229,6 +296,7 @@ void conf__report_json(const struct conf_matrix *m, const char *expect, FILE *f)
 		json_kv(f, "kind", kind_name(ck->kind), true);
 		json_kv(f, "group", ck->group, true);
 		json_kv(f, "what", ck->what, true);
+		json_model(f, ck);
 		fprintf(f, "\"results\":[");
 		for (unsigned i = 0; i < m->ntargets; i++) {
 			const struct conf_cell *cell = conf__cell_c(m, c, i);
@@ -241,7 +309,10 @@ void conf__report_json(const struct conf_matrix *m, const char *expect, FILE *f)
 			json_kv(f, "observed", cell->observed, true);
 			json_kv(f, "note", cell->note, true);
 			json_kv(f, "repro", cell->repro, true);
-			json_kv(f, "trace", cell->trace, false);
+			json_kv(f, "trace", cell->trace, true);
+			model_text(ck, x, sizeof(x));
+			json_kv(f, "model", x, true);
+			json_kv(f, "vs_model", cell->vs_model, false);
 			fputc('}', f);
 		}
 		fprintf(f, "]}");
@@ -298,6 +369,7 @@ static const char *html_class(enum conf_status s)
 	case CONF_PASS: return "pass";
 	case CONF_DIVERGENCE: return "div";
 	case CONF_HANG: case CONF_ERROR: return "bad";
+	case CONF_EXPECTED: return "model";
 	default: return "na";
 	}
 }
@@ -306,18 +378,19 @@ void conf__report_html(const struct conf_matrix *m, const char *expect, FILE *f)
 {
 	const struct conf_catalogue *cat = m->cat;
 	struct conf_totals t;
-	char w[32];
+	char w[32], x[CONF_TEXT_MAX];
 
 	conf__totals(m, expect, &t);
 	fprintf(f, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>vmm conformance</title>\n"
 		"<style>body{font-family:sans-serif}table{border-collapse:collapse}"
 		"td,th{border:1px solid #ccc;padding:2px 6px;font-size:90%%}"
 		".pass{background:#d8f5d8}.div{background:#ffe0a0}.bad{background:#f8b0b0}"
-		".na{background:#eee;color:#777}td.n{font-family:monospace}"
+		".na{background:#eee;color:#777}.model{background:#dde8ff}td.n{font-family:monospace}"
 		"pre{background:#f6f6f6;padding:4px}</style></head><body>\n"
 		"<h1>vmm conformance</h1>\n<p>%u checks x %u targets in %.1f s: %u PASS, %u DIVERGENCE, "
 		"%u HANG, %u UNSUPPORTED, %u ERROR. Result: <b>%s</b>. Divergence IDs are those of "
-		"docs/DIVERGENCES.md.</p>\n<table><tr><th>check</th><th>group</th>",
+		"docs/DIVERGENCES.md; the model column is what the architecture expects.</p>\n"
+		"<table><tr><th>check</th><th>group</th>",
 		cat->n, m->ntargets, m->wall_s, t.counts[CONF_PASS], t.counts[CONF_DIVERGENCE],
 		t.counts[CONF_HANG], t.counts[CONF_UNSUPPORTED], t.counts[CONF_ERROR],
 		t.unexpected ? "FAIL" : "OK");
@@ -377,6 +450,16 @@ void conf__report_html(const struct conf_matrix *m, const char *expect, FILE *f)
 				html_esc(f, cell->observed);
 				fputc('\n', f);
 			}
+			if (model_text(&cat->checks[c], x, sizeof(x))) {
+				fputs("model:     ", f);
+				html_esc(f, x);
+				fputc('\n', f);
+				if (cell->vs_model[0] || cell->status == CONF_DIVERGENCE) {
+					fputs("vs model:  ", f);
+					html_esc(f, vs_model(cell));
+					fputc('\n', f);
+				}
+			}
 			if (cell->note[0]) {
 				fputs("note:      ", f);
 				html_esc(f, cell->note);
@@ -420,6 +503,7 @@ void conf__write_lines(const struct conf_matrix *m, FILE *f)
 			field(f, cell->note);
 			field(f, cell->repro);
 			field(f, cell->trace);
+			field(f, cell->vs_model);
 			fputc('\n', f);
 		}
 }
@@ -457,6 +541,8 @@ int conf__parse_line(const char *line, char *check, size_t checklen, char *targe
 	    take(&p, cell->id, sizeof(cell->id)) || take(&p, cell->expected, sizeof(cell->expected)) ||
 	    take(&p, cell->observed, sizeof(cell->observed)) || take(&p, cell->note, sizeof(cell->note)) ||
 	    take(&p, cell->repro, sizeof(cell->repro)) || take(&p, cell->trace, sizeof(cell->trace)))
+		return -1;
+	if (p && take(&p, cell->vs_model, sizeof(cell->vs_model)))	/* absent in older lines */
 		return -1;
 	if (p || (s = conf__status_parse(st)) < 0 || !*check || !*target)
 		return -1;

@@ -86,6 +86,11 @@ int target__parse(const char *spec, struct target *out, unsigned max, char *err,
 			return -1;
 		return (int)n;
 	}
+	if (!strcmp(base, "model") && !at) {
+		if (add(out, &n, max, TARGET_MODEL, "model", NULL, NULL, err, errlen))
+			return -1;
+		return (int)n;
+	}
 	if (!strcmp(base, "libvirt") && !at) {
 		if (add(out, &n, max, TARGET_LIBVIRT, "libvirt", NULL, NULL, err, errlen))
 			return -1;
@@ -93,7 +98,7 @@ int target__parse(const char *spec, struct target *out, unsigned max, char *err,
 	}
 bad:
 	tfmt(err, errlen, "--targets: unknown target '%s' (kvm, kvm/MODE, kvm[/MODE]@VMM, qemu-tcg, "
-		 "libvirt, nested-kvm-amd, nested-kvm-amd/MODE, all)", spec);
+		 "libvirt, nested-kvm-amd, nested-kvm-amd/MODE, model, all)", spec);
 	return -1;
 }
 
@@ -144,6 +149,8 @@ void target__probe(struct target *t, const struct target_env *env)
 		if (!target_libvirt__connects(t->why, sizeof(t->why)))
 			return;
 		break;
+	case TARGET_MODEL:
+		break;		/* no guest runs: always there */
 	case TARGET_NESTED:
 		if (!in_path("qemu-system-x86_64")) {
 			tfmt(t->why, sizeof(t->why), "qemu-system-x86_64 is not installed");
@@ -328,6 +335,9 @@ void target__run(const struct target *t, const struct target_env *env, struct co
 		break;
 	case TARGET_LIBVIRT:
 		target_libvirt__run(t, env, m, col);
+		break;
+	case TARGET_MODEL:
+		target_model__run(t, env, m, col);
 		break;
 	case TARGET_NESTED:
 		target__run_nested(t, &col, 1, env, m);

@@ -16,6 +16,7 @@ enum target_kind {
 	TARGET_QEMU,		/* QEMU TCG, -M microvm */
 	TARGET_NESTED,		/* kvm_amd nested in QEMU TCG, running ./vmm conformance itself */
 	TARGET_LIBVIRT,		/* QEMU TCG again, as a transient domain of libvirtd (qemu:///system) */
+	TARGET_MODEL,		/* no run: the architecture's expectation (conform/model.c) */
 };
 
 struct target {

@@ -71,6 +71,8 @@ bool target__scenario_unsupported(const struct conf_check *ck, struct conf_cell 
 void target__judge_console(const struct target_env *env, const struct conf_check *ck,
 			   const char *log, struct conf_cell *cell);
 
+void target_model__run(const struct target *t, const struct target_env *env, struct conf_matrix *m,
+		       unsigned col);
 void target_kvm__run(const struct target *t, const struct target_env *env, struct conf_matrix *m,
 		     unsigned col);
 void target_qemu__run(const struct target *t, const struct target_env *env, struct conf_matrix *m,
