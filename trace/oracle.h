@@ -102,6 +102,8 @@ struct oracle {
 	uint64_t ipi_since[256];	/* when ipi_soft's bit was set */
 	uint32_t ipi_ahead[256];	/* IPI records for this vCPU from others, not yet fed */
 	uint32_t ipi_early[256];	/* ENTRYs taken as IPIs whose record is still to come */
+	uint32_t ipi_may[256];	/* sent again from another vCPU while one was pending: each may
+				 * have merged with it, or come after it was taken */
 	bool ipi_noted;		/* the note that some IPIs are not modelled was made */
 
 	/* IOAPIC */

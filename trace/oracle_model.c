@@ -274,7 +274,7 @@ static void ipi(struct oracle *o, const struct itr_record *r)
 	}
 	set(o->modelled, v);
 	if (bit(o->ipi_soft, v) || bit(o->irr, v))
-		set(o->may_repeat, v);	/* the first may have been taken before this one came */
+		o->ipi_may[v]++;	/* merged with the one pending, or taken after it: 1 or 2 */
 	else
 		o->ipi_since[v] = r->seq;
 	set(o->ipi_soft, v);
@@ -457,6 +457,8 @@ static void entry(struct oracle *o, const struct itr_record *r, int key)
 				"v=%02x delivered though class %x <= PPR class %x (%s)", v, v >> 4, p >> 4, st);
 		else if (known && !pending && bit(o->may_repeat, v))
 			clr(o->may_repeat, v);	/* the second of two sent while the first was taken */
+		else if (known && !pending && o->ipi_may[v])
+			o->ipi_may[v]--;	/* another vCPU's IPI sent again while one was pending */
 		else if (known && !pending)
 			finding(o, OK_EXTRA, r->seq, NONE, "v=%02x delivered with nothing pending for it (%s)", v, st);
 		if (soft && !bit(o->irr, v))

@@ -479,6 +479,32 @@ static void run_cpu1(void)
 	oracle__finish(&o, true);
 }
 
+/* vCPU 0 sends 0xfb to vCPU 1 three times before it takes one: one to three deliveries, not four */
+static void test_ipi_repeat(void)
+{
+	for (unsigned takes = 1; takes <= 4; takes++) {
+		nr = 0;
+		add(ITR_IF, ITR_SRC_GUEST, 0, 1)->vcpu = 1;
+		for (int i = 0; i < 3; i++)
+			add(ITR_IPI, ITR_SRC_GUEST, 0xfb, IVM_IPI_ARG(0xfbu, 1u));
+		for (unsigned i = 0; i < takes; i++) {
+			ent(0xfb, 1, 0x202);
+			recs[nr - 1].vcpu = 1;
+			add(ITR_EOI, ITR_SRC_GUEST, 0xfb, 0)->vcpu = 1;
+			ire(0xfb, 1, 0x202);
+			recs[nr - 1].vcpu = 1;
+		}
+		run_cpu1();
+		if (takes < 4)
+			ok(oracle__verdict(&o) == ORACLE_PASS && o.unmodelled == 0,
+			   "ipi: sent 3 times from vCPU 0 before taken, taken %u times on vCPU 1: PASS", takes);
+		else
+			ok(o.count[OK_EXTRA] == 1 && o.total == 1,
+			   "ipi: sent 3 times from vCPU 0, taken 4 times on vCPU 1: [extra]");
+		show();
+	}
+}
+
 static void test_in_flight(void)
 {
 	for (unsigned from = 0; from <= 1; from++) {
@@ -931,6 +957,7 @@ int main(void)
 	test_smp();
 	test_ipi_smp();
 	test_ipi_self();
+	test_ipi_repeat();
 	test_hand();
 	test_pin_beyond();
 	test_nmi_deep();
