@@ -234,7 +234,7 @@ struct ivm_exc_result {
 #define IVM_STORM_TIMER_COUNTS	20000, 1000000, 0, 200000, 500
 #define IVM_STORM_NR_TIMER_COUNTS	5
 #define IVM_STORM_TIMER_STOP_ARM	10000000
-#define IVM_STORM_SELFIPI_VECTOR	0x2e	/* the lowest class: the oracle sees no ICR write, and nothing it models is ever below it */
+#define IVM_STORM_SELFIPI_VECTOR	0xdd	/* above every MSI: the oracle sees the ICR write (IVM_EV_IPI) and judges its order */
 
 /* ---- Shared guest page: counters and the event ring ---------------------- */
 /*
