@@ -35,7 +35,7 @@ kinds() {
 	echo "msi 1 65 1 {kind: msi, vector: 0x41}"
 	echo "ioapic-edge 2 88 1 {kind: pin, pin: 3}"
 	echo "ioapic-level 3 120 2 {kind: pin, pin: 5, action: assert}"
-	echo "self-ipi 4 46 1 {kind: msi, vector: 0x74}"
+	echo "self-ipi 4 221 1 {kind: msi, vector: 0x74}"
 }
 
 # build_floor KIND [NAME -DLATE]: $tmp/floorKIND.elf (or NAME)
@@ -146,7 +146,7 @@ while read -r name k vec per inj; do
 done <"$tmp/kinds"
 echo "us: microseconds a delivery; x/d: exits to the VMM (userspace) a delivery; counted: the floor's deliveries/expected"
 echo "(ioapic-level: a device that drops its line on its second service, two deliveries an assert;"
-echo " self-ipi: an MSI to 0x74 whose handler sends a self-IPI of 0x2e, counted per self-IPI)"
+echo " self-ipi: an MSI to 0x74 whose handler sends a self-IPI of 0xdd, counted per self-IPI)"
 # PVM-5 (docs/DIVERGENCES.md): the msi floor again with the storm program's
 # discipline, IF=0 at the sync, then sti and a wait that reads IRR
 if build_floor 1 late.elf -DLATE; then

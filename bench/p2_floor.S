@@ -53,7 +53,7 @@ _start:	mov $stack_top, %rsp
 	mov $0x74, %edi
 	mov $sender, %eax
 	call gate
-	mov $0x2e, %edi
+	mov $0xdd, %edi
 	mov $plain, %eax
 	call gate
 #endif
@@ -181,8 +181,8 @@ level:	incl count
 1:	movl $0, APIC_EOI(%r15)
 	iretq
 
-/* MSI 0x74: a self-IPI of 0x2e (shorthand self, fixed), as the storm program's handler */
-sender:	movl $0x4402e, APIC_ICR(%r15)
+/* MSI 0x74: a self-IPI of 0xdd (shorthand self, fixed), as the storm program's handler */
+sender:	movl $0x440dd, APIC_ICR(%r15)
 	movl $0, APIC_EOI(%r15)
 	iretq
 

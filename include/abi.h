@@ -234,7 +234,7 @@ struct ivm_exc_result {
 #define IVM_STORM_TIMER_COUNTS	20000, 1000000, 0, 200000, 500
 #define IVM_STORM_NR_TIMER_COUNTS	5
 #define IVM_STORM_TIMER_STOP_ARM	10000000
-#define IVM_STORM_SELFIPI_VECTOR	0x2e	/* the lowest class: the oracle sees no ICR write, and nothing it models is ever below it */
+#define IVM_STORM_SELFIPI_VECTOR	0xdd	/* above every MSI: the oracle sees the ICR write (IVM_EV_IPI) and judges its order */
 
 /* ---- Shared guest page: counters and the event ring ---------------------- */
 /*
@@ -267,7 +267,19 @@ struct ivm_exc_result {
 #define IVM_EV_ISR	9	/* ISR/IRR snapshot in a handler: vector, arg = 1 if ISR bit set */
 #define IVM_EV_IF	10	/* the guest set or cleared RFLAGS.IF outside entry/IRET: arg = new IF */
 #define IVM_EV_RTE	11	/* the guest wrote an IOAPIC RTE: vector = pin, arg = RTE bits 31:0 (vector, mode, trigger, mask) */
-#define IVM_EV_MAX	11	/* the VMM turns any other kind into a bad-record report */
+#define IVM_EV_IPI	12	/* the guest is about to write its ICR, fixed or lowest priority: vector, arg = IVM_IPI_ARG() */
+#define IVM_EV_MAX	12	/* the VMM turns any other kind into a bad-record report */
+/*
+ * IVM_EV_IPI's arg: the ICR's low bits 19:0 (vector, delivery mode, destination
+ * mode, level, trigger, shorthand) and the destination's APIC ID (bits 7:0 of
+ * it; the ICR's bits 31:20 are reserved). Recorded under IF=0 right before the
+ * ICR write, so nothing but an NMI comes between the record and the send.
+ */
+#define IVM_IPI_ARG(icr_low, dest)	(((icr_low) & IVM_U(0xfffff)) | ((dest) & IVM_U(0xff)) << 24)
+#define IVM_IPI_DM(arg)		((arg) >> 8 & 7)	/* 0 fixed, 1 lowest, 4 NMI, 5 INIT, 6 SIPI */
+#define IVM_IPI_LOGICAL(arg)	((arg) >> 11 & 1)	/* destination mode logical */
+#define IVM_IPI_SHORTHAND(arg)	((arg) >> 18 & 3)	/* 0 none, 1 self, 2 all, 3 all but self */
+#define IVM_IPI_DEST(arg)	((arg) >> 24)
 #define IVM_MAX_DEPTH	64	/* deeper nesting than this in a record is a broken guest */
 
 /*

@@ -73,7 +73,7 @@ static bool keep_type(const struct side *s, uint16_t t, uint8_t source)
 {
 	if (t == ITR_END)
 		return false;
-	if (!s->all && !((source == ITR_SRC_GUEST && t >= ITR_ENTRY && t <= ITR_RTE) || t == ITR_INJECT))
+	if (!s->all && !((source == ITR_SRC_GUEST && t >= ITR_ENTRY && t <= ITR_GUEST_LAST) || t == ITR_INJECT))
 		return false;
 	return !(t < 32 && (s->skip >> t & 1));
 }
@@ -536,6 +536,14 @@ int itr_diff__files(const char *pa, const char *pb, const struct itr_diff_opts *
 	if (side_open(a, pa, all, vcpu, &ha, err, errlen) < 0 ||
 	    side_open(b, pb, all, vcpu, &hb, err, errlen) < 0)
 		goto out;
+	/* a trace older than version 4 could not hold the guest's IPI records: not a difference */
+	if ((ha.version < 4) != (hb.version < 4)) {
+		a->skip |= 1u << ITR_IPI;
+		b->skip |= 1u << ITR_IPI;
+		if (f)
+			fprintf(f, "note: %s is version %u, from before IPI records: IPI records not compared\n",
+				ha.version < 4 ? "A" : "B", ha.version < 4 ? ha.version : hb.version);
+	}
 	for (uint16_t t = 0; t < 64; t++) {
 		for (int g = 0; g < 2; g++) {
 			a->keep[g] |= (uint64_t)keep_type(a, t, g ? ITR_SRC_GUEST : 0) << t;
@@ -702,12 +710,12 @@ int itr_diff__main(int argc, char **argv)
 			for (tok = strtok_r(optarg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 				unsigned t;
 
-				for (t = ITR_ENTRY; t <= ITR_RTE; t++)
+				for (t = ITR_ENTRY; t <= ITR_GUEST_LAST; t++)
 					if (!strcasecmp(tok, itr_type__name((uint16_t)t)))
 						break;
-				if (t > ITR_RTE) {
+				if (t > ITR_GUEST_LAST) {
 					fprintf(stderr, "vmm trace diff: --skip: '%s' is not a guest record type "
-						"(entry, iret, eoi, tpr, softirq, tasklet, sync, mark, isr, if, rte)\n",
+						"(entry, iret, eoi, tpr, softirq, tasklet, sync, mark, isr, if, rte, ipi)\n",
 						tok);
 					return 2;
 				}

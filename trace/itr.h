@@ -14,7 +14,7 @@
 #include <stdio.h>
 
 #define ITR_MAGIC	"IVMTRACE"	/* 8 bytes, no NUL */
-#define ITR_VERSION	3	/* 3: what replay needs: header kernel and config, ITR_DELIVER,
+#define ITR_VERSION	4	/* 4: ITR_IPI, the guest's ICR writes; 3: what replay needs: header kernel and config, ITR_DELIVER,
 				 * INJECT with every parameter; 2: ITR_BAD_GUEST, END says why */
 #define ITR_VERSION_MIN	1	/* the oldest version this reader still reads */
 #define ITR_RECORD_SIZE	64
@@ -30,6 +30,8 @@ enum itr_type {
 	/* guest (IVM_EV_* kinds, same meaning) */
 	ITR_ENTRY = 1, ITR_IRET = 2, ITR_EOI = 3, ITR_TPR = 4, ITR_SOFTIRQ = 5,
 	ITR_TASKLET = 6, ITR_SYNC = 7, ITR_MARK = 8, ITR_ISR = 9, ITR_IF = 10, ITR_RTE = 11,
+	ITR_IPI = 12,		/* v4: the guest writes its ICR: vector; a = IVM_IPI_ARG (ICR bits
+				 * 19:0, destination APIC ID << 24) */
 	/* host */
 	ITR_INJECT = 32,	/* vector; a = enum inj_kind | pin/dest << 8 | pin action << 16;
 				 * b = injection point: sync N, or 1 << 63 | microseconds;
@@ -91,6 +93,7 @@ enum itr_deliver_how {
 };
 
 #define ITR_HOST_LAST	ITR_DELIVER	/* the highest host record type */
+#define ITR_GUEST_LAST	ITR_IPI		/* the highest guest record type */
 
 /* ITR_KVM_TP: which tracepoint (a); vector and b/rip hold its fields (docs/TRACE.md). */
 enum itr_kvm_tp {

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 /* The oracle over a whole trace: names, verdict, report, and one model per vCPU fed from a file. */
 #include <inttypes.h>
+#include <string.h>
 #include <strings.h>
 #include "oracle.h"
 #include "oracle_priv.h"
+#include "abi.h"			/* IVM_IPI_* */
 
 static const char *const kind_names[OK_NR] = {
 	[OK_ORDER] = "order", [OK_LOST] = "lost", [OK_EXTRA] = "extra", [OK_NEST] = "nest",
@@ -182,8 +184,16 @@ int oracle__run_file_opts(const char *path, const struct oracle_opts *opts, stru
 	struct itr_record r;
 	int k, if_seen = 0;
 	unsigned ncpu = 1;
+	/* fixed IPIs the oracle routes, and those it can't (a logical destination, lowest priority) */
+	uint32_t ipi_vec[8] = { 0 }, ipi_unsure[8] = { 0 };
 
-	/* first pass: does the guest record IF changes (older guests don't)? how many vCPUs? */
+	oracle__init(o);
+	for (unsigned c = 0; c < ORACLE_CPUS; c++)
+		oracle__init(&part[c]);
+	/*
+	 * first pass: does the guest record IF changes (older guests don't)? how
+	 * many vCPUs? which vectors does it send IPIs of, and how many to whom?
+	 */
 	rd = itr_reader__open(path, h, err, errlen);
 	if (!rd)
 		return -1;
@@ -192,6 +202,16 @@ int oracle__run_file_opts(const char *path, const struct oracle_opts *opts, stru
 			if_seen = 1;
 		if (r.vcpu >= ncpu)
 			ncpu = r.vcpu + 1u;
+		if (r.type != ITR_IPI || r.source != ITR_SRC_GUEST || IVM_IPI_DM(r.a) > 1)
+			continue;
+		if (!oracle__ipi_modelled(&r)) {
+			ipi_unsure[r.vector >> 5] |= 1u << (r.vector & 31);
+			continue;
+		}
+		ipi_vec[r.vector >> 5] |= 1u << (r.vector & 31);
+		for (unsigned c = 0; c < ORACLE_CPUS; c++)
+			if (c != r.vcpu && oracle__ipi_targets(&r, c))
+				part[c].ipi_ahead[r.vector]++;
 	}
 	itr_reader__close(rd);
 	if (k < 0)
@@ -201,11 +221,12 @@ int oracle__run_file_opts(const char *path, const struct oracle_opts *opts, stru
 			 ORACLE_CPUS);
 		return -1;
 	}
-	oracle__init(o);
 	o->if_records = if_seen;
 	o->host = host;
+	for (unsigned i = 0; i < 8; i++)
+		o->ipi_vec[i] = ipi_vec[i] & ~ipi_unsure[i];
 	for (unsigned c = 0; c < ncpu; c++) {
-		oracle__init(&part[c]);
+		memcpy(part[c].ipi_vec, o->ipi_vec, sizeof(o->ipi_vec));
 		part[c].if_records = if_seen;
 		part[c].smp = true;
 		part[c].cpu = c;
@@ -219,6 +240,12 @@ int oracle__run_file_opts(const char *path, const struct oracle_opts *opts, stru
 
 		if (ncpu == 1)
 			oracle__feed(o, &r);
+		else if (r.type == ITR_IPI && r.source == ITR_SRC_GUEST)
+			/* the sender's model for its own record, and every target's */
+			for (unsigned c = 0; c < ncpu; c++) {
+				if (c == r.vcpu || (oracle__ipi_modelled(&r) && oracle__ipi_targets(&r, c)))
+					oracle__feed(&part[c], &r);
+			}
 		else if (to == ORACLE_ALL)
 			for (unsigned c = 0; c < ncpu; c++)
 				oracle__feed(&part[c], &r);

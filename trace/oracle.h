@@ -4,7 +4,7 @@
  * model of one vCPU's LAPIC (IRR/ISR/TMR, TPR/PPR), RFLAGS.IF, NMI blocking
  * and an 82093AA IOAPIC, predicts which delivery must come next, and reports
  * where the trace departs from it. A trace of several vCPUs gets one model
- * per vCPU (oracle__run_file), IPIs between them being unmodelled sources. Pure: no KVM, no files but the trace.
+ * per vCPU (oracle__run_file); the guest's fixed IPIs (ITR_IPI) are routed to their targets. Pure: no KVM, no files but the trace.
  * docs/ORACLE.md says what it models and what it cannot know.
  */
 #ifndef TRACE_ORACLE_H
@@ -93,6 +93,19 @@ struct oracle {
 	int soft_vector;	/* INT n the VMM is delivering (VMM_DELIVERY); -1 none */
 	uint32_t modelled[8];	/* vectors with a source the trace shows (INJECT, RTE) */
 
+	/*
+	 * The guest's fixed IPIs (ITR_IPI, trace version 4). oracle__run_file's
+	 * first pass fills ipi_vec and ipi_ahead; a model fed by hand may too.
+	 */
+	uint32_t ipi_vec[8];	/* vectors the guest sends IPIs of: an ENTRY of one needs a source */
+	uint32_t ipi_soft[8];	/* sent from another vCPU, ENTRY to come, arrival time unknown */
+	uint64_t ipi_since[256];	/* when ipi_soft's bit was set */
+	uint32_t ipi_ahead[256];	/* IPI records for this vCPU from others, not yet fed */
+	uint32_t ipi_early[256];	/* ENTRYs taken as IPIs whose record is still to come */
+	uint32_t ipi_may[256];	/* sent again from another vCPU while one was pending: each may
+				 * have merged with it, or come after it was taken */
+	bool ipi_noted;		/* the note that some IPIs are not modelled was made */
+
 	/* IOAPIC */
 	uint32_t rte[ORACLE_PINS];
 	bool rte_seen[ORACLE_PINS], line[ORACLE_PINS], remote_irr[ORACLE_PINS];
@@ -138,6 +151,11 @@ void oracle__report(const struct oracle *o, FILE *f, const char *prefix);
 /* One line, no newline: "DIVERGENCE (3: eoi 2, nest 1), first at seq 57 [eoi]";
  * under another host model than the SDM: "PASS under host model PVM-4 (...)". */
 void oracle__summary(const struct oracle *o, char *buf, size_t n);
+
+/* Whether the guest's IPI record @r is one the oracle models (fixed, a physical
+ * destination or a shorthand), and whether it is sent to vCPU (APIC ID) @cpu */
+bool oracle__ipi_modelled(const struct itr_record *r);
+bool oracle__ipi_targets(const struct itr_record *r, unsigned cpu);
 
 /* Read @path and judge it, one model per vCPU merged into @o. 0 with @o filled;
  * -1 with @err for an unreadable file. */

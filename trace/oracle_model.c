@@ -14,6 +14,7 @@
 #include "oracle.h"
 #include "oracle_priv.h"
 #include "vapic/ioapic.h"		/* IOAPIC_RTE_*, enum ioapic_event */
+#include "abi.h"			/* IVM_IPI_* */
 
 #define RFLAGS_IF	(1u << 9)
 
@@ -91,6 +92,7 @@ static void describe(const struct itr_record *r, char *buf, size_t n)
 	case ITR_TPR: snprintf(buf, n, "TPR write %#x", r->a); break;
 	case ITR_IF: snprintf(buf, n, "%s", r->a ? "sti (IF=1)" : "cli (IF=0)"); break;
 	case ITR_RTE: snprintf(buf, n, "RTE write pin %u = %#x", r->vector, r->a); break;
+	case ITR_IPI: snprintf(buf, n, "IPI v=%02x (ICR %#x)", r->vector, r->a); break;
 	case ITR_ISR: snprintf(buf, n, "ISR snapshot v=%02x", r->vector); break;
 	default: snprintf(buf, n, "%s %#x", itr_type__name(r->type) ? itr_type__name(r->type) : "?", r->a);
 	}
@@ -197,6 +199,85 @@ static void accept(struct oracle *o, unsigned v, bool level, uint64_t seq)
 		set(o->tmr, v);
 	else
 		clr(o->tmr, v);
+}
+
+/*
+ * ENTRY of @v may be an IPI another vCPU sent: one sent and not yet taken,
+ * or one whose record the stream still holds (the sender's ring is drained
+ * at its own exits, so its record can come after the target's ENTRY).
+ */
+static bool remote_ipi(const struct oracle *o, unsigned v)
+{
+	return bit(o->ipi_soft, v) || o->ipi_ahead[v] > o->ipi_early[v];
+}
+
+bool oracle__ipi_modelled(const struct itr_record *r)
+{
+	return r->type == ITR_IPI && IVM_IPI_DM(r->a) == 0 &&
+	       (IVM_IPI_SHORTHAND(r->a) || !IVM_IPI_LOGICAL(r->a));
+}
+
+bool oracle__ipi_targets(const struct itr_record *r, unsigned cpu)
+{
+	switch (IVM_IPI_SHORTHAND(r->a)) {
+	case 1: return cpu == r->vcpu;
+	case 2: return true;
+	case 3: return cpu != r->vcpu;
+	default: return IVM_IPI_DEST(r->a) == cpu || IVM_IPI_DEST(r->a) == 0xff;
+	}
+}
+
+/*
+ * The guest wrote its ICR (the record comes right before the write, at IF=0).
+ * To itself: pending in IRR at once, judged exactly like an injection. From
+ * another vCPU: the model can't know when the target accepted it, since the
+ * two vCPUs run at once and their rings are drained at their own exits. So
+ * it is held apart (ipi_soft), not in IRR: it creates no expectation that the
+ * target's next record take it, and the target may take anything else before
+ * it; but its ENTRY must come (else [lost] at the end), only once per send
+ * unless sent again before it was taken, and it is still judged against the
+ * target's IF and PPR. An ENTRY of an IPI vector that no send explains (none
+ * pending, none still to come in the stream) is [extra]: a host that delivers
+ * an IPI nobody sent, or to another vCPU than the one it was sent to.
+ */
+static void ipi(struct oracle *o, const struct itr_record *r)
+{
+	unsigned v = r->vector;
+
+	if (!oracle__ipi_modelled(r)) {
+		unsigned dm = IVM_IPI_DM(r->a);
+
+		/* INIT and SIPI reach no IRR; the others are named once */
+		if (dm != 5 && dm != 6 && !o->ipi_noted) {
+			o->ipi_noted = true;
+			if (dm == 0 || dm == 1)
+				note(o, "seq %" PRIu64 ": IPIs %s are not modelled (their deliveries are"
+				     " checked against IF and PPR only)", r->seq,
+				     dm ? "of lowest priority" : "to a logical destination");
+			else
+				note(o, "seq %" PRIu64 ": IPIs of delivery mode %u are not modelled", r->seq, dm);
+		}
+		return;
+	}
+	if (!oracle__ipi_targets(r, o->cpu))
+		return;
+	if (r->vcpu == o->cpu) {
+		accept(o, v, false, r->seq);
+		clr(o->remote, v);
+		return;
+	}
+	if (o->ipi_ahead[v])
+		o->ipi_ahead[v]--;
+	if (o->ipi_early[v]) {
+		o->ipi_early[v]--;	/* its ENTRY came first in the stream */
+		return;
+	}
+	set(o->modelled, v);
+	if (bit(o->ipi_soft, v) || bit(o->irr, v))
+		o->ipi_may[v]++;	/* merged with the one pending, or taken after it: 1 or 2 */
+	else
+		o->ipi_since[v] = r->seq;
+	set(o->ipi_soft, v);
 }
 
 /* An IOAPIC pin sends its RTE's message */
@@ -364,7 +445,9 @@ static void entry(struct oracle *o, const struct itr_record *r, int key)
 	} else {
 		/* an interrupt the model did not predict: say why it should not have come */
 		unsigned p = ppr(o);
-		bool pending = bit(o->irr, v), known = bit(o->modelled, v);
+		bool soft = bit(o->ipi_soft, v), early = !soft && remote_ipi(o, v);
+		bool pending = bit(o->irr, v) || soft || early;
+		bool known = bit(o->modelled, v) || bit(o->ipi_vec, v);
 
 		state(o, st, sizeof(st));
 		if (o->ifl == 0 || (o->ifl < 0 && !(r->rflags & RFLAGS_IF)))
@@ -374,8 +457,14 @@ static void entry(struct oracle *o, const struct itr_record *r, int key)
 				"v=%02x delivered though class %x <= PPR class %x (%s)", v, v >> 4, p >> 4, st);
 		else if (known && !pending && bit(o->may_repeat, v))
 			clr(o->may_repeat, v);	/* the second of two sent while the first was taken */
+		else if (known && !pending && o->ipi_may[v])
+			o->ipi_may[v]--;	/* another vCPU's IPI sent again while one was pending */
 		else if (known && !pending)
 			finding(o, OK_EXTRA, r->seq, NONE, "v=%02x delivered with nothing pending for it (%s)", v, st);
+		if (soft && !bit(o->irr, v))
+			clr(o->ipi_soft, v);	/* another vCPU's IPI arrived */
+		else if (early && !bit(o->irr, v))
+			o->ipi_early[v]++;	/* its record is still to come */
 		if (!known) {
 			o->unmodelled++;
 			tentative = true;	/* a LAPIC source the trace does not show: timer, self-IPI */
@@ -592,11 +681,19 @@ static void guest(struct oracle *o, const struct itr_record *r)
 	 */
 	bool in_flight = o->smp && r->type == ITR_ENTRY && r->vector >= 32 && o->cur >= 0 &&
 			 o->cur < 0x100 && bit(o->remote, o->cur) && (!bit(o->modelled, r->vector) ||
-			 (bit(o->irr, r->vector) && o->irr_since[r->vector] <= o->irr_since[o->cur]));
+			 (bit(o->irr, r->vector) && o->irr_since[r->vector] <= o->irr_since[o->cur]) ||
+			 (bit(o->ipi_soft, r->vector) && o->ipi_since[r->vector] <= o->irr_since[o->cur]));
+	/*
+	 * Another vCPU's IPI of a higher class than what is deliverable here: it
+	 * arrived at a time the stream can't show, and was rightly taken first.
+	 */
+	bool ipi_first = r->type == ITR_ENTRY && r->vector >= 32 && o->cur >= 0 && o->cur < 0x100 &&
+			 !bit(o->irr, r->vector) && remote_ipi(o, r->vector) &&
+			 (r->vector >> 4) > ((unsigned)o->cur >> 4);
 
 	/* the rule: a deliverable event must be the very next guest record */
 	if (o->cur >= 0 && !o->cur_reported && !takes(o->cur, r) && !nmi_in_exc_stub && !in_stub_nmi &&
-	    !was_accepted && !in_flight) {
+	    !was_accepted && !in_flight && !ipi_first) {
 		describe(r, obs, sizeof(obs));
 		key_name(o->cur, want, sizeof(want));
 		state(o, st, sizeof(st));
@@ -637,6 +734,7 @@ static void guest(struct oracle *o, const struct itr_record *r)
 		if (o->if_records < 0)
 			o->if_records = 1;
 		break;
+	case ITR_IPI: ipi(o, r); break;	/* this vCPU's own: the rule above judged it as any record */
 	case ITR_RTE:
 		o->guest_rte = true;
 		rte_write(o, r->vector, r->a, r->seq);
@@ -663,7 +761,9 @@ void oracle__feed(struct oracle *o, const struct itr_record *r)
 		return;
 	}
 	o->records++;
-	if (r->source == ITR_SRC_GUEST)
+	if (r->source == ITR_SRC_GUEST && r->type == ITR_IPI && r->vcpu != o->cpu)
+		ipi(o, r);	/* another vCPU's send: an input to this one, not its own action */
+	else if (r->source == ITR_SRC_GUEST)
 		guest(o, r);
 	else
 		host(o, r);
@@ -688,6 +788,10 @@ void oracle__finish(struct oracle *o, bool complete)
 		finding(o, OK_LOST, NONE, o->cur_since, "expected ENTRY %s (deliverable since seq %" PRIu64
 			": %s), but the trace ended", want, o->cur_since, st);
 	}
+	for (unsigned v = 0; v < 256; v++)
+		if (bit(o->ipi_soft, v))
+			finding(o, OK_LOST, NONE, o->ipi_since[v], "IPI v=%02x sent from another vCPU at seq %"
+				PRIu64 " was never delivered", v, o->ipi_since[v]);
 	if (!complete)
 		finding(o, OK_EVIDENCE, NONE, NONE, "the trace is truncated (no END record)");
 	if (highest(o->irr) >= 0 || o->nmi_pending) {

@@ -208,7 +208,7 @@ static void show_line(const struct itr_record *r, unsigned depth, bool soft, cha
 		return;
 	buf += k;
 	n -= k;
-	if (r->source != ITR_SRC_GUEST || r->type > ITR_RTE) {
+	if (r->source != ITR_SRC_GUEST || r->type > ITR_GUEST_LAST) {
 		format_host(r, buf, n);
 		return;
 	}
@@ -237,6 +237,18 @@ static void show_line(const struct itr_record *r, unsigned depth, bool soft, cha
 	case ITR_IF: k = snprintf(buf, n, "%s (if=%u)", r->a ? "sti" : "cli", r->a ? 1 : 0); break;
 	case ITR_RTE: k = snprintf(buf, n, "rte pin %u = %#x (v=%02x %s%s)", r->vector, r->a, r->a & 0xff,
 				   r->a & (1u << 15) ? "level" : "edge", r->a & (1u << 16) ? " masked" : ""); break;
+	case ITR_IPI: {
+		static const char *const dm[8] = { "fixed", "lowest", "smi", "dm3", "nmi", "init", "sipi", "extint" };
+		static const char *const sh[4] = { "", "self", "all", "all-but-self" };
+		unsigned s = IVM_IPI_SHORTHAND(r->a);
+
+		if (s)
+			k = snprintf(buf, n, "ipi v=%02x %s to %s", r->vector, dm[IVM_IPI_DM(r->a)], sh[s]);
+		else
+			k = snprintf(buf, n, "ipi v=%02x %s to %s %#x", r->vector, dm[IVM_IPI_DM(r->a)],
+				     IVM_IPI_LOGICAL(r->a) ? "logical" : "apic", IVM_IPI_DEST(r->a));
+		break;
+	}
 	default: k = snprintf(buf, n, "guest record type %#x", r->type);
 	}
 	if (r->vcpu && k >= 0 && (size_t)k < n)

@@ -249,7 +249,7 @@ static void gen_next(struct syn_gen *g, uint64_t remaining, struct itr_record *o
 /* The records diff compares by default: where a defect must land to be seen. */
 static bool compared(const struct itr_record *r)
 {
-	return (r->source == ITR_SRC_GUEST && r->type >= ITR_ENTRY && r->type <= ITR_RTE) ||
+	return (r->source == ITR_SRC_GUEST && r->type >= ITR_ENTRY && r->type <= ITR_GUEST_LAST) ||
 	       r->type == ITR_INJECT;
 }
 

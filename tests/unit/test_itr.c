@@ -8,6 +8,7 @@
 #include "trace_bytes.h"
 #include "trace/itr.h"
 #include "trace/trace_cmd.h"
+#include "abi.h"
 
 static char dir[64], path[128], path2[128];
 
@@ -191,13 +192,13 @@ static void test_header_corruption(void)
 		{ "magic", "magic", 0, 1, 'X', 0 },
 		{ "magic last byte", "magic", 7, 1, 'x', 0 },
 		{ "version 0", "version 0", 8, 2, 0, 8 },
-		{ "version 4", "version 4, this reader knows 1 to 3", 8, 2, 4, 8 },
+		{ "version 5", "version 5, this reader knows 1 to 4", 8, 2, 5, 8 },
 		{ "record size", "record size 32", 10, 2, 32, 10 },
 		{ "header length tiny", "header length 8 out of bounds", 12, 4, 8, 12 },
 		{ "header length huge", "out of bounds", 12, 4, 1u << 20, 12 },
 		{ "header length one short", "run past header length", 12, 4, 0, ~0ull },
 		{ "header length one long", "strings end at", 12, 4, 0, 12 },
-		{ "string count", "3 header strings, version 3 has 6", 44, 2, 3, 44 },
+		{ "string count", "3 header strings, version 4 has 6", 44, 2, 3, 44 },
 		{ "scenario length over bound", "scenario: length 64, at most 63", 46, 2, 64, 46 },
 		{ "irqchip length over bound", "irqchip: length 16", 55, 2, 16, 55 },
 		{ "host length over bound", "host: length 300", 62, 2, 300, 62 },
@@ -464,7 +465,7 @@ static void test_version3(void)
 	ok(itr_writer__close(w, err, sizeof(err)) == 0, "v3: a DELIVER record written");
 	memset(&h, 0, sizeof(h));
 	rd = itr_reader__open(path, &h, err, sizeof(err));
-	ok(rd && h.version == 3 && !strcmp(h.kernel, "build/guest.elf") &&
+	ok(rd && h.version == ITR_VERSION && !strcmp(h.kernel, "build/guest.elf") &&
 	   !strcmp(h.config, "vcpus=1 mem=67108864 boot=auto"), "v3: kernel and config round-trip");
 	ok(rd && itr_reader__next(rd, &r, err, sizeof(err)) == 1 && r.type == ITR_DELIVER && r.vector == 0x41 &&
 	   r.b == 17 && r.rip == 0x104093 && r.rsp == 0x223f40 && r.rflags == 0x202, "v3: DELIVER round-trips");
@@ -480,6 +481,55 @@ static void test_version3(void)
 	ok(!strcmp(itr_type__name(ITR_DELIVER), "DELIVER"), "DELIVER has its name");
 }
 
+/*
+ * Version 4: the guest's IPI record (ITR_IPI) round-trips and shows; in a file
+ * that says version 3 it is an unknown type, and a version 3 file still reads.
+ */
+static void test_version4(void)
+{
+	struct itr_record ipi = { .type = ITR_IPI, .source = ITR_SRC_GUEST, .vcpu = 1, .vector = 0xfd,
+				  .a = IVM_IPI_ARG(0xfdu, 0u), .err = 0xffffffffu };
+	struct itr_record all = ipi;
+	struct itr_header h;
+	struct itr_writer *w;
+	struct itr_reader *rd;
+	struct itr_record r;
+	char err[256], line[256];
+	uint8_t *buf;
+	size_t n;
+	int k;
+
+	all.a = IVM_IPI_ARG(3u << 18 | 0xfc, 0u);
+	all.vector = 0xfc;
+	fill_header(&h);
+	w = itr_writer__open(path, &h, err, sizeof(err));
+	itr_writer__put(w, &ipi);
+	itr_writer__put(w, &all);
+	ok(itr_writer__close(w, err, sizeof(err)) == 0, "v4: two IPI records written");
+	rd = itr_reader__open(path, &h, err, sizeof(err));
+	ok(rd && h.version == 4, "v4: the version written is 4");
+	ok(rd && itr_reader__next(rd, &r, err, sizeof(err)) == 1 && r.type == ITR_IPI && r.vector == 0xfd &&
+	   r.vcpu == 1 && IVM_IPI_DEST(r.a) == 0 && IVM_IPI_SHORTHAND(r.a) == 0 && IVM_IPI_DM(r.a) == 0,
+	   "v4: IPI to APIC ID 0 round-trips");
+	itr_show__format(&r, 0, line, sizeof(line));
+	ok(strstr(line, "ipi v=fd fixed to apic 0 cpu=1") != NULL, "v4: shown as \"%s\"", line);
+	ok(rd && itr_reader__next(rd, &r, err, sizeof(err)) == 1 && r.type == ITR_IPI &&
+	   IVM_IPI_SHORTHAND(r.a) == 3, "v4: IPI to all but self round-trips");
+	itr_show__format(&r, 0, line, sizeof(line));
+	ok(strstr(line, "ipi v=fc fixed to all-but-self") != NULL, "v4: shown as \"%s\"", line);
+	itr_reader__close(rd);
+	ok(!strcmp(itr_type__name(ITR_IPI), "IPI"), "IPI has its name");
+	buf = slurp(path, &n);
+	buf[8] = 3;	/* the same bytes, labelled version 3 */
+	spit(path, buf, n);
+	free(buf);
+	rd = itr_reader__open(path, &h, err, sizeof(err));
+	k = rd ? itr_reader__next(rd, &r, err, sizeof(err)) : 0;
+	ok(rd && h.version == 3 && k == -1 && strstr(err, "unknown type 0xc") && !strchr(err, '\n'),
+	   "v3: an IPI record is an unknown type, one line: %s", err);
+	itr_reader__close(rd);
+}
+
 static void test_names(void)
 {
 	unsigned bad = 0;
@@ -489,7 +539,7 @@ static void test_names(void)
 			bad++;
 	ok(!bad && !strcmp(itr_type__name(ITR_END), "END") && !strcmp(itr_type__name(ITR_INJECT), "INJECT"),
 	   "every type has a name");
-	ok(!itr_type__name(0) && !itr_type__name(12) && !itr_type__name(0x1234), "unknown types have none");
+	ok(!itr_type__name(0) && !itr_type__name(13) && !itr_type__name(0x1234), "unknown types have none");
 }
 
 /* ITR_KVM_TP: tracepoint names, kvm_emulate_insn's modes and bytes (docs/TRACE.md). */
@@ -552,6 +602,7 @@ int main(void)
 	test_emergency();
 	test_version2();
 	test_version3();
+	test_version4();
 	test_names();
 	test_kvm_tp();
 	test_show_format();

@@ -11,6 +11,7 @@
 #include "trace/synth_arch.h"
 #include "scenario/scenario.h"
 #include "vapic/ioapic.h"
+#include "abi.h"
 
 static struct itr_record recs[ARCH_MAX];
 static struct oracle o;
@@ -322,6 +323,121 @@ static void test_nmi_in_exception_stub(void)
 	}
 }
 
+/* ---- the guest's IPIs (ITR_IPI, trace v4) ---- */
+
+enum ipi_plant { IPI_CLEAN, IPI_NO_RECORD, IPI_WRONG_CPU };
+
+static size_t ipi_rec(struct itr_record *t, size_t k, uint8_t cpu, uint8_t v, uint32_t icr, uint32_t dest)
+{
+	t[k] = (struct itr_record){ .type = ITR_IPI, .source = ITR_SRC_GUEST, .vcpu = cpu, .vector = v,
+				    .a = IVM_IPI_ARG(icr | v, dest), .err = 0xffffffffu };
+	return k + 1;
+}
+
+/* ENTRY, EOI, IRET of @v at depth 1 on @cpu */
+static size_t ipi_take(struct itr_record *t, size_t k, uint8_t cpu, uint8_t v)
+{
+	t[k++] = (struct itr_record){ .type = ITR_ENTRY, .source = ITR_SRC_GUEST, .vcpu = cpu, .vector = v,
+				      .depth = 1, .rflags = 0x202, .err = 0xffffffffu };
+	t[k++] = (struct itr_record){ .type = ITR_EOI, .source = ITR_SRC_GUEST, .vcpu = cpu, .vector = v,
+				      .err = 0xffffffffu };
+	t[k++] = (struct itr_record){ .type = ITR_IRET, .source = ITR_SRC_GUEST, .vcpu = cpu, .vector = v,
+				      .depth = 1, .rflags = 0x202, .err = 0xffffffffu };
+	return k;
+}
+
+/*
+ * Three vCPUs: vCPU 0 sends 0xfd to APIC ID 1, which takes it; vCPU 1 takes
+ * 0xfd again before vCPU 2's record of its own send to it reaches the stream
+ * (its ring drained later); vCPU 0 sends itself 0xfb and takes it.
+ */
+static void write_ipi(const char *path, enum ipi_plant plant)
+{
+	struct itr_header h = { .version = ITR_VERSION };
+	struct itr_record t[32];
+	struct itr_writer *w;
+	char err[256];
+	size_t k = 0;
+
+	for (uint8_t c = 0; c < 3; c++)
+		t[k++] = (struct itr_record){ .type = ITR_IF, .source = ITR_SRC_GUEST, .vcpu = c, .a = 1,
+					      .err = 0xffffffffu };
+	if (plant != IPI_NO_RECORD)
+		k = ipi_rec(t, k, 0, 0xfd, 0, 1);
+	k = ipi_take(t, k, plant == IPI_WRONG_CPU ? 2 : 1, 0xfd);	/* seq 4 (3 with no record) */
+	k = ipi_take(t, k, 1, 0xfd);
+	k = ipi_rec(t, k, 2, 0xfd, 0, 1);
+	k = ipi_rec(t, k, 0, 0xfb, 1u << 18, 0);	/* self */
+	k = ipi_take(t, k, 0, 0xfb);
+	w = itr_writer__open(path, &h, err, sizeof(err));
+	for (size_t i = 0; w && i < k; i++)
+		itr_writer__put(w, &t[i]);
+	if (w)
+		itr_writer__close(w, err, sizeof(err));
+}
+
+static void test_ipi_smp(void)
+{
+	char path[] = "/tmp/test_oracle.XXXXXX";
+	struct itr_header h;
+	char err[256];
+	int fd = mkstemp(path);
+
+	if (fd < 0) {
+		ok(0, "temp file");
+		return;
+	}
+	close(fd);
+	write_ipi(path, IPI_CLEAN);
+	ok(oracle__run_file(path, &o, &h, err, sizeof(err)) == 0, "ipi: three-vCPU trace read");
+	if (!ok(oracle__verdict(&o) == ORACLE_PASS && o.deliveries == 3 && o.unmodelled == 0,
+		"ipi: every IPI ENTRY has its record (one later in the stream), a self-IPI: PASS, none unmodelled"))
+		show();
+	write_ipi(path, IPI_NO_RECORD);
+	ok(oracle__run_file(path, &o, &h, err, sizeof(err)) == 0, "ipi: planted trace read");
+	if (!ok(o.count[OK_EXTRA] == 1 && o.total == 1 && o.kept[0].kind == OK_EXTRA && o.kept[0].seq == 6 &&
+		!strncmp(o.kept[0].text, "cpu 1: ", 7),
+		"ipi: an IPI ENTRY with no ICR record for it: [extra] on cpu 1 at its second ENTRY"))
+		show();
+	write_ipi(path, IPI_WRONG_CPU);
+	ok(oracle__run_file(path, &o, &h, err, sizeof(err)) == 0, "ipi: wrong-vCPU trace read");
+	if (!ok(o.count[OK_EXTRA] == 1 && o.count[OK_LOST] == 1 && o.nkept == 2 &&
+		o.kept[0].kind == OK_EXTRA && o.kept[0].seq == 4 && !strncmp(o.kept[0].text, "cpu 2: ", 7) &&
+		o.kept[1].kind == OK_LOST && strstr(o.kept[1].text, "cpu 1: IPI v=fd sent from another vCPU"),
+		"ipi: sent to vCPU 1, delivered to vCPU 2: [extra] on cpu 2, [lost] on cpu 1"))
+		show();
+	unlink(path);
+}
+
+/* A self-IPI is pending at its record: order and priority are judged as for an injection */
+static void test_ipi_self(void)
+{
+	for (int good = 0; good <= 1; good++) {
+		nr = 0;
+		add(ITR_IF, ITR_SRC_GUEST, 0, 0);
+		add(ITR_INJECT, ITR_SRC_VMM, 0x41, INJ_MSI);
+		add(ITR_IPI, ITR_SRC_GUEST, 0xfb, IVM_IPI_ARG(1u << 18 | 0xfb, 0u));
+		add(ITR_IF, ITR_SRC_GUEST, 0, 1);
+		if (good) {
+			ent(0xfb, 1, 0x202);
+			add(ITR_EOI, ITR_SRC_GUEST, 0xfb, 0);
+			ire(0xfb, 1, 0x202);
+		}
+		ent(0x41, 1, 0x202);
+		add(ITR_EOI, ITR_SRC_GUEST, 0x41, 0);
+		ire(0x41, 1, 0x202);
+		run(recs, nr);
+		if (good)
+			ok(oracle__verdict(&o) == ORACLE_PASS && o.unmodelled == 0,
+			   "self-IPI 0xfb pending with MSI 0x41: 0xfb first, then 0x41: PASS");
+		else
+			ok(o.count[OK_ORDER] == 1 && o.kept[0].kind == OK_ORDER && o.kept[0].seq == 4 &&
+			   strstr(o.kept[0].text, "expected ENTRY v=fb"),
+			   "self-IPI 0xfb pending with MSI 0x41: 0x41 first is [order]");
+		show();
+	}
+}
+
 /* PVM-5: what becomes deliverable is taken at the next exit: late is allowed, out of order not */
 static void test_pvm5_late(void)
 {
@@ -361,6 +477,32 @@ static void run_cpu1(void)
 	for (size_t i = 0; i < nr; i++)
 		oracle__feed(&o, &recs[i]);
 	oracle__finish(&o, true);
+}
+
+/* vCPU 0 sends 0xfb to vCPU 1 three times before it takes one: one to three deliveries, not four */
+static void test_ipi_repeat(void)
+{
+	for (unsigned takes = 1; takes <= 4; takes++) {
+		nr = 0;
+		add(ITR_IF, ITR_SRC_GUEST, 0, 1)->vcpu = 1;
+		for (int i = 0; i < 3; i++)
+			add(ITR_IPI, ITR_SRC_GUEST, 0xfb, IVM_IPI_ARG(0xfbu, 1u));
+		for (unsigned i = 0; i < takes; i++) {
+			ent(0xfb, 1, 0x202);
+			recs[nr - 1].vcpu = 1;
+			add(ITR_EOI, ITR_SRC_GUEST, 0xfb, 0)->vcpu = 1;
+			ire(0xfb, 1, 0x202);
+			recs[nr - 1].vcpu = 1;
+		}
+		run_cpu1();
+		if (takes < 4)
+			ok(oracle__verdict(&o) == ORACLE_PASS && o.unmodelled == 0,
+			   "ipi: sent 3 times from vCPU 0 before taken, taken %u times on vCPU 1: PASS", takes);
+		else
+			ok(o.count[OK_EXTRA] == 1 && o.total == 1,
+			   "ipi: sent 3 times from vCPU 0, taken 4 times on vCPU 1: [extra]");
+		show();
+	}
 }
 
 static void test_in_flight(void)
@@ -813,6 +955,9 @@ int main(void)
 	test_planted(ARCH_EXTRA, OK_EXTRA);
 	test_planted(ARCH_EOI, OK_EOI);
 	test_smp();
+	test_ipi_smp();
+	test_ipi_self();
+	test_ipi_repeat();
 	test_hand();
 	test_pin_beyond();
 	test_nmi_deep();

@@ -190,7 +190,7 @@ static void test_load(void)
 	ok(rc == 0, "load: accepted (%s)", rc ? err : "");
 	if (rc)
 		return;
-	is_u64(rp.h.version, 3, "load: header version 3");
+	is_u64(rp.h.version, ITR_VERSION, "load: header version as written");
 	ok(!strcmp(rp.h.kernel, "build/guest.elf") && !strcmp(rp.h.cmdline, "scenario=nesting") &&
 	   !strcmp(rp.h.scenario, "nesting"), "load: header kernel, cmdline and scenario kept");
 	is_u64(rp.mode, IRQCHIP_USER, "load: recorded irqchip user");

@@ -199,7 +199,8 @@ unsigned storm__kinds_base(unsigned kinds, const struct scenario *base, uint8_t 
 	*nvec = n;
 	if (!n)
 		ok = 0;
-	if (!injects(base, INJ_NMI))
+	/* nor NMIs into one that counts NMIs itself (its guest's NMI IPIs, sipi's checks) */
+	if (!injects(base, INJ_NMI) && !names_vector(base, 2))
 		ok |= 1u << SK_NMI;
 	if (!injects(base, INJ_SPURIOUS) && !names_vector(base, STORM_SPURIOUS_VECTOR))
 		ok |= 1u << SK_SPURIOUS;
