@@ -45,7 +45,7 @@ ok $? "--scenario --json: names the scenario; the storm's own injections counted
 # --scenario of several vCPUs: the guest records its IPIs (trace v4), so storm MSIs pending beside
 # sipi's IPI answers (0xfd to cpu 0) and sipi8's IPIs to every AP are judged, not misjudged as [order]
 for sc in sipi sipi8; do
-	run_limited 300 "$VMM" storm --scenario=configs/$sc.yaml --seed=1 --count=60 --kinds=msi --irqchip=all \
+	run_limited 300 "$VMM" storm --scenario=configs/$sc.yaml --seed=1 --count=60 --irqchip=all \
 		--out="$TMP" --trace="$TMP/$sc.itr" "$GUEST" >"$TMP/out-$sc" 2>&1
 	ok $? "storm --scenario=configs/$sc.yaml --irqchip=all: exit 0"
 	for m in kernel split user; do

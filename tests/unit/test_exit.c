@@ -146,6 +146,25 @@ static void test_simple_exits(void)
 	ok(exit__dispatch(&fk.v) == EXIT_STOP && vm.status == VMM_GUEST_DIED &&
 	   strstr(vm.why, "IF=0"), "HLT with IF=0: guest died, reason names IF=0");
 	reset();
+	fk.r.rflags = 0x2;
+	fk.e.nmi.pending = 1;
+	fk.v.run->exit_reason = KVM_EXIT_HLT;
+	ok(exit__dispatch(&fk.v) == EXIT_RESUME && !vm.done && !fk.v.halted,
+	   "HLT with IF=0 and an NMI KVM still holds: resumes, the NMI ends HLT");
+	reset();
+	vm.opts.irqchip = IRQCHIP_USER;
+	fk.r.rflags = 0x202;
+	fk.e.nmi.pending = 1;
+	fk.v.run->exit_reason = KVM_EXIT_HLT;
+	ok(exit__dispatch(&fk.v) == EXIT_RESUME && !fk.v.halted,
+	   "user irqchip, HLT with IF=1 and an NMI KVM still holds: not halted on our LAPIC");
+	reset();
+	vm.opts.irqchip = IRQCHIP_USER;
+	fk.r.rflags = 0x202;
+	fk.v.run->exit_reason = KVM_EXIT_HLT;
+	ok(exit__dispatch(&fk.v) == EXIT_RESUME && fk.v.halted,
+	   "user irqchip, HLT with IF=1 and no NMI: halted until our LAPIC has work");
+	reset();
 	fk.v.run->exit_reason = KVM_EXIT_SHUTDOWN;
 	ok(exit__dispatch(&fk.v) == EXIT_STOP && vm.status == VMM_GUEST_DIED &&
 	   strstr(vm.why, "triple fault"), "SHUTDOWN: triple fault");

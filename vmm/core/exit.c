@@ -11,12 +11,20 @@
 
 static int handle_hlt(struct vcpu *v)
 {
+	struct kvm_vcpu_events e;
 	struct kvm_regs r;
 
-	if (v->ops->get_regs(v, &r) < 0) {
-		vm__stop(v->vm, VMM_HOST_ERROR, "KVM_GET_REGS failed after HLT");
+	if (v->ops->get_regs(v, &r) < 0 || v->ops->get_events(v, &e) < 0) {
+		vm__stop(v->vm, VMM_HOST_ERROR, "KVM_GET_REGS or KVM_GET_VCPU_EVENTS failed after HLT");
 		return EXIT_STOP;
 	}
+	/*
+	 * An NMI KVM still holds (given at an entry inside sti's shadow, which
+	 * KVM may honour for NMIs too) ends HLT, IF or not: it is taken on the
+	 * next entry, so the vCPU must not sleep on our LAPIC.
+	 */
+	if (e.nmi.pending || e.nmi.injected)
+		return EXIT_RESUME;
 	/* user irqchip: the run loop sleeps until our LAPIC has something for it */
 	if (v->vm->opts.irqchip == IRQCHIP_USER && (r.rflags & (1u << 9))) {
 		v->halted = true;
