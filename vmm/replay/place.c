@@ -118,6 +118,35 @@ const struct replay_point *replay__next(const struct vcpu *v)
 }
 
 /*
+ * @v stands at @p's place right after another exit (an OUT, a HLT: no run can
+ * stop there, see wait_here) and @p is a tick of KVM's own LAPIC timer, which
+ * reaches IRR only inside KVM_RUN: the recording took one there (that exit
+ * outlasted the period), so the VMM raises it, as the timer would, by an MSI
+ * to this vCPU with the timer's vector. Only while that timer runs with that
+ * vector (LVTT unmasked, a count or TSC-deadline mode); a later tick of its
+ * own merges in IRR or waits, held, for the next tick's place. True if raised.
+ */
+static bool raise_tick(struct vcpu *v, const struct replay_point *p)
+{
+	struct kvm_lapic_state s;
+	struct kvm_msi msi = { .address_lo = 0xfee00000u | (uint32_t)v->id << 12, .data = p->vector };
+	uint32_t lvtt, tmict;
+
+	if (!v->vm->replay->block_irqs || p->how != ITR_DELIVER_IRQ || !p->by_kvm ||
+	    v->run->exit_reason == KVM_EXIT_DEBUG || ioctl(v->fd, KVM_GET_LAPIC, &s) < 0)
+		return false;
+	memcpy(&lvtt, s.regs + 0x320, sizeof(lvtt));
+	memcpy(&tmict, s.regs + 0x380, sizeof(tmict));
+	if ((lvtt & 0xff) != p->vector || lvtt & 0x10000 || (!tmict && (lvtt >> 17 & 3) != 2))
+		return false;
+	if (ioctl(v->vm->vm_fd, KVM_SIGNAL_MSI, &msi) <= 0)
+		return false;
+	evlog__add(&v->vm->log, "replay: cpu %u: timer tick v=%02x raised at its place after an exit "
+		   "(recorded record %" PRIu64 ")", v->id, p->vector, p->seq);
+	return true;
+}
+
+/*
  * @v stands at the HLT before @p's place (DR1 fired) but not at the place: an
  * earlier pass, where the recorded HLT woke and the guest went on without a
  * delivery (on PVM a wake's interrupt waits for a later exit, PVM-5). Stepping
@@ -304,6 +333,8 @@ enum replay_where replay__kvm_irq(struct vcpu *v)
 	if (v->ops->get_regs(v, &regs) < 0)
 		regs.rip = p->rip;
 	irr = kvm_has(v, p);
+	if (irr == 0 && regs.rip == p->rip && raise_tick(v, p))
+		irr = kvm_has(v, p);
 	if (irr == 0) {
 		/* not raised yet (a timer, another vCPU's IPI): it waits here, at the place or its HLT */
 		wait_here(v, p->rip);
