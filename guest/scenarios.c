@@ -497,18 +497,18 @@ static void sc_sipi8(void)
 /*
  * ---- ring stress: every record must survive an NMI at any instruction ----
  * Both CPUs record SEQ marks in a tight loop at IF=1 with their LAPIC timer
- * ticking, while NMIs fly between them: each CPU starts one NMI (a token) at
- * the other, and each NMI handler records an IN_NMI mark and sends the token
- * back. The other CPU runs on its own host thread, so the NMIs land at
- * arbitrary points of this CPU's records (and of the timer handler's). The
- * "intact" check proves nothing was lost or torn.
+ * ticking, while an NMI flies between them: CPU 0 sends it (a token) to CPU 1,
+ * and each NMI handler records an IN_NMI mark and sends the token back. The
+ * other CPU runs on its own host thread, so the NMIs land at arbitrary points
+ * of this CPU's records (and of the timer handler's). The "intact" check
+ * proves nothing was lost or torn.
  *
  * What each CPU does depends only on what it was delivered, never on the
  * other's memory or the VMM's drain pointer, so `vmm replay` can run it again
- * record for record: two tokens are never merged by the LAPIC (a CPU holds at
- * most one pending and one in service), the other CPU's progress arrives by
- * IPI (RESCHEDULE: "I have my NMIs", CALL_FUNCTION: "I send no more"), and the
- * drain sync is made every quarter ring of this CPU's own records.
+ * record for record: one NMI in flight is never merged with another (KVM
+ * keeps one pending while NMIs are masked), the other CPU's progress arrives
+ * by IPI (RESCHEDULE: "I have my NMIs", CALL_FUNCTION: "I send no more"), and
+ * the drain sync is made every quarter ring of this CPU's own records.
  */
 #define RS_NMIS		500u		/* NMIs each CPU must take (count=N; 26-ring-stress.t: 17000) */
 #define RS_TICK		2000000u	/* LAPIC timer period: 2 ms at 1 GHz, slower than a handler */
@@ -558,7 +558,8 @@ static void rs_loop(void)
 
 	apic_timer_periodic(RS_TICK);
 	local_irq_enable();
-	apic_send_ipi(other, APIC_DM_NMI);	/* this CPU's token */
+	if (me == 0)
+		apic_send_ipi(other, APIC_DM_NMI);	/* the token */
 	while ((rs_nmis[me] < want || !rs_other_done) && rdtsc() - t0 < bound) {
 		mark(IVM_MARK_SEQ + n++);
 		rs_nmis[me] = ivm_page.vector_count[X86_TRAP_NMI];

@@ -299,7 +299,10 @@ static uint64_t handler_of(struct vcpu *v, uint8_t vector)
  * Lifting BLOCKIRQ for an interrupt's entry lets a pending NMI in too, and
  * first: @hold masks NMIs (as an NMI handler runs) for that entry unless they
  * are masked already, whether or not one is pending now (another vCPU's may
- * come before the entry); !@hold unmasks what it masked.
+ * come before the entry); !@hold unmasks what it masked. Masked, KVM keeps
+ * one NMI pending, not two: a guest that has two in flight to one vCPU may
+ * lose one here, as it would on hardware in an NMI handler (ring-stress
+ * passes one NMI back and forth).
  */
 static void hold_nmi(struct vcpu *v, bool hold)
 {
