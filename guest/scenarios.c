@@ -497,32 +497,54 @@ static void sc_sipi8(void)
 /*
  * ---- ring stress: every record must survive an NMI at any instruction ----
  * Both CPUs record SEQ marks in a tight loop at IF=1 with their LAPIC timer
- * ticking, and send each other an NMI by IPI every other record; each NMI
- * handler records an IN_NMI mark. The other CPU runs on its own host thread,
- * so its NMIs land at arbitrary points of this CPU's records (and of the
- * timer handler's). The "intact" check proves nothing was lost or torn.
+ * ticking, while an NMI flies between them: CPU 0 sends it (a token) to CPU 1,
+ * and each NMI handler records an IN_NMI mark and sends the token back. The
+ * other CPU runs on its own host thread, so the NMIs land at arbitrary points
+ * of this CPU's records (and of the timer handler's). The "intact" check
+ * proves nothing was lost or torn.
+ *
+ * What each CPU does depends only on what it was delivered, never on the
+ * other's memory or the VMM's drain pointer, so `vmm replay` can run it again
+ * record for record: one NMI in flight is never merged with another (KVM
+ * keeps one pending while NMIs are masked), the other CPU's progress arrives
+ * by IPI (RESCHEDULE: "I have my NMIs", CALL_FUNCTION: "I send no more"), and
+ * the drain sync is made every quarter ring of this CPU's own records.
  */
 #define RS_NMIS		500u		/* NMIs each CPU must take (count=N; 26-ring-stress.t: 17000) */
 #define RS_TICK		2000000u	/* LAPIC timer period: 2 ms at 1 GHz, slower than a handler */
 #define RS_BOUND_TSC	30000000ull	/* per NMI wanted, ~10-30 ms: give up (and fail) */
+#define RS_MIN_NMIS	1000u		/* the bound as for this many at least: a loaded host, a replay */
 #define RS_DRAIN_SYNC	99		/* a sync point with no steps: the VMM drains */
+#define RS_DONE_VECTOR	RESCHEDULE_VECTOR	/* the other CPU took its NMIs */
+#define RS_QUIET_VECTOR	CALL_FUNCTION_VECTOR	/* the other CPU sends no more */
 
-static volatile uint64_t rs_nmis[NR_CPUS];	/* each CPU's NMI count, for the other */
-static volatile unsigned int rs_quiet;		/* bit per CPU: no longer sends */
+static volatile uint64_t rs_nmis[NR_CPUS];	/* each CPU's NMI count, for the end */
 static volatile unsigned int rs_finished;	/* bit per CPU */
 static uint32_t rs_in_nmi __percpu;
+static uint32_t rs_synced __percpu;		/* ev_reserved at the last drain sync */
+static volatile uint32_t rs_stop __percpu;	/* the NMI handler keeps the token */
+static volatile uint32_t rs_other_done __percpu, rs_other_quiet __percpu;
 
 /* The VMM drains at exits: make one before NMIs can fill the ring */
 static void rs_room(void)
 {
-	if (ivm_page.ev_reserved - ivm_page.ev_tail > IVM_EV_RING / 2)
+	if (ivm_page.ev_reserved - rs_synced > IVM_EV_RING / 4) {
+		rs_synced = ivm_page.ev_reserved;
 		hc_sync(RS_DRAIN_SYNC);
+	}
+}
+
+static uint64_t rs_bound(uint64_t want)
+{
+	return (want > RS_MIN_NMIS ? want : RS_MIN_NMIS) * RS_BOUND_TSC;
 }
 
 static bool rs_nmi(struct pt_regs *regs)
 {
 	(void)regs;
 	mark(IVM_MARK_IN_NMI + rs_in_nmi++);
+	if (!rs_stop)
+		apic_send_ipi(cpu_number ^ 1, APIC_DM_NMI);	/* the token goes back */
 	return true;
 }
 
@@ -530,26 +552,33 @@ static void rs_loop(void)
 {
 	unsigned int me = cpu_number, other = me ^ 1;
 	uint64_t t0 = rdtsc(), want = scenario_count ? scenario_count : RS_NMIS;
-	uint64_t bound = want * RS_BOUND_TSC;
+	uint64_t bound = rs_bound(want);
 	uint32_t n = 0;
+	bool told = false;
 
 	apic_timer_periodic(RS_TICK);
 	local_irq_enable();
-	while ((rs_nmis[me] < want || rs_nmis[other] < want) && rdtsc() - t0 < bound) {
+	if (me == 0)
+		apic_send_ipi(other, APIC_DM_NMI);	/* the token */
+	while ((rs_nmis[me] < want || !rs_other_done) && rdtsc() - t0 < bound) {
 		mark(IVM_MARK_SEQ + n++);
-		if (n & 1)
-			apic_send_ipi(other, APIC_DM_NMI);
 		rs_nmis[me] = ivm_page.vector_count[X86_TRAP_NMI];
+		if (rs_nmis[me] >= want && !told) {
+			told = true;
+			apic_send_ipi(other, APIC_DM_FIXED | RS_DONE_VECTOR);
+		}
 		rs_room();
 	}
-	local_irq_disable();
-	apic_timer_stop();
 	/* counts are taken once neither CPU sends, and what was sent has landed */
-	__atomic_or_fetch(&rs_quiet, 1u << me, __ATOMIC_SEQ_CST);
-	for (t0 = rdtsc(); rs_quiet != 3 && rdtsc() - t0 < bound;)
-		rs_room();
+	rs_stop = 1;
+	apic_timer_stop();
+	apic_send_ipi(other, APIC_DM_FIXED | RS_QUIET_VECTOR);
+	for (t0 = rdtsc(); !rs_other_quiet && rdtsc() - t0 < bound;)
+		cpu_relax();
 	for (t0 = rdtsc(); rdtsc() - t0 < WINDOW_TSC;)
-		rs_room();
+		cpu_relax();
+	local_irq_disable();
+	rs_nmis[me] = ivm_page.vector_count[X86_TRAP_NMI];
 	ev_record_count(X86_TRAP_NMI);
 	ev_record_count(LOCAL_TIMER_VECTOR);
 	__atomic_or_fetch(&rs_finished, 1u << me, __ATOMIC_SEQ_CST);
@@ -557,7 +586,11 @@ static void rs_loop(void)
 
 static void rs_ipi(unsigned int vector)
 {
-	if (cpu_number == 1 && vector == CALL_FUNCTION_SINGLE_VECTOR)
+	if (vector == RS_DONE_VECTOR)
+		rs_other_done = 1;
+	else if (vector == RS_QUIET_VECTOR)
+		rs_other_quiet = 1;
+	else if (cpu_number == 1 && vector == CALL_FUNCTION_SINGLE_VECTOR)
 		rs_loop();
 }
 
@@ -574,7 +607,7 @@ static void sc_ring_stress(void)
 	}
 	apic_send_ipi(1, APIC_DM_FIXED | CALL_FUNCTION_SINGLE_VECTOR);
 	rs_loop();
-	for (t0 = rdtsc(); !(rs_finished & 2) && rdtsc() - t0 < want * RS_BOUND_TSC;)
+	for (t0 = rdtsc(); !(rs_finished & 2) && rdtsc() - t0 < rs_bound(want);)
 		cpu_relax();
 	printf("ring-stress: cpu0 %lu NMIs, cpu1 %lu NMIs\n", rs_nmis[0], rs_nmis[1]);
 	mark(rs_finished == 3 && rs_nmis[0] >= want && rs_nmis[1] >= want);

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The event ring under fire (configs/ring-stress.yaml): two vCPUs record in a
-# tight loop while each sends the other NMIs by IPI as fast as it can, in every
+# tight loop while an NMI goes back and forth between them by IPI, in every
 # irqchip mode. Over at least 100k NMIs in all, nothing may be lost, refused,
 # left unpublished or torn: the "intact" checks confirm every record's order and
 # the guest's own counts. RING_STRESS_COUNT sets the NMIs each vCPU takes per

@@ -530,6 +530,53 @@ static void test_kvm_places(void)
 }
 
 /*
+ * An NMI that landed inside an interrupt's entry stub (IF=0, on a stack below
+ * the interrupt's frame) writes its records before the interrupt's ENTRY: the
+ * interrupt is placed first, with the NMI's slot count. Not when the interrupt
+ * came where the NMI's IRET returned (same RSP), nor with a record between.
+ */
+static void test_nested_entry(void)
+{
+	static struct itr_record r[8];
+	static struct replay rp;
+	char err[256] = "";
+	unsigned n = 0;
+	int rc;
+
+	r[n++] = guest_rec(ITR_MARK, 0);					/* g0 = 1 */
+	r[n++] = entry_rec(0, 2, NOERR, 0x10c961, 0x204ed0, 0x46);		/* NMI in the stub, count 1 */
+	r[n++] = guest_rec(ITR_MARK, 0);
+	r[n++] = (struct itr_record){ .type = ITR_IRET, .source = ITR_SRC_GUEST, .vector = 2, .err = NOERR,
+				      .rip = 0x10c961, .rsp = 0x204ed0, .rflags = 0x46 };
+	r[n++] = entry_rec(0, 0xec, NOERR, 0x10ac3b, 0x204f78, 0x246);	/* its outer timer, count 4 */
+	ok(write_trace(path, "kernel", "vcpus=1 mem=67108864 boot=auto", r, n) == 0, "nested entry: written");
+	rc = replay__load(path, &rp, err, sizeof(err));
+	ok(rc == 0 && rp.cpu[0].n == 2 && rp.cpu[0].p[0].vector == 0xec && rp.cpu[0].p[0].count == 1 &&
+	   rp.cpu[0].p[1].vector == 2 && rp.cpu[0].p[1].count == 1,
+	   "nested entry: the timer is placed first, at the NMI's count (%s)", rc ? err : "");
+	replay__free(&rp);
+
+	r[4].rsp = 0x204ed0;	/* taken where the NMI's IRET returned: in order */
+	r[1].rflags = r[3].rflags = 0x246;
+	r[4].rflags = 0x246;
+	ok(write_trace(path, "kernel", "vcpus=1 mem=67108864 boot=auto", r, n) == 0 &&
+	   replay__load(path, &rp, err, sizeof(err)) == 0 && rp.cpu[0].n == 2 && rp.cpu[0].p[0].vector == 2 &&
+	   rp.cpu[0].p[1].vector == 0xec && rp.cpu[0].p[1].count == 4,
+	   "nested entry: an interrupt where the NMI's IRET returned stays after it");
+	replay__free(&rp);
+
+	r[1].rflags = r[3].rflags = 0x46;
+	r[4].rsp = 0x204f78;
+	r[4] = guest_rec(ITR_MARK, 0);	/* a record between the IRET and the ENTRY */
+	r[n++] = entry_rec(0, 0xec, NOERR, 0x10ac3b, 0x204f78, 0x246);
+	ok(write_trace(path, "kernel", "vcpus=1 mem=67108864 boot=auto", r, n) == 0 &&
+	   replay__load(path, &rp, err, sizeof(err)) == 0 && rp.cpu[0].n == 2 && rp.cpu[0].p[0].vector == 2 &&
+	   rp.cpu[0].p[1].count == 5,
+	   "nested entry: not with a record between the NMI's IRET and the ENTRY");
+	replay__free(&rp);
+}
+
+/*
  * A sync point the guest visits more than once (masked under kernel and split:
  * PVM-4 delivers the level interrupt twice, and its handler syncs at 3 twice):
  * the guest's SYNC records count the visits, and each visit's injections are a
@@ -589,6 +636,7 @@ int main(void)
 	test_parse_config();
 	test_load();
 	test_kvm_places();
+	test_nested_entry();
 	test_visits();
 	test_refusals();
 	unlink(path);

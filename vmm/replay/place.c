@@ -118,6 +118,35 @@ const struct replay_point *replay__next(const struct vcpu *v)
 }
 
 /*
+ * @v stands at @p's place right after another exit (an OUT, a HLT: no run can
+ * stop there, see wait_here) and @p is a tick of KVM's own LAPIC timer, which
+ * reaches IRR only inside KVM_RUN: the recording took one there (that exit
+ * outlasted the period), so the VMM raises it, as the timer would, by an MSI
+ * to this vCPU with the timer's vector. Only while that timer runs with that
+ * vector (LVTT unmasked, a count or TSC-deadline mode); a later tick of its
+ * own merges in IRR or waits, held, for the next tick's place. True if raised.
+ */
+static bool raise_tick(struct vcpu *v, const struct replay_point *p)
+{
+	struct kvm_lapic_state s;
+	struct kvm_msi msi = { .address_lo = 0xfee00000u | (uint32_t)v->id << 12, .data = p->vector };
+	uint32_t lvtt, tmict;
+
+	if (!v->vm->replay->block_irqs || p->how != ITR_DELIVER_IRQ || !p->by_kvm ||
+	    v->run->exit_reason == KVM_EXIT_DEBUG || ioctl(v->fd, KVM_GET_LAPIC, &s) < 0)
+		return false;
+	memcpy(&lvtt, s.regs + 0x320, sizeof(lvtt));
+	memcpy(&tmict, s.regs + 0x380, sizeof(tmict));
+	if ((lvtt & 0xff) != p->vector || lvtt & 0x10000 || (!tmict && (lvtt >> 17 & 3) != 2))
+		return false;
+	if (ioctl(v->vm->vm_fd, KVM_SIGNAL_MSI, &msi) <= 0)
+		return false;
+	evlog__add(&v->vm->log, "replay: cpu %u: timer tick v=%02x raised at its place after an exit "
+		   "(recorded record %" PRIu64 ")", v->id, p->vector, p->seq);
+	return true;
+}
+
+/*
  * @v stands at the HLT before @p's place (DR1 fired) but not at the place: an
  * earlier pass, where the recorded HLT woke and the guest went on without a
  * delivery (on PVM a wake's interrupt waits for a later exit, PVM-5). Stepping
@@ -268,21 +297,79 @@ static uint64_t handler_of(struct vcpu *v, uint8_t vector)
 
 /*
  * Lifting BLOCKIRQ for an interrupt's entry lets a pending NMI in too, and
- * first: @hold masks NMIs (as an NMI handler runs) for that entry when one is
- * pending and they are not masked already; !@hold unmasks what it masked.
+ * first: @hold masks NMIs (as an NMI handler runs) for that entry unless they
+ * are masked already, whether or not one is pending now (another vCPU's may
+ * come before the entry); !@hold unmasks what it masked. Masked, KVM keeps
+ * one NMI pending, not two: a guest that has two in flight to one vCPU may
+ * lose one here, as it would on hardware in an NMI handler (ring-stress
+ * passes one NMI back and forth).
  */
 static void hold_nmi(struct vcpu *v, bool hold)
 {
 	struct replay *rp = v->vm->replay;
 	struct kvm_vcpu_events ev;
 
-	if (v->ops->get_events(v, &ev) < 0 || (hold && (!ev.nmi.pending || ev.nmi.masked)))
+	if (v->ops->get_events(v, &ev) < 0 || (hold && ev.nmi.masked))
 		return;
 	ev.flags = 0;
 	ev.nmi.masked = hold;
 	if (v->ops->set_events(v, &ev) < 0)
 		fprintf(stderr, "vmm: replay: cpu %u: KVM_SET_VCPU_EVENTS: %s\n", v->id, strerror(errno));
 	rp->cpu[v->id].nmi_held = hold;
+}
+
+/*
+ * KVM delivers the highest vector in IRR first. One above @p's that the
+ * recording delivered later (another vCPU's IPI that came sooner than it did
+ * then: the vCPUs' pace is the host's) is taken out of IRR for @p's entry
+ * (KVM_SET_LAPIC) and raised again after it (show_hidden, by an MSI to this
+ * vCPU). Only edge-triggered ones (TMR clear): a level interrupt stays and the
+ * replay reports the divergence. An IPI that reaches IRR between the get and
+ * the set is lost (it would show as a divergence or a wait, never silently).
+ */
+static void hide_above(struct vcpu *v, const struct replay_point *p)
+{
+	struct replay *rp = v->vm->replay;
+	struct kvm_lapic_state s;
+	uint32_t irr, tmr, take[8] = { 0 };
+	bool any = false;
+
+	if (p->how != ITR_DELIVER_IRQ || ioctl(v->fd, KVM_GET_LAPIC, &s) < 0)
+		return;
+	for (unsigned i = p->vector / 32; i < 8; i++) {
+		memcpy(&irr, s.regs + 0x200 + 0x10 * i, sizeof(irr));
+		memcpy(&tmr, s.regs + 0x180 + 0x10 * i, sizeof(tmr));
+		take[i] = irr & ~tmr;
+		if (i == p->vector / 32)
+			take[i] &= p->vector % 32 == 31 ? 0 : ~0u << (p->vector % 32 + 1);
+		if (!take[i])
+			continue;
+		irr &= ~take[i];
+		memcpy(s.regs + 0x200 + 0x10 * i, &irr, sizeof(irr));
+		any = true;
+	}
+	if (!any)
+		return;
+	if (ioctl(v->fd, KVM_SET_LAPIC, &s) < 0) {
+		fprintf(stderr, "vmm: replay: cpu %u: KVM_SET_LAPIC: %s\n", v->id, strerror(errno));
+		return;
+	}
+	memcpy(rp->cpu[v->id].hidden, take, sizeof(take));
+}
+
+static void show_hidden(struct vcpu *v)
+{
+	struct replay *rp = v->vm->replay;
+
+	for (unsigned vec = 0; vec < 256; vec++) {
+		struct kvm_msi msi = { .address_lo = 0xfee00000u | (uint32_t)v->id << 12, .data = vec };
+
+		if (!(rp->cpu[v->id].hidden[vec / 32] >> (vec % 32) & 1))
+			continue;
+		if (ioctl(v->vm->vm_fd, KVM_SIGNAL_MSI, &msi) <= 0)
+			fprintf(stderr, "vmm: replay: cpu %u: raising v=%02x again failed\n", v->id, vec);
+	}
+	memset(rp->cpu[v->id].hidden, 0, sizeof(rp->cpu[v->id].hidden));
 }
 
 enum replay_where replay__kvm_irq(struct vcpu *v)
@@ -299,11 +386,15 @@ enum replay_where replay__kvm_irq(struct vcpu *v)
 
 	if (rp->cpu[v->id].nmi_held && rp->cpu[v->id].delivered_exit != v->nr_exits + 1)
 		hold_nmi(v, false);	/* the interrupt went in: the NMI waits for its own place */
+	if (rp->cpu[v->id].delivered_exit != v->nr_exits + 1)
+		show_hidden(v);		/* as do the vectors above it */
 	if (w != REPLAY_HERE)
 		return w;
 	if (v->ops->get_regs(v, &regs) < 0)
 		regs.rip = p->rip;
 	irr = kvm_has(v, p);
+	if (irr == 0 && regs.rip == p->rip && raise_tick(v, p))
+		irr = kvm_has(v, p);
 	if (irr == 0) {
 		/* not raised yet (a timer, another vCPU's IPI): it waits here, at the place or its HLT */
 		wait_here(v, p->rip);
@@ -334,8 +425,10 @@ enum replay_where replay__kvm_irq(struct vcpu *v)
 		vm__stop(v->vm, VMM_GUEST_FAILED, why);
 		return REPLAY_PAST;
 	}
-	if (p->how == ITR_DELIVER_IRQ)
+	if (p->how == ITR_DELIVER_IRQ) {
 		hold_nmi(v, true);	/* an NMI held too would go in first */
+		hide_above(v, p);	/* and so would a higher vector */
+	}
 	rp->placed++;
 	rp->cpu[v->id].next++;
 	rp->cpu[v->id].delivered_exit = v->nr_exits + 1;

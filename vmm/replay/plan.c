@@ -177,6 +177,35 @@ static bool take_point(struct replay *rp, const struct itr_record *r, uint64_t g
 }
 
 /*
+ * An NMI can land inside an interrupt's entry, before its handler records
+ * the ENTRY (in the vector's stub, IF=0): the NMI's records come first, then
+ * the interrupt's ENTRY, whose frame is where the CPU took the interrupt,
+ * before the NMI. @b (just added, an interrupt whose ENTRY came right after
+ * an NMI's IRET) and the place before it are such a pair when that NMI
+ * interrupted code at IF=0 on a lower stack while @b was taken at IF=1: the
+ * interrupt's place comes first then, with the slot count the NMI's had.
+ * (Not nested, the interrupt would be taken where that IRET returned: the
+ * same RSP, and IF as it was, since STI and CLI are records.)
+ */
+static void nested_entry(struct replay *rp, unsigned vcpu)
+{
+	size_t n = rp->cpu[vcpu].n;
+	struct replay_point *a, *b, t;
+
+	if (n < 2)
+		return;
+	a = &rp->cpu[vcpu].p[n - 2];
+	b = &rp->cpu[vcpu].p[n - 1];
+	if (a->how != ITR_DELIVER_NMI || !a->taken || b->how != ITR_DELIVER_IRQ || a->rsp >= b->rsp ||
+	    a->rflags & 0x200 || !(b->rflags & 0x200))
+		return;
+	b->count = a->count;
+	t = *a;
+	*a = *b;
+	*b = t;
+}
+
+/*
  * Kernel and split recordings: KVM's LAPIC delivered the interrupts, so no
  * DELIVER says where; the guest's ENTRY does. A vector of 32 or more with no
  * error code is an interrupt, unless a VMM_DELIVERY before it says the VMM
@@ -185,7 +214,7 @@ static bool take_point(struct replay *rp, const struct itr_record *r, uint64_t g
  * over came from the guest's own ICR write (by_kvm).
  */
 static int kvm_point(struct replay *rp, const struct itr_record *r, uint64_t guest_records,
-		     const char *path, char *err, size_t errlen)
+		     bool after_nmi, const char *path, char *err, size_t errlen)
 {
 	struct itr_record d = *r;
 	struct replay_point *p;
@@ -199,6 +228,8 @@ static int kvm_point(struct replay *rp, const struct itr_record *r, uint64_t gue
 	p = &rp->cpu[r->vcpu].p[rp->cpu[r->vcpu].n - 1];
 	p->taken = true;
 	p->by_kvm = true;
+	if (after_nmi)
+		nested_entry(rp, r->vcpu);
 	return 0;
 }
 
@@ -221,6 +252,7 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 	struct itr_reader *rd;
 	struct itr_record r;
 	uint64_t last_point = 0, guest[VMM_MAX_VCPUS] = { 0 };
+	bool nmi_iret[VMM_MAX_VCPUS] = { false };
 	int soft[VMM_MAX_VCPUS];	/* the INT n the VMM delivered (VMM_DELIVERY), -1: none */
 	char why[512];
 	int k;
@@ -268,13 +300,16 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 		} else if (r.source == ITR_SRC_GUEST && r.type == ITR_ENTRY && r.err == 0xffffffffu) {
 			if (!take_point(rp, &r, guest[r.vcpu]) && rp->mode != IRQCHIP_USER &&
 			    (r.vector >= 32 || r.vector == 2) &&
-			    kvm_point(rp, &r, guest[r.vcpu], path, err, errlen) < 0) {
+			    kvm_point(rp, &r, guest[r.vcpu], nmi_iret[r.vcpu], path, err, errlen) < 0) {
 				k = -1;
 				break;
 			}
 		}
-		if (r.source == ITR_SRC_GUEST || r.type == ITR_BAD_GUEST)
-			guest[r.vcpu]++;	/* the ring slots the VMM consumed, as ring.tail counts */
+		if (r.source == ITR_SRC_GUEST || r.type == ITR_BAD_GUEST) {
+			guest[r.vcpu]++;
+			/* its last guest record: an NMI's IRET (nested_entry) */
+			nmi_iret[r.vcpu] = r.type == ITR_IRET && r.vector == 2;
+		}	/* the ring slots the VMM consumed, as ring.tail counts */
 		if (r.source == ITR_SRC_GUEST && r.type == ITR_SYNC) {
 			uint32_t *v = sync_visits(rp, r.a, true);
 
