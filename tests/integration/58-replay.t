@@ -24,24 +24,32 @@ replay() {	# replay TRACE [KERNEL] [options...]: output in $TMP/out, status in $
 }
 show_out() { sed 's/^/#   /' "$TMP/out" | grep -v '^#     ' | tail -12; }
 
+# record_replay CONFIG MODE REPEAT: record under MODE, then replay (REPEAT times
+# for two vCPUs or more): each the same record for record, every delivery placed
+record_replay() {
+	local n vcpus runs same i
+	n=$(basename "$1" .yaml)
+	record "$n" "$2"
+	is $? 0 "$n: recorded under --irqchip=$2"
+	vcpus=$(sed -n 's/^vcpus: *//p' "$1")
+	runs=1
+	[ "${vcpus:-1}" -gt 1 ] && runs=$3
+	same=0
+	for i in $(seq 1 "$runs"); do
+		replay "$TMP/$n.$2.itr"
+		[ "$RC" = 0 ] && grep -q '^replay: the same as the recording' "$TMP/out" && same=$((same + 1))
+		[ "$RC" = 0 ] || show_out
+	done
+	is "$same" "$runs" "$n, $2: $runs replay(s), each the same as the recording, record for record"
+	like "$TMP/out" '^replay: placed ([0-9]+) of \1 deliveries' "$n, $2: every delivery at its recorded place"
+}
+
 # every shipped scenario under the user irqchip, where the VMM makes every delivery
 # (ring-stress aside: see docs/TRACE.md "Replay", what is not exact)
 for f in configs/*.yaml; do
 	n=$(basename "$f" .yaml)
 	[ "$n" = ring-stress ] && continue
-	record "$n" user
-	is $? 0 "$n: recorded under --irqchip=user"
-	vcpus=$(sed -n 's/^vcpus: *//p' "$f")
-	runs=1
-	[ "${vcpus:-1}" -gt 1 ] && runs=$REPEAT
-	same=0
-	for i in $(seq 1 "$runs"); do
-		replay "$TMP/$n.user.itr"
-		[ "$RC" = 0 ] && grep -q '^replay: the same as the recording' "$TMP/out" && same=$((same + 1))
-		[ "$RC" = 0 ] || show_out
-	done
-	is "$same" "$runs" "$n: $runs replay(s), each the same as the recording, record for record"
-	like "$TMP/out" '^replay: placed ([0-9]+) of \1 deliveries' "$n: every delivery at its recorded place"
+	record_replay "$f" user "$REPEAT"
 done
 
 # the asynchronous ones: a LAPIC timer that fired between exits, anywhere in a wait
@@ -76,19 +84,7 @@ for m in kernel split; do
 		n=$(basename "$f" .yaml)
 		case $n in ring-stress|timer-periodic) continue ;; esac
 		grep -q '^irqchip: \[user\]' "$f" && continue
-		record "$n" "$m"
-		is $? 0 "$n: recorded under --irqchip=$m"
-		vcpus=$(sed -n 's/^vcpus: *//p' "$f")
-		runs=1
-		[ "${vcpus:-1}" -gt 1 ] && runs=$KREPEAT
-		same=0
-		for i in $(seq 1 "$runs"); do
-			replay "$TMP/$n.$m.itr"
-			[ "$RC" = 0 ] && grep -q '^replay: the same as the recording' "$TMP/out" && same=$((same + 1))
-			[ "$RC" = 0 ] || show_out
-		done
-		is "$same" "$runs" "$n, $m: $runs replay(s), each the same as the recording, record for record"
-		like "$TMP/out" '^replay: placed ([0-9]+) of \1 deliveries' "$n, $m: every delivery at its recorded place"
+		record_replay "$f" "$m" "$KREPEAT"
 	done
 done
 
