@@ -39,7 +39,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			memset(&cell, 0, sizeof(cell));
 			conf__judge_exc(&e, &cell, data[0] & 1 ? "qemu-tcg" : "kvm/user");
 			check_cell(&cell);
-			fuzz_assert(cell.status == CONF_PASS || cell.status == CONF_DIVERGENCE);
+			/* ERROR only where a known case's line asks what the model does not */
+			fuzz_assert(cell.status == CONF_PASS || cell.status == CONF_DIVERGENCE ||
+				    (cell.status == CONF_ERROR &&
+				     strstr(cell.note, "the guest's checker and the model disagree")));
 		}
 		if (conf__parse_check_line(line, "isr", "kernel", &cell) == 1)
 			check_cell(&cell);
