@@ -196,18 +196,27 @@ static void write_smp(const char *path, bool plant_if)
 		itr_writer__close(w, err, sizeof(err));
 }
 
+/* An empty temporary file at @path (a mkstemp template) for a planted trace */
+static bool temp_trace(char *path)
+{
+	int fd = mkstemp(path);
+
+	if (fd < 0) {
+		ok(0, "temp file");
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
 static void test_smp(void)
 {
 	char path[] = "/tmp/test_oracle.XXXXXX";
 	struct itr_header h;
 	char err[256];
-	int fd = mkstemp(path);
 
-	if (fd < 0) {
-		ok(0, "temp file");
+	if (!temp_trace(path))
 		return;
-	}
-	close(fd);
 	write_smp(path, false);
 	ok(oracle__run_file(path, &o, &h, err, sizeof(err)) == 0, "two-vCPU trace read");
 	show();
@@ -381,13 +390,9 @@ static void test_ipi_smp(void)
 	char path[] = "/tmp/test_oracle.XXXXXX";
 	struct itr_header h;
 	char err[256];
-	int fd = mkstemp(path);
 
-	if (fd < 0) {
-		ok(0, "temp file");
+	if (!temp_trace(path))
 		return;
-	}
-	close(fd);
 	write_ipi(path, IPI_CLEAN);
 	ok(oracle__run_file(path, &o, &h, err, sizeof(err)) == 0, "ipi: three-vCPU trace read");
 	if (!ok(oracle__verdict(&o) == ORACLE_PASS && o.deliveries == 3 && o.unmodelled == 0,
@@ -923,13 +928,9 @@ static void test_run_file_opts(void)
 	struct oracle_opts pvm4 = { .host = ORACLE_HOST_PVM4 };
 	struct itr_header h;
 	char err[256];
-	int fd = mkstemp(path);
 
-	if (fd < 0) {
-		ok(0, "temp file");
+	if (!temp_trace(path))
 		return;
-	}
-	close(fd);
 	write_smp(path, false);
 	ok(oracle__run_file_opts(path, NULL, &o, &h, err, sizeof(err)) == 0 &&
 	   oracle__verdict(&o) == ORACLE_PASS && o.host == ORACLE_HOST_SDM, "run_file_opts(NULL): the SDM");
