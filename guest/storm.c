@@ -424,6 +424,8 @@ void storm_set_bug(const char *v, int len)
 #define STORM_AP_WAIT_TSC	3000000000ull	/* ~1-3 s */
 
 static volatile enum { AP_IDLE, AP_SETUP, AP_READY, AP_FINISH, AP_DONE } ap_state;
+/* CPU 0's asks sent, and how many CPU 1 had seen sent when it last took one */
+static volatile uint64_t ap_asks, ap_asks_seen;
 
 static void storm_ap_setup(void)
 {
@@ -439,8 +441,11 @@ static void storm_counts(void);
 
 static void storm_ipi(unsigned int vector)
 {
+	if (cpu_number != 1 || vector != CALL_FUNCTION_SINGLE_VECTOR)
+		return;
+	ap_asks_seen = ap_asks;	/* every ask sent so far is delivered (merged ones with it) */
 	/* nested in a storm handler (its TPR or ISR held): CPU 0 asks again */
-	if (cpu_number != 1 || vector != CALL_FUNCTION_SINGLE_VECTOR || irq_depth > 1)
+	if (irq_depth > 1)
 		return;
 	if (ap_state == AP_SETUP) {
 		storm_ap_setup();
@@ -463,13 +468,21 @@ static bool storm_ap(unsigned int state, unsigned int done)
 	local_irq_enable();
 	while (ap_state != done && rdtsc() - t0 < STORM_AP_WAIT_TSC) {
 		if (!sent || rdtsc() - sent > STORM_OWED_TSC) {
+			ap_asks++;
 			apic_send_ipi(1, APIC_DM_FIXED | CALL_FUNCTION_SINGLE_VECTOR);
 			sent = rdtsc();
 		}
 		cpu_relax();
 	}
+	/*
+	 * An ask sent again as CPU 1 got to work may still be in flight, or wait
+	 * in its IRR behind IF=0: CPU 1 takes it once back in its sti;hlt loop.
+	 * Until then the run must not end, or that IPI is never delivered.
+	 */
+	for (t0 = rdtsc(); ap_asks_seen != ap_asks && rdtsc() - t0 < STORM_AP_WAIT_TSC;)
+		cpu_relax();
 	local_irq_disable();
-	return ap_state == done;
+	return ap_state == done && ap_asks_seen == ap_asks;
 }
 
 void sc_storm(void)
