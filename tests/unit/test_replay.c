@@ -242,14 +242,14 @@ static void test_load(void)
 	is_u64(p->count, 5, "vCPU 0 point 0: count = guest records (BAD_GUEST included) before its ENTRY");
 	ok(p->rip == 0x104093 && p->rsp == 0x223f40 && p->rflags == 0x10202,
 	   "vCPU 0 point 0: place is the ENTRY's frame, not the DELIVER's");
-	p = &rp.cpu[0].p[1];
+	p = &rp.cpu[0].p[2];
 	ok(p->vector == 2 && p->how == ITR_DELIVER_NMI && p->taken && p->times == 1 && p->seq == 24 &&
 	   p->count == 8 && p->rip == 0x105000 && p->rsp == 0x221000 && p->rflags == 0x202,
-	   "vCPU 0 point 1: NMI taken at count 8 (an ENTRY with an error code counted, not taken)");
-	p = &rp.cpu[0].p[2];
+	   "vCPU 0 point 2: NMI taken at count 8 (an ENTRY with an error code counted, not taken)");
+	p = &rp.cpu[0].p[1];
 	ok(p->vector == 0x30 && p->how == ITR_DELIVER_IRQ && !p->taken && p->times == 1 && p->seq == 25 &&
 	   p->count == 7 && p->rip == 0x105000 && p->rsp == 0x221000 && p->rflags == 0x202,
-	   "vCPU 0 point 2: irq 0x30 never taken keeps the DELIVER's place");
+	   "vCPU 0 point 1: irq 0x30 never taken keeps the DELIVER's place, so it comes before the NMI taken at 8");
 	p = &rp.cpu[0].p[3];
 	ok(p->vector == 2 && p->how == ITR_DELIVER_NMI && !p->taken && p->times == 1 && p->seq == 28 &&
 	   p->count == 9 && p->rip == 0x107000, "vCPU 0 point 3: NMI never taken keeps the DELIVER's place");
@@ -268,7 +268,7 @@ static void test_load(void)
 
 	replay__set_mode(&rp, IRQCHIP_USER, false);
 	ok(rp.place_irqs, "set_mode user on a user recording: the VMM places interrupts");
-	ok(rp.cpu[0].n == 4 && rp.cpu[1].n == 2 && rp.cpu[0].p[0].vector == 0x41 && rp.cpu[0].p[2].vector == 0x30,
+	ok(rp.cpu[0].n == 4 && rp.cpu[1].n == 2 && rp.cpu[0].p[0].vector == 0x41 && rp.cpu[0].p[1].vector == 0x30,
 	   "set_mode user: every point kept, in order");
 	replay__free(&rp);
 	ok(!rp.cpu[0].p && !rp.cpu[0].n && !rp.cpu[1].p && !rp.cpu[1].n, "free: points released");
@@ -556,7 +556,22 @@ static void test_nested_entry(void)
 	   "nested entry: the timer is placed first, at the NMI's count (%s)", rc ? err : "");
 	replay__free(&rp);
 
+	r[1].rsp = r[3].rsp = 0x204f68;	/* in a callee of the code the timer came in (ring-stress's
+					 * ev_write), above the timer's frame: in order */
+	ok(write_trace(path, "kernel", "vcpus=1 mem=67108864 boot=auto", r, n) == 0 &&
+	   replay__load(path, &rp, err, sizeof(err)) == 0 && rp.cpu[0].n == 2 && rp.cpu[0].p[0].vector == 2 &&
+	   rp.cpu[0].p[0].count == 1 && rp.cpu[0].p[1].vector == 0xec && rp.cpu[0].p[1].count == 4,
+	   "nested entry: an NMI 16 bytes below the timer's RSP, above the frame the CPU pushes, stays first");
+	replay__free(&rp);
+	r[1].rsp = r[3].rsp = 0x204f48;	/* right below that frame: inside the timer's entry */
+	ok(write_trace(path, "kernel", "vcpus=1 mem=67108864 boot=auto", r, n) == 0 &&
+	   replay__load(path, &rp, err, sizeof(err)) == 0 && rp.cpu[0].n == 2 && rp.cpu[0].p[0].vector == 0xec &&
+	   rp.cpu[0].p[0].count == 1,
+	   "nested entry: an NMI right below the timer's pushed frame is inside its entry");
+	replay__free(&rp);
+
 	r[4].rsp = 0x204ed0;	/* taken where the NMI's IRET returned: in order */
+	r[1].rsp = r[3].rsp = 0x204ed0;
 	r[1].rflags = r[3].rflags = 0x246;
 	r[4].rflags = 0x246;
 	ok(write_trace(path, "kernel", "vcpus=1 mem=67108864 boot=auto", r, n) == 0 &&
@@ -573,6 +588,86 @@ static void test_nested_entry(void)
 	   replay__load(path, &rp, err, sizeof(err)) == 0 && rp.cpu[0].n == 2 && rp.cpu[0].p[0].vector == 2 &&
 	   rp.cpu[0].p[1].count == 5,
 	   "nested entry: not with a record between the NMI's IRET and the ENTRY");
+	replay__free(&rp);
+}
+
+/*
+ * The same under the user irqchip, where the VMM's DELIVERs say when each went
+ * in: a timer delivered at 25 slots, an NMI in its stub at 25, whose records
+ * come before the timer's ENTRY (28): the timer's place is 25, and first. Not
+ * when the timer was delivered after that NMI's records (the NMI was in the
+ * exit path of the handler before). Under kernel and split (no DELIVER), not
+ * when an interrupt's IRET record came right before the NMI.
+ */
+static void test_nested_entry_user(void)
+{
+	static struct itr_record r[12];
+	static struct replay rp;
+	char err[256] = "";
+	unsigned n = 0;
+	int rc;
+
+	r[n++] = deliver_rec(0, 0xec, ITR_DELIVER_IRQ, 1, 0x100c66, 0x204f90, 0x206);
+	r[n++] = deliver_rec(0, 2, ITR_DELIVER_NMI, 1, 0x10c76a, 0x204f18, 0x6);
+	r[n++] = entry_rec(0, 2, NOERR, 0x10c76a, 0x204f18, 0x6);		/* count 1 */
+	r[n++] = guest_rec(ITR_MARK, 0);
+	r[n++] = (struct itr_record){ .type = ITR_IRET, .source = ITR_SRC_GUEST, .vector = 2, .err = NOERR,
+				      .rip = 0x10c76a, .rsp = 0x204f18, .rflags = 0x6 };
+	r[n++] = entry_rec(0, 0xec, NOERR, 0x100c66, 0x204f90, 0x206);	/* count 3 */
+	memmove(r + 1, r, n * sizeof(r[0]));
+	r[0] = guest_rec(ITR_MARK, 0);	/* both DELIVERs at 1 slot */
+	n++;
+	ok(write_trace(path, "user", "vcpus=1 mem=67108864 boot=auto", r, n) == 0, "user nested entry: written");
+	rc = replay__load(path, &rp, err, sizeof(err));
+	ok(rc == 0 && rp.cpu[0].n == 2 && rp.cpu[0].p[0].vector == 0xec && rp.cpu[0].p[0].count == 1 &&
+	   rp.cpu[0].p[1].vector == 2 && rp.cpu[0].p[1].count == 1,
+	   "user nested entry: the timer is placed first, at the NMI's count (%s)", rc ? err : "");
+	replay__free(&rp);
+
+	/* the timer DELIVERed after the NMI's records (the NMI was in the exit path before): not inside */
+	memmove(r + 1, r + 2, (n - 2) * sizeof(r[0]));	/* mark, NMI's DELIVER, ENTRY, mark, IRET */
+	r[n - 2] = deliver_rec(0, 0xec, ITR_DELIVER_IRQ, 4, 0x100c66, 0x204f90, 0x206);
+	r[n - 1] = entry_rec(0, 0xec, NOERR, 0x100c66, 0x204f90, 0x206);	/* count 4 */
+	ok(write_trace(path, "user", "vcpus=1 mem=67108864 boot=auto", r, n) == 0 &&
+	   replay__load(path, &rp, err, sizeof(err)) == 0 && rp.cpu[0].n == 2 && rp.cpu[0].p[0].vector == 2 &&
+	   rp.cpu[0].p[1].vector == 0xec && rp.cpu[0].p[1].count == 4,
+	   "user nested entry: a timer delivered after the NMI's records stays after it");
+	replay__free(&rp);
+
+	/* an NMI held (DELIVERed at 1), taken at 2 after a LAPIC access at 2 (a timer count) */
+	n = 0;
+	r[n++] = guest_rec(ITR_MARK, 0);
+	r[n++] = deliver_rec(0, 2, ITR_DELIVER_NMI, 1, 0x100c71, 0x204f90, 0x206);
+	r[n++] = guest_rec(ITR_MARK, 0);
+	r[n++] = deliver_rec(0, 0, ITR_DELIVER_TIMER, 2, 0x106e9d, 0x204fc8, 0x46);
+	r[n++] = entry_rec(0, 2, NOERR, 0x106ea6, 0x204fc8, 0x46);		/* count 2 */
+	ok(write_trace(path, "user", "vcpus=1 mem=67108864 boot=auto", r, n) == 0 &&
+	   replay__load(path, &rp, err, sizeof(err)) == 0 && rp.cpu[0].n == 2 &&
+	   rp.cpu[0].p[0].how == ITR_DELIVER_TIMER && rp.cpu[0].p[1].how == ITR_DELIVER_NMI &&
+	   rp.cpu[0].p[1].count == 2 && rp.cpu[0].p[1].rip == 0x106ea6,
+	   "user: an NMI DELIVERed before a timer count, taken at its count, comes after it");
+	replay__free(&rp);
+
+	/* kernel: an interrupt's IRET, then the NMI (in that handler's exit path), then a new ENTRY */
+	n = 0;
+	r[n++] = guest_rec(ITR_MARK, 0);
+	r[n++] = (struct itr_record){ .type = ITR_IRET, .source = ITR_SRC_GUEST, .vector = 0xec, .err = NOERR,
+				      .rip = 0x100c23, .rsp = 0x204f90, .rflags = 0x206 };
+	r[n++] = entry_rec(0, 2, NOERR, 0x10c908, 0x204e70, 0x2);		/* count 2 */
+	r[n++] = guest_rec(ITR_MARK, 0);
+	r[n++] = (struct itr_record){ .type = ITR_IRET, .source = ITR_SRC_GUEST, .vector = 2, .err = NOERR,
+				      .rip = 0x10c908, .rsp = 0x204e70, .rflags = 0x2 };
+	r[n++] = entry_rec(0, 0xec, NOERR, 0x100c44, 0x204f90, 0x216);	/* count 5 */
+	ok(write_trace(path, "kernel", "vcpus=1 mem=67108864 boot=auto", r, n) == 0 &&
+	   replay__load(path, &rp, err, sizeof(err)) == 0 && rp.cpu[0].n == 2 && rp.cpu[0].p[0].vector == 2 &&
+	   rp.cpu[0].p[1].vector == 0xec && rp.cpu[0].p[1].count == 5,
+	   "kernel nested entry: an NMI right after an interrupt's IRET record is in its exit path, not inside the next");
+	replay__free(&rp);
+	r[1] = guest_rec(ITR_MARK, 0);
+	ok(write_trace(path, "kernel", "vcpus=1 mem=67108864 boot=auto", r, n) == 0 &&
+	   replay__load(path, &rp, err, sizeof(err)) == 0 && rp.cpu[0].n == 2 && rp.cpu[0].p[0].vector == 0xec &&
+	   rp.cpu[0].p[0].count == 2,
+	   "kernel nested entry: the same NMI after a mark is inside the entry");
 	replay__free(&rp);
 }
 
@@ -637,6 +732,7 @@ int main(void)
 	test_load();
 	test_kvm_places();
 	test_nested_entry();
+	test_nested_entry_user();
 	test_visits();
 	test_refusals();
 	unlink(path);

@@ -158,34 +158,74 @@ static int add_point(struct replay *rp, const struct itr_record *r, const char *
 	return 0;
 }
 
-/* A guest ENTRY: the oldest delivery of its vector on its vCPU not taken yet was taken here. */
-static bool take_point(struct replay *rp, const struct itr_record *r, uint64_t guest_records)
+/*
+ * An NMI can land inside an interrupt's entry, before its handler records
+ * the ENTRY (in the vector's stub, IF=0): the NMI's records come first, then
+ * the interrupt's ENTRY, whose frame is where the CPU took the interrupt,
+ * before the NMI. @nmi (the place of an NMI whose IRET came right before
+ * @irq's ENTRY) was inside @irq's entry when it interrupted code at IF=0 on a
+ * lower stack while @irq was taken at IF=1. On @irq's own stack "lower" means
+ * below the frame the CPU pushed for it (RSP aligned to 16, then five words):
+ * an NMI in a callee of the interrupted code (ring-stress: in ev_write's CLI
+ * section, 16 bytes down) is not inside @irq. (Not nested, the interrupt
+ * would be taken where that IRET returned: the same RSP, and IF as it was,
+ * since STI and CLI are records.) Under kernel and split, where only the
+ * ENTRY says where KVM delivered, not when an interrupt's IRET record came
+ * right before the NMI: it landed in that interrupt's exit path (after its
+ * IRET record, before the IRETQ), on that one's stack. (Under user the
+ * DELIVER's slot count tells: take_point.) @irq's place is then the NMI's
+ * slot count.
+ */
+static bool inside_entry(const struct replay_point *nmi, const struct replay_point *irq)
 {
+	if (nmi->how != ITR_DELIVER_NMI || !nmi->taken || (nmi->after_iret && irq->by_kvm) ||
+	    irq->how != ITR_DELIVER_IRQ ||
+	    nmi->rsp >= irq->rsp || nmi->rflags & 0x200 || !(irq->rflags & 0x200))
+		return false;
+	return irq->stack != IVM_STACK_SAME || nmi->rsp <= (irq->rsp & ~0xfull) - 40;
+}
+
+/*
+ * A guest ENTRY: the oldest delivery of its vector on its vCPU not taken yet
+ * was taken here (user recordings: the VMM's DELIVERs); @after_nmi: right
+ * after an NMI's IRET, which may have come inside this entry (inside_entry)
+ * if the VMM delivered it (the DELIVER's slot count) before the NMI came;
+ * @after_iret: right after an interrupt's IRET.
+ */
+static bool take_point(struct replay *rp, const struct itr_record *r, uint64_t guest_records, bool after_nmi,
+		       bool after_iret)
+{
+	struct replay_point *nmi = NULL;
+
+	for (size_t i = 0; after_nmi && i < rp->cpu[r->vcpu].n; i++)
+		if (rp->cpu[r->vcpu].p[i].how == ITR_DELIVER_NMI && rp->cpu[r->vcpu].p[i].taken)
+			nmi = &rp->cpu[r->vcpu].p[i];	/* the last one taken */
 	for (size_t i = 0; i < rp->cpu[r->vcpu].n; i++) {
 		struct replay_point *p = &rp->cpu[r->vcpu].p[i];
 
 		if (p->taken || p->vector != r->vector || p->how > ITR_DELIVER_NMI)
 			continue;
+		uint64_t delivered_at = p->count;
+
 		p->taken = true;
 		p->count = guest_records;
 		p->rip = r->rip;
 		p->rsp = r->rsp;
 		p->rflags = r->rflags;
+		p->stack = r->stack;
+		p->after_iret = after_iret;
+		/* its DELIVER came first: equal counts keep that order (sort_points) */
+		if (nmi && delivered_at <= nmi->count && inside_entry(nmi, p))
+			p->count = nmi->count;
 		return true;
 	}
 	return false;
 }
 
 /*
- * An NMI can land inside an interrupt's entry, before its handler records
- * the ENTRY (in the vector's stub, IF=0): the NMI's records come first, then
- * the interrupt's ENTRY, whose frame is where the CPU took the interrupt,
- * before the NMI. @b (just added, an interrupt whose ENTRY came right after
- * an NMI's IRET) and the place before it are such a pair when that NMI
- * interrupted code at IF=0 on a lower stack while @b was taken at IF=1: the
- * interrupt's place comes first then, with the slot count the NMI's had.
- * (Not nested, the interrupt would be taken where that IRET returned: the
- * same RSP, and IF as it was, since STI and CLI are records.)
+ * Kernel and split recordings: @b, just added, an interrupt whose ENTRY came
+ * right after an NMI's IRET, the place before it, was taken first when that
+ * NMI came inside its entry: the interrupt's place comes first then.
  */
 static void nested_entry(struct replay *rp, unsigned vcpu)
 {
@@ -196,8 +236,7 @@ static void nested_entry(struct replay *rp, unsigned vcpu)
 		return;
 	a = &rp->cpu[vcpu].p[n - 2];
 	b = &rp->cpu[vcpu].p[n - 1];
-	if (a->how != ITR_DELIVER_NMI || !a->taken || b->how != ITR_DELIVER_IRQ || a->rsp >= b->rsp ||
-	    a->rflags & 0x200 || !(b->rflags & 0x200))
+	if (!inside_entry(a, b))
 		return;
 	b->count = a->count;
 	t = *a;
@@ -214,7 +253,7 @@ static void nested_entry(struct replay *rp, unsigned vcpu)
  * over came from the guest's own ICR write (by_kvm).
  */
 static int kvm_point(struct replay *rp, const struct itr_record *r, uint64_t guest_records,
-		     bool after_nmi, const char *path, char *err, size_t errlen)
+		     bool after_nmi, bool after_iret, const char *path, char *err, size_t errlen)
 {
 	struct itr_record d = *r;
 	struct replay_point *p;
@@ -228,12 +267,29 @@ static int kvm_point(struct replay *rp, const struct itr_record *r, uint64_t gue
 	p = &rp->cpu[r->vcpu].p[rp->cpu[r->vcpu].n - 1];
 	p->taken = true;
 	p->by_kvm = true;
+	p->stack = r->stack;
+	p->after_iret = after_iret;
 	if (after_nmi)
 		nested_entry(rp, r->vcpu);
 	return 0;
 }
 
-/* Each vCPU's places in the order the guest reaches them (an NMI's DELIVER came before its ENTRY). */
+/*
+ * Whether @a comes after @b: by slot count, and at one count a timer count
+ * (a LAPIC access at an exit) first: an interrupt or NMI taken at that count
+ * writes its ENTRY next, so nothing after it has the same count.
+ */
+static bool reached_after(const struct replay_point *a, const struct replay_point *b)
+{
+	return a->count > b->count ||
+	       (a->count == b->count && a->how != ITR_DELIVER_TIMER && b->how == ITR_DELIVER_TIMER);
+}
+
+/*
+ * Each vCPU's places in the order the guest reaches them: the DELIVERs' order
+ * (stable), but an NMI held by NMI blocking, DELIVERed before the IRET that
+ * let it in, is reached at its ENTRY's count, after what came in between.
+ */
 static void sort_points(struct replay *rp)
 {
 	for (unsigned c = 0; c < rp->vcpus; c++)
@@ -241,7 +297,7 @@ static void sort_points(struct replay *rp)
 			struct replay_point t = rp->cpu[c].p[i];
 			size_t j = i;
 
-			for (; j > 0 && rp->cpu[c].p[j - 1].count > t.count; j--)
+			for (; j > 0 && reached_after(&rp->cpu[c].p[j - 1], &t); j--)
 				rp->cpu[c].p[j] = rp->cpu[c].p[j - 1];
 			rp->cpu[c].p[j] = t;
 		}
@@ -252,7 +308,7 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 	struct itr_reader *rd;
 	struct itr_record r;
 	uint64_t last_point = 0, guest[VMM_MAX_VCPUS] = { 0 };
-	bool nmi_iret[VMM_MAX_VCPUS] = { false };
+	bool nmi_iret[VMM_MAX_VCPUS] = { false }, iret[VMM_MAX_VCPUS] = { false };
 	int soft[VMM_MAX_VCPUS];	/* the INT n the VMM delivered (VMM_DELIVERY), -1: none */
 	char why[512];
 	int k;
@@ -298,9 +354,10 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 		    soft[r.vcpu] == r.vector) {
 			soft[r.vcpu] = -1;
 		} else if (r.source == ITR_SRC_GUEST && r.type == ITR_ENTRY && r.err == 0xffffffffu) {
-			if (!take_point(rp, &r, guest[r.vcpu]) && rp->mode != IRQCHIP_USER &&
-			    (r.vector >= 32 || r.vector == 2) &&
-			    kvm_point(rp, &r, guest[r.vcpu], nmi_iret[r.vcpu], path, err, errlen) < 0) {
+			if (!take_point(rp, &r, guest[r.vcpu], nmi_iret[r.vcpu], iret[r.vcpu]) &&
+			    rp->mode != IRQCHIP_USER && (r.vector >= 32 || r.vector == 2) &&
+			    kvm_point(rp, &r, guest[r.vcpu], nmi_iret[r.vcpu], iret[r.vcpu], path, err,
+				      errlen) < 0) {
 				k = -1;
 				break;
 			}
@@ -309,6 +366,7 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 			guest[r.vcpu]++;
 			/* its last guest record: an NMI's IRET (nested_entry) */
 			nmi_iret[r.vcpu] = r.type == ITR_IRET && r.vector == 2;
+			iret[r.vcpu] = r.type == ITR_IRET && r.vector != 2;
 		}	/* the ring slots the VMM consumed, as ring.tail counts */
 		if (r.source == ITR_SRC_GUEST && r.type == ITR_SYNC) {
 			uint32_t *v = sync_visits(rp, r.a, true);
@@ -327,7 +385,7 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 	free(rp->syncs);	/* the visits are in visit[] now */
 	rp->syncs = NULL;
 	rp->nsyncs = 0;
-	if (k == 0 && rp->mode != IRQCHIP_USER)
+	if (k == 0)
 		sort_points(rp);
 	if (k < 0) {
 		replay__free(rp);

@@ -30,6 +30,8 @@ struct replay_point {
 	uint32_t published;	/* ITR_DELIVER_STOP: of those, the ones published then */
 	uint64_t rip, rsp;	/* the interrupted context, from the ENTRY's frame */
 	uint32_t rflags;
+	uint8_t stack;		/* the ENTRY's enum ivm_stack_id */
+	bool after_iret;	/* the guest's record before that ENTRY was an interrupt's IRET */
 	uint64_t seq;		/* its DELIVER record in the recorded trace, for messages */
 };
 
