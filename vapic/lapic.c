@@ -194,6 +194,23 @@ uint8_t lapic__ack(struct lapic *l)
 	return vec;
 }
 
+bool lapic__deliverable(const struct lapic *l, uint8_t vector)
+{
+	return l->enabled && vec_test(l->irr, vector) && (vector & 0xf0) > (lapic__ppr(l) & 0xf0);
+}
+
+int lapic__ack_vector(struct lapic *l, uint8_t vector)
+{
+	uint32_t ppr = lapic__ppr(l);
+
+	if (!lapic__deliverable(l, vector))
+		return -1;
+	vec_clear(l->irr, vector);
+	vec_set(l->isr, vector);
+	emit(l, LAPIC_EV_DELIVER, vector, ppr);
+	return vector;
+}
+
 /* A level LINT entry waits for the EOI of its vector (remote IRR) before re-firing. */
 static void lint_level_check(struct lapic *l, int pin)
 {

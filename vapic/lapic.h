@@ -252,6 +252,14 @@ int lapic__pending(const struct lapic *l);
 bool lapic__held_by_tpr(const struct lapic *l);
 /* INTA: IRR -> ISR; the spurious vector if nothing is deliverable now. */
 uint8_t lapic__ack(struct lapic *l);
+/* @vector is in IRR, its class above PPR's (maybe below a higher one in IRR). */
+bool lapic__deliverable(const struct lapic *l, uint8_t vector);
+/*
+ * INTA of @vector, not the highest: replay delivers the recorded one where a
+ * higher one another vCPU sent came sooner than in the recording. -1: not
+ * deliverable (lapic__deliverable).
+ */
+int lapic__ack_vector(struct lapic *l, uint8_t vector);
 /* LINT0/LINT1 pin level change (pin 0 or 1, level 0 or 1, before polarity). */
 enum lapic_lint lapic__lint(struct lapic *l, int pin, int level);
 

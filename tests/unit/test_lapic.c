@@ -520,6 +520,25 @@ static void test_priority(void)
 	is_u64(lapic__ack(&l), 0x3f, "then 0x3f");
 	eoi(&l);
 
+	/* Replay's INTA of a given vector, below a higher one another vCPU sent sooner */
+	lapic__accept(&l, 0xec, false);
+	lapic__accept(&l, 0xfd, false);
+	ok(lapic__deliverable(&l, 0xec) && lapic__deliverable(&l, 0xfd) && !lapic__deliverable(&l, 0xee),
+	   "deliverable: both in IRR above PPR, not one outside IRR");
+	is_u64(lapic__ack_vector(&l, 0xee), (uint64_t)-1, "ack_vector: a vector not in IRR is refused");
+	is_u64(lapic__ack_vector(&l, 0xec), 0xec, "ack_vector: 0xec goes in, not the higher 0xfd");
+	ok(isr_has(&l, 0xec) && !irr_has(&l, 0xec) && irr_has(&l, 0xfd), "ack_vector: 0xec in service, 0xfd waits in IRR");
+	ok(h.last_a[LAPIC_EV_DELIVER] == 0xec, "ack_vector: traced as a delivery of 0xec");
+	lapic__accept(&l, 0xe1, false);
+	ok(!lapic__deliverable(&l, 0xe1) && lapic__ack_vector(&l, 0xe1) == -1,
+	   "ack_vector: 0xe1, the class of 0xec in service, is refused");
+	is_u64(lapic__ack(&l), 0xfd, "then INTA gives 0xfd");
+	eoi(&l);
+	eoi(&l);
+	is_u64(lapic__ack(&l), 0xe1, "and 0xe1 after both EOIs");
+	eoi(&l);
+	ok(isr_empty(&l) && lapic__pending(&l) == -1, "ack_vector: all retired");
+
 	/* ISR nesting. */
 	lapic__accept(&l, 0x51, false);
 	lapic__ack(&l);

@@ -60,7 +60,7 @@ static bool replay_deadlock(const struct vm *vm)
 		    (v->replay_wait == REPLAY_WAIT_NMI && v->nr_nmi >= v->replay_nmis) ||
 		    v->replay_wait == REPLAY_WAIT_KVM_IRQ ||	/* KVM's own timer may still raise it */
 		    (v->replay_wait == REPLAY_WAIT_IRQ && (v->spurious_pending ||
-							   lapic__pending(&v->lapic) >= 0)))
+							   lapic__pending(&v->lapic) >= v->replay_vector)))
 			return false;	/* it runs, or what it waits for has come */
 	}
 	return true;
@@ -75,13 +75,24 @@ static void vcpu_idle(struct vcpu *v)
 	uint64_t now = clock__now_ns(), until = now + IDLE_WAIT_MAX_NS;
 	struct timespec ts;
 
+	if (v->replay_wait && replay_deadlock(vm) && vm->stop_deferred && vm->deferred_status != VMM_OK) {
+		vm__stop_deferred(vm);	/* a vCPU's own failure, held for the others: it is the cause */
+		return;
+	}
 	if (v->replay_wait && replay_deadlock(vm)) {
-		vm__stop(vm, VMM_GUEST_FAILED, vm->nr_vcpus == 1 ?
-			 "replay: every vCPU waits: cpu 0 stands at the recorded place of a delivery "
-			 "that nothing left in the run can make" :
-			 "replay: every vCPU waits: each at a recorded place, for a delivery only "
-			 "another could make, or for the others to end; the recording's order across "
-			 "vCPUs can't be reproduced here");
+		static char why[1024];
+		int k = snprintf(why, sizeof(why), "%s", vm->nr_vcpus == 1 ?
+				 "replay: every vCPU waits: cpu 0 stands at the recorded place of a delivery "
+				 "that nothing left in the run can make (" :
+				 "replay: every vCPU waits: each at a recorded place, for a delivery only "
+				 "another could make, or for the others to end; the recording's order across "
+				 "vCPUs can't be reproduced here (");
+
+		if (k > 0 && (size_t)k < sizeof(why) - 2) {
+			k += (int)replay__waits(vm, why + k, sizeof(why) - 2 - (size_t)k);
+			snprintf(why + k, sizeof(why) - (size_t)k, ")");
+		}
+		vm__stop(vm, VMM_GUEST_FAILED, why);
 		return;
 	}
 	if (vm_idle_forever(vm)) {
@@ -92,7 +103,10 @@ static void vcpu_idle(struct vcpu *v)
 	}
 	if (v->replay_wait == REPLAY_WAIT_KVM_IRQ)
 		until = now + 1000000;	/* KVM's LAPIC tells no one when its IRR fills: look each ms */
-	until = timers__min(lapic__timer_next(&v->lapic), until);
+	/* a replay's LAPIC timers fire at their recorded places, not by the clock: an expiry
+	 * past due there would end every wait at once, and the spin would hold the lock */
+	if (!vm->replay || !vm->replay->place_irqs)
+		until = timers__min(lapic__timer_next(&v->lapic), until);
 	if (v->id == 0)
 		until = timers__min(vm->next_deadline_ns, until);
 	if (until <= now)

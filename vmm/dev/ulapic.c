@@ -264,11 +264,13 @@ int ulapic__init(struct vm *vm, char *err, size_t errlen)
 }
 
 /* INTA, then KVM_INTERRUPT for the next entry: the vector goes in, the trace says where. */
-static void hand_over(struct vcpu *v)
+static void hand_over(struct vcpu *v, int vector)
 {
 	struct kvm_interrupt irq;
 
-	if (v->spurious_pending && lapic__pending(&v->lapic) < 0) {
+	if (vector >= 0) {
+		irq.irq = (uint32_t)lapic__ack_vector(&v->lapic, (uint8_t)vector);
+	} else if (v->spurious_pending && lapic__pending(&v->lapic) < 0) {
 		/* the INTA race: the CPU took INTR, the LAPIC had nothing left to give;
 		 * with a vector deliverable, the INTA would have returned that one */
 		v->spurious_pending = false;
@@ -292,6 +294,7 @@ static bool replay_pre_run(struct vcpu *v)
 {
 	const struct replay_point *p;
 	static char why[200];
+	bool higher;
 	int pend;
 
 	v->run->request_interrupt_window = 0;	/* windows are not where deliveries go now */
@@ -300,24 +303,34 @@ static bool replay_pre_run(struct vcpu *v)
 	pend = lapic__pending(&v->lapic);
 	if (pend < 0 && v->spurious_pending)
 		pend = (int)(v->lapic.svr & 0xff);
-	if (pend != p->vector && lapic__timer_next(&v->lapic)) {
+	/* only a place of the timer's own vector: another's may wait for an IPI, and a tick
+	 * made due there would stand in its way */
+	if (pend != p->vector && !lapic__deliverable(&v->lapic, p->vector) && lapic__timer_next(&v->lapic) &&
+	    (v->lapic.lvt[LAPIC_LVT_I_TIMER] & LAPIC_LVT_VECTOR) == p->vector) {
 		lapic__timer_tick(&v->lapic, lapic__timer_next(&v->lapic));
 		pend = lapic__pending(&v->lapic);
 	}
-	if (pend < 0) {
+	/* a higher vector above it came from another vCPU sooner than in the recording (their
+	 * pace is the host's): the recorded one goes in, that one at its own place */
+	higher = pend > p->vector && lapic__deliverable(&v->lapic, p->vector);
+	if (pend < 0 || (pend < p->vector && !v->spurious_pending)) {
 		v->replay_wait = REPLAY_WAIT_IRQ;
-		return false;	/* an IPI or MSI still on its way: wait here for it */
+		v->replay_vector = p->vector;
+		return false;	/* an IPI or MSI still on its way: wait here for it (a lower one waits) */
 	}
 	v->halted = false;
-	if (pend != p->vector || !v->run->if_flag) {
+	if ((pend != p->vector && !higher) || !v->run->if_flag) {
+		char other[48];
+
+		snprintf(other, sizeof(other), "another vector pending (v=%02x)", (unsigned)pend & 0xff);
 		snprintf(why, sizeof(why), "replay: cpu %u at the place of recorded record %llu "
 			 "(interrupt v=%02x): the LAPIC has %s", v->id, (unsigned long long)p->seq,
-			 p->vector, !v->run->if_flag ? "it but IF=0" : "another vector pending");
+			 p->vector, !v->run->if_flag ? "it but IF=0" : other);
 		vm__stop(v->vm, VMM_GUEST_FAILED, why);
 		return false;
 	}
 	replay__delivered(v);
-	hand_over(v);
+	hand_over(v, higher ? p->vector : -1);
 	return true;
 }
 
@@ -394,7 +407,7 @@ bool ulapic__pre_run(struct vcpu *v)
 	if (run->request_interrupt_window && v->kicked)
 		v->vm->nr_window_polled++;	/* the window was found by our poll, not reported by KVM */
 	run->request_interrupt_window = 0;
-	hand_over(v);
+	hand_over(v, -1);
 	return true;
 }
 

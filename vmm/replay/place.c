@@ -213,6 +213,31 @@ static const char *const how_names[] = {
 	[ITR_DELIVER_TIMER] = "timer count", [ITR_DELIVER_STEP] = "delay step",
 };
 
+size_t replay__waits(const struct vm *vm, char *buf, size_t n)
+{
+	size_t k = 0;
+
+	for (unsigned i = 0; i < vm->nr_vcpus && k < n; i++) {
+		const struct vcpu *v = &vm->vcpus[i];
+		const struct replay_point *p = replay__next(v);
+		int w;
+
+		if (!p)
+			w = snprintf(buf + k, n - k, "%scpu %u: past its last place", k ? "; " : "", i);
+		else
+			w = snprintf(buf + k, n - k, "%scpu %u: at the place of record %" PRIu64 " (%s v=%02x)%s",
+				     k ? "; " : "", i, p->seq, how_names[p->how], p->vector,
+				     v->replay_wait == REPLAY_WAIT_NMI ? ", no NMI sent to it yet" :
+				     v->replay_wait == REPLAY_WAIT_IRQ ? ", not in its LAPIC (nor a higher one)" :
+				     v->replay_wait == REPLAY_WAIT_END ? ", where the recording ended" :
+				     v->replay_wait == REPLAY_WAIT_FINISH ? ", ended, waiting for the others" : "");
+		if (w < 0)
+			break;
+		k += (size_t)w < n - k ? (size_t)w : n - k - 1;
+	}
+	return k;
+}
+
 enum replay_where replay__where(struct vcpu *v, enum itr_deliver_how how,
 				const struct replay_point **pt)
 {

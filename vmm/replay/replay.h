@@ -124,6 +124,8 @@ enum replay_where replay__timer(struct vcpu *v, uint32_t *fires);
 enum replay_where replay__kvm_irq(struct vcpu *v);
 /* @v's next place, NULL when none is left. */
 const struct replay_point *replay__next(const struct vcpu *v);
+/* What each vCPU waits for, "cpu 0: at the place of record N (NMI v=02), ...; cpu 1: ...", into @buf */
+size_t replay__waits(const struct vm *vm, char *buf, size_t n);
 /* @v stands at its ITR_DELIVER_STOP place: it runs no more; counted once. */
 void replay__stopped(struct vcpu *v);
 

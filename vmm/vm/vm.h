@@ -111,6 +111,7 @@ struct vcpu {
 	       REPLAY_WAIT_KVM_IRQ	/* kernel, split: at a place or a HLT, until KVM holds what is due */
 	} replay_wait;
 	unsigned replay_nmis;	/* REPLAY_WAIT_NMI: how many the recorded place handed over */
+	int replay_vector;	/* REPLAY_WAIT_IRQ: the vector the recorded place wants */
 	uint32_t timer_fires;	/* user mode: LAPIC timer expiries that reached IRR (replay's time input) */
 	bool timer_firing;	/* between the timer's expiry event and its IRR accept (or coalesce) */
 	uint32_t timer_fires_told;	/* the count the trace last said, at a LAPIC access */
