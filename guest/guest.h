@@ -240,7 +240,6 @@ void hc_milestone(unsigned int id, const char *name);
 void hc_done(unsigned int code) __noreturn;
 void hc_register(uint64_t gpa);
 void hc_sync(unsigned int n);
-void hostile_run(void);	/* test=hostile (hostile.c) */
 extern unsigned int scenario_count;	/* count=N on the command line, 0 if absent */
 void hc_scenario_done(unsigned int code);
 
@@ -369,13 +368,10 @@ extern uint64_t user_rflags;	/* RFLAGS a CPL3 run starts with (user.S) */
 /* #UD hook: true (does not return) if regs is the end of a user run */
 bool user_exit_check(struct pt_regs *regs);
 
-/* ---- selftest.c ---- */
+/* ---- the exception self-test's hook (a weak default in ivm.c claims nothing) ---- */
 bool selftest_trap(struct pt_regs *regs, bool irq_path);
-/* only=NAME[,NAME...]: run just these cases (NULL: all) */
-extern const char *selftest_only;
-extern int selftest_only_len;
-/* The 27 exception cases, then with @conformance the conformance cases */
-int selftest_run(bool conformance);
+
+/* ---- gdt.c: the TSS I/O bitmap ---- */
 /* The TSS has no I/O bitmap: its iomap base is beyond the segment limit */
 bool tss_iomap_absent(void);
 void tss_iomap_set(bool on);	/* the TSS I/O bitmap: TC_IO_PORT allowed, the rest denied */
@@ -405,13 +401,8 @@ unsigned int fw_cfg_cpus(void);
 /* Called on an AP for RESCHEDULE / CALL_FUNCTION* IPIs, after EOI. */
 extern void (*ipi_hook)(unsigned int vector);
 
-/* ---- ivm.c (scenario_run), storm.c ---- */
+/* ---- ivm.c ---- */
 void scenario_run(const char *name, int len) __noreturn;
-void sc_storm(void);	/* scenario=storm (storm.c) */
-void storm_set_bug(const char *v, int len);	/* bug=NAME: a planted handler bug */
-
-/* ---- sweep.c ---- */
-void sweep_run(void);	/* test=sweep: each instruction form at CPL0 and CPL3 */
 
 /* ---- main.c ---- */
 extern int boot_protocol;

@@ -8,7 +8,7 @@
  * prints; a page registered outside RAM and with a wrong magic. The VMM must
  * refuse each, say so, and still end with a clear report and a valid trace.
  */
-#include "guest.h"
+#include "programs.h"
 
 static struct ivm_hcall raw __aligned(64) __percpu;
 

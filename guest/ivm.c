@@ -12,6 +12,14 @@
 	_Static_assert((name) == (value), #name ": include/abi.h IVM_SCENARIO_NAMES differs");
 IVM_SCENARIO_NAMES(SCENARIO_NAME_IS)
 
+/* The layout vmm validate --kernel reads (include/abi.h IVM_PROGRAM_*) */
+_Static_assert(sizeof(struct ivm_program) == IVM_PROGRAM_SIZE, "IVM_PROGRAM_SIZE differs");
+_Static_assert(offsetof(struct ivm_program, name) == IVM_PROGRAM_NAME, "IVM_PROGRAM_NAME");
+_Static_assert(offsetof(struct ivm_program, scenario) == IVM_PROGRAM_SCENARIO, "IVM_PROGRAM_SCENARIO");
+_Static_assert(offsetof(struct ivm_program, test) == IVM_PROGRAM_TEST, "IVM_PROGRAM_TEST");
+_Static_assert(offsetof(struct ivm_program, option) == IVM_PROGRAM_OPTION, "IVM_PROGRAM_OPTION");
+_Static_assert(offsetof(struct ivm_program, flags) == IVM_PROGRAM_FLAGS, "IVM_PROGRAM_FLAGS");
+
 static void (*vec_hook[NR_VECTORS])(void);
 static unsigned int next_msi_irq = IRQ_MSI_BASE;
 bool mark_depth;

@@ -15,6 +15,8 @@
  * The registrations are a table in the section .ivm_programs (guest.ld),
  * so the repository's programs and an out-of-tree one are linked the same
  * way: their objects plus the whole library (README "Writing a guest test").
+ * The section stays whole in the ELF, so vmm validate --kernel and vmm run
+ * read the names from the file (include/abi.h IVM_PROGRAM_*).
  */
 #ifndef IVM_H
 #define IVM_H

@@ -4,7 +4,7 @@
  * guest library (ivm.h) like any program: the exception self-test (the
  * default), the conformance cases, the hostile guest, the instruction sweep.
  */
-#include "ivm.h"
+#include "programs.h"
 
 static int test_exceptions(void)
 {

@@ -6,7 +6,7 @@
  * interrupts in. Marks (IVM_EV_MARK) are per-scenario facts, listed in
  * each config.
  */
-#include "ivm.h"
+#include "programs.h"
 
 /* ---- priority, tpr, isr, selfipi, spurious ---- */
 static void sc_priority(void)

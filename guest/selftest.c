@@ -5,7 +5,7 @@
  * redirects the return to the case's resume label; afterwards the case is
  * checked against the architectural expectation (Intel SDM vol. 3, ch. 6).
  */
-#include "guest.h"
+#include "programs.h"
 
 /* Written by tcases.S (also at CPL3) */
 struct tc_snap {

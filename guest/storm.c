@@ -9,7 +9,7 @@
  * handler, depth, what is left in ISR, IRR or remote IRR at the end) and
  * records the count as its last mark: 0 is a clean storm.
  */
-#include "guest.h"
+#include "programs.h"
 #include "irq.h"
 #include "softirq.h"
 

@@ -10,7 +10,7 @@
  *   insn NAME SAME | DIFF in=K REG=cpl0/cpl3 ... | FAULT cpl0=V cpl3=V | SKIP why
  *   insn done forms=N same=S diff=D fault=F skip=K
  */
-#include "guest.h"
+#include "programs.h"
 #include "sweep.h"
 
 /* The harness's registers in and out (sweep.S; SW_* indexes) */

@@ -187,6 +187,21 @@ struct ivm_exc_result {
 	"storm", "ipi8", "sipi8"
 
 /*
+ * A kernel's registrations (guest/ivm.h struct ivm_program, IVM_SCENARIO and
+ * friends): a table of IVM_PROGRAM_SIZE-byte entries, the section
+ * IVM_PROGRAMS_SECTION alone (guest.ld), which `vmm validate --kernel` reads
+ * from the ELF. Each entry holds the name's address and one function's: the
+ * scenario, the test or the option.
+ */
+#define IVM_PROGRAMS_SECTION	".ivm_programs"
+#define IVM_PROGRAM_SIZE	40
+#define IVM_PROGRAM_NAME	0	/* const char *: NUL-terminated, in the image */
+#define IVM_PROGRAM_SCENARIO	8	/* scenario=NAME, or 0 */
+#define IVM_PROGRAM_TEST	16	/* test=NAME, or 0 */
+#define IVM_PROGRAM_OPTION	24	/* NAME=VALUE, or 0 */
+#define IVM_PROGRAM_FLAGS	32	/* uint32_t IVM_F_* */
+
+/*
  * The storm program (`vmm storm`, docs/STORM.md): the vectors it has handlers
  * for, so the VMM's plan injects only what a device of this guest could send.
  * MSIs, in the order of the guest's handler kinds (guest/storm.c); IOAPIC

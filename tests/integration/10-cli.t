@@ -149,6 +149,7 @@ one_line_error 2 "^vmm replay: --timeout: 'x' is not a number of seconds" "repla
 one_line_error 2 "^vmm replay: .*nonesuch.itr: " "replay of a missing trace" -- "$VMM" replay "$TMP/nonesuch.itr"
 help_of "vmm probe --help" -- "$VMM" probe --help
 help_of "vmm validate --help" -- "$VMM" validate --help
+lists_all "vmm validate --help" vmm/cli/main.c validate_options
 help_of "vmm trace --help" -- "$VMM" trace --help
 for v in show stats export diff synth; do
 	help_of "vmm trace $v --help" -- "$VMM" trace "$v" --help
@@ -204,13 +205,36 @@ sed 's/^guest: priority$/guest: nosuch/' configs/priority.yaml >"$TMP/noguest.ya
 one_line_error 2 "noguest.yaml:3:8: guest: 'nosuch' is not a program of guest.elf" \
 	"validate: unknown guest program" -- "$VMM" validate "$TMP/noguest.yaml"
 # the list vmm validate --help prints is include/abi.h's, the one guest.elf runs by
-run_limited 10 "$VMM" validate --help | sed -n '/^guest: must name/,/^$/p' | tail -n +2 | tr ' ' '\n' |
+run_limited 10 "$VMM" validate --help | sed -n '/^Without --kernel, guest: must name/,/^$/p' | tail -n +2 | tr ' ' '\n' |
 	grep . | sort >"$TMP/host-progs"
 sed -n '/^#define IVM_GUEST_PROGRAMS/,/[^\\]$/p' include/abi.h | grep -o '"[a-z0-9_-]*"' | tr -d '"' |
 	sort -u >"$TMP/guest-progs"
 [ -s "$TMP/guest-progs" ] && diff "$TMP/host-progs" "$TMP/guest-progs" >"$TMP/pdiff"
 ok $? "validate's list of guest programs is include/abi.h's IVM_GUEST_PROGRAMS"
 sed 's/^/#   /' "$TMP/pdiff"
+# --kernel=KERNEL: the programs KERNEL registers (its .ivm_programs), not the list
+run_limited 10 "$VMM" validate --kernel="$GUEST" configs/*.yaml >"$TMP/out" 2>"$TMP/err"
+is "$?" 0 "validate --kernel=guest.elf: every config of the tree is good"
+is "$(grep -c ': ok: ' "$TMP/out")" "$(ls configs/*.yaml | wc -l)" "validate --kernel=guest.elf: one ok line per config"
+one_line_error 2 "noguest.yaml:3:8: guest: 'nosuch' is not a scenario program of $GUEST \(its scenarios: " \
+	"validate --kernel: a program the kernel lacks" -- "$VMM" validate --kernel="$GUEST" "$TMP/noguest.yaml"
+sed 's/^guest: priority$/guest: exceptions/' configs/priority.yaml >"$TMP/testprog.yaml"
+one_line_error 2 "testprog.yaml:3:8: guest: 'exceptions' is not a scenario program" \
+	"validate --kernel: a test= program is no scenario" -- "$VMM" validate --kernel="$GUEST" "$TMP/testprog.yaml"
+one_line_error 2 "^vmm: $TMP/junk.elf: offset 0x0: bad ELF magic" "validate --kernel=junk" -- \
+	"$VMM" validate --kernel="$TMP/junk.elf" configs/tpr.yaml
+one_line_error 2 "^vmm: $TMP/trunc.elf: offset 0x28: file truncated: 40 bytes, ELF64 header needs 64" \
+	"validate --kernel=truncated guest.elf" -- "$VMM" validate --kernel="$TMP/trunc.elf" configs/tpr.yaml
+one_line_error 2 "^vmm: $TMP/missing.elf: No such file" "validate --kernel=missing" -- \
+	"$VMM" validate --kernel="$TMP/missing.elf" configs/tpr.yaml
+objcopy --remove-section=.ivm_programs "$GUEST" "$TMP/noprogs.elf" 2>/dev/null
+one_line_error 2 "^vmm: $TMP/noprogs.elf: no \.ivm_programs section: not a kernel linked with the guest library" \
+	"validate --kernel=a kernel without .ivm_programs" -- "$VMM" validate --kernel="$TMP/noprogs.elf" configs/tpr.yaml
+# vmm run and vmm check: a kernel of the guest library must register the config's guest:, before any run
+one_line_error 2 "^vmm: $TMP/noguest.yaml:3:8: guest: 'nosuch' is not a scenario program of $GUEST" \
+	"run --scenario naming a program the kernel lacks" -- "$VMM" run --scenario="$TMP/noguest.yaml" "$GUEST"
+one_line_error 2 "^vmm check: $TMP/noguest.yaml:3:8: guest: 'nosuch' is not a scenario program of $GUEST" \
+	"check --scenario naming a program the kernel lacks" -- "$VMM" check --scenario="$TMP/noguest.yaml" "$GUEST"
 
 # --- trace diff --vcpu=N on a trace without vCPU N: an error, not "same"
 one_line_error 2 "--vcpu=1: .*one.itr has no records of vCPU 1" "diff --vcpu=1 of a 1-vCPU trace" -- \

@@ -3,12 +3,15 @@
 # install into a temporary prefix, write a C file and a scenario config in a
 # directory outside the tree, build them with the one documented command,
 # and run them with the installed vmm under KVM: the checks pass, a planted
-# wrong expectation fails, a wrong name in the config is FILE:LINE:COL. The
+# wrong expectation fails, a wrong name in the config is FILE:LINE:COL;
+# vmm validate --kernel holds the config to the kernel's own programs, and the
+# installed headers declare none of the tree's program functions. The
 # in-tree guest.elf is linked from the same library: it has every program
 # IVM_GUEST_PROGRAMS names, and the out-of-tree kernel has none of them.
 . "$(dirname "$0")/lib.sh"
 
 build=$(dirname "$VMM")
+GUEST_ABS=$(realpath "$GUEST")
 prefix=$TMP/prefix
 run_limited 120 make -s -o "$build/vmm" -o "$build/guest.elf" -o "$build/libivm-guest.a" BUILD="$build" \
 	PREFIX="$prefix" install >"$TMP/install.out" 2>&1
@@ -74,6 +77,41 @@ file "$user/mytest.elf" 2>/dev/null | grep -q 'ELF 64-bit LSB executable, x86-64
 ok $? "mytest.elf: a static x86-64 ELF executable"
 
 IVMM=$prefix/bin/vmm
+
+# the installed headers are the library's API: none declares a function of the tree's programs
+progs='selftest_run|selftest_only|hostile_run|sweep_run|sc_storm|storm_set_bug'
+[ "$(grep -cwE "$progs" guest/programs.h)" -ge 6 ]
+ok $? "guest/programs.h declares the tree's program functions (the names this check looks for)"
+! [ -e "$prefix/include/ivm-guest/programs.h" ] && ! grep -wE "$progs" "$prefix"/include/ivm-guest/*.h >"$TMP/decl"
+ok $? "the installed headers declare none of the tree's program functions"
+sed 's/^/#   /' "$TMP/decl" | head -5
+
+# vmm validate: plain, guest: is held to guest.elf's programs; with --kernel, to the kernel's
+(cd "$user" && run_limited 10 "$IVMM" validate my.yaml) >"$TMP/v.out" 2>"$TMP/v.err"
+is "$?/$(wc -l <"$TMP/v.err")/$(wc -c <"$TMP/v.out")" "2/1/0" "validate my.yaml: exit 2, one line, nothing on stdout"
+like "$TMP/v.err" "^vmm: my\.yaml:2:8: guest: 'my-priority' is not a program of guest\.elf" \
+	"validate my.yaml: my-priority is none of guest.elf's programs"
+(cd "$user" && run_limited 10 "$IVMM" validate --kernel=mytest.elf my.yaml) >"$TMP/v.out" 2>"$TMP/v.err"
+is "$?/$(wc -c <"$TMP/v.err")" "0/0" "validate --kernel=mytest.elf my.yaml: exit 0, nothing on stderr"
+like "$TMP/v.out" "^my\.yaml: ok: my-priority, guest program 'my-priority', 1 step, 3 checks" \
+	"validate --kernel=mytest.elf: my-priority is the kernel's"
+sed 's/^guest: my-priority$/guest: priority/' "$user/my.yaml" >"$user/tree.yaml"
+(cd "$user" && run_limited 10 "$IVMM" validate --kernel=mytest.elf my.yaml tree.yaml) >"$TMP/v.out" 2>"$TMP/v.err"
+is "$?/$(wc -l <"$TMP/v.err")" "2/1" "validate --kernel=mytest.elf: a program the kernel lacks: exit 2, one line"
+like "$TMP/v.err" "^vmm: tree\.yaml:2:8: guest: 'priority' is not a scenario program of mytest\.elf \(its scenarios: my-priority\)\$" \
+	"validate --kernel: names the config, its place, the program and the kernel"
+like "$TMP/v.out" "^my\.yaml: ok: " "validate --kernel: the good file of the two is still ok"
+(cd "$user" && run_limited 10 "$IVMM" validate --kernel="$GUEST_ABS" tree.yaml) >/dev/null 2>&1
+ok $? "validate --kernel=guest.elf: priority is guest.elf's"
+(cd "$user" && run_limited 10 "$IVMM" validate --kernel=mytest.c my.yaml) >"$TMP/v.out" 2>"$TMP/v.err"
+is "$?/$(wc -l <"$TMP/v.err")/$(wc -c <"$TMP/v.out")" "2/1/0" "validate --kernel=mytest.c: exit 2, one line, nothing on stdout"
+like "$TMP/v.err" "^vmm: mytest\.c: offset 0x0: bad ELF magic" "validate --kernel=mytest.c: not an ELF, named"
+# vmm run: the same check before any run (no /dev/kvm needed to refuse it)
+(cd "$user" && run_limited 10 "$IVMM" run --scenario=tree.yaml mytest.elf) >"$TMP/v.out" 2>"$TMP/v.err"
+is "$?/$(wc -l <"$TMP/v.err")/$(wc -c <"$TMP/v.out")" "2/1/0" "run --scenario=tree.yaml mytest.elf: exit 2, one line, nothing on stdout"
+like "$TMP/v.err" "^vmm: tree\.yaml:2:8: guest: 'priority' is not a scenario program of mytest\.elf" \
+	"run: the program mytest.elf lacks, named with the config and the kernel"
+
 if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
 	for i in 1 2 3 4 5 6 7 8 9; do T=$((T + 1)); echo "ok $T # skip /dev/kvm is absent or not usable"; done
 	done_testing

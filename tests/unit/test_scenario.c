@@ -668,6 +668,36 @@ static void test_modes(void)
 	   "irqchip_mode__parse rejects others");
 }
 
+/* guest: against a kernel's own list (vmm validate --kernel): found, or one line naming the kernel */
+static void test_guest_in(void)
+{
+	static const char *const mine[] = { "my-priority", "tpr", NULL };
+	static const char *const none[] = { NULL };
+	char err[ERRLEN], big[40][8];
+	const char *many[41];
+
+	ok(parse("name: t\nguest: tpr\nchecks:\n  - {name: c, expect: marks, value: 1}\n", err) == 0, "a config naming tpr parses");
+	ok(scenario__check_guest_in(&sc, "t.yaml", mine, "k.elf", err, sizeof(err)) == 0,
+	   "guest: tpr is one of the kernel's");
+	ok(parse("name: t\nguest: nesting\nchecks:\n  - {name: c, expect: marks, value: 1}\n", err) == 0, "a config naming nesting parses");
+	ok(scenario__check_guest(&sc, "t.yaml", err, sizeof(err)) == 0, "nesting is guest.elf's");
+	ok(scenario__check_guest_in(&sc, "t.yaml", mine, "k.elf", err, sizeof(err)) == -1 &&
+	   !strcmp(err, "t.yaml:2:8: guest: 'nesting' is not a scenario program of k.elf "
+		   "(its scenarios: my-priority tpr)"), "a name the kernel lacks: its place, the kernel, its names");
+	printf("#   %s\n", err);
+	ok(scenario__check_guest_in(&sc, "t.yaml", none, "k.elf", err, sizeof(err)) == -1 &&
+	   strstr(err, "k.elf (it registers no scenario)"), "a kernel with no scenario says so");
+	for (int i = 0; i < 40; i++) {
+		snprintf(big[i], sizeof(big[i]), "sc-%02d", i);
+		many[i] = big[i];
+	}
+	many[40] = NULL;
+	ok(scenario__check_guest_in(&sc, "t.yaml", many, "k.elf", err, sizeof(err)) == -1 &&
+	   strstr(err, "sc-00 sc-01 ") && strstr(err, " ...)") && !strstr(err, "sc-39") &&
+	   strlen(err) < 260, "a long list is cut with ...");
+	printf("#   %s\n", err);
+}
+
 static void test_load(void)
 {
 	char path[] = "/tmp/test_scenario.XXXXXX", err[ERRLEN], want[ERRLEN + 64];
@@ -905,6 +935,7 @@ int main(void)
 	test_depth();
 	test_brief();
 	test_modes();
+	test_guest_in();
 	test_load();
 	test_fuzz();
 	test_write();

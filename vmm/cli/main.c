@@ -103,11 +103,11 @@ static void validate_usage(FILE *f)
 	size_t col = 0;
 
 	fprintf(f,
-		"usage: vmm validate FILE.yaml...\n"
+		"usage: vmm validate [--kernel=KERNEL] FILE.yaml...\n"
 		"\n"
 		"Parses each scenario config (docs/SCENARIOS.md) and prints a summary line\n"
 		"for each good one, one error line FILE:LINE:COL: what, for each bad one.\n"
-		"guest: must name one of guest.elf's programs:\n");
+		"Without --kernel, guest: must name one of guest.elf's programs:\n");
 	for (const char *const *g = scenario__guest_programs(); *g; g++) {
 		if (col && col + 1 + strlen(*g) > 78) {
 			fputc('\n', f);
@@ -118,9 +118,14 @@ static void validate_usage(FILE *f)
 	fprintf(f,
 		"\n"
 		"\n"
+		"  --kernel=KERNEL                  guest: must name a scenario program KERNEL\n"
+		"                                   registers instead (IVM_SCENARIO, read from its\n"
+		"                                   .ivm_programs section): a test kernel built\n"
+		"                                   against the guest library, libivm-guest.a\n"
 		"  --help                           this text\n"
 		"\n"
-		"exit status: 0 every file is good; 2 a file is bad, or bad usage.\n");
+		"exit status: 0 every file is good; 2 a file is bad, KERNEL is unreadable or\n"
+		"not a kernel of the guest library, or bad usage.\n");
 }
 
 static void judge_usage(FILE *f)
@@ -297,17 +302,37 @@ static int help_or_bad(int argc, char **argv, const char *cmd, void (*usage_fn)(
 /* Parse each scenario config; summary line per file, one error line per bad one. */
 static int cmd_validate(int argc, char **argv)
 {
+	static const struct option validate_options[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	static struct scenario sc;
+	const char *kernel = NULL;
+	const char *const *programs = NULL;
 	char err[320];
-	int bad_files = 0, st;
+	int bad_files = 0, c;
 
-	if ((st = help_or_bad(argc, argv, "validate", validate_usage)) != 1)
-		return st;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", validate_options, NULL)) != -1) {
+		switch (c) {
+		case 'k': kernel = optarg; break;
+		case 'h': validate_usage(stdout); return 0;
+		default: return bad_option("validate", c, argv, validate_options);
+		}
+	}
 	if (optind >= argc)
 		return bad("validate: %s", "no FILE.yaml given");
+	/* a bad KERNEL is one line before any file's */
+	if (kernel && !(programs = runopt__kernel_scenarios(kernel, err, sizeof(err)))) {
+		fprintf(stderr, "vmm: %s\n", err);
+		return 2;
+	}
 	for (int i = optind; i < argc; i++) {
 		if (scenario__load(argv[i], &sc, err, sizeof(err)) < 0 ||
-		    scenario__check_guest(&sc, argv[i], err, sizeof(err)) < 0) {
+		    (programs ? scenario__check_guest_in(&sc, argv[i], programs, kernel, err, sizeof(err)) :
+		     scenario__check_guest(&sc, argv[i], err, sizeof(err))) < 0) {
 			fprintf(stderr, "vmm: %s\n", err);
 			bad_files++;
 			continue;

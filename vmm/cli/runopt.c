@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "boot/loader.h"
+#include "boot/progs.h"
 #include "core/report.h"
 #include "lib/file.h"
 #include "lib/opt.h"
@@ -114,7 +115,42 @@ int runopt__parse(struct runopt *ro, int c, const char *arg, char *err, size_t n
 	return -1;
 }
 
-int runopt__check_kernel(const struct vmm_opts *o, char *err, size_t n)
+static struct progs kernel_progs;
+static const char *kernel_scenarios[PROGS_MAX + 1];
+
+/* @kernel's registrations into kernel_scenarios: progs__read's 0, 1 (none) or -1 */
+static int read_scenarios(const char *kernel, const uint8_t *img, size_t len, char *err, size_t n)
+{
+	int ret = progs__read(img, len, kernel, &kernel_progs, err, n);
+
+	if (ret == 0)
+		progs__scenarios(&kernel_progs, kernel_scenarios);
+	return ret;
+}
+
+const char *const *runopt__kernel_scenarios(const char *kernel, char *err, size_t n)
+{
+	uint8_t *img;
+	size_t len;
+	int ret;
+
+	if (read_file(kernel, VMM_KERNEL_MAX, &img, &len, err, n) < 0)
+		return NULL;
+	ret = read_scenarios(kernel, img, len, err, n);
+	free(img);
+	if (ret == 1)
+		snprintf(err, n, "%s: no %s section: not a kernel linked with the guest library "
+			 "(libivm-guest.a and its ivm-guest.ld)", kernel, IVM_PROGRAMS_SECTION);
+	return ret ? NULL : kernel_scenarios;
+}
+
+/*
+ * The kernel read and parsed; with @sc, a kernel of the guest library (ELF64
+ * with .ivm_programs) must register its guest: program. Any other kernel
+ * runs it as before: what scenario= means there is its own business.
+ */
+static int check_kernel(const struct vmm_opts *o, const struct scenario *sc, const char *sc_path,
+			char *err, size_t n)
 {
 	static struct load_info li;
 	uint8_t *img;
@@ -124,8 +160,16 @@ int runopt__check_kernel(const struct vmm_opts *o, char *err, size_t n)
 	if (read_file(o->kernel, VMM_KERNEL_MAX, &img, &len, err, n) < 0)
 		return -1;
 	ret = loader__parse(img, len, o->kernel, o->mem_size, o->boot, &li, err, n);
+	if (ret == 0 && sc && li.elf_class == 64 &&
+	    (ret = read_scenarios(o->kernel, img, len, err, n)) == 0)
+		ret = scenario__check_guest_in(sc, sc_path, kernel_scenarios, o->kernel, err, n);
 	free(img);
 	return ret < 0 ? -1 : 0;
+}
+
+int runopt__check_kernel(const struct vmm_opts *o, char *err, size_t n)
+{
+	return check_kernel(o, NULL, NULL, err, n);
 }
 
 FILE *runopt__tap_stdout(char *err, size_t n)
@@ -191,7 +235,7 @@ int runopt__finish(struct runopt *ro, const char *kernel, char *err, size_t n)
 		return -1;
 	}
 	/* before the first mode's output: a bad KERNEL is one line, not one per mode */
-	if (runopt__check_kernel(o, err, n) < 0)
+	if (check_kernel(o, &sc, ro->scenario_path, err, n) < 0)
 		return -1;
 	o->cmdline = cmdline;
 	o->scenario = &sc;

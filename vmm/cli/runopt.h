@@ -56,8 +56,9 @@ int runopt__parse_modes(const char *s, unsigned *bits);
 /*
  * After the options, with the KERNEL argument: the kernel is read and parsed
  * as vmm__run will (so a bad one is one line before any output), the scenario
- * loaded and matched against --irqchip and --vcpus, and its guest program and
- * timeout applied. 0, or -1 with one line in @err. With --tap, last, the TAP
+ * loaded and matched against --irqchip and --vcpus (and, for a kernel of the
+ * guest library, its guest: against the kernel's registered scenarios), and
+ * its guest program and timeout applied. 0, or -1 with one line in @err. With --tap, last, the TAP
  * stream is opened (report__tap) on stdout, and stdout becomes stderr for
  * everything else.
  */
@@ -70,5 +71,11 @@ int runopt__finish(struct runopt *ro, const char *kernel, char *err, size_t n);
 FILE *runopt__tap_stdout(char *err, size_t n);
 /* @o->kernel read and parsed as vmm__run will; -1 with "KERNEL: ..." in @err. */
 int runopt__check_kernel(const struct vmm_opts *o, char *err, size_t n);
+/*
+ * The scenario programs @kernel registers (its .ivm_programs section, guest/ivm.h
+ * IVM_SCENARIO), NULL-terminated; NULL with one line "KERNEL: ..." in @err when
+ * the file can't be read, is a bad ELF, or has no such section.
+ */
+const char *const *runopt__kernel_scenarios(const char *kernel, char *err, size_t n);
 
 #endif

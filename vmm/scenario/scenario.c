@@ -780,6 +780,31 @@ int scenario__check_guest(const struct scenario *sc, const char *path, char *err
 	return -1;
 }
 
+int scenario__check_guest_in(const struct scenario *sc, const char *path, const char *const *programs,
+			     const char *kernel, char *err, size_t errlen)
+{
+	char list[160] = "";
+	size_t used = 0;
+
+	for (const char *const *g = programs; *g; g++)
+		if (!strcmp(sc->guest, *g))
+			return 0;
+	/* the kernel's own names, as many as fit in a line worth reading */
+	for (const char *const *g = programs; *g; g++) {
+		size_t need = strlen(*g) + (used ? 1 : 0);
+
+		if (used + need + 4 >= sizeof(list)) {
+			snprintf(list + used, sizeof(list) - used, " ...");
+			break;
+		}
+		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", used ? " " : "", *g);
+	}
+	errline__set(err, errlen, "%s:%u:%u: guest: '%s' is not a scenario program of %s (%s%s)", path,
+		     sc->guest_line, sc->guest_col, sc->guest, kernel,
+		     programs[0] ? "its scenarios: " : "it registers no scenario", list);
+	return -1;
+}
+
 /* The names the language uses, for the writer (write.c); "?" outside the tables */
 #define NAME_OF(t, i) ((unsigned)(i) < sizeof(t) / sizeof(t[0]) && t[i] ? t[i] : "?")
 

@@ -130,6 +130,12 @@ int scenario__parse(const char *buf, size_t len, const char *name, struct scenar
  * them (-1 with "PATH:LINE:COL: ..." in @err if not). */
 const char *const *scenario__guest_programs(void);
 int scenario__check_guest(const struct scenario *sc, const char *path, char *err, size_t errlen);
+/*
+ * The same against @programs, the scenario programs @kernel registers
+ * (NULL-terminated): -1 with "PATH:LINE:COL: guest: ..." naming @kernel.
+ */
+int scenario__check_guest_in(const struct scenario *sc, const char *path, const char *const *programs,
+			     const char *kernel, char *err, size_t errlen);
 
 const char *irqchip_mode__name(enum irqchip_mode m);
 /* Whether exception @v pushes an error code (SDM vol. 3 table 6-1) */
