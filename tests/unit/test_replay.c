@@ -601,7 +601,7 @@ static void test_nested_entry(void)
  */
 static void test_nested_entry_user(void)
 {
-	static struct itr_record r[12];
+	static struct itr_record r[16];
 	static struct replay rp;
 	char err[256] = "";
 	unsigned n = 0;
@@ -646,6 +646,29 @@ static void test_nested_entry_user(void)
 	   rp.cpu[0].p[0].how == ITR_DELIVER_TIMER && rp.cpu[0].p[1].how == ITR_DELIVER_NMI &&
 	   rp.cpu[0].p[1].count == 2 && rp.cpu[0].p[1].rip == 0x106ea6,
 	   "user: an NMI DELIVERed before a timer count, taken at its count, comes after it");
+	replay__free(&rp);
+
+	/* kernel: two NMIs inside one entry, one right after the other, and an earlier one not */
+	n = 0;
+	r[n++] = guest_rec(ITR_MARK, 0);
+	r[n++] = entry_rec(0, 2, NOERR, 0x106f7c, 0x204e70, 0x46);		/* A, count 1: elsewhere */
+	r[n++] = (struct itr_record){ .type = ITR_IRET, .source = ITR_SRC_GUEST, .vector = 2, .err = NOERR,
+				      .rip = 0x106f7c, .rsp = 0x204e70, .rflags = 0x46 };
+	r[n++] = guest_rec(ITR_MARK, 0);
+	r[n++] = entry_rec(0, 2, NOERR, 0x10c763, 0x204e70, 0x46);		/* B, count 4 */
+	r[n++] = (struct itr_record){ .type = ITR_IRET, .source = ITR_SRC_GUEST, .vector = 2, .err = NOERR,
+				      .rip = 0x10c763, .rsp = 0x204e70, .rflags = 0x46 };
+	r[n++] = entry_rec(0, 2, NOERR, 0x10c766, 0x204e68, 0x46);		/* C, count 6, right after B */
+	r[n++] = (struct itr_record){ .type = ITR_IRET, .source = ITR_SRC_GUEST, .vector = 2, .err = NOERR,
+				      .rip = 0x10c766, .rsp = 0x204e68, .rflags = 0x46 };
+	r[n++] = entry_rec(0, 0xec, NOERR, 0x100c44, 0x204f90, 0x206);	/* count 8 */
+	ok(write_trace(path, "kernel", "vcpus=1 mem=67108864 boot=auto", r, n) == 0 &&
+	   replay__load(path, &rp, err, sizeof(err)) == 0 && rp.cpu[0].n == 4 &&
+	   rp.cpu[0].p[0].vector == 2 && rp.cpu[0].p[0].count == 1 &&
+	   rp.cpu[0].p[1].vector == 0xec && rp.cpu[0].p[1].count == 4 &&
+	   rp.cpu[0].p[2].vector == 2 && rp.cpu[0].p[2].count == 4 && rp.cpu[0].p[3].count == 6,
+	   "kernel nested entry: two NMIs one after the other inside an entry: it is placed before both, "
+	   "not before an earlier NMI");
 	replay__free(&rp);
 
 	/* kernel: an interrupt's IRET, then the NMI (in that handler's exit path), then a new ENTRY */

@@ -214,34 +214,37 @@ static bool take_point(struct replay *rp, const struct itr_record *r, uint64_t g
 		p->rflags = r->rflags;
 		p->stack = r->stack;
 		p->after_iret = after_iret;
-		/* its DELIVER came first: equal counts keep that order (sort_points) */
+		/* it went in at its DELIVER's count, before the NMIs (one or more) inside its
+		 * entry: equal counts keep the DELIVERs' order (sort_points) */
 		if (nmi && delivered_at <= nmi->count && inside_entry(nmi, p))
-			p->count = nmi->count;
+			p->count = delivered_at;
 		return true;
 	}
 	return false;
 }
 
 /*
- * Kernel and split recordings: @b, just added, an interrupt whose ENTRY came
- * right after an NMI's IRET, the place before it, was taken first when that
- * NMI came inside its entry: the interrupt's place comes first then.
+ * Kernel and split recordings: the interrupt just added, whose ENTRY came
+ * right after an NMI's IRET, was taken before that NMI when it came inside
+ * its entry, and before an NMI before that one inside it too: its place
+ * comes first then, with the first one's count.
  */
 static void nested_entry(struct replay *rp, unsigned vcpu)
 {
-	size_t n = rp->cpu[vcpu].n;
-	struct replay_point *a, *b, t;
+	struct replay_point *p = rp->cpu[vcpu].p, t;
+	size_t j = rp->cpu[vcpu].n - 1;
 
-	if (n < 2)
-		return;
-	a = &rp->cpu[vcpu].p[n - 2];
-	b = &rp->cpu[vcpu].p[n - 1];
-	if (!inside_entry(a, b))
-		return;
-	b->count = a->count;
-	t = *a;
-	*a = *b;
-	*b = t;
+	/* an NMI that came inside the entry may have come right after another inside it */
+	for (; j > 0 && inside_entry(&p[j - 1], &p[j]); j--) {
+		bool chain = p[j - 1].after_nmi;
+
+		p[j].count = p[j - 1].count;
+		t = p[j - 1];
+		p[j - 1] = p[j];
+		p[j] = t;
+		if (!chain)
+			break;
+	}
 }
 
 /*
@@ -269,6 +272,7 @@ static int kvm_point(struct replay *rp, const struct itr_record *r, uint64_t gue
 	p->by_kvm = true;
 	p->stack = r->stack;
 	p->after_iret = after_iret;
+	p->after_nmi = after_nmi;
 	if (after_nmi)
 		nested_entry(rp, r->vcpu);
 	return 0;

@@ -32,6 +32,7 @@ struct replay_point {
 	uint32_t rflags;
 	uint8_t stack;		/* the ENTRY's enum ivm_stack_id */
 	bool after_iret;	/* the guest's record before that ENTRY was an interrupt's IRET */
+	bool after_nmi;		/* ... was an NMI's IRET */
 	uint64_t seq;		/* its DELIVER record in the recorded trace, for messages */
 };
 
