@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* The instruction sweep's output, read the same way for every target. */
+/*
+ * The instruction sweep's output, read the same way for every target: each
+ * family's cell, and each form's outcomes for the comparison across targets.
+ */
 #include <stdio.h>
 #include <string.h>
 #include "target_priv.h"
@@ -13,11 +16,17 @@ bool target__read_sweep(const char *log, struct conf_matrix *m, unsigned col, co
 
 	while (f && fgets(line, sizeof(line), f)) {
 		struct conf_insn in;
+		struct conf_digest d;
 		char name[CONF_NAME_MAX];
-		int c;
+		int c, cpl;
 
+		if (!conf__parse_insd(line, name, sizeof(name), &cpl, &d)) {
+			conf__forms_digest(m, col, name, cpl, &d);
+			continue;
+		}
 		if (conf__parse_insn(line, &in))
 			continue;
+		conf__forms_insn(m, col, &in);
 		if (in.done) {
 			done = true;
 			continue;
