@@ -456,14 +456,17 @@ static void test_forms(void)
 	fclose(mf);
 	ok(strstr(text, "5 forms on 4 targets, 1 agree everywhere, 3 differ, 1 ran nowhere:") &&
 	   strstr(text, "\n  alu.adc-r64-r64: qemu-tcg CPL0+CPL3: OF [reference: CPL3 of 3 of 4 targets") &&
-	   !strstr(text, "  alu.add-r8-r8:"), "the text report: a count, only the forms that differ");
+	   strstr(text, "\n  bit.popcnt-r32: kvm/kernel, kvm/user CPL0: fault 6 (reference: none) "
+		  "[reference: CPL3 of 2 of 2 targets (kvm/kernel's); skipped on qemu-tcg, libvirt]\n") &&
+	   !strstr(text, "  alu.add-r8-r8:"), "the text report: a count, only the forms that differ, "
+	   "where a target skipped one");
 	free(text);
 	mf = open_memstream(&text, &len);
 	conf__report_json(&m, "known", mf);
 	fclose(mf);
 	ok(strstr(text, "\"sweep_forms\":{\"forms\":5,\"targets\":4,\"compared\":4,\"agree\":1,\"differ\":3") &&
 	   strstr(text, "{\"form\":\"alu.adc-r64-r64\",\"reference\":{\"target\":\"kvm/kernel\",\"cpl\":3,"
-		  "\"votes\":3,\"of\":4},\"differ\":[{\"target\":\"qemu-tcg\",\"cpl\":0,\"fields\":[\"OF\"],"
+		  "\"votes\":3,\"of\":4},\"skipped\":[],\"differ\":[{\"target\":\"qemu-tcg\",\"cpl\":0,\"fields\":[\"OF\"],"
 		  "\"fault\":null},{\"target\":\"qemu-tcg\",\"cpl\":3,\"fields\":[\"OF\"],\"fault\":null}]}"),
 	   "the JSON: totals, each form that differs with who and in what");
 	free(text);

@@ -153,6 +153,7 @@ int conf__parse_insd(const char *line, char *name, size_t namelen, int *cpl, str
 /* What one target's run of a form at one CPL ended in */
 struct conf_form_out {
 	bool known;		/* read: a fault, or a digest */
+	bool skipped;		/* SKIP: the target's CPU lacks the form's feature */
 	int fault;		/* the vector, -1: none (then @d) */
 	struct conf_digest d;
 };

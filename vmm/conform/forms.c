@@ -141,6 +141,9 @@ void conf__forms_insn(struct conf_matrix *m, unsigned col, const struct conf_ins
 	if (in->done || col >= m->ntargets)
 		return;
 	f = form_index(m, in->name);
+	if (f >= 0 && in->verdict == CONF_INSN_SKIP)
+		for (unsigned c = 0; c < 2; c++)
+			out_of(m->forms, (unsigned)f, col, c)->skipped = true;
 	if (f < 0 || in->verdict != CONF_INSN_FAULT)
 		return;
 	if (!fault_of(in->detail, "cpl0=", &v[0]) || !fault_of(in->detail, "cpl3=", &v[1]))

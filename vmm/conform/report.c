@@ -104,11 +104,25 @@ static void model_lines(const struct conf_check *ck, const struct conf_cell *cel
 		fprintf(f, "%svs model:  %s\n", indent, vs_model(cell));
 }
 
-/* "reference: CPL3 of 3 of 4 targets (kvm/kernel's)" */
-static void form_ref(const struct conf_matrix *m, const struct conf_form_cmp *c, char *buf, size_t n)
+static bool form_skipped(const struct conf_matrix *m, unsigned form, unsigned t)
 {
-	snprintf(buf, n, "reference: CPL3 of %u of %u target%s (%s's)", c->ref_votes, c->ref_of,
-		 c->ref_of == 1 ? "" : "s", m->targets[c->ref_target]);
+	return t < CONF_FORM_TARGETS && m->forms->out[((size_t)form * m->forms->ntargets + t) * 2].skipped;
+}
+
+/* "reference: CPL3 of 3 of 4 targets (kvm/kernel's); skipped on qemu-tcg" */
+static void form_ref(const struct conf_matrix *m, unsigned form, const struct conf_form_cmp *c,
+		     char *buf, size_t n)
+{
+	size_t len = (size_t)snprintf(buf, n, "reference: CPL3 of %u of %u target%s (%s's)", c->ref_votes,
+				      c->ref_of, c->ref_of == 1 ? "" : "s", m->targets[c->ref_target]);
+	bool any = false;
+
+	for (unsigned t = 0; t < m->ntargets && len < n; t++)
+		if (form_skipped(m, form, t)) {
+			len += (size_t)snprintf(buf + len, n - len, "%s%s", any ? ", " : "; skipped on ",
+						m->targets[t]);
+			any = true;
+		}
 }
 
 /* The sweep across targets: a count, and the forms that differ one by one */
@@ -116,7 +130,7 @@ static void forms_text(const struct conf_matrix *m, FILE *f)
 {
 	struct conf_forms_totals t;
 	struct conf_form_cmp c;
-	char x[512], r[128];
+	char x[512], r[512];
 
 	conf__forms_totals(m, &t);
 	if (!t.forms)
@@ -131,7 +145,7 @@ static void forms_text(const struct conf_matrix *m, FILE *f)
 		if (!c.ndiff)
 			continue;
 		conf__form_text(m, i, &c, x, sizeof(x));
-		form_ref(m, &c, r, sizeof(r));
+		form_ref(m, i, &c, r, sizeof(r));
 		fprintf(f, "  %s: %s [%s]\n", m->forms->names[i], x, r);
 	}
 }
@@ -339,7 +353,14 @@ static void forms_json(const struct conf_matrix *m, FILE *f)
 		json_kv(f, "form", m->forms->names[i], true);
 		fprintf(f, "\"reference\":{");
 		json_kv(f, "target", m->targets[c.ref_target], false);
-		fprintf(f, ",\"cpl\":3,\"votes\":%u,\"of\":%u},\"differ\":[", c.ref_votes, c.ref_of);
+		fprintf(f, ",\"cpl\":3,\"votes\":%u,\"of\":%u},\"skipped\":[", c.ref_votes, c.ref_of);
+		for (unsigned u = 0, any = 0; u < m->ntargets; u++)
+			if (form_skipped(m, i, u)) {
+				if (any++)
+					fputc(',', f);
+				json__str(f, m->targets[u]);
+			}
+		fprintf(f, "],\"differ\":[");
 		for (unsigned u = 0; u < m->ntargets && u < CONF_FORM_TARGETS; u++)
 			for (unsigned k = 0; k < 2; k++) {
 				const struct conf_form_out *o =
@@ -475,7 +496,7 @@ static void forms_html(const struct conf_matrix *m, FILE *f)
 {
 	struct conf_forms_totals t;
 	struct conf_form_cmp c;
-	char x[512], r[128];
+	char x[512], r[512];
 
 	conf__forms_totals(m, &t);
 	if (!t.forms)
@@ -492,7 +513,7 @@ static void forms_html(const struct conf_matrix *m, FILE *f)
 		if (!c.ndiff)
 			continue;
 		conf__form_text(m, i, &c, x, sizeof(x));
-		form_ref(m, &c, r, sizeof(r));
+		form_ref(m, i, &c, r, sizeof(r));
 		fputs("<tr><td class=\"n\">", f);
 		html_esc(f, m->forms->names[i]);
 		fputs("</td><td class=\"div\">", f);
