@@ -8,13 +8,13 @@
  *
  * One line per form (a contract other tools parse):
  *   insn NAME SAME | DIFF in=K REG=cpl0/cpl3 ... | FAULT cpl0=V cpl3=V | SKIP why
- * then, but for SKIP, its digests: "insd NAME d=D" when the CPLs agree, else
- * "insd NAME d0=D" and "insd NAME d3=D" for each CPL that ran every input.
- * D, over every input, is "F,F,F,F/H.H...": each input's defined flags (3
- * hex digits), a 32-bit hash per register rax..r11 and one of the scratch
- * area (8 hex digits each), so another target's run of the same form can be
- * compared field by field.
  *   insn done forms=N same=S diff=D fault=F skip=K
+ * and after each form's line but a SKIP, its digests: "insd NAME d=D" when
+ * the CPLs agree, else "insd NAME d0=D" and "insd NAME d3=D" for each CPL
+ * that ran every input. D, over every input, is "F,F,F,F/H.H...": each
+ * input's defined flags (3 hex digits), a 32-bit hash per register rax..r11
+ * and one of the scratch area (8 hex digits each), so another target's run
+ * of the same form can be compared field by field.
  */
 #include "guest.h"
 #include "sweep.h"
@@ -364,7 +364,7 @@ static struct {
 	size_t len;
 } dg;
 
-/* FNV-1a over qwords: a register's or the scratch area's values over the inputs */
+/* FNV-1a-style over qwords: a register's or the scratch area's values over the inputs */
 static uint64_t mix(uint64_t h, uint64_t v)
 {
 	h = (h ^ v) * 0x100000001b3ull;
