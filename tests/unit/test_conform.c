@@ -330,7 +330,8 @@ static void test_sweep(void)
 	   "planted: a known form failing another way makes it new");
 }
 
-#define DG_HASHES	"1a2b3c4d.b372e9c0.6af7ae1d.0081c5f3.56b8eb99.b0f60247.20f20213.289a4812.e330b49d.1799e0ca.93ac5af4"
+#define DG_HASHES	"1a2b3c4d.b372e9c0.6af7ae1d.0081c5f3.56b8eb99.b0f60247.20f20213.289a4812." \
+			"e330b49d.1799e0ca.93ac5af4"
 
 /* Feed one target's sweep lines into column @col, as target__read_sweep does */
 static void feed(struct conf_matrix *m, unsigned col, const char *const *lines)
@@ -439,6 +440,9 @@ static void test_forms(void)
 	   "bit.tzcnt-r32: kvm's CPL0 differs from every CPL3 in %s, nothing else does", x);
 	conf__form_text(&m, 2, &c, x, sizeof(x));
 	ok(!strcmp(x, "kvm/kernel, kvm/user CPL0: CF ZF rax"), "the two kvm columns grouped: %s", x);
+	memset(x, 'x', sizeof(x));
+	conf__form_text(&m, 2, &c, x, 16);
+	ok(!strcmp(x, "kvm/kernel, ...") && x[16] == 'x', "a short buffer: cut, ' ...', nothing past it (%s)", x);
 
 	f = 3;
 	conf__form_compare(m.forms, (unsigned)f, &c);
@@ -476,6 +480,57 @@ static void test_forms(void)
 	ok(strstr(text, "<td class=\"n\">alu.adc-r64-r64</td><td class=\"div\">qemu-tcg CPL0+CPL3: OF</td>") != NULL,
 	   "the HTML: a row per form that differs");
 	free(text);
+	/* the "form" lines a nested run prints, read back into a matrix of their own */
+	{
+		struct conf_matrix back;
+		char tg[CONF_NAME_MAX], *ln, *save = NULL;
+		const char *rest;
+		bool same = true;
+		unsigned nl = 0, bad = 0;
+
+		mf = open_memstream(&text, &len);
+		conf__write_lines(&m, mf);
+		fclose(mf);
+		conf__matrix_init(&back, &cat, targets, 5);
+		for (ln = strtok_r(text, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+			unsigned col = 0;
+
+			if (!(rest = conf__parse_form_line(ln, tg, sizeof(tg))))
+				continue;
+			nl++;
+			while (col < 5 && strcmp(targets[col], tg))
+				col++;
+			bad += col == 5 || conf__forms_read_line(&back, col, rest);
+		}
+		free(text);
+		ok(nl && !bad && back.forms && back.forms->n == m.forms->n,
+		   "form lines: %u, each read back (%u not), every form's row (%u)", nl, bad,
+		   back.forms ? back.forms->n : 0);
+		for (unsigned i = 0; same && back.forms && i < m.forms->n; i++)
+			for (unsigned k = 0; same && k < 5 * 2; k++) {
+				const struct conf_form_out *a = &m.forms->out[i * 10 + k];
+				const struct conf_form_out *b = &back.forms->out[i * 10 + k];
+
+				same = !strcmp(m.forms->names[i], back.forms->names[i]) && a->known == b->known &&
+				       a->skipped == b->skipped && (!a->known || (a->fault == b->fault &&
+				       (a->fault >= 0 || !memcmp(&a->d, &b->d, sizeof(a->d)))));
+			}
+		ok(same, "form lines: every target's outcome at each CPL survives the round trip");
+		ok(!conf__parse_form_line("form\t\tinsn a.b SAME", tg, sizeof(tg)) &&
+		   !conf__parse_form_line("form kvm/user insn a.b SAME", tg, sizeof(tg)) &&
+		   !conf__parse_form_line("conf\ta\tb", tg, sizeof(tg)),
+		   "form lines: no target, no tab, a conf line: refused");
+		conf__matrix_free(&back);
+	}
+	conf__matrix_free(&m);
+	conf__catalogue_free(&cat);
+
+	/* --filter=insn:alu: the other families' forms are not compared */
+	conf__catalogue(&cat, NULL, "insn:alu", err, sizeof(err));
+	conf__matrix_init(&m, &cat, targets, 5);
+	feed(&m, 1, kvm);
+	ok(m.forms && m.forms->n == 2 && !strcmp(m.forms->names[1], "alu.adc-r64-r64"),
+	   "a filtered catalogue: only its families' forms have rows (%u)", m.forms ? m.forms->n : 0);
 	conf__matrix_free(&m);
 	conf__catalogue_free(&cat);
 }

@@ -174,6 +174,20 @@ void conf__forms_insn(struct conf_matrix *m, unsigned col, const struct conf_ins
 void conf__forms_digest(struct conf_matrix *m, unsigned col, const char *name, int cpl,
 			const struct conf_digest *d);
 
+/*
+ * An insn or insd line into column @col (the family cells aside): 0, or -1
+ * for a line that is neither.
+ */
+int conf__forms_read_line(struct conf_matrix *m, unsigned col, const char *line);
+/*
+ * Each target's forms as "form" lines (the nested run's, for the outer one):
+ * "form\tTARGET\t" then the insn line that says a SKIP or a fault, and an
+ * insd line per CPL with a digest. conf__parse_form_line gives the target
+ * and the line after it, for conf__forms_read_line; NULL for another line.
+ */
+void conf__forms_write_lines(const struct conf_matrix *m, FILE *f);
+const char *conf__parse_form_line(const char *line, char *target, size_t targetlen);
+
 /* The fields an outcome differs in: a bit per flag (CF PF AF ZF SF OF DF), register, memory, fault */
 #define CONF_FF_FLAGS	7
 #define CONF_FF_REG(i)	(1u << (CONF_FF_FLAGS + (i)))
@@ -329,7 +343,8 @@ void conf__report_html(const struct conf_matrix *m, const char *expect, FILE *f)
 /*
  * One "conf" line per cell, tab-separated (the form a nested vmm prints for
  * the outer one): conf, check, target, status, id, expected, observed, note,
- * repro, trace; tabs and newlines in a field become spaces.
+ * repro, trace; tabs and newlines in a field become spaces. Then the
+ * sweep's forms (conf__forms_write_lines).
  */
 void conf__write_lines(const struct conf_matrix *m, FILE *f);
 /* Parse one such line: 1 with the fields, 0 if it is not a conf line, -1 if malformed. */

@@ -6,9 +6,26 @@
  * against a reference, the outcome most targets give at CPL3, so a
  * difference is named with the targets, the CPL and the fields it is in.
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include "conform.h"
+
+/* printf at *len of @buf (@n bytes), *len never past the terminating NUL */
+static void app(char *buf, size_t n, size_t *len, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void app(char *buf, size_t n, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (*len + 1 >= n)
+		return;
+	va_start(ap, fmt);
+	k = vsnprintf(buf + *len, n - *len, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		*len = *len + (size_t)k < n ? *len + (size_t)k : n - 1;
+}
 
 static int hexn(const char *p, unsigned digits, uint32_t *v)
 {
@@ -62,12 +79,24 @@ int conf__parse_insd(const char *line, char *name, size_t namelen, int *cpl, str
 	return 0;
 }
 
-/* The form's row, made on first sight; -1 when out of memory or columns */
+/* Whether the catalogue has @name's family (--filter may have left it out) */
+static bool family_wanted(const struct conf_matrix *m, const char *name)
+{
+	char check[CONF_NAME_MAX];
+	int n = (int)strcspn(name, ".");
+	int c;
+
+	snprintf(check, sizeof(check), "insn:%.*s", n, name);
+	c = conf__find_check(m->cat, check);
+	return c >= 0 && m->cat->checks[c].kind == CONF_SWEEP;
+}
+
+/* The form's row, made on first sight; -1 when out of memory or columns, or not asked for */
 static int form_index(struct conf_matrix *m, const char *name)
 {
 	struct conf_forms *s = m->forms;
 
-	if (m->ntargets > CONF_FORM_TARGETS)
+	if (m->ntargets > CONF_FORM_TARGETS || !family_wanted(m, name))
 		return -1;
 	if (!s) {
 		s = m->forms = calloc(1, sizeof(*s));
@@ -175,6 +204,77 @@ void conf__forms_digest(struct conf_matrix *m, unsigned col, const char *name, i
 	}
 }
 
+int conf__forms_read_line(struct conf_matrix *m, unsigned col, const char *line)
+{
+	struct conf_insn in;
+	struct conf_digest d;
+	char name[CONF_NAME_MAX];
+	int cpl;
+
+	if (!conf__parse_insd(line, name, sizeof(name), &cpl, &d)) {
+		conf__forms_digest(m, col, name, cpl, &d);
+		return 0;
+	}
+	if (conf__parse_insn(line, &in))
+		return -1;
+	conf__forms_insn(m, col, &in);
+	return 0;
+}
+
+static void put_digest(const struct conf_digest *d, FILE *f)
+{
+	for (unsigned k = 0; k < CONF_DIGEST_INPUTS; k++)
+		fprintf(f, "%03x%c", d->flags[k] & 0xfff, k + 1 < CONF_DIGEST_INPUTS ? ',' : '/');
+	for (unsigned i = 0; i < CONF_DIGEST_HASHES; i++)
+		fprintf(f, "%08x%s", d->hash[i], i + 1 < CONF_DIGEST_HASHES ? "." : "");
+}
+
+void conf__forms_write_lines(const struct conf_matrix *m, FILE *f)
+{
+	const struct conf_forms *s = m->forms;
+
+	for (unsigned i = 0; s && i < s->n; i++)
+		for (unsigned t = 0; t < s->ntargets; t++) {
+			const struct conf_form_out *o = out_c(s, i, t, 0);
+
+			if (o[0].skipped) {
+				fprintf(f, "form\t%s\tinsn %s SKIP\n", m->targets[t], s->names[i]);
+				continue;
+			}
+			if ((o[0].known && o[0].fault >= 0) || (o[1].known && o[1].fault >= 0)) {
+				fprintf(f, "form\t%s\tinsn %s FAULT", m->targets[t], s->names[i]);
+				for (unsigned c = 0; c < 2; c++)
+					if (o[c].known && o[c].fault >= 0)
+						fprintf(f, " cpl%u=%d", c ? 3 : 0, o[c].fault);
+					else
+						fprintf(f, " cpl%u=-", c ? 3 : 0);
+				fputc('\n', f);
+			}
+			for (unsigned c = 0; c < 2; c++) {
+				if (!o[c].known || o[c].fault >= 0)
+					continue;
+				fprintf(f, "form\t%s\tinsd %s d%u=", m->targets[t], s->names[i], c ? 3 : 0);
+				put_digest(&o[c].d, f);
+				fputc('\n', f);
+			}
+		}
+}
+
+const char *conf__parse_form_line(const char *line, char *target, size_t targetlen)
+{
+	const char *p, *tab;
+
+	if (strncmp(line, "form\t", 5))
+		return NULL;
+	p = line + 5;
+	tab = strchr(p, '\t');
+	if (!tab || tab == p || (size_t)(tab - p) >= targetlen)
+		return NULL;
+	memcpy(target, p, (size_t)(tab - p));
+	target[tab - p] = 0;
+	return tab + 1;
+}
+
 static const uint16_t flag_bits[CONF_FF_FLAGS] = { 0x001, 0x004, 0x010, 0x040, 0x080, 0x800, 0x400 };
 static const char *const field_names[] = {
 	"CF", "PF", "AF", "ZF", "SF", "OF", "DF", "rax", "rbx", "rcx", "rdx", "rsi", "rdi",
@@ -206,9 +306,9 @@ void conf__form_fields(uint32_t fields, char *buf, size_t n)
 	size_t len = 0;
 
 	buf[0] = 0;
-	for (unsigned i = 0; i < sizeof(field_names) / sizeof(field_names[0]) && len < n; i++)
+	for (unsigned i = 0; i < sizeof(field_names) / sizeof(field_names[0]); i++)
 		if (fields & (1u << i))
-			len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? " " : "", field_names[i]);
+			app(buf, n, &len, "%s%s", len ? " " : "", field_names[i]);
 }
 
 void conf__form_compare(const struct conf_forms *s, unsigned form, struct conf_form_cmp *c)
@@ -267,16 +367,15 @@ void conf__form_text(const struct conf_matrix *m, unsigned form, const struct co
 
 	buf[0] = 0;
 	/* a target's CPL0 and CPL3 together; then every target whose pair is the same */
-	for (unsigned t = 0; t < nt && len < n; t++) {
+	for (unsigned t = 0; t < nt; t++) {
 		char fl[64], fv[16], rv[16];
 		const uint32_t *x = c->fields[t];
-		const struct conf_form_out *o;
-		unsigned k;
+		bool both;
 
 		if (done[t] || (!x[0] && !x[1]))
 			continue;
-		len += (size_t)snprintf(buf + len, n - len, "%s%s", len ? "; " : "", m->targets[t]);
-		for (unsigned u = t + 1; u < nt && len < n; u++) {
+		app(buf, n, &len, "%s%s", len ? "; " : "", m->targets[t]);
+		for (unsigned u = t + 1; u < nt; u++) {
 			bool same = !done[u];
 
 			for (unsigned j = 0; j < 2 && same; j++)
@@ -285,29 +384,26 @@ void conf__form_text(const struct conf_matrix *m, unsigned form, const struct co
 			if (!same)
 				continue;
 			done[u] = true;
-			len += (size_t)snprintf(buf + len, n - len, ", %s", m->targets[u]);
+			app(buf, n, &len, ", %s", m->targets[u]);
 		}
-		k = x[0] && x[0] == x[1] && !differ(out_c(s, form, t, 0), out_c(s, form, t, 1)) ? 2 : 0;
-		for (unsigned j = 0; j < 2 && len < n; j++) {
+		both = x[0] && x[0] == x[1] && !differ(out_c(s, form, t, 0), out_c(s, form, t, 1));
+		for (unsigned j = 0; j < 2; j++) {
 			if (!x[j])
 				continue;
-			o = out_c(s, form, t, j);
 			if (x[j] & CONF_FF_FAULT) {
-				fault_word(o->fault, fv, sizeof(fv));
+				fault_word(out_c(s, form, t, j)->fault, fv, sizeof(fv));
 				fault_word(out_c(s, form, (unsigned)c->ref_target, 1)->fault, rv, sizeof(rv));
 				snprintf(fl, sizeof(fl), "fault %s (reference: %s)", fv, rv);
 			} else {
 				conf__form_fields(x[j], fl, sizeof(fl));
 			}
-			len += (size_t)snprintf(buf + len, n - len, " %s: %s",
-						k == 2 ? "CPL0+CPL3" : j ? "CPL3" : "CPL0", fl);
-			if (k == 2)
+			app(buf, n, &len, "%s %s: %s", j && x[0] ? "," : "",
+			    both ? "CPL0+CPL3" : j ? "CPL3" : "CPL0", fl);
+			if (both)
 				break;
-			if (x[1] && j == 0)
-				len += (size_t)snprintf(buf + len, n - len, ",");
 		}
 	}
-	if (len >= n && n > 4)
+	if (len + 1 >= n && n > 4)
 		memcpy(buf + n - 5, " ...", 5);
 }
 

@@ -658,6 +658,7 @@ void conf__write_lines(const struct conf_matrix *m, FILE *f)
 			field(f, cell->vs_model);
 			fputc('\n', f);
 		}
+	conf__forms_write_lines(m, f);
 }
 
 static int take(char **p, char *out, size_t n)

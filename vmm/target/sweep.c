@@ -16,17 +16,11 @@ bool target__read_sweep(const char *log, struct conf_matrix *m, unsigned col, co
 
 	while (f && fgets(line, sizeof(line), f)) {
 		struct conf_insn in;
-		struct conf_digest d;
 		char name[CONF_NAME_MAX];
-		int c, cpl;
+		int c;
 
-		if (!conf__parse_insd(line, name, sizeof(name), &cpl, &d)) {
-			conf__forms_digest(m, col, name, cpl, &d);
+		if (conf__forms_read_line(m, col, line) || conf__parse_insn(line, &in))
 			continue;
-		}
-		if (conf__parse_insn(line, &in))
-			continue;
-		conf__forms_insn(m, col, &in);
 		if (in.done) {
 			done = true;
 			continue;
