@@ -9,6 +9,12 @@
  * One line per form (a contract other tools parse):
  *   insn NAME SAME | DIFF in=K REG=cpl0/cpl3 ... | FAULT cpl0=V cpl3=V | SKIP why
  *   insn done forms=N same=S diff=D fault=F skip=K
+ * and after each form's line but a SKIP, its digests: "insd NAME d=D" when
+ * the CPLs agree, else "insd NAME d0=D" and "insd NAME d3=D" for each CPL
+ * that ran every input. D, over every input, is "F,F,F,F/H.H...": each
+ * input's defined flags (3 hex digits), a 32-bit hash per register rax..r11
+ * and one of the scratch area (8 hex digits each), so another target's run
+ * of the same form can be compared field by field.
  */
 #include "programs.h"
 #include "sweep.h"
@@ -344,11 +350,107 @@ static unsigned int diff_fields(const struct sw_state *a, const struct sw_state 
 
 enum verdict { V_SAME, V_DIFF, V_FAULT, V_SKIP };
 
+/*
+ * A form's outputs at each CPL, every input, for its digest: what another
+ * target's run of the form is held against (vmm conformance compares them
+ * form by form). Static: the digest is made at CPL3, where it costs nothing.
+ */
+static struct {
+	struct sw_state o[2][NVEC];	/* [0]: CPL0, [1]: CPL3 */
+	uint16_t undef[NVEC], regs[NVEC];
+	bool ran[2];			/* that CPL ran every input without a fault */
+	unsigned int cpl;		/* the digest line being made: 0, 1 (CPL3), 2 (both) */
+	char line[LINE_MAX];
+	size_t len;
+} dg;
+
+/* FNV-1a-style over qwords: a register's or the scratch area's values over the inputs */
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h = (h ^ v) * 0x100000001b3ull;
+	return h ^ (h >> 32);
+}
+
+static void hex(char *p, uint64_t v, unsigned int digits)
+{
+	while (digits--) {
+		p[digits] = "0123456789abcdef"[v & 0xf];
+		v >>= 4;
+	}
+}
+
+#define DIGEST_LEN	(4 * 4 + (SW_NREGS + 1) * 9)
+
+/*
+ * "FFF,FFF,FFF,FFF/H.H...": each input's defined flags, then a 32-bit hash
+ * per register (rax..r11, undefined ones as 0) and one of the scratch area
+ */
+static void digest(const struct sw_state *o, char *p)
+{
+	unsigned int i, k;
+
+	for (k = 0; k < NVEC; k++) {
+		hex(p, o[k].flags & SW_FLAGS & ~(uint64_t)dg.undef[k], 3);
+		p[3] = k + 1 < NVEC ? ',' : '/';
+		p += 4;
+	}
+	for (i = 0; i <= SW_NREGS; i++) {
+		uint64_t h = 0xcbf29ce484222325ull;
+
+		for (k = 0; k < NVEC; k++) {
+			const uint64_t *m = (const uint64_t *)o[k].mem;
+
+			if (i == SW_NREGS)
+				for (unsigned int j = 0; j < SW_MEM_SIZE / 8; j++)
+					h = mix(h, m[j]);
+			else
+				h = mix(h, (dg.regs[k] & (1u << i)) ? 0 : o[k].r[i]);
+		}
+		hex(p, h, 8);
+		p[8] = i < SW_NREGS ? '.' : 0;
+		p += 9;
+	}
+}
+
+/* At CPL3: the form's digest line for CPL @dg.cpl (2: both, the same) */
+static void digest_user(void *arg)
+{
+	static const char *const key[3] = { " d0=", " d3=", " d=" };
+	const char *name = arg;
+	size_t n = strlen(name);
+	char *p = dg.line;
+
+	if (n > LINE_MAX - 16 - DIGEST_LEN)
+		n = LINE_MAX - 16 - DIGEST_LEN;
+	memcpy(p, "insd ", 5);
+	memcpy(p + 5, name, n);
+	p += 5 + n;
+	memcpy(p, key[dg.cpl], strlen(key[dg.cpl]));
+	p += strlen(key[dg.cpl]);
+	digest(dg.o[dg.cpl == 2 ? 1 : dg.cpl], p);
+	p += DIGEST_LEN - 1;
+	*p++ = '\n';
+	dg.len = p - dg.line;
+}
+
+/* A line of its own: an insn line and two digests would pass a hypercall's 240 bytes */
+static void print_digest(const struct sw_form *f, unsigned int cpl)
+{
+	dg.cpl = cpl;
+	user_run(digest_user, (void *)f->name);
+	console_write(dg.line, dg.len);
+}
+
+/*
+ * Every input at both CPLs (a CPL that faults stops there): the verdict,
+ * the first input that differs, and the digest of each CPL that ran
+ */
 static enum verdict sweep_form(const struct sw_form *f, char *buf, size_t *len)
 {
 	const struct sw_vec *vs = vec_sets[f->vs];
-	struct sw_state o0, o3;
+	int e[2] = { NO_FAULT, NO_FAULT };
 	unsigned int k;
+	bool diff = false;
 
 	if (f->feat >= ARRAY_SIZE(features) || !features[f->feat]) {
 		app(buf, len, " SKIP cpuid lacks %s",
@@ -356,31 +458,38 @@ static enum verdict sweep_form(const struct sw_form *f, char *buf, size_t *len)
 		return V_SKIP;
 	}
 	for (k = 0; k < NVEC; k++) {
-		int e3 = run_form(f, &vs[k], k, true, &o3);
-		int e0 = run_form(f, &vs[k], k, false, &o0);
-		uint16_t undef, regs;
+		form_masks(f, &vs[k], &dg.undef[k], &dg.regs[k]);
+		if (e[1] == NO_FAULT)
+			e[1] = run_form(f, &vs[k], k, true, &dg.o[1][k]);
+		if (e[0] == NO_FAULT)
+			e[0] = run_form(f, &vs[k], k, false, &dg.o[0][k]);
+	}
+	dg.ran[0] = e[0] == NO_FAULT;
+	dg.ran[1] = e[1] == NO_FAULT;
+	if (e[0] != NO_FAULT || e[1] != NO_FAULT) {
+		char v0[8] = "-", v3[8] = "-";
+
+		if (e[0] != NO_FAULT)
+			snprintf(v0, sizeof(v0), "%d", e[0]);
+		if (e[1] != NO_FAULT)
+			snprintf(v3, sizeof(v3), "%d", e[1]);
+		app(buf, len, " FAULT cpl0=%s cpl3=%s",
+				 v0, v3);
+		return V_FAULT;
+	}
+	for (k = 0; k < NVEC && !diff; k++) {
 		size_t at = *len;
 
-		if (e0 != NO_FAULT || e3 != NO_FAULT) {
-			char v0[8] = "-", v3[8] = "-";
-
-			if (e0 != NO_FAULT)
-				snprintf(v0, sizeof(v0), "%d", e0);
-			if (e3 != NO_FAULT)
-				snprintf(v3, sizeof(v3), "%d", e3);
-			app(buf, len, " FAULT cpl0=%s cpl3=%s",
-					 v0, v3);
-			return V_FAULT;
-		}
-		form_masks(f, &vs[k], &undef, &regs);
 		app(buf, len, " DIFF in=%u", k);
-		if (diff_fields(&o0, &o3, undef, regs, buf, len))
-			return V_DIFF;
-		*len = at;
-		buf[at] = 0;
+		diff = diff_fields(&dg.o[0][k], &dg.o[1][k], dg.undef[k], dg.regs[k], buf, len);
+		if (!diff) {
+			*len = at;
+			buf[at] = 0;
+		}
 	}
-	app(buf, len, " SAME");
-	return V_SAME;
+	if (!diff)
+		app(buf, len, " SAME");
+	return diff ? V_DIFF : V_SAME;
 }
 
 void sweep_run(void)
@@ -389,6 +498,7 @@ void sweep_run(void)
 	unsigned int counts[4] = { 0 }, n = 0;
 	const struct sw_form *f;
 	static char buf[LINE_MAX];
+	enum verdict v;
 
 	probe_features();
 	exception_hook = sweep_trap;
@@ -397,9 +507,15 @@ void sweep_run(void)
 
 		app(buf, &len, "insn %s", f->name);
 
-		counts[sweep_form(f, buf, &len)]++;
+		v = sweep_form(f, buf, &len);
+		counts[v]++;
 		buf[len++] = '\n';
 		console_write(buf, len);
+		if (v == V_SAME)
+			print_digest(f, 2);
+		for (unsigned int c = 0; c < 2 && (v == V_DIFF || v == V_FAULT); c++)
+			if (dg.ran[c])
+				print_digest(f, c);
 	}
 	exception_hook = old_hook;
 	printf("insn done forms=%u same=%u diff=%u fault=%u skip=%u\n", n, counts[V_SAME],

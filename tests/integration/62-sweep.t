@@ -1,6 +1,6 @@
 #!/bin/bash
 # test=sweep: each instruction form in guest/sweep.S run at CPL3 and at CPL0
-# with the same inputs. Under QEMU TCG both CPLs are TCG, so every form must
+# with the same inputs, each followed by its digest lines (insd). Under QEMU TCG both CPLs are TCG, so every form must
 # agree (a DIFF there is a harness bug or an undefined output left unmasked).
 # On a PVM host CPL0 is KVM's instruction emulator and CPL3 the CPU itself:
 # the forms it gets wrong are pinned by name, so a change either way shows.
@@ -18,6 +18,14 @@ check_done() {
 		"$what: one verdict line per form"
 	is "$(grep -c '^insn [^ ]* SAME$' "$f")" "$same" "$what: SAME lines = same"
 	ok "$([ "${n:-0}" -ge 250 ]; echo $?)" "$what: at least 250 forms (got ${n:-none})"
+	# the digests another target's run is compared with: one for both CPLs when SAME
+	is "$(grep -Ec '^insd [^ ]+ d=' "$f")" "$same" "$what: a d= digest per SAME form"
+	is "$(grep -Ec '^insd [^ ]+ d[03]=' "$f")" \
+		"$(( 2 * diff + $(grep -Ec '^insn [^ ]+ FAULT cpl0=(- cpl3=[0-9]+|[0-9]+ cpl3=-)$' "$f") ))" \
+		"$what: d0= and d3= per DIFF form, one per FAULT form that one CPL ran"
+	is "$(grep -c '^insd ' "$f")" \
+		"$(grep -Ec '^insd [^ ]+ d[03]?=([0-9a-f]{3},){3}[0-9a-f]{3}/([0-9a-f]{8}\.){10}[0-9a-f]{8}$' "$f")" \
+		"$what: every digest is 4 flag words and 11 hashes"
 }
 
 # every form SAME or SKIP

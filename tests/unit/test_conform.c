@@ -330,6 +330,211 @@ static void test_sweep(void)
 	   "planted: a known form failing another way makes it new");
 }
 
+#define DG_HASHES	"1a2b3c4d.b372e9c0.6af7ae1d.0081c5f3.56b8eb99.b0f60247.20f20213.289a4812." \
+			"e330b49d.1799e0ca.93ac5af4"
+
+/* Feed one target's sweep lines into column @col, as target__read_sweep does */
+static void feed(struct conf_matrix *m, unsigned col, const char *const *lines)
+{
+	for (; *lines; lines++) {
+		struct conf_insn in;
+		struct conf_digest d;
+		char name[CONF_NAME_MAX];
+		int cpl;
+
+		if (!conf__parse_insd(*lines, name, sizeof(name), &cpl, &d))
+			conf__forms_digest(m, col, name, cpl, &d);
+		else if (!conf__parse_insn(*lines, &in))
+			conf__forms_insn(m, col, &in);
+		else
+			ok(0, "a test line parses: %s", *lines);
+	}
+}
+
+static void test_forms(void)
+{
+	static const char *const targets[] = { "model", "kvm/kernel", "kvm/user", "qemu-tcg", "libvirt" };
+	/* the same on every target but where a line below says otherwise */
+	static const char *const kvm[] = {
+		"insn alu.add-r8-r8 SAME", "insd alu.add-r8-r8 d=055,845,084,044/" DG_HASHES,
+		"insn alu.adc-r64-r64 SAME", "insd alu.adc-r64-r64 d=001,845,084,044/" DG_HASHES,
+		/* CPL0 wrong in rax, ZF and CF (PVM-11's way) */
+		"insn bit.tzcnt-r32 DIFF in=0 rax=deadbeefdeadbeef/20 rflags=40/1",
+		"insd bit.tzcnt-r32 d0=040,000,040,000/ffffffff.b372e9c0.6af7ae1d.0081c5f3.56b8eb99."
+		"b0f60247.20f20213.289a4812.e330b49d.1799e0ca.93ac5af4",
+		"insd bit.tzcnt-r32 d3=001,040,001,000/" DG_HASHES,
+		"insn bit.popcnt-r32 FAULT cpl0=6 cpl3=-", "insd bit.popcnt-r32 d3=040,000,040,000/" DG_HASHES,
+		"insn bit.lzcnt-r32 SKIP cpuid lacks lzcnt",
+		"insn done forms=5 same=2 diff=1 fault=1 skip=1", NULL,
+	};
+	static const char *const tcg[] = {
+		"insn alu.add-r8-r8 SAME", "insd alu.add-r8-r8 d=055,845,084,044/" DG_HASHES,
+		/* planted: OF (0x800) clear in input 1, nothing else */
+		"insn alu.adc-r64-r64 SAME", "insd alu.adc-r64-r64 d=001,045,084,044/" DG_HASHES,
+		"insn bit.tzcnt-r32 SAME", "insd bit.tzcnt-r32 d=001,040,001,000/" DG_HASHES,
+		"insn bit.popcnt-r32 SKIP cpuid lacks popcnt",
+		"insn bit.lzcnt-r32 SKIP cpuid lacks lzcnt",
+		"insn done forms=5 same=3 diff=0 fault=0 skip=2", NULL,
+	};
+	static const char *const lv[] = {
+		"insn alu.add-r8-r8 SAME", "insd alu.add-r8-r8 d=055,845,084,044/" DG_HASHES,
+		"insn alu.adc-r64-r64 SAME", "insd alu.adc-r64-r64 d=001,845,084,044/" DG_HASHES,
+		"insn bit.tzcnt-r32 SAME", "insd bit.tzcnt-r32 d=001,040,001,000/" DG_HASHES,
+		"insn bit.popcnt-r32 SKIP cpuid lacks popcnt",
+		"insn bit.lzcnt-r32 SKIP cpuid lacks lzcnt", NULL,
+	};
+	struct conf_catalogue cat;
+	struct conf_matrix m;
+	struct conf_form_cmp c;
+	struct conf_forms_totals t;
+	struct conf_digest d;
+	char err[256], name[CONF_NAME_MAX], x[512], *text;
+	int cpl, f;
+	size_t len;
+	FILE *mf;
+
+	ok(!conf__parse_insd("insd alu.adc-r64-r64 d0=001,845,084,044/" DG_HASHES, name, sizeof(name),
+			     &cpl, &d) && cpl == 0 && !strcmp(name, "alu.adc-r64-r64") &&
+	   d.flags[1] == 0x845 && d.hash[0] == 0x1a2b3c4d && d.hash[10] == 0x93ac5af4,
+	   "a digest line: CPL, flags per input, hashes");
+	ok(!conf__parse_insd("insd a.b d=001,845,084,044/" DG_HASHES "\n", name, sizeof(name), &cpl, &d) &&
+	   cpl == -1, "d=: both CPLs");
+	/* malformed: each refused */
+	ok(conf__parse_insd("insd a.b d=001,845,084/" DG_HASHES, name, sizeof(name), &cpl, &d) &&
+	   conf__parse_insd("insd a.b d=001,845,084,044/" DG_HASHES ".12345678", name, sizeof(name), &cpl, &d) &&
+	   conf__parse_insd("insd a.b d=001,845,084,044/1a2b3c4d", name, sizeof(name), &cpl, &d) &&
+	   conf__parse_insd("insd a.b d5=001,845,084,044/" DG_HASHES, name, sizeof(name), &cpl, &d) &&
+	   conf__parse_insd("insd ab d=001,845,084,044/" DG_HASHES, name, sizeof(name), &cpl, &d) &&
+	   conf__parse_insd("insd a.b d=0g1,845,084,044/" DG_HASHES, name, sizeof(name), &cpl, &d) &&
+	   conf__parse_insd("insn a.b SAME", name, sizeof(name), &cpl, &d),
+	   "malformed digest lines: refused (an input short, a hash more, hashes short, a CPL, "
+	   "no family, a non-hex digit, an insn line)");
+
+	conf__catalogue(&cat, NULL, "insn:", err, sizeof(err));
+	conf__matrix_init(&m, &cat, targets, 5);
+	feed(&m, 1, kvm);
+	feed(&m, 2, kvm);
+	feed(&m, 3, tcg);
+	feed(&m, 4, lv);
+	ok(m.forms && m.forms->n == 5, "five forms, one row each (%u)", m.forms ? m.forms->n : 0);
+
+	f = 0;
+	conf__form_compare(m.forms, (unsigned)f, &c);
+	ok(!c.ndiff && c.ref_votes == 4 && c.ref_of == 4, "alu.add-r8-r8: every target agrees");
+
+	f = 1;
+	conf__form_compare(m.forms, (unsigned)f, &c);
+	ok(c.ndiff == 2 && c.ref_votes == 3 && c.ref_of == 4 && c.ref_target == 1,
+	   "alu.adc-r64-r64: 3 of 4 targets' CPL3 the reference, two outcomes differ");
+	ok(c.fields[3][0] == (1u << 5) && c.fields[3][1] == (1u << 5),
+	   "planted OF: qemu-tcg's CPL0 and CPL3 differ in OF alone");
+	ok(!c.fields[0][0] && !c.fields[1][0] && !c.fields[1][1] && !c.fields[2][0] && !c.fields[2][1] &&
+	   !c.fields[4][0] && !c.fields[4][1], "... and no other target is named");
+	conf__form_text(&m, 1, &c, x, sizeof(x));
+	ok(!strcmp(x, "qemu-tcg CPL0+CPL3: OF"), "attributed: %s", x);
+
+	f = 2;
+	conf__form_compare(m.forms, (unsigned)f, &c);
+	conf__form_fields(c.fields[1][0], x, sizeof(x));
+	ok(c.ndiff == 2 && !strcmp(x, "CF ZF rax") && !c.fields[1][1] && !c.fields[3][0] && !c.fields[4][0],
+	   "bit.tzcnt-r32: kvm's CPL0 differs from every CPL3 in %s, nothing else does", x);
+	conf__form_text(&m, 2, &c, x, sizeof(x));
+	ok(!strcmp(x, "kvm/kernel, kvm/user CPL0: CF ZF rax"), "the two kvm columns grouped: %s", x);
+	memset(x, 'x', sizeof(x));
+	conf__form_text(&m, 2, &c, x, 16);
+	ok(!strcmp(x, "kvm/kernel, ...") && x[16] == 'x', "a short buffer: cut, ' ...', nothing past it (%s)", x);
+
+	f = 3;
+	conf__form_compare(m.forms, (unsigned)f, &c);
+	conf__form_text(&m, 3, &c, x, sizeof(x));
+	ok(c.ref_of == 2 && c.ndiff == 2 && !strcmp(x, "kvm/kernel, kvm/user CPL0: fault 6 (reference: none)"),
+	   "bit.popcnt-r32, skipped on TCG: kvm's CPL0 #UD against kvm's CPL3: %s", x);
+
+	conf__forms_totals(&m, &t);
+	ok(t.forms == 5 && t.targets == 4 && t.compared == 4 && t.agree == 1 && t.differ == 3,
+	   "totals: 5 forms on 4 targets, 1 agrees, 3 differ, 1 ran nowhere (%u %u %u %u %u)",
+	   t.forms, t.targets, t.compared, t.agree, t.differ);
+
+	mf = open_memstream(&text, &len);
+	conf__report_text(&m, "known", mf);
+	fclose(mf);
+	ok(strstr(text, "5 forms on 4 targets, 1 agree everywhere, 3 differ, 1 ran nowhere:") &&
+	   strstr(text, "\n  alu.adc-r64-r64: qemu-tcg CPL0+CPL3: OF [reference: CPL3 of 3 of 4 targets") &&
+	   strstr(text, "\n  bit.popcnt-r32: kvm/kernel, kvm/user CPL0: fault 6 (reference: none) "
+		  "[reference: CPL3 of 2 of 2 targets (kvm/kernel's); skipped on qemu-tcg, libvirt]\n") &&
+	   !strstr(text, "  alu.add-r8-r8:"), "the text report: a count, only the forms that differ, "
+	   "where a target skipped one");
+	free(text);
+	mf = open_memstream(&text, &len);
+	conf__report_json(&m, "known", mf);
+	fclose(mf);
+	ok(strstr(text, "\"sweep_forms\":{\"forms\":5,\"targets\":4,\"compared\":4,\"agree\":1,\"differ\":3") &&
+	   strstr(text, "{\"form\":\"alu.adc-r64-r64\",\"reference\":{\"target\":\"kvm/kernel\",\"cpl\":3,"
+		  "\"votes\":3,\"of\":4},\"skipped\":[],\"differ\":[{\"target\":\"qemu-tcg\",\"cpl\":0,\"fields\":[\"OF\"],"
+		  "\"fault\":null},{\"target\":\"qemu-tcg\",\"cpl\":3,\"fields\":[\"OF\"],\"fault\":null}]}"),
+	   "the JSON: totals, each form that differs with who and in what");
+	free(text);
+	mf = open_memstream(&text, &len);
+	conf__report_html(&m, "known", mf);
+	fclose(mf);
+	ok(strstr(text, "<td class=\"n\">alu.adc-r64-r64</td><td class=\"div\">qemu-tcg CPL0+CPL3: OF</td>") != NULL,
+	   "the HTML: a row per form that differs");
+	free(text);
+	/* the "form" lines a nested run prints, read back into a matrix of their own */
+	{
+		struct conf_matrix back;
+		char tg[CONF_NAME_MAX], *ln, *save = NULL;
+		const char *rest;
+		bool same = true;
+		unsigned nl = 0, bad = 0;
+
+		mf = open_memstream(&text, &len);
+		conf__write_lines(&m, mf);
+		fclose(mf);
+		conf__matrix_init(&back, &cat, targets, 5);
+		for (ln = strtok_r(text, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+			unsigned col = 0;
+
+			if (!(rest = conf__parse_form_line(ln, tg, sizeof(tg))))
+				continue;
+			nl++;
+			while (col < 5 && strcmp(targets[col], tg))
+				col++;
+			bad += col == 5 || conf__forms_read_line(&back, col, rest);
+		}
+		free(text);
+		ok(nl && !bad && back.forms && back.forms->n == m.forms->n,
+		   "form lines: %u, each read back (%u not), every form's row (%u)", nl, bad,
+		   back.forms ? back.forms->n : 0);
+		for (unsigned i = 0; same && back.forms && i < m.forms->n; i++)
+			for (unsigned k = 0; same && k < 5 * 2; k++) {
+				const struct conf_form_out *a = &m.forms->out[i * 10 + k];
+				const struct conf_form_out *b = &back.forms->out[i * 10 + k];
+
+				same = !strcmp(m.forms->names[i], back.forms->names[i]) && a->known == b->known &&
+				       a->skipped == b->skipped && (!a->known || (a->fault == b->fault &&
+				       (a->fault >= 0 || !memcmp(&a->d, &b->d, sizeof(a->d)))));
+			}
+		ok(same, "form lines: every target's outcome at each CPL survives the round trip");
+		ok(!conf__parse_form_line("form\t\tinsn a.b SAME", tg, sizeof(tg)) &&
+		   !conf__parse_form_line("form kvm/user insn a.b SAME", tg, sizeof(tg)) &&
+		   !conf__parse_form_line("conf\ta\tb", tg, sizeof(tg)),
+		   "form lines: no target, no tab, a conf line: refused");
+		conf__matrix_free(&back);
+	}
+	conf__matrix_free(&m);
+	conf__catalogue_free(&cat);
+
+	/* --filter=insn:alu: the other families' forms are not compared */
+	conf__catalogue(&cat, NULL, "insn:alu", err, sizeof(err));
+	conf__matrix_init(&m, &cat, targets, 5);
+	feed(&m, 1, kvm);
+	ok(m.forms && m.forms->n == 2 && !strcmp(m.forms->names[1], "alu.adc-r64-r64"),
+	   "a filtered catalogue: only its families' forms have rows (%u)", m.forms ? m.forms->n : 0);
+	conf__matrix_free(&m);
+	conf__catalogue_free(&cat);
+}
+
 static void test_markdown(void)
 {
 	FILE *f = tmpfile();
@@ -532,6 +737,7 @@ int main(void)
 	test_expect();
 	test_same_ids_as_run();
 	test_sweep();
+	test_forms();
 	test_matrix();
 	test_markdown();
 	test_model();

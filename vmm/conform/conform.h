@@ -133,6 +133,95 @@ int conf__parse_insn(const char *line, struct conf_insn *in);
  */
 void conf__sweep_add(struct conf_cell *cell, const struct conf_insn *in);
 
+/* ---- the sweep across targets, form by form (forms.c) ---- */
+
+#define CONF_DIGEST_INPUTS	4
+#define CONF_DIGEST_HASHES	11	/* rax rbx rcx rdx rsi rdi r8 r9 r10 r11, the scratch area */
+
+/* One CPL's outputs of a form over every input (the guest's insd line) */
+struct conf_digest {
+	uint16_t flags[CONF_DIGEST_INPUTS];	/* the defined ones */
+	uint32_t hash[CONF_DIGEST_HASHES];
+};
+
+/*
+ * Parse "insd NAME d=D|d0=D|d3=D" (guest/sweep.c): 0 with @cpl 0, 3, or -1
+ * for d= (both CPLs, which agreed); -1 for a line that is not one.
+ */
+int conf__parse_insd(const char *line, char *name, size_t namelen, int *cpl, struct conf_digest *d);
+
+/* What one target's run of a form at one CPL ended in */
+struct conf_form_out {
+	bool known;		/* read: a fault, or a digest */
+	bool skipped;		/* SKIP: the target's CPU lacks the form's feature */
+	int fault;		/* the vector, -1: none (then @d) */
+	struct conf_digest d;
+};
+
+#define CONF_FORM_TARGETS	16
+
+struct conf_matrix;
+
+/* Every form any target ran, each target's outcome at CPL0 and CPL3 */
+struct conf_forms {
+	unsigned n, cap, ntargets, hint;
+	char (*names)[64];
+	struct conf_form_out *out;	/* [(form * ntargets + target) * 2 + (0: CPL0, 1: CPL3)] */
+};
+
+/* A form's verdict line (FAULT: the vectors) and digest lines, into column @col */
+void conf__forms_insn(struct conf_matrix *m, unsigned col, const struct conf_insn *in);
+void conf__forms_digest(struct conf_matrix *m, unsigned col, const char *name, int cpl,
+			const struct conf_digest *d);
+
+/*
+ * An insn or insd line into column @col (the family cells aside): 0, or -1
+ * for a line that is neither.
+ */
+int conf__forms_read_line(struct conf_matrix *m, unsigned col, const char *line);
+/*
+ * Each target's forms as "form" lines (the nested run's, for the outer one):
+ * "form\tTARGET\t" then the insn line that says a SKIP or a fault, and an
+ * insd line per CPL with a digest. conf__parse_form_line gives the target
+ * and the line after it, for conf__forms_read_line; NULL for another line.
+ */
+void conf__forms_write_lines(const struct conf_matrix *m, FILE *f);
+const char *conf__parse_form_line(const char *line, char *target, size_t targetlen);
+
+/* The fields an outcome differs in: a bit per flag (CF PF AF ZF SF OF DF), register, memory, fault */
+#define CONF_FF_FLAGS	7
+#define CONF_FF_REG(i)	(1u << (CONF_FF_FLAGS + (i)))
+#define CONF_FF_MEM	CONF_FF_REG(10)
+#define CONF_FF_FAULT	CONF_FF_REG(11)
+/* "OF rax mem" */
+void conf__form_fields(uint32_t fields, char *buf, size_t n);
+
+/*
+ * One form across targets. The reference is the outcome most targets give
+ * at CPL3 (the model has no instruction semantics; a tie goes to the first
+ * column's); each target's CPL0 and CPL3 are held against it.
+ */
+struct conf_form_cmp {
+	int ref_target;				/* the first column giving the reference, -1: none */
+	unsigned ref_votes, ref_of;		/* targets giving it, of those whose CPL3 ran the form */
+	bool ran[CONF_FORM_TARGETS][2];		/* [target][0: CPL0, 1: CPL3] an outcome was read */
+	uint32_t fields[CONF_FORM_TARGETS][2];	/* ... and the fields it differs from the reference in */
+	unsigned ndiff;				/* (target, CPL) outcomes that differ */
+};
+void conf__form_compare(const struct conf_forms *s, unsigned form, struct conf_form_cmp *c);
+/*
+ * The targets that differ, those that differ alike grouped: "kvm/kernel,
+ * kvm/split CPL0: fault 6 (reference: none); qemu-tcg CPL0+CPL3: OF"
+ */
+void conf__form_text(const struct conf_matrix *m, unsigned form, const struct conf_form_cmp *c,
+		     char *buf, size_t n);
+
+struct conf_forms_totals {
+	unsigned forms, compared, agree, differ;	/* compared: some target ran it */
+	unsigned targets;				/* columns with a form's outcome */
+};
+void conf__forms_totals(const struct conf_matrix *m, struct conf_forms_totals *t);
+
 /* ---- the model: what the architecture expects, with no run ---- */
 
 #define CONF_MODEL_NO_VECTOR	255		/* a case that must not fault (the guest's mark) */
@@ -221,6 +310,7 @@ struct conf_matrix {
 	unsigned ntargets;
 	const char *const *targets;	/* column names: "kvm/kernel", "qemu-tcg" */
 	struct conf_cell *cells;	/* [check * ntargets + target] */
+	struct conf_forms *forms;	/* the sweep's forms, target by target (NULL: none read) */
 	double wall_s;
 };
 
@@ -253,7 +343,8 @@ void conf__report_html(const struct conf_matrix *m, const char *expect, FILE *f)
 /*
  * One "conf" line per cell, tab-separated (the form a nested vmm prints for
  * the outer one): conf, check, target, status, id, expected, observed, note,
- * repro, trace; tabs and newlines in a field become spaces.
+ * repro, trace; tabs and newlines in a field become spaces. Then the
+ * sweep's forms (conf__forms_write_lines).
  */
 void conf__write_lines(const struct conf_matrix *m, FILE *f);
 /* Parse one such line: 1 with the fields, 0 if it is not a conf line, -1 if malformed. */

@@ -38,6 +38,12 @@ void conf__matrix_free(struct conf_matrix *m)
 {
 	free(m->cells);
 	m->cells = NULL;
+	if (m->forms) {
+		free(m->forms->names);
+		free(m->forms->out);
+		free(m->forms);
+		m->forms = NULL;
+	}
 }
 
 struct conf_cell *conf__cell(struct conf_matrix *m, unsigned check, unsigned target)

@@ -104,6 +104,52 @@ static void model_lines(const struct conf_check *ck, const struct conf_cell *cel
 		fprintf(f, "%svs model:  %s\n", indent, vs_model(cell));
 }
 
+static bool form_skipped(const struct conf_matrix *m, unsigned form, unsigned t)
+{
+	return t < CONF_FORM_TARGETS && m->forms->out[((size_t)form * m->forms->ntargets + t) * 2].skipped;
+}
+
+/* "reference: CPL3 of 3 of 4 targets (kvm/kernel's); skipped on qemu-tcg" */
+static void form_ref(const struct conf_matrix *m, unsigned form, const struct conf_form_cmp *c,
+		     char *buf, size_t n)
+{
+	size_t len = (size_t)snprintf(buf, n, "reference: CPL3 of %u of %u target%s (%s's)", c->ref_votes,
+				      c->ref_of, c->ref_of == 1 ? "" : "s", m->targets[c->ref_target]);
+	bool any = false;
+
+	for (unsigned t = 0; t < m->ntargets && len < n; t++)
+		if (form_skipped(m, form, t)) {
+			len += (size_t)snprintf(buf + len, n - len, "%s%s", any ? ", " : "; skipped on ",
+						m->targets[t]);
+			any = true;
+		}
+}
+
+/* The sweep across targets: a count, and the forms that differ one by one */
+static void forms_text(const struct conf_matrix *m, FILE *f)
+{
+	struct conf_forms_totals t;
+	struct conf_form_cmp c;
+	char x[512], r[512];
+
+	conf__forms_totals(m, &t);
+	if (!t.forms)
+		return;
+	fprintf(f, "\ninstruction sweep across targets (each form at CPL0 and CPL3 on each target, "
+		"against the outcome most targets give at CPL3): %u forms on %u target%s, %u agree "
+		"everywhere, %u differ, %u ran nowhere%s\n", t.forms, t.targets,
+		t.targets == 1 ? "" : "s", t.agree, t.differ, t.forms - t.compared,
+		t.differ ? ":" : "");
+	for (unsigned i = 0; i < t.forms; i++) {
+		conf__form_compare(m->forms, i, &c);
+		if (!c.ndiff)
+			continue;
+		conf__form_text(m, i, &c, x, sizeof(x));
+		form_ref(m, i, &c, r, sizeof(r));
+		fprintf(f, "  %s: %s [%s]\n", m->forms->names[i], x, r);
+	}
+}
+
 void conf__report_text(const struct conf_matrix *m, const char *expect, FILE *f)
 {
 	const struct conf_catalogue *cat = m->cat;
@@ -206,6 +252,7 @@ void conf__report_text(const struct conf_matrix *m, const char *expect, FILE *f)
 		}
 	}
 
+	forms_text(m, f);
 	conf__totals(m, expect, &t);
 	fprintf(f, "\nconformance: %u checks x %u targets in %.1f s: %u PASS, %u DIVERGENCE, "
 		"%u HANG, %u UNSUPPORTED, %u ERROR",
@@ -267,6 +314,74 @@ static void json_model(FILE *f, const struct conf_check *ck)
 		fprintf(f, "%" PRIu64, x->err);
 	fprintf(f, ",\"resume\":\"%s\",\"stack\":\"%s\",\"cr2\":%" PRIu64 ",\"dr6\":%u},",
 		resume[x->resume], conf__model_stack(x), x->cr2, x->dr6);
+}
+
+/* "fields":["OF","rax"] */
+static void json_fields(FILE *f, uint32_t x)
+{
+	char buf[128], *p, *save = NULL;
+	bool first = true;
+
+	conf__form_fields(x, buf, sizeof(buf));
+	fprintf(f, "\"fields\":[");
+	for (p = strtok_r(buf, " ", &save); p; p = strtok_r(NULL, " ", &save), first = false) {
+		if (!first)
+			fputc(',', f);
+		json__str(f, p);
+	}
+	fputc(']', f);
+}
+
+/* "sweep_forms": the totals, and each form that differs with who and in what */
+static void forms_json(const struct conf_matrix *m, FILE *f)
+{
+	struct conf_forms_totals t;
+	struct conf_form_cmp c;
+	bool first = true;
+
+	conf__forms_totals(m, &t);
+	fprintf(f, "\"sweep_forms\":{\"forms\":%u,\"targets\":%u,\"compared\":%u,\"agree\":%u,"
+		"\"differ\":%u,\"forms_that_differ\":[", t.forms, t.targets, t.compared, t.agree, t.differ);
+	for (unsigned i = 0; i < t.forms; i++) {
+		bool ft = true;
+
+		conf__form_compare(m->forms, i, &c);
+		if (!c.ndiff)
+			continue;
+		fprintf(f, "%s{", first ? "" : ",");
+		first = false;
+		json_kv(f, "form", m->forms->names[i], true);
+		fprintf(f, "\"reference\":{");
+		json_kv(f, "target", m->targets[c.ref_target], false);
+		fprintf(f, ",\"cpl\":3,\"votes\":%u,\"of\":%u},\"skipped\":[", c.ref_votes, c.ref_of);
+		for (unsigned u = 0, any = 0; u < m->ntargets; u++)
+			if (form_skipped(m, i, u)) {
+				if (any++)
+					fputc(',', f);
+				json__str(f, m->targets[u]);
+			}
+		fprintf(f, "],\"differ\":[");
+		for (unsigned u = 0; u < m->ntargets && u < CONF_FORM_TARGETS; u++)
+			for (unsigned k = 0; k < 2; k++) {
+				const struct conf_form_out *o =
+					&m->forms->out[((size_t)i * m->forms->ntargets + u) * 2 + k];
+
+				if (!c.fields[u][k])
+					continue;
+				fprintf(f, "%s{", ft ? "" : ",");
+				ft = false;
+				json_kv(f, "target", m->targets[u], false);
+				fprintf(f, ",\"cpl\":%u,", k ? 3 : 0);
+				json_fields(f, c.fields[u][k]);
+				if (o->fault >= 0)
+					fprintf(f, ",\"fault\":%d", o->fault);
+				else
+					fprintf(f, ",\"fault\":null");
+				fputc('}', f);
+			}
+		fprintf(f, "]}");
+	}
+	fprintf(f, "]}");
 }
 
 void conf__report_json(const struct conf_matrix *m, const char *expect, FILE *f)
@@ -347,7 +462,9 @@ void conf__report_json(const struct conf_matrix *m, const char *expect, FILE *f)
 		if (any)
 			fprintf(f, "]}");
 	}
-	fprintf(f, "]}\n");
+	fprintf(f, "],");
+	forms_json(m, f);
+	fprintf(f, "}\n");
 }
 
 static void html_esc(FILE *f, const char *s)
@@ -372,6 +489,40 @@ static const char *html_class(enum conf_status s)
 	case CONF_EXPECTED: return "model";
 	default: return "na";
 	}
+}
+
+/* The sweep across targets: a count, and a row per form that differs */
+static void forms_html(const struct conf_matrix *m, FILE *f)
+{
+	struct conf_forms_totals t;
+	struct conf_form_cmp c;
+	char x[512], r[512];
+
+	conf__forms_totals(m, &t);
+	if (!t.forms)
+		return;
+	fprintf(f, "<h2>Instruction sweep across targets</h2>\n<p>Each form at CPL0 and CPL3 on each "
+		"target, against the outcome most targets give at CPL3: %u forms on %u targets, %u agree "
+		"everywhere, %u differ, %u ran nowhere.</p>\n", t.forms, t.targets, t.agree, t.differ,
+		t.forms - t.compared);
+	if (!t.differ)
+		return;
+	fputs("<table><tr><th>form</th><th>who differs, in what</th><th>reference</th></tr>\n", f);
+	for (unsigned i = 0; i < t.forms; i++) {
+		conf__form_compare(m->forms, i, &c);
+		if (!c.ndiff)
+			continue;
+		conf__form_text(m, i, &c, x, sizeof(x));
+		form_ref(m, i, &c, r, sizeof(r));
+		fputs("<tr><td class=\"n\">", f);
+		html_esc(f, m->forms->names[i]);
+		fputs("</td><td class=\"div\">", f);
+		html_esc(f, x);
+		fputs("</td><td>", f);
+		html_esc(f, r);
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</table>\n", f);
 }
 
 void conf__report_html(const struct conf_matrix *m, const char *expect, FILE *f)
@@ -477,6 +628,7 @@ void conf__report_html(const struct conf_matrix *m, const char *expect, FILE *f)
 			}
 			fputs("</pre>\n", f);
 		}
+	forms_html(m, f);
 	fputs("</body></html>\n", f);
 }
 
@@ -506,6 +658,7 @@ void conf__write_lines(const struct conf_matrix *m, FILE *f)
 			field(f, cell->vs_model);
 			fputc('\n', f);
 		}
+	conf__forms_write_lines(m, f);
 }
 
 static int take(char **p, char *out, size_t n)

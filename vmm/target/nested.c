@@ -84,7 +84,7 @@ void target__run_nested(const struct target *t, const unsigned *cols, unsigned n
 	}
 	tfmt(cmd, sizeof(cmd), "./vmm conformance --quiet --lines --targets=%s --configs=configs "
 		 "--out=/tmp/conformance --timeout=%g%s guest.elf >/tmp/c.out 2>&1; "
-		 "grep -a '^conf\t' /tmp/c.out; tail -3 /tmp/c.out", targets, env->timeout_s * 3, filter);
+		 "grep -aE '^(conf|form)\t' /tmp/c.out; tail -3 /tmp/c.out", targets, env->timeout_s * 3, filter);
 	sh_quote(cmd, q, sizeof(q));
 	/* fetch (cached), pack the initramfs from the source tree, boot it */
 	tfmt(script, sizeof(script), "cd %s && scripts/nested-fetch.sh %s && "
@@ -106,9 +106,17 @@ void target__run_nested(const struct target *t, const unsigned *cols, unsigned n
 	while (f && fgets(line, sizeof(line), f)) {
 		char check[CONF_NAME_MAX], target[CONF_NAME_MAX];
 		struct conf_cell cell;
+		const char *rest;
 		int c;
 
 		line[strcspn(line, "\r\n")] = 0;
+		/* a sweep form's outcome inside: into the comparison across targets */
+		if ((rest = conf__parse_form_line(line, target, sizeof(target))) && !strncmp(target, "kvm/", 4)) {
+			for (unsigned i = 0; i < n; i++)
+				if (!strcmp(target + 4, t[i].mode))
+					conf__forms_read_line(m, cols[i], rest);
+			continue;
+		}
 		if (conf__parse_line(line, check, sizeof(check), target, sizeof(target), &cell) != 1 ||
 		    (c = conf__find_check(m->cat, check)) < 0 || strncmp(target, "kvm/", 4))
 			continue;

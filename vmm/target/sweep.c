@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* The instruction sweep's output, read the same way for every target. */
+/*
+ * The instruction sweep's output, read the same way for every target: each
+ * family's cell, and each form's outcomes for the comparison across targets.
+ */
 #include <stdio.h>
 #include <string.h>
 #include "target_priv.h"
@@ -16,7 +19,7 @@ bool target__read_sweep(const char *log, struct conf_matrix *m, unsigned col, co
 		char name[CONF_NAME_MAX];
 		int c;
 
-		if (conf__parse_insn(line, &in))
+		if (conf__forms_read_line(m, col, line) || conf__parse_insn(line, &in))
 			continue;
 		if (in.done) {
 			done = true;
