@@ -446,7 +446,9 @@ static void entry(struct oracle *o, const struct itr_record *r, int key)
 		/* an interrupt the model did not predict: say why it should not have come */
 		unsigned p = ppr(o);
 		bool soft = bit(o->ipi_soft, v), early = !soft && remote_ipi(o, v);
-		bool pending = bit(o->irr, v) || soft || early;
+		/* the second of two sent while the first was taken: pending, so PPR holds it too */
+		bool repeat = !bit(o->irr, v) && !soft && !early && bit(o->may_repeat, v);
+		bool pending = bit(o->irr, v) || soft || early || repeat;
 		bool known = bit(o->modelled, v) || bit(o->ipi_vec, v);
 
 		state(o, st, sizeof(st));
@@ -455,8 +457,8 @@ static void entry(struct oracle *o, const struct itr_record *r, int key)
 		else if ((v >> 4) <= (p >> 4) && (pending || !known))
 			finding(o, (o->tpr >> 4) >= (v >> 4) ? OK_TPR : OK_NEST, r->seq, NONE,
 				"v=%02x delivered though class %x <= PPR class %x (%s)", v, v >> 4, p >> 4, st);
-		else if (known && !pending && bit(o->may_repeat, v))
-			clr(o->may_repeat, v);	/* the second of two sent while the first was taken */
+		else if (repeat)
+			clr(o->may_repeat, v);
 		else if (known && !pending && o->ipi_may[v])
 			o->ipi_may[v]--;	/* another vCPU's IPI sent again while one was pending */
 		else if (known && !pending)
@@ -691,9 +693,18 @@ static void guest(struct oracle *o, const struct itr_record *r)
 			 !bit(o->irr, r->vector) && remote_ipi(o, r->vector) &&
 			 (r->vector >> 4) > ((unsigned)o->cur >> 4);
 
+	/*
+	 * smp: the second of a vector sent twice from another vCPU's thread while
+	 * the first was taken waits in IRR from its send: above what is
+	 * deliverable here, it is rightly taken first.
+	 */
+	bool repeat_first = r->type == ITR_ENTRY && r->vector >= 32 && o->cur >= 0 && o->cur < 0x100 &&
+			    !bit(o->irr, r->vector) && bit(o->may_repeat, r->vector) &&
+			    r->vector > (unsigned)o->cur;
+
 	/* the rule: a deliverable event must be the very next guest record */
 	if (o->cur >= 0 && !o->cur_reported && !takes(o->cur, r) && !nmi_in_exc_stub && !in_stub_nmi &&
-	    !was_accepted && !in_flight && !ipi_first) {
+	    !was_accepted && !in_flight && !ipi_first && !repeat_first) {
 		describe(r, obs, sizeof(obs));
 		key_name(o->cur, want, sizeof(want));
 		state(o, st, sizeof(st));
