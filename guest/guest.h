@@ -316,6 +316,7 @@ extern unsigned int fixup_count;
 #define APIC_INT_LEVELTRIG	(1u << 15)
 #define APIC_DEST_LOGICAL	(1u << 11)
 #define APIC_DEST_SELF		(1u << 18)
+#define APIC_DEST_ALLINC	(2u << 18)
 #define APIC_DEST_ALLBUT	(3u << 18)
 #define APIC_INT_ASSERT		(1u << 14)
 

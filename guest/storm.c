@@ -20,6 +20,7 @@
 
 enum storm_how {
 	SH_PLAIN, SH_NEST, SH_SOFTIRQ, SH_TPR, SH_SELFIPI, SH_EXC, SH_EDGE, SH_TASKLET, SH_TIMER, SH_TICK,
+	SH_IPI, SH_IPI_TAKEN,
 };
 
 static const uint8_t msi_vector[IVM_STORM_NR_MSI] = { IVM_STORM_MSI_VECTORS };
@@ -168,6 +169,48 @@ static void storm_timer_quiesce(void)
 	timer_running = false;
 }
 
+/*
+ * The ipi kind: the host asked, by the vector, for one ICR write of this
+ * CPU's IVM_STORM_IPI_VECTOR in one form. The IPI record (apic_send_ipi) lets
+ * the oracle route it, so each target must take it exactly once. One sent to
+ * the other CPU while the last one to it is not yet taken there could merge
+ * with it in IRR at a time the stream can't order (the rings drain at each
+ * vCPU's own exits): then this request sends to itself instead, which the
+ * oracle models exactly, so every IPI the trace shows is owed exactly once.
+ */
+static unsigned int ipi_remote[2];	/* IPIs a CPU sent that reach the other */
+static unsigned int ipi_got[2][2];	/* [target][sender]: taken on the target */
+
+static void storm_ipi_request(unsigned int form)
+{
+	unsigned int me = cpu_number;
+	uint32_t icr = APIC_INT_ASSERT | APIC_DM_FIXED | IVM_STORM_IPI_VECTOR(me);
+	bool reaches = form == IVM_STORM_IPI_OTHER || form == IVM_STORM_IPI_ALL ||
+		       form == IVM_STORM_IPI_OTHERS;
+
+	if (reaches && (storm_cpus < 2 || READ_ONCE(ipi_got[me ^ 1][me]) != ipi_remote[me]))
+		form = form == IVM_STORM_IPI_OTHER ? IVM_STORM_IPI_SELF_ID : IVM_STORM_IPI_SELF;
+	else if (reaches)
+		ipi_remote[me]++;
+	switch (form) {
+	case IVM_STORM_IPI_OTHER:
+		apic_send_ipi(me ^ 1, icr);
+		break;
+	case IVM_STORM_IPI_SELF_ID:
+		apic_send_ipi(me, icr);
+		break;
+	case IVM_STORM_IPI_SELF:
+		apic_send_ipi(0, APIC_DEST_SELF | icr);
+		break;
+	case IVM_STORM_IPI_ALL:
+		apic_send_ipi(0, APIC_DEST_ALLINC | icr);
+		break;
+	case IVM_STORM_IPI_OTHERS:
+		apic_send_ipi(0, APIC_DEST_ALLBUT | icr);
+		break;
+	}
+}
+
 static void storm_work(unsigned int vector)
 {
 	uint32_t tpr;
@@ -209,6 +252,13 @@ static void storm_work(unsigned int vector)
 		break;
 	case SH_TICK:
 		storm_timer_tick();
+		break;
+	case SH_IPI:
+		storm_ipi_request(vector - IVM_STORM_IPI_REQ);
+		break;
+	case SH_IPI_TAKEN:
+		WRITE_ONCE(ipi_got[cpu_number][vector - IVM_STORM_IPI_VECTOR(0)],
+			   ipi_got[cpu_number][vector - IVM_STORM_IPI_VECTOR(0)] + 1);
 		break;
 	}
 }
@@ -288,6 +338,10 @@ static void storm_tasklet_fn(unsigned long data)
 }
 
 /* ---- set-up ---- */
+/* The first of CPU @cpu's MSIs (storm_msi) for the ipi kind: its two IPI vectors, then the requests */
+#define STORM_IPI_MSI(cpu)	(IVM_STORM_NR_MSI + 3 + (cpu) * (2 + IVM_STORM_NR_IPI_FORMS))
+
+/* MSI number @i (irq IRQ_MSI_BASE + i) at @vector */
 static void storm_msi(unsigned int i, unsigned int vector, enum storm_how how)
 {
 	unsigned int irq = IRQ_MSI_BASE + i;
@@ -408,6 +462,10 @@ static void storm_counts(void)
 	ev_record_count(X86_TRAP_NMI);
 	ev_record_count(IVM_STORM_TIMER_VECTOR);
 	ev_record_count(IVM_STORM_TIMER_FIRE);
+	ev_record_count(IVM_STORM_IPI_VECTOR(0));
+	ev_record_count(IVM_STORM_IPI_VECTOR(1));
+	for (unsigned int f = 0; f < IVM_STORM_NR_IPI_FORMS; f++)
+		ev_record_count(IVM_STORM_IPI_REQ + f);
 }
 
 void storm_set_bug(const char *v, int len)
@@ -424,8 +482,12 @@ void storm_set_bug(const char *v, int len)
 #define STORM_AP_WAIT_TSC	3000000000ull	/* ~1-3 s */
 
 static volatile enum { AP_IDLE, AP_SETUP, AP_READY, AP_FINISH, AP_DONE } ap_state;
-/* CPU 0's asks sent, and how many CPU 1 had seen sent when it last took one */
-static volatile uint64_t ap_asks, ap_asks_seen;
+/*
+ * CPU 0's asks sent, and those CPU 1 took. An ask goes again only once the
+ * last one was taken: one sent while another waits in IRR would merge with
+ * it at a time the stream can't order, and the oracle would call it lost.
+ */
+static volatile uint64_t ap_asks, ap_asks_taken;
 
 static void storm_ap_setup(void)
 {
@@ -433,6 +495,12 @@ static void storm_ap_setup(void)
 	for (unsigned int i = 0; i < IVM_STORM_NR_MSI; i++)
 		vector_irq[msi_vector[i]] = &irq_desc[IRQ_MSI_BASE + i];
 	vector_irq[IVM_STORM_SELFIPI_VECTOR] = &irq_desc[IRQ_MSI_BASE + IVM_STORM_NR_MSI];
+	/* CPU 1's own irqs of the ipi kind */
+	for (unsigned int i = 0; i < 2 + IVM_STORM_NR_IPI_FORMS; i++) {
+		struct irq_desc *desc = &irq_desc[IRQ_MSI_BASE + STORM_IPI_MSI(1) + i];
+
+		vector_irq[desc->vector] = desc;
+	}
 }
 
 static void storm_window(void);
@@ -443,7 +511,7 @@ static void storm_ipi(unsigned int vector)
 {
 	if (cpu_number != 1 || vector != CALL_FUNCTION_SINGLE_VECTOR)
 		return;
-	ap_asks_seen = ap_asks;	/* every ask sent so far is delivered (merged ones with it) */
+	ap_asks_taken++;
 	/* nested in a storm handler (its TPR or ISR held): CPU 0 asks again */
 	if (irq_depth > 1)
 		return;
@@ -467,7 +535,7 @@ static bool storm_ap(unsigned int state, unsigned int done)
 	ap_state = state;
 	local_irq_enable();
 	while (ap_state != done && rdtsc() - t0 < STORM_AP_WAIT_TSC) {
-		if (!sent || rdtsc() - sent > STORM_OWED_TSC) {
+		if (ap_asks_taken == ap_asks && (!sent || rdtsc() - sent > STORM_OWED_TSC)) {
 			ap_asks++;
 			apic_send_ipi(1, APIC_DM_FIXED | CALL_FUNCTION_SINGLE_VECTOR);
 			sent = rdtsc();
@@ -479,10 +547,10 @@ static bool storm_ap(unsigned int state, unsigned int done)
 	 * in its IRR behind IF=0: CPU 1 takes it once back in its sti;hlt loop.
 	 * Until then the run must not end, or that IPI is never delivered.
 	 */
-	for (t0 = rdtsc(); ap_asks_seen != ap_asks && rdtsc() - t0 < STORM_AP_WAIT_TSC;)
+	for (t0 = rdtsc(); ap_asks_taken != ap_asks && rdtsc() - t0 < STORM_AP_WAIT_TSC;)
 		cpu_relax();
 	local_irq_disable();
-	return ap_state == done && ap_asks_seen == ap_asks;
+	return ap_state == done && ap_asks_taken == ap_asks;
 }
 
 void sc_storm(void)
@@ -501,6 +569,18 @@ void sc_storm(void)
 	storm_msi(IVM_STORM_NR_MSI, IVM_STORM_SELFIPI_VECTOR, SH_PLAIN);
 	storm_msi(IVM_STORM_NR_MSI + 1, IVM_STORM_TIMER_VECTOR, SH_TIMER);
 	storm_msi(IVM_STORM_NR_MSI + 2, IVM_STORM_TIMER_FIRE, SH_TICK);
+	/*
+	 * Each CPU its own irqs for the ipi kind: the flows skip an irq in
+	 * progress on the other CPU, and every request taken must send, every
+	 * IPI taken be counted. CPU 1's first, so CPU 0's vector_irq[] ends on
+	 * its own.
+	 */
+	for (int cpu = 1; cpu >= 0; cpu--) {
+		for (unsigned int from = 0; from < 2; from++)
+			storm_msi(STORM_IPI_MSI(cpu) + from, IVM_STORM_IPI_VECTOR(from), SH_IPI_TAKEN);
+		for (unsigned int f = 0; f < IVM_STORM_NR_IPI_FORMS; f++)
+			storm_msi(STORM_IPI_MSI(cpu) + 2 + f, IVM_STORM_IPI_REQ + f, SH_IPI);
+	}
 	for (pin = IVM_STORM_PIN0; pin < IVM_STORM_PIN0 + IVM_STORM_NR_PINS; pin++)
 		storm_pin(pin);
 	if (fw_cfg_cpus() >= 2) {
@@ -521,6 +601,9 @@ void sc_storm(void)
 	storm_window();
 	if (storm_cpus == 2 && !storm_ap(AP_FINISH, AP_DONE))
 		violated(IVM_SB_CPU1, 2);	/* CPU 1 did not finish */
+	/* what CPU 1 sent here while it finished (an ipi request it took then) is taken */
+	if (storm_cpus == 2)
+		storm_window();
 	storm_quiesced();
 	storm_counts();
 	printf("storm: %u sync points, %u CPUs, %lu softirqs, %lu tasklets, %u broken\n", n, storm_cpus,

@@ -250,6 +250,24 @@ struct ivm_exc_result {
 #define IVM_STORM_NR_TIMER_COUNTS	5
 #define IVM_STORM_TIMER_STOP_ARM	10000000
 #define IVM_STORM_SELFIPI_VECTOR	0xdd	/* above every MSI: the oracle sees the ICR write (IVM_EV_IPI) and judges its order */
+/*
+ * The storm's ipi kind (--vcpus=2): an MSI to IVM_STORM_IPI_REQ + form asks
+ * the CPU it reaches to write its ICR, a fixed, edge IPI of
+ * IVM_STORM_IPI_VECTOR(that CPU): to the other CPU by its APIC ID, to itself
+ * by its own, or with the shorthand self, all, or all but self. The form is
+ * in the vector, so a plan (and its shrunk reproducer) says which ICR path it
+ * takes. Each CPU sends its own vector: one vector from both, on one target,
+ * could merge in IRR at a time the stream can't order, so the oracle could
+ * not tell a merge from a lost IPI.
+ */
+#define IVM_STORM_IPI_REQ	0x33	/* 0x33..0x37, in form order */
+#define IVM_STORM_IPI_OTHER	0	/* the other CPU, physical destination */
+#define IVM_STORM_IPI_SELF_ID	1	/* itself, physical destination */
+#define IVM_STORM_IPI_SELF	2	/* shorthand self */
+#define IVM_STORM_IPI_ALL	3	/* shorthand all including self */
+#define IVM_STORM_IPI_OTHERS	4	/* shorthand all excluding self */
+#define IVM_STORM_NR_IPI_FORMS	5
+#define IVM_STORM_IPI_VECTOR(cpu)	(0xd3 + (cpu))	/* sent, never injected: the oracle routes each send from its IPI record */
 
 /* ---- Shared guest page: counters and the event ring ---------------------- */
 /*

@@ -202,13 +202,14 @@ static void accept(struct oracle *o, unsigned v, bool level, uint64_t seq)
 }
 
 /*
- * ENTRY of @v may be an IPI another vCPU sent: one sent and not yet taken,
- * or one whose record the stream still holds (the sender's ring is drained
- * at its own exits, so its record can come after the target's ENTRY).
+ * ENTRY of @v may be an IPI another vCPU sent: one sent and not yet taken
+ * (also the second of two sent while one was pending, which need not have
+ * merged), or one whose record the stream still holds (the sender's ring is
+ * drained at its own exits, so its record can come after the target's ENTRY).
  */
 static bool remote_ipi(const struct oracle *o, unsigned v)
 {
-	return bit(o->ipi_soft, v) || o->ipi_ahead[v] > o->ipi_early[v];
+	return bit(o->ipi_soft, v) || o->ipi_may[v] || o->ipi_ahead[v] > o->ipi_early[v];
 }
 
 bool oracle__ipi_modelled(const struct itr_record *r)
@@ -445,8 +446,16 @@ static void entry(struct oracle *o, const struct itr_record *r, int key)
 	} else {
 		/* an interrupt the model did not predict: say why it should not have come */
 		unsigned p = ppr(o);
-		bool soft = bit(o->ipi_soft, v), early = !soft && remote_ipi(o, v);
-		bool pending = bit(o->irr, v) || soft || early;
+		bool soft = bit(o->ipi_soft, v);
+		/*
+		 * another vCPU's IPI sent again while one was pending, and not merged:
+		 * a send the stream has shown explains it before one still to come does
+		 */
+		bool may = !soft && o->ipi_may[v];
+		bool early = !soft && !may && remote_ipi(o, v);
+		/* the second of two sent while the first was taken: pending, so PPR holds it too */
+		bool repeat = !bit(o->irr, v) && !soft && !may && !early && bit(o->may_repeat, v);
+		bool pending = bit(o->irr, v) || soft || may || early || repeat;
 		bool known = bit(o->modelled, v) || bit(o->ipi_vec, v);
 
 		state(o, st, sizeof(st));
@@ -455,14 +464,14 @@ static void entry(struct oracle *o, const struct itr_record *r, int key)
 		else if ((v >> 4) <= (p >> 4) && (pending || !known))
 			finding(o, (o->tpr >> 4) >= (v >> 4) ? OK_TPR : OK_NEST, r->seq, NONE,
 				"v=%02x delivered though class %x <= PPR class %x (%s)", v, v >> 4, p >> 4, st);
-		else if (known && !pending && bit(o->may_repeat, v))
-			clr(o->may_repeat, v);	/* the second of two sent while the first was taken */
-		else if (known && !pending && o->ipi_may[v])
-			o->ipi_may[v]--;	/* another vCPU's IPI sent again while one was pending */
+		else if (repeat)
+			clr(o->may_repeat, v);
 		else if (known && !pending)
 			finding(o, OK_EXTRA, r->seq, NONE, "v=%02x delivered with nothing pending for it (%s)", v, st);
 		if (soft && !bit(o->irr, v))
 			clr(o->ipi_soft, v);	/* another vCPU's IPI arrived */
+		else if (may && !bit(o->irr, v))
+			o->ipi_may[v]--;
 		else if (early && !bit(o->irr, v))
 			o->ipi_early[v]++;	/* its record is still to come */
 		if (!known) {
@@ -684,16 +693,26 @@ static void guest(struct oracle *o, const struct itr_record *r)
 			 (bit(o->irr, r->vector) && o->irr_since[r->vector] <= o->irr_since[o->cur]) ||
 			 (bit(o->ipi_soft, r->vector) && o->ipi_since[r->vector] <= o->irr_since[o->cur]));
 	/*
-	 * Another vCPU's IPI of a higher class than what is deliverable here: it
-	 * arrived at a time the stream can't show, and was rightly taken first.
+	 * Another vCPU's IPI of a higher priority than what is deliverable here
+	 * (a higher vector, also in its class: SDM 10.8.3.1): it arrived at a
+	 * time the stream can't show, and was rightly taken first.
 	 */
 	bool ipi_first = r->type == ITR_ENTRY && r->vector >= 32 && o->cur >= 0 && o->cur < 0x100 &&
 			 !bit(o->irr, r->vector) && remote_ipi(o, r->vector) &&
-			 (r->vector >> 4) > ((unsigned)o->cur >> 4);
+			 r->vector > (unsigned)o->cur;
+
+	/*
+	 * smp: the second of a vector sent twice from another vCPU's thread while
+	 * the first was taken waits in IRR from its send: above what is
+	 * deliverable here, it is rightly taken first.
+	 */
+	bool repeat_first = r->type == ITR_ENTRY && r->vector >= 32 && o->cur >= 0 && o->cur < 0x100 &&
+			    !bit(o->irr, r->vector) && bit(o->may_repeat, r->vector) &&
+			    r->vector > (unsigned)o->cur;
 
 	/* the rule: a deliverable event must be the very next guest record */
 	if (o->cur >= 0 && !o->cur_reported && !takes(o->cur, r) && !nmi_in_exc_stub && !in_stub_nmi &&
-	    !was_accepted && !in_flight && !ipi_first) {
+	    !was_accepted && !in_flight && !ipi_first && !repeat_first) {
 		describe(r, obs, sizeof(obs));
 		key_name(o->cur, want, sizeof(want));
 		state(o, st, sizeof(st));

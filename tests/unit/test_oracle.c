@@ -533,6 +533,80 @@ static void test_in_flight(void)
 	}
 }
 
+/*
+ * vCPU 1's self-IPI 0xd4 pending, vCPU 0's IPI @remote sent to it: one of a
+ * higher vector, even in the same class, may have come while 0xd4 waited and
+ * is rightly taken first (the storm's ipi kind); a lower one may not
+ */
+static void test_ipi_remote_first(void)
+{
+	static const unsigned remote[] = { 0xd5, 0xd3 };
+
+	for (unsigned k = 0; k < 2; k++) {
+		nr = 0;
+		add(ITR_IF, ITR_SRC_GUEST, 0, 0)->vcpu = 1;
+		add(ITR_IPI, ITR_SRC_GUEST, 0xd4, IVM_IPI_ARG(1u << 18 | 0xd4, 0u))->vcpu = 1;
+		add(ITR_IPI, ITR_SRC_GUEST, remote[k], IVM_IPI_ARG(remote[k], 1u))->vcpu = 0;
+		add(ITR_IF, ITR_SRC_GUEST, 0, 1)->vcpu = 1;
+		for (int i = 0; i < 2; i++) {
+			unsigned v = i ? 0xd4 : remote[k];
+
+			ent(v, 1, 0x202);
+			recs[nr - 1].vcpu = 1;
+			add(ITR_EOI, ITR_SRC_GUEST, v, 0)->vcpu = 1;
+			ire(v, 1, 0x202);
+			recs[nr - 1].vcpu = 1;
+		}
+		run_cpu1();
+		if (k == 0)
+			ok(oracle__verdict(&o) == ORACLE_PASS && o.deliveries == 2,
+			   "ipi: vCPU 0's 0xd5 taken before vCPU 1's own pending 0xd4 (same class, higher): PASS");
+		else
+			ok(o.count[OK_ORDER] == 1, "ipi: vCPU 0's 0xd3 taken before the pending 0xd4: [order]");
+		show();
+	}
+}
+
+/*
+ * smp: 0x35 sent twice from vCPU 0's thread, the first taken, then @later: the
+ * second waits in IRR from its send, so it comes before a lower vector sent
+ * since (the storm's ipi requests, split, seed 1), never before a higher one
+ */
+static void test_remote_repeat_first(void)
+{
+	static const unsigned later[] = { 0x34, 0x36 };
+
+	for (unsigned k = 0; k < 2; k++) {
+		nr = 0;
+		add(ITR_IF, ITR_SRC_GUEST, 0, 1)->vcpu = 1;
+		add(ITR_INJECT, ITR_SRC_VMM, 0x35, INJ_MSI | 1 << 8)->vcpu = 0;
+		add(ITR_INJECT, ITR_SRC_VMM, 0x35, INJ_MSI | 1 << 8)->vcpu = 0;
+		ent(0x35, 1, 0x202);
+		recs[nr - 1].vcpu = 1;
+		add(ITR_EOI, ITR_SRC_GUEST, 0x35, 0)->vcpu = 1;
+		ire(0x35, 1, 0x202);
+		recs[nr - 1].vcpu = 1;
+		add(ITR_INJECT, ITR_SRC_VMM, later[k], INJ_MSI | 1 << 8)->vcpu = 0;
+		for (int i = 0; i < 2; i++) {
+			unsigned v = i ? later[k] : 0x35;
+
+			ent(v, 1, 0x202);
+			recs[nr - 1].vcpu = 1;
+			add(ITR_EOI, ITR_SRC_GUEST, v, 0)->vcpu = 1;
+			ire(v, 1, 0x202);
+			recs[nr - 1].vcpu = 1;
+		}
+		run_cpu1();
+		if (k == 0)
+			ok(oracle__verdict(&o) == ORACLE_PASS && o.deliveries == 3,
+			   "smp: 0x35's second copy from vCPU 0's thread before 0x34 sent since: PASS");
+		else
+			ok(o.count[OK_ORDER] == 1,
+			   "smp: 0x35's second copy before 0x36, which was deliverable: [order]");
+		show();
+	}
+}
+
 /* smp: one vector sent twice from another vCPU's thread: the target may take the first in between */
 static void test_remote_repeat(void)
 {
@@ -969,6 +1043,8 @@ int main(void)
 	test_spurious_twice();
 	test_inta();
 	test_remote_repeat();
+	test_remote_repeat_first();
+	test_ipi_remote_first();
 	test_nmi_inside_records();
 	test_summary();
 	test_pvm4_synth();

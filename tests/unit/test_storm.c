@@ -33,6 +33,60 @@ static bool msi_vector_ok(unsigned v)
 	return false;
 }
 
+static bool is_ipi_request(const struct injection *in)
+{
+	return in->kind == INJ_MSI && in->vector >= IVM_STORM_IPI_REQ &&
+	       in->vector < IVM_STORM_IPI_REQ + IVM_STORM_NR_IPI_FORMS;
+}
+
+/* The ipi kind: requests for each ICR form to each CPU, only on two vCPUs */
+static void test_plan_ipi(void)
+{
+	struct storm_cfg cfg = { .seed = 11, .kinds = 1u << SK_IPI, .syncs = 64, .rate = 2,
+				 .mode = IRQCHIP_KERNEL, .vcpus = 2, .timeout_s = 10 };
+	unsigned forms = 0, dests = 0, n = 0;
+	bool only = true;
+
+	storm__plan(&cfg, 1, &a);
+	storm__plan(&cfg, 1, &b);
+	ok(same_plan(&a, &b), "plan: ipi: the same seed, the same plan");
+	for (unsigned i = 0; i < a.nsteps; i++)
+		for (unsigned j = 0; j < a.steps[i].ninj; j++) {
+			const struct injection *in = &a.steps[i].inj[j];
+
+			only &= is_ipi_request(in) && in->dest < 2;
+			if (is_ipi_request(in))
+				forms |= 1u << (in->vector - IVM_STORM_IPI_REQ);
+			dests |= 1u << in->dest;
+			n++;
+		}
+	ok(n > 0 && only && forms == (1u << IVM_STORM_NR_IPI_FORMS) - 1 && dests == 3,
+	   "plan: --kinds=ipi --vcpus=2: %u requests, every form (0x33..0x37), to both CPUs", n);
+	ok(a.vcpus == 2 && a.checks[2].kind == CHK_INTACT &&
+	   a.checks[2].expect.v[1] == 2 * (IVM_STORM_NR_MSI + IVM_STORM_NR_PINS + 6 + IVM_STORM_NR_IPI_FORMS),
+	   "plan: ipi: two CPUs' marks checks, and intact counts the IPI vector and the requests on each");
+	cfg.vcpus = 1;
+	storm__plan(&cfg, 1, &b);
+	ok(storm__count(&b) == 0, "plan: --kinds=ipi on one vCPU: nothing to send between CPUs, no injection");
+	cfg.kinds = STORM_KINDS_ALL;
+	cfg.mode = IRQCHIP_USER;
+	storm__plan(&cfg, 1, &b);
+	only = storm__count(&b) > 0;
+	for (unsigned i = 0; i < b.nsteps; i++)
+		for (unsigned j = 0; j < b.steps[i].ninj; j++)
+			only &= !is_ipi_request(&b.steps[i].inj[j]);
+	ok(only, "plan: all on one vCPU leaves ipi out");
+	ok(storm__kinds_vcpus(STORM_KINDS_ALL, 1) == (STORM_KINDS_ALL & ~(1u << SK_IPI)) &&
+	   storm__kinds_vcpus(STORM_KINDS_ALL, 2) == STORM_KINDS_ALL, "kinds: ipi needs two vCPUs");
+	cfg.vcpus = 2;
+	storm__plan(&cfg, 3, &b);
+	n = 0;
+	for (unsigned i = 0; i < b.nsteps; i++)
+		for (unsigned j = 0; j < b.steps[i].ninj; j++)
+			n += is_ipi_request(&b.steps[i].inj[j]);
+	ok(n > 0, "plan: all on two vCPUs: %u ipi requests among the rest", n);
+}
+
 static void test_plan(void)
 {
 	struct storm_cfg cfg = { .seed = 7, .kinds = STORM_KINDS_ALL, .syncs = 64, .rate = 2,
@@ -49,7 +103,7 @@ static void test_plan(void)
 	storm__plan(&cfg, 1, &b);
 	ok(!same_plan(&a, &b), "plan: another seed, another plan");
 	ok(!strcmp(a.guest, "storm") && a.irqchips == 1u << IRQCHIP_USER && a.nchecks == 2 &&
-	   a.checks[1].kind == CHK_INTACT && a.checks[1].expect.v[1] == IVM_STORM_NR_MSI + IVM_STORM_NR_PINS + 4,
+	   a.checks[1].kind == CHK_INTACT && a.checks[1].expect.v[1] == IVM_STORM_NR_MSI + IVM_STORM_NR_PINS + 6 + IVM_STORM_NR_IPI_FORMS,
 	   "plan: the storm program, its mode, its two checks");
 	for (unsigned i = 0; i < a.nsteps; i++) {
 		const struct step *st = &a.steps[i];
@@ -106,6 +160,7 @@ static void test_plan(void)
 		}
 	ok(kinds_seen == 1u << INJ_MSI && in_range,
 	   "plan: --kinds=timer gives requests to CPU 0's timer only (the MSI to IVM_STORM_TIMER_VECTOR)");
+	test_plan_ipi();
 }
 
 static void test_kinds(void)
@@ -118,6 +173,8 @@ static void test_kinds(void)
 	ok(storm__parse_kinds("all", &k, bad, sizeof(bad)) == 0 && k == STORM_KINDS_ALL, "kinds: all");
 	ok(storm__parse_kinds("timer", &k, bad, sizeof(bad)) == 0 && k == 1u << SK_TIMER &&
 	   !strcmp(storm__kind_name(SK_TIMER), "timer"), "kinds: timer");
+	ok(storm__parse_kinds("msi,ipi", &k, bad, sizeof(bad)) == 0 && k == (1u << SK_MSI | 1u << SK_IPI) &&
+	   !strcmp(storm__kind_name(SK_IPI), "ipi"), "kinds: msi,ipi");
 	ok(storm__parse_kinds("msi,bogus", &k, bad, sizeof(bad)) < 0 && !strcmp(bad, "bogus"),
 	   "kinds: an unknown name is refused and named");
 	ok(storm__parse_kinds("", &k, bad, sizeof(bad)) < 0, "kinds: none is refused");
@@ -177,6 +234,71 @@ static void test_shrink(void)
 	storm__plan(&cfg, 1, &a);
 	ok(storm__shrink(&a, always, NULL, 100) == 1 && storm__count(&a) == 0,
 	   "shrink: a violation without any injection shrinks to none, in one run");
+}
+
+/* A predicate: the bug shows when CPU 1 is asked for an IPI to the other CPU, then CPU 0 for one to all */
+static bool needs_ipis(const struct scenario *sc, void *ctx)
+{
+	bool other = false, all = false;
+
+	(void)ctx;
+	runs++;
+	for (unsigned i = 0; i < sc->nsteps; i++)
+		for (unsigned j = 0; j < sc->steps[i].ninj; j++) {
+			const struct injection *in = &sc->steps[i].inj[j];
+
+			other |= in->kind == INJ_MSI && in->vector == IVM_STORM_IPI_REQ + IVM_STORM_IPI_OTHER &&
+				 in->dest == 1;
+			all |= other && in->kind == INJ_MSI &&
+			       in->vector == IVM_STORM_IPI_REQ + IVM_STORM_IPI_ALL && in->dest == 0;
+		}
+	return other && all;
+}
+
+/* The same sync points and MSIs (what a reproducer holds of a request), the loader's other fields aside */
+static bool same_requests(const struct scenario *x, const struct scenario *y)
+{
+	if (x->nsteps != y->nsteps)
+		return false;
+	for (unsigned i = 0; i < x->nsteps; i++) {
+		if (x->steps[i].at != y->steps[i].at || x->steps[i].n != y->steps[i].n ||
+		    x->steps[i].ninj != y->steps[i].ninj)
+			return false;
+		for (unsigned j = 0; j < x->steps[i].ninj; j++)
+			if (x->steps[i].inj[j].kind != y->steps[i].inj[j].kind ||
+			    x->steps[i].inj[j].vector != y->steps[i].inj[j].vector ||
+			    x->steps[i].inj[j].dest != y->steps[i].inj[j].dest)
+				return false;
+	}
+	return true;
+}
+
+/* Shrinking an ipi storm keeps the requests, their forms and CPUs; the reproducer reads back the same */
+static void test_shrink_ipi(void)
+{
+	struct storm_cfg cfg = { .seed = 5, .kinds = 1u << SK_IPI | 1u << SK_MSI | 1u << SK_NMI, .syncs = 64,
+				 .rate = 2, .mode = IRQCHIP_SPLIT, .vcpus = 2, .timeout_s = 10 };
+	static struct scenario back;
+	char path[] = "/tmp/test_storm_ipi_XXXXXX", err[256];
+	unsigned before;
+	FILE *f;
+	int fd;
+
+	storm__plan(&cfg, 1, &a);
+	before = storm__count(&a);
+	if (!ok(needs_ipis(&a, NULL), "shrink ipi: the plan shows the planted bug (%u injections)", before))
+		return;
+	storm__shrink(&a, needs_ipis, NULL, 1000);
+	ok(storm__count(&a) == 2 && needs_ipis(&a, NULL) && a.vcpus == 2,
+	   "shrink ipi: %u injections to the two requests, forms and CPUs kept, on two vCPUs", before);
+	fd = mkstemp(path);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	ok(f && scenario__write(&a, "ipi", f) == 0 && fclose(f) == 0 &&
+	   scenario__load(path, &back, err, sizeof(err)) == 0 && same_requests(&a, &back) && back.vcpus == 2,
+	   "shrink ipi: the reproducer written reads back as the same plan");
+	if (fd >= 0)
+		unlink(path);
+	scenario__free(&back);
 }
 
 /* A round's trace: an injected #PF with @cr2, its ENTRY, the handler's CR2 mark @seen, its IRET */
@@ -328,6 +450,7 @@ int main(void)
 	test_plan();
 	test_kinds();
 	test_shrink();
+	test_shrink_ipi();
 	test_judge_payload();
 	test_base();
 	scenario__free(&base);

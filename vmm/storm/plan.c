@@ -12,6 +12,7 @@
 static const char *const kind_names[SK_NR] = {
 	[SK_MSI] = "msi", [SK_EDGE] = "edge", [SK_LEVEL] = "level", [SK_NMI] = "nmi",
 	[SK_EXCEPTION] = "exception", [SK_SPURIOUS] = "spurious", [SK_TIMER] = "timer",
+	[SK_IPI] = "ipi",
 };
 
 /* Exceptions a guest can take at any instruction and resume from: no aborts, no IST */
@@ -58,6 +59,11 @@ unsigned storm__kinds_for(unsigned kinds, enum irqchip_mode mode)
 	return mode == IRQCHIP_USER ? kinds : kinds & ~(1u << SK_SPURIOUS);
 }
 
+unsigned storm__kinds_vcpus(unsigned kinds, unsigned vcpus)
+{
+	return vcpus >= 2 ? kinds : kinds & ~(1u << SK_IPI);
+}
+
 /* splitmix64: small, fast, and the same sequence on every host */
 static uint64_t next_rand(uint64_t *s)
 {
@@ -96,7 +102,7 @@ static void make_injection(uint64_t *s, enum storm_kind k, unsigned vcpus, struc
 {
 	memset(in, 0, sizeof(*in));
 	/* IOAPIC pins go to vCPU 0 (the guest routes them there), exceptions too */
-	if (k == SK_MSI || k == SK_NMI || k == SK_SPURIOUS)
+	if (k == SK_MSI || k == SK_NMI || k == SK_SPURIOUS || k == SK_IPI)
 		in->dest = vcpus > 1 ? pick(s, vcpus) : 0;
 	switch (k) {
 	case SK_MSI:
@@ -126,6 +132,11 @@ static void make_injection(uint64_t *s, enum storm_kind k, unsigned vcpus, struc
 		in->vector = IVM_STORM_TIMER_VECTOR;
 		in->dest = 0;
 		break;
+	case SK_IPI:
+		/* the request's vector names the ICR form its CPU sends */
+		in->kind = INJ_MSI;
+		in->vector = IVM_STORM_IPI_REQ + pick(s, IVM_STORM_NR_IPI_FORMS);
+		break;
 	default:
 		in->kind = INJ_SPURIOUS;
 		break;
@@ -151,8 +162,9 @@ static void add_checks(struct scenario *sc, unsigned vcpus)
 	c->kind = CHK_INTACT;
 	c->expect.n = 2;
 	c->expect.v[0] = 0;
-	/* the MSIs, the pins, the self-IPI vector, NMI, the timer's request and fire, on each CPU */
-	c->expect.v[1] = (IVM_STORM_NR_MSI + IVM_STORM_NR_PINS + 4) * vcpus;
+	/* the MSIs, the pins, the self-IPI vector, NMI, the timer's request and fire, the ipi
+	 * kind's two vectors and its requests, on each CPU */
+	c->expect.v[1] = (IVM_STORM_NR_MSI + IVM_STORM_NR_PINS + 6 + IVM_STORM_NR_IPI_FORMS) * vcpus;
 }
 
 static bool names_vector(const struct scenario *sc, unsigned v)
@@ -297,7 +309,7 @@ int storm__plan(const struct storm_cfg *cfg, unsigned round, struct scenario *sc
 	sc->timeout_s = cfg->timeout_s;
 	add_checks(sc, sc->vcpus);
 	for (unsigned k = 0; k < SK_NR; k++)
-		if (storm__kinds_for(cfg->kinds, cfg->mode) >> k & 1)
+		if (storm__kinds_vcpus(storm__kinds_for(cfg->kinds, cfg->mode), sc->vcpus) >> k & 1)
 			kinds[nk++] = k;
 	if (most > SC_MAX_INJ)
 		most = SC_MAX_INJ;

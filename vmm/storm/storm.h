@@ -21,6 +21,7 @@ enum storm_kind {
 	SK_EXCEPTION,	/* every injectable exception, with its error code and payload */
 	SK_SPURIOUS,	/* the LAPIC's spurious vector (user irqchip only) */
 	SK_TIMER,	/* the guest asked (an MSI) to reprogram its LAPIC timer */
+	SK_IPI,		/* a vCPU asked (an MSI) to send an IPI through its ICR (--vcpus=2 only) */
 	SK_NR
 };
 #define STORM_KINDS_ALL	((1u << SK_NR) - 1)
@@ -49,6 +50,8 @@ int storm__parse_kinds(const char *s, unsigned *kinds, char *bad, size_t badlen)
 const char *storm__kind_name(enum storm_kind k);
 /* The kinds @mode can inject: spurious only under user (docs/DIVERGENCES.md). */
 unsigned storm__kinds_for(unsigned kinds, enum irqchip_mode mode);
+/* The kinds a storm on @vcpus can make: ipi only on two (an IPI between them is the point). */
+unsigned storm__kinds_vcpus(unsigned kinds, unsigned vcpus);
 
 /*
  * What a storm may inject into @base (docs/STORM.md "Storming a scenario"):
