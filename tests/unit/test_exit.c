@@ -660,6 +660,19 @@ static void test_ulapic_cr8(void)
 	v->init_pending = true;
 	ulapic__pre_run(v);
 	ok(lapic__read(&v->lapic, 0x80, 0) == 0 && v->run->cr8 == 0, "cr8: INIT clears TPR and CR8");
+
+	/* replay's time input: an expiry counts only when it sets IRR */
+	lapic__write(&v->lapic, 0xf0, 0x1ff, 0);
+	v->timer_fires = 0;
+	lapic__write(&v->lapic, 0x320, 0x100ec, 0);	/* LVTT masked, one-shot */
+	lapic__write(&v->lapic, 0x380, 100, 0);
+	lapic__timer_tick(&v->lapic, lapic__timer_next(&v->lapic));
+	lapic__accept(&v->lapic, 0x36, false);	/* another vCPU's IPI, next */
+	is_u64(v->timer_fires, 0, "timer: a masked expiry, then another vector's accept: no fire counted");
+	lapic__write(&v->lapic, 0x320, 0xec, 0);
+	lapic__write(&v->lapic, 0x380, 100, 0);
+	lapic__timer_tick(&v->lapic, lapic__timer_next(&v->lapic));
+	is_u64(v->timer_fires, 1, "timer: an unmasked expiry that sets IRR counts");
 }
 
 /* Which of @n vCPUs have @vector in IRR (a bit per vCPU) */

@@ -173,9 +173,10 @@ static void event(void *opaque, enum lapic_event ev, uint32_t a, uint32_t b)
 	if (ev == LAPIC_EV_TPR)
 		cr8_out(v);	/* an MMIO write to TPR is a MOV to CR8 too */
 
-	/* an expiry counts when it sets IRR: one that coalesces changes nothing the guest sees */
+	/* an expiry counts when it sets IRR: one that coalesces changes nothing the guest sees;
+	 * a masked one (or of an illegal vector) sets nothing, and the next accept is not its */
 	if (ev == LAPIC_EV_TIMER)
-		v->timer_firing = true;
+		v->timer_firing = !(a & LAPIC_LVT_MASKED) && (a & LAPIC_LVT_VECTOR) >= 16;
 	else if (v->timer_firing && (ev == LAPIC_EV_ACCEPT || ev == LAPIC_EV_COALESCED ||
 				     ev == LAPIC_EV_DROPPED)) {
 		v->timer_fires += ev == LAPIC_EV_ACCEPT;
