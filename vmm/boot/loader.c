@@ -57,14 +57,11 @@ static int fail(const struct ctx *c, uint64_t off, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int fail(const struct ctx *c, uint64_t off, const char *fmt, ...)
 {
-	char msg[256];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	errline__at(c->err, c->errlen, c->path, off, fmt, ap);
 	va_end(ap);
-	errline__set(c->err, c->errlen, "%s: offset 0x%" PRIx64 ": %s",
-		c->path ? c->path : "image", off, msg);
 	return -1;
 }
 
