@@ -132,8 +132,10 @@ fi
 is "$(cell scenario:isr kvm/kernel)" "DIVERGENCE PVM-4" "scenario:isr on kvm/kernel: EOI at acceptance (PVM-4)"
 is "$(cell scenario:isr kvm/split)" "DIVERGENCE PVM-4" "scenario:isr on kvm/split: PVM-4"
 is "$(cell scenario:isr kvm/user)" "PASS " "scenario:isr on kvm/user: our LAPIC is architectural"
-is "$(cell scenario:nesting kvm/kernel)" "DIVERGENCE PVM-4+PVM-5" \
-	"scenario:nesting on kvm/kernel: explained by EOI at acceptance and late delivery together"
+# EOI at acceptance always; a delivery late by a few instructions (PVM-5) as the host's timing has it
+cell scenario:nesting kvm/kernel >"$TMP/nesting-kernel"
+like "$TMP/nesting-kernel" '^DIVERGENCE PVM-4(\+PVM-5)?$' \
+	"scenario:nesting on kvm/kernel: explained by EOI at acceptance, with or without a late delivery"
 is "$(jq '[.checks[] | select(.kind == "scenario") | .results[] | select(.target == "kvm/user" and .status == "DIVERGENCE")] | length' "$TMP/c.json")" 0 \
 	"every scenario passes on kvm/user"
 is "$(cell scenario:spurious kvm/kernel)" "UNSUPPORTED " "scenario:spurious on kvm/kernel: the config is user-only"
