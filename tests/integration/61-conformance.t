@@ -66,11 +66,13 @@ for m in kernel split user; do
 		is "$(cell "$c" kvm/$m)" "PASS " "$c on kvm/$m"
 	done
 done
-# the TPR lowered through the APIC's register: late under KVM's in-kernel LAPIC (PVM-5),
-# on time under ours (the MMIO write exits, the VMM injects at the re-entry)
+# the TPR lowered through the APIC's register: mostly late under KVM's in-kernel LAPIC (PVM-5:
+# taken at the next exit, which the host's timing may make come at once), on time under ours
+# (the MMIO write exits, the VMM injects at the re-entry)
 for m in kernel split; do
-	is "$(cell apic-tpr-lower-cpl0 kvm/$m)" "DIVERGENCE PVM-5" \
-		"apic-tpr-lower-cpl0 on kvm/$m: taken after the instruction after the TPR write (PVM-5)"
+	cell apic-tpr-lower-cpl0 kvm/$m >"$TMP/tpr-$m"
+	like "$TMP/tpr-$m" '^(DIVERGENCE PVM-5|PASS )$' \
+		"apic-tpr-lower-cpl0 on kvm/$m: taken after the instruction after the TPR write (PVM-5), or on time"
 done
 is "$(cell apic-tpr-lower-cpl0 kvm/user)" "PASS " "apic-tpr-lower-cpl0 on kvm/user: at the instruction after the write"
 # an illegal vector (3) in a fixed self-IPI: KVM's in-kernel LAPIC takes it into IRR (KVM-1); ours
