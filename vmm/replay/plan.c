@@ -197,9 +197,10 @@ static bool take_point(struct replay *rp, const struct itr_record *r, uint64_t g
 {
 	struct replay_point *nmi = NULL;
 
-	for (size_t i = 0; after_nmi && i < rp->cpu[r->vcpu].n; i++)
+	/* the last one taken: NMIs are taken in DELIVER order, so from the end it is near */
+	for (size_t i = rp->cpu[r->vcpu].n; after_nmi && !nmi && i-- > 0;)
 		if (rp->cpu[r->vcpu].p[i].how == ITR_DELIVER_NMI && rp->cpu[r->vcpu].p[i].taken)
-			nmi = &rp->cpu[r->vcpu].p[i];	/* the last one taken */
+			nmi = &rp->cpu[r->vcpu].p[i];
 	for (size_t i = 0; i < rp->cpu[r->vcpu].n; i++) {
 		struct replay_point *p = &rp->cpu[r->vcpu].p[i];
 
