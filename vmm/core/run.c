@@ -217,6 +217,7 @@ static bool vcpu_pre_run(struct vcpu *v)
 static void vcpu_loop(struct vcpu *v, struct host_timer *ht)
 {
 	struct vm *vm = v->vm;
+	bool resume = false;	/* re-enter KVM_RUN as it was: only a signal ended the last one */
 
 	while (!vm->done) {
 		bool runnable;
@@ -226,11 +227,18 @@ static void vcpu_loop(struct vcpu *v, struct host_timer *ht)
 			signals__stop_vm(vm);
 			break;
 		}
+		vm__wait_hold(v);	/* nothing of its own while another vCPU holds it out */
 		if (ht && ht->on)
 			timers__service(vm, ht);
 		if (vm->done)
 			break;
-		runnable = vcpu_pre_run(v);
+		/*
+		 * Kicked out by a hold or during a placed entry, with nothing queued: its state is
+		 * what it was, and a HLT KVM runs is still halted (RIP already past it). The
+		 * replay's place rules would take that RIP for a woken HLT: back in without a look.
+		 */
+		runnable = resume && !v->nreq && !v->nr_nmi ? true : vcpu_pre_run(v);
+		resume = false;
 		if (ht && ht->on)
 			timers__arm(vm, ht);
 		if (vm->done)
@@ -240,16 +248,26 @@ static void vcpu_loop(struct vcpu *v, struct host_timer *ht)
 			continue;
 		}
 		v->kicked = false;
+		v->in_run = true;
 		pthread_mutex_unlock(&vm->lock);
 		r = ioctl(v->fd, KVM_RUN, 0);
 		e = errno;
 		pthread_mutex_lock(&vm->lock);
+		v->in_run = false;
+		if (vm->hold_by == v->id + 1)
+			vm__release_hold(v);	/* its held entry is done */
+		else if (vm->hold_by)
+			pthread_cond_broadcast(&vm->wake);	/* the holder waits for it to be out */
 		if (r == 0)
 			v->event_at_entry = false;	/* it went in at that entry */
 		if (r < 0) {
 			if (e == EINTR || e == EAGAIN) {
 				v->run->immediate_exit = 0;
 				v->kicked = true;
+				/* kicked out by a hold, or in the middle of a placed entry: back in as it
+				 * was (a second look would take the entry's place for passed) */
+				resume = v->held_out || replay__entry_pending(v);
+				v->held_out = false;
 				continue;
 			}
 			static char why[80];
@@ -258,8 +276,16 @@ static void vcpu_loop(struct vcpu *v, struct host_timer *ht)
 			vm__stop(vm, VMM_HOST_ERROR, why);
 			break;
 		}
+		if (v->held_out) {
+			/* it left on an exit of its own before the hold's kick: the kick is spent
+			 * (no KVM_RUN of its later entry may end at once for it) */
+			v->run->immediate_exit = 0;
+			v->held_out = false;
+		}
+		vm__wait_hold(v);	/* which may inject into the vCPU being held for */
 		exit__dispatch(v);
 	}
+	vm__release_hold(v);
 }
 
 static void *ap_thread(void *arg)

@@ -118,31 +118,39 @@ const struct replay_point *replay__next(const struct vcpu *v)
 }
 
 /*
- * @v stands at @p's place right after another exit (an OUT, a HLT: no run can
- * stop there, see wait_here) and @p is a tick of KVM's own LAPIC timer, which
- * reaches IRR only inside KVM_RUN: the recording took one there (that exit
- * outlasted the period), so the VMM raises it, as the timer would, by an MSI
- * to this vCPU with the timer's vector. Only while that timer runs with that
- * vector (LVTT unmasked, a count or TSC-deadline mode); a later tick of its
- * own merges in IRR or waits, held, for the next tick's place. True if raised.
+ * @v stands at @p's place, a tick of KVM's own LAPIC timer, and KVM has not
+ * raised it: the VMM does, as the timer would, by an MSI to this vCPU with the
+ * timer's vector (LVTT's), where the timer can't:
+ * - right after another exit (an OUT, a HLT: no run can stop there, see
+ *   wait_here), while the timer runs (LVTT unmasked, a count or TSC-deadline
+ *   mode): the recording took one there (that exit outlasted the period); a
+ *   later tick of its own merges in IRR or waits, held, for the next place;
+ * - anywhere once the guest has stopped it (LVTT masked, or no count): the
+ *   guest stands where it stood in the recording, so there too the timer was
+ *   stopped with this tick owed in IRR, fired by the host clock before the
+ *   stop; here the guest got to the stop sooner, and no tick will ever come.
+ * True if raised.
  */
 static bool raise_tick(struct vcpu *v, const struct replay_point *p)
 {
 	struct kvm_lapic_state s;
 	struct kvm_msi msi = { .address_lo = 0xfee00000u | (uint32_t)v->id << 12, .data = p->vector };
 	uint32_t lvtt, tmict;
+	bool stopped;
 
 	if (!v->vm->replay->block_irqs || p->how != ITR_DELIVER_IRQ || !p->by_kvm ||
-	    v->run->exit_reason == KVM_EXIT_DEBUG || ioctl(v->fd, KVM_GET_LAPIC, &s) < 0)
+	    ioctl(v->fd, KVM_GET_LAPIC, &s) < 0)
 		return false;
 	memcpy(&lvtt, s.regs + 0x320, sizeof(lvtt));
 	memcpy(&tmict, s.regs + 0x380, sizeof(tmict));
-	if ((lvtt & 0xff) != p->vector || lvtt & 0x10000 || (!tmict && (lvtt >> 17 & 3) != 2))
+	stopped = lvtt & 0x10000 || (!tmict && (lvtt >> 17 & 3) != 2);
+	if ((lvtt & 0xff) != p->vector || (!stopped && v->run->exit_reason == KVM_EXIT_DEBUG))
 		return false;
 	if (ioctl(v->vm->vm_fd, KVM_SIGNAL_MSI, &msi) <= 0)
 		return false;
-	evlog__add(&v->vm->log, "replay: cpu %u: timer tick v=%02x raised at its place after an exit "
-		   "(recorded record %" PRIu64 ")", v->id, p->vector, p->seq);
+	evlog__add(&v->vm->log, "replay: cpu %u: timer tick v=%02x raised at its place %s "
+		   "(recorded record %" PRIu64 ")", v->id, p->vector,
+		   stopped ? "after the guest stopped the timer, owed" : "after an exit", p->seq);
 	return true;
 }
 
@@ -451,6 +459,10 @@ enum replay_where replay__kvm_irq(struct vcpu *v)
 		return REPLAY_PAST;
 	}
 	if (p->how == ITR_DELIVER_IRQ) {
+		/* another vCPU's IPI that reached IRR after hide_above would go in first, and
+		 * one between its get and set would be lost: none runs until this entry is done */
+		if (v->vm->nr_vcpus > 1)
+			vm__hold_others(v);
 		hold_nmi(v, true);	/* an NMI held too would go in first */
 		hide_above(v, p);	/* and so would a higher vector */
 	}
@@ -464,6 +476,13 @@ enum replay_where replay__kvm_irq(struct vcpu *v)
 	 */
 	set_debug(v, handler, false);
 	return REPLAY_HERE;
+}
+
+bool replay__entry_pending(const struct vcpu *v)
+{
+	const struct replay *rp = v->vm->replay;
+
+	return rp && rp->block_irqs && rp->cpu[v->id].delivered_exit == v->nr_exits + 1;
 }
 
 void replay__stopped(struct vcpu *v)

@@ -127,6 +127,12 @@ enum replay_where replay__kvm_irq(struct vcpu *v);
 const struct replay_point *replay__next(const struct vcpu *v);
 /* What each vCPU waits for, "cpu 0: at the place of record N (NMI v=02), ...; cpu 1: ...", into @buf */
 size_t replay__waits(const struct vm *vm, char *buf, size_t n);
+/*
+ * Kernel, split: @v's last KVM_RUN was to make a placed delivery (BLOCKIRQ lifted,
+ * a breakpoint on its handler) and ended on a signal before any exit: it goes in
+ * again as it was, not looked at as if it had run.
+ */
+bool replay__entry_pending(const struct vcpu *v);
 /* @v stands at its ITR_DELIVER_STOP place: it runs no more; counted once. */
 void replay__stopped(struct vcpu *v);
 

@@ -6,6 +6,7 @@
  */
 #include <pthread.h>
 #include <signal.h>
+#include "lib/clock.h"
 #include "vm.h"
 
 /* The vCPU this thread runs: signal handlers end its KVM_RUN. */
@@ -30,6 +31,58 @@ void vcpu__kick(struct vcpu *v)
 		return;
 	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_RELEASE);
 	pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+}
+
+/* Wait on vm.wake (CLOCK_MONOTONIC, vm__init_lock) until @until; false once it is past. */
+static bool wait_until(struct vm *vm, uint64_t until)
+{
+	struct timespec ts = { .tv_sec = until / 1000000000ull, .tv_nsec = until % 1000000000ull };
+
+	return pthread_cond_timedwait(&vm->wake, &vm->lock, &ts) == 0 || clock__now_ns() < until;
+}
+
+static bool others_in_run(const struct vcpu *v)
+{
+	for (unsigned i = 0; i < v->vm->nr_vcpus; i++)
+		if (i != v->id && v->vm->vcpus[i].in_run)
+			return true;
+	return false;
+}
+
+void vm__hold_others(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	uint64_t until = clock__now_ns() + VM_HOLD_WAIT_NS;
+
+	vm->hold_by = v->id + 1;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		if (i == v->id || !vm->vcpus[i].in_run)
+			continue;
+		vm->vcpus[i].held_out = true;
+		vcpu__kick(&vm->vcpus[i]);
+	}
+	while (!vm->done && others_in_run(v) && wait_until(vm, until))
+		;
+}
+
+void vm__release_hold(struct vcpu *v)
+{
+	if (v->vm->hold_by != v->id + 1)
+		return;
+	v->vm->hold_by = 0;
+	pthread_cond_broadcast(&v->vm->wake);
+}
+
+void vm__wait_hold(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	uint64_t until;
+
+	if (!vm->hold_by || vm->hold_by == v->id + 1)
+		return;
+	until = clock__now_ns() + VM_HOLD_MAX_NS;
+	while (!vm->done && vm->hold_by && vm->hold_by != v->id + 1 && wait_until(vm, until))
+		;
 }
 
 void vm__stop(struct vm *vm, int status, const char *why)

@@ -102,6 +102,8 @@ struct vcpu {
 	struct lapic lapic;	/* user mode */
 	bool spurious_pending;	/* user mode: an INTA-race spurious vector waits for IF=1 */
 	bool kicked;		/* the last KVM_RUN ended on a signal, not an exit */
+	bool in_run;		/* inside KVM_RUN, the VM lock released */
+	bool held_out;		/* kicked out of KVM_RUN by another vCPU's hold (vm__hold_others) */
 	bool tpr_held;		/* user mode: an IRR vector only the TPR holds back (polled: on
 				 * PVM a CR8 write that lowers it makes no exit) */
 	bool halted;		/* user mode: in HLT, waiting for an interrupt */
@@ -141,6 +143,7 @@ struct vm {
 	 * the trace are handled by one thread at a time (QEMU's BQL idea). */
 	pthread_mutex_t lock;
 	pthread_cond_t wake;	/* a halted or SIPI-waiting vCPU may have work */
+	unsigned hold_by;	/* vCPU id + 1 that holds the others out of KVM_RUN, 0: none */
 	struct vmm_opts opts;
 	struct load_info boot;
 	struct console con;
@@ -209,5 +212,20 @@ struct vcpu *vcpu__current(void);
 void vcpu__set_current(struct vcpu *v);
 /* Make @v's thread look at its state again: out of KVM_RUN or a wait. */
 void vcpu__kick(struct vcpu *v);
+/*
+ * Replay: hold every vCPU but @v out of KVM_RUN, so none can change @v's
+ * LAPIC (an IPI) until @v's next KVM_RUN has returned: those inside are
+ * kicked out (held_out: their loop re-enters as if never kicked) and none
+ * enters. Waits, the lock released, at most VM_HOLD_WAIT_NS for them to
+ * leave; a vCPU held out waits at most VM_HOLD_MAX_NS, so a holder whose
+ * entry runs on (its delivery did not come) can't stall the others for long.
+ */
+#define VM_HOLD_WAIT_NS	1000000ull
+#define VM_HOLD_MAX_NS	5000000ull
+void vm__hold_others(struct vcpu *v);
+/* The hold @v made ends (its KVM_RUN returned, or the run is over). */
+void vm__release_hold(struct vcpu *v);
+/* @v's thread, the lock held: wait while another vCPU holds the others out. */
+void vm__wait_hold(struct vcpu *v);
 
 #endif
