@@ -27,24 +27,20 @@ static bool pow2(uint32_t x)
 	return x && !(x & (x - 1));
 }
 
-static struct pci_dev *find(struct pci_bus *b, unsigned slot)
+/* The index of the device in @slot, or -1 */
+static int find(const struct pci_bus *b, unsigned slot)
 {
 	for (unsigned i = 0; i < b->ndev; i++)
 		if (b->dev[i].slot == slot)
-			return &b->dev[i];
-	return NULL;
-}
-
-static const struct pci_dev *find_const(const struct pci_bus *b, unsigned slot)
-{
-	return find((struct pci_bus *)b, slot);
+			return (int)i;
+	return -1;
 }
 
 int pci_bus__add(struct pci_bus *b, const struct pci_dev_info *info)
 {
 	struct pci_dev *d;
 
-	if (info->slot >= PCI_SLOTS || b->ndev >= PCI_BUS_MAX_DEVS || find(b, info->slot))
+	if (info->slot >= PCI_SLOTS || b->ndev >= PCI_BUS_MAX_DEVS || find(b, info->slot) >= 0)
 		return -1;
 	for (unsigned i = 0; i < PCI_NR_BARS; i++) {
 		uint32_t sz = info->bar[i].size;
@@ -83,13 +79,12 @@ int pci_bus__add(struct pci_bus *b, const struct pci_dev_info *info)
 	return 0;
 }
 
-/* The device @bus/@slot/@fn answers as, or NULL: nothing there. */
-static const struct pci_dev *target(const struct pci_bus *b, unsigned bus, unsigned slot,
-				    unsigned fn)
+/* The index of the device @bus/@slot/@fn answers as, or -1: nothing there. */
+static int target(const struct pci_bus *b, unsigned bus, unsigned slot, unsigned fn)
 {
 	if (bus != 0 || fn != 0 || slot >= PCI_SLOTS)
-		return NULL;
-	return find_const(b, slot);
+		return -1;
+	return find(b, slot);
 }
 
 static bool good_size(unsigned size)
@@ -97,23 +92,31 @@ static bool good_size(unsigned size)
 	return size == 1 || size == 2 || size == 4;
 }
 
+/* @size bytes at @reg: a width the bus takes, wholly inside the 256-byte space */
+static bool in_space(unsigned reg, unsigned size)
+{
+	return good_size(size) && reg < PCI_CFG_SIZE && size <= PCI_CFG_SIZE - reg;
+}
+
 uint32_t pci_bus__cfg_read(const struct pci_bus *b, unsigned bus, unsigned slot, unsigned fn,
 			   unsigned reg, unsigned size)
 {
-	const struct pci_dev *d = target(b, bus, slot, fn);
+	int i = target(b, bus, slot, fn);
 
-	if (!d || !good_size(size) || reg >= PCI_CFG_SIZE || size > PCI_CFG_SIZE - reg)
+	if (i < 0 || !in_space(reg, size))
 		return size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
-	return get_le(&d->cfg[reg], size);
+	return get_le(&b->dev[i].cfg[reg], size);
 }
 
 void pci_bus__cfg_write(struct pci_bus *b, unsigned bus, unsigned slot, unsigned fn,
 			unsigned reg, unsigned size, uint32_t val)
 {
-	struct pci_dev *d = (struct pci_dev *)target(b, bus, slot, fn);
+	int n = target(b, bus, slot, fn);
+	struct pci_dev *d;
 
-	if (!d || !good_size(size) || reg >= PCI_CFG_SIZE || size > PCI_CFG_SIZE - reg)
+	if (n < 0 || !in_space(reg, size))
 		return;
+	d = &b->dev[n];
 	for (unsigned i = 0; i < size; i++) {
 		uint8_t m = d->wmask[reg + i], v = (uint8_t)(val >> (8 * i));
 
@@ -164,11 +167,13 @@ void pci_bus__port_write(struct pci_bus *b, unsigned off, unsigned size, uint32_
 
 uint32_t pci_bus__bar_addr(const struct pci_bus *b, unsigned slot, unsigned bar)
 {
-	const struct pci_dev *d = find_const(b, slot);
+	int n = find(b, slot);
+	const struct pci_dev *d;
 	uint32_t v;
 
-	if (!d || bar >= PCI_NR_BARS || !d->bar_size[bar])
+	if (n < 0 || bar >= PCI_NR_BARS || !b->dev[n].bar_size[bar])
 		return 0;
+	d = &b->dev[n];
 	v = get_le(&d->cfg[PCI_BASE_ADDRESS_0 + 4 * bar], 4);
 	return v & (d->bar_space[bar] == PCI_SPACE_IO ? PCI_BAR_IO_MASK : PCI_BAR_MEM_MASK);
 }

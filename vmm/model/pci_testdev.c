@@ -61,9 +61,8 @@ uint32_t pci_testdev__read(const struct pci_testdev *t, enum pci_testdev_bar bar
 	if (t->current < 0 || t->current >= NR_TESTS || size > 4)
 		return 0;
 	/* the header lives in whichever BAR selected it; the other BAR reads it too, as QEMU's */
-	for (unsigned k = 0; k < size; k++)
-		if (off + k >= off)	/* no wrap */
-			v |= (uint32_t)hdr_byte(t, (unsigned)t->current, off + k) << (8 * k);
+	for (unsigned k = 0; k < size && off + k >= off; k++)	/* bytes past 4 GiB: 0 */
+		v |= (uint32_t)hdr_byte(t, (unsigned)t->current, off + k) << (8 * k);
 	return v;
 }
 
