@@ -206,6 +206,9 @@ static int test_pci_testdev(void)
 	check(cfg_read32(0, 0, 0) == (0x1237u << 16 | 0x8086), "00:00.0 is the i440FX host bridge");
 	check(cfg_read32(0, 0, 8) >> 8 == 0x060000, "00:00.0 class is a host bridge");
 	check(cfg_read32(0, 1, 0) == 0xffffffffu, "00:00.1 is absent: all ones");
+	outl(CONFIG_ADDRESS, 0x80000000u | 2);
+	check(inw(CONFIG_DATA) == 0x1237, "CONFIG_ADDRESS bits 1:0 = 2, inw(0xcfc): the device ID "
+	      "(QEMU's; older kvm-unit-tests read it so)");
 	outl(CONFIG_ADDRESS, 0);
 	check(inl(CONFIG_DATA) == 0xffffffffu, "CONFIG_DATA with bit 31 clear reads all ones");
 	slot = scan();

@@ -123,19 +123,33 @@ static void test_config_address(void)
 
 	bus_up(&b);
 	pci_bus__port_write(&b, 0, 4, 0xffffffff);
-	is_u64(pci_bus__port_read(&b, 0, 4), PCI_CONFIG_ADDR_MASK,
-	       "CONFIG_ADDRESS: reserved bits 30:24 and 1:0 read 0");
+	is_u64(pci_bus__port_read(&b, 0, 4), 0xffffffff, "CONFIG_ADDRESS reads back as written");
+	is_u64(pci_bus__port_read(&b, 4, 4), 0xffffffff, "bus 255, device 31, function 7: all ones");
+	pci_bus__port_write(&b, 0, 4, ADDR(0u, 3u, 0u, 0u) | 0x7f000000);
+	is_u64(pci_bus__port_read(&b, 4, 4), 0x00051b36, "reserved bits 30:24 do not change the target");
 	pci_bus__port_write(&b, 0, 4, ADDR(0u, 3u, 0u, 0u) & ~PCI_CONFIG_ENABLE);
 	is_u64(pci_bus__port_read(&b, 4, 4), 0xffffffff, "bit 31 clear: CONFIG_DATA reads all ones");
 	pci_bus__port_write(&b, 4, 2, 0);
 	pci_bus__port_write(&b, 0, 4, ADDR(0u, 3u, 0u, 4u));
 	is_u64(pci_bus__port_read(&b, 4, 2), 3, "bit 31 clear: a CONFIG_DATA write is dropped");
-	pci_bus__port_write(&b, 0, 4, ADDR(0u, 3u, 0u, 0u) | 3);
-	is_u64(pci_bus__port_read(&b, 4, 4), 0x00051b36, "register bits 1:0 are ignored");
+	pci_bus__port_write(&b, 0, 4, ADDR(0u, 3u, 0u, 2u));
+	is_u64(pci_bus__port_read(&b, 4, 2), 0x0005,
+	       "register bits 1:0 = 2, 16-bit at 0xcfc: the device ID (QEMU's, old kvm-unit-tests')");
+	is_u64(pci_bus__port_read(&b, 6, 2), 0x0005, "bits 1:0 = 2, 16-bit at 0xcfe: 2 | 2, the same");
+	pci_bus__port_write(&b, 0, 4, ADDR(0u, 0u, 0u, 1u));
+	is_u64(pci_bus__port_read(&b, 4, 1), 0x80, "bits 1:0 = 1, a byte at 0xcfc: byte 1 (0x12378086)");
+	is_u64(pci_bus__port_read(&b, 6, 1), 0x12, "bits 1:0 = 1, a byte at 0xcfe: byte 1 | 2 = 3");
+	pci_bus__port_write(&b, 0, 4, ADDR(0u, 3u, 0u, 0xfeu));
+	is_u64(pci_bus__port_read(&b, 4, 4), 0xffffffff,
+	       "register 0xfe, 32-bit: past the 256-byte space, all ones");
+	pci_bus__port_write(&b, 0, 4, ADDR(0u, 3u, 0u, 6u));
+	pci_bus__port_write(&b, 4, 4, 0xffffffff);
+	is_u64(pci_bus__cfg_read(&b, 0, 3, 0, 4, 4), 0x00000003,
+	       "a 32-bit write at register 6 (status, revision, class): read-only, dropped");
 	pci_bus__port_write(&b, 0, 2, 0);
 	pci_bus__port_write(&b, 1, 1, 0);
 	pci_bus__port_write(&b, 2, 2, 0);
-	is_u64(pci_bus__port_read(&b, 0, 4), ADDR(0u, 3u, 0u, 0u),
+	is_u64(pci_bus__port_read(&b, 0, 4), ADDR(0u, 3u, 0u, 6u),
 	       "16- and 8-bit writes at 0xcf8-0xcfb do not touch CONFIG_ADDRESS");
 	is_u64(pci_bus__port_read(&b, 0, 2), 0xffffffff, "a 16-bit read at 0xcf8: not ours, all ones");
 	is_u64(pci_bus__port_read(&b, 1, 4), 0xffffffff, "a 32-bit read at 0xcf9: all ones");

@@ -135,7 +135,7 @@ static bool data_reg(const struct pci_bus *b, unsigned o, unsigned size, unsigne
 	*bus = (a >> 16) & 0xff;
 	*slot = (a >> 11) & 0x1f;
 	*fn = (a >> 8) & 0x7;
-	*reg = (a & 0xfc) + o;
+	*reg = (a & 0xff) | o;	/* QEMU's: the latch's bits 1:0 too (pci.h) */
 	return true;
 }
 
@@ -156,7 +156,7 @@ void pci_bus__port_write(struct pci_bus *b, unsigned off, unsigned size, uint32_
 	unsigned bus, slot, fn, reg;
 
 	if (off == 0 && size == 4) {
-		b->config_address = val & PCI_CONFIG_ADDR_MASK;
+		b->config_address = val;
 		return;
 	}
 	if (off < 4 || off >= PCI_PORT_CONFIG_LEN ||

@@ -10,6 +10,12 @@
  * function but 0, any bus but 0, or CONFIG_ADDRESS with bit 31 clear reads
  * all ones and takes no write.
  *
+ * CONFIG_ADDRESS is QEMU's, not the spec's: the latch keeps all 32 bits as
+ * written, and its bits 1:0, which a spec-compliant host bridge ignores, are
+ * OR'ed into the register with the data port's offset. kvm-unit-tests' lib
+ * before its PCI_CONF1_ADDRESS mask leaves the register's low bits there and
+ * reads CONFIG_DATA at 0xcfc (the device ID as outl(reg 2), inw(0xcfc)).
+ *
  * Pure: no VM, no ports of its own. dev/pci.c wires it to 0xcf8 and asks
  * pci_bus__decode which BAR, if any, an I/O or MMIO access falls in: a BAR
  * decodes only while its space's enable bit is set in the command register.
@@ -22,10 +28,7 @@
 
 #define PCI_PORT_CONFIG		0xcf8	/* CONFIG_ADDRESS (+0..3), CONFIG_DATA (+4..7) */
 #define PCI_PORT_CONFIG_LEN	8
-#define PCI_CONFIG_ENABLE	0x80000000u
-/* the bits of CONFIG_ADDRESS that hold: enable, bus, device, function, register;
- * 30:24 and 1:0 are reserved and read 0, as on Intel's chipsets */
-#define PCI_CONFIG_ADDR_MASK	0x80fffffcu
+#define PCI_CONFIG_ENABLE	0x80000000u	/* bit 31; bus 23:16, device 15:11, function 10:8 */
 
 #define PCI_CFG_SIZE		256
 #define PCI_SLOTS		32
@@ -87,7 +90,7 @@ struct pci_dev {
 };
 
 struct pci_bus {
-	uint32_t config_address;	/* the CONFIG_ADDRESS latch, PCI_CONFIG_ADDR_MASK bits */
+	uint32_t config_address;	/* the CONFIG_ADDRESS latch, as written */
 	unsigned ndev;
 	struct pci_dev dev[PCI_BUS_MAX_DEVS];
 };
@@ -103,8 +106,9 @@ int pci_bus__add(struct pci_bus *b, const struct pci_dev_info *info);
 
 /* Port access at PCI_PORT_CONFIG + @off (0..7), @size 1, 2 or 4 bytes. Only a
  * 4-byte access at +0 is CONFIG_ADDRESS; any other at +0..3 reads all ones and
- * is dropped. At +4..7, CONFIG_DATA: the register CONFIG_ADDRESS names, at its
- * dword plus @off - 4; an access that runs past 0xcff reads all ones and is dropped. */
+ * is dropped. At +4..7, CONFIG_DATA: register (CONFIG_ADDRESS & 0xff) | (@off - 4)
+ * of the device it names; an access that runs past 0xcff, or past the 256-byte
+ * space, reads all ones and is dropped. */
 uint32_t pci_bus__port_read(struct pci_bus *b, unsigned off, unsigned size);
 void pci_bus__port_write(struct pci_bus *b, unsigned off, unsigned size, uint32_t val);
 
