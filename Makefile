@@ -35,7 +35,7 @@ GUEST_SRCS := $(wildcard guest/*.c) $(wildcard guest/*.S)
 # guest.elf = this tree's programs + the guest library (README "Writing a guest test"),
 # which an out-of-tree test links the same way; every other guest file is the library
 GUEST_PROG_SRCS := guest/programs.c guest/scenarios.c guest/selftest.c guest/tcases.S \
-		   guest/storm.c guest/sweep.c guest/sweep.S guest/hostile.c
+		   guest/storm.c guest/sweep.c guest/sweep.S guest/hostile.c guest/pcitest.c
 GUEST_LIB_SRCS  := $(filter-out $(GUEST_PROG_SRCS),$(GUEST_SRCS))
 GUEST_PROG_OBJS := $(patsubst %,$(BUILD)/obj/%.o,$(GUEST_PROG_SRCS))
 GUEST_LIB_OBJS  := $(patsubst %,$(BUILD)/obj/%.o,$(GUEST_LIB_SRCS))

@@ -228,9 +228,13 @@ cpu_pml4:
 	.quad	pml4, pml4_ap1, pml4_ap2, pml4_ap3, pml4_ap4, pml4_ap5, pml4_ap6, pml4_ap7
 	.section .data.pagetables, "aw"
 
-	/* 0xfec00000..0xff000000: IOAPIC and LAPIC, uncached, kernel only */
+	/* 0xfe000000..0xfe200000: the start of the PCI BAR window (abi.h
+	 * IVM_PCI_MMIO_BASE); 0xfec00000..0xff000000: IOAPIC and LAPIC; uncached,
+	 * kernel only */
 pd3:
-	.fill	502, 8, 0
+	.fill	(IVM_PCI_MMIO_BASE - 0xc0000000) >> 21, 8, 0
+	.quad	IVM_PCI_MMIO_BASE | PTE_P | PTE_W | PTE_PCD | PTE_PS
+	.fill	502 - ((IVM_PCI_MMIO_BASE - 0xc0000000) >> 21) - 1, 8, 0
 	.quad	0xfec00000 | PTE_P | PTE_W | PTE_PCD | PTE_PS
 	.quad	0xfee00000 | PTE_P | PTE_W | PTE_PCD | PTE_PS
 	.fill	8, 8, 0

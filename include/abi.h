@@ -30,6 +30,16 @@
 #define IVM_PORT_FWCFG_DATA	0x511
 #define IVM_FWCFG_NB_CPUS	0x0005
 #define IVM_FWCFG_RAM_SIZE	0x0003	/* 8 bytes: the APs' per-CPU windows must fit */
+/* PCI (vmm run --pci-testdev, vmm qemu -device pci-testdev): configuration
+ * mechanism #1, and the windows BARs go in. vmm assigns pci-testdev's BAR0 at
+ * IVM_PCI_MMIO_BASE and BAR1 at IVM_PCI_IO_BASE, as firmware would; a guest
+ * may move them, within these windows: the MMIO one is 12 MiB below the
+ * IOAPIC, past any RAM (3 GiB at most); the I/O one is above every fixed port */
+#define IVM_PORT_PCI_CONFIG	0xcf8	/* CONFIG_ADDRESS; CONFIG_DATA at 0xcfc */
+#define IVM_PCI_MMIO_BASE	IVM_U(0xfe000000)
+#define IVM_PCI_MMIO_SIZE	IVM_U(0x00c00000)
+#define IVM_PCI_IO_BASE		0xc000
+#define IVM_PCI_IO_SIZE		0x4000
 /* A 32-bit read of IVM_PORT_HCALL returns this under ./vmm; QEMU returns ~0. */
 #define IVM_HCALL_MAGIC		IVM_U(0x4d4d5649)	/* "IVMM" */
 

@@ -2,8 +2,10 @@
 # vmm qemu and vmm under the name qemu-system-x86_64 (issue 13, "bring your
 # own guest"): kvm-unit-tests' x86 runner's QEMU command line, QEMU's exit
 # status, its probes (--help, -device '?', a kernel that isn't there), one
-# error line for what isn't supported; and -initrd / --initrd as multiboot
-# module 0, seen by a hand-assembled multiboot guest. The runs need /dev/kvm.
+# error line for what isn't supported; -device pci-testdev, which the guest's
+# test=pci-testdev walks and runs as kvm-unit-tests does, in every irqchip
+# mode; and -initrd / --initrd as multiboot module 0, seen by a hand-assembled
+# multiboot guest. The runs need /dev/kvm.
 . "$(dirname "$0")/lib.sh"
 
 one_line_error() {	# one_line_error REGEX DESCRIPTION -- CMD...: status 2, one line, no stdout
@@ -27,8 +29,7 @@ like "$TMP/help" 'QEMU' "--help says QEMU (the runner's search_qemu_binary greps
 PATH=$QPATH qemu-system-x86_64 -device '?' >"$TMP/devs" 2>&1
 ok $? "-device '?' exits 0"
 like "$TMP/devs" '"pc-testdev"' "-device '?' lists \"pc-testdev\" (the runner's test-device probe)"
-grep -q pci-testdev "$TMP/devs"
-ok $((! $?)) "-device '?' does not list pci-testdev: the runner won't pass it"
+like "$TMP/devs" '"pci-testdev"' "-device '?' lists \"pci-testdev\" (so the runner passes -device pci-testdev)"
 "$VMM" qemu -device help | cmp -s - "$TMP/devs"
 ok $? "vmm qemu -device help is the same list"
 
@@ -83,8 +84,33 @@ RUNNER=(-nodefaults -device pc-testdev -device isa-debug-exit,iobase=0xf4,iosize
 	-cpu qemu64,+x2apic -append test=none -initrd "$TMP/env.1234")
 is "$(qrun a "$VMM" qemu "${RUNNER[@]}")" 1 "runner's command line: status 1, QEMU's for a guest that wrote 0 to 0xf4"
 like "$TMP/a.out" "^ivm guest: .*cmdline='test=none'" "runner's command line: the guest's serial output on stdout"
-is "$(grep -vic warning "$TMP/a.err")" 0 "runner's command line: stderr holds warnings only (run_qemu counts others as a QEMU failure)"
-like "$TMP/a.err" "warning: -device pci-testdev is not emulated" "runner's command line: pci-testdev is named as not emulated"
+is "$(wc -c <"$TMP/a.err")" 0 "runner's command line: nothing on stderr (run_qemu counts a line there as a QEMU failure)"
+
+# --- (a2) pci-testdev: the guest walks bus 0 and runs the device's six tests as
+# kvm-unit-tests' pci_testdev() does, under each irqchip the runner may be given
+PCIRUN=("${RUNNER[@]/test=none/test=pci-testdev}")
+for mode in kernel split user; do
+	args=("${PCIRUN[@]}")
+	[ $mode = user ] && args=("${PCIRUN[@]/qemu64,+x2apic/qemu64}")	# user hides x2APIC
+	is "$(VMM_IRQCHIP=$mode qrun p-$mode "$VMM" qemu "${args[@]}")" 1 \
+		"pci-testdev, $mode: status 1 (the guest wrote 0: every check passed)"
+	like "$TMP/p-$mode.out" "^PASS pci: pci-testdev passed 6 tests of 6" \
+		"pci-testdev, $mode: the six tests pass (3 MMIO, 3 I/O, each count 16)"
+	like "$TMP/p-$mode.out" "^PASS pci: pci-testdev io: portio-datamatch-eventfd: wrong data, width or offset not counted" \
+		"pci-testdev, $mode: planted writes of another width, data or offset are not counted"
+	like "$TMP/p-$mode.out" "^PASS pci: BAR0 sizes as 4 KiB of 32-bit memory" "pci-testdev, $mode: BAR0 sized"
+	is "$(grep -c '^FAIL' "$TMP/p-$mode.out")" 0 "pci-testdev, $mode: no FAIL line"
+	is "$(wc -c <"$TMP/p-$mode.err")" 0 "pci-testdev, $mode: nothing on stderr"
+done
+NOPCI=()
+for a in "${PCIRUN[@]}"; do [ "$a" = pci-testdev ] && unset 'NOPCI[-1]' || NOPCI+=("$a"); done
+is "$(qrun np "$VMM" qemu "${NOPCI[@]}")" 5 "no -device pci-testdev: the guest finds none (v = 2: status 5)"
+like "$TMP/np.out" "^pci-testdev: not found" "no -device pci-testdev: not on the bus"
+like "$TMP/np.out" "^PASS pci: 00:00.0 is the i440FX host bridge" "no -device pci-testdev: the host bridge is there"
+like "$TMP/np.out" "^PASS pci: 31 empty slots read all ones" "no -device pci-testdev: slot 1 reads all ones too"
+is "$(qrun pr "$VMM" run --pci-testdev --cmdline=test=pci-testdev "$GUEST")" 0 \
+	"vmm run --pci-testdev (irqchip user): status 0"
+like "$TMP/pr.out" "^pci-testdev: PASS" "vmm run --pci-testdev: every check passed"
 
 # --- (b) the same through a symlink named qemu-system-x86_64, first in PATH
 is "$(qrun b env PATH="$QPATH" qemu-system-x86_64 "${RUNNER[@]}")" 1 \

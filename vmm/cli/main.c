@@ -67,6 +67,9 @@ static void usage(FILE *f)
 		"  --interrupts                     print the guest's counters like /proc/interrupts\n"
 		"  --vcpus=1..8                     vCPUs (default 1, or the scenario's vcpus:); APs\n"
 		"                                   wait for INIT/SIPI as on a real machine\n"
+		"  --pci-testdev                    QEMU's pci-testdev on PCI bus 0 (00:01.0), BARs at\n"
+		"                                   0xfe000000 and port 0xc000 (the i440FX host\n"
+		"                                   bridge at 00:00.0 is always there)\n"
 		"  --strict                         known host divergences fail the run\n"
 		"  --milestones                     print guest milestone times on stderr\n"
 		RUNOPT_RESULTS_HELP
@@ -164,6 +167,7 @@ static const struct option run_options[] = {
 	{ "kvm-tracepoints", no_argument, NULL, RUNOPT_KVM_TP },
 	{ "vcpus", required_argument, NULL, RUNOPT_VCPUS },
 	{ "initrd", required_argument, NULL, RUNOPT_INITRD },
+	{ "pci-testdev", no_argument, NULL, RUNOPT_PCI_TESTDEV },
 	{ NULL, 0, NULL, 0 },
 };
 

@@ -107,6 +107,7 @@ int runopt__parse(struct runopt *ro, int c, const char *arg, char *err, size_t n
 	case RUNOPT_VERBOSE: o->verbose = true; return 0;
 	case RUNOPT_MILESTONES: o->milestones = true; return 0;
 	case RUNOPT_TAP: ro->tap = true; return 0;
+	case RUNOPT_PCI_TESTDEV: o->pci_testdev = true; return 0;
 	case RUNOPT_INITRD: return file_arg("--initrd", arg, "", &o->initrd, err, n);
 	case RUNOPT_JSON: return file_arg("--json", arg, " (- is stdout)", &ro->json_path, err, n);
 	case RUNOPT_RESULTS: return file_arg("--results", arg, "", &o->results_path, err, n);

@@ -21,6 +21,7 @@ enum runopt_code {
 	RUNOPT_TAP,
 	RUNOPT_INITRD,
 	RUNOPT_JSON,
+	RUNOPT_PCI_TESTDEV,
 	RUNOPT_END	/* a command's own option codes start here */
 };
 

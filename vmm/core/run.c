@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include "dev/inject.h"
+#include "dev/pci.h"
 #include "dev/uioapic.h"
 #include "dev/ulapic.h"
 #include "lib/clock.h"
@@ -372,6 +373,7 @@ int vmm__run(const struct vmm_opts *opts)
 	clock_gettime(CLOCK_MONOTONIC, &vm.t0);
 	console__init(&vm.con, opts->quiet ? NULL : stdout, &vm.log);
 	serial__init(&vm.com1, &vm.con);
+	pci__init(&vm);
 
 	if (read_file(opts->kernel, VMM_KERNEL_MAX, &img, &img_len, err, sizeof(err)) < 0 ||
 	    loader__parse(img, img_len, opts->kernel, opts->mem_size, opts->boot, &vm.boot, err,

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "lib/clock.h"
 #include "mmio.h"
+#include "pci.h"
 #include "uioapic.h"
 #include "ulapic.h"
 
@@ -75,6 +76,16 @@ int handle_mmio(struct vcpu *v)
 			d->write(v, addr - d->base, len, val);
 		} else {
 			val = d->read(v, addr - d->base, len);
+			memset(run->mmio.data, 0, sizeof(run->mmio.data));
+			memcpy(run->mmio.data, &val, len < 4 ? len : 4);
+		}
+		return EXIT_RESUME;
+	}
+	/* a PCI BAR that decodes it (the fixed windows above come first) */
+	if (run->mmio.is_write)
+		memcpy(&val, run->mmio.data, len < 4 ? len : 4);
+	if (pci__mmio(v->vm, addr, len, run->mmio.is_write, &val)) {
+		if (!run->mmio.is_write) {
 			memset(run->mmio.data, 0, sizeof(run->mmio.data));
 			memcpy(run->mmio.data, &val, len < 4 ? len : 4);
 		}

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "fwcfg.h"
 #include "hcall.h"
+#include "pci.h"
 #include "pio.h"
 #include "testdev.h"
 #include "emu/x86_mmu.h"
@@ -80,6 +81,9 @@ static const struct pio_dev pio_devs[] = {
 	/* QEMU pc-testdev: a byte OUT to 0x2000 + pin sets that IOAPIC pin's line */
 	{ IVM_PORT_TESTDEV_IOAPIC, IVM_TESTDEV_IOAPIC_PINS, "pc-testdev", NULL,
 	  testdev__ioapic_write, PIO_ANY, PIO_SIZE(1) },
+	/* PCI configuration mechanism #1: CONFIG_ADDRESS (32-bit at 0xcf8), CONFIG_DATA */
+	{ IVM_PORT_PCI_CONFIG, PCI_PORT_CONFIG_LEN, "pci-config", pci_port__read, pci_port__write,
+	  PIO_ANY, PIO_ANY },
 };
 
 static const struct pio_dev *pio_find(uint16_t port)
@@ -173,6 +177,14 @@ int handle_io(struct vcpu *v)
 		bool out = run->io.direction == KVM_EXIT_IO_OUT;
 		uint32_t val = 0;
 
+		if (!dev && out) {
+			memcpy(&val, data, size);
+			if (pci__pio(v->vm, port, true, size, &val))
+				continue;
+		} else if (!dev && pci__pio(v->vm, port, false, size, &val)) {
+			memcpy(data, &val, size);
+			continue;
+		}
 		if (!dev || !claims(dev, out, size)) {
 			unclaimed(v, port, out, size, dev);
 			if (!out) {

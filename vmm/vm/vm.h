@@ -18,6 +18,8 @@
 #include "model/evlog.h"
 #include "model/evring.h"
 #include "model/fwcfg.h"
+#include "model/pci.h"
+#include "model/pci_testdev.h"
 #include "vapic/ioapic.h"
 #include "vapic/lapic.h"
 #include "scenario/scenario.h"
@@ -53,6 +55,7 @@ struct vmm_opts {
 	const char *results_path;	/* --results FILE: the self-test results as lines */
 	bool kvm_tracepoints;	/* --trace: add KVM's own tracepoints (tracefs) */
 	bool interrupts;	/* print the guest's counters at the end */
+	bool pci_testdev;	/* --pci-testdev: QEMU's pci-testdev on PCI bus 0 */
 	enum irqchip_mode irqchip;
 	unsigned vcpus;		/* 1..VMM_MAX_VCPUS; 0 = the scenario's count, else 1 */
 	const struct scenario *scenario;	/* NULL: plain run */
@@ -178,6 +181,8 @@ struct vm {
 	uint32_t guest_exit_value;
 	uint8_t port_warned[65536 / 8];	/* unclaimed ports already logged */
 	struct fwcfg fwcfg;	/* fw_cfg's selector and offset (dev/fwcfg.c); zeros: power-on */
+	struct pci_bus pci;	/* PCI bus 0 (dev/pci.c): the host bridge, pci-testdev if asked */
+	struct pci_testdev pci_testdev;	/* its tests' selection and counts */
 	bool done;
 	int status;		/* enum vmm_status or (v << 1) | 1 */
 	const char *why;	/* one-line reason for a non-zero status */
