@@ -84,6 +84,19 @@ done
 cell lvt-error-illegal-cpl0 kvm/user >"$TMP/lvt-user"
 like "$TMP/lvt-user" '^(PASS |DIVERGENCE PVM-5)$' \
 	"lvt-error-illegal-cpl0 on kvm/user: the LVT error vector with ESR send illegal vector (or late: PVM-5)"
+# the same vector through the x2APIC SELF IPI register (MSR 0x83f): KVM-1 again under KVM's
+# in-kernel LAPIC; the user irqchip hides x2APIC and QEMU 7.2's TCG CPU has none: UNSUPPORTED,
+# the guest saying which CPUID bit is clear, never a PASS for what did not run
+for m in kernel split; do
+	is "$(cell selfipi-illegal-cpl0 kvm/$m)" "DIVERGENCE KVM-1" \
+		"selfipi-illegal-cpl0 on kvm/$m: vector 3 from MSR 0x83f accepted, no LVT error interrupt (KVM-1)"
+done
+for t in kvm/user qemu-tcg; do
+	is "$(cell selfipi-illegal-cpl0 $t)" "UNSUPPORTED " "selfipi-illegal-cpl0 on $t: no x2APIC, not run"
+	is "$(jq -r '.checks[] | select(.name == "selfipi-illegal-cpl0") | .results[] | select(.target == "'$t'") | .note' "$TMP/c.json")" \
+		"no x2APIC: CPUID.1:ECX[21] is clear, so no SELF IPI MSR 0x83f" "... and the note says why"
+done
+is "$(cell selfipi-illegal-cpl0 model)" "EXPECTED 0xfe irq" "selfipi-illegal-cpl0 on the model: the LVT error vector"
 # the TSS I/O bitmap, unlike IOPL 3 (PVM-17), is applied at CPL3 everywhere
 for t in kvm/kernel kvm/split kvm/user qemu-tcg; do
 	for c in out-cpl3-iomap-allowed in-cpl3-iomap-allowed out-cpl3-iomap-denied outw-cpl3-iomap-partial; do

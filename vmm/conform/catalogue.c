@@ -78,6 +78,9 @@ static const struct {
 	  "16-bit out at CPL3, IOPL 0, its first port allowed by the TSS I/O bitmap, its second denied: #GP(0)" },
 	{ "lvt-error-illegal-cpl0", "LAPIC",
 	  "a fixed self-IPI with vector 3 sets ESR send illegal vector and raises the LVT error vector" },
+	{ "selfipi-illegal-cpl0", "LAPIC",
+	  "vector 3 written to the x2APIC SELF IPI register (MSR 0x83f) sets ESR send illegal vector "
+	  "and raises the LVT error vector (no x2APIC: UNSUPPORTED)" },
 };
 #define NR_CASES (sizeof(cases) / sizeof(cases[0]))
 

@@ -100,6 +100,11 @@ struct conf_exc {
  */
 int conf__parse_exc(const char *line, struct conf_exc *e);
 /*
+ * "selftest: NAME: unsupported: WHY", the guest's line for a case whose
+ * CPU lacks what it needs (it ran nothing): 1 with @name and @why, else 0.
+ */
+int conf__parse_unsupported(const char *line, char *name, size_t namelen, char *why, size_t whylen);
+/*
  * The verdict on one case on @target (a column name, or NULL): PASS, or
  * DIVERGENCE with the differing fields and its ID.
  */

@@ -101,8 +101,8 @@ static const struct conf_divergence divergences[] = {
 	  "#VMEXIT lands right after `sti` (a host timer, the VMM's poll), the interrupt is taken "
 	  "before the next instruction", NULL },
 	{ "KVM-1", "KVM's in-kernel LAPIC (on PVM and kvm_amd alike)",
-	  "a fixed IPI with a vector below 16 is not sent: ESR gets \"send illegal vector\" and "
-	  "the LVT error interrupt is raised",
+	  "a fixed IPI with a vector below 16, through the ICR or the x2APIC SELF IPI register, "
+	  "is not sent: ESR gets \"send illegal vector\" and the LVT error interrupt is raised",
 	  "the vector is accepted into IRR (where class 0 never beats the PPR: nothing is "
 	  "delivered); ESR stays 0, no LVT error interrupt", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
@@ -162,6 +162,7 @@ static const struct conf_signature signatures[] = {
 	{ "PVM-5", "apic-tpr-lower-cpl0", 0xe5, R, false, .rip_side = 1 },	/* late */
 	{ "QEMU-12", "apic-tpr-lower-cpl0", 0xe5, R, false, .rip_side = 1 },	/* at the TB's end */
 	{ "KVM-1", "lvt-error-illegal-cpl0", NONE, NF, false, 0 },
+	{ "KVM-1", "selfipi-illegal-cpl0", NONE, NF, false, 0 },	/* the same, through MSR 0x83f */
 	{ "QEMU-13", "lvt-error-illegal-cpl0", 3, V | RES, false, 0 },
 	/* the error interrupt is pending at sti, as irq-sti-shadow-cpl0's vector is */
 	{ "PVM-5", "lvt-error-illegal-cpl0", 0xfe, R, false, .rip_side = 1 },	/* late */

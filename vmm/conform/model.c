@@ -117,6 +117,8 @@ static const struct conf_model_case model_cases[] = {
 	X("outw-cpl3-iomap-partial", 3, 13, 0, FAULT),
 	/* SDM 10.5.3: ESR send illegal vector, the LVT error vector, pending at sti */
 	X("lvt-error-illegal-cpl0", 0, APIC_ERROR, NOERR, IRQ),
+	/* SDM 11.12.11: the SELF IPI register sends as the ICR does, so the same error */
+	X("selfipi-illegal-cpl0", 0, APIC_ERROR, NOERR, IRQ),
 };
 
 static const struct conf_model_case *table = model_cases;

@@ -32,6 +32,9 @@ static const struct known_divergence known_divergences[] = {
 	{ "lvt-error-illegal-cpl0", 0, IVM_CHK_NOFAULT, "KVM-1",
 	  "a fixed self-IPI with vector 3 is accepted into IRR by KVM's in-kernel LAPIC: no ESR "
 	  "send illegal vector, no LVT error interrupt", 0 },
+	{ "selfipi-illegal-cpl0", 0, IVM_CHK_NOFAULT, "KVM-1",
+	  "vector 3 written to the x2APIC SELF IPI register is accepted into IRR by KVM's in-kernel "
+	  "LAPIC: no ESR send illegal vector, no LVT error interrupt", 0 },
 	{ "lvt-error-illegal-cpl0", 0xfe, IVM_CHK_RIP, "PVM-5",
 	  "the LVT error interrupt pending when STI sets IF is taken late, not right after the "
 	  "instruction after STI", .rip_side = 1 },
