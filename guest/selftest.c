@@ -18,7 +18,7 @@ TC(pf_ro); TC(pf_sup); TC(pf_nx); TC(mf); TC(xm); TC(ac); TC(int80); TC(int41);
 TC(out_io); TC(in_io); TC(cli); TC(hlt); TC(rdmsr_tsc); TC(rdmsr_unk); TC(wrmsr_unk);
 TC(int1); TC(into); TC(hwbp); TC(sti_shadow); TC(iretq); TC(movss_tf); TC(efer_rsvd);
 TC(int41_if); TC(iretq_tf); TC(iretq_nullcs); TC(pat_rsvd); TC(apicbase_rsvd); TC(cli_iopl);
-TC(tpr_lower); TC(apic_tpr); TC(out_io_deny); TC(outw_io_span);
+TC(tpr_lower); TC(apic_tpr); TC(out_io_deny); TC(outw_io_span); TC(pf_df); TC(buslock);
 extern char tc_apic_tpr_x2_trig[];
 extern uint64_t tc_iret_good;
 extern const char *apic_mode_arg;	/* main.c */
@@ -30,10 +30,15 @@ int selftest_only_len;
 enum rip_kind { RIP_TRIG, RIP_RESUME, RIP_CR2 };
 enum tc_setup { SET_NONE, SET_TS, SET_AM, SET_NO_DE_GATE, SET_NO_UD_GATE, SET_NO_IOMAP,
 		SET_HWBP, SET_PENDING_IRQ, SET_BP_DPL0, SET_TRAP_GATE,
-		SET_IOPL3, SET_IOMAP, SET_ILLEGAL_IPI, SET_ILLEGAL_SELF_IPI };
+		SET_IOPL3, SET_IOMAP, SET_ILLEGAL_IPI, SET_ILLEGAL_SELF_IPI,
+		SET_NO_PF_GATE, SET_BUSLOCK };
 
 #define DR6_B0		(1u << 0)
+#define DR6_BLD		(1u << 11)	/* bus lock detected: active low, cleared by the CPU */
 #define DR6_BS		(1u << 14)
+#define MSR_IA32_DEBUGCTL	0x1d9
+#define DEBUGCTL_BLD		(1u << 2)	/* BUS_LOCK_DETECT */
+#define CPUID7_ECX_BLD		(1u << 24)
 #define DR7_L0		(1u << 0)
 #define DR7_FIXED	(1u << 10)
 #define ESR_SEND_ILLEGAL	(1u << 5)
@@ -55,6 +60,7 @@ struct tc_case {
 	uint8_t swint;		/* int $n vector that may arrive via an irq stub */
 	enum tc_setup setup;
 	uint32_t dr6;		/* #DB: DR6 bits that must be set */
+	uint32_t dr6_clear;	/* #DB: DR6 bits that must be clear (DR6.BLD is active low) */
 	bool no_fault;		/* passes by running to its resume label unfaulted */
 	bool named_only;	/* runs only when only= names it */
 	const uint64_t *rounds;	/* no-fault: the case's count of good rounds, ... */
@@ -69,6 +75,7 @@ struct tc_case {
 };
 
 static const char *lacks_x2apic(void);
+static const char *lacks_buslock(void);
 
 #define CASE(_name, _tc, _cpl, _vec, _rip, _err, ...)			\
 	{ .name = _name, .fn = tc_##_tc, .trig = tc_##_tc##_trig,		\
@@ -174,6 +181,21 @@ static const struct tc_case conf_cases[] = {
 	CASE("out-cpl3-iomap-denied", out_io_deny, 3, X86_TRAP_GP, RIP_TRIG, 0, .setup = SET_IOMAP),
 	CASE("outw-cpl3-iomap-partial", outw_io_span, 3, X86_TRAP_GP, RIP_TRIG, 0,
 	     .setup = SET_IOMAP),
+	/*
+	 * SDM 6.15 Table 6-5: a #PF while delivering a #PF (the frame pushed
+	 * onto a not-present stack) is a double fault: #DF(0) on IST1. Late in
+	 * the table: a host that shuts the guest down instead ends the run here.
+	 */
+	CASE("#DF-pf-pf-cpl0", pf_df, 0, X86_TRAP_DF, RIP_TRIG, 0),
+	/* Table 6-5: a page fault, then a contributory #NP (its gate not present): #DF(0) */
+	CASE("#DF-pf-np-cpl0", pf_np, 0, X86_TRAP_DF, RIP_TRIG, 0, .setup = SET_NO_PF_GATE),
+	/*
+	 * SDM 18.3.1.6: bus-lock detection, where CPUID.(7,0):ECX[24] offers it:
+	 * IA32_DEBUGCTL bit 2 set, a split lock at CPL3 is a #DB trap after the
+	 * instruction, DR6.BLD cleared. Without the CPUID bit: not run.
+	 */
+	CASE("#DB-buslock-cpl3", buslock, 3, X86_TRAP_DB, RIP_RESUME, NOERR, .setup = SET_BUSLOCK,
+	     .dr6_clear = DR6_BLD, .lacks = lacks_buslock),
 	/*
 	 * SDM 10.5.3: a fixed self-IPI with vector 3 sets ESR "send illegal
 	 * vector" and raises the LVT error interrupt, here pending by sti and
@@ -309,6 +331,20 @@ static const char *lacks_x2apic(void)
 	return "the APIC runs in xAPIC mode (apic=xapic, or its x2APIC MSRs fault): no SELF IPI MSR";
 }
 
+/* Bus-lock detection: CPUID.(EAX=7,ECX=0):ECX[24] */
+static const char *lacks_buslock(void)
+{
+	uint32_t a, b, c, d;
+
+	cpuid(0, &a, &b, &c, &d);
+	if (a < 7)
+		return "no bus-lock detection: CPUID has no leaf 7";
+	cpuid(7, &a, &b, &c, &d);
+	if (!(c & CPUID7_ECX_BLD))
+		return "no bus-lock detection: CPUID.(EAX=7,ECX=0):ECX[24] is clear";
+	return NULL;
+}
+
 /* LVT error as it was before the case (apic_init's) */
 static uint32_t lvterr_saved = ERROR_APIC_VECTOR;
 
@@ -392,6 +428,15 @@ static bool setup(const struct tc_case *c, bool on)
 		break;
 	case SET_NO_UD_GATE:
 		idt_set_present(X86_TRAP_UD, !on);
+		break;
+	case SET_NO_PF_GATE:
+		idt_set_present(X86_TRAP_PF, !on);
+		break;
+	case SET_BUSLOCK:
+		if (on)
+			write_dr6(0xffff0ff0);	/* BLD (bit 11) set: the CPU clears it */
+		wrmsr(MSR_IA32_DEBUGCTL, on ? rdmsr(MSR_IA32_DEBUGCTL) | DEBUGCTL_BLD :
+			rdmsr(MSR_IA32_DEBUGCTL) & ~(uint64_t)DEBUGCTL_BLD);
 		break;
 	case SET_BP_DPL0:
 		idt_set_dpl(X86_TRAP_BP, on ? 0 : 3);
@@ -501,6 +546,11 @@ static void run_case(const struct tc_case *c, struct ivm_exc_result *r)
 	/* #DB must report its cause: DR6.BS for single-step, B0 for DR0 */
 	if (c->vector == X86_TRAP_DB && (obs.dr6 & c->dr6) != c->dr6)
 		r->mismatch |= IVM_CHK_VECTOR;
+	if (c->vector == X86_TRAP_DB && (obs.dr6 & c->dr6_clear)) {
+		printf("selftest: %s: DR6 0x%lx, bits 0x%x not cleared\n", c->name, obs.dr6,
+		       c->dr6_clear);
+		r->mismatch |= IVM_CHK_VECTOR;
+	}
 	/* the LVT error interrupt must report its cause: ESR "send illegal vector" */
 	if ((c->setup == SET_ILLEGAL_IPI || c->setup == SET_ILLEGAL_SELF_IPI) &&
 	    !(obs.esr & ESR_SEND_ILLEGAL)) {

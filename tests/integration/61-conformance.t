@@ -97,6 +97,28 @@ for t in kvm/user qemu-tcg; do
 		"no x2APIC: CPUID.1:ECX[21] is clear, so no SELF IPI MSR 0x83f" "... and the note says why"
 done
 is "$(cell selfipi-illegal-cpl0 model)" "EXPECTED 0xfe irq" "selfipi-illegal-cpl0 on the model: the LVT error vector"
+# an exception while delivering another (SDM 6.15 Table 6-5): a #PF while delivering a #PF (its frame
+# pushed onto a not-present stack), and a #NP (the #PF gate not present) while delivering a #PF, are
+# each a #DF(0) on IST1; QEMU TCG gets it right but for its NULL SS on the IST switch (QEMU-2)
+for c in '#DF-pf-pf-cpl0' '#DF-pf-np-cpl0'; do
+	for m in kernel split user; do
+		is "$(cell "$c" kvm/$m)" "PASS " "$c on kvm/$m: #DF(0) on IST1"
+	done
+	is "$(cell "$c" qemu-tcg)" "DIVERGENCE QEMU-2" "$c on qemu-tcg: #DF, SS loaded with NULL (QEMU-2)"
+	is "$(cell "$c" model)" "EXPECTED #DF(0x0)" "$c on the model: #DF(0)"
+done
+# bus-lock detection (CPUID.(7,0):ECX[24]): where the CPU has none, UNSUPPORTED with that reason, on
+# every target; QEMU 7.2's TCG CPU never has it
+bld_note() { jq -r '.checks[] | select(.name == "#DB-buslock-cpl3") | .results[] | select(.target == "'$1'") | .note' "$TMP/c.json"; }
+bld_targets=qemu-tcg
+grep -qw bus_lock_detect /proc/cpuinfo || bld_targets="kvm/kernel kvm/split kvm/user qemu-tcg"
+for t in $bld_targets; do
+	is "$(cell '#DB-buslock-cpl3' $t)" "UNSUPPORTED " "#DB-buslock-cpl3 on $t: no bus-lock detection, not run"
+	is "$(bld_note $t)" "no bus-lock detection: CPUID.(EAX=7,ECX=0):ECX[24] is clear" "... the note names the CPUID bit"
+done
+is "$(cell '#DB-buslock-cpl3' model)" "EXPECTED #DB trap" "#DB-buslock-cpl3 on the model: a #DB trap"
+is "$(jq -r '.checks[] | select(.name == "#DB-buslock-cpl3") | .model.dr6_clear' "$TMP/c.json")" 2048 \
+	"json: the model's DR6.BLD (bit 11), which must be clear"
 # the TSS I/O bitmap, unlike IOPL 3 (PVM-17), is applied at CPL3 everywhere
 for t in kvm/kernel kvm/split kvm/user qemu-tcg; do
 	for c in out-cpl3-iomap-allowed in-cpl3-iomap-allowed out-cpl3-iomap-denied outw-cpl3-iomap-partial; do

@@ -172,6 +172,39 @@ static void test_unsupported(void)
 	ok(!strcmp(cell.id, "new"), "planted: vector 3 delivered through MSR 0x83f is new, not KVM-1");
 }
 
+/* SDM 6.15 Table 6-5's double faults, and the bus-lock #DB's active-low DR6 bit, in the model */
+static void test_double_faults(void)
+{
+	const struct conf_model_case *x;
+	struct conf_cell cell;
+	struct conf_exc e;
+	char buf[CONF_TEXT_MAX];
+
+	x = conf__model_case("#DF-pf-pf-cpl0");
+	ok(x && x->vector == 8 && x->err == 0 && !strcmp(conf__model_stack(x), "ist1"),
+	   "#DF-pf-pf-cpl0: page fault then page fault, #DF(0) on IST1");
+	x = conf__model_case("#DF-pf-np-cpl0");
+	ok(x && x->vector == 8 && x->err == 0, "#DF-pf-np-cpl0: page fault then contributory, #DF(0)");
+	x = conf__model_case("#DB-buslock-cpl3");
+	ok(x && x->vector == 1 && x->resume == CONF_RESUME_AFTER_TRIGGER && x->dr6_clear == 1u << 11 &&
+	   !x->dr6, "#DB-buslock-cpl3: a trap, DR6.BLD (bit 11) clear");
+	if (x)
+		conf__model_text(x, buf, sizeof(buf));
+	ok(x && strstr(buf, "dr6 lacks 0x800"), "... said in the model's text: %s", x ? buf : "");
+	/* QEMU TCG's NULL SS on the IST switch is the only field it gets wrong: QEMU-2 */
+	memset(&cell, 0, sizeof(cell));
+	conf__parse_exc("exc #DF-pf-pf-cpl0 cpl=0 vec=8/8 err=0x0/0x0 rip=0x1/0x1 stack=ist1/ist1 "
+			"mismatch=0x10 FAIL", &e);
+	conf__judge_exc(&e, &cell, "qemu-tcg");
+	ok(cell.status == CONF_DIVERGENCE && !strcmp(cell.id, "QEMU-2"), "#DF-pf-pf-cpl0, SS only: QEMU-2");
+	/* planted: a #PF delivered instead of the #DF is no known divergence */
+	conf__parse_exc("exc #DF-pf-np-cpl0 cpl=0 vec=8/14 err=0x0/0x0 rip=0x1/0x1 stack=ist1/same "
+			"mismatch=0x21 FAIL", &e);
+	conf__judge_exc(&e, &cell, "kvm/kernel");
+	ok(cell.status == CONF_DIVERGENCE && !strcmp(cell.id, "new"),
+	   "planted: #DF-pf-np-cpl0 delivered as #PF is new");
+}
+
 static void test_check_line(void)
 {
 	struct conf_cell cell;
@@ -762,7 +795,7 @@ static void test_model(void)
 	conf__report_json(&m, NULL, f);
 	text = slurp(f);
 	ok(text && strstr(text, "\"model\":{\"cpl\":3,\"vector\":14,\"error_code\":4,\"resume\":\"fault\","
-			      "\"stack\":\"rsp0\",\"cr2\":2080768,\"dr6\":0}") &&
+			      "\"stack\":\"rsp0\",\"cr2\":2080768,\"dr6\":0,\"dr6_clear\":0}") &&
 	   strstr(text, "\"status\":\"EXPECTED\"") && strstr(text, "\"vs_model\":\"vector: model 11") &&
 	   strstr(text, "\"model\":null"), "json: the model's fields per case, each result against it");
 	free(text);
@@ -798,6 +831,7 @@ int main(void)
 	test_parse();
 	test_judge();
 	test_unsupported();
+	test_double_faults();
 	test_check_line();
 	test_expect();
 	test_same_ids_as_run();

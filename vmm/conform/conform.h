@@ -249,6 +249,7 @@ struct conf_model_case {
 	enum conf_resume resume;
 	uint64_t cr2;			/* 0: not a #PF */
 	uint32_t dr6;			/* #DB: DR6 bits that must be set */
+	uint32_t dr6_clear;		/* #DB: DR6 bits that must be clear (BLD is active low) */
 };
 
 /* The model's cases; conf__model_use swaps in another table (NULL: the model's own), for tests. */

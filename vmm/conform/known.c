@@ -141,6 +141,8 @@ static const struct conf_signature signatures[] = {
 	{ "QEMU-1", "#SS-cpl0", 13, V, false, 0 },
 	{ "QEMU-2", "#DB-tf-cpl0", 1, S, false, 0 },
 	{ "QEMU-2", "#DF-cpl0", 8, S, false, 0 },
+	{ "QEMU-2", "#DF-pf-pf-cpl0", 8, S, false, 0 },
+	{ "QEMU-2", "#DF-pf-np-cpl0", 8, S, false, 0 },
 	{ "QEMU-3", "#XM-cpl0", NONE, NF, false, 0 },
 	{ "QEMU-3", "#XM-cpl3", NONE, NF, false, 0 },
 	{ "QEMU-4", "#AC-cpl3", NONE, NF, false, 0 },
