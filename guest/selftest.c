@@ -31,7 +31,7 @@ enum rip_kind { RIP_TRIG, RIP_RESUME, RIP_CR2 };
 enum tc_setup { SET_NONE, SET_TS, SET_AM, SET_NO_DE_GATE, SET_NO_UD_GATE, SET_NO_IOMAP,
 		SET_HWBP, SET_PENDING_IRQ, SET_BP_DPL0, SET_TRAP_GATE,
 		SET_IOPL3, SET_IOMAP, SET_ILLEGAL_IPI, SET_ILLEGAL_SELF_IPI,
-		SET_NO_PF_GATE, SET_BUSLOCK };
+		SET_NO_PF_GATE, SET_BUSLOCK, SET_NO_DB_GATE };
 
 #define DR6_B0		(1u << 0)
 #define DR6_BLD		(1u << 11)	/* bus lock detected: active low, cleared by the CPU */
@@ -181,6 +181,12 @@ static const struct tc_case conf_cases[] = {
 	CASE("out-cpl3-iomap-denied", out_io_deny, 3, X86_TRAP_GP, RIP_TRIG, 0, .setup = SET_IOMAP),
 	CASE("outw-cpl3-iomap-partial", outw_io_span, 3, X86_TRAP_GP, RIP_TRIG, 0,
 	     .setup = SET_IOMAP),
+	/*
+	 * SDM 6.15 Table 6-5: a benign exception, then a contributory one, is
+	 * handled serially: the single-step #DB's gate not present gives
+	 * #NP(1*8 + IDT + EXT), at the #DB's return address, not #DF.
+	 */
+	CASE("#NP-db-cpl0", db_tf, 0, X86_TRAP_NP, RIP_RESUME, 1 * 8 + 3, .setup = SET_NO_DB_GATE),
 	/*
 	 * SDM 6.15 Table 6-5: a #PF while delivering a #PF (the frame pushed
 	 * onto a not-present stack) is a double fault: #DF(0) on IST1. Late in
@@ -431,6 +437,9 @@ static bool setup(const struct tc_case *c, bool on)
 		break;
 	case SET_NO_PF_GATE:
 		idt_set_present(X86_TRAP_PF, !on);
+		break;
+	case SET_NO_DB_GATE:
+		idt_set_present(X86_TRAP_DB, !on);
 		break;
 	case SET_BUSLOCK:
 		if (on)

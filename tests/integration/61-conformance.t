@@ -48,6 +48,7 @@ for m in kernel split user; do
 	is "$(cell '#MF-cpl0' kvm/$m)" "DIVERGENCE PVM-6" "#MF-cpl0 on kvm/$m: x87 at CPL0 (PVM-6)"
 	is "$(cell '#NM-cpl3' kvm/$m)" "DIVERGENCE PVM-7" "#NM-cpl3 on kvm/$m: CR0.TS at CPL3 (PVM-7)"
 	is "$(cell '#NP-cpl0' kvm/$m)" "DIVERGENCE PVM-8" "#NP-cpl0 on kvm/$m: escalated to #DF (PVM-8)"
+	is "$(cell '#NP-db-cpl0' kvm/$m)" "DIVERGENCE PVM-8" "#NP-db-cpl0 on kvm/$m: benign #DB then #NP escalated to #DF (PVM-8)"
 	# retired where the host delivers it as a trap (Linux 6.18.44); an older PVM still names it
 	like <(cell int1-cpl3 kvm/$m) '^(PASS |DIVERGENCE PVM-10)$' "int1-cpl3 on kvm/$m: #DB as a trap, or PVM-10 (retired)"
 	is "$(cell movss-tf-cpl0 kvm/$m)" "DIVERGENCE PVM-14" "movss-tf-cpl0 on kvm/$m: #DB right after mov ss (PVM-14)"
@@ -178,7 +179,7 @@ is "$(jq '[.checks[] | select(.kind == "scenario") | .results[] | select(.target
 is "$(cell scenario:spurious kvm/kernel)" "UNSUPPORTED " "scenario:spurious on kvm/kernel: the config is user-only"
 # QEMU TCG's own departures, on qemu-tcg only
 for p in '#SS-cpl0 QEMU-1' '#DB-tf-cpl0 QEMU-2' '#XM-cpl3 QEMU-3' '#AC-cpl3 QEMU-4' 'int41-cpl3 QEMU-5' \
-	'#NP-cpl0 QEMU-6' 'int1-cpl0 QEMU-7' 'rdmsr-unknown-cpl0 QEMU-8' 'efer-rsvd-cpl0 QEMU-9' \
+	'#NP-cpl0 QEMU-6' '#NP-db-cpl0 QEMU-6' 'int1-cpl0 QEMU-7' 'rdmsr-unknown-cpl0 QEMU-8' 'efer-rsvd-cpl0 QEMU-9' \
 	'int3-dpl0-cpl3 QEMU-5' 'pat-rsvd-cpl0 QEMU-10' 'apicbase-rsvd-cpl0 QEMU-11' 'iretq-tf-cpl0 QEMU-2' \
 	'apic-tpr-lower-cpl0 QEMU-12' 'lvt-error-illegal-cpl0 QEMU-13'; do
 	set -- $p

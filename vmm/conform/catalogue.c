@@ -76,6 +76,9 @@ static const struct {
 	{ "out-cpl3-iomap-denied", "I/O", "out at CPL3, IOPL 0, to a port the TSS I/O bitmap denies: #GP(0)" },
 	{ "outw-cpl3-iomap-partial", "I/O",
 	  "16-bit out at CPL3, IOPL 0, its first port allowed by the TSS I/O bitmap, its second denied: #GP(0)" },
+	{ "#NP-db-cpl0", "exceptions",
+	  "single-step #DB's gate not present (benign, then contributory): #NP(1*8+3) at the #DB's "
+	  "return address, not #DF" },
 	{ "#DF-pf-pf-cpl0", "exceptions",
 	  "#PF while delivering #PF (its frame pushed onto a not-present stack): #DF(0) on IST1" },
 	{ "#DF-pf-np-cpl0", "exceptions",

@@ -33,7 +33,8 @@ static const struct conf_divergence divergences[] = {
 	  "(KVM's `handle_ud` policy), or #NM itself when CR0.TS is set", NULL },
 	{ "PVM-7", "PVM", "an x87 instruction at CPL3 with CR0.TS=1 raises #NM",
 	  "it runs natively: no #NM", NULL },
-	{ "PVM-8", "PVM", "#NP while delivering #UD (a benign exception) is delivered as #NP",
+	{ "PVM-8", "PVM", "#NP while delivering a benign exception (#UD, the single-step #DB) is "
+	  "delivered as #NP",
 	  "escalated to #DF(0) on IST1", NULL },
 	{ "PVM-9", "PVM", "an instruction that completes is not an emulation failure",
 	  "KVM's `kvm_emulate_insn` tracepoint reports `iretq` (48 cf) as failed, "
@@ -132,6 +133,7 @@ static const struct conf_signature signatures[] = {
 	{ "PVM-6", "#NM-cpl0", 7, 0, true, 0 },
 	{ "PVM-7", "#NM-cpl3", NONE, NF, false, 0 },
 	{ "PVM-8", "#NP-cpl0", 8, V | E | K, false, 0 },
+	{ "PVM-8", "#NP-db-cpl0", 8, V | E | K, false, 0 },	/* the same, #DB the benign one */
 	{ "PVM-10", "int1-cpl3", 1, R, false, 0 },
 	{ "PVM-14", "movss-tf-cpl0", 1, R, false, 0 },
 	{ "PVM-15", "int3-dpl0-cpl3", 3, V | E | R, false, 0 },
@@ -148,6 +150,7 @@ static const struct conf_signature signatures[] = {
 	{ "QEMU-4", "#AC-cpl3", NONE, NF, false, 0 },
 	{ "QEMU-5", "int41-cpl3", 13, E, false, 0 },
 	{ "QEMU-6", "#NP-cpl0", 11, E, false, 0 },
+	{ "QEMU-6", "#NP-db-cpl0", 11, E, false, 0 },
 	{ "QEMU-2", "#DB-hwbp-cpl0", 1, S, false, 0 },
 	{ "QEMU-2", "movss-tf-cpl0", 1, S, false, 0 },
 	{ "QEMU-2", "iretq-tf-cpl0", 1, S, false, 0 },

@@ -116,6 +116,8 @@ static const struct conf_model_case model_cases[] = {
 	/* SDM 19.5.2: a bit per byte accessed; one denied byte faults */
 	X("out-cpl3-iomap-denied", 3, 13, 0, FAULT),
 	X("outw-cpl3-iomap-partial", 3, 13, 0, FAULT),
+	/* Table 6-5: benign (#DB), then contributory (#NP of its gate): serially, #NP at the trap's RIP */
+	X("#NP-db-cpl0", 0, 11, IDT_ERR(1) | EXT, TRAP),
 	/* SDM 6.15 Table 6-5: page fault, then page fault: #DF(0) (SDM 6.15: "page fault" then "page fault") */
 	X("#DF-pf-pf-cpl0", 0, 8, 0, FAULT),
 	/* page fault, then contributory (#NP of the #PF gate): #DF(0) */

@@ -48,6 +48,9 @@ static const struct known_divergence known_divergences[] = {
 	  .rip_side = -1 },
 	{ "#NP-cpl0", 8, IVM_CHK_VECTOR | IVM_CHK_ERRCODE | IVM_CHK_STACK, "PVM-8",
 	  "#NP while delivering #UD (a benign exception) escalates to #DF; the SDM delivers #NP", 0 },
+	{ "#NP-db-cpl0", 8, IVM_CHK_VECTOR | IVM_CHK_ERRCODE | IVM_CHK_STACK, "PVM-8",
+	  "#NP while delivering the single-step #DB (a benign exception) escalates to #DF; the SDM "
+	  "delivers #NP", 0 },
 	{ "int3-dpl0-cpl3", 3, IVM_CHK_VECTOR | IVM_CHK_ERRCODE | IVM_CHK_RIP, "PVM-15",
 	  "int3 at CPL3 through a DPL0 gate is delivered as #BP, the gate's DPL not checked", 0 },
 	{ "movss-tf-cpl0", 1, IVM_CHK_RIP, "PVM-14",
