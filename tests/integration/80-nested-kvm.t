@@ -125,6 +125,9 @@ for c in '#DF-pf-pf-cpl0' '#DF-pf-np-cpl0'; do
 	is "$(grep -c "^$c	kvm/[a-z]*	DIVERGENCE	QEMU-2$" "$TMP/conf")" 3 \
 		"conformance: $c is #DF with TCG's NULL SS (QEMU-2) in the three modes"
 done
+# benign then contributory, serially: #NP, with TCG's error code (QEMU-6), not PVM-8's #DF
+is "$(grep -c "^#NP-db-cpl0	kvm/[a-z]*	DIVERGENCE	QEMU-6$" "$TMP/conf")" 3 \
+	"conformance: #NP-db-cpl0 is #NP with TCG's error code (QEMU-6) in the three modes, not escalated"
 is "$(grep -c "^#DB-buslock-cpl3	kvm/[a-z]*	UNSUPPORTED	$" "$TMP/conf")" 3 \
 	"conformance: #DB-buslock-cpl3 n/a in the three modes (TCG's CPU has no bus-lock detection)"
 is "$(grep -E '	DIVERGENCE	' "$TMP/conf" | grep -cvE '	(QEMU|SVM|KVM)-[0-9]+$')" 0 \
