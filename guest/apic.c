@@ -255,7 +255,11 @@ __attribute__((noinline)) static uint32_t x2apic_probe(void)
 /*
  * The registers every CPU sets alike, Linux setup_local_APIC(): flat
  * logical ID bit = CPU number, LINT0 (ExtINT) masked, LINT1 NMI on the BSP
- * only, the error and spurious vectors, software enable.
+ * only, the spurious vector and software enable, then the error vector,
+ * unmasked (Linux's lapic_setup_esr: ERROR_APIC_VECTOR), so that an APIC
+ * error is a delivery the guest sees (irq.c prints it). The LVT error entry
+ * is written after the enable: while the APIC is software-disabled an LVT
+ * write can't clear its mask bit (SDM 11.4.7.2), which left it masked.
  */
 static void apic_setup_regs(unsigned int cpu)
 {
@@ -268,12 +272,12 @@ static void apic_setup_regs(unsigned int cpu)
 	apic_write(APIC_LVTT, LOCAL_TIMER_VECTOR | APIC_LVT_MASKED);
 	apic_write(APIC_LVT0, APIC_DM_EXTINT | APIC_LVT_MASKED);
 	apic_write(APIC_LVT1, APIC_DM_NMI | (cpu ? APIC_LVT_MASKED : 0));
-	apic_write(APIC_LVTERR, ERROR_APIC_VECTOR);
 	apic_write(APIC_SPIV, APIC_SPIV_ENABLE | SPURIOUS_APIC_VECTOR);
-	/* ESR is updated by a write (xAPIC needs it back to back) */
+	/* ESR is updated by a write (xAPIC needs it back to back): clear what came before */
 	apic_write(APIC_ESR, 0);
 	if (!x2apic_mode)
 		apic_write(APIC_ESR, 0);
+	apic_write(APIC_LVTERR, ERROR_APIC_VECTOR);
 }
 
 /* An AP after INIT-SIPI: its APIC is on in xAPIC mode; follow the BSP's mode. */

@@ -613,6 +613,54 @@ TC_BEGIN iretq
 	TC_RESUME iretq
 TC_END iretq
 
+/*
+ * #PF while delivering #PF (SDM 6.15, Table 6-5: a page fault, then a page
+ * fault during its delivery: #DF). RSP is the top of the not-present test
+ * page; the read of that page faults, and the CPU's push of the #PF frame
+ * onto it faults again: #DF(0), on IST1. The #DF's IRET brings the bad RSP
+ * back, so the resume and the abort path take the real one from R12 (the
+ * entry code saves and restores it) before they touch the stack. IF is 0
+ * throughout: no interrupt can come in on the bad stack (an NMI has IST2).
+ */
+TC_BEGIN pf_df
+	movq	%rsp, %r12
+	movl	$TEST_PAGE_NP, %eax
+	TC_SNAP
+	movq	$(TEST_PAGE_NP + 4096), %rsp
+	TC_TRIG pf_df
+	movq	(%rax), %rax
+	movq	%r12, %rsp	/* not reached: the read faults */
+	.globl	tc_pf_df_resume
+tc_pf_df_resume:
+	movq	%r12, %rsp
+	pushfq
+	popq	tc_snap + SNAP_FLAGS1(%rip)
+	movq	%rsp, tc_snap + SNAP_RSP1(%rip)
+	movq	$1, tc_snap + SNAP_LANDED(%rip)
+	.globl	tc_pf_df_out
+tc_pf_df_out:
+	movq	%r12, %rsp
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbx
+	popq	%rbp
+	ret
+
+/*
+ * A split lock: a locked add to a dword that crosses a 64-byte line, a bus
+ * lock on every CPU. With IA32_DEBUGCTL.BUS_LOCK_DETECT set, the CPU raises
+ * #DB as a trap after it, DR6.BLD (bit 11) cleared (SDM 18.3.1.6).
+ */
+TC_BEGIN buslock
+	leaq	bl_buf + 62(%rip), %rax
+	TC_SNAP
+	TC_TRIG buslock
+	lock addl	$1, (%rax)
+	TC_RESUME buslock
+TC_END buslock
+
 	.section .rodata
 	.balign	4
 fcw_ze_unmasked:
@@ -631,5 +679,8 @@ tc_iret_good:
 	.balign	16
 ac_buf:
 	.quad	0, 0
+	.balign	64
+bl_buf:
+	.fill	128, 1, 0
 
 	.section .note.GNU-stack, "", @progbits

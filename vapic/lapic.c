@@ -542,7 +542,11 @@ static void reg_put(struct lapic *l, uint32_t off, uint64_t val, uint64_t now)
 		lapic_timer_write_tdcr(l, v, now);
 		break;
 	case LAPIC_SELF_IPI:
-		lapic__accept(l, v & 0xff, false);
+		/* SDM 11.12.11: a fixed self-IPI, as through the ICR: vectors 0-15 are illegal */
+		if ((v & 0xff) < 16)
+			set_error(l, LAPIC_ESR_SEND_ILLEGAL);
+		else
+			lapic__accept(l, v & 0xff, false);
 		break;
 	}
 }

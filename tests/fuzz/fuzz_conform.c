@@ -80,6 +80,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (conf__parse_check_line(line, "isr", "kernel", &cell) == 1)
 			check_cell(&cell);
+		{
+			char why[CONF_TEXT_MAX];
+
+			/* the guest's unsupported line: a name without spaces, the reason terminated */
+			if (conf__parse_unsupported(line, name, sizeof(name), why, sizeof(why)) == 1)
+				fuzz_assert(name[0] && !strchr(name, ' ') && memchr(why, 0, sizeof(why)));
+		}
 		if (!strcmp(line, "--"))
 			col ^= 1;
 		if (!conf__parse_insn(line, &in)) {

@@ -48,6 +48,7 @@ for m in kernel split user; do
 	is "$(cell '#MF-cpl0' kvm/$m)" "DIVERGENCE PVM-6" "#MF-cpl0 on kvm/$m: x87 at CPL0 (PVM-6)"
 	is "$(cell '#NM-cpl3' kvm/$m)" "DIVERGENCE PVM-7" "#NM-cpl3 on kvm/$m: CR0.TS at CPL3 (PVM-7)"
 	is "$(cell '#NP-cpl0' kvm/$m)" "DIVERGENCE PVM-8" "#NP-cpl0 on kvm/$m: escalated to #DF (PVM-8)"
+	is "$(cell '#NP-db-cpl0' kvm/$m)" "DIVERGENCE PVM-8" "#NP-db-cpl0 on kvm/$m: benign #DB then #NP escalated to #DF (PVM-8)"
 	# retired where the host delivers it as a trap (Linux 6.18.44); an older PVM still names it
 	like <(cell int1-cpl3 kvm/$m) '^(PASS |DIVERGENCE PVM-10)$' "int1-cpl3 on kvm/$m: #DB as a trap, or PVM-10 (retired)"
 	is "$(cell movss-tf-cpl0 kvm/$m)" "DIVERGENCE PVM-14" "movss-tf-cpl0 on kvm/$m: #DB right after mov ss (PVM-14)"
@@ -84,6 +85,41 @@ done
 cell lvt-error-illegal-cpl0 kvm/user >"$TMP/lvt-user"
 like "$TMP/lvt-user" '^(PASS |DIVERGENCE PVM-5)$' \
 	"lvt-error-illegal-cpl0 on kvm/user: the LVT error vector with ESR send illegal vector (or late: PVM-5)"
+# the same vector through the x2APIC SELF IPI register (MSR 0x83f): KVM-1 again under KVM's
+# in-kernel LAPIC; the user irqchip hides x2APIC and QEMU 7.2's TCG CPU has none: UNSUPPORTED,
+# the guest saying which CPUID bit is clear, never a PASS for what did not run
+for m in kernel split; do
+	is "$(cell selfipi-illegal-cpl0 kvm/$m)" "DIVERGENCE KVM-1" \
+		"selfipi-illegal-cpl0 on kvm/$m: vector 3 from MSR 0x83f accepted, no LVT error interrupt (KVM-1)"
+done
+for t in kvm/user qemu-tcg; do
+	is "$(cell selfipi-illegal-cpl0 $t)" "UNSUPPORTED " "selfipi-illegal-cpl0 on $t: no x2APIC, not run"
+	is "$(jq -r '.checks[] | select(.name == "selfipi-illegal-cpl0") | .results[] | select(.target == "'$t'") | .note' "$TMP/c.json")" \
+		"no x2APIC: CPUID.1:ECX[21] is clear, so no SELF IPI MSR 0x83f" "... and the note says why"
+done
+is "$(cell selfipi-illegal-cpl0 model)" "EXPECTED 0xfe irq" "selfipi-illegal-cpl0 on the model: the LVT error vector"
+# an exception while delivering another (SDM 6.15 Table 6-5): a #PF while delivering a #PF (its frame
+# pushed onto a not-present stack), and a #NP (the #PF gate not present) while delivering a #PF, are
+# each a #DF(0) on IST1; QEMU TCG gets it right but for its NULL SS on the IST switch (QEMU-2)
+for c in '#DF-pf-pf-cpl0' '#DF-pf-np-cpl0'; do
+	for m in kernel split user; do
+		is "$(cell "$c" kvm/$m)" "PASS " "$c on kvm/$m: #DF(0) on IST1"
+	done
+	is "$(cell "$c" qemu-tcg)" "DIVERGENCE QEMU-2" "$c on qemu-tcg: #DF, SS loaded with NULL (QEMU-2)"
+	is "$(cell "$c" model)" "EXPECTED #DF(0x0)" "$c on the model: #DF(0)"
+done
+# bus-lock detection (CPUID.(7,0):ECX[24]): where the CPU has none, UNSUPPORTED with that reason, on
+# every target; QEMU 7.2's TCG CPU never has it
+bld_note() { jq -r '.checks[] | select(.name == "#DB-buslock-cpl3") | .results[] | select(.target == "'$1'") | .note' "$TMP/c.json"; }
+bld_targets=qemu-tcg
+grep -qw bus_lock_detect /proc/cpuinfo || bld_targets="kvm/kernel kvm/split kvm/user qemu-tcg"
+for t in $bld_targets; do
+	is "$(cell '#DB-buslock-cpl3' $t)" "UNSUPPORTED " "#DB-buslock-cpl3 on $t: no bus-lock detection, not run"
+	is "$(bld_note $t)" "no bus-lock detection: CPUID.(EAX=7,ECX=0):ECX[24] is clear" "... the note names the CPUID bit"
+done
+is "$(cell '#DB-buslock-cpl3' model)" "EXPECTED #DB trap" "#DB-buslock-cpl3 on the model: a #DB trap"
+is "$(jq -r '.checks[] | select(.name == "#DB-buslock-cpl3") | .model.dr6_clear' "$TMP/c.json")" 2048 \
+	"json: the model's DR6.BLD (bit 11), which must be clear"
 # the TSS I/O bitmap, unlike IOPL 3 (PVM-17), is applied at CPL3 everywhere
 for t in kvm/kernel kvm/split kvm/user qemu-tcg; do
 	for c in out-cpl3-iomap-allowed in-cpl3-iomap-allowed out-cpl3-iomap-denied outw-cpl3-iomap-partial; do
@@ -143,7 +179,7 @@ is "$(jq '[.checks[] | select(.kind == "scenario") | .results[] | select(.target
 is "$(cell scenario:spurious kvm/kernel)" "UNSUPPORTED " "scenario:spurious on kvm/kernel: the config is user-only"
 # QEMU TCG's own departures, on qemu-tcg only
 for p in '#SS-cpl0 QEMU-1' '#DB-tf-cpl0 QEMU-2' '#XM-cpl3 QEMU-3' '#AC-cpl3 QEMU-4' 'int41-cpl3 QEMU-5' \
-	'#NP-cpl0 QEMU-6' 'int1-cpl0 QEMU-7' 'rdmsr-unknown-cpl0 QEMU-8' 'efer-rsvd-cpl0 QEMU-9' \
+	'#NP-cpl0 QEMU-6' '#NP-db-cpl0 QEMU-6' 'int1-cpl0 QEMU-7' 'rdmsr-unknown-cpl0 QEMU-8' 'efer-rsvd-cpl0 QEMU-9' \
 	'int3-dpl0-cpl3 QEMU-5' 'pat-rsvd-cpl0 QEMU-10' 'apicbase-rsvd-cpl0 QEMU-11' 'iretq-tf-cpl0 QEMU-2' \
 	'apic-tpr-lower-cpl0 QEMU-12' 'lvt-error-illegal-cpl0 QEMU-13'; do
 	set -- $p

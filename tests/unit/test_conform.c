@@ -8,6 +8,7 @@
 #include "abi.h"
 #include "conform/conform.h"
 #include "model/selftest.h"
+#include "target/target.h"
 
 static const char *const int80_pvm =
 	"exc int80-cpl3 cpl=3 vec=128/6 err=none/none rip=0x10904a/0x109048 stack=rsp0/rsp0 "
@@ -106,6 +107,102 @@ static void test_judge(void)
 			"mismatch=0x200 FAIL via=kvm", &e);
 	conf__judge_exc(&e, &cell, "kvm/user");
 	ok(!strcmp(cell.id, "QEMU-11"), "a symptom one platform has keeps its ID on any target (nested kvm_amd: TCG's CPU under kvm)");
+}
+
+/* A case whose CPU lacks what it needs: the guest's line, read as UNSUPPORTED, never a PASS */
+static void test_unsupported(void)
+{
+	static const char *const targets[] = { "kvm/user" };
+	char name[CONF_NAME_MAX], why[CONF_TEXT_MAX], log[] = "/tmp/test_conform.XXXXXX", err[256];
+	struct conf_catalogue cat;
+	struct conf_matrix m;
+	struct conf_exc e;
+	struct conf_cell cell;
+	bool seen[4] = { false };
+	int fd, c;
+	FILE *f;
+
+	ok(conf__parse_unsupported("selftest: selfipi-illegal-cpl0: unsupported: no x2APIC: "
+				   "CPUID.1:ECX[21] is clear\n", name, sizeof(name), why, sizeof(why)) == 1 &&
+	   !strcmp(name, "selfipi-illegal-cpl0") && !strcmp(why, "no x2APIC: CPUID.1:ECX[21] is clear"),
+	   "the guest's unsupported line: the case and why");
+	ok(conf__parse_unsupported("selftest: lvt-error-illegal-cpl0: vector 0xfe never pending in IRR",
+				   name, sizeof(name), why, sizeof(why)) == 0, "another selftest line is not one");
+	ok(conf__parse_unsupported("selftest: a b: unsupported: x", name, sizeof(name), why,
+				   sizeof(why)) == 0, "a name with a space: refused");
+	ok(conf__parse_unsupported("selftest: : unsupported: x", name, sizeof(name), why,
+				   sizeof(why)) == 0, "no name: refused");
+
+	/* read from a target's log beside the result lines; the case is seen (not re-run) */
+	ok(!conf__catalogue(&cat, NULL, "illegal", err, sizeof(err)) && cat.n == 2,
+	   "the catalogue's two illegal-vector checks");
+	conf__matrix_init(&m, &cat, targets, 1);
+	fd = mkstemp(log);
+	f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (f) {
+		fputs("exc lvt-error-illegal-cpl0 cpl=0 vec=254/254 err=none/none rip=0x1/0x1 "
+		      "stack=same/same mismatch=0x0 PASS via=kvm div=-\n"
+		      "selftest: selfipi-illegal-cpl0: unsupported: no x2APIC: CPUID.1:ECX[21] is clear\n"
+		      "selftest done=1 cases=1\n", f);
+		fclose(f);
+	}
+	ok(target__read_cases(log, &m, 0, "repro %s", NULL, seen), "the log is complete");
+	c = conf__find_check(&cat, "selfipi-illegal-cpl0");
+	ok(c >= 0 && seen[c] && conf__cell(&m, (unsigned)c, 0)->status == CONF_UNSUPPORTED &&
+	   strstr(conf__cell(&m, (unsigned)c, 0)->note, "CPUID.1:ECX[21]"),
+	   "selfipi-illegal-cpl0: UNSUPPORTED, the note names the CPUID bit");
+	c = conf__find_check(&cat, "lvt-error-illegal-cpl0");
+	ok(c >= 0 && seen[c] && conf__cell(&m, (unsigned)c, 0)->status == CONF_PASS,
+	   "lvt-error-illegal-cpl0 beside it: PASS");
+	unlink(log);
+	conf__matrix_free(&m);
+	conf__catalogue_free(&cat);
+
+	/* where it ran: KVM's in-kernel LAPIC takes vector 3 from MSR 0x83f into IRR (KVM-1) */
+	memset(&cell, 0, sizeof(cell));
+	conf__parse_exc("exc selfipi-illegal-cpl0 cpl=0 vec=254/- err=none/none rip=0x1/0x0 "
+			"stack=same/unknown mismatch=0x200 FAIL via=kvm div=KVM-1", &e);
+	conf__judge_exc(&e, &cell, "kvm/kernel");
+	ok(cell.status == CONF_DIVERGENCE && !strcmp(cell.id, "KVM-1"),
+	   "selfipi-illegal-cpl0, nothing delivered: KVM-1");
+	/* planted: the error interrupt, but on the wrong vector, is not KVM-1 */
+	conf__parse_exc("exc selfipi-illegal-cpl0 cpl=0 vec=254/3 err=none/none rip=0x1/0x1 "
+			"stack=same/same mismatch=0x1 FAIL via=kvm", &e);
+	conf__judge_exc(&e, &cell, "kvm/kernel");
+	ok(!strcmp(cell.id, "new"), "planted: vector 3 delivered through MSR 0x83f is new, not KVM-1");
+}
+
+/* SDM 6.15 Table 6-5's double faults, and the bus-lock #DB's active-low DR6 bit, in the model */
+static void test_double_faults(void)
+{
+	const struct conf_model_case *x;
+	struct conf_cell cell;
+	struct conf_exc e;
+	char buf[CONF_TEXT_MAX];
+
+	x = conf__model_case("#DF-pf-pf-cpl0");
+	ok(x && x->vector == 8 && x->err == 0 && !strcmp(conf__model_stack(x), "ist1"),
+	   "#DF-pf-pf-cpl0: page fault then page fault, #DF(0) on IST1");
+	x = conf__model_case("#DF-pf-np-cpl0");
+	ok(x && x->vector == 8 && x->err == 0, "#DF-pf-np-cpl0: page fault then contributory, #DF(0)");
+	x = conf__model_case("#DB-buslock-cpl3");
+	ok(x && x->vector == 1 && x->resume == CONF_RESUME_AFTER_TRIGGER && x->dr6_clear == 1u << 11 &&
+	   !x->dr6, "#DB-buslock-cpl3: a trap, DR6.BLD (bit 11) clear");
+	if (x)
+		conf__model_text(x, buf, sizeof(buf));
+	ok(x && strstr(buf, "dr6 lacks 0x800"), "... said in the model's text: %s", x ? buf : "");
+	/* QEMU TCG's NULL SS on the IST switch is the only field it gets wrong: QEMU-2 */
+	memset(&cell, 0, sizeof(cell));
+	conf__parse_exc("exc #DF-pf-pf-cpl0 cpl=0 vec=8/8 err=0x0/0x0 rip=0x1/0x1 stack=ist1/ist1 "
+			"mismatch=0x10 FAIL", &e);
+	conf__judge_exc(&e, &cell, "qemu-tcg");
+	ok(cell.status == CONF_DIVERGENCE && !strcmp(cell.id, "QEMU-2"), "#DF-pf-pf-cpl0, SS only: QEMU-2");
+	/* planted: a #PF delivered instead of the #DF is no known divergence */
+	conf__parse_exc("exc #DF-pf-np-cpl0 cpl=0 vec=8/14 err=0x0/0x0 rip=0x1/0x1 stack=ist1/same "
+			"mismatch=0x21 FAIL", &e);
+	conf__judge_exc(&e, &cell, "kvm/kernel");
+	ok(cell.status == CONF_DIVERGENCE && !strcmp(cell.id, "new"),
+	   "planted: #DF-pf-np-cpl0 delivered as #PF is new");
 }
 
 static void test_check_line(void)
@@ -698,7 +795,7 @@ static void test_model(void)
 	conf__report_json(&m, NULL, f);
 	text = slurp(f);
 	ok(text && strstr(text, "\"model\":{\"cpl\":3,\"vector\":14,\"error_code\":4,\"resume\":\"fault\","
-			      "\"stack\":\"rsp0\",\"cr2\":2080768,\"dr6\":0}") &&
+			      "\"stack\":\"rsp0\",\"cr2\":2080768,\"dr6\":0,\"dr6_clear\":0}") &&
 	   strstr(text, "\"status\":\"EXPECTED\"") && strstr(text, "\"vs_model\":\"vector: model 11") &&
 	   strstr(text, "\"model\":null"), "json: the model's fields per case, each result against it");
 	free(text);
@@ -733,6 +830,8 @@ int main(void)
 {
 	test_parse();
 	test_judge();
+	test_unsupported();
+	test_double_faults();
 	test_check_line();
 	test_expect();
 	test_same_ids_as_run();

@@ -344,8 +344,10 @@ static void test_x2apic_regs(void)
 	ok(lapic__wrmsr(&l, 0x80b, 0, 0) == 0 && msr(&l, 0x812) == 0, "EOI MSR retires it");
 	lapic__wrmsr(&l, 0x83f, 0x05, 0);
 	lapic__wrmsr(&l, 0x828, 0, 0);
-	is_u64(msr(&l, 0x828), LAPIC_ESR_RECV_ILLEGAL,
-	       "SELF IPI vector < 16: received illegal vector");
+	/* SDM 11.5.3: send illegal vector names "a write to ... the SELF IPI register" */
+	is_u64(msr(&l, 0x828), LAPIC_ESR_SEND_ILLEGAL,
+	       "SELF IPI vector < 16: send illegal vector, as through the ICR");
+	ok(!irr_has(&l, 0x05) && h.n_ipi == 2, "SELF IPI vector < 16: nothing in IRR, nothing sent");
 
 	lapic__wrmsr(&l, 0x838, 100, 0);
 	ok(msr(&l, 0x838) == 100 && lapic__timer_next(&l) == 200,

@@ -76,8 +76,21 @@ static const struct {
 	{ "out-cpl3-iomap-denied", "I/O", "out at CPL3, IOPL 0, to a port the TSS I/O bitmap denies: #GP(0)" },
 	{ "outw-cpl3-iomap-partial", "I/O",
 	  "16-bit out at CPL3, IOPL 0, its first port allowed by the TSS I/O bitmap, its second denied: #GP(0)" },
+	{ "#NP-db-cpl0", "exceptions",
+	  "single-step #DB's gate not present (benign, then contributory): #NP(1*8+3) at the #DB's "
+	  "return address, not #DF" },
+	{ "#DF-pf-pf-cpl0", "exceptions",
+	  "#PF while delivering #PF (its frame pushed onto a not-present stack): #DF(0) on IST1" },
+	{ "#DF-pf-np-cpl0", "exceptions",
+	  "#NP while delivering #PF (its gate not present; page fault, then contributory): #DF(0) on IST1" },
+	{ "#DB-buslock-cpl3", "exceptions",
+	  "a split lock at CPL3 with IA32_DEBUGCTL.BUS_LOCK_DETECT: #DB trap, DR6.BLD cleared "
+	  "(no CPUID.(7,0):ECX[24]: UNSUPPORTED)" },
 	{ "lvt-error-illegal-cpl0", "LAPIC",
 	  "a fixed self-IPI with vector 3 sets ESR send illegal vector and raises the LVT error vector" },
+	{ "selfipi-illegal-cpl0", "LAPIC",
+	  "vector 3 written to the x2APIC SELF IPI register (MSR 0x83f) sets ESR send illegal vector "
+	  "and raises the LVT error vector (no x2APIC: UNSUPPORTED)" },
 };
 #define NR_CASES (sizeof(cases) / sizeof(cases[0]))
 

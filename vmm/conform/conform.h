@@ -100,6 +100,11 @@ struct conf_exc {
  */
 int conf__parse_exc(const char *line, struct conf_exc *e);
 /*
+ * "selftest: NAME: unsupported: WHY", the guest's line for a case whose
+ * CPU lacks what it needs (it ran nothing): 1 with @name and @why, else 0.
+ */
+int conf__parse_unsupported(const char *line, char *name, size_t namelen, char *why, size_t whylen);
+/*
  * The verdict on one case on @target (a column name, or NULL): PASS, or
  * DIVERGENCE with the differing fields and its ID.
  */
@@ -244,6 +249,7 @@ struct conf_model_case {
 	enum conf_resume resume;
 	uint64_t cr2;			/* 0: not a #PF */
 	uint32_t dr6;			/* #DB: DR6 bits that must be set */
+	uint32_t dr6_clear;		/* #DB: DR6 bits that must be clear (BLD is active low) */
 };
 
 /* The model's cases; conf__model_use swaps in another table (NULL: the model's own), for tests. */

@@ -33,7 +33,8 @@ static const struct conf_divergence divergences[] = {
 	  "(KVM's `handle_ud` policy), or #NM itself when CR0.TS is set", NULL },
 	{ "PVM-7", "PVM", "an x87 instruction at CPL3 with CR0.TS=1 raises #NM",
 	  "it runs natively: no #NM", NULL },
-	{ "PVM-8", "PVM", "#NP while delivering #UD (a benign exception) is delivered as #NP",
+	{ "PVM-8", "PVM", "#NP while delivering a benign exception (#UD, the single-step #DB) is "
+	  "delivered as #NP",
 	  "escalated to #DF(0) on IST1", NULL },
 	{ "PVM-9", "PVM", "an instruction that completes is not an emulation failure",
 	  "KVM's `kvm_emulate_insn` tracepoint reports `iretq` (48 cf) as failed, "
@@ -101,8 +102,8 @@ static const struct conf_divergence divergences[] = {
 	  "#VMEXIT lands right after `sti` (a host timer, the VMM's poll), the interrupt is taken "
 	  "before the next instruction", NULL },
 	{ "KVM-1", "KVM's in-kernel LAPIC (on PVM and kvm_amd alike)",
-	  "a fixed IPI with a vector below 16 is not sent: ESR gets \"send illegal vector\" and "
-	  "the LVT error interrupt is raised",
+	  "a fixed IPI with a vector below 16, through the ICR or the x2APIC SELF IPI register, "
+	  "is not sent: ESR gets \"send illegal vector\" and the LVT error interrupt is raised",
 	  "the vector is accepted into IRR (where class 0 never beats the PPR: nothing is "
 	  "delivered); ESR stays 0, no LVT error interrupt", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
@@ -132,6 +133,7 @@ static const struct conf_signature signatures[] = {
 	{ "PVM-6", "#NM-cpl0", 7, 0, true, 0 },
 	{ "PVM-7", "#NM-cpl3", NONE, NF, false, 0 },
 	{ "PVM-8", "#NP-cpl0", 8, V | E | K, false, 0 },
+	{ "PVM-8", "#NP-db-cpl0", 8, V | E | K, false, 0 },	/* the same, #DB the benign one */
 	{ "PVM-10", "int1-cpl3", 1, R, false, 0 },
 	{ "PVM-14", "movss-tf-cpl0", 1, R, false, 0 },
 	{ "PVM-15", "int3-dpl0-cpl3", 3, V | E | R, false, 0 },
@@ -141,11 +143,14 @@ static const struct conf_signature signatures[] = {
 	{ "QEMU-1", "#SS-cpl0", 13, V, false, 0 },
 	{ "QEMU-2", "#DB-tf-cpl0", 1, S, false, 0 },
 	{ "QEMU-2", "#DF-cpl0", 8, S, false, 0 },
+	{ "QEMU-2", "#DF-pf-pf-cpl0", 8, S, false, 0 },
+	{ "QEMU-2", "#DF-pf-np-cpl0", 8, S, false, 0 },
 	{ "QEMU-3", "#XM-cpl0", NONE, NF, false, 0 },
 	{ "QEMU-3", "#XM-cpl3", NONE, NF, false, 0 },
 	{ "QEMU-4", "#AC-cpl3", NONE, NF, false, 0 },
 	{ "QEMU-5", "int41-cpl3", 13, E, false, 0 },
 	{ "QEMU-6", "#NP-cpl0", 11, E, false, 0 },
+	{ "QEMU-6", "#NP-db-cpl0", 11, E, false, 0 },
 	{ "QEMU-2", "#DB-hwbp-cpl0", 1, S, false, 0 },
 	{ "QEMU-2", "movss-tf-cpl0", 1, S, false, 0 },
 	{ "QEMU-2", "iretq-tf-cpl0", 1, S, false, 0 },
@@ -162,6 +167,7 @@ static const struct conf_signature signatures[] = {
 	{ "PVM-5", "apic-tpr-lower-cpl0", 0xe5, R, false, .rip_side = 1 },	/* late */
 	{ "QEMU-12", "apic-tpr-lower-cpl0", 0xe5, R, false, .rip_side = 1 },	/* at the TB's end */
 	{ "KVM-1", "lvt-error-illegal-cpl0", NONE, NF, false, 0 },
+	{ "KVM-1", "selfipi-illegal-cpl0", NONE, NF, false, 0 },	/* the same, through MSR 0x83f */
 	{ "QEMU-13", "lvt-error-illegal-cpl0", 3, V | RES, false, 0 },
 	/* the error interrupt is pending at sti, as irq-sti-shadow-cpl0's vector is */
 	{ "PVM-5", "lvt-error-illegal-cpl0", 0xfe, R, false, .rip_side = 1 },	/* late */

@@ -32,6 +32,7 @@
 #define PAGE_NX		0x1ff000	/* no execute */
 
 #define DR6_B0		(1u << 0)
+#define DR6_BLD		(1u << 11)	/* active low */
 #define DR6_BS		(1u << 14)
 
 /* the guest's IDT (guest/x86.h IST_INDEX_*): #DF on IST1, NMI on IST2, #DB on IST3, #MC on IST4 */
@@ -115,8 +116,18 @@ static const struct conf_model_case model_cases[] = {
 	/* SDM 19.5.2: a bit per byte accessed; one denied byte faults */
 	X("out-cpl3-iomap-denied", 3, 13, 0, FAULT),
 	X("outw-cpl3-iomap-partial", 3, 13, 0, FAULT),
+	/* Table 6-5: benign (#DB), then contributory (#NP of its gate): serially, #NP at the trap's RIP */
+	X("#NP-db-cpl0", 0, 11, IDT_ERR(1) | EXT, TRAP),
+	/* SDM 6.15 Table 6-5: page fault, then page fault: #DF(0) (SDM 6.15: "page fault" then "page fault") */
+	X("#DF-pf-pf-cpl0", 0, 8, 0, FAULT),
+	/* page fault, then contributory (#NP of the #PF gate): #DF(0) */
+	X("#DF-pf-np-cpl0", 0, 8, 0, FAULT),
+	/* SDM 18.3.1.6: bus-lock detection's #DB is a trap; DR6.BLD (bit 11) is cleared */
+	X("#DB-buslock-cpl3", 3, 1, NOERR, TRAP, .dr6_clear = DR6_BLD),
 	/* SDM 10.5.3: ESR send illegal vector, the LVT error vector, pending at sti */
 	X("lvt-error-illegal-cpl0", 0, APIC_ERROR, NOERR, IRQ),
+	/* SDM 11.12.11: the SELF IPI register sends as the ICR does, so the same error */
+	X("selfipi-illegal-cpl0", 0, APIC_ERROR, NOERR, IRQ),
 };
 
 static const struct conf_model_case *table = model_cases;
@@ -217,6 +228,9 @@ void conf__model_text(const struct conf_model_case *x, char *buf, size_t n)
 	len = strlen(buf);
 	if (x->dr6)
 		snprintf(buf + len, n - len, ", dr6 has 0x%x", x->dr6);
+	len = strlen(buf);
+	if (x->dr6_clear && len < n)
+		snprintf(buf + len, n - len, ", dr6 lacks 0x%x", x->dr6_clear);
 }
 
 static void add(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

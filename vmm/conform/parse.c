@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Reading a target's output: the guest's result lines and `vmm check`'s summary. */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "conform.h"
@@ -137,6 +138,26 @@ int conf__parse_exc(const char *line, struct conf_exc *e)
 		}
 	}
 	return seen == 0xbf ? 0 : -1;
+}
+
+int conf__parse_unsupported(const char *line, char *name, size_t namelen, char *why, size_t whylen)
+{
+	static const char head[] = "selftest: ", mid[] = ": unsupported: ";
+	const char *p, *q;
+	size_t n;
+
+	if (strncmp(line, head, sizeof(head) - 1))
+		return 0;
+	p = line + sizeof(head) - 1;
+	q = strstr(p, mid);
+	n = q ? (size_t)(q - p) : 0;
+	if (!q || !n || n >= namelen || memchr(p, ' ', n))
+		return 0;
+	memcpy(name, p, n);
+	name[n] = 0;
+	q += sizeof(mid) - 1;
+	snprintf(why, whylen, "%.*s", (int)strcspn(q, "\r\n"), q);
+	return 1;
 }
 
 int conf__parse_check_line(const char *line, const char *scenario, const char *mode,

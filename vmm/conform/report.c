@@ -312,8 +312,9 @@ static void json_model(FILE *f, const struct conf_check *ck)
 		fputs("null", f);
 	else
 		fprintf(f, "%" PRIu64, x->err);
-	fprintf(f, ",\"resume\":\"%s\",\"stack\":\"%s\",\"cr2\":%" PRIu64 ",\"dr6\":%u},",
-		resume[x->resume], conf__model_stack(x), x->cr2, x->dr6);
+	fprintf(f, ",\"resume\":\"%s\",\"stack\":\"%s\",\"cr2\":%" PRIu64 ",\"dr6\":%u,"
+		"\"dr6_clear\":%u},", resume[x->resume], conf__model_stack(x), x->cr2, x->dr6,
+		x->dr6_clear);
 }
 
 /* "fields":["OF","rax"] */

@@ -27,6 +27,8 @@ const struct kvm_cap_req kvm_caps[] = {
 	{ KVM_CAP_EXCEPTION_PAYLOAD, "KVM_CAP_EXCEPTION_PAYLOAD", false },
 	{ KVM_CAP_EXIT_ON_EMULATION_FAILURE, "KVM_CAP_EXIT_ON_EMULATION_FAILURE", false },
 	{ KVM_CAP_X86_TRIPLE_FAULT_EVENT, "KVM_CAP_X86_TRIPLE_FAULT_EVENT", false },
+	/* the bus-lock modes KVM offers (OFF 1, EXIT 2): what #DB-buslock-cpl3 meets */
+	{ KVM_CAP_X86_BUS_LOCK_EXIT, "KVM_CAP_X86_BUS_LOCK_EXIT", false },
 	{ KVM_CAP_NR_VCPUS, "KVM_CAP_NR_VCPUS", false },
 	{ KVM_CAP_MAX_VCPUS, "KVM_CAP_MAX_VCPUS", false },
 	{ KVM_CAP_NR_MEMSLOTS, "KVM_CAP_NR_MEMSLOTS", false },

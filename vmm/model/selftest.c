@@ -32,6 +32,9 @@ static const struct known_divergence known_divergences[] = {
 	{ "lvt-error-illegal-cpl0", 0, IVM_CHK_NOFAULT, "KVM-1",
 	  "a fixed self-IPI with vector 3 is accepted into IRR by KVM's in-kernel LAPIC: no ESR "
 	  "send illegal vector, no LVT error interrupt", 0 },
+	{ "selfipi-illegal-cpl0", 0, IVM_CHK_NOFAULT, "KVM-1",
+	  "vector 3 written to the x2APIC SELF IPI register is accepted into IRR by KVM's in-kernel "
+	  "LAPIC: no ESR send illegal vector, no LVT error interrupt", 0 },
 	{ "lvt-error-illegal-cpl0", 0xfe, IVM_CHK_RIP, "PVM-5",
 	  "the LVT error interrupt pending when STI sets IF is taken late, not right after the "
 	  "instruction after STI", .rip_side = 1 },
@@ -45,6 +48,9 @@ static const struct known_divergence known_divergences[] = {
 	  .rip_side = -1 },
 	{ "#NP-cpl0", 8, IVM_CHK_VECTOR | IVM_CHK_ERRCODE | IVM_CHK_STACK, "PVM-8",
 	  "#NP while delivering #UD (a benign exception) escalates to #DF; the SDM delivers #NP", 0 },
+	{ "#NP-db-cpl0", 8, IVM_CHK_VECTOR | IVM_CHK_ERRCODE | IVM_CHK_STACK, "PVM-8",
+	  "#NP while delivering the single-step #DB (a benign exception) escalates to #DF; the SDM "
+	  "delivers #NP", 0 },
 	{ "int3-dpl0-cpl3", 3, IVM_CHK_VECTOR | IVM_CHK_ERRCODE | IVM_CHK_RIP, "PVM-15",
 	  "int3 at CPL3 through a DPL0 gate is delivered as #BP, the gate's DPL not checked", 0 },
 	{ "movss-tf-cpl0", 1, IVM_CHK_RIP, "PVM-14",

@@ -216,7 +216,7 @@ bool target__read_cases(const char *log, struct conf_matrix *m, unsigned col, co
 			const char *trace, bool *seen)
 {
 	FILE *f = fopen(log, "r");
-	char line[512];
+	char line[512], why[CONF_TEXT_MAX];
 	bool done = false;
 
 	if (!f)
@@ -231,6 +231,18 @@ bool target__read_cases(const char *log, struct conf_matrix *m, unsigned col, co
 		if (!strncmp(line, "selftest done=1", 15) ||
 		    (!strncmp(line, "selftest: ", 10) && line[10] >= '0' && line[10] <= '9'))
 			done = true;
+		if (conf__parse_unsupported(line, e.name, sizeof(e.name), why, sizeof(why)) == 1) {
+			if ((c = conf__find_check(m->cat, e.name)) < 0 ||
+			    m->cat->checks[c].kind != CONF_EXC)
+				continue;
+			cell = conf__cell(m, (unsigned)c, col);
+			memset(cell, 0, sizeof(*cell));
+			cell->status = CONF_UNSUPPORTED;
+			tfmt(cell->note, sizeof(cell->note), "%s", why);
+			tfmt(cell->repro, sizeof(cell->repro), repro_fmt, e.name);
+			seen[c] = true;
+			continue;
+		}
 		if (conf__parse_exc(line, &e) || (c = conf__find_check(m->cat, e.name)) < 0 ||
 		    m->cat->checks[c].kind != CONF_EXC)
 			continue;
