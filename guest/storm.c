@@ -53,7 +53,8 @@ static uint64_t timer_stopped_at;		/* TSC of the last stop; 0: none */
 static uint64_t softirqs_run, tasklets_run;
 
 /* Planted handler bugs (bug=NAME), so tests can show the storm finds them */
-static enum { BUG_NONE, BUG_NO_EOI, BUG_EARLY_STI } bug;
+static enum { BUG_NONE, BUG_NO_EOI, BUG_EARLY_STI, BUG_CPL3_RSP } bug;
+static uint64_t user_rsp_moved;		/* bug=cpl3-rsp: how far an IRET to CPL3 moved RSP */
 
 static void violated(unsigned int what, unsigned int arg)
 {
@@ -320,6 +321,15 @@ static bool storm_exception(struct pt_regs *regs)
 {
 	if (storm_syscall(regs))
 		return true;
+	/*
+	 * bug=cpl3-rsp: an exception from the CPL3 work (between its sync's OUT
+	 * and its sti system call, which moves it back) returns 8 bytes below
+	 * the user RSP it saved: [frame], and the work's stack check
+	 */
+	if (bug == BUG_CPL3_RSP && (regs->cs & 3) == 3 && !user_rsp_moved) {
+		regs->sp -= 8;
+		user_rsp_moved = 8;
+	}
 	if (regs->vector == X86_TRAP_PF)
 		ev_record(IVM_EV_MARK, 0, IVM_MARK_CR2 | (uint32_t)(read_cr2() >> 12 & 0x0fffffff));
 	if (regs->vector == X86_TRAP_DB) {
@@ -494,6 +504,8 @@ static bool storm_syscall(struct pt_regs *regs)
 		regs->flags &= ~(uint64_t)X86_EFLAGS_IF;	/* the IRET record says so */
 	} else if (regs->ip == (uint64_t)storm_sc_sti) {
 		regs->flags |= X86_EFLAGS_IF;
+		regs->sp += user_rsp_moved;	/* bug=cpl3-rsp: put back, so the run goes on */
+		user_rsp_moved = 0;
 	} else {
 		return false;
 	}
@@ -620,6 +632,8 @@ void storm_set_bug(const char *v, int len)
 		bug = BUG_NO_EOI;
 	else if (len == 9 && !strncmp(v, "early-sti", 9))
 		bug = BUG_EARLY_STI;
+	else if (len == 8 && !strncmp(v, "cpl3-rsp", 8))
+		bug = BUG_CPL3_RSP;
 	else
 		printf("warning: unknown bug '%.*s'\n", len, v);
 }
