@@ -306,9 +306,9 @@ asm_sysvec_\name:
 
 /*
  * Stack on entry: vector (in the error-code slot), hardware frame.
- * Kernel-mode, non-nested interrupts run on irq_stack (Linux
- * run_irq_on_irqstack_cond); from user mode we are already on the
- * fresh RSP0 stack, and a nested one stays where it is.
+ * Non-nested interrupts run on irq_stack (Linux run_irq_on_irqstack_cond),
+ * from kernel or user mode: the RSP0 stack a CPL3 delivery lands on is too
+ * small for a storm's nesting. A nested one stays where it is.
  */
 .macro IRQ_COMMON name handler
 \name:
@@ -318,8 +318,6 @@ asm_sysvec_\name:
 	movq	%rsp, %rdi
 	movzbl	PTR_VECTOR(%rsp), %esi
 	EV_ENTRY 0
-	testb	$3, PTR_CS(%rsp)
-	jnz	1f
 	cmpb	$0, irq_stack_inuse(%rip)
 	jne	1f
 	movb	$1, irq_stack_inuse(%rip)

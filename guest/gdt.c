@@ -93,3 +93,14 @@ void tss_iomap_set(bool on)
 {
 	tss.iomap_base = on ? __builtin_offsetof(struct tss64, iomap) : TSS_IOMAP_NONE;
 }
+
+/* Ports @port..@port + @n - 1 allowed (or denied again) by this CPU's bitmap */
+void tss_iomap_allow(unsigned int port, unsigned int n, bool allow)
+{
+	for (unsigned int p = port; p < port + n && p < TSS_IOMAP_PORTS; p++) {
+		if (allow)
+			tss.iomap[p / 8] &= ~(1u << (p % 8));
+		else
+			tss.iomap[p / 8] |= 1u << (p % 8);
+	}
+}

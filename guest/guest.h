@@ -240,6 +240,8 @@ void hc_milestone(unsigned int id, const char *name);
 void hc_done(unsigned int code) __noreturn;
 void hc_register(uint64_t gpa);
 void hc_sync(unsigned int n);
+/* hc_sync() but for its OUT: the value to OUT to IVM_PORT_HCALL (0: none, not on ivm) */
+uint32_t hc_sync_prepare(unsigned int n);
 extern unsigned int scenario_count;	/* count=N on the command line, 0 if absent */
 void hc_scenario_done(unsigned int code);
 
@@ -363,10 +365,13 @@ void ioapic_eoi_vector(unsigned int vector);
 #include "softirq.h"
 
 /* ---- user.c / user.S ---- */
-/* Run fn(arg) at CPL3 on the user stack, IF=1; returns when fn returns. */
+/*
+ * Run fn(arg) at CPL3 on the user stack with user_rflags (IF=1 unless a
+ * caller changed it, recorded); returns when fn returns, IF as it was.
+ */
 void user_run(void (*fn)(void *), void *arg);
 extern uint64_t user_rflags;	/* RFLAGS a CPL3 run starts with (user.S) */
-/* #UD hook: true (does not return) if regs is the end of a user run */
+/* #UD hook: true if regs is the end of a user run (its IRET then returns to user_run) */
 bool user_exit_check(struct pt_regs *regs);
 
 /* ---- the exception self-test's hook (a weak default in ivm.c claims nothing) ---- */
@@ -376,6 +381,7 @@ bool selftest_trap(struct pt_regs *regs, bool irq_path);
 /* The TSS has no I/O bitmap: its iomap base is beyond the segment limit */
 bool tss_iomap_absent(void);
 void tss_iomap_set(bool on);	/* the TSS I/O bitmap: TC_IO_PORT allowed, the rest denied */
+void tss_iomap_allow(unsigned int port, unsigned int n, bool allow);	/* more ports in it */
 
 /* ---- smp.c ---- */
 extern unsigned int cpu_number __percpu;	/* this CPU's index (= APIC ID) */

@@ -83,6 +83,23 @@ void hc_sync(unsigned int n)
 	hcall(IVM_HC_SYNC, NULL, 0);
 }
 
+/*
+ * hc_sync() without its OUT, which the caller makes (from CPL3, through the
+ * TSS I/O bitmap) with the value returned; 0: nothing to OUT
+ */
+uint32_t hc_sync_prepare(unsigned int n)
+{
+	ev_record(IVM_EV_SYNC, 0, n);
+	if (!on_ivm) {
+		printf("sync %u\n", n);
+		return 0;
+	}
+	hc.args[0] = n;
+	hc.kind = IVM_HC_SYNC;
+	hc.len = 0;
+	return (uint32_t)virt_to_phys(&hc);
+}
+
 void hc_scenario_done(unsigned int code)
 {
 	if (!on_ivm)

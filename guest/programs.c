@@ -41,3 +41,4 @@ IVM_TEST("hostile", test_hostile);
 IVM_TEST("sweep", test_sweep);
 IVM_OPTION("only", opt_only);
 IVM_OPTION("bug", storm_set_bug);	/* bug=NAME: a planted storm handler bug */
+IVM_OPTION("work", storm_set_work);	/* work=cpl3: the storm's background work at CPL3 */

@@ -22,6 +22,7 @@ void hostile_run(void);	/* test=hostile */
 /* ---- storm.c ---- */
 void sc_storm(void);	/* scenario=storm */
 void storm_set_bug(const char *v, int len);	/* bug=NAME: a planted handler bug */
+void storm_set_work(const char *v, int len);	/* work=cpl0|cpl3: where the background work runs */
 
 /* ---- sweep.c ---- */
 void sweep_run(void);	/* test=sweep: each instruction form at CPL0 and CPL3 */

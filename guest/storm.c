@@ -53,7 +53,8 @@ static uint64_t timer_stopped_at;		/* TSC of the last stop; 0: none */
 static uint64_t softirqs_run, tasklets_run;
 
 /* Planted handler bugs (bug=NAME), so tests can show the storm finds them */
-static enum { BUG_NONE, BUG_NO_EOI, BUG_EARLY_STI } bug;
+static enum { BUG_NONE, BUG_NO_EOI, BUG_EARLY_STI, BUG_CPL3_RSP } bug;
+static uint64_t user_rsp_moved;		/* bug=cpl3-rsp: how far an IRET to CPL3 moved RSP */
 
 static void violated(unsigned int what, unsigned int arg)
 {
@@ -314,8 +315,21 @@ static bool storm_nmi(struct pt_regs *regs)
  * An exception the VMM injected: counted by the entry code; what a #PF or #DB
  * carries (CR2, DR6's B0-B3) is marked for the host to compare; resume where it came
  */
+static bool storm_syscall(struct pt_regs *regs);
+
 static bool storm_exception(struct pt_regs *regs)
 {
+	if (storm_syscall(regs))
+		return true;
+	/*
+	 * bug=cpl3-rsp: an exception from the CPL3 work (between its sync's OUT
+	 * and its sti system call, which moves it back) returns 8 bytes below
+	 * the user RSP it saved: [frame], and the work's stack check
+	 */
+	if (bug == BUG_CPL3_RSP && (regs->cs & 3) == 3 && !user_rsp_moved) {
+		regs->sp -= 8;
+		user_rsp_moved = 8;
+	}
 	if (regs->vector == X86_TRAP_PF)
 		ev_record(IVM_EV_MARK, 0, IVM_MARK_CR2 | (uint32_t)(read_cr2() >> 12 & 0x0fffffff));
 	if (regs->vector == X86_TRAP_DB) {
@@ -370,6 +384,150 @@ static void storm_pin(unsigned int pin)
 	ret = request_irq(pin, storm_handler, level ? IRQF_TRIGGER_HIGH : IRQF_TRIGGER_RISING,
 			  "storm-pin", NULL);
 	GUEST_ASSERT(!ret);
+}
+
+/*
+ * ---- background work at CPL3 (work=cpl3) ----
+ * CPU 0 reaches each main-loop sync point at CPL3, in the middle of real
+ * work: two checksums of a buffer, each chunk checked against the sums taken
+ * once at start, with the stack pointer and a canary on the stack. CPL3 runs
+ * natively on PVM, where the guest's IOPL is not applied to it (PVM-17: no
+ * cli, sti, or port I/O by IOPL) and int $0x80 does not arrive (PVM-2). So
+ * the work asks the kernel by two ud2 "system calls" its #UD handler knows:
+ * storm_sc_sync (the SYNC record and the hypercall block filled; the IRET
+ * back clears IF) and storm_sc_sti (the IRET back sets IF again). Between the
+ * two the work makes the hypercall's OUT itself, at CPL3 with IF=0, through
+ * the TSS I/O bitmap: an exception the point injects arrives right after it,
+ * from CPL3. Interrupts are open at CPL3 otherwise (user_run and the IRETs
+ * record it), so what is pending is taken from user mode, with a CPL3
+ * frame, at the chunks' port reads (on PVM an interrupt is taken at an exit,
+ * PVM-5) or wherever the host delivers. An IRET that restored another RIP or
+ * RSP breaks a sum or the stack: IVM_SB_CPL3, reported by the kernel after
+ * the run (CPL3 can't record: the ring's writer uses cli).
+ */
+#define STORM_USER_WORDS	256
+#define STORM_USER_CHUNKS	8
+#define STORM_USER_CANARY	0x5afec0de1badcafeull
+
+static bool storm_cpl3;
+static uint64_t user_buf[STORM_USER_WORDS];
+static uint64_t user_want[2];		/* the sums, taken at CPL3 before the first sync */
+static uint64_t user_chunks;		/* chunks the CPL3 work finished */
+static unsigned int user_bad;		/* bit 1 << what: what the CPL3 work saw break */
+extern const char storm_sc_sync[], storm_sc_sti[];
+
+static uint64_t user_sum_fwd(void)
+{
+	uint64_t a = 0xcbf29ce484222325ull;
+
+	for (unsigned int i = 0; i < STORM_USER_WORDS; i++)
+		a = (a ^ READ_ONCE(user_buf[i])) * 0x100000001b3ull;
+	return a;
+}
+
+static uint64_t user_sum_bwd(void)
+{
+	uint64_t b = 0;
+
+	for (unsigned int i = STORM_USER_WORDS; i-- > 0;)
+		b += READ_ONCE(user_buf[i]) << (i & 31) | i;
+	return b;
+}
+
+/* CPL3: fill the buffer and take its sums */
+static void storm_user_init(void *arg)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+
+	(void)arg;
+	for (unsigned int i = 0; i < STORM_USER_WORDS; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		user_buf[i] = x;
+	}
+	user_want[0] = user_sum_fwd();
+	user_want[1] = user_sum_bwd();
+}
+
+static uint64_t read_rsp(void)
+{
+	uint64_t sp;
+
+	asm volatile("movq %%rsp, %0" : "=r"(sp));
+	return sp;
+}
+
+/* CPL3: one chunk of work, checked; @sp and @canary are the caller's, read there */
+#define user_chunk(sp, canary)								\
+	do {										\
+		if (user_sum_fwd() != user_want[0] || user_sum_bwd() != user_want[1])	\
+			user_bad |= 1u << 1;						\
+		if (read_rsp() != (sp) || (canary) != STORM_USER_CANARY)		\
+			user_bad |= 1u << 2;						\
+	} while (0)
+
+/* CPL3, IF=1: the work, with the next sync point after its first chunk */
+static __attribute__((noinline)) void storm_user(void *arg)
+{
+	volatile uint64_t canary = STORM_USER_CANARY;
+	uint64_t sp = read_rsp();
+	uint32_t out;
+
+	(void)arg;
+	for (unsigned int c = 0; c < STORM_USER_CHUNKS; c++) {
+		if (c == 1) {
+			/* the sync "system call": RAX = what to OUT, and IF=0 */
+			asm volatile(".globl storm_sc_sync\nstorm_sc_sync: ud2"
+				     : "=a"(out) : "a"(0) : "memory");
+			if (out)
+				outl(IVM_PORT_HCALL, out);
+			user_chunk(sp, canary);	/* an injected exception lands in it */
+			asm volatile(".globl storm_sc_sti\nstorm_sc_sti: ud2" : : : "memory");
+		}
+		user_chunk(sp, canary);
+		/* an exit: what is pending is taken here at the latest, from CPL3 */
+		(void)inl(IVM_PORT_HCALL);
+		user_chunks++;
+	}
+}
+
+/* The #UD of a CPL3 "system call" (storm_user): true if it was one */
+static bool storm_syscall(struct pt_regs *regs)
+{
+	if (regs->vector != X86_TRAP_UD || (regs->cs & 3) != 3)
+		return false;
+	if (regs->ip == (uint64_t)storm_sc_sync) {
+		regs->ax = 0;
+		if (sync_no < sync_max)
+			regs->ax = hc_sync_prepare(++sync_no);
+		regs->flags &= ~(uint64_t)X86_EFLAGS_IF;	/* the IRET record says so */
+	} else if (regs->ip == (uint64_t)storm_sc_sti) {
+		regs->flags |= X86_EFLAGS_IF;
+		regs->sp += user_rsp_moved;	/* bug=cpl3-rsp: put back, so the run goes on */
+		user_rsp_moved = 0;
+	} else {
+		return false;
+	}
+	regs->ip += 2;
+	return true;
+}
+
+/* What the CPL3 work saw break, as the kernel's marks */
+static void storm_user_report(void)
+{
+	for (unsigned int what = 1; what < 32; what++)
+		if (user_bad & (1u << what))
+			violated(IVM_SB_CPL3, what);
+	user_bad = 0;
+}
+
+void storm_set_work(const char *v, int len)
+{
+	if (len == 4 && !strncmp(v, "cpl3", 4))
+		storm_cpl3 = true;
+	else if (!(len == 4 && !strncmp(v, "cpl0", 4)))
+		printf("warning: unknown work '%.*s'\n", len, v);
 }
 
 /* ---- the loop ---- */
@@ -474,6 +632,8 @@ void storm_set_bug(const char *v, int len)
 		bug = BUG_NO_EOI;
 	else if (len == 9 && !strncmp(v, "early-sti", 9))
 		bug = BUG_EARLY_STI;
+	else if (len == 8 && !strncmp(v, "cpl3-rsp", 8))
+		bug = BUG_CPL3_RSP;
 	else
 		printf("warning: unknown bug '%.*s'\n", len, v);
 }
@@ -591,8 +751,19 @@ void sc_storm(void)
 			storm_cpus = 2;
 	}
 	sync_max = n;
+	if (storm_cpl3) {
+		/* the CPL3 work's OUTs and port reads: the TSS I/O bitmap allows the hypercall port */
+		tss_iomap_allow(IVM_PORT_HCALL, 4, true);
+		tss_iomap_set(true);
+		user_run(storm_user_init, NULL);
+	}
 	while (sync_no < sync_max) {
-		storm_sync();
+		if (storm_cpl3) {
+			user_run(storm_user, NULL);	/* syncs at CPL3 */
+			storm_user_report();
+		} else {
+			storm_sync();
+		}
 		storm_window();
 	}
 	storm_window();
@@ -608,5 +779,7 @@ void sc_storm(void)
 	storm_counts();
 	printf("storm: %u sync points, %u CPUs, %lu softirqs, %lu tasklets, %u broken\n", n, storm_cpus,
 	       (unsigned long)softirqs_run, (unsigned long)tasklets_run, broken[0] + broken[1]);
+	if (storm_cpl3)
+		printf("storm: %lu chunks of CPL3 work\n", (unsigned long)user_chunks);
 	ev_record(IVM_EV_MARK, 0, broken[0]);
 }

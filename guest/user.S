@@ -1,20 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * CPL3 runs: user_run() saves the kernel context and IRETs to user_entry;
+ * CPL3 runs: user_enter() saves the kernel context and IRETs to user_entry;
  * the user code ends in a ud2 at user_exit_ud2, which the #UD handler
- * recognises and turns into user_resume_kernel().
+ * recognises (user_exit_check) and returns from with IRET to user_return, at
+ * CPL0 on the kernel stack with the RFLAGS user_enter() was called with: the
+ * #UD delivery gets its IRET record like any other. user_run() (user.c)
+ * records the IF the CPL3 run starts with.
  */
 #include "x86.h"
 
 	.text
-	.globl	user_run
-user_run:			/* (fn, arg) */
+	.globl	user_enter
+user_enter:			/* (fn, arg) */
 	pushq	%rbp
 	pushq	%rbx
 	pushq	%r12
 	pushq	%r13
 	pushq	%r14
 	pushq	%r15
+	pushfq
+	popq	user_kernel_rflags(%rip)
 	movq	%rsp, user_kernel_rsp(%rip)
 	pushq	$USER_DS
 	pushq	$user_stack + USER_STACK_SIZE
@@ -32,15 +37,12 @@ user_entry:
 user_exit_ud2:
 	ud2
 
-	/* Called on the RSP0 stack by the #UD handler; that frame is dropped */
-	.globl	user_resume_kernel
-user_resume_kernel:
+	/* CPL0 again: the #UD handler's IRET lands here (user_exit_check) */
+	.globl	user_return
+user_return:
 	movl	$KERNEL_DS, %eax
-	movl	%eax, %ss		/* a CPL3->0 delivery left SS = NULL */
-	movl	%eax, %ds
+	movl	%eax, %ds		/* IRET to CPL3 left DS and ES NULL */
 	movl	%eax, %es
-	movq	user_kernel_rsp(%rip), %rsp
-	decl	irq_depth(%rip)		/* the #UD delivery never IRETs */
 	popq	%r15
 	popq	%r14
 	popq	%r13
@@ -58,7 +60,10 @@ user_rflags:
 
 	.bss
 	.balign	8
+	.globl	user_kernel_rsp, user_kernel_rflags
 user_kernel_rsp:
+	.quad	0
+user_kernel_rflags:
 	.quad	0
 
 	.section .note.GNU-stack, "", @progbits

@@ -102,7 +102,7 @@
 /* Conformance cases (tcases.S, selftest.c) */
 #define TC_IO_PORT		0x3e0		/* claimed by no ivm device, nor by QEMU microvm */
 #define TC_IO_PORT_DENIED	(TC_IO_PORT + 1)	/* denied by the TSS I/O bitmap */
-#define TSS_IOMAP_PORTS		0x400		/* the ports the TSS I/O bitmap covers */
+#define TSS_IOMAP_PORTS		0x1008		/* the ports the TSS I/O bitmap covers (IVM_PORT_HCALL too) */
 #define TC_UNKNOWN_MSR		0x2ff0		/* implemented by no CPU, nor by KVM */
 #define TC_IRQ_VECTOR		0xe5		/* an external vector no other guest code uses */
 #define TC_STI_WAIT		4000		/* loop rounds after STI for the pending interrupt */

@@ -246,6 +246,7 @@ struct ivm_exc_result {
 #define IVM_SB_TIMER_EXTRA	11	/* the LAPIC timer fired more often than it was armed: its vector */
 #define IVM_SB_TIMER_LOST	12	/* the timer, armed last, never fired: its vector */
 #define IVM_SB_TIMER_STOPPED	13	/* the timer fired after it was stopped, nothing pending then: its vector */
+#define IVM_SB_CPL3		14	/* work=cpl3: the CPL3 work's sums, stack or RFLAGS came back wrong: what (1 sums, 2 RSP, 3 IF, 4 IOPL) */
 /*
  * The storm's timer kind: an MSI to this vector asks the storm program to
  * reprogram its LAPIC timer (one-shot, a count from IVM_STORM_TIMER_COUNTS by

@@ -11,7 +11,7 @@ static const char *const kind_names[OK_NR] = {
 	[OK_ORDER] = "order", [OK_LOST] = "lost", [OK_EXTRA] = "extra", [OK_NEST] = "nest",
 	[OK_TPR] = "tpr", [OK_IF] = "if", [OK_NMI] = "nmi", [OK_NO_IRET] = "no-iret",
 	[OK_IRET] = "iret", [OK_DEPTH] = "depth", [OK_ERRCODE] = "errcode", [OK_EOI] = "eoi",
-	[OK_ISR] = "isr", [OK_EVIDENCE] = "evidence",
+	[OK_ISR] = "isr", [OK_EVIDENCE] = "evidence", [OK_FRAME] = "frame",
 };
 
 const char *oracle_kind__name(enum oracle_kind k)

@@ -36,6 +36,8 @@ enum oracle_kind {
 	OK_EOI,		/* the guest saw another vector in service at its EOI */
 	OK_ISR,		/* an ISR snapshot disagrees with the model */
 	OK_EVIDENCE,	/* events lost, trace truncated: the verdict can't be PASS */
+	OK_FRAME,	/* a CPL3 frame the SDM rules out: no stack switch, SS or CS RPL not 3,
+			 * or an IRET back to CPL3 restoring another SS:RSP than was saved */
 	OK_NR
 };
 
@@ -62,6 +64,9 @@ struct oracle_frame {
 	uint8_t skew;		/* NMI: 1 if it came inside a stub that had counted its own
 				 * delivery but not yet recorded it (its depth is one more) */
 	int8_t ifl_before;	/* NMI: the model's IF when it came, which its IRET restores */
+	uint8_t cpl;		/* the CPL it interrupted (the ENTRY's) */
+	uint16_t cs, ss;	/* the frame it saved: CS, SS, RSP (checked at its IRET to CPL3) */
+	uint64_t rsp;
 	uint64_t seq;
 };
 

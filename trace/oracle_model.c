@@ -387,12 +387,54 @@ static void eoi_at_accept(struct oracle *o, unsigned v, uint64_t seq)
 		eoi_broadcast(o, v, seq);
 }
 
-static void push(struct oracle *o, uint8_t v, enum oracle_src what, bool tentative, uint64_t seq)
+static void push(struct oracle *o, const struct itr_record *r, enum oracle_src what, bool tentative)
 {
 	if (o->depth < ORACLE_DEPTH)
-		o->stack[o->depth] = (struct oracle_frame){ .vector = v, .what = what, .tentative = tentative,
-							    .seq = seq };
+		o->stack[o->depth] = (struct oracle_frame){ .vector = r->vector, .what = what,
+							    .tentative = tentative, .cpl = r->cpl,
+							    .cs = r->cs, .ss = r->ss, .rsp = r->rsp,
+							    .seq = r->seq };
 	o->depth++;
+}
+
+/*
+ * A delivery that interrupted CPL3 (SDM 6.14.2, 6.14.4): the CPU switched to
+ * RSP0 or an IST stack and pushed the interrupted SS:RSP, and both saved
+ * selectors are the user's (RPL 3). The guest says which stack its frame is
+ * on (ENTRY's stack): SAME is impossible from CPL3.
+ */
+static void entry_frame(struct oracle *o, const struct itr_record *r)
+{
+	if (r->cpl != 3 && (r->cs & 3) != 3)
+		return;
+	if ((r->cs & 3) != r->cpl)
+		finding(o, OK_FRAME, r->seq, NONE, "ENTRY v=%02x: cpl %u, but the saved CS %04x has RPL %u",
+			r->vector, r->cpl, r->cs, r->cs & 3);
+	else if (r->stack == IVM_STACK_SAME)
+		finding(o, OK_FRAME, r->seq, NONE,
+			"ENTRY v=%02x from CPL3 on the interrupted stack: a delivery from CPL3 switches to RSP0 or an IST stack",
+			r->vector);
+	else if ((r->ss & 3) != 3)
+		finding(o, OK_FRAME, r->seq, NONE, "ENTRY v=%02x from CPL3 saved SS %04x: RPL %u, not 3",
+			r->vector, r->ss, r->ss & 3);
+}
+
+/*
+ * An IRET back to CPL3 of a delivery from CPL3 restores the SS:RSP (and the
+ * CS) it saved: a handler may move RIP (a fixup, a system call's return) or
+ * RFLAGS (IF, TF), never the user's stack. An IRET to another CPL than the
+ * delivery came from is a kernel's own return path (the end of a CPL3 run):
+ * not compared.
+ */
+static void iret_frame(struct oracle *o, const struct itr_record *r, const struct oracle_frame *fr)
+{
+	if (fr->cpl != 3 || r->cpl != 3)
+		return;
+	if (r->rsp != fr->rsp || r->ss != fr->ss || r->cs != fr->cs)
+		finding(o, OK_FRAME, r->seq, fr->seq,
+			"IRET v=%02x to CPL3 restores CS %04x SS:RSP %04x:%016" PRIx64 "; its delivery "
+			"(seq %" PRIu64 ") saved CS %04x SS:RSP %04x:%016" PRIx64, r->vector, r->cs, r->ss,
+			r->rsp, fr->seq, fr->cs, fr->ss, fr->rsp);
 }
 
 static void entry(struct oracle *o, const struct itr_record *r, int key)
@@ -404,6 +446,7 @@ static void entry(struct oracle *o, const struct itr_record *r, int key)
 	char st[160];
 
 	o->deliveries++;
+	entry_frame(o, r);
 	/*
 	 * An NMI can land in a handler's entry stub after it counted itself in
 	 * the guest's depth but before its ENTRY record: one deeper, and that
@@ -507,7 +550,7 @@ static void entry(struct oracle *o, const struct itr_record *r, int key)
 	if (what == SRC_SOFT)
 		o->soft_vector = -1;
 	o->ifl = 0;		/* interrupt gates (the guest's IDT, checked by its self-test) */
-	push(o, v, what, tentative, r->seq);
+	push(o, r, what, tentative);
 	if (what == SRC_NMI && o->depth <= ORACLE_DEPTH) {
 		o->stack[o->depth - 1].skew = skew;
 		o->stack[o->depth - 1].ifl_before = (int8_t)ifl_before;
@@ -534,6 +577,8 @@ static void iret(struct oracle *o, const struct itr_record *r)
 					" by the IRET of v=%02x", o->stack[i].vector, o->stack[i].seq, i + 1,
 					r->vector);
 		skew = k < ORACLE_DEPTH ? o->stack[k].skew : 0;
+		if (k < ORACLE_DEPTH)
+			iret_frame(o, r, &o->stack[k]);
 		if (r->depth != (unsigned)k + 1 + skew)
 			finding(o, OK_DEPTH, r->seq, NONE, "IRET v=%02x at depth %u; its delivery is at depth %d",
 				r->vector, r->depth, k + 1);

@@ -65,6 +65,28 @@ sed -n 's/^storm user: seed 5, \([0-9]* rounds, [0-9]* injections\),.*/\1/p' "$T
 [ -s "$TMP/a.n" ] && cmp -s "$TMP/a.n" "$TMP/b.n"
 ok $? "the same seed, the same storm ($(cat "$TMP/a.n"))"
 
+# work=cpl3: the main loop's sync points are reached in background work at CPL3 with interrupts
+# open, so interrupts and exceptions are taken from user mode; the oracle judges their CPL3
+# frames ([frame]: stack switch, user SS and CS, SS:RSP restored), the guest its sums and stack
+for m in kernel split user; do
+	run_limited 300 "$VMM" storm --seed=1 --count=300 --irqchip=$m --cmdline=work=cpl3 --out="$TMP" \
+		--trace="$TMP/cpl3-$m.itr" "$GUEST" >"$TMP/cpl3-$m" 2>&1
+	ok $? "storm --cmdline=work=cpl3 --irqchip=$m: exit 0"
+	like "$TMP/cpl3-$m" "^storm $m: seed 1, [0-9]+ rounds, [0-9]+ injections, [0-9]+ deliveries .*; no violation$" \
+		"storm work=cpl3 $m: clean"
+	"$VMM" trace show "$TMP/cpl3-$m.itr" >"$TMP/cpl3-$m.show" 2>&1
+	# ENTRY records from CPL3: interrupts, and exceptions other than the #UD system calls
+	irq3=$(grep -cE ' v=([2-9a-f][0-9a-f]) e=[0-9a-f]+ i=[0-9]+ cpl=3 IP=0033:.* SP=002b:.* stack=rsp0' "$TMP/cpl3-$m.show")
+	exc3=$(grep -E ' v=(0[0-9a-f]|1[0-9a-f]) e=[0-9a-f]+ i=[0-9]+ cpl=3 IP=0033:.* SP=002b:' "$TMP/cpl3-$m.show" |
+		grep -vc ' v=06 ')
+	[ "$irq3" -gt 0 ] && [ "$exc3" -gt 0 ]
+	ok $? "work=cpl3, $m: interrupts ($irq3) and exceptions ($exc3) taken from CPL3 onto RSP0 or an IST stack"
+	# the storm judged every round clean (under a known host model); the SDM's findings name no frame
+	"$VMM" check --trace="$TMP/cpl3-$m.itr" >"$TMP/cpl3-$m.check" 2>&1
+	grep -q 'oracle' "$TMP/cpl3-$m.check" && ! grep -q '\[frame\]' "$TMP/cpl3-$m.check"
+	ok $? "work=cpl3, $m: the oracle finds no CPL3 frame wrong in the last round"
+done
+
 # ---- planted defects: found, shrunk to <= 10, reproduced ----
 found() {	# found NAME WHAT OUTDIR VMM-BIN STORM-ARGS...: a violation WHAT, shrunk and reproduced
 	local name=$1 what=$2 dir=$3 bin=$4
@@ -93,6 +115,10 @@ found() {	# found NAME WHAT OUTDIR VMM-BIN STORM-ARGS...: a violation WHAT, shru
 
 found "bug=no-eoi" "guest ISR not empty at the end" "$TMP/noeoi" "$VMM" --cmdline=bug=no-eoi
 found "bug=early-sti" "guest re-entry" "$TMP/earlysti" "$VMM" --kinds=msi --cmdline=bug=early-sti
+# an exception handler that returns to CPL3 below the user RSP it saved: the oracle's CPL3 frame check
+found "bug=cpl3-rsp" "oracle \\[frame\\]" "$TMP/cpl3rsp" "$VMM" --kinds=exception --cmdline='work=cpl3 bug=cpl3-rsp'
+grep -q 'bug=cpl3-rsp' "$TMP/cpl3rsp/out" && grep -q 'work=cpl3' "$TMP/cpl3rsp/out"
+ok $? "bug=cpl3-rsp: the reproducer's command line keeps work=cpl3"
 
 mutant_vmm() {	# mutant_vmm NAME SRC SED-EXPR: a vmm with that one file's mutant
 	local name=$1 src=$2 expr=$3

@@ -156,6 +156,73 @@ static void test_hand(void)
 	ok(oracle__verdict(&o) == ORACLE_INCONCLUSIVE, "truncated trace: inconclusive");
 }
 
+/* A CPL3 frame: entry on RSP0, user CS and SS (RPL 3), RSP as given */
+static struct itr_record *frame3(struct itr_record *r, uint64_t rsp)
+{
+	r->cpl = 3;
+	r->cs = 0x33;
+	r->ss = 0x2b;
+	r->rsp = rsp;
+	r->rip = 0x10b000;
+	if (r->type == ITR_ENTRY)
+		r->stack = IVM_STACK_RSP0;
+	return r;
+}
+
+/* One MSI taken at CPL3; @plant: 0 exact, 1 IRET restores another RSP, 2 no stack switch, 3 SS RPL 0 */
+static void cpl3_stream(int plant)
+{
+	struct itr_record *r;
+
+	nr = 0;
+	add(ITR_IF, ITR_SRC_GUEST, 0, 1);	/* user_run: IF=1 at CPL3 */
+	add(ITR_INJECT, ITR_SRC_VMM, 0x41, INJ_MSI);
+	ent(0x41, 1, 0x202);
+	r = frame3(&recs[nr - 1], 0x139f90);
+	if (plant == 2)
+		r->stack = IVM_STACK_SAME;
+	if (plant == 3)
+		r->ss = 0x18;
+	add(ITR_EOI, ITR_SRC_GUEST, 0x41, 0);
+	ire(0x41, 1, 0x202);
+	frame3(&recs[nr - 1], plant == 1 ? 0x139f98 : 0x139f90);
+	/* a system call's #UD: RIP and IF moved by the handler, the user stack kept */
+	ent(6, 1, 0x202);
+	frame3(&recs[nr - 1], 0x139f90);
+	ire(6, 1, 0x2);
+	r = frame3(&recs[nr - 1], 0x139f90);
+	r->rip += 2;
+	/* the end of the run: its #UD returns to CPL0 on the kernel stack, not compared */
+	ent(6, 1, 0x2);
+	frame3(&recs[nr - 1], 0x13a000);
+	ire(6, 1, 0x2);
+	r = &recs[nr - 1];
+	r->cs = 0x10;
+	r->ss = 0x18;
+	r->rsp = 0x223f08;
+	run(recs, nr);
+}
+
+static void test_cpl3_frames(void)
+{
+	cpl3_stream(0);
+	if (!ok(oracle__verdict(&o) == ORACLE_PASS && o.total == 0,
+		"CPL3: interrupt and system calls from user mode, a return to CPL0: pass"))
+		show();
+	cpl3_stream(1);
+	if (!ok(o.count[OK_FRAME] == 1 && o.nkept && o.kept[0].kind == OK_FRAME && o.kept[0].seq == 4 &&
+		o.kept[0].since == 2, "CPL3: an IRET restoring another RSP than its ENTRY saved is [frame]"))
+		show();
+	cpl3_stream(2);
+	if (!ok(o.count[OK_FRAME] == 1 && o.nkept && o.kept[0].kind == OK_FRAME && o.kept[0].seq == 2,
+		"CPL3: a delivery from CPL3 on the interrupted stack is [frame]"))
+		show();
+	cpl3_stream(3);
+	if (!ok(o.nkept && o.kept[0].kind == OK_FRAME && o.kept[0].seq == 2,
+		"CPL3: a saved SS of RPL 0 from CPL3 is [frame]"))
+		show();
+}
+
 /* Two vCPUs through oracle__run_file: one model each, records routed by vCPU */
 static void write_smp(const char *path, bool plant_if)
 {
@@ -1034,6 +1101,7 @@ int main(void)
 	test_ipi_self();
 	test_ipi_repeat();
 	test_hand();
+	test_cpl3_frames();
 	test_pin_beyond();
 	test_nmi_deep();
 	test_nmi_pair();
