@@ -357,15 +357,25 @@ static void hold_nmi(struct vcpu *v, bool hold)
  * then: the vCPUs' pace is the host's) is taken out of IRR for @p's entry
  * (KVM_SET_LAPIC) and raised again after it (show_hidden, by an MSI to this
  * vCPU). Only edge-triggered ones (TMR clear): a level interrupt stays and the
- * replay reports the divergence. An IPI that reaches IRR between the get and
- * the set is lost (it would show as a divergence or a wait, never silently).
+ * replay reports the divergence. Other vCPUs are held out meanwhile
+ * (vm__hold_others), so no IPI can be lost between the get and the set.
+ *
+ * @p a tick of KVM's periodic LAPIC timer: the next tick is put a whole
+ * period after this entry (TMCCT = TMICT, which KVM_SET_LAPIC restarts the
+ * timer from). KVM's timer runs by the host clock, and a replay that waited
+ * at the place would otherwise find the next tick already in IRR inside the
+ * handler, where a guest that looks (timer-periodic reads IRR as it stops the
+ * timer) sees one the recording did not. If the recording had the next tick
+ * pending there (its ENTRY right after this one's IRET, at the same frame),
+ * it is raised after the entry instead.
  */
 static void hide_above(struct vcpu *v, const struct replay_point *p)
 {
 	struct replay *rp = v->vm->replay;
+	const struct replay_point *np = p + 1 < rp->cpu[v->id].p + rp->cpu[v->id].n ? p + 1 : NULL;
 	struct kvm_lapic_state s;
-	uint32_t irr, tmr, take[8] = { 0 };
-	bool any = false;
+	uint32_t irr, tmr, lvtt, tmict, take[8] = { 0 };
+	bool any = false, tick, owed = false;
 
 	if (p->how != ITR_DELIVER_IRQ || ioctl(v->fd, KVM_GET_LAPIC, &s) < 0)
 		return;
@@ -381,13 +391,23 @@ static void hide_above(struct vcpu *v, const struct replay_point *p)
 		memcpy(s.regs + 0x200 + 0x10 * i, &irr, sizeof(irr));
 		any = true;
 	}
-	if (!any)
+	memcpy(&lvtt, s.regs + 0x320, sizeof(lvtt));
+	memcpy(&tmict, s.regs + 0x380, sizeof(tmict));
+	tick = p->by_kvm && (lvtt & 0xff) == p->vector && !(lvtt & 0x10000) && (lvtt >> 17 & 3) == 1 && tmict;
+	if (tick) {
+		memcpy(s.regs + 0x390, &tmict, sizeof(tmict));
+		owed = np && np->how == ITR_DELIVER_IRQ && np->by_kvm && np->vector == p->vector &&
+		       np->after_iret && np->rip == p->rip && np->rsp == p->rsp;
+	}
+	if (!any && !tick)
 		return;
 	if (ioctl(v->fd, KVM_SET_LAPIC, &s) < 0) {
 		fprintf(stderr, "vmm: replay: cpu %u: KVM_SET_LAPIC: %s\n", v->id, strerror(errno));
 		return;
 	}
 	memcpy(rp->cpu[v->id].hidden, take, sizeof(take));
+	if (owed)	/* show_hidden raises it after the entry, with the others */
+		rp->cpu[v->id].hidden[p->vector / 32] |= 1u << (p->vector % 32);
 }
 
 static void show_hidden(struct vcpu *v)
