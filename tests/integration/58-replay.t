@@ -227,4 +227,12 @@ replay "$TMP/badsum.itr"
 is "$RC" 2 "corrupt initrd_sha256: status 2"
 is "$(wc -l <"$TMP/out")" 1 "corrupt initrd_sha256: one line"
 like "$TMP/out" "badsum.itr: header: initrd_sha256 is not 64 lowercase hex digits" "corrupt initrd_sha256: named"
+# vmm check takes the run options that change the guest (runopt.c): its trace records them too
+mkdir -p "$TMP/keep"
+run_limited 120 "$VMM" check --quiet --scenario=configs/nesting.yaml --irqchip=user --pci-testdev \
+	--initrd="$TMP/elsewhere.txt" --keep-traces="$TMP/keep" "$GUEST" >"$TMP/check.out" 2>&1
+is $? 0 "check --pci-testdev --initrd: the scenario judged as without them"
+is "$(grep -ac 'devices=pci-testdev' "$TMP/keep/nesting.user.itr")" 1 "check --pci-testdev: in its trace's header"
+replay "$TMP/keep/nesting.user.itr"
+is "$RC" 0 "check's trace: replayed with the device and the initrd, the same record for record"
 done_testing
