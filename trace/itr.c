@@ -18,7 +18,7 @@
 #define ITR_RBUF	(128 * 1024)	/* reader buffer: big reads keep diff fast, */
 #define ITR_PAGE	4096		/* page-aligned in memory and in the file, as cat's */
 #define ITR_HDR_FIXED	46		/* magic .. nstr, see docs/TRACE.md */
-#define ITR_HDR_NSTR	6	/* version 3; versions 1 and 2 have the first 4 */
+#define ITR_HDR_NSTR	8	/* version 5; versions 3 and 4 have the first 6, 1 and 2 the first 4 */
 #define ITR_HDR_MAX	(ITR_HDR_FIXED + ITR_HDR_NSTR * (2 + ITR_STR_MAX))
 
 _Static_assert(ITR_WBUF % ITR_RECORD_SIZE == 0, "writer buffer holds whole records");
@@ -189,6 +189,8 @@ struct itr_writer *itr_writer__open(const char *path, const struct itr_header *h
 		{ "cmdline", h->cmdline, sizeof(h->cmdline) },
 		{ "kernel", h->kernel, sizeof(h->kernel) },
 		{ "config", h->config, sizeof(h->config) },
+		{ "initrd", h->initrd, sizeof(h->initrd) },
+		{ "initrd_sha256", h->initrd_sha256, sizeof(h->initrd_sha256) },
 	};
 	uint8_t hdr[ITR_HDR_MAX];
 	struct itr_writer *w;
@@ -378,6 +380,8 @@ static int header_parse(struct itr_reader *r, struct itr_header *h, char *err, s
 		{ "cmdline", h->cmdline, sizeof(h->cmdline) },
 		{ "kernel", h->kernel, sizeof(h->kernel) },
 		{ "config", h->config, sizeof(h->config) },
+		{ "initrd", h->initrd, sizeof(h->initrd) },
+		{ "initrd_sha256", h->initrd_sha256, sizeof(h->initrd_sha256) },
 	};
 	const uint8_t *b = r->buf;
 	uint32_t hlen;
@@ -399,8 +403,8 @@ static int header_parse(struct itr_reader *r, struct itr_header *h, char *err, s
 	if (get16(b + 10) != ITR_RECORD_SIZE)
 		return rerr(err, errlen, p, 10, "record size %u, version %d has %d", get16(b + 10),
 			    ITR_VERSION, ITR_RECORD_SIZE);
-	nstr = h->version >= 3 ? ITR_HDR_NSTR : 4;
-	h->kernel[0] = h->config[0] = 0;
+	nstr = h->version >= 5 ? ITR_HDR_NSTR : h->version >= 3 ? 6 : 4;
+	h->kernel[0] = h->config[0] = h->initrd[0] = h->initrd_sha256[0] = 0;
 	hlen = get32(b + 12);
 	if (hlen < ITR_HDR_FIXED + nstr * 2u || hlen > ITR_HDR_MAX)
 		return rerr(err, errlen, p, 12, "header length %u out of bounds [%d, %d]", hlen,

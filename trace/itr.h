@@ -14,7 +14,7 @@
 #include <stdio.h>
 
 #define ITR_MAGIC	"IVMTRACE"	/* 8 bytes, no NUL */
-#define ITR_VERSION	4	/* 4: ITR_IPI, the guest's ICR writes; 3: what replay needs: header kernel and config, ITR_DELIVER,
+#define ITR_VERSION	5	/* 5: header initrd and initrd_sha256, config devices=; 4: ITR_IPI, the guest's ICR writes; 3: what replay needs: header kernel and config, ITR_DELIVER,
 				 * INJECT with every parameter; 2: ITR_BAD_GUEST, END says why */
 #define ITR_VERSION_MIN	1	/* the oldest version this reader still reads */
 #define ITR_RECORD_SIZE	64
@@ -151,7 +151,11 @@ struct itr_header {
 	char host[ITR_STR_MAX];	/* host facts, one line: "kvm_pvm; api 12; cpl0 emulated" */
 	char cmdline[ITR_STR_MAX];	/* guest command line */
 	char kernel[ITR_STR_MAX];	/* v3: the KERNEL path as given ("" in older traces) */
-	char config[ITR_STR_MAX];	/* v3: "vcpus=N mem=BYTES boot=PROTO" ("" in older traces) */
+	char config[ITR_STR_MAX];	/* v3: "vcpus=N mem=BYTES boot=PROTO" ("" in older traces);
+					 * v5: then " devices=none|pci-testdev" */
+	char initrd[ITR_STR_MAX];	/* v5: the --initrd path as given ("" none, or longer) */
+	char initrd_sha256[ITR_STR_MAX];	/* v5: its content's SHA-256, 64 lowercase hex digits
+						 * ("" without an initrd) */
 	uint64_t start_unix_ns;	/* wall clock at the start of the run */
 };
 

@@ -185,4 +185,55 @@ else
 	ok 0 "# SKIP not a PVM host: PVM-4 is not expected"
 	ok 0 "# SKIP not a PVM host"
 fi
+
+# how the run was made (trace version 5): pci-testdev and the initrd are in the header, and
+# the replay boots with them; a changed or missing initrd is refused, one line, status 2
+run_limited 60 "$VMM" run --quiet --pci-testdev --cmdline=test=pci-testdev \
+	--trace="$TMP/pci.itr" "$GUEST" >"$TMP/rec.out" 2>&1
+is $? 0 "pci-testdev: recorded (every check passed)"
+replay "$TMP/pci.itr"
+is "$RC" 0 "pci-testdev: the replay has the device: the same record for record"
+like "$TMP/out" '^replay: the same as the recording, record for record' "pci-testdev: says so"
+is "$(grep -ac 'devices=pci-testdev' "$TMP/pci.replay.itr")" 1 "pci-testdev: the replay's own header has the device too"
+printf 'MOD0 the environment\n' >"$TMP/initrd.txt"
+run_limited 60 "$VMM" run --quiet --initrd="$TMP/initrd.txt" --cmdline=test=none \
+	--trace="$TMP/initrd.itr" "$GUEST" >"$TMP/rec.out" 2>&1
+is $? 0 "initrd: recorded"
+replay "$TMP/initrd.itr"
+is "$RC" 0 "initrd: replayed with the recorded initrd: the same record for record"
+cp "$TMP/initrd.txt" "$TMP/elsewhere.txt"
+replay "$TMP/initrd.itr" --initrd="$TMP/elsewhere.txt"
+is "$RC" 0 "initrd: --initrd names where the same content is"
+printf 'MOD0 another environment\n' >"$TMP/initrd.txt"
+replay "$TMP/initrd.itr"
+is "$RC" 2 "initrd changed: status 2"
+is "$(wc -l <"$TMP/out")" 1 "initrd changed: one line"
+like "$TMP/out" "initrd.txt: initrd sha256 [0-9a-f]{64}, the trace was recorded with [0-9a-f]{64} \(--force" \
+	"initrd changed: both hashes named"
+replay "$TMP/initrd.itr" --force
+is "$RC" 0 "initrd changed, --force: replayed anyway (the guest does not read it)"
+rm "$TMP/initrd.txt"
+replay "$TMP/initrd.itr" --force
+is "$RC" 2 "initrd missing: status 2, even with --force"
+is "$(wc -l <"$TMP/out")" 1 "initrd missing: one line"
+like "$TMP/out" "initrd .*initrd.txt: cannot be read" "initrd missing: says so"
+replay "$TMP/pci.itr" --initrd="$TMP/elsewhere.txt"
+is "$RC" 2 "--initrd for a trace recorded without one: status 2"
+like "$TMP/out" "the trace was recorded without an initrd" "--initrd without one: says so"
+# a corrupt new header field: the initrd_sha256 string's first digit (after its length) made 'Z'
+off=$(grep -abo "$(sha256sum "$TMP/elsewhere.txt" | cut -c1-64)" "$TMP/initrd.itr" | cut -d: -f1)
+cp "$TMP/initrd.itr" "$TMP/badsum.itr"
+printf 'Z' | dd of="$TMP/badsum.itr" bs=1 seek="$off" conv=notrunc 2>/dev/null
+replay "$TMP/badsum.itr"
+is "$RC" 2 "corrupt initrd_sha256: status 2"
+is "$(wc -l <"$TMP/out")" 1 "corrupt initrd_sha256: one line"
+like "$TMP/out" "badsum.itr: header: initrd_sha256 is not 64 lowercase hex digits" "corrupt initrd_sha256: named"
+# vmm check takes the run options that change the guest (runopt.c): its trace records them too
+mkdir -p "$TMP/keep"
+run_limited 120 "$VMM" check --quiet --scenario=configs/nesting.yaml --irqchip=user --pci-testdev \
+	--initrd="$TMP/elsewhere.txt" --keep-traces="$TMP/keep" "$GUEST" >"$TMP/check.out" 2>&1
+is $? 0 "check --pci-testdev --initrd: the scenario judged as without them"
+is "$(grep -ac 'devices=pci-testdev' "$TMP/keep/nesting.user.itr")" 1 "check --pci-testdev: in its trace's header"
+replay "$TMP/keep/nesting.user.itr"
+is "$RC" 0 "check's trace: replayed with the device and the initrd, the same record for record"
 done_testing

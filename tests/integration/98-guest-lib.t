@@ -111,6 +111,15 @@ like "$TMP/v.err" "^vmm: mytest\.c: offset 0x0: bad ELF magic" "validate --kerne
 is "$?/$(wc -l <"$TMP/v.err")/$(wc -c <"$TMP/v.out")" "2/1/0" "run --scenario=tree.yaml mytest.elf: exit 2, one line, nothing on stdout"
 like "$TMP/v.err" "^vmm: tree\.yaml:2:8: guest: 'priority' is not a scenario program of mytest\.elf" \
 	"run: the program mytest.elf lacks, named with the config and the kernel"
+# vmm storm: the storm program, and a --scenario's guest:, held to the kernel's own programs
+(cd "$user" && run_limited 10 "$IVMM" storm --count=1 mytest.elf) >"$TMP/v.out" 2>"$TMP/v.err"
+is "$?/$(wc -l <"$TMP/v.err")/$(wc -c <"$TMP/v.out")" "2/1/0" "storm mytest.elf: exit 2, one line, nothing on stdout"
+like "$TMP/v.err" "^vmm storm: mytest\.elf: no scenario program 'storm' in its \.ivm_programs \(its scenarios: my-priority\)" \
+	"storm mytest.elf: the kernel lacks the storm program, and says what it has"
+(cd "$user" && run_limited 10 "$IVMM" storm --count=1 --scenario=tree.yaml mytest.elf) >"$TMP/v.out" 2>"$TMP/v.err"
+is "$?/$(wc -l <"$TMP/v.err")/$(wc -c <"$TMP/v.out")" "2/1/0" "storm --scenario=tree.yaml mytest.elf: exit 2, one line"
+like "$TMP/v.err" "^vmm storm: tree\.yaml:2:8: guest: 'priority' is not a scenario program of mytest\.elf" \
+	"storm --scenario: the program mytest.elf lacks, named with the config and the kernel"
 
 if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
 	for i in 1 2 3 4 5 6 7 8 9; do T=$((T + 1)); echo "ok $T # skip /dev/kvm is absent or not usable"; done

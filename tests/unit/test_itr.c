@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "lib/sha256.h"
 #include "tap.h"
 #include "trace_bytes.h"
 #include "trace/itr.h"
@@ -37,7 +38,9 @@ static void fill_header(struct itr_header *h)
 	strcpy(h->host, "kvm_pvm; KVM API 12; \"quoted\" \\ tab\t");
 	strcpy(h->cmdline, "scenario=nesting test=none");
 	strcpy(h->kernel, "build/guest.elf");
-	strcpy(h->config, "vcpus=1 mem=67108864 boot=auto");
+	strcpy(h->config, "vcpus=1 mem=67108864 boot=auto devices=none");
+	strcpy(h->initrd, "env.txt");
+	strcpy(h->initrd_sha256, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	h->start_unix_ns = 0x0123456789abcdefull;
 }
 
@@ -192,17 +195,17 @@ static void test_header_corruption(void)
 		{ "magic", "magic", 0, 1, 'X', 0 },
 		{ "magic last byte", "magic", 7, 1, 'x', 0 },
 		{ "version 0", "version 0", 8, 2, 0, 8 },
-		{ "version 5", "version 5, this reader knows 1 to 4", 8, 2, 5, 8 },
+		{ "version 6", "version 6, this reader knows 1 to 5", 8, 2, 6, 8 },
 		{ "record size", "record size 32", 10, 2, 32, 10 },
 		{ "header length tiny", "header length 8 out of bounds", 12, 4, 8, 12 },
 		{ "header length huge", "out of bounds", 12, 4, 1u << 20, 12 },
 		{ "header length one short", "run past header length", 12, 4, 0, ~0ull },
 		{ "header length one long", "strings end at", 12, 4, 0, 12 },
-		{ "string count", "3 header strings, version 4 has 6", 44, 2, 3, 44 },
+		{ "string count", "3 header strings, version 5 has 8", 44, 2, 3, 44 },
 		{ "scenario length over bound", "scenario: length 64, at most 63", 46, 2, 64, 46 },
 		{ "irqchip length over bound", "irqchip: length 16", 55, 2, 16, 55 },
 		{ "host length over bound", "host: length 300", 62, 2, 300, 62 },
-		{ "host runs past header", "host: 200 bytes run past header length", 62, 2, 200, 62 },
+		{ "host runs past header", "host: 250 bytes run past header length", 62, 2, 250, 62 },
 		{ "NUL in a string", "NUL byte", 50, 1, 0, 50 },
 		{ "file of 5 bytes", "truncated", 5, 0, 0, 0 },
 		{ "file cut in fixed header", "truncated header", 30, 0, 0, 30 },
@@ -466,7 +469,7 @@ static void test_version3(void)
 	memset(&h, 0, sizeof(h));
 	rd = itr_reader__open(path, &h, err, sizeof(err));
 	ok(rd && h.version == ITR_VERSION && !strcmp(h.kernel, "build/guest.elf") &&
-	   !strcmp(h.config, "vcpus=1 mem=67108864 boot=auto"), "v3: kernel and config round-trip");
+	   !strcmp(h.config, "vcpus=1 mem=67108864 boot=auto devices=none"), "v3: kernel and config round-trip");
 	ok(rd && itr_reader__next(rd, &r, err, sizeof(err)) == 1 && r.type == ITR_DELIVER && r.vector == 0x41 &&
 	   r.b == 17 && r.rip == 0x104093 && r.rsp == 0x223f40 && r.rflags == 0x202, "v3: DELIVER round-trips");
 	itr_reader__close(rd);
@@ -507,7 +510,7 @@ static void test_version4(void)
 	itr_writer__put(w, &all);
 	ok(itr_writer__close(w, err, sizeof(err)) == 0, "v4: two IPI records written");
 	rd = itr_reader__open(path, &h, err, sizeof(err));
-	ok(rd && h.version == 4, "v4: the version written is 4");
+	ok(rd && h.version >= 4, "v4: the version written is 4 or later");
 	ok(rd && itr_reader__next(rd, &r, err, sizeof(err)) == 1 && r.type == ITR_IPI && r.vector == 0xfd &&
 	   r.vcpu == 1 && IVM_IPI_DEST(r.a) == 0 && IVM_IPI_SHORTHAND(r.a) == 0 && IVM_IPI_DM(r.a) == 0,
 	   "v4: IPI to APIC ID 0 round-trips");
@@ -520,7 +523,7 @@ static void test_version4(void)
 	itr_reader__close(rd);
 	ok(!strcmp(itr_type__name(ITR_IPI), "IPI"), "IPI has its name");
 	buf = slurp(path, &n);
-	buf[8] = 3;	/* the same bytes, labelled version 3 */
+	downgrade(buf, &n, 3);	/* the same records, in a version 3 file */
 	spit(path, buf, n);
 	free(buf);
 	rd = itr_reader__open(path, &h, err, sizeof(err));
@@ -528,6 +531,90 @@ static void test_version4(void)
 	ok(rd && h.version == 3 && k == -1 && strstr(err, "unknown type 0xc") && !strchr(err, '\n'),
 	   "v3: an IPI record is an unknown type, one line: %s", err);
 	itr_reader__close(rd);
+}
+
+/*
+ * Version 5: the header's initrd and initrd_sha256 round-trip; a version 4
+ * header (6 strings) still reads, with both empty; a version 5 file with 6
+ * strings, or a version 4 one with 8, is one line at the string count.
+ */
+static void test_version5(void)
+{
+	static const char sum[] = "1b0111fb1be06763cc108946e2cb3eaa03f2bfcc09d2abc1aaee972f98c0bdc3";
+	struct itr_header h;
+	struct itr_reader *rd;
+	struct itr_record r;
+	char err[256];
+	uint8_t *buf, *copy;
+	size_t n;
+
+	fill_header(&h);
+	strcpy(h.config, "vcpus=1 mem=67108864 boot=multiboot devices=pci-testdev");
+	strcpy(h.initrd, "/tmp/initrd.txt");
+	strcpy(h.initrd_sha256, sum);
+	ok(trace_file(path, &h, NULL, 0) == 0, "v5: a trace with an initrd written");
+	memset(&h, 0, sizeof(h));
+	rd = itr_reader__open(path, &h, err, sizeof(err));
+	ok(rd && h.version == 5 && !strcmp(h.initrd, "/tmp/initrd.txt") && !strcmp(h.initrd_sha256, sum) &&
+	   !strcmp(h.config, "vcpus=1 mem=67108864 boot=multiboot devices=pci-testdev") &&
+	   !strcmp(h.kernel, "build/guest.elf"), "v5: initrd, its sha256 and the config round-trip");
+	ok(rd && itr_reader__next(rd, &r, err, sizeof(err)) == 1 && r.type == ITR_END, "v5: then END");
+	itr_reader__close(rd);
+
+	buf = slurp(path, &n);
+	copy = malloc(n);
+	memcpy(copy, buf, n);
+	downgrade(buf, &n, 4);
+	spit(path, buf, n);
+	memset(&h, 0xff, sizeof(h));
+	rd = itr_reader__open(path, &h, err, sizeof(err));
+	ok(rd && h.version == 4 && !h.initrd[0] && !h.initrd_sha256[0] && !strcmp(h.kernel, "build/guest.elf"),
+	   "v4 header (6 strings): still read, no initrd");
+	ok(rd && itr_reader__next(rd, &r, err, sizeof(err)) == 1 && r.type == ITR_END, "v4: then END");
+	itr_reader__close(rd);
+	buf[8] = 5;	/* 6 strings, labelled version 5 */
+	spit(path, buf, n);
+	rd = itr_reader__open(path, &h, err, sizeof(err));
+	ok(!rd && strstr(err, "offset 0x2c: 6 header strings, version 5 has 8") && !strchr(err, '\n'),
+	   "v5 with 6 strings: one line: %s", err);
+	itr_reader__close(rd);
+	free(buf);
+	copy[8] = 4;	/* 8 strings, labelled version 4 */
+	spit(path, copy, n + 2 + 2 + strlen("/tmp/initrd.txt") + 64);
+	rd = itr_reader__open(path, &h, err, sizeof(err));
+	ok(!rd && strstr(err, "8 header strings, version 4 has 6") && !strchr(err, '\n'),
+	   "v4 with 8 strings: one line: %s", err);
+	itr_reader__close(rd);
+	/* initrd_sha256's length: one byte past the header's end */
+	copy[8] = 5;
+	copy[(copy[12] | copy[13] << 8) - 64 - 2] = 65;
+	spit(path, copy, n + 2 + 2 + strlen("/tmp/initrd.txt") + 64);
+	rd = itr_reader__open(path, &h, err, sizeof(err));
+	ok(!rd && strstr(err, "header initrd_sha256: 65 bytes run past header length") && !strchr(err, '\n'),
+	   "v5: a corrupt initrd_sha256 length: one line: %s", err);
+	itr_reader__close(rd);
+	free(copy);
+}
+
+/* lib/sha256.c against FIPS 180-4's examples and the block boundaries. */
+static void test_sha256(void)
+{
+	static char big[1000001];
+	char hex[SHA256_HEX];
+
+	sha256_hex("", 0, hex);
+	ok(!strcmp(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"), "sha256 of \"\"");
+	sha256_hex("abc", 3, hex);
+	ok(!strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"), "sha256 of abc");
+	sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, hex);
+	ok(!strcmp(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+	   "sha256 of 56 bytes (the padding takes a second block)");
+	memset(big, 'a', 1000000);
+	sha256_hex(big, 1000000, hex);
+	ok(!strcmp(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"),
+	   "sha256 of a million 'a'");
+	sha256_hex(big, 64, hex);
+	ok(!strcmp(hex, "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb"), "sha256 of 64 'a'");
 }
 
 static void test_names(void)
@@ -603,6 +690,8 @@ int main(void)
 	test_version2();
 	test_version3();
 	test_version4();
+	test_version5();
+	test_sha256();
 	test_names();
 	test_kvm_tp();
 	test_show_format();

@@ -88,8 +88,8 @@ static void test_parse_config(void)
 		"vcpus=1 mem=67108864",			/* no boot */
 		"vcpus=1 boot=auto",			/* no mem */
 		"mem=67108864 boot=auto",		/* no vcpus */
-		"vcpus=0 mem=67108864 boot=auto",
-		"vcpus=9 mem=67108864 boot=auto",
+		"vcpus=0 mem=67108864 boot=auto devices=none",
+		"vcpus=9 mem=67108864 boot=auto devices=none",
 		"vcpus=-1 mem=67108864 boot=auto",
 		"vcpus=1 mem=4190208 boot=auto",	/* 4 MiB - 4 KiB */
 		"vcpus=1 mem=0 boot=auto",
@@ -106,23 +106,50 @@ static void test_parse_config(void)
 		"vcpus=1 mem=67108864 boot=auto-pvh",
 		"mem=67108864 vcpus=1 boot=auto",	/* out of order */
 	};
+	/* version 5 adds devices=: one of them is wrong in any other version */
+	static const char *const bad5[] = {
+		"vcpus=1 mem=67108864 boot=auto",		/* no devices */
+		"vcpus=1 mem=67108864 boot=auto devices=",
+		"vcpus=1 mem=67108864 boot=auto devices=pci",
+		"vcpus=1 mem=67108864 boot=auto devices=pci-testdev ",
+		"vcpus=1 mem=67108864 boot=auto devices=none,pci-testdev",
+		"vcpus=1 mem=67108864 boot=auto devices=PCI-TESTDEV",
+		"vcpus=1 mem=67108864 boot=auto devices=pci-testdevpci-testdev",
+		"vcpus=1 mem=67108864 devices=none boot=auto",	/* out of order */
+	};
 	enum boot_proto boot = BOOT_ELF64;
 	unsigned vcpus = 0;
 	uint64_t mem = 0;
+	bool pci = true;
 
-	ok(replay__parse_config("vcpus=1 mem=67108864 boot=auto", &vcpus, &mem, &boot) == 0 && vcpus == 1 &&
-	   mem == 67108864 && boot == BOOT_AUTO, "config: vcpus=1 mem=64 MiB boot=auto");
-	ok(replay__parse_config("vcpus=2 mem=4194304 boot=pvh", &vcpus, &mem, &boot) == 0 && vcpus == 2 &&
-	   mem == 4194304 && boot == BOOT_PVH, "config: vcpus=2, mem at its least (4 MiB), boot=pvh");
-	ok(replay__parse_config("vcpus=1 mem=3221225472 boot=multiboot", &vcpus, &mem, &boot) == 0 &&
-	   vcpus == 1 && mem == 3ull << 30 && boot == BOOT_MULTIBOOT, "config: mem at its most (3 GiB), multiboot");
-	ok(replay__parse_config("vcpus=2 mem=134217728 boot=elf64", &vcpus, &mem, &boot) == 0 && vcpus == 2 &&
-	   mem == 128ull << 20 && boot == BOOT_ELF64, "config: boot=elf64");
+	ok(replay__parse_config("vcpus=1 mem=67108864 boot=auto", 4, &vcpus, &mem, &boot, &pci) == 0 &&
+	   vcpus == 1 && mem == 67108864 && boot == BOOT_AUTO && !pci,
+	   "config v4: vcpus=1 mem=64 MiB boot=auto, no devices");
+	ok(replay__parse_config("vcpus=2 mem=4194304 boot=pvh", 3, &vcpus, &mem, &boot, &pci) == 0 && vcpus == 2 &&
+	   mem == 4194304 && boot == BOOT_PVH, "config v3: vcpus=2, mem at its least (4 MiB), boot=pvh");
+	ok(replay__parse_config("vcpus=1 mem=3221225472 boot=multiboot devices=none", 5, &vcpus, &mem, &boot,
+				&pci) == 0 && vcpus == 1 && mem == 3ull << 30 && boot == BOOT_MULTIBOOT && !pci,
+	   "config v5: mem at its most (3 GiB), multiboot, devices=none");
+	ok(replay__parse_config("vcpus=2 mem=134217728 boot=elf64 devices=pci-testdev", 5, &vcpus, &mem, &boot,
+				&pci) == 0 && vcpus == 2 && mem == 128ull << 20 && boot == BOOT_ELF64 && pci,
+	   "config v5: boot=elf64 devices=pci-testdev");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		mem = 12345;
-		ok(replay__parse_config(bad[i], &vcpus, &mem, &boot) == -1 && mem == 12345,
-		   "config refused, mem untouched: \"%s\"", bad[i]);
+		ok(replay__parse_config(bad[i], 4, &vcpus, &mem, &boot, &pci) == -1 && mem == 12345,
+		   "config v4 refused, mem untouched: \"%s\"", bad[i]);
 	}
+	for (size_t i = 0; i < sizeof(bad5) / sizeof(bad5[0]); i++) {
+		mem = 12345;
+		ok(replay__parse_config(bad5[i], 5, &vcpus, &mem, &boot, &pci) == -1 && mem == 12345,
+		   "config v5 refused, mem untouched: \"%s\"", bad5[i]);
+	}
+	ok(replay__parse_config("vcpus=1 mem=67108864 boot=auto devices=none", 4, &vcpus, &mem, &boot, &pci) == -1,
+	   "config v4 with devices=: refused (no version 4 run wrote it)");
+	ok(replay__sha256_ok("") && replay__sha256_ok("8cf2a137b6b04481788f5d6443f2844b5b73315d23682fabd032f5f66708a9f3") &&
+	   !replay__sha256_ok("8CF2A137B6B04481788F5D6443F2844B5B73315D23682FABD032F5F66708A9F3") &&
+	   !replay__sha256_ok("8cf2a137b6b04481788f5d6443f2844b5b73315d23682fabd032f5f66708a9f") &&
+	   !replay__sha256_ok("8cf2a137b6b04481788f5d6443f2844b5b73315d23682fabd032f5f66708a9f3 ") &&
+	   !replay__sha256_ok("zz"), "initrd_sha256: empty or 64 lowercase hex digits");
 }
 
 /*
@@ -185,7 +212,7 @@ static void test_load(void)
 	char err[256] = "";
 	int rc;
 
-	ok(write_trace(path, "user", "vcpus=2 mem=67108864 boot=auto", recs, n) == 0, "load: a v3 trace written");
+	ok(write_trace(path, "user", "vcpus=2 mem=67108864 boot=auto devices=none", recs, n) == 0, "load: a v3 trace written");
 	rc = replay__load(path, &rp, err, sizeof(err));
 	ok(rc == 0, "load: accepted (%s)", rc ? err : "");
 	if (rc)
@@ -293,7 +320,7 @@ static void test_load(void)
 	}
 
 	/* the same records recorded under the kernel irqchip: never the VMM's to place */
-	ok(write_trace(path, "kernel", "vcpus=2 mem=67108864 boot=auto", recs, n) == 0 &&
+	ok(write_trace(path, "kernel", "vcpus=2 mem=67108864 boot=auto devices=none", recs, n) == 0 &&
 	   replay__load(path, &rp, err, sizeof(err)) == 0 && rp.mode == IRQCHIP_KERNEL,
 	   "load: a kernel-irqchip recording");
 	replay__set_mode(&rp, IRQCHIP_USER, false);
@@ -324,11 +351,61 @@ static void refuse(const char *what, const char *irqchip, const char *config, st
 		replay__free(&rp);
 }
 
+/* Version 5: devices= and the initrd come back in the plan; a bad initrd_sha256 is one line. */
+static void test_initrd_header(void)
+{
+	static const char sum[] = "1b0111fb1be06763cc108946e2cb3eaa03f2bfcc09d2abc1aaee972f98c0bdc3";
+	static const char *const bad[] = { "zz", "1B0111FB1BE06763CC108946E2CB3EAA03F2BFCC09D2ABC1AAEE972F98C0BDC3",
+					   "1b0111fb1be06763cc108946e2cb3eaa03f2bfcc09d2abc1aaee972f98c0bdc", "" };
+	struct itr_record r = guest_rec(ITR_SYNC, 0);
+	static struct replay rp;
+	struct itr_header h;
+	char err[256] = "";
+	uint8_t *buf;
+	size_t n;
+
+	fill_header(&h, "split", "vcpus=1 mem=67108864 boot=multiboot devices=pci-testdev");
+	strcpy(h.initrd, "env.txt");
+	strcpy(h.initrd_sha256, sum);
+	ok(trace_file(path, &h, &r, 1) == 0 && replay__load(path, &rp, err, sizeof(err)) == 0 && rp.pci_testdev &&
+	   rp.boot == BOOT_MULTIBOOT && !strcmp(rp.h.initrd, "env.txt") && !strcmp(rp.h.initrd_sha256, sum),
+	   "v5: pci-testdev, the initrd and its sha256 loaded %s", err);
+	replay__free(&rp);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		strcpy(h.initrd_sha256, bad[i]);	/* the last: an initrd with no sha256 */
+		trace_file(path, &h, &r, 1);
+		ok(replay__load(path, &rp, err, sizeof(err)) == -1 && strstr(err, "header: initrd_sha256") &&
+		   !strncmp(err, path, strlen(path)) && !strchr(err, '\n'), "v5: initrd_sha256 '%s' refused: %s",
+		   bad[i], err);
+		replay__free(&rp);
+	}
+	/* the same trace as version 4: no devices=, no initrd; it still loads */
+	fill_header(&h, "split", "vcpus=1 mem=67108864 boot=auto devices=none");
+	trace_file(path, &h, &r, 1);
+	buf = slurp(path, &n);
+	downgrade(buf, &n, 4);
+	spit(path, buf, n);
+	free(buf);
+	ok(replay__load(path, &rp, err, sizeof(err)) == -1 && strstr(err, "header: irqchip or config"),
+	   "v4 with a v5 config: refused: %s", err);
+	replay__free(&rp);
+	fill_header(&h, "split", "vcpus=1 mem=67108864 boot=auto");
+	strcpy(h.initrd, "ignored.txt");
+	trace_file(path, &h, &r, 1);
+	buf = slurp(path, &n);
+	downgrade(buf, &n, 4);
+	spit(path, buf, n);
+	free(buf);
+	ok(replay__load(path, &rp, err, sizeof(err)) == 0 && rp.h.version == 4 && !rp.pci_testdev &&
+	   !rp.h.initrd[0] && !rp.h.initrd_sha256[0], "v4: loads, without pci-testdev or an initrd %s", err);
+	replay__free(&rp);
+}
+
 static void test_refusals(void)
 {
 	static struct itr_record r[SC_MAX_PLAN_STEPS + 1];
 	static struct replay rp;
-	const char *cfg2 = "vcpus=2 mem=67108864 boot=auto";
+	const char *cfg2 = "vcpus=2 mem=67108864 boot=auto devices=none";
 	char err[256] = "";
 	uint8_t *buf;
 	size_t n;
@@ -373,8 +450,11 @@ static void test_refusals(void)
 	r[0] = guest_rec(ITR_SYNC, 0);
 	refuse("config garbage", "user", "vcpus=two mem=lots", r, 1, "header: irqchip or config", -1);
 	refuse("config empty", "user", "", r, 1, "header: irqchip or config", -1);
-	refuse("config 9 vCPUs", "user", "vcpus=9 mem=67108864 boot=auto", r, 1, "header: irqchip or config", -1);
+	refuse("config 9 vCPUs", "user", "vcpus=9 mem=67108864 boot=auto devices=none", r, 1, "header: irqchip or config", -1);
 	refuse("irqchip unknown", "apic", cfg2, r, 1, "header: irqchip or config", -1);
+	refuse("config v5 without devices=", "user", "vcpus=2 mem=67108864 boot=auto", r, 1,
+	       "header: irqchip or config", -1);
+	test_initrd_header();
 
 	/* injections no run could have made */
 	r[0] = guest_rec(ITR_SYNC, 0);
@@ -440,7 +520,7 @@ static void test_refusals(void)
 	r[2] = deliver_rec(3, 0x41, ITR_DELIVER_IRQ, 0, 0x1000, 0x2000, 0x202);
 	refuse("DELIVER for vCPU 3 of 2", "user", cfg2, r, 3, "a DELIVER record for no vCPU of the run", 2);
 	r[2] = deliver_rec(1, 0x41, ITR_DELIVER_IRQ, 0, 0x1000, 0x2000, 0x202);
-	refuse("DELIVER for vCPU 1 of 1", "user", "vcpus=1 mem=67108864 boot=auto", r, 3,
+	refuse("DELIVER for vCPU 1 of 1", "user", "vcpus=1 mem=67108864 boot=auto devices=none", r, 3,
 	       "a DELIVER record for no vCPU of the run", 1);
 	r[2] = deliver_rec(0, 0x41, ITR_DELIVER_STEP + 1, 0, 0x1000, 0x2000, 0x202);
 	refuse("DELIVER of an unknown how", "user", cfg2, r, 3, "a DELIVER record", 2);
@@ -484,7 +564,7 @@ static void test_kvm_places(void)
 	recs[n++] = (struct itr_record){ .type = ITR_VMM_DELIVERY, .source = ITR_SRC_VMM, .vcpu = 0,
 					 .vector = 0x80, .rip = 0x109000, .err = NOERR };	/* 8: INT $0x80 */
 	recs[n++] = entry_rec(0, 0x80, NOERR, 0x109002, 0x221000, 0x202);	/* 9: soft: no place */
-	ok(write_trace(path, "kernel", "vcpus=2 mem=67108864 boot=auto", recs, n) == 0, "kvm places: written");
+	ok(write_trace(path, "kernel", "vcpus=2 mem=67108864 boot=auto devices=none", recs, n) == 0, "kvm places: written");
 	rc = replay__load(path, &rp, err, sizeof(err));
 	ok(rc == 0, "kvm places: a kernel recording loads (%s)", rc ? err : "");
 	if (rc)
@@ -523,7 +603,7 @@ static void test_kvm_places(void)
 	replay__free(&rp);
 
 	/* the same records as a user recording: an ENTRY without a DELIVER is no place there */
-	ok(write_trace(path, "user", "vcpus=2 mem=67108864 boot=auto", recs, n) == 0 &&
+	ok(write_trace(path, "user", "vcpus=2 mem=67108864 boot=auto devices=none", recs, n) == 0 &&
 	   replay__load(path, &rp, err, sizeof(err)) == 0 && rp.cpu[0].n == 1 && rp.cpu[1].n == 0,
 	   "kvm places: under a user recording, only DELIVERs make places");
 	replay__free(&rp);
@@ -549,7 +629,7 @@ static void test_nested_entry(void)
 	r[n++] = (struct itr_record){ .type = ITR_IRET, .source = ITR_SRC_GUEST, .vector = 2, .err = NOERR,
 				      .rip = 0x10c961, .rsp = 0x204ed0, .rflags = 0x46 };
 	r[n++] = entry_rec(0, 0xec, NOERR, 0x10ac3b, 0x204f78, 0x246);	/* its outer timer, count 4 */
-	ok(write_trace(path, "kernel", "vcpus=1 mem=67108864 boot=auto", r, n) == 0, "nested entry: written");
+	ok(write_trace(path, "kernel", "vcpus=1 mem=67108864 boot=auto devices=none", r, n) == 0, "nested entry: written");
 	rc = replay__load(path, &rp, err, sizeof(err));
 	ok(rc == 0 && rp.cpu[0].n == 2 && rp.cpu[0].p[0].vector == 0xec && rp.cpu[0].p[0].count == 1 &&
 	   rp.cpu[0].p[1].vector == 2 && rp.cpu[0].p[1].count == 1,
@@ -558,13 +638,13 @@ static void test_nested_entry(void)
 
 	r[1].rsp = r[3].rsp = 0x204f68;	/* in a callee of the code the timer came in (ring-stress's
 					 * ev_write), above the timer's frame: in order */
-	ok(write_trace(path, "kernel", "vcpus=1 mem=67108864 boot=auto", r, n) == 0 &&
+	ok(write_trace(path, "kernel", "vcpus=1 mem=67108864 boot=auto devices=none", r, n) == 0 &&
 	   replay__load(path, &rp, err, sizeof(err)) == 0 && rp.cpu[0].n == 2 && rp.cpu[0].p[0].vector == 2 &&
 	   rp.cpu[0].p[0].count == 1 && rp.cpu[0].p[1].vector == 0xec && rp.cpu[0].p[1].count == 4,
 	   "nested entry: an NMI 16 bytes below the timer's RSP, above the frame the CPU pushes, stays first");
 	replay__free(&rp);
 	r[1].rsp = r[3].rsp = 0x204f48;	/* right below that frame: inside the timer's entry */
-	ok(write_trace(path, "kernel", "vcpus=1 mem=67108864 boot=auto", r, n) == 0 &&
+	ok(write_trace(path, "kernel", "vcpus=1 mem=67108864 boot=auto devices=none", r, n) == 0 &&
 	   replay__load(path, &rp, err, sizeof(err)) == 0 && rp.cpu[0].n == 2 && rp.cpu[0].p[0].vector == 0xec &&
 	   rp.cpu[0].p[0].count == 1,
 	   "nested entry: an NMI right below the timer's pushed frame is inside its entry");
@@ -574,7 +654,7 @@ static void test_nested_entry(void)
 	r[1].rsp = r[3].rsp = 0x204ed0;
 	r[1].rflags = r[3].rflags = 0x246;
 	r[4].rflags = 0x246;
-	ok(write_trace(path, "kernel", "vcpus=1 mem=67108864 boot=auto", r, n) == 0 &&
+	ok(write_trace(path, "kernel", "vcpus=1 mem=67108864 boot=auto devices=none", r, n) == 0 &&
 	   replay__load(path, &rp, err, sizeof(err)) == 0 && rp.cpu[0].n == 2 && rp.cpu[0].p[0].vector == 2 &&
 	   rp.cpu[0].p[1].vector == 0xec && rp.cpu[0].p[1].count == 4,
 	   "nested entry: an interrupt where the NMI's IRET returned stays after it");
@@ -584,7 +664,7 @@ static void test_nested_entry(void)
 	r[4].rsp = 0x204f78;
 	r[4] = guest_rec(ITR_MARK, 0);	/* a record between the IRET and the ENTRY */
 	r[n++] = entry_rec(0, 0xec, NOERR, 0x10ac3b, 0x204f78, 0x246);
-	ok(write_trace(path, "kernel", "vcpus=1 mem=67108864 boot=auto", r, n) == 0 &&
+	ok(write_trace(path, "kernel", "vcpus=1 mem=67108864 boot=auto devices=none", r, n) == 0 &&
 	   replay__load(path, &rp, err, sizeof(err)) == 0 && rp.cpu[0].n == 2 && rp.cpu[0].p[0].vector == 2 &&
 	   rp.cpu[0].p[1].count == 5,
 	   "nested entry: not with a record between the NMI's IRET and the ENTRY");
@@ -617,7 +697,7 @@ static void test_nested_entry_user(void)
 	memmove(r + 1, r, n * sizeof(r[0]));
 	r[0] = guest_rec(ITR_MARK, 0);	/* both DELIVERs at 1 slot */
 	n++;
-	ok(write_trace(path, "user", "vcpus=1 mem=67108864 boot=auto", r, n) == 0, "user nested entry: written");
+	ok(write_trace(path, "user", "vcpus=1 mem=67108864 boot=auto devices=none", r, n) == 0, "user nested entry: written");
 	rc = replay__load(path, &rp, err, sizeof(err));
 	ok(rc == 0 && rp.cpu[0].n == 2 && rp.cpu[0].p[0].vector == 0xec && rp.cpu[0].p[0].count == 1 &&
 	   rp.cpu[0].p[1].vector == 2 && rp.cpu[0].p[1].count == 1,
@@ -628,7 +708,7 @@ static void test_nested_entry_user(void)
 	memmove(r + 1, r + 2, (n - 2) * sizeof(r[0]));	/* mark, NMI's DELIVER, ENTRY, mark, IRET */
 	r[n - 2] = deliver_rec(0, 0xec, ITR_DELIVER_IRQ, 4, 0x100c66, 0x204f90, 0x206);
 	r[n - 1] = entry_rec(0, 0xec, NOERR, 0x100c66, 0x204f90, 0x206);	/* count 4 */
-	ok(write_trace(path, "user", "vcpus=1 mem=67108864 boot=auto", r, n) == 0 &&
+	ok(write_trace(path, "user", "vcpus=1 mem=67108864 boot=auto devices=none", r, n) == 0 &&
 	   replay__load(path, &rp, err, sizeof(err)) == 0 && rp.cpu[0].n == 2 && rp.cpu[0].p[0].vector == 2 &&
 	   rp.cpu[0].p[1].vector == 0xec && rp.cpu[0].p[1].count == 4,
 	   "user nested entry: a timer delivered after the NMI's records stays after it");
@@ -641,7 +721,7 @@ static void test_nested_entry_user(void)
 	r[n++] = guest_rec(ITR_MARK, 0);
 	r[n++] = deliver_rec(0, 0, ITR_DELIVER_TIMER, 2, 0x106e9d, 0x204fc8, 0x46);
 	r[n++] = entry_rec(0, 2, NOERR, 0x106ea6, 0x204fc8, 0x46);		/* count 2 */
-	ok(write_trace(path, "user", "vcpus=1 mem=67108864 boot=auto", r, n) == 0 &&
+	ok(write_trace(path, "user", "vcpus=1 mem=67108864 boot=auto devices=none", r, n) == 0 &&
 	   replay__load(path, &rp, err, sizeof(err)) == 0 && rp.cpu[0].n == 2 &&
 	   rp.cpu[0].p[0].how == ITR_DELIVER_TIMER && rp.cpu[0].p[1].how == ITR_DELIVER_NMI &&
 	   rp.cpu[0].p[1].count == 2 && rp.cpu[0].p[1].rip == 0x106ea6,
@@ -662,7 +742,7 @@ static void test_nested_entry_user(void)
 	r[n++] = (struct itr_record){ .type = ITR_IRET, .source = ITR_SRC_GUEST, .vector = 2, .err = NOERR,
 				      .rip = 0x10c766, .rsp = 0x204e68, .rflags = 0x46 };
 	r[n++] = entry_rec(0, 0xec, NOERR, 0x100c44, 0x204f90, 0x206);	/* count 8 */
-	ok(write_trace(path, "kernel", "vcpus=1 mem=67108864 boot=auto", r, n) == 0 &&
+	ok(write_trace(path, "kernel", "vcpus=1 mem=67108864 boot=auto devices=none", r, n) == 0 &&
 	   replay__load(path, &rp, err, sizeof(err)) == 0 && rp.cpu[0].n == 4 &&
 	   rp.cpu[0].p[0].vector == 2 && rp.cpu[0].p[0].count == 1 &&
 	   rp.cpu[0].p[1].vector == 0xec && rp.cpu[0].p[1].count == 4 &&
@@ -681,13 +761,13 @@ static void test_nested_entry_user(void)
 	r[n++] = (struct itr_record){ .type = ITR_IRET, .source = ITR_SRC_GUEST, .vector = 2, .err = NOERR,
 				      .rip = 0x10c908, .rsp = 0x204e70, .rflags = 0x2 };
 	r[n++] = entry_rec(0, 0xec, NOERR, 0x100c44, 0x204f90, 0x216);	/* count 5 */
-	ok(write_trace(path, "kernel", "vcpus=1 mem=67108864 boot=auto", r, n) == 0 &&
+	ok(write_trace(path, "kernel", "vcpus=1 mem=67108864 boot=auto devices=none", r, n) == 0 &&
 	   replay__load(path, &rp, err, sizeof(err)) == 0 && rp.cpu[0].n == 2 && rp.cpu[0].p[0].vector == 2 &&
 	   rp.cpu[0].p[1].vector == 0xec && rp.cpu[0].p[1].count == 5,
 	   "kernel nested entry: an NMI right after an interrupt's IRET record is in its exit path, not inside the next");
 	replay__free(&rp);
 	r[1] = guest_rec(ITR_MARK, 0);
-	ok(write_trace(path, "kernel", "vcpus=1 mem=67108864 boot=auto", r, n) == 0 &&
+	ok(write_trace(path, "kernel", "vcpus=1 mem=67108864 boot=auto devices=none", r, n) == 0 &&
 	   replay__load(path, &rp, err, sizeof(err)) == 0 && rp.cpu[0].n == 2 && rp.cpu[0].p[0].vector == 0xec &&
 	   rp.cpu[0].p[0].count == 2,
 	   "kernel nested entry: the same NMI after a mark is inside the entry");
@@ -723,7 +803,7 @@ static void test_visits(void)
 	r[n++] = msi_rec(0x43, 0, 3);
 	sync_rec(&r[n++], 3);				/* visit 4, right after */
 	r[n++] = msi_rec(0x44, 0, 3);
-	ok(write_trace(path, "kernel", "vcpus=1 mem=67108864 boot=auto", r, n) == 0, "visits: written");
+	ok(write_trace(path, "kernel", "vcpus=1 mem=67108864 boot=auto devices=none", r, n) == 0, "visits: written");
 	rc = replay__load(path, &rp, err, sizeof(err));
 	ok(rc == 0, "visits: a point visited again is no refusal (%s)", rc ? err : "");
 	if (rc)
@@ -741,7 +821,7 @@ static void test_visits(void)
 	r[n++] = msi_rec(0x42, 0, 4);
 	sync_rec(&r[n++], 4);
 	r[n++] = msi_rec(0x43, 0, 3);
-	refuse("sync 3, sync 4, sync 3 again with no SYNC 3 record", "kernel", "vcpus=1 mem=67108864 boot=auto",
+	refuse("sync 3, sync 4, sync 3 again with no SYNC 3 record", "kernel", "vcpus=1 mem=67108864 boot=auto devices=none",
 	       r, n, "injections at one sync point recorded at two visits", 3);
 }
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "tap.h"
+#include "trace_bytes.h"
 #include "trace/itr.h"
 #include "trace/trace_cmd.h"
 
@@ -294,7 +295,8 @@ static void write_ipi(const char *p, uint16_t version, bool ipi, uint8_t v)
 				.err = 0xffffffffu };
 	struct itr_writer *w;
 	char err[256];
-	FILE *f;
+	uint8_t *buf;
+	size_t n;
 
 	w = itr_writer__open(p, &h, err, sizeof(err));
 	itr_writer__put(w, &m);
@@ -302,11 +304,10 @@ static void write_ipi(const char *p, uint16_t version, bool ipi, uint8_t v)
 		itr_writer__put(w, &i);
 	itr_writer__put(w, &m);
 	itr_writer__close(w, err, sizeof(err));
-	f = fopen(p, "r+b");	/* versions 3 and 4 share the header layout */
-	if (f) {
-		fseek(f, 8, SEEK_SET);
-		fputc(version & 0xff, f);
-		fclose(f);
+	if (version < ITR_VERSION && (buf = slurp(p, &n))) {	/* the header of @version */
+		downgrade(buf, &n, version);
+		spit(p, buf, n);
+		free(buf);
 	}
 }
 

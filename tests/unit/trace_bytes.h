@@ -64,16 +64,18 @@ static inline void spit(const char *p, const uint8_t *buf, size_t n)
 }
 
 /*
- * The bytes of a version 3 file as version @v (1 or 2): without the two
- * strings version 3 added (kernel, config), the header length and count fixed.
+ * The bytes of a file of this version as version @v (1 to 4): without the
+ * strings later versions added (3: kernel, config; 5: initrd, initrd_sha256),
+ * the header length and count fixed. The config string is left as it was.
  */
 static inline void downgrade(uint8_t *buf, size_t *n, uint16_t v)
 {
 	uint32_t hlen = (uint32_t)buf[12] | (uint32_t)buf[13] << 8, off = 46, cut;
+	int keep = v >= 5 ? 8 : v >= 3 ? 6 : 4;	/* the header strings version @v has */
 
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < keep; i++)
 		off += 2 + ((uint32_t)buf[off] | (uint32_t)buf[off + 1] << 8);
-	cut = hlen - off;	/* kernel and config, with their lengths */
+	cut = hlen - off;	/* the strings after them, with their lengths */
 	memmove(buf + off, buf + hlen, *n - hlen);
 	*n -= cut;
 	hlen -= cut;
@@ -81,7 +83,7 @@ static inline void downgrade(uint8_t *buf, size_t *n, uint16_t v)
 	buf[9] = 0;
 	buf[12] = (uint8_t)hlen;
 	buf[13] = (uint8_t)(hlen >> 8);
-	buf[44] = 4;
+	buf[44] = (uint8_t)keep;
 }
 
 #endif

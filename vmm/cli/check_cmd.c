@@ -45,6 +45,10 @@ static const struct option check_options[] = {
 	{ "host-model", required_argument, NULL, OPT_HOST_MODEL },
 	{ "timeout", required_argument, NULL, RUNOPT_TIMEOUT },
 	{ "cmdline", required_argument, NULL, RUNOPT_CMDLINE },
+	{ "mem", required_argument, NULL, RUNOPT_MEM },
+	{ "boot", required_argument, NULL, RUNOPT_BOOT },
+	{ "initrd", required_argument, NULL, RUNOPT_INITRD },
+	{ "pci-testdev", no_argument, NULL, RUNOPT_PCI_TESTDEV },
 	{ "verbose", no_argument, NULL, RUNOPT_VERBOSE },
 	{ "quiet", no_argument, NULL, RUNOPT_QUIET },
 	{ "tap", no_argument, NULL, OPT_TAP },
@@ -80,6 +84,10 @@ static void usage(FILE *f)
 		"                                   scenario's)\n"
 		"  --cmdline=ARGS                   added to the guest's command line, as vmm run\n"
 		"                                   (count=N, bug=NAME for the storm program)\n"
+		"  --mem=SIZE / --boot=PROTO        guest RAM, boot protocol, as vmm run\n"
+		"  --initrd=FILE                    FILE as boot module 0, as vmm run\n"
+		"  --pci-testdev                    QEMU's pci-testdev on PCI bus 0, as vmm run\n"
+		"                                   (--vcpus: the scenario says how many)\n"
 		"  --quiet / --verbose              no guest console / log every VM exit, as vmm run\n"
 		"  --tap                            TAP (version 13) on stdout: a point per mode,\n"
 		"                                   its findings as diagnostics; an expected\n"

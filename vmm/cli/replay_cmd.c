@@ -14,6 +14,7 @@
 #include "core/run.h"
 #include "lib/file.h"
 #include "lib/opt.h"
+#include "lib/sha256.h"
 #include "replay/replay.h"
 #include "trace/trace_cmd.h"
 #include "replay_cmd.h"
@@ -31,6 +32,7 @@ static const struct option replay_options[] = {
 	{ "ignore", required_argument, NULL, OPT_IGNORE },
 	{ "until", required_argument, NULL, OPT_UNTIL },
 	{ "kvm-delivers", no_argument, NULL, OPT_KVM_DELIVERS },
+	{ "initrd", required_argument, NULL, RUNOPT_INITRD },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -40,8 +42,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: vmm replay [options] TRACE.itr [KERNEL]\n"
 		"\n"
-		"Boots the run TRACE recorded (its kernel, irqchip, vCPUs, memory and command\n"
-		"line, from its header), makes every recorded injection at the same sync point,\n"
+		"Boots the run TRACE recorded (its kernel, irqchip, vCPUs, memory, boot protocol,\n"
+		"command line, pci-testdev and initrd, from its header), makes every recorded injection at the same sync point,\n"
 		"delivers each interrupt and NMI at the place the guest took it (its record count\n"
 		"and RIP, RSP, RFLAGS, found with a hardware breakpoint; under the kernel and\n"
 		"split irqchips KVM's LAPIC is held back until then), writes a new trace and\n"
@@ -57,8 +59,10 @@ static void usage(FILE *f)
 		"                                   will, as under another mode (NMIs stay placed)\n"
 		"  --trace=FILE.itr                 the replay's own trace (default: TRACE with\n"
 		"                                   .replay.itr for .itr)\n"
-		"  --force                          KERNEL's build-id differs from the recorded one:\n"
-		"                                   replay anyway\n"
+		"  --initrd=FILE                    the recorded initrd is FILE (default: the path\n"
+		"                                   the trace names); its SHA-256 is checked\n"
+		"  --force                          KERNEL's build-id, or the initrd's SHA-256,\n"
+		"                                   differs from the recorded one: replay anyway\n"
 		"  --ignore=FIELD,...               frame fields the diff leaves out: rip, rsp,\n"
 		"                                   rflags, cs, ss, stack (where KVM delivered in a\n"
 		"                                   wait loop, replaying under its irqchip)\n"
@@ -72,7 +76,8 @@ static void usage(FILE *f)
 		"KERNEL: default, the path the trace names.\n"
 		"exit status: 0 the replay saw what the recording saw, record for record; 1 it\n"
 		"differs (the first divergence, with context) or the run failed; 2 bad usage, or\n"
-		"an unreadable, truncated or unreplayable trace, or a kernel of another build.\n");
+		"an unreadable, truncated or unreplayable trace, a kernel of another build, or an\n"
+		"initrd missing or of other content.\n");
 }
 
 static int bad(const char *fmt, const char *arg)
@@ -107,6 +112,45 @@ static __attribute__((noinline)) const char *default_kernel(const char *recorded
 		return path;
 	snprintf(slash + 1, 32, "%s", "../share/vmm/guest.elf");
 	return access(path, F_OK) == 0 ? path : recorded;
+}
+
+/*
+ * The initrd the trace names (by path, or @given), read and hashed against
+ * the recorded SHA-256; *@use is the file to boot with (NULL: none). -1 with
+ * @err; a hash that differs says so with "sha256", which --force lets by.
+ */
+static int same_initrd(const struct replay *rp, const char *given, const char **use, char *err, size_t n)
+{
+	static char hex[SHA256_HEX];
+	const char *path = given ? given : rp->h.initrd;
+	uint8_t *img;
+	size_t len;
+
+	*use = NULL;
+	if (!rp->h.initrd_sha256[0]) {
+		if (!given)
+			return 0;
+		snprintf(err, n, "--initrd: the trace was recorded without an initrd");
+		return -1;
+	}
+	if (!path[0]) {
+		snprintf(err, n, "the trace's initrd path was too long to record: give --initrd=FILE");
+		return -1;
+	}
+	if (read_file(path, rp->mem_size, &img, &len, hex, sizeof(hex)) < 0) {
+		snprintf(err, n, "initrd %.255s: cannot be read: the trace was recorded with one of "
+			 "sha256 %.64s (--initrd=FILE names where it is)", path, rp->h.initrd_sha256);
+		return -1;
+	}
+	sha256_hex(img, len, hex);
+	free(img);
+	*use = path;
+	if (strcmp(hex, rp->h.initrd_sha256)) {
+		snprintf(err, n, "%.255s: initrd sha256 %.64s, the trace was recorded with %.64s (--force to replay "
+			 "anyway)", path, hex, rp->h.initrd_sha256);
+		return -1;
+	}
+	return 0;
 }
 
 static int same_build(const char *kernel, const struct replay *rp, char *err, size_t n)
@@ -231,6 +275,12 @@ int replay_cmd__main(int argc, char **argv)
 		replay__free(&rp);
 		return 2;
 	}
+	if (same_initrd(&rp, ro.vm.initrd, &ro.vm.initrd, err, sizeof(err)) < 0 &&
+	    (!force || !strstr(err, "sha256") || !ro.vm.initrd)) {
+		fprintf(stderr, "vmm replay: %s\n", err);
+		replay__free(&rp);
+		return 2;
+	}
 	len = strlen(trace);
 	if (!out_path) {
 		if (snprintf(out, sizeof(out), "%.*s.replay.itr", (int)(len > 4 && !strcmp(trace + len - 4,
@@ -246,6 +296,7 @@ int replay_cmd__main(int argc, char **argv)
 	ro.vm.cmdline = rp.h.cmdline;
 	ro.vm.mem_size = rp.mem_size;
 	ro.vm.boot = rp.boot;
+	ro.vm.pci_testdev = rp.pci_testdev;
 	ro.vm.vcpus = rp.vcpus;
 	ro.vm.scenario = rp.h.scenario[0] ? &rp.sc : NULL;
 	ro.vm.trace_path = out_path;

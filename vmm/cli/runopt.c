@@ -173,6 +173,55 @@ int runopt__check_kernel(const struct vmm_opts *o, char *err, size_t n)
 	return check_kernel(o, NULL, NULL, err, n);
 }
 
+/* @name among @progs; else one line naming @kernel's scenario programs */
+static int has_program(const char *const *progs, const char *name, const char *kernel, char *err, size_t n)
+{
+	char list[160] = "";
+	size_t used = 0;
+
+	for (const char *const *g = progs; *g; g++)
+		if (!strcmp(*g, name))
+			return 0;
+	for (const char *const *g = progs; *g; g++) {
+		if (used + strlen(*g) + 5 >= sizeof(list)) {
+			snprintf(list + used, sizeof(list) - used, " ...");
+			break;
+		}
+		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", used ? " " : "", *g);
+	}
+	snprintf(err, n, "%s: no scenario program '%s' in its %s (%s%s)", kernel, name, IVM_PROGRAMS_SECTION,
+		 progs[0] ? "its scenarios: " : "it registers none", list);
+	return -1;
+}
+
+int runopt__check_program(const struct vmm_opts *o, const struct scenario *sc, const char *sc_path,
+			  char *err, size_t n)
+{
+	static struct load_info li;
+	uint8_t *img;
+	size_t len;
+	int ret;
+
+	if (read_file(o->kernel, VMM_KERNEL_MAX, &img, &len, err, n) < 0)
+		return -1;
+	ret = loader__parse(img, len, o->kernel, o->mem_size, o->boot, &li, err, n);
+	if (ret == 0 && li.elf_class == 64)
+		ret = read_scenarios(o->kernel, img, len, err, n);
+	else if (ret == 0)
+		ret = 1;	/* not ELF64: no .ivm_programs to read */
+	free(img);
+	if (ret < 0)
+		return -1;
+	if (ret == 1) {	/* a kernel that does not say: held to this tree's guest.elf, as before */
+		if (!sc_path)
+			return 0;
+		return scenario__check_guest(sc, sc_path, err, n);
+	}
+	if (sc_path)
+		return scenario__check_guest_in(sc, sc_path, kernel_scenarios, o->kernel, err, n);
+	return has_program(kernel_scenarios, sc->guest, o->kernel, err, n);
+}
+
 FILE *runopt__tap_stdout(char *err, size_t n)
 {
 	int fd;

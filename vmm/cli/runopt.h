@@ -73,6 +73,15 @@ FILE *runopt__tap_stdout(char *err, size_t n);
 /* @o->kernel read and parsed as vmm__run will; -1 with "KERNEL: ..." in @err. */
 int runopt__check_kernel(const struct vmm_opts *o, char *err, size_t n);
 /*
+ * @sc's guest program against @o->kernel's own .ivm_programs (vmm storm: the
+ * storm program, or a --scenario's guest: from @sc_path): one line in @err
+ * and -1 if the kernel lacks it. A kernel without the section (not ELF64, or
+ * not linked with the guest library) can't say: a --scenario's guest: is then
+ * held to this tree's guest.elf, the plain storm program to nothing.
+ */
+int runopt__check_program(const struct vmm_opts *o, const struct scenario *sc, const char *sc_path,
+			  char *err, size_t n);
+/*
  * The scenario programs @kernel registers (its .ivm_programs section, guest/ivm.h
  * IVM_SCENARIO), NULL-terminated; NULL with one line "KERNEL: ..." in @err when
  * the file can't be read, is a bad ELF, or has no such section.

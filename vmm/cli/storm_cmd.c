@@ -62,7 +62,9 @@ static void usage(FILE *f)
 		"guest's own invariants. A violation is reported with the seed, the round, the\n"
 		"first violating record and the trace, then shrunk (delta debugging) to a\n"
 		"minimal scenario config, with the commands that run and replay it.\n"
-		"KERNEL defaults to guest.elf beside this vmm.\n"
+		"KERNEL defaults to guest.elf beside this vmm; a kernel of the guest library\n"
+		"must register the program stormed (storm, or --scenario's guest:) in its\n"
+		".ivm_programs section.\n"
 		"\n"
 		"  --seed=N              the storm's seed (default 1): the same seed, the same plan\n"
 		"  --count=N             stop after the round that brings the injections to N\n"
@@ -89,6 +91,9 @@ static void usage(FILE *f)
 		"  --quiet               no progress line\n"
 		"  --help                this text\n"
 		"\n"
+		"No --mem, --boot, --initrd or --pci-testdev (vmm run's): the storm program uses\n"
+		"none of them, and a violation's reproducer (a scenario config and the vmm run\n"
+		"line printed for it) would not carry them.\n"
 		"exit status: 0 no violation (known host divergences named, not counted); 1 a\n"
 		"violation; 2 bad usage or input (one line); 8 the host can't run the guest.\n");
 }
@@ -557,8 +562,9 @@ static int setup_base(struct storm_ctx *c, struct runopt *ro)
 	unsigned nvec, kinds;
 	char err[512];
 
+	/* its guest: is one of the kernel's own programs, as vmm run and check hold it */
 	if (scenario__load(path, &base, err, sizeof(err)) < 0 ||
-	    scenario__check_guest(&base, path, err, sizeof(err)) < 0) {
+	    runopt__check_program(&c->vm, &base, path, err, sizeof(err)) < 0) {
 		fprintf(stderr, "vmm storm: %s\n", err);
 		return -1;
 	}
@@ -644,6 +650,14 @@ int storm_cmd__main(int argc, char **argv)
 	}
 	if (ro.scenario_path && setup_base(&c, &ro) < 0)
 		return 2;
+	if (!ro.scenario_path) {	/* the storm program: the kernel's own, not this tree's */
+		static struct scenario storm_program = { .guest = "storm" };
+
+		if (runopt__check_program(&c.vm, &storm_program, NULL, err, sizeof(err)) < 0) {
+			fprintf(stderr, "vmm storm: %s (--scenario=FILE storms one of its own)\n", err);
+			return 2;
+		}
+	}
 	/* "all" on one vCPU leaves ipi out quietly; asked for by name, it needs two */
 	if (!ro.scenario_path && c.ipi_named && c.cfg.vcpus < 2) {
 		fprintf(stderr, "vmm storm: --kinds: ipi needs --vcpus=2 (an IPI between two vCPUs)\n");

@@ -17,6 +17,7 @@
 #include "dev/ulapic.h"
 #include "lib/clock.h"
 #include "lib/file.h"
+#include "lib/sha256.h"
 #include "record/record.h"
 #include "replay/replay.h"
 #include "vm/vcpu.h"
@@ -388,6 +389,8 @@ int vmm__run(const struct vmm_opts *opts)
 
 		mod.data = initrd;
 		mod.len = initrd_len;
+		if (r == 0)	/* the bytes the guest gets: a trace names them (vmm replay checks) */
+			sha256_hex(initrd, initrd_len, vm.initrd_sha256);
 		if (r < 0 || loader__place_module(&vm.boot, opts->mem_size, &mod, err, sizeof(err)) < 0) {
 			fprintf(stderr, "vmm: --initrd: %s\n", err);
 			free(img);

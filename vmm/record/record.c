@@ -186,8 +186,14 @@ int record__open(struct vm *vm, const char *path, char *err, size_t errlen)
 	/* what a replay needs to boot the same run (docs/TRACE.md, header) */
 	if (snprintf(h.kernel, sizeof(h.kernel), "%s", vm->opts.kernel) >= (int)sizeof(h.kernel))
 		h.kernel[0] = 0;	/* too long to keep: replay then needs KERNEL given */
-	snprintf(h.config, sizeof(h.config), "vcpus=%u mem=%llu boot=%s", vm->nr_vcpus,
-		 (unsigned long long)vm->opts.mem_size, boot_proto__name(vm->opts.boot));
+	snprintf(h.config, sizeof(h.config), "vcpus=%u mem=%llu boot=%s devices=%s", vm->nr_vcpus,
+		 (unsigned long long)vm->opts.mem_size, boot_proto__name(vm->opts.boot),
+		 vm->opts.pci_testdev ? "pci-testdev" : "none");
+	if (vm->opts.initrd) {	/* the module by path and content: replay loads and checks it */
+		if (snprintf(h.initrd, sizeof(h.initrd), "%s", vm->opts.initrd) >= (int)sizeof(h.initrd))
+			h.initrd[0] = 0;	/* too long to keep: replay then needs --initrd */
+		snprintf(h.initrd_sha256, sizeof(h.initrd_sha256), "%s", vm->initrd_sha256);
+	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	h.start_unix_ns = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 	vm->trace = itr_writer__open(path, &h, err, errlen);

@@ -9,18 +9,39 @@
 #include <string.h>
 #include "replay.h"
 
-int replay__parse_config(const char *s, unsigned *vcpus, uint64_t *mem, enum boot_proto *boot)
+int replay__parse_config(const char *s, unsigned version, unsigned *vcpus, uint64_t *mem,
+			 enum boot_proto *boot, bool *pci_testdev)
 {
-	char proto[16];
+	char proto[16], devices[16] = "none";
 	unsigned long long m;
 	int end = -1;
 
-	if (sscanf(s, "vcpus=%u mem=%llu boot=%15[a-z0-9]%n", vcpus, &m, proto, &end) != 3 || end < 0 ||
-	    s[end] || *vcpus < 1 || *vcpus > VMM_MAX_VCPUS || m < (4u << 20) || m > (3ull << 30) ||
-	    (m & 0xfff) || boot_proto__parse(proto, boot) < 0)
+	if (version >= 5) {
+		if (sscanf(s, "vcpus=%u mem=%llu boot=%15[a-z0-9] devices=%15[a-z-]%n", vcpus, &m, proto,
+			   devices, &end) != 4)
+			return -1;
+	} else if (sscanf(s, "vcpus=%u mem=%llu boot=%15[a-z0-9]%n", vcpus, &m, proto, &end) != 3) {
+		return -1;
+	}
+	if (end < 0 || s[end] || *vcpus < 1 || *vcpus > VMM_MAX_VCPUS || m < (4u << 20) || m > (3ull << 30) ||
+	    (m & 0xfff) || boot_proto__parse(proto, boot) < 0 ||
+	    (strcmp(devices, "none") && strcmp(devices, "pci-testdev")))
 		return -1;
 	*mem = m;
+	*pci_testdev = !strcmp(devices, "pci-testdev");
 	return 0;
+}
+
+bool replay__sha256_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n != 0 && n != 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("0123456789abcdef", s[i]))
+			return false;
+	return true;
 }
 
 static int fail(char *err, size_t errlen, const char *path, uint64_t seq, const char *what)
@@ -330,10 +351,16 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 		return fail(err, errlen, path, UINT64_MAX, why);
 	}
 	if (irqchip_mode__parse(rp->h.irqchip, &rp->mode) < 0 ||
-	    replay__parse_config(rp->h.config, &rp->vcpus, &rp->mem_size, &rp->boot) < 0) {
+	    replay__parse_config(rp->h.config, rp->h.version, &rp->vcpus, &rp->mem_size, &rp->boot,
+				 &rp->pci_testdev) < 0) {
 		itr_reader__close(rd);
 		return fail(err, errlen, path, UINT64_MAX, "header: irqchip or config is not one a run "
 			    "could have written");
+	}
+	if (!replay__sha256_ok(rp->h.initrd_sha256) || (rp->h.initrd[0] && !rp->h.initrd_sha256[0])) {
+		itr_reader__close(rd);
+		return fail(err, errlen, path, UINT64_MAX, "header: initrd_sha256 is not 64 lowercase hex "
+			    "digits (or empty without an initrd)");
 	}
 	snprintf(rp->sc.name, sizeof(rp->sc.name), "%s", rp->h.scenario);
 	rp->sc.irqchips = IRQCHIP_ALL;

@@ -42,6 +42,7 @@ struct replay {
 	unsigned vcpus;			/* from the header's config */
 	uint64_t mem_size;
 	enum boot_proto boot;
+	bool pci_testdev;		/* v5 config: devices=pci-testdev */
 	struct scenario sc;		/* the recorded injections as sync (and delay) steps */
 	/* a sync step's visit of its point (1 = the first) the recording made it at; and, as the
 	 * replay runs, the visits of that point so far: a step runs at its own visit only */
@@ -89,8 +90,15 @@ void replay__free(struct replay *rp);
  */
 void replay__set_mode(struct replay *rp, enum irqchip_mode mode, bool kvm_delivers);
 
-/* "vcpus=N mem=BYTES boot=PROTO" -> fields; -1 if any is missing or bad. */
-int replay__parse_config(const char *s, unsigned *vcpus, uint64_t *mem, enum boot_proto *boot);
+/*
+ * The header's config -> fields: "vcpus=N mem=BYTES boot=PROTO", and from trace
+ * version 5 on " devices=none|pci-testdev" after it (older: no devices); -1 if
+ * any is missing or bad.
+ */
+int replay__parse_config(const char *s, unsigned version, unsigned *vcpus, uint64_t *mem,
+			 enum boot_proto *boot, bool *pci_testdev);
+/* A version 5 header's initrd_sha256: "" (no initrd) or 64 lowercase hex digits. */
+bool replay__sha256_ok(const char *s);
 
 enum replay_where {
 	REPLAY_NONE,	/* nothing more of this kind was delivered in the recording */

@@ -24,6 +24,7 @@
 #include "vapic/lapic.h"
 #include "scenario/scenario.h"
 #include "lib/gmem.h"
+#include "lib/sha256.h"
 #include "boot/loader.h"
 #include "model/selftest.h"
 #include "model/serial.h"
@@ -162,6 +163,7 @@ struct vm {
 	uint64_t next_deadline_ns;	/* earliest host timer (user/split modes), 0 = none */
 	uint64_t armed_deadline_ns;	/* what the host timer is armed for now */
 	uint64_t nr_window_polled;	/* user mode: injections made after a poll, not a window exit */
+	char initrd_sha256[SHA256_HEX];	/* --initrd: its content's SHA-256 in hex, for the trace */
 	struct itr_writer *trace;	/* --trace: the open trace file, NULL = not tracing */
 	struct replay *replay;		/* opts.replay: deliveries are placed, not made when ready */
 	uint64_t trace_t0, trace_tsc0, trace_t_at_tsc0, trace_errors;
