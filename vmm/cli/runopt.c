@@ -146,12 +146,10 @@ const char *const *runopt__kernel_scenarios(const char *kernel, char *err, size_
 }
 
 /*
- * The kernel read and parsed; with @sc, a kernel of the guest library (ELF64
- * with .ivm_programs) must register its guest: program. Any other kernel
- * runs it as before: what scenario= means there is its own business.
+ * Read and parse the kernel; with @programs, an ELF64's .ivm_programs into
+ * kernel_scenarios. 1: not ELF64 (it has none to read); -1 with one line.
  */
-static int check_kernel(const struct vmm_opts *o, const struct scenario *sc, const char *sc_path,
-			char *err, size_t n)
+static int read_kernel(const struct vmm_opts *o, bool programs, char *err, size_t n)
 {
 	static struct load_info li;
 	uint8_t *img;
@@ -161,10 +159,26 @@ static int check_kernel(const struct vmm_opts *o, const struct scenario *sc, con
 	if (read_file(o->kernel, VMM_KERNEL_MAX, &img, &len, err, n) < 0)
 		return -1;
 	ret = loader__parse(img, len, o->kernel, o->mem_size, o->boot, &li, err, n);
-	if (ret == 0 && sc && li.elf_class == 64 &&
-	    (ret = read_scenarios(o->kernel, img, len, err, n)) == 0)
-		ret = scenario__check_guest_in(sc, sc_path, kernel_scenarios, o->kernel, err, n);
+	if (ret == 0 && li.elf_class != 64)
+		ret = 1;
+	else if (ret == 0 && programs)
+		ret = read_scenarios(o->kernel, img, len, err, n);
 	free(img);
+	return ret < 0 ? -1 : ret;
+}
+
+/*
+ * The kernel read and parsed; with @sc, a kernel of the guest library (ELF64
+ * with .ivm_programs) must register its guest: program. Any other kernel
+ * runs it as before: what scenario= means there is its own business.
+ */
+static int check_kernel(const struct vmm_opts *o, const struct scenario *sc, const char *sc_path,
+			char *err, size_t n)
+{
+	int ret = read_kernel(o, sc != NULL, err, n);
+
+	if (ret == 0 && sc)
+		ret = scenario__check_guest_in(sc, sc_path, kernel_scenarios, o->kernel, err, n);
 	return ret < 0 ? -1 : 0;
 }
 
@@ -197,19 +211,8 @@ static int has_program(const char *const *progs, const char *name, const char *k
 int runopt__check_program(const struct vmm_opts *o, const struct scenario *sc, const char *sc_path,
 			  char *err, size_t n)
 {
-	static struct load_info li;
-	uint8_t *img;
-	size_t len;
-	int ret;
+	int ret = read_kernel(o, true, err, n);
 
-	if (read_file(o->kernel, VMM_KERNEL_MAX, &img, &len, err, n) < 0)
-		return -1;
-	ret = loader__parse(img, len, o->kernel, o->mem_size, o->boot, &li, err, n);
-	if (ret == 0 && li.elf_class == 64)
-		ret = read_scenarios(o->kernel, img, len, err, n);
-	else if (ret == 0)
-		ret = 1;	/* not ELF64: no .ivm_programs to read */
-	free(img);
 	if (ret < 0)
 		return -1;
 	if (ret == 1) {	/* a kernel that does not say: held to this tree's guest.elf, as before */
