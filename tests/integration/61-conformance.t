@@ -108,6 +108,16 @@ for c in '#DF-pf-pf-cpl0' '#DF-pf-np-cpl0'; do
 	is "$(cell "$c" qemu-tcg)" "DIVERGENCE QEMU-2" "$c on qemu-tcg: #DF, SS loaded with NULL (QEMU-2)"
 	is "$(cell "$c" model)" "EXPECTED #DF(0x0)" "$c on the model: #DF(0)"
 done
+# a contributory exception while calling the #DF handler shuts the processor down (SDM 6.15,
+# interrupt 8): #DE's and #DF's gates not present. Run alone (only=NAME, after the rest): the guest
+# says "shutdown expected" before its trigger, and a run that then ends in a shutdown (vmm's
+# status 4, QEMU -no-reboot's exit 0) is the outcome observed
+for t in kvm/kernel kvm/split kvm/user qemu-tcg; do
+	is "$(cell '#DF-shutdown-cpl0' $t)" "PASS " "#DF-shutdown-cpl0 on $t: a shutdown (triple fault), read as a PASS"
+done
+is "$(cell '#DF-shutdown-cpl0' model)" "EXPECTED shutdown" "#DF-shutdown-cpl0 on the model: a shutdown"
+is "$(jq -r '.checks[] | select(.name == "#DF-shutdown-cpl0") | .model | "\(.vector) \(.resume) \(.stack)"' "$TMP/c.json")" \
+	"null shutdown none" "json: the model's shutdown: no vector, no stack"
 # bus-lock detection (CPUID.(7,0):ECX[24]): where the CPU has none, UNSUPPORTED with that reason, on
 # every target; QEMU 7.2's TCG CPU never has it
 bld_note() { jq -r '.checks[] | select(.name == "#DB-buslock-cpl3") | .results[] | select(.target == "'$1'") | .note' "$TMP/c.json"; }
@@ -284,6 +294,24 @@ is "$(jq -r '.checks[] | "\(.name) \(.results[0].status)"' "$TMP/h.json" | tr '\
 	"#DE-cpl0 HANG;#DE-cpl3 PASS;" "the case in flight is the HANG; the next case ran after it"
 like "$TMP/h.txt" 'note: +the watchdog \(1\.0 s\) stopped the run in this case: +rip [0-9a-f]+ ' \
 	"the HANG says where the vCPU was"
+
+# planted: a vmm that ends the guest's triple fault with status 0 (not 4) is no shutdown seen:
+# ERROR, never a PASS; the other cases of the run are not touched
+cat >"$TMP/vmm-noshut" <<SH
+#!/bin/bash
+"$(realpath "$VMM")" "\$@"
+st=\$?
+[ \$st -eq 4 ] && exit 0
+exit \$st
+SH
+chmod +x "$TMP/vmm-noshut"
+run_limited 120 "$VMM" conformance --quiet --targets="kvm/user@$TMP/vmm-noshut" --filter='#DF-' \
+	--out="$TMP/noshut" --json="$TMP/ns.json" "$GUEST" >"$TMP/ns.txt" 2>&1
+is $? 1 "planted: a shutdown ended as a clean exit fails the run"
+is "$(jq -r '.checks[] | "\(.name) \(.results[0].status)"' "$TMP/ns.json" | tr '\n' ';')" \
+	"#DF-cpl0 PASS;#DF-pf-pf-cpl0 PASS;#DF-pf-np-cpl0 PASS;#DF-shutdown-cpl0 ERROR;" \
+	"planted: #DF-shutdown-cpl0 is an ERROR, the other double faults PASS"
+like "$TMP/ns.txt" 'note: +the run ended \(status 0\) in this case' "planted: the ERROR says how the run ended"
 
 # bad input: one line, exit 2
 "$VMM" conformance --targets=xen "$GUEST" >/dev/null 2>"$TMP/e1"

@@ -91,6 +91,9 @@ static const struct {
 	{ "selfipi-illegal-cpl0", "LAPIC",
 	  "vector 3 written to the x2APIC SELF IPI register (MSR 0x83f) sets ESR send illegal vector "
 	  "and raises the LVT error vector (no x2APIC: UNSUPPORTED)" },
+	{ "#DF-shutdown-cpl0", "exceptions",
+	  "#DE's and #DF's gates not present: #NP while delivering #DE gives #DF, #NP while "
+	  "delivering #DF shuts the processor down (a triple fault; run alone)" },
 };
 #define NR_CASES (sizeof(cases) / sizeof(cases[0]))
 
@@ -115,9 +118,26 @@ static const struct {
 	{ "insn:string", "string", "movs/stos/lods/cmps/scas, 1 to 8 bytes, rep/repe/repne, DF 0 and 1" },
 };
 
+/* A case the model expects to end the run (a shutdown): the guest runs it only when named */
+static bool alone(const char *name)
+{
+	const struct conf_model_case *x = conf__model_case(name);
+
+	return x && x->resume == CONF_RESUME_SHUTDOWN;
+}
+
 unsigned conf__nr_cases(void)
 {
 	return NR_CASES;
+}
+
+unsigned conf__nr_plain_cases(void)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < NR_CASES; i++)
+		n += !alone(cases[i].name);
+	return n;
 }
 
 const char *conf__case_name(unsigned i)
@@ -242,6 +262,7 @@ int conf__catalogue(struct conf_catalogue *cat, const char *configs_dir, const c
 		c->kind = CONF_EXC;
 		c->group = cases[i].group;
 		c->what = cases[i].what;
+		c->alone = alone(cases[i].name);
 		c->vcpus = 1;
 	}
 	for (unsigned i = 0; i < sizeof(emulation_checks) / sizeof(emulation_checks[0]); i++) {

@@ -42,6 +42,7 @@ struct conf_check {
 	char case_name[CONF_NAME_MAX];	/* the guest's case (EXC, EMULATION) or scenario name */
 	char path[CONF_PATH_MAX];	/* the scenario config (SCENARIO) */
 	bool needs_host_injection;	/* a scenario with sync-point steps: ./vmm only */
+	bool alone;			/* EXC: ends the run (a shutdown): run alone, after the rest */
 	unsigned vcpus;
 	unsigned irqchips;		/* SCENARIO: bit per enum irqchip_mode it runs under */
 };
@@ -65,8 +66,14 @@ struct conf_catalogue {
 	unsigned n, cap;
 };
 
-/* The guest's cases in the order it runs them: the catalogue's EXC checks. */
+/*
+ * The guest's cases in the order it runs them: the catalogue's EXC checks.
+ * conf__nr_plain_cases counts those a run with no only= runs: not a case
+ * that must run alone (the model expects a shutdown: it ends the run), which
+ * the guest runs only when only= names it.
+ */
 unsigned conf__nr_cases(void);
+unsigned conf__nr_plain_cases(void);
 const char *conf__case_name(unsigned i);
 
 /*
@@ -104,6 +111,19 @@ int conf__parse_exc(const char *line, struct conf_exc *e);
  * CPU lacks what it needs (it ran nothing): 1 with @name and @why, else 0.
  */
 int conf__parse_unsupported(const char *line, char *name, size_t namelen, char *why, size_t whylen);
+/*
+ * A case whose outcome is a shutdown: "selftest: NAME: shutdown expected"
+ * (said right before its trigger) is 1; "selftest: NAME: no shutdown:
+ * vector V" or "...: nothing delivered" (the guest went on) is 2, with
+ * @obs_vector V or -1; any other line 0.
+ */
+int conf__parse_shutdown(const char *line, char *name, size_t namelen, int *obs_vector);
+/*
+ * The observation of such a case, for conf__judge_exc: @obs_vector
+ * CONF_MODEL_SHUTDOWN when the run ended in a shutdown there, else what
+ * the guest said was delivered (-1: nothing).
+ */
+void conf__shutdown_exc(const char *name, int obs_vector, struct conf_exc *e);
 /*
  * The verdict on one case on @target (a column name, or NULL): PASS, or
  * DIVERGENCE with the differing fields and its ID.
@@ -231,6 +251,7 @@ void conf__forms_totals(const struct conf_matrix *m, struct conf_forms_totals *t
 
 #define CONF_MODEL_NO_VECTOR	255		/* a case that must not fault (the guest's mark) */
 #define CONF_MODEL_NO_ERR	(~(uint64_t)0)	/* no error code pushed */
+#define CONF_MODEL_SHUTDOWN	256		/* no vector: the processor shuts down (a triple fault) */
 
 enum conf_resume {
 	CONF_RESUME_AT_TRIGGER,		/* a fault: RIP is the faulting instruction */
@@ -238,6 +259,7 @@ enum conf_resume {
 	CONF_RESUME_AT_CR2,		/* a fetch fault: RIP is the page, CR2 = RIP */
 	CONF_RESUME_IRQ,		/* an interrupt taken before the trigger, once it is let in */
 	CONF_RESUME_NO_FAULT,		/* runs to its end */
+	CONF_RESUME_SHUTDOWN,		/* nothing resumes: shutdown, the run ends there */
 };
 
 /* One guest case as the SDM has it */
