@@ -118,6 +118,16 @@ done
 is "$(cell '#DF-shutdown-cpl0' model)" "EXPECTED shutdown" "#DF-shutdown-cpl0 on the model: a shutdown"
 is "$(jq -r '.checks[] | select(.name == "#DF-shutdown-cpl0") | .model | "\(.vector) \(.resume) \(.stack)"' "$TMP/c.json")" \
 	"null shutdown none" "json: the model's shutdown: no vector, no stack"
+# host checks (KVM_CAP_EXCEPTION_PAYLOAD): vmm probe injects a pending #PF (#DB) with a payload
+# into a tiny guest with IF=0 and reads CR2 (DR6) back before the next KVM_RUN: the old value, the
+# payload only in the handler; QEMU TCG has no host step (n/a, never a PASS)
+for c in host:pf-payload-pending host:db-payload-pending; do
+	for m in kernel split user; do
+		is "$(cell $c kvm/$m)" "PASS " "$c on kvm/$m: deferred to the delivery"
+	done
+	is "$(cell $c qemu-tcg)" "UNSUPPORTED " "$c on qemu-tcg: no host step"
+	is "$(cell $c model)" "EXPECTED deferred" "$c on the model: deferred"
+done
 # bus-lock detection (CPUID.(7,0):ECX[24]): where the CPU has none, UNSUPPORTED with that reason, on
 # every target; QEMU 7.2's TCG CPU never has it
 bld_note() { jq -r '.checks[] | select(.name == "#DB-buslock-cpl3") | .results[] | select(.target == "'$1'") | .note' "$TMP/c.json"; }
@@ -257,6 +267,25 @@ is $? 1 "the mutant's divergence fails the run"
 is "$(jq -r '.checks[] | select(.name == "scenario:nesting") | .results[] | "\(.target) \(.status) \(.id)"' "$TMP/m.json" | tr '\n' ';')" \
 	"kvm/user PASS ;kvm/user@vmm-mutant DIVERGENCE new;" \
 	"scenario:nesting: a new divergence on the mutant's column only"
+
+# a planted defect in the VMM's injection: a payload applied at the injection of a pending
+# exception too (dev/inject.c), as a second vmm build: the host checks find it on its column only
+sed -e 's/if (!inj->pending \&\& vcpu__apply_payload(/if (vcpu__apply_payload(/' \
+	vmm/dev/inject.c >"$TMP/inject-mutant.c"
+! cmp -s vmm/dev/inject.c "$TMP/inject-mutant.c" && gcc $CFLAGS -Ivmm/dev -c "$TMP/inject-mutant.c" -o "$TMP/inject-mutant.o" &&
+	gcc $CFLAGS -o "$TMP/vmm-payload" "$OBJ/vmm/cli/main.o" \
+		$(find "$OBJ" -name '*.o' ! -path '*/guest/*' ! -path '*/cli/main.o' ! -path '*/dev/inject.o') \
+		"$TMP/inject-mutant.o" $LIBS
+ok $? "a vmm whose injection applies a pending exception's payload at once"
+run_limited 120 "$VMM" conformance --quiet --targets="kvm/user,kvm/user@$TMP/vmm-payload" --filter=host: \
+	--out="$TMP/pay" --json="$TMP/p.json" "$GUEST" >"$TMP/p.txt" 2>&1
+is $? 1 "the payload mutant's divergence fails the run"
+for c in host:pf-payload-pending host:db-payload-pending; do
+	is "$(jq -r --arg c $c '.checks[] | select(.name == $c) | .results[] | "\(.target) \(.status) \(.id)"' "$TMP/p.json" | tr '\n' ';')" \
+		"kvm/user PASS ;kvm/user@vmm-payload DIVERGENCE new;" "$c: a new divergence on the mutant's column only"
+done
+like "$TMP/p.txt" 'observed: +SET AT INJECTION \(not deferred\): CR2 0x7e57f000 after the injection' \
+	"the finding says CR2 was set at the injection"
 
 # a planted defect in the model: a wrong #PF error code, as a second vmm build; kvm/user's
 # (the guest's checker and our LAPIC) disagrees with it, and the model column shows it

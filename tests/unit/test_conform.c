@@ -290,6 +290,39 @@ static void test_shutdown(void)
 	   "planted: a host that delivers #DF on a not-present gate: DIVERGENCE new");
 }
 
+/* The host checks: vmm probe's payload lines read into cells */
+static void test_host(void)
+{
+	struct conf_catalogue cat;
+	struct conf_check ck = { .kind = CONF_HOST };
+	struct conf_cell cell;
+	char err[256];
+
+	ok(!conf__catalogue(&cat, NULL, "host:", err, sizeof(err)) && cat.n == 2 &&
+	   cat.checks[0].kind == CONF_HOST && !strcmp(cat.checks[0].case_name, "pending #PF, CR2 payload") &&
+	   !strcmp(cat.checks[1].case_name, "pending #DB, DR6 payload"), "the two host checks, by their probe line");
+	conf__catalogue_free(&cat);
+	ok(conf__parse_host_line("  pending #PF, CR2 payload:    deferred to delivery: CR2 0x5a5a5000 after "
+				 "the injection, 0x7e57f000 in the handler", "pending #PF, CR2 payload",
+				 &cell) == 1 && cell.status == CONF_PASS, "deferred: PASS");
+	ok(conf__parse_host_line("  pending #PF, CR2 payload:    SET AT INJECTION (not deferred): CR2 "
+				 "0x7e57f000 after the injection", "pending #PF, CR2 payload", &cell) == 1 &&
+	   cell.status == CONF_DIVERGENCE && !strcmp(cell.id, "new") &&
+	   strstr(cell.observed, "SET AT INJECTION"), "planted: CR2 set at injection: DIVERGENCE new, what was seen");
+	ok(conf__parse_host_line("  pending #DB, DR6 payload:    cannot check: no KVM_CAP_EXCEPTION_PAYLOAD "
+				 "(no pending exceptions)", "pending #DB, DR6 payload", &cell) == 1 &&
+	   cell.status == CONF_UNSUPPORTED && strstr(cell.note, "KVM_CAP_EXCEPTION_PAYLOAD"),
+	   "no capability: UNSUPPORTED with the reason, never a PASS");
+	ok(!conf__parse_host_line("  pending #DB, DR6 payload:    deferred to delivery: x", "pending #PF, CR2 payload",
+				  &cell) && !conf__parse_host_line("  pending #PF, CR2 payload:", "pending #PF, CR2 payload",
+				  &cell) && !conf__parse_host_line("  pending #PF, CR2 payloads: deferred to delivery: x",
+				  "pending #PF, CR2 payload", &cell),
+	   "another check's line, an empty verdict, a longer head: not this check's");
+	snprintf(ck.case_name, sizeof(ck.case_name), "pending #PF, CR2 payload");
+	conf__model_cell(&ck, &cell);
+	ok(cell.status == CONF_EXPECTED && !strcmp(cell.id, "deferred"), "the model: deferred to delivery");
+}
+
 /* SDM 6.15 Table 6-5's double faults, and the bus-lock #DB's active-low DR6 bit, in the model */
 static void test_double_faults(void)
 {
@@ -384,8 +417,8 @@ static void test_matrix(void)
 	FILE *f;
 
 	ok(!conf__catalogue(&cat, NULL, NULL, err, sizeof(err)), "the catalogue without scenarios");
-	ok(cat.n == conf__nr_cases() + 1 + 7, "every guest case, the emulation check, the sweep's "
-	   "seven families (%u)", cat.n);
+	ok(cat.n == conf__nr_cases() + 1 + 2 + 7, "every guest case, the emulation check, the two "
+	   "host checks, the sweep's seven families (%u)", cat.n);
 	conf__catalogue_free(&cat);
 	ok(conf__catalogue(&cat, "/nonexistent", NULL, err, sizeof(err)) < 0 &&
 	   strstr(err, "/nonexistent"), "an unreadable configs directory is named");
@@ -951,6 +984,7 @@ int main(void)
 	test_unsupported();
 	test_double_faults();
 	test_shutdown();
+	test_host();
 	test_check_line();
 	test_expect();
 	test_same_ids_as_run();

@@ -105,6 +105,22 @@ static const struct {
 	  "an iretq that completes is not reported as an emulation failure" },
 };
 
+/*
+ * Host-side observations (KVM_CAP_EXCEPTION_PAYLOAD): the VMM injects a
+ * pending exception with a payload and reads the register back before the
+ * next KVM_RUN; case_name is the head of vmm probe's line for it.
+ */
+static const struct {
+	const char *name, *case_name, *what;
+} host_checks[] = {
+	{ "host:pf-payload-pending", "pending #PF, CR2 payload",
+	  "#PF injected pending with a CR2 payload (KVM_SET_VCPU_EVENTS): CR2 keeps its old value "
+	  "until the delivery, the handler reads the payload" },
+	{ "host:db-payload-pending", "pending #DB, DR6 payload",
+	  "#DB injected pending with a DR6 payload (B1): DR6 keeps its old value until the delivery, "
+	  "the handler reads B0-B3 cleared and B1 set" },
+};
+
 /* The sweep's families (guest/sweep.S), one check each */
 static const struct {
 	const char *name, *family, *what;
@@ -277,6 +293,20 @@ int conf__catalogue(struct conf_catalogue *cat, const char *configs_dir, const c
 		c->kind = CONF_EMULATION;
 		c->group = emulation_checks[i].group;
 		c->what = emulation_checks[i].what;
+		c->vcpus = 1;
+	}
+	for (unsigned i = 0; i < sizeof(host_checks) / sizeof(host_checks[0]); i++) {
+		struct conf_check *c;
+
+		if (!keep(host_checks[i].name, filter))
+			continue;
+		if (!(c = add(cat)))
+			goto oom;
+		snprintf(c->name, sizeof(c->name), "%s", host_checks[i].name);
+		snprintf(c->case_name, sizeof(c->case_name), "%s", host_checks[i].case_name);
+		c->kind = CONF_HOST;
+		c->group = "pending exceptions";
+		c->what = host_checks[i].what;
 		c->vcpus = 1;
 	}
 	for (unsigned i = 0; i < sizeof(sweep_checks) / sizeof(sweep_checks[0]); i++) {

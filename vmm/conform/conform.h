@@ -17,6 +17,8 @@ enum conf_kind {
 	CONF_SCENARIO,		/* a scenario config, judged by its checks and the oracle */
 	CONF_EMULATION,		/* what KVM's tracepoints say about a case the guest passed */
 	CONF_SWEEP,		/* a family of the instruction sweep, CPL0 against CPL3 */
+	CONF_HOST,		/* a host-side observation: an injection, then the vCPU read back
+				   before the next KVM_RUN (vmm probe's tiny guests) */
 };
 
 enum conf_status {
@@ -137,6 +139,13 @@ void conf__judge_exc(const struct conf_exc *e, struct conf_cell *cell, const cha
  */
 int conf__parse_check_line(const char *line, const char *scenario, const char *mode,
 			   struct conf_cell *cell);
+/*
+ * A host check's verdict from `vmm probe`'s line for it ("  pending #PF, CR2
+ * payload: deferred to delivery: ..."; @what is the line's head, the check's
+ * case_name): 1 and @cell filled (PASS when deferred, DIVERGENCE "new" with
+ * what was seen, UNSUPPORTED with the probe's reason), 0 for another line.
+ */
+int conf__parse_host_line(const char *line, const char *what, struct conf_cell *cell);
 
 /* One line of the guest's instruction sweep (test=sweep) */
 enum conf_insn_verdict { CONF_INSN_SAME, CONF_INSN_DIFF, CONF_INSN_FAULT, CONF_INSN_SKIP };

@@ -217,6 +217,37 @@ void conf__shutdown_exc(const char *name, int obs_vector, struct conf_exc *e)
 		e->mismatch = IVM_CHK_VECTOR;
 }
 
+int conf__parse_host_line(const char *line, const char *what, struct conf_cell *cell)
+{
+	static const char ok[] = "deferred to delivery: ", cant[] = "cannot check: ";
+	const char *p = line;
+	size_t n = strlen(what);
+
+	while (*p == ' ')
+		p++;
+	if (!n || strncmp(p, what, n) || p[n] != ':')
+		return 0;
+	p += n + 1;
+	while (*p == ' ')
+		p++;
+	memset(cell, 0, sizeof(*cell));
+	if (!strncmp(p, ok, sizeof(ok) - 1)) {
+		cell->status = CONF_PASS;
+	} else if (!strncmp(p, cant, sizeof(cant) - 1)) {
+		cell->status = CONF_UNSUPPORTED;
+		snprintf(cell->note, sizeof(cell->note), "%s", p + sizeof(cant) - 1);
+	} else if (*p) {
+		cell->status = CONF_DIVERGENCE;
+		snprintf(cell->id, sizeof(cell->id), "new");
+		snprintf(cell->expected, sizeof(cell->expected),
+			 "the register unchanged until the delivery, the payload at it");
+		snprintf(cell->observed, sizeof(cell->observed), "%s", p);
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
 int conf__parse_check_line(const char *line, const char *scenario, const char *mode,
 			   struct conf_cell *cell)
 {

@@ -283,7 +283,8 @@ static void json_kv(FILE *f, const char *k, const char *v, bool comma)
 static const char *kind_name(enum conf_kind k)
 {
 	static const char *const names[] = { [CONF_EXC] = "case", [CONF_SCENARIO] = "scenario",
-					     [CONF_EMULATION] = "emulation", [CONF_SWEEP] = "sweep" };
+					     [CONF_EMULATION] = "emulation", [CONF_SWEEP] = "sweep",
+					     [CONF_HOST] = "host" };
 
 	return k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
 }

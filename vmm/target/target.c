@@ -489,6 +489,9 @@ void target__run_tcg_rest(const struct target *t, const struct target_env *env,
 		if (m->cat->checks[c].kind == CONF_EMULATION) {
 			cell->status = CONF_UNSUPPORTED;
 			tfmt(cell->note, sizeof(cell->note), "TCG has no KVM tracepoints to read");
+		} else if (m->cat->checks[c].kind == CONF_HOST) {
+			cell->status = CONF_UNSUPPORTED;
+			tfmt(cell->note, sizeof(cell->note), "%s", TARGET_NO_HOST_STEP);
 		} else if (m->cat->checks[c].kind == CONF_SCENARIO) {
 			scenario(t, env, m, col, c);
 		}
