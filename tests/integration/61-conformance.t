@@ -119,9 +119,10 @@ is "$(cell '#DF-shutdown-cpl0' model)" "EXPECTED shutdown" "#DF-shutdown-cpl0 on
 is "$(jq -r '.checks[] | select(.name == "#DF-shutdown-cpl0") | .model | "\(.vector) \(.resume) \(.stack)"' "$TMP/c.json")" \
 	"null shutdown none" "json: the model's shutdown: no vector, no stack"
 # host checks (KVM_CAP_EXCEPTION_PAYLOAD): vmm probe injects a pending #PF (#DB) with a payload
-# into a tiny guest with IF=0 and reads CR2 (DR6) back before the next KVM_RUN: the old value, the
-# payload only in the handler; QEMU TCG has no host step (n/a, never a PASS)
-for c in host:pf-payload-pending host:db-payload-pending; do
+# into a tiny guest with IF=0 (and a #PF with IF=1 in an STI shadow, which holds off interrupts,
+# not exceptions) and reads CR2 (DR6) back before the next KVM_RUN: the old value, the payload
+# only in the handler; QEMU TCG has no host step (n/a, never a PASS)
+for c in host:pf-payload-pending host:db-payload-pending host:pf-payload-sti-shadow; do
 	for m in kernel split user; do
 		is "$(cell $c kvm/$m)" "PASS " "$c on kvm/$m: deferred to the delivery"
 	done
@@ -280,7 +281,7 @@ ok $? "a vmm whose injection applies a pending exception's payload at once"
 run_limited 120 "$VMM" conformance --quiet --targets="kvm/user,kvm/user@$TMP/vmm-payload" --filter=host: \
 	--out="$TMP/pay" --json="$TMP/p.json" "$GUEST" >"$TMP/p.txt" 2>&1
 is $? 1 "the payload mutant's divergence fails the run"
-for c in host:pf-payload-pending host:db-payload-pending; do
+for c in host:pf-payload-pending host:db-payload-pending host:pf-payload-sti-shadow; do
 	is "$(jq -r --arg c $c '.checks[] | select(.name == $c) | .results[] | "\(.target) \(.status) \(.id)"' "$TMP/p.json" | tr '\n' ';')" \
 		"kvm/user PASS ;kvm/user@vmm-payload DIVERGENCE new;" "$c: a new divergence on the mutant's column only"
 done

@@ -133,7 +133,7 @@ is "$(grep -c "^#DB-buslock-cpl3	kvm/[a-z]*	UNSUPPORTED	$" "$TMP/conf")" 3 \
 # a contributory exception while calling the #DF handler: a shutdown, which kvm_amd's vmm exits
 # with (status 4), read as the outcome the model expects; and a pending exception's payload,
 # KVM's (vmm probe inside): CR2 and DR6 as they were until the delivery
-for c in '#DF-shutdown-cpl0' host:pf-payload-pending host:db-payload-pending; do
+for c in '#DF-shutdown-cpl0' host:pf-payload-pending host:db-payload-pending host:pf-payload-sti-shadow; do
 	grep "^$c	" "$TMP/conf" | sed 's/^/# /'
 	is "$(grep -c "^$c	kvm/[a-z]*	PASS	" "$TMP/conf")" 3 "conformance: $c passes in the three modes"
 done

@@ -298,9 +298,10 @@ static void test_host(void)
 	struct conf_cell cell;
 	char err[256];
 
-	ok(!conf__catalogue(&cat, NULL, "host:", err, sizeof(err)) && cat.n == 2 &&
+	ok(!conf__catalogue(&cat, NULL, "host:", err, sizeof(err)) && cat.n == 3 &&
 	   cat.checks[0].kind == CONF_HOST && !strcmp(cat.checks[0].case_name, "pending #PF, CR2 payload") &&
-	   !strcmp(cat.checks[1].case_name, "pending #DB, DR6 payload"), "the two host checks, by their probe line");
+	   !strcmp(cat.checks[1].case_name, "pending #DB, DR6 payload") &&
+	   !strcmp(cat.checks[2].case_name, "pending #PF in STI shadow"), "the three host checks, by their probe line");
 	conf__catalogue_free(&cat);
 	ok(conf__parse_host_line("  pending #PF, CR2 payload:    deferred to delivery: CR2 0x5a5a5000 after "
 				 "the injection, 0x7e57f000 in the handler", "pending #PF, CR2 payload",
@@ -417,7 +418,7 @@ static void test_matrix(void)
 	FILE *f;
 
 	ok(!conf__catalogue(&cat, NULL, NULL, err, sizeof(err)), "the catalogue without scenarios");
-	ok(cat.n == conf__nr_cases() + 1 + 2 + 7, "every guest case, the emulation check, the two "
+	ok(cat.n == conf__nr_cases() + 1 + 3 + 7, "every guest case, the emulation check, the three "
 	   "host checks, the sweep's seven families (%u)", cat.n);
 	conf__catalogue_free(&cat);
 	ok(conf__catalogue(&cat, "/nonexistent", NULL, err, sizeof(err)) < 0 &&

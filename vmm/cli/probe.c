@@ -310,7 +310,8 @@ static int payload_enter(struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
-static int probe_payload_run(int kvm_fd, bool db, struct payload_result *res, char *err, size_t errlen)
+static int probe_payload_run(int kvm_fd, bool db, bool shadow, struct payload_result *res, char *err,
+			     size_t errlen)
 {
 	static struct vm vm;
 	static uint8_t img[0x2020];
@@ -361,8 +362,44 @@ static int probe_payload_run(int kvm_fd, bool db, struct payload_result *res, ch
 		inj.has_cr2 = true;
 		inj.cr2 = PAYLOAD_CR2;
 	}
+	/* KVM_SET_REGS drops a pending exception: IF first, then the injection */
+	if (shadow) {
+		struct kvm_regs regs;
+
+		if (vm.vcpus[0].ops->get_regs(&vm.vcpus[0], &regs) < 0 ||
+		    (regs.rflags |= 0x200, vm.vcpus[0].ops->set_regs(&vm.vcpus[0], &regs) < 0)) {
+			snprintf(err, errlen, "KVM_SET_REGS: %s", strerror(errno));
+			goto out;
+		}
+	}
 	if (inject__do(&vm, &inj, err, errlen) < 0)
 		goto out;
+	/*
+	 * @shadow: as if the OUT had been the STI that set IF: RFLAGS.IF=1 and
+	 * the STI shadow in the interruptibility state. It holds off maskable
+	 * interrupts for one instruction (SDM 6.8.3), not exceptions: the #PF
+	 * is delivered at the entry all the same.
+	 */
+	if (shadow) {
+		struct vcpu *v = &vm.vcpus[0];
+		struct kvm_vcpu_events e;
+
+		if (v->ops->get_events(v, &e) < 0) {
+			snprintf(err, errlen, "the STI shadow: %s", strerror(errno));
+			goto out;
+		}
+		e.flags = KVM_VCPUEVENT_VALID_SHADOW | KVM_VCPUEVENT_VALID_PAYLOAD;
+		e.interrupt.shadow = KVM_X86_SHADOW_INT_STI;
+		if (v->ops->set_events(v, &e) < 0 || v->ops->get_events(v, &e) < 0) {
+			snprintf(err, errlen, "KVM_SET_VCPU_EVENTS with the STI shadow: %s", strerror(errno));
+			goto out;
+		}
+		if (!(e.interrupt.shadow & KVM_X86_SHADOW_INT_STI) || !e.exception.pending) {
+			snprintf(err, errlen, "KVM did not keep the STI shadow and the pending #PF (shadow %#x, "
+				 "pending %u, injected %u, nr %u)", e.interrupt.shadow, e.exception.pending, e.exception.injected, e.exception.nr);
+			goto out;
+		}
+	}
 	if (db) {
 		struct kvm_debugregs d;
 
@@ -394,15 +431,16 @@ out:
 }
 
 /* "deferred": the old value until delivery, the payload at it; else what went otherwise */
-static void probe_payload(FILE *f, int kvm_fd, bool db)
+static void probe_payload(FILE *f, int kvm_fd, bool db, bool shadow)
 {
-	const char *what = db ? "pending #DB, DR6 payload:   " : "pending #PF, CR2 payload:   ";
+	const char *what = db ? "pending #DB, DR6 payload:   " : shadow ? "pending #PF in STI shadow:  " :
+			   "pending #PF, CR2 payload:   ";
 	const char *reg = db ? "DR6" : "CR2";
 	uint64_t old = db ? PAYLOAD_OLD_DR6 : PAYLOAD_OLD_CR2, want = db ? PAYLOAD_WANT_DR6 : PAYLOAD_CR2;
 	struct payload_result r;
 	char err[160];
 
-	if (probe_payload_run(kvm_fd, db, &r, err, sizeof(err)) < 0) {
+	if (probe_payload_run(kvm_fd, db, shadow, &r, err, sizeof(err)) < 0) {
 		fprintf(f, "  %s cannot check: %s\n", what, err);
 		return;
 	}
@@ -412,7 +450,8 @@ static void probe_payload(FILE *f, int kvm_fd, bool db)
 		return;
 	}
 	if (r.exit_reason != KVM_EXIT_HLT) {
-		fprintf(f, "  %s NOT DELIVERED with IF=0: the handler did not run (%s)\n", what,
+		fprintf(f, "  %s NOT DELIVERED with %s: the handler did not run (%s)\n", what,
+			shadow ? "IF=1 in the STI shadow" : "IF=0",
 			exit__name(r.exit_reason));
 		return;
 	}
@@ -500,8 +539,9 @@ static void probe_measure(FILE *f, int kvm_fd)
 			i3.exit_reason == KVM_EXIT_SHUTDOWN ?
 			"KVM delivers it (no IDT: #GP, #DF, triple fault), as the SDM says" :
 			"unexpected");
-	probe_payload(f, kvm_fd, false);
-	probe_payload(f, kvm_fd, true);
+	probe_payload(f, kvm_fd, false, false);
+	probe_payload(f, kvm_fd, true, false);
+	probe_payload(f, kvm_fd, false, true);
 }
 
 int probe__main(FILE *f)

@@ -119,6 +119,9 @@ static const struct {
 	{ "host:db-payload-pending", "pending #DB, DR6 payload",
 	  "#DB injected pending with a DR6 payload (B1): DR6 keeps its old value until the delivery, "
 	  "the handler reads B0-B3 cleared and B1 set" },
+	{ "host:pf-payload-sti-shadow", "pending #PF in STI shadow",
+	  "#PF injected pending with a CR2 payload while the vCPU is in an STI shadow (IF=1): the "
+	  "shadow holds off interrupts, not exceptions: delivered at the entry, CR2 deferred to it" },
 };
 
 /* The sweep's families (guest/sweep.S), one check each */
