@@ -254,30 +254,45 @@ __attribute__((noinline)) static uint32_t x2apic_probe(void)
 
 /*
  * The registers every CPU sets alike, Linux setup_local_APIC(): flat
- * logical ID bit = CPU number, LINT0 (ExtINT) masked, LINT1 NMI on the BSP
- * only, the spurious vector and software enable, then the error vector,
- * unmasked (Linux's lapic_setup_esr: ERROR_APIC_VECTOR), so that an APIC
- * error is a delivery the guest sees (irq.c prints it). The LVT error entry
- * is written after the enable: while the APIC is software-disabled an LVT
- * write can't clear its mask bit (SDM 11.4.7.2), which left it masked.
+ * logical ID bit = CPU number, the spurious vector and software enable
+ * first, then the LVT entries: LINT0 (ExtINT) masked, LINT1 NMI on the BSP
+ * only (unmasked there), then the error vector, unmasked (Linux's
+ * lapic_setup_esr: ERROR_APIC_VECTOR), so that an APIC error is a delivery
+ * the guest sees (irq.c prints it). Every LVT entry is written after SVR's
+ * enable: while the APIC is software-disabled an LVT write can't clear its
+ * mask bit (SDM 11.4.7.2), which left LVT error and the BSP's LINT1 masked.
+ * The two unmasked entries are read back; a mask that stuck anyway is said
+ * ("apic: cpu N: LVT1 reads ..., ... written"), which 20-kvm.t looks for.
  */
+static void apic_check_lvt(unsigned int cpu, const char *name, uint32_t reg, uint32_t want)
+{
+	uint32_t got = apic_read(reg);
+
+	if (got != want)
+		printf("apic: cpu %u: %s reads 0x%x, 0x%x written\n", cpu, name, got, want);
+}
+
 static void apic_setup_regs(unsigned int cpu)
 {
+	uint32_t lint1 = APIC_DM_NMI | (cpu ? APIC_LVT_MASKED : 0);
+
 	if (!x2apic_mode) {
 		apic_write(APIC_DFR, 0xffffffff);	/* flat model */
 		apic_write(APIC_LDR, 1u << (24 + cpu));
 	}
 	apic_write(APIC_TASKPRI, 0);
 	tpr_written = 0;
+	apic_write(APIC_SPIV, APIC_SPIV_ENABLE | SPURIOUS_APIC_VECTOR);
 	apic_write(APIC_LVTT, LOCAL_TIMER_VECTOR | APIC_LVT_MASKED);
 	apic_write(APIC_LVT0, APIC_DM_EXTINT | APIC_LVT_MASKED);
-	apic_write(APIC_LVT1, APIC_DM_NMI | (cpu ? APIC_LVT_MASKED : 0));
-	apic_write(APIC_SPIV, APIC_SPIV_ENABLE | SPURIOUS_APIC_VECTOR);
+	apic_write(APIC_LVT1, lint1);
 	/* ESR is updated by a write (xAPIC needs it back to back): clear what came before */
 	apic_write(APIC_ESR, 0);
 	if (!x2apic_mode)
 		apic_write(APIC_ESR, 0);
 	apic_write(APIC_LVTERR, ERROR_APIC_VECTOR);
+	apic_check_lvt(cpu, "LVT1", APIC_LVT1, lint1);
+	apic_check_lvt(cpu, "LVT error", APIC_LVTERR, ERROR_APIC_VECTOR);
 }
 
 /* An AP after INIT-SIPI: its APIC is on in xAPIC mode; follow the BSP's mode. */

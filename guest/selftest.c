@@ -31,7 +31,7 @@ enum rip_kind { RIP_TRIG, RIP_RESUME, RIP_CR2 };
 enum tc_setup { SET_NONE, SET_TS, SET_AM, SET_NO_DE_GATE, SET_NO_UD_GATE, SET_NO_IOMAP,
 		SET_HWBP, SET_PENDING_IRQ, SET_BP_DPL0, SET_TRAP_GATE,
 		SET_IOPL3, SET_IOMAP, SET_ILLEGAL_IPI, SET_ILLEGAL_SELF_IPI,
-		SET_NO_PF_GATE, SET_BUSLOCK, SET_NO_DB_GATE };
+		SET_NO_PF_GATE, SET_BUSLOCK, SET_NO_DB_GATE, SET_NO_DE_DF_GATE };
 
 #define DR6_B0		(1u << 0)
 #define DR6_BLD		(1u << 11)	/* bus lock detected: active low, cleared by the CPU */
@@ -63,6 +63,15 @@ struct tc_case {
 	uint32_t dr6_clear;	/* #DB: DR6 bits that must be clear (DR6.BLD is active low) */
 	bool no_fault;		/* passes by running to its resume label unfaulted */
 	bool named_only;	/* runs only when only= names it */
+	/*
+	 * The architecture's outcome is shutdown (a triple fault): the guest
+	 * says "selftest: NAME: shutdown expected" right before the trigger
+	 * and is gone; the target reads a run that ends in a shutdown there as
+	 * the outcome observed. A host that goes on instead has the guest say
+	 * "selftest: NAME: no shutdown: vector V" (or "nothing delivered") and
+	 * report no result line. Named only: it ends the run, so it runs alone.
+	 */
+	bool shutdown;
 	const uint64_t *rounds;	/* no-fault: the case's count of good rounds, ... */
 	uint64_t rounds_want;	/* ... which must reach this */
 	/*
@@ -217,6 +226,15 @@ static const struct tc_case conf_cases[] = {
 	 */
 	CASE("selfipi-illegal-cpl0", sti_shadow, 0, ERROR_APIC_VECTOR, RIP_TRIG, NOERR,
 	     .swint = ERROR_APIC_VECTOR, .setup = SET_ILLEGAL_SELF_IPI, .lacks = lacks_x2apic),
+	/*
+	 * SDM 6.15, interrupt 8: a contributory exception while calling the
+	 * double-fault handler shuts the processor down. #DE's gate not present:
+	 * #NP while delivering #DE, contributory on contributory, #DF; #DF's gate
+	 * not present too: #NP while delivering #DF, a triple fault. Alone and
+	 * last: nothing runs after it.
+	 */
+	CASE("#DF-shutdown-cpl0", de, 0, X86_TRAP_DF, RIP_TRIG, 0, .setup = SET_NO_DE_DF_GATE,
+	     .shutdown = true, .named_only = true),
 };
 
 /* What the handler saw */
@@ -441,6 +459,10 @@ static bool setup(const struct tc_case *c, bool on)
 	case SET_NO_DB_GATE:
 		idt_set_present(X86_TRAP_DB, !on);
 		break;
+	case SET_NO_DE_DF_GATE:
+		idt_set_present(X86_TRAP_DE, !on);
+		idt_set_present(X86_TRAP_DF, !on);
+		break;
 	case SET_BUSLOCK:
 		if (on)
 			write_dr6(0xffff0ff0);	/* BLD (bit 11) set: the CPU clears it */
@@ -495,6 +517,8 @@ static void run_case(const struct tc_case *c, struct ivm_exc_result *r)
 	memset(&obs, 0, sizeof(obs));
 	memset(&tc_snap, 0, sizeof(tc_snap));
 	pre_ok = setup(c, true);
+	if (c->shutdown)
+		printf("selftest: %s: shutdown expected\n", c->name);
 	obs.c = c;
 	if (user)
 		user_run((void (*)(void *))c->fn, NULL);
@@ -647,6 +671,15 @@ static void run_table(const struct tc_case *t, unsigned int n, unsigned int *ran
 		run_case(&t[i], &r);
 		if (!(*ran)++)	/* boot-time benchmark: first delivery + IRET done */
 			hc_milestone(1, "first-delivery");
+		if (t[i].shutdown) {
+			/* still here: the host did not shut down; it judges what it did */
+			if (r.mismatch & IVM_CHK_NOFAULT)
+				printf("selftest: %s: no shutdown: nothing delivered\n", t[i].name);
+			else
+				printf("selftest: %s: no shutdown: vector %u\n", t[i].name, r.obs_vector);
+			(*failed)++;
+			continue;
+		}
 		report(&r);
 		*failed += !!r.mismatch;
 	}

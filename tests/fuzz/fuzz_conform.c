@@ -80,12 +80,38 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (conf__parse_check_line(line, "isr", "kernel", &cell) == 1)
 			check_cell(&cell);
+		/* vmm probe's payload line: a verdict, never an ERROR */
+		if (conf__parse_host_line(line, "pending #PF, CR2 payload", &cell) == 1) {
+			check_cell(&cell);
+			fuzz_assert(cell.status == CONF_PASS || cell.status == CONF_DIVERGENCE ||
+				    cell.status == CONF_UNSUPPORTED);
+		}
 		{
 			char why[CONF_TEXT_MAX];
 
 			/* the guest's unsupported line: a name without spaces, the reason terminated */
 			if (conf__parse_unsupported(line, name, sizeof(name), why, sizeof(why)) == 1)
 				fuzz_assert(name[0] && !strchr(name, ' ') && memchr(why, 0, sizeof(why)));
+		}
+		{
+			int obs = -2, kind = conf__parse_shutdown(line, name, sizeof(name), &obs);
+			struct conf_exc se;
+
+			/* a shutdown case's lines: a name without spaces; "no shutdown" with a vector or -1 */
+			fuzz_assert(kind >= 0 && kind <= 2);
+			if (kind)
+				fuzz_assert(name[0] && !strchr(name, ' '));
+			if (kind == 2) {
+				fuzz_assert(obs >= -1 && obs <= 255);
+				conf__shutdown_exc(name, obs, &se);
+				memset(&cell, 0, sizeof(cell));
+				conf__judge_exc(&se, &cell, "kvm/user");
+				check_cell(&cell);
+				/* ERROR only where the name is a case the model gives a vector */
+				fuzz_assert(cell.status == CONF_DIVERGENCE ||
+					    (cell.status == CONF_ERROR &&
+					     strstr(cell.note, "the guest's checker and the model disagree")));
+			}
 		}
 		if (!strcmp(line, "--"))
 			col ^= 1;

@@ -12,6 +12,19 @@ for proto in pvh multiboot elf64; do
 	like "$TMP/$proto.out" "boot=$proto" "boot $proto: the guest saw the $proto hand-off"
 done
 
+# The BSP's LVT entries stick as written (LINT1 NMI and LVT error unmasked):
+# they are written after SVR's software enable (SDM 11.4.7.2), and the guest
+# reads them back, saying "apic: cpu N: LVT1 reads ..." where a mask stuck.
+# selfipi runs under kernel, split and user; apic=xapic once more.
+run_limited 60 "$VMM" run --scenario configs/selfipi.yaml "$GUEST" >"$TMP/lvt.out" 2>&1
+is $? 0 "LVT read-back: selfipi exits 0"
+is "$(grep -Ec '^apic: (x2apic|xapic) id ' "$TMP/lvt.out")" 3 "LVT read-back: the APIC set up in three modes"
+is "$(grep -c '^apic: cpu .* written' "$TMP/lvt.out")" 0 "LVT read-back: LVT1 and LVT error read as written (not masked)"
+run_limited 60 "$VMM" run --irqchip=kernel --cmdline "scenario=selfipi apic=xapic" "$GUEST" >"$TMP/lvtx.out" 2>&1
+is $? 0 "LVT read-back, apic=xapic: exit 0"
+like "$TMP/lvtx.out" '^apic: xapic id ' "LVT read-back, apic=xapic: xAPIC mode"
+is "$(grep -c '^apic: cpu .* written' "$TMP/lvtx.out")" 0 "LVT read-back, apic=xapic: LVT1 and LVT error as written"
+
 # The exception self-test, default command line.
 run_limited 120 "$VMM" run --timeout 100 "$GUEST" >"$TMP/st.out" 2>"$TMP/st.err"
 st=$?

@@ -108,6 +108,27 @@ for c in '#DF-pf-pf-cpl0' '#DF-pf-np-cpl0'; do
 	is "$(cell "$c" qemu-tcg)" "DIVERGENCE QEMU-2" "$c on qemu-tcg: #DF, SS loaded with NULL (QEMU-2)"
 	is "$(cell "$c" model)" "EXPECTED #DF(0x0)" "$c on the model: #DF(0)"
 done
+# a contributory exception while calling the #DF handler shuts the processor down (SDM 6.15,
+# interrupt 8): #DE's and #DF's gates not present. Run alone (only=NAME, after the rest): the guest
+# says "shutdown expected" before its trigger, and a run that then ends in a shutdown (vmm's
+# status 4, QEMU -no-reboot's exit 0) is the outcome observed
+for t in kvm/kernel kvm/split kvm/user qemu-tcg; do
+	is "$(cell '#DF-shutdown-cpl0' $t)" "PASS " "#DF-shutdown-cpl0 on $t: a shutdown (triple fault), read as a PASS"
+done
+is "$(cell '#DF-shutdown-cpl0' model)" "EXPECTED shutdown" "#DF-shutdown-cpl0 on the model: a shutdown"
+is "$(jq -r '.checks[] | select(.name == "#DF-shutdown-cpl0") | .model | "\(.vector) \(.resume) \(.stack)"' "$TMP/c.json")" \
+	"null shutdown none" "json: the model's shutdown: no vector, no stack"
+# host checks (KVM_CAP_EXCEPTION_PAYLOAD): vmm probe injects a pending #PF (#DB) with a payload
+# into a tiny guest with IF=0 (and a #PF with IF=1 in an STI shadow, which holds off interrupts,
+# not exceptions) and reads CR2 (DR6) back before the next KVM_RUN: the old value, the payload
+# only in the handler; QEMU TCG has no host step (n/a, never a PASS)
+for c in host:pf-payload-pending host:db-payload-pending host:pf-payload-sti-shadow; do
+	for m in kernel split user; do
+		is "$(cell $c kvm/$m)" "PASS " "$c on kvm/$m: deferred to the delivery"
+	done
+	is "$(cell $c qemu-tcg)" "UNSUPPORTED " "$c on qemu-tcg: no host step"
+	is "$(cell $c model)" "EXPECTED deferred" "$c on the model: deferred"
+done
 # bus-lock detection (CPUID.(7,0):ECX[24]): where the CPU has none, UNSUPPORTED with that reason, on
 # every target; QEMU 7.2's TCG CPU never has it
 bld_note() { jq -r '.checks[] | select(.name == "#DB-buslock-cpl3") | .results[] | select(.target == "'$1'") | .note' "$TMP/c.json"; }
@@ -248,6 +269,25 @@ is "$(jq -r '.checks[] | select(.name == "scenario:nesting") | .results[] | "\(.
 	"kvm/user PASS ;kvm/user@vmm-mutant DIVERGENCE new;" \
 	"scenario:nesting: a new divergence on the mutant's column only"
 
+# a planted defect in the VMM's injection: a payload applied at the injection of a pending
+# exception too (dev/inject.c), as a second vmm build: the host checks find it on its column only
+sed -e 's/if (!inj->pending \&\& vcpu__apply_payload(/if (vcpu__apply_payload(/' \
+	vmm/dev/inject.c >"$TMP/inject-mutant.c"
+! cmp -s vmm/dev/inject.c "$TMP/inject-mutant.c" && gcc $CFLAGS -Ivmm/dev -c "$TMP/inject-mutant.c" -o "$TMP/inject-mutant.o" &&
+	gcc $CFLAGS -o "$TMP/vmm-payload" "$OBJ/vmm/cli/main.o" \
+		$(find "$OBJ" -name '*.o' ! -path '*/guest/*' ! -path '*/cli/main.o' ! -path '*/dev/inject.o') \
+		"$TMP/inject-mutant.o" $LIBS
+ok $? "a vmm whose injection applies a pending exception's payload at once"
+run_limited 120 "$VMM" conformance --quiet --targets="kvm/user,kvm/user@$TMP/vmm-payload" --filter=host: \
+	--out="$TMP/pay" --json="$TMP/p.json" "$GUEST" >"$TMP/p.txt" 2>&1
+is $? 1 "the payload mutant's divergence fails the run"
+for c in host:pf-payload-pending host:db-payload-pending host:pf-payload-sti-shadow; do
+	is "$(jq -r --arg c $c '.checks[] | select(.name == $c) | .results[] | "\(.target) \(.status) \(.id)"' "$TMP/p.json" | tr '\n' ';')" \
+		"kvm/user PASS ;kvm/user@vmm-payload DIVERGENCE new;" "$c: a new divergence on the mutant's column only"
+done
+like "$TMP/p.txt" 'observed: +SET AT INJECTION \(not deferred\): CR2 0x7e57f000 after the injection' \
+	"the finding says CR2 was set at the injection"
+
 # a planted defect in the model: a wrong #PF error code, as a second vmm build; kvm/user's
 # (the guest's checker and our LAPIC) disagrees with it, and the model column shows it
 sed -e 's/X("#PF-np-cpl3", 3, 14, PF_U,/X("#PF-np-cpl3", 3, 14, PF_U | PF_P,/' \
@@ -284,6 +324,24 @@ is "$(jq -r '.checks[] | "\(.name) \(.results[0].status)"' "$TMP/h.json" | tr '\
 	"#DE-cpl0 HANG;#DE-cpl3 PASS;" "the case in flight is the HANG; the next case ran after it"
 like "$TMP/h.txt" 'note: +the watchdog \(1\.0 s\) stopped the run in this case: +rip [0-9a-f]+ ' \
 	"the HANG says where the vCPU was"
+
+# planted: a vmm that ends the guest's triple fault with status 0 (not 4) is no shutdown seen:
+# ERROR, never a PASS; the other cases of the run are not touched
+cat >"$TMP/vmm-noshut" <<SH
+#!/bin/bash
+"$(realpath "$VMM")" "\$@"
+st=\$?
+[ \$st -eq 4 ] && exit 0
+exit \$st
+SH
+chmod +x "$TMP/vmm-noshut"
+run_limited 120 "$VMM" conformance --quiet --targets="kvm/user@$TMP/vmm-noshut" --filter='#DF-' \
+	--out="$TMP/noshut" --json="$TMP/ns.json" "$GUEST" >"$TMP/ns.txt" 2>&1
+is $? 1 "planted: a shutdown ended as a clean exit fails the run"
+is "$(jq -r '.checks[] | "\(.name) \(.results[0].status)"' "$TMP/ns.json" | tr '\n' ';')" \
+	"#DF-cpl0 PASS;#DF-pf-pf-cpl0 PASS;#DF-pf-np-cpl0 PASS;#DF-shutdown-cpl0 ERROR;" \
+	"planted: #DF-shutdown-cpl0 is an ERROR, the other double faults PASS"
+like "$TMP/ns.txt" 'note: +the run ended \(status 0\) in this case' "planted: the ERROR says how the run ended"
 
 # bad input: one line, exit 2
 "$VMM" conformance --targets=xen "$GUEST" >/dev/null 2>"$TMP/e1"

@@ -9,6 +9,7 @@
 #include "conform/conform.h"
 #include "model/selftest.h"
 #include "target/target.h"
+#include "target/target_priv.h"
 
 static const char *const int80_pvm =
 	"exc int80-cpl3 cpl=3 vec=128/6 err=none/none rip=0x10904a/0x109048 stack=rsp0/rsp0 "
@@ -172,6 +173,157 @@ static void test_unsupported(void)
 	ok(!strcmp(cell.id, "new"), "planted: vector 3 delivered through MSR 0x83f is new, not KVM-1");
 }
 
+/* What the fake target's run does: its console, and how it ends */
+static const char *fake_console;
+static int fake_status;
+
+static int fake_run(const struct target *t, const struct target_env *env, const char *only,
+		    const char *log, const char *trace, struct spawn_result *res, char *note,
+		    size_t notelen)
+{
+	FILE *f = fopen(log, "w");
+
+	(void)t; (void)env; (void)trace; (void)note; (void)notelen;
+	if (f) {
+		fprintf(f, "only=%s\n%s", only ? only : "(all)", fake_console);
+		fclose(f);
+	}
+	memset(res, 0, sizeof(*res));
+	res->status = fake_status;
+	return 0;
+}
+
+/* One run of #DF-shutdown-cpl0 alone on a fake @kind target: its cell's status (and id) */
+static enum conf_status shutdown_on(enum target_kind kind, const char *console, int status,
+				    char *id, size_t idn)
+{
+	struct conf_catalogue cat;
+	struct conf_matrix m;
+	const char *targets[] = { kind == TARGET_QEMU ? "qemu-tcg" : "kvm/kernel" };
+	struct target t = { .kind = kind, .available = true };
+	char dir[] = "/tmp/test_conform_sd.XXXXXX", err[256], cmd[64];
+	struct target_env env = { .kernel = "guest.elf", .timeout_s = 1 };
+	enum conf_status st = CONF_NOT_RUN;
+
+	snprintf(t.name, sizeof(t.name), "%s", targets[0]);
+	if (!mkdtemp(dir) || conf__catalogue(&cat, NULL, "#DF-shutdown", err, sizeof(err)) || cat.n != 1)
+		return st;
+	env.out = dir;
+	conf__matrix_init(&m, &cat, targets, 1);
+	fake_console = console;
+	fake_status = status;
+	target__run_cases(&t, &env, &m, 0, fake_run, "repro %s");
+	st = conf__cell(&m, 0, 0)->status;
+	snprintf(id, idn, "%s", conf__cell(&m, 0, 0)->id);
+	conf__matrix_free(&m);
+	conf__catalogue_free(&cat);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd))
+		printf("# could not remove %s\n", dir);
+	return st;
+}
+
+/* A case whose outcome is a shutdown (#DF-shutdown-cpl0): run alone, read from how the run ended */
+static void test_shutdown(void)
+{
+	static const char announce[] = "selftest: #DF-shutdown-cpl0: shutdown expected\n";
+	const struct conf_model_case *x = conf__model_case("#DF-shutdown-cpl0");
+	struct conf_catalogue cat;
+	struct conf_cell cell;
+	struct conf_exc e;
+	char name[CONF_NAME_MAX], err[256], id[16], buf[256];
+	int obs = 0, c;
+
+	ok(conf__parse_shutdown("selftest: #DF-shutdown-cpl0: shutdown expected", name, sizeof(name),
+				&obs) == 1 && !strcmp(name, "#DF-shutdown-cpl0"), "the announcement line");
+	ok(conf__parse_shutdown("selftest: #DF-shutdown-cpl0: no shutdown: vector 8", name,
+				sizeof(name), &obs) == 2 && obs == 8, "no shutdown, #DF delivered: vector 8");
+	ok(conf__parse_shutdown("selftest: #DF-shutdown-cpl0: no shutdown: nothing delivered", name,
+				sizeof(name), &obs) == 2 && obs == -1, "no shutdown, nothing delivered: -1");
+	ok(!conf__parse_shutdown("selftest: #DF-shutdown-cpl0: no shutdown: vector 300", name,
+				 sizeof(name), &obs) &&
+	   !conf__parse_shutdown("selftest: #DF-shutdown-cpl0: no shutdown: vector 8x", name,
+				 sizeof(name), &obs) &&
+	   !conf__parse_shutdown("selftest: #DF-shutdown-cpl0: no shutdown: vector ", name,
+				 sizeof(name), &obs) &&
+	   !conf__parse_shutdown("selftest: #DF-shutdown-cpl0: shutdown expected soon", name,
+				 sizeof(name), &obs) &&
+	   !conf__parse_shutdown("selftest: a b: shutdown expected", name, sizeof(name), &obs) &&
+	   !conf__parse_shutdown("selftest: : shutdown expected", name, sizeof(name), &obs),
+	   "planted malformed shutdown lines: refused");
+
+	ok(x && x->vector == CONF_MODEL_SHUTDOWN && x->resume == CONF_RESUME_SHUTDOWN,
+	   "the model: #DF-shutdown-cpl0 is a shutdown");
+	conf__model_short(x, buf, sizeof(buf));
+	ok(!strcmp(buf, "shutdown"), "the model's word for it");
+	ok(!conf__catalogue(&cat, NULL, NULL, err, sizeof(err)) &&
+	   (c = conf__find_check(&cat, "#DF-shutdown-cpl0")) >= 0 && cat.checks[c].alone &&
+	   !cat.checks[conf__find_check(&cat, "#DF-cpl0")].alone, "in the catalogue, to run alone");
+	conf__catalogue_free(&cat);
+	ok(conf__nr_plain_cases() == conf__nr_cases() - 1, "a plain run (no only=) leaves it out");
+
+	conf__shutdown_exc("#DF-shutdown-cpl0", CONF_MODEL_SHUTDOWN, &e);
+	memset(&cell, 0, sizeof(cell));
+	conf__judge_exc(&e, &cell, "kvm/kernel");
+	ok(cell.status == CONF_PASS && !cell.vs_model[0], "shut down: PASS, as the model has it");
+	conf__shutdown_exc("#DF-shutdown-cpl0", 8, &e);
+	conf__judge_exc(&e, &cell, "kvm/kernel");
+	ok(cell.status == CONF_DIVERGENCE && !strcmp(cell.id, "new") &&
+	   strstr(cell.observed, "no shutdown: vector 8"), "#DF delivered instead: a new divergence");
+
+	ok(shutdown_on(TARGET_KVM, announce, 4, id, sizeof(id)) == CONF_PASS,
+	   "kvm: announced, then vmm's status 4 (KVM_EXIT_SHUTDOWN): PASS");
+	ok(shutdown_on(TARGET_QEMU, announce, 0, id, sizeof(id)) == CONF_PASS,
+	   "qemu-tcg: announced, then QEMU's exit 0 (-no-reboot): PASS");
+	/* planted: a VMM that ends a triple fault as a clean exit is not a shutdown seen */
+	ok(shutdown_on(TARGET_KVM, announce, 0, id, sizeof(id)) == CONF_ERROR,
+	   "planted: kvm, announced, the run ends 0: ERROR, not PASS");
+	ok(shutdown_on(TARGET_KVM, "", 4, id, sizeof(id)) == CONF_ERROR,
+	   "a shutdown before the announcement: ERROR, not PASS");
+	ok(shutdown_on(TARGET_QEMU, announce, 1, id, sizeof(id)) == CONF_ERROR,
+	   "qemu-tcg: the guest's own end (odd status) after the announcement: ERROR");
+	ok(shutdown_on(TARGET_LIBVIRT, announce, 0, id, sizeof(id)) == CONF_UNSUPPORTED,
+	   "libvirt: a domain gone can't tell a shutdown: UNSUPPORTED, never a PASS");
+	ok(shutdown_on(TARGET_KVM, "selftest: #DF-shutdown-cpl0: shutdown expected\n"
+		       "selftest: #DF-shutdown-cpl0: no shutdown: vector 8\nselftest done=1\n", 0,
+		       id, sizeof(id)) == CONF_DIVERGENCE && !strcmp(id, "new"),
+	   "planted: a host that delivers #DF on a not-present gate: DIVERGENCE new");
+}
+
+/* The host checks: vmm probe's payload lines read into cells */
+static void test_host(void)
+{
+	struct conf_catalogue cat;
+	struct conf_check ck = { .kind = CONF_HOST };
+	struct conf_cell cell;
+	char err[256];
+
+	ok(!conf__catalogue(&cat, NULL, "host:", err, sizeof(err)) && cat.n == 3 &&
+	   cat.checks[0].kind == CONF_HOST && !strcmp(cat.checks[0].case_name, "pending #PF, CR2 payload") &&
+	   !strcmp(cat.checks[1].case_name, "pending #DB, DR6 payload") &&
+	   !strcmp(cat.checks[2].case_name, "pending #PF in STI shadow"), "the three host checks, by their probe line");
+	conf__catalogue_free(&cat);
+	ok(conf__parse_host_line("  pending #PF, CR2 payload:    deferred to delivery: CR2 0x5a5a5000 after "
+				 "the injection, 0x7e57f000 in the handler", "pending #PF, CR2 payload",
+				 &cell) == 1 && cell.status == CONF_PASS, "deferred: PASS");
+	ok(conf__parse_host_line("  pending #PF, CR2 payload:    SET AT INJECTION (not deferred): CR2 "
+				 "0x7e57f000 after the injection", "pending #PF, CR2 payload", &cell) == 1 &&
+	   cell.status == CONF_DIVERGENCE && !strcmp(cell.id, "new") &&
+	   strstr(cell.observed, "SET AT INJECTION"), "planted: CR2 set at injection: DIVERGENCE new, what was seen");
+	ok(conf__parse_host_line("  pending #DB, DR6 payload:    cannot check: no KVM_CAP_EXCEPTION_PAYLOAD "
+				 "(no pending exceptions)", "pending #DB, DR6 payload", &cell) == 1 &&
+	   cell.status == CONF_UNSUPPORTED && strstr(cell.note, "KVM_CAP_EXCEPTION_PAYLOAD"),
+	   "no capability: UNSUPPORTED with the reason, never a PASS");
+	ok(!conf__parse_host_line("  pending #DB, DR6 payload:    deferred to delivery: x", "pending #PF, CR2 payload",
+				  &cell) && !conf__parse_host_line("  pending #PF, CR2 payload:", "pending #PF, CR2 payload",
+				  &cell) && !conf__parse_host_line("  pending #PF, CR2 payloads: deferred to delivery: x",
+				  "pending #PF, CR2 payload", &cell),
+	   "another check's line, an empty verdict, a longer head: not this check's");
+	snprintf(ck.case_name, sizeof(ck.case_name), "pending #PF, CR2 payload");
+	conf__model_cell(&ck, &cell);
+	ok(cell.status == CONF_EXPECTED && !strcmp(cell.id, "deferred"), "the model: deferred to delivery");
+}
+
 /* SDM 6.15 Table 6-5's double faults, and the bus-lock #DB's active-low DR6 bit, in the model */
 static void test_double_faults(void)
 {
@@ -266,8 +418,8 @@ static void test_matrix(void)
 	FILE *f;
 
 	ok(!conf__catalogue(&cat, NULL, NULL, err, sizeof(err)), "the catalogue without scenarios");
-	ok(cat.n == conf__nr_cases() + 1 + 7, "every guest case, the emulation check, the sweep's "
-	   "seven families (%u)", cat.n);
+	ok(cat.n == conf__nr_cases() + 1 + 3 + 7, "every guest case, the emulation check, the three "
+	   "host checks, the sweep's seven families (%u)", cat.n);
 	conf__catalogue_free(&cat);
 	ok(conf__catalogue(&cat, "/nonexistent", NULL, err, sizeof(err)) < 0 &&
 	   strstr(err, "/nonexistent"), "an unreadable configs directory is named");
@@ -832,6 +984,8 @@ int main(void)
 	test_judge();
 	test_unsupported();
 	test_double_faults();
+	test_shutdown();
+	test_host();
 	test_check_line();
 	test_expect();
 	test_same_ids_as_run();

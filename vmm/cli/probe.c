@@ -4,7 +4,8 @@
  * irqchip modes can be created, the backend, and measurements taken with
  * tiny hand-assembled guests (cost of a CPL0 instruction, of an exit to
  * userspace, of a bare interrupt delivery, whether 32-bit entry works, what
- * int3 at CPL0 does).
+ * int3 at CPL0 does), and whether a pending #PF's or #DB's payload reaches
+ * CR2 or DR6 at delivery only (KVM_CAP_EXCEPTION_PAYLOAD).
  */
 #include <errno.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 #include "core/exit.h"
 #include "core/kvm.h"
+#include "dev/inject.h"
 #include "vm/vcpu.h"
 #include "probe.h"
 
@@ -240,6 +242,226 @@ static size_t deliver_image(uint8_t *img, size_t n)
 	return 0x2020;
 }
 
+/*
+ * A pending exception's payload (KVM_CAP_EXCEPTION_PAYLOAD, KVM's API doc):
+ * the guest, with IF=0, sets CR2 (or DR6) to an old value and exits at an
+ * OUT; the VMM
+ * injects #PF (or #DB) as pending with a payload through its own injection
+ * API (dev/inject.c), reads CR2 (or DR6) back before the next KVM_RUN, which
+ * must still be the old value, and runs: the handler stores what it finds
+ * (the payload; for #DB, DR6 as KVM's kvm_deliver_exception_payload makes
+ * it) and halts.
+ */
+#define PAYLOAD_OLD_CR2	0x5a5a5000ull
+#define PAYLOAD_CR2	0x7e57f000ull
+#define PAYLOAD_OLD_DR6	0xffff0ff1ull	/* B0 set: the delivery clears B0-B3 */
+#define PAYLOAD_DR6	0x2ull		/* B1, KVM's pending-debug format */
+#define PAYLOAD_WANT_DR6 0xffff0ff2ull
+#define PAYLOAD_SEEN_GPA 0x102008	/* where the handler stores CR2 or DR6 */
+
+static size_t payload_image(uint8_t *img, size_t n, bool db)
+{
+	uint64_t h = PROBE_CODE_GPA + 0x800, old = db ? PAYLOAD_OLD_DR6 : PAYLOAD_OLD_CR2;
+	uint8_t *gate = img + 0x1000 + (db ? 1 : 14) * 16;
+	uint8_t idtr[10] = { 0xff, 0x0f, 0x00, 0x10, 0x10, 0x00 };	/* limit, base 0x101000 */
+	uint8_t code[] = {
+		0xfa,						/* cli: exceptions aren't blocked by IF */
+		0x0f, 0x01, 0x1c, 0x25, 0x10, 0x20, 0x10, 0x00,	/* lidt [0x102010] */
+		0x48, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0,		/* mov rax, old */
+		0x0f, db ? 0x23 : 0x22, db ? 0xf0 : 0xd0,	/* mov dr6, rax / mov cr2, rax */
+		0x66, 0xba, PROBE_PORT & 0xff, PROBE_PORT >> 8,	/* mov dx, PORT */
+		0xee, 0xf4 };					/* out dx, al; hlt */
+	const uint8_t handler[] = {
+		0x0f, db ? 0x21 : 0x20, db ? 0xf0 : 0xd0,	/* mov rax, dr6 / mov rax, cr2 */
+		0x48, 0x89, 0x04, 0x25, 0x08, 0x20, 0x10, 0x00,	/* mov [0x102008], rax */
+		0xf4 };						/* hlt */
+
+	memset(img, 0, n);
+	memcpy(code + 11, &old, sizeof(old));
+	memcpy(img, code, sizeof(code));
+	memcpy(img + 0x800, handler, sizeof(handler));
+	gate[0] = h & 0xff;
+	gate[1] = h >> 8 & 0xff;
+	gate[2] = 0x10;		/* the flat 64-bit CS of the ELF64 entry */
+	gate[5] = 0x8e;		/* present, DPL 0, 64-bit interrupt gate */
+	gate[6] = h >> 16 & 0xff;
+	gate[7] = h >> 24 & 0xff;
+	memcpy(img + 0x2010, idtr, sizeof(idtr));
+	return 0x2020;
+}
+
+struct payload_result {
+	bool offered;		/* KVM_CAP_EXCEPTION_PAYLOAD enabled */
+	uint64_t before;	/* CR2 or DR6 after the injection, before KVM_RUN */
+	uint64_t seen;		/* what the handler found */
+	uint32_t exit_reason;	/* the run's last exit (HLT when the handler ran) */
+};
+
+/* One KVM_RUN to an exit other than SIGALRM's; -1 with @err */
+static int payload_enter(struct vm *vm, char *err, size_t errlen)
+{
+	while (ioctl(vm->vcpus[0].fd, KVM_RUN, 0) < 0) {
+		if (errno == EINTR && !probe_alarm)
+			continue;
+		snprintf(err, errlen, "%s", errno == EINTR ? "the probe guest did not exit in time" :
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int probe_payload_run(int kvm_fd, bool db, bool shadow, struct payload_result *res, char *err,
+			     size_t errlen)
+{
+	static struct vm vm;
+	static uint8_t img[0x2020];
+	struct load_info li = { .proto = BOOT_ELF64, .entry = PROBE_CODE_GPA };
+	struct injection inj = { .kind = INJ_EXCEPTION, .vector = db ? 1 : 14, .pending = true };
+	size_t len = payload_image(img, sizeof(img), db);
+	int rc = -1;
+
+	memset(&vm, 0, sizeof(vm));
+	memset(res, 0, sizeof(*res));
+	vm.opts.mem_size = 4u << 20;
+	vm.opts.irqchip = IRQCHIP_USER;
+	vm.vm_fd = -1;
+	if (vm__create(&vm, kvm_fd, err, errlen) < 0)
+		return -1;
+	res->offered = vm.exception_payload;
+	memcpy(vm.mem.base + PROBE_CODE_GPA, img, len);
+	if (loader__write_boot_info(&li, &vm.mem, "", err, errlen) < 0 ||
+	    vcpu__setup_boot(&vm.vcpus[0], &li, err, errlen) < 0)
+		goto out;
+	if (!res->offered) {
+		rc = 0;
+		goto out;
+	}
+	vcpu__set_current(&vm.vcpus[0]);
+	probe_alarm = 0;
+	probe_run_page = vm.vcpus[0].run;
+	{
+		struct sigaction sa = { .sa_handler = on_probe_alarm };
+		struct itimerval it = { .it_value = { .tv_sec = PROBE_TIMEOUT_S } };
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGALRM, &sa, NULL);
+		setitimer(ITIMER_REAL, &it, NULL);
+	}
+	if (payload_enter(&vm, err, errlen) < 0)
+		goto out;
+	if (vm.vcpus[0].run->exit_reason != KVM_EXIT_IO || vm.vcpus[0].run->io.port != PROBE_PORT) {
+		snprintf(err, errlen, "the probe guest stopped before its OUT (%s)",
+			 exit__name(vm.vcpus[0].run->exit_reason));
+		goto out;
+	}
+	if (db) {
+		inj.has_dr6 = true;
+		inj.dr6 = PAYLOAD_DR6;
+	} else {
+		inj.has_error = true;	/* a read of a not-present page */
+		inj.has_cr2 = true;
+		inj.cr2 = PAYLOAD_CR2;
+	}
+	/* KVM_SET_REGS drops a pending exception: IF first, then the injection */
+	if (shadow) {
+		struct kvm_regs regs;
+
+		if (vm.vcpus[0].ops->get_regs(&vm.vcpus[0], &regs) < 0 ||
+		    (regs.rflags |= 0x200, vm.vcpus[0].ops->set_regs(&vm.vcpus[0], &regs) < 0)) {
+			snprintf(err, errlen, "KVM_SET_REGS: %s", strerror(errno));
+			goto out;
+		}
+	}
+	if (inject__do(&vm, &inj, err, errlen) < 0)
+		goto out;
+	/*
+	 * @shadow: as if the OUT had been the STI that set IF: RFLAGS.IF=1 and
+	 * the STI shadow in the interruptibility state. It holds off maskable
+	 * interrupts for one instruction (SDM 6.8.3), not exceptions: the #PF
+	 * is delivered at the entry all the same.
+	 */
+	if (shadow) {
+		struct vcpu *v = &vm.vcpus[0];
+		struct kvm_vcpu_events e;
+
+		if (v->ops->get_events(v, &e) < 0) {
+			snprintf(err, errlen, "the STI shadow: %s", strerror(errno));
+			goto out;
+		}
+		e.flags = KVM_VCPUEVENT_VALID_SHADOW | KVM_VCPUEVENT_VALID_PAYLOAD;
+		e.interrupt.shadow = KVM_X86_SHADOW_INT_STI;
+		if (v->ops->set_events(v, &e) < 0 || v->ops->get_events(v, &e) < 0) {
+			snprintf(err, errlen, "KVM_SET_VCPU_EVENTS with the STI shadow: %s", strerror(errno));
+			goto out;
+		}
+		if (!(e.interrupt.shadow & KVM_X86_SHADOW_INT_STI) || !e.exception.pending) {
+			snprintf(err, errlen, "KVM did not keep the STI shadow and the pending #PF (shadow %#x, "
+				 "pending %u, injected %u, nr %u)", e.interrupt.shadow, e.exception.pending, e.exception.injected, e.exception.nr);
+			goto out;
+		}
+	}
+	if (db) {
+		struct kvm_debugregs d;
+
+		if (ioctl(vm.vcpus[0].fd, KVM_GET_DEBUGREGS, &d) < 0) {
+			snprintf(err, errlen, "KVM_GET_DEBUGREGS: %s", strerror(errno));
+			goto out;
+		}
+		res->before = d.dr6;
+	} else {
+		struct kvm_sregs sr;
+
+		if (vm.vcpus[0].ops->get_sregs(&vm.vcpus[0], &sr) < 0) {
+			snprintf(err, errlen, "KVM_GET_SREGS: %s", strerror(errno));
+			goto out;
+		}
+		res->before = sr.cr2;
+	}
+	if (payload_enter(&vm, err, errlen) < 0)
+		goto out;
+	res->exit_reason = vm.vcpus[0].run->exit_reason;
+	memcpy(&res->seen, vm.mem.base + PAYLOAD_SEEN_GPA, sizeof(res->seen));
+	rc = 0;
+out:
+	setitimer(ITIMER_REAL, &(struct itimerval){ 0 }, NULL);
+	probe_run_page = NULL;
+	vcpu__set_current(NULL);
+	vm__destroy(&vm);
+	return rc;
+}
+
+/* "deferred": the old value until delivery, the payload at it; else what went otherwise */
+static void probe_payload(FILE *f, int kvm_fd, bool db, bool shadow)
+{
+	const char *what = db ? "pending #DB, DR6 payload:   " : shadow ? "pending #PF in STI shadow:  " :
+			   "pending #PF, CR2 payload:   ";
+	const char *reg = db ? "DR6" : "CR2";
+	uint64_t old = db ? PAYLOAD_OLD_DR6 : PAYLOAD_OLD_CR2, want = db ? PAYLOAD_WANT_DR6 : PAYLOAD_CR2;
+	struct payload_result r;
+	char err[160];
+
+	if (probe_payload_run(kvm_fd, db, shadow, &r, err, sizeof(err)) < 0) {
+		fprintf(f, "  %s cannot check: %s\n", what, err);
+		return;
+	}
+	if (!r.offered) {
+		fprintf(f, "  %s cannot check: no KVM_CAP_EXCEPTION_PAYLOAD (no pending exceptions)\n",
+			what);
+		return;
+	}
+	if (r.exit_reason != KVM_EXIT_HLT) {
+		fprintf(f, "  %s NOT DELIVERED with %s: the handler did not run (%s)\n", what,
+			shadow ? "IF=1 in the STI shadow" : "IF=0",
+			exit__name(r.exit_reason));
+		return;
+	}
+	fprintf(f, "  %s %s: %s 0x%llx after the injection, 0x%llx in the handler (%s 0x%llx, then "
+		"0x%llx)\n", what, r.before == old && r.seen == want ? "deferred to delivery" :
+		r.before != old ? "SET AT INJECTION (not deferred)" : "WRONG AT DELIVERY", reg,
+		(unsigned long long)r.before, (unsigned long long)r.seen, "want",
+		(unsigned long long)old, (unsigned long long)want);
+}
+
 static const char *reason_text(const struct probe_result *r, char *buf, size_t n)
 {
 	if (r->exit_reason == KVM_EXIT_INTERNAL_ERROR)
@@ -317,6 +539,9 @@ static void probe_measure(FILE *f, int kvm_fd)
 			i3.exit_reason == KVM_EXIT_SHUTDOWN ?
 			"KVM delivers it (no IDT: #GP, #DF, triple fault), as the SDM says" :
 			"unexpected");
+	probe_payload(f, kvm_fd, false, false);
+	probe_payload(f, kvm_fd, true, false);
+	probe_payload(f, kvm_fd, false, true);
 }
 
 int probe__main(FILE *f)

@@ -91,6 +91,9 @@ static const struct {
 	{ "selfipi-illegal-cpl0", "LAPIC",
 	  "vector 3 written to the x2APIC SELF IPI register (MSR 0x83f) sets ESR send illegal vector "
 	  "and raises the LVT error vector (no x2APIC: UNSUPPORTED)" },
+	{ "#DF-shutdown-cpl0", "exceptions",
+	  "#DE's and #DF's gates not present: #NP while delivering #DE gives #DF, #NP while "
+	  "delivering #DF shuts the processor down (a triple fault; run alone)" },
 };
 #define NR_CASES (sizeof(cases) / sizeof(cases[0]))
 
@@ -100,6 +103,25 @@ static const struct {
 } emulation_checks[] = {
 	{ "emulation:iretq", "iretq-cpl0", "iret",
 	  "an iretq that completes is not reported as an emulation failure" },
+};
+
+/*
+ * Host-side observations (KVM_CAP_EXCEPTION_PAYLOAD): the VMM injects a
+ * pending exception with a payload and reads the register back before the
+ * next KVM_RUN; case_name is the head of vmm probe's line for it.
+ */
+static const struct {
+	const char *name, *case_name, *what;
+} host_checks[] = {
+	{ "host:pf-payload-pending", "pending #PF, CR2 payload",
+	  "#PF injected pending with a CR2 payload (KVM_SET_VCPU_EVENTS): CR2 keeps its old value "
+	  "until the delivery, the handler reads the payload" },
+	{ "host:db-payload-pending", "pending #DB, DR6 payload",
+	  "#DB injected pending with a DR6 payload (B1): DR6 keeps its old value until the delivery, "
+	  "the handler reads B0-B3 cleared and B1 set" },
+	{ "host:pf-payload-sti-shadow", "pending #PF in STI shadow",
+	  "#PF injected pending with a CR2 payload while the vCPU is in an STI shadow (IF=1): the "
+	  "shadow holds off interrupts, not exceptions: delivered at the entry, CR2 deferred to it" },
 };
 
 /* The sweep's families (guest/sweep.S), one check each */
@@ -115,9 +137,26 @@ static const struct {
 	{ "insn:string", "string", "movs/stos/lods/cmps/scas, 1 to 8 bytes, rep/repe/repne, DF 0 and 1" },
 };
 
+/* A case the model expects to end the run (a shutdown): the guest runs it only when named */
+static bool alone(const char *name)
+{
+	const struct conf_model_case *x = conf__model_case(name);
+
+	return x && x->resume == CONF_RESUME_SHUTDOWN;
+}
+
 unsigned conf__nr_cases(void)
 {
 	return NR_CASES;
+}
+
+unsigned conf__nr_plain_cases(void)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < NR_CASES; i++)
+		n += !alone(cases[i].name);
+	return n;
 }
 
 const char *conf__case_name(unsigned i)
@@ -242,6 +281,7 @@ int conf__catalogue(struct conf_catalogue *cat, const char *configs_dir, const c
 		c->kind = CONF_EXC;
 		c->group = cases[i].group;
 		c->what = cases[i].what;
+		c->alone = alone(cases[i].name);
 		c->vcpus = 1;
 	}
 	for (unsigned i = 0; i < sizeof(emulation_checks) / sizeof(emulation_checks[0]); i++) {
@@ -256,6 +296,20 @@ int conf__catalogue(struct conf_catalogue *cat, const char *configs_dir, const c
 		c->kind = CONF_EMULATION;
 		c->group = emulation_checks[i].group;
 		c->what = emulation_checks[i].what;
+		c->vcpus = 1;
+	}
+	for (unsigned i = 0; i < sizeof(host_checks) / sizeof(host_checks[0]); i++) {
+		struct conf_check *c;
+
+		if (!keep(host_checks[i].name, filter))
+			continue;
+		if (!(c = add(cat)))
+			goto oom;
+		snprintf(c->name, sizeof(c->name), "%s", host_checks[i].name);
+		snprintf(c->case_name, sizeof(c->case_name), "%s", host_checks[i].case_name);
+		c->kind = CONF_HOST;
+		c->group = "pending exceptions";
+		c->what = host_checks[i].what;
 		c->vcpus = 1;
 	}
 	for (unsigned i = 0; i < sizeof(sweep_checks) / sizeof(sweep_checks[0]); i++) {

@@ -17,6 +17,8 @@ enum conf_kind {
 	CONF_SCENARIO,		/* a scenario config, judged by its checks and the oracle */
 	CONF_EMULATION,		/* what KVM's tracepoints say about a case the guest passed */
 	CONF_SWEEP,		/* a family of the instruction sweep, CPL0 against CPL3 */
+	CONF_HOST,		/* a host-side observation: an injection, then the vCPU read back
+				   before the next KVM_RUN (vmm probe's tiny guests) */
 };
 
 enum conf_status {
@@ -42,6 +44,7 @@ struct conf_check {
 	char case_name[CONF_NAME_MAX];	/* the guest's case (EXC, EMULATION) or scenario name */
 	char path[CONF_PATH_MAX];	/* the scenario config (SCENARIO) */
 	bool needs_host_injection;	/* a scenario with sync-point steps: ./vmm only */
+	bool alone;			/* EXC: ends the run (a shutdown): run alone, after the rest */
 	unsigned vcpus;
 	unsigned irqchips;		/* SCENARIO: bit per enum irqchip_mode it runs under */
 };
@@ -65,8 +68,14 @@ struct conf_catalogue {
 	unsigned n, cap;
 };
 
-/* The guest's cases in the order it runs them: the catalogue's EXC checks. */
+/*
+ * The guest's cases in the order it runs them: the catalogue's EXC checks.
+ * conf__nr_plain_cases counts those a run with no only= runs: not a case
+ * that must run alone (the model expects a shutdown: it ends the run), which
+ * the guest runs only when only= names it.
+ */
 unsigned conf__nr_cases(void);
+unsigned conf__nr_plain_cases(void);
 const char *conf__case_name(unsigned i);
 
 /*
@@ -105,6 +114,19 @@ int conf__parse_exc(const char *line, struct conf_exc *e);
  */
 int conf__parse_unsupported(const char *line, char *name, size_t namelen, char *why, size_t whylen);
 /*
+ * A case whose outcome is a shutdown: "selftest: NAME: shutdown expected"
+ * (said right before its trigger) is 1; "selftest: NAME: no shutdown:
+ * vector V" or "...: nothing delivered" (the guest went on) is 2, with
+ * @obs_vector V or -1; any other line 0.
+ */
+int conf__parse_shutdown(const char *line, char *name, size_t namelen, int *obs_vector);
+/*
+ * The observation of such a case, for conf__judge_exc: @obs_vector
+ * CONF_MODEL_SHUTDOWN when the run ended in a shutdown there, else what
+ * the guest said was delivered (-1: nothing).
+ */
+void conf__shutdown_exc(const char *name, int obs_vector, struct conf_exc *e);
+/*
  * The verdict on one case on @target (a column name, or NULL): PASS, or
  * DIVERGENCE with the differing fields and its ID.
  */
@@ -117,6 +139,13 @@ void conf__judge_exc(const struct conf_exc *e, struct conf_cell *cell, const cha
  */
 int conf__parse_check_line(const char *line, const char *scenario, const char *mode,
 			   struct conf_cell *cell);
+/*
+ * A host check's verdict from `vmm probe`'s line for it ("  pending #PF, CR2
+ * payload: deferred to delivery: ..."; @what is the line's head, the check's
+ * case_name): 1 and @cell filled (PASS when deferred, DIVERGENCE "new" with
+ * what was seen, UNSUPPORTED with the probe's reason), 0 for another line.
+ */
+int conf__parse_host_line(const char *line, const char *what, struct conf_cell *cell);
 
 /* One line of the guest's instruction sweep (test=sweep) */
 enum conf_insn_verdict { CONF_INSN_SAME, CONF_INSN_DIFF, CONF_INSN_FAULT, CONF_INSN_SKIP };
@@ -231,6 +260,7 @@ void conf__forms_totals(const struct conf_matrix *m, struct conf_forms_totals *t
 
 #define CONF_MODEL_NO_VECTOR	255		/* a case that must not fault (the guest's mark) */
 #define CONF_MODEL_NO_ERR	(~(uint64_t)0)	/* no error code pushed */
+#define CONF_MODEL_SHUTDOWN	256		/* no vector: the processor shuts down (a triple fault) */
 
 enum conf_resume {
 	CONF_RESUME_AT_TRIGGER,		/* a fault: RIP is the faulting instruction */
@@ -238,6 +268,7 @@ enum conf_resume {
 	CONF_RESUME_AT_CR2,		/* a fetch fault: RIP is the page, CR2 = RIP */
 	CONF_RESUME_IRQ,		/* an interrupt taken before the trigger, once it is let in */
 	CONF_RESUME_NO_FAULT,		/* runs to its end */
+	CONF_RESUME_SHUTDOWN,		/* nothing resumes: shutdown, the run ends there */
 };
 
 /* One guest case as the SDM has it */

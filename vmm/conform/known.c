@@ -334,6 +334,14 @@ static void judge_fields(const struct conf_exc *e, struct conf_cell *cell, const
 		return;
 	cell->status = CONF_DIVERGENCE;
 	snprintf(cell->id, sizeof(cell->id), "%s", match(e, target));
+	if (e->exp_vector == CONF_MODEL_SHUTDOWN) {
+		append(x, xn, "shutdown (a triple fault)");
+		if (e->mismatch & NF)
+			append(o, on, "no shutdown, nothing delivered");
+		else
+			append(o, on, "no shutdown: vector %d delivered", e->obs_vector);
+		return;
+	}
 	if (e->mismatch & NF) {
 		append(x, xn, "vector %d", e->exp_vector);
 		append(o, on, "nothing delivered");

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "abi.h"
 #include "conform.h"
 
 #define ERR_NONE (~(uint64_t)0)
@@ -157,6 +158,93 @@ int conf__parse_unsupported(const char *line, char *name, size_t namelen, char *
 	name[n] = 0;
 	q += sizeof(mid) - 1;
 	snprintf(why, whylen, "%.*s", (int)strcspn(q, "\r\n"), q);
+	return 1;
+}
+
+int conf__parse_shutdown(const char *line, char *name, size_t namelen, int *obs_vector)
+{
+	static const char head[] = "selftest: ", expect[] = ": shutdown expected",
+			  none[] = ": no shutdown: ";
+	const char *p, *q;
+	size_t n;
+	int kind;
+
+	if (strncmp(line, head, sizeof(head) - 1))
+		return 0;
+	p = line + sizeof(head) - 1;
+	if ((q = strstr(p, expect)) && !q[sizeof(expect) - 1])
+		kind = 1;
+	else if ((q = strstr(p, none)))
+		kind = 2;
+	else
+		return 0;
+	n = (size_t)(q - p);
+	if (!n || n >= namelen || memchr(p, ' ', n))
+		return 0;
+	if (kind == 2) {
+		const char *v = q + sizeof(none) - 1;
+		char *end;
+		unsigned long vec;
+
+		if (!strcmp(v, "nothing delivered")) {
+			*obs_vector = -1;
+		} else {
+			if (strncmp(v, "vector ", 7) || v[7] < '0' || v[7] > '9')
+				return 0;
+			vec = strtoul(v + 7, &end, 10);
+			if (*end || vec > 255)
+				return 0;
+			*obs_vector = (int)vec;
+		}
+	}
+	memcpy(name, p, n);
+	name[n] = 0;
+	return kind;
+}
+
+void conf__shutdown_exc(const char *name, int obs_vector, struct conf_exc *e)
+{
+	memset(e, 0, sizeof(*e));
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	e->exp_vector = CONF_MODEL_SHUTDOWN;
+	e->obs_vector = obs_vector;
+	e->exp_err = e->obs_err = CONF_MODEL_NO_ERR;
+	snprintf(e->exp_stack, sizeof(e->exp_stack), "none");
+	snprintf(e->obs_stack, sizeof(e->obs_stack), "none");
+	if (obs_vector < 0)
+		e->mismatch = IVM_CHK_NOFAULT;
+	else if (obs_vector != CONF_MODEL_SHUTDOWN)
+		e->mismatch = IVM_CHK_VECTOR;
+}
+
+int conf__parse_host_line(const char *line, const char *what, struct conf_cell *cell)
+{
+	static const char ok[] = "deferred to delivery: ", cant[] = "cannot check: ";
+	const char *p = line;
+	size_t n = strlen(what);
+
+	while (*p == ' ')
+		p++;
+	if (!n || strncmp(p, what, n) || p[n] != ':')
+		return 0;
+	p += n + 1;
+	while (*p == ' ')
+		p++;
+	memset(cell, 0, sizeof(*cell));
+	if (!strncmp(p, ok, sizeof(ok) - 1)) {
+		cell->status = CONF_PASS;
+	} else if (!strncmp(p, cant, sizeof(cant) - 1)) {
+		cell->status = CONF_UNSUPPORTED;
+		snprintf(cell->note, sizeof(cell->note), "%s", p + sizeof(cant) - 1);
+	} else if (*p) {
+		cell->status = CONF_DIVERGENCE;
+		snprintf(cell->id, sizeof(cell->id), "new");
+		snprintf(cell->expected, sizeof(cell->expected),
+			 "the register unchanged until the delivery, the payload at it");
+		snprintf(cell->observed, sizeof(cell->observed), "%s", p);
+	} else {
+		return 0;
+	}
 	return 1;
 }
 

@@ -283,7 +283,8 @@ static void json_kv(FILE *f, const char *k, const char *v, bool comma)
 static const char *kind_name(enum conf_kind k)
 {
 	static const char *const names[] = { [CONF_EXC] = "case", [CONF_SCENARIO] = "scenario",
-					     [CONF_EMULATION] = "emulation", [CONF_SWEEP] = "sweep" };
+					     [CONF_EMULATION] = "emulation", [CONF_SWEEP] = "sweep",
+					     [CONF_HOST] = "host" };
 
 	return k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
 }
@@ -294,7 +295,7 @@ static void json_model(FILE *f, const struct conf_check *ck)
 	static const char *const resume[] = {
 		[CONF_RESUME_AT_TRIGGER] = "fault", [CONF_RESUME_AFTER_TRIGGER] = "trap",
 		[CONF_RESUME_AT_CR2] = "fetch-fault", [CONF_RESUME_IRQ] = "interrupt",
-		[CONF_RESUME_NO_FAULT] = "no-fault",
+		[CONF_RESUME_NO_FAULT] = "no-fault", [CONF_RESUME_SHUTDOWN] = "shutdown",
 	};
 	const struct conf_model_case *x = ck->kind == CONF_EXC ? conf__model_case(ck->case_name) : NULL;
 
@@ -303,8 +304,8 @@ static void json_model(FILE *f, const struct conf_check *ck)
 		return;
 	}
 	fprintf(f, "\"model\":{\"cpl\":%u,\"vector\":", x->cpl);
-	if (x->vector == CONF_MODEL_NO_VECTOR)
-		fputs("null", f);
+	if (x->vector == CONF_MODEL_NO_VECTOR || x->vector == CONF_MODEL_SHUTDOWN)
+		fputs("null", f);	/* none delivered: "resume" says which way */
 	else
 		fprintf(f, "%d", x->vector);
 	fputs(",\"error_code\":", f);

@@ -310,6 +310,49 @@ static void run_sweep(const struct target *t, const struct target_env *env, stru
 	target__read_sweep(log, m, col, repro, hang ? CONF_HANG : CONF_ERROR, note);
 }
 
+/*
+ * The host checks: vmm probe (this target's vmm) injects a pending #PF and
+ * #DB with payloads into its tiny guests and reads CR2 and DR6 back before
+ * the next KVM_RUN; one line each. The probe's VM has the userspace irqchip:
+ * the payload is KVM's exception path, the same in every mode.
+ */
+static void run_host(const struct target *t, const struct target_env *env, struct conf_matrix *m,
+		     unsigned col, const char *fname)
+{
+	char log[CONF_PATH_MAX], err[256], line[512];
+	char *argv[] = { (char *)vmm_of(t, env), "probe", NULL };
+	struct spawn_result res;
+	FILE *f;
+
+	tfmt(log, sizeof(log), "%s/host.%s.log", env->out, fname);
+	unlink(log);
+	if (spawn__run(argv, log, 60, &res, err, sizeof(err))) {
+		target__fill(m, col, CONF_HOST, CONF_ERROR, err);
+		return;
+	}
+	if (env->progress)
+		env->progress(env->opaque, t->name, "host checks");
+	if ((f = fopen(log, "r"))) {
+		while (fgets(line, sizeof(line), f)) {
+			line[strcspn(line, "\r\n")] = 0;
+			for (unsigned c = 0; c < m->cat->n; c++) {
+				const struct conf_check *ck = &m->cat->checks[c];
+				struct conf_cell *cell = conf__cell(m, c, col);
+
+				if (ck->kind != CONF_HOST || !conf__parse_host_line(line, ck->case_name, cell))
+					continue;
+				tfmt(cell->repro, sizeof(cell->repro), "%s probe | grep '%s'",
+				     vmm_of(t, env), ck->case_name);
+				tfmt(cell->trace, sizeof(cell->trace), "%s", log);
+			}
+		}
+		fclose(f);
+	}
+	tfmt(err, sizeof(err), "vmm probe printed no line for it (status %d%s)", res.status,
+	     res.timed_out ? ", timed out" : "");
+	target__fill(m, col, CONF_HOST, CONF_ERROR, err);
+}
+
 void target_kvm__run(const struct target *t, const struct target_env *env, struct conf_matrix *m,
 		     unsigned col)
 {
@@ -332,4 +375,9 @@ void target_kvm__run(const struct target *t, const struct target_env *env, struc
 		else if (m->cat->checks[c].kind == CONF_SCENARIO)
 			run_scenario(t, env, m, col, c, fname);
 	}
+	for (unsigned c = 0; c < m->cat->n; c++)
+		if (m->cat->checks[c].kind == CONF_HOST) {
+			run_host(t, env, m, col, fname);
+			break;
+		}
 }

@@ -307,6 +307,7 @@ static void unsupported(struct conf_matrix *m, unsigned col, const char *why)
 	target__fill(m, col, CONF_SCENARIO, CONF_UNSUPPORTED, why);
 	target__fill(m, col, CONF_EMULATION, CONF_UNSUPPORTED, why);
 	target__fill(m, col, CONF_SWEEP, CONF_UNSUPPORTED, why);
+	target__fill(m, col, CONF_HOST, CONF_UNSUPPORTED, why);
 }
 
 void target_libvirt__run(const struct target *t, const struct target_env *env, struct conf_matrix *m,

@@ -54,6 +54,10 @@ typedef void (*sweep_run_fn)(const struct target *t, const struct target_env *en
 			     struct conf_matrix *m, unsigned col);
 typedef void (*scenario_run_fn)(const struct target *t, const struct target_env *env,
 				struct conf_matrix *m, unsigned col, unsigned c);
+/* Why a QEMU TCG target has no host check */
+#define TARGET_NO_HOST_STEP "QEMU TCG has no KVM_SET_VCPU_EVENTS: no VMM of ours injects there, " \
+	"so the host step (inject, read the register back before the entry) can't be made"
+
 void target__run_tcg_rest(const struct target *t, const struct target_env *env,
 			  struct conf_matrix *m, unsigned col, sweep_run_fn sweep,
 			  scenario_run_fn scenario);
