@@ -687,6 +687,22 @@ static void storm_ipi(unsigned int vector)
 	}
 }
 
+/*
+ * CPU 1, done, must come to a quiet point (include/abi.h IVM_HC_QUIET): halted
+ * in its sti; hlt with nothing pending, in service or injected, and its records
+ * all published. Asked again (bounded) while it gets there: 0, or the last answer.
+ */
+static uint32_t storm_ap_quiet(void)
+{
+	uint64_t t0 = rdtsc();
+	uint32_t bits;
+
+	while ((bits = hc_quiet(1, NULL)) != 0 && rdtsc() - t0 < STORM_AP_WAIT_TSC)
+		for (uint64_t t1 = rdtsc(); rdtsc() - t1 < 100000;)
+			cpu_relax();
+	return bits;
+}
+
 /* Ask CPU 1 to do @state's work, again every few ms, and wait (bounded) until it has */
 static bool storm_ap(unsigned int state, unsigned int done)
 {
@@ -716,6 +732,7 @@ static bool storm_ap(unsigned int state, unsigned int done)
 void sc_storm(void)
 {
 	unsigned int n = scenario_count ? scenario_count : 100, pin;
+	uint32_t quiet;
 
 	fixup_table = storm_fixups;
 	fixup_count = ARRAY_SIZE(storm_fixups);
@@ -772,6 +789,8 @@ void sc_storm(void)
 	storm_window();
 	if (storm_cpus == 2 && !storm_ap(AP_FINISH, AP_DONE))
 		violated(IVM_SB_CPU1, 2);	/* CPU 1 did not finish */
+	else if (storm_cpus == 2 && on_ivm && (quiet = storm_ap_quiet()) != 0)
+		violated(IVM_SB_QUIET, quiet & 0xff);	/* CPU 1 never quiet at the end */
 	/* what CPU 1 sent here while it finished (an ipi request it took then) is taken */
 	if (storm_cpus == 2)
 		storm_window();
