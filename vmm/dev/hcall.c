@@ -173,8 +173,9 @@ static bool quiet_view(struct vcpu *v, struct quiet_view *q)
 		return false;
 	q->rflags = regs.rflags;
 	q->rip = regs.rip;
-	q->queued = v->nreq || v->nr_nmi || v->spurious_pending || v->init_pending ||
-		    v->event_at_entry;
+	/* not event_at_entry: a vCPU halted in KVM leaves KVM_RUN only when kicked (EINTR),
+	 * so that flag is never cleared once it took what it was given; KVM's events say it */
+	q->queued = v->nreq || v->nr_nmi || v->spurious_pending || v->init_pending;
 	if (v->vm->opts.irqchip == IRQCHIP_USER) {
 		/* HLT exits to us: halted is our own flag; waiting for a SIPI is not halted */
 		q->halted = v->halted && !v->wait_sipi;
