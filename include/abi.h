@@ -261,7 +261,7 @@ struct ivm_exc_result {
 #define IVM_SB_TPR		7	/* TPR left raised: TPR */
 #define IVM_SB_REMOTE_IRR	8	/* remote IRR left set: pin */
 #define IVM_SB_PAYLOAD		9	/* a CR2 or DR6 other than injected (the host's finding): vector */
-#define IVM_SB_CPU1		10	/* CPU 1 did not start (1) or finish (2) */
+#define IVM_SB_CPU1		10	/* CPU 1 did not start (1), finish (2) or restart after INIT, SIPI (3) */
 #define IVM_SB_TIMER_EXTRA	11	/* the LAPIC timer fired more often than it was armed: its vector */
 #define IVM_SB_TIMER_LOST	12	/* the timer, armed last, never fired: its vector */
 #define IVM_SB_TIMER_STOPPED	13	/* the timer fired after it was stopped, nothing pending then: its vector */
@@ -299,6 +299,14 @@ struct ivm_exc_result {
 #define IVM_STORM_IPI_OTHERS	4	/* shorthand all excluding self */
 #define IVM_STORM_NR_IPI_FORMS	5
 #define IVM_STORM_IPI_VECTOR(cpu)	(0xd3 + (cpu))	/* sent, never injected: the oracle routes each send from its IPI record */
+/*
+ * The storm's init kind (--vcpus=2): an MSI to CPU 0 at IVM_STORM_INIT_REQ asks
+ * it to restart CPU 1: it waits, interrupts off, until the VMM answers that
+ * CPU 1 is at a quiet point (IVM_HC_QUIET), then sends it INIT and starts it
+ * again with SIPI. Nothing is sent to CPU 1 in between: the plan's sync
+ * points are CPU 0's, and none is reached with interrupts off.
+ */
+#define IVM_STORM_INIT_REQ	0x3d
 
 /* ---- Shared guest page: counters and the event ring ---------------------- */
 /*
