@@ -832,7 +832,7 @@ void sc_storm(void)
 	if (storm_cpus == 2 && !storm_ap(AP_FINISH, AP_DONE))
 		violated(IVM_SB_CPU1, 2);	/* CPU 1 did not finish */
 	else if (storm_cpus == 2 && on_ivm && (quiet = storm_ap_quiet()) != 0)
-		violated(IVM_SB_QUIET, quiet & 0xff);	/* CPU 1 never quiet at the end */
+		violated(IVM_SB_QUIET, quiet & 0xff);	/* CPU 1 never came to a quiet point */
 	/* what CPU 1 sent here while it finished (an ipi request it took then) is taken */
 	if (storm_cpus == 2)
 		storm_window();

@@ -266,7 +266,7 @@ struct ivm_exc_result {
 #define IVM_SB_TIMER_LOST	12	/* the timer, armed last, never fired: its vector */
 #define IVM_SB_TIMER_STOPPED	13	/* the timer fired after it was stopped, nothing pending then: its vector */
 #define IVM_SB_CPL3		14	/* work=cpl3: the CPL3 work's sums, stack or RFLAGS came back wrong: what (1 sums, 2 RSP, 3 IF, 4 IOPL) */
-#define IVM_SB_QUIET		15	/* CPU 1, done, never at a quiet point (IVM_HC_QUIET): the last answer's bits */
+#define IVM_SB_QUIET		15	/* CPU 1 never at a quiet point (IVM_HC_QUIET), done or asked to restart: the last answer's bits */
 /*
  * The storm's timer kind: an MSI to this vector asks the storm program to
  * reprogram its LAPIC timer (one-shot, a count from IVM_STORM_TIMER_COUNTS by

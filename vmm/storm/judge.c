@@ -23,7 +23,7 @@ static const char *const broken_names[] = {
 	[IVM_SB_TIMER_LOST] = "the timer armed last never fired",
 	[IVM_SB_TIMER_STOPPED] = "the timer fired after it was stopped",
 	[IVM_SB_CPL3] = "the CPL3 work came back wrong",
-	[IVM_SB_QUIET] = "CPU 1 never quiet at the end",
+	[IVM_SB_QUIET] = "CPU 1 never came to a quiet point",
 };
 
 static const char *broken_name(unsigned what)
