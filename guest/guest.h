@@ -244,6 +244,7 @@ void hc_sync(unsigned int n);
 uint32_t hc_sync_prepare(unsigned int n);
 extern unsigned int scenario_count;	/* count=N on the command line, 0 if absent */
 void hc_scenario_done(unsigned int code);
+uint32_t hc_quiet(unsigned int cpu, uint64_t *rip);
 
 void guest_assert_fail(const char *file, int line, const char *expr) __noreturn;
 #define GUEST_ASSERT(c)							\

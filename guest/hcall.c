@@ -107,3 +107,18 @@ void hc_scenario_done(unsigned int code)
 	hc.args[0] = code;
 	hcall(IVM_HC_SCENARIO_DONE, NULL, 0);
 }
+
+/*
+ * Is @cpu at a quiet point (include/abi.h IVM_HC_QUIET)? The VMM asks it on its
+ * own thread: IVM_QUIET_* bits, 0 if so, with its RIP in *@rip. Not on ivm: no answer.
+ */
+uint32_t hc_quiet(unsigned int cpu, uint64_t *rip)
+{
+	if (!on_ivm)
+		return IVM_QUIET_NO_ANSWER;
+	hc.args[0] = cpu;
+	hcall(IVM_HC_QUIET, NULL, 0);
+	if (rip)
+		*rip = hc.args[2];
+	return (uint32_t)hc.args[1];
+}

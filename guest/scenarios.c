@@ -594,6 +594,59 @@ static void rs_ipi(unsigned int vector)
 		rs_loop();
 }
 
+/* ---- IVM_HC_QUIET, and INIT then SIPI at the quiet point it proves ---- */
+static volatile unsigned int quiet_ipis;
+
+static void quiet_ipi(unsigned int vector)
+{
+	if (cpu_number == 1 && vector == CALL_FUNCTION_SINGLE_VECTOR)
+		quiet_ipis++;
+}
+
+/* Ask until @cpu is at a quiet point (bounded): 0, or the last answer */
+static uint32_t quiet_wait(unsigned int cpu, uint64_t *rip)
+{
+	uint64_t t0 = rdtsc();
+	uint32_t bits;
+
+	while ((bits = hc_quiet(cpu, rip)) != 0 && rdtsc() - t0 < WAIT_TSC_IRQ)
+		for (uint64_t t1 = rdtsc(); rdtsc() - t1 < 100000;)
+			cpu_relax();
+	return bits;
+}
+
+/*
+ * Each mark is 1 when it holds: no answer about itself or a vCPU that isn't
+ * there; CPU 1 quiet in its sti; hlt, then again after taking an IPI; not
+ * quiet once sent INIT; back and quiet at the same HLT after INIT, SIPI, and
+ * taking an IPI again, its records after the restart in the stream.
+ */
+static void sc_quiet(void)
+{
+	uint64_t rip = 0, rip2 = 0;
+
+	ipi_hook = quiet_ipi;
+	if (!smp_boot_cpu(1)) {
+		mark(0);
+		return;
+	}
+	mark(hc_quiet(0, NULL) == IVM_QUIET_NO_ANSWER);
+	mark(hc_quiet(NR_CPUS, NULL) == IVM_QUIET_NO_ANSWER);
+	mark(quiet_wait(1, &rip) == 0);
+	apic_send_ipi(1, APIC_DM_FIXED | CALL_FUNCTION_SINGLE_VECTOR);
+	mark(wait_count(&quiet_ipis, 1) && quiet_wait(1, &rip2) == 0 && rip2 == rip);
+	/* quiet, and nothing sends to it now: INIT clears nothing and cuts no record */
+	apic_send_ipi(1, APIC_DM_INIT | APIC_INT_ASSERT | APIC_INT_LEVELTRIG);
+	apic_send_ipi(1, APIC_DM_INIT | APIC_INT_LEVELTRIG);
+	mark(hc_quiet(1, NULL) != 0);
+	__atomic_and_fetch(&cpus_online, ~2u, __ATOMIC_SEQ_CST);
+	mark(smp_boot_cpu(1));
+	mark(quiet_wait(1, &rip2) == 0 && rip2 == rip);
+	apic_send_ipi(1, APIC_DM_FIXED | CALL_FUNCTION_SINGLE_VECTOR);
+	mark(wait_count(&quiet_ipis, 2) && quiet_wait(1, NULL) == 0);
+	printf("quiet: cpu 1 quiet at %#lx, restarted by INIT, SIPI\n", (unsigned long)rip);
+}
+
 static void sc_ring_stress(void)
 {
 	uint64_t t0, want = scenario_count ? scenario_count : RS_NMIS;
@@ -636,3 +689,4 @@ IVM_SCENARIO("ring-stress", sc_ring_stress);
 IVM_SCENARIO_IOAPIC("storm", sc_storm);
 IVM_SCENARIO("ipi8", sc_ipi8);
 IVM_SCENARIO("sipi8", sc_sipi8);
+IVM_SCENARIO("quiet", sc_quiet);

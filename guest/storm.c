@@ -20,7 +20,7 @@
 
 enum storm_how {
 	SH_PLAIN, SH_NEST, SH_SOFTIRQ, SH_TPR, SH_SELFIPI, SH_EXC, SH_EDGE, SH_TASKLET, SH_TIMER, SH_TICK,
-	SH_IPI, SH_IPI_TAKEN,
+	SH_IPI, SH_IPI_TAKEN, SH_INIT,
 };
 
 static const uint8_t msi_vector[IVM_STORM_NR_MSI] = { IVM_STORM_MSI_VECTORS };
@@ -212,6 +212,8 @@ static void storm_ipi_request(unsigned int form)
 	}
 }
 
+static void storm_init_request(void);
+
 static void storm_work(unsigned int vector)
 {
 	uint32_t tpr;
@@ -260,6 +262,9 @@ static void storm_work(unsigned int vector)
 	case SH_IPI_TAKEN:
 		WRITE_ONCE(ipi_got[cpu_number][vector - IVM_STORM_IPI_VECTOR(0)],
 			   ipi_got[cpu_number][vector - IVM_STORM_IPI_VECTOR(0)] + 1);
+		break;
+	case SH_INIT:
+		storm_init_request();
 		break;
 	}
 }
@@ -624,6 +629,7 @@ static void storm_counts(void)
 	ev_record_count(IVM_STORM_IPI_VECTOR(1));
 	for (unsigned int f = 0; f < IVM_STORM_NR_IPI_FORMS; f++)
 		ev_record_count(IVM_STORM_IPI_REQ + f);
+	ev_record_count(IVM_STORM_INIT_REQ);
 }
 
 void storm_set_bug(const char *v, int len)
@@ -687,6 +693,57 @@ static void storm_ipi(unsigned int vector)
 	}
 }
 
+/*
+ * CPU 1, done, must come to a quiet point (include/abi.h IVM_HC_QUIET): halted
+ * in its sti; hlt with nothing pending, in service or injected, and its records
+ * all published. Asked again (bounded) while it gets there: 0, or the last answer.
+ */
+static uint32_t storm_ap_quiet(void)
+{
+	uint64_t t0 = rdtsc();
+	uint32_t bits;
+
+	while ((bits = hc_quiet(1, NULL)) != 0 && rdtsc() - t0 < STORM_AP_WAIT_TSC)
+		for (uint64_t t1 = rdtsc(); rdtsc() - t1 < 100000;)
+			cpu_relax();
+	return bits;
+}
+
+/*
+ * The init kind: restart CPU 1 by INIT, SIPI, but only at a quiet point the VMM
+ * proves (halted in its sti; hlt, nothing pending, in service, injected or
+ * half-recorded), so INIT clears nothing the stream still owes and cuts no
+ * record. This runs in CPU 0's handler, interrupts off from the wait to CPU 1's
+ * return: no sync point is reached and no handler of CPU 0 sends to CPU 1.
+ * CPU 1's per-CPU state (vector_irq[], its counts, the ipi kind's) is memory
+ * INIT leaves alone; ap_main loads its GDT, IDT and LAPIC again and registers
+ * the same page, whose ring counters go on.
+ */
+static unsigned int init_restarts;
+static bool init_stopped;	/* CPU 1 never came to rest once: no more waits for it (the watchdog) */
+
+static void storm_init_request(void)
+{
+	uint32_t quiet;
+
+	if (cpu_number != 0 || storm_cpus != 2 || ap_state != AP_READY || !on_ivm || init_stopped)
+		return;		/* only in the storm's main part, with CPU 1 up */
+	if ((quiet = storm_ap_quiet()) != 0) {
+		violated(IVM_SB_QUIET, quiet & 0xff);	/* nothing was sent to it, yet it never came to rest */
+		init_stopped = true;
+		return;
+	}
+	apic_send_ipi(1, APIC_DM_INIT | APIC_INT_ASSERT | APIC_INT_LEVELTRIG);
+	apic_send_ipi(1, APIC_DM_INIT | APIC_INT_LEVELTRIG);
+	__atomic_and_fetch(&cpus_online, ~2u, __ATOMIC_SEQ_CST);
+	if (!smp_boot_cpu(1)) {
+		violated(IVM_SB_CPU1, 3);	/* CPU 1 did not come back */
+		storm_cpus = 1;
+		return;
+	}
+	init_restarts++;
+}
+
 /* Ask CPU 1 to do @state's work, again every few ms, and wait (bounded) until it has */
 static bool storm_ap(unsigned int state, unsigned int done)
 {
@@ -716,6 +773,7 @@ static bool storm_ap(unsigned int state, unsigned int done)
 void sc_storm(void)
 {
 	unsigned int n = scenario_count ? scenario_count : 100, pin;
+	uint32_t quiet;
 
 	fixup_table = storm_fixups;
 	fixup_count = ARRAY_SIZE(storm_fixups);
@@ -729,6 +787,7 @@ void sc_storm(void)
 	storm_msi(IVM_STORM_NR_MSI, IVM_STORM_SELFIPI_VECTOR, SH_PLAIN);
 	storm_msi(IVM_STORM_NR_MSI + 1, IVM_STORM_TIMER_VECTOR, SH_TIMER);
 	storm_msi(IVM_STORM_NR_MSI + 2, IVM_STORM_TIMER_FIRE, SH_TICK);
+	storm_msi(STORM_IPI_MSI(2), IVM_STORM_INIT_REQ, SH_INIT);	/* after both CPUs' ipi irqs */
 	/*
 	 * Each CPU its own irqs for the ipi kind: the flows skip an irq in
 	 * progress on the other CPU, and every request taken must send, every
@@ -772,6 +831,8 @@ void sc_storm(void)
 	storm_window();
 	if (storm_cpus == 2 && !storm_ap(AP_FINISH, AP_DONE))
 		violated(IVM_SB_CPU1, 2);	/* CPU 1 did not finish */
+	else if (storm_cpus == 2 && on_ivm && (quiet = storm_ap_quiet()) != 0)
+		violated(IVM_SB_QUIET, quiet & 0xff);	/* CPU 1 never came to a quiet point */
 	/* what CPU 1 sent here while it finished (an ipi request it took then) is taken */
 	if (storm_cpus == 2)
 		storm_window();
@@ -781,5 +842,7 @@ void sc_storm(void)
 	       (unsigned long)softirqs_run, (unsigned long)tasklets_run, broken[0] + broken[1]);
 	if (storm_cpl3)
 		printf("storm: %lu chunks of CPL3 work\n", (unsigned long)user_chunks);
+	if (init_restarts)
+		printf("storm: CPU 1 restarted %u times by INIT, SIPI\n", init_restarts);
 	ev_record(IVM_EV_MARK, 0, broken[0]);
 }

@@ -127,11 +127,30 @@ enum ivm_hcall_kind {
 				 * injections for N before the guest resumes */
 	IVM_HC_REGISTER = 7,	/* args[0] = GPA of this vCPU's struct ivm_guest_page */
 	IVM_HC_SCENARIO_DONE = 8,	/* args[0] = scenario result code (0 = ran to the end) */
+	IVM_HC_QUIET = 9,	/* args[0] = another vCPU: is it at a quiet point? (below) */
 	IVM_HC_MAX
 };
 #endif
 
 #define IVM_HCALL_MSG_MAX 240
+
+/*
+ * IVM_HC_QUIET: the VMM asks vCPU args[0] on that vCPU's own thread (KVM's
+ * state of it or our LAPIC model's, never across threads) and writes the
+ * answer back into the block before the caller resumes: args[1] = IVM_QUIET_*
+ * bits, 0 when it is halted with IF=1, nothing in IRR or ISR, nothing
+ * injected or pending (interrupt, NMI, exception) in KVM or queued by the
+ * VMM, and every event-ring slot it reserved published; args[2] = its RIP
+ * (past the HLT). Only the caller can keep it so afterwards: nothing may send
+ * to it until it is told.
+ */
+#define IVM_QUIET_RUNNING	IVM_U(1 << 0)	/* not halted (or waiting for a SIPI) */
+#define IVM_QUIET_IF0		IVM_U(1 << 1)	/* halted with IF=0 */
+#define IVM_QUIET_IRR		IVM_U(1 << 2)	/* a vector in its IRR */
+#define IVM_QUIET_ISR		IVM_U(1 << 3)	/* a vector in its ISR */
+#define IVM_QUIET_EVENT		IVM_U(1 << 4)	/* an interrupt, NMI or exception injected or pending */
+#define IVM_QUIET_RING		IVM_U(1 << 5)	/* a ring slot reserved, not yet published */
+#define IVM_QUIET_NO_ANSWER	IVM_U(1 << 6)	/* itself, no such vCPU, not started, or no answer in time */
 
 #ifndef __ASSEMBLER__
 struct ivm_hcall {
@@ -194,7 +213,7 @@ struct ivm_exc_result {
 	"priority", "tpr", "nesting", "isr", "level", "masked", "nmi-in-handler", \
 	"nmi-blocked", "exception-in-irq", "spurious", "timer-oneshot", "timer-periodic", \
 	"timer-tsc-deadline", "softirq", "selfipi", "irq-api", "ipi", "sipi", "ring-stress", \
-	"storm", "ipi8", "sipi8"
+	"storm", "ipi8", "sipi8", "quiet"
 
 /*
  * A kernel's registrations (guest/ivm.h struct ivm_program, IVM_SCENARIO and
@@ -242,11 +261,12 @@ struct ivm_exc_result {
 #define IVM_SB_TPR		7	/* TPR left raised: TPR */
 #define IVM_SB_REMOTE_IRR	8	/* remote IRR left set: pin */
 #define IVM_SB_PAYLOAD		9	/* a CR2 or DR6 other than injected (the host's finding): vector */
-#define IVM_SB_CPU1		10	/* CPU 1 did not start (1) or finish (2) */
+#define IVM_SB_CPU1		10	/* CPU 1 did not start (1), finish (2) or restart after INIT, SIPI (3) */
 #define IVM_SB_TIMER_EXTRA	11	/* the LAPIC timer fired more often than it was armed: its vector */
 #define IVM_SB_TIMER_LOST	12	/* the timer, armed last, never fired: its vector */
 #define IVM_SB_TIMER_STOPPED	13	/* the timer fired after it was stopped, nothing pending then: its vector */
 #define IVM_SB_CPL3		14	/* work=cpl3: the CPL3 work's sums, stack or RFLAGS came back wrong: what (1 sums, 2 RSP, 3 IF, 4 IOPL) */
+#define IVM_SB_QUIET		15	/* CPU 1 never at a quiet point (IVM_HC_QUIET), done or asked to restart: the last answer's bits */
 /*
  * The storm's timer kind: an MSI to this vector asks the storm program to
  * reprogram its LAPIC timer (one-shot, a count from IVM_STORM_TIMER_COUNTS by
@@ -279,6 +299,14 @@ struct ivm_exc_result {
 #define IVM_STORM_IPI_OTHERS	4	/* shorthand all excluding self */
 #define IVM_STORM_NR_IPI_FORMS	5
 #define IVM_STORM_IPI_VECTOR(cpu)	(0xd3 + (cpu))	/* sent, never injected: the oracle routes each send from its IPI record */
+/*
+ * The storm's init kind (--vcpus=2): an MSI to CPU 0 at IVM_STORM_INIT_REQ asks
+ * it to restart CPU 1: it waits, interrupts off, until the VMM answers that
+ * CPU 1 is at a quiet point (IVM_HC_QUIET), then sends it INIT and starts it
+ * again with SIPI. Nothing is sent to CPU 1 in between: the plan's sync
+ * points are CPU 0's, and none is reached with interrupts off.
+ */
+#define IVM_STORM_INIT_REQ	0x3d
 
 /* ---- Shared guest page: counters and the event ring ---------------------- */
 /*

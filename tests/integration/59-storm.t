@@ -235,6 +235,36 @@ ok $? "IPI mutant: the reproducer asks for an IPI to all (0x36), on two vCPUs"
 python3 "$TMP/ipicount.py" "$TMP/ipi/round.show" >"$TMP/ipi/counts"
 ok $((! $?)) "IPI mutant: the exact counts catch it too ($(cat "$TMP/ipi/counts"))"
 
+# the init kind (--vcpus=2): CPU 0, asked, waits until the VMM says CPU 1 is at a quiet point, then
+# restarts it by INIT, SIPI; a few seeds in every mode, clean, the ipi kind's counts exact across
+# the restarts, and CPU 1 back each time (its page registered again: one io exit of CPU 1 there)
+for m in kernel split user; do
+	for seed in 1 2; do
+		run_limited 180 "$VMM" storm --seed=$seed --vcpus=2 --count=150 --kinds=init,ipi --irqchip=$m \
+			--out="$TMP" --trace="$TMP/init-$m-$seed.itr" "$GUEST" >"$TMP/init-$m-$seed" 2>&1
+		ok $? "storm --vcpus=2 --kinds=init,ipi --irqchip=$m --seed=$seed: exit 0"
+		like "$TMP/init-$m-$seed" \
+			"^storm $m: seed $seed, [0-9]+ rounds, [0-9]+ injections, [0-9]+ deliveries .*; no violation$" \
+			"storm --kinds=init,ipi $m seed $seed: clean"
+		"$VMM" trace show "$TMP/init-$m-$seed.itr" >"$TMP/init-$m-$seed.show" 2>&1
+		reg=$(grep -m1 'vmm: exit io rip=[0-9a-fx]* cpu=1$' "$TMP/init-$m-$seed.show" | sed 's/.*vmm: //')
+		restarts=$(($(grep -c "vmm: $reg\$" "$TMP/init-$m-$seed.show") - 1))
+		taken=$(grep -c ' v=3d e=' "$TMP/init-$m-$seed.show")
+		[ -n "$reg" ] && [ "$restarts" -gt 0 ] && [ "$restarts" -eq "$taken" ]
+		ok $? "--kinds=init, $m seed $seed: CPU 1 restarted once a request taken ($restarts of $taken)"
+		counts=$(python3 "$TMP/ipicount.py" "$TMP/init-$m-$seed.show")
+		ok $? "--kinds=init,ipi, $m seed $seed: the ipi kind's exact counts hold across the restarts ($counts)"
+	done
+done
+
+# a user LAPIC mutant: an INIT to a vCPU in HLT is lost (only the init kind INITs a vCPU that ran)
+mutant_vmm ulapic-init-hlt vmm/dev/ulapic.c 's/\t\tt->init_pending = true;/\t\tt->init_pending = !t->halted;/'
+ok $? "user LAPIC mutant (an INIT to a halted vCPU is lost): a vmm built with it"
+REPLAY=0 found "INIT mutant" "guest CPU 1 did not start, finish or restart" "$TMP/init" "$TMP/vmm-ulapic-init-hlt" \
+	--vcpus=2 --kinds=init,ipi
+grep -q 'vector: 0x3d' "$TMP/init/storm-1-user.yaml" && grep -q '^vcpus: 2$' "$TMP/init/storm-1-user.yaml"
+ok $? "INIT mutant: the reproducer asks CPU 0 to restart CPU 1 (0x3d), on two vCPUs"
+
 # ---- bad input: one line, status 2 ----
 bad() {	# bad DESCRIPTION WANT ARGS...
 	local desc=$1 want=$2
@@ -248,6 +278,7 @@ bad "--rate=9" "--rate: not 1..8" --rate=9
 bad "--kinds=msi,foo" "--kinds: 'foo' is not" --kinds=msi,foo
 bad "--vcpus=3" "--vcpus: '3' is not 1 or 2" --vcpus=3
 bad "--kinds=ipi on one vCPU" "--kinds: ipi needs --vcpus=2" --kinds=msi,ipi
+bad "--kinds=init on one vCPU" "--kinds: init needs --vcpus=2" --kinds=msi,init
 bad "--count and --duration" "--count and --duration: give one" --count=5 --duration=1
 bad "--out missing" "--out=$TMP/none: No such file or directory" --out="$TMP/none"
 bad "--irqchip=bogus" "--irqchip: 'bogus' is not" --irqchip=bogus

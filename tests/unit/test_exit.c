@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "core/exit.h"
 #include "boot/loader.h"
+#include "dev/hcall.h"
 #include "dev/inject.h"
 #include "dev/uioapic.h"
 #include "dev/ulapic.h"
@@ -239,6 +240,78 @@ static void test_hcalls(void)
 }
 
 /* Two vCPUs may not register overlapping pages: they would forge each other's records */
+/* IVM_HC_QUIET: the judge, the answer on the vCPU's own thread, the refusals */
+static void test_quiet(void)
+{
+	struct quiet_view q = { .halted = true, .rflags = 0x202, .rip = 0x1234 };
+	struct ivm_hcall *hc;
+	uint32_t gpa = 0x5000;
+
+	ok(hcall__quiet_judge(&q) == 0, "quiet: halted, IF=1, nothing pending or in service");
+	q.halted = false;
+	ok(hcall__quiet_judge(&q) == IVM_QUIET_RUNNING, "quiet: a running vCPU is not quiet");
+	q.halted = true;
+	q.rflags = 0x2;
+	ok(hcall__quiet_judge(&q) == IVM_QUIET_IF0, "quiet: halted with IF=0 is not");
+	q.rflags = 0x202;
+	q.irr[7] = 1u << 31;
+	q.isr[2] = 1;
+	ok(hcall__quiet_judge(&q) == (IVM_QUIET_IRR | IVM_QUIET_ISR), "quiet: IRR and ISR, any vector");
+	memset(q.irr, 0, sizeof(q.irr));
+	memset(q.isr, 0, sizeof(q.isr));
+	q.ev.nmi.pending = 1;
+	ok(hcall__quiet_judge(&q) == IVM_QUIET_EVENT, "quiet: an NMI KVM holds pending");
+	q.ev.nmi.pending = 0;
+	q.ev.interrupt.injected = 1;
+	ok(hcall__quiet_judge(&q) == IVM_QUIET_EVENT, "quiet: an interrupt KVM holds injected");
+	q.ev.interrupt.injected = 0;
+	q.ev.exception.pending = 1;
+	ok(hcall__quiet_judge(&q) == IVM_QUIET_EVENT, "quiet: an exception KVM holds pending");
+	q.ev.exception.pending = 0;
+	q.queued = true;
+	ok(hcall__quiet_judge(&q) == IVM_QUIET_EVENT, "quiet: something the VMM queued for it");
+	q.queued = false;
+	q.ring_open = true;
+	ok(hcall__quiet_judge(&q) == IVM_QUIET_RING, "quiet: a ring slot reserved, not published");
+
+	/* user irqchip: its own thread reads our model and KVM's events */
+	reset();
+	vm.opts.irqchip = IRQCHIP_USER;
+	fk.v.halted = true;
+	fk.r.rflags = 0x202;
+	fk.r.rip = 0xabc;
+	fk.v.quiet_asked = true;
+	hcall__answer_quiet(&fk.v);
+	ok(fk.v.quiet_answered && !fk.v.quiet_asked && fk.v.quiet_bits == 0 && fk.v.quiet_rip == 0xabc,
+	   "quiet (user): halted in its HLT, answered 0 with its RIP");
+	fk.v.lapic.irr[3] = 1;
+	fk.v.quiet_asked = true;
+	hcall__answer_quiet(&fk.v);
+	ok(fk.v.quiet_bits == IVM_QUIET_IRR, "quiet (user): a vector in our model's IRR");
+	fk.v.lapic.irr[3] = 0;
+	fk.v.wait_sipi = true;
+	fk.v.quiet_asked = true;
+	hcall__answer_quiet(&fk.v);
+	ok(fk.v.quiet_bits == IVM_QUIET_RUNNING, "quiet (user): waiting for a SIPI is not halted");
+	fk.v.quiet_answered = false;
+	hcall__answer_quiet(&fk.v);
+	ok(!fk.v.quiet_answered, "quiet: no question, no answer");
+
+	/* the hypercall: no answer about itself, a vCPU that isn't there, or one not started */
+	reset();
+	vm.nr_vcpus = 2;
+	put_hcall(gpa, IVM_HC_QUIET, "", 0);
+	hc = (struct ivm_hcall *)(vm.mem.base + gpa);
+	hc->args[0] = 1;
+	hc->args[1] = 0;
+	ok(io(IVM_PORT_HCALL, 1, 4, 1, &gpa) == EXIT_RESUME && hc->args[1] == IVM_QUIET_NO_ANSWER,
+	   "HC_QUIET: no answer about a vCPU with no thread (written into the block)");
+	hc->args[0] = 2;
+	hc->args[1] = 0;
+	ok(io(IVM_PORT_HCALL, 1, 4, 1, &gpa) == EXIT_RESUME && hc->args[1] == IVM_QUIET_NO_ANSWER,
+	   "HC_QUIET: no answer about a vCPU that isn't there");
+}
+
 static void test_register_overlap(void)
 {
 	uint32_t gpa = 0x5000;
@@ -757,6 +830,7 @@ int main(void)
 	test_ports();
 	test_simple_exits();
 	test_hcalls();
+	test_quiet();
 	test_register_overlap();
 	test_emulation_failure();
 	test_fwcfg_ports();

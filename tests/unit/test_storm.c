@@ -63,7 +63,7 @@ static void test_plan_ipi(void)
 	ok(n > 0 && only && forms == (1u << IVM_STORM_NR_IPI_FORMS) - 1 && dests == 3,
 	   "plan: --kinds=ipi --vcpus=2: %u requests, every form (0x33..0x37), to both CPUs", n);
 	ok(a.vcpus == 2 && a.checks[2].kind == CHK_INTACT &&
-	   a.checks[2].expect.v[1] == 2 * (IVM_STORM_NR_MSI + IVM_STORM_NR_PINS + 6 + IVM_STORM_NR_IPI_FORMS),
+	   a.checks[2].expect.v[1] == 2 * (IVM_STORM_NR_MSI + IVM_STORM_NR_PINS + 7 + IVM_STORM_NR_IPI_FORMS),
 	   "plan: ipi: two CPUs' marks checks, and intact counts the IPI vector and the requests on each");
 	cfg.vcpus = 1;
 	storm__plan(&cfg, 1, &b);
@@ -76,8 +76,8 @@ static void test_plan_ipi(void)
 		for (unsigned j = 0; j < b.steps[i].ninj; j++)
 			only &= !is_ipi_request(&b.steps[i].inj[j]);
 	ok(only, "plan: all on one vCPU leaves ipi out");
-	ok(storm__kinds_vcpus(STORM_KINDS_ALL, 1) == (STORM_KINDS_ALL & ~(1u << SK_IPI)) &&
-	   storm__kinds_vcpus(STORM_KINDS_ALL, 2) == STORM_KINDS_ALL, "kinds: ipi needs two vCPUs");
+	ok(storm__kinds_vcpus(STORM_KINDS_ALL, 1) == (STORM_KINDS_ALL & ~(1u << SK_IPI | 1u << SK_INIT)) &&
+	   storm__kinds_vcpus(STORM_KINDS_ALL, 2) == STORM_KINDS_ALL, "kinds: ipi and init need two vCPUs");
 	cfg.vcpus = 2;
 	storm__plan(&cfg, 3, &b);
 	n = 0;
@@ -85,6 +85,57 @@ static void test_plan_ipi(void)
 		for (unsigned j = 0; j < b.steps[i].ninj; j++)
 			n += is_ipi_request(&b.steps[i].inj[j]);
 	ok(n > 0, "plan: all on two vCPUs: %u ipi requests among the rest", n);
+}
+
+static bool is_init_request(const struct injection *in)
+{
+	return in->kind == INJ_MSI && in->vector == IVM_STORM_INIT_REQ;
+}
+
+/* The init kind: requests to CPU 0 (which restarts CPU 1), seeded, only on two vCPUs */
+static void test_plan_init(void)
+{
+	struct storm_cfg cfg = { .seed = 5, .kinds = 1u << SK_INIT | 1u << SK_IPI, .syncs = 64, .rate = 2,
+				 .mode = IRQCHIP_SPLIT, .vcpus = 2, .timeout_s = 10 };
+	unsigned inits = 0, ipis = 0, other = 0;
+
+	storm__plan(&cfg, 1, &a);
+	storm__plan(&cfg, 1, &b);
+	ok(same_plan(&a, &b), "plan: init: the same seed, the same plan");
+	for (unsigned i = 0; i < a.nsteps; i++)
+		for (unsigned j = 0; j < a.steps[i].ninj; j++) {
+			const struct injection *in = &a.steps[i].inj[j];
+
+			if (is_init_request(in))
+				inits += in->dest == 0 ? 1 : 1000;
+			else if (is_ipi_request(in))
+				ipis++;
+			else
+				other++;
+		}
+	ok(inits > 0 && inits < 1000 && ipis > 0 && !other,
+	   "plan: --kinds=init,ipi --vcpus=2: %u init requests, all to CPU 0, among %u ipi requests", inits, ipis);
+	storm__plan(&cfg, 2, &b);
+	ok(!same_plan(&a, &b), "plan: init: another round, another plan");
+	cfg.vcpus = 1;
+	cfg.kinds = 1u << SK_INIT;
+	storm__plan(&cfg, 1, &b);
+	ok(storm__count(&b) == 0, "plan: --kinds=init on one vCPU: no CPU 1 to restart, no injection");
+	cfg.kinds = STORM_KINDS_ALL;
+	storm__plan(&cfg, 1, &b);
+	inits = 0;
+	for (unsigned i = 0; i < b.nsteps; i++)
+		for (unsigned j = 0; j < b.steps[i].ninj; j++)
+			inits += is_init_request(&b.steps[i].inj[j]);
+	ok(storm__count(&b) > 0 && !inits, "plan: all on one vCPU leaves init out");
+	cfg.vcpus = 2;
+	storm__plan(&cfg, 1, &b);
+	for (unsigned i = 0; i < b.nsteps; i++)
+		for (unsigned j = 0; j < b.steps[i].ninj; j++)
+			inits += is_init_request(&b.steps[i].inj[j]);
+	ok(inits > 0, "plan: all on two vCPUs: %u init requests among the rest", inits);
+	ok(storm__parse_kinds("init", &cfg.kinds, (char[32]){ 0 }, 32) == 0 && cfg.kinds == 1u << SK_INIT &&
+	   !strcmp(storm__kind_name(SK_INIT), "init"), "kinds: init");
 }
 
 static void test_plan(void)
@@ -103,7 +154,7 @@ static void test_plan(void)
 	storm__plan(&cfg, 1, &b);
 	ok(!same_plan(&a, &b), "plan: another seed, another plan");
 	ok(!strcmp(a.guest, "storm") && a.irqchips == 1u << IRQCHIP_USER && a.nchecks == 2 &&
-	   a.checks[1].kind == CHK_INTACT && a.checks[1].expect.v[1] == IVM_STORM_NR_MSI + IVM_STORM_NR_PINS + 6 + IVM_STORM_NR_IPI_FORMS,
+	   a.checks[1].kind == CHK_INTACT && a.checks[1].expect.v[1] == IVM_STORM_NR_MSI + IVM_STORM_NR_PINS + 7 + IVM_STORM_NR_IPI_FORMS,
 	   "plan: the storm program, its mode, its two checks");
 	for (unsigned i = 0; i < a.nsteps; i++) {
 		const struct step *st = &a.steps[i];
@@ -161,6 +212,7 @@ static void test_plan(void)
 	ok(kinds_seen == 1u << INJ_MSI && in_range,
 	   "plan: --kinds=timer gives requests to CPU 0's timer only (the MSI to IVM_STORM_TIMER_VECTOR)");
 	test_plan_ipi();
+	test_plan_init();
 }
 
 static void test_kinds(void)

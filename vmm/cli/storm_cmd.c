@@ -73,9 +73,9 @@ static void usage(FILE *f)
 		"  --syncs=N             sync points a round has, 1..4096 (default 64)\n"
 		"  --scenario=FILE       storm this scenario config's program instead, at its\n"
 		"                        sync steps, judged by the oracle and its own checks\n"
-		"  --kinds=LIST|all      msi, edge, level, nmi, exception, spurious, timer, ipi\n"
-		"                        (default all; spurious only under user, ipi only with\n"
-		"                        --vcpus=2)\n"
+		"  --kinds=LIST|all      msi, edge, level, nmi, exception, spurious, timer, ipi,\n"
+		"                        init (default all; spurious only under user, ipi and\n"
+		"                        init only with --vcpus=2)\n"
 		"  --irqchip=MODE,...|all  kernel, split, user (default user), each stormed in turn\n"
 		"  --vcpus=1|2           vCPUs (default 1); with 2, MSIs, NMIs and spurious vectors\n"
 		"                        go to either, and the guest's handlers IPI each other\n"
@@ -98,13 +98,13 @@ static void usage(FILE *f)
 		"violation; 2 bad usage or input (one line); 8 the host can't run the guest.\n");
 }
 
-/* @list names the ipi kind itself, not only through "all" */
-static bool names_ipi(const char *list)
+/* @list names the kind @name itself, not only through "all" */
+static bool names_kind(const char *list, const char *name)
 {
 	while (*list) {
 		size_t len = strcspn(list, ",");
 
-		if (len == 3 && !strncmp(list, "ipi", 3))
+		if (len == strlen(name) && !strncmp(list, name, len))
 			return true;
 		list += len + (list[len] == ',');
 	}
@@ -119,7 +119,7 @@ struct storm_ctx {
 	double duration;
 	bool shrink, quiet, tty;
 	bool syncs_set;			/* --syncs given: the storm program's only */
-	bool ipi_named;			/* --kinds lists ipi by name */
+	const char *two_named;		/* --kinds lists ipi or init by name: it needs two vCPUs */
 	unsigned shrink_runs;
 	char tmp[PATH_MAX];		/* each run's trace */
 	char cmdline[IVM_CMDLINE_MAX];
@@ -518,10 +518,12 @@ static int parse(struct storm_ctx *c, struct runopt *ro, int argc, char **argv)
 		case OPT_KINDS:
 			if (storm__parse_kinds(optarg, &c->cfg.kinds, badk, sizeof(badk)) < 0) {
 				snprintf(err, sizeof(err), "--kinds: '%s' is not msi, edge, level, nmi, "
-					 "exception, spurious, timer, ipi or all", badk);
+					 "exception, spurious, timer, ipi, init or all", badk);
 				return bad(err);
 			}
-			c->ipi_named = names_ipi(optarg);
+			c->two_named = names_kind(optarg, "ipi") ? "ipi needs --vcpus=2 (an IPI between two vCPUs)" :
+				       names_kind(optarg, "init") ? "init needs --vcpus=2 (CPU 0 restarts CPU 1)" :
+				       NULL;
 			break;
 		case OPT_OUT: c->out_dir = optarg; break;
 		case OPT_NO_SHRINK: c->shrink = false; break;
@@ -658,9 +660,9 @@ int storm_cmd__main(int argc, char **argv)
 			return 2;
 		}
 	}
-	/* "all" on one vCPU leaves ipi out quietly; asked for by name, it needs two */
-	if (!ro.scenario_path && c.ipi_named && c.cfg.vcpus < 2) {
-		fprintf(stderr, "vmm storm: --kinds: ipi needs --vcpus=2 (an IPI between two vCPUs)\n");
+	/* "all" on one vCPU leaves ipi and init out quietly; asked for by name, they need two */
+	if (!ro.scenario_path && c.two_named && c.cfg.vcpus < 2) {
+		fprintf(stderr, "vmm storm: --kinds: %s\n", c.two_named);
 		return 2;
 	}
 	if (stat(c.out_dir, &st) < 0 || !S_ISDIR(st.st_mode)) {

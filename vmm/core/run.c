@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include "dev/hcall.h"
 #include "dev/inject.h"
 #include "dev/pci.h"
 #include "dev/uioapic.h"
@@ -230,6 +231,7 @@ static void vcpu_loop(struct vcpu *v, struct host_timer *ht)
 			break;
 		}
 		vm__wait_hold(v);	/* nothing of its own while another vCPU holds it out */
+		hcall__answer_quiet(v);	/* another vCPU's question: before anything is given to it */
 		if (ht && ht->on)
 			timers__service(vm, ht);
 		if (vm->done)

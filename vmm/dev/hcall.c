@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: MIT
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
+#include "lib/clock.h"
 #include "model/console.h"
 #include "record/record.h"
 #include "replay/replay.h"
 #include "hcall.h"
 #include "inject.h"
 
-static int hc_print(struct vm *vm, const struct ivm_hcall *hc)
+static int hc_print(struct vm *vm, struct ivm_hcall *hc)
 {
 	console__write(&vm->con, hc->msg, hc->len);
 	if (!hc->len || hc->msg[hc->len - 1] != '\n')
@@ -16,7 +19,7 @@ static int hc_print(struct vm *vm, const struct ivm_hcall *hc)
 	return EXIT_RESUME;
 }
 
-static int hc_assert(struct vm *vm, const struct ivm_hcall *hc)
+static int hc_assert(struct vm *vm, struct ivm_hcall *hc)
 {
 	static char why[4 * IVM_HCALL_MSG_MAX + 64];
 	char msg[4 * IVM_HCALL_MSG_MAX + 1];
@@ -28,7 +31,7 @@ static int hc_assert(struct vm *vm, const struct ivm_hcall *hc)
 	return EXIT_STOP;
 }
 
-static int hc_exc_result(struct vm *vm, const struct ivm_hcall *hc)
+static int hc_exc_result(struct vm *vm, struct ivm_hcall *hc)
 {
 	struct ivm_exc_result r;
 
@@ -43,7 +46,7 @@ static int hc_exc_result(struct vm *vm, const struct ivm_hcall *hc)
 	return EXIT_RESUME;
 }
 
-static int hc_selftest_done(struct vm *vm, const struct ivm_hcall *hc)
+static int hc_selftest_done(struct vm *vm, struct ivm_hcall *hc)
 {
 	vm->st.done = true;
 	vm->st.guest_cases = hc->args[0];
@@ -51,7 +54,7 @@ static int hc_selftest_done(struct vm *vm, const struct ivm_hcall *hc)
 	return EXIT_RESUME;
 }
 
-static int hc_milestone(struct vm *vm, const struct ivm_hcall *hc)
+static int hc_milestone(struct vm *vm, struct ivm_hcall *hc)
 {
 	char name[4 * IVM_HCALL_MSG_MAX + 1];
 	struct timespec ts;
@@ -71,7 +74,7 @@ static int hc_milestone(struct vm *vm, const struct ivm_hcall *hc)
 }
 
 /* Run the scenario's injections for sync point N before the guest resumes. */
-static int hc_sync(struct vm *vm, const struct ivm_hcall *hc)
+static int hc_sync(struct vm *vm, struct ivm_hcall *hc)
 {
 	const struct scenario *sc = vm->opts.scenario;
 	static char why[256];
@@ -103,7 +106,7 @@ static int hc_sync(struct vm *vm, const struct ivm_hcall *hc)
 	return EXIT_RESUME;
 }
 
-static int hc_register(struct vm *vm, const struct ivm_hcall *hc)
+static int hc_register(struct vm *vm, struct ivm_hcall *hc)
 {
 	struct vcpu *v = vcpu__current();
 	char err[160];
@@ -130,7 +133,7 @@ static int hc_register(struct vm *vm, const struct ivm_hcall *hc)
 	return EXIT_RESUME;
 }
 
-static int hc_scenario_done(struct vm *vm, const struct ivm_hcall *hc)
+static int hc_scenario_done(struct vm *vm, struct ivm_hcall *hc)
 {
 	record__drain_rings(vm);
 	vm->scenario_done = true;
@@ -138,7 +141,124 @@ static int hc_scenario_done(struct vm *vm, const struct ivm_hcall *hc)
 	return EXIT_RESUME;
 }
 
-typedef int (*hc_fn)(struct vm *vm, const struct ivm_hcall *hc);
+uint32_t hcall__quiet_judge(const struct quiet_view *q)
+{
+	uint32_t bits = 0;
+
+	if (!q->halted)
+		bits |= IVM_QUIET_RUNNING;
+	else if (!(q->rflags & (1u << 9)))
+		bits |= IVM_QUIET_IF0;
+	for (unsigned i = 0; i < 8; i++) {
+		if (q->irr[i])
+			bits |= IVM_QUIET_IRR;
+		if (q->isr[i])
+			bits |= IVM_QUIET_ISR;
+	}
+	if (q->queued || q->ev.exception.injected || q->ev.exception.pending ||
+	    q->ev.interrupt.injected || q->ev.nmi.injected || q->ev.nmi.pending)
+		bits |= IVM_QUIET_EVENT;
+	if (q->ring_open)
+		bits |= IVM_QUIET_RING;
+	return bits;
+}
+
+/* @v's thread: what KVM (kernel, split) or our model (user) holds for @v now; false if unreadable */
+static bool quiet_view(struct vcpu *v, struct quiet_view *q)
+{
+	struct kvm_regs regs;
+
+	memset(q, 0, sizeof(*q));
+	if (v->ops->get_regs(v, &regs) < 0 || v->ops->get_events(v, &q->ev) < 0)
+		return false;
+	q->rflags = regs.rflags;
+	q->rip = regs.rip;
+	/* not event_at_entry: a vCPU halted in KVM leaves KVM_RUN only when kicked (EINTR),
+	 * so that flag is never cleared once it took what it was given; KVM's events say it */
+	q->queued = v->nreq || v->nr_nmi || v->spurious_pending || v->init_pending;
+	if (v->vm->opts.irqchip == IRQCHIP_USER) {
+		/* HLT exits to us: halted is our own flag; waiting for a SIPI is not halted */
+		q->halted = v->halted && !v->wait_sipi;
+		memcpy(q->irr, v->lapic.irr, sizeof(q->irr));
+		memcpy(q->isr, v->lapic.isr, sizeof(q->isr));
+	} else {
+		struct kvm_mp_state mp;
+		struct kvm_lapic_state s;
+
+		/* KVM_GET_MP_STATE first takes any INIT or SIPI KVM holds (kvm_apic_accept_events) */
+		if (ioctl(v->fd, KVM_GET_MP_STATE, &mp) < 0 || ioctl(v->fd, KVM_GET_LAPIC, &s) < 0)
+			return false;
+		q->halted = mp.mp_state == KVM_MP_STATE_HALTED;
+		for (unsigned i = 0; i < 8; i++) {
+			memcpy(&q->isr[i], &s.regs[0x100 + 0x10 * i], 4);
+			memcpy(&q->irr[i], &s.regs[0x200 + 0x10 * i], 4);
+		}
+	}
+	/* every record it made so far is drained: a slot left behind is reserved, not published */
+	record__drain_rings(v->vm);
+	q->ring_open = v->ring.gpa && v->ring.tail != evring__reserved(&v->ring, &v->vm->mem);
+	return true;
+}
+
+void hcall__answer_quiet(struct vcpu *v)
+{
+	struct quiet_view q;
+
+	if (!v->quiet_asked)
+		return;
+	if (quiet_view(v, &q)) {
+		v->quiet_bits = hcall__quiet_judge(&q);
+		v->quiet_rip = q.rip;
+	} else {
+		v->quiet_bits = IVM_QUIET_NO_ANSWER;
+		v->quiet_rip = 0;
+	}
+	v->quiet_asked = false;
+	v->quiet_answered = true;
+	evlog__add(&v->vm->log, "quiet: cpu %u answers %#x at %#llx", v->id, v->quiet_bits,
+		   (unsigned long long)v->quiet_rip);
+	pthread_cond_broadcast(&v->vm->wake);
+}
+
+#define QUIET_WAIT_NS 100000000ull	/* an answer takes a kick and a loop: far less */
+
+/*
+ * Ask vCPU args[0] on its own thread (a vCPU ioctl from here would block while
+ * it is in KVM_RUN): kick it, wait (the lock released) for its answer, and
+ * write it into the caller's block before the caller resumes.
+ */
+static int hc_quiet(struct vm *vm, struct ivm_hcall *hc)
+{
+	struct vcpu *self = vcpu__current(), *t;
+	uint64_t until = clock__now_ns() + QUIET_WAIT_NS;
+
+	hc->args[1] = IVM_QUIET_NO_ANSWER;
+	hc->args[2] = 0;
+	if (hc->args[0] >= vm->nr_vcpus)
+		return EXIT_RESUME;
+	t = &vm->vcpus[hc->args[0]];
+	if (t == self || !self || !t->has_thread || t->fd < 0)
+		return EXIT_RESUME;
+	t->quiet_answered = false;
+	t->quiet_asked = true;
+	vcpu__kick(t);
+	while (!vm->done && !t->quiet_answered && clock__now_ns() < until) {
+		struct timespec ts = { .tv_sec = until / 1000000000ull,
+				       .tv_nsec = until % 1000000000ull };
+
+		hcall__answer_quiet(self);	/* asked at once by the other: in an exit, not quiet */
+		pthread_cond_timedwait(&vm->wake, &vm->lock, &ts);
+	}
+	if (t->quiet_answered) {
+		hc->args[1] = t->quiet_bits;
+		hc->args[2] = t->quiet_rip;
+	}
+	t->quiet_asked = false;
+	t->quiet_answered = false;
+	return EXIT_RESUME;
+}
+
+typedef int (*hc_fn)(struct vm *vm, struct ivm_hcall *hc);
 
 static const hc_fn hc_handlers[IVM_HC_MAX] = {
 	[IVM_HC_PRINT] = hc_print,
@@ -149,12 +269,14 @@ static const hc_fn hc_handlers[IVM_HC_MAX] = {
 	[IVM_HC_SYNC] = hc_sync,
 	[IVM_HC_REGISTER] = hc_register,
 	[IVM_HC_SCENARIO_DONE] = hc_scenario_done,
+	[IVM_HC_QUIET] = hc_quiet,
 };
 
 int hcall__handle(struct vm *vm, uint64_t gpa)
 {
-	const void *p = gmem__ptr(&vm->mem, gpa, sizeof(struct ivm_hcall));
+	void *p = gmem__ptr(&vm->mem, gpa, sizeof(struct ivm_hcall));
 	struct ivm_hcall hc;
+	int r;
 
 	if (!p) {
 		fprintf(stderr, "vmm: warning: hypercall block at %#llx is outside guest RAM: ignored\n",
@@ -171,5 +293,8 @@ int hcall__handle(struct vm *vm, uint64_t gpa)
 		return EXIT_RESUME;
 	}
 	vm->nr_hcalls++;
-	return hc_handlers[hc.kind](vm, &hc);
+	r = hc_handlers[hc.kind](vm, &hc);
+	if (hc.kind == IVM_HC_QUIET)	/* the answer, in the caller's block */
+		memcpy((char *)p + offsetof(struct ivm_hcall, args), hc.args, sizeof(hc.args));
+	return r;
 }

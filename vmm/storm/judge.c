@@ -18,11 +18,12 @@ static const char *const broken_names[] = {
 	[IVM_SB_DEPTH] = "nesting too deep", [IVM_SB_ISR] = "ISR not empty at the end",
 	[IVM_SB_IRR] = "IRR not empty at the end", [IVM_SB_TPR] = "TPR left raised",
 	[IVM_SB_REMOTE_IRR] = "remote IRR left set", [IVM_SB_PAYLOAD] = "a CR2 or DR6 other than injected",
-	[IVM_SB_CPU1] = "CPU 1 did not start or finish",
+	[IVM_SB_CPU1] = "CPU 1 did not start, finish or restart",
 	[IVM_SB_TIMER_EXTRA] = "the timer fired more often than armed",
 	[IVM_SB_TIMER_LOST] = "the timer armed last never fired",
 	[IVM_SB_TIMER_STOPPED] = "the timer fired after it was stopped",
 	[IVM_SB_CPL3] = "the CPL3 work came back wrong",
+	[IVM_SB_QUIET] = "CPU 1 never came to a quiet point",
 };
 
 static const char *broken_name(unsigned what)

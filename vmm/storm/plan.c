@@ -12,7 +12,7 @@
 static const char *const kind_names[SK_NR] = {
 	[SK_MSI] = "msi", [SK_EDGE] = "edge", [SK_LEVEL] = "level", [SK_NMI] = "nmi",
 	[SK_EXCEPTION] = "exception", [SK_SPURIOUS] = "spurious", [SK_TIMER] = "timer",
-	[SK_IPI] = "ipi",
+	[SK_IPI] = "ipi", [SK_INIT] = "init",
 };
 
 /* Exceptions a guest can take at any instruction and resume from: no aborts, no IST */
@@ -61,7 +61,7 @@ unsigned storm__kinds_for(unsigned kinds, enum irqchip_mode mode)
 
 unsigned storm__kinds_vcpus(unsigned kinds, unsigned vcpus)
 {
-	return vcpus >= 2 ? kinds : kinds & ~(1u << SK_IPI);
+	return vcpus >= 2 ? kinds : kinds & ~(1u << SK_IPI | 1u << SK_INIT);
 }
 
 /* splitmix64: small, fast, and the same sequence on every host */
@@ -137,6 +137,12 @@ static void make_injection(uint64_t *s, enum storm_kind k, unsigned vcpus, struc
 		in->kind = INJ_MSI;
 		in->vector = IVM_STORM_IPI_REQ + pick(s, IVM_STORM_NR_IPI_FORMS);
 		break;
+	case SK_INIT:
+		/* the request: CPU 0 restarts CPU 1 */
+		in->kind = INJ_MSI;
+		in->vector = IVM_STORM_INIT_REQ;
+		in->dest = 0;
+		break;
 	default:
 		in->kind = INJ_SPURIOUS;
 		break;
@@ -163,8 +169,8 @@ static void add_checks(struct scenario *sc, unsigned vcpus)
 	c->expect.n = 2;
 	c->expect.v[0] = 0;
 	/* the MSIs, the pins, the self-IPI vector, NMI, the timer's request and fire, the ipi
-	 * kind's two vectors and its requests, on each CPU */
-	c->expect.v[1] = (IVM_STORM_NR_MSI + IVM_STORM_NR_PINS + 6 + IVM_STORM_NR_IPI_FORMS) * vcpus;
+	 * kind's two vectors and its requests, the init kind's request, on each CPU */
+	c->expect.v[1] = (IVM_STORM_NR_MSI + IVM_STORM_NR_PINS + 7 + IVM_STORM_NR_IPI_FORMS) * vcpus;
 }
 
 static bool names_vector(const struct scenario *sc, unsigned v)

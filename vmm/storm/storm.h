@@ -22,6 +22,7 @@ enum storm_kind {
 	SK_SPURIOUS,	/* the LAPIC's spurious vector (user irqchip only) */
 	SK_TIMER,	/* the guest asked (an MSI) to reprogram its LAPIC timer */
 	SK_IPI,		/* a vCPU asked (an MSI) to send an IPI through its ICR (--vcpus=2 only) */
+	SK_INIT,	/* CPU 0 asked (an MSI) to restart CPU 1 by INIT, SIPI at a quiet point (--vcpus=2 only) */
 	SK_NR
 };
 #define STORM_KINDS_ALL	((1u << SK_NR) - 1)
@@ -50,7 +51,7 @@ int storm__parse_kinds(const char *s, unsigned *kinds, char *bad, size_t badlen)
 const char *storm__kind_name(enum storm_kind k);
 /* The kinds @mode can inject: spurious only under user (docs/DIVERGENCES.md). */
 unsigned storm__kinds_for(unsigned kinds, enum irqchip_mode mode);
-/* The kinds a storm on @vcpus can make: ipi only on two (an IPI between them is the point). */
+/* The kinds a storm on @vcpus can make: ipi and init only on two (between them is the point). */
 unsigned storm__kinds_vcpus(unsigned kinds, unsigned vcpus);
 
 /*

@@ -127,6 +127,12 @@ struct vcpu {
 	int sipi_vector;	/* -1: none received */
 	unsigned nr_nmi;	/* NMIs (injected or IPI'd) for KVM_NMI before the next KVM_RUN */
 	bool event_at_entry;	/* an exception or NMI was given to KVM for the next entry */
+	/* IVM_HC_QUIET: another vCPU asked whether this one is at a quiet point; its own
+	 * thread answers (dev/hcall.c hcall__answer_quiet), the asker waits for it */
+	bool quiet_asked;
+	bool quiet_answered;
+	uint32_t quiet_bits;	/* IVM_QUIET_* */
+	uint64_t quiet_rip;
 	unsigned nreq;		/* exception injections queued for this vCPU's thread */
 	struct vcpu_req {
 		const struct injection *inj;
