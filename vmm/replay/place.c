@@ -125,13 +125,14 @@ const struct replay_point *replay__next(const struct vcpu *v)
  *   wait_here), while the timer runs (LVTT unmasked, a count or TSC-deadline
  *   mode): the recording took one there (that exit outlasted the period); a
  *   later tick of its own merges in IRR or waits, held, for the next place;
- * - anywhere once the guest has stopped it (LVTT masked, or no count): the
- *   guest stands where it stood in the recording, so there too the timer was
- *   stopped with this tick owed in IRR, fired by the host clock before the
- *   stop; here the guest got to the stop sooner, and no tick will ever come.
- * True if raised.
+ * - at the place or its HLT once the guest has stopped it (LVTT masked, or no
+ *   count): the guest stands where it stood in the recording, so there too
+ *   the timer was stopped with this tick owed in IRR, fired by the host clock
+ *   before the stop; here the guest got to the stop sooner, and no tick will
+ *   ever come.
+ * @at_place: RIP is the place's (not its HLT's). True if raised.
  */
-static bool raise_tick(struct vcpu *v, const struct replay_point *p)
+static bool raise_tick(struct vcpu *v, const struct replay_point *p, bool at_place)
 {
 	struct kvm_lapic_state s;
 	struct kvm_msi msi = { .address_lo = 0xfee00000u | (uint32_t)v->id << 12, .data = p->vector };
@@ -144,7 +145,7 @@ static bool raise_tick(struct vcpu *v, const struct replay_point *p)
 	memcpy(&lvtt, s.regs + 0x320, sizeof(lvtt));
 	memcpy(&tmict, s.regs + 0x380, sizeof(tmict));
 	stopped = lvtt & 0x10000 || (!tmict && (lvtt >> 17 & 3) != 2);
-	if ((lvtt & 0xff) != p->vector || (!stopped && v->run->exit_reason == KVM_EXIT_DEBUG))
+	if ((lvtt & 0xff) != p->vector || (!stopped && (!at_place || v->run->exit_reason == KVM_EXIT_DEBUG)))
 		return false;
 	if (ioctl(v->vm->vm_fd, KVM_SIGNAL_MSI, &msi) <= 0)
 		return false;
@@ -446,7 +447,7 @@ enum replay_where replay__kvm_irq(struct vcpu *v)
 	if (v->ops->get_regs(v, &regs) < 0)
 		regs.rip = p->rip;
 	irr = kvm_has(v, p);
-	if (irr == 0 && regs.rip == p->rip && raise_tick(v, p))
+	if (irr == 0 && raise_tick(v, p, regs.rip == p->rip))
 		irr = kvm_has(v, p);
 	if (irr == 0) {
 		/* not raised yet (a timer, another vCPU's IPI): it waits here, at the place or its HLT */
