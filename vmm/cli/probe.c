@@ -222,16 +222,21 @@ static const uint8_t code_deliver_handler[] = {
 	0xff, 0x04, 0x25, 0x00, 0x20, 0x10, 0x00,		/* incl [0x102000] */
 	0x48, 0xcf };						/* iretq */
 
-/* code_deliver's image: the code, the handler, the gate, the IDTR */
-static size_t deliver_image(uint8_t *img, size_t n)
+/*
+ * A probe image: @code at the start, @handler at +0x800, the IDT at +0x1000
+ * with one present gate (@vector, to the handler), its IDTR at +0x2010. The
+ * image's size.
+ */
+static size_t idt_image(uint8_t *img, size_t n, const uint8_t *code, size_t code_len,
+			const uint8_t *handler, size_t handler_len, unsigned vector)
 {
 	uint64_t h = PROBE_CODE_GPA + 0x800;
-	uint8_t *gate = img + 0x1000 + DELIVER_VECTOR * 16;
+	uint8_t *gate = img + 0x1000 + vector * 16;
 	uint8_t idtr[10] = { 0xff, 0x0f, 0x00, 0x10, 0x10, 0x00 };	/* limit, base 0x101000 */
 
 	memset(img, 0, n);
-	memcpy(img, code_deliver, sizeof(code_deliver));
-	memcpy(img + 0x800, code_deliver_handler, sizeof(code_deliver_handler));
+	memcpy(img, code, code_len);
+	memcpy(img + 0x800, handler, handler_len);
 	gate[0] = h & 0xff;
 	gate[1] = h >> 8 & 0xff;
 	gate[2] = 0x10;		/* the flat 64-bit CS of the ELF64 entry */
@@ -240,6 +245,13 @@ static size_t deliver_image(uint8_t *img, size_t n)
 	gate[7] = h >> 24 & 0xff;
 	memcpy(img + 0x2010, idtr, sizeof(idtr));
 	return 0x2020;
+}
+
+/* code_deliver's image: the code, the handler, the gate, the IDTR */
+static size_t deliver_image(uint8_t *img, size_t n)
+{
+	return idt_image(img, n, code_deliver, sizeof(code_deliver), code_deliver_handler,
+			 sizeof(code_deliver_handler), DELIVER_VECTOR);
 }
 
 /*
@@ -261,9 +273,7 @@ static size_t deliver_image(uint8_t *img, size_t n)
 
 static size_t payload_image(uint8_t *img, size_t n, bool db)
 {
-	uint64_t h = PROBE_CODE_GPA + 0x800, old = db ? PAYLOAD_OLD_DR6 : PAYLOAD_OLD_CR2;
-	uint8_t *gate = img + 0x1000 + (db ? 1 : 14) * 16;
-	uint8_t idtr[10] = { 0xff, 0x0f, 0x00, 0x10, 0x10, 0x00 };	/* limit, base 0x101000 */
+	uint64_t old = db ? PAYLOAD_OLD_DR6 : PAYLOAD_OLD_CR2;
 	uint8_t code[] = {
 		0xfa,						/* cli: exceptions aren't blocked by IF */
 		0x0f, 0x01, 0x1c, 0x25, 0x10, 0x20, 0x10, 0x00,	/* lidt [0x102010] */
@@ -276,18 +286,8 @@ static size_t payload_image(uint8_t *img, size_t n, bool db)
 		0x48, 0x89, 0x04, 0x25, 0x08, 0x20, 0x10, 0x00,	/* mov [0x102008], rax */
 		0xf4 };						/* hlt */
 
-	memset(img, 0, n);
 	memcpy(code + 11, &old, sizeof(old));
-	memcpy(img, code, sizeof(code));
-	memcpy(img + 0x800, handler, sizeof(handler));
-	gate[0] = h & 0xff;
-	gate[1] = h >> 8 & 0xff;
-	gate[2] = 0x10;		/* the flat 64-bit CS of the ELF64 entry */
-	gate[5] = 0x8e;		/* present, DPL 0, 64-bit interrupt gate */
-	gate[6] = h >> 16 & 0xff;
-	gate[7] = h >> 24 & 0xff;
-	memcpy(img + 0x2010, idtr, sizeof(idtr));
-	return 0x2020;
+	return idt_image(img, n, code, sizeof(code), handler, sizeof(handler), db ? 1 : 14);
 }
 
 struct payload_result {

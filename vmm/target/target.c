@@ -212,6 +212,18 @@ void target__last_line(const char *path, const char *needle, char *out, size_t n
 	fclose(f);
 }
 
+/* Case @c's cell of column @col: @e judged, its reproducer and trace */
+static void judge_cell(struct conf_matrix *m, unsigned c, unsigned col, const struct conf_exc *e,
+		       const char *repro_fmt, const char *trace)
+{
+	struct conf_cell *cell = conf__cell(m, c, col);
+
+	memset(cell, 0, sizeof(*cell));
+	conf__judge_exc(e, cell, m->targets[col]);
+	tfmt(cell->repro, sizeof(cell->repro), repro_fmt, e->name);
+	tfmt(cell->trace, sizeof(cell->trace), "%s", trace ? trace : "");
+}
+
 bool target__read_cases(const char *log, struct conf_matrix *m, unsigned col, const char *repro_fmt,
 			const char *trace, bool *seen)
 {
@@ -234,11 +246,7 @@ bool target__read_cases(const char *log, struct conf_matrix *m, unsigned col, co
 			if ((c = conf__find_check(m->cat, e.name)) < 0 || !m->cat->checks[c].alone)
 				continue;
 			conf__shutdown_exc(m->cat->checks[c].name, obs, &e);
-			cell = conf__cell(m, (unsigned)c, col);
-			memset(cell, 0, sizeof(*cell));
-			conf__judge_exc(&e, cell, m->targets[col]);
-			tfmt(cell->repro, sizeof(cell->repro), repro_fmt, e.name);
-			tfmt(cell->trace, sizeof(cell->trace), "%s", trace ? trace : "");
+			judge_cell(m, (unsigned)c, col, &e, repro_fmt, trace);
 			seen[c] = true;
 			continue;
 		}
@@ -261,11 +269,7 @@ bool target__read_cases(const char *log, struct conf_matrix *m, unsigned col, co
 		if (conf__parse_exc(line, &e) || (c = conf__find_check(m->cat, e.name)) < 0 ||
 		    m->cat->checks[c].kind != CONF_EXC)
 			continue;
-		cell = conf__cell(m, (unsigned)c, col);
-		memset(cell, 0, sizeof(*cell));
-		conf__judge_exc(&e, cell, m->targets[col]);
-		tfmt(cell->repro, sizeof(cell->repro), repro_fmt, e.name);
-		tfmt(cell->trace, sizeof(cell->trace), "%s", trace ? trace : "");
+		judge_cell(m, (unsigned)c, col, &e, repro_fmt, trace);
 		seen[c] = true;
 	}
 	fclose(f);
