@@ -269,8 +269,11 @@ static void vcpu_loop(struct vcpu *v, struct host_timer *ht)
 				v->run->immediate_exit = 0;
 				v->kicked = true;
 				/* kicked out by a hold, or in the middle of a placed entry: back in as it
-				 * was (a second look would take the entry's place for passed) */
-				resume = v->held_out || replay__entry_pending(v);
+				 * was (a second look would take the entry's place for passed); an entry
+				 * already made is looked at as after its handler's breakpoint */
+				int entry = replay__entry_signalled(v);
+
+				resume = entry == 1 || (v->held_out && entry < 0);
 				v->held_out = false;
 				continue;
 			}

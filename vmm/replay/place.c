@@ -499,11 +499,24 @@ enum replay_where replay__kvm_irq(struct vcpu *v)
 	return REPLAY_HERE;
 }
 
-bool replay__entry_pending(const struct vcpu *v)
+int replay__entry_signalled(struct vcpu *v)
 {
-	const struct replay *rp = v->vm->replay;
+	struct replay *rp = v->vm->replay;
+	struct kvm_regs regs;
 
-	return rp && rp->block_irqs && rp->cpu[v->id].delivered_exit == v->nr_exits + 1;
+	if (!rp || !rp->block_irqs || rp->cpu[v->id].delivered_exit != v->nr_exits + 1)
+		return -1;
+	/*
+	 * Delivered before the signal ended the run: the vCPU stands on its handler's first
+	 * instruction, whose breakpoint (armed_rip) won't fire on PVM now that another exit
+	 * resumes there. The entry is done, as if it had stopped there: BLOCKIRQ back on.
+	 */
+	if (v->ops->get_regs(v, &regs) == 0 && !rp->cpu[v->id].armed_block &&
+	    regs.rip == rp->cpu[v->id].armed_rip) {
+		rp->cpu[v->id].delivered_exit = v->nr_exits;
+		return 0;
+	}
+	return 1;
 }
 
 void replay__stopped(struct vcpu *v)

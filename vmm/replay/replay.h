@@ -137,10 +137,11 @@ const struct replay_point *replay__next(const struct vcpu *v);
 size_t replay__waits(const struct vm *vm, char *buf, size_t n);
 /*
  * Kernel, split: @v's last KVM_RUN was to make a placed delivery (BLOCKIRQ lifted,
- * a breakpoint on its handler) and ended on a signal before any exit: it goes in
- * again as it was, not looked at as if it had run.
+ * a breakpoint on its handler) and ended on a signal before any exit. 1: not made
+ * yet, it goes in again as it was, not looked at as if it had run; 0: made (it
+ * stands on the handler), now taken as stopped there; -1: no such entry.
  */
-bool replay__entry_pending(const struct vcpu *v);
+int replay__entry_signalled(struct vcpu *v);
 /* @v stands at its ITR_DELIVER_STOP place: it runs no more; counted once. */
 void replay__stopped(struct vcpu *v);
 
