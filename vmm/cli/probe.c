@@ -46,6 +46,19 @@ static void on_probe_alarm(int sig)
 		probe_run_page->immediate_exit = 1;
 }
 
+/* The probe's watchdog: SIGALRM in PROBE_TIMEOUT_S ends @run's KVM_RUN (on_probe_alarm) */
+static void arm_watchdog(struct kvm_run *run)
+{
+	struct sigaction sa = { .sa_handler = on_probe_alarm };
+	struct itimerval it = { .it_value = { .tv_sec = PROBE_TIMEOUT_S } };
+
+	probe_alarm = 0;
+	probe_run_page = run;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -80,16 +93,7 @@ static int probe_run_inject(int kvm_fd, enum boot_proto proto, const uint8_t *co
 		return -1;
 	}
 	t0 = now();
-	probe_alarm = 0;
-	probe_run_page = vm.vcpus[0].run;
-	{
-		struct sigaction sa = { .sa_handler = on_probe_alarm };
-		struct itimerval it = { .it_value = { .tv_sec = PROBE_TIMEOUT_S } };
-
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGALRM, &sa, NULL);
-		setitimer(ITIMER_REAL, &it, NULL);
-	}
+	arm_watchdog(vm.vcpus[0].run);
 	for (;;) {
 		struct kvm_run *run = vm.vcpus[0].run;
 
@@ -337,16 +341,7 @@ static int probe_payload_run(int kvm_fd, bool db, bool shadow, struct payload_re
 		goto out;
 	}
 	vcpu__set_current(&vm.vcpus[0]);
-	probe_alarm = 0;
-	probe_run_page = vm.vcpus[0].run;
-	{
-		struct sigaction sa = { .sa_handler = on_probe_alarm };
-		struct itimerval it = { .it_value = { .tv_sec = PROBE_TIMEOUT_S } };
-
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGALRM, &sa, NULL);
-		setitimer(ITIMER_REAL, &it, NULL);
-	}
+	arm_watchdog(vm.vcpus[0].run);
 	if (payload_enter(&vm, err, errlen) < 0)
 		goto out;
 	if (vm.vcpus[0].run->exit_reason != KVM_EXIT_IO || vm.vcpus[0].run->io.port != PROBE_PORT) {

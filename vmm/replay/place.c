@@ -370,7 +370,7 @@ static void hold_nmi(struct vcpu *v, bool hold)
  * pending there (its ENTRY right after this one's IRET, at the same frame),
  * it is raised after the entry instead.
  */
-static void hide_above(struct vcpu *v, const struct replay_point *p)
+static void shape_entry(struct vcpu *v, const struct replay_point *p)
 {
 	struct replay *rp = v->vm->replay;
 	const struct replay_point *np = p + 1 < rp->cpu[v->id].p + rp->cpu[v->id].n ? p + 1 : NULL;
@@ -480,12 +480,12 @@ enum replay_where replay__kvm_irq(struct vcpu *v)
 		return REPLAY_PAST;
 	}
 	if (p->how == ITR_DELIVER_IRQ) {
-		/* another vCPU's IPI that reached IRR after hide_above would go in first, and
+		/* another vCPU's IPI that reached IRR after shape_entry would go in first, and
 		 * one between its get and set would be lost: none runs until this entry is done */
 		if (v->vm->nr_vcpus > 1)
 			vm__hold_others(v);
 		hold_nmi(v, true);	/* an NMI held too would go in first */
-		hide_above(v, p);	/* and so would a higher vector */
+		shape_entry(v, p);	/* and so would a higher vector; a timer tick paced */
 	}
 	rp->placed++;
 	rp->cpu[v->id].next++;

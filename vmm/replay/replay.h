@@ -58,7 +58,7 @@ struct replay {
 		bool armed_block;	/* KVM_GUESTDBG_BLOCKIRQ set with it */
 		bool probed;		/* waiting at a place: the last look was a run (wait_here) */
 		bool nmi_held;		/* NMIs masked for an interrupt's entry (hold_nmi) */
-		uint32_t hidden[8];	/* IRR bits taken out for an interrupt's entry (hide_above) */
+		uint32_t hidden[8];	/* IRR bits taken out for an interrupt's entry (shape_entry) */
 		uint64_t delivered_exit;	/* nr_exits + 1 when something was delivered, 0 = never */
 		bool stopped;		/* reached its ITR_DELIVER_STOP place */
 	} cpu[VMM_MAX_VCPUS];
