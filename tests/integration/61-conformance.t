@@ -49,8 +49,8 @@ for m in kernel split user; do
 	is "$(cell '#NM-cpl3' kvm/$m)" "DIVERGENCE PVM-7" "#NM-cpl3 on kvm/$m: CR0.TS at CPL3 (PVM-7)"
 	is "$(cell '#NP-cpl0' kvm/$m)" "DIVERGENCE PVM-8" "#NP-cpl0 on kvm/$m: escalated to #DF (PVM-8)"
 	is "$(cell '#NP-db-cpl0' kvm/$m)" "DIVERGENCE PVM-8" "#NP-db-cpl0 on kvm/$m: benign #DB then #NP escalated to #DF (PVM-8)"
-	# retired where the host delivers it as a trap (Linux 6.18.44); an older PVM still names it
-	like <(cell int1-cpl3 kvm/$m) '^(PASS |DIVERGENCE PVM-10)$' "int1-cpl3 on kvm/$m: #DB as a trap, or PVM-10 (retired)"
+	# PVM-10 varies by host: one build of Linux 6.18.44 delivers it as a trap, another as a fault
+	like <(cell int1-cpl3 kvm/$m) '^(PASS |DIVERGENCE PVM-10)$' "int1-cpl3 on kvm/$m: #DB as a trap, or PVM-10 (varies by host)"
 	is "$(cell movss-tf-cpl0 kvm/$m)" "DIVERGENCE PVM-14" "movss-tf-cpl0 on kvm/$m: #DB right after mov ss (PVM-14)"
 	is "$(cell movss-tf-cpl3 kvm/$m)" "PASS " "movss-tf-cpl3 on kvm/$m: native CPL3 keeps the mov ss shadow"
 	is "$(cell int3-dpl0-cpl3 kvm/$m)" "DIVERGENCE PVM-15" "int3-dpl0-cpl3 on kvm/$m: #BP through a DPL0 gate (PVM-15)"
@@ -243,11 +243,11 @@ ok $? "docs/DIVERGENCES.md's ID table is vmm conformance --markdown's"
 [ -s "$TMP/ids.diff" ] && sed 's/^/#   /' "$TMP/ids.diff" | head -20
 missing=""
 for id in $(grep -oE '^\| (PVM|QEMU|KVM)-[0-9]+ \|' "$TMP/ids.md" | tr -d '| '); do
-	grep -q "^| $id |.*Retired" "$TMP/ids.md" && continue
+	grep -qE "^\| $id \|.*(Retired|Varies by host)" "$TMP/ids.md" && continue
 	[ "$(jq --arg id "$id" '[.divergences[] | select(.id == $id)] | length' "$TMP/c.json")" = 1 ] ||
 		missing="$missing $id"
 done
-is "$missing" "" "every ID the docs list for PVM, QEMU and KVM, retired ones aside, is found by this run"
+is "$missing" "" "every ID the docs list for PVM, QEMU and KVM, retired and host-varying ones aside, is found by this run"
 
 # a planted defect in one target: a LAPIC mutant, as a second vmm build
 OBJ=$(dirname "$VMM")/obj

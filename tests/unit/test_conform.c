@@ -800,6 +800,8 @@ static void test_markdown(void)
 	}
 	ok(all, "markdown: a row per ID");
 	ok(text && strstr(text, "**Retired:**"), "markdown: a retired ID says so");
+	ok(text && strstr(text, "| PVM-10 |") && strstr(text, "**Varies by host:**"),
+	   "markdown: an ID some hosts show and some not says so");
 	free(text);
 	fclose(f);
 }

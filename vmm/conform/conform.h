@@ -316,6 +316,7 @@ struct conf_divergence {
 	const char *sdm;	/* what the architecture does */
 	const char *seen;	/* what the host does instead */
 	const char *retired;	/* NULL, or why the catalogue no longer finds it */
+	const char *varies;	/* NULL, or which hosts show it: some builds of one kernel do, some not */
 };
 
 /* A guest case's result that a known divergence explains */

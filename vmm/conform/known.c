@@ -15,98 +15,98 @@
 static const struct conf_divergence divergences[] = {
 	{ "PVM-1", "PVM", "`int $n`, `int3` and `int1` at CPL0 deliver through the IDT",
 	  "KVM's emulator can't run them: `KVM_EXIT_INTERNAL_ERROR` (emulation failure); "
-	  "the VMM delivers them itself (`via vmm`)", NULL },
+	  "the VMM delivers them itself (`via vmm`)", NULL, NULL },
 	{ "PVM-2", "PVM", "`int n` at CPL3 goes through gate n: vector n through a DPL3 gate, "
 	  "#GP(n*8+2) through a DPL0 gate",
-	  "#UD, with no error code, at the `int` instruction, whatever the gate", NULL },
+	  "#UD, with no error code, at the `int` instruction, whatever the gate", NULL, NULL },
 	{ "PVM-3", "PVM", "`out`/`in` at CPL3 with IOPL 0 and no I/O permission bitmap raise #GP(0)",
 	  "the access exits to the VMM as `KVM_EXIT_IO`; the guest sees no fault",
-	  "not seen on the hosts of 2026-12 (Linux 6.18): `out-cpl3-iopl0` and `in-cpl3-iopl0` pass" },
+	  "not seen on the hosts of 2026-12 (Linux 6.18): `out-cpl3-iopl0` and `in-cpl3-iopl0` pass", NULL },
 	{ "PVM-4", "PVM", "a fixed interrupt stays in the LAPIC's ISR until the guest writes EOI; "
 	  "an IOAPIC level pin keeps remote IRR until then",
-	  "the in-kernel LAPIC EOIs the vector when it accepts it (kernel and split irqchips)", NULL },
+	  "the in-kernel LAPIC EOIs the vector when it accepts it (kernel and split irqchips)", NULL, NULL },
 	{ "PVM-5", "PVM", "an event that becomes deliverable is taken at the next instruction "
 	  "boundary (after `sti`'s shadow, after the IRET that unblocks NMIs)",
-	  "it is taken only at the next VM exit, often much later", NULL },
+	  "it is taken only at the next VM exit, often much later", NULL, NULL },
 	{ "PVM-6", "PVM", "x87 and SSE instructions run at CPL0 (and fault as the SDM says)",
 	  "KVM's CPL0 emulator can't execute them: emulation failure; the VMM injects #UD "
-	  "(KVM's `handle_ud` policy), or #NM itself when CR0.TS is set", NULL },
+	  "(KVM's `handle_ud` policy), or #NM itself when CR0.TS is set", NULL, NULL },
 	{ "PVM-7", "PVM", "an x87 instruction at CPL3 with CR0.TS=1 raises #NM",
-	  "it runs natively: no #NM", NULL },
+	  "it runs natively: no #NM", NULL, NULL },
 	{ "PVM-8", "PVM", "#NP while delivering a benign exception (#UD, the single-step #DB) is "
 	  "delivered as #NP",
-	  "escalated to #DF(0) on IST1", NULL },
+	  "escalated to #DF(0) on IST1", NULL, NULL },
 	{ "PVM-9", "PVM", "an instruction that completes is not an emulation failure",
 	  "KVM's `kvm_emulate_insn` tracepoint reports `iretq` (48 cf) as failed, "
-	  "yet the guest goes on at the right place", NULL },
+	  "yet the guest goes on at the right place", NULL, NULL },
 	{ "PVM-10", "PVM", "`icebp` (`int1`) at CPL3 raises #DB as a trap: the saved RIP follows "
-	  "the instruction", "the saved RIP is the `icebp` itself, as for a fault",
-	  "not seen on the host of 2026-12-02 (Linux 6.18.44): `int1-cpl3` passes in every mode; "
-	  "it was on the hosts before" },
+	  "the instruction", "the saved RIP is the `icebp` itself, as for a fault", NULL,
+	  "seen on the hosts before 2026-12 and on Linux 6.18.44-fc-v1098 (2026-12-02, AMD EPYC); "
+	  "not on 6.18.44-fc-v1045 the same day, where `int1-cpl3` passed in every mode" },
 	{ "PVM-11", "PVM", "`tzcnt` (F3 0F BC) counts trailing zeros: a zero source gives the operand "
 	  "width and CF=1", "KVM's CPL0 emulator runs it as `bsf`: a zero source leaves the destination "
-	  "and sets ZF", NULL },
+	  "and sets ZF", NULL, NULL },
 	{ "PVM-12", "PVM", "a 32-bit `cmpxchg` to a register that fails leaves the destination as the "
 	  "CPU does (this CPU: RCX unchanged)", "KVM's CPL0 emulator writes it back as a 32-bit "
-	  "register: bits 63:32 cleared (the SDM's pseudo-code writes DEST; CPUs differ)", NULL },
+	  "register: bits 63:32 cleared (the SDM's pseudo-code writes DEST; CPUs differ)", NULL, NULL },
 	{ "PVM-13", "PVM", "`popcnt`, BMI1 (`andn`, `bextr`, `blsi`, `blsr`, `blsmsk`), ADX, `movbe`, "
 	  "`crc32` and `cmpxchg16b` run at CPL0 where CPUID offers them",
 	  "KVM's CPL0 emulator can't execute them: emulation failure, and the VMM injects #UD "
-	  "(KVM's `handle_ud` policy)", NULL },
+	  "(KVM's `handle_ud` policy)", NULL, NULL },
 	{ "PVM-14", "PVM", "`mov ss` blocks debug exceptions until after the next instruction: "
 	  "with TF set, the single-step #DB comes after the instruction that follows it",
-	  "KVM's CPL0 emulator delivers the #DB right after `mov ss` (CPL3, native, is right)", NULL },
+	  "KVM's CPL0 emulator delivers the #DB right after `mov ss` (CPL3, native, is right)", NULL, NULL },
 	{ "PVM-15", "PVM", "`int3` at CPL3 through a DPL0 gate raises #GP(3*8+2)",
-	  "#BP is delivered through the gate anyway, its DPL not checked", NULL },
+	  "#BP is delivered through the gate anyway, its DPL not checked", NULL, NULL },
 	{ "PVM-16", "PVM", "`wrmsr` to IA32_PAT with an entry of a reserved memory type (2, 3, or "
-	  "above 7) raises #GP(0)", "no fault: the value is taken", NULL },
+	  "above 7) raises #GP(0)", "no fault: the value is taken", NULL, NULL },
 	{ "PVM-17", "PVM", "with IOPL 3, `in`/`out` and `cli`/`sti` run at CPL3",
 	  "#GP(0), as with IOPL 0: the guest's IOPL is not applied to CPL3 code, which runs "
-	  "natively", NULL },
-	{ "QEMU-1", "QEMU 7.2 TCG", "a non-canonical access through RBP gives #SS(0)", "#GP(0)", NULL },
+	  "natively", NULL, NULL },
+	{ "QEMU-1", "QEMU 7.2 TCG", "a non-canonical access through RBP gives #SS(0)", "#GP(0)", NULL, NULL },
 	{ "QEMU-2", "QEMU 7.2 TCG", "SS is unchanged on an IST switch without a privilege change",
-	  "SS is loaded with NULL", NULL },
+	  "SS is loaded with NULL", NULL, NULL },
 	{ "QEMU-3", "QEMU 7.2 TCG", "#XM for an unmasked SIMD exception when CR4.OSXMMEXCPT=1",
-	  "never raised (MXCSR shows the flag)", NULL },
+	  "never raised (MXCSR shows the flag)", NULL, NULL },
 	{ "QEMU-4", "QEMU 7.2 TCG", "#AC(0) for a misaligned access at CPL3 with CR0.AM and RFLAGS.AC",
-	  "no #AC: TCG never checks alignment", NULL },
+	  "no #AC: TCG never checks alignment", NULL, NULL },
 	{ "QEMU-5", "QEMU 7.2 TCG", "`int n` (and `int3`) through a DPL0 gate from CPL3 gives #GP(n*8+2)",
-	  "#GP(n*16+2)", NULL },
+	  "#GP(n*16+2)", NULL, NULL },
 	{ "QEMU-6", "QEMU 7.2 TCG", "#NP during delivery has error code vector*8+2+EXT",
-	  "vector*16+2, no EXT bit", NULL },
+	  "vector*16+2, no EXT bit", NULL, NULL },
 	{ "QEMU-7", "QEMU 7.2 TCG", "`icebp` (`int1`) raises #DB, a trap, on the #DB gate's stack",
-	  "#UD at the instruction", NULL },
+	  "#UD at the instruction", NULL, NULL },
 	{ "QEMU-8", "QEMU 7.2 TCG", "`rdmsr`/`wrmsr` of an MSR the CPU does not have raise #GP(0)",
-	  "no fault", NULL },
+	  "no fault", NULL, NULL },
 	{ "QEMU-9", "QEMU 7.2 TCG", "`wrmsr` to EFER with a reserved bit set raises #GP(0)",
-	  "no fault", NULL },
+	  "no fault", NULL, NULL },
 	{ "QEMU-10", "QEMU 7.2 TCG", "`wrmsr` to IA32_PAT with a reserved memory type in an entry "
-	  "raises #GP(0)", "no fault", NULL },
+	  "raises #GP(0)", "no fault", NULL, NULL },
 	{ "QEMU-11", "QEMU 7.2 TCG", "`wrmsr` to IA32_APIC_BASE with a reserved bit set raises #GP(0)",
-	  "no fault", NULL },
+	  "no fault", NULL, NULL },
 	{ "QEMU-12", "QEMU 7.2 TCG", "a write to the APIC's TPR register that unmasks a pending "
 	  "interrupt lets it in at the next instruction boundary",
 	  "it is taken only when the translation block ends: one instruction late when the next "
-	  "one is a jump", NULL },
+	  "one is a jump", NULL, NULL },
 	{ "QEMU-13", "QEMU 7.2 TCG", "a fixed IPI with a vector below 16 is not sent: ESR gets "
 	  "\"send illegal vector\" and the LVT error interrupt is raised",
 	  "the vector is accepted into IRR, and with the PPR at 0 delivered as an interrupt through "
-	  "that exception's gate (vector 3: #BP's); ESR stays 0, no LVT error interrupt", NULL },
+	  "that exception's gate (vector 3: #BP's); ESR stays 0, no LVT error interrupt", NULL, NULL },
 	{ "SVM-1", "nested SVM (kvm_amd in QEMU TCG)",
 	  "#NP while delivering #DE (contributory) escalates to #DF(0)",
 	  "sometimes #NP(2) is delivered without the escalation, when nested SVM event "
-	  "injection delivers the #NP itself", NULL },
+	  "injection delivers the #NP itself", NULL, NULL },
 	{ "SVM-2", "nested SVM (kvm_amd in QEMU TCG)", "a VM entry whose VMCB has the interrupt-"
 	  "shadow bit set keeps the shadow: an interrupt pending at `sti` waits for the next "
 	  "instruction to complete", "QEMU 7.2's VMRUN drops the shadow (fixed in QEMU 9.1): when a "
 	  "#VMEXIT lands right after `sti` (a host timer, the VMM's poll), the interrupt is taken "
-	  "before the next instruction", NULL },
+	  "before the next instruction", NULL, NULL },
 	{ "KVM-1", "KVM's in-kernel LAPIC (on PVM and kvm_amd alike)",
 	  "a fixed IPI with a vector below 16, through the ICR or the x2APIC SELF IPI register, "
 	  "is not sent: ESR gets \"send illegal vector\" and the LVT error interrupt is raised",
 	  "the vector is accepted into IRR (where class 0 never beats the PPR: nothing is "
-	  "delivered); ESR stays 0, no LVT error interrupt", NULL },
-	{ NULL, NULL, NULL, NULL, NULL },
+	  "delivered); ESR stays 0, no LVT error interrupt", NULL, NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
 #define V IVM_CHK_VECTOR

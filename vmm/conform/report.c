@@ -709,6 +709,7 @@ void conf__write_markdown(FILE *f)
 {
 	fprintf(f, "| ID | whose | the SDM | what it does instead |\n|---|---|---|---|\n");
 	for (const struct conf_divergence *d = conf__divergences(); d->id; d++)
-		fprintf(f, "| %s | %s | %s | %s%s%s |\n", d->id, d->host, d->sdm, d->seen,
-			d->retired ? ". **Retired:** " : "", d->retired ? d->retired : "");
+		fprintf(f, "| %s | %s | %s | %s%s%s%s%s |\n", d->id, d->host, d->sdm, d->seen,
+			d->retired ? ". **Retired:** " : "", d->retired ? d->retired : "",
+			d->varies ? ". **Varies by host:** " : "", d->varies ? d->varies : "");
 }
