@@ -52,12 +52,13 @@ static bool after_hlt(struct vcpu *v, uint64_t rip)
  * vCPU stands at the place of the next one: replay__kvm_irq lifts it for that
  * one entry.
  */
-static void set_debug(struct vcpu *v, uint64_t want, bool block)
+static void set_debug(struct vcpu *v, uint64_t want, uint64_t alt, bool block)
 {
 	struct replay *rp = v->vm->replay;
 	struct kvm_guest_debug dbg = { 0 };
 
-	if (rp->cpu[v->id].armed_rip == want && rp->cpu[v->id].armed_block == block)
+	if (rp->cpu[v->id].armed_rip == want && rp->cpu[v->id].armed_alt == alt &&
+	    rp->cpu[v->id].armed_block == block)
 		return;
 	if (want == ~0ull) {
 		dbg.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP;
@@ -69,13 +70,28 @@ static void set_debug(struct vcpu *v, uint64_t want, bool block)
 			dbg.arch.debugreg[1] = want - 1;
 			dbg.arch.debugreg[7] |= 0x4;	/* L1 */
 		}
+		if (alt) {
+			dbg.arch.debugreg[2] = alt;
+			dbg.arch.debugreg[7] |= 0x10;	/* L2 */
+		}
 	}
 	if (block)
 		dbg.control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_BLOCKIRQ;
 	if (ioctl(v->fd, KVM_SET_GUEST_DEBUG, &dbg) < 0)
 		fprintf(stderr, "vmm: replay: cpu %u: KVM_SET_GUEST_DEBUG: %s\n", v->id, strerror(errno));
 	rp->cpu[v->id].armed_rip = want;
+	rp->cpu[v->id].armed_alt = want == ~0ull ? 0 : alt;
 	rp->cpu[v->id].armed_block = block;
+}
+
+/* The other place an `either` point at @rip may turn out to be reached at first: its NMI's */
+static uint64_t either_rip(const struct vcpu *v, uint64_t rip)
+{
+	const struct replay *rp = v->vm->replay;
+	const struct replay_point *p = replay__next(v);
+
+	return rip && p && p->either && p->rip == rip && rp->cpu[v->id].next + 1 < rp->cpu[v->id].n ?
+	       p[1].rip : 0;
 }
 
 static void arm(struct vcpu *v, uint64_t rip, uint64_t at)
@@ -83,13 +99,16 @@ static void arm(struct vcpu *v, uint64_t rip, uint64_t at)
 	struct replay *rp = v->vm->replay;
 	/* past the last place too: any delivery KVM would make now is one the recording lacks */
 	bool block = rp->block_irqs;
+	uint64_t alt = either_rip(v, rip);
 
 	if (block && rp->cpu[v->id].delivered_exit == v->nr_exits + 1)
 		return;	/* let through at this exit, stopping at its handler: the next one re-arms */
 
-	/* ~0: single-step (off DR0, or off the HLT DR1 watches) */
-	set_debug(v, rip && (at == rip || (rp->kvm_hlt && at + 1 == rip && after_hlt(v, rip))) ? ~0ull : rip,
-		  block);
+	/* ~0: single-step (off DR0 or DR2, or off the HLT DR1 watches) */
+	if (rip && (at == rip || (alt && at == alt) || (rp->kvm_hlt && at + 1 == rip && after_hlt(v, rip))))
+		set_debug(v, ~0ull, 0, block);
+	else
+		set_debug(v, rip, alt, block);
 }
 
 /*
@@ -180,7 +199,7 @@ static void wait_here(struct vcpu *v, uint64_t rip)
 	 * exit (an OUT, a HLT) resumes to does not, and that run would go on past the place */
 	rp->cpu[v->id].probed = !rp->cpu[v->id].probed && v->run->exit_reason == KVM_EXIT_DEBUG;
 	if (rp->cpu[v->id].probed)
-		set_debug(v, rip, true);
+		set_debug(v, rip, 0, true);
 	else
 		v->replay_wait = REPLAY_WAIT_KVM_IRQ;
 }
@@ -247,6 +266,44 @@ size_t replay__waits(const struct vm *vm, char *buf, size_t n)
 	return k;
 }
 
+/* Whether @v, with @regs and @count guest ring slots made, stands at @p's place (or its HLT) */
+static bool stands_at(struct vcpu *v, const struct replay_point *p, const struct kvm_regs *regs,
+		      uint32_t count)
+{
+	const struct replay *rp = v->vm->replay;
+
+	return count == (uint32_t)p->count && regs->rsp == p->rsp &&
+	       (regs->rip == p->rip || (rp->kvm_hlt && (p->how != ITR_DELIVER_NMI || p->by_kvm) &&
+					regs->rip + 1 == p->rip && after_hlt(v, p->rip))) &&
+	       !((regs->rflags ^ p->rflags) & ITR_RFLAGS_CONTROL) &&
+	       (p->how != ITR_DELIVER_STOP || (record__drain_rings(v->vm), v->ring.tail == p->published));
+}
+
+/*
+ * The next point is an interrupt placed before an NMI as taken inside its entry
+ * (`either`), and @v stands at that NMI's place: the NMI came first, in a callee's
+ * CLI section, and the interrupt after its IRET. The two swap, the interrupt
+ * reached at the count it had in the recording.
+ */
+static void settle_either(struct vcpu *v)
+{
+	struct replay *rp = v->vm->replay;
+	struct replay_point *p = rp->cpu[v->id].p + rp->cpu[v->id].next, t;
+	struct kvm_regs regs;
+
+	if (rp->cpu[v->id].next + 1 >= rp->cpu[v->id].n || !p->either || v->ops->get_regs(v, &regs) < 0 ||
+	    !stands_at(v, &p[1], &regs, evring__reserved(&v->ring, &v->vm->mem)))
+		return;
+	t = *p;
+	t.either = false;
+	t.count = t.count_after;
+	*p = p[1];
+	p[1] = t;
+	evlog__add(&v->vm->log, "replay: cpu %u: the NMI of recorded record %" PRIu64 " came before the "
+		   "interrupt v=%02x (recorded record %" PRIu64 "), not inside its entry", v->id, p->seq,
+		   t.vector, t.seq);
+}
+
 enum replay_where replay__where(struct vcpu *v, enum itr_deliver_how how,
 				const struct replay_point **pt)
 {
@@ -276,11 +333,7 @@ enum replay_where replay__where(struct vcpu *v, enum itr_deliver_how how,
 		return REPLAY_NOT_YET;
 	if (v->ops->get_regs(v, &regs) < 0)
 		regs.rip = 0;
-	if (count == (uint32_t)p->count && regs.rsp == p->rsp &&
-	    (regs.rip == p->rip || (rp->kvm_hlt && (p->how != ITR_DELIVER_NMI || p->by_kvm) &&
-				    regs.rip + 1 == p->rip && after_hlt(v, p->rip))) &&
-	    !((regs.rflags ^ p->rflags) & ITR_RFLAGS_CONTROL) &&
-	    (p->how != ITR_DELIVER_STOP || (record__drain_rings(v->vm), v->ring.tail == p->published))) {
+	if (stands_at(v, p, &regs, count)) {
 		arm(v, 0, 0);	/* a single-step's TF must not reach the frame it pushes */
 		*pt = p;
 		return REPLAY_HERE;
@@ -429,14 +482,18 @@ static void show_hidden(struct vcpu *v)
 enum replay_where replay__kvm_irq(struct vcpu *v)
 {
 	struct replay *rp = v->vm->replay;
-	const struct replay_point *p;
-	const struct replay_point *np = replay__next(v);
-	enum replay_where w = replay__where(v, np && np->by_kvm && np->how == ITR_DELIVER_NMI ?
-					    ITR_DELIVER_NMI : ITR_DELIVER_IRQ, &p);
+	const struct replay_point *p, *np;
+	enum replay_where w;
 	struct kvm_regs regs;
 	static char why[320];
 	uint64_t handler;
 	int irr;
+
+	if (replay__next(v))
+		settle_either(v);
+	np = replay__next(v);
+	w = replay__where(v, np && np->by_kvm && np->how == ITR_DELIVER_NMI ? ITR_DELIVER_NMI : ITR_DELIVER_IRQ,
+			  &p);
 
 	if (rp->cpu[v->id].nmi_held && rp->cpu[v->id].delivered_exit != v->nr_exits + 1)
 		hold_nmi(v, false);	/* the interrupt went in: the NMI waits for its own place */
@@ -495,7 +552,7 @@ enum replay_where replay__kvm_irq(struct vcpu *v)
 	 * interrupt gate: IF=0 there, nothing else can come) before another exit could deliver
 	 * more. BLOCKIRQ holds back NMIs too: both are let through for this one entry only.
 	 */
-	set_debug(v, handler, false);
+	set_debug(v, handler, 0, false);
 	return REPLAY_HERE;
 }
 
@@ -540,7 +597,7 @@ void replay__delivered(struct vcpu *v)
 	if (rp->block_irqs && rp->cpu[v->id].p[rp->cpu[v->id].next - 1].how == ITR_DELIVER_NMI) {
 		/* BLOCKIRQ holds back a KVM_NMI too: let it through for this entry, and stop at its
 		 * handler (gate 2 clears IF) as replay__kvm_irq does */
-		set_debug(v, handler_of(v, 2), false);
+		set_debug(v, handler_of(v, 2), 0, false);
 		return;
 	}
 	/* the next place may come before the next exit: inside the handler this delivery starts

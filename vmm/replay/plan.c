@@ -188,9 +188,11 @@ static int add_point(struct replay *rp, const struct itr_record *r, const char *
  * lower stack while @irq was taken at IF=1. On @irq's own stack "lower" means
  * below the frame the CPU pushed for it (RSP aligned to 16, then five words):
  * an NMI in a callee of the interrupted code (ring-stress: in ev_write's CLI
- * section, 16 bytes down) is not inside @irq. (Not nested, the interrupt
- * would be taken where that IRET returned: the same RSP, and IF as it was,
- * since STI and CLI are records.) Under kernel and split, where only the
+ * section, 16 bytes down) is not inside @irq. A deeper callee's can't be
+ * told by the stack: a guest's own CLI sections are not records (ev_write's
+ * is not), so an NMI in one, the interrupt taken at IF=1 once that code
+ * returned, looks the same; the replay tells the two apart by the place the
+ * vCPU reaches first (the point's `either`). Under kernel and split, where only the
  * ENTRY says where KVM delivered, not when an interrupt's IRET record came
  * right before the NMI: it landed in that interrupt's exit path (after its
  * IRET record, before the IRETQ), on that one's stack. (Under user the
@@ -257,9 +259,12 @@ static void nested_entry(struct replay *rp, unsigned vcpu)
 	size_t j = rp->cpu[vcpu].n - 1;
 
 	/* an NMI that came inside the entry may have come right after another inside it */
-	for (; j > 0 && inside_entry(&p[j - 1], &p[j]); j--) {
+	for (size_t last = j; j > 0 && inside_entry(&p[j - 1], &p[j]); j--) {
 		bool chain = p[j - 1].after_nmi;
 
+		/* one NMI alone: the guess can be undone as the replay runs (replay__kvm_irq) */
+		p[j].either = j == last && !chain;
+		p[j].count_after = p[j].count;
 		p[j].count = p[j - 1].count;
 		t = p[j - 1];
 		p[j - 1] = p[j];

@@ -33,6 +33,14 @@ struct replay_point {
 	uint8_t stack;		/* the ENTRY's enum ivm_stack_id */
 	bool after_iret;	/* the guest's record before that ENTRY was an interrupt's IRET */
 	bool after_nmi;		/* ... was an NMI's IRET */
+	/*
+	 * Kernel, split: placed before the next point, an NMI, as taken inside its entry
+	 * (nested_entry), which the trace can't tell from an NMI in a callee's CLI section
+	 * (not a record) with this interrupt after its IRET: reaching the NMI's place first
+	 * says the latter, and this one is then reached at @count_after.
+	 */
+	bool either;
+	uint64_t count_after;
 	uint64_t seq;		/* its DELIVER record in the recorded trace, for messages */
 };
 
@@ -55,6 +63,7 @@ struct replay {
 		size_t n, next;		/* points, and the first not delivered yet */
 		uint64_t armed_rip;	/* the hardware breakpoint set on this vCPU, 0 = none,
 					 * ~0 = stepping one instruction off it */
+		uint64_t armed_alt;	/* DR2 with it: an `either` point's other place, 0 = none */
 		bool armed_block;	/* KVM_GUESTDBG_BLOCKIRQ set with it */
 		bool probed;		/* waiting at a place: the last look was a run (wait_here) */
 		bool nmi_held;		/* NMIs masked for an interrupt's entry (hold_nmi) */
