@@ -610,6 +610,37 @@ static void test_kvm_places(void)
 }
 
 /*
+ * The replay undoes the guess when the vCPU stands at the NMI's place first
+ * (RIP, RSP, RFLAGS and slot count all the NMI's); not at the timer's place,
+ * nor one slot off at the NMI's RIP.
+ */
+static void settle_either(struct replay *rp)
+{
+	static struct vm vm;
+	struct vcpu *v = &vm.vcpus[0];
+	struct kvm_regs timer = { .rip = 0x10ac3b, .rsp = 0x204f78, .rflags = 0x246 };
+	struct kvm_regs nmi = { .rip = 0x10c961, .rsp = 0x204ed0, .rflags = 0x46 };
+
+	vm.replay = rp;
+	vm.nr_vcpus = 1;
+	v->vm = &vm;
+	v->id = 0;
+	ok(!replay__settle_either(v, &timer, 1) && rp->cpu[0].p[0].vector == 0xec && rp->cpu[0].p[0].either,
+	   "either: at the timer's place, the timer stays first (it went in before the NMI)");
+	ok(!replay__settle_either(v, &nmi, 2) && rp->cpu[0].p[0].vector == 0xec,
+	   "either: at the NMI's RIP with another slot count, nothing changes");
+	nmi.rflags |= 0x200;
+	ok(!replay__settle_either(v, &nmi, 1) && rp->cpu[0].p[0].vector == 0xec,
+	   "either: at the NMI's RIP with IF set, nothing changes");
+	nmi.rflags &= ~0x200ull;
+	ok(replay__settle_either(v, &nmi, 1) && rp->cpu[0].p[0].vector == 2 && rp->cpu[0].p[0].count == 1 &&
+	   rp->cpu[0].p[1].vector == 0xec && rp->cpu[0].p[1].count == 4 && !rp->cpu[0].p[1].either,
+	   "either: at the NMI's place first, the NMI goes first and the timer is reached at its own count");
+	ok(!replay__settle_either(v, &nmi, 1) && rp->cpu[0].p[0].vector == 2,
+	   "either: settled once, it stays so");
+}
+
+/*
  * An NMI that landed inside an interrupt's entry stub (IF=0, on a stack below
  * the interrupt's frame) writes its records before the interrupt's ENTRY: the
  * interrupt is placed first, with the NMI's slot count. Not when the interrupt
@@ -637,6 +668,8 @@ static void test_nested_entry(void)
 	/* or the NMI was in a deeper callee's CLI section (no record) and the timer came after it */
 	ok(rc == 0 && rp.cpu[0].p[0].either && rp.cpu[0].p[0].count_after == 4 && !rp.cpu[0].p[1].either,
 	   "nested entry: that guess can be undone: if the NMI's place comes first, the timer is at count 4");
+	if (rc == 0)
+		settle_either(&rp);
 	replay__free(&rp);
 
 	r[1].rsp = r[3].rsp = 0x204f68;	/* in a callee of the code the timer came in (ring-stress's

@@ -99,10 +99,11 @@ static void arm(struct vcpu *v, uint64_t rip, uint64_t at)
 	struct replay *rp = v->vm->replay;
 	/* past the last place too: any delivery KVM would make now is one the recording lacks */
 	bool block = rp->block_irqs;
-	uint64_t alt = either_rip(v, rip);
+	uint64_t alt;
 
 	if (block && rp->cpu[v->id].delivered_exit == v->nr_exits + 1)
 		return;	/* let through at this exit, stopping at its handler: the next one re-arms */
+	alt = either_rip(v, rip);
 
 	/* ~0: single-step (off DR0 or DR2, or off the HLT DR1 watches) */
 	if (rip && (at == rip || (alt && at == alt) || (rp->kvm_hlt && at + 1 == rip && after_hlt(v, rip))))
@@ -279,21 +280,13 @@ static bool stands_at(struct vcpu *v, const struct replay_point *p, const struct
 	       (p->how != ITR_DELIVER_STOP || (record__drain_rings(v->vm), v->ring.tail == p->published));
 }
 
-/*
- * The next point is an interrupt placed before an NMI as taken inside its entry
- * (`either`), and @v stands at that NMI's place: the NMI came first, in a callee's
- * CLI section, and the interrupt after its IRET. The two swap, the interrupt
- * reached at the count it had in the recording.
- */
-static void settle_either(struct vcpu *v)
+bool replay__settle_either(struct vcpu *v, const struct kvm_regs *regs, uint32_t count)
 {
 	struct replay *rp = v->vm->replay;
 	struct replay_point *p = rp->cpu[v->id].p + rp->cpu[v->id].next, t;
-	struct kvm_regs regs;
 
-	if (rp->cpu[v->id].next + 1 >= rp->cpu[v->id].n || !p->either || v->ops->get_regs(v, &regs) < 0 ||
-	    !stands_at(v, &p[1], &regs, evring__reserved(&v->ring, &v->vm->mem)))
-		return;
+	if (rp->cpu[v->id].next + 1 >= rp->cpu[v->id].n || !p->either || !stands_at(v, &p[1], regs, count))
+		return false;
 	t = *p;
 	t.either = false;
 	t.count = t.count_after;
@@ -302,6 +295,7 @@ static void settle_either(struct vcpu *v)
 	evlog__add(&v->vm->log, "replay: cpu %u: the NMI of recorded record %" PRIu64 " came before the "
 		   "interrupt v=%02x (recorded record %" PRIu64 "), not inside its entry", v->id, p->seq,
 		   t.vector, t.seq);
+	return true;
 }
 
 enum replay_where replay__where(struct vcpu *v, enum itr_deliver_how how,
@@ -489,8 +483,9 @@ enum replay_where replay__kvm_irq(struct vcpu *v)
 	uint64_t handler;
 	int irr;
 
-	if (replay__next(v))
-		settle_either(v);
+	np = replay__next(v);
+	if (np && np->either && v->ops->get_regs(v, &regs) == 0)
+		replay__settle_either(v, &regs, evring__reserved(&v->ring, &v->vm->mem));
 	np = replay__next(v);
 	w = replay__where(v, np && np->by_kvm && np->how == ITR_DELIVER_NMI ? ITR_DELIVER_NMI : ITR_DELIVER_IRQ,
 			  &p);

@@ -140,6 +140,13 @@ enum replay_where replay__timer(struct vcpu *v, uint32_t *fires);
  * REPLAY_PAST: stopped.
  */
 enum replay_where replay__kvm_irq(struct vcpu *v);
+/*
+ * @v's next point is an interrupt placed before an NMI as taken inside its entry
+ * (`either`), and @v, with @regs and @count guest ring slots made, stands at that
+ * NMI's place: the NMI came first, in a callee's CLI section, and the interrupt
+ * after its IRET. The two swap, the interrupt at its recorded count. True if so.
+ */
+bool replay__settle_either(struct vcpu *v, const struct kvm_regs *regs, uint32_t count);
 /* @v's next place, NULL when none is left. */
 const struct replay_point *replay__next(const struct vcpu *v);
 /* What each vCPU waits for, "cpu 0: at the place of record N (NMI v=02), ...; cpu 1: ...", into @buf */
