@@ -644,7 +644,7 @@ static void sc_quiet(void)
 	mark(quiet_wait(1, &rip2) == 0 && rip2 == rip);
 	apic_send_ipi(1, APIC_DM_FIXED | CALL_FUNCTION_SINGLE_VECTOR);
 	mark(wait_count(&quiet_ipis, 2) && quiet_wait(1, NULL) == 0);
-	printf("quiet: cpu 1 quiet at %#lx, restarted by INIT, SIPI\n", (unsigned long)rip);
+	printf("quiet: cpu 1 quiet at 0x%lx, restarted by INIT, SIPI\n", (unsigned long)rip);
 }
 
 static void sc_ring_stress(void)

@@ -436,7 +436,7 @@ static bool setup(const struct tc_case *c, bool on)
 		break;
 	case SET_PENDING_IRQ:
 		if (on && !pend_irq()) {
-			printf("selftest: %s: vector %#x never pending in IRR\n", c->name,
+			printf("selftest: %s: vector 0x%x never pending in IRR\n", c->name,
 			       TC_IRQ_VECTOR);
 			return false;
 		}

@@ -189,6 +189,12 @@ static bool quiet_view(struct vcpu *v, struct quiet_view *q)
 		if (ioctl(v->fd, KVM_GET_MP_STATE, &mp) < 0 || ioctl(v->fd, KVM_GET_LAPIC, &s) < 0)
 			return false;
 		q->halted = mp.mp_state == KVM_MP_STATE_HALTED;
+		/* regs were read before KVM_GET_MP_STATE took an INIT in: runnable, they still hold */
+		if (mp.mp_state == KVM_MP_STATE_RUNNABLE && v->vm->replay &&
+		    replay__holds_at_hlt(v, &regs)) {
+			q->halted = true;	/* the replay's own HLT: KVM's would report RIP after it */
+			q->rip = regs.rip + 1;
+		}
 		for (unsigned i = 0; i < 8; i++) {
 			memcpy(&q->isr[i], &s.regs[0x100 + 0x10 * i], 4);
 			memcpy(&q->irr[i], &s.regs[0x200 + 0x10 * i], 4);

@@ -280,6 +280,16 @@ static bool stands_at(struct vcpu *v, const struct replay_point *p, const struct
 	       (p->how != ITR_DELIVER_STOP || (record__drain_rings(v->vm), v->ring.tail == p->published));
 }
 
+bool replay__holds_at_hlt(struct vcpu *v, const struct kvm_regs *regs)
+{
+	const struct replay *rp = v->vm->replay;
+	const struct replay_point *p;
+
+	/* at its place (waiting for the delivery) or an earlier pass (hlt_passed waits for a wake) */
+	return rp && rp->kvm_hlt && (p = replay__next(v)) && regs->rip + 1 == p->rip &&
+	       after_hlt(v, p->rip);
+}
+
 bool replay__settle_either(struct vcpu *v, const struct kvm_regs *regs, uint32_t count)
 {
 	struct replay *rp = v->vm->replay;

@@ -147,6 +147,12 @@ enum replay_where replay__kvm_irq(struct vcpu *v);
  * after its IRET. The two swap, the interrupt at its recorded count. True if so.
  */
 bool replay__settle_either(struct vcpu *v, const struct kvm_regs *regs, uint32_t count);
+/*
+ * Kernel, split: @v, with @regs, stands at the HLT before its next place, where
+ * the replay plays the HLT itself (hlt_passed) and KVM never sees it: halted,
+ * as far as the guest can tell (IVM_HC_QUIET asks).
+ */
+bool replay__holds_at_hlt(struct vcpu *v, const struct kvm_regs *regs);
 /* @v's next place, NULL when none is left. */
 const struct replay_point *replay__next(const struct vcpu *v);
 /* What each vCPU waits for, "cpu 0: at the place of record N (NMI v=02), ...; cpu 1: ...", into @buf */
