@@ -329,7 +329,7 @@ enum replay_where replay__where(struct vcpu *v, enum itr_deliver_how how,
 			 PRIu64 " slots and the delivery did not come", v->id, p->seq,
 			 how_names[p->how], p->vector, p->count, p->rip,
 			 (uint64_t)count);
-		vm__stop(v->vm, VMM_GUEST_FAILED, why);
+		vm__stop_now(v->vm, VMM_GUEST_FAILED, why);
 		return REPLAY_PAST;
 	}
 	/* another kind's place: its own caller looks (a timer count: the LAPIC access exit) */
@@ -538,7 +538,7 @@ enum replay_where replay__kvm_irq(struct vcpu *v)
 			 " (interrupt v=%02x): %s", v->id, p->seq, p->vector, irr < 0 ?
 			 "KVM_GET_LAPIC failed" : "the guest's IDT has no present gate for it, or "
 			 "its HLT can't be stepped over");
-		vm__stop(v->vm, VMM_GUEST_FAILED, why);
+		vm__stop_now(v->vm, VMM_GUEST_FAILED, why);
 		return REPLAY_PAST;
 	}
 	if (p->how == ITR_DELIVER_IRQ) {

@@ -85,6 +85,18 @@ void vm__wait_hold(struct vcpu *v)
 		;
 }
 
+static void stop(struct vm *vm, int status, const char *why)
+{
+	if (vm->done)
+		return;
+	vm->done = true;
+	vm->status = status;
+	vm->why = why;
+	vm->stopped_by = self ? (int)self->id : -1;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vcpu__kick(&vm->vcpus[i]);
+}
+
 void vm__stop(struct vm *vm, int status, const char *why)
 {
 	if (vm->done)
@@ -97,12 +109,12 @@ void vm__stop(struct vm *vm, int status, const char *why)
 		vm->stopped_by = (int)self->id;
 		return;
 	}
-	vm->done = true;
-	vm->status = status;
-	vm->why = why;
-	vm->stopped_by = self ? (int)self->id : -1;
-	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		vcpu__kick(&vm->vcpus[i]);
+	stop(vm, status, why);
+}
+
+void vm__stop_now(struct vm *vm, int status, const char *why)
+{
+	stop(vm, status, why);
 }
 
 void vm__stop_deferred(struct vm *vm)

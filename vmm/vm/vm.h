@@ -218,6 +218,8 @@ int vm__init_lock(struct vm *vm);
  * code) until the others stand where the recording had them (core/run.c).
  */
 void vm__stop(struct vm *vm, int status, const char *why);
+/* A replay's own finding (the run diverged): stop now, nothing deferred for the others. */
+void vm__stop_now(struct vm *vm, int status, const char *why);
 /* The deferred stop, now. */
 void vm__stop_deferred(struct vm *vm);
 /* The vCPU the calling thread runs, NULL outside a vCPU thread; the run loop sets it. */
