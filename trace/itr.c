@@ -18,7 +18,7 @@
 #define ITR_RBUF	(128 * 1024)	/* reader buffer: big reads keep diff fast, */
 #define ITR_PAGE	4096		/* page-aligned in memory and in the file, as cat's */
 #define ITR_HDR_FIXED	46		/* magic .. nstr, see docs/TRACE.md */
-#define ITR_HDR_NSTR	8	/* version 5; versions 3 and 4 have the first 6, 1 and 2 the first 4 */
+#define ITR_HDR_NSTR	8	/* versions 5 and 6; versions 3 and 4 have the first 6, 1 and 2 the first 4 */
 #define ITR_HDR_MAX	(ITR_HDR_FIXED + ITR_HDR_NSTR * (2 + ITR_STR_MAX))
 
 _Static_assert(ITR_WBUF % ITR_RECORD_SIZE == 0, "writer buffer holds whole records");
@@ -100,7 +100,7 @@ static const char *const type_names[] = {
 	[ITR_INJECT] = "INJECT", [ITR_EXIT] = "EXIT",
 	[ITR_IOAPIC] = "IOAPIC", [ITR_VMM_DELIVERY] = "VMM_DELIVERY", [ITR_KVM_TP] = "KVM_TP",
 	[ITR_MILESTONE] = "MILESTONE", [ITR_LOST] = "LOST", [ITR_BAD_GUEST] = "BAD_GUEST",
-	[ITR_DELIVER] = "DELIVER",
+	[ITR_DELIVER] = "DELIVER", [ITR_QUIET] = "QUIET",
 };
 
 const char *itr_type__name(uint16_t type)
@@ -481,7 +481,8 @@ struct itr_reader *itr_reader__open(const char *path, struct itr_header *h, char
 
 static bool type_known(uint16_t t, uint16_t version)
 {
-	uint16_t host_last = version >= 3 ? ITR_DELIVER : version >= 2 ? ITR_BAD_GUEST : ITR_LOST;
+	uint16_t host_last = version >= 6 ? ITR_QUIET : version >= 3 ? ITR_DELIVER :
+			     version >= 2 ? ITR_BAD_GUEST : ITR_LOST;
 	uint16_t guest_last = version >= 4 ? ITR_IPI : ITR_RTE;
 
 	return (t >= ITR_ENTRY && t <= guest_last) || (t >= ITR_INJECT && t <= host_last) || t == ITR_END;

@@ -14,7 +14,7 @@
 #include <stdio.h>
 
 #define ITR_MAGIC	"IVMTRACE"	/* 8 bytes, no NUL */
-#define ITR_VERSION	5	/* 5: header initrd and initrd_sha256, config devices=; 4: ITR_IPI, the guest's ICR writes; 3: what replay needs: header kernel and config, ITR_DELIVER,
+#define ITR_VERSION	6	/* 6: ITR_QUIET, the VMM's answers to IVM_HC_QUIET; 5: header initrd and initrd_sha256, config devices=; 4: ITR_IPI, the guest's ICR writes; 3: what replay needs: header kernel and config, ITR_DELIVER,
 				 * INJECT with every parameter; 2: ITR_BAD_GUEST, END says why */
 #define ITR_VERSION_MIN	1	/* the oldest version this reader still reads */
 #define ITR_RECORD_SIZE	64
@@ -49,6 +49,9 @@ enum itr_type {
 	ITR_DELIVER = 40,	/* v3: the VMM hands vector (a = enum itr_deliver_how) to KVM for
 				 * the next entry; b = the ring slots this vCPU reserved so far,
 				 * err = those published; rip, rsp, rflags = where the guest is */
+	ITR_QUIET = 41,		/* v6: the VMM answered this vCPU's IVM_HC_QUIET: vector = the vCPU
+				 * asked about (0xff: 255 or more), a = the answer (IVM_QUIET_*),
+				 * rip = the RIP it gave, b = the asker's ring slots reserved */
 	ITR_END = 0xffff,	/* last record of a complete trace; a = b = records written
 				 * before it; err = vmm exit status, vector = the signal that
 				 * ended the run (0: none); v1 leaves err = 0xffffffff */
@@ -92,7 +95,7 @@ enum itr_deliver_how {
 	ITR_DELIVER_STEP = 4,	/* vCPU 0 stood here when the host clock made a delay step */
 };
 
-#define ITR_HOST_LAST	ITR_DELIVER	/* the highest host record type */
+#define ITR_HOST_LAST	ITR_QUIET	/* the highest host record type */
 #define ITR_GUEST_LAST	ITR_IPI		/* the highest guest record type */
 
 /* ITR_KVM_TP: which tracepoint (a); vector and b/rip hold its fields (docs/TRACE.md). */

@@ -128,6 +128,7 @@ static int route(const struct itr_record *r)
 	case ITR_LOST:
 	case ITR_EXIT:
 	case ITR_DELIVER:
+	case ITR_QUIET:
 		return r->vcpu;
 	default:
 		return 0;

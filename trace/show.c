@@ -176,6 +176,26 @@ static void format_host(const struct itr_record *r, char *buf, size_t n)
 			     r->vector, r->rip, r->rsp,
 			     r->rflags, r->b);
 		break;
+	case ITR_QUIET: {
+		/* a: include/abi.h IVM_QUIET_*, bit i named what[i]; 0 is the one quiet answer */
+		static const char *const what[] = { "running", "if0", "irr", "isr", "event", "ring",
+						    "no-answer" };
+		char why[64] = "";
+		size_t w = 0;
+
+		for (unsigned i = 0; i < 32 && w < sizeof(why); i++)
+			if (r->a >> i & 1)
+				w += snprintf(why + w, sizeof(why) - w, "%s%s", w ? "," : "",
+					      i < 7 ? what[i] : "?");
+		if (r->vector == 0xff)
+			k = snprintf(buf, n, "%s: quiet? cpu 255+", who);
+		else
+			k = snprintf(buf, n, "%s: quiet? cpu %u", who, r->vector);
+		if (k >= 0 && (size_t)k < n)
+			k += snprintf(buf + k, n - k, " -> %s RIP=%016" PRIx64 " after %" PRIu64
+				      " guest ring slots", w ? why : "quiet", r->rip, r->b);
+		break;
+	}
 	case ITR_END:
 		k = snprintf(buf, n, "end: %u records", r->a);
 		/* v2: why the run ended (v1 traces leave 0xffffffff: not said) */

@@ -94,6 +94,25 @@ for m in kernel split; do
 	done
 done
 
+# the VMM's QUIET answers are inputs (trace version 6), given back as recorded: every one,
+# and a planted one (the first 'quiet' made 'running') sends the guest round its loop again,
+# to a question the recording did not ask there, named with the recording's next (its record)
+TR=$TMP/quiet.kernel.itr
+replay "$TR"
+like "$TMP/out" '; ([0-9]+) of \1 QUIET answers given back' "quiet, kernel: every recorded QUIET answer given back"
+qs=($("$VMM" trace show "$TR" | grep -E 'vmm: quiet\? cpu 1 ' | sed 's/^ *\([0-9]*\):.*-> \([a-z,-]*\) .*/\1:\2/'))
+first=
+for i in "${!qs[@]}"; do
+	if [ "${qs[$i]#*:}" = quiet ]; then first=${qs[$i]%:*}; next=${qs[$((i + 1))]%:*}; break; fi
+done
+hlen=$(od -An -tu4 -j12 -N4 "$TR" | tr -d ' ')
+cp "$TR" "$TMP/planted-quiet.itr"
+printf '\001' | dd of="$TMP/planted-quiet.itr" bs=1 seek=$((hlen + 64 * first + 52)) conv=notrunc 2>/dev/null
+replay "$TMP/planted-quiet.itr"
+is "$RC" 1 "quiet, kernel: a planted 'running' answer (record $first): the replay differs"
+like "$TMP/out" "the recording's next question \\(record $next\\) asked about cpu 1" \
+	"quiet, kernel: the guest asks again, where the recording's next question (record $next) was not"
+
 # --kvm-delivers: the same injections at the same sync points, KVM's LAPIC delivering where it
 # will (as under another mode); a planted place (a recorded ENTRY's RIP, moved far) is never reached
 TR=$TMP/nesting.kernel.itr

@@ -195,13 +195,13 @@ static void test_header_corruption(void)
 		{ "magic", "magic", 0, 1, 'X', 0 },
 		{ "magic last byte", "magic", 7, 1, 'x', 0 },
 		{ "version 0", "version 0", 8, 2, 0, 8 },
-		{ "version 6", "version 6, this reader knows 1 to 5", 8, 2, 6, 8 },
+		{ "version 7", "version 7, this reader knows 1 to 6", 8, 2, 7, 8 },
 		{ "record size", "record size 32", 10, 2, 32, 10 },
 		{ "header length tiny", "header length 8 out of bounds", 12, 4, 8, 12 },
 		{ "header length huge", "out of bounds", 12, 4, 1u << 20, 12 },
 		{ "header length one short", "run past header length", 12, 4, 0, ~0ull },
 		{ "header length one long", "strings end at", 12, 4, 0, 12 },
-		{ "string count", "3 header strings, version 5 has 8", 44, 2, 3, 44 },
+		{ "string count", "3 header strings, version 6 has 8", 44, 2, 3, 44 },
 		{ "scenario length over bound", "scenario: length 64, at most 63", 46, 2, 64, 46 },
 		{ "irqchip length over bound", "irqchip: length 16", 55, 2, 16, 55 },
 		{ "host length over bound", "host: length 300", 62, 2, 300, 62 },
@@ -555,7 +555,7 @@ static void test_version5(void)
 	ok(trace_file(path, &h, NULL, 0) == 0, "v5: a trace with an initrd written");
 	memset(&h, 0, sizeof(h));
 	rd = itr_reader__open(path, &h, err, sizeof(err));
-	ok(rd && h.version == 5 && !strcmp(h.initrd, "/tmp/initrd.txt") && !strcmp(h.initrd_sha256, sum) &&
+	ok(rd && h.version >= 5 && !strcmp(h.initrd, "/tmp/initrd.txt") && !strcmp(h.initrd_sha256, sum) &&
 	   !strcmp(h.config, "vcpus=1 mem=67108864 boot=multiboot devices=pci-testdev") &&
 	   !strcmp(h.kernel, "build/guest.elf"), "v5: initrd, its sha256 and the config round-trip");
 	ok(rd && itr_reader__next(rd, &r, err, sizeof(err)) == 1 && r.type == ITR_END, "v5: then END");
@@ -594,6 +594,58 @@ static void test_version5(void)
 	   "v5: a corrupt initrd_sha256 length: one line: %s", err);
 	itr_reader__close(rd);
 	free(copy);
+}
+
+/*
+ * Version 6: the VMM's QUIET answer (ITR_QUIET) round-trips and shows (quiet,
+ * and each bit by name); in a file that says version 5 it is an unknown type,
+ * one line, and a version 5 file still reads.
+ */
+static void test_version6(void)
+{
+	struct itr_record q = { .type = ITR_QUIET, .source = ITR_SRC_VMM, .vcpu = 0, .vector = 1,
+				.a = 0, .rip = 0x10c8a3, .b = 5, .err = 0xffffffffu };
+	struct itr_record busy = q;
+	struct itr_header h;
+	struct itr_writer *w;
+	struct itr_reader *rd;
+	struct itr_record r;
+	char err[256], line[256];
+	uint8_t *buf;
+	size_t n;
+	int k;
+
+	busy.a = IVM_QUIET_RUNNING | IVM_QUIET_RING;
+	busy.vector = 0xff;
+	busy.vcpu = 1;
+	fill_header(&h);
+	w = itr_writer__open(path, &h, err, sizeof(err));
+	itr_writer__put(w, &q);
+	itr_writer__put(w, &busy);
+	ok(itr_writer__close(w, err, sizeof(err)) == 0, "v6: two QUIET records written");
+	rd = itr_reader__open(path, &h, err, sizeof(err));
+	ok(rd && h.version == 6, "v6: the version written is 6");
+	ok(rd && itr_reader__next(rd, &r, err, sizeof(err)) == 1 && r.type == ITR_QUIET && r.vector == 1 &&
+	   r.a == 0 && r.rip == 0x10c8a3 && r.b == 5, "v6: a quiet answer round-trips");
+	itr_show__format(&r, 0, line, sizeof(line));
+	ok(strstr(line, "vmm: quiet? cpu 1 -> quiet RIP=000000000010c8a3 after 5 guest ring slots") != NULL,
+	   "v6: shown as \"%s\"", line);
+	ok(rd && itr_reader__next(rd, &r, err, sizeof(err)) == 1 && r.type == ITR_QUIET &&
+	   r.a == (IVM_QUIET_RUNNING | IVM_QUIET_RING), "v6: a busy answer round-trips");
+	itr_show__format(&r, 0, line, sizeof(line));
+	ok(strstr(line, "quiet? cpu 255+ -> running,ring RIP=") && strstr(line, " cpu=1"),
+	   "v6: its bits by name, an index past 254 as 255+: \"%s\"", line);
+	itr_reader__close(rd);
+	ok(!strcmp(itr_type__name(ITR_QUIET), "QUIET"), "QUIET has its name");
+	buf = slurp(path, &n);
+	downgrade(buf, &n, 5);	/* the same records, in a version 5 file */
+	spit(path, buf, n);
+	free(buf);
+	rd = itr_reader__open(path, &h, err, sizeof(err));
+	k = rd ? itr_reader__next(rd, &r, err, sizeof(err)) : 0;
+	ok(rd && h.version == 5 && k == -1 && strstr(err, "unknown type 0x29") && !strchr(err, '\n'),
+	   "v5: a QUIET record is an unknown type, one line: %s", err);
+	itr_reader__close(rd);
 }
 
 /* lib/sha256.c against FIPS 180-4's examples and the block boundaries. */
@@ -691,6 +743,7 @@ int main(void)
 	test_version3();
 	test_version4();
 	test_version5();
+	test_version6();
 	test_sha256();
 	test_names();
 	test_kvm_tp();

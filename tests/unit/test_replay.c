@@ -75,7 +75,7 @@ static bool refused(int rc, const struct replay *rp, const char *err, const char
 	bool freed = !rp->sc.steps && !rp->sc.nsteps;
 
 	for (unsigned i = 0; i < VMM_MAX_VCPUS; i++)
-		if (rp->cpu[i].p || rp->cpu[i].n)
+		if (rp->cpu[i].p || rp->cpu[i].n || rp->cpu[i].ans || rp->cpu[i].nans)
 			freed = false;
 	return rc == -1 && freed && !strncmp(err, p, n) && err[n] == ':' && !strchr(err, '\n') &&
 	       strstr(err, want);
@@ -863,6 +863,86 @@ static void test_visits(void)
 	       r, n, "injections at one sync point recorded at two visits", 3);
 }
 
+static struct itr_record quiet_rec(uint8_t vcpu, uint8_t asked, uint32_t bits, uint64_t rip, uint64_t count)
+{
+	return (struct itr_record){ .type = ITR_QUIET, .source = ITR_SRC_VMM, .vcpu = vcpu, .vector = asked,
+				    .a = bits, .rip = rip, .b = count, .err = NOERR };
+}
+
+/*
+ * Version 6: each vCPU's QUIET answers load in order, and replay__answer gives
+ * them back one question at a time: the same vCPU asked about after as many
+ * ring slots; another vCPU, another slot count or one question more stops the
+ * run, naming the recorded record. A version 5 trace holds none: asked live.
+ */
+static void test_answers(void)
+{
+	static struct itr_record r[8];
+	static struct replay rp;
+	static struct vm vm;
+	const struct replay_answer *a = NULL;
+	struct vcpu *v = &vm.vcpus[0];
+	enum replay_where w;
+	char err[256] = "";
+	unsigned n = 0;
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	r[n++] = quiet_rec(0, 1, IVM_QUIET_RUNNING, 0x1234, 0);
+	r[n++] = quiet_rec(0, 1, 0, 0x10c8a3, 0);
+	r[n++] = quiet_rec(1, 0, IVM_QUIET_NO_ANSWER, 0, 0);
+	r[n++] = guest_rec(ITR_MARK, 0);
+	r[n++] = quiet_rec(0, 0xff, IVM_QUIET_NO_ANSWER, 0, 1);	/* seq 4 */
+	ok(write_trace(path, "kernel", "vcpus=2 mem=67108864 boot=auto devices=none", r, n) == 0,
+	   "answers: written");
+	rc = replay__load(path, &rp, err, sizeof(err));
+	ok(rc == 0 && rp.answers && rp.nanswers == 4 && rp.cpu[0].nans == 3 && rp.cpu[1].nans == 1 &&
+	   rp.cpu[0].ans[1].bits == 0 && rp.cpu[0].ans[1].rip == 0x10c8a3 && rp.cpu[0].ans[1].asked == 1 &&
+	   rp.cpu[0].ans[2].count == 1 && rp.cpu[0].ans[2].seq == 4 && rp.cpu[0].n == 0,
+	   "answers: three of cpu 0's and one of cpu 1's, in order, no place made (%s)", rc ? err : "");
+	if (rc)
+		return;
+	vm.replay = &rp;
+	vm.nr_vcpus = 2;
+	v->vm = vm.vcpus[1].vm = &vm;	/* vm__stop kicks both */
+	vm.vcpus[1].id = 1;
+	ok(replay__answer(v, 1, &a) == REPLAY_HERE && a->bits == IVM_QUIET_RUNNING && a->rip == 0x1234,
+	   "answers: the first question gets the recorded 'running'");
+	ok(replay__answer(v, 1, &a) == REPLAY_HERE && a->bits == 0 && a->rip == 0x10c8a3 && rp.answered == 2,
+	   "answers: asked again, the recorded 'quiet' with its RIP");
+	w = replay__answer(v, 1, &a);	/* before ok() reads vm.why for its message */
+	ok(w == REPLAY_PAST && vm.done && strstr(vm.why, "after 0 guest ring slots") &&
+	   strstr(vm.why, "(record 4) asked about cpu 255 after 1") && rp.answered == 2,
+	   "answers: a question about another vCPU, with fewer slots: stopped, naming record 4 (%s)",
+	   vm.why ? vm.why : "");
+	vm.done = false;
+	rp.cpu[0].next_ans = rp.cpu[0].nans;
+	w = replay__answer(v, 1, &a);
+	ok(w == REPLAY_PAST && vm.done && strstr(vm.why, "one question more than the "
+	   "recording's 3"), "answers: one question more: stopped (%s)", vm.why ? vm.why : "");
+	replay__free(&rp);
+	ok(!rp.cpu[0].ans && !rp.cpu[0].nans, "answers: freed");
+
+	r[4] = quiet_rec(3, 0, 0, 0, 0);
+	refuse("a QUIET record of a vCPU the run did not have", "kernel",
+	       "vcpus=2 mem=67108864 boot=auto devices=none", r, n, "a record of a vCPU the run did not have", 4);
+
+	n = 0;
+	r[n++] = guest_rec(ITR_MARK, 0);
+	ok(write_trace(path, "kernel", "vcpus=2 mem=67108864 boot=auto devices=none", r, n) == 0 &&
+	   (buf = slurp(path, &len)) != NULL, "answers: a version 5 trace written");
+	downgrade(buf, &len, 5);
+	spit(path, buf, len);
+	free(buf);
+	vm.done = false;
+	rc = replay__load(path, &rp, err, sizeof(err));
+	ok(rc == 0 && !rp.answers && replay__answer(v, 1, &a) == REPLAY_NONE && !vm.done,
+	   "answers: version 5 holds none: asked live (%s)", rc ? err : "");
+	if (rc == 0)
+		replay__free(&rp);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/test_replay.XXXXXX");
@@ -875,6 +955,7 @@ int main(void)
 	test_nested_entry();
 	test_nested_entry_user();
 	test_visits();
+	test_answers();
 	test_refusals();
 	unlink(path);
 	rmdir(dir);

@@ -318,6 +318,8 @@ int replay_cmd__main(int argc, char **argv)
 	if (rp.stops)
 		printf("; %u of %u vCPUs stopped where the recording's end found them", rp.stopped,
 		       rp.stops);
+	if (rp.nanswers)
+		printf("; %zu of %zu QUIET answers given back", rp.answered, rp.nanswers);
 	printf("; its trace: %s\n", out_path);
 	fflush(stdout);
 	if (ro.vm.until_seq) {
@@ -335,6 +337,12 @@ int replay_cmd__main(int argc, char **argv)
 			printf("replay: cpu %u:\n", i);
 		k = itr_diff__files(trace, out_path, &dopts, &res, err, sizeof(err));
 		d = k > d ? k : d;
+	}
+	/* a question the guest did not ask again: it went another way, whatever its records say */
+	if (d == 0 && !st && rp.answered < rp.nanswers) {
+		printf("replay: the guest asked %zu of the recording's %zu QUIET questions\n", rp.answered,
+		       rp.nanswers);
+		d = 1;
 	}
 	fflush(stdout);
 	replay__free(&rp);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -227,24 +228,25 @@ void hcall__answer_quiet(struct vcpu *v)
 }
 
 #define QUIET_WAIT_NS 100000000ull	/* an answer takes a kick and a loop: far less */
+#define QUIET_AGREE_NS 10000000000ull	/* replay: for the vCPU asked to come where it was quiet */
 
 /*
- * Ask vCPU args[0] on its own thread (a vCPU ioctl from here would block while
- * it is in KVM_RUN): kick it, wait (the lock released) for its answer, and
- * write it into the caller's block before the caller resumes.
+ * Ask vCPU @asked on its own thread (a vCPU ioctl from here would block while
+ * it is in KVM_RUN): kick it and wait (the lock released) for its answer.
+ * IVM_QUIET_NO_ANSWER about itself, a vCPU that isn't there or not started.
  */
-static int hc_quiet(struct vm *vm, struct ivm_hcall *hc)
+static uint32_t ask(struct vm *vm, struct vcpu *self, uint64_t asked, uint64_t *rip)
 {
-	struct vcpu *self = vcpu__current(), *t;
 	uint64_t until = clock__now_ns() + QUIET_WAIT_NS;
+	uint32_t bits = IVM_QUIET_NO_ANSWER;
+	struct vcpu *t;
 
-	hc->args[1] = IVM_QUIET_NO_ANSWER;
-	hc->args[2] = 0;
-	if (hc->args[0] >= vm->nr_vcpus)
-		return EXIT_RESUME;
-	t = &vm->vcpus[hc->args[0]];
-	if (t == self || !self || !t->has_thread || t->fd < 0)
-		return EXIT_RESUME;
+	*rip = 0;
+	if (asked >= vm->nr_vcpus)
+		return bits;
+	t = &vm->vcpus[asked];
+	if (t == self || !t->has_thread || t->fd < 0)
+		return bits;
 	t->quiet_answered = false;
 	t->quiet_asked = true;
 	vcpu__kick(t);
@@ -256,11 +258,69 @@ static int hc_quiet(struct vm *vm, struct ivm_hcall *hc)
 		pthread_cond_timedwait(&vm->wake, &vm->lock, &ts);
 	}
 	if (t->quiet_answered) {
-		hc->args[1] = t->quiet_bits;
-		hc->args[2] = t->quiet_rip;
+		bits = t->quiet_bits;
+		*rip = t->quiet_rip;
 	}
 	t->quiet_asked = false;
 	t->quiet_answered = false;
+	return bits;
+}
+
+/*
+ * Replay: the recording found vCPU @a->asked quiet here, and the guest goes on
+ * as if it is (an INIT, say): ask until it is quiet in the replay too, each
+ * millisecond, bounded. False: stopped, it never came there.
+ */
+static bool agree_quiet(struct vm *vm, struct vcpu *self, const struct replay_answer *a)
+{
+	uint64_t until = clock__now_ns() + QUIET_AGREE_NS, rip;
+	uint32_t bits;
+	static char why[320];
+
+	while ((bits = ask(vm, self, a->asked, &rip)) != 0 && !vm->done && clock__now_ns() < until) {
+		uint64_t t = clock__now_ns() + 1000000;
+		struct timespec ts = { .tv_sec = t / 1000000000ull, .tv_nsec = t % 1000000000ull };
+
+		hcall__answer_quiet(self);
+		pthread_cond_timedwait(&vm->wake, &vm->lock, &ts);
+	}
+	if (!bits)
+		return true;
+	if (!vm->done) {
+		snprintf(why, sizeof(why), "replay: cpu %u's QUIET question about cpu %u (recorded record %"
+			 PRIu64 ") had it quiet in the recording; here it is not (answer %#x) after %llu s",
+			 self->id, a->asked, a->seq, bits, QUIET_AGREE_NS / 1000000000ull);
+		vm__stop_now(vm, VMM_GUEST_FAILED, why);
+	}
+	return false;
+}
+
+/*
+ * IVM_HC_QUIET: the answer, written into the caller's block before it
+ * resumes, and recorded (ITR_QUIET). A replay gives the recorded answer back.
+ */
+static int hc_quiet(struct vm *vm, struct ivm_hcall *hc)
+{
+	struct vcpu *self = vcpu__current();
+	const struct replay_answer *a;
+
+	hc->args[1] = IVM_QUIET_NO_ANSWER;
+	hc->args[2] = 0;
+	if (!self)
+		return EXIT_RESUME;
+	switch (vm->replay ? replay__answer(self, hc->args[0], &a) : REPLAY_NONE) {
+	case REPLAY_PAST:
+		return EXIT_STOP;
+	case REPLAY_HERE:
+		if (!a->bits && !agree_quiet(vm, self, a))
+			return EXIT_STOP;
+		hc->args[1] = a->bits;
+		hc->args[2] = a->rip;
+		break;
+	default:
+		hc->args[1] = ask(vm, self, hc->args[0], &hc->args[2]);
+	}
+	record__quiet(self, hc->args[0], (uint32_t)hc->args[1], hc->args[2]);
 	return EXIT_RESUME;
 }
 

@@ -297,6 +297,17 @@ void record__timer(struct vcpu *v, uint32_t fires)
 		deliver(v, 0, ITR_DELIVER_TIMER, fires);
 }
 
+void record__quiet(struct vcpu *v, uint64_t asked, uint32_t bits, uint64_t rip)
+{
+	struct itr_record r = { .type = ITR_QUIET, .vcpu = v->id, .a = bits, .rip = rip,
+				.vector = asked < 0xff ? (uint8_t)asked : 0xff };
+
+	if (!record__on(v->vm))
+		return;
+	r.b = evring__reserved(&v->ring, &v->vm->mem);
+	record__host(v->vm, &r);
+}
+
 /* VMM_TRACE_FSYNC set, and not to "" or "0": the trace must survive a power loss. */
 static bool trace_fsync_wanted(void)
 {

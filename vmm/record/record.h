@@ -27,6 +27,8 @@ void record__host(struct vm *vm, struct itr_record *r);
 void record__deliver(struct vcpu *v, uint8_t vector, enum itr_deliver_how how);
 /* ITR_DELIVER timer: at a LAPIC access, how many times @v's LAPIC timer has fired. */
 void record__timer(struct vcpu *v, uint32_t fires);
+/* ITR_QUIET: the answer @v's IVM_HC_QUIET about vCPU @asked got (@bits, @rip), where @v is. */
+void record__quiet(struct vcpu *v, uint64_t asked, uint32_t bits, uint64_t rip);
 /* Drain, write ITR_LOST if the guest lost events, then ITR_END saying why the run ended. */
 int record__close(struct vm *vm, int status, char *err, size_t errlen);
 

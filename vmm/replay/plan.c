@@ -334,6 +334,27 @@ static void sort_points(struct replay *rp)
 		}
 }
 
+/* ITR_QUIET: @r->vcpu's next question's answer, given back in the replay (replay__answer) */
+static int add_answer(struct replay *rp, const struct itr_record *r, const char *path, char *err,
+		      size_t errlen)
+{
+	struct replay_answer *a;
+	size_t n = rp->cpu[r->vcpu].nans;
+
+	if (!(n & (n - 1))) {	/* 0, 1, 2, 4 ...: grow by doubling */
+		a = realloc(rp->cpu[r->vcpu].ans, (n ? 2 * n : 16) * sizeof(*a));
+		if (!a)
+			return fail(err, errlen, path, r->seq, "out of memory");
+		rp->cpu[r->vcpu].ans = a;
+	}
+	rp->cpu[r->vcpu].ans[n] = (struct replay_answer){
+		.asked = r->vector, .bits = r->a, .rip = r->rip, .count = r->b, .seq = r->seq,
+	};
+	rp->cpu[r->vcpu].nans++;
+	rp->nanswers++;
+	return 0;
+}
+
 int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 {
 	struct itr_reader *rd;
@@ -367,6 +388,7 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 		return fail(err, errlen, path, UINT64_MAX, "header: initrd_sha256 is not 64 lowercase hex "
 			    "digits (or empty without an initrd)");
 	}
+	rp->answers = rp->h.version >= 6;
 	snprintf(rp->sc.name, sizeof(rp->sc.name), "%s", rp->h.scenario);
 	rp->sc.irqchips = IRQCHIP_ALL;
 	rp->sc.vcpus = rp->vcpus;
@@ -381,7 +403,8 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 		     add_injection(rp, &r, &last_point, path, err, errlen) < 0) ||
 		    (r.type == ITR_DELIVER && add_point(rp, &r, path, err, errlen) < 0) ||
 		    (r.vcpu >= rp->vcpus &&
-		     fail(err, errlen, path, r.seq, "a record of a vCPU the run did not have") < 0)) {
+		     fail(err, errlen, path, r.seq, "a record of a vCPU the run did not have") < 0) ||
+		    (r.type == ITR_QUIET && add_answer(rp, &r, path, err, errlen) < 0)) {
 			k = -1;
 			break;
 		}
@@ -459,6 +482,9 @@ void replay__free(struct replay *rp)
 	for (unsigned i = 0; i < VMM_MAX_VCPUS; i++) {
 		free(rp->cpu[i].p);
 		rp->cpu[i].p = NULL;
+		free(rp->cpu[i].ans);
+		rp->cpu[i].ans = NULL;
+		rp->cpu[i].nans = rp->cpu[i].next_ans = 0;
 		rp->cpu[i].n = rp->cpu[i].next = 0;
 	}
 }

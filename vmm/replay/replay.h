@@ -44,6 +44,15 @@ struct replay_point {
 	uint64_t seq;		/* its DELIVER record in the recorded trace, for messages */
 };
 
+/* The VMM's answer to one IVM_HC_QUIET of a vCPU (an ITR_QUIET record, trace version 6) */
+struct replay_answer {
+	uint8_t asked;		/* the vCPU asked about (0xff: 255 or more) */
+	uint32_t bits;		/* IVM_QUIET_*, 0: quiet */
+	uint64_t rip;		/* the RIP the answer gave */
+	uint64_t count;		/* the asker's ring slots reserved then: the question's place */
+	uint64_t seq;		/* its record in the recorded trace, for messages */
+};
+
 struct replay {
 	struct itr_header h;
 	enum irqchip_mode mode;		/* the recorded irqchip */
@@ -70,7 +79,11 @@ struct replay {
 		uint32_t hidden[8];	/* IRR bits taken out for an interrupt's entry (shape_entry) */
 		uint64_t delivered_exit;	/* nr_exits + 1 when something was delivered, 0 = never */
 		bool stopped;		/* reached its ITR_DELIVER_STOP place */
+		struct replay_answer *ans;	/* its QUIET questions' recorded answers, in order */
+		size_t nans, next_ans;		/* how many, and the first not given back yet */
 	} cpu[VMM_MAX_VCPUS];
+	bool answers;			/* version 6 or later: QUIET answers come from the trace */
+	size_t nanswers, answered;	/* recorded, and given back so far */
 	bool place_irqs;		/* the replay places interrupts: user recorded and replayed, or
 					 * kernel or split recorded and replayed in the same mode */
 	bool block_irqs;		/* kernel or split placed: KVM's LAPIC delivers only at a place */
@@ -153,6 +166,14 @@ bool replay__settle_either(struct vcpu *v, const struct kvm_regs *regs, uint32_t
  * as far as the guest can tell (IVM_HC_QUIET asks).
  */
 bool replay__holds_at_hlt(struct vcpu *v, const struct kvm_regs *regs);
+/*
+ * IVM_HC_QUIET from @v about vCPU @asked. REPLAY_NONE: the trace holds no
+ * answers (older than version 6): ask live. REPLAY_HERE: *@a is the recorded
+ * answer, @v's next one, to a question about the same vCPU after as many ring
+ * slots (given back: the caller answers with it). REPLAY_PAST: another
+ * question than the recording's next, or one more: the run was stopped.
+ */
+enum replay_where replay__answer(struct vcpu *v, uint64_t asked, const struct replay_answer **a);
 /* @v's next place, NULL when none is left. */
 const struct replay_point *replay__next(const struct vcpu *v);
 /* What each vCPU waits for, "cpu 0: at the place of record N (NMI v=02), ...; cpu 1: ...", into @buf */
