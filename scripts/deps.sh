@@ -2,7 +2,7 @@
 # Install the Debian packages the project needs, only those missing.
 # Why each is here: README.md "Dependencies".
 set -eu
-PKGS="libzydis-dev libyaml-dev libtracefs-dev libtraceevent-dev qemu-system-x86 perl clang libclang-rt-14-dev jq libvirt-dev libvirt-daemon-system python3 man-db"
+PKGS="libzydis-dev libyaml-dev libtracefs-dev libtraceevent-dev qemu-system-x86 perl clang libclang-rt-14-dev jq libvirt-dev libvirt-daemon-system python3 man-db gdb"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

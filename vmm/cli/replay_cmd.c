@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "boot/loader.h"
 #include "core/run.h"
+#include "gdb/gdb.h"
 #include "lib/file.h"
 #include "lib/opt.h"
 #include "lib/sha256.h"
@@ -20,7 +21,7 @@
 #include "replay_cmd.h"
 #include "runopt.h"
 
-enum { OPT_HELP = 'h', OPT_FORCE = RUNOPT_END, OPT_OUT, OPT_IGNORE, OPT_UNTIL, OPT_KVM_DELIVERS };
+enum { OPT_HELP = 'h', OPT_FORCE = RUNOPT_END, OPT_OUT, OPT_IGNORE, OPT_UNTIL, OPT_KVM_DELIVERS, OPT_GDB };
 
 static const struct option replay_options[] = {
 	{ "irqchip", required_argument, NULL, RUNOPT_IRQCHIP },
@@ -31,6 +32,7 @@ static const struct option replay_options[] = {
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "ignore", required_argument, NULL, OPT_IGNORE },
 	{ "until", required_argument, NULL, OPT_UNTIL },
+	{ "gdb", required_argument, NULL, OPT_GDB },
 	{ "kvm-delivers", no_argument, NULL, OPT_KVM_DELIVERS },
 	{ "initrd", required_argument, NULL, RUNOPT_INITRD },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -69,6 +71,11 @@ static void usage(FILE *f)
 		"  --until=SEQ                      stop the replay once its trace has record SEQ:\n"
 		"                                   registers and last guest events of each vCPU,\n"
 		"                                   and the recorded and replayed record SEQ\n"
+		"  --gdb=PORT                       where the replay stops (--until, a divergence,\n"
+		"                                   the end), serve its vCPUs to gdb on\n"
+		"                                   127.0.0.1:PORT (target remote :PORT; a thread\n"
+		"                                   a vCPU; registers and memory, nothing resumes)\n"
+		"                                   until gdb detaches\n"
 		"  --timeout=SECONDS                watchdog (default 30)\n"
 		"  --quiet / --verbose              no guest console / log every VM exit\n"
 		"  --help                           this text\n"
@@ -242,6 +249,14 @@ int replay_cmd__main(int argc, char **argv)
 			if (opt__u64(optarg, 1, UINT64_MAX - 1, &ro.vm.until_seq) < 0)
 				return bad("--until: '%s' is not a record number (1 or more)", optarg);
 			break;
+		case OPT_GDB: {
+			uint64_t port;
+
+			if (opt__u64(optarg, 1, 65535, &port) < 0)
+				return bad("--gdb: '%s' is not a TCP port (1 to 65535)", optarg);
+			ro.vm.gdb_port = (uint16_t)port;
+			break;
+		}
 		case OPT_IGNORE:
 			if (itr_diff__parse_ignore(optarg, &dopts.ignore) < 0)
 				return bad("--ignore: '%s' is not rip, rsp, rflags, cs, ss or stack", optarg);
@@ -289,6 +304,12 @@ int replay_cmd__main(int argc, char **argv)
 			return bad("%s", "TRACE: the name is too long for the replay's trace beside it");
 		}
 		out_path = out;
+	}
+	/* the port first: one it can't have is said before a run that would end waiting on it */
+	if (ro.vm.gdb_port && (ro.vm.gdb_fd = gdb__listen(ro.vm.gdb_port, err, sizeof(err))) < 0) {
+		fprintf(stderr, "vmm replay: --gdb: %s\n", err);
+		replay__free(&rp);
+		return 2;
 	}
 	if (!ro.mode_set)
 		ro.vm.irqchip = rp.mode;

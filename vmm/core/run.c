@@ -16,6 +16,7 @@
 #include "dev/pci.h"
 #include "dev/uioapic.h"
 #include "dev/ulapic.h"
+#include "gdb/gdb.h"
 #include "lib/clock.h"
 #include "lib/file.h"
 #include "lib/sha256.h"
@@ -450,6 +451,12 @@ int vmm__run(const struct vmm_opts *opts)
 	if (record__close(&vm, status, err, sizeof(err)) < 0) {
 		/* never pass off a partial trace as complete */
 		fprintf(stderr, "vmm: trace %s: %s\n", opts->trace_path, err);
+		status = status ? status : VMM_HOST_ERROR;
+	}
+	/* the trace is whole on disk now; the vCPUs stay as the run left them until gdb is done */
+	if (opts->gdb_port && gdb__serve(&vm, opts->gdb_fd, opts->gdb_port, signals__after_run, err,
+					 sizeof(err)) < 0) {
+		fprintf(stderr, "vmm: --gdb: %s\n", err);
 		status = status ? status : VMM_HOST_ERROR;
 	}
 	vm__destroy(&vm);

@@ -105,6 +105,14 @@ int signals__pending(void)
 	return stop_signal;
 }
 
+int signals__after_run(void)
+{
+	static const struct itimerval off;
+
+	setitimer(ITIMER_REAL, &off, NULL);
+	return stop_signal && stop_signal != SIGALRM;
+}
+
 void signals__stop_vm(struct vm *vm)
 {
 	int sig = stop_signal;

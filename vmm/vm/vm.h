@@ -62,6 +62,8 @@ struct vmm_opts {
 	const struct scenario *scenario;	/* NULL: plain run */
 	struct replay *replay;		/* vmm replay: where each recorded delivery goes; NULL: none */
 	uint64_t until_seq;		/* replay --until: stop once the trace has this record; 0: none */
+	uint16_t gdb_port;		/* replay --gdb: serve the stopped vCPUs to gdb there; 0: none */
+	int gdb_fd;			/* ... on this socket, listening since before the run */
 	FILE *report;			/* the end-of-run report and its lines: NULL = stdout, stderr */
 };
 
