@@ -55,9 +55,10 @@ got=$(sed -n 's/^=> 0x[0-9a-f]*\( <[^>]*>\)\?:[[:space:]]*//p' "$TMP/gdb" | head
 	sed 's/\(byte\|[dqx]*word\) ptr //g' | tr -d ' ')
 is "$got" "$want" "gdb: the instruction at RIP, from guest memory, is the VMM's decode"
 
-# two vCPUs, two threads, each with its own registers (the replay's two streams are compared
-# vCPU by vCPU; --until counts the merged stream, so its record pair is not asserted here)
-UNTIL=$(($("$VMM" trace show "$TMP/ipi.itr" | grep -c '^ *[0-9]*:') - 8))
+# two vCPUs, two threads, each with its own registers; --until counts the replay's merged
+# stream, and the recorded record it stands for is the same vCPU's guest record of that number
+UNTIL=$("$VMM" trace show "$TMP/ipi.itr" | grep -E '^ *[0-9]+: .* cpu=1$' | grep -v 'vmm:' | tail -3 |
+	head -1 | sed 's/^ *\([0-9]*\):.*/\1/')
 replay_gdb "$TMP/ipi.itr" "$UNTIL"
 ok $? "ipi, --until=$UNTIL: the stub listens"
 run_limited 60 gdb -batch -nx "$GUEST" -ex "target remote :$PORT" -ex "info threads" \
@@ -65,7 +66,9 @@ run_limited 60 gdb -batch -nx "$GUEST" -ex "target remote :$PORT" -ex "info thre
 	-ex 'printf "T2 rip=%#lx rsp=%#lx\n", $rip, $rsp' -ex "detach" >"$TMP/gdb" 2>&1
 is $? 0 "ipi: gdb attached, read both threads and detached"
 wait "$PID"
-ok $(($? > 1)) "ipi: the replay ends once gdb detached"
+is $? 0 "ipi: the replay ends once gdb detached, record $UNTIL and the recorded one it stands for the same"
+like "$TMP/out" "^replay: stopped at record $UNTIL \\(--until\\), cpu [01]'s guest record [0-9]+\$|^  recorded: \\(a host record" \
+	"ipi: the recorded counterpart is the same vCPU's guest record of that number"
 like "$TMP/gdb" 'Thread 2 \(vCPU 1\)' "gdb: thread 2 is vCPU 1"
 for c in 0 1; do
 	rip=$(dump_reg "$c" rip)

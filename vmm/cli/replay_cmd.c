@@ -70,7 +70,9 @@ static void usage(FILE *f)
 		"                                   wait loop, replaying under its irqchip)\n"
 		"  --until=SEQ                      stop the replay once its trace has record SEQ:\n"
 		"                                   registers and last guest events of each vCPU,\n"
-		"                                   and the recorded and replayed record SEQ\n"
+		"                                   and the replayed record SEQ next to the recorded\n"
+		"                                   one (2+ vCPUs: that vCPU's guest record of the\n"
+		"                                   same number)\n"
 		"  --gdb=PORT                       where the replay stops (--until, a divergence,\n"
 		"                                   the end), serve its vCPUs to gdb on\n"
 		"                                   127.0.0.1:PORT (target remote :PORT; a thread\n"
@@ -188,38 +190,81 @@ static int same_build(const char *kernel, const struct replay *rp, char *err, si
 	return 0;
 }
 
-/* Record @seq of @path into @r, and in `vmm trace show` form into @line; 0 none, -1 unreadable. */
-static int record_at(const char *path, uint64_t seq, struct itr_record *r, char *line, size_t n)
+/*
+ * A record of @path into @r, and in `vmm trace show` form into @line: the one
+ * at @seq, or (@nth set) vCPU @vcpu's guest record number *@nth (from 0).
+ * With @seq, *@nth (if given) is set to that record's number among its vCPU's
+ * guest records, or UINT64_MAX if it is no guest record. 1 found, 0 none, -1
+ * unreadable.
+ */
+static int record_at(const char *path, uint64_t seq, int vcpu, uint64_t *nth, struct itr_record *r,
+		     char *line, size_t n)
 {
 	struct itr_header h;
 	struct itr_reader *rd = itr_reader__open(path, &h, line, n);
-	int k;
+	uint64_t count[256] = { 0 };
+	bool by_nth = vcpu >= 0;
+	int k, found = 0;
 
 	if (!rd)
 		return -1;
-	while ((k = itr_reader__next(rd, r, line, n)) == 1 && r->seq < seq)
-		;
-	if (k == 1 && r->seq == seq)
+	while ((k = itr_reader__next(rd, r, line, n)) == 1) {
+		bool guest = r->source == ITR_SRC_GUEST;
+
+		if (by_nth ? guest && r->vcpu == vcpu && count[r->vcpu] == *nth : r->seq == seq) {
+			if (!by_nth && nth)
+				*nth = guest ? count[r->vcpu] : UINT64_MAX;
+			found = 1;
+			break;
+		}
+		if (!by_nth && r->seq > seq)
+			break;
+		count[r->vcpu] += guest;
+	}
+	if (found)
 		itr_show__format(r, r->depth, line, n);
 	else if (k >= 0)
 		snprintf(line, n, "(none: the trace ends before it)");
 	itr_reader__close(rd);
-	return k < 0 ? -1 : k == 1 && r->seq == seq;
+	return k < 0 ? -1 : found;
 }
 
-/* --until: the record the replay stopped at, in both traces, compared as trace diff does. */
-static int show_until(const char *a, const char *b, uint64_t seq)
+/*
+ * --until: the record the replay stopped at, and the recorded one it stands
+ * for, compared as trace diff does. With one vCPU that is the same seq; with
+ * more, their interleaving is the host's, so it is the same vCPU's guest
+ * record of the same number (a host record there has no counterpart).
+ */
+static int show_until(const char *a, const char *b, uint64_t seq, unsigned vcpus)
 {
 	struct itr_record ra, rb;
 	char la[512], lb[512];
-	int ka = record_at(a, seq, &ra, la, sizeof(la)), kb = ka < 0 ? -1 : record_at(b, seq, &rb, lb, sizeof(lb));
+	uint64_t nth = 0;
+	int kb = record_at(b, seq, -1, vcpus > 1 ? &nth : NULL, &rb, lb, sizeof(lb)), ka;
 
-	if (ka < 0 || kb < 0) {
-		fprintf(stderr, "vmm replay: %s\n", ka < 0 ? la : lb);
+	if (kb < 0) {
+		fprintf(stderr, "vmm replay: %s\n", lb);
 		return 2;
 	}
-	printf("replay: stopped at record %llu (--until)\n  recorded: %s\n  replayed: %s\n",
-	       (unsigned long long)seq, la, lb);
+	if (vcpus > 1 && kb && nth == UINT64_MAX) {
+		printf("replay: stopped at record %llu (--until)\n  replayed: %s\n  recorded: (a host "
+		       "record: with %u vCPUs nothing in the recording stands for it)\n",
+		       (unsigned long long)seq, lb, vcpus);
+		return 0;
+	}
+	ka = vcpus > 1 && kb ? record_at(a, 0, rb.vcpu, &nth, &ra, la, sizeof(la)) :
+			       record_at(a, seq, -1, NULL, &ra, la, sizeof(la));
+	if (ka < 0) {
+		fprintf(stderr, "vmm replay: %s\n", la);
+		return 2;
+	}
+	if (vcpus > 1 && kb)
+		printf("replay: stopped at record %llu (--until), cpu %u's guest record %llu\n"
+		       "  recorded: %s\n  replayed: %s\n", (unsigned long long)seq, rb.vcpu,
+		       (unsigned long long)nth, la, lb);
+	else
+		printf("replay: stopped at record %llu (--until)\n  recorded: %s\n  replayed: %s\n",
+		       (unsigned long long)seq, la, lb);
 	return ka && kb && !itr_diff__record(&ra, &rb) ? 0 : 1;
 }
 
@@ -344,8 +389,10 @@ int replay_cmd__main(int argc, char **argv)
 	printf("; its trace: %s\n", out_path);
 	fflush(stdout);
 	if (ro.vm.until_seq) {
+		unsigned vcpus = rp.vcpus;
+
 		replay__free(&rp);
-		return show_until(trace, out_path, ro.vm.until_seq);
+		return show_until(trace, out_path, ro.vm.until_seq, vcpus);
 	}
 	/* vCPUs run concurrently: each one's own order is the run's, their interleaving timing */
 	d = 0;
