@@ -105,11 +105,15 @@ int signals__pending(void)
 	return stop_signal;
 }
 
-int signals__after_run(void)
+void signals__watchdog_off(void)
 {
 	static const struct itimerval off;
 
 	setitimer(ITIMER_REAL, &off, NULL);
+}
+
+int signals__stop_asked(void)
+{
 	return stop_signal && stop_signal != SIGALRM;
 }
 

@@ -22,8 +22,10 @@ int signals__install_kick(void);
 void signals__set_crash_trace(struct itr_writer *w);
 /* The stop signal that arrived, 0 if none. */
 int signals__pending(void);
-/* The run is over and a person takes over (gdb): the watchdog is off; 1 if a stop signal other than it came. */
-int signals__after_run(void);
+/* The run is over and a person takes over (gdb): the watchdog goes off. */
+void signals__watchdog_off(void);
+/* 1 once a stop signal other than the watchdog's came (^C, SIGTERM, ...). */
+int signals__stop_asked(void);
 /* A stop signal arrived: stop @vm with the matching status and reason. */
 void signals__stop_vm(struct vm *vm);
 /* Block in the calling thread (and so in the AP threads it starts) what vCPU 0's takes. */
