@@ -484,6 +484,45 @@ static void test_version3(void)
 	ok(!strcmp(itr_type__name(ITR_DELIVER), "DELIVER"), "DELIVER has its name");
 }
 
+/* @a then @b written to path under a fresh header, then path opened again: the reader, or NULL */
+static struct itr_reader *two_records(const struct itr_record *a, const struct itr_record *b,
+				      struct itr_header *h, const char *what)
+{
+	struct itr_record ra = *a, rb = *b;
+	struct itr_writer *w;
+	char err[256];
+
+	fill_header(h);
+	w = itr_writer__open(path, h, err, sizeof(err));
+	itr_writer__put(w, &ra);
+	itr_writer__put(w, &rb);
+	ok(itr_writer__close(w, err, sizeof(err)) == 0, "%s: two records written", what);
+	return itr_reader__open(path, h, err, sizeof(err));
+}
+
+/* The same records in a file of version @v: its first is an unknown type (@hex), said in one line */
+static void unknown_in(uint16_t v, const char *hex, const char *what)
+{
+	struct itr_header h;
+	struct itr_reader *rd;
+	struct itr_record r;
+	char err[256] = "", want[32];
+	uint8_t *buf;
+	size_t n;
+	int k;
+
+	buf = slurp(path, &n);
+	downgrade(buf, &n, v);
+	spit(path, buf, n);
+	free(buf);
+	rd = itr_reader__open(path, &h, err, sizeof(err));
+	k = rd ? itr_reader__next(rd, &r, err, sizeof(err)) : 0;
+	snprintf(want, sizeof(want), "unknown type %s", hex);
+	ok(rd && h.version == v && k == -1 && strstr(err, want) && !strchr(err, '\n'),
+	   "v%u: %s is an unknown type, one line: %s", v, what, err);
+	itr_reader__close(rd);
+}
+
 /*
  * Version 4: the guest's IPI record (ITR_IPI) round-trips and shows; in a file
  * that says version 3 it is an unknown type, and a version 3 file still reads.
@@ -494,22 +533,13 @@ static void test_version4(void)
 				  .a = IVM_IPI_ARG(0xfdu, 0u), .err = 0xffffffffu };
 	struct itr_record all = ipi;
 	struct itr_header h;
-	struct itr_writer *w;
 	struct itr_reader *rd;
 	struct itr_record r;
 	char err[256], line[256];
-	uint8_t *buf;
-	size_t n;
-	int k;
 
 	all.a = IVM_IPI_ARG(3u << 18 | 0xfc, 0u);
 	all.vector = 0xfc;
-	fill_header(&h);
-	w = itr_writer__open(path, &h, err, sizeof(err));
-	itr_writer__put(w, &ipi);
-	itr_writer__put(w, &all);
-	ok(itr_writer__close(w, err, sizeof(err)) == 0, "v4: two IPI records written");
-	rd = itr_reader__open(path, &h, err, sizeof(err));
+	rd = two_records(&ipi, &all, &h, "v4");
 	ok(rd && h.version >= 4, "v4: the version written is 4 or later");
 	ok(rd && itr_reader__next(rd, &r, err, sizeof(err)) == 1 && r.type == ITR_IPI && r.vector == 0xfd &&
 	   r.vcpu == 1 && IVM_IPI_DEST(r.a) == 0 && IVM_IPI_SHORTHAND(r.a) == 0 && IVM_IPI_DM(r.a) == 0,
@@ -522,15 +552,7 @@ static void test_version4(void)
 	ok(strstr(line, "ipi v=fc fixed to all-but-self") != NULL, "v4: shown as \"%s\"", line);
 	itr_reader__close(rd);
 	ok(!strcmp(itr_type__name(ITR_IPI), "IPI"), "IPI has its name");
-	buf = slurp(path, &n);
-	downgrade(buf, &n, 3);	/* the same records, in a version 3 file */
-	spit(path, buf, n);
-	free(buf);
-	rd = itr_reader__open(path, &h, err, sizeof(err));
-	k = rd ? itr_reader__next(rd, &r, err, sizeof(err)) : 0;
-	ok(rd && h.version == 3 && k == -1 && strstr(err, "unknown type 0xc") && !strchr(err, '\n'),
-	   "v3: an IPI record is an unknown type, one line: %s", err);
-	itr_reader__close(rd);
+	unknown_in(3, "0xc", "an IPI record");
 }
 
 /*
@@ -607,23 +629,14 @@ static void test_version6(void)
 				.a = 0, .rip = 0x10c8a3, .b = 5, .err = 0xffffffffu };
 	struct itr_record busy = q;
 	struct itr_header h;
-	struct itr_writer *w;
 	struct itr_reader *rd;
 	struct itr_record r;
 	char err[256], line[256];
-	uint8_t *buf;
-	size_t n;
-	int k;
 
 	busy.a = IVM_QUIET_RUNNING | IVM_QUIET_RING;
 	busy.vector = 0xff;
 	busy.vcpu = 1;
-	fill_header(&h);
-	w = itr_writer__open(path, &h, err, sizeof(err));
-	itr_writer__put(w, &q);
-	itr_writer__put(w, &busy);
-	ok(itr_writer__close(w, err, sizeof(err)) == 0, "v6: two QUIET records written");
-	rd = itr_reader__open(path, &h, err, sizeof(err));
+	rd = two_records(&q, &busy, &h, "v6");
 	ok(rd && h.version == 6, "v6: the version written is 6");
 	ok(rd && itr_reader__next(rd, &r, err, sizeof(err)) == 1 && r.type == ITR_QUIET && r.vector == 1 &&
 	   r.a == 0 && r.rip == 0x10c8a3 && r.b == 5, "v6: a quiet answer round-trips");
@@ -637,15 +650,7 @@ static void test_version6(void)
 	   "v6: its bits by name, an index past 254 as 255+: \"%s\"", line);
 	itr_reader__close(rd);
 	ok(!strcmp(itr_type__name(ITR_QUIET), "QUIET"), "QUIET has its name");
-	buf = slurp(path, &n);
-	downgrade(buf, &n, 5);	/* the same records, in a version 5 file */
-	spit(path, buf, n);
-	free(buf);
-	rd = itr_reader__open(path, &h, err, sizeof(err));
-	k = rd ? itr_reader__next(rd, &r, err, sizeof(err)) : 0;
-	ok(rd && h.version == 5 && k == -1 && strstr(err, "unknown type 0x29") && !strchr(err, '\n'),
-	   "v5: a QUIET record is an unknown type, one line: %s", err);
-	itr_reader__close(rd);
+	unknown_in(5, "0x29", "a QUIET record");
 }
 
 /* lib/sha256.c against FIPS 180-4's examples and the block boundaries. */
