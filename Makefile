@@ -17,7 +17,7 @@ SAN	?=
 HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow \
 	       -Wno-unused-parameter -Iinclude -I. -Ivmm \
 	       -I/usr/include/tracefs -I/usr/include/traceevent $(SAN)
-HOST_LDLIBS := -lZydis -lyaml -ltracefs -ltraceevent -lvirt -lpthread -lrt
+HOST_LDLIBS := -lZydis -lyaml -ltracefs -ltraceevent -lpthread -lrt
 
 GUEST_CC	:= gcc
 GUEST_CFLAGS	:= -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pie -no-pie \
