@@ -18,6 +18,10 @@ HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow \
 	       -Wno-unused-parameter -Iinclude -I. -Ivmm \
 	       -I/usr/include/tracefs -I/usr/include/traceevent $(SAN)
 HOST_LDLIBS := -lZydis -lyaml -ltracefs -ltraceevent -lpthread -lrt
+# libvirt is dlopen'ed (vmm/target/libvirt.c), but ASan resolves its XDR interceptors when it
+# starts: a libtirpc that comes later leaves them NULL, and libvirt's RPC calls jump to 0
+SAN_LDLIBS  := -Wl,--no-as-needed -lvirt -Wl,--as-needed
+HOST_LDLIBS += $(if $(SAN),$(SAN_LDLIBS))
 
 GUEST_CC	:= gcc
 GUEST_CFLAGS	:= -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pie -no-pie \
