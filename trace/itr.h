@@ -98,6 +98,12 @@ enum itr_deliver_how {
 #define ITR_HOST_LAST	ITR_QUIET	/* the highest host record type */
 #define ITR_GUEST_LAST	ITR_IPI		/* the highest guest record type */
 
+/* ITR_QUIET vector: the vCPU a QUIET question named, 0xff for 255 or more */
+static inline uint8_t itr_quiet__asked(uint64_t vcpu)
+{
+	return vcpu < 0xff ? (uint8_t)vcpu : 0xff;
+}
+
 /* ITR_KVM_TP: which tracepoint (a); vector and b/rip hold its fields (docs/TRACE.md). */
 enum itr_kvm_tp {
 	ITR_TP_INJ_VIRQ = 1,		/* vector = irq */

@@ -454,12 +454,12 @@ int vmm__run(const struct vmm_opts *opts)
 		status = status ? status : VMM_HOST_ERROR;
 	}
 	/* the trace is whole on disk now; the vCPUs stay as the run left them until gdb is done */
-	if (opts->gdb_port)
+	if (opts->gdb_port) {
 		signals__watchdog_off();	/* the run is over: gdb's session takes what it takes */
-	if (opts->gdb_port && gdb__serve(&vm, opts->gdb_fd, opts->gdb_port, signals__stop_asked, err,
-					 sizeof(err)) < 0) {
-		fprintf(stderr, "vmm: --gdb: %s\n", err);
-		status = status ? status : VMM_HOST_ERROR;
+		if (gdb__serve(&vm, opts->gdb_fd, opts->gdb_port, signals__stop_asked, err, sizeof(err)) < 0) {
+			fprintf(stderr, "vmm: --gdb: %s\n", err);
+			status = status ? status : VMM_HOST_ERROR;
+		}
 	}
 	vm__destroy(&vm);
 	for (unsigned i = 0; i < VMM_MAX_VCPUS; i++)

@@ -191,8 +191,7 @@ static bool quiet_view(struct vcpu *v, struct quiet_view *q)
 			return false;
 		q->halted = mp.mp_state == KVM_MP_STATE_HALTED;
 		/* regs were read before KVM_GET_MP_STATE took an INIT in: runnable, they still hold */
-		if (mp.mp_state == KVM_MP_STATE_RUNNABLE && v->vm->replay &&
-		    replay__holds_at_hlt(v, &regs)) {
+		if (mp.mp_state == KVM_MP_STATE_RUNNABLE && replay__holds_at_hlt(v, &regs)) {
 			q->halted = true;	/* the replay's own HLT: KVM's would report RIP after it */
 			q->rip = regs.rip + 1;
 		}

@@ -300,7 +300,7 @@ void record__timer(struct vcpu *v, uint32_t fires)
 void record__quiet(struct vcpu *v, uint64_t asked, uint32_t bits, uint64_t rip)
 {
 	struct itr_record r = { .type = ITR_QUIET, .vcpu = v->id, .a = bits, .rip = rip,
-				.vector = asked < 0xff ? (uint8_t)asked : 0xff };
+				.vector = itr_quiet__asked(asked) };
 
 	if (!record__on(v->vm))
 		return;

@@ -17,7 +17,7 @@ enum replay_where replay__answer(struct vcpu *v, uint64_t asked, const struct re
 	struct replay *rp = v->vm->replay;
 	const struct replay_answer *r;
 	uint32_t count;
-	uint8_t who = asked < 0xff ? (uint8_t)asked : 0xff;
+	uint8_t who = itr_quiet__asked(asked);
 	static char why[320];
 
 	if (!rp || !rp->answers)

@@ -103,6 +103,21 @@ static uint32_t *sync_visits(struct replay *rp, uint64_t n, bool add)
 	return &rp->syncs[rp->nsyncs++].visits;
 }
 
+
+/* Room for element @n of the array *@slot (@size bytes each): 16 at first, doubled when full. -1: none */
+static int grow(void *slot, size_t n, size_t size)
+{
+	void *a;
+
+	if (n && (n < 16 || (n & (n - 1))))
+		return 0;
+	memcpy(&a, slot, sizeof(a));
+	a = realloc(a, (n ? 2 * n : 16) * size);
+	if (!a)
+		return -1;
+	memcpy(slot, &a, sizeof(a));
+	return 0;
+}
 /*
  * Append @r's injection to the step of its point, opening a new step when the
  * point changes, or (a sync point) when the guest has visited it again since:
@@ -162,12 +177,8 @@ static int add_point(struct replay *rp, const struct itr_record *r, const char *
 		p->times++;	/* another at the same place, in the same hand-over */
 		return 0;
 	}
-	if (!(n & (n - 1))) {	/* 0, 1, 2, 4 ...: grow by doubling */
-		p = realloc(rp->cpu[r->vcpu].p, (n ? 2 * n : 16) * sizeof(*p));
-		if (!p)
-			return fail(err, errlen, path, r->seq, "out of memory");
-		rp->cpu[r->vcpu].p = p;
-	}
+	if (grow(&rp->cpu[r->vcpu].p, n, sizeof(*p)) < 0)
+		return fail(err, errlen, path, r->seq, "out of memory");
 	rp->cpu[r->vcpu].p[n] = (struct replay_point){
 		.vector = r->vector, .how = (uint8_t)r->a, .count = r->b, .rip = r->rip, .rsp = r->rsp,
 		.rflags = r->rflags, .seq = r->seq, .times = 1, .published = r->err,
@@ -338,15 +349,10 @@ static void sort_points(struct replay *rp)
 static int add_answer(struct replay *rp, const struct itr_record *r, const char *path, char *err,
 		      size_t errlen)
 {
-	struct replay_answer *a;
 	size_t n = rp->cpu[r->vcpu].nans;
 
-	if (!(n & (n - 1))) {	/* 0, 1, 2, 4 ...: grow by doubling */
-		a = realloc(rp->cpu[r->vcpu].ans, (n ? 2 * n : 16) * sizeof(*a));
-		if (!a)
-			return fail(err, errlen, path, r->seq, "out of memory");
-		rp->cpu[r->vcpu].ans = a;
-	}
+	if (grow(&rp->cpu[r->vcpu].ans, n, sizeof(*rp->cpu[r->vcpu].ans)) < 0)
+		return fail(err, errlen, path, r->seq, "out of memory");
 	rp->cpu[r->vcpu].ans[n] = (struct replay_answer){
 		.asked = r->vector, .bits = r->a, .rip = r->rip, .count = r->b, .seq = r->seq,
 	};

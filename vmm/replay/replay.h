@@ -163,7 +163,7 @@ bool replay__settle_either(struct vcpu *v, const struct kvm_regs *regs, uint32_t
 /*
  * Kernel, split: @v, with @regs, stands at the HLT before its next place, where
  * the replay plays the HLT itself (hlt_passed) and KVM never sees it: halted,
- * as far as the guest can tell (IVM_HC_QUIET asks).
+ * as far as the guest can tell (IVM_HC_QUIET asks). False outside a replay.
  */
 bool replay__holds_at_hlt(struct vcpu *v, const struct kvm_regs *regs);
 /*
