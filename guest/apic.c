@@ -52,9 +52,47 @@ bool apic_isr_test(unsigned int vector)
 	return apic_enabled && apic_test(APIC_ISR, vector);
 }
 
+/*
+ * IRR is the host's timing (what came due, and when), an input a replay must
+ * give back (trace version 7). Each read is made by one of these two
+ * instructions and recorded with its address (IVM_EV_READ), so a replay can
+ * stop there and answer with the recorded value instead (vmm/replay/read.c).
+ * Both are two bytes, their operand in a fixed register.
+ */
+uint32_t apic_input_mmio(const volatile uint32_t *reg);
+uint32_t apic_input_msr(uint32_t msr);
+extern const char apic_input_rdmsr[];
+asm(".pushsection .text\n"
+    ".globl apic_input_mmio\n"
+    "apic_input_mmio:\n"
+    "	movl (%rdi), %eax\n"		/* 8b 07 */
+    "	ret\n"
+    ".globl apic_input_msr\n"
+    "apic_input_msr:\n"
+    "	movl %edi, %ecx\n"
+    ".globl apic_input_rdmsr\n"
+    "apic_input_rdmsr:\n"
+    "	rdmsr\n"			/* 0f 32 */
+    "	ret\n"
+    ".popsection");
+
+static uint32_t apic_read_input(uint32_t reg)
+{
+	uint32_t v;
+
+	if (x2apic_mode) {
+		v = apic_input_msr(MSR_X2APIC_BASE + (reg >> 4));
+		ev_record_read(reg, v, (uint64_t)apic_input_rdmsr);
+	} else {
+		v = apic_input_mmio(&xapic[reg / 4]);
+		ev_record_read(reg, v, (uint64_t)apic_input_mmio);
+	}
+	return v;
+}
+
 bool apic_irr_test(unsigned int vector)
 {
-	return apic_enabled && apic_test(APIC_IRR, vector);
+	return apic_enabled && apic_read_input(APIC_IRR + (vector / 32) * 0x10) >> (vector % 32) & 1;
 }
 
 bool apic_tmr_test(unsigned int vector)

@@ -272,6 +272,7 @@ extern uint32_t irq_depth;	/* deliveries in progress (entry.S) */
 void trace_init(void);
 void ev_record(unsigned int kind, unsigned int vector, uint32_t arg);
 void ev_record_count(unsigned int vector);	/* IVM_MARK_COUNT, consistent with the stream */
+void ev_record_read(uint32_t reg, uint32_t value, uint64_t rip);	/* IVM_EV_READ */
 void ev_dump(uint32_t from);
 
 /* ---- traps.c ---- */

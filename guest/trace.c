@@ -88,7 +88,8 @@ static bool ev_reserve(uint32_t *pos, const uint64_t *snap, uint64_t *val)
  * so the TSC order matches the slot order for everything but an NMI or an
  * exception, and those still get slots of their own.
  */
-static void ev_write(unsigned int kind, unsigned int vector, uint32_t arg, const uint64_t *snap)
+static void ev_write(unsigned int kind, unsigned int vector, uint32_t arg, const uint64_t *snap,
+		     uint64_t rip)
 {
 	uint64_t flags = raw_local_irq_save();	/* raw: local_irq_* record through here */
 	struct ivm_event *e;
@@ -105,8 +106,8 @@ static void ev_write(unsigned int kind, unsigned int vector, uint32_t arg, const
 		e->cpl = 0;
 		e->arg = arg | (uint32_t)(val & 0xfffff);
 		e->tsc = rdtsc();
-		/* not a delivery: no frame (the slot may hold an old one) */
-		e->rip = 0;
+		/* not a delivery: no frame (the slot may hold an old one); a READ's instruction */
+		e->rip = rip;
 		e->rsp = 0;
 		e->rflags = 0;
 		e->cs = 0;
@@ -120,7 +121,13 @@ static void ev_write(unsigned int kind, unsigned int vector, uint32_t arg, const
 
 void ev_record(unsigned int kind, unsigned int vector, uint32_t arg)
 {
-	ev_write(kind, vector, arg, NULL);
+	ev_write(kind, vector, arg, NULL, 0);
+}
+
+/* IVM_EV_READ: LAPIC register @reg (its offset) read @value at the instruction @rip */
+void ev_record_read(uint32_t reg, uint32_t value, uint64_t rip)
+{
+	ev_write(IVM_EV_READ, reg >> 4 & 0xff, value, NULL, rip);
 }
 
 /*
@@ -132,7 +139,7 @@ void ev_record(unsigned int kind, unsigned int vector, uint32_t arg)
 void ev_record_count(unsigned int vector)
 {
 	ev_write(IVM_EV_MARK, 0, IVM_MARK_COUNT | (vector & 0xff) << 20,
-		 &ivm_page.vector_count[vector & 0xff]);
+		 &ivm_page.vector_count[vector & 0xff], 0);
 }
 
 static const char *const ev_names[] = {
@@ -140,6 +147,7 @@ static const char *const ev_names[] = {
 	[IVM_EV_TPR] = "tpr", [IVM_EV_SOFTIRQ] = "softirq", [IVM_EV_TASKLET] = "tasklet",
 	[IVM_EV_SYNC] = "sync", [IVM_EV_MARK] = "mark", [IVM_EV_ISR] = "isr",
 	[IVM_EV_IF] = "if", [IVM_EV_RTE] = "rte", [IVM_EV_IPI] = "ipi",
+	[IVM_EV_READ] = "read",
 };
 
 /* Under QEMU nobody reads the ring: print it (from @from) instead. */

@@ -340,7 +340,13 @@ struct ivm_exc_result {
 #define IVM_EV_IF	10	/* the guest set or cleared RFLAGS.IF outside entry/IRET: arg = new IF */
 #define IVM_EV_RTE	11	/* the guest wrote an IOAPIC RTE: vector = pin, arg = RTE bits 31:0 (vector, mode, trigger, mask) */
 #define IVM_EV_IPI	12	/* the guest is about to write its ICR, fixed or lowest priority: vector, arg = IVM_IPI_ARG() */
-#define IVM_EV_MAX	12	/* the VMM turns any other kind into a bad-record report */
+/*
+ * The guest read a LAPIC register whose value is the host's timing (IRR): vector =
+ * the register's index (offset >> 4), arg = the value, rip = the reading instruction
+ * (a replay stops there and gives the recorded value back, vmm/replay/read.c)
+ */
+#define IVM_EV_READ	13
+#define IVM_EV_MAX	13	/* the VMM turns any other kind into a bad-record report */
 /*
  * IVM_EV_IPI's arg: the ICR's low bits 19:0 (vector, delivery mode, destination
  * mode, level, trigger, shorthand) and the destination's APIC ID (bits 7:0 of

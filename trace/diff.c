@@ -544,6 +544,14 @@ int itr_diff__files(const char *pa, const char *pb, const struct itr_diff_opts *
 			fprintf(f, "note: %s is version %u, from before IPI records: IPI records not compared\n",
 				ha.version < 4 ? "A" : "B", ha.version < 4 ? ha.version : hb.version);
 	}
+	/* nor one older than version 7 the guest's LAPIC reads */
+	if ((ha.version < 7) != (hb.version < 7)) {
+		a->skip |= 1u << ITR_READ;
+		b->skip |= 1u << ITR_READ;
+		if (f)
+			fprintf(f, "note: %s is version %u, from before READ records: READ records not compared\n",
+				ha.version < 7 ? "A" : "B", ha.version < 7 ? ha.version : hb.version);
+	}
 	for (uint16_t t = 0; t < 64; t++) {
 		for (int g = 0; g < 2; g++) {
 			a->keep[g] |= (uint64_t)keep_type(a, t, g ? ITR_SRC_GUEST : 0) << t;

@@ -14,7 +14,7 @@
 #include <stdio.h>
 
 #define ITR_MAGIC	"IVMTRACE"	/* 8 bytes, no NUL */
-#define ITR_VERSION	6	/* 6: ITR_QUIET, the VMM's answers to IVM_HC_QUIET; 5: header initrd and initrd_sha256, config devices=; 4: ITR_IPI, the guest's ICR writes; 3: what replay needs: header kernel and config, ITR_DELIVER,
+#define ITR_VERSION	7	/* 7: ITR_READ, the guest's reads of LAPIC IRR; 6: ITR_QUIET, the VMM's answers to IVM_HC_QUIET; 5: header initrd and initrd_sha256, config devices=; 4: ITR_IPI, the guest's ICR writes; 3: what replay needs: header kernel and config, ITR_DELIVER,
 				 * INJECT with every parameter; 2: ITR_BAD_GUEST, END says why */
 #define ITR_VERSION_MIN	1	/* the oldest version this reader still reads */
 #define ITR_RECORD_SIZE	64
@@ -32,6 +32,9 @@ enum itr_type {
 	ITR_TASKLET = 6, ITR_SYNC = 7, ITR_MARK = 8, ITR_ISR = 9, ITR_IF = 10, ITR_RTE = 11,
 	ITR_IPI = 12,		/* v4: the guest writes its ICR: vector; a = IVM_IPI_ARG (ICR bits
 				 * 19:0, destination APIC ID << 24) */
+	ITR_READ = 13,		/* v7: the guest read a LAPIC register the host's timing sets (IRR):
+				 * vector = its index (offset >> 4), a = the value, rip = the
+				 * reading instruction */
 	/* host */
 	ITR_INJECT = 32,	/* vector; a = enum inj_kind | pin/dest << 8 | pin action << 16;
 				 * b = injection point: sync N, or 1 << 63 | microseconds;
@@ -96,7 +99,7 @@ enum itr_deliver_how {
 };
 
 #define ITR_HOST_LAST	ITR_QUIET	/* the highest host record type */
-#define ITR_GUEST_LAST	ITR_IPI		/* the highest guest record type */
+#define ITR_GUEST_LAST	ITR_READ	/* the highest guest record type */
 
 /* ITR_QUIET vector: the vCPU a QUIET question named, 0xff for 255 or more */
 static inline uint8_t itr_quiet__asked(uint64_t vcpu)

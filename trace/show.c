@@ -269,6 +269,18 @@ static void show_line(const struct itr_record *r, unsigned depth, bool soft, cha
 				     IVM_IPI_LOGICAL(r->a) ? "logical" : "apic", IVM_IPI_DEST(r->a));
 		break;
 	}
+	case ITR_READ: {
+		/* the LAPIC's 8-word banks by index (offset >> 4): ISR 0x10, TMR 0x18, IRR 0x20 */
+		const char *bank = r->vector >= 0x10 && r->vector < 0x28 ?
+				   (const char *[]){ "isr", "tmr", "irr" }[(r->vector - 0x10) / 8] : NULL;
+
+		if (bank)
+			k = snprintf(buf, n, "read %s%u = %#x IP=%016" PRIx64, bank, r->vector % 8, r->a, r->rip);
+		else
+			k = snprintf(buf, n, "read apic %#x = %#x IP=%016" PRIx64, (unsigned)r->vector << 4, r->a,
+				     r->rip);
+		break;
+	}
 	default: k = snprintf(buf, n, "guest record type %#x", r->type);
 	}
 	if (r->vcpu && k >= 0 && (size_t)k < n)

@@ -79,16 +79,15 @@ like "$TMP/out" '^replay: placed 2 of 2 deliveries' "delay step: both MSIs at th
 
 # kernel and split: KVM's own LAPIC delivers, and replay holds it back (KVM_GUESTDBG_BLOCKIRQ)
 # until the vCPU stands where the recording's ENTRY was, so the same record for record too.
-# Not here: spurious (user only), timer-periodic (its last tick's handler reads IRR, where
-# KVM's LAPIC on PVM shows the tick in service now and then, PVM-4, in the recording or in
-# the replay: the host's timing, not an input). ring-stress is here: an NMI in ev_write's CLI
+# Not here: spurious (user only). timer-periodic is here: its last tick's handler reads IRR,
+# which KVM's LAPIC on PVM shows with the tick in service now and then (PVM-4), the host's
+# timing: the read is recorded (trace version 7) and given back. ring-stress is here: an NMI in ev_write's CLI
 # section, then an interrupt after its IRET, looks like an NMI inside that interrupt's entry,
 # and the replay tells which by the place reached first. quiet is here: the replay plays CPU 1's
 # HLT itself (KVM never sees it), and the VMM's QUIET answer says halted there, as KVM's would
 for m in kernel split; do
 	for f in configs/*.yaml; do
 		n=$(basename "$f" .yaml)
-		case $n in timer-periodic) continue ;; esac
 		grep -q '^irqchip: \[user\]' "$f" && continue
 		record_replay "$f" "$m" "$KREPEAT"
 	done
@@ -113,12 +112,32 @@ is "$RC" 1 "quiet, kernel: a planted 'running' answer (record $first): the repla
 like "$TMP/out" "the recording's next question \\(record $next\\) asked about cpu 1" \
 	"quiet, kernel: the guest asks again, where the recording's next question (record $next) was not"
 
+# the guest's IRR reads are inputs too (trace version 7): each given back as recorded. A planted
+# one (timer-periodic's last tick read with the next tick owed, or not) is what the guest sees:
+# its READ is the planted one, and the first divergence is its count of ticks (the MARK) after it
+TR=$TMP/timer-periodic.kernel.itr
+replay "$TR"
+like "$TMP/out" '; 1 of 1 LAPIC reads given back' "timer-periodic, kernel: its IRR read given back"
+rd=$("$VMM" trace show "$TR" | grep -m1 ': *read irr7 = ' | sed 's/^ *\([0-9]*\):.*/\1/')
+val=$("$VMM" trace show "$TR" | grep -m1 ': *read irr7 = ' | sed 's/.*= \([0-9a-fx]*\) .*/\1/')
+mk=$("$VMM" trace show "$TR" | grep -m1 ': *mark 0x[45]$' | sed 's/^ *\([0-9]*\):.*/\1/')
+hlen=$(od -An -tu4 -j12 -N4 "$TR" | tr -d ' ')
+cp "$TR" "$TMP/planted-read.itr"
+# IRR word 7 bit 12 is v=ec, the timer's vector: owed <-> not owed
+if [ "$val" = 0 ]; then flip='\020' planted=0x1000; else flip='\000' planted=0; fi
+printf "$flip" | dd of="$TMP/planted-read.itr" bs=1 seek=$((hlen + 64 * rd + 53)) conv=notrunc 2>/dev/null
+replay "$TMP/planted-read.itr"
+is "$RC" 1 "timer-periodic, kernel: a planted IRR read (record $rd, $val -> $planted): the replay differs"
+"$VMM" trace show "$TMP/planted-read.replay.itr" >"$TMP/show"
+like "$TMP/show" ": *read irr7 = $planted IP=" "timer-periodic, kernel: the guest read the planted value"
+like "$TMP/out" "^first divergence: A seq $mk, " "timer-periodic, kernel: found at the guest's count of ticks (record $mk)"
+
 # --kvm-delivers: the same injections at the same sync points, KVM's LAPIC delivering where it
 # will (as under another mode); a planted place (a recorded ENTRY's RIP, moved far) is never reached
 TR=$TMP/nesting.kernel.itr
 replay "$TR" --kvm-delivers
 like "$TMP/out" '^replay: placed 0 of 0 deliveries' "--kvm-delivers: no interrupt placed"
-"$VMM" trace diff --skip=entry,iret,eoi,tpr,softirq,tasklet,sync,mark,isr,if,rte "$TR" \
+"$VMM" trace diff --skip=entry,iret,eoi,tpr,softirq,tasklet,sync,mark,isr,if,rte,read "$TR" \
 	"$TMP/nesting.kernel.replay.itr" >"$TMP/d" 2>&1
 like "$TMP/d" '^same$' "--kvm-delivers: the replay's injections are the recording's"
 hlen=$(od -An -tu4 -j12 -N4 "$TR" | tr -d ' ')

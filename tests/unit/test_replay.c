@@ -946,6 +946,112 @@ static void test_answers(void)
 		replay__free(&rp);
 }
 
+/* The registers a fake vCPU reports: only RIP matters to replay__read */
+static uint64_t fake_rip;
+
+static int fake_get_regs(struct vcpu *v, struct kvm_regs *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->rip = fake_rip;
+	return 0;
+}
+
+static struct itr_record read_rec(uint8_t vcpu, uint8_t reg, uint32_t value, uint64_t rip)
+{
+	struct itr_record r = guest_rec(ITR_READ, vcpu);
+
+	r.vector = reg;
+	r.a = value;
+	r.rip = rip;
+	return r;
+}
+
+/*
+ * Version 7: each vCPU's LAPIC reads load in order, each at the count of that
+ * vCPU's guest records before it; they are given back only where interrupts
+ * are placed under kernel or split (KVM's LAPIC answers there with no exit),
+ * not under user or in another mode, nor from a version 6 trace. A vCPU at a
+ * read's instruction after other ring slots than recorded stops the run.
+ */
+static void test_reads(void)
+{
+	static const struct vcpu_ops fake = { .get_regs = fake_get_regs };
+	static struct itr_record r[8];
+	static struct replay rp;
+	static struct vm vm;
+	struct vcpu *v = &vm.vcpus[0];
+	enum replay_where w;
+	char err[256] = "";
+	unsigned n = 0;
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	r[n++] = guest_rec(ITR_MARK, 0);
+	r[n++] = read_rec(0, 0x27, 0x1000, 0x1089a5);		/* seq 1: cpu 0 after 1 */
+	r[n++] = guest_rec(ITR_MARK, 1);
+	r[n++] = read_rec(1, 0x22, 0, 0x1089a0);		/* seq 3: cpu 1 after 1 */
+	r[n++] = read_rec(0, 0x27, 0, 0x1089a5);		/* seq 4: cpu 0 after 2 */
+	ok(write_trace(path, "kernel", "vcpus=2 mem=67108864 boot=auto devices=none", r, n) == 0,
+	   "reads: written");
+	rc = replay__load(path, &rp, err, sizeof(err));
+	ok(rc == 0 && rp.nreads == 3 && rp.cpu[0].nreads == 2 && rp.cpu[1].nreads == 1 &&
+	   rp.cpu[0].reads[0].reg == 0x27 && rp.cpu[0].reads[0].value == 0x1000 &&
+	   rp.cpu[0].reads[0].rip == 0x1089a5 && rp.cpu[0].reads[0].count == 1 &&
+	   rp.cpu[0].reads[1].count == 2 && rp.cpu[0].reads[1].seq == 4 && rp.cpu[1].reads[0].count == 1 &&
+	   rp.cpu[1].reads[0].rip == 0x1089a0 && rp.cpu[0].n == 0,
+	   "reads: two of cpu 0's and one of cpu 1's, in order, each at its guest record count (%s)",
+	   rc ? err : "");
+	if (rc)
+		return;
+	vm.replay = &rp;
+	vm.nr_vcpus = 2;
+	v->vm = vm.vcpus[1].vm = &vm;
+	vm.vcpus[1].id = 1;
+	v->ops = &fake;
+	replay__set_mode(&rp, IRQCHIP_USER, false);
+	ok(!rp.give_reads && replay__read_rip(v) == 0 && replay__read(v) == REPLAY_NONE,
+	   "reads: replayed under another mode: read live, no breakpoint");
+	replay__set_mode(&rp, IRQCHIP_KERNEL, true);
+	ok(!rp.give_reads, "reads: --kvm-delivers: read live");
+	replay__set_mode(&rp, IRQCHIP_KERNEL, false);
+	ok(rp.give_reads && replay__read_rip(v) == 0x1089a5 && replay__read_rip(&vm.vcpus[1]) == 0x1089a0,
+	   "reads: under the recorded kernel irqchip: DR3 on each vCPU's next read");
+	v->nr_exits = 4;
+	rp.cpu[0].delivered_exit = 5;
+	fake_rip = 0x1089a5;
+	ok(replay__read(v) == REPLAY_NOT_YET && !vm.done,
+	   "reads: a delivery goes in at this entry: its handler first, the read later");
+	rp.cpu[0].delivered_exit = 0;
+	w = replay__read(v);	/* before ok() reads vm.why for its message */
+	ok(w == REPLAY_PAST && vm.done && strstr(vm.why, "read of recorded record 1 (register 0x270 at RIP "
+	   "0x1089a5 after 1 guest ring slots) after 0 slots: the guest went another way"),
+	   "reads: at the read's instruction after other ring slots: stopped, naming record 1 (%s)",
+	   vm.why ? vm.why : "");
+	vm.done = false;
+	rp.cpu[0].next_read = rp.cpu[0].nreads;
+	ok(replay__read_rip(v) == 0 && replay__read(v) == REPLAY_NOT_YET && !vm.done,
+	   "reads: all given back: no breakpoint, one more is read live (the diff shows its record)");
+	replay__free(&rp);
+	ok(!rp.cpu[0].reads && !rp.cpu[0].nreads && !rp.cpu[1].reads, "reads: freed");
+
+	buf = write_trace(path, "kernel", "vcpus=2 mem=67108864 boot=auto devices=none", r, 1) == 0 ?
+	      slurp(path, &len) : NULL;
+	ok(buf != NULL, "reads: a version 6 trace written");
+	if (!buf)
+		return;
+	downgrade(buf, &len, 6);
+	spit(path, buf, len);
+	free(buf);
+	rc = replay__load(path, &rp, err, sizeof(err));
+	if (rc == 0)
+		replay__set_mode(&rp, IRQCHIP_KERNEL, false);
+	ok(rc == 0 && !rp.give_reads && replay__read(v) == REPLAY_NONE,
+	   "reads: version 6 holds none: read live (%s)", rc ? err : "");
+	if (rc == 0)
+		replay__free(&rp);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/test_replay.XXXXXX");
@@ -959,6 +1065,7 @@ int main(void)
 	test_nested_entry_user();
 	test_visits();
 	test_answers();
+	test_reads();
 	test_refusals();
 	unlink(path);
 	rmdir(dir);

@@ -286,12 +286,12 @@ static void write_if_nmi(const char *p, bool if_first, uint8_t nmi_vector)
 	itr_writer__close(w, err, sizeof(err));
 }
 
-/* A mark, then (if @ipi) a guest IPI record of @v, then another mark; the header says @version */
-static void write_ipi(const char *p, uint16_t version, bool ipi, uint8_t v)
+/* A mark, then (if @one) a guest record of @type with @v, then another mark; the header says @version */
+static void write_between(const char *p, uint16_t version, uint16_t type, bool one, uint8_t v)
 {
 	struct itr_header h = { .version = ITR_VERSION };
 	struct itr_record m = { .type = ITR_MARK, .source = ITR_SRC_GUEST, .a = 1, .err = 0xffffffffu };
-	struct itr_record i = { .type = ITR_IPI, .source = ITR_SRC_GUEST, .vector = v, .a = v,
+	struct itr_record i = { .type = type, .source = ITR_SRC_GUEST, .vector = v, .a = v,
 				.err = 0xffffffffu };
 	struct itr_writer *w;
 	char err[256];
@@ -300,7 +300,7 @@ static void write_ipi(const char *p, uint16_t version, bool ipi, uint8_t v)
 
 	w = itr_writer__open(p, &h, err, sizeof(err));
 	itr_writer__put(w, &m);
-	if (ipi)
+	if (one)
 		itr_writer__put(w, &i);
 	itr_writer__put(w, &m);
 	itr_writer__close(w, err, sizeof(err));
@@ -316,15 +316,31 @@ static void test_ipi(void)
 {
 	struct itr_diff_result r;
 
-	write_ipi(pa, 4, true, 0xfd);
-	write_ipi(pb, 4, true, 0xfd);
+	write_between(pa, 4, ITR_IPI, true, 0xfd);
+	write_between(pb, 4, ITR_IPI, true, 0xfd);
 	ok(diff(false, &r) == 0, "v4: the same IPI record: the same");
-	write_ipi(pb, 4, true, 0xfc);
+	write_between(pb, 4, ITR_IPI, true, 0xfc);
 	ok(diff(false, &r) == 1 && r.first_kind == ITR_DIFF_MISMATCH, "v4: another IPI vector: a field mismatch");
-	write_ipi(pb, 4, false, 0);
+	write_between(pb, 4, ITR_IPI, false, 0);
 	ok(diff(false, &r) == 1, "v4: an IPI record missing: a difference");
-	write_ipi(pb, 3, false, 0);
+	write_between(pb, 3, ITR_IPI, false, 0);
 	ok(diff(false, &r) == 0, "v4 against v3 (which can't hold one): the IPI record is left out, the same");
+}
+
+/* v7: the READ record is compared, its value too; against a trace from before it, it is left out */
+static void test_read(void)
+{
+	struct itr_diff_result r;
+
+	write_between(pa, 7, ITR_READ, true, 0x10);
+	write_between(pb, 7, ITR_READ, true, 0x10);
+	ok(diff(false, &r) == 0, "v7: the same READ record: the same");
+	write_between(pb, 7, ITR_READ, true, 0);
+	ok(diff(false, &r) == 1 && r.first_kind == ITR_DIFF_MISMATCH, "v7: another value read: a field mismatch");
+	write_between(pb, 7, ITR_READ, false, 0);
+	ok(diff(false, &r) == 1, "v7: a READ record missing: a difference");
+	write_between(pb, 6, ITR_READ, false, 0);
+	ok(diff(false, &r) == 0, "v7 against v6 (which can't hold one): the READ record is left out, the same");
 }
 
 static void test_skip(void)
@@ -357,6 +373,7 @@ int main(void)
 	test_vcpu();
 	test_skip();
 	test_ipi();
+	test_read();
 	unlink(pa);
 	unlink(pb);
 	rmdir(dir);

@@ -386,6 +386,9 @@ int replay_cmd__main(int argc, char **argv)
 		       rp.stops);
 	if (rp.nanswers)
 		printf("; %zu of %zu QUIET answers given back", rp.answered, rp.nanswers);
+	if (rp.give_reads && rp.nreads)
+		printf("; %zu of %zu LAPIC reads given back (%zu differed from KVM's LAPIC)", rp.reads_given,
+		       rp.nreads, rp.reads_differed);
 	printf("; its trace: %s\n", out_path);
 	fflush(stdout);
 	if (ro.vm.until_seq) {
@@ -410,6 +413,11 @@ int replay_cmd__main(int argc, char **argv)
 	if (d == 0 && !st && rp.answered < rp.nanswers) {
 		printf("replay: the guest asked %zu of the recording's %zu QUIET questions\n", rp.answered,
 		       rp.nanswers);
+		d = 1;
+	}
+	if (d == 0 && !st && rp.give_reads && rp.reads_given < rp.nreads) {
+		printf("replay: the guest made %zu of the recording's %zu LAPIC reads\n", rp.reads_given,
+		       rp.nreads);
 		d = 1;
 	}
 	fflush(stdout);

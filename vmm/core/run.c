@@ -208,6 +208,8 @@ static bool vcpu_pre_run(struct vcpu *v)
 			return false;	/* at the place of an NMI that has not been sent yet */
 		if (v->vm->replay->block_irqs && (replay__kvm_irq(v) == REPLAY_PAST || v->replay_wait))
 			return false;	/* went past a place (stopped), or sleeps at a HLT place */
+		if (replay__read(v) == REPLAY_PAST)
+			return false;	/* at a recorded LAPIC read, but not as recorded (stopped) */
 	} else {
 		for (; v->nr_nmi; v->nr_nmi--)
 			give_nmi(v);

@@ -57,8 +57,10 @@ static void set_debug(struct vcpu *v, uint64_t want, uint64_t alt, bool block)
 	struct replay *rp = v->vm->replay;
 	struct kvm_guest_debug dbg = { 0 };
 
+	uint64_t read = replay__read_rip(v);
+
 	if (rp->cpu[v->id].armed_rip == want && rp->cpu[v->id].armed_alt == alt &&
-	    rp->cpu[v->id].armed_block == block)
+	    rp->cpu[v->id].armed_block == block && rp->cpu[v->id].armed_read == read)
 		return;
 	if (want == ~0ull) {
 		dbg.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP;
@@ -75,6 +77,11 @@ static void set_debug(struct vcpu *v, uint64_t want, uint64_t alt, bool block)
 			dbg.arch.debugreg[7] |= 0x10;	/* L2 */
 		}
 	}
+	if (read) {	/* a recorded LAPIC read's instruction (replay__read), while stepping too */
+		dbg.control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP;
+		dbg.arch.debugreg[3] = read;
+		dbg.arch.debugreg[7] |= 0x40;	/* L3 */
+	}
 	if (block)
 		dbg.control |= KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_BLOCKIRQ;
 	if (ioctl(v->fd, KVM_SET_GUEST_DEBUG, &dbg) < 0)
@@ -82,6 +89,14 @@ static void set_debug(struct vcpu *v, uint64_t want, uint64_t alt, bool block)
 	rp->cpu[v->id].armed_rip = want;
 	rp->cpu[v->id].armed_alt = want == ~0ull ? 0 : alt;
 	rp->cpu[v->id].armed_block = block;
+	rp->cpu[v->id].armed_read = read;
+}
+
+void replay__rearm(struct vcpu *v)
+{
+	const struct replay *rp = v->vm->replay;
+
+	set_debug(v, rp->cpu[v->id].armed_rip, rp->cpu[v->id].armed_alt, rp->cpu[v->id].armed_block);
 }
 
 /* The other place an `either` point at @rip may turn out to be reached at first: its NMI's */

@@ -361,6 +361,22 @@ static int add_answer(struct replay *rp, const struct itr_record *r, const char 
 	return 0;
 }
 
+/* ITR_READ: @r->vcpu's next LAPIC read, made after @count guest ring slots (replay__read) */
+static int add_read(struct replay *rp, const struct itr_record *r, uint64_t count, const char *path,
+		    char *err, size_t errlen)
+{
+	size_t n = rp->cpu[r->vcpu].nreads;
+
+	if (grow(&rp->cpu[r->vcpu].reads, n, sizeof(*rp->cpu[r->vcpu].reads)) < 0)
+		return fail(err, errlen, path, r->seq, "out of memory");
+	rp->cpu[r->vcpu].reads[n] = (struct replay_read){
+		.reg = r->vector, .value = r->a, .rip = r->rip, .count = count, .seq = r->seq,
+	};
+	rp->cpu[r->vcpu].nreads++;
+	rp->nreads++;
+	return 0;
+}
+
 int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 {
 	struct itr_reader *rd;
@@ -410,7 +426,9 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 		    (r.type == ITR_DELIVER && add_point(rp, &r, path, err, errlen) < 0) ||
 		    (r.vcpu >= rp->vcpus &&
 		     fail(err, errlen, path, r.seq, "a record of a vCPU the run did not have") < 0) ||
-		    (r.type == ITR_QUIET && add_answer(rp, &r, path, err, errlen) < 0)) {
+		    (r.type == ITR_QUIET && add_answer(rp, &r, path, err, errlen) < 0) ||
+		    (r.type == ITR_READ && r.source == ITR_SRC_GUEST &&
+		     add_read(rp, &r, guest[r.vcpu], path, err, errlen) < 0)) {
 			k = -1;
 			break;
 		}
@@ -465,6 +483,8 @@ void replay__set_mode(struct replay *rp, enum irqchip_mode mode, bool kvm_delive
 	rp->place_irqs = rp->mode == mode && (mode == IRQCHIP_USER || !kvm_delivers);
 	rp->block_irqs = rp->place_irqs && mode != IRQCHIP_USER;
 	rp->kvm_hlt = mode != IRQCHIP_USER;
+	/* KVM's LAPIC answers a read with no exit: what it held then was the host's timing */
+	rp->give_reads = rp->block_irqs && rp->h.version >= 7;
 	for (unsigned i = 0; i < VMM_MAX_VCPUS && !rp->place_irqs; i++) {
 		size_t k = 0;
 
@@ -491,6 +511,9 @@ void replay__free(struct replay *rp)
 		free(rp->cpu[i].ans);
 		rp->cpu[i].ans = NULL;
 		rp->cpu[i].nans = rp->cpu[i].next_ans = 0;
+		free(rp->cpu[i].reads);
+		rp->cpu[i].reads = NULL;
+		rp->cpu[i].nreads = rp->cpu[i].next_read = 0;
 		rp->cpu[i].n = rp->cpu[i].next = 0;
 	}
 }

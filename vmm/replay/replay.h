@@ -53,6 +53,15 @@ struct replay_answer {
 	uint64_t seq;		/* its record in the recorded trace, for messages */
 };
 
+/* A guest read of a LAPIC register the host's timing sets (an ITR_READ, trace version 7) */
+struct replay_read {
+	uint8_t reg;		/* the register's index (offset >> 4) */
+	uint32_t value;		/* what it read */
+	uint64_t rip;		/* the reading instruction */
+	uint64_t count;		/* the vCPU's ring slots before the record: the read's place */
+	uint64_t seq;		/* its record in the recorded trace, for messages */
+};
+
 struct replay {
 	struct itr_header h;
 	enum irqchip_mode mode;		/* the recorded irqchip */
@@ -81,7 +90,14 @@ struct replay {
 		bool stopped;		/* reached its ITR_DELIVER_STOP place */
 		struct replay_answer *ans;	/* its QUIET questions' recorded answers, in order */
 		size_t nans, next_ans;		/* how many, and the first not given back yet */
+		struct replay_read *reads;	/* its LAPIC reads' recorded values, in order */
+		size_t nreads, next_read;	/* how many, and the first not given back yet */
+		uint64_t armed_read;		/* DR3: the next read's instruction, 0 = none */
 	} cpu[VMM_MAX_VCPUS];
+	bool give_reads;		/* version 7 or later, placed under kernel or split: LAPIC
+					 * reads come from the trace */
+	size_t nreads, reads_given;	/* recorded, and given back so far */
+	size_t reads_differed;		/* of those, the ones KVM's LAPIC held another value for */
 	bool answers;			/* version 6 or later: QUIET answers come from the trace */
 	size_t nanswers, answered;	/* recorded, and given back so far */
 	bool place_irqs;		/* the replay places interrupts: user recorded and replayed, or
@@ -174,6 +190,19 @@ bool replay__holds_at_hlt(struct vcpu *v, const struct kvm_regs *regs);
  * question than the recording's next, or one more: the run was stopped.
  */
 enum replay_where replay__answer(struct vcpu *v, uint64_t asked, const struct replay_answer **a);
+/*
+ * Kernel, split (give_reads): on @v's own thread before KVM_RUN, when nothing is
+ * delivered at this entry. @v stands at the instruction of its next recorded
+ * LAPIC read: the VMM makes the read, with the recorded value, and moves RIP
+ * past it (REPLAY_HERE). REPLAY_PAST: it stands there after more or fewer ring
+ * slots than the recording's read, or the instruction is not that read: the
+ * run was stopped. Otherwise REPLAY_NOT_YET (REPLAY_NONE: no reads given back).
+ */
+enum replay_where replay__read(struct vcpu *v);
+/* DR3 for @v: its next recorded read's instruction while reads are given back, else 0 */
+uint64_t replay__read_rip(const struct vcpu *v);
+/* Set @v's breakpoints again as they are, with DR3 where replay__read_rip says now */
+void replay__rearm(struct vcpu *v);
 /* @v's next place, NULL when none is left. */
 const struct replay_point *replay__next(const struct vcpu *v);
 /* What each vCPU waits for, "cpu 0: at the place of record N (NMI v=02), ...; cpu 1: ...", into @buf */
