@@ -21,7 +21,8 @@ fi
 # a sanitizer build's vmm runs in there too: the same third-party leak suppressions (tests/lsan.supp)
 cmd='printf "leak:libtraceevent.so\n" >/tmp/lsan.supp; export LSAN_OPTIONS=suppressions=/tmp/lsan.supp;
 ./vmm probe; echo "selftest-begin"; ./vmm run --timeout 120 guest.elf; echo "selftest-status $?";
-for c in configs/*.yaml; do ./vmm check --scenario=$c --quiet guest.elf 2>&1 | grep "^check "; done;
+for c in configs/*.yaml; do s=$(date +%s); timeout -s INT -k 10 300 ./vmm check --scenario=$c --quiet guest.elf >/tmp/ck.out 2>&1;
+  grep "^check " /tmp/ck.out; t=$(( $(date +%s) - s )); [ $t -lt 60 ] || { echo "slow-check $c $t s"; tail -20 /tmp/ck.out | sed "s/^/  | /"; }; done;
 for c in ipi sipi; do ./vmm run --scenario=configs/$c.yaml --irqchip=all --quiet guest.elf 2>&1 | grep "^scenario $c:"; done;
 for t in extra/*.itr; do [ -e "$t" ] || continue; ./vmm replay --quiet --timeout=120 --trace=/tmp/r.itr $t guest.elf >/tmp/r.out 2>&1;
   echo "replay-user $(basename $t) $?"; ./vmm replay --quiet --timeout=120 --irqchip=kernel --ignore=rip,rsp,rflags --trace=/tmp/k.itr $t guest.elf >/tmp/k.out 2>&1;
@@ -142,4 +143,7 @@ is "$(grep -E '	DIVERGENCE	' "$TMP/conf" | grep -cvE '	(QEMU|SVM|KVM)-[0-9]+$')"
 # scenario-level timing checks (e.g. ticks counted in a bounded wait) can vary under
 # nested TCG; they are asserted on a real host by 25-scenarios.t, reported here only
 grep -v '^check timer-tsc-deadline ' "$TMP/checks" | grep 'run failed' | sed 's/^/# note: /'
+# a config whose check took a minute or more (each run has its own 120 s watchdog; one ran
+# past the test's 600 s once): its time and the end of what vmm printed, so it can be looked into
+grep -a -A20 '^slow-check ' "$TMP/out" | tr -d '\r' | sed 's/^/# note: /'
 done_testing
