@@ -508,6 +508,12 @@ static int has_vcpu(const char *path, uint8_t vcpu, char *err, size_t errlen)
 	return -1;
 }
 
+/* Guest record types a later version added (docs/TRACE.md "Versioning") */
+static const struct { uint16_t version, type; } added[] = {
+	{ 4, ITR_IPI },
+	{ 7, ITR_READ },
+};
+
 int itr_diff__files(const char *pa, const char *pb, const struct itr_diff_opts *o,
 		    struct itr_diff_result *res, char *err, size_t errlen)
 {
@@ -536,21 +542,18 @@ int itr_diff__files(const char *pa, const char *pb, const struct itr_diff_opts *
 	if (side_open(a, pa, all, vcpu, &ha, err, errlen) < 0 ||
 	    side_open(b, pb, all, vcpu, &hb, err, errlen) < 0)
 		goto out;
-	/* a trace older than version 4 could not hold the guest's IPI records: not a difference */
-	if ((ha.version < 4) != (hb.version < 4)) {
-		a->skip |= 1u << ITR_IPI;
-		b->skip |= 1u << ITR_IPI;
+	/* a trace older than the version that added a guest record type could not hold it */
+	for (size_t i = 0; i < sizeof(added) / sizeof(added[0]); i++) {
+		uint16_t v = added[i].version, older = ha.version < v ? ha.version : hb.version;
+
+		if ((ha.version < v) == (hb.version < v))
+			continue;
+		a->skip |= 1u << added[i].type;
+		b->skip |= 1u << added[i].type;
 		if (f)
-			fprintf(f, "note: %s is version %u, from before IPI records: IPI records not compared\n",
-				ha.version < 4 ? "A" : "B", ha.version < 4 ? ha.version : hb.version);
-	}
-	/* nor one older than version 7 the guest's LAPIC reads */
-	if ((ha.version < 7) != (hb.version < 7)) {
-		a->skip |= 1u << ITR_READ;
-		b->skip |= 1u << ITR_READ;
-		if (f)
-			fprintf(f, "note: %s is version %u, from before READ records: READ records not compared\n",
-				ha.version < 7 ? "A" : "B", ha.version < 7 ? ha.version : hb.version);
+			fprintf(f, "note: %s is version %u, from before %s records: %s records not compared\n",
+				ha.version < v ? "A" : "B", older, itr_type__name(added[i].type),
+				itr_type__name(added[i].type));
 	}
 	for (uint16_t t = 0; t < 64; t++) {
 		for (int g = 0; g < 2; g++) {

@@ -863,6 +863,24 @@ static void test_visits(void)
 	       r, n, "injections at one sync point recorded at two visits", 3);
 }
 
+/* A kernel trace of two vCPUs with one MARK, its header saying @version (older than this one's) */
+static bool older_trace(uint16_t version, const char *what)
+{
+	struct itr_record mark = guest_rec(ITR_MARK, 0);
+	uint8_t *buf;
+	size_t len;
+
+	buf = write_trace(path, "kernel", "vcpus=2 mem=67108864 boot=auto devices=none", &mark, 1) == 0 ?
+	      slurp(path, &len) : NULL;
+	ok(buf != NULL, "%s: a version %u trace written", what, version);
+	if (!buf)
+		return false;
+	downgrade(buf, &len, version);
+	spit(path, buf, len);
+	free(buf);
+	return true;
+}
+
 static struct itr_record quiet_rec(uint8_t vcpu, uint8_t asked, uint32_t bits, uint64_t rip, uint64_t count)
 {
 	return (struct itr_record){ .type = ITR_QUIET, .source = ITR_SRC_VMM, .vcpu = vcpu, .vector = asked,
@@ -885,8 +903,6 @@ static void test_answers(void)
 	enum replay_where w;
 	char err[256] = "";
 	unsigned n = 0;
-	uint8_t *buf;
-	size_t len;
 	int rc;
 
 	r[n++] = quiet_rec(0, 1, IVM_QUIET_RUNNING, 0x1234, 0);
@@ -928,16 +944,8 @@ static void test_answers(void)
 	refuse("a QUIET record of a vCPU the run did not have", "kernel",
 	       "vcpus=2 mem=67108864 boot=auto devices=none", r, n, "a record of a vCPU the run did not have", 4);
 
-	n = 0;
-	r[n++] = guest_rec(ITR_MARK, 0);
-	buf = write_trace(path, "kernel", "vcpus=2 mem=67108864 boot=auto devices=none", r, n) == 0 ?
-	      slurp(path, &len) : NULL;
-	ok(buf != NULL, "answers: a version 5 trace written");
-	if (!buf)
+	if (!older_trace(5, "answers"))
 		return;
-	downgrade(buf, &len, 5);
-	spit(path, buf, len);
-	free(buf);
 	vm.done = false;
 	rc = replay__load(path, &rp, err, sizeof(err));
 	ok(rc == 0 && !rp.answers && replay__answer(v, 1, &a) == REPLAY_NONE && !vm.done,
@@ -983,8 +991,6 @@ static void test_reads(void)
 	enum replay_where w;
 	char err[256] = "";
 	unsigned n = 0;
-	uint8_t *buf;
-	size_t len;
 	int rc;
 
 	r[n++] = guest_rec(ITR_MARK, 0);
@@ -1035,14 +1041,8 @@ static void test_reads(void)
 	replay__free(&rp);
 	ok(!rp.cpu[0].reads && !rp.cpu[0].nreads && !rp.cpu[1].reads, "reads: freed");
 
-	buf = write_trace(path, "kernel", "vcpus=2 mem=67108864 boot=auto devices=none", r, 1) == 0 ?
-	      slurp(path, &len) : NULL;
-	ok(buf != NULL, "reads: a version 6 trace written");
-	if (!buf)
+	if (!older_trace(6, "reads"))
 		return;
-	downgrade(buf, &len, 6);
-	spit(path, buf, len);
-	free(buf);
 	rc = replay__load(path, &rp, err, sizeof(err));
 	if (rc == 0)
 		replay__set_mode(&rp, IRQCHIP_KERNEL, false);

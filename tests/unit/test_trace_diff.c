@@ -311,36 +311,25 @@ static void write_between(const char *p, uint16_t version, uint16_t type, bool o
 	}
 }
 
-/* v4: the IPI record is compared; against a trace from before it, it is left out */
-static void test_ipi(void)
+/*
+ * A guest record type version @v added (IPI in 4, READ in 7) is compared, its
+ * vector and value too; against a trace from before @v, it is left out.
+ */
+static void test_added(uint16_t v, uint16_t type, const char *name)
 {
 	struct itr_diff_result r;
 
-	write_between(pa, 4, ITR_IPI, true, 0xfd);
-	write_between(pb, 4, ITR_IPI, true, 0xfd);
-	ok(diff(false, &r) == 0, "v4: the same IPI record: the same");
-	write_between(pb, 4, ITR_IPI, true, 0xfc);
-	ok(diff(false, &r) == 1 && r.first_kind == ITR_DIFF_MISMATCH, "v4: another IPI vector: a field mismatch");
-	write_between(pb, 4, ITR_IPI, false, 0);
-	ok(diff(false, &r) == 1, "v4: an IPI record missing: a difference");
-	write_between(pb, 3, ITR_IPI, false, 0);
-	ok(diff(false, &r) == 0, "v4 against v3 (which can't hold one): the IPI record is left out, the same");
-}
-
-/* v7: the READ record is compared, its value too; against a trace from before it, it is left out */
-static void test_read(void)
-{
-	struct itr_diff_result r;
-
-	write_between(pa, 7, ITR_READ, true, 0x10);
-	write_between(pb, 7, ITR_READ, true, 0x10);
-	ok(diff(false, &r) == 0, "v7: the same READ record: the same");
-	write_between(pb, 7, ITR_READ, true, 0);
-	ok(diff(false, &r) == 1 && r.first_kind == ITR_DIFF_MISMATCH, "v7: another value read: a field mismatch");
-	write_between(pb, 7, ITR_READ, false, 0);
-	ok(diff(false, &r) == 1, "v7: a READ record missing: a difference");
-	write_between(pb, 6, ITR_READ, false, 0);
-	ok(diff(false, &r) == 0, "v7 against v6 (which can't hold one): the READ record is left out, the same");
+	write_between(pa, v, type, true, 0xfd);
+	write_between(pb, v, type, true, 0xfd);
+	ok(diff(false, &r) == 0, "v%u: the same %s record: the same", v, name);
+	write_between(pb, v, type, true, 0xfc);
+	ok(diff(false, &r) == 1 && r.first_kind == ITR_DIFF_MISMATCH, "v%u: another %s vector and value: "
+	   "a field mismatch", v, name);
+	write_between(pb, v, type, false, 0);
+	ok(diff(false, &r) == 1, "v%u: the %s record missing: a difference", v, name);
+	write_between(pb, v - 1, type, false, 0);
+	ok(diff(false, &r) == 0, "v%u against v%u (which can't hold one): the %s record is left out, the same",
+	   v, v - 1, name);
 }
 
 static void test_skip(void)
@@ -372,8 +361,8 @@ int main(void)
 	test_match();
 	test_vcpu();
 	test_skip();
-	test_ipi();
-	test_read();
+	test_added(4, ITR_IPI, "IPI");
+	test_added(7, ITR_READ, "READ");
 	unlink(pa);
 	unlink(pb);
 	rmdir(dir);

@@ -44,9 +44,10 @@ static bool after_hlt(struct vcpu *v, uint64_t rip)
 }
 
 /*
- * DR0 on @rip (0: none), through KVM's guest debugging. A vCPU sitting on the
- * breakpoint (@at: its RIP is @rip) steps one instruction first instead: the
- * breakpoint would fire again at once, as nothing sets RF for us. While a
+ * DR0 on @want (0: none, ~0: one single step), through KVM's guest debugging,
+ * and DR3 on the next recorded LAPIC read (read.c). A vCPU sitting on the
+ * breakpoint steps one instruction first instead (arm()): the breakpoint
+ * would fire again at once, as nothing sets RF for us. While a
  * kernel or split recording's interrupts are placed (block_irqs), KVM's LAPIC
  * may deliver none (KVM_GUESTDBG_BLOCKIRQ, which holds back NMIs too) until the
  * vCPU stands at the place of the next one: replay__kvm_irq lifts it for that
@@ -56,8 +57,7 @@ static void set_debug(struct vcpu *v, uint64_t want, uint64_t alt, bool block)
 {
 	struct replay *rp = v->vm->replay;
 	struct kvm_guest_debug dbg = { 0 };
-
-	uint64_t read = replay__read_rip(v);
+	uint64_t read = replay__read_rip(v);	/* DR3, kept whatever else is armed */
 
 	if (rp->cpu[v->id].armed_rip == want && rp->cpu[v->id].armed_alt == alt &&
 	    rp->cpu[v->id].armed_block == block && rp->cpu[v->id].armed_read == read)
