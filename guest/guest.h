@@ -398,6 +398,8 @@ static inline uint64_t virt_to_phys(const void *p)
 	       va + percpu_offset : va;
 }
 extern volatile unsigned int cpus_online;	/* bit per CPU that reached ap_main */
+/* An AP runs this, IF=0, each time an interrupt woke it from its sti; hlt (NULL: none) */
+extern void (*ap_idle_hook)(void);
 /* Start CPU @cpu with INIT, SIPI, SIPI (SDM 8.4.4.1); false if it never came up. */
 bool smp_boot_cpu(unsigned int cpu);
 /* The trampoline in place for @cpu, for someone else (the VMM) to send INIT/SIPI. */

@@ -114,6 +114,8 @@ unsigned int smp_boot_all(unsigned int n)
 	return cpus_online & want;
 }
 
+void (*ap_idle_hook)(void);
+
 /* @cpu: the AP's initial APIC ID, which head.S checked to be 1..NR_CPUS-1 */
 void ap_main(unsigned int cpu);
 __noreturn void ap_main(unsigned int cpu)
@@ -131,5 +133,7 @@ __noreturn void ap_main(unsigned int cpu)
 		ev_record(IVM_EV_IF, 0, 1);
 		asm volatile("sti; hlt" : : : "memory");
 		local_irq_disable();
+		if (ap_idle_hook)
+			ap_idle_hook();
 	}
 }

@@ -673,14 +673,11 @@ static void storm_window(void);
 static void storm_quiesced(void);
 static void storm_counts(void);
 
-static void storm_ipi(unsigned int vector)
+static volatile bool ap_ask_held;	/* CPU 1 took an ask nested in a storm handler */
+
+/* CPU 1 does what CPU 0 asked (ap_state) */
+static void storm_ap_work(void)
 {
-	if (cpu_number != 1 || vector != CALL_FUNCTION_SINGLE_VECTOR)
-		return;
-	ap_asks_taken++;
-	/* nested in a storm handler (its TPR or ISR held): CPU 0 asks again */
-	if (irq_depth > 1)
-		return;
 	if (ap_state == AP_SETUP) {
 		storm_ap_setup();
 		ap_state = AP_READY;
@@ -691,6 +688,31 @@ static void storm_ipi(unsigned int vector)
 		ev_record(IVM_EV_MARK, 0, broken[1]);
 		ap_state = AP_DONE;
 	}
+}
+
+/*
+ * One ask, taken once: nested in a storm handler (its TPR or ISR held) it is
+ * done when CPU 1 is back in its sti; hlt. Only what CPU 1 was delivered
+ * decides when, never CPU 0's clock, so a replay makes it at the same place.
+ */
+static void storm_ipi(unsigned int vector)
+{
+	if (cpu_number != 1 || vector != CALL_FUNCTION_SINGLE_VECTOR)
+		return;
+	ap_asks_taken++;
+	if (irq_depth > 1) {
+		ap_ask_held = true;
+		return;
+	}
+	storm_ap_work();
+}
+
+static void storm_ap_idle(void)
+{
+	if (cpu_number != 1 || !ap_ask_held)
+		return;
+	ap_ask_held = false;
+	storm_ap_work();
 }
 
 /*
@@ -744,30 +766,19 @@ static void storm_init_request(void)
 	init_restarts++;
 }
 
-/* Ask CPU 1 to do @state's work, again every few ms, and wait (bounded) until it has */
+/* Ask CPU 1 to do @state's work, once, and wait (bounded) until it has */
 static bool storm_ap(unsigned int state, unsigned int done)
 {
-	uint64_t t0 = rdtsc(), sent = 0;
+	uint64_t t0 = rdtsc();
 
 	ap_state = state;
 	local_irq_enable();
-	while (ap_state != done && rdtsc() - t0 < STORM_AP_WAIT_TSC) {
-		if (ap_asks_taken == ap_asks && (!sent || rdtsc() - sent > STORM_OWED_TSC)) {
-			ap_asks++;
-			apic_send_ipi(1, APIC_DM_FIXED | CALL_FUNCTION_SINGLE_VECTOR);
-			sent = rdtsc();
-		}
-		cpu_relax();
-	}
-	/*
-	 * An ask sent again as CPU 1 got to work may still be in flight, or wait
-	 * in its IRR behind IF=0: CPU 1 takes it once back in its sti;hlt loop.
-	 * Until then the run must not end, or that IPI is never delivered.
-	 */
-	for (t0 = rdtsc(); ap_asks_taken != ap_asks && rdtsc() - t0 < STORM_AP_WAIT_TSC;)
+	ap_asks++;
+	apic_send_ipi(1, APIC_DM_FIXED | CALL_FUNCTION_SINGLE_VECTOR);	/* once: CPU 1 holds it if busy */
+	while (ap_state != done && rdtsc() - t0 < STORM_AP_WAIT_TSC)
 		cpu_relax();
 	local_irq_disable();
-	return ap_state == done && ap_asks_taken == ap_asks;
+	return ap_state == done;
 }
 
 void sc_storm(void)
@@ -804,6 +815,7 @@ void sc_storm(void)
 		storm_pin(pin);
 	if (fw_cfg_cpus() >= 2) {
 		ipi_hook = storm_ipi;
+		ap_idle_hook = storm_ap_idle;
 		if (!smp_boot_cpu(1) || !storm_ap(AP_SETUP, AP_READY))
 			violated(IVM_SB_CPU1, 1);	/* CPU 1 never came up */
 		else
