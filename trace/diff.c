@@ -41,6 +41,7 @@ struct side {
 	bool eof, all;
 	int vcpu;		/* only this vCPU's records; -1 = all */
 	uint32_t skip;		/* guest record types left out: 1 << type */
+	bool no_inject;		/* INJECT records left out too */
 	uint64_t keep[2];	/* types 0..63 compared: [0] from another source, [1] from the guest */
 	int st;			/* -1 after a read error */
 	char err[512];
@@ -75,7 +76,7 @@ static bool keep_type(const struct side *s, uint16_t t, uint8_t source)
 		return false;
 	if (!s->all && !((source == ITR_SRC_GUEST && t >= ITR_ENTRY && t <= ITR_GUEST_LAST) || t == ITR_INJECT))
 		return false;
-	return !(t < 32 && (s->skip >> t & 1));
+	return !(t < 32 && (s->skip >> t & 1)) && !(t == ITR_INJECT && s->no_inject);
 }
 
 static inline bool keep_raw(const struct side *s, const uint8_t *p)
@@ -539,6 +540,7 @@ int itr_diff__files(const char *pa, const char *pb, const struct itr_diff_opts *
 			    has_vcpu(pb, o->vcpu, err, errlen) < 0))
 		goto out;
 	a->skip = b->skip = o->skip;
+	a->no_inject = b->no_inject = o->no_inject;
 	if (side_open(a, pa, all, vcpu, &ha, err, errlen) < 0 ||
 	    side_open(b, pb, all, vcpu, &hb, err, errlen) < 0)
 		goto out;

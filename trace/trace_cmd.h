@@ -74,6 +74,7 @@ struct itr_diff_opts {
 	bool all;		/* host records too, and every RFLAGS bit */
 	uint32_t ignore;	/* 1 << enum itr_field of frame fields not to compare (--ignore) */
 	uint32_t skip;		/* 1 << type of guest record types left out (--skip) */
+	bool no_inject;		/* INJECT records left out (a replay of 2+ vCPUs compares them apart) */
 	bool one_vcpu;		/* --vcpu: compare only vCPU .vcpu's records */
 	uint8_t vcpu;
 	FILE *out;		/* the report; NULL = none */

@@ -47,6 +47,8 @@ record_replay() {
 	done
 	is "$same" "$runs" "$n, $2: $runs replay(s), each the same as the recording, record for record"
 	like "$TMP/out" '^replay: placed ([0-9]+) of \1 deliveries' "$n, $2: every delivery at its recorded place"
+	# where another vCPU's sync point's injection falls among this one's records is timing
+	[ "${vcpus:-1}" -gt 1 ] && like "$TMP/out" '^replay: injections:' "$n, $2: the injections compared on their own"
 }
 
 # every shipped scenario under the user irqchip, where the VMM makes every delivery

@@ -106,7 +106,7 @@ found() {	# found NAME WHAT OUTDIR VMM-BIN STORM-ARGS...: a violation WHAT, shru
 	run_limited 60 "$bin" check --scenario="$dir/storm-1-user.yaml" --irqchip=user --cmdline="$cmdline" \
 		"$GUEST" >"$dir/check" 2>&1
 	is $? 1 "$name: vmm check runs the reproducer to a failure"
-	# two vCPUs don't replay record for record: CPU 0's asks and the ipi kind's sends hang on CPU 1's timing
+	# with the ipi kind, two vCPUs don't replay record for record: its choice of form reads CPU 1's memory
 	[ "${REPLAY:-1}" = 0 ] && return
 	run_limited 60 "$bin" replay --trace="$dir/replayed.itr" "$dir/storm-1-user.min.itr" "$GUEST" \
 		>"$dir/replay" 2>&1

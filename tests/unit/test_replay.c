@@ -954,6 +954,49 @@ static void test_answers(void)
 		replay__free(&rp);
 }
 
+/*
+ * Two NMIs handed over at one exit, each with an ENTRY of its own: two places,
+ * the second where its ENTRY was (on PVM, exits after the first's IRET), each
+ * handed over once; a third at the same exit with no ENTRY (KVM merged it)
+ * goes with the one before it.
+ */
+static void test_nmis_apart(void)
+{
+	static struct itr_record r[16];
+	static struct replay rp;
+	char err[256] = "";
+	unsigned n = 0;
+	int rc;
+
+	r[n++] = guest_rec(ITR_SYNC, 0);						/* 0: g = 1 */
+	r[n++] = deliver_rec(0, 2, ITR_DELIVER_NMI, 1, 0x109c74, 0x223f30, 0x6);	/* 1 */
+	r[n++] = deliver_rec(0, 2, ITR_DELIVER_NMI, 1, 0x109c74, 0x223f30, 0x6);	/* 2 */
+	r[n++] = entry_rec(0, 2, NOERR, 0x109c74, 0x223f30, 0x6);			/* 3: g = 2 */
+	r[n++] = guest_rec(ITR_IRET, 0);						/* 4: g = 3 */
+	r[n - 1].vector = 2;
+	r[n++] = guest_rec(ITR_MARK, 0);						/* 5: g = 4 */
+	r[n++] = entry_rec(0, 2, NOERR, 0x103fd3, 0x223f28, 0x6);			/* 6: g = 5 */
+	r[n++] = guest_rec(ITR_IRET, 0);						/* 7: g = 6 */
+	r[n - 1].vector = 2;
+	r[n++] = deliver_rec(0, 2, ITR_DELIVER_NMI, 6, 0x105000, 0x223f00, 0x46);	/* 8 */
+	r[n++] = deliver_rec(0, 2, ITR_DELIVER_NMI, 6, 0x105000, 0x223f00, 0x46);	/* 9: merged */
+	r[n++] = entry_rec(0, 2, NOERR, 0x105000, 0x223f00, 0x46);			/* 10 */
+	ok(write_trace(path, "user", "vcpus=1 mem=67108864 boot=auto devices=none", r, n) == 0,
+	   "NMIs apart: written");
+	rc = replay__load(path, &rp, err, sizeof(err));
+	ok(rc == 0 && rp.cpu[0].n == 3, "NMIs apart: three places (%s)", rc ? err : "");
+	if (rc)
+		return;
+	ok(rp.cpu[0].p[0].times == 1 && rp.cpu[0].p[0].rip == 0x109c74 && rp.cpu[0].p[0].count == 1 &&
+	   rp.cpu[0].p[0].seq == 1, "NMIs apart: the first where it was handed over and taken");
+	ok(rp.cpu[0].p[1].times == 1 && rp.cpu[0].p[1].rip == 0x103fd3 && rp.cpu[0].p[1].rsp == 0x223f28 &&
+	   rp.cpu[0].p[1].count == 4 && rp.cpu[0].p[1].seq == 2,
+	   "NMIs apart: the second at its own ENTRY, after the first's records");
+	ok(rp.cpu[0].p[2].times == 2 && rp.cpu[0].p[2].rip == 0x105000 && rp.cpu[0].p[2].seq == 8,
+	   "NMIs apart: two handed over with one ENTRY (merged by KVM) go together");
+	replay__free(&rp);
+}
+
 /* The registers a fake vCPU reports: only RIP matters to replay__read */
 static uint64_t fake_rip;
 
@@ -1065,6 +1108,7 @@ int main(void)
 	test_nested_entry_user();
 	test_visits();
 	test_answers();
+	test_nmis_apart();
 	test_reads();
 	test_refusals();
 	unlink(path);

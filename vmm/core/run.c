@@ -210,6 +210,7 @@ static bool vcpu_pre_run(struct vcpu *v)
 			return false;	/* went past a place (stopped), or sleeps at a HLT place */
 		if (replay__read(v) == REPLAY_PAST)
 			return false;	/* at a recorded LAPIC read, but not as recorded (stopped) */
+		replay__event_going_in(v);
 	} else {
 		for (; v->nr_nmi; v->nr_nmi--)
 			give_nmi(v);

@@ -34,9 +34,9 @@ static int guest_byte(struct vcpu *v, uint64_t gva)
  * breakpoint on the instruction it wakes to does not fire: such a place is also
  * watched at the HLT (DR1; if f4 is only the tail of another instruction, DR1
  * never fires and DR0 does). Standing at that HLT is standing at the place, for
- * an interrupt or an NMI KVM delivers (replay__kvm_irq steps over it) or a stop
- * place; not for an NMI the VMM hands over, which KVM_NMI would deliver before
- * the HLT.
+ * an interrupt or an NMI KVM delivers (replay__kvm_irq steps over it), an NMI
+ * the VMM hands over (replay__where: KVM_NMI waits for a HLT in STI's shadow,
+ * else the replay plays the HLT) or a stop place.
  */
 static bool after_hlt(struct vcpu *v, uint64_t rip)
 {
@@ -92,6 +92,15 @@ static void set_debug(struct vcpu *v, uint64_t want, uint64_t alt, bool block)
 	rp->cpu[v->id].armed_read = read;
 }
 
+void replay__event_going_in(struct vcpu *v)
+{
+	const struct replay *rp = v->vm->replay;
+	const struct replay_point *p = replay__next(v);
+
+	if (v->event_at_entry && rp->cpu[v->id].armed_rip == ~0ull)
+		set_debug(v, p && p->how != ITR_DELIVER_TIMER ? p->rip : 0, 0, rp->cpu[v->id].armed_block);
+}
+
 void replay__rearm(struct vcpu *v)
 {
 	const struct replay *rp = v->vm->replay;
@@ -120,8 +129,9 @@ static void arm(struct vcpu *v, uint64_t rip, uint64_t at)
 		return;	/* let through at this exit, stopping at its handler: the next one re-arms */
 	alt = either_rip(v, rip);
 
-	/* ~0: single-step (off DR0 or DR2, or off the HLT DR1 watches) */
-	if (rip && (at == rip || (alt && at == alt) || (rp->kvm_hlt && at + 1 == rip && after_hlt(v, rip))))
+	/* ~0: single-step (off DR0 or DR2, or off the HLT DR1 watches); not while an exception or
+	 * NMI goes in at this entry: it goes first, and its frame would take the step's TF */
+	if (rip && !v->event_at_entry && (at == rip || (alt && at == alt) || (rp->kvm_hlt && at + 1 == rip && after_hlt(v, rip))))
 		set_debug(v, ~0ull, 0, block);
 	else
 		set_debug(v, rip, alt, block);
@@ -282,6 +292,14 @@ size_t replay__waits(const struct vm *vm, char *buf, size_t n)
 	return k;
 }
 
+/* Whether @v is in STI's interrupt shadow (KVM would not say: taken as not) */
+static bool in_sti_shadow(struct vcpu *v)
+{
+	struct kvm_vcpu_events ev;
+
+	return v->ops->get_events(v, &ev) == 0 && (ev.interrupt.shadow & KVM_X86_SHADOW_INT_STI);
+}
+
 /* Whether @v, with @regs and @count guest ring slots made, stands at @p's place (or its HLT) */
 static bool stands_at(struct vcpu *v, const struct replay_point *p, const struct kvm_regs *regs,
 		      uint32_t count)
@@ -289,8 +307,7 @@ static bool stands_at(struct vcpu *v, const struct replay_point *p, const struct
 	const struct replay *rp = v->vm->replay;
 
 	return count == (uint32_t)p->count && regs->rsp == p->rsp &&
-	       (regs->rip == p->rip || (rp->kvm_hlt && (p->how != ITR_DELIVER_NMI || p->by_kvm) &&
-					regs->rip + 1 == p->rip && after_hlt(v, p->rip))) &&
+	       (regs->rip == p->rip || (rp->kvm_hlt && regs->rip + 1 == p->rip && after_hlt(v, p->rip))) &&
 	       !((regs->rflags ^ p->rflags) & ITR_RFLAGS_CONTROL) &&
 	       (p->how != ITR_DELIVER_STOP || (record__drain_rings(v->vm), v->ring.tail == p->published));
 }
@@ -353,6 +370,16 @@ enum replay_where replay__where(struct vcpu *v, enum itr_deliver_how how,
 	if (v->ops->get_regs(v, &regs) < 0)
 		regs.rip = 0;
 	if (stands_at(v, p, &regs, count)) {
+		/*
+		 * An NMI the VMM hands over, its place past a HLT: at the HLT in STI's shadow
+		 * (sti; hlt) KVM_NMI waits for it, and the HLT wakes at once, as recorded; out
+		 * of a shadow KVM_NMI would go in before it, so the replay plays the HLT.
+		 */
+		if (how == ITR_DELIVER_NMI && !p->by_kvm && regs.rip != p->rip && !in_sti_shadow(v)) {
+			regs.rip = p->rip;
+			if (v->ops->set_regs(v, &regs) < 0)
+				fprintf(stderr, "vmm: replay: cpu %u: KVM_SET_REGS: %s\n", v->id, strerror(errno));
+		}
 		arm(v, 0, 0);	/* a single-step's TF must not reach the frame it pushes */
 		*pt = p;
 		return REPLAY_HERE;

@@ -172,9 +172,10 @@ static int add_point(struct replay *rp, const struct itr_record *r, const char *
 		return fail(err, errlen, path, r->seq, "a DELIVER record of no kind a run writes");
 	n = rp->cpu[r->vcpu].n;
 	p = n ? &rp->cpu[r->vcpu].p[n - 1] : NULL;
-	if (p && !p->taken && r->a <= ITR_DELIVER_NMI && p->how == r->a && p->vector == r->vector && p->count == r->b &&
-	    p->rip == r->rip && p->rsp == r->rsp && p->rflags == r->rflags) {
-		p->times++;	/* another at the same place, in the same hand-over */
+	/* another at the same place, in the same hand-over: an interrupt goes in once */
+	if (p && !p->taken && r->a == ITR_DELIVER_IRQ && p->how == r->a && p->vector == r->vector &&
+	    p->count == r->b && p->rip == r->rip && p->rsp == r->rsp && p->rflags == r->rflags) {
+		p->times++;
 		return 0;
 	}
 	if (grow(&rp->cpu[r->vcpu].p, n, sizeof(*p)) < 0)
@@ -182,6 +183,9 @@ static int add_point(struct replay *rp, const struct itr_record *r, const char *
 	rp->cpu[r->vcpu].p[n] = (struct replay_point){
 		.vector = r->vector, .how = (uint8_t)r->a, .count = r->b, .rip = r->rip, .rsp = r->rsp,
 		.rflags = r->rflags, .seq = r->seq, .times = 1, .published = r->err,
+		/* NMIs: each is placed at its own ENTRY (the second may land exits later); one
+		 * KVM merged has none, and goes with the one before it (merge_nmis) */
+		.with_prev = p && r->a == ITR_DELIVER_NMI && p->how == ITR_DELIVER_NMI && p->seq + 1 == r->seq,
 	};
 	rp->cpu[r->vcpu].n++;
 	rp->stops += r->a == ITR_DELIVER_STOP;
@@ -328,6 +332,29 @@ static bool reached_after(const struct replay_point *a, const struct replay_poin
 }
 
 /*
+ * NMIs handed over at one exit: each with an ENTRY of its own is placed there
+ * (on PVM a second one pending lands exits after the first's IRET, and the
+ * replay's own exits would move it); one with none (KVM merged it: one NMI
+ * pending at most while another runs) goes with the one before it again.
+ */
+static void merge_nmis(struct replay *rp)
+{
+	for (unsigned c = 0; c < rp->vcpus; c++) {
+		struct replay_point *p = rp->cpu[c].p;
+		size_t k = 0;
+
+		for (size_t i = 0; i < rp->cpu[c].n; i++) {
+			if (k && p[i].with_prev && !p[i].taken) {
+				p[k - 1].times += p[i].times;
+				continue;
+			}
+			p[k++] = p[i];
+		}
+		rp->cpu[c].n = k;
+	}
+}
+
+/*
  * Each vCPU's places in the order the guest reaches them: the DELIVERs' order
  * (stable), but an NMI held by NMI blocking, DELIVERed before the IRET that
  * let it in, is reached at its ENTRY's count, after what came in between.
@@ -469,8 +496,10 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 	free(rp->syncs);	/* the visits are in visit[] now */
 	rp->syncs = NULL;
 	rp->nsyncs = 0;
-	if (k == 0)
+	if (k == 0) {
+		merge_nmis(rp);
 		sort_points(rp);
+	}
 	if (k < 0) {
 		replay__free(rp);
 		return -1;

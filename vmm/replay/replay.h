@@ -24,6 +24,7 @@ struct replay_point {
 	uint8_t vector;
 	uint8_t how;		/* enum itr_deliver_how */
 	bool taken;		/* the guest's ENTRY for it was found */
+	bool with_prev;		/* an NMI handed over at the same exit as the point before it */
 	bool by_kvm;		/* kernel, split: KVM's LAPIC delivered it (no DELIVER record) */
 	unsigned times;		/* handed over this many times at once (NMIs: KVM merges them) */
 	uint64_t count;		/* the vCPU's guest records before that ENTRY */
@@ -201,6 +202,12 @@ enum replay_where replay__answer(struct vcpu *v, uint64_t asked, const struct re
 enum replay_where replay__read(struct vcpu *v);
 /* DR3 for @v: its next recorded read's instruction while reads are given back, else 0 */
 uint64_t replay__read_rip(const struct vcpu *v);
+/*
+ * Before KVM_RUN: an exception or NMI goes in at this entry (event_at_entry), and
+ * @v was left single-stepping: a breakpoint at its next place instead, as the
+ * event's frame would take the step's TF (KVM sets it in RFLAGS to step).
+ */
+void replay__event_going_in(struct vcpu *v);
 /* Set @v's breakpoints again as they are, with DR3 where replay__read_rip says now */
 void replay__rearm(struct vcpu *v);
 /* @v's next place, NULL when none is left. */
