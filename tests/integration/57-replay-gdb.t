@@ -88,10 +88,15 @@ wait "$PID"
 is $? 0 "...and the replay's trace is complete"
 
 # a port in use, and ports that aren't
+# the listener says when it listens: a loaded host can take longer than any fixed sleep to start python
+rm -f "$TMP/listening"
 python3 -c 'import socket,sys,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); time.sleep(60)' "$PORT" &
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); open(sys.argv[2], "w").close(); time.sleep(60)' \
+	"$PORT" "$TMP/listening" &
 LPID=$!
-sleep 0.5
+for _ in $(seq 1 300); do [ -e "$TMP/listening" ] && break; sleep 0.1; done
+[ -e "$TMP/listening" ]
+ok $? "a port in use: another program listens on $PORT"
 run_limited 60 "$VMM" replay --quiet --until=40 --gdb="$PORT" "$TMP/nest.itr" >"$TMP/out" 2>&1
 st=$?
 kill "$LPID" 2>/dev/null
