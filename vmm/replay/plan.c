@@ -164,6 +164,7 @@ static int add_point(struct replay *rp, const struct itr_record *r, const char *
 		     size_t errlen)
 {
 	struct replay_point *p;
+	bool with_prev;
 	size_t n;
 
 	if (r->vcpu >= rp->vcpus)
@@ -178,14 +179,15 @@ static int add_point(struct replay *rp, const struct itr_record *r, const char *
 		p->times++;
 		return 0;
 	}
+	/* NMIs: each is placed at its own ENTRY (the second may land exits later); one KVM
+	 * merged has none, and goes with the one before it (merge_nmis). Before grow(): p moves */
+	with_prev = p && r->a == ITR_DELIVER_NMI && p->how == ITR_DELIVER_NMI && p->seq + 1 == r->seq;
 	if (grow(&rp->cpu[r->vcpu].p, n, sizeof(*p)) < 0)
 		return fail(err, errlen, path, r->seq, "out of memory");
 	rp->cpu[r->vcpu].p[n] = (struct replay_point){
 		.vector = r->vector, .how = (uint8_t)r->a, .count = r->b, .rip = r->rip, .rsp = r->rsp,
 		.rflags = r->rflags, .seq = r->seq, .times = 1, .published = r->err,
-		/* NMIs: each is placed at its own ENTRY (the second may land exits later); one
-		 * KVM merged has none, and goes with the one before it (merge_nmis) */
-		.with_prev = p && r->a == ITR_DELIVER_NMI && p->how == ITR_DELIVER_NMI && p->seq + 1 == r->seq,
+		.with_prev = with_prev,
 	};
 	rp->cpu[r->vcpu].n++;
 	rp->stops += r->a == ITR_DELIVER_STOP;
