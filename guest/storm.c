@@ -648,12 +648,6 @@ void storm_set_bug(const char *v, int len)
 #define STORM_AP_WAIT_TSC	3000000000ull	/* ~1-3 s */
 
 static volatile enum { AP_IDLE, AP_SETUP, AP_READY, AP_FINISH, AP_DONE } ap_state;
-/*
- * CPU 0's asks sent, and those CPU 1 took. An ask goes again only once the
- * last one was taken: one sent while another waits in IRR would merge with
- * it at a time the stream can't order, and the oracle would call it lost.
- */
-static volatile uint64_t ap_asks, ap_asks_taken;
 
 static void storm_ap_setup(void)
 {
@@ -699,7 +693,6 @@ static void storm_ipi(unsigned int vector)
 {
 	if (cpu_number != 1 || vector != CALL_FUNCTION_SINGLE_VECTOR)
 		return;
-	ap_asks_taken++;
 	if (irq_depth > 1) {
 		ap_ask_held = true;
 		return;
@@ -773,7 +766,6 @@ static bool storm_ap(unsigned int state, unsigned int done)
 
 	ap_state = state;
 	local_irq_enable();
-	ap_asks++;
 	apic_send_ipi(1, APIC_DM_FIXED | CALL_FUNCTION_SINGLE_VECTOR);	/* once: CPU 1 holds it if busy */
 	while (ap_state != done && rdtsc() - t0 < STORM_AP_WAIT_TSC)
 		cpu_relax();

@@ -88,7 +88,9 @@ enum replay_where replay__read(struct vcpu *v)
 	if (rp->cpu[v->id].next_read >= rp->cpu[v->id].nreads)
 		return REPLAY_NOT_YET;	/* one more read is the guest's own: the diff shows its record */
 	r = &rp->cpu[v->id].reads[rp->cpu[v->id].next_read];
-	if (v->ops->get_regs(v, &regs) < 0 || regs.rip != r->rip) {
+	/* only a breakpoint or a step stops it there (the instruction before it makes no exit):
+	 * no KVM_GET_REGS on every other entry */
+	if (v->run->exit_reason != KVM_EXIT_DEBUG || v->ops->get_regs(v, &regs) < 0 || regs.rip != r->rip) {
 		replay__rearm(v);	/* DR3 on it, whatever else is armed */
 		return REPLAY_NOT_YET;
 	}
