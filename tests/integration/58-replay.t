@@ -22,7 +22,10 @@ replay() {	# replay TRACE [KERNEL] [options...]: output in $TMP/out, status in $
 	run_limited 120 "$VMM" replay --quiet --timeout=30 "$@" "$t" "${k[@]}" >"$TMP/out" 2>&1
 	RC=$?
 }
-show_out() { sed 's/^/#   /' "$TMP/out" | grep -v '^#     ' | tail -12; }
+show_out() {	# why the replay run ended (its vmm: lines), then the end of the diff
+	grep -E '^vmm' "$TMP/out" | head -4 | sed 's/^/#   /'
+	sed 's/^/#   /' "$TMP/out" | grep -v '^#     ' | tail -12
+}
 
 # ring-stress: an NMI back and forth between the vCPUs by IPI, landing anywhere in
 # the other's record loop, inside its interrupt entries and exits; 100 each
