@@ -1027,6 +1027,7 @@ static struct itr_record read_rec(uint8_t vcpu, uint8_t reg, uint32_t value, uin
 static void test_reads(void)
 {
 	static const struct vcpu_ops fake = { .get_regs = fake_get_regs };
+	static struct kvm_run run;
 	static struct itr_record r[8];
 	static struct replay rp;
 	static struct vm vm;
@@ -1058,6 +1059,8 @@ static void test_reads(void)
 	v->vm = vm.vcpus[1].vm = &vm;
 	vm.vcpus[1].id = 1;
 	v->ops = &fake;
+	v->run = &run;
+	v->fd = -1;	/* no KVM: set_debug's ioctl fails, and says so */
 	replay__set_mode(&rp, IRQCHIP_USER, false);
 	ok(!rp.give_reads && replay__read_rip(v) == 0 && replay__read(v) == REPLAY_NONE,
 	   "reads: replayed under another mode: read live, no breakpoint");
@@ -1072,6 +1075,10 @@ static void test_reads(void)
 	ok(replay__read(v) == REPLAY_NOT_YET && !vm.done,
 	   "reads: a delivery goes in at this entry: its handler first, the read later");
 	rp.cpu[0].delivered_exit = 0;
+	run.exit_reason = KVM_EXIT_IO;
+	ok(replay__read(v) == REPLAY_NOT_YET && !vm.done,
+	   "reads: not after a DEBUG exit: not looked at (only a breakpoint or a step stops it there)");
+	run.exit_reason = KVM_EXIT_DEBUG;
 	w = replay__read(v);	/* before ok() reads vm.why for its message */
 	ok(w == REPLAY_PAST && vm.done && strstr(vm.why, "read of recorded record 1 (register 0x270 at RIP "
 	   "0x1089a5 after 1 guest ring slots) after 0 slots: the guest went another way"),
