@@ -1102,6 +1102,48 @@ static void test_reads(void)
 		replay__free(&rp);
 }
 
+/* How often a fake vCPU was asked for its registers */
+static unsigned regs_asked;
+
+static int counting_get_regs(struct vcpu *v, struct kvm_regs *r)
+{
+	regs_asked++;
+	return fake_get_regs(v, r);
+}
+
+/*
+ * Kernel, split: an NMI the VMM handed over at this entry (replay_nmi) goes in
+ * with BLOCKIRQ lifted, stopping at its handler. replay__kvm_irq must not then
+ * look at the next place: a wait there put BLOCKIRQ back and held the NMI out
+ * (storm seed 1 under kernel: the vCPU went round its idle loop without it).
+ */
+static void test_nmi_going_in(void)
+{
+	static const struct vcpu_ops fake = { .get_regs = counting_get_regs };
+	static struct replay_point pts[1];
+	static struct kvm_run run;
+	static struct replay rp;
+	static struct vm vm;
+	struct vcpu *v = &vm.vcpus[0];
+
+	pts[0] = (struct replay_point){ .vector = 0x45, .how = ITR_DELIVER_IRQ, .by_kvm = true,
+					.count = 30, .rip = 0x10c883, .rsp = 0x223ff0, .rflags = 0x246 };
+	rp.cpu[0].p = pts;
+	rp.cpu[0].n = 1;
+	rp.block_irqs = rp.kvm_hlt = rp.place_irqs = true;
+	vm.replay = &rp;
+	vm.nr_vcpus = 1;
+	v->vm = &vm;
+	v->ops = &fake;
+	v->run = &run;
+	v->fd = -1;
+	v->nr_exits = 7;
+	rp.cpu[0].delivered_exit = 8;	/* handed over for this entry */
+	ok(replay__kvm_irq(v) == REPLAY_NOT_YET && regs_asked == 0 && v->replay_wait == REPLAY_WAIT_NONE &&
+	   rp.cpu[0].next == 0 && !vm.done,
+	   "an NMI going in at this entry: the next place is not looked at, nothing waits");
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/test_replay.XXXXXX");
@@ -1117,6 +1159,7 @@ int main(void)
 	test_answers();
 	test_nmis_apart();
 	test_reads();
+	test_nmi_going_in();
 	test_refusals();
 	unlink(path);
 	rmdir(dir);

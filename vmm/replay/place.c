@@ -34,9 +34,8 @@ static int guest_byte(struct vcpu *v, uint64_t gva)
  * breakpoint on the instruction it wakes to does not fire: such a place is also
  * watched at the HLT (DR1; if f4 is only the tail of another instruction, DR1
  * never fires and DR0 does). Standing at that HLT is standing at the place, for
- * an interrupt or an NMI KVM delivers (replay__kvm_irq steps over it), an NMI
- * the VMM hands over (replay__where: KVM_NMI waits for a HLT in STI's shadow,
- * else the replay plays the HLT) or a stop place.
+ * an interrupt or an NMI, KVM's or the VMM's (the replay plays the HLT once the
+ * delivery is held: play_hlt), or a stop place.
  */
 static bool after_hlt(struct vcpu *v, uint64_t rip)
 {
@@ -292,12 +291,28 @@ size_t replay__waits(const struct vm *vm, char *buf, size_t n)
 	return k;
 }
 
-/* Whether @v is in STI's interrupt shadow (KVM would not say: taken as not) */
-static bool in_sti_shadow(struct vcpu *v)
+/*
+ * @v stands at the HLT before its place, the delivery held: the VMM plays the
+ * HLT, which would wake at once (RIP to the place, past it; STI's shadow, which
+ * ends at the HLT, cleared), and the delivery goes in at the next entry, where
+ * the recording took it. Run by KVM instead, the HLT wakes but on PVM the wake's
+ * delivery may wait for a later exit (PVM-5): the guest went round its idle loop
+ * first, now and then. 0, or -1 (KVM refused).
+ */
+static int play_hlt(struct vcpu *v, struct kvm_regs *regs, uint64_t place)
 {
 	struct kvm_vcpu_events ev;
 
-	return v->ops->get_events(v, &ev) == 0 && (ev.interrupt.shadow & KVM_X86_SHADOW_INT_STI);
+	if (v->ops->get_events(v, &ev) < 0)
+		return -1;
+	if (ev.interrupt.shadow) {
+		ev.flags = KVM_VCPUEVENT_VALID_SHADOW;
+		ev.interrupt.shadow = 0;
+		if (v->ops->set_events(v, &ev) < 0)
+			return -1;
+	}
+	regs->rip = place;
+	return v->ops->set_regs(v, regs);
 }
 
 /* Whether @v, with @regs and @count guest ring slots made, stands at @p's place (or its HLT) */
@@ -370,16 +385,9 @@ enum replay_where replay__where(struct vcpu *v, enum itr_deliver_how how,
 	if (v->ops->get_regs(v, &regs) < 0)
 		regs.rip = 0;
 	if (stands_at(v, p, &regs, count)) {
-		/*
-		 * An NMI the VMM hands over, its place past a HLT: at the HLT in STI's shadow
-		 * (sti; hlt) KVM_NMI waits for it, and the HLT wakes at once, as recorded; out
-		 * of a shadow KVM_NMI would go in before it, so the replay plays the HLT.
-		 */
-		if (how == ITR_DELIVER_NMI && !p->by_kvm && regs.rip != p->rip && !in_sti_shadow(v)) {
-			regs.rip = p->rip;
-			if (v->ops->set_regs(v, &regs) < 0)
-				fprintf(stderr, "vmm: replay: cpu %u: KVM_SET_REGS: %s\n", v->id, strerror(errno));
-		}
+		/* an NMI the VMM hands over, its place past a HLT: the replay plays the HLT */
+		if (how == ITR_DELIVER_NMI && !p->by_kvm && regs.rip != p->rip && play_hlt(v, &regs, p->rip) < 0)
+			fprintf(stderr, "vmm: replay: cpu %u: stepping over the HLT: %s\n", v->id, strerror(errno));
 		arm(v, 0, 0);	/* a single-step's TF must not reach the frame it pushes */
 		*pt = p;
 		return REPLAY_HERE;
@@ -535,6 +543,10 @@ enum replay_where replay__kvm_irq(struct vcpu *v)
 	uint64_t handler;
 	int irr;
 
+	/* an NMI the VMM hands over goes in at this entry (replay_nmi), stopping at its handler:
+	 * a wait for the next place here would put BLOCKIRQ back and hold it out */
+	if (rp->cpu[v->id].delivered_exit == v->nr_exits + 1)
+		return REPLAY_NOT_YET;
 	np = replay__next(v);
 	if (np && np->either && v->ops->get_regs(v, &regs) == 0)
 		replay__settle_either(v, &regs, evring__reserved(&v->ring, &v->vm->mem));
@@ -559,22 +571,8 @@ enum replay_where replay__kvm_irq(struct vcpu *v)
 		return REPLAY_NOT_YET;
 	}
 	handler = irr < 0 ? 0 : handler_of(v, p->how == ITR_DELIVER_NMI ? 2 : p->vector);
-	if (handler && regs.rip != p->rip) {
-		/*
-		 * At the HLT, with the delivery pending. In STI's shadow (sti; hlt) KVM can't
-		 * deliver before it: the HLT runs, wakes at once and the delivery lands after it,
-		 * as recorded. Out of a shadow, the HLT is stepped over here (it would wake at once).
-		 */
-		struct kvm_vcpu_events ev;
-
-		if (v->ops->get_events(v, &ev) < 0)
-			handler = 0;
-		else if (!(ev.interrupt.shadow & KVM_X86_SHADOW_INT_STI)) {
-			regs.rip = p->rip;
-			if (v->ops->set_regs(v, &regs) < 0)
-				handler = 0;
-		}
-	}
+	if (handler && regs.rip != p->rip && play_hlt(v, &regs, p->rip) < 0)
+		handler = 0;	/* at the HLT, the delivery pending: the replay plays the HLT */
 	if (!handler) {
 		snprintf(why, sizeof(why), "replay: cpu %u at the place of recorded record %" PRIu64
 			 " (interrupt v=%02x): %s", v->id, p->seq, p->vector, irr < 0 ?
