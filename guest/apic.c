@@ -90,6 +90,24 @@ static uint32_t apic_read_input(uint32_t reg)
 	return v;
 }
 
+/*
+ * Bit w set: IRR word w (vectors 32w..32w+31) holds a vector. Under ./vmm the
+ * VMM answers (IVM_PORT_IRR): an exit, so on PVM a pending interrupt that
+ * can go in does so there (PVM-5), and an answer a replay gives back, as IRR
+ * is the host's timing. Elsewhere (QEMU: ~0 from the port) IRR is read.
+ */
+uint32_t apic_irr_words(void)
+{
+	uint32_t words = on_ivm ? inl(IVM_PORT_IRR) : ~0u;
+
+	if (words <= 0xff)
+		return words;
+	words = 0;
+	for (unsigned int w = 0; apic_enabled && w < 8; w++)
+		words |= (uint32_t)(apic_read(APIC_IRR + w * 0x10) != 0) << w;
+	return words;
+}
+
 bool apic_irr_test(unsigned int vector)
 {
 	return apic_enabled && apic_read_input(APIC_IRR + (vector / 32) * 0x10) >> (vector % 32) & 1;

@@ -15,7 +15,13 @@
 
 #define STORM_MAX_DEPTH	24	/* deeper nesting than the vectors' classes allow */
 #define STORM_WAIT_TSC	1000000000ull	/* bound on one window: ~0.3-1 s */
-#define STORM_OWED_TSC	5000000ull	/* a level device's second delivery: ~2-5 ms */
+/*
+ * A wait for what is owed (a level device's second delivery, a timer's tick
+ * once its count ran out): this many IRR questions that find nothing, each
+ * an exit (~1-3 ms on PVM). Counted, not timed: a replay, given the recorded
+ * answers, waits as many rounds, however slower its clock runs.
+ */
+#define STORM_OWED_ASKS	32u
 #define STORM_GRACE_TSC	20000ull	/* after IRR drains: what is in flight lands */
 
 enum storm_how {
@@ -146,19 +152,19 @@ static void storm_timer_quiesce(void)
 		return;
 	}
 	/*
-	 * Until it fires, with an exit each time round (PVM-5: taken only at an
-	 * exit); once its count has run out, a host's timer may still take a
-	 * while to raise it: a few ms more, then it is lost
+	 * Until it fires, asking each time round (an exit: PVM-5 takes a tick
+	 * only at one), before TMCCT, whose value is the host's clock: so the
+	 * tick's place is the same question in a replay. Once its count has run
+	 * out, a host's timer may still take a while to raise it; then it is lost.
 	 */
-	for (uint64_t ran_out = 0; rdtsc() - t0 < STORM_WAIT_TSC;) {
-		(void)inl(IVM_PORT_HCALL);
+	for (unsigned int after = 0; rdtsc() - t0 < STORM_WAIT_TSC;) {
+		bool pending = storm_irr_pending();
+
 		if (timer_fired_since)
 			break;
-		if (apic_read(APIC_TMCCT) || storm_irr_pending())
+		if (pending || apic_read(APIC_TMCCT))
 			continue;
-		if (!ran_out)
-			ran_out = rdtsc();
-		else if (rdtsc() - ran_out > STORM_OWED_TSC)
+		if (++after >= STORM_OWED_ASKS)
 			break;
 	}
 	for (t0 = rdtsc(); rdtsc() - t0 < STORM_GRACE_TSC;)
@@ -538,11 +544,8 @@ void storm_set_work(const char *v, int len)
 /* ---- the loop ---- */
 static bool storm_irr_pending(void)
 {
-	/* the IRR words that hold the storm's vectors (0x20-0xdf) */
-	for (unsigned int w = 1; w < 7; w++)
-		if (apic_read(APIC_IRR + w * 0x10))
-			return true;
-	return false;
+	/* the IRR words that hold the storm's vectors (0x20-0xdf), asked of the VMM: an exit */
+	return apic_irr_words() & 0x7e;
 }
 
 /* A level device served once still holds its line: its second delivery is owed */
@@ -563,19 +566,18 @@ static bool storm_level_owed(void)
 static void storm_window(void)
 {
 	uint64_t t0 = rdtsc();
+	unsigned int owed_asks = 0;
 
 	local_irq_enable();
 	while (rdtsc() - t0 < STORM_WAIT_TSC) {
-		if (storm_irr_pending()) {
-			/*
-			 * An exit to the VMM: on PVM a pending interrupt is taken only
-			 * at an exit (PVM-5), and under kernel and split an IRR read
-			 * makes none. A port read is one, and always returns.
-			 */
-			(void)inl(IVM_PORT_HCALL);
+		/*
+		 * The question is an exit to the VMM: on PVM a pending interrupt is
+		 * taken only at one (PVM-5), where an IRR read under kernel and split
+		 * makes none; and its answer, what IRR held, is recorded for a replay
+		 */
+		if (storm_irr_pending())
 			continue;
-		}
-		if (!storm_level_owed() || rdtsc() - t0 >= STORM_OWED_TSC)
+		if (!storm_level_owed() || ++owed_asks >= STORM_OWED_ASKS)
 			break;
 		cpu_relax();
 	}

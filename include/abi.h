@@ -20,6 +20,14 @@
 #define IVM_PORT_DEBUGCON	0xe9	/* byte out -> console (QEMU -debugcon) */
 #define IVM_PORT_EXIT		0xf4	/* isa-debug-exit: status (v << 1) | 1 */
 #define IVM_PORT_HCALL		0x1000	/* 32-bit out: GPA of struct ivm_hcall */
+/*
+ * A 32-bit IN: which of this vCPU's IRR words hold a vector (bit w: vectors
+ * 32w..32w+31), as its LAPIC (KVM's or the VMM's) has them at this exit.
+ * An exit on purpose: on PVM a pending interrupt is taken only at one
+ * (PVM-5). The answer is recorded and a replay gives it back: what IRR holds
+ * is the host's timing. Bits 8-31 are 0; QEMU's ~0 says there is no such port.
+ */
+#define IVM_PORT_IRR		0x1004
 /* QEMU pc-testdev's IOAPIC line ports: a byte out to 0x2000 + pin sets that
  * pin's line (1 asserted, 0 deasserted) before the OUT completes */
 #define IVM_PORT_TESTDEV_IOAPIC	0x2000

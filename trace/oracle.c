@@ -129,6 +129,7 @@ static int route(const struct itr_record *r)
 	case ITR_EXIT:
 	case ITR_DELIVER:
 	case ITR_QUIET:
+	case ITR_IRR:
 		return r->vcpu;
 	default:
 		return 0;

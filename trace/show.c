@@ -196,6 +196,11 @@ static void format_host(const struct itr_record *r, char *buf, size_t n)
 				      " guest ring slots", w ? why : "quiet", r->rip, r->b);
 		break;
 	}
+	case ITR_IRR:
+		/* a: bit w set, IRR word w (vectors 32w..32w+31) held a vector */
+		k = snprintf(buf, n, "%s: irr? -> words %#x IP=%016" PRIx64 " after %" PRIu64
+			     " guest ring slots", who, r->a, r->rip, r->b);
+		break;
 	case ITR_END:
 		k = snprintf(buf, n, "end: %u records", r->a);
 		/* v2: why the run ended (v1 traces leave 0xffffffff: not said) */

@@ -1102,6 +1102,98 @@ static void test_reads(void)
 		replay__free(&rp);
 }
 
+static struct itr_record irr_rec(uint8_t vcpu, uint32_t words, uint64_t count)
+{
+	return (struct itr_record){ .type = ITR_IRR, .source = ITR_SRC_VMM, .vcpu = vcpu, .a = words,
+				    .rip = 0x108bae, .b = count, .err = NOERR };
+}
+
+/*
+ * Version 8: each vCPU's IVM_PORT_IRR answers load in order; a place after a
+ * question counts the questions at its slot count (which pass of a wait loop
+ * took it). replay__irr gives them back at their slot count, given only where
+ * deliveries are placed: a loop that asks more there than recorded gets the
+ * last answer again, one that asked fewer leaves the rest, and a question
+ * where the recording asked none is answered live. Version 7 holds none.
+ */
+static void test_irr_answers(void)
+{
+	static struct itr_record r[16];
+	static struct replay rp;
+	static struct vm vm;
+	static _Alignas(64) uint8_t ram[4096 + sizeof(struct ivm_guest_page)];
+	struct ivm_guest_page *g = (struct ivm_guest_page *)(ram + 4096);
+	struct vcpu *v = &vm.vcpus[0];
+	char err[256] = "";
+	unsigned n = 0;
+	uint32_t w = 0;
+	int rc;
+
+	for (unsigned i = 0; i < 5; i++)
+		r[n++] = guest_rec(ITR_MARK, 0);
+	r[n++] = irr_rec(0, 0x2, 5);		/* seq 5 */
+	r[n++] = irr_rec(0, 0x2, 5);
+	r[n++] = entry_rec(0, 0x41, NOERR, 0x108baf, 0x223f18, 0x202);	/* taken after the second */
+	r[n++] = irr_rec(0, 0, 6);
+	r[n++] = irr_rec(0, 0x1, 9);
+	r[n++] = irr_rec(0, 0x1, 12);		/* seq 10 */
+	ok(write_trace(path, "kernel", "vcpus=1 mem=67108864 boot=auto devices=none", r, n) == 0,
+	   "irr answers: written");
+	rc = replay__load(path, &rp, err, sizeof(err));
+	ok(rc == 0 && rp.nirrs == 5 && rp.cpu[0].nirrs == 5 && rp.cpu[0].irrs[0].words == 0x2 &&
+	   rp.cpu[0].irrs[0].count == 5 && rp.cpu[0].irrs[4].seq == 10 && rp.cpu[0].irrs[4].count == 12 &&
+	   rp.cpu[0].n == 1 && rp.cpu[0].p[0].count == 5 && rp.cpu[0].p[0].irrs == 2 &&
+	   rp.cpu[0].irr_count == 0 && rp.cpu[0].irr_asked == 0,
+	   "irr answers: five, in order; the interrupt's place after the second question at its count (%s)",
+	   rc ? err : "");
+	if (rc)
+		return;
+	replay__set_mode(&rp, IRQCHIP_USER, false);
+	ok(!rp.give_irrs, "irr answers: replayed under another mode: asked live");
+	replay__free(&rp);
+	replay__load(path, &rp, err, sizeof(err));
+	replay__set_mode(&rp, IRQCHIP_KERNEL, true);
+	ok(!rp.give_irrs, "irr answers: --kvm-delivers: asked live");
+	replay__free(&rp);
+	replay__load(path, &rp, err, sizeof(err));
+	replay__set_mode(&rp, IRQCHIP_KERNEL, false);
+	ok(rp.give_irrs, "irr answers: in the recorded mode: given back");
+
+	vm.replay = &rp;
+	vm.nr_vcpus = 1;
+	vm.mem = (struct gmem){ .base = ram, .size = sizeof(ram) };
+	v->vm = &vm;
+	v->ring.gpa = 4096;
+	g->ev_reserved = 5;
+	ok(replay__irr(v, 0, &w) == REPLAY_HERE && w == 0x2 && replay__irrs_at(v, 5) == 1 && rp.irrs_given == 1,
+	   "irr answers: the first question at 5 gets the recorded 0x2");
+	ok(replay__irr(v, 0x2, &w) == REPLAY_HERE && w == 0x2 && replay__irrs_at(v, 5) == 2 &&
+	   rp.irrs_differed == 1, "irr answers: the second too; the live answer agreed this time");
+	ok(replay__irr(v, 0, &w) == REPLAY_HERE && w == 0x2 && rp.irrs_again == 1 && rp.irrs_given == 2 &&
+	   replay__irrs_at(v, 5) == 3 && replay__irrs_at(v, 6) == 0,
+	   "irr answers: a third at 5, where the recording asked twice: the last one again");
+	g->ev_reserved = 12;
+	ok(replay__irr(v, 0, &w) == REPLAY_HERE && w == 0x1 && rp.irrs_skipped == 2 && rp.irrs_given == 3 &&
+	   replay__irrs_at(v, 12) == 1, "irr answers: at 12: those at 6 and 9, not asked, are left");
+	g->ev_reserved = 13;
+	w = 0x77;
+	ok(replay__irr(v, 0, &w) == REPLAY_NONE && w == 0x77 && rp.irrs_live == 1,
+	   "irr answers: at 13, where the recording asked nothing: answered live");
+	replay__free(&rp);
+	ok(!rp.cpu[0].irrs && !rp.cpu[0].nirrs, "irr answers: freed");
+
+	if (!older_trace(7, "irr answers"))
+		return;
+	rc = replay__load(path, &rp, err, sizeof(err));
+	if (rc == 0)
+		replay__set_mode(&rp, IRQCHIP_KERNEL, false);
+	ok(rc == 0 && !rp.give_irrs && replay__irr(v, 0, &w) == REPLAY_NONE,
+	   "irr answers: version 7 holds none: asked live (%s)", rc ? err : "");
+	if (rc == 0)
+		replay__free(&rp);
+	vm.replay = NULL;
+}
+
 /* How often a fake vCPU was asked for its registers */
 static unsigned regs_asked;
 
@@ -1160,6 +1252,7 @@ int main(void)
 	test_nmis_apart();
 	test_reads();
 	test_nmi_going_in();
+	test_irr_answers();
 	test_refusals();
 	unlink(path);
 	rmdir(dir);

@@ -49,8 +49,9 @@ static void usage(FILE *f)
 		"delivers each interrupt and NMI at the place the guest took it (its record count\n"
 		"and RIP, RSP, RFLAGS, found with a hardware breakpoint; under the kernel and\n"
 		"split irqchips KVM's LAPIC is held back until then), gives back the VMM's QUIET\n"
-		"answers and, in the recorded kernel or split mode, the guest's IRR reads as\n"
-		"recorded, writes a new trace and diffs it against TRACE (vmm trace diff).\n"
+		"answers, in the recorded mode its IVM_PORT_IRR answers and (kernel, split) the\n"
+		"guest's IRR reads as recorded, writes a new trace and diffs it against TRACE\n"
+		"(vmm trace diff).\n"
 		"docs/TRACE.md \"Replay\" says what is exact and what is not.\n"
 		"\n"
 		"  --irqchip=kernel|split|user      replay under another irqchip mode: the diff then\n"
@@ -390,6 +391,11 @@ int replay_cmd__main(int argc, char **argv)
 	if (rp.give_reads && rp.nreads)
 		printf("; %zu of %zu LAPIC reads given back (%zu differed from KVM's LAPIC)", rp.reads_given,
 		       rp.nreads, rp.reads_differed);
+	if (rp.give_irrs && (rp.nirrs || rp.irrs_live))
+		printf("; %zu of %zu IRR answers given back, %zu again in a wait loop, %zu not asked, %zu "
+		       "asked live (%zu differed from the LAPIC's)", rp.irrs_given, rp.nirrs, rp.irrs_again,
+		       rp.irrs_skipped + (rp.nirrs - rp.irrs_given - rp.irrs_skipped), rp.irrs_live,
+		       rp.irrs_differed);
 	printf("; its trace: %s\n", out_path);
 	fflush(stdout);
 	if (ro.vm.until_seq) {

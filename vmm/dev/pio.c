@@ -4,6 +4,7 @@
 #include <string.h>
 #include "fwcfg.h"
 #include "hcall.h"
+#include "irrport.h"
 #include "pci.h"
 #include "pio.h"
 #include "testdev.h"
@@ -75,6 +76,8 @@ static const struct pio_dev pio_devs[] = {
 	{ IVM_PORT_DEBUGCON, 1, "debugcon", debugcon_read, debugcon_write, PIO_ANY, PIO_ANY },
 	{ IVM_PORT_EXIT, 4, "debug-exit", NULL, exit_write, PIO_ANY, PIO_ANY },
 	{ IVM_PORT_HCALL, 4, "hcall", hcall_read, hcall_write, PIO_ANY, PIO_ANY },
+	/* which IRR words hold a vector: a 32-bit IN, its answer recorded (ITR_IRR) */
+	{ IVM_PORT_IRR, 4, "irr", irrport__read, NULL, PIO_SIZE(4), 0 },
 	/* QEMU fw_cfg: a 16-bit OUT selects, a byte IN reads (either port of the two) */
 	{ IVM_PORT_FWCFG, FWCFG_PORT_LEN, "fw_cfg", fwcfg_port__read, fwcfg_port__write,
 	  PIO_SIZE(1), PIO_SIZE(1) | PIO_SIZE(2) },

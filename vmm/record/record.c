@@ -308,6 +308,17 @@ void record__quiet(struct vcpu *v, uint64_t asked, uint32_t bits, uint64_t rip)
 	record__host(v->vm, &r);
 }
 
+void record__irr(struct vcpu *v, uint32_t words)
+{
+	struct itr_record r = { .type = ITR_IRR, .vcpu = v->id, .a = words };
+
+	if (!record__on(v->vm))
+		return;
+	r.b = evring__reserved(&v->ring, &v->vm->mem);
+	r.rip = exit_rip(v->vm, v);
+	record__host(v->vm, &r);
+}
+
 /* VMM_TRACE_FSYNC set, and not to "" or "0": the trace must survive a power loss. */
 static bool trace_fsync_wanted(void)
 {

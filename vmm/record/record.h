@@ -29,6 +29,8 @@ void record__deliver(struct vcpu *v, uint8_t vector, enum itr_deliver_how how);
 void record__timer(struct vcpu *v, uint32_t fires);
 /* ITR_QUIET: the answer @v's IVM_HC_QUIET about vCPU @asked got (@bits, @rip), where @v is. */
 void record__quiet(struct vcpu *v, uint64_t asked, uint32_t bits, uint64_t rip);
+/* ITR_IRR: @v's IN from IVM_PORT_IRR got @words, at this exit. */
+void record__irr(struct vcpu *v, uint32_t words);
 /* Drain, write ITR_LOST if the guest lost events, then ITR_END saying why the run ended. */
 int record__close(struct vm *vm, int status, char *err, size_t errlen);
 

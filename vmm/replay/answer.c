@@ -3,8 +3,9 @@
  * The VMM's answers the guest consumed, given back as recorded (ReVirt logs
  * every non-deterministic input). IVM_HC_QUIET is one: whether another vCPU
  * is at a quiet point depends on the host's timing, and the guest branches
- * on it. Each question is matched to the recording's by its order on the
- * asking vCPU, the vCPU asked about and the asker's ring slot count.
+ * on it; IVM_PORT_IRR is another: what the LAPIC holds when the guest asks.
+ * Each question is matched to the recording's by its order on the asking
+ * vCPU and the asker's ring slot count (and for QUIET the vCPU asked about).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -43,4 +44,47 @@ enum replay_where replay__answer(struct vcpu *v, uint64_t asked, const struct re
 	rp->answered++;
 	*a = r;
 	return REPLAY_HERE;
+}
+
+enum replay_where replay__irr(struct vcpu *v, uint32_t live, uint32_t *words)
+{
+	struct replay *rp = v->vm->replay;
+	struct replay_cpu *c;
+	uint32_t count;
+
+	if (!rp || !rp->give_irrs)
+		return REPLAY_NONE;
+	count = evring__reserved(&v->ring, &v->vm->mem);
+	c = &rp->cpu[v->id];
+
+	/* the recording asked more before this count: a loop the host's clock bounded went round less */
+	for (; c->next_irr < c->nirrs && (int32_t)((uint32_t)c->irrs[c->next_irr].count - count) < 0;
+	     c->next_irr++)
+		rp->irrs_skipped++;
+	if (count != (uint32_t)c->irr_count) {
+		c->irr_count = count;
+		c->irr_asked = 0;
+		c->irr_given = false;
+	}
+	c->irr_asked++;
+	if (c->next_irr < c->nirrs && (uint32_t)c->irrs[c->next_irr].count == count) {
+		*words = c->irrs[c->next_irr++].words;
+		c->irr_given = true;
+		rp->irrs_given++;
+	} else if (c->irr_given) {
+		*words = c->irrs[c->next_irr - 1].words;	/* round again, as the last time here */
+		rp->irrs_again++;
+	} else {
+		rp->irrs_live++;
+		return REPLAY_NONE;
+	}
+	rp->irrs_differed += live != *words;
+	return REPLAY_HERE;
+}
+
+uint32_t replay__irrs_at(const struct vcpu *v, uint32_t count)
+{
+	const struct replay *rp = v->vm->replay;
+
+	return rp && (uint32_t)rp->cpu[v->id].irr_count == count ? rp->cpu[v->id].irr_asked : 0;
 }

@@ -322,6 +322,7 @@ static bool stands_at(struct vcpu *v, const struct replay_point *p, const struct
 	const struct replay *rp = v->vm->replay;
 
 	return count == (uint32_t)p->count && regs->rsp == p->rsp &&
+	       (!rp->give_irrs || replay__irrs_at(v, count) == p->irrs) &&
 	       (regs->rip == p->rip || (rp->kvm_hlt && regs->rip + 1 == p->rip && after_hlt(v, p->rip))) &&
 	       !((regs->rflags ^ p->rflags) & ITR_RFLAGS_CONTROL) &&
 	       (p->how != ITR_DELIVER_STOP || (record__drain_rings(v->vm), v->ring.tail == p->published));
@@ -347,6 +348,7 @@ bool replay__settle_either(struct vcpu *v, const struct kvm_regs *regs, uint32_t
 	t = *p;
 	t.either = false;
 	t.count = t.count_after;
+	t.irrs = t.irrs_after;
 	*p = p[1];
 	p[1] = t;
 	evlog__add(&v->vm->log, "replay: cpu %u: the NMI of recorded record %" PRIu64 " came before the "
@@ -370,12 +372,13 @@ enum replay_where replay__where(struct vcpu *v, enum itr_deliver_how how,
 	}
 	p = &rp->cpu[v->id].p[rp->cpu[v->id].next];
 	count = evring__reserved(&v->ring, &v->vm->mem);
-	if ((int32_t)(count - (uint32_t)p->count) > 0) {
+	if ((int32_t)(count - (uint32_t)p->count) > 0 ||
+	    (rp->give_irrs && count == (uint32_t)p->count && replay__irrs_at(v, count) > p->irrs)) {
 		snprintf(why, sizeof(why), "replay: cpu %u went past the place of recorded record %" PRIu64
-			 " (%s v=%02x after %" PRIu64 " guest ring slots at RIP %#" PRIx64 "): it has made %"
-			 PRIu64 " slots and the delivery did not come", v->id, p->seq,
-			 how_names[p->how], p->vector, p->count, p->rip,
-			 (uint64_t)count);
+			 " (%s v=%02x after %" PRIu64 " guest ring slots and %" PRIu32 " IRR questions "
+			 "there, at RIP %#" PRIx64 "): it has made %" PRIu32 " slots and %" PRIu32
+			 " questions and the delivery did not come", v->id, p->seq, how_names[p->how],
+			 p->vector, p->count, p->irrs, p->rip, count, replay__irrs_at(v, count));
 		vm__stop_now(v->vm, VMM_GUEST_FAILED, why);
 		return REPLAY_PAST;
 	}

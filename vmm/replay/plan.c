@@ -118,6 +118,12 @@ static int grow(void *slot, size_t n, size_t size)
 	memcpy(slot, &a, sizeof(a));
 	return 0;
 }
+/* While loading: @vcpu's questions recorded at ring slot count @count so far */
+static uint32_t irrs_at(const struct replay *rp, unsigned vcpu, uint64_t count)
+{
+	return rp->cpu[vcpu].irr_asked && rp->cpu[vcpu].irr_count == count ? rp->cpu[vcpu].irr_asked : 0;
+}
+
 /*
  * Append @r's injection to the step of its point, opening a new step when the
  * point changes, or (a sync point) when the guest has visited it again since:
@@ -185,7 +191,8 @@ static int add_point(struct replay *rp, const struct itr_record *r, const char *
 	if (grow(&rp->cpu[r->vcpu].p, n, sizeof(*p)) < 0)
 		return fail(err, errlen, path, r->seq, "out of memory");
 	rp->cpu[r->vcpu].p[n] = (struct replay_point){
-		.vector = r->vector, .how = (uint8_t)r->a, .count = r->b, .rip = r->rip, .rsp = r->rsp,
+		.vector = r->vector, .how = (uint8_t)r->a, .count = r->b, .irrs = irrs_at(rp, r->vcpu, r->b),
+		.rip = r->rip, .rsp = r->rsp,
 		.rflags = r->rflags, .seq = r->seq, .times = 1, .published = r->err,
 		.with_prev = with_prev,
 	};
@@ -247,9 +254,11 @@ static bool take_point(struct replay *rp, const struct itr_record *r, uint64_t g
 		if (p->taken || p->vector != r->vector || p->how > ITR_DELIVER_NMI)
 			continue;
 		uint64_t delivered_at = p->count;
+		uint32_t delivered_irrs = p->irrs;
 
 		p->taken = true;
 		p->count = guest_records;
+		p->irrs = irrs_at(rp, r->vcpu, guest_records);
 		p->rip = r->rip;
 		p->rsp = r->rsp;
 		p->rflags = r->rflags;
@@ -257,8 +266,10 @@ static bool take_point(struct replay *rp, const struct itr_record *r, uint64_t g
 		p->after_iret = after_iret;
 		/* it went in at its DELIVER's count, before the NMIs (one or more) inside its
 		 * entry: equal counts keep the DELIVERs' order (sort_points) */
-		if (nmi && delivered_at <= nmi->count && inside_entry(nmi, p))
+		if (nmi && delivered_at <= nmi->count && inside_entry(nmi, p)) {
 			p->count = delivered_at;
+			p->irrs = delivered_irrs;
+		}
 		return true;
 	}
 	return false;
@@ -282,7 +293,9 @@ static void nested_entry(struct replay *rp, unsigned vcpu)
 		/* one NMI alone: the guess can be undone as the replay runs (replay__kvm_irq) */
 		p[j].either = j == last && !chain;
 		p[j].count_after = p[j].count;
+		p[j].irrs_after = p[j].irrs;
 		p[j].count = p[j - 1].count;
+		p[j].irrs = p[j - 1].irrs;
 		t = p[j - 1];
 		p[j - 1] = p[j];
 		p[j] = t;
@@ -390,6 +403,28 @@ static int add_answer(struct replay *rp, const struct itr_record *r, const char 
 	return 0;
 }
 
+/* ITR_IRR: @r->vcpu's next IVM_PORT_IRR answer, given back in the replay (replay__irr) */
+static int add_irr(struct replay *rp, const struct itr_record *r, const char *path, char *err,
+		   size_t errlen)
+{
+	size_t n = rp->cpu[r->vcpu].nirrs;
+
+	if (grow(&rp->cpu[r->vcpu].irrs, n, sizeof(*rp->cpu[r->vcpu].irrs)) < 0)
+		return fail(err, errlen, path, r->seq, "out of memory");
+	rp->cpu[r->vcpu].irrs[n] = (struct replay_irr){
+		.words = r->a, .rip = r->rip, .count = r->b, .seq = r->seq,
+	};
+	rp->cpu[r->vcpu].nirrs++;
+	rp->nirrs++;
+	/* the questions at one count, as the places after them count them (irrs_at) */
+	if (rp->cpu[r->vcpu].irr_count != r->b || !rp->cpu[r->vcpu].irr_asked) {
+		rp->cpu[r->vcpu].irr_count = r->b;
+		rp->cpu[r->vcpu].irr_asked = 0;
+	}
+	rp->cpu[r->vcpu].irr_asked++;
+	return 0;
+}
+
 /* ITR_READ: @r->vcpu's next LAPIC read, made after @count guest ring slots (replay__read) */
 static int add_read(struct replay *rp, const struct itr_record *r, uint64_t count, const char *path,
 		    char *err, size_t errlen)
@@ -456,6 +491,7 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 		    (r.vcpu >= rp->vcpus &&
 		     fail(err, errlen, path, r.seq, "a record of a vCPU the run did not have") < 0) ||
 		    (r.type == ITR_QUIET && add_answer(rp, &r, path, err, errlen) < 0) ||
+		    (r.type == ITR_IRR && add_irr(rp, &r, path, err, errlen) < 0) ||
 		    (r.type == ITR_READ && r.source == ITR_SRC_GUEST &&
 		     add_read(rp, &r, guest[r.vcpu], path, err, errlen) < 0)) {
 			k = -1;
@@ -498,6 +534,10 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 	free(rp->syncs);	/* the visits are in visit[] now */
 	rp->syncs = NULL;
 	rp->nsyncs = 0;
+	for (unsigned i = 0; i < VMM_MAX_VCPUS; i++) {
+		rp->cpu[i].irr_count = 0;	/* the run's own questions from here */
+		rp->cpu[i].irr_asked = 0;
+	}
 	if (k == 0) {
 		merge_nmis(rp);
 		sort_points(rp);
@@ -516,6 +556,8 @@ void replay__set_mode(struct replay *rp, enum irqchip_mode mode, bool kvm_delive
 	rp->kvm_hlt = mode != IRQCHIP_USER;
 	/* KVM's LAPIC answers a read with no exit: what it held then was the host's timing */
 	rp->give_reads = rp->block_irqs && rp->h.version >= 7;
+	/* what the LAPIC holds at the guest's question is the host's timing where deliveries are placed */
+	rp->give_irrs = rp->place_irqs && rp->h.version >= 8;
 	for (unsigned i = 0; i < VMM_MAX_VCPUS && !rp->place_irqs; i++) {
 		size_t k = 0;
 
@@ -545,6 +587,9 @@ void replay__free(struct replay *rp)
 		free(rp->cpu[i].reads);
 		rp->cpu[i].reads = NULL;
 		rp->cpu[i].nreads = rp->cpu[i].next_read = 0;
+		free(rp->cpu[i].irrs);
+		rp->cpu[i].irrs = NULL;
+		rp->cpu[i].nirrs = rp->cpu[i].next_irr = 0;
 		rp->cpu[i].n = rp->cpu[i].next = 0;
 	}
 }

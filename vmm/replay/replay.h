@@ -28,6 +28,9 @@ struct replay_point {
 	bool by_kvm;		/* kernel, split: KVM's LAPIC delivered it (no DELIVER record) */
 	unsigned times;		/* handed over this many times at once (NMIs: KVM merges them) */
 	uint64_t count;		/* the vCPU's guest records before that ENTRY */
+	uint32_t irrs;		/* v8: the vCPU's IVM_PORT_IRR questions at @count before it
+				 * (ITR_IRR records): which pass through a place no record
+				 * tells apart (a wait loop that asks, then takes it) */
 	uint32_t published;	/* ITR_DELIVER_STOP: of those, the ones published then */
 	uint64_t rip, rsp;	/* the interrupted context, from the ENTRY's frame */
 	uint32_t rflags;
@@ -42,6 +45,7 @@ struct replay_point {
 	 */
 	bool either;
 	uint64_t count_after;
+	uint32_t irrs_after;
 	uint64_t seq;		/* its DELIVER record in the recorded trace, for messages */
 };
 
@@ -63,6 +67,14 @@ struct replay_read {
 	uint64_t seq;		/* its record in the recorded trace, for messages */
 };
 
+/* The VMM's answer to one IN from IVM_PORT_IRR (an ITR_IRR record, trace version 8) */
+struct replay_irr {
+	uint32_t words;		/* bit w: IRR word w held a vector */
+	uint64_t rip;		/* the IN */
+	uint64_t count;		/* the vCPU's ring slots reserved then: the question's place */
+	uint64_t seq;		/* its record in the recorded trace, for messages */
+};
+
 struct replay {
 	struct itr_header h;
 	enum irqchip_mode mode;		/* the recorded irqchip */
@@ -77,7 +89,7 @@ struct replay {
 	struct { uint64_t n; uint32_t visits; } *syncs;	/* load: guest SYNC records per point */
 	size_t nsyncs;
 	unsigned ninject;
-	struct {
+	struct replay_cpu {
 		struct replay_point *p;
 		size_t n, next;		/* points, and the first not delivered yet */
 		uint64_t armed_rip;	/* the hardware breakpoint set on this vCPU, 0 = none,
@@ -94,11 +106,24 @@ struct replay {
 		struct replay_read *reads;	/* its LAPIC reads' recorded values, in order */
 		size_t nreads, next_read;	/* how many, and the first not given back yet */
 		uint64_t armed_read;		/* DR3: the next read's instruction, 0 = none */
+		struct replay_irr *irrs;	/* its IVM_PORT_IRR answers, in order */
+		size_t nirrs, next_irr;		/* how many, and the first not given back yet */
+		uint64_t irr_count;		/* the ring slot count of its last question, */
+		uint32_t irr_asked;		/* and its questions at that count (load: recorded) */
+		bool irr_given;			/* one of those got a recorded answer: a loop's
+						 * next question there gets it again */
 	} cpu[VMM_MAX_VCPUS];
 	bool give_reads;		/* version 7 or later, placed under kernel or split: LAPIC
 					 * reads come from the trace */
 	size_t nreads, reads_given;	/* recorded, and given back so far */
 	size_t reads_differed;		/* of those, the ones KVM's LAPIC held another value for */
+	bool give_irrs;			/* version 8 or later, placed: IVM_PORT_IRR answers come
+					 * from the trace */
+	size_t nirrs, irrs_given;	/* recorded, and given back so far */
+	size_t irrs_again, irrs_skipped;	/* a wait loop the host's clock bounds asked more at
+					 * one count than recorded (given the last again), or fewer */
+	size_t irrs_live;		/* asked where the recording asked nothing: answered live */
+	size_t irrs_differed;		/* of those given, the ones the live LAPIC answered otherwise */
 	bool answers;			/* version 6 or later: QUIET answers come from the trace */
 	size_t nanswers, answered;	/* recorded, and given back so far */
 	bool place_irqs;		/* the replay places interrupts: user recorded and replayed, or
@@ -191,6 +216,19 @@ bool replay__holds_at_hlt(struct vcpu *v, const struct kvm_regs *regs);
  * question than the recording's next, or one more: the run was stopped.
  */
 enum replay_where replay__answer(struct vcpu *v, uint64_t asked, const struct replay_answer **a);
+/*
+ * An IN from IVM_PORT_IRR by @v, whose LAPIC holds @live (its answer, bit w:
+ * IRR word w). REPLAY_HERE: *@words is the answer to give: the recording's
+ * next question at this ring slot count (earlier ones it made and the guest
+ * did not are passed: a wait loop bounded by the host's clock asked fewer),
+ * or, asked more at this count than recorded, the last one given here again.
+ * REPLAY_NONE: answer @live (answers are not given back: a trace older than
+ * version 8, another mode, --kvm-delivers; or the recording asked nothing at
+ * this count).
+ */
+enum replay_where replay__irr(struct vcpu *v, uint32_t live, uint32_t *words);
+/* @v's IVM_PORT_IRR questions at ring slot count @count so far (a place's pass) */
+uint32_t replay__irrs_at(const struct vcpu *v, uint32_t count);
 /*
  * Kernel, split (give_reads): on @v's own thread before KVM_RUN, when nothing is
  * delivered at this entry. @v stands at the instruction of its next recorded
