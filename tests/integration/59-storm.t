@@ -31,23 +31,35 @@ for m in kernel split user; do
 		"storm $m, two vCPUs: clean"
 done
 
-# a two-vCPU round without the ipi and init kinds replays record for record under user (the ipi
-# kind's choice of form reads CPU 1's memory): CPU 0 asks CPU 1 for its work exactly twice (set-up,
-# finish), whatever CPU 1 was doing; two NMIs handed over at one exit each placed at its ENTRY;
-# no single-step's TF in an injected exception's frame; the injections compared on their own
-for s in 1 3; do
-	run_limited 120 "$VMM" storm --quiet --seed=$s --vcpus=2 --count=40 --kinds=msi,edge,level,nmi,exception,timer \
-		--trace="$TMP/two.$s.itr" --out="$TMP" "$GUEST" >"$TMP/two.out" 2>&1
-	is $? 0 "two vCPUs, seed $s: a round recorded"
-	is "$("$VMM" trace show "$TMP/two.$s.itr" | grep -c ': *ipi v=fb fixed to apic 0x1$')" 2 \
-		"two vCPUs, seed $s: CPU 0 asked CPU 1 twice, set-up and finish"
-	same=0
-	for i in 1 2 3; do
-		run_limited 120 "$VMM" replay --quiet --timeout=60 "$TMP/two.$s.itr" "$GUEST" >"$TMP/two.replay" 2>&1 &&
-			grep -q '^replay: the same as the recording' "$TMP/two.replay" && same=$((same + 1))
+# a two-vCPU round without the ipi and init kinds replays record for record under user and kernel
+# (the ipi kind's choice of form reads CPU 1's memory; split's level re-assertions follow its EOI
+# exits, the host's timing): CPU 0 asks CPU 1 for its work exactly twice (set-up, finish), whatever
+# CPU 1 was doing; two NMIs handed over at one exit each placed at its ENTRY, one KVM merged not
+# handed over again; no single-step's TF in an injected exception's frame; the injections compared
+# on their own; kernel: an NMI handed over at CPU 1's sti; hlt goes in there, and the windows' IRR
+# questions (IVM_PORT_IRR) are answered as recorded
+for m in user kernel; do
+	for s in 1 3; do
+		run_limited 120 "$VMM" storm --quiet --seed=$s --vcpus=2 --count=40 --irqchip=$m \
+			--kinds=msi,edge,level,nmi,exception,timer --trace="$TMP/two.$s.itr" --out="$TMP" "$GUEST" \
+			>"$TMP/two.out" 2>&1
+		is $? 0 "two vCPUs, $m, seed $s: a round recorded"
+		is "$("$VMM" trace show "$TMP/two.$s.itr" | grep -c ': *ipi v=fb fixed to apic 0x1$')" 2 \
+			"two vCPUs, $m, seed $s: CPU 0 asked CPU 1 twice, set-up and finish"
+		same=0
+		for i in 1 2 3; do
+			if run_limited 120 "$VMM" replay --quiet --timeout=60 "$TMP/two.$s.itr" "$GUEST" \
+				>"$TMP/two.replay" 2>&1 && grep -q '^replay: the same as the recording' "$TMP/two.replay"; then
+				same=$((same + 1))
+			else	# why it ended, where it differed
+				grep -E '^vmm|^first divergence' "$TMP/two.replay" | head -4 | cut -c1-300 | sed 's/^/#   /'
+			fi
+		done
+		is "$same" 3 "two vCPUs, $m, seed $s: three replays, each the same as the recording (both vCPUs, the injections)"
 	done
-	is "$same" 3 "two vCPUs, seed $s: three replays, each the same as the recording (both vCPUs, the injections)"
 done
+grep -q 'IRR answers given back' "$TMP/two.replay"
+ok $? "two vCPUs, kernel: the replay gave back the windows' IRR answers"
 
 # --scenario: a shipped scenario with nesting and pinned divergences, stormed in every mode
 run_limited 300 "$VMM" storm --scenario=configs/nesting.yaml --seed=1 --count=40 --irqchip=all --out="$TMP" \

@@ -282,8 +282,8 @@ static void test_load(void)
 	   p->count == 9 && p->rip == 0x107000, "vCPU 0 point 3: NMI never taken keeps the DELIVER's place");
 	is_u64(rp.cpu[1].n, 2, "vCPU 1: three NMI hand-overs at one place are one point, then a STOP");
 	p = &rp.cpu[1].p[0];
-	ok(p->vector == 2 && p->how == ITR_DELIVER_NMI && p->taken && p->times == 3 && p->seq == 19,
-	   "vCPU 1 point 0: NMI handed over 3 times, first record 19");
+	ok(p->vector == 2 && p->how == ITR_DELIVER_NMI && p->taken && p->times == 1 && p->merged == 2 &&
+	   p->seq == 19, "vCPU 1 point 0: NMI handed over 3 times, first record 19: one, two merged");
 	ok(p->count == 3 && p->rip == 0x200010 && p->rsp == 0x2fff00 && p->rflags == 0x46,
 	   "vCPU 1 point 0: placed at its ENTRY (count 3, frame of record 23)");
 	p = &rp.cpu[1].p[1];
@@ -311,7 +311,8 @@ static void test_load(void)
 		   rp.cpu[0].p[1].how == ITR_DELIVER_NMI && rp.cpu[0].p[1].seq == 28 && !rp.cpu[0].p[1].taken,
 		   "set_mode %s: vCPU 0 keeps its two NMI points, in order, irq points dropped",
 		   irqchip_mode__name(m));
-		ok(rc == 0 && rp.cpu[1].n == 2 && rp.cpu[1].p[0].times == 3 && rp.cpu[1].p[0].count == 3 &&
+		ok(rc == 0 && rp.cpu[1].n == 2 && rp.cpu[1].p[0].times == 1 && rp.cpu[1].p[0].merged == 2 &&
+		   rp.cpu[1].p[0].count == 3 &&
 		   rp.cpu[1].p[1].how == ITR_DELIVER_STOP && rp.cpu[1].p[1].published == 4,
 		   "set_mode %s: vCPU 1's NMI and STOP points kept whole", irqchip_mode__name(m));
 		ok(rc == 0 && rp.sc.nsteps == 3 && rp.ninject == 7, "set_mode %s: the injections untouched",
@@ -957,12 +958,14 @@ static void test_answers(void)
 /*
  * Two NMIs handed over at one exit, each with an ENTRY of its own: two places,
  * the second where its ENTRY was (on PVM, exits after the first's IRET), each
- * handed over once; a third at the same exit with no ENTRY (KVM merged it)
- * goes with the one before it.
+ * handed over once; one more at the same exit with no ENTRY (KVM merged it:
+ * it keeps one going in and one pending, one inside an NMI handler) is taken
+ * from what was sent with the one before it, not handed over, and never takes
+ * the ENTRY of a later hand-over.
  */
 static void test_nmis_apart(void)
 {
-	static struct itr_record r[16];
+	static struct itr_record r[32];
 	static struct replay rp;
 	char err[256] = "";
 	unsigned n = 0;
@@ -976,15 +979,29 @@ static void test_nmis_apart(void)
 	r[n - 1].vector = 2;
 	r[n++] = guest_rec(ITR_MARK, 0);						/* 5: g = 4 */
 	r[n++] = entry_rec(0, 2, NOERR, 0x103fd3, 0x223f28, 0x6);			/* 6: g = 5 */
-	r[n++] = guest_rec(ITR_IRET, 0);						/* 7: g = 6 */
+	/* two handed over inside that NMI's handler: KVM keeps one pending, merges the other */
+	r[n++] = deliver_rec(0, 2, ITR_DELIVER_NMI, 5, 0x10d966, 0x21afa0, 0x46);	/* 7 */
+	r[n++] = deliver_rec(0, 2, ITR_DELIVER_NMI, 5, 0x10d966, 0x21afa0, 0x46);	/* 8: merged */
+	r[n++] = guest_rec(ITR_IRET, 0);						/* 9: g = 6 */
 	r[n - 1].vector = 2;
-	r[n++] = deliver_rec(0, 2, ITR_DELIVER_NMI, 6, 0x105000, 0x223f00, 0x46);	/* 8 */
-	r[n++] = deliver_rec(0, 2, ITR_DELIVER_NMI, 6, 0x105000, 0x223f00, 0x46);	/* 9: merged */
-	r[n++] = entry_rec(0, 2, NOERR, 0x105000, 0x223f00, 0x46);			/* 10 */
+	r[n++] = entry_rec(0, 2, NOERR, 0x105000, 0x223f00, 0x46);			/* 10: g = 7 */
+	r[n++] = guest_rec(ITR_IRET, 0);						/* 11: g = 8 */
+	r[n - 1].vector = 2;
+	for (unsigned i = 0; i < 3; i++)	/* 12, 13, 14: the third KVM can't keep */
+		r[n++] = deliver_rec(0, 2, ITR_DELIVER_NMI, 8, 0x106000, 0x223f00, 0x46);
+	r[n++] = entry_rec(0, 2, NOERR, 0x106000, 0x223f00, 0x46);			/* 15: g = 9 */
+	r[n++] = guest_rec(ITR_IRET, 0);						/* 16: g = 10 */
+	r[n - 1].vector = 2;
+	r[n++] = guest_rec(ITR_MARK, 0);						/* 17: g = 11 */
+	r[n++] = entry_rec(0, 2, NOERR, 0x106100, 0x223f00, 0x46);			/* 18: g = 12 */
+	r[n++] = guest_rec(ITR_IRET, 0);						/* 19: g = 13 */
+	r[n - 1].vector = 2;
+	r[n++] = deliver_rec(0, 2, ITR_DELIVER_NMI, 13, 0x107000, 0x223f00, 0x46);	/* 20 */
+	r[n++] = entry_rec(0, 2, NOERR, 0x107000, 0x223f00, 0x46);			/* 21 */
 	ok(write_trace(path, "user", "vcpus=1 mem=67108864 boot=auto devices=none", r, n) == 0,
 	   "NMIs apart: written");
 	rc = replay__load(path, &rp, err, sizeof(err));
-	ok(rc == 0 && rp.cpu[0].n == 3, "NMIs apart: three places (%s)", rc ? err : "");
+	ok(rc == 0 && rp.cpu[0].n == 6, "NMIs apart: six places (%s)", rc ? err : "");
 	if (rc)
 		return;
 	ok(rp.cpu[0].p[0].times == 1 && rp.cpu[0].p[0].rip == 0x109c74 && rp.cpu[0].p[0].count == 1 &&
@@ -992,8 +1009,16 @@ static void test_nmis_apart(void)
 	ok(rp.cpu[0].p[1].times == 1 && rp.cpu[0].p[1].rip == 0x103fd3 && rp.cpu[0].p[1].rsp == 0x223f28 &&
 	   rp.cpu[0].p[1].count == 4 && rp.cpu[0].p[1].seq == 2,
 	   "NMIs apart: the second at its own ENTRY, after the first's records");
-	ok(rp.cpu[0].p[2].times == 2 && rp.cpu[0].p[2].rip == 0x105000 && rp.cpu[0].p[2].seq == 8,
-	   "NMIs apart: two handed over with one ENTRY (merged by KVM) go together");
+	ok(rp.cpu[0].p[2].times == 1 && rp.cpu[0].p[2].merged == 1 && rp.cpu[0].p[2].rip == 0x105000 &&
+	   rp.cpu[0].p[2].seq == 7 && rp.cpu[0].p[2].count == 6,
+	   "NMIs apart: two handed over in an NMI handler, one ENTRY after its IRET: the second merged");
+	ok(rp.cpu[0].p[3].seq == 12 && rp.cpu[0].p[3].count == 8 && !rp.cpu[0].p[3].merged &&
+	   rp.cpu[0].p[4].seq == 13 && rp.cpu[0].p[4].count == 11 && rp.cpu[0].p[4].rip == 0x106100 &&
+	   rp.cpu[0].p[4].merged == 1,
+	   "NMIs apart: three at one exit: two taken, the one KVM can't keep merged with the second");
+	ok(rp.cpu[0].p[5].seq == 20 && rp.cpu[0].p[5].taken && rp.cpu[0].p[5].count == 13 &&
+	   rp.cpu[0].p[5].rip == 0x107000 && !rp.cpu[0].p[5].merged,
+	   "NMIs apart: a later hand-over's ENTRY is its own, not the merged one's");
 	replay__free(&rp);
 }
 

@@ -167,12 +167,13 @@ static bool replay_nmi(struct vcpu *v)
 		return true;	/* the guest sent it: KVM delivers it (replay__kvm_irq places it) */
 	if (replay__where(v, ITR_DELIVER_NMI, &p) != REPLAY_HERE)
 		return true;	/* not here (or nothing more recorded): they wait in nr_nmi */
-	if (v->nr_nmi < p->times) {
+	if (v->nr_nmi < p->times + p->merged) {
 		v->replay_wait = REPLAY_WAIT_NMI;
-		v->replay_nmis = p->times;
+		v->replay_nmis = p->times + p->merged;
 		return false;	/* sent from another vCPU, not arrived yet */
 	}
-	v->nr_nmi -= p->times;	/* these now, as recorded; any other at its own place */
+	/* these now, as recorded (those KVM merged then are not handed over); any other at its place */
+	v->nr_nmi -= p->times + p->merged;
 	for (unsigned i = 0; i < p->times; i++)
 		give_nmi(v);
 	replay__delivered(v);

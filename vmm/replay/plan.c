@@ -194,8 +194,12 @@ static int add_point(struct replay *rp, const struct itr_record *r, const char *
 		.vector = r->vector, .how = (uint8_t)r->a, .count = r->b, .irrs = irrs_at(rp, r->vcpu, r->b),
 		.rip = r->rip, .rsp = r->rsp,
 		.rflags = r->rflags, .seq = r->seq, .times = 1, .published = r->err,
-		.with_prev = with_prev,
+		.with_prev = with_prev, .in_batch = with_prev && p->in_batch < UINT8_MAX ? p->in_batch + 1 : 0,
 	};
+	/* KVM keeps two NMIs of one hand-over (one goes in, one pending), one inside an NMI
+	 * handler: the rest merge, and no later ENTRY is theirs */
+	p = &rp->cpu[r->vcpu].p[n];
+	p->no_entry = r->a == ITR_DELIVER_NMI && p->in_batch >= (rp->cpu[r->vcpu].in_nmi ? 1 : 2);
 	rp->cpu[r->vcpu].n++;
 	rp->stops += r->a == ITR_DELIVER_STOP;
 	rp->timers += r->a == ITR_DELIVER_TIMER;
@@ -251,7 +255,7 @@ static bool take_point(struct replay *rp, const struct itr_record *r, uint64_t g
 	for (size_t i = 0; i < rp->cpu[r->vcpu].n; i++) {
 		struct replay_point *p = &rp->cpu[r->vcpu].p[i];
 
-		if (p->taken || p->vector != r->vector || p->how > ITR_DELIVER_NMI)
+		if (p->taken || p->no_entry || p->vector != r->vector || p->how > ITR_DELIVER_NMI)
 			continue;
 		uint64_t delivered_at = p->count;
 		uint32_t delivered_irrs = p->irrs;
@@ -360,7 +364,7 @@ static void merge_nmis(struct replay *rp)
 
 		for (size_t i = 0; i < rp->cpu[c].n; i++) {
 			if (k && p[i].with_prev && !p[i].taken) {
-				p[k - 1].times += p[i].times;
+				p[k - 1].merged += p[i].times + p[i].merged;
 				continue;
 			}
 			p[k++] = p[i];
@@ -515,6 +519,8 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 			guest[r.vcpu]++;
 			/* its last guest record: an NMI's IRET (nested_entry) */
 			nmi_iret[r.vcpu] = r.type == ITR_IRET && r.vector == 2;
+			if (r.vector == 2 && (r.type == ITR_IRET || (r.type == ITR_ENTRY && r.err == 0xffffffffu)))
+				rp->cpu[r.vcpu].in_nmi = r.type == ITR_ENTRY;
 			iret[r.vcpu] = r.type == ITR_IRET && r.vector != 2;
 		}	/* the ring slots the VMM consumed, as ring.tail counts */
 		if (r.source == ITR_SRC_GUEST && r.type == ITR_SYNC) {

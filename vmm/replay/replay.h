@@ -25,6 +25,11 @@ struct replay_point {
 	uint8_t how;		/* enum itr_deliver_how */
 	bool taken;		/* the guest's ENTRY for it was found */
 	bool with_prev;		/* an NMI handed over at the same exit as the point before it */
+	uint8_t in_batch;	/* NMIs: how many of its hand-over came before it */
+	bool no_entry;		/* NMIs: past what KVM keeps of one hand-over (one injected and
+				 * one pending; one pending inside an NMI handler): merged */
+	unsigned merged;	/* NMIs handed over with it that KVM merged: taken from what was
+				 * sent, not handed over again (they made no ENTRY) */
 	bool by_kvm;		/* kernel, split: KVM's LAPIC delivered it (no DELIVER record) */
 	unsigned times;		/* handed over this many times at once (NMIs: KVM merges them) */
 	uint64_t count;		/* the vCPU's guest records before that ENTRY */
@@ -112,6 +117,7 @@ struct replay {
 		uint32_t irr_asked;		/* and its questions at that count (load: recorded) */
 		bool irr_given;			/* one of those got a recorded answer: a loop's
 						 * next question there gets it again */
+		bool in_nmi;			/* load: between an NMI's ENTRY and its IRET */
 	} cpu[VMM_MAX_VCPUS];
 	bool give_reads;		/* version 7 or later, placed under kernel or split: LAPIC
 					 * reads come from the trace */
