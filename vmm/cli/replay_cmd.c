@@ -394,8 +394,7 @@ int replay_cmd__main(int argc, char **argv)
 	if (rp.give_irrs && (rp.nirrs || rp.irrs_live))
 		printf("; %zu of %zu IRR answers given back, %zu again in a wait loop, %zu not asked, %zu "
 		       "asked live (%zu differed from the LAPIC's)", rp.irrs_given, rp.nirrs, rp.irrs_again,
-		       rp.irrs_skipped + (rp.nirrs - rp.irrs_given - rp.irrs_skipped), rp.irrs_live,
-		       rp.irrs_differed);
+		       rp.nirrs - rp.irrs_given, rp.irrs_live, rp.irrs_differed);
 	printf("; its trace: %s\n", out_path);
 	fflush(stdout);
 	if (ro.vm.until_seq) {
