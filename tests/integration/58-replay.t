@@ -137,6 +137,16 @@ is "$RC" 1 "timer-periodic, kernel: a planted IRR read (record $rd, $val -> $pla
 like "$TMP/show" ": *read irr7 = $planted IP=" "timer-periodic, kernel: the guest read the planted value"
 like "$TMP/out" "^first divergence: A seq $mk, " "timer-periodic, kernel: found at the guest's count of ticks (record $mk)"
 
+# --kvm-tracepoints, where tracefs is usable: KVM's own view joins the replay's trace, and the
+# replay is still the same as the recording (the diff compares guest records and injections)
+if [ -d /sys/kernel/tracing/events/kvm ] && [ "$(id -u)" = 0 ]; then
+	replay "$TMP/nesting.kernel.itr" --kvm-tracepoints --trace="$TMP/nk-tp.itr"
+	like "$TMP/out" '^replay: the same as the recording' "--kvm-tracepoints: the replay is the same"
+	"$VMM" trace show "$TMP/nk-tp.itr" >"$TMP/nk-tp.show" 2>&1
+	like "$TMP/nk-tp.show" 'kvm: kvm_apic_accept_irq v=41 apicid=0 dm=Fixed tm=edge$' \
+		"--kvm-tracepoints: KVM's accept of the replayed MSI is in the replay's trace"
+fi
+
 # --kvm-delivers: the same injections at the same sync points, KVM's LAPIC delivering where it
 # will (as under another mode); a planted place (a recorded ENTRY's RIP, moved far) is never reached
 TR=$TMP/nesting.kernel.itr

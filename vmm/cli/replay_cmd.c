@@ -29,6 +29,7 @@ static const struct option replay_options[] = {
 	{ "quiet", no_argument, NULL, RUNOPT_QUIET },
 	{ "verbose", no_argument, NULL, RUNOPT_VERBOSE },
 	{ "trace", required_argument, NULL, OPT_OUT },
+	{ "kvm-tracepoints", no_argument, NULL, RUNOPT_KVM_TP },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "ignore", required_argument, NULL, OPT_IGNORE },
 	{ "until", required_argument, NULL, OPT_UNTIL },
@@ -63,6 +64,9 @@ static void usage(FILE *f)
 		"                                   will, as under another mode (NMIs stay placed)\n"
 		"  --trace=FILE.itr                 the replay's own trace (default: TRACE with\n"
 		"                                   .replay.itr for .itr)\n"
+		"  --kvm-tracepoints                add KVM's own tracepoints to the replay's trace\n"
+		"                                   (tracefs, root), as vmm run does: KVM's view of\n"
+		"                                   where the replay and the recording part\n"
 		"  --initrd=FILE                    the recorded initrd is FILE (default: the path\n"
 		"                                   the trace names); its SHA-256 is checked\n"
 		"  --force                          KERNEL's build-id, or the initrd's SHA-256,\n"
