@@ -116,12 +116,13 @@ static int handle_ioapic_eoi(struct vcpu *v)
 
 void exit__release_held_eoi(struct vcpu *v)
 {
-	for (unsigned vec = 0; vec < 256; vec++) {
-		if (!(v->held_eoi[vec / 32] >> (vec % 32) & 1))
-			continue;
-		v->held_eoi[vec / 32] &= ~(1u << (vec % 32));
-		ioapic__eoi(&v->vm->ioapic, (uint8_t)vec, clock__now_ns());
-	}
+	for (unsigned w = 0; w < 8; w++)
+		while (v->held_eoi[w]) {
+			unsigned bit = (unsigned)__builtin_ctz(v->held_eoi[w]);
+
+			v->held_eoi[w] &= v->held_eoi[w] - 1;
+			ioapic__eoi(&v->vm->ioapic, (uint8_t)(w * 32 + bit), clock__now_ns());
+		}
 }
 
 static int handle_msr(struct vcpu *v)
@@ -205,7 +206,7 @@ int exit__dispatch(struct vcpu *v)
 		if (v->vm->replay && reason == KVM_EXIT_DEBUG)
 			v->replay_stopped = true;
 		ret = exit_handlers[reason].fn(v);
-		if (reason != KVM_EXIT_DEBUG && reason != KVM_EXIT_IOAPIC_EOI) {
+		if (v->replay_stopped && reason != KVM_EXIT_DEBUG && reason != KVM_EXIT_IOAPIC_EOI) {
 			v->replay_stopped = false;
 			exit__release_held_eoi(v);	/* after what its exit did (a line dropped) */
 		}
