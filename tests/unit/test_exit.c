@@ -11,7 +11,6 @@
 #include "dev/hcall.h"
 #include "dev/inject.h"
 #include "dev/uioapic.h"
-#include "replay/replay.h"
 #include "dev/ulapic.h"
 #include "model/fwcfg.h"
 #include "record/record.h"
@@ -556,54 +555,6 @@ static void out8(uint16_t port, uint8_t val)
 	io(port, 1, 1, 1, &val);
 }
 
-static void exit_with(uint32_t reason, uint8_t eoi_vector)
-{
-	fk.v.run->exit_reason = reason;
-	fk.v.run->eoi.vector = eoi_vector;
-	exit__dispatch(&fk.v);
-}
-
-/*
- * Replay: a level EOI KVM reports right after the replay's own stop (a DEBUG
- * exit, one the recording did not have) is held until the vCPU's next exit of
- * its own, after that exit's work: a handler that drops its device's line
- * there is not sent the interrupt again. Outside a replay, or after an exit
- * of its own, the IOAPIC takes the EOI at once; a place releases what is held.
- */
-static void test_held_eoi(void)
-{
-	static struct replay rp;
-	const uint32_t pin10 = 1u << 10;
-
-	reset();
-	user_ioapic();
-	rte_write(10, (uint32_t)(IOAPIC_RTE_LEVEL | 0x50));
-	out8(IVM_PORT_TESTDEV_IOAPIC + 10, 1);
-	exit_with(KVM_EXIT_IOAPIC_EOI, 0x50);
-	ok((vm.ioapic.rte[10] & IOAPIC_RTE_REMOTE_IRR) && vm.ioapic.line & pin10,
-	   "no replay: the EOI reaches the IOAPIC at once (line high: remote IRR set again)");
-	vm.replay = &rp;
-	exit_with(KVM_EXIT_DEBUG, 0);
-	exit_with(KVM_EXIT_IOAPIC_EOI, 0x50);
-	ok(fk.v.replay_stopped && (fk.v.held_eoi[0x50 / 32] >> (0x50 % 32) & 1),
-	   "replay: an EOI right after the replay's own stop is held");
-	out8(IVM_PORT_TESTDEV_IOAPIC + 10, 0);	/* the handler drops its line: an exit of its own */
-	ok(!fk.v.replay_stopped && !fk.v.held_eoi[0x50 / 32] && !(vm.ioapic.rte[10] & IOAPIC_RTE_REMOTE_IRR),
-	   "replay: released after the vCPU's next exit of its own, line low: remote IRR clear, not sent again");
-	out8(IVM_PORT_TESTDEV_IOAPIC + 10, 1);
-	exit_with(KVM_EXIT_IOAPIC_EOI, 0x50);
-	ok(!fk.v.held_eoi[0x50 / 32] && (vm.ioapic.rte[10] & IOAPIC_RTE_REMOTE_IRR),
-	   "replay: an EOI after an exit of its own is taken at once");
-	exit_with(KVM_EXIT_DEBUG, 0);
-	exit_with(KVM_EXIT_IOAPIC_EOI, 0x50);
-	exit_with(KVM_EXIT_DEBUG, 0);
-	ok(fk.v.held_eoi[0x50 / 32] != 0, "replay: held across more of the replay's stops");
-	exit__release_held_eoi(&fk.v);
-	ok(!fk.v.held_eoi[0x50 / 32] && (vm.ioapic.rte[10] & IOAPIC_RTE_REMOTE_IRR),
-	   "replay: released at a place (line high: sent again)");
-	vm.replay = NULL;
-}
-
 /* pc-testdev's IOAPIC line ports through the port table and the injection API */
 static void test_testdev_ports(void)
 {
@@ -884,7 +835,6 @@ int main(void)
 	test_emulation_failure();
 	test_fwcfg_ports();
 	test_testdev_ports();
-	test_held_eoi();
 	test_testdev_trace();
 	test_ulapic_event_first();
 	test_ulapic_cr8();

@@ -91,38 +91,12 @@ static int handle_irq_window_open(struct vcpu *v)
 	return EXIT_RESUME;
 }
 
-/*
- * Split irqchip: the in-kernel LAPIC EOI'd a level vector routed from our IOAPIC.
- * KVM reports it at the vCPU's next entry after the next exit to us. A replay's own
- * stop (a DEBUG exit, say at a placed interrupt's handler) is one the recording did
- * not have, and the EOI would reach the IOAPIC sooner than recorded: with PVM-4 (the
- * EOI at acceptance) before the handler drops its device's line, which the IOAPIC
- * then sends again. Such an EOI waits for the vCPU's next exit of its own, or until
- * it stands at its next place waiting for a delivery (run.c): the recording's EOI
- * came before that, and the delivery may be the level line's next one.
- */
+/* Split irqchip: the in-kernel LAPIC EOI'd a level vector routed from our IOAPIC. */
 static int handle_ioapic_eoi(struct vcpu *v)
 {
-	uint8_t vector = (uint8_t)v->run->eoi.vector;
-
-	evlog__add(&v->vm->log, "ioapic eoi exit: vector %#x%s", vector,
-		   v->replay_stopped ? ", held: the replay's own stop came first" : "");
-	if (v->replay_stopped)
-		v->held_eoi[vector / 32] |= 1u << (vector % 32);
-	else
-		ioapic__eoi(&v->vm->ioapic, vector, clock__now_ns());
+	evlog__add(&v->vm->log, "ioapic eoi exit: vector %#x", v->run->eoi.vector);
+	ioapic__eoi(&v->vm->ioapic, v->run->eoi.vector, clock__now_ns());
 	return EXIT_RESUME;
-}
-
-void exit__release_held_eoi(struct vcpu *v)
-{
-	for (unsigned w = 0; w < 8; w++)
-		while (v->held_eoi[w]) {
-			unsigned bit = (unsigned)__builtin_ctz(v->held_eoi[w]);
-
-			v->held_eoi[w] &= v->held_eoi[w] - 1;
-			ioapic__eoi(&v->vm->ioapic, (uint8_t)(w * 32 + bit), clock__now_ns());
-		}
 }
 
 static int handle_msr(struct vcpu *v)
@@ -200,18 +174,8 @@ int exit__dispatch(struct vcpu *v)
 
 		record__host(v->vm, &r);
 	}
-	if (reason < NR_EXIT_HANDLERS && exit_handlers[reason].fn) {
-		int ret;
-
-		if (v->vm->replay && reason == KVM_EXIT_DEBUG)
-			v->replay_stopped = true;
-		ret = exit_handlers[reason].fn(v);
-		if (v->replay_stopped && reason != KVM_EXIT_DEBUG && reason != KVM_EXIT_IOAPIC_EOI) {
-			v->replay_stopped = false;
-			exit__release_held_eoi(v);	/* after what its exit did (a line dropped) */
-		}
-		return ret;
-	}
+	if (reason < NR_EXIT_HANDLERS && exit_handlers[reason].fn)
+		return exit_handlers[reason].fn(v);
 	snprintf(why, sizeof(why), "unhandled exit reason %u (%s)", reason, exit__name(reason));
 	vm__stop(v->vm, VMM_HOST_ERROR, why);
 	return EXIT_STOP;

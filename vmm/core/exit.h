@@ -14,8 +14,6 @@ typedef int (*exit_handler_fn)(struct vcpu *v);
 
 int exit__dispatch(struct vcpu *v);
 const char *exit__name(uint32_t reason);
-/* Replay, split: the level EOIs held since the replay's own stops reach the IOAPIC now. */
-void exit__release_held_eoi(struct vcpu *v);
 
 /* KVM_EXIT_INTERNAL_ERROR (emulfail.c); the IO and MMIO handlers are dev/'s. */
 int handle_internal_error(struct vcpu *v);

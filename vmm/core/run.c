@@ -207,14 +207,8 @@ static bool vcpu_pre_run(struct vcpu *v)
 			replay_step(v);
 		if (!replay_nmi(v))
 			return false;	/* at the place of an NMI that has not been sent yet */
-		if (v->vm->replay->block_irqs) {
-			enum replay_where w = replay__kvm_irq(v);
-
-			if (v->replay_wait == REPLAY_WAIT_KVM_IRQ)
-				exit__release_held_eoi(v);	/* at a place: the recording's EOIs came first */
-			if (w == REPLAY_PAST || v->replay_wait)
-				return false;	/* went past a place (stopped), or waits at one */
-		}
+		if (v->vm->replay->block_irqs && (replay__kvm_irq(v) == REPLAY_PAST || v->replay_wait))
+			return false;	/* went past a place (stopped), or sleeps at a HLT place */
 		if (replay__read(v) == REPLAY_PAST)
 			return false;	/* at a recorded LAPIC read, but not as recorded (stopped) */
 		replay__event_going_in(v);

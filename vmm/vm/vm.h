@@ -128,10 +128,6 @@ struct vcpu {
 	bool init_pending;
 	int sipi_vector;	/* -1: none received */
 	unsigned nr_nmi;	/* NMIs (injected or IPI'd) for KVM_NMI before the next KVM_RUN */
-	/* replay, split: the last exits were the replay's own stops (DEBUG), and the level
-	 * EOIs KVM reported there, held for the vCPU's next exit of its own (exit.c) */
-	bool replay_stopped;
-	uint32_t held_eoi[8];
 	bool event_at_entry;	/* an exception or NMI was given to KVM for the next entry */
 	/* IVM_HC_QUIET: another vCPU asked whether this one is at a quiet point; its own
 	 * thread answers (dev/hcall.c hcall__answer_quiet), the asker waits for it */
