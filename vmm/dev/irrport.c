@@ -12,7 +12,8 @@
 #include "replay/replay.h"
 #include "irrport.h"
 
-int64_t irrport__words(struct vcpu *v)
+/* Bit w set: IRR word w of @v's LAPIC (KVM's, or the model under user) holds a vector; -1: KVM would not say */
+static int64_t irr_words(struct vcpu *v)
 {
 	struct kvm_lapic_state s;
 	uint32_t words = 0;
@@ -41,7 +42,7 @@ uint32_t irrport__read(struct vm *vm, uint16_t off, unsigned size)
 
 	if (!v || off)
 		return 0xffffffffu;	/* no vCPU asks (or not at the port itself): no answer */
-	live = irrport__words(v);
+	live = irr_words(v);
 	/* KVM would not say: every word, so a guest that waits for IRR to drain waits on */
 	words = live < 0 ? 0xffu : (uint32_t)live;
 	switch (vm->replay ? replay__irr(v, words, &words) : REPLAY_NONE) {

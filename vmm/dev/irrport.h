@@ -10,7 +10,5 @@
 
 /* pio.c's handler for a 32-bit IN from IVM_PORT_IRR: the answer, ~0 outside a vCPU's thread. */
 uint32_t irrport__read(struct vm *vm, uint16_t off, unsigned size);
-/* Bit w set: IRR word w of @v's LAPIC (KVM's, or the model under user) holds a vector; -1: KVM would not say. */
-int64_t irrport__words(struct vcpu *v);
 
 #endif

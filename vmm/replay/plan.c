@@ -118,6 +118,7 @@ static int grow(void *slot, size_t n, size_t size)
 	memcpy(slot, &a, sizeof(a));
 	return 0;
 }
+
 /* While loading: @vcpu's questions recorded at ring slot count @count so far */
 static uint32_t irrs_at(const struct replay *rp, unsigned vcpu, uint64_t count)
 {
@@ -171,6 +172,7 @@ static int add_point(struct replay *rp, const struct itr_record *r, const char *
 {
 	struct replay_point *p;
 	bool with_prev;
+	uint8_t in_batch;
 	size_t n;
 
 	if (r->vcpu >= rp->vcpus)
@@ -186,15 +188,16 @@ static int add_point(struct replay *rp, const struct itr_record *r, const char *
 		return 0;
 	}
 	/* NMIs: each is placed at its own ENTRY (the second may land exits later); one KVM
-	 * merged has none, and goes with the one before it (merge_nmis). Before grow(): p moves */
+	 * merged has none, and is merged into the one before it (merge_nmis). Before grow(): p moves */
 	with_prev = p && r->a == ITR_DELIVER_NMI && p->how == ITR_DELIVER_NMI && p->seq + 1 == r->seq;
+	in_batch = with_prev && p->in_batch < UINT8_MAX ? p->in_batch + 1 : 0;
 	if (grow(&rp->cpu[r->vcpu].p, n, sizeof(*p)) < 0)
 		return fail(err, errlen, path, r->seq, "out of memory");
 	rp->cpu[r->vcpu].p[n] = (struct replay_point){
 		.vector = r->vector, .how = (uint8_t)r->a, .count = r->b, .irrs = irrs_at(rp, r->vcpu, r->b),
 		.rip = r->rip, .rsp = r->rsp,
 		.rflags = r->rflags, .seq = r->seq, .times = 1, .published = r->err,
-		.with_prev = with_prev, .in_batch = with_prev && p->in_batch < UINT8_MAX ? p->in_batch + 1 : 0,
+		.with_prev = with_prev, .in_batch = in_batch,
 	};
 	/* KVM keeps two NMIs of one hand-over (one goes in, one pending), one inside an NMI
 	 * handler: the rest merge, and no later ENTRY is theirs */
@@ -353,8 +356,9 @@ static bool reached_after(const struct replay_point *a, const struct replay_poin
 /*
  * NMIs handed over at one exit: each with an ENTRY of its own is placed there
  * (on PVM a second one pending lands exits after the first's IRET, and the
- * replay's own exits would move it); one with none (KVM merged it: one NMI
- * pending at most while another runs) goes with the one before it again.
+ * replay's own exits would move it); one with none (KVM merged it: it keeps
+ * one going in and one pending, one inside an NMI handler) is taken from what
+ * was sent with the one before it (merged) and not handed over again.
  */
 static void merge_nmis(struct replay *rp)
 {
