@@ -189,6 +189,27 @@ static int make_console(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The last line of QEMU's log (libvirt's per-domain file) into @out, "" if none:
+ * when QEMU dies at start, libvirt's own error may not say why, and the log is
+ * removed with the domain.
+ */
+static void qemu_log_tail(const char *qlog, char *out, size_t n)
+{
+	char line[512];
+	FILE *f = fopen(qlog, "r");
+
+	out[0] = 0;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		if (line[0] && !strstr(line, ": shutting down, reason="))	/* libvirt's, after QEMU's */
+			tfmt(out, n, "%s", line);
+	}
+	fclose(f);
+}
+
 /* @s with every % doubled, for a printf format */
 static void pct(const char *s, char *out, size_t n)
 {
@@ -243,11 +264,15 @@ static int lv_boot(const struct target_env *env, const char *cmdline, const char
 	/* the limit runs from here: libvirtd may take long to start QEMU (see the README) */
 	t0 = now_s();
 	if (!dom) {
+		char tail[512];
+
 		last_error(err, sizeof(err));
+		qemu_log_tail(qlog, tail, sizeof(tail));
 		if (strstr(err, "virtlogd"))
 			tfmt(note, notelen, "virtlogd is not running: start it with virtlogd -d (%s)", err);
 		else
-			tfmt(note, notelen, "virDomainCreateXML: %s", err);
+			tfmt(note, notelen, "virDomainCreateXML: %s%s%s", err, tail[0] ? "; QEMU's log: " : "",
+			     tail);
 		goto out;
 	}
 	/* a transient domain is gone once QEMU exits (isa-debug-exit, a triple fault) */
