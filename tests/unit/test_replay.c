@@ -1219,6 +1219,124 @@ static void test_irr_answers(void)
 	vm.replay = NULL;
 }
 
+static struct itr_record exit_rec(uint8_t vcpu, uint32_t reason, uint64_t rip)
+{
+	return (struct itr_record){ .type = ITR_EXIT, .source = ITR_SRC_VMM, .vcpu = vcpu, .a = reason,
+				    .rip = rip, .err = NOERR };
+}
+
+/*
+ * Split: each level EOI KVM reports (KVM_EXIT_IOAPIC_EOI) is held until the
+ * vCPU stands where the recording's EOI exit came (its RIP, ring slots and
+ * IRR questions; past an IN KVM completes at the entry), or at the exit the
+ * recording made next after it (before that exit's work: the EOI of split
+ * storm seed 1 that KVM reported inside a handler's entry code, before the
+ * handler's OUT dropped the line), or once the vCPU went past it. An EOI at
+ * the RIP of the exit it follows is made after that exit's work, not before.
+ */
+static void test_eoi_places(void)
+{
+	static const struct vcpu_ops fake = { .get_regs = fake_get_regs };
+	static struct itr_record r[16];
+	static struct kvm_run run;
+	static struct replay rp;
+	static struct vm vm;
+	static _Alignas(64) uint8_t ram[4096 + sizeof(struct ivm_guest_page)];
+	struct ivm_guest_page *g = (struct ivm_guest_page *)(ram + 4096);
+	struct vcpu *v = &vm.vcpus[0];
+	const struct replay_eoi *e;
+	char err[256] = "";
+	unsigned n = 0;
+	uint32_t w = 0;
+	int rc, a, b, c;
+
+	for (unsigned i = 0; i < 5; i++)
+		r[n++] = guest_rec(ITR_MARK, 0);
+	r[n++] = exit_rec(0, KVM_EXIT_IO, 0x108b8e);		/* seq 5: the IRR question's IN */
+	r[n++] = irr_rec(0, 0x8, 5);
+	r[n++] = exit_rec(0, KVM_EXIT_IOAPIC_EOI, 0x108b8f);	/* A: as the IN completes */
+	r[n++] = entry_rec(0, 0x78, NOERR, 0x108b8f, 0x223f18, 0x202);
+	r[n++] = exit_rec(0, KVM_EXIT_IOAPIC_EOI, 0x10e770);	/* B: inside the handler's entry */
+	r[n++] = exit_rec(0, KVM_EXIT_IO, 0x1046ab);		/* seq 10: the OUT that drops the line */
+	r[n++] = exit_rec(0, KVM_EXIT_IOAPIC_EOI, 0x1046ab);	/* C: after it */
+	ok(write_trace(path, "split", "vcpus=1 mem=67108864 boot=auto devices=none", r, n) == 0,
+	   "eoi places: written");
+	rc = replay__load(path, &rp, err, sizeof(err));
+	e = rp.cpu[0].eois;
+	ok(rc == 0 && rp.neois == 3 && rp.cpu[0].neois == 3 && rp.cpu[0].next_eoi == 0 &&
+	   e[0].rip == 0x108b8f && e[0].count == 5 && e[0].irrs == 1 && e[0].seq == 7 &&
+	   e[0].next_reason == KVM_EXIT_IO && e[0].next_rip == 0x1046ab && e[0].next_count == 6 &&
+	   e[1].rip == 0x10e770 && e[1].count == 6 && e[1].irrs == 0 && e[1].next_rip == 0x1046ab &&
+	   e[2].rip == 0x1046ab && e[2].count == 6 && e[2].next_reason == ~0u,
+	   "eoi places: three, each with its RIP, ring slots, IRR questions and the next exit after it (%s)",
+	   rc ? err : "");
+	if (rc)
+		return;
+	vm.replay = &rp;
+	vm.nr_vcpus = 1;
+	vm.mem = (struct gmem){ .base = ram, .size = sizeof(ram) };
+	v->vm = &vm;
+	v->ops = &fake;
+	v->run = &run;
+	v->fd = -1;
+	v->ring.gpa = 4096;
+	replay__set_mode(&rp, IRQCHIP_KERNEL, false);
+	ok(!rp.give_eois && !replay__hold_eoi(v, 0x78), "eoi places: replayed under kernel: none held");
+	replay__set_mode(&rp, IRQCHIP_SPLIT, true);
+	ok(!rp.give_eois, "eoi places: --kvm-delivers: none held");
+	replay__set_mode(&rp, IRQCHIP_SPLIT, false);
+	ok(rp.give_eois, "eoi places: split, placed: held");
+
+	g->ev_reserved = 5;
+	fake_rip = 0x108b8e;
+	run.exit_reason = KVM_EXIT_IO;
+	run.io.direction = KVM_EXIT_IO_IN;
+	ok(replay__hold_eoi(v, 0x78) && rp.cpu[0].nheld == 1 && replay__eoi_due(v, false) == -1,
+	   "eoi places: A held; at its count before its IRR question: not due");
+	replay__irr(v, 0, &w);
+	a = replay__eoi_due(v, true);
+	ok(a == -1, "eoi places: A: not before the IN's own work");
+	a = replay__eoi_due(v, false);
+	ok(a == 0x78 && rp.eois_placed == 1 && rp.cpu[0].nheld == 0 && rp.cpu[0].next_eoi == 1,
+	   "eoi places: A: due once the question was answered, the IN completing to its RIP");
+
+	run.exit_reason = KVM_EXIT_DEBUG;	/* the replay's stop at the handler, before its ENTRY */
+	fake_rip = 0x10e2c0;
+	ok(replay__hold_eoi(v, 0x78) && replay__eoi_due(v, false) == -1,
+	   "eoi places: B held at the replay's own stop, before its count");
+	g->ev_reserved = 6;
+	fake_rip = 0x10e2d0;
+	ok(replay__eoi_due(v, false) == -1, "eoi places: B: at its count, not at its RIP: not due");
+	ok(replay__hold_eoi(v, 0x78) && rp.cpu[0].nheld == 2, "eoi places: C held too");
+	run.exit_reason = KVM_EXIT_IO;
+	run.io.direction = KVM_EXIT_IO_OUT;
+	fake_rip = 0x1046ab;
+	b = replay__eoi_due(v, true);
+	c = replay__eoi_due(v, true);
+	ok(b == 0x78 && c == -1 && rp.eois_placed == 2 && rp.cpu[0].nheld == 1 && rp.cpu[0].next_eoi == 2,
+	   "eoi places: at the OUT, the exit recorded next after B: B before its work; C, at the "
+	   "OUT's own RIP, not yet");
+	run.exit_reason = KVM_EXIT_IOAPIC_EOI;
+	c = replay__eoi_due(v, false);
+	ok(c == 0x78 && rp.eois_placed == 3 && rp.cpu[0].nheld == 0,
+	   "eoi places: C after the OUT's work, where it stands");
+	ok(replay__hold_eoi(v, 0x99) && replay__eoi_due(v, false) == 0x99 && rp.eois_live == 1,
+	   "eoi places: one more than recorded: made at once");
+	ok(replay__eoi_due(v, false) == -1, "eoi places: none held: none due");
+	replay__free(&rp);
+	ok(!rp.cpu[0].eois && !rp.cpu[0].neois && !rp.cpu[0].nheld, "eoi places: freed");
+
+	replay__load(path, &rp, err, sizeof(err));
+	replay__set_mode(&rp, IRQCHIP_SPLIT, false);
+	g->ev_reserved = 7;
+	fake_rip = 0x108000;
+	run.exit_reason = KVM_EXIT_HLT;
+	ok(replay__hold_eoi(v, 0x78) && replay__eoi_due(v, true) == 0x78 && rp.eois_late == 1 &&
+	   rp.cpu[0].next_eoi == 1, "eoi places: past A's count: made late, at once");
+	replay__free(&rp);
+	vm.replay = NULL;
+}
+
 /* How often a fake vCPU was asked for its registers */
 static unsigned regs_asked;
 
@@ -1278,6 +1396,7 @@ int main(void)
 	test_reads();
 	test_nmi_going_in();
 	test_irr_answers();
+	test_eoi_places();
 	test_refusals();
 	unlink(path);
 	rmdir(dir);

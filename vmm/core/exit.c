@@ -7,6 +7,7 @@
 #include "dev/ulapic.h"
 #include "lib/clock.h"
 #include "record/record.h"
+#include "replay/replay.h"
 #include "exit.h"
 
 static int handle_hlt(struct vcpu *v)
@@ -94,8 +95,14 @@ static int handle_irq_window_open(struct vcpu *v)
 /* Split irqchip: the in-kernel LAPIC EOI'd a level vector routed from our IOAPIC. */
 static int handle_ioapic_eoi(struct vcpu *v)
 {
-	evlog__add(&v->vm->log, "ioapic eoi exit: vector %#x", v->run->eoi.vector);
-	ioapic__eoi(&v->vm->ioapic, v->run->eoi.vector, clock__now_ns());
+	uint8_t vector = (uint8_t)v->run->eoi.vector;
+
+	if (replay__hold_eoi(v, vector)) {
+		evlog__add(&v->vm->log, "ioapic eoi exit: vector %#x, held for its recorded place", vector);
+		return EXIT_RESUME;	/* replay: made at its recorded place (run.c) */
+	}
+	evlog__add(&v->vm->log, "ioapic eoi exit: vector %#x", vector);
+	ioapic__eoi(&v->vm->ioapic, vector, clock__now_ns());
 	return EXIT_RESUME;
 }
 
@@ -174,6 +181,8 @@ int exit__dispatch(struct vcpu *v)
 
 		record__host(v->vm, &r);
 	}
+	for (int vec; (vec = replay__eoi_due(v, true)) >= 0;)	/* held for before this exit's work */
+		ioapic__eoi(&v->vm->ioapic, (uint8_t)vec, clock__now_ns());
 	if (reason < NR_EXIT_HANDLERS && exit_handlers[reason].fn)
 		return exit_handlers[reason].fn(v);
 	snprintf(why, sizeof(why), "unhandled exit reason %u (%s)", reason, exit__name(reason));

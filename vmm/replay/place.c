@@ -284,6 +284,13 @@ size_t replay__waits(const struct vm *vm, char *buf, size_t n)
 				     v->replay_wait == REPLAY_WAIT_IRQ ? ", not in its LAPIC (nor a higher one)" :
 				     v->replay_wait == REPLAY_WAIT_END ? ", where the recording ended" :
 				     v->replay_wait == REPLAY_WAIT_FINISH ? ", ended, waiting for the others" : "");
+		if (w >= 0 && vm->replay->cpu[i].nheld) {
+			k += (size_t)w < n - k ? (size_t)w : n - k - 1;
+			w = snprintf(buf + k, n - k, ", %u level EOI%s held for the place of record %" PRIu64,
+				     vm->replay->cpu[i].nheld, vm->replay->cpu[i].nheld == 1 ? "" : "s",
+				     vm->replay->cpu[i].next_eoi < vm->replay->cpu[i].neois ?
+				     vm->replay->cpu[i].eois[vm->replay->cpu[i].next_eoi].seq : 0);
+		}
 		if (w < 0)
 			break;
 		k += (size_t)w < n - k ? (size_t)w : n - k - 1;

@@ -449,6 +449,36 @@ static int add_read(struct replay *rp, const struct itr_record *r, uint64_t coun
 	return 0;
 }
 
+/* ITR_EXIT of KVM_EXIT_IOAPIC_EOI: @r->vcpu's next level EOI, made at its place (eoi.c) */
+static int add_eoi(struct replay *rp, const struct itr_record *r, uint64_t count, const char *path,
+		   char *err, size_t errlen)
+{
+	size_t n = rp->cpu[r->vcpu].neois;
+
+	if (grow(&rp->cpu[r->vcpu].eois, n, sizeof(*rp->cpu[r->vcpu].eois)) < 0)
+		return fail(err, errlen, path, r->seq, "out of memory");
+	rp->cpu[r->vcpu].eois[n] = (struct replay_eoi){
+		.rip = r->rip, .count = count, .irrs = irrs_at(rp, r->vcpu, count), .seq = r->seq,
+		.next_reason = ~0u,
+	};
+	rp->cpu[r->vcpu].neois++;
+	rp->neois++;
+	return 0;
+}
+
+/* Another ITR_EXIT of @r->vcpu: the next exit of its own of each EOI before it that has none */
+static void eois_next_exit(struct replay *rp, const struct itr_record *r, uint64_t count)
+{
+	struct replay_cpu *c = &rp->cpu[r->vcpu];
+
+	for (; c->next_eoi < c->neois; c->next_eoi++) {
+		c->eois[c->next_eoi].next_reason = (uint32_t)r->a;
+		c->eois[c->next_eoi].next_rip = r->rip;
+		c->eois[c->next_eoi].next_count = count;
+		c->eois[c->next_eoi].next_irrs = irrs_at(rp, r->vcpu, count);
+	}
+}
+
 int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 {
 	struct itr_reader *rd;
@@ -500,11 +530,15 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 		     fail(err, errlen, path, r.seq, "a record of a vCPU the run did not have") < 0) ||
 		    (r.type == ITR_QUIET && add_answer(rp, &r, path, err, errlen) < 0) ||
 		    (r.type == ITR_IRR && add_irr(rp, &r, path, err, errlen) < 0) ||
+		    (r.type == ITR_EXIT && r.source == ITR_SRC_VMM && r.a == KVM_EXIT_IOAPIC_EOI &&
+		     add_eoi(rp, &r, guest[r.vcpu], path, err, errlen) < 0) ||
 		    (r.type == ITR_READ && r.source == ITR_SRC_GUEST &&
 		     add_read(rp, &r, guest[r.vcpu], path, err, errlen) < 0)) {
 			k = -1;
 			break;
 		}
+		if (r.type == ITR_EXIT && r.source == ITR_SRC_VMM && r.a != KVM_EXIT_IOAPIC_EOI)
+			eois_next_exit(rp, &r, guest[r.vcpu]);
 		if (r.type == ITR_VMM_DELIVERY)
 			soft[r.vcpu] = r.vector;	/* its ENTRY is a software interrupt: no place */
 		if (r.source == ITR_SRC_GUEST && r.type == ITR_ENTRY && r.err == 0xffffffffu &&
@@ -547,6 +581,7 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 	for (unsigned i = 0; i < VMM_MAX_VCPUS; i++) {
 		rp->cpu[i].irr_count = 0;	/* the run's own questions from here */
 		rp->cpu[i].irr_asked = 0;
+		rp->cpu[i].next_eoi = 0;
 	}
 	if (k == 0) {
 		merge_nmis(rp);
@@ -568,6 +603,8 @@ void replay__set_mode(struct replay *rp, enum irqchip_mode mode, bool kvm_delive
 	rp->give_reads = rp->block_irqs && rp->h.version >= 7;
 	/* what the LAPIC holds at the guest's question is the host's timing where deliveries are placed */
 	rp->give_irrs = rp->place_irqs && rp->h.version >= 8;
+	/* KVM reports a level EOI at an entry after a return to the VMM: a replay's own stops add some */
+	rp->give_eois = rp->block_irqs && mode == IRQCHIP_SPLIT;
 	for (unsigned i = 0; i < VMM_MAX_VCPUS && !rp->place_irqs; i++) {
 		size_t k = 0;
 
@@ -600,6 +637,10 @@ void replay__free(struct replay *rp)
 		free(rp->cpu[i].irrs);
 		rp->cpu[i].irrs = NULL;
 		rp->cpu[i].nirrs = rp->cpu[i].next_irr = 0;
+		free(rp->cpu[i].eois);
+		rp->cpu[i].eois = NULL;
+		rp->cpu[i].neois = rp->cpu[i].next_eoi = 0;
+		rp->cpu[i].nheld = 0;
 		rp->cpu[i].n = rp->cpu[i].next = 0;
 	}
 }

@@ -80,6 +80,23 @@ struct replay_irr {
 	uint64_t seq;		/* its record in the recorded trace, for messages */
 };
 
+/*
+ * Split: where KVM reported one of the vCPU's level EOIs to the VMM's IOAPIC
+ * (an EXIT record of KVM_EXIT_IOAPIC_EOI): a replay holds each EOI KVM reports
+ * until the vCPU stands there (eoi.c)
+ */
+struct replay_eoi {
+	uint64_t rip;		/* the EXIT's RIP, 0: not known (the EOI is not held) */
+	uint64_t count;		/* the vCPU's guest records before it */
+	uint32_t irrs;		/* its IVM_PORT_IRR questions at @count before it */
+	uint64_t seq;		/* the EXIT record in the recorded trace, for messages */
+	/* the vCPU's next exit of its own after it (no such exit: next_reason ~0): the EOI
+	 * came before that exit's work, wherever in the code before it KVM reported it */
+	uint32_t next_reason;
+	uint64_t next_rip, next_count;
+	uint32_t next_irrs;
+};
+
 struct replay {
 	struct itr_header h;
 	enum irqchip_mode mode;		/* the recorded irqchip */
@@ -118,6 +135,11 @@ struct replay {
 		bool irr_given;			/* one of those got a recorded answer: a loop's
 						 * next question there gets it again */
 		bool in_nmi;			/* load: between an NMI's ENTRY and its IRET */
+		struct replay_eoi *eois;	/* split: its level EOI exits, in order */
+		size_t neois, next_eoi;		/* how many, and the first not matched yet (load:
+						 * the first without its next exit) */
+		uint8_t held[8];		/* the vectors of EOIs KVM reported, held */
+		unsigned nheld;
 	} cpu[VMM_MAX_VCPUS];
 	bool give_reads;		/* version 7 or later, placed under kernel or split: LAPIC
 					 * reads come from the trace */
@@ -130,6 +152,11 @@ struct replay {
 					 * one count than recorded (given the last again), or fewer */
 	size_t irrs_live;		/* asked where the recording asked nothing: answered live */
 	size_t irrs_differed;		/* of those given, the ones the live LAPIC answered otherwise */
+	bool give_eois;			/* split placed: level EOIs reach the IOAPIC at their
+					 * recorded places */
+	size_t neois, eois_placed;	/* recorded, and made at their place */
+	size_t eois_late, eois_live;	/* made once past their place, and made where the
+					 * recording has none (or its place is not known) */
 	bool answers;			/* version 6 or later: QUIET answers come from the trace */
 	size_t nanswers, answered;	/* recorded, and given back so far */
 	bool place_irqs;		/* the replay places interrupts: user recorded and replayed, or
@@ -244,6 +271,25 @@ uint32_t replay__irrs_at(const struct vcpu *v, uint32_t count);
  * run was stopped. Otherwise REPLAY_NOT_YET (REPLAY_NONE: no reads given back).
  */
 enum replay_where replay__read(struct vcpu *v);
+/*
+ * Split, give_eois: KVM reported @v's EOI of level @vector (KVM_EXIT_IOAPIC_EOI).
+ * True: it is held for the place of the recording's EOI exit, and
+ * replay__eoi_due gives it to the IOAPIC there. False: make it now (no replay,
+ * not placed, too many held).
+ */
+bool replay__hold_eoi(struct vcpu *v, uint8_t vector);
+/*
+ * On @v's own thread, before KVM_RUN (@at_exit false) or before an exit's own
+ * work (@at_exit true): the vector of a held EOI that is due, no longer held,
+ * for the caller to make; -1: none due now. Due: where the recording had none;
+ * before KVM_RUN, @v stands at its recorded place (RIP, ring slots, IRR
+ * questions there; after an IN or MMIO read KVM completes at this entry, at
+ * its next instruction), or at the place of a delivery recorded after it; at
+ * an exit, the exit is the one the recording made next after it (KVM had
+ * reported it inside the code before); at either, @v went past its place.
+ */
+int replay__eoi_due(struct vcpu *v, bool at_exit);
+
 /* DR3 for @v: its next recorded read's instruction while reads are given back, else 0 */
 uint64_t replay__read_rip(const struct vcpu *v);
 /*
