@@ -173,29 +173,41 @@ const struct replay_point *replay__next(const struct vcpu *v)
  *   count): the guest stands where it stood in the recording, so there too
  *   the timer was stopped with this tick owed in IRR, fired by the host clock
  *   before the stop; here the guest got to the stop sooner, and no tick will
- *   ever come.
+ *   ever come;
+ * - at the place, after a run that went no further than it (wait_here's probe:
+ *   a tick due then reached IRR), once a one-shot timer ran out (TMCCT 0, which
+ *   KVM_GET_LAPIC reports live): the recording took two ticks of two armings
+ *   apart, here both reached IRR before the first was taken (the replay runs
+ *   slower by the host's clock) and merged; it fires no more (split storm
+ *   seed 1, 1 recording in 5).
  * @at_place: RIP is the place's (not its HLT's). True if raised.
  */
 static bool raise_tick(struct vcpu *v, const struct replay_point *p, bool at_place)
 {
 	struct kvm_lapic_state s;
 	struct kvm_msi msi = { .address_lo = 0xfee00000u | (uint32_t)v->id << 12, .data = p->vector };
-	uint32_t lvtt, tmict;
-	bool stopped;
+	uint32_t lvtt, tmict, tmcct;
+	bool stopped, ran_out;
 
 	if (!v->vm->replay->block_irqs || p->how != ITR_DELIVER_IRQ || !p->by_kvm ||
 	    ioctl(v->fd, KVM_GET_LAPIC, &s) < 0)
 		return false;
 	memcpy(&lvtt, s.regs + 0x320, sizeof(lvtt));
 	memcpy(&tmict, s.regs + 0x380, sizeof(tmict));
+	memcpy(&tmcct, s.regs + 0x390, sizeof(tmcct));
 	stopped = lvtt & 0x10000 || (!tmict && (lvtt >> 17 & 3) != 2);
-	if ((lvtt & 0xff) != p->vector || (!stopped && (!at_place || v->run->exit_reason == KVM_EXIT_DEBUG)))
+	ran_out = !stopped && (lvtt >> 17 & 3) == 0 && !tmcct;
+	if ((lvtt & 0xff) != p->vector)
+		return false;
+	if (ran_out ? !at_place || !v->vm->replay->cpu[v->id].probed :
+	    !stopped && (!at_place || v->run->exit_reason == KVM_EXIT_DEBUG))
 		return false;
 	if (ioctl(v->vm->vm_fd, KVM_SIGNAL_MSI, &msi) <= 0)
 		return false;
 	evlog__add(&v->vm->log, "replay: cpu %u: timer tick v=%02x raised at its place %s "
 		   "(recorded record %" PRIu64 ")", v->id, p->vector,
-		   stopped ? "after the guest stopped the timer, owed" : "after an exit", p->seq);
+		   stopped ? "after the guest stopped the timer, owed" :
+		   ran_out ? "after the one-shot timer ran out, owed" : "after an exit", p->seq);
 	return true;
 }
 
