@@ -1337,6 +1337,59 @@ static void test_eoi_places(void)
 	vm.replay = NULL;
 }
 
+/*
+ * Two vCPUs: an MSI cpu 0's sync point sends to cpu 1 is made only once cpu 1
+ * has taken as many of its vector as when the recording made it (storm seed 2:
+ * the second v=97 merged in cpu 1's IRR with the first, and cpu 1 waited at
+ * the second's place for good). Not for an MSI to the sender itself, nor
+ * where interrupts are not placed.
+ */
+static void test_inject_order(void)
+{
+	static struct itr_record r[8];
+	static struct replay rp;
+	static struct vm vm;
+	char err[256] = "";
+	unsigned n = 0;
+	int rc;
+
+	r[n++] = msi_rec(0x97, 1, 1);		/* sync 1: to cpu 1, none taken yet */
+	r[n++] = msi_rec(0x41, 0, 1);		/* to cpu 0 itself */
+	r[n++] = deliver_rec(1, 0x97, ITR_DELIVER_IRQ, 3, 0x10c893, 0x223ff0, 0x246);
+	r[n++] = msi_rec(0x97, 1, 2);		/* sync 2: after cpu 1 took the first */
+	r[n++] = msi_rec(0x98, 1, 2);		/* another vector: none taken */
+	ok(write_trace(path, "user", "vcpus=2 mem=67108864 boot=auto devices=none", r, n) == 0,
+	   "inject order: written");
+	rc = replay__load(path, &rp, err, sizeof(err));
+	ok(rc == 0 && rp.ninject == 4 && rp.sc.nsteps == 2 && rp.first_inj[0] == 0 && rp.first_inj[1] == 2 &&
+	   rp.inj_taken[0] == 1 && rp.inj_taken[1] == 1 && rp.inj_taken[2] == 2 && rp.inj_taken[3] == 1,
+	   "inject order: each MSI knows how many of its vector its target had taken (%s)", rc ? err : "");
+	if (rc)
+		return;
+	replay__set_mode(&rp, IRQCHIP_USER, false);
+	vm.replay = &rp;
+	vm.nr_vcpus = 2;
+	vm.opts.scenario = &rp.sc;
+	ok(replay__inject_waits_for(&vm, 0, 0, 0) == -1 && replay__inject_waits_for(&vm, 0, 1, 0) == -1 &&
+	   replay__inject_waits_for(&vm, 1, 1, 0) == -1,
+	   "inject order: the first v=97, one to the sender, one of another vector: made at once");
+	ok(replay__inject_waits_for(&vm, 1, 0, 0) == 1,
+	   "inject order: the second v=97 waits for cpu 1, which has not taken the first");
+	rp.cpu[1].next = 1;
+	ok(replay__inject_waits_for(&vm, 1, 0, 0) == -1, "inject order: once cpu 1 took it, made");
+	rp.cpu[1].next = 0;
+	ok(replay__inject_waits_for(&vm, 1, 0, 1) == -1 && replay__inject_waits_for(&vm, 9, 0, 0) == -1 &&
+	   replay__inject_waits_for(&vm, 1, 9, 0) == -1,
+	   "inject order: sent by cpu 1 itself, or a step or injection the plan lacks: no wait");
+	replay__free(&rp);
+	ok(!rp.inj_taken, "inject order: freed");
+	replay__load(path, &rp, err, sizeof(err));
+	replay__set_mode(&rp, IRQCHIP_KERNEL, false);
+	ok(replay__inject_waits_for(&vm, 1, 0, 0) == -1, "inject order: replayed under another mode: no wait");
+	replay__free(&rp);
+	vm.replay = NULL;
+}
+
 /* How often a fake vCPU was asked for its registers */
 static unsigned regs_asked;
 
@@ -1397,6 +1450,7 @@ int main(void)
 	test_nmi_going_in();
 	test_irr_answers();
 	test_eoi_places();
+	test_inject_order();
 	test_refusals();
 	unlink(path);
 	rmdir(dir);

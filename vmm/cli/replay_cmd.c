@@ -399,9 +399,13 @@ int replay_cmd__main(int argc, char **argv)
 		printf("; %zu of %zu IRR answers given back, %zu again in a wait loop, %zu not asked, %zu "
 		       "asked live (%zu differed from the LAPIC's)", rp.irrs_given, rp.nirrs, rp.irrs_again,
 		       rp.nirrs - rp.irrs_given, rp.irrs_live, rp.irrs_differed);
+	if (rp.inj_waited)
+		printf("; %u injection%s waited for another vCPU to take an earlier one of its vector",
+		       rp.inj_waited, rp.inj_waited == 1 ? "" : "s");
 	if (rp.give_eois && (rp.neois || rp.eois_live))
-		printf("; %zu of %zu level EOIs made at their recorded place (%zu late, %zu not "
-		       "recorded)", rp.eois_placed, rp.neois, rp.eois_late, rp.eois_live);
+		printf("; %zu of %zu level EOIs made where the recording's came (%zu at their place, "
+		       "%zu at the first exit or look past it), %zu not recorded",
+		       rp.eois_placed + rp.eois_late, rp.neois, rp.eois_placed, rp.eois_late, rp.eois_live);
 	printf("; its trace: %s\n", out_path);
 	fflush(stdout);
 	if (ro.vm.until_seq) {

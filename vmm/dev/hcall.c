@@ -74,6 +74,44 @@ static int hc_milestone(struct vm *vm, struct ivm_hcall *hc)
 	return EXIT_RESUME;
 }
 
+#define ORDER_WAIT_NS 10000000000ull	/* replay: for another vCPU to take what it had taken */
+
+/*
+ * Replay: injection @j of step @step goes to another vCPU that, when the
+ * recording made it, had taken more of its vector than it has here: wait for
+ * it (each millisecond, bounded), or the two could merge in its IRR. False:
+ * stopped, it never took them.
+ */
+static bool order_injection(struct vm *vm, unsigned step, unsigned j, uint64_t point)
+{
+	struct vcpu *self = vcpu__current();
+	uint64_t until = clock__now_ns() + ORDER_WAIT_NS;
+	static char why[320];
+	int x;
+
+	if (!self || replay__inject_waits_for(vm, step, j, self->id) < 0)
+		return true;
+	vm->replay->inj_waited++;
+	while ((x = replay__inject_waits_for(vm, step, j, self->id)) >= 0 && !vm->done &&
+	       clock__now_ns() < until) {
+		uint64_t t = clock__now_ns() + 1000000;
+		struct timespec ts = { .tv_sec = t / 1000000000ull, .tv_nsec = t % 1000000000ull };
+
+		hcall__answer_quiet(self);	/* it may ask about this one */
+		pthread_cond_timedwait(&vm->wake, &vm->lock, &ts);
+	}
+	if (x < 0)
+		return true;
+	if (!vm->done) {
+		snprintf(why, sizeof(why), "replay: cpu %u's injection of v=%02x to cpu %d at sync %llu: "
+			 "when the recording made it, cpu %d had taken more of that vector than it has "
+			 "here after %llu s", self->id, vm->replay->sc.steps[step].inj[j].vector, x,
+			 (unsigned long long)point, x, ORDER_WAIT_NS / 1000000000ull);
+		vm__stop_now(vm, VMM_GUEST_FAILED, why);
+	}
+	return false;
+}
+
 /* Run the scenario's injections for sync point N before the guest resumes. */
 static int hc_sync(struct vm *vm, struct ivm_hcall *hc)
 {
@@ -95,6 +133,8 @@ static int hc_sync(struct vm *vm, struct ivm_hcall *hc)
 		if (vm->replay && sc == &vm->replay->sc && ++vm->replay->seen[i] != vm->replay->visit[i])
 			continue;
 		for (unsigned j = 0; j < st->ninj; j++) {
+			if (vm->replay && sc == &vm->replay->sc && !order_injection(vm, i, j, hc->args[0]))
+				return EXIT_STOP;
 			if (inject__do(vm, &st->inj[j], err, sizeof(err)) == 0)
 				continue;
 			snprintf(why, sizeof(why), "scenario step at sync %llu (config line %u): %s",

@@ -117,7 +117,7 @@ int replay__eoi_due(struct vcpu *v, bool at_exit)
 	c->next_eoi++;
 	rp->eois_late++;
 	evlog__add(&v->vm->log, "replay: cpu %u: the level EOI of recorded record %" PRIu64 " (RIP %#"
-		   PRIx64 " after %" PRIu64 " guest ring slots) is made late: the vCPU is past its place",
+		   PRIx64 " after %" PRIu64 " guest ring slots) is made now: the vCPU went past its place",
 		   v->id, e->seq, e->rip, e->count);
 	return take(c);
 }

@@ -126,6 +126,18 @@ static uint32_t irrs_at(const struct replay *rp, unsigned vcpu, uint64_t count)
 }
 
 /*
+ * A fixed, edge MSI to a vCPU of the run: 1 + that vCPU's places of its vector
+ * so far (each DELIVER, or under kernel and split each ENTRY KVM delivered),
+ * which it had taken when this injection was made; 0 for any other.
+ */
+static uint32_t taken_before(const struct replay *rp, const struct injection *inj)
+{
+	if (inj->kind != INJ_MSI || inj->delivery || inj->level || inj->dest >= rp->vcpus)
+		return 0;
+	return 1 + rp->irq_places[inj->dest][inj->vector];
+}
+
+/*
  * Append @r's injection to the step of its point, opening a new step when the
  * point changes, or (a sync point) when the guest has visited it again since:
  * each visit's injections are a step of their own, made at that visit.
@@ -154,6 +166,7 @@ static int add_injection(struct replay *rp, const struct itr_record *r, uint64_t
 		st->at = at;
 		st->n = n;
 		rp->visit[sc->nsteps - 1] = visit;
+		rp->first_inj[sc->nsteps - 1] = rp->ninject;
 		*last_point = r->b;
 	}
 	st = &sc->steps[sc->nsteps - 1];
@@ -162,6 +175,9 @@ static int add_injection(struct replay *rp, const struct itr_record *r, uint64_t
 			    "plan holds (16)");
 	if (injection_of(r, rp->vcpus, &st->inj[st->ninj]) < 0)
 		return fail(err, errlen, path, r->seq, "an INJECT record no injection could have made");
+	if (grow(&rp->inj_taken, rp->ninject, sizeof(*rp->inj_taken)) < 0)
+		return fail(err, errlen, path, r->seq, "out of memory");
+	rp->inj_taken[rp->ninject] = taken_before(rp, &st->inj[st->ninj]);
 	st->ninj++;
 	rp->ninject++;
 	return 0;
@@ -204,6 +220,8 @@ static int add_point(struct replay *rp, const struct itr_record *r, const char *
 	p = &rp->cpu[r->vcpu].p[n];
 	p->no_entry = r->a == ITR_DELIVER_NMI && p->in_batch >= (rp->cpu[r->vcpu].in_nmi ? 1 : 2);
 	rp->cpu[r->vcpu].n++;
+	if (r->a == ITR_DELIVER_IRQ)
+		rp->irq_places[r->vcpu][r->vector]++;
 	rp->stops += r->a == ITR_DELIVER_STOP;
 	rp->timers += r->a == ITR_DELIVER_TIMER;
 	rp->steps += r->a == ITR_DELIVER_STEP;
@@ -622,6 +640,8 @@ void replay__set_mode(struct replay *rp, enum irqchip_mode mode, bool kvm_delive
 void replay__free(struct replay *rp)
 {
 	scenario__free(&rp->sc);
+	free(rp->inj_taken);
+	rp->inj_taken = NULL;
 	free(rp->syncs);
 	rp->syncs = NULL;
 	rp->nsyncs = 0;

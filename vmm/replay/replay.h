@@ -108,6 +108,17 @@ struct replay {
 	/* a sync step's visit of its point (1 = the first) the recording made it at; and, as the
 	 * replay runs, the visits of that point so far: a step runs at its own visit only */
 	uint32_t visit[SC_MAX_PLAN_STEPS], seen[SC_MAX_PLAN_STEPS];
+	/*
+	 * Each sync step's injections, in order from first_inj[step]: an MSI to another
+	 * vCPU waits until that vCPU has taken as many of its vector as when the recording
+	 * made it (inj_taken: that count + 1; 0: nothing to wait for), else the two could
+	 * merge in its IRR where the recording's did not (order.c)
+	 */
+	uint32_t *inj_taken;
+	uint32_t first_inj[SC_MAX_PLAN_STEPS];
+	uint32_t irq_places[VMM_MAX_VCPUS][256];	/* load: each vCPU's interrupt places so far,
+							 * by vector */
+	unsigned inj_waited;		/* injections that waited so */
 	struct { uint64_t n; uint32_t visits; } *syncs;	/* load: guest SYNC records per point */
 	size_t nsyncs;
 	unsigned ninject;
@@ -289,6 +300,14 @@ bool replay__hold_eoi(struct vcpu *v, uint8_t vector);
  * reported it inside the code before); at either, @v went past its place.
  */
 int replay__eoi_due(struct vcpu *v, bool at_exit);
+
+/*
+ * Injection @j of sync step @step of @vm's replay, about to be made by vCPU
+ * @self: the vCPU it must wait for, one that has taken fewer of its vector so
+ * far than when the recording made it (placed deliveries); -1: make it now
+ * (nothing to wait for, not placed, or the target is @self).
+ */
+int replay__inject_waits_for(const struct vm *vm, unsigned step, unsigned j, unsigned self);
 
 /* DR3 for @v: its next recorded read's instruction while reads are given back, else 0 */
 uint64_t replay__read_rip(const struct vcpu *v);

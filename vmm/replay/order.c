@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Across vCPUs: an MSI one vCPU's sync point sends to another lands in that
+ * vCPU's IRR whenever the sender gets there, and two of one vector merge there
+ * if the first was not taken yet. The recording says how many of its vector
+ * the target had taken when the injection was made; the replay makes it only
+ * once the target has taken as many (rr orders threads' shared events the
+ * same way), so a merge happens where the recording's did, and only there.
+ */
+#include "replay.h"
+
+int replay__inject_waits_for(const struct vm *vm, unsigned step, unsigned j, unsigned self)
+{
+	const struct replay *rp = vm->replay;
+	const struct injection *inj;
+	const struct replay_cpu *c;
+	uint32_t taken = 0;
+
+	if (!rp || !rp->place_irqs || vm->opts.scenario != &rp->sc || step >= rp->sc.nsteps ||
+	    j >= rp->sc.steps[step].ninj || !rp->inj_taken[rp->first_inj[step] + j])
+		return -1;
+	inj = &rp->sc.steps[step].inj[j];
+	if (inj->dest == self || inj->dest >= vm->nr_vcpus)
+		return -1;	/* its own: what it took before its sync point is placed before it */
+	c = &rp->cpu[inj->dest];
+	for (size_t i = 0; i < c->next && i < c->n; i++)
+		taken += c->p[i].how == ITR_DELIVER_IRQ && c->p[i].vector == inj->vector;
+	return taken + 1 >= rp->inj_taken[rp->first_inj[step] + j] ? -1 : (int)inj->dest;
+}
