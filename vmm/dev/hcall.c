@@ -9,6 +9,7 @@
 #include "model/console.h"
 #include "record/record.h"
 #include "replay/replay.h"
+#include "vm/lapic_state.h"
 #include "hcall.h"
 #include "inject.h"
 
@@ -236,8 +237,8 @@ static bool quiet_view(struct vcpu *v, struct quiet_view *q)
 			q->rip = regs.rip + 1;
 		}
 		for (unsigned i = 0; i < 8; i++) {
-			memcpy(&q->isr[i], &s.regs[0x100 + 0x10 * i], 4);
-			memcpy(&q->irr[i], &s.regs[0x200 + 0x10 * i], 4);
+			q->isr[i] = lapic_state__get(&s, LAPIC_ISR + 0x10 * i);
+			q->irr[i] = lapic_state__get(&s, LAPIC_IRR + 0x10 * i);
 		}
 	}
 	/* every record it made so far is drained: a slot left behind is reserved, not published */

@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 #include "record/record.h"
 #include "replay/replay.h"
+#include "vm/lapic_state.h"
 #include "irrport.h"
 
 /* Bit w set: IRR word w of @v's LAPIC (KVM's, or the model under user) holds a vector; -1: KVM would not say */
@@ -25,13 +26,7 @@ static int64_t irr_words(struct vcpu *v)
 	}
 	if (ioctl(v->fd, KVM_GET_LAPIC, &s) < 0)
 		return -1;
-	for (unsigned w = 0; w < 8; w++) {
-		uint32_t irr;
-
-		memcpy(&irr, s.regs + 0x200 + 0x10 * w, sizeof(irr));
-		words |= (uint32_t)(irr != 0) << w;
-	}
-	return words;
+	return lapic_state__irr_words(&s);
 }
 
 uint32_t irrport__read(struct vm *vm, uint16_t off, unsigned size)

@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include "lib/gmem.h"
 #include "record/record.h"
+#include "vm/lapic_state.h"
 #include "replay.h"
 
 
@@ -144,14 +145,12 @@ static int kvm_has(struct vcpu *v, const struct replay_point *p)
 {
 	struct kvm_lapic_state s;
 	struct kvm_vcpu_events ev;
-	uint32_t irr;
 
 	if (p->how == ITR_DELIVER_NMI)
 		return v->ops->get_events(v, &ev) < 0 ? -1 : ev.nmi.pending != 0;
 	if (ioctl(v->fd, KVM_GET_LAPIC, &s) < 0)
 		return -1;
-	memcpy(&irr, s.regs + 0x200 + 0x10 * (p->vector / 32), sizeof(irr));
-	return irr >> (p->vector % 32) & 1;
+	return lapic_state__get(&s, LAPIC_IRR + 0x10 * (p->vector / 32)) >> (p->vector % 32) & 1;
 }
 
 const struct replay_point *replay__next(const struct vcpu *v)
@@ -192,9 +191,9 @@ static bool raise_tick(struct vcpu *v, const struct replay_point *p, bool at_pla
 	if (!v->vm->replay->block_irqs || p->how != ITR_DELIVER_IRQ || !p->by_kvm ||
 	    ioctl(v->fd, KVM_GET_LAPIC, &s) < 0)
 		return false;
-	memcpy(&lvtt, s.regs + 0x320, sizeof(lvtt));
-	memcpy(&tmict, s.regs + 0x380, sizeof(tmict));
-	memcpy(&tmcct, s.regs + 0x390, sizeof(tmcct));
+	lvtt = lapic_state__get(&s, LAPIC_LVT_TIMER);
+	tmict = lapic_state__get(&s, LAPIC_TMICT);
+	tmcct = lapic_state__get(&s, LAPIC_TMCCT);
 	stopped = lvtt & 0x10000 || (!tmict && (lvtt >> 17 & 3) != 2);
 	ran_out = !stopped && (lvtt >> 17 & 3) == 0 && !tmcct;
 	if ((lvtt & 0xff) != p->vector)
@@ -245,20 +244,13 @@ static int hlt_wakes(struct vcpu *v, const struct replay_point *p)
 {
 	struct kvm_lapic_state s;
 	struct kvm_vcpu_events ev;
-	uint32_t irr = 0;
 
 	if (v->vm->replay->block_irqs && (p->how == ITR_DELIVER_IRQ || p->by_kvm))
 		return kvm_has(v, p);
 	/* KVM delivers where it will: any interrupt or NMI it holds wakes the HLT */
 	if (ioctl(v->fd, KVM_GET_LAPIC, &s) < 0 || v->ops->get_events(v, &ev) < 0)
 		return -1;
-	for (unsigned i = 0; i < 8; i++) {
-		uint32_t w;
-
-		memcpy(&w, s.regs + 0x200 + 0x10 * i, sizeof(w));
-		irr |= w;
-	}
-	return irr || ev.nmi.pending;
+	return lapic_state__irr_words(&s) || ev.nmi.pending;
 }
 
 static bool hlt_passed(struct vcpu *v, const struct replay_point *p, struct kvm_regs *regs)
@@ -510,22 +502,22 @@ static void shape_entry(struct vcpu *v, const struct replay_point *p)
 	if (p->how != ITR_DELIVER_IRQ || ioctl(v->fd, KVM_GET_LAPIC, &s) < 0)
 		return;
 	for (unsigned i = p->vector / 32; i < 8; i++) {
-		memcpy(&irr, s.regs + 0x200 + 0x10 * i, sizeof(irr));
-		memcpy(&tmr, s.regs + 0x180 + 0x10 * i, sizeof(tmr));
+		irr = lapic_state__get(&s, LAPIC_IRR + 0x10 * i);
+		tmr = lapic_state__get(&s, LAPIC_TMR + 0x10 * i);
 		take[i] = irr & ~tmr;
 		if (i == p->vector / 32)
 			take[i] &= p->vector % 32 == 31 ? 0 : ~0u << (p->vector % 32 + 1);
 		if (!take[i])
 			continue;
 		irr &= ~take[i];
-		memcpy(s.regs + 0x200 + 0x10 * i, &irr, sizeof(irr));
+		lapic_state__set(&s, LAPIC_IRR + 0x10 * i, irr);
 		any = true;
 	}
-	memcpy(&lvtt, s.regs + 0x320, sizeof(lvtt));
-	memcpy(&tmict, s.regs + 0x380, sizeof(tmict));
+	lvtt = lapic_state__get(&s, LAPIC_LVT_TIMER);
+	tmict = lapic_state__get(&s, LAPIC_TMICT);
 	tick = p->by_kvm && (lvtt & 0xff) == p->vector && !(lvtt & 0x10000) && (lvtt >> 17 & 3) == 1 && tmict;
 	if (tick) {
-		memcpy(s.regs + 0x390, &tmict, sizeof(tmict));
+		lapic_state__set(&s, LAPIC_TMCCT, tmict);
 		owed = np && np->how == ITR_DELIVER_IRQ && np->by_kvm && np->vector == p->vector &&
 		       np->after_iret && np->rip == p->rip && np->rsp == p->rsp;
 	}

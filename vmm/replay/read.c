@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include "lib/gmem.h"
 #include "model/evring.h"
+#include "vm/lapic_state.h"
 #include "replay.h"
 
 #define X2APIC_MSR_BASE	0x800u
@@ -52,12 +53,10 @@ static bool reads_reg(struct vcpu *v, const struct kvm_regs *regs, uint8_t reg)
 static int64_t live_value(struct vcpu *v, uint8_t reg)
 {
 	struct kvm_lapic_state s;
-	uint32_t x;
 
 	if ((size_t)reg * 16 + 4 > sizeof(s.regs) || ioctl(v->fd, KVM_GET_LAPIC, &s) < 0)
 		return -1;
-	memcpy(&x, s.regs + (size_t)reg * 16, sizeof(x));
-	return x;
+	return lapic_state__get(&s, (unsigned)reg * 16);
 }
 
 static enum replay_where diverged(struct vcpu *v, const struct replay_read *r, uint32_t count,
