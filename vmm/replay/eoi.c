@@ -22,7 +22,7 @@ bool replay__hold_eoi(struct vcpu *v, uint8_t vector)
 		return false;
 	c = &rp->cpu[v->id];
 	if (c->nheld == sizeof(c->held))
-		return false;	/* not one the recording could have: a level vector per pin */
+		return false;	/* can't be: each pin's remote IRR holds it until its EOI is made */
 	c->held[c->nheld++] = vector;
 	return true;
 }

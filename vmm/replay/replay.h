@@ -149,7 +149,9 @@ struct replay {
 		struct replay_eoi *eois;	/* split: its level EOI exits, in order */
 		size_t neois, next_eoi;		/* how many, and the first not matched yet (load:
 						 * the first without its next exit) */
-		uint8_t held[8];		/* the vectors of EOIs KVM reported, held */
+		/* the vectors of EOIs KVM reported, held: one a pin at most, its remote IRR
+		 * set until then */
+		uint8_t held[IOAPIC_NUM_PINS];
 		unsigned nheld;
 	} cpu[VMM_MAX_VCPUS];
 	bool give_reads;		/* version 7 or later, placed under kernel or split: LAPIC
