@@ -36,6 +36,7 @@ static int run_cmd(int (*fn)(int, char **), const char *a0, const char *a1, cons
 static void replay_plan(const char *path)
 {
 	static struct replay rp;
+	size_t eois = 0, places = 0;
 	char err[640];
 
 	if (replay__load(path, &rp, err, sizeof(err)) < 0) {
@@ -44,7 +45,16 @@ static void replay_plan(const char *path)
 	}
 	fuzz_assert(rp.vcpus >= 1 && rp.vcpus <= VMM_MAX_VCPUS && rp.sc.nsteps <= SC_MAX_STEPS);
 	for (unsigned i = rp.vcpus; i < VMM_MAX_VCPUS; i++)
-		fuzz_assert(rp.cpu[i].n == 0);
+		fuzz_assert(rp.cpu[i].n == 0 && rp.cpu[i].neois == 0);
+	for (unsigned i = 0; i < VMM_MAX_VCPUS; i++) {
+		fuzz_assert(rp.cpu[i].next_eoi == 0 && rp.cpu[i].nheld == 0);
+		eois += rp.cpu[i].neois;
+		places += rp.cpu[i].n;
+	}
+	fuzz_assert(eois == rp.neois);
+	/* an MSI's count of its target's places before it: at most every place, plus one */
+	for (unsigned k = 0; k < rp.ninject; k++)
+		fuzz_assert(rp.inj_taken[k] <= places + 1);
 	replay__set_mode(&rp, (enum irqchip_mode)(path[0] % IRQCHIP_NR), path[0] & 8);
 	replay__free(&rp);
 }
