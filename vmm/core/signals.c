@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
 #include <unistd.h>
+#include "replay/replay.h"
 #include "trace/itr.h"
 #include "signals.h"
 
@@ -119,13 +121,24 @@ int signals__stop_asked(void)
 
 void signals__stop_vm(struct vm *vm)
 {
+	static char timeout[1024] = "watchdog: the guest did not finish in time";
 	int sig = stop_signal;
 
 	if (vm->done)
 		return;
 	vm->end_signal = sig;
+	/* a replay that ran out of time: where each vCPU stood waiting says why */
+	if (sig == SIGALRM && vm->replay) {
+		size_t k = strlen("watchdog: the guest did not finish in time");
+
+		k += (size_t)snprintf(timeout + k, sizeof(timeout) - k, " (replay: ");
+		if (k < sizeof(timeout) - 2) {
+			k += replay__waits(vm, timeout + k, sizeof(timeout) - 2 - k);
+			snprintf(timeout + k, sizeof(timeout) - k, ")");
+		}
+	}
 	vm__stop(vm, sig == SIGALRM ? VMM_TIMEOUT : VMM_INTERRUPTED,
-		 sig == SIGALRM ? "watchdog: the guest did not finish in time" :
+		 sig == SIGALRM ? timeout :
 		 sig == SIGINT ? "interrupted (SIGINT)" :
 		 sig == SIGHUP ? "hung up (SIGHUP)" :
 		 sig == SIGQUIT ? "quit (SIGQUIT)" :
