@@ -163,6 +163,15 @@ replay "$TMP/moved.itr"
 is "$RC" 1 "kernel, a recorded ENTRY's RIP moved: the replay fails"
 like "$TMP/out" "went past the place of recorded record $ent \\(interrupt v=41" \
 	"kernel, a recorded ENTRY's RIP moved: its place is named (record $ent)"
+# the INJECT of v=41 made a MILESTONE: under kernel its place waits for what KVM's LAPIC could
+# still raise (a timer), until the watchdog, which says where each vCPU waited
+inj=$("$VMM" trace show "$TR" | grep -m1 'inject msi vector 0x41' | sed 's/^ *\([0-9]*\):.*/\1/')
+cp "$TR" "$TMP/kcut.itr"
+printf '\045' | dd of="$TMP/kcut.itr" bs=1 seek=$((hlen + 64 * inj)) conv=notrunc 2>/dev/null
+replay "$TMP/kcut.itr" --timeout=2
+is "$RC" 1 "kernel, the INJECT of v=41 removed: the replay fails"
+like "$TMP/out" "^vmm: watchdog: the guest did not finish in time \\(replay: cpu 0: at the place of record $ent \\(interrupt v=41\\)" \
+	"kernel, the INJECT of v=41 removed: the watchdog names the place cpu 0 waited at (record $ent)"
 
 # planted changes, each found at the record it changed
 record nesting user
