@@ -121,15 +121,17 @@ int signals__stop_asked(void)
 
 void signals__stop_vm(struct vm *vm)
 {
-	static char timeout[1024] = "watchdog: the guest did not finish in time";
+	static const char watchdog[] = "watchdog: the guest did not finish in time";
+	static char timeout[1024];
 	int sig = stop_signal;
 
 	if (vm->done)
 		return;
 	vm->end_signal = sig;
+	snprintf(timeout, sizeof(timeout), "%s", watchdog);
 	/* a replay that ran out of time: where each vCPU stood waiting says why */
 	if (sig == SIGALRM && vm->replay) {
-		size_t k = strlen("watchdog: the guest did not finish in time");
+		size_t k = sizeof(watchdog) - 1;
 
 		k += (size_t)snprintf(timeout + k, sizeof(timeout) - k, " (replay: ");
 		if (k < sizeof(timeout) - 2) {

@@ -4,8 +4,8 @@
  * vCPU's IRR whenever the sender gets there, and two of one vector merge there
  * if the first was not taken yet. The recording says how many of its vector
  * the target had taken when the injection was made; the replay makes it only
- * once the target has taken as many (rr orders threads' shared events the
- * same way), so a merge happens where the recording's did, and only there.
+ * once the target has taken as many, so a merge happens where the
+ * recording's did, and only there.
  */
 #include "replay.h"
 
