@@ -1245,7 +1245,7 @@ static void test_eoi_places(void)
 	struct ivm_guest_page *g = (struct ivm_guest_page *)(ram + 4096);
 	struct vcpu *v = &vm.vcpus[0];
 	const struct replay_eoi *e;
-	char err[256] = "";
+	char err[256] = "", waits[256];
 	unsigned n = 0;
 	uint32_t w = 0;
 	int rc, a, b, c;
@@ -1293,6 +1293,10 @@ static void test_eoi_places(void)
 	run.io.direction = KVM_EXIT_IO_IN;
 	ok(replay__hold_eoi(v, 0x78) && rp.cpu[0].nheld == 1 && replay__eoi_due(v, false) == -1,
 	   "eoi places: A held; at its count before its IRR question: not due");
+	replay__waits(&vm, waits, sizeof(waits));
+	/* (the place of v=78 went with --kvm-delivers above) */
+	ok(!strcmp(waits, "cpu 0: past its last place, 1 level EOI held, the first for the place of record 7"),
+	   "eoi places: what a vCPU waits for names its held EOIs (%s)", waits);
 	replay__irr(v, 0, &w);
 	a = replay__eoi_due(v, true);
 	ok(a == -1, "eoi places: A: not before the IN's own work");

@@ -99,7 +99,7 @@ static int handle_ioapic_eoi(struct vcpu *v)
 
 	if (replay__hold_eoi(v, vector)) {
 		evlog__add(&v->vm->log, "ioapic eoi exit: vector %#x, held for its recorded place", vector);
-		return EXIT_RESUME;	/* replay: made at its recorded place (run.c) */
+		return EXIT_RESUME;	/* replay: made where replay/eoi.c finds its place */
 	}
 	evlog__add(&v->vm->log, "ioapic eoi exit: vector %#x", vector);
 	ioapic__eoi(&v->vm->ioapic, vector, clock__now_ns());

@@ -289,11 +289,13 @@ size_t replay__waits(const struct vm *vm, char *buf, size_t n)
 				     v->replay_wait == REPLAY_WAIT_END ? ", where the recording ended" :
 				     v->replay_wait == REPLAY_WAIT_FINISH ? ", ended, waiting for the others" : "");
 		if (w >= 0 && vm->replay->cpu[i].nheld) {
+			const struct replay_cpu *c = &vm->replay->cpu[i];
+
 			k += (size_t)w < n - k ? (size_t)w : n - k - 1;
-			w = snprintf(buf + k, n - k, ", %u level EOI%s held for the place of record %" PRIu64,
-				     vm->replay->cpu[i].nheld, vm->replay->cpu[i].nheld == 1 ? "" : "s",
-				     vm->replay->cpu[i].next_eoi < vm->replay->cpu[i].neois ?
-				     vm->replay->cpu[i].eois[vm->replay->cpu[i].next_eoi].seq : 0);
+			w = c->next_eoi < c->neois ?
+			    snprintf(buf + k, n - k, ", %u level EOI%s held, the first for the place of record %"
+				     PRIu64, c->nheld, c->nheld == 1 ? "" : "s", c->eois[c->next_eoi].seq) :
+			    snprintf(buf + k, n - k, ", %u level EOI%s held", c->nheld, c->nheld == 1 ? "" : "s");
 		}
 		if (w < 0)
 			break;
