@@ -1436,6 +1436,42 @@ static void test_nmi_going_in(void)
 	   "an NMI going in at this entry: the next place is not looked at, nothing waits");
 }
 
+/*
+ * An exception or NMI going in at this entry while the vCPU was left
+ * single-stepping off a place: the step's TF would land in the frame the event
+ * pushes (KVM sets it in RFLAGS to step), and the handler's IRET would step the
+ * guest on its own. replay__event_going_in puts a breakpoint at the next place
+ * instead; with no event going in, the step stays.
+ */
+static void test_no_step_into_event(void)
+{
+	static const struct vcpu_ops fake = { .get_regs = fake_get_regs };
+	static struct replay_point pts[1];
+	static struct kvm_run run;
+	static struct replay rp;
+	static struct vm vm;
+	struct vcpu *v = &vm.vcpus[0];
+
+	pts[0] = (struct replay_point){ .vector = 0x41, .how = ITR_DELIVER_IRQ, .count = 30, .rip = 0x108b8f,
+					.rsp = 0x223f18, .rflags = 0x202 };
+	rp.cpu[0].p = pts;
+	rp.cpu[0].n = 1;
+	rp.place_irqs = true;
+	vm.replay = &rp;
+	vm.nr_vcpus = 1;
+	v->vm = &vm;
+	v->ops = &fake;
+	v->run = &run;
+	v->fd = -1;
+	rp.cpu[0].armed_rip = ~0ull;	/* stepping one instruction off a place */
+	replay__event_going_in(v);
+	ok(rp.cpu[0].armed_rip == ~0ull, "no event going in: the single step stays");
+	v->event_at_entry = true;
+	replay__event_going_in(v);
+	ok(rp.cpu[0].armed_rip == 0x108b8f,
+	   "an exception going in at this entry: a breakpoint at the next place instead of the step");
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/test_replay.XXXXXX");
@@ -1452,6 +1488,7 @@ int main(void)
 	test_nmis_apart();
 	test_reads();
 	test_nmi_going_in();
+	test_no_step_into_event();
 	test_irr_answers();
 	test_eoi_places();
 	test_inject_order();
