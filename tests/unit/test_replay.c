@@ -1387,11 +1387,31 @@ static void test_inject_order(void)
 	   "inject order: sent by cpu 1 itself, or a step or injection the plan lacks: no wait");
 	replay__free(&rp);
 	ok(!rp.inj_taken, "inject order: freed");
+
 	replay__load(path, &rp, err, sizeof(err));
 	replay__set_mode(&rp, IRQCHIP_KERNEL, false);
 	ok(replay__inject_waits_for(&vm, 1, 0, 0) == -1, "inject order: replayed under another mode: no wait");
 	replay__free(&rp);
 	vm.replay = NULL;
+	n = 0;
+	r[n++] = msi_rec(0xb9, 0, 42);		/* one vector to both vCPUs at one sync point */
+	r[n++] = msi_rec(0xb9, 1, 42);
+	r[n++] = msi_rec(0x45, 0, 43);		/* twice to one vCPU: not shared */
+	r[n++] = msi_rec(0x45, 0, 43);
+	r[n++] = msi_rec(0x97, 1, 44);
+	write_trace(path, "user", "vcpus=2 mem=67108864 boot=auto devices=none", r, n);
+	rc = replay__load(path, &rp, err, sizeof(err));
+	if (rc == 0) {
+		char buf[64];
+		unsigned found;
+
+		replay__shared_vectors(&rp, buf, sizeof(buf), &found);
+		ok(found == 1 && !strcmp(buf, "v=b9 at sync 42"),
+		   "inject order: the one step sending a vector to both vCPUs is named (%u: %s)", found, buf);
+		replay__free(&rp);
+	} else {
+		ok(0, "inject order: shared vectors: %s", err);
+	}
 }
 
 /* How often a fake vCPU was asked for its registers */

@@ -448,6 +448,18 @@ int replay_cmd__main(int argc, char **argv)
 		       rp.nreads);
 		d = 1;
 	}
+	if (d != 2 && (d || st) && rp.vcpus > 1) {
+		char shared[160];
+		unsigned nshared;
+
+		replay__shared_vectors(&rp, shared, sizeof(shared), &nshared);
+		if (nshared)
+			printf("replay: note: the recording sends one vector to two vCPUs at once %u time%s "
+			       "(%s%s): their handlers share the guest's state for it, and which runs first "
+			       "is the vCPUs' pace, which no record holds; a difference after such a point "
+			       "may be that race (docs/STORM.md)\n", nshared, nshared == 1 ? "" : "s", shared,
+			       nshared > 3 ? ", ..." : "");
+	}
 	fflush(stdout);
 	replay__free(&rp);
 	if (d == 2) {

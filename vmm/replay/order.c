@@ -7,6 +7,7 @@
  * once the target has taken as many, so a merge happens where the
  * recording's did, and only there.
  */
+#include <stdio.h>
 #include "replay.h"
 
 int replay__inject_waits_for(const struct vm *vm, unsigned step, unsigned j, unsigned self)
@@ -26,4 +27,42 @@ int replay__inject_waits_for(const struct vm *vm, unsigned step, unsigned j, uns
 	for (size_t i = 0; i < c->next && i < c->n; i++)
 		taken += c->p[i].how == ITR_DELIVER_IRQ && c->p[i].vector == inj->vector;
 	return taken + 1 >= rp->inj_taken[rp->first_inj[step] + j] ? -1 : (int)inj->dest;
+}
+
+size_t replay__shared_vectors(const struct replay *rp, char *buf, size_t n, unsigned *found)
+{
+	size_t k = 0;
+
+	*found = 0;
+	if (n)
+		buf[0] = 0;
+	for (unsigned i = 0; i < rp->sc.nsteps; i++) {
+		const struct step *st = &rp->sc.steps[i];
+
+		for (unsigned a = 0; a < st->ninj; a++) {
+			const struct injection *x = &st->inj[a];
+			bool shared = false;
+
+			if (x->kind != INJ_MSI || x->delivery)
+				continue;
+			for (unsigned b = 0; b < a && !shared; b++)	/* each vector once a step */
+				shared = st->inj[b].kind == INJ_MSI && !st->inj[b].delivery &&
+					 st->inj[b].vector == x->vector;
+			if (shared)
+				continue;
+			for (unsigned b = a + 1; b < st->ninj && !shared; b++)
+				shared = st->inj[b].kind == INJ_MSI && !st->inj[b].delivery &&
+					 st->inj[b].vector == x->vector && st->inj[b].dest != x->dest;
+			if (!shared)
+				continue;
+			if (++*found <= 3 && k < n) {
+				int w = snprintf(buf + k, n - k, "%sv=%02x at %s %llu", k ? ", " : "", x->vector,
+						 st->at == AT_SYNC ? "sync" : "delay (us)", (unsigned long long)st->n);
+
+				if (w > 0)
+					k += (size_t)w < n - k ? (size_t)w : n - k - 1;
+			}
+		}
+	}
+	return k;
 }

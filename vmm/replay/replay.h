@@ -311,6 +311,15 @@ int replay__eoi_due(struct vcpu *v, bool at_exit);
  */
 int replay__inject_waits_for(const struct vm *vm, unsigned step, unsigned j, unsigned self);
 
+/*
+ * Steps of @rp's plan that send one MSI vector to two vCPUs or more at once:
+ * their handlers share the guest's state for that vector (its irq_desc), and
+ * which runs first is the vCPUs' pace, which no record holds. The first three
+ * into @buf ("v=b9 at sync 42, ..."), their number in *@found; returns the
+ * length written.
+ */
+size_t replay__shared_vectors(const struct replay *rp, char *buf, size_t n, unsigned *found);
+
 /* DR3 for @v: its next recorded read's instruction while reads are given back, else 0 */
 uint64_t replay__read_rip(const struct vcpu *v);
 /*
