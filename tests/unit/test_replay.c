@@ -1429,26 +1429,35 @@ static int counting_get_regs(struct vcpu *v, struct kvm_regs *r)
  * look at the next place: a wait there put BLOCKIRQ back and held the NMI out
  * (storm seed 1 under kernel: the vCPU went round its idle loop without it).
  */
+/* A one-vCPU replay machine around @v, whose only place is @pt, with @ops; no KVM (fd -1) */
+static void one_place(struct vm *vm, struct replay *rp, struct replay_point *pt, const struct vcpu_ops *ops,
+		      struct kvm_run *run)
+{
+	struct vcpu *v = &vm->vcpus[0];
+
+	rp->cpu[0].p = pt;
+	rp->cpu[0].n = 1;
+	rp->place_irqs = true;
+	vm->replay = rp;
+	vm->nr_vcpus = 1;
+	v->vm = vm;
+	v->ops = ops;
+	v->run = run;
+	v->fd = -1;
+}
+
 static void test_nmi_going_in(void)
 {
 	static const struct vcpu_ops fake = { .get_regs = counting_get_regs };
-	static struct replay_point pts[1];
+	static struct replay_point pt = { .vector = 0x45, .how = ITR_DELIVER_IRQ, .by_kvm = true, .count = 30,
+					  .rip = 0x10c883, .rsp = 0x223ff0, .rflags = 0x246 };
 	static struct kvm_run run;
 	static struct replay rp;
 	static struct vm vm;
 	struct vcpu *v = &vm.vcpus[0];
 
-	pts[0] = (struct replay_point){ .vector = 0x45, .how = ITR_DELIVER_IRQ, .by_kvm = true,
-					.count = 30, .rip = 0x10c883, .rsp = 0x223ff0, .rflags = 0x246 };
-	rp.cpu[0].p = pts;
-	rp.cpu[0].n = 1;
-	rp.block_irqs = rp.kvm_hlt = rp.place_irqs = true;
-	vm.replay = &rp;
-	vm.nr_vcpus = 1;
-	v->vm = &vm;
-	v->ops = &fake;
-	v->run = &run;
-	v->fd = -1;
+	one_place(&vm, &rp, &pt, &fake, &run);
+	rp.block_irqs = rp.kvm_hlt = true;
 	v->nr_exits = 7;
 	rp.cpu[0].delivered_exit = 8;	/* handed over for this entry */
 	ok(replay__kvm_irq(v) == REPLAY_NOT_YET && regs_asked == 0 && v->replay_wait == REPLAY_WAIT_NONE &&
@@ -1466,23 +1475,14 @@ static void test_nmi_going_in(void)
 static void test_no_step_into_event(void)
 {
 	static const struct vcpu_ops fake = { .get_regs = fake_get_regs };
-	static struct replay_point pts[1];
+	static struct replay_point pt = { .vector = 0x41, .how = ITR_DELIVER_IRQ, .count = 30, .rip = 0x108b8f,
+					  .rsp = 0x223f18, .rflags = 0x202 };
 	static struct kvm_run run;
 	static struct replay rp;
 	static struct vm vm;
 	struct vcpu *v = &vm.vcpus[0];
 
-	pts[0] = (struct replay_point){ .vector = 0x41, .how = ITR_DELIVER_IRQ, .count = 30, .rip = 0x108b8f,
-					.rsp = 0x223f18, .rflags = 0x202 };
-	rp.cpu[0].p = pts;
-	rp.cpu[0].n = 1;
-	rp.place_irqs = true;
-	vm.replay = &rp;
-	vm.nr_vcpus = 1;
-	v->vm = &vm;
-	v->ops = &fake;
-	v->run = &run;
-	v->fd = -1;
+	one_place(&vm, &rp, &pt, &fake, &run);
 	rp.cpu[0].armed_rip = ~0ull;	/* stepping one instruction off a place */
 	replay__event_going_in(v);
 	ok(rp.cpu[0].armed_rip == ~0ull, "no event going in: the single step stays");
