@@ -164,6 +164,12 @@ const char *exit__name(uint32_t reason)
 	return "UNKNOWN";
 }
 
+void exit__make_due_eois(struct vcpu *v, bool at_exit)
+{
+	for (int vec; (vec = replay__eoi_due(v, at_exit)) >= 0;)
+		ioapic__eoi(&v->vm->ioapic, (uint8_t)vec, clock__now_ns());
+}
+
 int exit__dispatch(struct vcpu *v)
 {
 	uint32_t reason = v->run->exit_reason;
@@ -181,8 +187,7 @@ int exit__dispatch(struct vcpu *v)
 
 		record__host(v->vm, &r);
 	}
-	for (int vec; (vec = replay__eoi_due(v, true)) >= 0;)	/* held for before this exit's work */
-		ioapic__eoi(&v->vm->ioapic, (uint8_t)vec, clock__now_ns());
+	exit__make_due_eois(v, true);	/* held for before this exit's work */
 	if (reason < NR_EXIT_HANDLERS && exit_handlers[reason].fn)
 		return exit_handlers[reason].fn(v);
 	snprintf(why, sizeof(why), "unhandled exit reason %u (%s)", reason, exit__name(reason));

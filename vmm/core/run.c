@@ -207,8 +207,7 @@ static bool vcpu_pre_run(struct vcpu *v)
 			replay_step(v);
 		if (!replay_nmi(v))
 			return false;	/* at the place of an NMI that has not been sent yet */
-		for (int vec; (vec = replay__eoi_due(v, false)) >= 0;)	/* before a re-assert's place */
-			ioapic__eoi(&v->vm->ioapic, (uint8_t)vec, clock__now_ns());
+		exit__make_due_eois(v, false);	/* before a re-assert's place */
 		if (v->vm->replay->block_irqs && (replay__kvm_irq(v) == REPLAY_PAST || v->replay_wait))
 			return false;	/* went past a place (stopped), or sleeps at a HLT place */
 		if (replay__read(v) == REPLAY_PAST)

@@ -14,19 +14,14 @@ int replay__inject_waits_for(const struct vm *vm, unsigned step, unsigned j, uns
 {
 	const struct replay *rp = vm->replay;
 	const struct injection *inj;
-	const struct replay_cpu *c;
-	uint32_t taken = 0;
 
 	if (!rp || !rp->place_irqs || vm->opts.scenario != &rp->sc || step >= rp->sc.nsteps ||
-	    j >= rp->sc.steps[step].ninj || !rp->inj_taken[rp->first_inj[step] + j])
+	    j >= rp->sc.steps[step].ninj || !rp->inj_after[rp->first_inj[step] + j])
 		return -1;
 	inj = &rp->sc.steps[step].inj[j];
 	if (inj->dest == self || inj->dest >= vm->nr_vcpus)
 		return -1;	/* its own: what it took before its sync point is placed before it */
-	c = &rp->cpu[inj->dest];
-	for (size_t i = 0; i < c->next && i < c->n; i++)
-		taken += c->p[i].how == ITR_DELIVER_IRQ && c->p[i].vector == inj->vector;
-	return taken + 1 >= rp->inj_taken[rp->first_inj[step] + j] ? -1 : (int)inj->dest;
+	return rp->cpu[inj->dest].next >= rp->inj_after[rp->first_inj[step] + j] ? -1 : (int)inj->dest;
 }
 
 size_t replay__shared_vectors(const struct replay *rp, char *buf, size_t n, unsigned *found)

@@ -137,6 +137,22 @@ static uint32_t taken_before(const struct replay *rp, const struct injection *in
 	return 1 + rp->irq_places[inj->dest][inj->vector];
 }
 
+/* Once the places are sorted: each MSI's count of places taken, as the index + 1 of the last */
+static void order_after(struct replay *rp)
+{
+	for (unsigned i = 0; i < rp->sc.nsteps; i++)
+		for (unsigned j = 0; j < rp->sc.steps[i].ninj; j++) {
+			const struct injection *inj = &rp->sc.steps[i].inj[j];
+			uint32_t *after = &rp->inj_after[rp->first_inj[i] + j], left = *after ? *after - 1 : 0;
+			size_t k = 0;
+
+			for (; left && k < rp->cpu[inj->dest].n; k++)
+				left -= rp->cpu[inj->dest].p[k].how == ITR_DELIVER_IRQ &&
+					rp->cpu[inj->dest].p[k].vector == inj->vector;
+			*after = *after > 1 ? (uint32_t)k : 0;
+		}
+}
+
 /*
  * Append @r's injection to the step of its point, opening a new step when the
  * point changes, or (a sync point) when the guest has visited it again since:
@@ -175,9 +191,9 @@ static int add_injection(struct replay *rp, const struct itr_record *r, uint64_t
 			    "plan holds (16)");
 	if (injection_of(r, rp->vcpus, &st->inj[st->ninj]) < 0)
 		return fail(err, errlen, path, r->seq, "an INJECT record no injection could have made");
-	if (grow(&rp->inj_taken, rp->ninject, sizeof(*rp->inj_taken)) < 0)
+	if (grow(&rp->inj_after, rp->ninject, sizeof(*rp->inj_after)) < 0)
 		return fail(err, errlen, path, r->seq, "out of memory");
-	rp->inj_taken[rp->ninject] = taken_before(rp, &st->inj[st->ninj]);
+	rp->inj_after[rp->ninject] = taken_before(rp, &st->inj[st->ninj]);
 	st->ninj++;
 	rp->ninject++;
 	return 0;
@@ -604,6 +620,7 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 	if (k == 0) {
 		merge_nmis(rp);
 		sort_points(rp);
+		order_after(rp);
 	}
 	if (k < 0) {
 		replay__free(rp);
@@ -640,8 +657,8 @@ void replay__set_mode(struct replay *rp, enum irqchip_mode mode, bool kvm_delive
 void replay__free(struct replay *rp)
 {
 	scenario__free(&rp->sc);
-	free(rp->inj_taken);
-	rp->inj_taken = NULL;
+	free(rp->inj_after);
+	rp->inj_after = NULL;
 	free(rp->syncs);
 	rp->syncs = NULL;
 	rp->nsyncs = 0;

@@ -109,12 +109,13 @@ struct replay {
 	 * replay runs, the visits of that point so far: a step runs at its own visit only */
 	uint32_t visit[SC_MAX_PLAN_STEPS], seen[SC_MAX_PLAN_STEPS];
 	/*
-	 * Each sync step's injections, in order from first_inj[step]: an MSI to another
-	 * vCPU waits until that vCPU has taken as many of its vector as when the recording
-	 * made it (inj_taken: that count + 1; 0: nothing to wait for), else the two could
-	 * merge in its IRR where the recording's did not (order.c)
+	 * Each step's injections, in order from first_inj[step]: an MSI to another vCPU
+	 * waits until that vCPU is past its last place of that vector the recording had
+	 * reached when it was made (inj_after: that place's index + 1 in its vCPU's places;
+	 * 0: nothing to wait for), else the two could merge in its IRR where the
+	 * recording's did not (order.c). While loading: the count of such places + 1.
 	 */
-	uint32_t *inj_taken;
+	uint32_t *inj_after;
 	uint32_t first_inj[SC_MAX_PLAN_STEPS];
 	uint32_t irq_places[VMM_MAX_VCPUS][256];	/* load: each vCPU's interrupt places so far,
 							 * by vector */
