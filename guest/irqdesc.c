@@ -8,8 +8,8 @@
 
 struct irq_desc irq_desc[NR_IRQS];
 
-/* Linux kmallocs actions; a fixed pool is enough here */
-static struct irqaction action_pool[32];
+/* Linux kmallocs actions; a fixed pool, one an irq, is enough here */
+static struct irqaction action_pool[NR_IRQS];
 static struct irq_desc *nmi_descs[4];
 
 /* ---- chips ---- */

@@ -220,8 +220,9 @@ static void storm_ipi_request(unsigned int form)
 
 static void storm_init_request(void);
 
-static void storm_work(unsigned int vector)
+static void storm_work(const struct irq_desc *desc)
 {
+	unsigned int vector = desc->vector;
 	uint32_t tpr;
 
 	switch (how_of[vector]) {
@@ -241,8 +242,8 @@ static void storm_work(unsigned int vector)
 		apic_set_tpr(tpr);
 		break;
 	case SH_SELFIPI:
-		/* with two CPUs, every other one goes to the other CPU */
-		if (storm_cpus == 2 && (ivm_page.vector_count[vector] & 1))
+		/* with two CPUs, every other one goes to the other CPU (this CPU's count: no race) */
+		if (storm_cpus == 2 && (desc->irq_count & 1))
 			apic_send_ipi(cpu_number ^ 1, APIC_DM_FIXED | IVM_STORM_SELFIPI_VECTOR);
 		else
 			apic_self_ipi(IVM_STORM_SELFIPI_VECTOR);
@@ -288,7 +289,7 @@ static irqreturn_t storm_handler(int irq, void *dev_id)
 	if (irq_depth > STORM_MAX_DEPTH)
 		violated(IVM_SB_DEPTH, vector);
 	in_handler[cpu_number][vector] = true;
-	storm_work(vector);
+	storm_work(&irq_desc[irq]);
 	/* a level device: its line drops once the handler has served it twice */
 	if (pin >= 0 && IVM_STORM_PIN_LEVEL(pin) && ++level_seen[pin] >= 2) {
 		level_seen[pin] = 0;
@@ -365,6 +366,15 @@ static void storm_tasklet_fn(unsigned long data)
 /* ---- set-up ---- */
 /* The first of CPU @cpu's MSIs (storm_msi) for the ipi kind: its two IPI vectors, then the requests */
 #define STORM_IPI_MSI(cpu)	(IVM_STORM_NR_MSI + 3 + (cpu) * (2 + IVM_STORM_NR_IPI_FORMS))
+
+/*
+ * CPU 1's own irqs for the storm's MSIs and self-IPI vector, as Linux gives
+ * each queue's MSI its own irq: two CPUs taking one vector at once then run
+ * two descriptors, and neither's flow sees the other's INPROGRESS (a race on
+ * guest memory no record holds, which a replay could not make the same).
+ */
+#define STORM_AP_MSI(i)		(STORM_IPI_MSI(2) + 1 + (i))
+_Static_assert(IRQ_MSI_BASE + STORM_AP_MSI(IVM_STORM_NR_MSI) < NR_IRQS, "CPU 1's storm irqs");
 
 /* MSI number @i (irq IRQ_MSI_BASE + i) at @vector */
 static void storm_msi(unsigned int i, unsigned int vector, enum storm_how how)
@@ -653,10 +663,12 @@ static volatile enum { AP_IDLE, AP_SETUP, AP_READY, AP_FINISH, AP_DONE } ap_stat
 
 static void storm_ap_setup(void)
 {
-	/* vector_irq[] is per CPU: CPU 1 learns the storm's vectors here */
-	for (unsigned int i = 0; i < IVM_STORM_NR_MSI; i++)
-		vector_irq[msi_vector[i]] = &irq_desc[IRQ_MSI_BASE + i];
-	vector_irq[IVM_STORM_SELFIPI_VECTOR] = &irq_desc[IRQ_MSI_BASE + IVM_STORM_NR_MSI];
+	/* vector_irq[] is per CPU: CPU 1 maps the storm's vectors to its own irqs here */
+	for (unsigned int i = 0; i <= IVM_STORM_NR_MSI; i++) {
+		struct irq_desc *desc = &irq_desc[IRQ_MSI_BASE + STORM_AP_MSI(i)];
+
+		vector_irq[desc->vector] = desc;
+	}
 	/* CPU 1's own irqs of the ipi kind */
 	for (unsigned int i = 0; i < 2 + IVM_STORM_NR_IPI_FORMS; i++) {
 		struct irq_desc *desc = &irq_desc[IRQ_MSI_BASE + STORM_IPI_MSI(1) + i];
@@ -787,6 +799,10 @@ void sc_storm(void)
 	irq_reentry_hook = storm_reentry;
 	storm_tasklet.func = storm_tasklet_fn;
 	open_softirq(NET_RX_SOFTIRQ, net_rx_action);
+	/* CPU 1's first: CPU 0's vector_irq[] ends on its own (irq_set_chip_and_handler maps it) */
+	for (unsigned int i = 0; i < IVM_STORM_NR_MSI; i++)
+		storm_msi(STORM_AP_MSI(i), msi_vector[i], msi_how[i]);
+	storm_msi(STORM_AP_MSI(IVM_STORM_NR_MSI), IVM_STORM_SELFIPI_VECTOR, SH_PLAIN);
 	for (unsigned int i = 0; i < IVM_STORM_NR_MSI; i++)
 		storm_msi(i, msi_vector[i], msi_how[i]);
 	storm_msi(IVM_STORM_NR_MSI, IVM_STORM_SELFIPI_VECTOR, SH_PLAIN);

@@ -455,9 +455,9 @@ int replay_cmd__main(int argc, char **argv)
 		replay__shared_vectors(&rp, shared, sizeof(shared), &nshared);
 		if (nshared)
 			printf("replay: note: the recording sends one vector to two vCPUs at once %u time%s "
-			       "(%s%s): their handlers share the guest's state for it, and which runs first "
-			       "is the vCPUs' pace, which no record holds; a difference after such a point "
-			       "may be that race (docs/STORM.md)\n", nshared, nshared == 1 ? "" : "s", shared,
+			       "(%s%s): if the guest's handlers for it share state across CPUs (one irq "
+			       "descriptor for both), which runs first is the vCPUs' pace, which no record "
+			       "holds; a difference after such a point may be that race (docs/STORM.md)\n", nshared, nshared == 1 ? "" : "s", shared,
 			       nshared > 3 ? ", ..." : "");
 	}
 	fflush(stdout);
