@@ -1022,6 +1022,51 @@ static void test_nmis_apart(void)
 	replay__free(&rp);
 }
 
+/*
+ * One hand-over of three NMIs to vCPU 1 while vCPU 0 writes a record between
+ * its second and third DELIVER (storm seed 16, kernel: CPU 0's ENTRY came
+ * between): still one hand-over, whose third KVM merged. Taken for a place of
+ * its own, it was handed over at vCPU 1's next NMI place, ahead of that one's
+ * injection, and every later NMI went one place early.
+ */
+static void test_nmis_other_vcpu_between(void)
+{
+	static struct itr_record r[16];
+	static struct replay rp;
+	char err[256] = "";
+	unsigned n = 0;
+	int rc;
+
+	r[n++] = guest_rec(ITR_SYNC, 0);						/* 0: cpu 0 g = 1 */
+	r[n++] = guest_rec(ITR_MARK, 1);						/* 1: cpu 1 g = 1 */
+	r[n++] = deliver_rec(1, 2, ITR_DELIVER_NMI, 1, 0x10c893, 0x223ff0, 0x246);	/* 2 */
+	r[n++] = deliver_rec(1, 2, ITR_DELIVER_NMI, 1, 0x10c893, 0x223ff0, 0x246);	/* 3 */
+	r[n++] = guest_rec(ITR_MARK, 0);						/* 4: cpu 0's */
+	r[n++] = deliver_rec(1, 2, ITR_DELIVER_NMI, 1, 0x10c893, 0x223ff0, 0x246);	/* 5: merged */
+	r[n++] = entry_rec(1, 2, NOERR, 0x10c893, 0x223ff0, 0x246);			/* 6: g = 2 */
+	r[n++] = guest_rec(ITR_IRET, 1);						/* 7: g = 3 */
+	r[n - 1].vector = 2;
+	r[n++] = guest_rec(ITR_MARK, 1);						/* 8: g = 4 */
+	r[n++] = entry_rec(1, 2, NOERR, 0x10c893, 0x223ff0, 0x246);			/* 9: g = 5 */
+	r[n++] = guest_rec(ITR_IRET, 1);						/* 10: g = 6 */
+	r[n - 1].vector = 2;
+	r[n++] = deliver_rec(1, 2, ITR_DELIVER_NMI, 6, 0x10c893, 0x223ff0, 0x246);	/* 11: a later one */
+	r[n++] = entry_rec(1, 2, NOERR, 0x10c893, 0x223ff0, 0x246);			/* 12 */
+	ok(write_trace(path, "user", "vcpus=2 mem=67108864 boot=auto devices=none", r, n) == 0,
+	   "NMIs, another vCPU's record between: written");
+	rc = replay__load(path, &rp, err, sizeof(err));
+	ok(rc == 0 && rp.cpu[1].n == 3, "NMIs, another vCPU's record between: three places, not four (%s)",
+	   rc ? err : "");
+	if (rc)
+		return;
+	ok(rp.cpu[1].p[0].seq == 2 && rp.cpu[1].p[0].count == 1 && !rp.cpu[1].p[0].merged &&
+	   rp.cpu[1].p[1].seq == 3 && rp.cpu[1].p[1].count == 4 && rp.cpu[1].p[1].merged == 1,
+	   "NMIs, another vCPU's record between: two taken, the third merged with the second");
+	ok(rp.cpu[1].p[2].seq == 11 && rp.cpu[1].p[2].count == 6 && !rp.cpu[1].p[2].merged,
+	   "NMIs, another vCPU's record between: the later hand-over's ENTRY is its own");
+	replay__free(&rp);
+}
+
 /* The registers a fake vCPU reports: only RIP matters to replay__read */
 static uint64_t fake_rip;
 
@@ -1507,6 +1552,7 @@ int main(void)
 	test_visits();
 	test_answers();
 	test_nmis_apart();
+	test_nmis_other_vcpu_between();
 	test_reads();
 	test_nmi_going_in();
 	test_no_step_into_event();

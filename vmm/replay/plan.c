@@ -220,8 +220,10 @@ static int add_point(struct replay *rp, const struct itr_record *r, const char *
 		return 0;
 	}
 	/* NMIs: each is placed at its own ENTRY (the second may land exits later); one KVM
-	 * merged has none, and is merged into the one before it (merge_nmis). Before grow(): p moves */
-	with_prev = p && r->a == ITR_DELIVER_NMI && p->how == ITR_DELIVER_NMI && p->seq + 1 == r->seq;
+	 * merged has none, and is merged into the one before it (merge_nmis). One hand-over is
+	 * this vCPU's records in a row: another vCPU's may come between. Before grow(): p moves */
+	with_prev = p && r->a == ITR_DELIVER_NMI && p->how == ITR_DELIVER_NMI &&
+		    p->seq == rp->cpu[r->vcpu].last_seq;
 	in_batch = with_prev && p->in_batch < UINT8_MAX ? p->in_batch + 1 : 0;
 	if (grow(&rp->cpu[r->vcpu].p, n, sizeof(*p)) < 0)
 		return fail(err, errlen, path, r->seq, "out of memory");
@@ -604,6 +606,7 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 			}
 			*v += *v < UINT32_MAX;
 		}
+		rp->cpu[r.vcpu].last_seq = r.seq;
 	}
 	if (k == 0 && !itr_reader__complete(rd))
 		k = fail(err, errlen, path, UINT64_MAX, "truncated: the trace has no END record; "
