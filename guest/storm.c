@@ -86,7 +86,12 @@ static void storm_sync(void)
 		hc_sync(++sync_no);
 }
 
-/* IF=1 inside a handler: what the next sync point injects may nest here */
+/*
+ * IF=1 inside a handler: what the next sync point injects may nest here. The
+ * window ends with an exit (an IRR question): on PVM an interrupt that became
+ * deliverable at an IRET is taken only at the next exit (PVM-5), and with
+ * none the window could close first, by the host's timing.
+ */
 static void nest_window(bool sync)
 {
 	local_irq_enable();
@@ -94,6 +99,7 @@ static void nest_window(bool sync)
 		storm_sync();
 	for (int i = 0; i < 50; i++)
 		cpu_relax();
+	(void)apic_irr_words();
 	local_irq_disable();
 }
 
