@@ -2,9 +2,13 @@
 /*
  * The libvirt target's domain XML (vmm/target/libvirt_xml.c, pure): every
  * element the target relies on, values escaped, and a buffer too small or a
- * missing path refused with nothing half-written.
+ * missing path refused with nothing half-written; and QEMU's last log line
+ * (libvirt.c) that names why a domain did not start.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "target/target_priv.h"
 #include "tap.h"
 
@@ -73,10 +77,39 @@ static void test_refused(void)
 	ok(!target_libvirt__xml(buf, sizeof(buf), &d), "no name: refused");
 }
 
+/* QEMU's last log line, libvirt's own closing line skipped (a domain QEMU failed to start) */
+static void test_log_tail(void)
+{
+	char path[] = "/tmp/test_libvirt.XXXXXX", out[256], small[16];
+	int fd = mkstemp(path);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+
+	ok(f != NULL, "log tail: a log file");
+	if (!f)
+		return;
+	fputs("2026-12-03 12:00:00.123+0000: starting up libvirt version: 9.0.0, qemu version: 7.2.0\n"
+	      "LC_ALL=C /usr/bin/qemu-system-x86_64 -name guest=vmm-conformance-42-1 -machine microvm\n"
+	      "qemu-system-x86_64: -accel kvm: Could not access KVM kernel module: Permission denied\n"
+	      "\n"
+	      "2026-12-03 12:00:01.456+0000: shutting down, reason=failed\n", f);
+	fclose(f);
+	target_libvirt__log_tail(path, out, sizeof(out));
+	ok(!strcmp(out, "qemu-system-x86_64: -accel kvm: Could not access KVM kernel module: Permission denied"),
+	   "log tail: QEMU's own last line, not libvirt's shutting-down line or a blank one (%s)", out);
+	target_libvirt__log_tail(path, small, sizeof(small));
+	ok(strlen(small) == sizeof(small) - 1 && !strncmp(small, "qemu-system-x86", sizeof(small) - 1),
+	   "log tail: cut to the buffer, terminated (%s)", small);
+	unlink(path);
+	strcpy(out, "stale");
+	target_libvirt__log_tail(path, out, sizeof(out));
+	ok(out[0] == 0, "log tail: no log file, no tail (%s)", out);
+}
+
 int main(void)
 {
 	test_xml();
 	test_escape();
 	test_refused();
+	test_log_tail();
 	return tap_done();
 }

@@ -190,11 +190,10 @@ static int make_console(const char *path, char *err, size_t errlen)
 }
 
 /*
- * The last line of QEMU's log (libvirt's per-domain file) into @out, "" if none:
- * when QEMU dies at start, libvirt's own error may not say why, and the log is
- * removed with the domain.
+ * Why QEMU's log tail: when QEMU dies at start, libvirt's own error may not
+ * say why, and the log is removed with the domain.
  */
-static void qemu_log_tail(const char *qlog, char *out, size_t n)
+void target_libvirt__log_tail(const char *qlog, char *out, size_t n)
 {
 	char line[512];
 	FILE *f = fopen(qlog, "r");
@@ -267,7 +266,7 @@ static int lv_boot(const struct target_env *env, const char *cmdline, const char
 		char tail[512];
 
 		last_error(err, sizeof(err));
-		qemu_log_tail(qlog, tail, sizeof(tail));
+		target_libvirt__log_tail(qlog, tail, sizeof(tail));
 		if (strstr(err, "virtlogd"))
 			tfmt(note, notelen, "virtlogd is not running: start it with virtlogd -d (%s)", err);
 		else

@@ -85,6 +85,11 @@ void target_libvirt__run(const struct target *t, const struct target_env *env, s
 			 unsigned col);
 /* Whether qemu:///system answers: false with @why (one line) when it does not. */
 bool target_libvirt__connects(char *why, size_t n);
+/*
+ * The last line of QEMU's log @qlog (libvirt's per-domain file) into @out,
+ * libvirt's own "shutting down, reason=" line skipped; "" if none or no file.
+ */
+void target_libvirt__log_tail(const char *qlog, char *out, size_t n);
 
 /* The libvirt target's transient domain (libvirt_xml.c, pure). */
 struct lv_domain {
