@@ -457,8 +457,8 @@ int replay_cmd__main(int argc, char **argv)
 			printf("replay: note: the recording sends one vector to two vCPUs at once %u time%s "
 			       "(%s%s): if the guest's handlers for it share state across CPUs (one irq "
 			       "descriptor for both), which runs first is the vCPUs' pace, which no record "
-			       "holds; a difference after such a point may be that race (docs/STORM.md)\n", nshared, nshared == 1 ? "" : "s", shared,
-			       nshared > 3 ? ", ..." : "");
+			       "holds; a difference after such a point may be that race (docs/STORM.md)\n",
+			       nshared, nshared == 1 ? "" : "s", shared, nshared > 3 ? ", ..." : "");
 	}
 	fflush(stdout);
 	replay__free(&rp);
