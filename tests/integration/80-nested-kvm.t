@@ -61,13 +61,13 @@ boot_nested() {	# boot_nested: 0 when it reached init (and ran to its end or the
 		-initrd "$WORK/init.cpio.gz" -append "console=ttyS0 panic=-1 quiet nokaslr" -nographic -no-reboot \
 		-monitor "unix:$TMP/mon,server,nowait" </dev/null >"$TMP/out" 2>&1 &
 	local qpid=$! t=0
-	while [ $t -lt "$BOOT_LIMIT" ] && kill -0 $qpid 2>/dev/null && ! grep -q 'nested: begin' "$TMP/out"; do
+	while [ $t -lt "$BOOT_LIMIT" ] && kill -0 $qpid 2>/dev/null && ! grep -qs 'nested: begin' "$TMP/out"; do
 		sleep 1
 		t=$((t + 1))
 	done
-	if kill -0 $qpid 2>/dev/null && ! grep -q 'nested: begin' "$TMP/out"; then
+	if kill -0 $qpid 2>/dev/null && ! grep -qs 'nested: begin' "$TMP/out"; then
 		local console
-		console=$(tail -3 "$TMP/out" | tr -d '\r')
+		console=$(tail -3 "$TMP/out" 2>/dev/null | tr -d '\r')
 		echo "# the nested Linux did not reach its init in $BOOT_LIMIT s: $(kernel_rip "$TMP/mon" || echo 'RIP unknown'); its console:"
 		printf '%s\n' "$console" | sed 's/^/#   /'
 		kill $qpid 2>/dev/null
