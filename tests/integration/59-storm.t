@@ -57,6 +57,7 @@ two_vcpu_round() {	# mode seed [kinds]
 		fi
 	done
 	is "$same" 3 "two vCPUs, $m, seed $s: three replays, each the same as the recording (both vCPUs, the injections)"
+	[ "$same" = 3 ] || dump_trace "$TMP/two.$s.itr"
 }
 # seed 14 (no timer kind) sends one vector to both vCPUs at one sync point, twice: each CPU runs
 # its own irq descriptor for it (guest/storm.c STORM_AP_MSI), so neither's flow depends on when

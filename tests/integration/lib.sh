@@ -45,6 +45,25 @@ run_limited() {	# run_limited SECONDS CMD...
 	timeout -k 5 "$@"
 }
 
+# dump_trace FILE: a failing run's trace into the TAP log as comments (gzip, base64), at most
+# DUMP_LIMIT bytes of it, so a failure seen only in CI (a slow host's recording) can be
+# replayed here: scripts/itr-from-log.sh LOG DIR writes each one back
+DUMP_LIMIT=${DUMP_LIMIT:-131072}
+dump_trace() {
+	local n tag
+	[ -s "$1" ] || return 0
+	n=$(gzip -9c "$1" | base64 -w 76 | wc -c)
+	if [ "$n" -gt "$DUMP_LIMIT" ]; then
+		echo "#   (trace $(basename "$1") not dumped: $n bytes in base64, over DUMP_LIMIT=$DUMP_LIMIT)"
+		return 0
+	fi
+	# each line tagged: prove -j may put other tests' lines between them
+	tag="$$.$(basename "$1")"
+	echo "# itr-begin $tag $(stat -c %s "$1")"
+	gzip -9c "$1" | base64 -w 76 | sed "s/^/# itr $tag /"
+	echo "# itr-end $tag"
+}
+
 # The guest under QEMU TCG microvm, console to a file, exit through isa-debug-exit.
 qemu_guest() {	# qemu_guest LOGFILE CMDLINE
 	run_limited 60 qemu-system-x86_64 -M microvm -accel tcg -m 64 -kernel "$GUEST" -display none \
