@@ -247,23 +247,35 @@ static bool quiet_view(struct vcpu *v, struct quiet_view *q)
 	return true;
 }
 
+/* The highest vector set in a LAPIC register's eight words; -1: none */
+static int top_vector(const uint32_t w[8])
+{
+	for (int i = 7; i >= 0; i--)
+		if (w[i])
+			return i * 32 + 31 - __builtin_clz(w[i]);
+	return -1;
+}
+
 void hcall__answer_quiet(struct vcpu *v)
 {
 	struct quiet_view q;
 
 	if (!v->quiet_asked)
 		return;
+	v->quiet_irr_top = v->quiet_isr_top = -1;
 	if (quiet_view(v, &q)) {
 		v->quiet_bits = hcall__quiet_judge(&q);
 		v->quiet_rip = q.rip;
+		v->quiet_irr_top = top_vector(q.irr);
+		v->quiet_isr_top = top_vector(q.isr);
 	} else {
 		v->quiet_bits = IVM_QUIET_NO_ANSWER;
 		v->quiet_rip = 0;
 	}
 	v->quiet_asked = false;
 	v->quiet_answered = true;
-	evlog__add(&v->vm->log, "quiet: cpu %u answers %#x at %#llx", v->id, v->quiet_bits,
-		   (unsigned long long)v->quiet_rip);
+	evlog__add(&v->vm->log, "quiet: cpu %u answers %#x at %#llx (IRR top %d, ISR top %d)", v->id,
+		   v->quiet_bits, (unsigned long long)v->quiet_rip, v->quiet_irr_top, v->quiet_isr_top);
 	pthread_cond_broadcast(&v->vm->wake);
 }
 
@@ -288,6 +300,7 @@ static uint32_t ask(struct vm *vm, struct vcpu *self, uint64_t asked, uint64_t *
 	if (t == self || !t->has_thread || t->fd < 0)
 		return bits;
 	t->quiet_answered = false;
+	t->quiet_irr_top = t->quiet_isr_top = -1;
 	t->quiet_asked = true;
 	vcpu__kick(t);
 	while (!vm->done && !t->quiet_answered && clock__now_ns() < until) {
@@ -327,9 +340,14 @@ static bool agree_quiet(struct vm *vm, struct vcpu *self, const struct replay_an
 	if (!bits)
 		return true;
 	if (!vm->done) {
+		/* what it held at its last answer (the recorded index is checked: a trace is input) */
+		const struct vcpu *t = a->asked < vm->nr_vcpus ? &vm->vcpus[a->asked] : NULL;
+
 		snprintf(why, sizeof(why), "replay: cpu %u's QUIET question about cpu %u (recorded record %"
-			 PRIu64 ") had it quiet in the recording; here it is not (answer %#x) after %llu s",
-			 self->id, a->asked, a->seq, bits, QUIET_AGREE_NS / 1000000000ull);
+			 PRIu64 ") had it quiet in the recording; here it is not (answer %#x, at RIP %#"
+			 PRIx64 ", IRR top %d, ISR top %d) after %llu s", self->id, a->asked, a->seq, bits,
+			 rip, t ? t->quiet_irr_top : -1, t ? t->quiet_isr_top : -1,
+			 QUIET_AGREE_NS / 1000000000ull);
 		vm__stop_now(vm, VMM_GUEST_FAILED, why);
 	}
 	return false;
