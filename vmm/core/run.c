@@ -63,6 +63,7 @@ static bool replay_deadlock(const struct vm *vm)
 		if (v->replay_wait == REPLAY_WAIT_NONE ||	/* END waits for the others: not a way out */
 		    (v->replay_wait == REPLAY_WAIT_NMI && v->nr_nmi >= v->replay_nmis) ||
 		    v->replay_wait == REPLAY_WAIT_KVM_IRQ ||	/* KVM's own timer may still raise it */
+		    v->replay_wait == REPLAY_WAIT_MSI ||	/* bounded by its own wait (msi.c) */
 		    (v->replay_wait == REPLAY_WAIT_IRQ && (v->spurious_pending ||
 							   lapic__pending(&v->lapic) >= v->replay_vector)))
 			return false;	/* it runs, or what it waits for has come */

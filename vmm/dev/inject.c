@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include "record/record.h"
+#include "replay/replay.h"
 #include "vm/vcpu.h"
 #include "inject.h"
 #include "uioapic.h"
@@ -176,7 +177,11 @@ int inject__do(struct vm *vm, const struct injection *inj, char *err, size_t err
 	if (immediate)
 		record_injection(vm, inj, t, self);
 	switch (inj->kind) {
-	case INJ_MSI: r = inject_msi(vm, inj, err, errlen); break;
+	case INJ_MSI:
+		r = inject_msi(vm, inj, err, errlen);
+		if (r == 0)
+			replay__msi_made(vm, inj);	/* a place of a merged one may wait for it */
+		break;
 	case INJ_PIN: r = inject_pin(vm, inj, err, errlen); break;
 	case INJ_NMI:
 		/* the vCPU's own thread issues KVM_NMI before its next entry, as for an NMI IPI */

@@ -301,6 +301,15 @@ static bool replay_pre_run(struct vcpu *v)
 	v->run->request_interrupt_window = 0;	/* windows are not where deliveries go now */
 	if (replay__where(v, ITR_DELIVER_IRQ, &p) != REPLAY_HERE)
 		return true;
+	switch (replay__msi_wait(v, p)) {
+	case REPLAY_HERE:
+		break;
+	case REPLAY_NOT_YET:
+		v->replay_wait = REPLAY_WAIT_MSI;	/* the recording merged a later MSI of it */
+		return false;
+	default:
+		return false;	/* stopped */
+	}
 	pend = lapic__pending(&v->lapic);
 	if (pend < 0 && v->spurious_pending)
 		pend = (int)(v->lapic.svr & 0xff);

@@ -286,6 +286,7 @@ size_t replay__waits(const struct vm *vm, char *buf, size_t n)
 				     k ? "; " : "", i, p->seq, how_names[p->how], p->vector,
 				     v->replay_wait == REPLAY_WAIT_NMI ? ", no NMI sent to it yet" :
 				     v->replay_wait == REPLAY_WAIT_IRQ ? ", not in its LAPIC (nor a higher one)" :
+				     v->replay_wait == REPLAY_WAIT_MSI ? ", for an MSI of it the recording merged" :
 				     v->replay_wait == REPLAY_WAIT_END ? ", where the recording ended" :
 				     v->replay_wait == REPLAY_WAIT_FINISH ? ", ended, waiting for the others" : "");
 		if (w >= 0 && vm->replay->cpu[i].nheld) {
@@ -581,6 +582,11 @@ enum replay_where replay__kvm_irq(struct vcpu *v)
 	irr = kvm_has(v, p);
 	if (irr == 0 && raise_tick(v, p, regs.rip == p->rip))
 		irr = kvm_has(v, p);
+	if (irr > 0 && (w = replay__msi_wait(v, p)) != REPLAY_HERE) {
+		if (w == REPLAY_NOT_YET)	/* the recording merged a later MSI of it into this one */
+			v->replay_wait = REPLAY_WAIT_MSI;
+		return w;
+	}
 	if (irr == 0) {
 		/* not raised yet (a timer, another vCPU's IPI): it waits here, at the place or its HLT */
 		wait_here(v, p->rip);

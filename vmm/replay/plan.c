@@ -132,7 +132,7 @@ static uint32_t irrs_at(const struct replay *rp, unsigned vcpu, uint64_t count)
  */
 static uint32_t taken_before(const struct replay *rp, const struct injection *inj)
 {
-	if (inj->kind != INJ_MSI || inj->delivery || inj->level || inj->dest >= rp->vcpus)
+	if (!replay__counted_msi(rp, inj))
 		return 0;
 	return 1 + rp->irq_places[inj->dest][inj->vector];
 }
@@ -194,6 +194,8 @@ static int add_injection(struct replay *rp, const struct itr_record *r, uint64_t
 	if (grow(&rp->inj_after, rp->ninject, sizeof(*rp->inj_after)) < 0)
 		return fail(err, errlen, path, r->seq, "out of memory");
 	rp->inj_after[rp->ninject] = taken_before(rp, &st->inj[st->ninj]);
+	if (replay__counted_msi(rp, &st->inj[st->ninj]))
+		rp->msis[st->inj[st->ninj].dest][st->inj[st->ninj].vector]++;
 	st->ninj++;
 	rp->ninject++;
 	return 0;
@@ -232,6 +234,7 @@ static int add_point(struct replay *rp, const struct itr_record *r, const char *
 		.rip = r->rip, .rsp = r->rsp,
 		.rflags = r->rflags, .seq = r->seq, .times = 1, .published = r->err,
 		.with_prev = with_prev, .in_batch = in_batch,
+		.msis_needed = r->a == ITR_DELIVER_IRQ ? rp->msis[r->vcpu][r->vector] : 0,
 	};
 	/* KVM keeps two NMIs of one hand-over (one goes in, one pending), one inside an NMI
 	 * handler: the rest merge, and no later ENTRY is theirs */
@@ -624,6 +627,7 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 		merge_nmis(rp);
 		sort_points(rp);
 		order_after(rp);
+		replay__msi_needs(rp);
 	}
 	if (k < 0) {
 		replay__free(rp);

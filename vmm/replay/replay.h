@@ -52,6 +52,12 @@ struct replay_point {
 	uint64_t count_after;
 	uint32_t irrs_after;
 	uint64_t seq;		/* its DELIVER record in the recorded trace, for messages */
+	/*
+	 * An interrupt whose vector the recording sent to this vCPU by MSI more often than
+	 * it took it (two merged in IRR): the MSIs of it made before it goes in, 0 = none
+	 * to wait for beyond KVM's IRR (msi.c). Load: those the file has before it.
+	 */
+	uint32_t msis_needed;
 };
 
 /* The VMM's answer to one IVM_HC_QUIET of a vCPU (an ITR_QUIET record, trace version 6) */
@@ -120,6 +126,9 @@ struct replay {
 	uint32_t irq_places[VMM_MAX_VCPUS][256];	/* load: each vCPU's interrupt places so far,
 							 * by vector */
 	unsigned inj_waited;		/* injections that waited so */
+	uint32_t msis[VMM_MAX_VCPUS][256];	/* load: fixed edge MSIs sent to each vCPU so far,
+						 * by vector (msi.c) */
+	unsigned msi_waited;		/* places that waited for a merged MSI's second half */
 	struct { uint64_t n; uint32_t visits; } *syncs;	/* load: guest SYNC records per point */
 	size_t nsyncs;
 	unsigned ninject;
@@ -155,6 +164,9 @@ struct replay {
 		 * set until then */
 		uint8_t held[IOAPIC_NUM_PINS];
 		unsigned nheld;
+		uint32_t msis_made[256];	/* fixed edge MSIs made to it so far, by vector */
+		uint64_t msi_wait_since;	/* clock__now_ns() its place began to wait for one,
+						 * 0 = not waiting */
 	} cpu[VMM_MAX_VCPUS];
 	bool give_reads;		/* version 7 or later, placed under kernel or split: LAPIC
 					 * reads come from the trace */
@@ -321,6 +333,22 @@ int replay__inject_waits_for(const struct vm *vm, unsigned step, unsigned j, uns
  * length written.
  */
 size_t replay__shared_vectors(const struct replay *rp, char *buf, size_t n, unsigned *found);
+
+/*
+ * Load (msi.c): a fixed, edge MSI to a vCPU of the run (what an IRR merges and
+ * the count of places says nothing of); counted in rp->msis while loading.
+ */
+bool replay__counted_msi(const struct replay *rp, const struct injection *inj);
+/* Load, once the places are sorted: each interrupt place's msis_needed (msi.c) */
+void replay__msi_needs(struct replay *rp);
+/* @inj was made: counted for the places that wait for it (no-op without a replay) */
+void replay__msi_made(struct vm *vm, const struct injection *inj);
+/*
+ * @v stands at @p's place and its vector is in IRR: whether it must still wait
+ * for an MSI of it the recording had made by then (two merged in IRR there);
+ * stops the run (REPLAY_PAST) once that wait has lasted 10 s.
+ */
+enum replay_where replay__msi_wait(struct vcpu *v, const struct replay_point *p);
 
 /* DR3 for @v: its next recorded read's instruction while reads are given back, else 0 */
 uint64_t replay__read_rip(const struct vcpu *v);

@@ -116,7 +116,8 @@ struct vcpu {
 	/* replay: at a recorded place, waiting for what another vCPU sends: an interrupt, or NMIs */
 	enum { REPLAY_WAIT_NONE, REPLAY_WAIT_IRQ, REPLAY_WAIT_NMI, REPLAY_WAIT_END,
 	       REPLAY_WAIT_FINISH,
-	       REPLAY_WAIT_KVM_IRQ	/* kernel, split: at a place or a HLT, until KVM holds what is due */
+	       REPLAY_WAIT_KVM_IRQ,	/* kernel, split: at a place or a HLT, until KVM holds what is due */
+	       REPLAY_WAIT_MSI		/* at a place, for another MSI the recording merged into it */
 	} replay_wait;
 	unsigned replay_nmis;	/* REPLAY_WAIT_NMI: how many the recorded place handed over */
 	int replay_vector;	/* REPLAY_WAIT_IRQ: the vector the recorded place wants */
