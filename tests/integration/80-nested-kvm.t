@@ -20,15 +20,16 @@ if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 fi
 # a sanitizer build's vmm runs in there too: the same third-party leak suppressions (tests/lsan.supp)
 cmd='printf "leak:libtraceevent.so\n" >/tmp/lsan.supp; export LSAN_OPTIONS=suppressions=/tmp/lsan.supp;
-./vmm probe; echo "selftest-begin"; ./vmm run --timeout 120 guest.elf; echo "selftest-status $?";
+ph() { echo "phase $1 $(cut -d" " -f1 /proc/uptime)"; }; ph probe;
+./vmm probe; ph selftest; echo "selftest-begin"; ./vmm run --timeout 120 guest.elf; echo "selftest-status $?"; ph checks;
 for c in configs/*.yaml; do s=$(date +%s); timeout -s INT -k 10 300 ./vmm check --scenario=$c --quiet guest.elf >/tmp/ck.out 2>&1;
   grep "^check " /tmp/ck.out; t=$(( $(date +%s) - s )); [ $t -lt 60 ] || { echo "slow-check $c $t s"; tail -20 /tmp/ck.out | sed "s/^/  | /"; }; done;
-for c in ipi sipi; do ./vmm run --scenario=configs/$c.yaml --irqchip=all --quiet guest.elf 2>&1 | grep "^scenario $c:"; done;
-for t in extra/*.itr; do [ -e "$t" ] || continue; ./vmm replay --quiet --timeout=120 --trace=/tmp/r.itr $t guest.elf >/tmp/r.out 2>&1;
+ph smp; for c in ipi sipi; do ./vmm run --scenario=configs/$c.yaml --irqchip=all --quiet guest.elf 2>&1 | grep "^scenario $c:"; done;
+ph replay; for t in extra/*.itr; do [ -e "$t" ] || continue; ./vmm replay --quiet --timeout=120 --trace=/tmp/r.itr $t guest.elf >/tmp/r.out 2>&1;
   echo "replay-user $(basename $t) $?"; ./vmm replay --quiet --timeout=120 --irqchip=kernel --ignore=rip,rsp,rflags --trace=/tmp/k.itr $t guest.elf >/tmp/k.out 2>&1;
   echo "replay-kernel $(basename $t) $?"; grep -E "^(first divergence|replay: placed|vmm)" /tmp/r.out /tmp/k.out; done;
-./vmm conformance --quiet --lines --targets=kvm --configs=configs --out=/tmp/conformance guest.elf >/tmp/c.out 2>&1;
-echo "conformance-status $?"; grep -a "^conf" /tmp/c.out'
+ph conformance; ./vmm conformance --quiet --lines --targets=kvm --configs=configs --out=/tmp/conformance guest.elf >/tmp/c.out 2>&1;
+echo "conformance-status $?"; grep -a "^conf" /tmp/c.out; ph end'
 scripts/nested-initramfs.sh "$WORK" "$VMM" "$GUEST" "$WORK/init.cpio.gz" "$cmd" "$TMP/extra"
 # The nested Linux reaches its init ("nested: begin") in about 5 s. Twice in many runs it never
 # did (nothing after SeaBIOS's "Booting from ROM..." in 600 s, before any vmm ran): a boot stuck
@@ -77,7 +78,14 @@ boot_nested() {	# boot_nested: 0 when it reached init (and ran to its end or the
 	wait $qpid
 	return 0
 }
+steal() { awk '/^cpu / { print $9 }' /proc/stat; }	# this host's stolen time, in USER_HZ ticks
+steal0=$(steal) load0=$(cut -d' ' -f1 /proc/loadavg) t0=$(date +%s)
 boot_nested || boot_nested
+# where the nested run's time went (its own clock, each phase's start) and what this host lost
+# meanwhile: the sanitize CI's nested run went past 600 s twice where it takes ~150-180 s alone
+echo "# nested run: $(( $(date +%s) - t0 )) s here, $(( ($(steal) - steal0) / $(getconf CLK_TCK) )) s stolen" \
+	"from this host's CPUs, load $load0 -> $(cut -d' ' -f1 /proc/loadavg); phases (nested uptime):" \
+	"$(grep -a '^phase ' "$TMP/out" | tr -d '\r' | cut -d' ' -f2,3 | tr '\n' ' ')"
 like "$TMP/out" 'nested: end status' "the nested Linux ran the commands and powered off"
 like "$TMP/out" '^backend modules: kvm_amd' "probe: the backend is kvm_amd"
 like "$TMP/out" 'guest CPL0 instruction: .* native' "probe: CPL0 guest code runs natively (not PVM's emulator)"
