@@ -101,6 +101,13 @@ enum itr_deliver_how {
 	ITR_DELIVER_STEP = 4,	/* vCPU 0 stood here when the host clock made a delay step */
 };
 
+/*
+ * ITR_DELIVER of an NMI, its depth field: whether NMIs were blocked at the hand-over
+ * (KVM_GET_VCPU_EVENTS nmi.masked: inside an NMI handler, up to its IRETQ); 0 in traces
+ * written before it was recorded. Blocked, KVM keeps one of those handed over, not two.
+ */
+enum itr_nmi_blocking { ITR_NMI_UNKNOWN = 0, ITR_NMI_OPEN = 1, ITR_NMI_BLOCKED = 2 };
+
 #define ITR_HOST_LAST	ITR_IRR	/* the highest host record type */
 #define ITR_GUEST_LAST	ITR_READ	/* the highest guest record type */
 

@@ -175,6 +175,8 @@ static void format_host(const struct itr_record *r, char *buf, size_t n)
 			     r->a == ITR_DELIVER_STEP ? "delay-step" : "irq",
 			     r->vector, r->rip, r->rsp,
 			     r->rflags, r->b);
+		if (r->a == ITR_DELIVER_NMI && r->depth == ITR_NMI_BLOCKED && k >= 0 && (size_t)k < n)
+			k += snprintf(buf + k, n - (size_t)k, " (NMIs blocked)");
 		break;
 	case ITR_QUIET: {
 		/* a: include/abi.h IVM_QUIET_*, bit i named what[i]; 0 is the one quiet answer */

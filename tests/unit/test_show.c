@@ -6,7 +6,8 @@
  * and in the JSON export),
  * the Chrome export gives each vCPU a track of its own (tid = vCPU + 1) and
  * writes no error code where none was pushed, and the VMM's EXIT records
- * carry the guest RIP. Traces are written with the itr writer, the commands
+ * carry the guest RIP, and an NMI's DELIVER whether NMIs were blocked then.
+ * Traces are written with the itr writer, the commands
  * run in-process with stdout sent to a file.
  */
 #include <fcntl.h>
@@ -303,6 +304,69 @@ static void test_exit_rip(void)
 	is_u64(n > 1 ? exits[1].rip : 0, 0x106c58, "EXIT rip from kvm_run->s.regs");
 }
 
+/* KVM's NMI blocking for the fake vCPU below */
+static bool fake_nmi_masked;
+
+static int f_get_events(struct vcpu *v, struct kvm_vcpu_events *e)
+{
+	(void)v;
+	memset(e, 0, sizeof(*e));
+	e->nmi.masked = fake_nmi_masked;
+	return 0;
+}
+
+/*
+ * An NMI's DELIVER says whether NMIs were blocked at the hand-over (KVM's
+ * nmi.masked): an NMI handler writes its IRET record before its IRETQ, so the
+ * records alone can't say; a replay needs it to know KVM kept one of two.
+ */
+static void test_nmi_blocking(void)
+{
+	static const struct vcpu_ops ops = { .get_regs = f_get_regs, .get_events = f_get_events };
+	static const struct vcpu_ops no_events = { .get_regs = f_get_regs };
+	static uint8_t run_page[8192] __attribute__((aligned(4096)));
+	static struct vm vm;
+	char *argv[] = { "show", path, NULL };
+	struct itr_header h;
+	struct itr_record rec;
+	struct itr_reader *rd;
+	uint8_t depth[4];
+	const char *blocked;
+	char err[256];
+	int n = 0;
+
+	vm.kvm_fd = vm.vm_fd = -1;
+	vm.nr_vcpus = 1;
+	vm.opts.cmdline = "";
+	vm.vcpus[0].vm = &vm;
+	vm.vcpus[0].fd = -1;
+	vm.vcpus[0].ops = &ops;
+	vm.vcpus[0].run = (struct kvm_run *)run_page;
+	if (!ok(record__open(&vm, path, err, sizeof(err)) == 0, "NMI blocking: record__open"))
+		printf("# %s\n", err);
+	fake_nmi_masked = true;
+	record__deliver(&vm.vcpus[0], 2, ITR_DELIVER_NMI);
+	fake_nmi_masked = false;
+	record__deliver(&vm.vcpus[0], 2, ITR_DELIVER_NMI);
+	record__deliver(&vm.vcpus[0], 0x41, ITR_DELIVER_IRQ);
+	vm.vcpus[0].ops = &no_events;
+	record__deliver(&vm.vcpus[0], 2, ITR_DELIVER_NMI);
+	ok(record__close(&vm, 0, err, sizeof(err)) == 0, "NMI blocking: record__close");
+	rd = itr_reader__open(path, &h, err, sizeof(err));
+	while (rd && itr_reader__next(rd, &rec, err, sizeof(err)) == 1)
+		if (rec.type == ITR_DELIVER && n < 4)
+			depth[n++] = rec.depth;
+	itr_reader__close(rd);
+	ok(n == 4 && depth[0] == ITR_NMI_BLOCKED && depth[1] == ITR_NMI_OPEN && depth[2] == ITR_NMI_UNKNOWN &&
+	   depth[3] == ITR_NMI_UNKNOWN,
+	   "NMI blocking: blocked, open; an interrupt's and one KVM would not say: unknown");
+	ok(capture(itr_show__main, 2, argv) == 0, "NMI blocking: show exits 0");
+	blocked = strstr(text, "guest ring slots (NMIs blocked)");
+	ok(blocked && !strstr(blocked + 1, "guest ring slots (NMIs blocked)") &&
+	   strstr(text, "deliver nmi v=02") < blocked,
+	   "NMI blocking: show says it of the blocked one only");
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/test_show.XXXXXX");
@@ -315,6 +379,7 @@ int main(void)
 	test_chrome();
 	test_json_emulate_failed();
 	test_exit_rip();
+	test_nmi_blocking();
 	unlink(path);
 	unlink(out);
 	rmdir(dir);

@@ -271,6 +271,7 @@ void record__host(struct vm *vm, struct itr_record *r)
 static void deliver(struct vcpu *v, uint8_t vector, enum itr_deliver_how how, uint32_t err)
 {
 	struct itr_record r = { .type = ITR_DELIVER, .vcpu = v->id, .vector = vector, .a = how, .err = err };
+	struct kvm_vcpu_events ev;
 	struct kvm_regs regs;
 
 	r.b = evring__reserved(&v->ring, &v->vm->mem);
@@ -279,6 +280,9 @@ static void deliver(struct vcpu *v, uint8_t vector, enum itr_deliver_how how, ui
 		r.rsp = regs.rsp;
 		r.rflags = (uint32_t)regs.rflags;
 	}
+	/* an NMI handler's IRET record comes before its IRETQ: only KVM can say it still runs */
+	if (how == ITR_DELIVER_NMI && v->ops->get_events && v->ops->get_events(v, &ev) == 0)
+		r.depth = ev.nmi.masked ? ITR_NMI_BLOCKED : ITR_NMI_OPEN;
 	record__host(v->vm, &r);
 }
 
