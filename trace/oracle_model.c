@@ -236,7 +236,8 @@ bool oracle__ipi_targets(const struct itr_record *r, unsigned cpu)
  * it is held apart (ipi_soft), not in IRR: it creates no expectation that the
  * target's next record take it, and the target may take anything else before
  * it; but its ENTRY must come (else [lost] at the end), only once per send
- * unless sent again before it was taken, and it is still judged against the
+ * unless sent again before it was taken (or sent while the target had that
+ * vector pending of its own: it may merge there), and it is still judged against the
  * target's IF and PPR. An ENTRY of an IPI vector that no send explains (none
  * pending, none still to come in the stream) is [extra]: a host that delivers
  * an IPI nobody sent, or to another vCPU than the one it was sent to.
@@ -274,10 +275,16 @@ static void ipi(struct oracle *o, const struct itr_record *r)
 		return;
 	}
 	set(o->modelled, v);
-	if (bit(o->ipi_soft, v) || bit(o->irr, v))
+	if (bit(o->ipi_soft, v) || bit(o->irr, v)) {
 		o->ipi_may[v]++;	/* merged with the one pending, or taken after it: 1 or 2 */
-	else
+		/* the one pending is this vCPU's own (a self-IPI, an MSI): it may merge into that
+		 * one, so none is owed (storm seed 108, user: CPU 0's self-IPI 0xdd and CPU 1's
+		 * 0xdd to it, taken once, were one [lost]) */
+		if (!bit(o->ipi_soft, v))
+			return;
+	} else {
 		o->ipi_since[v] = r->seq;
+	}
 	set(o->ipi_soft, v);
 }
 

@@ -601,6 +601,39 @@ static void test_in_flight(void)
 }
 
 /*
+ * vCPU 1's self-IPI 0xdd pending, vCPU 0's 0xdd sent to it before vCPU 1
+ * took it (storm seed 108, user): the two may merge in IRR, so one ENTRY is
+ * all that is owed; a second is allowed (it came after), a third is not
+ */
+static void test_ipi_merges_with_own(void)
+{
+	for (unsigned takes = 0; takes <= 3; takes++) {
+		nr = 0;
+		add(ITR_IF, ITR_SRC_GUEST, 0, 0)->vcpu = 1;
+		add(ITR_IPI, ITR_SRC_GUEST, 0xdd, IVM_IPI_ARG(1u << 18 | 0xdd, 0u))->vcpu = 1;
+		add(ITR_IPI, ITR_SRC_GUEST, 0xdd, IVM_IPI_ARG(0xddu, 1u))->vcpu = 0;
+		add(ITR_IF, ITR_SRC_GUEST, 0, 1)->vcpu = 1;
+		for (unsigned i = 0; i < takes; i++) {
+			ent(0xdd, 1, 0x202);
+			recs[nr - 1].vcpu = 1;
+			add(ITR_EOI, ITR_SRC_GUEST, 0xdd, 0)->vcpu = 1;
+			ire(0xdd, 1, 0x202);
+			recs[nr - 1].vcpu = 1;
+		}
+		run_cpu1();
+		if (takes == 0)
+			ok(o.count[OK_LOST] >= 1, "ipi: vCPU 1's own 0xdd never taken: [lost]");
+		else if (takes < 3)
+			ok(oracle__verdict(&o) == ORACLE_PASS,
+			   "ipi: vCPU 0's 0xdd sent while vCPU 1's own was pending, taken %u time%s: PASS",
+			   takes, takes == 1 ? " (merged)" : "s");
+		else
+			ok(o.count[OK_EXTRA] == 1, "ipi: the same, taken 3 times: [extra]");
+		show();
+	}
+}
+
+/*
  * vCPU 1's self-IPI 0xd4 pending, vCPU 0's IPI @remote sent to it: one of a
  * higher vector, even in the same class, may have come while 0xd4 waited and
  * is rightly taken first (the storm's ipi kind); a lower one may not
@@ -1112,6 +1145,7 @@ int main(void)
 	test_inta();
 	test_remote_repeat();
 	test_remote_repeat_first();
+	test_ipi_merges_with_own();
 	test_ipi_remote_first();
 	test_nmi_inside_records();
 	test_summary();
