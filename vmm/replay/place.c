@@ -178,7 +178,12 @@ const struct replay_point *replay__next(const struct vcpu *v)
  *   KVM_GET_LAPIC reports live): the recording took two ticks of two armings
  *   apart, here both reached IRR before the first was taken (the replay runs
  *   slower by the host's clock) and merged; it fires no more (split storm
- *   seed 1, 1 recording in 5).
+ *   seed 1, 1 recording in 5);
+ * - at the place right after another exit, once a one-shot timer ran out: its
+ *   tick waits in KVM's timer, which puts it in IRR only inside KVM_RUN, and
+ *   no run can stop there (kernel storm seed 28: armed for 500 counts in a
+ *   window, taken at the entry after the sync OUT; the replay waited for it
+ *   until the watchdog). KVM's own, put in IRR at that entry, merges with it.
  * @at_place: RIP is the place's (not its HLT's). True if raised.
  */
 static bool raise_tick(struct vcpu *v, const struct replay_point *p, bool at_place)
@@ -198,7 +203,7 @@ static bool raise_tick(struct vcpu *v, const struct replay_point *p, bool at_pla
 	ran_out = !stopped && (lvtt >> 17 & 3) == 0 && !tmcct;
 	if ((lvtt & 0xff) != p->vector)
 		return false;
-	if (ran_out ? !at_place || !v->vm->replay->cpu[v->id].probed :
+	if (ran_out ? !at_place || (!v->vm->replay->cpu[v->id].probed && v->run->exit_reason == KVM_EXIT_DEBUG) :
 	    !stopped && (!at_place || v->run->exit_reason == KVM_EXIT_DEBUG))
 		return false;
 	if (ioctl(v->vm->vm_fd, KVM_SIGNAL_MSI, &msi) <= 0)
