@@ -264,6 +264,12 @@ static void ipi(struct oracle *o, const struct itr_record *r)
 	if (!oracle__ipi_targets(r, o->cpu))
 		return;
 	if (r->vcpu == o->cpu) {
+		/* another vCPU's of this vector, still to come, may have arrived and merge with this
+		 * one: it is owed no ENTRY of its own now (storm seed 108, user, the other order) */
+		if (bit(o->ipi_soft, v)) {
+			clr(o->ipi_soft, v);
+			o->ipi_may[v]++;
+		}
 		accept(o, v, false, r->seq);
 		clr(o->remote, v);
 		return;
