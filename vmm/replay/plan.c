@@ -620,7 +620,8 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 		/* the guest's own device writes happen again by themselves */
 		if ((r.type == ITR_INJECT && !(r.rsp & ITR_INJ_BY_GUEST) &&
 		     add_injection(rp, &r, &last_point, path, err, errlen) < 0) ||
-		    (r.type == ITR_DELIVER && add_point(rp, &r, false, nmi_iret[r.vcpu], path, err, errlen) < 0) ||
+		    (r.type == ITR_DELIVER &&
+		     add_point(rp, &r, false, r.vcpu < VMM_MAX_VCPUS && nmi_iret[r.vcpu], path, err, errlen) < 0) ||
 		    (r.vcpu >= rp->vcpus &&
 		     fail(err, errlen, path, r.seq, "a record of a vCPU the run did not have") < 0) ||
 		    (r.type == ITR_QUIET && add_answer(rp, &r, path, err, errlen) < 0) ||
