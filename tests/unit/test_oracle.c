@@ -551,6 +551,16 @@ static void run_cpu1(void)
 	oracle__finish(&o, true);
 }
 
+/* vCPU 1 takes @v at IF=1: its ENTRY, EOI and IRET */
+static void take_cpu1(uint8_t v)
+{
+	ent(v, 1, 0x202);
+	recs[nr - 1].vcpu = 1;
+	add(ITR_EOI, ITR_SRC_GUEST, v, 0)->vcpu = 1;
+	ire(v, 1, 0x202);
+	recs[nr - 1].vcpu = 1;
+}
+
 /* vCPU 0 sends 0xfb to vCPU 1 three times before it takes one: one to three deliveries, not four */
 static void test_ipi_repeat(void)
 {
@@ -560,11 +570,7 @@ static void test_ipi_repeat(void)
 		for (int i = 0; i < 3; i++)
 			add(ITR_IPI, ITR_SRC_GUEST, 0xfb, IVM_IPI_ARG(0xfbu, 1u));
 		for (unsigned i = 0; i < takes; i++) {
-			ent(0xfb, 1, 0x202);
-			recs[nr - 1].vcpu = 1;
-			add(ITR_EOI, ITR_SRC_GUEST, 0xfb, 0)->vcpu = 1;
-			ire(0xfb, 1, 0x202);
-			recs[nr - 1].vcpu = 1;
+			take_cpu1(0xfb);
 		}
 		run_cpu1();
 		if (takes < 4)
@@ -619,11 +625,7 @@ static void test_ipi_merges_with_own(void)
 			add(ITR_IPI, ITR_SRC_GUEST, 0xdd, IVM_IPI_ARG(0xddu, 1u))->vcpu = 0;
 		add(ITR_IF, ITR_SRC_GUEST, 0, 1)->vcpu = 1;
 		for (unsigned i = 0; i < takes % 4; i++) {
-			ent(0xdd, 1, 0x202);
-			recs[nr - 1].vcpu = 1;
-			add(ITR_EOI, ITR_SRC_GUEST, 0xdd, 0)->vcpu = 1;
-			ire(0xdd, 1, 0x202);
-			recs[nr - 1].vcpu = 1;
+			take_cpu1(0xdd);
 		}
 		run_cpu1();
 		if (takes % 4 == 0)
@@ -659,11 +661,7 @@ static void test_ipi_remote_first(void)
 		for (int i = 0; i < 2; i++) {
 			unsigned v = i ? 0xd4 : remote[k];
 
-			ent(v, 1, 0x202);
-			recs[nr - 1].vcpu = 1;
-			add(ITR_EOI, ITR_SRC_GUEST, v, 0)->vcpu = 1;
-			ire(v, 1, 0x202);
-			recs[nr - 1].vcpu = 1;
+			take_cpu1(v);
 		}
 		run_cpu1();
 		if (k == 0)
@@ -689,20 +687,12 @@ static void test_remote_repeat_first(void)
 		add(ITR_IF, ITR_SRC_GUEST, 0, 1)->vcpu = 1;
 		add(ITR_INJECT, ITR_SRC_VMM, 0x35, INJ_MSI | 1 << 8)->vcpu = 0;
 		add(ITR_INJECT, ITR_SRC_VMM, 0x35, INJ_MSI | 1 << 8)->vcpu = 0;
-		ent(0x35, 1, 0x202);
-		recs[nr - 1].vcpu = 1;
-		add(ITR_EOI, ITR_SRC_GUEST, 0x35, 0)->vcpu = 1;
-		ire(0x35, 1, 0x202);
-		recs[nr - 1].vcpu = 1;
+		take_cpu1(0x35);
 		add(ITR_INJECT, ITR_SRC_VMM, later[k], INJ_MSI | 1 << 8)->vcpu = 0;
 		for (int i = 0; i < 2; i++) {
 			unsigned v = i ? later[k] : 0x35;
 
-			ent(v, 1, 0x202);
-			recs[nr - 1].vcpu = 1;
-			add(ITR_EOI, ITR_SRC_GUEST, v, 0)->vcpu = 1;
-			ire(v, 1, 0x202);
-			recs[nr - 1].vcpu = 1;
+			take_cpu1(v);
 		}
 		run_cpu1();
 		if (k == 0)
