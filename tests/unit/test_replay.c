@@ -1122,58 +1122,6 @@ static void test_nmis_blocked_after_iret(void)
 	}
 }
 
-/*
- * What KVM holds across hand-overs (user storm seeds 68 and 73): two handed
- * over at once, both kept; one went in, and a third handed over in its exit
- * path (blocked, one still pending) merged into the second, whose place takes
- * it; and one handed over inside a handler that had not published its ENTRY
- * yet (blocked, the file shows neither that ENTRY nor an NMI IRET since) is
- * kept: the one that handler runs for went in already.
- */
-static void test_nmis_held_across_hand_overs(void)
-{
-	static struct itr_record r[24];
-	static struct replay rp;
-	char err[256] = "";
-	unsigned n = 0;
-	int rc;
-
-	r[n++] = deliver_rec(1, 2, ITR_DELIVER_NMI, 0, 0x10c873, 0x223ff0, 0x246);	/* 0: a */
-	r[n++] = deliver_rec(1, 2, ITR_DELIVER_NMI, 0, 0x10c873, 0x223ff0, 0x246);	/* 1: b, kept */
-	r[n - 1].depth = r[n - 2].depth = ITR_NMI_OPEN;
-	r[n++] = entry_rec(1, 2, NOERR, 0x10c873, 0x223ff0, 0x246);			/* 2: a's, g = 1 */
-	r[n++] = guest_rec(ITR_IRET, 1);						/* 3: g = 2 */
-	r[n - 1].vector = 2;
-	r[n++] = deliver_rec(1, 2, ITR_DELIVER_NMI, 2, 0x10db73, 0x21afc8, 0x46);	/* 4: c merges */
-	r[n - 1].depth = ITR_NMI_BLOCKED;
-	r[n++] = entry_rec(1, 2, NOERR, 0x10cd32, 0x223fe0, 0x46);			/* 5: b's, g = 3 */
-	r[n++] = guest_rec(ITR_IRET, 1);						/* 6: g = 4 */
-	r[n - 1].vector = 2;
-	r[n++] = guest_rec(ITR_MARK, 1);						/* 7: g = 5 */
-	r[n++] = deliver_rec(1, 2, ITR_DELIVER_NMI, 5, 0x10c873, 0x223ff0, 0x246);	/* 8: d */
-	r[n - 1].depth = ITR_NMI_OPEN;
-	r[n++] = deliver_rec(1, 2, ITR_DELIVER_NMI, 5, 0x10d9b2, 0x21af50, 0x46);	/* 9: e, in d's */
-	r[n - 1].depth = ITR_NMI_BLOCKED;					/* handler, before its ENTRY */
-	r[n++] = entry_rec(1, 2, NOERR, 0x10c873, 0x223ff0, 0x246);			/* 10: d's, g = 6 */
-	r[n++] = guest_rec(ITR_IRET, 1);						/* 11: g = 7 */
-	r[n - 1].vector = 2;
-	r[n++] = entry_rec(1, 2, NOERR, 0x10cd49, 0x223fd8, 0x93);			/* 12: e's, g = 8 */
-	ok(write_trace(path, "user", "vcpus=2 mem=67108864 boot=auto devices=none", r, n) == 0,
-	   "NMIs held across hand-overs: written");
-	rc = replay__load(path, &rp, err, sizeof(err));
-	ok(rc == 0 && rp.cpu[1].n == 4, "NMIs held across hand-overs: four places, c none (%s)", rc ? err : "");
-	if (rc)
-		return;
-	ok(rp.cpu[1].p[0].seq == 0 && !rp.cpu[1].p[0].merged && rp.cpu[1].p[1].seq == 1 &&
-	   rp.cpu[1].p[1].count == 2 && rp.cpu[1].p[1].rip == 0x10cd32 && rp.cpu[1].p[1].merged == 1,
-	   "NMIs held across hand-overs: c, blocked with b pending, merged into b's place");
-	ok(rp.cpu[1].p[2].seq == 8 && rp.cpu[1].p[2].count == 5 && rp.cpu[1].p[3].seq == 9 &&
-	   rp.cpu[1].p[3].taken && rp.cpu[1].p[3].count == 7 && rp.cpu[1].p[3].rip == 0x10cd49 &&
-	   !rp.cpu[1].p[3].merged,
-	   "NMIs held across hand-overs: e, blocked in d's handler before its ENTRY, kept: its own ENTRY");
-	replay__free(&rp);
-}
-
 /* The registers a fake vCPU reports: only RIP matters to replay__read */
 static uint64_t fake_rip;
 
@@ -1739,7 +1687,6 @@ int main(void)
 	test_nmis_apart();
 	test_nmis_other_vcpu_between();
 	test_nmis_blocked_after_iret();
-	test_nmis_held_across_hand_overs();
 	test_reads();
 	test_nmi_going_in();
 	test_no_step_into_event();

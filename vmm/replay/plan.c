@@ -215,42 +215,12 @@ static bool nmis_blocked(const struct replay *rp, const struct itr_record *r)
 	return rp->cpu[r->vcpu].in_nmi;
 }
 
-/* The newest NMI handed over to @vcpu, kept and not taken yet: what one KVM merges joins */
-static struct replay_point *newest_kept_nmi(struct replay *rp, unsigned vcpu)
+static int add_point(struct replay *rp, const struct itr_record *r, const char *path, char *err,
+		     size_t errlen)
 {
-	for (size_t i = rp->cpu[vcpu].n; i-- > 0;) {
-		struct replay_point *p = &rp->cpu[vcpu].p[i];
-
-		if (p->how == ITR_DELIVER_NMI && !p->by_kvm && !p->taken && !p->no_entry)
-			return p;
-	}
-	return NULL;
-}
-
-/*
- * How many NMIs KVM held for @r's vCPU when @r handed one more over: those
- * handed over, kept and not taken in the file yet; but one whose handler runs
- * (NMIs blocked, recorded), before it published its ENTRY (the file has neither
- * that nor an NMI's IRET record since), went in already (user storm seed 73).
- */
-static uint32_t nmis_held(const struct replay *rp, const struct itr_record *r, bool after_nmi_iret)
-{
-	uint32_t held = rp->cpu[r->vcpu].nmis_out;
-
-	if (r->depth == ITR_NMI_BLOCKED && !rp->cpu[r->vcpu].in_nmi && !after_nmi_iret && held)
-		held--;
-	return held;
-}
-
-/*
- * @r: a DELIVER record, or (@by_kvm) one made up of an ENTRY KVM's LAPIC
- * delivered; @after_nmi_iret: the vCPU's last guest record was an NMI's IRET.
- */
-static int add_point(struct replay *rp, const struct itr_record *r, bool by_kvm, bool after_nmi_iret,
-		     const char *path, char *err, size_t errlen)
-{
-	struct replay_point *p, *t;
-	bool with_prev, merges;
+	struct replay_point *p;
+	bool with_prev;
+	uint8_t in_batch;
 	size_t n;
 
 	if (r->vcpu >= rp->vcpus)
@@ -265,34 +235,25 @@ static int add_point(struct replay *rp, const struct itr_record *r, bool by_kvm,
 		p->times++;
 		return 0;
 	}
-	/*
-	 * NMIs: each is placed at its own ENTRY (the second may land exits later). KVM keeps
-	 * two handed over and not taken yet (one going in, one pending), one while NMIs are
-	 * blocked (inside an NMI handler, up to its IRETQ): one more merges and has no ENTRY.
-	 * In one hand-over (this vCPU's records in a row: another vCPU's may come between)
-	 * it joins the one before it (merge_nmis); handed over later (user storm seed 68:
-	 * blocked, with one of the last hand-over still pending) it joins the newest one
-	 * kept, whose place then takes it from what was sent, and is no place of its own.
-	 */
+	/* NMIs: each is placed at its own ENTRY (the second may land exits later); one KVM
+	 * merged has none, and is merged into the one before it (merge_nmis). One hand-over is
+	 * this vCPU's records in a row: another vCPU's may come between. Before grow(): p moves */
 	with_prev = p && r->a == ITR_DELIVER_NMI && p->how == ITR_DELIVER_NMI &&
 		    p->seq == rp->cpu[r->vcpu].last_seq;
-	merges = r->a == ITR_DELIVER_NMI && !by_kvm &&
-		 nmis_held(rp, r, after_nmi_iret) >= (nmis_blocked(rp, r) ? 1u : 2u);
-	if (merges && !with_prev && (t = newest_kept_nmi(rp, r->vcpu))) {
-		t->merged++;
-		return 0;
-	}
-	if (r->a == ITR_DELIVER_NMI && !by_kvm && !merges)
-		rp->cpu[r->vcpu].nmis_out++;
-	if (grow(&rp->cpu[r->vcpu].p, n, sizeof(*p)) < 0)	/* p moves */
+	in_batch = with_prev && p->in_batch < UINT8_MAX ? p->in_batch + 1 : 0;
+	if (grow(&rp->cpu[r->vcpu].p, n, sizeof(*p)) < 0)
 		return fail(err, errlen, path, r->seq, "out of memory");
 	rp->cpu[r->vcpu].p[n] = (struct replay_point){
 		.vector = r->vector, .how = (uint8_t)r->a, .count = r->b, .irrs = irrs_at(rp, r->vcpu, r->b),
 		.rip = r->rip, .rsp = r->rsp,
 		.rflags = r->rflags, .seq = r->seq, .times = 1, .published = r->err,
-		.with_prev = with_prev, .no_entry = merges, .by_kvm = by_kvm,
+		.with_prev = with_prev, .in_batch = in_batch,
 		.msis_needed = r->a == ITR_DELIVER_IRQ ? rp->msis[r->vcpu][r->vector] : 0,
 	};
+	/* KVM keeps two NMIs of one hand-over (one goes in, one pending), one inside an NMI
+	 * handler: the rest merge, and no later ENTRY is theirs */
+	p = &rp->cpu[r->vcpu].p[n];
+	p->no_entry = r->a == ITR_DELIVER_NMI && p->in_batch >= (nmis_blocked(rp, r) ? 1 : 2);
 	rp->cpu[r->vcpu].n++;
 	if (r->a == ITR_DELIVER_IRQ)
 		rp->irq_places[r->vcpu][r->vector]++;
@@ -356,8 +317,6 @@ static bool take_point(struct replay *rp, const struct itr_record *r, uint64_t g
 		uint32_t delivered_irrs = p->irrs;
 
 		p->taken = true;
-		if (p->how == ITR_DELIVER_NMI && rp->cpu[r->vcpu].nmis_out)
-			rp->cpu[r->vcpu].nmis_out--;	/* one KVM kept went in */
 		p->count = guest_records;
 		p->irrs = irrs_at(rp, r->vcpu, guest_records);
 		p->rip = r->rip;
@@ -424,7 +383,7 @@ static int kvm_point(struct replay *rp, const struct itr_record *r, uint64_t gue
 	d.b = guest_records;
 	d.err = 0;
 	d.depth = 0;	/* a DELIVER's NMI blocking, not the ENTRY's nesting depth */
-	if (add_point(rp, &d, true, false, path, err, errlen) < 0)
+	if (add_point(rp, &d, path, err, errlen) < 0)
 		return -1;
 	p = &rp->cpu[r->vcpu].p[rp->cpu[r->vcpu].n - 1];
 	p->taken = true;
@@ -620,8 +579,7 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 		/* the guest's own device writes happen again by themselves */
 		if ((r.type == ITR_INJECT && !(r.rsp & ITR_INJ_BY_GUEST) &&
 		     add_injection(rp, &r, &last_point, path, err, errlen) < 0) ||
-		    (r.type == ITR_DELIVER &&
-		     add_point(rp, &r, false, r.vcpu < VMM_MAX_VCPUS && nmi_iret[r.vcpu], path, err, errlen) < 0) ||
+		    (r.type == ITR_DELIVER && add_point(rp, &r, path, err, errlen) < 0) ||
 		    (r.vcpu >= rp->vcpus &&
 		     fail(err, errlen, path, r.seq, "a record of a vCPU the run did not have") < 0) ||
 		    (r.type == ITR_QUIET && add_answer(rp, &r, path, err, errlen) < 0) ||

@@ -25,8 +25,9 @@ struct replay_point {
 	uint8_t how;		/* enum itr_deliver_how */
 	bool taken;		/* the guest's ENTRY for it was found */
 	bool with_prev;		/* an NMI handed over at the same exit as the point before it */
-	bool no_entry;		/* NMIs: past what KVM keeps (two handed over and not taken yet,
-				 * one while NMIs are blocked): merged with the one before it */
+	uint8_t in_batch;	/* NMIs: how many of its hand-over came before it */
+	bool no_entry;		/* NMIs: past what KVM keeps of one hand-over (one injected and
+				 * one pending; one pending inside an NMI handler): merged */
 	unsigned merged;	/* NMIs handed over with it that KVM merged: taken from what was
 				 * sent, not handed over again (they made no ENTRY) */
 	bool by_kvm;		/* kernel, split: KVM's LAPIC delivered it (no DELIVER record) */
@@ -155,7 +156,6 @@ struct replay {
 		bool irr_given;			/* one of those got a recorded answer: a loop's
 						 * next question there gets it again */
 		bool in_nmi;			/* load: between an NMI's ENTRY and its IRET */
-		uint32_t nmis_out;		/* load: NMIs handed over, kept, not taken yet */
 		uint64_t last_seq;		/* load: the seq of its last record */
 		struct replay_eoi *eois;	/* split: its level EOI exits, in order */
 		size_t neois, next_eoi;		/* how many, and the first not matched yet (load:
