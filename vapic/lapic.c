@@ -52,6 +52,11 @@ static int vec_scan(const uint32_t *reg, bool lowest)
 	return -1;
 }
 
+int lapic__highest(const uint32_t reg[8])
+{
+	return vec_scan(reg, false);
+}
+
 /* ISRV of the SDM: 0 when nothing is in service. */
 static uint32_t isr_highest(const struct lapic *l)
 {

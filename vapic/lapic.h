@@ -248,6 +248,8 @@ void lapic__accept(struct lapic *l, uint8_t vector, bool level);
 uint32_t lapic__ppr(const struct lapic *l);
 /* Highest IRR vector whose class is above PPR's, or -1. */
 int lapic__pending(const struct lapic *l);
+/* The highest vector set in a 256-bit register (IRR, ISR, TMR: eight words), or -1. */
+int lapic__highest(const uint32_t reg[8]);
 /* An IRR vector only the TPR holds back: lowering the TPR (a CR8 write) would let it in. */
 bool lapic__held_by_tpr(const struct lapic *l);
 /* INTA: IRR -> ISR; the spurious vector if nothing is deliverable now. */

@@ -9,6 +9,7 @@
 #include "model/console.h"
 #include "record/record.h"
 #include "replay/replay.h"
+#include "vapic/lapic.h"
 #include "vm/lapic_state.h"
 #include "hcall.h"
 #include "inject.h"
@@ -247,15 +248,6 @@ static bool quiet_view(struct vcpu *v, struct quiet_view *q)
 	return true;
 }
 
-/* The highest vector set in a LAPIC register's eight words; -1: none */
-static int top_vector(const uint32_t w[8])
-{
-	for (int i = 7; i >= 0; i--)
-		if (w[i])
-			return i * 32 + 31 - __builtin_clz(w[i]);
-	return -1;
-}
-
 void hcall__answer_quiet(struct vcpu *v)
 {
 	struct quiet_view q;
@@ -266,8 +258,8 @@ void hcall__answer_quiet(struct vcpu *v)
 	if (quiet_view(v, &q)) {
 		v->quiet_bits = hcall__quiet_judge(&q);
 		v->quiet_rip = q.rip;
-		v->quiet_irr_top = top_vector(q.irr);
-		v->quiet_isr_top = top_vector(q.isr);
+		v->quiet_irr_top = lapic__highest(q.irr);
+		v->quiet_isr_top = lapic__highest(q.isr);
 	} else {
 		v->quiet_bits = IVM_QUIET_NO_ANSWER;
 		v->quiet_rip = 0;
