@@ -22,9 +22,12 @@ replay() {	# replay TRACE [KERNEL] [options...]: output in $TMP/out, status in $
 	run_limited 120 "$VMM" replay --quiet --timeout=30 "$@" "$t" "${k[@]}" >"$TMP/out" 2>&1
 	RC=$?
 }
-show_out() {	# why the replay run ended (its vmm: lines), then the end of the diff
-	grep -E '^vmm' "$TMP/out" | head -4 | sed 's/^/#   /'
-	sed 's/^/#   /' "$TMP/out" | grep -v '^#     ' | tail -12
+show_out() {	# show_out [full]: why the replay ended; full: each first divergence, the records around it
+	if [ -n "${1:-}" ]; then
+		replay_why "$TMP/out"
+	else
+		grep -E '^vmm|^first divergence' "$TMP/out" | head -4 | cut -c1-300 | sed 's/^/#   /'
+	fi
 }
 
 # ring-stress: an NMI back and forth between the vCPUs by IPI, landing anywhere in
@@ -46,7 +49,7 @@ record_replay() {
 	for i in $(seq 1 "$runs"); do
 		replay "$TMP/$n.$2.itr"
 		[ "$RC" = 0 ] && grep -q '^replay: the same as the recording' "$TMP/out" && same=$((same + 1))
-		[ "$RC" = 0 ] || show_out
+		[ "$RC" = 0 ] || show_out $([ "$same" = $((i - 1)) ] && echo full)
 	done
 	is "$same" "$runs" "$n, $2: $runs replay(s), each the same as the recording, record for record"
 	[ "$same" = "$runs" ] || dump_trace "$TMP/$n.$2.itr"
@@ -208,6 +211,9 @@ replay "$TMP/edit.itr"
 is "$RC" 1 "edited INJECT vector: the replay differs"
 like "$TMP/out" "^first divergence: A seq $ent, " "edited INJECT vector: found at the recorded entry of v=41 (seq $ent)"
 like "$TMP/out" 'LAPIC has another vector pending' "edited INJECT vector: the place of the recorded v=41 finds v=42"
+show_out full >"$TMP/why"
+grep -q "^#   > A *$ent: v=41 " "$TMP/why" && grep -q '^#   vmm: ' "$TMP/why" && [ "$(wc -l <"$TMP/why")" -le 36 ]
+ok $? "edited INJECT vector: a failing claim's comments name why it ended and show record $ent, marked"
 
 cp "$TR" "$TMP/cut.itr"
 poke "$TMP/cut.itr" "$inj" 0 37		# the INJECT becomes a MILESTONE: the injection is gone

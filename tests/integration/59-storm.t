@@ -40,7 +40,7 @@ done
 # each level EOI reaches the IOAPIC where the recording's EOI exit came (seed 1: one KVM reported
 # inside a handler's entry code, before its OUT dropped the line: the vector came a third time)
 two_vcpu_round() {	# mode seed [kinds]
-	local m=$1 s=$2 k=${3:-msi,edge,level,nmi,exception,timer} same=0 i
+	local m=$1 s=$2 k=${3:-msi,edge,level,nmi,exception,timer} same=0 i told=
 
 	run_limited 120 "$VMM" storm --quiet --seed=$s --vcpus=2 --count=40 --irqchip=$m \
 		--kinds=$k --trace="$TMP/two.$s.itr" --out="$TMP" "$GUEST" \
@@ -52,7 +52,10 @@ two_vcpu_round() {	# mode seed [kinds]
 		if run_limited 120 "$VMM" replay --quiet --timeout=60 "$TMP/two.$s.itr" "$GUEST" \
 			>"$TMP/two.replay" 2>&1 && grep -q '^replay: the same as the recording' "$TMP/two.replay"; then
 			same=$((same + 1))
-		else	# why it ended, where it differed
+		elif [ -z "$told" ]; then	# why it ended, where it differed, the records around it
+			replay_why "$TMP/two.replay"
+			told=1
+		else
 			grep -E '^vmm|^first divergence' "$TMP/two.replay" | head -4 | cut -c1-300 | sed 's/^/#   /'
 		fi
 	done

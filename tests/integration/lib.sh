@@ -64,6 +64,18 @@ dump_trace() {
 	echo "# itr-end $tag"
 }
 
+# replay_why OUTPUT: why a replay ended (its vmm: lines) and each stream's first divergence with
+# the records around it, as TAP comments: the lines next to a `not ok` are what a CI excerpt keeps
+replay_why() {
+	{
+		grep -E '^vmm' "$1" | head -2
+		awk '/^replay: (cpu [0-9]+|injections):$/ { h = $0 }
+		     /^first divergence/ { print h; print; n = 10; next }
+		     n > 0 && /^[ >] [AB] / { print; n--; next }
+		     { n = 0 }' "$1"
+	} | head -36 | cut -c1-220 | sed 's/^/#   /'
+}
+
 # The guest under QEMU TCG microvm, console to a file, exit through isa-debug-exit.
 qemu_guest() {	# qemu_guest LOGFILE CMDLINE
 	run_limited 60 qemu-system-x86_64 -M microvm -accel tcg -m 64 -kernel "$GUEST" -display none \
