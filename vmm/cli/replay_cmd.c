@@ -402,6 +402,9 @@ int replay_cmd__main(int argc, char **argv)
 	if (rp.inj_waited)
 		printf("; %u injection%s waited for another vCPU to take an earlier one of its vector",
 		       rp.inj_waited, rp.inj_waited == 1 ? "" : "s");
+	if (rp.ipi_waited)
+		printf("; %u IPI%s of the guest's waited for its target to take an earlier one of its vector",
+		       rp.ipi_waited, rp.ipi_waited == 1 ? "" : "s");
 	if (rp.msi_waited)
 		printf("; %u deliver%s waited for an MSI the recording merged into %s", rp.msi_waited,
 		       rp.msi_waited == 1 ? "y" : "ies", rp.msi_waited == 1 ? "it" : "them");

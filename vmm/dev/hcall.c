@@ -78,31 +78,51 @@ static int hc_milestone(struct vm *vm, struct ivm_hcall *hc)
 
 #define ORDER_WAIT_NS 10000000000ull	/* replay: for another vCPU to take what it had taken */
 
-/*
- * Replay: injection @j of step @step goes to another vCPU that, when the
- * recording made it, had taken more of its vector than it has here: wait for
- * it (each millisecond, bounded), or the two could merge in its IRR. False:
- * stopped, it never took them.
- */
-static bool order_injection(struct vm *vm, unsigned step, unsigned j, uint64_t point)
+int hcall__hold_for(struct vcpu *self, int (*waits_for)(const struct vm *vm, const void *what),
+		    const void *what)
 {
-	struct vcpu *self = vcpu__current();
+	struct vm *vm = self->vm;
 	uint64_t until = clock__now_ns() + ORDER_WAIT_NS;
-	static char why[320];
 	int x;
 
-	if (!self || replay__inject_waits_for(vm, step, j, self->id) < 0)
-		return true;
-	vm->replay->inj_waited++;
-	while ((x = replay__inject_waits_for(vm, step, j, self->id)) >= 0 && !vm->done &&
-	       clock__now_ns() < until) {
+	while ((x = waits_for(vm, what)) >= 0 && !vm->done && clock__now_ns() < until) {
 		uint64_t t = clock__now_ns() + 1000000;
 		struct timespec ts = { .tv_sec = t / 1000000000ull, .tv_nsec = t % 1000000000ull };
 
 		hcall__answer_quiet(self);	/* it may ask about this one */
 		pthread_cond_timedwait(&vm->wake, &vm->lock, &ts);
 	}
-	if (x < 0)
+	return x;
+}
+
+struct step_injection {
+	unsigned step, j, self;
+};
+
+static int injection_waits_for(const struct vm *vm, const void *what)
+{
+	const struct step_injection *si = what;
+
+	return replay__inject_waits_for(vm, si->step, si->j, si->self);
+}
+
+/*
+ * Replay: injection @j of step @step goes to another vCPU that, when the
+ * recording made it, had taken more of its vector than it has here: wait for
+ * it, or the two could merge in its IRR. False: stopped, it never took them.
+ */
+static bool order_injection(struct vm *vm, unsigned step, unsigned j, uint64_t point)
+{
+	struct vcpu *self = vcpu__current();
+	struct step_injection si = { .step = step, .j = j };
+	static char why[320];
+	int x;
+
+	if (!self || replay__inject_waits_for(vm, step, j, self->id) < 0)
+		return true;
+	si.self = self->id;
+	vm->replay->inj_waited++;
+	if ((x = hcall__hold_for(self, injection_waits_for, &si)) < 0)
 		return true;
 	if (!vm->done) {
 		snprintf(why, sizeof(why), "replay: cpu %u's injection of v=%02x to cpu %d at sync %llu: "

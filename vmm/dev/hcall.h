@@ -23,4 +23,13 @@ uint32_t hcall__quiet_judge(const struct quiet_view *q);
 /* @v's own thread, the VM lock held: answer a question another vCPU asked of it, if any. */
 void hcall__answer_quiet(struct vcpu *v);
 
+/*
+ * Replay, @self's own thread, the VM lock held: hold @self while
+ * @waits_for(vm, @what) names another vCPU it must wait for, answering
+ * questions about it, at most 10 s. -1: free to go; else the vCPU it still
+ * waited for when the VM stopped or the 10 s ran out.
+ */
+int hcall__hold_for(struct vcpu *self, int (*waits_for)(const struct vm *vm, const void *what),
+		    const void *what);
+
 #endif

@@ -47,6 +47,8 @@ static uint32_t lapic_read(struct vcpu *v, uint64_t off, unsigned size)
 static void lapic_write(struct vcpu *v, uint64_t off, unsigned size, uint32_t val)
 {
 	ulapic__timer_input(v);
+	if (size == 4 && off == LAPIC_ICR_LO)
+		ulapic__before_icr(v, val);
 	if (size == 4)
 		lapic__write(&v->lapic, off, val, clock__now_ns());
 }

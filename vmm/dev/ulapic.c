@@ -8,6 +8,7 @@
 #include "record/record.h"
 #include "replay/replay.h"
 #include "vm/vcpu.h"
+#include "hcall.h"
 #include "uioapic.h"
 #include "ulapic.h"
 
@@ -449,6 +450,34 @@ void ulapic__timer_input(struct vcpu *v)
 		vm__stop(v->vm, VMM_GUEST_FAILED, why);
 	}
 	record__timer(v, v->timer_fires);
+}
+
+static int ipi_waits_for(const struct vm *vm, const void *ipi)
+{
+	return replay__ipi_waits_for(vm, ipi);
+}
+
+void ulapic__before_icr(struct vcpu *v, uint32_t icr_low)
+{
+	const struct replay_ipi *ipi;
+	static char why[320];
+	uint32_t dest;
+	int x;
+
+	if (!v->vm->replay || (icr_low >> LAPIC_LVT_DM_SHIFT & 7) != LAPIC_DM_FIXED ||
+	    (icr_low & LAPIC_ICR_LOGICAL) || (icr_low >> LAPIC_ICR_SH_SHIFT & 3) != LAPIC_SH_NONE)
+		return;
+	dest = lapic__read(&v->lapic, LAPIC_ICR_HI, clock__now_ns()) >> 24;
+	ipi = replay__ipi_sent(v->vm, v->id, icr_low & 0xff, dest);
+	if (!ipi || replay__ipi_waits_for(v->vm, ipi) < 0)
+		return;
+	v->vm->replay->ipi_waited++;
+	if ((x = hcall__hold_for(v, ipi_waits_for, ipi)) < 0 || v->vm->done)
+		return;
+	snprintf(why, sizeof(why), "replay: cpu %u's IPI v=%02x to cpu %d (record %llu): when the "
+		 "recording sent it, cpu %d had taken more of that vector than it has here after 10 s",
+		 v->id, ipi->vector, x, (unsigned long long)ipi->seq, x);
+	vm__stop_now(v->vm, VMM_GUEST_FAILED, why);
 }
 
 int ulapic__msr(struct vcpu *v, struct kvm_run *run)

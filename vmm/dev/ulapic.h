@@ -35,5 +35,12 @@ void ulapic__accept(struct vm *vm, const struct ioapic_msg *m);
 void ulapic__timer_input(struct vcpu *v);
 /* The INTA race: the spurious vector, straight to @v's CPU. */
 void ulapic__spurious(struct vcpu *v);
+/*
+ * Replay: @v is about to write @icr_low to its ICR (xAPIC). A fixed IPI to
+ * another vCPU waits here until that vCPU has taken as many of its vector as
+ * the recording's had when it was sent (else the two merge in its IRR where
+ * the recording's did not); 10 s at most, then the run stops.
+ */
+void ulapic__before_icr(struct vcpu *v, uint32_t icr_low);
 
 #endif

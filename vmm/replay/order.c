@@ -5,7 +5,8 @@
  * if the first was not taken yet. The recording says how many of its vector
  * the target had taken when the injection was made; the replay makes it only
  * once the target has taken as many, so a merge happens where the
- * recording's did, and only there.
+ * recording's did, and only there. Under user irqchip the guest's own fixed
+ * IPIs to another vCPU are held so too, at their ICR write.
  */
 #include <stdio.h>
 #include "replay.h"
@@ -22,6 +23,33 @@ int replay__inject_waits_for(const struct vm *vm, unsigned step, unsigned j, uns
 	if (inj->dest == self || inj->dest >= vm->nr_vcpus)
 		return -1;	/* its own: what it took before its sync point is placed before it */
 	return rp->cpu[inj->dest].next >= rp->inj_after[rp->first_inj[step] + j] ? -1 : (int)inj->dest;
+}
+
+const struct replay_ipi *replay__ipi_sent(struct vm *vm, unsigned self, uint8_t vector, uint32_t dest)
+{
+	struct replay *rp = vm->replay;
+	struct replay_cpu *c;
+	const struct replay_ipi *ipi;
+
+	if (!rp || !rp->place_irqs || vm->opts.irqchip != IRQCHIP_USER || self >= vm->nr_vcpus || dest == self)
+		return NULL;
+	c = &rp->cpu[self];
+	if (c->next_ipi >= c->nipis)
+		return NULL;
+	ipi = &c->ipis[c->next_ipi];
+	if (ipi->vector != vector || ipi->dest != dest)
+		return NULL;	/* diverged: the diff says where; nothing to order it by */
+	c->next_ipi++;
+	return ipi;
+}
+
+int replay__ipi_waits_for(const struct vm *vm, const struct replay_ipi *ipi)
+{
+	const struct replay *rp = vm->replay;
+
+	if (!rp || !ipi->after || ipi->dest >= vm->nr_vcpus)
+		return -1;
+	return rp->cpu[ipi->dest].next >= ipi->after ? -1 : (int)ipi->dest;
 }
 
 size_t replay__shared_vectors(const struct replay *rp, char *buf, size_t n, unsigned *found)

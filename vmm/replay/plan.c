@@ -137,20 +137,61 @@ static uint32_t taken_before(const struct replay *rp, const struct injection *in
 	return 1 + rp->irq_places[inj->dest][inj->vector];
 }
 
-/* Once the places are sorted: each MSI's count of places taken, as the index + 1 of the last */
+/*
+ * Once the places are sorted: a count + 1 of @dest's places of @vector taken
+ * (0: none to wait for) as the index + 1 of the last of them in its places
+ */
+static uint32_t after_index(const struct replay *rp, unsigned dest, uint8_t vector, uint32_t after)
+{
+	uint32_t left = after ? after - 1 : 0;
+	size_t k = 0;
+
+	for (; left && k < rp->cpu[dest].n; k++)
+		left -= rp->cpu[dest].p[k].how == ITR_DELIVER_IRQ && rp->cpu[dest].p[k].vector == vector;
+	return after > 1 ? (uint32_t)k : 0;
+}
+
+/* Once the places are sorted: each MSI's and guest IPI's count of places taken as an index */
 static void order_after(struct replay *rp)
 {
 	for (unsigned i = 0; i < rp->sc.nsteps; i++)
 		for (unsigned j = 0; j < rp->sc.steps[i].ninj; j++) {
 			const struct injection *inj = &rp->sc.steps[i].inj[j];
-			uint32_t *after = &rp->inj_after[rp->first_inj[i] + j], left = *after ? *after - 1 : 0;
-			size_t k = 0;
+			uint32_t *after = &rp->inj_after[rp->first_inj[i] + j];
 
-			for (; left && k < rp->cpu[inj->dest].n; k++)
-				left -= rp->cpu[inj->dest].p[k].how == ITR_DELIVER_IRQ &&
-					rp->cpu[inj->dest].p[k].vector == inj->vector;
-			*after = *after > 1 ? (uint32_t)k : 0;
+			*after = after_index(rp, inj->dest, inj->vector, *after);
 		}
+	for (unsigned c = 0; c < rp->vcpus; c++)
+		for (size_t i = 0; i < rp->cpu[c].nipis; i++) {
+			struct replay_ipi *ipi = &rp->cpu[c].ipis[i];
+
+			ipi->after = after_index(rp, ipi->dest, ipi->vector, ipi->after);
+		}
+}
+
+/*
+ * ITR_IPI: a fixed IPI to another vCPU by APIC ID, no shorthand, with the
+ * count + 1 of the target's places of its vector before the record. A DELIVER
+ * comes before it in the file only if it was written before the record was
+ * published (every host record drains the rings first), so before the ICR
+ * write: the count never names a delivery the IPI itself made.
+ */
+static int add_ipi(struct replay *rp, const struct itr_record *r, const char *path, char *err,
+		   size_t errlen)
+{
+	struct replay_cpu *c = &rp->cpu[r->vcpu];
+	uint32_t arg = (uint32_t)r->a, dest = IVM_IPI_DEST(arg);
+
+	if (IVM_IPI_DM(arg) != 0 || IVM_IPI_LOGICAL(arg) || IVM_IPI_SHORTHAND(arg) || dest >= rp->vcpus ||
+	    dest == r->vcpu)
+		return 0;
+	if (grow(&c->ipis, c->nipis, sizeof(*c->ipis)) < 0)
+		return fail(err, errlen, path, r->seq, "out of memory");
+	c->ipis[c->nipis++] = (struct replay_ipi){
+		.vector = r->vector, .dest = (uint8_t)dest, .seq = r->seq,
+		.after = 1 + rp->irq_places[dest][r->vector],
+	};
+	return 0;
 }
 
 /*
@@ -584,6 +625,7 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 		     fail(err, errlen, path, r.seq, "a record of a vCPU the run did not have") < 0) ||
 		    (r.type == ITR_QUIET && add_answer(rp, &r, path, err, errlen) < 0) ||
 		    (r.type == ITR_IRR && add_irr(rp, &r, path, err, errlen) < 0) ||
+		    (r.type == ITR_IPI && r.source == ITR_SRC_GUEST && add_ipi(rp, &r, path, err, errlen) < 0) ||
 		    (r.type == ITR_EXIT && r.source == ITR_SRC_VMM && r.a == KVM_EXIT_IOAPIC_EOI &&
 		     add_eoi(rp, &r, guest[r.vcpu], path, err, errlen) < 0) ||
 		    (r.type == ITR_READ && r.source == ITR_SRC_GUEST &&
@@ -698,6 +740,9 @@ void replay__free(struct replay *rp)
 		rp->cpu[i].nirrs = rp->cpu[i].next_irr = 0;
 		free(rp->cpu[i].eois);
 		rp->cpu[i].eois = NULL;
+		free(rp->cpu[i].ipis);
+		rp->cpu[i].ipis = NULL;
+		rp->cpu[i].nipis = rp->cpu[i].next_ipi = 0;
 		rp->cpu[i].neois = rp->cpu[i].next_eoi = 0;
 		rp->cpu[i].nheld = 0;
 		rp->cpu[i].n = rp->cpu[i].next = 0;

@@ -60,6 +60,20 @@ struct replay_point {
 	uint32_t msis_needed;
 };
 
+/*
+ * User irqchip: a fixed IPI the guest sent to another vCPU (an ITR_IPI record,
+ * trace version 4), which merges in the target's IRR with one of its vector
+ * still there: the replay holds the ICR write until the target has taken as
+ * many of that vector as the recording's had when the record was written.
+ */
+struct replay_ipi {
+	uint8_t vector;
+	uint8_t dest;		/* the target vCPU (its APIC ID) */
+	uint32_t after;		/* the index + 1 of the target's last place of @vector it must be
+				 * past, 0: none (load: that count of places + 1) */
+	uint64_t seq;		/* its record in the recorded trace, for messages */
+};
+
 /* The VMM's answer to one IVM_HC_QUIET of a vCPU (an ITR_QUIET record, trace version 6) */
 struct replay_answer {
 	uint8_t asked;		/* the vCPU asked about (0xff: 255 or more) */
@@ -126,6 +140,7 @@ struct replay {
 	uint32_t irq_places[VMM_MAX_VCPUS][256];	/* load: each vCPU's interrupt places so far,
 							 * by vector */
 	unsigned inj_waited;		/* injections that waited so */
+	unsigned ipi_waited;		/* user: the guest's IPIs that waited so (replay_ipi) */
 	uint32_t msis[VMM_MAX_VCPUS][256];	/* load: fixed edge MSIs sent to each vCPU so far,
 						 * by vector (msi.c) */
 	unsigned msi_waited;		/* places that waited for a merged MSI's second half */
@@ -164,6 +179,8 @@ struct replay {
 		 * set until then */
 		uint8_t held[IOAPIC_NUM_PINS];
 		unsigned nheld;
+		struct replay_ipi *ipis;	/* user: its fixed IPIs to another vCPU, in order */
+		size_t nipis, next_ipi;		/* how many, and the first not sent yet */
 		uint32_t msis_made[256];	/* fixed edge MSIs made to it so far, by vector */
 		uint64_t msi_wait_since;	/* clock__now_ns() its place began to wait for one,
 						 * 0 = not waiting */
@@ -324,6 +341,15 @@ int replay__eoi_due(struct vcpu *v, bool at_exit);
  * (nothing to wait for, not placed, or the target is @self).
  */
 int replay__inject_waits_for(const struct vm *vm, unsigned step, unsigned j, unsigned self);
+
+/*
+ * User irqchip, replay placing interrupts: vCPU @self writes its ICR, a fixed
+ * IPI of @vector to APIC ID @dest, no shorthand. Its next recorded IPI if it
+ * is this one (taken: the next write looks at the one after), else NULL.
+ */
+const struct replay_ipi *replay__ipi_sent(struct vm *vm, unsigned self, uint8_t vector, uint32_t dest);
+/* The vCPU @ipi must still wait for (it has taken fewer of its vector than the recording's had), -1: none */
+int replay__ipi_waits_for(const struct vm *vm, const struct replay_ipi *ipi);
 
 /*
  * Steps of @rp's plan that send one MSI vector to two vCPUs or more at once:
