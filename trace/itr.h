@@ -108,6 +108,20 @@ enum itr_deliver_how {
  */
 enum itr_nmi_blocking { ITR_NMI_UNKNOWN = 0, ITR_NMI_OPEN = 1, ITR_NMI_BLOCKED = 2 };
 
+/*
+ * ITR_DELIVER of an NMI, its stack field: what KVM held before this one went to it
+ * (KVM_GET_VCPU_EVENTS, which first takes in those handed over before it): bit 7 set
+ * when recorded (0 in traces written before), bits 1:0 nmi.pending (at most 3; a
+ * count since Linux 6.4, a flag before), bit 2 nmi.injected. KVM keeps one more only
+ * below its limit (process_nmi: 1 while NMIs are blocked or one is being injected,
+ * else 2); past it the NMI merges, with one of this hand-over or of an earlier one.
+ */
+#define ITR_NMI_HELD_KNOWN		0x80u
+#define ITR_NMI_HELD(pending, injected)	(ITR_NMI_HELD_KNOWN | ((injected) ? 4u : 0u) | \
+					 ((pending) > 3 ? 3u : (unsigned)(pending)))
+#define ITR_NMI_HELD_PENDING(stack)	((stack) & 3u)
+#define ITR_NMI_HELD_INJECTED(stack)	((stack) >> 2 & 1u)
+
 #define ITR_HOST_LAST	ITR_IRR	/* the highest host record type */
 #define ITR_GUEST_LAST	ITR_READ	/* the highest guest record type */
 

@@ -177,6 +177,12 @@ static void format_host(const struct itr_record *r, char *buf, size_t n)
 			     r->rflags, r->b);
 		if (r->a == ITR_DELIVER_NMI && r->depth == ITR_NMI_BLOCKED && k >= 0 && (size_t)k < n)
 			k += snprintf(buf + k, n - (size_t)k, " (NMIs blocked)");
+		if (r->a == ITR_DELIVER_NMI && r->stack & ITR_NMI_HELD_KNOWN &&
+		    (ITR_NMI_HELD_PENDING(r->stack) || ITR_NMI_HELD_INJECTED(r->stack)) && k >= 0 &&
+		    (size_t)k < n)
+			k += snprintf(buf + k, n - (size_t)k, " (KVM held %u pending%s)",
+				      ITR_NMI_HELD_PENDING(r->stack),
+				      ITR_NMI_HELD_INJECTED(r->stack) ? ", one being injected" : "");
 		break;
 	case ITR_QUIET: {
 		/* a: include/abi.h IVM_QUIET_*, bit i named what[i]; 0 is the one quiet answer */

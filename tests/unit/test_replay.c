@@ -1122,6 +1122,60 @@ static void test_nmis_blocked_after_iret(void)
 	}
 }
 
+/*
+ * An NMI handed over alone while KVM still held one of an earlier hand-over
+ * pending, NMIs blocked (user storm seed 68: inside an NMI handler, one handed
+ * over at an exit, another at a later one): KVM merged the second. The
+ * DELIVER records what KVM held (ITR_NMI_HELD): the second is folded into the
+ * one it merged with, whose place waits for both and hands one over. An older
+ * trace can't tell: the second is a place of its own, which the replay's KVM
+ * merges where the recording had none (an ENTRY short).
+ */
+static void test_nmi_merged_across_handovers(void)
+{
+	static struct itr_record r[16];
+	static struct replay rp;
+	char err[256] = "";
+	unsigned n;
+	int rc;
+
+	for (int recorded = 1; recorded >= 0; recorded--) {
+		n = 0;
+		r[n++] = deliver_rec(1, 2, ITR_DELIVER_NMI, 0, 0x10c873, 0x223ff0, 0x246);	/* 0: X */
+		r[n++] = entry_rec(1, 2, NOERR, 0x10c873, 0x223ff0, 0x246);			/* 1: g = 1 */
+		r[n++] = deliver_rec(1, 2, ITR_DELIVER_NMI, 1, 0x10d000, 0x21af50, 0x46);	/* 2: A */
+		r[n - 1].depth = recorded ? ITR_NMI_BLOCKED : ITR_NMI_UNKNOWN;
+		r[n - 1].stack = recorded ? ITR_NMI_HELD(0, 0) : 0;
+		r[n++] = guest_rec(ITR_MARK, 1);						/* 3: g = 2 */
+		r[n++] = deliver_rec(1, 2, ITR_DELIVER_NMI, 2, 0x10d010, 0x21af50, 0x46);	/* 4: B */
+		r[n - 1].depth = recorded ? ITR_NMI_BLOCKED : ITR_NMI_UNKNOWN;
+		r[n - 1].stack = recorded ? ITR_NMI_HELD(1, 0) : 0;
+		r[n++] = guest_rec(ITR_IRET, 1);						/* 5: g = 3 */
+		r[n - 1].vector = 2;
+		r[n++] = entry_rec(1, 2, NOERR, 0x10c873, 0x223ff0, 0x246);			/* 6: A's, g = 4 */
+		r[n++] = guest_rec(ITR_IRET, 1);						/* 7: g = 5 */
+		r[n - 1].vector = 2;
+		ok(write_trace(path, "user", "vcpus=2 mem=67108864 boot=auto devices=none", r, n) == 0,
+		   "NMI merged across hand-overs (%s): written", recorded ? "recorded" : "old trace");
+		rc = replay__load(path, &rp, err, sizeof(err));
+		if (rc) {
+			ok(0, "NMI merged across hand-overs: %s", err);
+			return;
+		}
+		if (recorded)
+			ok(rp.cpu[1].n == 2 && rp.cpu[1].p[1].seq == 2 && rp.cpu[1].p[1].taken &&
+			   rp.cpu[1].p[1].count == 3 && rp.cpu[1].p[1].merged == 1 && rp.cpu[1].p[1].times == 1,
+			   "NMI merged across hand-overs, recorded: B folded into A, whose place (its ENTRY) "
+			   "takes both as sent and hands one over");
+		else
+			ok(rp.cpu[1].n == 3 && rp.cpu[1].p[1].seq == 4 && !rp.cpu[1].p[1].taken &&
+			   !rp.cpu[1].p[2].merged,
+			   "NMI merged across hand-overs, an older trace: B a place of its own (what the "
+			   "recorded KVM state mends)");
+		replay__free(&rp);
+	}
+}
+
 /* The registers a fake vCPU reports: only RIP matters to replay__read */
 static uint64_t fake_rip;
 
@@ -1763,6 +1817,7 @@ int main(void)
 	test_nmis_apart();
 	test_nmis_other_vcpu_between();
 	test_nmis_blocked_after_iret();
+	test_nmi_merged_across_handovers();
 	test_reads();
 	test_nmi_going_in();
 	test_no_step_into_event();

@@ -304,14 +304,16 @@ static void test_exit_rip(void)
 	is_u64(n > 1 ? exits[1].rip : 0, 0x106c58, "EXIT rip from kvm_run->s.regs");
 }
 
-/* KVM's NMI blocking for the fake vCPU below */
+/* KVM's NMI blocking, and the NMIs it holds, for the fake vCPU below */
 static bool fake_nmi_masked;
+static uint8_t fake_nmi_pending;
 
 static int f_get_events(struct vcpu *v, struct kvm_vcpu_events *e)
 {
 	(void)v;
 	memset(e, 0, sizeof(*e));
 	e->nmi.masked = fake_nmi_masked;
+	e->nmi.pending = fake_nmi_pending;
 	return 0;
 }
 
@@ -319,6 +321,8 @@ static int f_get_events(struct vcpu *v, struct kvm_vcpu_events *e)
  * An NMI's DELIVER says whether NMIs were blocked at the hand-over (KVM's
  * nmi.masked): an NMI handler writes its IRET record before its IRETQ, so the
  * records alone can't say; a replay needs it to know KVM kept one of two.
+ * And how many KVM held pending before it (an earlier hand-over's): then it
+ * merged.
  */
 static void test_nmi_blocking(void)
 {
@@ -330,7 +334,7 @@ static void test_nmi_blocking(void)
 	struct itr_header h;
 	struct itr_record rec;
 	struct itr_reader *rd;
-	uint8_t depth[4];
+	uint8_t depth[4], held[4];
 	const char *blocked;
 	char err[256];
 	int n = 0;
@@ -345,8 +349,10 @@ static void test_nmi_blocking(void)
 	if (!ok(record__open(&vm, path, err, sizeof(err)) == 0, "NMI blocking: record__open"))
 		printf("# %s\n", err);
 	fake_nmi_masked = true;
+	fake_nmi_pending = 1;
 	record__deliver(&vm.vcpus[0], 2, ITR_DELIVER_NMI);
 	fake_nmi_masked = false;
+	fake_nmi_pending = 0;
 	record__deliver(&vm.vcpus[0], 2, ITR_DELIVER_NMI);
 	record__deliver(&vm.vcpus[0], 0x41, ITR_DELIVER_IRQ);
 	vm.vcpus[0].ops = &no_events;
@@ -354,17 +360,24 @@ static void test_nmi_blocking(void)
 	ok(record__close(&vm, 0, err, sizeof(err)) == 0, "NMI blocking: record__close");
 	rd = itr_reader__open(path, &h, err, sizeof(err));
 	while (rd && itr_reader__next(rd, &rec, err, sizeof(err)) == 1)
-		if (rec.type == ITR_DELIVER && n < 4)
+		if (rec.type == ITR_DELIVER && n < 4) {
+			held[n] = rec.stack;
 			depth[n++] = rec.depth;
+		}
 	itr_reader__close(rd);
 	ok(n == 4 && depth[0] == ITR_NMI_BLOCKED && depth[1] == ITR_NMI_OPEN && depth[2] == ITR_NMI_UNKNOWN &&
 	   depth[3] == ITR_NMI_UNKNOWN,
 	   "NMI blocking: blocked, open; an interrupt's and one KVM would not say: unknown");
+	ok(n == 4 && held[0] == ITR_NMI_HELD(1, 0) && held[1] == ITR_NMI_HELD(0, 0) && !held[2] && !held[3],
+	   "NMI blocking: KVM held one pending, then none; an interrupt's and one KVM would not say: 0");
 	ok(capture(itr_show__main, 2, argv) == 0, "NMI blocking: show exits 0");
 	blocked = strstr(text, "guest ring slots (NMIs blocked)");
 	ok(blocked && !strstr(blocked + 1, "guest ring slots (NMIs blocked)") &&
 	   strstr(text, "deliver nmi v=02") < blocked,
 	   "NMI blocking: show says it of the blocked one only");
+	ok(blocked && !strncmp(blocked, "guest ring slots (NMIs blocked) (KVM held 1 pending)", 52) &&
+	   !strstr(blocked + 52, "KVM held"),
+	   "NMI blocking: show says what KVM held of the one that found one pending only");
 }
 
 int main(void)

@@ -281,8 +281,11 @@ static void deliver(struct vcpu *v, uint8_t vector, enum itr_deliver_how how, ui
 		r.rflags = (uint32_t)regs.rflags;
 	}
 	/* an NMI handler's IRET record comes before its IRETQ: only KVM can say it still runs */
-	if (how == ITR_DELIVER_NMI && v->ops->get_events && v->ops->get_events(v, &ev) == 0)
+	if (how == ITR_DELIVER_NMI && v->ops->get_events && v->ops->get_events(v, &ev) == 0) {
 		r.depth = ev.nmi.masked ? ITR_NMI_BLOCKED : ITR_NMI_OPEN;
+		/* and whether one KVM still holds makes this one merge: only KVM can say */
+		r.stack = (uint8_t)ITR_NMI_HELD(ev.nmi.pending, ev.nmi.injected);
+	}
 	record__host(v->vm, &r);
 }
 

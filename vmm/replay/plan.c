@@ -256,6 +256,49 @@ static bool nmis_blocked(const struct replay *rp, const struct itr_record *r)
 	return rp->cpu[r->vcpu].in_nmi;
 }
 
+/*
+ * Whether KVM merged the NMI handed over at @r, the @in_batch-th of its
+ * hand-over: past what KVM keeps (one going in and one pending; one while NMIs
+ * are blocked or one is being injected). Recorded (ITR_NMI_HELD_KNOWN): what
+ * KVM held before it, which counts an NMI of an earlier hand-over still
+ * pending (user storm seed 68: one handed over alone while blocked, with the
+ * last hand-over's still pending, merged); a kernel before 6.4 says pending as
+ * a flag, so this hand-over's own count is taken too. Older traces: this
+ * hand-over's own count alone.
+ */
+static bool nmi_merges(const struct replay *rp, const struct itr_record *r, unsigned in_batch)
+{
+	bool one = nmis_blocked(rp, r);
+	unsigned held = in_batch;
+
+	if (r->stack & ITR_NMI_HELD_KNOWN) {
+		one = one || ITR_NMI_HELD_INJECTED(r->stack);
+		if (ITR_NMI_HELD_PENDING(r->stack) > held)
+			held = ITR_NMI_HELD_PENDING(r->stack);
+	}
+	return held >= (one ? 1u : 2u);
+}
+
+/*
+ * An NMI KVM merged: into the one it still held pending, this vCPU's last NMI
+ * place that has no ENTRY yet and did not merge itself (of this hand-over or
+ * an earlier one). It is taken from what was sent with that one, not handed
+ * over again (folded: merge_nmis drops it). False if there is none.
+ */
+static bool fold_nmi(struct replay *rp, unsigned vcpu, struct replay_point *merged)
+{
+	for (size_t i = rp->cpu[vcpu].n; i-- > 0;) {
+		struct replay_point *p = &rp->cpu[vcpu].p[i];
+
+		if (p->how != ITR_DELIVER_NMI || p->taken || p->no_entry)
+			continue;
+		p->merged += merged->times;
+		merged->folded = true;
+		return true;
+	}
+	return false;
+}
+
 static int add_point(struct replay *rp, const struct itr_record *r, const char *path, char *err,
 		     size_t errlen)
 {
@@ -291,10 +334,12 @@ static int add_point(struct replay *rp, const struct itr_record *r, const char *
 		.with_prev = with_prev, .in_batch = in_batch,
 		.msis_needed = r->a == ITR_DELIVER_IRQ ? rp->msis[r->vcpu][r->vector] : 0,
 	};
-	/* KVM keeps two NMIs of one hand-over (one goes in, one pending), one inside an NMI
-	 * handler: the rest merge, and no later ENTRY is theirs */
+	/* KVM keeps two NMIs (one goes in, one pending), one inside an NMI handler: the rest
+	 * merge, and no later ENTRY is theirs */
 	p = &rp->cpu[r->vcpu].p[n];
-	p->no_entry = r->a == ITR_DELIVER_NMI && p->in_batch >= (nmis_blocked(rp, r) ? 1 : 2);
+	p->no_entry = r->a == ITR_DELIVER_NMI && nmi_merges(rp, r, p->in_batch);
+	if (p->no_entry)
+		fold_nmi(rp, r->vcpu, p);
 	rp->cpu[r->vcpu].n++;
 	if (r->a == ITR_DELIVER_IRQ)
 		rp->irq_places[r->vcpu][r->vector]++;
@@ -453,7 +498,8 @@ static bool reached_after(const struct replay_point *a, const struct replay_poin
  * (on PVM a second one pending lands exits after the first's IRET, and the
  * replay's own exits would move it); one with none (KVM merged it: it keeps
  * one going in and one pending, one inside an NMI handler) is taken from what
- * was sent with the one before it (merged) and not handed over again.
+ * was sent with the one it merged into (fold_nmi; else the one before it) and
+ * not handed over again.
  */
 static void merge_nmis(struct replay *rp)
 {
@@ -462,6 +508,8 @@ static void merge_nmis(struct replay *rp)
 		size_t k = 0;
 
 		for (size_t i = 0; i < rp->cpu[c].n; i++) {
+			if (p[i].folded)
+				continue;
 			if (k && p[i].with_prev && !p[i].taken) {
 				p[k - 1].merged += p[i].times + p[i].merged;
 				continue;

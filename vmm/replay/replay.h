@@ -28,8 +28,10 @@ struct replay_point {
 	uint8_t in_batch;	/* NMIs: how many of its hand-over came before it */
 	bool no_entry;		/* NMIs: past what KVM keeps of one hand-over (one injected and
 				 * one pending; one pending inside an NMI handler): merged */
-	unsigned merged;	/* NMIs handed over with it that KVM merged: taken from what was
-				 * sent, not handed over again (they made no ENTRY) */
+	unsigned merged;	/* NMIs handed over with it, or while KVM held it pending, that
+				 * KVM merged: taken from what was sent, not handed over again
+				 * (they made no ENTRY) */
+	bool folded;		/* load: one of those, counted in another's @merged */
 	bool by_kvm;		/* kernel, split: KVM's LAPIC delivered it (no DELIVER record) */
 	unsigned times;		/* handed over this many times at once (NMIs: KVM merges them) */
 	uint64_t count;		/* the vCPU's guest records before that ENTRY */
