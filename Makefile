@@ -119,7 +119,7 @@ rooms: all
 
 # third-party leaks only (tests/lsan.supp says which); every run the tests make inherits it
 sanitize: deps
-	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp NESTED_RUN_LIMIT=900 $(MAKE) BUILD=build-san \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp NESTED_RUN_LIMIT=900 NESTED_CONF_TIMEOUT=60 $(MAKE) BUILD=build-san \
 		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test
 
 bench: deps all
