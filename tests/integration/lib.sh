@@ -64,11 +64,11 @@ dump_trace() {
 	echo "# itr-end $tag"
 }
 
-# replay_why OUTPUT: why a replay ended (its vmm: lines) and each stream's first divergence with
+# replay_why OUTPUT: why a replay ended (its vmm: lines, its notes) and each stream's first divergence with
 # the records around it, as TAP comments: the lines next to a `not ok` are what a CI excerpt keeps
 replay_why() {
 	{
-		grep -E '^vmm' "$1" | head -2
+		grep -E '^vmm|^replay: note' "$1" | head -3
 		awk '/^replay: (cpu [0-9]+|injections):$/ { h = $0 }
 		     /^first divergence/ { print h; print; n = 10; next }
 		     n > 0 && /^[ >] [AB] / { print; n--; next }

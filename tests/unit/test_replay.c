@@ -622,6 +622,8 @@ static void settle_either(struct replay *rp)
 	struct vcpu *v = &vm.vcpus[0];
 	struct kvm_regs timer = { .rip = 0x10ac3b, .rsp = 0x204f78, .rflags = 0x246 };
 	struct kvm_regs nmi = { .rip = 0x10c961, .rsp = 0x204ed0, .rflags = 0x46 };
+	unsigned planned, swapped;
+	char where[80];
 
 	vm.replay = rp;
 	vm.nr_vcpus = 1;
@@ -632,6 +634,9 @@ static void settle_either(struct replay *rp)
 	run.exit_reason = KVM_EXIT_DEBUG;
 	ok(!replay__settle_either(v, &timer, 1) && rp->cpu[0].p[0].vector == 0xec && rp->cpu[0].p[0].either,
 	   "either: at the timer's place, the timer stays first (it went in before the NMI)");
+	replay__eithers(rp, where, sizeof(where), &planned, &swapped);
+	ok(planned == 1 && !swapped && !strcmp(where, "record 4 on cpu 0"),
+	   "either: a failing replay's note names the guess, not swapped yet (%s)", where);
 	ok(!replay__settle_either(v, &nmi, 2) && rp->cpu[0].p[0].vector == 0xec,
 	   "either: at the NMI's RIP with another slot count, nothing changes");
 	nmi.rflags |= 0x200;
@@ -643,6 +648,9 @@ static void settle_either(struct replay *rp)
 	   "either: at the NMI's place first, the NMI goes first and the timer is reached at its own count");
 	ok(!replay__settle_either(v, &nmi, 1) && rp->cpu[0].p[0].vector == 2,
 	   "either: settled once, it stays so");
+	replay__eithers(rp, where, sizeof(where), &planned, &swapped);
+	ok(planned == 1 && swapped == 1 && !strcmp(where, "record 4 on cpu 0 (swapped)"),
+	   "either: ... and says it was swapped (%s)", where);
 }
 
 /*

@@ -466,6 +466,19 @@ int replay_cmd__main(int argc, char **argv)
 			       "holds; a difference after such a point may be that race (docs/STORM.md)\n",
 			       nshared, nshared == 1 ? "" : "s", shared, nshared > 3 ? ", ..." : "");
 	}
+	if (d != 2 && (d || st)) {
+		char where[160];
+		unsigned planned, swapped;
+
+		replay__eithers(&rp, where, sizeof(where), &planned, &swapped);
+		if (planned)
+			printf("replay: note: %u interrupt%s placed by a guess (%s%s), %u swapped: each "
+			       "ENTRY right after an NMI's IRET is placed before that NMI, as taken inside its "
+			       "entry, or after it where the NMI's place comes first (the NMI in a callee's "
+			       "CLI section); the records alone can't tell, and a wrong guess differs in three "
+			       "RIPs (docs/TRACE.md \"Replay\" 2a)\n", planned, planned == 1 ? "" : "s", where,
+			       planned > 3 ? ", ..." : "", swapped);
+	}
 	fflush(stdout);
 	replay__free(&rp);
 	if (d == 2) {

@@ -366,6 +366,7 @@ bool replay__settle_either(struct vcpu *v, const struct kvm_regs *regs, uint32_t
 		return false;
 	t = *p;
 	t.either = false;
+	t.swapped = true;
 	t.count = t.count_after;
 	t.irrs = t.irrs_after;
 	*p = p[1];
@@ -374,6 +375,31 @@ bool replay__settle_either(struct vcpu *v, const struct kvm_regs *regs, uint32_t
 		   "interrupt v=%02x (recorded record %" PRIu64 "), not inside its entry", v->id, p->seq,
 		   t.vector, t.seq);
 	return true;
+}
+
+size_t replay__eithers(const struct replay *rp, char *buf, size_t n, unsigned *planned, unsigned *swapped)
+{
+	size_t k = 0;
+
+	*planned = *swapped = 0;
+	if (n)
+		buf[0] = 0;
+	for (unsigned c = 0; c < rp->vcpus; c++)
+		for (size_t i = 0; i < rp->cpu[c].n; i++) {
+			const struct replay_point *p = &rp->cpu[c].p[i];
+
+			if (!p->either && !p->swapped)
+				continue;
+			*swapped += p->swapped;
+			if (++*planned <= 3 && k < n) {
+				int w = snprintf(buf + k, n - k, "%srecord %" PRIu64 " on cpu %u%s", k ? ", " : "",
+						 p->seq, c, p->swapped ? " (swapped)" : "");
+
+				if (w > 0)
+					k += (size_t)w < n - k ? (size_t)w : n - k - 1;
+			}
+		}
+	return k;
 }
 
 enum replay_where replay__where(struct vcpu *v, enum itr_deliver_how how,

@@ -51,6 +51,7 @@ struct replay_point {
 	 * says the latter, and this one is then reached at @count_after.
 	 */
 	bool either;
+	bool swapped;		/* it was `either`, and the NMI's place came first (settle_either) */
 	uint64_t count_after;
 	uint32_t irrs_after;
 	uint64_t seq;		/* its DELIVER record in the recorded trace, for messages */
@@ -361,6 +362,14 @@ int replay__ipi_waits_for(const struct vm *vm, const struct replay_ipi *ipi);
  * length written.
  */
 size_t replay__shared_vectors(const struct replay *rp, char *buf, size_t n, unsigned *found);
+
+/*
+ * Interrupts of @rp's plan placed before an NMI as taken inside their entry
+ * with the other order still open (`either`): their count in *@planned, those
+ * whose NMI's place came first in *@swapped; the first three ("record 1783
+ * on cpu 1 (swapped), ...") into @buf; returns the length written.
+ */
+size_t replay__eithers(const struct replay *rp, char *buf, size_t n, unsigned *planned, unsigned *swapped);
 
 /*
  * Load (msi.c): a fixed, edge MSI to a vCPU of the run (what an IRR merges and
