@@ -283,9 +283,10 @@ static bool nmi_merges(const struct replay *rp, const struct itr_record *r, unsi
  * An NMI KVM merged: into the one it still held pending, this vCPU's last NMI
  * place that has no ENTRY yet and did not merge itself (of this hand-over or
  * an earlier one). It is taken from what was sent with that one, not handed
- * over again (folded: merge_nmis drops it). False if there is none.
+ * over again (folded: merge_nmis drops it). With none, it stays a place of
+ * its own, which no ENTRY takes.
  */
-static bool fold_nmi(struct replay *rp, unsigned vcpu, struct replay_point *merged)
+static void fold_nmi(struct replay *rp, unsigned vcpu, struct replay_point *merged)
 {
 	for (size_t i = rp->cpu[vcpu].n; i-- > 0;) {
 		struct replay_point *p = &rp->cpu[vcpu].p[i];
@@ -294,9 +295,8 @@ static bool fold_nmi(struct replay *rp, unsigned vcpu, struct replay_point *merg
 			continue;
 		p->merged += merged->times;
 		merged->folded = true;
-		return true;
+		return;
 	}
-	return false;
 }
 
 static int add_point(struct replay *rp, const struct itr_record *r, const char *path, char *err,
