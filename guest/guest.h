@@ -245,6 +245,8 @@ uint32_t hc_sync_prepare(unsigned int n);
 extern unsigned int scenario_count;	/* count=N on the command line, 0 if absent */
 void hc_scenario_done(unsigned int code);
 uint32_t hc_quiet(unsigned int cpu, uint64_t *rip);
+/* @counter, which another CPU counts up, as the VMM read it (replayed) */
+uint32_t hc_progress(const volatile uint32_t *counter);
 
 void guest_assert_fail(const char *file, int line, const char *expr) __noreturn;
 #define GUEST_ASSERT(c)							\

@@ -122,3 +122,17 @@ uint32_t hc_quiet(unsigned int cpu, uint64_t *rip)
 		*rip = hc.args[2];
 	return (uint32_t)hc.args[1];
 }
+
+/*
+ * How far another CPU has got: its @counter, read by the VMM at an exit so
+ * that a replay gives the recorded value back (include/abi.h IVM_HC_PROGRESS).
+ * Not on ivm: read here.
+ */
+uint32_t hc_progress(const volatile uint32_t *counter)
+{
+	if (!on_ivm)
+		return *counter;
+	hc.args[0] = virt_to_phys((const void *)counter);
+	hcall(IVM_HC_PROGRESS, NULL, 0);
+	return (uint32_t)hc.args[1];
+}

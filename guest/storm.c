@@ -199,7 +199,7 @@ static void storm_timer_quiesce(void)
  * oracle models exactly, so every IPI the trace shows is owed exactly once.
  */
 static unsigned int ipi_remote[2];	/* IPIs a CPU sent that reach the other */
-static unsigned int ipi_got[2][2];	/* [target][sender]: taken on the target */
+static uint32_t ipi_got[2][2];		/* [target][sender]: taken on the target */
 
 static void storm_ipi_request(unsigned int form)
 {
@@ -208,7 +208,8 @@ static void storm_ipi_request(unsigned int form)
 	bool reaches = form == IVM_STORM_IPI_OTHER || form == IVM_STORM_IPI_ALL ||
 		       form == IVM_STORM_IPI_OTHERS;
 
-	if (reaches && (storm_cpus < 2 || READ_ONCE(ipi_got[me ^ 1][me]) != ipi_remote[me]))
+	/* the other CPU's count read at an exit (IVM_HC_PROGRESS): a replay takes this branch too */
+	if (reaches && (storm_cpus < 2 || hc_progress(&ipi_got[me ^ 1][me]) != ipi_remote[me]))
 		form = form == IVM_STORM_IPI_OTHER ? IVM_STORM_IPI_SELF_ID : IVM_STORM_IPI_SELF;
 	else if (reaches)
 		ipi_remote[me]++;
@@ -255,9 +256,14 @@ static void storm_work(const struct irq_desc *desc)
 		apic_set_tpr(tpr);
 		break;
 	case SH_SELFIPI:
-		/* with two CPUs, every other one goes to the other CPU (this CPU's count: no race) */
+		/*
+		 * With two CPUs every other one (this CPU's count: no race) goes to the
+		 * other CPU as the ipi kind's do: this CPU's own vector, and only once the
+		 * last is taken there. IVM_STORM_SELFIPI_VECTOR from both could merge on
+		 * one target where a replay, holding each delivery to its place, differs.
+		 */
 		if (storm_cpus == 2 && (desc->irq_count & 1))
-			apic_send_ipi(cpu_number ^ 1, APIC_DM_FIXED | IVM_STORM_SELFIPI_VECTOR);
+			storm_ipi_request(IVM_STORM_IPI_OTHER);
 		else
 			apic_self_ipi(IVM_STORM_SELFIPI_VECTOR);
 		break;

@@ -136,6 +136,7 @@ enum ivm_hcall_kind {
 	IVM_HC_REGISTER = 7,	/* args[0] = GPA of this vCPU's struct ivm_guest_page */
 	IVM_HC_SCENARIO_DONE = 8,	/* args[0] = scenario result code (0 = ran to the end) */
 	IVM_HC_QUIET = 9,	/* args[0] = another vCPU: is it at a quiet point? (below) */
+	IVM_HC_PROGRESS = 10,	/* args[0] = GPA of a counter another vCPU counts up (below) */
 	IVM_HC_MAX
 };
 #endif
@@ -159,6 +160,17 @@ enum ivm_hcall_kind {
 #define IVM_QUIET_EVENT		IVM_U(1 << 4)	/* an interrupt, NMI or exception injected or pending */
 #define IVM_QUIET_RING		IVM_U(1 << 5)	/* a ring slot reserved, not yet published */
 #define IVM_QUIET_NO_ANSWER	IVM_U(1 << 6)	/* itself, no such vCPU, not started, or no answer in time */
+
+/*
+ * IVM_HC_PROGRESS: the guest branches on how far another vCPU has got, a
+ * 32-bit counter (4-byte aligned, in RAM) only that vCPU writes and only
+ * upwards. The VMM reads it and writes the value into args[1] before the
+ * caller resumes, recorded (ITR_PROGRESS): a replay gives the recorded value
+ * back once the counter has reached it there, so the guest takes the same
+ * branch, and what the value says has happened has happened. args[2] =
+ * IVM_PROGRESS_BAD_GPA (args[1] = 0) for a GPA that is not such a counter.
+ */
+#define IVM_PROGRESS_BAD_GPA	IVM_U(1)
 
 #ifndef __ASSEMBLER__
 struct ivm_hcall {

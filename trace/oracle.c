@@ -130,6 +130,7 @@ static int route(const struct itr_record *r)
 	case ITR_DELIVER:
 	case ITR_QUIET:
 	case ITR_IRR:
+	case ITR_PROGRESS:
 		return r->vcpu;
 	default:
 		return 0;

@@ -967,6 +967,76 @@ static void test_answers(void)
 		replay__free(&rp);
 }
 
+static struct itr_record progress_rec(uint8_t vcpu, uint64_t gpa, uint32_t value, uint64_t count)
+{
+	return (struct itr_record){ .type = ITR_PROGRESS, .source = ITR_SRC_VMM, .vcpu = vcpu, .a = value,
+				    .rsp = gpa, .rip = 0x109e2e, .b = count, .err = NOERR };
+}
+
+/*
+ * Version 9: each vCPU's PROGRESS answers load in order, and
+ * replay__progress gives them back one question at a time: the same counter
+ * after as many ring slots; another counter, another slot count or one
+ * question more stops the run, naming the recorded record. A version 8 trace
+ * holds none: read live.
+ */
+static void test_progress(void)
+{
+	static struct itr_record r[8];
+	static struct replay rp;
+	static struct vm vm;
+	const struct replay_progress *p = NULL;
+	struct vcpu *v = &vm.vcpus[0];
+	enum replay_where w;
+	char err[256] = "";
+	unsigned n = 0;
+	int rc;
+
+	r[n++] = progress_rec(0, 0x13d9d8, 3, 0);
+	r[n++] = progress_rec(1, 0x13d9d4, 0, 0);
+	r[n++] = guest_rec(ITR_MARK, 0);
+	r[n++] = progress_rec(0, 0x13d9d8, 4, 1);	/* seq 3 */
+	ok(write_trace(path, "kernel", "vcpus=2 mem=67108864 boot=auto devices=none", r, n) == 0,
+	   "progress: written");
+	rc = replay__load(path, &rp, err, sizeof(err));
+	ok(rc == 0 && rp.give_progress && rp.nprogress == 3 && rp.cpu[0].nprogs == 2 && rp.cpu[1].nprogs == 1 &&
+	   rp.cpu[0].progs[0].value == 3 && rp.cpu[0].progs[0].gpa == 0x13d9d8 &&
+	   rp.cpu[0].progs[1].count == 1 && rp.cpu[0].progs[1].seq == 3 && rp.cpu[0].n == 0,
+	   "progress: two of cpu 0's and one of cpu 1's, in order, no place made (%s)", rc ? err : "");
+	if (rc)
+		return;
+	vm.replay = &rp;
+	vm.nr_vcpus = 2;
+	v->vm = vm.vcpus[1].vm = &vm;
+	vm.vcpus[1].id = 1;
+	ok(replay__progress(v, 0x13d9d8, &p) == REPLAY_HERE && p->value == 3 && rp.progress_given == 1,
+	   "progress: the first question gets the recorded value");
+	w = replay__progress(v, 0x13d9dc, &p);
+	ok(w == REPLAY_PAST && vm.done && strstr(vm.why, "counter at 0x13d9dc") &&
+	   strstr(vm.why, "(record 3) asked about 0x13d9d8 after 1") && rp.progress_given == 1,
+	   "progress: another counter, with fewer slots: stopped, naming record 3 (%s)", vm.why ? vm.why : "");
+	vm.done = false;
+	rp.cpu[0].next_prog = rp.cpu[0].nprogs;
+	w = replay__progress(v, 0x13d9d8, &p);
+	ok(w == REPLAY_PAST && vm.done && strstr(vm.why, "one question more than the recording's 2"),
+	   "progress: one question more: stopped (%s)", vm.why ? vm.why : "");
+	replay__free(&rp);
+	ok(!rp.cpu[0].progs && !rp.cpu[0].nprogs, "progress: freed");
+
+	r[3] = progress_rec(3, 0x13d9d8, 0, 0);
+	refuse("a PROGRESS record of a vCPU the run did not have", "kernel",
+	       "vcpus=2 mem=67108864 boot=auto devices=none", r, n, "a record of a vCPU the run did not have", 3);
+
+	if (!older_trace(8, "progress"))
+		return;
+	vm.done = false;
+	rc = replay__load(path, &rp, err, sizeof(err));
+	ok(rc == 0 && !rp.give_progress && replay__progress(v, 0x13d9d8, &p) == REPLAY_NONE && !vm.done,
+	   "progress: version 8 holds none: read live (%s)", rc ? err : "");
+	if (rc == 0)
+		replay__free(&rp);
+}
+
 /*
  * Two NMIs handed over at one exit, each with an ENTRY of its own: two places,
  * the second where its ENTRY was (on PVM, exits after the first's IRET), each
@@ -1724,9 +1794,78 @@ static void test_merged_msis(void)
 	rp.cpu[1].msi_wait_since -= 11000000000ull;
 	rc = replay__msi_wait(v, b);
 	ok(rc == REPLAY_PAST && vm.done && strstr(vm.why, "record 4 (interrupt v=97)") &&
-	   strstr(vm.why, "sent it 3 MSIs of that vector by then (merged in IRR), here 2 after 10 s"),
+	   strstr(vm.why, "made 3 injections of that vector by then (merged), here 2 after 10 s"),
 	   "merged MSIs: never made: stopped after 10 s, naming the place and the counts (%s)",
 	   vm.why ? vm.why : "");
+	vm.replay = NULL;
+	replay__free(&rp);
+}
+
+/*
+ * User irqchip: a spurious INTA owed is one flag in the VMM's LAPIC, so two
+ * spurious injections to one vCPU merge like two MSIs of a vector (storm
+ * seed 52: sync 40's and 41's, one ENTRY of v=ff). Each owes a place of the
+ * guest's spurious vector: the merged place waits for both, and a later one
+ * to another vCPU waits until that vCPU is past the places it had taken.
+ */
+static void test_merged_spurious(void)
+{
+	static struct itr_record r[16];
+	static struct replay rp;
+	static struct vm vm;
+	static struct kvm_run run;
+	struct vcpu *v = &vm.vcpus[1];
+	char err[256] = "";
+	unsigned n = 0;
+	int rc;
+
+	r[n++] = inject_rec(1, INJ_SPURIOUS, 0, 1, 0, 40, NOERR, 1, 0);		/* sync 40 */
+	r[n++] = inject_rec(1, INJ_SPURIOUS, 0, 1, 0, 41, NOERR, 1, 0);		/* sync 41: merged */
+	r[n++] = deliver_rec(1, 0xff, ITR_DELIVER_IRQ, 3, 0x10c8f3, 0x223ff0, 0x246);
+	r[n++] = inject_rec(1, INJ_SPURIOUS, 0, 1, 0, 45, NOERR, 1, 0);		/* sync 45 */
+	r[n++] = deliver_rec(1, 0xff, ITR_DELIVER_IRQ, 5, 0x10c8f3, 0x223ff0, 0x246);
+	r[n++] = inject_rec(1, INJ_SPURIOUS, 0, 1, 0, 47, NOERR, 1, 0);		/* sync 47 */
+	r[n++] = deliver_rec(1, 0xff, ITR_DELIVER_IRQ, 7, 0x10c8f3, 0x223ff0, 0x246);
+	r[n++] = msi_rec(0x52, 1, 48);
+	ok(write_trace(path, "user", "vcpus=2 mem=67108864 boot=auto devices=none", r, n) == 0,
+	   "merged spurious: written");
+	rc = replay__load(path, &rp, err, sizeof(err));
+	ok(rc == 0 && rp.cpu[1].n == 3 && rp.ninject == 5, "merged spurious: loaded, three places (%s)",
+	   rc ? err : "");
+	if (rc)
+		return;
+	ok(rp.cpu[1].p[0].vector == 0xff && rp.cpu[1].p[0].msis_needed == 2 && rp.cpu[1].p[1].msis_needed == 3 &&
+	   rp.cpu[1].p[2].msis_needed == 4,
+	   "merged spurious: the first v=ff place needs both spurious injections made, the next ones 3, 4 "
+	   "(%u, %u, %u)", rp.cpu[1].p[0].msis_needed, rp.cpu[1].p[1].msis_needed, rp.cpu[1].p[2].msis_needed);
+	ok(!rp.inj_after[0] && !rp.inj_after[1] && rp.inj_after[2] == 1 && rp.inj_after[3] == 2 &&
+	   !rp.inj_after[4],
+	   "merged spurious: sync 45's waits for cpu 1 past its first v=ff place, sync 47's past its second; "
+	   "an MSI of another vector for none");
+	ok(replay__merging_vector(&rp, &(struct injection){ .kind = INJ_SPURIOUS, .dest = 1 }) == 0xff &&
+	   replay__merging_vector(&rp, &(struct injection){ .kind = INJ_SPURIOUS, .dest = 2 }) == -1 &&
+	   replay__merging_vector(&rp, &(struct injection){ .kind = INJ_NMI, .dest = 1 }) == -1 &&
+	   replay__merging_vector(&rp, &(struct injection){ .kind = INJ_MSI, .vector = 0x52, .dest = 1 }) == 0x52,
+	   "merged spurious: a spurious injection owes v=ff, an MSI its vector; an NMI or another vCPU none");
+	replay__set_mode(&rp, IRQCHIP_USER, false);
+	vm.replay = &rp;
+	vm.nr_vcpus = 2;
+	vm.opts.scenario = &rp.sc;
+	for (unsigned i = 0; i < 2; i++) {
+		vm.vcpus[i].vm = &vm;
+		vm.vcpus[i].id = i;
+		vm.vcpus[i].run = &run;
+		vm.vcpus[i].fd = -1;
+	}
+	ok(replay__inject_waits_for(&vm, 2, 0, 0) == 1, "merged spurious: sync 45's waits for cpu 1");
+	rp.cpu[1].next = 1;
+	ok(replay__inject_waits_for(&vm, 2, 0, 0) == -1, "merged spurious: once cpu 1 took its first v=ff, made");
+	replay__msi_made(&vm, &(struct injection){ .kind = INJ_SPURIOUS, .dest = 1 });
+	ok(rp.cpu[1].msis_made[0xff] == 1 && replay__msi_wait(v, &rp.cpu[1].p[0]) == REPLAY_NOT_YET,
+	   "merged spurious: one made: the merged place waits");
+	replay__msi_made(&vm, &(struct injection){ .kind = INJ_SPURIOUS, .dest = 1 });
+	ok(replay__msi_wait(v, &rp.cpu[1].p[0]) == REPLAY_HERE && !vm.done,
+	   "merged spurious: both made: it goes in");
 	vm.replay = NULL;
 	replay__free(&rp);
 }
@@ -1834,6 +1973,8 @@ int main(void)
 	test_inject_order();
 	test_merged_msis();
 	test_ipi_order();
+	test_merged_spurious();
+	test_progress();
 	test_refusals();
 	unlink(path);
 	rmdir(dir);

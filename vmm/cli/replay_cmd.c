@@ -50,7 +50,7 @@ static void usage(FILE *f)
 		"delivers each interrupt and NMI at the place the guest took it (its record count\n"
 		"and RIP, RSP, RFLAGS, found with a hardware breakpoint; under the kernel and\n"
 		"split irqchips KVM's LAPIC is held back until then), gives back the VMM's QUIET\n"
-		"answers, in the recorded mode its IVM_PORT_IRR answers and (kernel, split) the\n"
+		"and PROGRESS answers, in the recorded mode its IVM_PORT_IRR answers and (kernel, split) the\n"
 		"guest's IRR reads as recorded, writes a new trace and diffs it against TRACE\n"
 		"(vmm trace diff).\n"
 		"docs/TRACE.md \"Replay\" says what is exact and what is not.\n"
@@ -392,6 +392,9 @@ int replay_cmd__main(int argc, char **argv)
 		       rp.stops);
 	if (rp.nanswers)
 		printf("; %zu of %zu QUIET answers given back", rp.answered, rp.nanswers);
+	if (rp.nprogress)
+		printf("; %zu of %zu PROGRESS answers given back (%u waited for the counter)",
+		       rp.progress_given, rp.nprogress, rp.progress_waited);
 	if (rp.give_reads && rp.nreads)
 		printf("; %zu of %zu LAPIC reads given back (%zu differed from KVM's LAPIC)", rp.reads_given,
 		       rp.nreads, rp.reads_differed);
@@ -447,6 +450,11 @@ int replay_cmd__main(int argc, char **argv)
 	if (d == 0 && !st && rp.answered < rp.nanswers) {
 		printf("replay: the guest asked %zu of the recording's %zu QUIET questions\n", rp.answered,
 		       rp.nanswers);
+		d = 1;
+	}
+	if (d == 0 && !st && rp.progress_given < rp.nprogress) {
+		printf("replay: the guest asked %zu of the recording's %zu PROGRESS questions\n",
+		       rp.progress_given, rp.nprogress);
 		d = 1;
 	}
 	if (d == 0 && !st && rp.give_reads && rp.reads_given < rp.nreads) {

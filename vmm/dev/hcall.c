@@ -127,7 +127,8 @@ static bool order_injection(struct vm *vm, unsigned step, unsigned j, uint64_t p
 	if (!vm->done) {
 		snprintf(why, sizeof(why), "replay: cpu %u's injection of v=%02x to cpu %d at sync %llu: "
 			 "when the recording made it, cpu %d had taken more of that vector than it has "
-			 "here after %llu s", self->id, vm->replay->sc.steps[step].inj[j].vector, x,
+			 "here after %llu s", self->id,
+			 (unsigned)replay__merging_vector(vm->replay, &vm->replay->sc.steps[step].inj[j]), x,
 			 (unsigned long long)point, x, ORDER_WAIT_NS / 1000000000ull);
 		vm__stop_now(vm, VMM_GUEST_FAILED, why);
 	}
@@ -394,6 +395,86 @@ static int hc_quiet(struct vm *vm, struct ivm_hcall *hc)
 	return EXIT_RESUME;
 }
 
+/* The counter IVM_HC_PROGRESS names: 4 bytes, aligned, in RAM; NULL for anything else */
+static const uint32_t *progress_counter(struct vm *vm, uint64_t gpa)
+{
+	return gpa & 3 ? NULL : gmem__ptr(&vm->mem, gpa, sizeof(uint32_t));
+}
+
+struct progress_wait {
+	const uint32_t *counter;
+	uint32_t value;
+};
+
+/* 0 while the counter is short of the recorded value (it counts up: past it is there too), else -1 */
+static int progress_waits_for(const struct vm *vm, const void *what)
+{
+	const struct progress_wait *w = what;
+
+	(void)vm;
+	return (int32_t)(__atomic_load_n(w->counter, __ATOMIC_ACQUIRE) - w->value) >= 0 ? -1 : 0;
+}
+
+/*
+ * Replay: the guest goes on as if the counter holds @p->value (it sends an IPI
+ * that would merge with one not yet taken, say): wait until it does here too.
+ * False: stopped, it never got there.
+ */
+static bool agree_progress(struct vm *vm, struct vcpu *self, const uint32_t *counter,
+			   const struct replay_progress *p)
+{
+	struct progress_wait w = { .counter = counter, .value = p->value };
+	static char why[320];
+
+	if (progress_waits_for(vm, &w) < 0)
+		return true;
+	vm->replay->progress_waited++;
+	if (hcall__hold_for(self, progress_waits_for, &w) < 0)
+		return true;
+	if (!vm->done) {
+		snprintf(why, sizeof(why), "replay: cpu %u's PROGRESS question (recorded record %" PRIu64
+			 ") read %" PRIu32 " from the counter at %#" PRIx64 " in the recording; here it "
+			 "holds %" PRIu32 " after %llu s", self->id, p->seq, p->value, p->gpa,
+			 __atomic_load_n(counter, __ATOMIC_ACQUIRE), ORDER_WAIT_NS / 1000000000ull);
+		vm__stop_now(vm, VMM_GUEST_FAILED, why);
+	}
+	return false;
+}
+
+/*
+ * IVM_HC_PROGRESS: the counter's value, written into the caller's block before
+ * it resumes, and recorded (ITR_PROGRESS). A replay gives the recorded value
+ * back once the counter has got there.
+ */
+static int hc_progress(struct vm *vm, struct ivm_hcall *hc)
+{
+	struct vcpu *self = vcpu__current();
+	const uint32_t *counter = progress_counter(vm, hc->args[0]);
+	const struct replay_progress *p;
+	uint32_t value = counter ? __atomic_load_n(counter, __ATOMIC_ACQUIRE) : 0;
+
+	hc->args[1] = value;
+	hc->args[2] = counter ? 0 : IVM_PROGRESS_BAD_GPA;
+	if (!self)
+		return EXIT_RESUME;
+	if (!counter)
+		evlog__add(&vm->log, "progress: cpu %u: %#llx is not a counter in RAM", self->id,
+			   (unsigned long long)hc->args[0]);
+	switch (vm->replay ? replay__progress(self, hc->args[0], &p) : REPLAY_NONE) {
+	case REPLAY_PAST:
+		return EXIT_STOP;
+	case REPLAY_HERE:
+		if (counter && !agree_progress(vm, self, counter, p))
+			return EXIT_STOP;
+		hc->args[1] = p->value;
+		break;
+	default:
+		break;
+	}
+	record__progress(self, hc->args[0], (uint32_t)hc->args[1]);
+	return EXIT_RESUME;
+}
+
 typedef int (*hc_fn)(struct vm *vm, struct ivm_hcall *hc);
 
 static const hc_fn hc_handlers[IVM_HC_MAX] = {
@@ -406,6 +487,7 @@ static const hc_fn hc_handlers[IVM_HC_MAX] = {
 	[IVM_HC_REGISTER] = hc_register,
 	[IVM_HC_SCENARIO_DONE] = hc_scenario_done,
 	[IVM_HC_QUIET] = hc_quiet,
+	[IVM_HC_PROGRESS] = hc_progress,
 };
 
 int hcall__handle(struct vm *vm, uint64_t gpa)
@@ -430,7 +512,7 @@ int hcall__handle(struct vm *vm, uint64_t gpa)
 	}
 	vm->nr_hcalls++;
 	r = hc_handlers[hc.kind](vm, &hc);
-	if (hc.kind == IVM_HC_QUIET)	/* the answer, in the caller's block */
+	if (hc.kind == IVM_HC_QUIET || hc.kind == IVM_HC_PROGRESS)	/* the answer, in the caller's block */
 		memcpy((char *)p + offsetof(struct ivm_hcall, args), hc.args, sizeof(hc.args));
 	return r;
 }

@@ -199,6 +199,7 @@ int inject__do(struct vm *vm, const struct injection *inj, char *err, size_t err
 		if (vm->opts.irqchip != IRQCHIP_USER)
 			FAIL("spurious: only the userspace LAPIC (--irqchip=user) can produce the INTA-race vector");
 		ulapic__spurious(t);
+		replay__msi_made(vm, inj);	/* one owed at a time: a place of merged ones may wait */
 		r = 0;
 		break;
 	default:

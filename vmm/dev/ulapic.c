@@ -265,14 +265,19 @@ int ulapic__init(struct vm *vm, char *err, size_t errlen)
 	return msr_filter(vm, err, errlen);
 }
 
-/* INTA, then KVM_INTERRUPT for the next entry: the vector goes in, the trace says where. */
+#define HAND_OVER_SPURIOUS	(-2)	/* replay: the spurious vector owed, whatever came since */
+
+/*
+ * INTA, then KVM_INTERRUPT for the next entry: @vector (-1: the LAPIC's
+ * highest) goes in, the trace says where.
+ */
 static void hand_over(struct vcpu *v, int vector)
 {
 	struct kvm_interrupt irq;
 
 	if (vector >= 0) {
 		irq.irq = (uint32_t)lapic__ack_vector(&v->lapic, (uint8_t)vector);
-	} else if (v->spurious_pending && lapic__pending(&v->lapic) < 0) {
+	} else if (v->spurious_pending && (vector == HAND_OVER_SPURIOUS || lapic__pending(&v->lapic) < 0)) {
 		/* the INTA race: the CPU took INTR, the LAPIC had nothing left to give;
 		 * with a vector deliverable, the INTA would have returned that one */
 		v->spurious_pending = false;
@@ -296,7 +301,7 @@ static bool replay_pre_run(struct vcpu *v)
 {
 	const struct replay_point *p;
 	static char why[200];
-	bool higher;
+	bool higher, spurious;
 	int pend;
 
 	v->run->request_interrupt_window = 0;	/* windows are not where deliveries go now */
@@ -312,7 +317,9 @@ static bool replay_pre_run(struct vcpu *v)
 		return false;	/* stopped */
 	}
 	pend = lapic__pending(&v->lapic);
-	if (pend < 0 && v->spurious_pending)
+	/* a spurious INTA owed goes in at its own place only: another place waits for its vector */
+	spurious = v->spurious_pending && p->vector == (v->lapic.svr & 0xff);
+	if (pend < 0 && spurious)
 		pend = (int)(v->lapic.svr & 0xff);
 	/* only a place of the timer's own vector: another's may wait for an IPI, and a tick
 	 * made due there would stand in its way */
@@ -324,13 +331,14 @@ static bool replay_pre_run(struct vcpu *v)
 	/* a higher vector above it came from another vCPU sooner than in the recording (their
 	 * pace is the host's): the recorded one goes in, that one at its own place */
 	higher = pend > p->vector && lapic__deliverable(&v->lapic, p->vector);
-	if (pend < 0 || (pend < p->vector && !v->spurious_pending)) {
+	if (pend < 0 || (pend < p->vector && !spurious)) {
 		v->replay_wait = REPLAY_WAIT_IRQ;
 		v->replay_vector = p->vector;
 		return false;	/* an IPI or MSI still on its way: wait here for it (a lower one waits) */
 	}
 	v->halted = false;
-	if ((pend != p->vector && !higher) || !v->run->if_flag) {
+	/* a vector that came sooner than in the recording stands in the INTA race's way: its own place */
+	if ((pend != p->vector && !higher && !spurious) || !v->run->if_flag) {
 		char other[48];
 
 		snprintf(other, sizeof(other), "another vector pending (v=%02x)", (unsigned)pend & 0xff);
@@ -341,7 +349,7 @@ static bool replay_pre_run(struct vcpu *v)
 		return false;
 	}
 	replay__delivered(v);
-	hand_over(v, higher ? p->vector : -1);
+	hand_over(v, higher ? p->vector : spurious ? HAND_OVER_SPURIOUS : -1);
 	return true;
 }
 

@@ -326,6 +326,17 @@ void record__irr(struct vcpu *v, uint32_t words)
 	record__host(v->vm, &r);
 }
 
+void record__progress(struct vcpu *v, uint64_t gpa, uint32_t value)
+{
+	struct itr_record r = { .type = ITR_PROGRESS, .vcpu = v->id, .a = value, .rsp = gpa };
+
+	if (!record__on(v->vm))
+		return;
+	r.b = evring__reserved(&v->ring, &v->vm->mem);
+	r.rip = exit_rip(v->vm, v);
+	record__host(v->vm, &r);
+}
+
 /* VMM_TRACE_FSYNC set, and not to "" or "0": the trace must survive a power loss. */
 static bool trace_fsync_wanted(void)
 {

@@ -31,6 +31,8 @@ void record__timer(struct vcpu *v, uint32_t fires);
 void record__quiet(struct vcpu *v, uint64_t asked, uint32_t bits, uint64_t rip);
 /* ITR_IRR: @v's IN from IVM_PORT_IRR got @words, at this exit. */
 void record__irr(struct vcpu *v, uint32_t words);
+/* ITR_PROGRESS: @v's IVM_HC_PROGRESS of the counter at @gpa got @value, where @v is. */
+void record__progress(struct vcpu *v, uint64_t gpa, uint32_t value);
 /* Drain, write ITR_LOST if the guest lost events, then ITR_END saying why the run ended. */
 int record__close(struct vm *vm, int status, char *err, size_t errlen);
 

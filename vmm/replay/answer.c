@@ -3,7 +3,8 @@
  * The VMM's answers the guest consumed, given back as recorded (ReVirt logs
  * every non-deterministic input). IVM_HC_QUIET is one: whether another vCPU
  * is at a quiet point depends on the host's timing, and the guest branches
- * on it; IVM_PORT_IRR is another: what the LAPIC holds when the guest asks.
+ * on it; IVM_PORT_IRR is another: what the LAPIC holds when the guest asks;
+ * IVM_HC_PROGRESS a third: how far another vCPU's counter has got.
  * Each question is matched to the recording's by its order on the asking
  * vCPU and the asker's ring slot count (and for QUIET the vCPU asked about).
  */
@@ -43,6 +44,40 @@ enum replay_where replay__answer(struct vcpu *v, uint64_t asked, const struct re
 	rp->cpu[v->id].next_ans++;
 	rp->answered++;
 	*a = r;
+	return REPLAY_HERE;
+}
+
+enum replay_where replay__progress(struct vcpu *v, uint64_t gpa, const struct replay_progress **p)
+{
+	struct replay *rp = v->vm->replay;
+	struct replay_cpu *c;
+	const struct replay_progress *r;
+	uint32_t count;
+	static char why[320];
+
+	if (!rp || !rp->give_progress)
+		return REPLAY_NONE;
+	count = evring__reserved(&v->ring, &v->vm->mem);
+	c = &rp->cpu[v->id];
+	if (c->next_prog >= c->nprogs) {
+		snprintf(why, sizeof(why), "replay: cpu %u asked how far the counter at %#" PRIx64
+			 " has got (IVM_HC_PROGRESS) after %" PRIu32 " guest ring slots, one question more "
+			 "than the recording's %zu", v->id, gpa, count, c->nprogs);
+		vm__stop_now(v->vm, VMM_GUEST_FAILED, why);
+		return REPLAY_PAST;
+	}
+	r = &c->progs[c->next_prog];
+	if (r->gpa != gpa || (uint32_t)r->count != count) {
+		snprintf(why, sizeof(why), "replay: cpu %u asked how far the counter at %#" PRIx64
+			 " has got (IVM_HC_PROGRESS) after %" PRIu32 " guest ring slots; the recording's "
+			 "next question (record %" PRIu64 ") asked about %#" PRIx64 " after %" PRIu64,
+			 v->id, gpa, count, r->seq, r->gpa, r->count);
+		vm__stop_now(v->vm, VMM_GUEST_FAILED, why);
+		return REPLAY_PAST;
+	}
+	c->next_prog++;
+	rp->progress_given++;
+	*p = r;
 	return REPLAY_HERE;
 }
 

@@ -126,15 +126,16 @@ static uint32_t irrs_at(const struct replay *rp, unsigned vcpu, uint64_t count)
 }
 
 /*
- * A fixed, edge MSI to a vCPU of the run: 1 + that vCPU's places of its vector
- * so far (each DELIVER, or under kernel and split each ENTRY KVM delivered),
- * which it had taken when this injection was made; 0 for any other.
+ * An injection that can merge (replay__merging_vector) to a vCPU of the run:
+ * 1 + that vCPU's places of its vector so far (each DELIVER, or under kernel
+ * and split each ENTRY KVM delivered), which it had taken when this injection
+ * was made; 0 for any other.
  */
 static uint32_t taken_before(const struct replay *rp, const struct injection *inj)
 {
-	if (!replay__counted_msi(rp, inj))
-		return 0;
-	return 1 + rp->irq_places[inj->dest][inj->vector];
+	int vector = replay__merging_vector(rp, inj);
+
+	return vector < 0 ? 0 : 1 + rp->irq_places[inj->dest][vector];
 }
 
 /*
@@ -151,15 +152,16 @@ static uint32_t after_index(const struct replay *rp, unsigned dest, uint8_t vect
 	return after > 1 ? (uint32_t)k : 0;
 }
 
-/* Once the places are sorted: each MSI's and guest IPI's count of places taken as an index */
+/* Once the places are sorted: each merging injection's and guest IPI's count of places taken as an index */
 static void order_after(struct replay *rp)
 {
 	for (unsigned i = 0; i < rp->sc.nsteps; i++)
 		for (unsigned j = 0; j < rp->sc.steps[i].ninj; j++) {
 			const struct injection *inj = &rp->sc.steps[i].inj[j];
 			uint32_t *after = &rp->inj_after[rp->first_inj[i] + j];
+			int vector = replay__merging_vector(rp, inj);
 
-			*after = after_index(rp, inj->dest, inj->vector, *after);
+			*after = vector < 0 ? 0 : after_index(rp, inj->dest, (uint8_t)vector, *after);
 		}
 	for (unsigned c = 0; c < rp->vcpus; c++)
 		for (size_t i = 0; i < rp->cpu[c].nipis; i++) {
@@ -208,6 +210,7 @@ static int add_injection(struct replay *rp, const struct itr_record *r, uint64_t
 	const uint32_t *v = at == AT_SYNC ? sync_visits(rp, n, false) : NULL;
 	uint32_t visit = v && *v > 1 ? *v : 1;
 	struct step *st;
+	int vector;
 
 	if (sc->nsteps == 0 || r->b != *last_point || (at == AT_SYNC && rp->visit[sc->nsteps - 1] < visit)) {
 		for (unsigned i = 0; i < sc->nsteps; i++)
@@ -235,8 +238,8 @@ static int add_injection(struct replay *rp, const struct itr_record *r, uint64_t
 	if (grow(&rp->inj_after, rp->ninject, sizeof(*rp->inj_after)) < 0)
 		return fail(err, errlen, path, r->seq, "out of memory");
 	rp->inj_after[rp->ninject] = taken_before(rp, &st->inj[st->ninj]);
-	if (replay__counted_msi(rp, &st->inj[st->ninj]))
-		rp->msis[st->inj[st->ninj].dest][st->inj[st->ninj].vector]++;
+	if ((vector = replay__merging_vector(rp, &st->inj[st->ninj])) >= 0)
+		rp->msis[st->inj[st->ninj].dest][vector]++;
 	st->ninj++;
 	rp->ninject++;
 	return 0;
@@ -554,6 +557,22 @@ static int add_answer(struct replay *rp, const struct itr_record *r, const char 
 	return 0;
 }
 
+/* ITR_PROGRESS: @r->vcpu's next IVM_HC_PROGRESS answer, given back in the replay (replay__progress) */
+static int add_progress(struct replay *rp, const struct itr_record *r, const char *path, char *err,
+			size_t errlen)
+{
+	size_t n = rp->cpu[r->vcpu].nprogs;
+
+	if (grow(&rp->cpu[r->vcpu].progs, n, sizeof(*rp->cpu[r->vcpu].progs)) < 0)
+		return fail(err, errlen, path, r->seq, "out of memory");
+	rp->cpu[r->vcpu].progs[n] = (struct replay_progress){
+		.gpa = r->rsp, .value = r->a, .count = r->b, .seq = r->seq,
+	};
+	rp->cpu[r->vcpu].nprogs++;
+	rp->nprogress++;
+	return 0;
+}
+
 /* ITR_IRR: @r->vcpu's next IVM_PORT_IRR answer, given back in the replay (replay__irr) */
 static int add_irr(struct replay *rp, const struct itr_record *r, const char *path, char *err,
 		   size_t errlen)
@@ -656,6 +675,7 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 			    "digits (or empty without an initrd)");
 	}
 	rp->answers = rp->h.version >= 6;
+	rp->give_progress = rp->h.version >= 9;
 	snprintf(rp->sc.name, sizeof(rp->sc.name), "%s", rp->h.scenario);
 	rp->sc.irqchips = IRQCHIP_ALL;
 	rp->sc.vcpus = rp->vcpus;
@@ -673,6 +693,7 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 		     fail(err, errlen, path, r.seq, "a record of a vCPU the run did not have") < 0) ||
 		    (r.type == ITR_QUIET && add_answer(rp, &r, path, err, errlen) < 0) ||
 		    (r.type == ITR_IRR && add_irr(rp, &r, path, err, errlen) < 0) ||
+		    (r.type == ITR_PROGRESS && add_progress(rp, &r, path, err, errlen) < 0) ||
 		    (r.type == ITR_IPI && r.source == ITR_SRC_GUEST && add_ipi(rp, &r, path, err, errlen) < 0) ||
 		    (r.type == ITR_EXIT && r.source == ITR_SRC_VMM && r.a == KVM_EXIT_IOAPIC_EOI &&
 		     add_eoi(rp, &r, guest[r.vcpu], path, err, errlen) < 0) ||
@@ -780,6 +801,9 @@ void replay__free(struct replay *rp)
 		free(rp->cpu[i].ans);
 		rp->cpu[i].ans = NULL;
 		rp->cpu[i].nans = rp->cpu[i].next_ans = 0;
+		free(rp->cpu[i].progs);
+		rp->cpu[i].progs = NULL;
+		rp->cpu[i].nprogs = rp->cpu[i].next_prog = 0;
 		free(rp->cpu[i].reads);
 		rp->cpu[i].reads = NULL;
 		rp->cpu[i].nreads = rp->cpu[i].next_read = 0;

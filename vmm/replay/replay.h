@@ -86,6 +86,14 @@ struct replay_answer {
 	uint64_t seq;		/* its record in the recorded trace, for messages */
 };
 
+/* The VMM's answer to one IVM_HC_PROGRESS of a vCPU (an ITR_PROGRESS record, trace version 9) */
+struct replay_progress {
+	uint64_t gpa;		/* the counter asked about */
+	uint32_t value;		/* what it held then */
+	uint64_t count;		/* the asker's ring slots reserved then: the question's place */
+	uint64_t seq;		/* its record in the recorded trace, for messages */
+};
+
 /* A guest read of a LAPIC register the host's timing sets (an ITR_READ, trace version 7) */
 struct replay_read {
 	uint8_t reg;		/* the register's index (offset >> 4) */
@@ -167,6 +175,8 @@ struct replay {
 		struct replay_read *reads;	/* its LAPIC reads' recorded values, in order */
 		size_t nreads, next_read;	/* how many, and the first not given back yet */
 		uint64_t armed_read;		/* DR3: the next read's instruction, 0 = none */
+		struct replay_progress *progs;	/* its IVM_HC_PROGRESS answers, in order */
+		size_t nprogs, next_prog;	/* how many, and the first not given back yet */
 		struct replay_irr *irrs;	/* its IVM_PORT_IRR answers, in order */
 		size_t nirrs, next_irr;		/* how many, and the first not given back yet */
 		uint64_t irr_count;		/* the ring slot count of its last question, */
@@ -206,6 +216,9 @@ struct replay {
 					 * recording has none (or its place is not known) */
 	bool answers;			/* version 6 or later: QUIET answers come from the trace */
 	size_t nanswers, answered;	/* recorded, and given back so far */
+	bool give_progress;		/* version 9 or later: PROGRESS answers come from the trace */
+	size_t nprogress, progress_given;	/* recorded, and given back so far */
+	unsigned progress_waited;	/* of those, the ones whose counter had not got there yet */
 	bool place_irqs;		/* the replay places interrupts: user recorded and replayed, or
 					 * kernel or split recorded and replayed in the same mode */
 	bool block_irqs;		/* kernel or split placed: KVM's LAPIC delivers only at a place */
@@ -297,6 +310,15 @@ bool replay__holds_at_hlt(struct vcpu *v, const struct kvm_regs *regs);
  */
 enum replay_where replay__answer(struct vcpu *v, uint64_t asked, const struct replay_answer **a);
 /*
+ * IVM_HC_PROGRESS from @v about the counter at @gpa. REPLAY_NONE: the trace
+ * holds no such answers (older than version 9): read it live. REPLAY_HERE:
+ * *@p is the recorded answer, @v's next one, about the same counter after as
+ * many ring slots (the caller waits until the counter has got there, then
+ * answers with it). REPLAY_PAST: another question than the recording's next,
+ * or one more: the run was stopped.
+ */
+enum replay_where replay__progress(struct vcpu *v, uint64_t gpa, const struct replay_progress **p);
+/*
  * An IN from IVM_PORT_IRR by @v, whose LAPIC holds @live (its answer, bit w:
  * IRR word w). REPLAY_HERE: *@words is the answer to give: the recording's
  * next question at this ring slot count (earlier ones it made and the guest
@@ -372,10 +394,13 @@ size_t replay__shared_vectors(const struct replay *rp, char *buf, size_t n, unsi
 size_t replay__eithers(const struct replay *rp, char *buf, size_t n, unsigned *planned, unsigned *swapped);
 
 /*
- * Load (msi.c): a fixed, edge MSI to a vCPU of the run (what an IRR merges and
- * the count of places says nothing of); counted in rp->msis while loading.
+ * msi.c: the vector whose places @inj owes if it can merge with one of it not
+ * yet taken, which the count of places says nothing of: a fixed, edge MSI to
+ * a vCPU of the run (its vector, merged in IRR), a spurious INTA (the guest's
+ * spurious vector: the user LAPIC owes one at a time); -1 for any other.
+ * Counted in rp->msis while loading.
  */
-bool replay__counted_msi(const struct replay *rp, const struct injection *inj);
+int replay__merging_vector(const struct replay *rp, const struct injection *inj);
 /* Load, once the places are sorted: each interrupt place's msis_needed (msi.c) */
 void replay__msi_needs(struct replay *rp);
 /* @inj was made: counted for the places that wait for it (no-op without a replay) */
