@@ -68,6 +68,19 @@ static struct itr_record deliver_rec(uint8_t vcpu, uint8_t vector, enum itr_deli
 				    .err = (uint32_t)count };
 }
 
+/* @vm runs @rp with two vCPUs, ids 0 and 1, no thread or fd: a stop kicks each, and kicks nothing */
+static void two_vcpus(struct vm *vm, struct replay *rp, struct kvm_run *run)
+{
+	vm->replay = rp;
+	vm->nr_vcpus = 2;
+	for (unsigned i = 0; i < 2; i++) {
+		vm->vcpus[i].vm = vm;
+		vm->vcpus[i].id = i;
+		vm->vcpus[i].run = run;
+		vm->vcpus[i].fd = -1;
+	}
+}
+
 /* -1, nothing kept, and one line "PATH: ..." that contains @want. */
 static bool refused(int rc, const struct replay *rp, const char *err, const char *p, const char *want)
 {
@@ -932,10 +945,7 @@ static void test_answers(void)
 	   "answers: three of cpu 0's and one of cpu 1's, in order, no place made (%s)", rc ? err : "");
 	if (rc)
 		return;
-	vm.replay = &rp;
-	vm.nr_vcpus = 2;
-	v->vm = vm.vcpus[1].vm = &vm;	/* vm__stop kicks both */
-	vm.vcpus[1].id = 1;
+	two_vcpus(&vm, &rp, NULL);
 	ok(replay__answer(v, 1, &a) == REPLAY_HERE && a->bits == IVM_QUIET_RUNNING && a->rip == 0x1234,
 	   "answers: the first question gets the recorded 'running'");
 	ok(replay__answer(v, 1, &a) == REPLAY_HERE && a->bits == 0 && a->rip == 0x10c8a3 && rp.answered == 2,
@@ -1005,10 +1015,7 @@ static void test_progress(void)
 	   "progress: two of cpu 0's and one of cpu 1's, in order, no place made (%s)", rc ? err : "");
 	if (rc)
 		return;
-	vm.replay = &rp;
-	vm.nr_vcpus = 2;
-	v->vm = vm.vcpus[1].vm = &vm;
-	vm.vcpus[1].id = 1;
+	two_vcpus(&vm, &rp, NULL);
 	ok(replay__progress(v, 0x13d9d8, &p) == REPLAY_HERE && p->value == 3 && rp.progress_given == 1,
 	   "progress: the first question gets the recorded value");
 	w = replay__progress(v, 0x13d9dc, &p);
@@ -1311,13 +1318,8 @@ static void test_reads(void)
 	   rc ? err : "");
 	if (rc)
 		return;
-	vm.replay = &rp;
-	vm.nr_vcpus = 2;
-	v->vm = vm.vcpus[1].vm = &vm;
-	vm.vcpus[1].id = 1;
+	two_vcpus(&vm, &rp, &run);	/* no KVM: set_debug's ioctl fails, and says so */
 	v->ops = &fake;
-	v->run = &run;
-	v->fd = -1;	/* no KVM: set_debug's ioctl fails, and says so */
 	replay__set_mode(&rp, IRQCHIP_USER, false);
 	ok(!rp.give_reads && replay__read_rip(v) == 0 && replay__read(v) == REPLAY_NONE,
 	   "reads: replayed under another mode: read live, no breakpoint");
@@ -1767,14 +1769,7 @@ static void test_merged_msis(void)
 	   "the first ENTRY (a ring drained late)");
 
 	replay__set_mode(&rp, IRQCHIP_KERNEL, false);
-	vm.replay = &rp;
-	vm.nr_vcpus = 2;
-	for (unsigned i = 0; i < 2; i++) {	/* a stop kicks each: no thread to kick */
-		vm.vcpus[i].vm = &vm;
-		vm.vcpus[i].id = i;
-		vm.vcpus[i].run = &run;
-		vm.vcpus[i].fd = -1;
-	}
+	two_vcpus(&vm, &rp, &run);
 	replay__msi_made(&vm, &(struct injection){ .kind = INJ_MSI, .vector = 0x97, .dest = 1 });
 	replay__msi_made(&vm, &(struct injection){ .kind = INJ_MSI, .vector = 0x97, .dest = 1 });
 	replay__msi_made(&vm, &(struct injection){ .kind = INJ_MSI, .vector = 0x97, .dest = 0 });
@@ -1848,15 +1843,8 @@ static void test_merged_spurious(void)
 	   replay__merging_vector(&rp, &(struct injection){ .kind = INJ_MSI, .vector = 0x52, .dest = 1 }) == 0x52,
 	   "merged spurious: a spurious injection owes v=ff, an MSI its vector; an NMI or another vCPU none");
 	replay__set_mode(&rp, IRQCHIP_USER, false);
-	vm.replay = &rp;
-	vm.nr_vcpus = 2;
+	two_vcpus(&vm, &rp, &run);
 	vm.opts.scenario = &rp.sc;
-	for (unsigned i = 0; i < 2; i++) {
-		vm.vcpus[i].vm = &vm;
-		vm.vcpus[i].id = i;
-		vm.vcpus[i].run = &run;
-		vm.vcpus[i].fd = -1;
-	}
 	ok(replay__inject_waits_for(&vm, 2, 0, 0) == 1, "merged spurious: sync 45's waits for cpu 1");
 	rp.cpu[1].next = 1;
 	ok(replay__inject_waits_for(&vm, 2, 0, 0) == -1, "merged spurious: once cpu 1 took its first v=ff, made");
