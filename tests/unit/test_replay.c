@@ -1704,6 +1704,29 @@ static void test_inject_order(void)
 	ok(replay__inject_waits_for(&vm, 1, 0, 0) == -1, "inject order: replayed under another mode: no wait");
 	replay__free(&rp);
 	vm.replay = NULL;
+	/* kernel: two v=35 to cpu 1 at one sync point, two ENTRYs the file has after both (its
+	 * ring drained late); as many places as MSIs: the second waits for the first's place */
+	n = 0;
+	r[n++] = msi_rec(0x35, 1, 29);
+	r[n++] = msi_rec(0x35, 1, 29);
+	r[n++] = entry_rec(1, 0x35, NOERR, 0x10c8f3, 0x223ff0, 0x246);
+	r[n++] = entry_rec(1, 0x35, NOERR, 0x10c8f3, 0x223ff0, 0x246);
+	write_trace(path, "kernel", "vcpus=2 mem=67108864 boot=auto devices=none", r, n);
+	rc = replay__load(path, &rp, err, sizeof(err));
+	ok(rc == 0 && rp.cpu[1].n == 2 && !rp.inj_after[0] && rp.inj_after[1] == 1,
+	   "inject order: kernel, two v=35 taken apart though the file has both ENTRYs after them: the "
+	   "second waits for cpu 1 past the first's place (%s)", rc ? err : "");
+	if (rc == 0)
+		replay__free(&rp);
+	r[n - 1] = msi_rec(0x35, 1, 30);	/* three sent, one place: merged, the file decides */
+	write_trace(path, "kernel", "vcpus=2 mem=67108864 boot=auto devices=none", r, n);
+	rc = replay__load(path, &rp, err, sizeof(err));
+	ok(rc == 0 && !rp.inj_after[0] && !rp.inj_after[1] && rp.inj_after[2] == 1,
+	   "inject order: three sent, one place: each waits for the places the file has before it (%s)",
+	   rc ? err : "");
+	if (rc == 0)
+		replay__free(&rp);
+
 	n = 0;
 	r[n++] = msi_rec(0xb9, 0, 42);		/* one vector to both vCPUs at one sync point */
 	r[n++] = msi_rec(0xb9, 1, 42);
