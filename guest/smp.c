@@ -15,7 +15,8 @@ unsigned int ap_cpu_limit = NR_CPUS;	/* head.S: an AP at or above it has no wind
 
 extern const char ap_trampoline[], ap_trampoline_end[];
 
-#define SIPI_DELAY_TSC	1000000ull	/* ~0.3-1 ms between INIT and each SIPI */
+#define SIPI_DELAY_TSC	1000000ull	/* ~0.3-1 ms between INIT and the SIPI */
+#define SIPI_RETRY_TSC	300000000ull	/* ~0.1-0.3 s: the first SIPI was lost, not slow */
 #define ONLINE_WAIT_TSC	3000000000ull	/* ~1-3 s: the AP runs real mode emulated on some hosts */
 
 static void tsc_delay(uint64_t cycles)
@@ -81,9 +82,18 @@ bool smp_boot_cpu(unsigned int cpu)
 	apic_send_ipi(cpu, APIC_DM_INIT | APIC_INT_ASSERT | APIC_INT_LEVELTRIG);
 	apic_send_ipi(cpu, APIC_DM_INIT | APIC_INT_LEVELTRIG);
 	tsc_delay(SIPI_DELAY_TSC);
+	/*
+	 * A second SIPI only once the first looks lost: KVM takes one to a CPU
+	 * already running (which the SDM says it ignores) for a wake-up from HLT
+	 * (kvm_vcpu_has_events), and whether it came before the AP's first HLT
+	 * was the AP's pace, which no record holds.
+	 */
 	for (int i = 0; i < 2 && !(cpus_online & (1u << cpu)); i++) {
+		uint64_t t0 = rdtsc();
+
 		apic_send_ipi(cpu, APIC_DM_STARTUP | (AP_TRAMPOLINE_PA >> 12));
-		tsc_delay(SIPI_DELAY_TSC);
+		while (!(cpus_online & (1u << cpu)) && rdtsc() - t0 < SIPI_RETRY_TSC)
+			cpu_relax();
 	}
 	return smp_wait_online(cpu);
 }
@@ -105,9 +115,10 @@ unsigned int smp_boot_all(unsigned int n)
 	apic_send_ipi(0, APIC_DEST_ALLBUT | APIC_DM_INIT | APIC_INT_ASSERT | APIC_INT_LEVELTRIG);
 	apic_send_ipi(0, APIC_DEST_ALLBUT | APIC_DM_INIT | APIC_INT_LEVELTRIG);
 	tsc_delay(SIPI_DELAY_TSC);
-	for (int i = 0; i < 2 && (cpus_online & want) != want; i++) {
+	for (int i = 0; i < 2 && (cpus_online & want) != want; i++) {	/* as smp_boot_cpu() */
 		apic_send_ipi(0, APIC_DEST_ALLBUT | APIC_DM_STARTUP | (AP_TRAMPOLINE_PA >> 12));
-		tsc_delay(SIPI_DELAY_TSC);
+		for (t0 = rdtsc(); (cpus_online & want) != want && rdtsc() - t0 < SIPI_RETRY_TSC;)
+			cpu_relax();
 	}
 	for (t0 = rdtsc(); (cpus_online & want) != want && rdtsc() - t0 < ONLINE_WAIT_TSC;)
 		cpu_relax();
