@@ -67,7 +67,6 @@ void replay__msi_needs(struct replay *rp)
 void replay__msi_made(struct vm *vm, const struct injection *inj)
 {
 	struct replay *rp = vm->replay;
-
 	int vector = rp ? replay__merging_vector(rp, inj) : -1;
 
 	if (vector < 0)
