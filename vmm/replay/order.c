@@ -9,6 +9,7 @@
  * IPIs to another vCPU are held so too, at their ICR write.
  */
 #include <stdio.h>
+#include "lib/strbuf.h"
 #include "replay.h"
 
 int replay__inject_waits_for(const struct vm *vm, unsigned step, unsigned j, unsigned self)
@@ -78,13 +79,9 @@ size_t replay__shared_vectors(const struct replay *rp, char *buf, size_t n, unsi
 					 st->inj[b].vector == x->vector && st->inj[b].dest != x->dest;
 			if (!shared)
 				continue;
-			if (++*found <= 3 && k < n) {
-				int w = snprintf(buf + k, n - k, "%sv=%02x at %s %llu", k ? ", " : "", x->vector,
-						 st->at == AT_SYNC ? "sync" : "delay (us)", (unsigned long long)st->n);
-
-				if (w > 0)
-					k += (size_t)w < n - k ? (size_t)w : n - k - 1;
-			}
+			if (++*found <= 3)
+				k = strbuf__appendf(buf, n, k, "%sv=%02x at %s %llu", k ? ", " : "", x->vector,
+						    st->at == AT_SYNC ? "sync" : "delay (us)", (unsigned long long)st->n);
 		}
 	}
 	return k;

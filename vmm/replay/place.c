@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include "lib/gmem.h"
+#include "lib/strbuf.h"
 #include "record/record.h"
 #include "vm/lapic_state.h"
 #include "replay.h"
@@ -279,33 +280,28 @@ size_t replay__waits(const struct vm *vm, char *buf, size_t n)
 {
 	size_t k = 0;
 
-	for (unsigned i = 0; i < vm->nr_vcpus && k < n; i++) {
+	if (n)
+		buf[0] = 0;
+	for (unsigned i = 0; i < vm->nr_vcpus && k + 1 < n; i++) {
 		const struct vcpu *v = &vm->vcpus[i];
 		const struct replay_point *p = replay__next(v);
-		int w;
+		const struct replay_cpu *c = &vm->replay->cpu[i];
 
 		if (!p)
-			w = snprintf(buf + k, n - k, "%scpu %u: past its last place", k ? "; " : "", i);
+			k = strbuf__appendf(buf, n, k, "%scpu %u: past its last place", k ? "; " : "", i);
 		else
-			w = snprintf(buf + k, n - k, "%scpu %u: at the place of record %" PRIu64 " (%s v=%02x)%s",
-				     k ? "; " : "", i, p->seq, how_names[p->how], p->vector,
-				     v->replay_wait == REPLAY_WAIT_NMI ? ", no NMI sent to it yet" :
-				     v->replay_wait == REPLAY_WAIT_IRQ ? ", not in its LAPIC (nor a higher one)" :
-				     v->replay_wait == REPLAY_WAIT_MSI ? ", for an MSI of it the recording merged" :
-				     v->replay_wait == REPLAY_WAIT_END ? ", where the recording ended" :
-				     v->replay_wait == REPLAY_WAIT_FINISH ? ", ended, waiting for the others" : "");
-		if (w >= 0 && vm->replay->cpu[i].nheld) {
-			const struct replay_cpu *c = &vm->replay->cpu[i];
-
-			k += (size_t)w < n - k ? (size_t)w : n - k - 1;
-			w = c->next_eoi < c->neois ?
-			    snprintf(buf + k, n - k, ", %u level EOI%s held, the first for the place of record %"
-				     PRIu64, c->nheld, c->nheld == 1 ? "" : "s", c->eois[c->next_eoi].seq) :
-			    snprintf(buf + k, n - k, ", %u level EOI%s held", c->nheld, c->nheld == 1 ? "" : "s");
-		}
-		if (w < 0)
-			break;
-		k += (size_t)w < n - k ? (size_t)w : n - k - 1;
+			k = strbuf__appendf(buf, n, k, "%scpu %u: at the place of record %" PRIu64 " (%s v=%02x)%s",
+					    k ? "; " : "", i, p->seq, how_names[p->how], p->vector,
+					    v->replay_wait == REPLAY_WAIT_NMI ? ", no NMI sent to it yet" :
+					    v->replay_wait == REPLAY_WAIT_IRQ ? ", not in its LAPIC (nor a higher one)" :
+					    v->replay_wait == REPLAY_WAIT_MSI ? ", for an MSI of it the recording merged" :
+					    v->replay_wait == REPLAY_WAIT_END ? ", where the recording ended" :
+					    v->replay_wait == REPLAY_WAIT_FINISH ? ", ended, waiting for the others" : "");
+		if (c->nheld && c->next_eoi < c->neois)
+			k = strbuf__appendf(buf, n, k, ", %u level EOI%s held, the first for the place of record %"
+					    PRIu64, c->nheld, c->nheld == 1 ? "" : "s", c->eois[c->next_eoi].seq);
+		else if (c->nheld)
+			k = strbuf__appendf(buf, n, k, ", %u level EOI%s held", c->nheld, c->nheld == 1 ? "" : "s");
 	}
 	return k;
 }
@@ -391,13 +387,9 @@ size_t replay__eithers(const struct replay *rp, char *buf, size_t n, unsigned *p
 			if (!p->either && !p->swapped)
 				continue;
 			*swapped += p->swapped;
-			if (++*planned <= 3 && k < n) {
-				int w = snprintf(buf + k, n - k, "%srecord %" PRIu64 " on cpu %u%s", k ? ", " : "",
-						 p->seq, c, p->swapped ? " (swapped)" : "");
-
-				if (w > 0)
-					k += (size_t)w < n - k ? (size_t)w : n - k - 1;
-			}
+			if (++*planned <= 3)
+				k = strbuf__appendf(buf, n, k, "%srecord %" PRIu64 " on cpu %u%s", k ? ", " : "",
+						    p->seq, c, p->swapped ? " (swapped)" : "");
 		}
 	return k;
 }
