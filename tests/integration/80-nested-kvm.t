@@ -22,17 +22,19 @@ fi
 # runs ~5x slower, and one emulation:iretq cell (a --kvm-tracepoints run) came out HANG or ERROR
 # in a CI's `make sanitize` (most likely the watchdog), so that gives it 60 s (NESTED_CONF_TIMEOUT)
 CONF_TIMEOUT=${NESTED_CONF_TIMEOUT:-10}
-# ring-stress's checks take 20 NMIs a CPU in there, not 500: its NMI ping-pong under nested TCG
-# runs at very different speeds from one run to the next (with 100 NMIs the checks of every
-# config took 24-34 s in three runs, and 91 s in a fourth, 68 s of it ring-stress, whose kernel
-# run outlasted the scenario's own TSC bound), and on that bounded path the scenario fails, its
-# last IPI still in flight (the oracle's [lost]): its own timing, not the platform's
+# ring-stress is not checked in there: the nested machine has one CPU (-smp 1), and the scenario's
+# two vCPUs spin waiting for each other's NMIs, so its pace is the nested scheduler's. It ran at
+# very different speeds from one run to the next (with 100 NMIs, or 20, the checks of every config
+# took 24-34 s in most runs and 91-110 s in two of seven, ring-stress 68-79 s of it: its kernel run
+# outlasted the scenario's own TSC bound, and on that bounded path the scenario fails, its last IPI
+# still in flight, the oracle's [lost]). -smp 2 stopped the nested Linux in its checks (one try).
+# 26-ring-stress.t checks it on this host, where its vCPUs run at once.
 # a sanitizer build's vmm runs in there too: the same third-party leak suppressions (tests/lsan.supp)
 cmd='printf "leak:libtraceevent.so\n" >/tmp/lsan.supp; export LSAN_OPTIONS=suppressions=/tmp/lsan.supp;
 ph() { echo "phase $1 $(cut -d" " -f1 /proc/uptime)"; }; ph probe;
 ./vmm probe; ph selftest; echo "selftest-begin"; ./vmm run --timeout 120 guest.elf; echo "selftest-status $?"; ph checks;
-for c in configs/*.yaml; do s=$(date +%s); x=; case $c in *ring-stress*) x=--cmdline=count=20;; esac;
-  timeout -s INT -k 10 300 ./vmm check --scenario=$c $x --quiet guest.elf >/tmp/ck.out 2>&1;
+for c in configs/*.yaml; do s=$(date +%s); case $c in *ring-stress*) continue;; esac;
+  timeout -s INT -k 10 300 ./vmm check --scenario=$c --quiet guest.elf >/tmp/ck.out 2>&1;
   grep "^check " /tmp/ck.out; t=$(( $(date +%s) - s )); [ $t -lt 60 ] || { echo "slow-check $c $t s"; tail -20 /tmp/ck.out | sed "s/^/  | /"; }; done;
 ph smp; for c in ipi sipi; do ./vmm run --scenario=configs/$c.yaml --irqchip=all --quiet guest.elf 2>&1 | grep "^scenario $c:"; done;
 ph replay; for t in extra/*.itr; do [ -e "$t" ] || continue; ./vmm replay --quiet --timeout=120 --trace=/tmp/r.itr $t guest.elf >/tmp/r.out 2>&1;
@@ -130,7 +132,7 @@ done < <(grep -E '^  [#a-z].*-cpl[03] ' "$TMP/st")
 
 # every scenario, every mode: the in-kernel LAPIC of a real KVM is architectural
 grep '^check ' "$TMP/out" | tr -d '\r' >"$TMP/checks"
-nruns=$(( $(ls configs/*.yaml | wc -l) * 3 - 2 ))	# spurious runs in user mode only
+nruns=$(( ($(ls configs/*.yaml | wc -l) - 1) * 3 - 2 ))	# spurious runs in user mode only; no ring-stress
 is "$(wc -l <"$TMP/checks")" $nruns "scenarios: $nruns scenario/mode runs judged"
 is "$(grep -c 'oracle PASS' "$TMP/checks")" $nruns "scenarios: the oracle passes every one, kernel and split too"
 grep -v 'oracle PASS' "$TMP/checks" | sed 's/^/# not passed: /'
