@@ -152,7 +152,8 @@ struct replay {
 							 * by vector */
 	unsigned inj_waited;		/* injections that waited so */
 	unsigned ipi_waited;		/* user: the guest's IPIs that waited so (replay_ipi) */
-	uint32_t msis[VMM_MAX_VCPUS][256];	/* load: fixed edge MSIs sent to each vCPU so far,
+	uint32_t msis[VMM_MAX_VCPUS][256];	/* load: merging injections (fixed edge MSIs, spurious
+						 * INTAs: replay__merging_vector) to each vCPU so far,
 						 * by vector (msi.c) */
 	unsigned msi_waited;		/* places that waited for a merged MSI's second half */
 	struct { uint64_t n; uint32_t visits; } *syncs;	/* load: guest SYNC records per point */
@@ -194,7 +195,8 @@ struct replay {
 		unsigned nheld;
 		struct replay_ipi *ipis;	/* user: its fixed IPIs to another vCPU, in order */
 		size_t nipis, next_ipi;		/* how many, and the first not sent yet */
-		uint32_t msis_made[256];	/* fixed edge MSIs made to it so far, by vector */
+		uint32_t msis_made[256];	/* merging injections made to it so far, by the
+						 * vector they owe (replay__merging_vector) */
 		uint64_t msi_wait_since;	/* clock__now_ns() its place began to wait for one,
 						 * 0 = not waiting */
 	} cpu[VMM_MAX_VCPUS];
