@@ -101,7 +101,7 @@ static const char *const type_names[] = {
 	[ITR_IOAPIC] = "IOAPIC", [ITR_VMM_DELIVERY] = "VMM_DELIVERY", [ITR_KVM_TP] = "KVM_TP",
 	[ITR_MILESTONE] = "MILESTONE", [ITR_LOST] = "LOST", [ITR_BAD_GUEST] = "BAD_GUEST",
 	[ITR_DELIVER] = "DELIVER", [ITR_QUIET] = "QUIET", [ITR_IRR] = "IRR",
-	[ITR_PROGRESS] = "PROGRESS",
+	[ITR_PROGRESS] = "PROGRESS", [ITR_UNPUBLISHED] = "UNPUBLISHED",
 };
 
 const char *itr_type__name(uint16_t type)
@@ -482,7 +482,7 @@ struct itr_reader *itr_reader__open(const char *path, struct itr_header *h, char
 
 static bool type_known(uint16_t t, uint16_t version)
 {
-	uint16_t host_last = version >= 9 ? ITR_PROGRESS : version >= 8 ? ITR_IRR :
+	uint16_t host_last = version >= 10 ? ITR_UNPUBLISHED : version >= 9 ? ITR_PROGRESS : version >= 8 ? ITR_IRR :
 			     version >= 6 ? ITR_QUIET : version >= 3 ? ITR_DELIVER :
 			     version >= 2 ? ITR_BAD_GUEST : ITR_LOST;
 	uint16_t guest_last = version >= 7 ? ITR_READ : version >= 4 ? ITR_IPI : ITR_RTE;

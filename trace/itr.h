@@ -14,7 +14,7 @@
 #include <stdio.h>
 
 #define ITR_MAGIC	"IVMTRACE"	/* 8 bytes, no NUL */
-#define ITR_VERSION	9	/* 9: ITR_PROGRESS, the VMM's answers to IVM_HC_PROGRESS; 8: ITR_IRR, the VMM's answers to IVM_PORT_IRR; 7: ITR_READ, the guest's reads of LAPIC IRR; 6: ITR_QUIET, the VMM's answers to IVM_HC_QUIET; 5: header initrd and initrd_sha256, config devices=; 4: ITR_IPI, the guest's ICR writes; 3: what replay needs: header kernel and config, ITR_DELIVER,
+#define ITR_VERSION	10	/* 10: ITR_UNPUBLISHED, a ring slot the guest never published, at its place; 9: ITR_PROGRESS, the VMM's answers to IVM_HC_PROGRESS; 8: ITR_IRR, the VMM's answers to IVM_PORT_IRR; 7: ITR_READ, the guest's reads of LAPIC IRR; 6: ITR_QUIET, the VMM's answers to IVM_HC_QUIET; 5: header initrd and initrd_sha256, config devices=; 4: ITR_IPI, the guest's ICR writes; 3: what replay needs: header kernel and config, ITR_DELIVER,
 				 * INJECT with every parameter; 2: ITR_BAD_GUEST, END says why */
 #define ITR_VERSION_MIN	1	/* the oldest version this reader still reads */
 #define ITR_RECORD_SIZE	64
@@ -60,6 +60,10 @@ enum itr_type {
 				 * reserved, rip = the IN */
 	ITR_PROGRESS = 43,	/* v9: the VMM answered this vCPU's IVM_HC_PROGRESS: a = the counter's
 				 * value, rsp = its GPA, b = the asker's ring slots reserved */
+	ITR_UNPUBLISHED = 44,	/* v10: a slot of this vCPU's ring reserved but never published,
+				 * where its record would have been: b = the slot's index,
+				 * a = 1 when the end of the run cut it off (stopped mid-record),
+				 * 0 when its writer was abandoned as the guest went on (lost) */
 	ITR_END = 0xffff,	/* last record of a complete trace; a = b = records written
 				 * before it; err = vmm exit status, vector = the signal that
 				 * ended the run (0: none); v1 leaves err = 0xffffffff */
@@ -124,7 +128,7 @@ enum itr_nmi_blocking { ITR_NMI_UNKNOWN = 0, ITR_NMI_OPEN = 1, ITR_NMI_BLOCKED =
 #define ITR_NMI_HELD_PENDING(stack)	((stack) & 3u)
 #define ITR_NMI_HELD_INJECTED(stack)	((stack) >> 2 & 1u)
 
-#define ITR_HOST_LAST	ITR_PROGRESS	/* the highest host record type */
+#define ITR_HOST_LAST	ITR_UNPUBLISHED	/* the highest host record type */
 #define ITR_GUEST_LAST	ITR_READ	/* the highest guest record type */
 
 /* ITR_QUIET vector: the vCPU a QUIET question named, 0xff for 255 or more */

@@ -131,6 +131,7 @@ static int route(const struct itr_record *r)
 	case ITR_QUIET:
 	case ITR_IRR:
 	case ITR_PROGRESS:
+	case ITR_UNPUBLISHED:
 		return r->vcpu;
 	default:
 		return 0;

@@ -214,6 +214,10 @@ static void format_host(const struct itr_record *r, char *buf, size_t n)
 		k = snprintf(buf, n, "%s: progress? [%#" PRIx64 "] -> %u IP=%016" PRIx64 " after %" PRIu64
 			     " guest ring slots", who, r->rsp, r->a, r->rip, r->b);
 		break;
+	case ITR_UNPUBLISHED:
+		k = snprintf(buf, n, "%s: slot %" PRIu64 " never published: %s", who, r->b,
+			     r->a ? "cut off by the end of the run" : "lost, its writer abandoned");
+		break;
 	case ITR_END:
 		k = snprintf(buf, n, "end: %u records", r->a);
 		/* v2: why the run ended (v1 traces leave 0xffffffff: not said) */

@@ -55,6 +55,23 @@ static void bad_sink(void *opaque, const struct ivm_event *e, uint32_t why)
 	last_bad_why = why;
 }
 
+/* The final drain's skipped slots, in order, with the records drained before each */
+struct gap {
+	uint32_t slot, kept_before;
+	bool cut_off;
+};
+static struct gap gaps[8];
+static unsigned nr_gaps;
+
+static void gap_sink(void *opaque, uint32_t slot, bool cut_off)
+{
+	const struct evring *r = opaque;
+
+	if (nr_gaps < ARRAY_SIZE(gaps))
+		gaps[nr_gaps] = (struct gap){ slot, r->n, cut_off };
+	nr_gaps++;
+}
+
 int main(void)
 {
 	struct evring r = { 0 };
@@ -77,6 +94,8 @@ int main(void)
 
 	p = page_at(0x1000);
 	ok(evring__register(&r, &m, 0x1000, err, sizeof(err)) == 0, "a proper page is registered");
+	r.gap_sink = gap_sink;
+	r.sink_opaque = &r;
 	for (int i = 0; i < 10; i++)
 		produce(p, 0x40 + i);
 	evring__drain(&r, &m, false);
@@ -126,17 +145,23 @@ int main(void)
 		produce(p, 0x42);
 		evring__drain(&r, &m, false);
 		ok(r.n == before + 2, "a stale seq from the last lap is not published");
+		nr_gaps = 0;
 		evring__drain(&r, &m, true);
 		ok(r.n == before + 3 && r.ev[r.n - 1].vector == 0x42 && r.unpublished == 1,
 		   "the final drain counts the never-published slot and reads past it");
+		ok(nr_gaps == 1 && gaps[0].slot == pos_outer && !gaps[0].cut_off && gaps[0].kept_before == before + 2,
+		   "the gap sink hears of it, lost, by its slot, before the record after it");
 		is_u64(p->ev_tail, p->ev_reserved, "and the tail ends at the reservation count");
 
 		/* the vCPU stopped while writing its last records: cut off, not lost */
 		reserve(p, &pos_outer);
 		reserve(p, &pos_nmi);
+		nr_gaps = 0;
 		evring__drain(&r, &m, true);
 		ok(r.unpublished == 1 && r.cut_off == 2 && r.n == before + 3,
 		   "the last two slots, never published: cut off by the end, not counted lost");
+		ok(nr_gaps == 2 && gaps[0].slot == pos_outer && gaps[1].slot == pos_nmi &&
+		   gaps[0].cut_off && gaps[1].cut_off, "the gap sink hears of both, cut off, in slot order");
 		is_u64(p->ev_tail, p->ev_reserved, "and the tail ends at the reservation count again");
 
 		/* stopped inside an NMI that came while a record was being written */
@@ -153,10 +178,15 @@ int main(void)
 			e->seq = pos + 1;
 			produce(p, 0x43);			/* its handler's mark */
 			reserve(p, &pos);			/* its IRET, being written */
+			nr_gaps = 0;
 			evring__drain(&r, &m, true);
 			ok(r.cut_off == cut0 + 2 && r.unpublished == lost0 && r.n == n0 + 2 &&
 			   r.ev[n0].vector == 2 && r.ev[n0 + 1].vector == 0x43,
 			   "in-flight writers nested to the end: cut off, the NMI's records kept");
+			/* a replay counts the NMI's place from the slots before it, the cut-off one too */
+			ok(nr_gaps == 2 && gaps[0].kept_before == n0 && gaps[0].slot == pos - 3 &&
+			   gaps[1].kept_before == n0 + 2 && gaps[1].slot == pos && gaps[0].cut_off && gaps[1].cut_off,
+			   "the gap sink hears of the interrupted record before the NMI's and of the IRET after");
 		}
 	}
 

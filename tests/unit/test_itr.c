@@ -195,13 +195,13 @@ static void test_header_corruption(void)
 		{ "magic", "magic", 0, 1, 'X', 0 },
 		{ "magic last byte", "magic", 7, 1, 'x', 0 },
 		{ "version 0", "version 0", 8, 2, 0, 8 },
-		{ "version 10", "version 10, this reader knows 1 to 9", 8, 2, 10, 8 },
+		{ "version 11", "version 11, this reader knows 1 to 10", 8, 2, 11, 8 },
 		{ "record size", "record size 32", 10, 2, 32, 10 },
 		{ "header length tiny", "header length 8 out of bounds", 12, 4, 8, 12 },
 		{ "header length huge", "out of bounds", 12, 4, 1u << 20, 12 },
 		{ "header length one short", "run past header length", 12, 4, 0, ~0ull },
 		{ "header length one long", "strings end at", 12, 4, 0, 12 },
-		{ "string count", "3 header strings, version 9 has 8", 44, 2, 3, 44 },
+		{ "string count", "3 header strings, version 10 has 8", 44, 2, 3, 44 },
 		{ "scenario length over bound", "scenario: length 64, at most 63", 46, 2, 64, 46 },
 		{ "irqchip length over bound", "irqchip: length 16", 55, 2, 16, 55 },
 		{ "host length over bound", "host: length 300", 62, 2, 300, 62 },
@@ -752,6 +752,41 @@ static void test_version9(void)
 	unknown_in(8, "0x2b", "a PROGRESS record");
 }
 
+/*
+ * Version 10: a ring slot never published (ITR_UNPUBLISHED), cut off by the end
+ * of the run or lost, round-trips and shows its slot; in a file that says
+ * version 9 it is an unknown type, one line.
+ */
+static void test_version10(void)
+{
+	struct itr_record cut = { .type = ITR_UNPUBLISHED, .source = ITR_SRC_VMM, .vcpu = 1, .a = 1,
+				  .b = 17, .err = 0xffffffffu };
+	struct itr_record lost = cut;
+	struct itr_header h;
+	struct itr_reader *rd;
+	struct itr_record r;
+	char err[256], line[256];
+
+	lost.a = 0;
+	lost.vcpu = 0;
+	lost.b = 4100;
+	rd = two_records(&cut, &lost, &h, "v10");
+	ok(rd && h.version == ITR_VERSION, "v10: the version written is the current one");
+	ok(rd && itr_reader__next(rd, &r, err, sizeof(err)) == 1 && r.type == ITR_UNPUBLISHED &&
+	   r.a == 1 && r.b == 17 && r.vcpu == 1, "v10: a cut-off slot round-trips");
+	itr_show__format(&r, 0, line, sizeof(line));
+	ok(strstr(line, "vmm: slot 17 never published: cut off by the end of the run") != NULL &&
+	   strstr(line, " cpu=1"), "v10: shown as \"%s\"", line);
+	ok(rd && itr_reader__next(rd, &r, err, sizeof(err)) == 1 && r.type == ITR_UNPUBLISHED &&
+	   r.a == 0 && r.b == 4100 && r.vcpu == 0, "v10: a lost slot round-trips");
+	itr_show__format(&r, 0, line, sizeof(line));
+	ok(strstr(line, "vmm: slot 4100 never published: lost, its writer abandoned") != NULL,
+	   "v10: shown as \"%s\"", line);
+	itr_reader__close(rd);
+	ok(!strcmp(itr_type__name(ITR_UNPUBLISHED), "UNPUBLISHED"), "UNPUBLISHED has its name");
+	unknown_in(9, "0x2c", "an UNPUBLISHED record");
+}
+
 /* lib/sha256.c against FIPS 180-4's examples and the block boundaries. */
 static void test_sha256(void)
 {
@@ -851,6 +886,7 @@ int main(void)
 	test_version7();
 	test_version8();
 	test_version9();
+	test_version10();
 	test_sha256();
 	test_names();
 	test_kvm_tp();

@@ -1112,6 +1112,43 @@ static void test_nmis_apart(void)
 }
 
 /*
+ * The CI's ipi recording (user): an NMI came while CPU 1 wrote its fd handler's
+ * IRET record (slot 3 reserved, so 4 at the hand-over), and the run ended in the
+ * NMI's handler with that record never published. Its place is slot 4, as the
+ * replay counts reserved slots: the UNPUBLISHED record (v10) holds slot 3's
+ * place. Without it the NMI's ENTRY would be the 4th record, place 3, which the
+ * replay's vCPU never stands at (every replay went past it).
+ */
+static void test_nmi_after_cut_off(void)
+{
+	static struct itr_record r[16];
+	static struct replay rp;
+	char err[256] = "";
+	unsigned n = 0;
+	int rc;
+
+	for (unsigned i = 0; i < 3; i++)
+		r[n++] = guest_rec(ITR_MARK, 1);					/* slots 0-2 */
+	r[n++] = deliver_rec(1, 2, ITR_DELIVER_NMI, 4, 0x10e92e, 0x223f40, 0x46);
+	r[n - 1].err = 3;								/* published */
+	r[n++] = (struct itr_record){ .type = ITR_UNPUBLISHED, .source = ITR_SRC_VMM, .vcpu = 1, .a = 1,
+				      .b = 3, .err = NOERR };				/* slot 3 */
+	r[n++] = entry_rec(1, 2, NOERR, 0x10e92e, 0x223f40, 0x46);			/* slot 4 */
+	r[n - 1].stack = IVM_STACK_IST1 + 1;	/* NMIs take IST 2 */
+	r[n++] = guest_rec(ITR_MARK, 1);						/* slot 5 */
+	ok(write_trace(path, "user", "vcpus=2 mem=67108864 boot=auto devices=none", r, n) == 0,
+	   "NMI after a cut-off slot: written");
+	rc = replay__load(path, &rp, err, sizeof(err));
+	ok(rc == 0 && rp.cpu[1].n == 1, "NMI after a cut-off slot: one place (%s)", rc ? err : "");
+	if (rc)
+		return;
+	ok(rp.cpu[1].p[0].taken && rp.cpu[1].p[0].count == 4 && rp.cpu[1].p[0].rip == 0x10e92e,
+	   "NMI after a cut-off slot: placed after 4 slots, the cut-off one counted (%" PRIu64 ")",
+	   rp.cpu[1].p[0].count);
+	replay__free(&rp);
+}
+
+/*
  * One hand-over of three NMIs to vCPU 1 while vCPU 0 writes a record between
  * its second and third DELIVER (storm seed 16, kernel: CPU 0's ENTRY came
  * between): still one hand-over, whose third KVM merged. Taken for a place of
@@ -1973,6 +2010,7 @@ int main(void)
 	test_visits();
 	test_answers();
 	test_nmis_apart();
+	test_nmi_after_cut_off();
 	test_nmis_other_vcpu_between();
 	test_nmis_blocked_after_iret();
 	test_nmi_merged_across_handovers();

@@ -88,6 +88,17 @@ static void consume(struct evring *r, const struct ivm_event *slot)
 		r->sink(r->sink_opaque, &e);
 }
 
+/* Slot @slot, never published, skipped: the trace keeps its place in the slot order (replay counts it) */
+static void gap(struct evring *r, uint32_t slot, bool cut_off)
+{
+	if (cut_off)
+		r->cut_off++;
+	else
+		r->unpublished++;
+	if (r->gap_sink)
+		r->gap_sink(r->sink_opaque, slot, cut_off);
+}
+
 /*
  * Whether every record published in (@from, @end) lies inside a delivery
  * that began after @from: only an NMI or an exception (vector < 32) can
@@ -149,15 +160,15 @@ void evring__drain(struct evring *r, const struct gmem *m, bool final)
 				if (__atomic_load_n(&slot->seq, __ATOMIC_ACQUIRE) == r->tail + 1)
 					consume(r, slot);
 				else
-					r->cut_off++;
+					gap(r, r->tail, true);
 			}
 			break;
 		}
 		while (later != reserved &&
 		       __atomic_load_n(&p->ev[later % IVM_EV_RING].seq, __ATOMIC_ACQUIRE) != later + 1)
 			later++;
-		r->unpublished += later - r->tail;
-		r->tail = later;
+		for (; r->tail != later; r->tail++)
+			gap(r, r->tail, false);
 		evring__drain(r, m, false);
 	}
 	__atomic_store_n(&p->ev_tail, r->tail, __ATOMIC_RELEASE);

@@ -38,6 +38,8 @@ struct evring {
 	void (*sink)(void *opaque, const struct ivm_event *e);
 	/* called for each refused record with its enum evring_bad bits, may be NULL */
 	void (*bad_sink)(void *opaque, const struct ivm_event *e, uint32_t why);
+	/* called for each slot a final drain skips, in slot order (@cut_off or lost), may be NULL */
+	void (*gap_sink)(void *opaque, uint32_t slot, bool cut_off);
 	void *sink_opaque;
 };
 

@@ -140,6 +140,19 @@ static void guest_bad_sink(void *opaque, const struct ivm_event *e, uint32_t why
 	out(v->vm, &r);
 }
 
+/* A slot the guest never published: its place in the slot order, so a replay counts the slots it did */
+static void guest_gap_sink(void *opaque, uint32_t slot, bool cut_off)
+{
+	struct vcpu *v = opaque;
+	struct itr_record r = {
+		.type = ITR_UNPUBLISHED, .source = ITR_SRC_VMM, .vcpu = v->id,
+		.time_ns = clock__now_ns() - v->vm->trace_t0, .err = 0xffffffffu,
+		.a = cut_off, .b = slot,
+	};
+
+	out(v->vm, &r);
+}
+
 void record__drain_rings(struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
@@ -210,6 +223,7 @@ int record__open(struct vm *vm, const char *path, char *err, size_t errlen)
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		vm->vcpus[i].ring.sink = guest_sink;
 		vm->vcpus[i].ring.bad_sink = guest_bad_sink;
+		vm->vcpus[i].ring.gap_sink = guest_gap_sink;
 		vm->vcpus[i].ring.sink_opaque = &vm->vcpus[i];
 	}
 	if (vm->opts.kvm_tracepoints) {

@@ -739,7 +739,10 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 				break;
 			}
 		}
-		if (r.source == ITR_SRC_GUEST || r.type == ITR_BAD_GUEST) {
+		/* a slot never published (v10) took its place in the ring: the rest count on from it */
+		if (r.type == ITR_UNPUBLISHED)
+			guest[r.vcpu]++;
+		else if (r.source == ITR_SRC_GUEST || r.type == ITR_BAD_GUEST) {
 			guest[r.vcpu]++;
 			/* its last guest record: an NMI's IRET (nested_entry) */
 			nmi_iret[r.vcpu] = r.type == ITR_IRET && r.vector == 2;
