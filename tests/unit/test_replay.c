@@ -1996,6 +1996,45 @@ static void test_no_step_into_event(void)
 	   "an exception going in at this entry: a breakpoint at the next place instead of the step");
 }
 
+/*
+ * A place at an IN's own RIP: the recording's delivery came before the IN ran
+ * (after it, KVM completes the IN at the entry, then injects: the frame has
+ * the next RIP). A vCPU whose last exit was that IN, or an MMIO read there,
+ * has RIP still naming it but is past the place; stopped on a breakpoint
+ * there (the IN not run yet) it is at it. An OUT's exit has RIP past it.
+ * (59-storm.t kernel seed 9: a tick recorded at a storm IRR question's IN,
+ * given at the IN's exit, every replay: its frame had the next RIP.)
+ */
+static void test_place_at_a_read(void)
+{
+	static const struct vcpu_ops fake = { .get_regs = fake_get_regs };
+	static struct replay_point pt = { .vector = 0x2f, .how = ITR_DELIVER_IRQ, .by_kvm = true, .rip = 0x108b6e };
+	static struct kvm_run run;
+	static struct replay rp;
+	static struct vm vm;
+	struct vcpu *v = &vm.vcpus[0];
+	const struct replay_point *p = NULL;
+
+	one_place(&vm, &rp, &pt, &fake, &run);
+	fake_rip = 0x108b6e;
+	run.exit_reason = KVM_EXIT_IO;
+	run.io.direction = KVM_EXIT_IO_IN;
+	ok(replay__where(v, ITR_DELIVER_IRQ, &p) == REPLAY_NOT_YET && !p && !vm.done,
+	   "a place at an IN's RIP, the vCPU at that IN's exit: not there (the IN ran)");
+	run.exit_reason = KVM_EXIT_MMIO;
+	run.mmio.is_write = 0;
+	ok(replay__where(v, ITR_DELIVER_IRQ, &p) == REPLAY_NOT_YET && !p,
+	   "... nor at an MMIO read's exit there");
+	run.exit_reason = KVM_EXIT_DEBUG;
+	ok(replay__where(v, ITR_DELIVER_IRQ, &p) == REPLAY_HERE && p == &pt,
+	   "stopped on the breakpoint at the IN, before it runs: there");
+	p = NULL;
+	run.exit_reason = KVM_EXIT_IO;
+	run.io.direction = KVM_EXIT_IO_OUT;
+	ok(replay__where(v, ITR_DELIVER_IRQ, &p) == REPLAY_HERE && p == &pt,
+	   "an OUT's exit with RIP at the place (past the OUT): there");
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/test_replay.XXXXXX");
@@ -2017,6 +2056,7 @@ int main(void)
 	test_reads();
 	test_nmi_going_in();
 	test_no_step_into_event();
+	test_place_at_a_read();
 	test_irr_answers();
 	test_eoi_places();
 	test_inject_order();

@@ -330,6 +330,19 @@ static int play_hlt(struct vcpu *v, struct kvm_regs *regs, uint64_t place)
 	return v->ops->set_regs(v, regs);
 }
 
+/*
+ * @v's last exit was an IN or MMIO read KVM completes at the next entry: RIP
+ * still names it, but it ran. A delivery recorded at its RIP came before it
+ * (one after it has the next RIP in its frame: KVM completes, then injects).
+ */
+static bool read_pending(const struct vcpu *v)
+{
+	const struct kvm_run *run = v->run;
+
+	return (run->exit_reason == KVM_EXIT_IO && run->io.direction == KVM_EXIT_IO_IN) ||
+	       (run->exit_reason == KVM_EXIT_MMIO && !run->mmio.is_write);
+}
+
 /* Whether @v, with @regs and @count guest ring slots made, stands at @p's place (or its HLT) */
 static bool stands_at(struct vcpu *v, const struct replay_point *p, const struct kvm_regs *regs,
 		      uint32_t count)
@@ -337,6 +350,7 @@ static bool stands_at(struct vcpu *v, const struct replay_point *p, const struct
 	const struct replay *rp = v->vm->replay;
 
 	return count == (uint32_t)p->count && regs->rsp == p->rsp &&
+	       !(regs->rip == p->rip && read_pending(v)) &&
 	       (!rp->give_irrs || replay__irrs_at(v, count) == p->irrs) &&
 	       (regs->rip == p->rip || (rp->kvm_hlt && regs->rip + 1 == p->rip && after_hlt(v, p->rip))) &&
 	       !((regs->rflags ^ p->rflags) & ITR_RFLAGS_CONTROL) &&
