@@ -368,7 +368,33 @@ static bool wait_count(volatile unsigned int *ctr, unsigned int n)
 	return *ctr >= n;
 }
 
-/* CPU 1 is online: one IPI of each destination kind, then an NMI by IPI */
+/* Ask until @cpu is at a quiet point (bounded): 0, or the last answer */
+static uint32_t quiet_wait(unsigned int cpu, uint64_t *rip)
+{
+	uint64_t t0 = rdtsc();
+	uint32_t bits;
+
+	while ((bits = hc_quiet(cpu, rip)) != 0 && rdtsc() - t0 < WAIT_TSC_IRQ)
+		for (uint64_t t1 = rdtsc(); rdtsc() - t1 < 100000;)
+			cpu_relax();
+	return bits;
+}
+
+/* CPUs 1 to @ncpus - 1 all quiet (halted in their idle loop, nothing owed): false if one is not in time */
+static bool aps_quiet(unsigned int ncpus)
+{
+	for (unsigned int cpu = 1; cpu < ncpus; cpu++)
+		if (quiet_wait(cpu, NULL))
+			return false;
+	return true;
+}
+
+/*
+ * CPU 1 is online: one IPI of each destination kind, then an NMI by IPI. The
+ * NMI goes once CPU 1 is quiet, not inside its last handler's exit, and the
+ * run ends with CPU 1 quiet again: where they land is then no one's timing
+ * (a golden trace, a replay, another hypervisor see the same records).
+ */
 static void ipi_exchange(void)
 {
 	ipi_hook = ap_ipi;
@@ -381,9 +407,9 @@ static void ipi_exchange(void)
 	mark(wait_count(&ap_ipis, 2));
 	/* all excluding self: the AP only, so no RESCHEDULE here */
 	apic_send_ipi(0, APIC_DEST_ALLBUT | APIC_DM_FIXED | RESCHEDULE_VECTOR);
-	mark(wait_count(&ap_ipis, 3));
+	mark(wait_count(&ap_ipis, 3) && aps_quiet(2));
 	apic_send_ipi(1, APIC_DM_NMI);
-	mark(wait_count(&ap_nmis, 1));
+	mark(wait_count(&ap_nmis, 1) && aps_quiet(2));
 }
 
 /* The guest starts CPU 1 itself: INIT, SIPI, SIPI through its ICR */
@@ -433,7 +459,7 @@ static bool smp_nmi(struct pt_regs *regs)
 	return true;
 }
 
-/* Every AP online: one IPI to each by APIC ID, a logical multicast, all-but-self, NMIs */
+/* Every AP online: one IPI to each by APIC ID, a logical multicast, all-but-self, NMIs (quiet, as above) */
 static void smp_exchange(void)
 {
 	unsigned int aps = smp_cpus - 1, logical = ((1u << smp_cpus) - 1) & ~1u;
@@ -448,10 +474,10 @@ static void smp_exchange(void)
 	apic_send_ipi(logical, APIC_DEST_LOGICAL | APIC_DM_FIXED | CALL_FUNCTION_VECTOR);
 	mark(wait_count(&smp_ipis, 2 * aps));
 	apic_send_ipi(0, APIC_DEST_ALLBUT | APIC_DM_FIXED | RESCHEDULE_VECTOR);
-	mark(wait_count(&smp_ipis, 3 * aps));
+	mark(wait_count(&smp_ipis, 3 * aps) && aps_quiet(smp_cpus));
 	for (unsigned int cpu = 1; cpu < smp_cpus; cpu++)
 		apic_send_ipi(cpu, APIC_DM_NMI);
-	mark(wait_count(&smp_nmis, aps));
+	mark(wait_count(&smp_nmis, aps) && aps_quiet(smp_cpus));
 }
 
 static bool smp_setup(void)
@@ -601,18 +627,6 @@ static void quiet_ipi(unsigned int vector)
 {
 	if (cpu_number == 1 && vector == CALL_FUNCTION_SINGLE_VECTOR)
 		quiet_ipis++;
-}
-
-/* Ask until @cpu is at a quiet point (bounded): 0, or the last answer */
-static uint32_t quiet_wait(unsigned int cpu, uint64_t *rip)
-{
-	uint64_t t0 = rdtsc();
-	uint32_t bits;
-
-	while ((bits = hc_quiet(cpu, rip)) != 0 && rdtsc() - t0 < WAIT_TSC_IRQ)
-		for (uint64_t t1 = rdtsc(); rdtsc() - t1 < 100000;)
-			cpu_relax();
-	return bits;
 }
 
 /*
