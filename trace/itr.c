@@ -482,9 +482,9 @@ struct itr_reader *itr_reader__open(const char *path, struct itr_header *h, char
 
 static bool type_known(uint16_t t, uint16_t version)
 {
-	uint16_t host_last = version >= 10 ? ITR_UNPUBLISHED : version >= 9 ? ITR_PROGRESS : version >= 8 ? ITR_IRR :
-			     version >= 6 ? ITR_QUIET : version >= 3 ? ITR_DELIVER :
-			     version >= 2 ? ITR_BAD_GUEST : ITR_LOST;
+	uint16_t host_last = version >= 10 ? ITR_UNPUBLISHED : version >= 9 ? ITR_PROGRESS :
+			     version >= 8 ? ITR_IRR : version >= 6 ? ITR_QUIET :
+			     version >= 3 ? ITR_DELIVER : version >= 2 ? ITR_BAD_GUEST : ITR_LOST;
 	uint16_t guest_last = version >= 7 ? ITR_READ : version >= 4 ? ITR_IPI : ITR_RTE;
 
 	return (t >= ITR_ENTRY && t <= guest_last) || (t >= ITR_INJECT && t <= host_last) || t == ITR_END;
