@@ -330,17 +330,38 @@ static int play_hlt(struct vcpu *v, struct kvm_regs *regs, uint64_t place)
 	return v->ops->set_regs(v, regs);
 }
 
+/* Whether the instruction at @rip of @v is an IN (E4 E5 EC ED, after up to four prefixes) */
+static bool in_at(struct vcpu *v, uint64_t rip)
+{
+	uint8_t b[5];
+	unsigned n = vcpu__fetch(v, rip, b, sizeof(b));
+
+	for (unsigned i = 0; i < n; i++) {
+		if (b[i] == 0xe4 || b[i] == 0xe5 || b[i] == 0xec || b[i] == 0xed)
+			return true;
+		if (b[i] != 0x66 && b[i] != 0x67 && b[i] != 0xf2 && b[i] != 0xf3 && (b[i] & 0xf0) != 0x40)
+			return false;	/* not a prefix (REX, operand or address size, REP) */
+	}
+	return false;
+}
+
 /*
- * @v's last exit was an IN or MMIO read KVM completes at the next entry: RIP
- * still names it, but it ran. A delivery recorded at its RIP came before it
- * (one after it has the next RIP in its frame: KVM completes, then injects).
+ * @v's last exit was an IN or MMIO read KVM completes at the next entry, and
+ * RIP (@regs) still names it: it ran. A delivery recorded at its RIP came
+ * before it (one after it has the next RIP in its frame: KVM completes, then
+ * injects). On PVM the RIP KVM reports at an IN's exit is now and then past
+ * it already (sync regs and KVM_GET_REGS alike): then the vCPU stands where
+ * the IN's completion leaves it, so for an IN the instruction at RIP says
+ * which (a user storm's interrupt placed after an IN was stepped past, 1
+ * replay in 60 under load). An MMIO read's RIP is taken as naming it.
  */
-static bool read_pending(const struct vcpu *v)
+static bool read_pending(struct vcpu *v, const struct kvm_regs *regs)
 {
 	const struct kvm_run *run = v->run;
 
-	return (run->exit_reason == KVM_EXIT_IO && run->io.direction == KVM_EXIT_IO_IN) ||
-	       (run->exit_reason == KVM_EXIT_MMIO && !run->mmio.is_write);
+	if (run->exit_reason == KVM_EXIT_IO && run->io.direction == KVM_EXIT_IO_IN)
+		return in_at(v, regs->rip);
+	return run->exit_reason == KVM_EXIT_MMIO && !run->mmio.is_write;
 }
 
 /* Whether @v, with @regs and @count guest ring slots made, stands at @p's place (or its HLT) */
@@ -350,7 +371,7 @@ static bool stands_at(struct vcpu *v, const struct replay_point *p, const struct
 	const struct replay *rp = v->vm->replay;
 
 	return count == (uint32_t)p->count && regs->rsp == p->rsp &&
-	       !(regs->rip == p->rip && read_pending(v)) &&
+	       !(regs->rip == p->rip && read_pending(v, regs)) &&
 	       (!rp->give_irrs || replay__irrs_at(v, count) == p->irrs) &&
 	       (regs->rip == p->rip || (rp->kvm_hlt && regs->rip + 1 == p->rip && after_hlt(v, p->rip))) &&
 	       !((regs->rflags ^ p->rflags) & ITR_RFLAGS_CONTROL) &&

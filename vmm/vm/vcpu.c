@@ -66,6 +66,28 @@ static void dump_seg(FILE *f, const char *name, const struct kvm_segment *s)
 		s->l, s->db);
 }
 
+/* Up to @max instruction bytes at @rip of @v with @s (CS base, its page tables); how many were readable */
+static unsigned fetch(struct vcpu *v, const struct kvm_sregs *s, uint64_t rip, uint8_t *bytes, unsigned max)
+{
+	unsigned n = 0;
+
+	for (; n < max; n++) {
+		uint32_t pf;
+		uint64_t fva;
+
+		if (mmu__read(&v->vm->mem, s, s->cs.base + rip + n, bytes + n, 1, MMU_FETCH, &pf, &fva) < 0)
+			break;
+	}
+	return n;
+}
+
+unsigned vcpu__fetch(struct vcpu *v, uint64_t rip, uint8_t *bytes, unsigned max)
+{
+	struct kvm_sregs s;
+
+	return v->ops->get_sregs(v, &s) < 0 ? 0 : fetch(v, &s, rip, bytes, max);
+}
+
 void vcpu__dump(struct vcpu *v, FILE *f)
 {
 	static const char *const gpr[] = { "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rsp", "rbp",
@@ -95,14 +117,7 @@ void vcpu__dump(struct vcpu *v, FILE *f)
 	dump_seg(f, "cs", &s.cs);
 	dump_seg(f, "ss", &s.ss);
 	dump_seg(f, "tr", &s.tr);
-	for (; n < sizeof(bytes); n++) {
-		uint32_t pf;
-		uint64_t fva;
-
-		if (mmu__read(&v->vm->mem, &s, s.cs.base + r.rip + n, bytes + n, 1, MMU_FETCH, &pf,
-			      &fva) < 0)
-			break;
-	}
+	n = fetch(v, &s, r.rip, bytes, sizeof(bytes));
 	if (n && decode__one(bytes, n, s.cs.l ? 64 : s.cs.db ? 32 : 16, r.rip, &in) == 0)
 		fprintf(f, "  insn at rip: %s\n", in.text);
 	else

@@ -231,6 +231,8 @@ struct vcpu *vcpu__current(void);
 void vcpu__set_current(struct vcpu *v);
 /* Make @v's thread look at its state again: out of KVM_RUN or a wait. */
 void vcpu__kick(struct vcpu *v);
+/* Up to @max instruction bytes at CS:@rip of @v, through its page tables: how many were readable */
+unsigned vcpu__fetch(struct vcpu *v, uint64_t rip, uint8_t *bytes, unsigned max);
 /*
  * Replay: hold every vCPU but @v out of KVM_RUN, so none can change @v's
  * LAPIC (an IPI) until @v's next KVM_RUN has returned: those inside are
