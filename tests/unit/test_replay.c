@@ -2010,9 +2010,9 @@ static int fake_get_sregs(struct vcpu *v, struct kvm_sregs *s)
  * has RIP still naming it but is past the place; stopped on a breakpoint
  * there (the IN not run yet) it is at it. An OUT's exit has RIP past it.
  * (59-storm.t kernel seed 9: a tick recorded at a storm IRR question's IN,
- * given at the IN's exit, every replay: its frame had the next RIP.) On PVM
- * the RIP at an IN's exit is now and then past the IN already: at a place
- * there, after the IN, the vCPU stands at it (a user storm, seed 66: the
+ * given at the IN's exit, every replay: its frame had the next RIP.) A place
+ * after the IN is reached at the IN's exit, whether KVM reports RIP at the IN
+ * or, as on PVM now and then, past it already (a user storm, seed 66: the
  * replay stepped past it once in 60 under load).
  */
 static void test_place_at_a_read(void)
@@ -2036,8 +2036,9 @@ static void test_place_at_a_read(void)
 	   "a place at an IN's RIP, the vCPU at that IN's exit: not there (the IN ran)");
 	run.exit_reason = KVM_EXIT_MMIO;
 	run.mmio.is_write = 0;
-	ok(replay__where(v, ITR_DELIVER_IRQ, &p) == REPLAY_NOT_YET && !p,
-	   "... nor at an MMIO read's exit there");
+	ok(replay__where(v, ITR_DELIVER_IRQ, &p) == REPLAY_HERE && p == &pt,
+	   "an MMIO read's exit at the place's RIP: there, as reported (its length is not known)");
+	p = NULL;
 	run.exit_reason = KVM_EXIT_DEBUG;
 	ok(replay__where(v, ITR_DELIVER_IRQ, &p) == REPLAY_HERE && p == &pt,
 	   "stopped on the breakpoint at the IN, before it runs: there");
@@ -2051,6 +2052,15 @@ static void test_place_at_a_read(void)
 	run.io.direction = KVM_EXIT_IO_IN;
 	ok(replay__where(v, ITR_DELIVER_IRQ, &p) == REPLAY_HERE && p == &pt,
 	   "a place after an IN, at that IN's exit with RIP already past it: there");
+	p = NULL;
+	fake_rip = 0x1b6e;
+	ok(replay__where(v, ITR_DELIVER_IRQ, &p) == REPLAY_HERE && p == &pt,
+	   "... and with RIP still at the IN: there too (KVM completes it, then injects)");
+	p = NULL;
+	memcpy(ram + 0x1b6c, "\x66\xe5\x80", 3);	/* in $0x80,%ax: a prefix and an imm8 */
+	fake_rip = 0x1b6c;
+	ok(replay__where(v, ITR_DELIVER_IRQ, &p) == REPLAY_HERE && p == &pt,
+	   "an IN of three bytes (66 e5 80) at its exit: past all three");
 }
 
 int main(void)

@@ -330,38 +330,42 @@ static int play_hlt(struct vcpu *v, struct kvm_regs *regs, uint64_t place)
 	return v->ops->set_regs(v, regs);
 }
 
-/* Whether the instruction at @rip of @v is an IN (E4 E5 EC ED, after up to four prefixes) */
-static bool in_at(struct vcpu *v, uint64_t rip)
+/* The length of the IN at @rip of @v (E4 E5 EC ED, after up to four prefixes); 0: not an IN */
+static unsigned in_len(struct vcpu *v, uint64_t rip)
 {
-	uint8_t b[5];
+	uint8_t b[6];
 	unsigned n = vcpu__fetch(v, rip, b, sizeof(b));
 
-	for (unsigned i = 0; i < n; i++) {
-		if (b[i] == 0xe4 || b[i] == 0xe5 || b[i] == 0xec || b[i] == 0xed)
-			return true;
+	for (unsigned i = 0; i < n && i < 5; i++) {
+		if (b[i] == 0xec || b[i] == 0xed)
+			return i + 1;
+		if (b[i] == 0xe4 || b[i] == 0xe5)
+			return i + 2;	/* its port, an imm8 */
 		if (b[i] != 0x66 && b[i] != 0x67 && b[i] != 0xf2 && b[i] != 0xf3 && (b[i] & 0xf0) != 0x40)
-			return false;	/* not a prefix (REX, operand or address size, REP) */
+			return 0;	/* not a prefix (REX, operand or address size, REP) */
 	}
-	return false;
+	return 0;
 }
 
 /*
- * @v's last exit was an IN or MMIO read KVM completes at the next entry, and
- * RIP (@regs) still names it: it ran. A delivery recorded at its RIP came
- * before it (one after it has the next RIP in its frame: KVM completes, then
- * injects). On PVM the RIP KVM reports at an IN's exit is now and then past
- * it already (sync regs and KVM_GET_REGS alike): then the vCPU stands where
- * the IN's completion leaves it, so for an IN the instruction at RIP says
- * which (a user storm's interrupt placed after an IN was stepped past, 1
- * replay in 60 under load). An MMIO read's RIP is taken as naming it.
+ * Where @v stands for a delivery at its next entry: RIP (@regs), but at an
+ * IN's exit KVM completes the IN first and only then injects (the frame has
+ * the next RIP), so there it stands past the IN: a delivery recorded at the
+ * IN's own RIP came before it ran (59-storm.t kernel seed 9), one recorded
+ * after it goes in at this exit, as the recording's did. On PVM the RIP KVM
+ * reports at an IN's exit is now and then past the IN already (sync regs and
+ * KVM_GET_REGS alike): the instruction at RIP says which. An MMIO read's exit
+ * is taken at its RIP as reported (which of the two it names can't be told).
  */
-static bool read_pending(struct vcpu *v, const struct kvm_regs *regs)
+static uint64_t where_rip(struct vcpu *v, const struct kvm_regs *regs)
 {
 	const struct kvm_run *run = v->run;
+	unsigned n;
 
-	if (run->exit_reason == KVM_EXIT_IO && run->io.direction == KVM_EXIT_IO_IN)
-		return in_at(v, regs->rip);
-	return run->exit_reason == KVM_EXIT_MMIO && !run->mmio.is_write;
+	if (run->exit_reason == KVM_EXIT_IO && run->io.direction == KVM_EXIT_IO_IN &&
+	    (n = in_len(v, regs->rip)))
+		return regs->rip + n;
+	return regs->rip;
 }
 
 /* Whether @v, with @regs and @count guest ring slots made, stands at @p's place (or its HLT) */
@@ -370,10 +374,11 @@ static bool stands_at(struct vcpu *v, const struct replay_point *p, const struct
 {
 	const struct replay *rp = v->vm->replay;
 
+	uint64_t at = where_rip(v, regs);
+
 	return count == (uint32_t)p->count && regs->rsp == p->rsp &&
-	       !(regs->rip == p->rip && read_pending(v, regs)) &&
 	       (!rp->give_irrs || replay__irrs_at(v, count) == p->irrs) &&
-	       (regs->rip == p->rip || (rp->kvm_hlt && regs->rip + 1 == p->rip && after_hlt(v, p->rip))) &&
+	       (at == p->rip || (rp->kvm_hlt && at + 1 == p->rip && after_hlt(v, p->rip))) &&
 	       !((regs->rflags ^ p->rflags) & ITR_RFLAGS_CONTROL) &&
 	       (p->how != ITR_DELIVER_STOP || (record__drain_rings(v->vm), v->ring.tail == p->published));
 }
@@ -461,7 +466,8 @@ enum replay_where replay__where(struct vcpu *v, enum itr_deliver_how how,
 		regs.rip = 0;
 	if (stands_at(v, p, &regs, count)) {
 		/* an NMI the VMM hands over, its place past a HLT: the replay plays the HLT */
-		if (how == ITR_DELIVER_NMI && !p->by_kvm && regs.rip != p->rip && play_hlt(v, &regs, p->rip) < 0)
+		if (how == ITR_DELIVER_NMI && !p->by_kvm && where_rip(v, &regs) != p->rip &&
+		    play_hlt(v, &regs, p->rip) < 0)
 			fprintf(stderr, "vmm: replay: cpu %u: stepping over the HLT: %s\n", v->id, strerror(errno));
 		arm(v, 0, 0);	/* a single-step's TF must not reach the frame it pushes */
 		*pt = p;
@@ -638,7 +644,7 @@ enum replay_where replay__kvm_irq(struct vcpu *v)
 	if (v->ops->get_regs(v, &regs) < 0)
 		regs.rip = p->rip;
 	irr = kvm_has(v, p);
-	if (irr == 0 && raise_tick(v, p, regs.rip == p->rip))
+	if (irr == 0 && raise_tick(v, p, where_rip(v, &regs) == p->rip))
 		irr = kvm_has(v, p);
 	if (irr > 0 && (w = replay__msi_wait(v, p)) != REPLAY_HERE) {
 		if (w == REPLAY_NOT_YET)	/* the recording merged a later MSI of it into this one */
@@ -651,7 +657,7 @@ enum replay_where replay__kvm_irq(struct vcpu *v)
 		return REPLAY_NOT_YET;
 	}
 	handler = irr < 0 ? 0 : handler_of(v, p->how == ITR_DELIVER_NMI ? 2 : p->vector);
-	if (handler && regs.rip != p->rip && play_hlt(v, &regs, p->rip) < 0)
+	if (handler && where_rip(v, &regs) != p->rip && play_hlt(v, &regs, p->rip) < 0)
 		handler = 0;	/* at the HLT, the delivery pending: the replay plays the HLT */
 	if (!handler) {
 		snprintf(why, sizeof(why), "replay: cpu %u at the place of recorded record %" PRIu64
