@@ -354,8 +354,9 @@ static unsigned in_len(struct vcpu *v, uint64_t rip)
  * IN's own RIP came before it ran (59-storm.t kernel seed 9), one recorded
  * after it goes in at this exit, as the recording's did. On PVM the RIP KVM
  * reports at an IN's exit is now and then past the IN already (sync regs and
- * KVM_GET_REGS alike): the instruction at RIP says which. An MMIO read's exit
- * is taken at its RIP as reported (which of the two it names can't be told).
+ * KVM_GET_REGS alike): the instruction at RIP says which (an IN right after
+ * an IN would be taken for the first). An MMIO read's exit is taken at its
+ * RIP as reported (which of the two it names can't be told).
  */
 static uint64_t where_rip(struct vcpu *v, const struct kvm_regs *regs)
 {
@@ -373,7 +374,6 @@ static bool stands_at(struct vcpu *v, const struct replay_point *p, const struct
 		      uint32_t count)
 {
 	const struct replay *rp = v->vm->replay;
-
 	uint64_t at = where_rip(v, regs);
 
 	return count == (uint32_t)p->count && regs->rsp == p->rsp &&
