@@ -839,6 +839,53 @@ static void test_nested_entry_user(void)
 }
 
 /*
+ * Split storm seed 27: two NMIs handed over at one exit while vCPU 1 was in an
+ * IPI's stub (KVM's LAPIC delivered it, no DELIVER): the first ENTRY and IRET,
+ * then the IPI's ENTRY, the second NMI (KVM held it pending) taken later in
+ * the IPI's exit path. The IPI is placed before the first NMI: the second,
+ * with no ENTRY yet when the IPI's came, is not what came right before it.
+ * Planned after the NMI, the IPI was never let in, the NMI's place in its stub
+ * never reached, and every replay went past it.
+ */
+static void test_nested_entry_pending_nmi(void)
+{
+	static struct itr_record r[16];
+	static struct replay rp;
+	char err[256] = "";
+	unsigned n = 0;
+	int rc;
+
+	r[n++] = guest_rec(ITR_MARK, 1);						/* slot 0 */
+	r[n++] = deliver_rec(1, 2, ITR_DELIVER_NMI, 1, 0x10e59a, 0x223fc0, 0x46);
+	r[n++] = deliver_rec(1, 2, ITR_DELIVER_NMI, 1, 0x10e59a, 0x223fc0, 0x46);	/* held pending */
+	r[n++] = entry_rec(1, 2, NOERR, 0x10e59a, 0x223fc0, 0x46);			/* slot 1 */
+	r[n - 1].stack = IVM_STACK_IST1 + 1;
+	r[n++] = (struct itr_record){ .type = ITR_IRET, .source = ITR_SRC_GUEST, .vcpu = 1, .vector = 2,
+				      .err = NOERR, .rip = 0x10e59a, .rsp = 0x223fc0, .rflags = 0x46 };
+	r[n++] = entry_rec(1, 0xd3, NOERR, 0x10ca43, 0x223ff0, 0x246);		/* slot 3 */
+	r[n++] = guest_rec(ITR_EOI, 1);						/* slot 4 */
+	r[n++] = (struct itr_record){ .type = ITR_IRET, .source = ITR_SRC_GUEST, .vcpu = 1, .vector = 0xd3,
+				      .err = NOERR, .rip = 0x10ca43, .rsp = 0x223ff0, .rflags = 0x246 };
+	r[n++] = entry_rec(1, 2, NOERR, 0x10e919, 0x223f40, 0x6);			/* slot 6 */
+	r[n - 1].stack = IVM_STACK_IST1 + 1;
+	ok(write_trace(path, "split", "vcpus=2 mem=67108864 boot=auto devices=none", r, n) == 0,
+	   "nested entry, an NMI pending: written");
+	rc = replay__load(path, &rp, err, sizeof(err));
+	ok(rc == 0 && rp.cpu[1].n == 3, "nested entry, an NMI pending: three places (%s)", rc ? err : "");
+	if (rc)
+		return;
+	ok(rp.cpu[1].p[0].vector == 0xd3 && rp.cpu[1].p[0].count == 1 && rp.cpu[1].p[0].rip == 0x10ca43 &&
+	   rp.cpu[1].p[0].either && rp.cpu[1].p[0].count_after == 3,
+	   "nested entry, an NMI pending: the IPI first, at the first NMI's count (undone at 3 if the NMI's "
+	   "place comes first)");
+	ok(rp.cpu[1].p[1].vector == 2 && rp.cpu[1].p[1].count == 1 && rp.cpu[1].p[1].rip == 0x10e59a,
+	   "nested entry, an NMI pending: then the first NMI, in the IPI's stub");
+	ok(rp.cpu[1].p[2].vector == 2 && rp.cpu[1].p[2].count == 6 && rp.cpu[1].p[2].rip == 0x10e919,
+	   "nested entry, an NMI pending: the second NMI at its own ENTRY, after the IPI's records");
+	replay__free(&rp);
+}
+
+/*
  * A sync point the guest visits more than once (masked under kernel and split:
  * PVM-4 delivers the level interrupt twice, and its handler syncs at 3 twice):
  * the guest's SYNC records count the visits, and each visit's injections are a
@@ -2074,6 +2121,7 @@ int main(void)
 	test_kvm_places();
 	test_nested_entry();
 	test_nested_entry_user();
+	test_nested_entry_pending_nmi();
 	test_visits();
 	test_answers();
 	test_nmis_apart();

@@ -446,29 +446,46 @@ static bool take_point(struct replay *rp, const struct itr_record *r, uint64_t g
 }
 
 /*
+ * The place before @j the guest took last: an NMI handed over with the one
+ * taken before it but still pending, or merged, has no ENTRY yet (split storm
+ * seed 27: two handed over inside an interrupt's stub, the second taken in its
+ * exit path) and is not what came right before @j's ENTRY. SIZE_MAX: none.
+ */
+static size_t taken_before_point(const struct replay_point *p, size_t j)
+{
+	while (j-- > 0)
+		if (p[j].taken || p[j].how != ITR_DELIVER_NMI)
+			return j;
+	return SIZE_MAX;
+}
+
+/*
  * Kernel and split recordings: the interrupt just added, whose ENTRY came
  * right after an NMI's IRET, was taken before that NMI when it came inside
  * its entry, and before an NMI before that one inside it too: its place
- * comes first then, with the first one's count.
+ * comes first then, with the first one's count. The NMIs not taken yet stay
+ * after it (sort_points puts them at their ENTRYs' counts).
  */
 static void nested_entry(struct replay *rp, unsigned vcpu)
 {
 	struct replay_point *p = rp->cpu[vcpu].p, t;
-	size_t j = rp->cpu[vcpu].n - 1;
+	size_t j = rp->cpu[vcpu].n - 1, i;
 
 	/* an NMI that came inside the entry may have come right after another inside it */
-	for (size_t last = j; j > 0 && inside_entry(&p[j - 1], &p[j]); j--) {
-		bool chain = p[j - 1].after_nmi;
+	for (bool first = true; (i = taken_before_point(p, j)) != SIZE_MAX && inside_entry(&p[i], &p[j]);
+	     first = false) {
+		bool chain = p[i].after_nmi;
 
 		/* one NMI alone: the guess can be undone as the replay runs (replay__kvm_irq) */
-		p[j].either = j == last && !chain;
+		p[j].either = first && !chain;
 		p[j].count_after = p[j].count;
 		p[j].irrs_after = p[j].irrs;
-		p[j].count = p[j - 1].count;
-		p[j].irrs = p[j - 1].irrs;
-		t = p[j - 1];
-		p[j - 1] = p[j];
-		p[j] = t;
+		p[j].count = p[i].count;
+		p[j].irrs = p[i].irrs;
+		t = p[j];
+		memmove(&p[i + 1], &p[i], (j - i) * sizeof(*p));
+		p[i] = t;
+		j = i;
 		if (!chain)
 			break;
 	}
