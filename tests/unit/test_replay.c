@@ -68,6 +68,13 @@ static struct itr_record deliver_rec(uint8_t vcpu, uint8_t vector, enum itr_deli
 				    .err = (uint32_t)count };
 }
 
+/* Paging off: the fake vCPU's code is read from the VM's memory at its physical address */
+static int fake_get_sregs(struct vcpu *v, struct kvm_sregs *s)
+{
+	memset(s, 0, sizeof(*s));
+	return 0;
+}
+
 /* @vm runs @rp with two vCPUs, ids 0 and 1, no thread or fd: a stop kicks each, and kicks nothing */
 static void two_vcpus(struct vm *vm, struct replay *rp, struct kvm_run *run)
 {
@@ -1374,7 +1381,7 @@ static struct itr_record read_rec(uint8_t vcpu, uint8_t reg, uint32_t value, uin
  */
 static void test_reads(void)
 {
-	static const struct vcpu_ops fake = { .get_regs = fake_get_regs };
+	static const struct vcpu_ops fake = { .get_regs = fake_get_regs, .get_sregs = fake_get_sregs };
 	static struct kvm_run run;
 	static struct itr_record r[8];
 	static struct replay rp;
@@ -1554,7 +1561,7 @@ static struct itr_record exit_rec(uint8_t vcpu, uint32_t reason, uint64_t rip)
  */
 static void test_eoi_places(void)
 {
-	static const struct vcpu_ops fake = { .get_regs = fake_get_regs };
+	static const struct vcpu_ops fake = { .get_regs = fake_get_regs, .get_sregs = fake_get_sregs };
 	static struct itr_record r[16];
 	static struct kvm_run run;
 	static struct replay rp;
@@ -1999,7 +2006,7 @@ static void one_place(struct vm *vm, struct replay *rp, struct replay_point *pt,
 
 static void test_nmi_going_in(void)
 {
-	static const struct vcpu_ops fake = { .get_regs = counting_get_regs };
+	static const struct vcpu_ops fake = { .get_regs = counting_get_regs, .get_sregs = fake_get_sregs };
 	static struct replay_point pt = { .vector = 0x45, .how = ITR_DELIVER_IRQ, .by_kvm = true, .count = 30,
 					  .rip = 0x10c883, .rsp = 0x223ff0, .rflags = 0x246 };
 	static struct kvm_run run;
@@ -2025,7 +2032,7 @@ static void test_nmi_going_in(void)
  */
 static void test_no_step_into_event(void)
 {
-	static const struct vcpu_ops fake = { .get_regs = fake_get_regs };
+	static const struct vcpu_ops fake = { .get_regs = fake_get_regs, .get_sregs = fake_get_sregs };
 	static struct replay_point pt = { .vector = 0x41, .how = ITR_DELIVER_IRQ, .count = 30, .rip = 0x108b8f,
 					  .rsp = 0x223f18, .rflags = 0x202 };
 	static struct kvm_run run;
@@ -2041,13 +2048,6 @@ static void test_no_step_into_event(void)
 	replay__event_going_in(v);
 	ok(rp.cpu[0].armed_rip == 0x108b8f,
 	   "an exception going in at this entry: a breakpoint at the next place instead of the step");
-}
-
-/* Paging off: the fake vCPU's code is read from the VM's memory at its physical address */
-static int fake_get_sregs(struct vcpu *v, struct kvm_sregs *s)
-{
-	memset(s, 0, sizeof(*s));
-	return 0;
 }
 
 /*
@@ -2108,6 +2108,17 @@ static void test_place_at_a_read(void)
 	fake_rip = 0x1b6c;
 	ok(replay__where(v, ITR_DELIVER_IRQ, &p) == REPLAY_HERE && p == &pt,
 	   "an IN of three bytes (66 e5 80) at its exit: past all three");
+
+	/* KVM runs an in-kernel HLT itself: standing at the HLT before the place is standing there */
+	{
+		struct kvm_regs at_hlt = { .rip = 0x1b6e };
+
+		rp.kvm_hlt = true;
+		ram[0x1b6e] = 0xf4;
+		ok(replay__holds_at_hlt(v, &at_hlt), "at the HLT right before the place: held there");
+		ram[0x1b6e] = 0x90;
+		ok(!replay__holds_at_hlt(v, &at_hlt), "at a NOP right before the place: not");
+	}
 }
 
 int main(void)

@@ -18,18 +18,6 @@
 #include "replay.h"
 
 
-/* The guest byte at virtual address @gva of @v; -1 when it can't be read. */
-static int guest_byte(struct vcpu *v, uint64_t gva)
-{
-	struct kvm_translation tr = { .linear_address = gva };
-	const uint8_t *g;
-
-	if (ioctl(v->fd, KVM_TRANSLATE, &tr) < 0 || !tr.valid ||
-	    !(g = gmem__ptr(&v->vm->mem, tr.physical_address, 1)))
-		return -1;
-	return *g;
-}
-
 /*
  * Whether the instruction before @rip may be a HLT (its last byte is f4). KVM
  * runs an in-kernel HLT itself (kernel and split irqchips), and on PVM a
@@ -41,7 +29,9 @@ static int guest_byte(struct vcpu *v, uint64_t gva)
  */
 static bool after_hlt(struct vcpu *v, uint64_t rip)
 {
-	return rip > 1 && guest_byte(v, rip - 1) == 0xf4;
+	uint8_t b;
+
+	return rip > 1 && vcpu__fetch(v, rip - 1, &b, 1) == 1 && b == 0xf4;
 }
 
 /*
