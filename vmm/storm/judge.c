@@ -122,7 +122,7 @@ static void violation(struct storm_verdict *v, const char *sig, const char *firs
 	if (v->violated)
 		return;		/* the first one found is the one reported and shrunk */
 	v->violated = true;
-	v->seq = seq;
+	v->seq = v->began = seq;
 	snprintf(v->sig, sizeof(v->sig), "%s", sig);
 	snprintf(v->first, sizeof(v->first), "%s", first);
 }
@@ -163,7 +163,11 @@ static void judge_oracle(const char *path, enum irqchip_mode mode, struct storm_
 	}
 	snprintf(sig, sizeof(sig), "oracle [%s]", oracle_kind__name(o.kept[0].kind));
 	snprintf(first, sizeof(first), "%s (host model %s)", o.kept[0].text, oracle_host__name(o.host));
+	if (v->violated)
+		return;
 	violation(v, sig, first, o.kept[0].seq);
+	if (o.kept[0].seq == UINT64_MAX)
+		v->began = o.kept[0].since;
 }
 
 void storm__judge(const char *path, enum irqchip_mode mode, int status, struct storm_verdict *v)
@@ -192,6 +196,13 @@ void storm__judge(const char *path, enum irqchip_mode mode, int status, struct s
 		snprintf(first, sizeof(first), "seq %" PRIu64 ": the guest saw %s (%s %#x)", b->seq,
 			 broken_name(b->a >> 8 & 0xff), (b->a >> 8 & 0xff) == IVM_SB_REMOTE_IRR ? "pin" :
 			 (b->a >> 8 & 0xff) == IVM_SB_TPR ? "TPR" : "vector", b->a & 0xff);
+		/*
+		 * The earlier of the two is the cause: a guest that saw CPU 1 lost
+		 * stops waiting for it, ends the run with it not quiet, and the
+		 * oracle finds what it still held then (59-storm.t's INIT mutant).
+		 */
+		if (v->violated && v->began != UINT64_MAX && b->seq < v->began)
+			v->violated = false;
 		violation(v, sig, first, b->seq);
 	}
 	if (status == 1 && !has[0] && !v->violated)

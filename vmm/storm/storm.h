@@ -106,6 +106,8 @@ struct storm_verdict {
 	char sig[48];		/* what broke, for shrinking: "oracle [lost]", "guest re-entry" */
 	char first[400];	/* the first violating record, in words */
 	uint64_t seq;		/* that record's seq; UINT64_MAX: none (a hang, a bad trace) */
+	uint64_t began;		/* where it began: seq, or for what the oracle found at the end
+				 * (a delivery never made) since when it was owed */
 	uint64_t deliveries;	/* the guest's ENTRY records */
 };
 
