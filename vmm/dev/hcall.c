@@ -406,7 +406,10 @@ struct progress_wait {
 	uint32_t value;
 };
 
-/* 0 while the counter is short of the recorded value (it counts up: past it is there too), else -1 */
+/*
+ * 0 while the counter is short of the recorded value (it counts up: past it
+ * is there too; 0 names no vCPU: whichever counts it up), else -1
+ */
 static int progress_waits_for(const struct vm *vm, const void *what)
 {
 	const struct progress_wait *w = what;

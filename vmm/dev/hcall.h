@@ -25,9 +25,9 @@ void hcall__answer_quiet(struct vcpu *v);
 
 /*
  * Replay, @self's own thread, the VM lock held: hold @self while
- * @waits_for(vm, @what) names another vCPU it must wait for, answering
- * questions about it, at most 10 s. -1: free to go; else the vCPU it still
- * waited for when the VM stopped or the 10 s ran out.
+ * @waits_for(vm, @what) is >= 0 (the vCPU it must wait for, or 0 where no one
+ * vCPU is waited for), answering questions about it, at most 10 s. -1: free
+ * to go; else what @waits_for last said when the VM stopped or the 10 s ran out.
  */
 int hcall__hold_for(struct vcpu *self, int (*waits_for)(const struct vm *vm, const void *what),
 		    const void *what);
