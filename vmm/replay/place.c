@@ -249,8 +249,31 @@ static int hlt_wakes(struct vcpu *v, const struct replay_point *p)
 	return lapic_state__irr_words(&s) || ev.nmi.pending;
 }
 
+/*
+ * Whether an INIT KVM held for @v woke its HLT instead (the storm's init kind:
+ * CPU 0 restarts CPU 1 halted there), and took it in: the vCPU is reset, waiting
+ * for its SIPI or at the SIPI's vector already (@regs read again). Only KVM_RUN
+ * or KVM_GET_MP_STATE (kvm_apic_accept_events) lets an INIT in, and a vCPU the
+ * replay holds at its HLT makes neither: it waited for the next place's
+ * interrupt, which comes only after the restart, while CPU 0 gave CPU 1 up.
+ */
+static bool init_woke(struct vcpu *v, struct kvm_regs *regs)
+{
+	struct kvm_mp_state mp;
+	uint64_t rip = regs->rip;
+
+	if (ioctl(v->fd, KVM_GET_MP_STATE, &mp) < 0 || v->ops->get_regs(v, regs) < 0)
+		return false;
+	if (mp.mp_state != KVM_MP_STATE_INIT_RECEIVED && regs->rip == rip)
+		return false;
+	evlog__add(&v->vm->log, "replay: cpu %u: an INIT woke its HLT at %#" PRIx64, v->id, rip);
+	return true;
+}
+
 static bool hlt_passed(struct vcpu *v, const struct replay_point *p, struct kvm_regs *regs)
 {
+	if (init_woke(v, regs))
+		return true;	/* KVM_RUN waits for the SIPI, or runs from its vector */
 	if (hlt_wakes(v, p) == 0) {
 		wait_here(v, p->rip);
 		return false;
