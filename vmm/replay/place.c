@@ -17,7 +17,6 @@
 #include "vm/lapic_state.h"
 #include "replay.h"
 
-
 /*
  * Whether the instruction before @rip may be a HLT (its last byte is f4). KVM
  * runs an in-kernel HLT itself (kernel and split irqchips), and on PVM a

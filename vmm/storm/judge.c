@@ -161,10 +161,10 @@ static void judge_oracle(const char *path, enum irqchip_mode mode, struct storm_
 			  "or truncated)", UINT64_MAX);
 		return;
 	}
+	if (v->violated)
+		return;		/* how the run ended is the violation */
 	snprintf(sig, sizeof(sig), "oracle [%s]", oracle_kind__name(o.kept[0].kind));
 	snprintf(first, sizeof(first), "%s (host model %s)", o.kept[0].text, oracle_host__name(o.host));
-	if (v->violated)
-		return;
 	violation(v, sig, first, o.kept[0].seq);
 	if (o.kept[0].seq == UINT64_MAX)
 		v->began = o.kept[0].since;
