@@ -353,6 +353,26 @@ static void test_shrink_ipi(void)
 	scenario__free(&back);
 }
 
+/* @n records under a user-irqchip header, written to @path */
+static int user_trace(const char *path, struct itr_record *r, unsigned n)
+{
+	struct itr_header h = { 0 };
+
+	snprintf(h.irqchip, sizeof(h.irqchip), "user");
+	return trace_file(path, &h, r, n);
+}
+
+/* A temporary file at @path (a mkstemp template); false, and a failed test, if none */
+static bool temp_file(char *path)
+{
+	int fd = mkstemp(path);
+
+	if (fd < 0)
+		return ok(0, "temp file");
+	close(fd);
+	return true;
+}
+
 /* A round's trace: an injected #PF with @cr2, its ENTRY, the handler's CR2 mark @seen, its IRET */
 static int pf_trace(const char *path, uint64_t cr2, uint64_t seen)
 {
@@ -365,10 +385,8 @@ static int pf_trace(const char *path, uint64_t cr2, uint64_t seen)
 		  .a = IVM_MARK_CR2 | (uint32_t)(seen >> 12 & 0x0fffffff) },
 		{ .type = ITR_IRET, .source = ITR_SRC_GUEST, .vector = 14, .depth = 1, .cs = 0x10 },
 	};
-	struct itr_header h = { 0 };
 
-	snprintf(h.irqchip, sizeof(h.irqchip), "user");
-	return trace_file(path, &h, r, sizeof(r) / sizeof(r[0]));
+	return user_trace(path, r, sizeof(r) / sizeof(r[0]));
 }
 
 /* The judge sees a handler that read another CR2 than the one injected */
@@ -376,13 +394,9 @@ static void test_judge_payload(void)
 {
 	char path[] = "/tmp/test_storm.XXXXXX";
 	struct storm_verdict v;
-	int fd = mkstemp(path);
 
-	if (fd < 0) {
-		ok(0, "temp file");
+	if (!temp_file(path))
 		return;
-	}
-	close(fd);
 	ok(pf_trace(path, 0x12345000, 0x12345000) == 0, "judge: a #PF trace written");
 	storm__judge(path, IRQCHIP_USER, 0, &v);
 	ok(!v.violated && v.deliveries == 1, "judge: the CR2 injected is read: clean (%s)",
@@ -413,10 +427,8 @@ static int lost_trace(const char *path, bool mark_first)
 		mark_first ? mark : msi,
 		mark_first ? msi : mark,
 	};
-	struct itr_header h = { 0 };
 
-	snprintf(h.irqchip, sizeof(h.irqchip), "user");
-	return trace_file(path, &h, r, sizeof(r) / sizeof(r[0]));
+	return user_trace(path, r, sizeof(r) / sizeof(r[0]));
 }
 
 /*
@@ -428,13 +440,9 @@ static void test_judge_order(void)
 {
 	char path[] = "/tmp/test_storm.XXXXXX";
 	struct storm_verdict v;
-	int fd = mkstemp(path);
 
-	if (fd < 0) {
-		ok(0, "temp file");
+	if (!temp_file(path))
 		return;
-	}
-	close(fd);
 	ok(lost_trace(path, true) == 0, "judge order: a trace written");
 	storm__judge(path, IRQCHIP_USER, 1, &v);
 	ok(v.violated && !strcmp(v.sig, "guest CPU 1 did not start, finish or restart") && v.seq == 1,
