@@ -381,12 +381,15 @@ static uint64_t where_rip(struct vcpu *v, const struct kvm_regs *regs)
 	return regs->rip;
 }
 
-/* Whether @v, with @regs and @count guest ring slots made, stands at @p's place (or its HLT) */
+/*
+ * Whether @v, with @regs, standing at @at (where_rip: computed once a look, a
+ * KVM_GET_SREGS and a page walk at an IN's exit) and @count guest ring slots
+ * made, stands at @p's place (or its HLT)
+ */
 static bool stands_at(struct vcpu *v, const struct replay_point *p, const struct kvm_regs *regs,
-		      uint32_t count)
+		      uint64_t at, uint32_t count)
 {
 	const struct replay *rp = v->vm->replay;
-	uint64_t at = where_rip(v, regs);
 
 	return count == (uint32_t)p->count && regs->rsp == p->rsp &&
 	       (!rp->give_irrs || replay__irrs_at(v, count) == p->irrs) &&
@@ -410,7 +413,7 @@ bool replay__settle_either(struct vcpu *v, const struct kvm_regs *regs, uint32_t
 	struct replay *rp = v->vm->replay;
 	struct replay_point *p = rp->cpu[v->id].p + rp->cpu[v->id].next, t;
 
-	if (rp->cpu[v->id].next + 1 >= rp->cpu[v->id].n || !p->either || !stands_at(v, &p[1], regs, count))
+	if (rp->cpu[v->id].next + 1 >= rp->cpu[v->id].n || !p->either || !stands_at(v, &p[1], regs, where_rip(v, regs), count))
 		return false;
 	t = *p;
 	t.either = false;
@@ -452,6 +455,7 @@ enum replay_where replay__where(struct vcpu *v, enum itr_deliver_how how,
 	struct replay *rp = v->vm->replay;
 	const struct replay_point *p;
 	struct kvm_regs regs;
+	uint64_t at;
 	uint32_t count;
 	static char why[320];
 
@@ -476,9 +480,10 @@ enum replay_where replay__where(struct vcpu *v, enum itr_deliver_how how,
 		return REPLAY_NOT_YET;
 	if (v->ops->get_regs(v, &regs) < 0)
 		regs.rip = 0;
-	if (stands_at(v, p, &regs, count)) {
+	at = where_rip(v, &regs);
+	if (stands_at(v, p, &regs, at, count)) {
 		/* an NMI the VMM hands over, its place past a HLT: the replay plays the HLT */
-		if (how == ITR_DELIVER_NMI && !p->by_kvm && where_rip(v, &regs) != p->rip &&
+		if (how == ITR_DELIVER_NMI && !p->by_kvm && at != p->rip &&
 		    play_hlt(v, &regs, p->rip) < 0)
 			fprintf(stderr, "vmm: replay: cpu %u: stepping over the HLT: %s\n", v->id, strerror(errno));
 		arm(v, 0, 0);	/* a single-step's TF must not reach the frame it pushes */
@@ -633,7 +638,7 @@ enum replay_where replay__kvm_irq(struct vcpu *v)
 	enum replay_where w;
 	struct kvm_regs regs;
 	static char why[320];
-	uint64_t handler;
+	uint64_t handler, at;
 	int irr;
 
 	/* an NMI the VMM hands over goes in at this entry (replay_nmi), stopping at its handler:
@@ -656,7 +661,8 @@ enum replay_where replay__kvm_irq(struct vcpu *v)
 	if (v->ops->get_regs(v, &regs) < 0)
 		regs.rip = p->rip;
 	irr = kvm_has(v, p);
-	if (irr == 0 && raise_tick(v, p, where_rip(v, &regs) == p->rip))
+	at = where_rip(v, &regs);
+	if (irr == 0 && raise_tick(v, p, at == p->rip))
 		irr = kvm_has(v, p);
 	if (irr > 0 && (w = replay__msi_wait(v, p)) != REPLAY_HERE) {
 		if (w == REPLAY_NOT_YET)	/* the recording merged a later MSI of it into this one */
@@ -669,7 +675,7 @@ enum replay_where replay__kvm_irq(struct vcpu *v)
 		return REPLAY_NOT_YET;
 	}
 	handler = irr < 0 ? 0 : handler_of(v, p->how == ITR_DELIVER_NMI ? 2 : p->vector);
-	if (handler && where_rip(v, &regs) != p->rip && play_hlt(v, &regs, p->rip) < 0)
+	if (handler && at != p->rip && play_hlt(v, &regs, p->rip) < 0)
 		handler = 0;	/* at the HLT, the delivery pending: the replay plays the HLT */
 	if (!handler) {
 		snprintf(why, sizeof(why), "replay: cpu %u at the place of recorded record %" PRIu64
