@@ -188,6 +188,13 @@ static int test_hang(void)		/* spin at CPL3 forever: for watchdogs */
 	return 0;
 }
 
+static int test_halt(void)		/* cli; hlt: only an NMI or INIT could end it */
+{
+	for (;;)
+		asm volatile("cli; hlt");
+	return 0;
+}
+
 static int test_triple_fault(void)	/* empty IDT, then #UD */
 {
 	triple_fault();
@@ -206,6 +213,7 @@ static int test_list(void)
 
 IVM_TEST("none", test_none);
 IVM_TEST("hang", test_hang);
+IVM_TEST("halt", test_halt);
 IVM_TEST("triple-fault", test_triple_fault);
 IVM_TEST("list", test_list);
 

@@ -51,6 +51,13 @@ run_limited 60 "$VMM" run --quiet --cmdline test=triple-fault --trace "$TMP/tf.i
 is $? 4 "triple fault: exit status 4"
 ended "$TMP/tf.itr" "exit status 4" "triple fault"
 
+# cli; hlt on the one vCPU: nothing left can send the NMI or INIT that would end it
+run_limited 60 "$VMM" run --quiet --irqchip=user --cmdline test=halt --trace "$TMP/halt.itr" "$GUEST" \
+	>/dev/null 2>"$TMP/halt.err"
+is $? 4 "cli; hlt, user irqchip: exit status 4"
+like "$TMP/halt.err" '^vmm: guest halted with interrupts disabled \(hlt with IF=0\)$' "cli; hlt: stderr says why"
+ended "$TMP/halt.itr" "exit status 4" "cli; hlt"
+
 run_limited 60 "$VMM" run --quiet --trace "$TMP/ok.itr" "$GUEST" >/dev/null 2>&1
 is $? 0 "self-test: exit status 0"
 ended "$TMP/ok.itr" "exit status 0" "self-test"

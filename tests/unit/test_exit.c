@@ -145,7 +145,20 @@ static void test_simple_exits(void)
 	fk.r.rflags = 0x2;
 	fk.v.run->exit_reason = KVM_EXIT_HLT;
 	ok(exit__dispatch(&fk.v) == EXIT_STOP && vm.status == VMM_GUEST_DIED &&
-	   strstr(vm.why, "IF=0"), "HLT with IF=0: guest died, reason names IF=0");
+	   strstr(vm.why, "IF=0"), "KVM's LAPIC, a HLT with IF=0 exits: guest died, reason names IF=0");
+	reset();
+	vm.opts.irqchip = IRQCHIP_USER;
+	fk.r.rflags = 0x2;
+	fk.v.run->exit_reason = KVM_EXIT_HLT;
+	ok(exit__dispatch(&fk.v) == EXIT_RESUME && !vm.done && fk.v.halted && fk.v.halted_if0,
+	   "user irqchip, HLT with IF=0: halted until an NMI or INIT (another vCPU may send one)");
+	reset();
+	vm.opts.irqchip = IRQCHIP_USER;
+	fk.v.halted_if0 = true;		/* left from an earlier HLT */
+	fk.r.rflags = 0x202;
+	fk.v.run->exit_reason = KVM_EXIT_HLT;
+	ok(exit__dispatch(&fk.v) == EXIT_RESUME && fk.v.halted && !fk.v.halted_if0,
+	   "user irqchip, HLT with IF=1 after one with IF=0: an interrupt may end it");
 	reset();
 	fk.r.rflags = 0x2;
 	fk.e.nmi.pending = 1;
@@ -676,6 +689,29 @@ static void test_ulapic_event_first(void)
 	   "ulapic: nothing else goes in: 0x41 is handed over (INTA)");
 }
 
+/* User irqchip: only an NMI or INIT ends a HLT run with IF=0, no interrupt (SDM, HLT) */
+static void test_ulapic_hlt_if0(void)
+{
+	struct lapic_config cfg = { .apic_id = 0, .bsp = true, .x2apic = true };
+
+	reset();
+	fk.v.fd = -1;		/* KVM_INTERRUPT fails here: what counts is what pre_run chose */
+	vm.opts.irqchip = IRQCHIP_USER;
+	lapic__init(&fk.v.lapic, &cfg);
+	lapic__write(&fk.v.lapic, 0xf0, 0x1ff, 0);	/* software-enabled */
+	lapic__accept(&fk.v.lapic, 0x41, false);
+	fk.v.halted = fk.v.halted_if0 = true;
+	fk.v.run->ready_for_interrupt_injection = 1;
+	ulapic__pre_run(&fk.v);
+	ok(fk.v.halted && fk.v.run->request_interrupt_window == 0 && lapic__pending(&fk.v.lapic) == 0x41,
+	   "ulapic: halted with IF=0, 0x41 pending: still halted, no window asked, 0x41 in IRR");
+	fk.v.halted_if0 = false;
+	fk.v.run->if_flag = 1;
+	ulapic__pre_run(&fk.v);
+	ok(!fk.v.halted && lapic__pending(&fk.v.lapic) < 0,
+	   "ulapic: halted with IF=1: 0x41 ends the HLT and is handed over (INTA)");
+}
+
 /*
  * User irqchip, vCPU 0 set up by ulapic__init with no VM behind it: no
  * CPUID can be read, so no x2APIC; CR8 (kvm_run->cr8, KVM's copy with no
@@ -837,6 +873,7 @@ int main(void)
 	test_testdev_ports();
 	test_testdev_trace();
 	test_ulapic_event_first();
+	test_ulapic_hlt_if0();
 	test_ulapic_cr8();
 	test_ulapic_route8();
 	return tap_done();

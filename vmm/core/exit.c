@@ -26,12 +26,17 @@ static int handle_hlt(struct vcpu *v)
 	 */
 	if (e.nmi.pending || e.nmi.injected)
 		return EXIT_RESUME;
-	/* user irqchip: the run loop sleeps until our LAPIC has something for it */
-	if (v->vm->opts.irqchip == IRQCHIP_USER && (r.rflags & (1u << 9))) {
+	/*
+	 * User irqchip: the run loop sleeps until our LAPIC has something for it;
+	 * with IF=0 only an NMI or INIT ends the HLT (SDM, HLT), which another
+	 * vCPU or a host step may still send (run.c says when none can).
+	 */
+	if (v->vm->opts.irqchip == IRQCHIP_USER) {
 		v->halted = true;
+		v->halted_if0 = !(r.rflags & (1u << 9));
 		return EXIT_RESUME;
 	}
-	/* Nothing but an NMI or INIT could wake it: that is the end of this guest. */
+	/* KVM's LAPIC sleeps in KVM: a HLT that exits here has nothing to wake it. */
 	vm__stop(v->vm, VMM_GUEST_DIED, (r.rflags & (1u << 9)) ?
 		 "guest halted and no interrupt source is configured to wake it" :
 		 "guest halted with interrupts disabled (hlt with IF=0)");

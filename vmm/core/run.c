@@ -34,12 +34,13 @@
 static bool vcpu_has_work(const struct vcpu *v)
 {
 	return v->nreq || v->nr_nmi || v->init_pending || (v->wait_sipi && v->sipi_vector >= 0) ||
-	       (v->halted && (v->spurious_pending || lapic__pending(&v->lapic) >= 0));
+	       (v->halted && !v->halted_if0 && (v->spurious_pending || lapic__pending(&v->lapic) >= 0));
 }
 
 /*
- * Every vCPU idle (halted with IF=1 or waiting for a SIPI), no work queued
- * and no host timer to come: nothing can ever wake the guest.
+ * Every vCPU idle (halted or waiting for a SIPI), no work queued and no host
+ * timer to come: nothing can ever wake the guest. A LAPIC timer raises a
+ * fixed vector: it wakes no vCPU halted with IF=0.
  */
 static bool vm_idle_forever(const struct vm *vm)
 {
@@ -48,7 +49,8 @@ static bool vm_idle_forever(const struct vm *vm)
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		const struct vcpu *v = &vm->vcpus[i];
 
-		if ((!v->halted && !v->wait_sipi) || vcpu_has_work(v) || lapic__timer_next(&v->lapic))
+		if ((!v->halted && !v->wait_sipi) || vcpu_has_work(v) ||
+		    (lapic__timer_next(&v->lapic) && !(v->halted && v->halted_if0)))
 			return false;
 	}
 	return true;
@@ -101,9 +103,10 @@ static void vcpu_idle(struct vcpu *v)
 		return;
 	}
 	if (vm_idle_forever(vm)) {
-		vm__stop(vm, VMM_GUEST_DIED, vm->nr_vcpus == 1 ?
-			 "guest halted and no interrupt source is configured to wake it" :
-			 "every vCPU halted or waits for a SIPI, and no interrupt source can wake one");
+		vm__stop(vm, VMM_GUEST_DIED, vm->nr_vcpus > 1 ?
+			 "every vCPU halted or waits for a SIPI, and no interrupt source can wake one" :
+			 v->halted && v->halted_if0 ? "guest halted with interrupts disabled (hlt with IF=0)" :
+			 "guest halted and no interrupt source is configured to wake it");
 		return;
 	}
 	if (v->replay_wait == REPLAY_WAIT_KVM_IRQ)

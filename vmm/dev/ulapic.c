@@ -414,6 +414,8 @@ bool ulapic__pre_run(struct vcpu *v)
 		v->tpr_held = lapic__held_by_tpr(&v->lapic);
 		return true;
 	}
+	if (v->halted && v->halted_if0)
+		return true;	/* an interrupt does not end a HLT run with IF=0: it sleeps on */
 	v->halted = false;	/* HLT ends on INTR (the vCPU halted with IF=1) */
 	if (!run->ready_for_interrupt_injection || !run->if_flag) {
 		run->request_interrupt_window = 1;	/* IF=0 or an STI/MOV SS shadow */

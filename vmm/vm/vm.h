@@ -113,6 +113,7 @@ struct vcpu {
 	bool tpr_held;		/* user mode: an IRR vector only the TPR holds back (polled: on
 				 * PVM a CR8 write that lowers it makes no exit) */
 	bool halted;		/* user mode: in HLT, waiting for an interrupt */
+	bool halted_if0;	/* ... that HLT ran with IF=0: only an NMI or INIT ends it */
 	/* replay: at a recorded place, waiting for what another vCPU sends: an interrupt, or NMIs */
 	enum { REPLAY_WAIT_NONE, REPLAY_WAIT_IRQ, REPLAY_WAIT_NMI, REPLAY_WAIT_END,
 	       REPLAY_WAIT_FINISH,
