@@ -231,7 +231,7 @@ static void test_shutdown(void)
 	struct conf_catalogue cat;
 	struct conf_cell cell;
 	struct conf_exc e;
-	char name[CONF_NAME_MAX], err[256], id[16], buf[256];
+	char name[CONF_NAME_MAX], err[256], id[32], buf[256];
 	int obs = 0, c;
 
 	ok(conf__parse_shutdown("selftest: #DF-shutdown-cpl0: shutdown expected", name, sizeof(name),
@@ -373,6 +373,49 @@ static void test_check_line(void)
 	ok(conf__parse_check_line("check isr irqchip=user: run failed: watchdog; oracle -", "isr",
 				  "user", &cell) == 1 && cell.status == CONF_ERROR &&
 	   strstr(cell.note, "watchdog"), "a failed run: ERROR with why");
+}
+
+/* A scenario's checks pinned as known divergences name its cell: "KVM-2+PVM-4" with the oracle's */
+static void test_known_checks(void)
+{
+	char path[] = "/tmp/test_conform.XXXXXX", id[32], small[8], obs[CONF_TEXT_MAX] = "oracle DIVERGENCE";
+	int fd = mkstemp(path);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+
+	snprintf(id, sizeof(id), "PVM-4+PVM-5");
+	ok(conf__id_add(id, sizeof(id), "KVM-2") && !strcmp(id, "KVM-2+PVM-4+PVM-5"),
+	   "id_add: parts kept sorted (%s)", id);
+	ok(conf__id_add(id, sizeof(id), "PVM-5") && !strcmp(id, "KVM-2+PVM-4+PVM-5"), "id_add: once");
+	ok(!conf__id_add(id, sizeof(id), "A+B") && !conf__id_add(id, sizeof(id), ""),
+	   "id_add: one part at a time");
+	snprintf(small, sizeof(small), "PVM-4");
+	ok(!conf__id_add(small, sizeof(small), "KVM-2") && !strcmp(small, "PVM-4"),
+	   "id_add: what won't fit is refused, the ID unchanged");
+	id[0] = 0;
+	ok(conf__id_add(id, sizeof(id), "KVM-2") && !strcmp(id, "KVM-2"), "id_add: to an empty ID");
+	if (!f) {
+		ok(0, "a temporary log");
+		return;
+	}
+	fputs("== stray-sipi, irqchip kernel\n\nscenario stray-sipi (irqchip kernel): 5 checks\n"
+	      "  cpu 1 halted with IF=0 wakes at the NMI, not the SIPI DIVERGENCE (KVM-2)\n"
+	      "                                           expected [0x1] observed [0]\n"
+	      "  cpu 1 takes the IPI that parks it        PASS\n"
+	      "  a check that failed                      FAIL\n"
+	      "  EOI order                                DIVERGENCE (PVM-4)\n"
+	      "  cut short                                DIVERGENCE (PVM-4\n"
+	      "  not an ID                                DIVERGENCE (2 findings)\n"
+	      "check stray-sipi irqchip=kernel: oracle DIVERGENCE (1 finding: eoi 1); FAIL\n", f);
+	fclose(f);
+	snprintf(id, sizeof(id), "PVM-4");
+	ok(conf__known_checks(path, id, sizeof(id), obs, sizeof(obs)) == 2 && !strcmp(id, "KVM-2+PVM-4"),
+	   "known checks: KVM-2 and PVM-4 read, the cut and the non-ID lines not (%s)", id);
+	ok(!strcmp(obs, "oracle DIVERGENCE; known: cpu 1 halted with IF=0 wakes at the NMI, not the SIPI "
+		   "(KVM-2); known: EOI order (PVM-4)"), "known checks: each named in observed");
+	unlink(path);
+	id[0] = obs[0] = 0;
+	ok(conf__known_checks(path, id, sizeof(id), obs, sizeof(obs)) == 0 && !id[0] && !obs[0],
+	   "known checks: no log, none");
 }
 
 static void test_expect(void)
@@ -989,6 +1032,7 @@ int main(void)
 	test_shutdown();
 	test_host();
 	test_check_line();
+	test_known_checks();
 	test_expect();
 	test_same_ids_as_run();
 	test_sweep();

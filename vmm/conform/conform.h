@@ -51,7 +51,7 @@ struct conf_check {
 
 struct conf_cell {
 	enum conf_status status;
-	char id[16];			/* the divergence ID ("PVM-2"), "new" when none fits;
+	char id[32];			/* the divergence ID ("PVM-2", "KVM-2+PVM-4"), "new" when none fits;
 					   EXPECTED: the expectation in a word ("#PF(0x4)") */
 	char expected[CONF_TEXT_MAX];	/* the fields that differ, as the SDM has them */
 	char observed[CONF_TEXT_MAX];	/* ... and as the target did them */
@@ -334,12 +334,20 @@ const struct conf_divergence *conf__divergences(void);
 const struct conf_divergence *conf__divergence(const char *id);
 /* Whether the cell ID @id ("PVM-4" or a model's "PVM-4+PVM-5") names @one. */
 bool conf__id_has(const char *id, const char *one);
+/* Adds @one to the cell ID @id (size @n), its parts kept sorted and once: false if it won't fit. */
+bool conf__id_add(char *id, size_t n, const char *one);
 /*
  * Whether the checks @log (a scenario's judged output) shows failing say
  * that the target's CPU lacks a feature @scenario needs: UNSUPPORTED, not a
  * divergence; @why says which.
  */
 bool conf__lacks_feature(const char *scenario, const char *log, char *why, size_t n);
+/*
+ * The checks @log (a scenario's judged output) shows as known divergences
+ * ("DIVERGENCE (KVM-2)"): their IDs added to @id, their names to @observed
+ * ("known: NAME (ID)"). Returns how many.
+ */
+unsigned conf__known_checks(const char *log, char *id, size_t idn, char *observed, size_t obsn);
 
 /* ---- the matrix ---- */
 

@@ -207,6 +207,43 @@ bool conf__id_has(const char *id, const char *one)
 	return false;
 }
 
+bool conf__id_add(char *id, size_t n, const char *one)
+{
+	const char *parts[8], *p;
+	char buf[64], out[64];
+	unsigned np = 0;
+	size_t len = 0;
+
+	if (!*one || strchr(one, '+'))
+		return false;
+	if (conf__id_has(id, one))
+		return true;
+	if (snprintf(buf, sizeof(buf), "%s", id) >= (int)sizeof(buf))
+		return false;
+	for (char *q = buf; *q && np < 7; ) {	/* split in place */
+		parts[np++] = q;
+		q += strcspn(q, "+");
+		if (*q)
+			*q++ = 0;
+	}
+	parts[np++] = one;
+	for (unsigned i = 1; i < np; i++)	/* a handful: insertion sort */
+		for (unsigned j = i; j && strcmp(parts[j - 1], parts[j]) > 0; j--)
+			p = parts[j], parts[j] = parts[j - 1], parts[j - 1] = p;
+	out[0] = 0;
+	for (unsigned i = 0; i < np; i++) {
+		int k = snprintf(out + len, sizeof(out) - len, "%s%s", i ? "+" : "", parts[i]);
+
+		if (k < 0 || (size_t)k >= sizeof(out) - len)
+			return false;
+		len += (size_t)k;
+	}
+	if (len >= n)
+		return false;
+	memcpy(id, out, len + 1);
+	return true;
+}
+
 /*
  * Scenarios that need an optional CPU feature: the line of their checks that
  * says the target's CPU lacks it, with "observed [0]" on the next line.

@@ -287,3 +287,37 @@ int conf__parse_check_line(const char *line, const char *scenario, const char *m
 		snprintf(cell->note, sizeof(cell->note), "oracle %.*s", (int)n, o);
 	return 1;
 }
+
+unsigned conf__known_checks(const char *log, char *id, size_t idn, char *observed, size_t obsn)
+{
+	static const char tag[] = " DIVERGENCE (";
+	FILE *f = fopen(log, "r");
+	char line[512];
+	unsigned n = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *d = strstr(line, tag), *ref, *name = line + 2;
+		size_t len;
+
+		/* "  NAME<padding> DIVERGENCE (ID)": a check of the table, indented by two */
+		if (strncmp(line, "  ", 2) || line[2] == ' ' || !d)
+			continue;
+		ref = d + sizeof(tag) - 1;
+		len = strspn(ref, "ABCDEFGHIJKLMNOPQRSTUVWXYZ-0123456789");	/* an ID: "KVM-2" */
+		if (ref[len] != ')' || !len || len >= 16)
+			continue;
+		ref[len] = 0;
+		while (d > name && d[-1] == ' ')
+			d--;
+		*d = 0;
+		conf__id_add(id, idn, ref);
+		len = strlen(observed);
+		if (len < obsn)
+			snprintf(observed + len, obsn - len, "%sknown: %s (%s)", len ? "; " : "", name, ref);
+		n++;
+	}
+	fclose(f);
+	return n;
+}

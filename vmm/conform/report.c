@@ -154,7 +154,7 @@ void conf__report_text(const struct conf_matrix *m, const char *expect, FILE *f)
 {
 	const struct conf_catalogue *cat = m->cat;
 	struct conf_totals t;
-	char w[32];
+	char w[48];
 	int namew = 8, colw = 6;
 
 	for (unsigned c = 0; c < cat->n; c++) {
@@ -531,7 +531,7 @@ void conf__report_html(const struct conf_matrix *m, const char *expect, FILE *f)
 {
 	const struct conf_catalogue *cat = m->cat;
 	struct conf_totals t;
-	char w[32], x[CONF_TEXT_MAX];
+	char w[48], x[CONF_TEXT_MAX];
 
 	conf__totals(m, expect, &t);
 	fprintf(f, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>vmm conformance</title>\n"
