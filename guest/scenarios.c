@@ -368,16 +368,22 @@ static bool wait_count(volatile unsigned int *ctr, unsigned int n)
 	return *ctr >= n;
 }
 
-/* Ask until @cpu is at a quiet point (bounded): 0, or the last answer */
-static uint32_t quiet_wait(unsigned int cpu, uint64_t *rip)
+/* Ask until @cpu's answer is @want (bounded): @want, or the last answer */
+static uint32_t quiet_until(unsigned int cpu, uint32_t want, uint64_t *rip)
 {
 	uint64_t t0 = rdtsc();
 	uint32_t bits;
 
-	while ((bits = hc_quiet(cpu, rip)) != 0 && rdtsc() - t0 < WAIT_TSC_IRQ)
+	while ((bits = hc_quiet(cpu, rip)) != want && rdtsc() - t0 < WAIT_TSC_IRQ)
 		for (uint64_t t1 = rdtsc(); rdtsc() - t1 < 100000;)
 			cpu_relax();
 	return bits;
+}
+
+/* Ask until @cpu is at a quiet point (bounded): 0, or the last answer */
+static uint32_t quiet_wait(unsigned int cpu, uint64_t *rip)
+{
+	return quiet_until(cpu, 0, rip);
 }
 
 /* CPUs 1 to @ncpus - 1 all quiet (halted in their idle loop, nothing owed): false if one is not in time */
@@ -661,6 +667,57 @@ static void sc_quiet(void)
 	printf("quiet: cpu 1 quiet at 0x%lx, restarted by INIT, SIPI\n", (unsigned long)rip);
 }
 
+/*
+ * ---- a SIPI to a CPU that is not waiting for one (configs/stray-sipi.yaml) ----
+ * CPU 1 halts with IF=0, where only an NMI, SMI, INIT or RESET resumes it
+ * (SDM, HLT), and a SIPI to a CPU not in wait-for-SIPI is ignored (SDM 8.4).
+ * CPU 0 sends one (the trampoline's vector: a CPU that took it would boot
+ * again), gives it time to wake CPU 1, then sends the NMI that must. CPU 1's
+ * mark says what its HLT ended on: 1, the NMI; 0, something before it.
+ */
+static volatile unsigned int stray_nmis, stray_woke;
+
+static bool stray_nmi(struct pt_regs *regs)
+{
+	(void)regs;
+	if (cpu_number != 1)
+		return false;
+	stray_nmis++;
+	return true;
+}
+
+/* CPU 1's idle loop, once, with IF=0 (ap_main cleared it) */
+static void stray_park(void)
+{
+	if (cpu_number != 1)
+		return;
+	ap_idle_hook = NULL;
+	asm volatile("hlt" : : : "memory");
+	mark(stray_nmis);
+	stray_woke = 1;
+}
+
+static void sc_stray_sipi(void)
+{
+	uint64_t t0;
+
+	nmi_hook = stray_nmi;
+	mark(smp_boot_cpu(1));
+	if (!(cpus_online & 2))
+		return;
+	ap_idle_hook = stray_park;
+	apic_send_ipi(1, APIC_DM_FIXED | CALL_FUNCTION_SINGLE_VECTOR);	/* once more round its loop */
+	/* parked: halted with IF=0, nothing owed; nothing asks it again before the NMI (an
+	 * answer under KVM is KVM_GET_MP_STATE, which would take the SIPI in itself) */
+	mark(quiet_until(1, IVM_QUIET_IF0, NULL) == IVM_QUIET_IF0);
+	apic_send_ipi(1, APIC_DM_STARTUP | (AP_TRAMPOLINE_PA >> 12));
+	/* the bound of every wait for another vCPU's answer: a wake is a kick, far less */
+	for (t0 = rdtsc(); !stray_woke && rdtsc() - t0 < WAIT_TSC_IRQ;)
+		cpu_relax();
+	apic_send_ipi(1, APIC_DM_NMI);
+	mark(wait_count(&stray_woke, 1) && wait_count(&stray_nmis, 1) && aps_quiet(2));
+}
+
 static void sc_ring_stress(void)
 {
 	uint64_t t0, want = scenario_count ? scenario_count : RS_NMIS;
@@ -707,3 +764,4 @@ IVM_SCENARIO_IOAPIC("storm", sc_storm);
 IVM_SCENARIO("ipi8", sc_ipi8);
 IVM_SCENARIO("sipi8", sc_sipi8);
 IVM_SCENARIO("quiet", sc_quiet);
+IVM_SCENARIO("stray-sipi", sc_stray_sipi);

@@ -233,7 +233,7 @@ struct ivm_exc_result {
 	"priority", "tpr", "nesting", "isr", "level", "masked", "nmi-in-handler", \
 	"nmi-blocked", "exception-in-irq", "spurious", "timer-oneshot", "timer-periodic", \
 	"timer-tsc-deadline", "softirq", "selfipi", "irq-api", "ipi", "sipi", "ring-stress", \
-	"storm", "ipi8", "sipi8", "quiet"
+	"storm", "ipi8", "sipi8", "quiet", "stray-sipi"
 
 /*
  * A kernel's registrations (guest/ivm.h struct ivm_program, IVM_SCENARIO and

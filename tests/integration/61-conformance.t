@@ -195,6 +195,14 @@ is "$(cell scenario:isr kvm/user)" "PASS " "scenario:isr on kvm/user: our LAPIC 
 cell scenario:nesting kvm/kernel >"$TMP/nesting-kernel"
 like "$TMP/nesting-kernel" '^DIVERGENCE PVM-4(\+PVM-5)?$' \
 	"scenario:nesting on kvm/kernel: explained by EOI at acceptance, with or without a late delivery"
+# a SIPI to a vCPU halted with IF=0 wakes it (KVM-2, a check's known: ref), with PVM-4's EOIs
+for m in kernel split; do
+	cell scenario:stray-sipi kvm/$m >"$TMP/stray-$m"
+	like "$TMP/stray-$m" '^DIVERGENCE KVM-2\+PVM-4(\+PVM-5)?$' \
+		"scenario:stray-sipi on kvm/$m: the SIPI ends the HLT (KVM-2), named with the oracle's PVM-4"
+done
+is "$(jq -r '.checks[] | select(.name == "scenario:stray-sipi") | .results[] | select(.target == "kvm/kernel") | .observed' "$TMP/c.json" | grep -c 'known: cpu 1 halted with IF=0 wakes at the NMI, not the SIPI (KVM-2)')" 1 \
+	"scenario:stray-sipi on kvm/kernel: observed names the pinned check"
 is "$(jq '[.checks[] | select(.kind == "scenario") | .results[] | select(.target == "kvm/user" and .status == "DIVERGENCE")] | length' "$TMP/c.json")" 0 \
 	"every scenario passes on kvm/user"
 is "$(cell scenario:spurious kvm/kernel)" "UNSUPPORTED " "scenario:spurious on kvm/kernel: the config is user-only"

@@ -106,6 +106,11 @@ static const struct conf_divergence divergences[] = {
 	  "is not sent: ESR gets \"send illegal vector\" and the LVT error interrupt is raised",
 	  "the vector is accepted into IRR (where class 0 never beats the PPR: nothing is "
 	  "delivered); ESR stays 0, no LVT error interrupt", NULL, NULL },
+	{ "KVM-2", "KVM's in-kernel LAPIC (on PVM and kvm_amd alike)",
+	  "a SIPI to a CPU that is not in wait-for-SIPI is ignored: a CPU halted with IF=0 stays "
+	  "halted until an NMI, SMI, INIT or RESET",
+	  "the SIPI ends the HLT (`kvm_vcpu_has_events` sees it pending, `kvm_apic_accept_events` "
+	  "then drops it): the CPU runs on after its HLT", NULL, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
