@@ -28,6 +28,10 @@ int main(void)
 	static const uint8_t icebp[] = { 0xf1 };
 	static const uint8_t into[] = { 0xce };
 	static const uint8_t mov[] = { 0x48, 0x89, 0xd8 };
+	static const uint8_t in_dx[] = { 0xed };
+	static const uint8_t in_imm16[] = { 0x66, 0xe5, 0x80 };
+	static const uint8_t in_seg[] = { 0x2e, 0xec };
+	static const uint8_t insd[] = { 0x6d };
 	static const uint8_t trunc[] = { 0xcd };
 	static const uint8_t bad[] = { 0x0f, 0x0b, 0x00 };
 	struct insn in;
@@ -45,6 +49,12 @@ int main(void)
 	expect("icebp", icebp, sizeof(icebp), 64, INSN_INT1, 1, "int1");
 	expect("into (32-bit)", into, sizeof(into), 32, INSN_INTO, 1, "into");
 	expect("mov rax, rbx", mov, sizeof(mov), 64, INSN_OTHER, 3, "mov rax, rbx");
+	/* IN's length, prefixes and all: where the replay stands at an IN's exit (KVM completes it) */
+	expect("in eax, dx", in_dx, sizeof(in_dx), 64, INSN_IN, 1, "in eax, dx");
+	expect("in ax, 0x80", in_imm16, sizeof(in_imm16), 64, INSN_IN, 3, "in ax, 0x80");
+	expect("cs in al, dx", in_seg, sizeof(in_seg), 64, INSN_IN, 2, "in al, dx");
+	expect("insd", insd, sizeof(insd), 64, INSN_OTHER, 1, "insd");
+	ok(decode__one((const uint8_t[]){ 0xf0, 0xed }, 2, 64, 0, &in) == -1, "lock in is invalid");
 
 	ok(decode__one(into, sizeof(into), 64, 0, &in) == -1 && in.len == 0,
 	   "into in 64-bit mode is invalid");

@@ -68,10 +68,11 @@ static struct itr_record deliver_rec(uint8_t vcpu, uint8_t vector, enum itr_deli
 				    .err = (uint32_t)count };
 }
 
-/* Paging off: the fake vCPU's code is read from the VM's memory at its physical address */
+/* Paging off: the fake vCPU's code is read from the VM's memory at its physical address, as 64-bit code */
 static int fake_get_sregs(struct vcpu *v, struct kvm_sregs *s)
 {
 	memset(s, 0, sizeof(*s));
+	s->cs.l = 1;
 	return 0;
 }
 
@@ -2108,6 +2109,20 @@ static void test_place_at_a_read(void)
 	fake_rip = 0x1b6c;
 	ok(replay__where(v, ITR_DELIVER_IRQ, &p) == REPLAY_HERE && p == &pt,
 	   "an IN of three bytes (66 e5 80) at its exit: past all three");
+	p = NULL;
+	memcpy(ram + 0x1b6d, "\x2e\xed", 2);	/* cs in (%dx),%eax: a segment prefix (decoded, not listed) */
+	fake_rip = 0x1b6d;
+	ok(replay__where(v, ITR_DELIVER_IRQ, &p) == REPLAY_HERE && p == &pt,
+	   "an IN with a segment prefix (2e ed) at its exit: past both bytes");
+	p = NULL;
+	memcpy(ram + 0x1b6e, "\x6d", 1);	/* insl (%dx),%es:(%rdi): string I/O, its RIP as reported */
+	fake_rip = 0x1b6e;
+	ok(replay__where(v, ITR_DELIVER_IRQ, &p) == REPLAY_NOT_YET && !p,
+	   "an INS (6d) at its exit: not an IN, taken at its RIP (not there)");
+	memcpy(ram + 0x1b6d, "\xf0\xed", 2);	/* lock in: #UD, no IN ran */
+	fake_rip = 0x1b6d;
+	ok(replay__where(v, ITR_DELIVER_IRQ, &p) == REPLAY_NOT_YET && !p,
+	   "a LOCK-prefixed IN (f0 ed, invalid) at an IN exit: not an IN, taken at its RIP");
 
 	/* KVM runs an in-kernel HLT itself: standing at the HLT before the place is standing there */
 	{

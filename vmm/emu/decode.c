@@ -29,6 +29,8 @@ static enum insn_class classify(const ZydisDecodedInstruction *insn,
 		return INSN_IRET;
 	case ZYDIS_MNEMONIC_HLT:
 		return INSN_HLT;
+	case ZYDIS_MNEMONIC_IN:
+		return INSN_IN;
 	default:
 		return INSN_OTHER;
 	}

@@ -15,6 +15,7 @@ enum insn_class {
 	INSN_UD2,
 	INSN_IRET,
 	INSN_HLT,
+	INSN_IN,	/* in al/ax/eax, imm8 or dx (not the string INS) */
 };
 
 /* Which CR0.EM/TS rules apply (SDM Vol. 3A 2.5, table "EM, MP, TS interaction"). */

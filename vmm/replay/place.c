@@ -342,23 +342,6 @@ static int play_hlt(struct vcpu *v, struct kvm_regs *regs, uint64_t place)
 	return v->ops->set_regs(v, regs);
 }
 
-/* The length of the IN at @rip of @v (E4 E5 EC ED, after up to four prefixes); 0: not an IN */
-static unsigned in_len(struct vcpu *v, uint64_t rip)
-{
-	uint8_t b[6];
-	unsigned n = vcpu__fetch(v, rip, b, sizeof(b));
-
-	for (unsigned i = 0; i < n && i < 5; i++) {
-		if (b[i] == 0xec || b[i] == 0xed)
-			return i + 1;
-		if (b[i] == 0xe4 || b[i] == 0xe5)
-			return i + 2;	/* its port, an imm8 */
-		if (b[i] != 0x66 && b[i] != 0x67 && b[i] != 0xf2 && b[i] != 0xf3 && (b[i] & 0xf0) != 0x40)
-			return 0;	/* not a prefix (REX, operand or address size, REP) */
-	}
-	return 0;
-}
-
 /*
  * Where @v stands for a delivery at its next entry: RIP (@regs), but at an
  * IN's exit KVM completes the IN first and only then injects (the frame has
@@ -376,7 +359,7 @@ static uint64_t where_rip(struct vcpu *v, const struct kvm_regs *regs)
 	unsigned n;
 
 	if (run->exit_reason == KVM_EXIT_IO && run->io.direction == KVM_EXIT_IO_IN &&
-	    (n = in_len(v, regs->rip)))
+	    (n = vcpu__in_len(v, regs->rip)))
 		return regs->rip + n;
 	return regs->rip;
 }

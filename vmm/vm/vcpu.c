@@ -88,6 +88,21 @@ unsigned vcpu__fetch(struct vcpu *v, uint64_t rip, uint8_t *bytes, unsigned max)
 	return v->ops->get_sregs(v, &s) < 0 ? 0 : fetch(v, &s, rip, bytes, max);
 }
 
+unsigned vcpu__in_len(struct vcpu *v, uint64_t rip)
+{
+	struct kvm_sregs s;
+	uint8_t bytes[15];
+	struct insn in;
+	unsigned n;
+
+	if (v->ops->get_sregs(v, &s) < 0 || !(n = fetch(v, &s, rip, bytes, sizeof(bytes))))
+		return 0;
+	/* a page end may cut the fetch short: Zydis then refuses what runs past it */
+	if (decode__one(bytes, n, s.cs.l ? 64 : s.cs.db ? 32 : 16, rip, &in) < 0 || in.cls != INSN_IN)
+		return 0;
+	return in.len;
+}
+
 void vcpu__dump(struct vcpu *v, FILE *f)
 {
 	static const char *const gpr[] = { "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rsp", "rbp",

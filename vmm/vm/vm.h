@@ -234,6 +234,8 @@ void vcpu__set_current(struct vcpu *v);
 void vcpu__kick(struct vcpu *v);
 /* Up to @max instruction bytes at CS:@rip of @v, through its page tables: how many were readable */
 unsigned vcpu__fetch(struct vcpu *v, uint64_t rip, uint8_t *bytes, unsigned max);
+/* The length of the IN (not INS) at CS:@rip of @v, prefixes and all; 0 if that is not an IN */
+unsigned vcpu__in_len(struct vcpu *v, uint64_t rip);
 /*
  * Replay: hold every vCPU but @v out of KVM_RUN, so none can change @v's
  * LAPIC (an IPI) until @v's next KVM_RUN has returned: those inside are
