@@ -85,6 +85,7 @@ struct oracle {
 	uint32_t may_repeat[8];	/* smp: sent again from another vCPU's thread while pending: the
 				 * target may have accepted the first in between (two deliveries) */
 	uint64_t irr_since[256];
+	uint64_t repeat_since[256];	/* may_repeat: the seq of the send that may not have merged */
 	uint8_t tpr;
 	int ifl;		/* RFLAGS.IF: 0, 1, -1 unknown */
 	bool nmi_pending, nmi_blocked;

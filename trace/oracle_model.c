@@ -627,8 +627,10 @@ static void host(struct oracle *o, const struct itr_record *r)
 		switch (kind) {
 		case INJ_MSI:	/* fixed, edge: the only MSIs the configs send (docs/ORACLE.md) */
 			/* sent from another vCPU's thread while this one ran on */
-			if (o->smp && r->vcpu != o->cpu && bit(o->irr, r->vector))
+			if (o->smp && r->vcpu != o->cpu && bit(o->irr, r->vector)) {
 				set(o->may_repeat, r->vector);
+				o->repeat_since[r->vector] = r->seq;
+			}
 			accept(o, r->vector, false, r->seq);
 			if (o->smp && r->vcpu != o->cpu)
 				set(o->remote, r->vector);
@@ -744,11 +746,21 @@ static void guest(struct oracle *o, const struct itr_record *r)
 	/*
 	 * smp: a vector sent from another vCPU's thread reaches this vCPU's IRR
 	 * while it runs on; what it had already accepted (pending before, or an
-	 * IPI the trace can't show) may still be delivered first.
+	 * IPI the trace can't show) may still be delivered first. So may the
+	 * second copy of a vector sent twice that need not have merged (the first
+	 * taken in between), sent before it: an ENTRY record comes after the
+	 * acceptance, so it can follow the later send's INJECT in the stream
+	 * (storm --kinds=ipi, kernel: 3 storms in 500).
 	 */
-	bool in_flight = o->smp && r->type == ITR_ENTRY && r->vector >= 32 && o->cur >= 0 &&
-			 o->cur < 0x100 && bit(o->remote, o->cur) && (!bit(o->modelled, r->vector) ||
-			 (bit(o->irr, r->vector) && o->irr_since[r->vector] <= o->irr_since[o->cur]) ||
+	bool remote_cur = o->smp && r->type == ITR_ENTRY && r->vector >= 32 && o->cur >= 0 &&
+			  o->cur < 0x100 && bit(o->remote, o->cur);
+	/* (o->cur indexes irr_since only where remote_cur says it is a vector) */
+	bool irr_first = remote_cur && bit(o->irr, r->vector) &&
+			 o->irr_since[r->vector] <= o->irr_since[o->cur];
+	/* the copy taken is the repeat: one in IRR now was sent after o->cur */
+	bool repeat_taken = remote_cur && !irr_first && bit(o->may_repeat, r->vector) &&
+			    o->repeat_since[r->vector] <= o->irr_since[o->cur];
+	bool in_flight = remote_cur && (!bit(o->modelled, r->vector) || irr_first || repeat_taken ||
 			 (bit(o->ipi_soft, r->vector) && o->ipi_since[r->vector] <= o->irr_since[o->cur]));
 	/*
 	 * Another vCPU's IPI of a higher priority than what is deliverable here
@@ -800,6 +812,16 @@ static void guest(struct oracle *o, const struct itr_record *r)
 			key = KEY_EXC | r->vector;
 		if (o->ifl < 0 && r->vector >= 32 && (r->rflags & RFLAGS_IF))
 			o->ifl = 1;	/* learnt: the frame shows IF was set */
+		if (repeat_taken && bit(o->irr, r->vector)) {
+			uint64_t since = o->irr_since[r->vector];
+
+			/* the later copy came while the repeat waited, or after it was taken:
+			 * merged with it, or still to come, as a repeat of its own */
+			entry(o, r, key);
+			set(o->may_repeat, r->vector);
+			o->repeat_since[r->vector] = since;
+			break;
+		}
 		entry(o, r, key);
 		break;
 	}

@@ -674,23 +674,28 @@ static void test_ipi_remote_first(void)
 }
 
 /*
- * smp: 0x35 sent twice from vCPU 0's thread, the first taken, then @later: the
- * second waits in IRR from its send, so it comes before a lower vector sent
- * since (the storm's ipi requests, split, seed 1), never before a higher one
+ * smp: 0x35 sent twice from vCPU 0's thread, the first taken, then @later
+ * (from vCPU 0's thread, or on vCPU 1's own exit): the second waits in IRR
+ * from its send, so it comes before a lower vector sent since (the storm's
+ * ipi requests, split, seed 1), and before a higher one another thread sent
+ * since, which may have arrived after it was accepted: its ENTRY record comes
+ * after the acceptance, so it can follow that send's INJECT (storm
+ * --kinds=ipi, kernel, seed 3: 3 storms in 500). A higher one sent at vCPU
+ * 1's own exit was there with it: [order]
  */
 static void test_remote_repeat_first(void)
 {
-	static const unsigned later[] = { 0x34, 0x36 };
+	static const struct { unsigned later, from; } c[] = { { 0x34, 0 }, { 0x36, 0 }, { 0x36, 1 } };
 
-	for (unsigned k = 0; k < 2; k++) {
+	for (unsigned k = 0; k < 3; k++) {
 		nr = 0;
 		add(ITR_IF, ITR_SRC_GUEST, 0, 1)->vcpu = 1;
 		add(ITR_INJECT, ITR_SRC_VMM, 0x35, INJ_MSI | 1 << 8)->vcpu = 0;
 		add(ITR_INJECT, ITR_SRC_VMM, 0x35, INJ_MSI | 1 << 8)->vcpu = 0;
 		take_cpu1(0x35);
-		add(ITR_INJECT, ITR_SRC_VMM, later[k], INJ_MSI | 1 << 8)->vcpu = 0;
+		add(ITR_INJECT, ITR_SRC_VMM, c[k].later, INJ_MSI | 1 << 8)->vcpu = (uint8_t)c[k].from;
 		for (int i = 0; i < 2; i++) {
-			unsigned v = i ? later[k] : 0x35;
+			unsigned v = i ? c[k].later : 0x35;
 
 			take_cpu1(v);
 		}
@@ -698,9 +703,55 @@ static void test_remote_repeat_first(void)
 		if (k == 0)
 			ok(oracle__verdict(&o) == ORACLE_PASS && o.deliveries == 3,
 			   "smp: 0x35's second copy from vCPU 0's thread before 0x34 sent since: PASS");
+		else if (k == 1)
+			ok(oracle__verdict(&o) == ORACLE_PASS && o.deliveries == 3,
+			   "smp: 0x35's second copy before 0x36 sent since from vCPU 0's thread: PASS");
 		else
 			ok(o.count[OK_ORDER] == 1,
-			   "smp: 0x35's second copy before 0x36, which was deliverable: [order]");
+			   "planted: 0x35's second copy before 0x36 sent on vCPU 1's own exit: [order]");
+		show();
+	}
+}
+
+/*
+ * smp: the repeat of 0x35 sent after 0x36 (both from vCPU 0's thread) was not
+ * there before 0x36: taken first, [order]. And the storm's shape (seed 3,
+ * kernel): 0x36 sent twice, the first taken; 0x37, then 0x36 a third time;
+ * the repeat taken before 0x37, the third copy taken after it, or merged
+ * with the repeat (not taken again): PASS; a fourth ENTRY of 0x36 is [extra]
+ */
+static void test_remote_repeat_late(void)
+{
+	nr = 0;
+	add(ITR_IF, ITR_SRC_GUEST, 0, 1)->vcpu = 1;
+	add(ITR_INJECT, ITR_SRC_VMM, 0x35, INJ_MSI | 1 << 8)->vcpu = 0;
+	add(ITR_INJECT, ITR_SRC_VMM, 0x36, INJ_MSI | 1 << 8)->vcpu = 0;
+	add(ITR_INJECT, ITR_SRC_VMM, 0x35, INJ_MSI | 1 << 8)->vcpu = 0;
+	take_cpu1(0x35);
+	take_cpu1(0x35);
+	take_cpu1(0x36);
+	run_cpu1();
+	ok(o.count[OK_ORDER] == 1, "planted: 0x35's repeat sent after 0x36, taken before it: [order]");
+	show();
+	for (unsigned takes = 0; takes < 3; takes++) {
+		nr = 0;
+		add(ITR_IF, ITR_SRC_GUEST, 0, 1)->vcpu = 1;
+		add(ITR_INJECT, ITR_SRC_VMM, 0x36, INJ_MSI | 1 << 8)->vcpu = 0;
+		add(ITR_INJECT, ITR_SRC_VMM, 0x36, INJ_MSI | 1 << 8)->vcpu = 0;
+		take_cpu1(0x36);
+		add(ITR_INJECT, ITR_SRC_VMM, 0x37, INJ_MSI | 1 << 8)->vcpu = 0;
+		add(ITR_INJECT, ITR_SRC_VMM, 0x36, INJ_MSI | 1 << 8)->vcpu = 0;
+		take_cpu1(0x36);
+		take_cpu1(0x37);
+		for (unsigned i = 0; i < takes; i++)
+			take_cpu1(0x36);
+		run_cpu1();
+		if (takes < 2)
+			ok(oracle__verdict(&o) == ORACLE_PASS && o.deliveries == 3 + takes,
+			   "smp: 0x36's repeat before 0x37, its third copy %s: PASS",
+			   takes ? "after 0x37" : "merged");
+		else
+			ok(o.count[OK_EXTRA] == 1, "planted: 0x36 sent three times, taken four: [extra]");
 		show();
 	}
 }
@@ -1143,6 +1194,7 @@ int main(void)
 	test_inta();
 	test_remote_repeat();
 	test_remote_repeat_first();
+	test_remote_repeat_late();
 	test_ipi_merges_with_own();
 	test_ipi_remote_first();
 	test_nmi_inside_records();
