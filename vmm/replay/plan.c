@@ -386,17 +386,18 @@ static int add_point(struct replay *rp, const struct itr_record *r, const char *
  * told by the stack: a guest's own CLI sections are not records (ev_write's
  * is not), so an NMI in one, the interrupt taken at IF=1 once that code
  * returned, looks the same; the replay tells the two apart by the place the
- * vCPU reaches first (the point's `either`). Under kernel and split, where only the
- * ENTRY says where KVM delivered, not when an interrupt's IRET record came
- * right before the NMI: it landed in that interrupt's exit path (after its
- * IRET record, before the IRETQ), on that one's stack. (Under user the
- * DELIVER's slot count tells: take_point.) @irq's place is then the NMI's
- * slot count.
+ * vCPU reaches first (the point's `either`). So it does under kernel and
+ * split, where only the ENTRY says where KVM delivered, when an interrupt's
+ * IRET record came right before the NMI: it landed in that interrupt's exit
+ * path (after its IRET record, before the IRETQ, on the same stack), or, the
+ * next interrupt pending at the IRETQ, in that one's entry stub (ring-stress,
+ * split: two timer ticks at one RIP, the NMI at the second's slot
+ * reservation). (Under user the DELIVER's slot count tells: take_point.)
+ * @irq's place is then the NMI's slot count.
  */
 static bool inside_entry(const struct replay_point *nmi, const struct replay_point *irq)
 {
-	if (nmi->how != ITR_DELIVER_NMI || !nmi->taken || (nmi->after_iret && irq->by_kvm) ||
-	    irq->how != ITR_DELIVER_IRQ ||
+	if (nmi->how != ITR_DELIVER_NMI || !nmi->taken || irq->how != ITR_DELIVER_IRQ ||
 	    nmi->rsp >= irq->rsp || nmi->rflags & 0x200 || !(irq->rflags & 0x200))
 		return false;
 	return irq->stack != IVM_STACK_SAME || nmi->rsp <= (irq->rsp & ~0xfull) - 40;
@@ -471,9 +472,14 @@ static void nested_entry(struct replay *rp, unsigned vcpu)
 	struct replay_point *p = rp->cpu[vcpu].p, t;
 	size_t j = rp->cpu[vcpu].n - 1, i;
 
-	/* an NMI that came inside the entry may have come right after another inside it */
-	for (bool first = true; (i = taken_before_point(p, j)) != SIZE_MAX && inside_entry(&p[i], &p[j]);
-	     first = false) {
+	/*
+	 * An NMI that came inside the entry may have come right after another
+	 * inside it; one right after an interrupt's IRET record and before such
+	 * an NMI stays where it is (in that interrupt's exit path): only the
+	 * guess about the last NMI before the ENTRY can be undone.
+	 */
+	for (bool first = true; (i = taken_before_point(p, j)) != SIZE_MAX && inside_entry(&p[i], &p[j]) &&
+	     (first || !p[i].after_iret); first = false) {
 		bool chain = p[i].after_nmi;
 
 		/* one NMI alone: the guess can be undone as the replay runs (replay__kvm_irq) */
