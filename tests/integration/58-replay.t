@@ -7,7 +7,7 @@
 need_kvm
 
 REPEAT=${REPLAY_REPEAT:-10}	# replays of each two-vCPU recording
-KREPEAT=${REPLAY_REPEAT_KVM:-5}	# the same under kernel and under split (each mode's own recording)
+KREPEAT=${REPLAY_REPEAT_KVM:-10}	# the same under kernel and under split (each mode's own recording)
 record() {	# record NAME MODE [RUN OPTIONS]: configs/NAME.yaml traced into $TMP/NAME.MODE.itr
 	run_limited 60 "$VMM" run --quiet --irqchip="$2" --scenario="configs/$1.yaml" \
 		--trace="$TMP/$1.$2.itr" "${@:3}" "$GUEST" >"$TMP/rec.out" 2>&1
