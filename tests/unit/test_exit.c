@@ -660,8 +660,8 @@ static void test_testdev_trace(void)
 	is_u64(inj[2].a, INJ_PIN | 3 << 8 | PIN_DEASSERT << 16, "then INJECT pin 3 deassert");
 }
 
-/* User irqchip: no KVM_INTERRUPT on an entry that delivers an exception or NMI */
-static void test_ulapic_event_first(void)
+/* User irqchip, vCPU 0's LAPIC software-enabled with 0x41 in IRR; no KVM behind it */
+static void ulapic_with_0x41(void)
 {
 	struct lapic_config cfg = { .apic_id = 0, .bsp = true, .x2apic = true };
 
@@ -671,6 +671,12 @@ static void test_ulapic_event_first(void)
 	lapic__init(&fk.v.lapic, &cfg);
 	lapic__write(&fk.v.lapic, 0xf0, 0x1ff, 0);	/* software-enabled */
 	lapic__accept(&fk.v.lapic, 0x41, false);
+}
+
+/* User irqchip: no KVM_INTERRUPT on an entry that delivers an exception or NMI */
+static void test_ulapic_event_first(void)
+{
+	ulapic_with_0x41();
 	fk.v.run->if_flag = 1;
 	fk.v.run->ready_for_interrupt_injection = 1;
 	fk.e.exception.injected = 1;
@@ -692,14 +698,7 @@ static void test_ulapic_event_first(void)
 /* User irqchip: only an NMI or INIT ends a HLT run with IF=0, no interrupt (SDM, HLT) */
 static void test_ulapic_hlt_if0(void)
 {
-	struct lapic_config cfg = { .apic_id = 0, .bsp = true, .x2apic = true };
-
-	reset();
-	fk.v.fd = -1;		/* KVM_INTERRUPT fails here: what counts is what pre_run chose */
-	vm.opts.irqchip = IRQCHIP_USER;
-	lapic__init(&fk.v.lapic, &cfg);
-	lapic__write(&fk.v.lapic, 0xf0, 0x1ff, 0);	/* software-enabled */
-	lapic__accept(&fk.v.lapic, 0x41, false);
+	ulapic_with_0x41();
 	fk.v.halted = fk.v.halted_if0 = true;
 	fk.v.run->ready_for_interrupt_injection = 1;
 	ulapic__pre_run(&fk.v);
