@@ -393,6 +393,9 @@ static void test_known_checks(void)
 	   "id_add: what won't fit is refused, the ID unchanged");
 	id[0] = 0;
 	ok(conf__id_add(id, sizeof(id), "KVM-2") && !strcmp(id, "KVM-2"), "id_add: to an empty ID");
+	snprintf(id, sizeof(id), "A-1+B-1+C-1+D-1+E-1+F-1+G-1+H-1");
+	ok(!conf__id_add(id, sizeof(id), "K-1") && !strcmp(id, "A-1+B-1+C-1+D-1+E-1+F-1+G-1+H-1"),
+	   "id_add: an ID of more parts than a cell holds is refused, unchanged");
 	if (!f) {
 		ok(0, "a temporary log");
 		return;

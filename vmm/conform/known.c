@@ -214,8 +214,8 @@ bool conf__id_has(const char *id, const char *one)
 
 bool conf__id_add(char *id, size_t n, const char *one)
 {
-	const char *parts[8], *p;
-	char buf[64], out[64];
+	const char *parts[8];
+	char buf[64], out[64], *q = buf;
 	unsigned np = 0;
 	size_t len = 0;
 
@@ -225,16 +225,22 @@ bool conf__id_add(char *id, size_t n, const char *one)
 		return true;
 	if (snprintf(buf, sizeof(buf), "%s", id) >= (int)sizeof(buf))
 		return false;
-	for (char *q = buf; *q && np < 7; ) {	/* split in place */
-		parts[np++] = q;
+	for (; *q && np < 7; np++) {	/* split in place */
+		parts[np] = q;
 		q += strcspn(q, "+");
 		if (*q)
 			*q++ = 0;
 	}
+	if (*q)
+		return false;		/* more parts than any cell ID holds */
 	parts[np++] = one;
 	for (unsigned i = 1; i < np; i++)	/* a handful: insertion sort */
-		for (unsigned j = i; j && strcmp(parts[j - 1], parts[j]) > 0; j--)
-			p = parts[j], parts[j] = parts[j - 1], parts[j - 1] = p;
+		for (unsigned j = i; j && strcmp(parts[j - 1], parts[j]) > 0; j--) {
+			const char *t = parts[j];
+
+			parts[j] = parts[j - 1];
+			parts[j - 1] = t;
+		}
 	out[0] = 0;
 	for (unsigned i = 0; i < np; i++) {
 		int k = snprintf(out + len, sizeof(out) - len, "%s%s", i ? "+" : "", parts[i]);
