@@ -1202,6 +1202,10 @@ static void test_nmi_after_cut_off(void)
 	ok(rp.cpu[1].p[0].taken && rp.cpu[1].p[0].count == 4 && rp.cpu[1].p[0].rip == 0x10e92e,
 	   "NMI after a cut-off slot: placed after 4 slots, the cut-off one counted (%" PRIu64 ")",
 	   rp.cpu[1].p[0].count);
+	/* the end cut it off (a = 1): a failed replay's note names it; vCPU 0 had none */
+	ok(rp.cpu[1].cut_off == 4 && rp.cpu[0].cut_off == 0,	/* the 5th record */
+	   "NMI after a cut-off slot: the cut-off slot's record is cpu 1's cut_off (%" PRIu64 ")",
+	   rp.cpu[1].cut_off);
 	replay__free(&rp);
 }
 

@@ -5,6 +5,7 @@
  * NMI at the place it was delivered, write a new trace and diff the two.
  */
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -486,6 +487,13 @@ int replay_cmd__main(int argc, char **argv)
 			       "CLI section); the records alone can't tell, and a wrong guess differs in three "
 			       "RIPs (docs/TRACE.md \"Replay\" 2a)\n", planned, planned == 1 ? "" : "s", where,
 			       planned > 3 ? ", ..." : "", swapped);
+		for (unsigned i = 0; i < rp.vcpus; i++)
+			if (rp.cpu[i].cut_off)
+				printf("replay: note: the recording ended with cpu %u inside a record it never "
+				       "published (record %" PRIu64 "): where that was an interrupt's ENTRY, no "
+				       "record names the interrupt, so the replay can't make it, and the vCPU "
+				       "goes on past where it stood (docs/TRACE.md \"Replay\", not exact)\n",
+				       i, rp.cpu[i].cut_off);
 	}
 	fflush(stdout);
 	replay__free(&rp);

@@ -763,8 +763,11 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 			}
 		}
 		/* a slot never published (v10) took its place in the ring: the rest count on from it */
-		if (r.type == ITR_UNPUBLISHED)
+		if (r.type == ITR_UNPUBLISHED) {
 			guest[r.vcpu]++;
+			if (r.a == 1)
+				rp->cpu[r.vcpu].cut_off = r.seq;
+		}
 		else if (r.source == ITR_SRC_GUEST || r.type == ITR_BAD_GUEST) {
 			guest[r.vcpu]++;
 			/* its last guest record: an NMI's IRET (nested_entry) */

@@ -185,6 +185,8 @@ struct replay {
 		bool irr_given;			/* one of those got a recorded answer: a loop's
 						 * next question there gets it again */
 		bool in_nmi;			/* load: between an NMI's ENTRY and its IRET */
+		uint64_t cut_off;		/* load: the seq of an UNPUBLISHED record the end
+						 * cut off (stopped mid-record); 0 = none */
 		uint64_t last_seq;		/* load: the seq of its last record */
 		struct replay_eoi *eois;	/* split: its level EOI exits, in order */
 		size_t neois, next_eoi;		/* how many, and the first not matched yet (load:
