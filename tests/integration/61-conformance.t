@@ -276,6 +276,9 @@ is $? 1 "the mutant's divergence fails the run"
 is "$(jq -r '.checks[] | select(.name == "scenario:nesting") | .results[] | "\(.target) \(.status) \(.id)"' "$TMP/m.json" | tr '\n' ';')" \
 	"kvm/user PASS ;kvm/user@vmm-mutant DIVERGENCE new;" \
 	"scenario:nesting: a new divergence on the mutant's column only"
+jq -r '.checks[] | select(.name == "scenario:nesting") | .results[] | select(.target == "kvm/user@vmm-mutant") |
+	.observed' "$TMP/m.json" >"$TMP/m.obs"
+like "$TMP/m.obs" '^failing checks: .*\(observed \[0x' "scenario:nesting on the mutant: each failing check with what it observed"
 
 # a planted defect in the VMM's injection: a payload applied at the injection of a pending
 # exception too (dev/inject.c), as a second vmm build: the host checks find it on its column only

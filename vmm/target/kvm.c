@@ -190,7 +190,7 @@ static void failed_checks(const char *log, char *out, size_t n)
 		return;
 	while (fgets(line, sizeof(line), f)) {
 		size_t len = strlen(out);
-		char *fail = strstr(line, " FAIL");
+		char *fail = strstr(line, " FAIL"), *obs;
 
 		if (line[0] != ' ' || !fail || strstr(line, "check "))
 			continue;
@@ -198,6 +198,12 @@ static void failed_checks(const char *log, char *out, size_t n)
 		while (fail > line && fail[-1] == ' ')
 			*--fail = 0;
 		tfmt(out + len, n - len, "%s%s", len ? "; " : "failing checks: ", line + 2);
+		/* the table's next line: "expected [...] observed [...]", what the check saw */
+		if (fgets(line, sizeof(line), f) && (obs = strstr(line, "observed ["))) {
+			obs[strcspn(obs, "\n")] = 0;
+			len = strlen(out);
+			tfmt(out + len, n - len, " (%s)", obs);
+		}
 	}
 	fclose(f);
 }
