@@ -707,15 +707,17 @@ static void sc_stray_sipi(void)
 		return;
 	ap_idle_hook = stray_park;
 	apic_send_ipi(1, APIC_DM_FIXED | CALL_FUNCTION_SINGLE_VECTOR);	/* once more round its loop */
-	/* parked: halted with IF=0, nothing owed; nothing asks it again before the NMI (an
-	 * answer under KVM is KVM_GET_MP_STATE, which would take the SIPI in itself) */
-	mark(quiet_until(1, IVM_QUIET_IF0, NULL) == IVM_QUIET_IF0);
+	/* parked: halted with IF=0, nothing owed (its QUIET answer, marked); nothing asks it again
+	 * before the NMI (an answer under KVM is KVM_GET_MP_STATE, which takes the SIPI in) */
+	mark(quiet_until(1, IVM_QUIET_IF0, NULL));
 	apic_send_ipi(1, APIC_DM_STARTUP | (AP_TRAMPOLINE_PA >> 12));
 	/* the bound of every wait for another vCPU's answer: a wake is a kick, far less */
 	for (t0 = rdtsc(); !stray_woke && rdtsc() - t0 < WAIT_TSC_IRQ;)
 		cpu_relax();
 	apic_send_ipi(1, APIC_DM_NMI);
-	mark(wait_count(&stray_woke, 1) && wait_count(&stray_nmis, 1) && aps_quiet(2));
+	mark(wait_count(&stray_woke, 1));
+	mark(wait_count(&stray_nmis, 1));
+	mark(quiet_wait(1, NULL));	/* quiet again: 0 */
 }
 
 static void sc_ring_stress(void)
