@@ -767,8 +767,7 @@ int replay__load(const char *path, struct replay *rp, char *err, size_t errlen)
 			guest[r.vcpu]++;
 			if (r.a == 1)
 				rp->cpu[r.vcpu].cut_off = r.seq;
-		}
-		else if (r.source == ITR_SRC_GUEST || r.type == ITR_BAD_GUEST) {
+		} else if (r.source == ITR_SRC_GUEST || r.type == ITR_BAD_GUEST) {
 			guest[r.vcpu]++;
 			/* its last guest record: an NMI's IRET (nested_entry) */
 			nmi_iret[r.vcpu] = r.type == ITR_IRET && r.vector == 2;
