@@ -13,6 +13,42 @@
 
 extern char **environ;
 
+static volatile sig_atomic_t interrupt_sig;
+
+void spawn__interrupt(int sig)
+{
+	interrupt_sig = sig;
+}
+
+int spawn__interrupted(void)
+{
+	return interrupt_sig;
+}
+
+const char *spawn__interrupt_note(void)
+{
+	switch (interrupt_sig) {
+	case 0: return "";
+	case SIGINT: return "interrupted (SIGINT)";
+	case SIGHUP: return "hung up (SIGHUP)";
+	default: return "terminated (SIGTERM)";
+	}
+}
+
+/* kill @pid's group and wait SPAWN_REAP_S at most for it: false when it did not go */
+static bool kill_and_reap(pid_t pid, int *st)
+{
+	uint64_t t0 = clock__now_ns();
+
+	kill(-pid, SIGKILL);
+	while (waitpid(pid, st, WNOHANG) != pid) {
+		if ((double)(clock__now_ns() - t0) / 1e9 > SPAWN_REAP_S)
+			return false;
+		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+	}
+	return true;
+}
+
 int spawn__run(char *const argv[], const char *out_path, double limit_s,
 	       struct spawn_result *res, char *err, size_t errlen)
 {
@@ -23,6 +59,10 @@ int spawn__run(char *const argv[], const char *out_path, double limit_s,
 	int rc, st = 0;
 
 	memset(res, 0, sizeof(*res));
+	if (interrupt_sig) {
+		snprintf(err, errlen, "%s", spawn__interrupt_note());
+		return -1;
+	}
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -48,9 +88,18 @@ int spawn__run(char *const argv[], const char *out_path, double limit_s,
 			kill(-pid, SIGKILL);
 			return -1;
 		}
-		if (!res->timed_out && (double)(clock__now_ns() - t0) / 1e9 > limit_s) {
+		if (interrupt_sig) {
+			kill_and_reap(pid, &st);
+			snprintf(err, errlen, "%s", spawn__interrupt_note());
+			return -1;
+		}
+		if ((double)(clock__now_ns() - t0) / 1e9 > limit_s) {
 			res->timed_out = true;
-			kill(-pid, SIGKILL);
+			/* a child stuck in the kernel (a nested KVM's) must not stop the caller too */
+			res->unreaped = !kill_and_reap(pid, &st);
+			if (res->unreaped)
+				st = SIGKILL;
+			break;
 		}
 		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
 	}
