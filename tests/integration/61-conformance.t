@@ -336,6 +336,30 @@ is "$(jq -r '.checks[] | "\(.name) \(.results[0].status)"' "$TMP/h.json" | tr '\
 like "$TMP/h.txt" 'note: +the watchdog \(1\.0 s\) stopped the run in this case: +rip [0-9a-f]+ ' \
 	"the HANG says where the vCPU was"
 
+# a ^C while a guest run is in flight (the same hang, with a 60 s watchdog): that run and what it
+# started go at once, no other starts, and the report of what ran comes, never called OK
+"$VMM" conformance --targets="kvm/user@$TMP/vmm-hang" --filter='#DE' --timeout=60 --out="$TMP/intr" \
+	"$GUEST" >"$TMP/i.txt" 2>"$TMP/i.err" &
+cpid=$!
+for _ in $(seq 200); do pgrep -f -- "--results=$TMP/intr/.*test=hang" >/dev/null && break; sleep 0.1; done
+pgrep -f -- "--results=$TMP/intr/.*test=hang" >/dev/null
+ok $? "interrupted: the hanging run is in flight"
+( sleep 45; kill -KILL $cpid ) 2>/dev/null &
+wd=$!
+t0=$(date +%s)
+kill -INT $cpid
+wait $cpid
+is $? 10 "interrupted (SIGINT): exit status 10, as vmm run's"
+kill $wd 2>/dev/null
+ok $(( $(date +%s) - t0 > 20 )) "... within moments of the signal, not the run's 60 s watchdog ($(( $(date +%s) - t0 )) s)"
+like "$TMP/i.err" '^vmm conformance: interrupted \(SIGINT\) after [0-9.]+ s: 2 of 2 cells not run; the report is of those that ran$' \
+	"... said in one line on stderr"
+like "$TMP/i.txt" '^conformance: 2 checks x 1 targets in [0-9.]+ s: 0 PASS, 0 DIVERGENCE, 0 HANG, 0 UNSUPPORTED, 0 ERROR, 2 NOT-RUN$' \
+	"the cut run's cells are NOT-RUN, not the target's ERROR or HANG"
+like "$TMP/i.txt" '^result: INCOMPLETE \(2 cells not run: interrupted \(SIGINT\)\)$' "the result is INCOMPLETE, never OK"
+pgrep -af -- "$TMP/intr" | sed 's/^/# left running: /'
+ok $(pgrep -f -- "$TMP/intr" | wc -l) "no run it started is left behind (its process group went with it)"
+
 # planted: a vmm that ends the guest's triple fault with status 0 (not 4) is no shutdown seen:
 # ERROR, never a PASS; the other cases of the run are not touched
 cat >"$TMP/vmm-noshut" <<SH

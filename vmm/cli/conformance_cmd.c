@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +15,10 @@
 #include <unistd.h>
 #include "lib/clock.h"
 #include "lib/opt.h"
+#include "lib/spawn.h"
 #include "conform/conform.h"
 #include "target/target.h"
+#include "vm/vm.h"
 #include "runopt.h"
 #include "conformance_cmd.h"
 
@@ -83,7 +86,9 @@ static void usage(FILE *f)
 		"  --help             this text\n"
 		"\n"
 		"exit status: 0 nothing diverged beyond --expect, no hang, no error; 1 otherwise;\n"
-		"2 bad usage or input (one line on stderr).\n");
+		"2 bad usage or input (one line on stderr); 10 interrupted (SIGINT, SIGTERM,\n"
+		"SIGHUP): the run in flight is stopped with what it started, the cells that ran\n"
+		"are reported, the others NOT-RUN, the result INCOMPLETE.\n");
 }
 
 static int bad(const char *msg)
@@ -114,6 +119,42 @@ static void progress(void *opaque, const char *target, const char *what)
 		}
 	fprintf(stderr, "\r\033[Kconformance: %u/%u cells, %u divergences, %.1f s: %s %s", done, total,
 		div, (double)(clock__now_ns() - p->t0) / 1e9, target, what);
+}
+
+static void on_stop_signal(int sig)
+{
+	spawn__interrupt(sig);
+}
+
+/* ^C, SIGTERM, SIGHUP: the run in flight is killed with its group, no other starts, the report comes */
+static void catch_stop_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+/* after a stop: the cells it cut or refused are NOT-RUN (not the target's ERROR); how many are */
+static unsigned unrun_interrupted(struct conf_matrix *m)
+{
+	const char *note = spawn__interrupt_note();
+	unsigned n = 0;
+
+	for (unsigned c = 0; c < m->cat->n; c++)
+		for (unsigned t = 0; t < m->ntargets; t++) {
+			struct conf_cell *cell = conf__cell(m, c, t);
+
+			if (cell->status == CONF_ERROR && !strcmp(cell->note, note))
+				cell->status = CONF_NOT_RUN;
+			if (cell->status == CONF_NOT_RUN) {
+				snprintf(cell->note, sizeof(cell->note), "%s", note);
+				n++;
+			}
+		}
+	return n;
 }
 
 /* this vmm, its directory, and the source tree above it (build/vmm -> build, .) */
@@ -183,6 +224,7 @@ int conformance_cmd__main(int argc, char **argv)
 	struct conf_catalogue cat;
 	struct conf_matrix m;
 	struct conf_totals tot;
+	unsigned unrun = 0;
 	struct target_env env;
 	struct progress prog;
 	unsigned nt = 0;
@@ -302,19 +344,20 @@ int conformance_cmd__main(int argc, char **argv)
 				   .scripts = scripts, .nested_work = nested_work, .out = out,
 				   .filter = filter, .timeout_s = timeout_s, .progress = progress,
 				   .opaque = &prog };
+	catch_stop_signals();
 	for (unsigned i = 0; i < nt; i++)
 		target__probe(&targets[i], &env);
 	/* the nested targets share one boot; the others run one by one */
 	{
 		unsigned cols[MAX_TARGETS], nn = 0;
 
-		for (unsigned i = 0; i < nt; i++) {
+		for (unsigned i = 0; i < nt && !spawn__interrupted(); i++) {
 			if (targets[i].kind == TARGET_NESTED)
 				cols[nn++] = i;
 			else
 				target__run(&targets[i], &env, &m, i);
 		}
-		if (nn) {
+		if (nn && !spawn__interrupted()) {
 			struct target nested[MAX_TARGETS];
 
 			for (unsigned i = 0; i < nn; i++)
@@ -325,6 +368,8 @@ int conformance_cmd__main(int argc, char **argv)
 	m.wall_s = (double)(clock__now_ns() - prog.t0) / 1e9;
 	if (prog.on)
 		fprintf(stderr, "\r\033[K");
+	if (spawn__interrupted())
+		unrun = unrun_interrupted(&m);
 	if (lines)
 		conf__write_lines(&m, stdout);
 	else
@@ -334,7 +379,11 @@ int conformance_cmd__main(int argc, char **argv)
 	if (html && write_report(html, conf__report_html, &m, expect) < 0)
 		fprintf(stderr, "vmm conformance: --html=%s: %s\n", html, strerror(errno));
 	conf__totals(&m, expect, &tot);
+	if (spawn__interrupted())
+		fprintf(stderr, "vmm conformance: %s after %.1f s: %u of %u cells not run; the report "
+			"is of those that ran\n", spawn__interrupt_note(), m.wall_s, unrun,
+			cat.n * m.ntargets);
 	conf__matrix_free(&m);
 	conf__catalogue_free(&cat);
-	return tot.unexpected ? 1 : 0;
+	return spawn__interrupted() ? VMM_INTERRUPTED : tot.unexpected ? 1 : 0;
 }

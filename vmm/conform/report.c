@@ -31,6 +31,16 @@ static void cell_word(const struct conf_cell *c, char *buf, size_t n)
 	}
 }
 
+/* why the first cell no target ran was not run ("interrupted (SIGINT)"), "" when none says */
+static const char *first_not_run(const struct conf_matrix *m)
+{
+	for (unsigned c = 0; c < m->cat->n; c++)
+		for (unsigned t = 0; t < m->ntargets; t++)
+			if (conf__cell_c(m, c, t)->status == CONF_NOT_RUN)
+				return conf__cell_c(m, c, t)->note;
+	return "";
+}
+
 static bool same_finding(const struct conf_cell *a, const struct conf_cell *b)
 {
 	return a->status == b->status && !strcmp(a->id, b->id) &&
@@ -267,8 +277,13 @@ void conf__report_text(const struct conf_matrix *m, const char *expect, FILE *f)
 		fprintf(f, "divergences by ID (docs/DIVERGENCES.md):\n");
 		ids_seen(m, f, expect);
 	}
-	fprintf(f, "%s\n", t.unexpected ? "result: FAIL (a divergence --expect does not name, a hang or an error)"
-					: "result: OK");
+	if (t.counts[CONF_NOT_RUN])	/* a stopped run: what ran is reported, never called OK */
+		fprintf(f, "result: INCOMPLETE (%u cells not run%s%s)%s\n", t.counts[CONF_NOT_RUN],
+			first_not_run(m)[0] ? ": " : "", first_not_run(m),
+			t.unexpected ? "; FAIL in those that ran" : "");
+	else
+		fprintf(f, "%s\n", t.unexpected ? "result: FAIL (a divergence --expect does not name, a hang or an error)"
+						: "result: OK");
 }
 
 static void json_kv(FILE *f, const char *k, const char *v, bool comma)

@@ -25,8 +25,9 @@ bool target__ran(const struct target *t, const struct target_env *env, const str
 		return true;
 	cell->status = CONF_HANG;
 	target__last_line(log, NULL, line, sizeof(line));
-	tfmt(cell->note, sizeof(cell->note), "%s did not end within %.0f s; its last line: %s", what,
-	     limit_s, line);
+	tfmt(cell->note, sizeof(cell->note), "%s did not end within %.0f s%s; its last line: %s", what,
+	     limit_s, res->unreaped ? " (nor after SIGKILL: stuck in the kernel)" : "",
+	     line);
 	return false;
 }
 

@@ -272,6 +272,12 @@ static void run_scenario(const struct target *t, const struct target_env *env, s
 	}
 	if (cell->status == CONF_DIVERGENCE && cell->trace[0])
 		explain(t, env, cell->trace, log, cell->id, sizeof(cell->id));
+	if (spawn__interrupted() && cell->status == CONF_DIVERGENCE && !cell->id[0]) {
+		/* the stop cut the host models' checks short: no verdict, rather than a wrong "new" */
+		cell->status = CONF_ERROR;
+		tfmt(cell->note, sizeof(cell->note), "%s", spawn__interrupt_note());
+		return;
+	}
 	if (cell->status == CONF_DIVERGENCE && !cell->id[0])
 		tfmt(cell->id, sizeof(cell->id), "new");
 	/* the scenario's own checks: a failure no pinned divergence explains */
