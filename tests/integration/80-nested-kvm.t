@@ -40,8 +40,12 @@ ph smp; for c in ipi sipi; do ./vmm run --scenario=configs/$c.yaml --irqchip=all
 ph replay; for t in extra/*.itr; do [ -e "$t" ] || continue; ./vmm replay --quiet --timeout=120 --trace=/tmp/r.itr $t guest.elf >/tmp/r.out 2>&1;
   echo "replay-user $(basename $t) $?"; ./vmm replay --quiet --timeout=120 --irqchip=kernel --ignore=rip,rsp,rflags --trace=/tmp/k.itr $t guest.elf >/tmp/k.out 2>&1;
   echo "replay-kernel $(basename $t) $?"; grep -E "^(first divergence|replay: placed|vmm)" /tmp/r.out /tmp/k.out; done;
-ph conformance; ./vmm conformance --quiet --lines --targets=kvm --timeout='"$CONF_TIMEOUT"' --configs=configs --out=/tmp/conformance guest.elf >/tmp/c.out 2>&1;
-echo "conformance-status $?"; grep -a "^conf" /tmp/c.out; ph end'
+mon() { last=; n=0; while sleep 30; do f=$(ls -t $(find /tmp/conformance -type f) 2>/dev/null | head -1);
+  echo "conf-progress $(cut -d" " -f1 /proc/uptime) ${f#/tmp/conformance/}"; [ "$f" = "$last" ] && n=$((n + 1)) || n=0; last=$f;
+  [ $((n % 8)) -eq 4 ] || continue; for p in $(pidof vmm); do echo "conf-stuck $p $(tr "\0" " " </proc/$p/cmdline)";
+  for t in /proc/$p/task/*; do echo "conf-stuck  task ${t##*/} $(cut -d" " -f3 $t/stat) $(cat $t/wchan)"; done; done; done; };
+ph conformance; mon & ./vmm conformance --quiet --lines --targets=kvm --timeout='"$CONF_TIMEOUT"' --configs=configs --out=/tmp/conformance guest.elf >/tmp/c.out 2>&1;
+echo "conformance-status $?"; kill $!; grep -a "^conf" /tmp/c.out; ph end'
 scripts/nested-initramfs.sh "$WORK" "$VMM" "$GUEST" "$WORK/init.cpio.gz" "$cmd" "$TMP/extra"
 # The nested Linux reaches its init ("nested: begin") in about 5 s. Twice in many runs it never
 # did (nothing after SeaBIOS's "Booting from ROM..." in 600 s, before any vmm ran): a boot stuck
@@ -97,6 +101,7 @@ boot_nested() {	# boot_nested: 0 when it reached init (and ran to its end or RUN
 steal() { awk '/^cpu / { print $9 }' /proc/stat; }	# this host's stolen time, in USER_HZ ticks
 steal0=$(steal) load0=$(cut -d' ' -f1 /proc/loadavg) t0=$(date +%s)
 boot_nested || boot_nested
+[ -z "${NESTED_KEEP:-}" ] || cp "$TMP/out" "$NESTED_KEEP"	# the nested console, kept for a look
 # where the nested run's time went (its own clock, each phase's start) and what this host lost
 # meanwhile: the sanitize CI's nested run went past 600 s twice where it takes ~150-180 s alone
 echo "# nested run: $(( $(date +%s) - t0 )) s here, $(( ($(steal) - steal0) / $(getconf CLK_TCK) )) s stolen" \
@@ -225,4 +230,9 @@ grep -v '^check timer-tsc-deadline ' "$TMP/checks" | grep 'run failed' | sed 's/
 # a config whose check took a minute or more (each run has its own 120 s watchdog; one ran
 # past the test's 600 s once): its time and the end of what vmm printed, so it can be looked into
 grep -a -A20 '^slow-check ' "$TMP/out" | tr -d '\r' | sed 's/^/# note: /'
+# a conformance phase that never ended (the sanitize CI's once ran past its 900 s): the cell it was
+# in (each one's log is the newest file while it runs; every 30 s), and, when that stayed the newest
+# for two minutes, each vmm's threads' state and wait channel, last, where a CI excerpt keeps them
+grep -qa 'conformance-status' "$TMP/out" ||
+	grep -a '^conf-\(progress\|stuck\)' "$TMP/out" | tr -d '\r' | tail -24 | sed 's/^/# not ended: /'
 done_testing
