@@ -239,6 +239,10 @@ static int lv_boot(const struct target_env *env, const char *cmdline, const char
 	int rc = -1;
 
 	memset(res, 0, sizeof(*res));
+	if (spawn__interrupted()) {	/* a ^C: no domain starts, as no program does */
+		tfmt(note, notelen, "%s", spawn__interrupt_note());
+		return -1;
+	}
 	tfmt(name, sizeof(name), "vmm-conformance-%d-%u", (int)getpid(), ++lv_counter);
 	if (!tfmt(console, sizeof(console), "%s/%s.console", lv.dir, name)) {
 		tfmt(note, notelen, "%s: path too long", lv.dir);
@@ -276,6 +280,12 @@ static int lv_boot(const struct target_env *env, const char *cmdline, const char
 	}
 	/* a transient domain is gone once QEMU exits (isa-debug-exit, a triple fault) */
 	while (api.domain_is_active(dom) == 1) {
+		if (spawn__interrupted()) {	/* the domain in flight goes, as a spawned run's group does */
+			api.domain_destroy(dom);
+			api.domain_free(dom);
+			tfmt(note, notelen, "%s", spawn__interrupt_note());
+			goto out;
+		}
 		if (now_s() - t0 > limit) {
 			api.domain_destroy(dom);
 			res->timed_out = true;
