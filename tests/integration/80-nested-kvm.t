@@ -22,6 +22,12 @@ fi
 # runs ~5x slower, and one emulation:iretq cell (a --kvm-tracepoints run) came out HANG or ERROR
 # in a CI's `make sanitize` (most likely the watchdog), so that gives it 60 s (NESTED_CONF_TIMEOUT)
 CONF_TIMEOUT=${NESTED_CONF_TIMEOUT:-10}
+# the whole nested run's watchdog: ~110-130 s here; an ASan+UBSan vmm's run took 310 s (its
+# conformance phase 223 s against 57 s), and went past 600 s twice on a slower CI host, so
+# `make sanitize` gives it 900 s (NESTED_RUN_LIMIT)
+RUN_LIMIT=${NESTED_RUN_LIMIT:-600}
+# the conformance phase ends 40 s before that (a SIGINT, by the nested clock, which keeps to this
+# host's), so the cells that ran still come out, the rest NOT-RUN, and the run's watchdog cuts nothing
 # ring-stress is not checked in there: the nested machine has one CPU (-smp 1), and the scenario's
 # two vCPUs spin waiting for each other's NMIs, so its pace is the nested scheduler's. It ran at
 # very different speeds from one run to the next (with 100 NMIs, or 20, the checks of every config
@@ -30,7 +36,15 @@ CONF_TIMEOUT=${NESTED_CONF_TIMEOUT:-10}
 # still in flight, the oracle's [lost]). -smp 2 stopped the nested Linux in its checks (one try).
 # 26-ring-stress.t checks it on this host, where its vCPUs run at once.
 # a sanitizer build's vmm runs in there too: the same third-party leak suppressions (tests/lsan.supp)
+# The heartbeat: every 30 s the nested uptime, the newest file under /tmp (the run or conformance
+# cell in flight writes it) and the free memory; when that file stayed the newest for two minutes,
+# each vmm thread's state and wait channel. Its silence means the nested machine itself stopped.
 cmd='printf "leak:libtraceevent.so\n" >/tmp/lsan.supp; export LSAN_OPTIONS=suppressions=/tmp/lsan.supp;
+beat() { last=; n=0; while sleep 30; do f=$(ls -t $(find /tmp -type f) 2>/dev/null | head -1);
+  echo "nested-alive $(cut -d" " -f1 /proc/uptime) ${f#/tmp/} ($(grep MemAvailable /proc/meminfo | tr -s " "))"; [ "$f" = "$last" ] && n=$((n + 1)) || n=0; last=$f;
+  [ $((n % 8)) -eq 4 ] || continue; for p in $(pidof vmm); do echo "nested-stuck $p $(tr "\0" " " </proc/$p/cmdline)";
+  for t in /proc/$p/task/*; do echo "nested-stuck  task ${t##*/} $(cut -d" " -f3 $t/stat) $(cat $t/wchan)"; done; done; done; };
+beat & beatpid=$!;
 ph() { echo "phase $1 $(cut -d" " -f1 /proc/uptime)"; }; ph probe;
 ./vmm probe; ph selftest; echo "selftest-begin"; ./vmm run --timeout 120 guest.elf; echo "selftest-status $?"; ph checks;
 for c in configs/*.yaml; do s=$(date +%s); case $c in *ring-stress*) continue;; esac;
@@ -40,12 +54,8 @@ ph smp; for c in ipi sipi; do ./vmm run --scenario=configs/$c.yaml --irqchip=all
 ph replay; for t in extra/*.itr; do [ -e "$t" ] || continue; ./vmm replay --quiet --timeout=120 --trace=/tmp/r.itr $t guest.elf >/tmp/r.out 2>&1;
   echo "replay-user $(basename $t) $?"; ./vmm replay --quiet --timeout=120 --irqchip=kernel --ignore=rip,rsp,rflags --trace=/tmp/k.itr $t guest.elf >/tmp/k.out 2>&1;
   echo "replay-kernel $(basename $t) $?"; grep -E "^(first divergence|replay: placed|vmm)" /tmp/r.out /tmp/k.out; done;
-mon() { last=; n=0; while sleep 30; do f=$(ls -t $(find /tmp/conformance -type f) 2>/dev/null | head -1);
-  echo "conf-progress $(cut -d" " -f1 /proc/uptime) ${f#/tmp/conformance/}"; [ "$f" = "$last" ] && n=$((n + 1)) || n=0; last=$f;
-  [ $((n % 8)) -eq 4 ] || continue; for p in $(pidof vmm); do echo "conf-stuck $p $(tr "\0" " " </proc/$p/cmdline)";
-  for t in /proc/$p/task/*; do echo "conf-stuck  task ${t##*/} $(cut -d" " -f3 $t/stat) $(cat $t/wchan)"; done; done; done; };
-ph conformance; mon & ./vmm conformance --quiet --lines --targets=kvm --timeout='"$CONF_TIMEOUT"' --configs=configs --out=/tmp/conformance guest.elf >/tmp/c.out 2>&1;
-echo "conformance-status $?"; kill $!; grep -a "^conf" /tmp/c.out; ph end'
+ph conformance; timeout -s INT $(( '"$RUN_LIMIT"' - 40 - $(cut -d. -f1 /proc/uptime) )) ./vmm conformance --quiet --lines --targets=kvm --timeout='"$CONF_TIMEOUT"' --configs=configs --out=/tmp/conformance guest.elf >/tmp/c.out 2>&1;
+echo "conformance-status $?"; kill $beatpid; grep -a "^conf" /tmp/c.out; ph end'
 scripts/nested-initramfs.sh "$WORK" "$VMM" "$GUEST" "$WORK/init.cpio.gz" "$cmd" "$TMP/extra"
 # The nested Linux reaches its init ("nested: begin") in about 5 s. Twice in many runs it never
 # did (nothing after SeaBIOS's "Booting from ROM..." in 600 s, before any vmm ran): a boot stuck
@@ -53,10 +63,7 @@ scripts/nested-initramfs.sh "$WORK" "$VMM" "$GUEST" "$WORK/init.cpio.gz" "$cmd" 
 # (RIP and HLT from QEMU's monitor; nokaslr, so the -dbg package's System.map names it), and it
 # boots once more; the claims below are about what runs after init, and a second stall fails them.
 BOOT_LIMIT=${NESTED_BOOT_LIMIT:-120}
-# the whole nested run's watchdog: ~110-130 s here; an ASan+UBSan vmm's run took 310 s (its
-# conformance phase 223 s against 57 s), and went past 600 s twice on a slower CI host, so
-# `make sanitize` gives it 900 s (NESTED_RUN_LIMIT)
-RUN_LIMIT=${NESTED_RUN_LIMIT:-600}
+STALL_LIMIT=${NESTED_STALL_LIMIT:-150}	# five heartbeats missed
 kernel_rip() {	# kernel_rip SOCKET: the stuck guest's RIP and halt state, from QEMU's monitor
 	python3 - "$1" <<'PY' 2>/dev/null
 import re, socket, sys, time
@@ -95,8 +102,34 @@ boot_nested() {	# boot_nested: 0 when it reached init (and ran to its end or RUN
 		wait $qpid
 		return 1
 	fi
+	# the heartbeat (30 s) stopped: the nested machine itself stopped (the sanitize CI's ran past its
+	# 900 s with this host's load at 0.00 at the end: QEMU idle). Where its CPU stands, what QEMU
+	# did meanwhile, and one more boot, as for a stuck boot
+	local size=-1 quiet=0 cpu0 cpu
+	while kill -0 $qpid 2>/dev/null; do
+		sleep 1
+		if [ "$(stat -c %s "$TMP/out")" != "$size" ]; then
+			size=$(stat -c %s "$TMP/out") quiet=0 cpu0=$(qemu_cpu $qpid)
+			continue
+		fi
+		quiet=$((quiet + 1))
+		[ $quiet -ge "$STALL_LIMIT" ] || continue
+		cpu=$(qemu_cpu $qpid)
+		echo "# the nested machine printed nothing for $STALL_LIMIT s (no heartbeat): $(kernel_rip "$TMP/mon" ||
+			echo 'RIP unknown: the QEMU monitor did not answer'); QEMU used $(( (cpu - cpu0) / $(getconf CLK_TCK) )) s" \
+			"of CPU meanwhile; its console's last lines:"
+		tail -4 "$TMP/out" | tr -d '\r' | sed 's/^/#   /'
+		kill $qpid 2>/dev/null
+		wait $qpid
+		return 1
+	done
 	wait $qpid
 	return 0
+}
+qemu_cpu() {	# qemu_cpu TIMEOUT-PID: the CPU time of the QEMU it runs, in ticks
+	local q
+	q=$(pgrep -P "$1" | head -1)
+	awk '{ print $14 + $15 }' "/proc/${q:-0}/stat" 2>/dev/null || echo 0
 }
 steal() { awk '/^cpu / { print $9 }' /proc/stat; }	# this host's stolen time, in USER_HZ ticks
 steal0=$(steal) load0=$(cut -d' ' -f1 /proc/loadavg) t0=$(date +%s)
@@ -171,6 +204,7 @@ ncases=$("$VMM" conformance --list "$GUEST" | wc -l)
 is "$(wc -l <"$TMP/conf")" $((ncases * 3)) "conformance: every check of the catalogue in the three modes"
 is "$(grep -c '	PVM-' "$TMP/conf")" 0 "conformance: no PVM divergence on kvm_amd"
 is "$(grep -cE '	(HANG|ERROR)	' "$TMP/conf")" 0 "conformance: no hang, no error"
+is "$(grep -c '	NOT-RUN	' "$TMP/conf")" 0 "conformance: every cell ran (none cut by the phase's limit)"
 # which, and why (the cell's note): a CI excerpt keeps these lines next to the not ok
 tr -d '\r' <"$TMP/out" | grep -aE "^conf	[^	]*	[^	]*	(HANG|ERROR)	" | cut -f2-4,8 | head -6 | sed 's/^/#   /'
 is "$(grep '^scenario:' "$TMP/conf" | grep -v '^scenario:stray-sipi	' | grep -cvE '	(PASS|UNSUPPORTED)	')" 0 \
@@ -230,9 +264,8 @@ grep -v '^check timer-tsc-deadline ' "$TMP/checks" | grep 'run failed' | sed 's/
 # a config whose check took a minute or more (each run has its own 120 s watchdog; one ran
 # past the test's 600 s once): its time and the end of what vmm printed, so it can be looked into
 grep -a -A20 '^slow-check ' "$TMP/out" | tr -d '\r' | sed 's/^/# note: /'
-# a conformance phase that never ended (the sanitize CI's once ran past its 900 s): the cell it was
-# in (each one's log is the newest file while it runs; every 30 s), and, when that stayed the newest
-# for two minutes, each vmm's threads' state and wait channel, last, where a CI excerpt keeps them
+# a conformance phase that never ended (the sanitize CI's once ran past its 900 s): the heartbeat's
+# last lines (the cell in flight, each vmm thread's state), last, where a CI excerpt keeps them
 grep -qa 'conformance-status' "$TMP/out" ||
-	grep -a '^conf-\(progress\|stuck\)' "$TMP/out" | tr -d '\r' | tail -24 | sed 's/^/# not ended: /'
+	grep -a '^nested-\(alive\|stuck\)' "$TMP/out" | tr -d '\r' | tail -24 | sed 's/^/# not ended: /'
 done_testing
