@@ -339,7 +339,7 @@ like "$TMP/h.txt" 'note: +the watchdog \(1\.0 s\) stopped the run in this case: 
 # a ^C while a guest run is in flight (the same hang, with a 60 s watchdog): that run and what it
 # started go at once, no other starts, and the report of what ran comes, never called OK
 "$VMM" conformance --targets="kvm/user@$TMP/vmm-hang" --filter='#DE' --timeout=60 --out="$TMP/intr" \
-	"$GUEST" >"$TMP/i.txt" 2>"$TMP/i.err" &
+	--json="$TMP/i.json" "$GUEST" >"$TMP/i.txt" 2>"$TMP/i.err" &
 cpid=$!
 for _ in $(seq 200); do pgrep -f -- "--results=$TMP/intr/.*test=hang" >/dev/null && break; sleep 0.1; done
 pgrep -f -- "--results=$TMP/intr/.*test=hang" >/dev/null
@@ -357,6 +357,8 @@ like "$TMP/i.err" '^vmm conformance: interrupted \(SIGINT\) after [0-9.]+ s: 2 o
 like "$TMP/i.txt" '^conformance: 2 checks x 1 targets in [0-9.]+ s: 0 PASS, 0 DIVERGENCE, 0 HANG, 0 UNSUPPORTED, 0 ERROR, 2 NOT-RUN$' \
 	"the cut run's cells are NOT-RUN, not the target's ERROR or HANG"
 like "$TMP/i.txt" '^result: INCOMPLETE \(2 cells not run: interrupted \(SIGINT\)\)$' "the result is INCOMPLETE, never OK"
+is "$(jq -c '[.complete, .ok, .totals["NOT-RUN"], .checks[0].results[0].note]' "$TMP/i.json")" \
+	'[false,false,2,"interrupted (SIGINT)"]' "--json: not complete, not ok, each cell's note the signal"
 pgrep -af -- "$TMP/intr" | sed 's/^/# left running: /'
 ok $(pgrep -f -- "$TMP/intr" | wc -l) "no run it started is left behind (its process group went with it)"
 

@@ -418,8 +418,10 @@ void conf__report_json(const struct conf_matrix *m, const char *expect, FILE *f)
 	fprintf(f, "],\"totals\":{");
 	for (int s = CONF_NOT_RUN; s < CONF_NR_STATUS; s++)
 		fprintf(f, "%s\"%s\":%u", s ? "," : "", conf__status_name(s), t.counts[s]);
-	fprintf(f, ",\"unexpected\":%u},\"ok\":%s,\"checks\":[", t.unexpected,
-		t.unexpected ? "false" : "true");
+	/* a stopped run's cells NOT-RUN: not complete, so never ok */
+	fprintf(f, ",\"unexpected\":%u},\"complete\":%s,\"ok\":%s,\"checks\":[", t.unexpected,
+		t.counts[CONF_NOT_RUN] ? "false" : "true",
+		t.unexpected || t.counts[CONF_NOT_RUN] ? "false" : "true");
 	for (unsigned c = 0; c < cat->n; c++) {
 		const struct conf_check *ck = &cat->checks[c];
 
