@@ -548,6 +548,43 @@ static void test_matrix(void)
 	   strstr(text, "only=int80-cpl3") && !strstr(text, "<script"), "html: table and findings");
 	free(text);
 	fclose(f);
+
+	/* a stopped run: cells nobody ran make the result INCOMPLETE, never OK, whatever ran passed */
+	for (unsigned k = 0; k < cat.n; k++)
+		for (unsigned j = 0; j < 2; j++)
+			*conf__cell(&m, k, j) = (struct conf_cell){ .status = CONF_PASS };
+	for (unsigned k = 1; k < cat.n; k++) {
+		c = conf__cell(&m, k, 1);
+		c->status = CONF_NOT_RUN;
+		snprintf(c->note, sizeof(c->note), "interrupted (SIGINT)");
+	}
+	f = tmpfile();
+	conf__report_text(&m, NULL, f);
+	text = slurp(f);
+	{
+		char want[96];
+
+		snprintf(want, sizeof(want), "result: INCOMPLETE (%u cells not run: interrupted (SIGINT))\n",
+			 cat.n - 1);
+		ok(text && strstr(text, want) && !strstr(text, "result: OK"),
+		   "text: cells not run make the result INCOMPLETE, not OK");
+	}
+	free(text);
+	fclose(f);
+	f = tmpfile();
+	conf__report_json(&m, NULL, f);
+	text = slurp(f);
+	ok(text && strstr(text, "\"complete\":false,\"ok\":false"), "json: not complete, so not ok");
+	free(text);
+	fclose(f);
+	for (unsigned k = 1; k < cat.n; k++)
+		conf__cell(&m, k, 1)->status = CONF_PASS;
+	f = tmpfile();
+	conf__report_json(&m, NULL, f);
+	text = slurp(f);
+	ok(text && strstr(text, "\"complete\":true,\"ok\":true"), "json: every cell ran and passed: ok");
+	free(text);
+	fclose(f);
 	conf__matrix_free(&m);
 	conf__catalogue_free(&cat);
 }
