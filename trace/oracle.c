@@ -190,6 +190,9 @@ int oracle__run_file_opts(const char *path, const struct oracle_opts *opts, stru
 	unsigned ncpu = 1;
 	/* fixed IPIs the oracle routes, and those it can't (a logical destination, lowest priority) */
 	uint32_t ipi_vec[8] = { 0 }, ipi_unsure[8] = { 0 };
+	/* the guest's NMI IPIs: how many, and whether one went where the oracle can't follow */
+	unsigned long nmi_sends = 0;
+	bool nmi_unsure = false;
 
 	oracle__init(o);
 	for (unsigned c = 0; c < ORACLE_CPUS; c++)
@@ -206,6 +209,14 @@ int oracle__run_file_opts(const char *path, const struct oracle_opts *opts, stru
 			if_seen = 1;
 		if (r.vcpu >= ncpu)
 			ncpu = r.vcpu + 1u;
+		if (r.type == ITR_IPI && r.source == ITR_SRC_GUEST && IVM_IPI_DM(r.a) == 4) {
+			nmi_sends++;
+			nmi_unsure |= !oracle__nmi_ipi_modelled(&r);
+			for (unsigned c = 0; c < ORACLE_CPUS; c++)
+				if (c != r.vcpu && oracle__nmi_ipi_modelled(&r) && oracle__ipi_targets(&r, c))
+					part[c].nmi_ahead++;
+			continue;
+		}
 		if (r.type != ITR_IPI || r.source != ITR_SRC_GUEST || IVM_IPI_DM(r.a) > 1)
 			continue;
 		if (!oracle__ipi_modelled(&r)) {
@@ -227,11 +238,13 @@ int oracle__run_file_opts(const char *path, const struct oracle_opts *opts, stru
 	}
 	o->if_records = if_seen;
 	o->host = host;
+	o->nmi_ipis = nmi_sends && !nmi_unsure;
 	for (unsigned i = 0; i < 8; i++)
 		o->ipi_vec[i] = ipi_vec[i] & ~ipi_unsure[i];
 	for (unsigned c = 0; c < ncpu; c++) {
 		memcpy(part[c].ipi_vec, o->ipi_vec, sizeof(o->ipi_vec));
 		part[c].if_records = if_seen;
+		part[c].nmi_ipis = o->nmi_ipis;
 		part[c].smp = true;
 		part[c].cpu = c;
 		part[c].host = host;
@@ -247,7 +260,8 @@ int oracle__run_file_opts(const char *path, const struct oracle_opts *opts, stru
 		else if (r.type == ITR_IPI && r.source == ITR_SRC_GUEST)
 			/* the sender's model for its own record, and every target's */
 			for (unsigned c = 0; c < ncpu; c++) {
-				if (c == r.vcpu || (oracle__ipi_modelled(&r) && oracle__ipi_targets(&r, c)))
+				if (c == r.vcpu || ((oracle__ipi_modelled(&r) || oracle__nmi_ipi_modelled(&r)) &&
+						    oracle__ipi_targets(&r, c)))
 					oracle__feed(&part[c], &r);
 			}
 		else if (to == ORACLE_ALL)

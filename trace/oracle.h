@@ -111,6 +111,19 @@ struct oracle {
 	uint32_t ipi_may[256];	/* sent again from another vCPU while one was pending: each may
 				 * have merged with it, or come after it was taken */
 	bool ipi_noted;		/* the note that some IPIs are not modelled was made */
+	/*
+	 * The guest's NMI IPIs (ITR_IPI of delivery mode 4; guests record them
+	 * since 2026-12-05): each owes its target an NMI, at a time the model
+	 * can't know. Where the trace has them, every one routed (nmi_ipis), an
+	 * NMI that no injection and no send explains is a finding; a trace
+	 * without them keeps another vCPU's NMI unmodelled. The first pass fills
+	 * nmi_ipis and nmi_ahead.
+	 */
+	bool nmi_ipis;
+	uint32_t nmi_owed;	/* sent to this vCPU, not yet taken (one merged with another stays) */
+	uint64_t nmi_owed_since;
+	uint32_t nmi_ahead;	/* NMI IPI records for this vCPU from others, not yet fed */
+	uint32_t nmi_early;	/* NMIs taken as such sends whose record is still to come */
 
 	/* IOAPIC */
 	uint32_t rte[ORACLE_PINS];
@@ -161,6 +174,8 @@ void oracle__summary(const struct oracle *o, char *buf, size_t n);
 /* Whether the guest's IPI record @r is one the oracle models (fixed, a physical
  * destination or a shorthand), and whether it is sent to vCPU (APIC ID) @cpu */
 bool oracle__ipi_modelled(const struct itr_record *r);
+/* An NMI IPI the oracle routes: a physical destination or a shorthand. */
+bool oracle__nmi_ipi_modelled(const struct itr_record *r);
 bool oracle__ipi_targets(const struct itr_record *r, unsigned cpu);
 
 /* Read @path and judge it, one model per vCPU merged into @o. 0 with @o filled;

@@ -218,6 +218,30 @@ bool oracle__ipi_modelled(const struct itr_record *r)
 	       (IVM_IPI_SHORTHAND(r->a) || !IVM_IPI_LOGICAL(r->a));
 }
 
+bool oracle__nmi_ipi_modelled(const struct itr_record *r)
+{
+	return r->type == ITR_IPI && IVM_IPI_DM(r->a) == 4 &&
+	       (IVM_IPI_SHORTHAND(r->a) || !IVM_IPI_LOGICAL(r->a));
+}
+
+/*
+ * An NMI IPI to this vCPU: its NMI is owed, taken whenever it arrives (no
+ * expectation on the next record). Another vCPU's record may come after the
+ * NMI it sent in the stream, as a fixed IPI's may (nmi_early).
+ */
+static void nmi_sent(struct oracle *o, const struct itr_record *r)
+{
+	if (r->vcpu != o->cpu && o->nmi_ahead)
+		o->nmi_ahead--;
+	if (r->vcpu != o->cpu && o->nmi_early) {
+		o->nmi_early--;		/* its NMI came first in the stream */
+		return;
+	}
+	if (!o->nmi_owed)
+		o->nmi_owed_since = r->seq;
+	o->nmi_owed++;
+}
+
 bool oracle__ipi_targets(const struct itr_record *r, unsigned cpu)
 {
 	switch (IVM_IPI_SHORTHAND(r->a)) {
@@ -246,6 +270,11 @@ static void ipi(struct oracle *o, const struct itr_record *r)
 {
 	unsigned v = r->vector;
 
+	if (oracle__nmi_ipi_modelled(r)) {
+		if (oracle__ipi_targets(r, o->cpu))
+			nmi_sent(o, r);
+		return;
+	}
 	if (!oracle__ipi_modelled(r)) {
 		unsigned dm = IVM_IPI_DM(r->a);
 
@@ -490,10 +519,15 @@ static void entry(struct oracle *o, const struct itr_record *r, int key)
 				"NMI delivered while NMIs are blocked (an NMI handler has not returned with IRET)");
 		else if (!o->nmi_pending && o->nmi_second)
 			o->nmi_second = false;	/* the one that latched behind the first */
-		else if (!o->nmi_pending && o->smp)
+		else if (!o->nmi_pending && o->nmi_owed)
+			o->nmi_owed--;		/* an NMI IPI's */
+		else if (!o->nmi_pending && o->nmi_ahead > o->nmi_early)
+			o->nmi_early++;		/* an NMI IPI's whose record is still to come */
+		else if (!o->nmi_pending && o->smp && !o->nmi_ipis)
 			o->unmodelled++;	/* another vCPU's NMI IPI: not in the trace */
 		else if (!o->nmi_pending)
-			finding(o, OK_NMI, r->seq, NONE, "NMI delivered but none is pending");
+			finding(o, OK_NMI, r->seq, NONE, "NMI delivered but none is pending%s",
+				o->nmi_ipis ? " (none injected, none sent to this vCPU)" : "");
 	} else if (v < 32) {
 		what = SRC_EXC;		/* synchronous: raised by the guest's own instruction */
 	} else if ((int)v == o->soft_vector) {
@@ -897,6 +931,10 @@ void oracle__finish(struct oracle *o, bool complete)
 		state(o, st, sizeof(st));
 		note(o, "at the end, still pending but not deliverable: %s%s", st, o->nmi_pending ? ", NMI" : "");
 	}
+	if (o->nmi_owed)	/* NMIs merge: two sent while one is pending are one NMI */
+		note(o, "%u NMI IPI%s sent to this vCPU (the first at seq %" PRIu64 ") not taken: merged "
+		     "with one pending, or still in flight at the end", o->nmi_owed, o->nmi_owed == 1 ? "" : "s",
+		     o->nmi_owed_since);
 	if (o->depth)
 		note(o, "at the end, %u deliveries had not returned", o->depth);
 	if (o->if_records != 1)
