@@ -199,39 +199,33 @@ uint32_t apic_get_tpr(void)
 
 /*
  * @dest: APIC ID; @icr_low: vector | delivery | shorthand | level bits.
- * A fixed or lowest-priority IPI is recorded (IVM_EV_IPI) right before the
- * ICR write, under IF=0 as a TPR write is, so a self-IPI becomes pending
- * right after its record and the oracle can place it (nothing but an NMI
- * comes in between). NMI, INIT and SIPI IPIs reach no IRR: not recorded,
- * which keeps ring-stress's NMI loop as cheap as it was.
+ * Every IPI is recorded (IVM_EV_IPI) right before the ICR write, under IF=0
+ * as a TPR write is, so a self-IPI becomes pending right after its record
+ * and the oracle can place it (nothing but an NMI comes in between); an NMI
+ * IPI's record is what explains the target's NMI, and INIT and SIPI are
+ * there for the reader of the trace.
  */
 void apic_send_ipi(uint32_t dest, uint32_t icr_low)
 {
-	bool rec = (icr_low & 0x600) == 0;	/* delivery mode 0 fixed or 1 lowest priority */
-	uint64_t f = 0;
+	uint64_t f;
 	int i;
 
+	/* every send is recorded, whatever its delivery mode: the oracle owes the target an NMI's too */
 	if (x2apic_mode) {
-		if (rec) {
-			f = raw_local_irq_save();
-			ev_record(IVM_EV_IPI, icr_low & 0xff, IVM_IPI_ARG(icr_low, dest));
-		}
+		f = raw_local_irq_save();
+		ev_record(IVM_EV_IPI, icr_low & 0xff, IVM_IPI_ARG(icr_low, dest));
 		wrmsr(MSR_X2APIC_ICR, (uint64_t)dest << 32 | icr_low);
-		if (rec)
-			raw_local_irq_restore(f);
+		raw_local_irq_restore(f);
 		return;
 	}
 	/* xAPIC: wait for the previous IPI to be sent (bounded) */
 	for (i = 0; i < 1000 && (xapic[APIC_ICR / 4] & APIC_ICR_BUSY); i++)
 		cpu_relax();
-	if (rec)
-		f = raw_local_irq_save();
+	f = raw_local_irq_save();
 	xapic[APIC_ICR2 / 4] = dest << 24;
-	if (rec)
-		ev_record(IVM_EV_IPI, icr_low & 0xff, IVM_IPI_ARG(icr_low, dest));
+	ev_record(IVM_EV_IPI, icr_low & 0xff, IVM_IPI_ARG(icr_low, dest));
 	xapic[APIC_ICR / 4] = icr_low;
-	if (rec)
-		raw_local_irq_restore(f);
+	raw_local_irq_restore(f);
 }
 
 void apic_self_ipi(unsigned int vector)

@@ -359,7 +359,7 @@ struct ivm_exc_result {
 #define IVM_EV_ISR	9	/* ISR/IRR snapshot in a handler: vector, arg = 1 if ISR bit set */
 #define IVM_EV_IF	10	/* the guest set or cleared RFLAGS.IF outside entry/IRET: arg = new IF */
 #define IVM_EV_RTE	11	/* the guest wrote an IOAPIC RTE: vector = pin, arg = RTE bits 31:0 (vector, mode, trigger, mask) */
-#define IVM_EV_IPI	12	/* the guest is about to write its ICR, fixed or lowest priority: vector, arg = IVM_IPI_ARG() */
+#define IVM_EV_IPI	12	/* the guest is about to write its ICR (any delivery mode): vector, arg = IVM_IPI_ARG() */
 /*
  * The guest read a LAPIC register whose value is the host's timing (IRR): vector =
  * the register's index (offset >> 4), arg = the value, rip = the reading instruction
