@@ -290,6 +290,18 @@ ok $? "IPI mutant: the reproducer asks for an IPI to all (0x36), on two vCPUs"
 python3 "$TMP/ipicount.py" "$TMP/ipi/round.show" >"$TMP/ipi/counts"
 ok $((! $?)) "IPI mutant: the exact counts catch it too ($(cat "$TMP/ipi/counts"))"
 
+# a user LAPIC mutant: an NMI IPI delivered twice; the ipi scenario's one NMI IPI (recorded) owes
+# CPU 1 one NMI, so the second is [nmi] where it lands (before NMI IPIs were recorded: unmodelled)
+mutant_vmm ulapic-nmi-twice vmm/dev/ulapic.c 's/^\t\tt->nr_nmi++;$/\t\tt->nr_nmi += 2;/'
+ok $? "user LAPIC mutant (an NMI IPI delivered twice): a vmm built with it"
+run_limited 120 "$TMP/vmm-ulapic-nmi-twice" check --scenario=configs/ipi.yaml --irqchip=user "$GUEST" \
+	>"$TMP/nmi-twice" 2>&1
+like "$TMP/nmi-twice" '^oracle\[user\]: first divergence: seq [0-9]+ \[nmi\]: cpu 1: NMI delivered but none is pending \(none injected, none sent to this vCPU\)$' \
+	"NMI IPI mutant: the oracle finds the NMI nobody sent, on its target"
+run_limited 120 "$VMM" check --scenario=configs/ipi.yaml --irqchip=user "$GUEST" >"$TMP/nmi-once" 2>&1
+like "$TMP/nmi-once" '^check ipi irqchip=user: oracle PASS .*; expected pass; OK$' \
+	"... and the same check passes on the vmm it was built from"
+
 # the init kind (--vcpus=2): CPU 0, asked, waits until the VMM says CPU 1 is at a quiet point, then
 # restarts it by INIT, SIPI; a few seeds in every mode, clean, the ipi kind's counts exact across
 # the restarts, and CPU 1 back each time (its page registered again: one io exit of CPU 1 there)
