@@ -64,6 +64,10 @@ scripts/nested-initramfs.sh "$WORK" "$VMM" "$GUEST" "$WORK/init.cpio.gz" "$cmd" 
 # boots once more; the claims below are about what runs after init, and a second stall fails them.
 BOOT_LIMIT=${NESTED_BOOT_LIMIT:-120}
 STALL_LIMIT=${NESTED_STALL_LIMIT:-150}	# five heartbeats missed
+# its memory: 1 GiB left an ASan+UBSan vmm's conformance phase with 400 MB available at its low
+# points (the heartbeat's MemAvailable: the --kvm-tracepoints runs), its /tmp (tmpfs) holding every
+# trace; 2 GiB, which the host touches only as the nested Linux does
+NESTED_MEM=${NESTED_MEM:-2048}
 kernel_rip() {	# kernel_rip SOCKET: the stuck guest's RIP and halt state, from QEMU's monitor
 	python3 - "$1" <<'PY' 2>/dev/null
 import re, socket, sys, time
@@ -85,7 +89,7 @@ PY
 boot_nested() {	# boot_nested: 0 when it reached init (and ran to its end or RUN_LIMIT)
 	rm -f "$TMP/mon"
 	# timeout itself in the background: a TERM to it reaches QEMU
-	timeout -k 5 "$RUN_LIMIT" qemu-system-x86_64 -accel tcg -cpu EPYC -m 1024 -smp 1 -kernel "$WORK"/k/boot/vmlinuz-* \
+	timeout -k 5 "$RUN_LIMIT" qemu-system-x86_64 -accel tcg -cpu EPYC -m "$NESTED_MEM" -smp 1 -kernel "$WORK"/k/boot/vmlinuz-* \
 		-initrd "$WORK/init.cpio.gz" -append "console=ttyS0 panic=-1 quiet nokaslr" -nographic -no-reboot \
 		-monitor "unix:$TMP/mon,server,nowait" </dev/null >"$TMP/out" 2>&1 &
 	local qpid=$! t=0
