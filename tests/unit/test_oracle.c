@@ -410,6 +410,29 @@ static size_t ipi_rec(struct itr_record *t, size_t k, uint8_t cpu, uint8_t v, ui
 	return k + 1;
 }
 
+/* IF=1 records of vCPUs 0 to @ncpu - 1, the start of a planted SMP stream: how many */
+static size_t if_on(struct itr_record *t, uint8_t ncpu)
+{
+	for (uint8_t c = 0; c < ncpu; c++)
+		t[c] = (struct itr_record){ .type = ITR_IF, .source = ITR_SRC_GUEST, .vcpu = c, .a = 1,
+					    .err = 0xffffffffu };
+	return ncpu;
+}
+
+/* @t[0..k) as a trace at @path (the writer numbers them) */
+static void write_records(const char *path, struct itr_record *t, size_t k)
+{
+	struct itr_header h = { .version = ITR_VERSION };
+	struct itr_writer *w;
+	char err[256];
+
+	w = itr_writer__open(path, &h, err, sizeof(err));
+	for (size_t i = 0; w && i < k; i++)
+		itr_writer__put(w, &t[i]);
+	if (w)
+		itr_writer__close(w, err, sizeof(err));
+}
+
 /* ENTRY, EOI, IRET of @v at depth 1 on @cpu */
 static size_t ipi_take(struct itr_record *t, size_t k, uint8_t cpu, uint8_t v)
 {
@@ -429,15 +452,9 @@ static size_t ipi_take(struct itr_record *t, size_t k, uint8_t cpu, uint8_t v)
  */
 static void write_ipi(const char *path, enum ipi_plant plant)
 {
-	struct itr_header h = { .version = ITR_VERSION };
 	struct itr_record t[32];
-	struct itr_writer *w;
-	char err[256];
-	size_t k = 0;
+	size_t k = if_on(t, 3);
 
-	for (uint8_t c = 0; c < 3; c++)
-		t[k++] = (struct itr_record){ .type = ITR_IF, .source = ITR_SRC_GUEST, .vcpu = c, .a = 1,
-					      .err = 0xffffffffu };
 	if (plant != IPI_NO_RECORD)
 		k = ipi_rec(t, k, 0, 0xfd, 0, 1);
 	k = ipi_take(t, k, plant == IPI_WRONG_CPU ? 2 : 1, 0xfd);	/* seq 4 (3 with no record) */
@@ -445,11 +462,7 @@ static void write_ipi(const char *path, enum ipi_plant plant)
 	k = ipi_rec(t, k, 2, 0xfd, 0, 1);
 	k = ipi_rec(t, k, 0, 0xfb, 1u << 18, 0);	/* self */
 	k = ipi_take(t, k, 0, 0xfb);
-	w = itr_writer__open(path, &h, err, sizeof(err));
-	for (size_t i = 0; w && i < k; i++)
-		itr_writer__put(w, &t[i]);
-	if (w)
-		itr_writer__close(w, err, sizeof(err));
+	write_records(path, t, k);
 }
 
 enum nmi_plant { NMI_CLEAN, NMI_EXTRA, NMI_UNRECORDED };
@@ -474,15 +487,9 @@ static size_t nmi_take(struct itr_record *t, size_t k, uint8_t cpu)
  */
 static void write_nmi_ipi(const char *path, enum nmi_plant plant)
 {
-	struct itr_header h = { .version = ITR_VERSION };
 	struct itr_record t[32];
-	struct itr_writer *w;
-	char err[256];
-	size_t k = 0;
+	size_t k = if_on(t, 3);
 
-	for (uint8_t c = 0; c < 3; c++)
-		t[k++] = (struct itr_record){ .type = ITR_IF, .source = ITR_SRC_GUEST, .vcpu = c, .a = 1,
-					      .err = 0xffffffffu };
 	if (plant != NMI_UNRECORDED)
 		k = ipi_rec(t, k, 0, 0, 4u << 8, 1);
 	k = nmi_take(t, k, 1);
@@ -496,11 +503,7 @@ static void write_nmi_ipi(const char *path, enum nmi_plant plant)
 		k = nmi_take(t, k, 1);	/* seq 12: the one still owed to it */
 	if (plant == NMI_EXTRA)
 		k = nmi_take(t, k, 1);	/* seq 14: one nobody sent */
-	w = itr_writer__open(path, &h, err, sizeof(err));
-	for (size_t i = 0; w && i < k; i++)
-		itr_writer__put(w, &t[i]);
-	if (w)
-		itr_writer__close(w, err, sizeof(err));
+	write_records(path, t, k);
 }
 
 static void test_nmi_ipi_smp(void)
