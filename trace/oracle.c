@@ -190,9 +190,8 @@ int oracle__run_file_opts(const char *path, const struct oracle_opts *opts, stru
 	unsigned ncpu = 1;
 	/* fixed IPIs the oracle routes, and those it can't (a logical destination, lowest priority) */
 	uint32_t ipi_vec[8] = { 0 }, ipi_unsure[8] = { 0 };
-	/* the guest's NMI IPIs: how many, and whether one went where the oracle can't follow */
-	unsigned long nmi_sends = 0;
-	bool nmi_unsure = false;
+	/* the guest's NMI IPIs: any recorded, and whether one went where the oracle can't follow */
+	bool nmi_sends = false, nmi_unsure = false;
 
 	oracle__init(o);
 	for (unsigned c = 0; c < ORACLE_CPUS; c++)
@@ -210,7 +209,7 @@ int oracle__run_file_opts(const char *path, const struct oracle_opts *opts, stru
 		if (r.vcpu >= ncpu)
 			ncpu = r.vcpu + 1u;
 		if (r.type == ITR_IPI && r.source == ITR_SRC_GUEST && IVM_IPI_DM(r.a) == 4) {
-			nmi_sends++;
+			nmi_sends = true;
 			nmi_unsure |= !oracle__nmi_ipi_modelled(&r);
 			for (unsigned c = 0; c < ORACLE_CPUS; c++)
 				if (c != r.vcpu && oracle__nmi_ipi_modelled(&r) && oracle__ipi_targets(&r, c))

@@ -452,6 +452,21 @@ static char *slurp(FILE *f)
 	return buf;
 }
 
+/* what @fn writes of @m, as a string (free it) */
+static char *report_of(void (*fn)(const struct conf_matrix *, const char *, FILE *),
+		       const struct conf_matrix *m, const char *expect)
+{
+	FILE *f = tmpfile();
+	char *text;
+
+	if (!f)
+		return NULL;
+	fn(m, expect, f);
+	text = slurp(f);
+	fclose(f);
+	return text;
+}
+
 static void test_matrix(void)
 {
 	static const char *const targets[] = { "kvm/user", "qemu-tcg" };
@@ -495,14 +510,11 @@ static void test_matrix(void)
 	conf__totals(&m, "PVM-2", &t);
 	ok(t.unexpected == 1, "--expect=PVM-2: only the hang fails the run");
 
-	f = tmpfile();
-	conf__report_text(&m, "PVM-2", f);
-	text = slurp(f);
+	text = report_of(conf__report_text, &m, "PVM-2");
 	ok(text && strstr(text, "DIV PVM-2") && strstr(text, "HANG") &&
 	   strstr(text, "watchdog at rip 0x1234") && strstr(text, "reproduce: vmm run") &&
 	   strstr(text, "result: FAIL"), "text: matrix, the finding, its reproducer, the result");
 	free(text);
-	fclose(f);
 
 	f = tmpfile();
 	conf__write_lines(&m, f);
@@ -532,22 +544,16 @@ static void test_matrix(void)
 	ok(conf__parse_line("exc x", check, sizeof(check), target, sizeof(target), &back) == 0,
 	   "not a conf line");
 
-	f = tmpfile();
-	conf__report_json(&m, NULL, f);
-	text = slurp(f);
+	text = report_of(conf__report_json, &m, NULL);
 	ok(text && text[0] == '{' && strstr(text, "\"ok\":false") &&
 	   strstr(text, "\"observed\":\"vector\\t6\"") && strstr(text, "\"id\":\"PVM-2\""),
 	   "json: escaped fields, the verdict");
 	free(text);
-	fclose(f);
 
-	f = tmpfile();
-	conf__report_html(&m, NULL, f);
-	text = slurp(f);
+	text = report_of(conf__report_html, &m, NULL);
 	ok(text && strstr(text, "<table>") && strstr(text, "class=\"div\"") &&
 	   strstr(text, "only=int80-cpl3") && !strstr(text, "<script"), "html: table and findings");
 	free(text);
-	fclose(f);
 
 	/* a stopped run: cells nobody ran make the result INCOMPLETE, never OK, whatever ran passed */
 	for (unsigned k = 0; k < cat.n; k++)
@@ -558,9 +564,7 @@ static void test_matrix(void)
 		c->status = CONF_NOT_RUN;
 		snprintf(c->note, sizeof(c->note), "interrupted (SIGINT)");
 	}
-	f = tmpfile();
-	conf__report_text(&m, NULL, f);
-	text = slurp(f);
+	text = report_of(conf__report_text, &m, NULL);
 	{
 		char want[96];
 
@@ -570,21 +574,14 @@ static void test_matrix(void)
 		   "text: cells not run make the result INCOMPLETE, not OK");
 	}
 	free(text);
-	fclose(f);
-	f = tmpfile();
-	conf__report_json(&m, NULL, f);
-	text = slurp(f);
+	text = report_of(conf__report_json, &m, NULL);
 	ok(text && strstr(text, "\"complete\":false,\"ok\":false"), "json: not complete, so not ok");
 	free(text);
-	fclose(f);
 	for (unsigned k = 1; k < cat.n; k++)
 		conf__cell(&m, k, 1)->status = CONF_PASS;
-	f = tmpfile();
-	conf__report_json(&m, NULL, f);
-	text = slurp(f);
+	text = report_of(conf__report_json, &m, NULL);
 	ok(text && strstr(text, "\"complete\":true,\"ok\":true"), "json: every cell ran and passed: ok");
 	free(text);
-	fclose(f);
 	conf__matrix_free(&m);
 	conf__catalogue_free(&cat);
 }
@@ -1019,31 +1016,22 @@ static void test_model(void)
 	conf__parse_exc(np_pvm, &e);
 	conf__judge_exc(&e, conf__cell(&m, (unsigned)conf__find_check(&cat, "#NP-cpl0"), 1), "kvm/user");
 
-	f = tmpfile();
-	conf__report_text(&m, "PVM-8", f);
-	text = slurp(f);
+	text = report_of(conf__report_text, &m, "PVM-8");
 	ok(text && strstr(text, "model") && strstr(text, "#PF(0x4)") && strstr(text, "#NP(0x33)") &&
 	   strstr(text, "model:     vector 11, error code 0x33") &&
 	   strstr(text, "vs model:  vector: model 11, observed 8") && strstr(text, "EXPECTED (the model)") &&
 	   strstr(text, "result: OK"), "text: the model's column, a finding read against it");
 	free(text);
-	fclose(f);
-	f = tmpfile();
-	conf__report_json(&m, NULL, f);
-	text = slurp(f);
+	text = report_of(conf__report_json, &m, NULL);
 	ok(text && strstr(text, "\"model\":{\"cpl\":3,\"vector\":14,\"error_code\":4,\"resume\":\"fault\","
 			      "\"stack\":\"rsp0\",\"cr2\":2080768,\"dr6\":0,\"dr6_clear\":0}") &&
 	   strstr(text, "\"status\":\"EXPECTED\"") && strstr(text, "\"vs_model\":\"vector: model 11") &&
 	   strstr(text, "\"model\":null"), "json: the model's fields per case, each result against it");
 	free(text);
-	fclose(f);
-	f = tmpfile();
-	conf__report_html(&m, NULL, f);
-	text = slurp(f);
+	text = report_of(conf__report_html, &m, NULL);
 	ok(text && strstr(text, "<th>model</th>") && strstr(text, "class=\"model\">#PF(0x4)") &&
 	   strstr(text, "vs model:  vector: model 11"), "html: the model's column, the finding against it");
 	free(text);
-	fclose(f);
 	f = tmpfile();
 	conf__write_lines(&m, f);
 	rewind(f);

@@ -277,11 +277,12 @@ void conf__report_text(const struct conf_matrix *m, const char *expect, FILE *f)
 		fprintf(f, "divergences by ID (docs/DIVERGENCES.md):\n");
 		ids_seen(m, f, expect);
 	}
-	if (t.counts[CONF_NOT_RUN])	/* a stopped run: what ran is reported, never called OK */
+	if (t.counts[CONF_NOT_RUN]) {	/* a stopped run: what ran is reported, never called OK */
+		const char *why = first_not_run(m);
+
 		fprintf(f, "result: INCOMPLETE (%u cells not run%s%s)%s\n", t.counts[CONF_NOT_RUN],
-			first_not_run(m)[0] ? ": " : "", first_not_run(m),
-			t.unexpected ? "; FAIL in those that ran" : "");
-	else
+			why[0] ? ": " : "", why, t.unexpected ? "; FAIL in those that ran" : "");
+	} else
 		fprintf(f, "%s\n", t.unexpected ? "result: FAIL (a divergence --expect does not name, a hang or an error)"
 						: "result: OK");
 }

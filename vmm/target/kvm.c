@@ -184,6 +184,7 @@ static void failed_checks(const char *log, char *out, size_t n)
 {
 	FILE *f = fopen(log, "r");
 	char line[512];
+	long pos;
 
 	out[0] = 0;
 	if (!f)
@@ -198,11 +199,15 @@ static void failed_checks(const char *log, char *out, size_t n)
 		while (fail > line && fail[-1] == ' ')
 			*--fail = 0;
 		tfmt(out + len, n - len, "%s%s", len ? "; " : "failing checks: ", line + 2);
-		/* the table's next line: "expected [...] observed [...]", what the check saw */
+		/* the table's next line: "expected [...] observed [...]", what the check saw;
+		 * any other line is read again as a line of its own */
+		pos = ftell(f);
 		if (fgets(line, sizeof(line), f) && (obs = strstr(line, "observed ["))) {
 			obs[strcspn(obs, "\n")] = 0;
 			len = strlen(out);
 			tfmt(out + len, n - len, " (%s)", obs);
+		} else if (pos >= 0) {
+			fseek(f, pos, SEEK_SET);
 		}
 	}
 	fclose(f);
