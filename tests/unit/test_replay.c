@@ -2142,6 +2142,52 @@ static void test_place_at_a_read(void)
 	}
 }
 
+/*
+ * Kernel, split: a QUIET question the recording answered "quiet" finds the
+ * asked vCPU halted at the same place but with a vector in IRR that reached it
+ * sooner than in the recording (its LAPIC timer's tick: the replay runs
+ * slower). The replay holds it for its later place (BLOCKIRQ), so it is no
+ * answer the recording could have seen (58-replay.t's ring-stress under
+ * kernel: cpu 0 waited 10 s for cpu 1 to be quiet, at its stop place, with
+ * v=ec in IRR). Only where it stands at an interrupt's place, or one goes in
+ * at this entry, is IRR the guest's to take now.
+ */
+static void test_irr_held(void)
+{
+	static const struct vcpu_ops fake = { .get_regs = fake_get_regs, .get_sregs = fake_get_sregs };
+	static struct replay_point pt = { .vector = 0xec, .how = ITR_DELIVER_IRQ, .by_kvm = true, .count = 0,
+					  .rip = 0x10cc53, .rsp = 0x223ff0, .rflags = 0x246 };
+	static struct kvm_run run;
+	static struct replay rp;
+	static struct vm vm;
+	struct vcpu *v = &vm.vcpus[0];
+	struct kvm_regs at = { .rip = 0x10cc53, .rsp = 0x223ff0, .rflags = 0x246 };
+
+	one_place(&vm, &rp, &pt, &fake, &run);
+	run.exit_reason = KVM_EXIT_INTR;
+	ok(!replay__irr_held(v, &at), "user irqchip (no BLOCKIRQ): IRR is never the replay's");
+	rp.block_irqs = true;
+	ok(!replay__irr_held(v, &at), "kernel: standing at its next interrupt's place: IRR goes in now");
+	at.rip = 0x10cc40;
+	ok(replay__irr_held(v, &at), "kernel: elsewhere: held for that place");
+	at.rip = 0x10cc53;
+	at.rsp = 0x223fe8;
+	ok(replay__irr_held(v, &at), "kernel: the place's RIP with another RSP (another pass): held");
+	at.rsp = 0x223ff0;
+	pt.how = ITR_DELIVER_STOP;
+	ok(replay__irr_held(v, &at), "kernel: at its stop place (where the recording ended): held");
+	pt.how = ITR_DELIVER_NMI;
+	ok(replay__irr_held(v, &at), "kernel: at an NMI's place: IRR held");
+	pt.how = ITR_DELIVER_IRQ;
+	rp.cpu[0].next = 1;
+	ok(replay__irr_held(v, &at), "kernel: past its last place: held to the end");
+	v->nr_exits = 7;
+	rp.cpu[0].delivered_exit = 8;
+	ok(!replay__irr_held(v, &at), "kernel: one let in at this entry: not held");
+	vm.replay = NULL;
+	ok(!replay__irr_held(v, &at), "not a replay: not held");
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/test_replay.XXXXXX");
@@ -2165,6 +2211,7 @@ int main(void)
 	test_nmi_going_in();
 	test_no_step_into_event();
 	test_place_at_a_read();
+	test_irr_held();
 	test_irr_answers();
 	test_eoi_places();
 	test_inject_order();

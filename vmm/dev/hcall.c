@@ -262,6 +262,7 @@ static bool quiet_view(struct vcpu *v, struct quiet_view *q)
 			q->isr[i] = lapic_state__get(&s, LAPIC_ISR + 0x10 * i);
 			q->irr[i] = lapic_state__get(&s, LAPIC_IRR + 0x10 * i);
 		}
+		q->irr_held = replay__irr_held(v, &regs);
 	}
 	/* every record it made so far is drained: a slot left behind is reserved, not published */
 	record__drain_rings(v->vm);
@@ -276,19 +277,22 @@ void hcall__answer_quiet(struct vcpu *v)
 	if (!v->quiet_asked)
 		return;
 	v->quiet_irr_top = v->quiet_isr_top = -1;
+	v->quiet_irr_held = false;
 	if (quiet_view(v, &q)) {
 		v->quiet_bits = hcall__quiet_judge(&q);
 		v->quiet_rip = q.rip;
 		v->quiet_irr_top = lapic__highest(q.irr);
 		v->quiet_isr_top = lapic__highest(q.isr);
+		v->quiet_irr_held = q.irr_held && v->quiet_irr_top >= 0;
 	} else {
 		v->quiet_bits = IVM_QUIET_NO_ANSWER;
 		v->quiet_rip = 0;
 	}
 	v->quiet_asked = false;
 	v->quiet_answered = true;
-	evlog__add(&v->vm->log, "quiet: cpu %u answers %#x at %#llx (IRR top %d, ISR top %d)", v->id,
-		   v->quiet_bits, (unsigned long long)v->quiet_rip, v->quiet_irr_top, v->quiet_isr_top);
+	evlog__add(&v->vm->log, "quiet: cpu %u answers %#x at %#llx (IRR top %d%s, ISR top %d)", v->id,
+		   v->quiet_bits, (unsigned long long)v->quiet_rip, v->quiet_irr_top,
+		   v->quiet_irr_held ? ", held by the replay" : "", v->quiet_isr_top);
 	pthread_cond_broadcast(&v->vm->wake);
 }
 
@@ -300,13 +304,14 @@ void hcall__answer_quiet(struct vcpu *v)
  * it is in KVM_RUN): kick it and wait (the lock released) for its answer.
  * IVM_QUIET_NO_ANSWER about itself, a vCPU that isn't there or not started.
  */
-static uint32_t ask(struct vm *vm, struct vcpu *self, uint64_t asked, uint64_t *rip)
+static uint32_t ask(struct vm *vm, struct vcpu *self, uint64_t asked, uint64_t *rip, bool *irr_held)
 {
 	uint64_t until = clock__now_ns() + QUIET_WAIT_NS;
 	uint32_t bits = IVM_QUIET_NO_ANSWER;
 	struct vcpu *t;
 
 	*rip = 0;
+	*irr_held = false;
 	if (asked >= vm->nr_vcpus)
 		return bits;
 	t = &vm->vcpus[asked];
@@ -326,6 +331,7 @@ static uint32_t ask(struct vm *vm, struct vcpu *self, uint64_t asked, uint64_t *
 	if (t->quiet_answered) {
 		bits = t->quiet_bits;
 		*rip = t->quiet_rip;
+		*irr_held = t->quiet_irr_held;
 	}
 	t->quiet_asked = false;
 	t->quiet_answered = false;
@@ -335,22 +341,26 @@ static uint32_t ask(struct vm *vm, struct vcpu *self, uint64_t asked, uint64_t *
 /*
  * Replay: the recording found vCPU @a->asked quiet here, and the guest goes on
  * as if it is (an INIT, say): ask until it is quiet in the replay too, each
- * millisecond, bounded. False: stopped, it never came there.
+ * millisecond, bounded. A vector in its IRR that the replay holds for a later
+ * place is no answer the recording could have seen: there it came after the
+ * question. False: stopped, it never came there.
  */
 static bool agree_quiet(struct vm *vm, struct vcpu *self, const struct replay_answer *a)
 {
 	uint64_t until = clock__now_ns() + QUIET_AGREE_NS, rip;
 	uint32_t bits;
+	bool held;
 	static char why[320];
 
-	while ((bits = ask(vm, self, a->asked, &rip)) != 0 && !vm->done && clock__now_ns() < until) {
+	while ((bits = ask(vm, self, a->asked, &rip, &held)) != 0 && !(bits == IVM_QUIET_IRR && held) &&
+	       !vm->done && clock__now_ns() < until) {
 		uint64_t t = clock__now_ns() + 1000000;
 		struct timespec ts = { .tv_sec = t / 1000000000ull, .tv_nsec = t % 1000000000ull };
 
 		hcall__answer_quiet(self);
 		pthread_cond_timedwait(&vm->wake, &vm->lock, &ts);
 	}
-	if (!bits)
+	if (!bits || (bits == IVM_QUIET_IRR && held))
 		return true;
 	if (!vm->done) {
 		/* what it held at its last answer (the recorded index is checked: a trace is input) */
@@ -374,6 +384,7 @@ static int hc_quiet(struct vm *vm, struct ivm_hcall *hc)
 {
 	struct vcpu *self = vcpu__current();
 	const struct replay_answer *a;
+	bool held;
 
 	hc->args[1] = IVM_QUIET_NO_ANSWER;
 	hc->args[2] = 0;
@@ -389,7 +400,7 @@ static int hc_quiet(struct vm *vm, struct ivm_hcall *hc)
 		hc->args[2] = a->rip;
 		break;
 	default:
-		hc->args[1] = ask(vm, self, hc->args[0], &hc->args[2]);
+		hc->args[1] = ask(vm, self, hc->args[0], &hc->args[2], &held);
 	}
 	record__quiet(self, hc->args[0], (uint32_t)hc->args[1], hc->args[2]);
 	return EXIT_RESUME;

@@ -391,6 +391,18 @@ bool replay__holds_at_hlt(struct vcpu *v, const struct kvm_regs *regs)
 	       after_hlt(v, p->rip);
 }
 
+bool replay__irr_held(struct vcpu *v, const struct kvm_regs *regs)
+{
+	const struct replay *rp = v->vm->replay;
+	const struct replay_point *p;
+
+	if (!rp || !rp->block_irqs || rp->cpu[v->id].delivered_exit == v->nr_exits + 1)
+		return false;
+	p = replay__next(v);
+	return !p || p->how != ITR_DELIVER_IRQ ||
+	       !stands_at(v, p, regs, where_rip(v, regs), evring__reserved(&v->ring, &v->vm->mem));
+}
+
 bool replay__settle_either(struct vcpu *v, const struct kvm_regs *regs, uint32_t count)
 {
 	struct replay *rp = v->vm->replay;

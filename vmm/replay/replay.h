@@ -306,6 +306,14 @@ bool replay__settle_either(struct vcpu *v, const struct kvm_regs *regs, uint32_t
  */
 bool replay__holds_at_hlt(struct vcpu *v, const struct kvm_regs *regs);
 /*
+ * Kernel, split: whatever KVM's LAPIC holds in @v's IRR now is held by the
+ * replay (BLOCKIRQ) until a later place, @v (with @regs) standing at no
+ * interrupt's place: a vector there reached IRR sooner than in the recording
+ * (a LAPIC timer tick, by the replay's slower pace) and goes in where the
+ * recording took it. False outside a replay, or while one is let in.
+ */
+bool replay__irr_held(struct vcpu *v, const struct kvm_regs *regs);
+/*
  * IVM_HC_QUIET from @v about vCPU @asked. REPLAY_NONE: the trace holds no
  * answers (older than version 6): ask live. REPLAY_HERE: *@a is the recorded
  * answer, @v's next one, to a question about the same vCPU after as many ring

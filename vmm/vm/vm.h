@@ -138,6 +138,7 @@ struct vcpu {
 	uint32_t quiet_bits;	/* IVM_QUIET_* */
 	uint64_t quiet_rip;
 	int quiet_irr_top, quiet_isr_top;	/* the highest vector in IRR, ISR then; -1: none */
+	bool quiet_irr_held;	/* replay: that IRR waits for a later place (replay__irr_held) */
 	unsigned nreq;		/* exception injections queued for this vCPU's thread */
 	struct vcpu_req {
 		const struct injection *inj;
