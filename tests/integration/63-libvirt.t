@@ -29,6 +29,7 @@ fi
 restore_kvm() {
 	[ -n "$kvm_was" ] && chown "${kvm_was% *}" /dev/kvm && chmod "${kvm_was#* }" /dev/kvm
 }
+trap 'restore_kvm; rm -rf "$TMP"' EXIT
 for d in virtlogd libvirtd; do
 	if ! alive "/run/$d.pid"; then
 		"$d" -d || skip_all "$d -d failed"

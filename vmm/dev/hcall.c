@@ -338,6 +338,12 @@ static uint32_t ask(struct vm *vm, struct vcpu *self, uint64_t asked, uint64_t *
 	return bits;
 }
 
+/* Replay: an answer that agrees with a recorded "quiet" (its IRR, if any, held for later places) */
+static bool quiet_in_replay(uint32_t bits, bool irr_held)
+{
+	return !bits || (bits == IVM_QUIET_IRR && irr_held);
+}
+
 /*
  * Replay: the recording found vCPU @a->asked quiet here, and the guest goes on
  * as if it is (an INIT, say): ask until it is quiet in the replay too, each
@@ -352,16 +358,18 @@ static bool agree_quiet(struct vm *vm, struct vcpu *self, const struct replay_an
 	bool held;
 	static char why[320];
 
-	while ((bits = ask(vm, self, a->asked, &rip, &held)) != 0 && !(bits == IVM_QUIET_IRR && held) &&
-	       !vm->done && clock__now_ns() < until) {
+	for (;;) {
 		uint64_t t = clock__now_ns() + 1000000;
 		struct timespec ts = { .tv_sec = t / 1000000000ull, .tv_nsec = t % 1000000000ull };
 
+		bits = ask(vm, self, a->asked, &rip, &held);
+		if (quiet_in_replay(bits, held))
+			return true;
+		if (vm->done || clock__now_ns() >= until)
+			break;
 		hcall__answer_quiet(self);
 		pthread_cond_timedwait(&vm->wake, &vm->lock, &ts);
 	}
-	if (!bits || (bits == IVM_QUIET_IRR && held))
-		return true;
 	if (!vm->done) {
 		/* what it held at its last answer (the recorded index is checked: a trace is input) */
 		const struct vcpu *t = a->asked < vm->nr_vcpus ? &vm->vcpus[a->asked] : NULL;
