@@ -13,10 +13,22 @@ need_kvm() {	# need_kvm NAME: say why and exit 0 where /dev/kvm is not usable
 }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-us() {	# us CMD...: wall microseconds of one run, its output discarded
-	s=$(date +%s%N)
-	"$@" >/dev/null 2>&1
-	e=$(date +%s%N)
-	echo $(((e - s) / 1000))
+# median: of the numbers on stdin; "fail" if any run failed (or none ran)
+median() { sort -n | awk '$1 == "fail" { bad = 1 } { a[NR] = $1 } END { print bad || !NR ? "fail" : a[int((NR + 1) / 2)] }'; }
+# us CMD...: wall microseconds of one run, its output discarded. A run that
+# fails prints "fail" instead (and why on stderr): no failed run is timed.
+# Its variables are local: a caller's loop variable must survive it.
+us() {
+	local t0 t1 st
+	t0=$(date +%s%N)
+	"$@" >"$tmp/us.out" 2>&1
+	st=$?
+	t1=$(date +%s%N)
+	if [ $st -ne 0 ]; then
+		echo "bench: exit status $st: $*" >&2
+		tail -3 "$tmp/us.out" | sed 's/^/bench:   /' >&2
+		echo fail
+		return 1
+	fi
+	echo $(((t1 - t0) / 1000))
 }

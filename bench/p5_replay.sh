@@ -10,18 +10,31 @@ echo "P5 replay over recording, user irqchip, median of $REPS runs (ms)"
 printf '%-26s %9s %9s %7s  %s\n' "scenario" "record" "replay" "ratio" "goal <= 1.2x"
 sum_r=0
 sum_p=0
-for s in nesting priority level masked softirq tpr nmi-blocked timer-oneshot timer-periodic ipi sipi; do
-	rec=$(for i in $(seq $REPS); do us $VMM run --quiet --irqchip=user --scenario=configs/$s.yaml \
-		--trace=$tmp/$s.itr $GUEST; done | median)
-	$VMM replay --quiet $tmp/$s.itr >$tmp/out 2>&1 || { echo "$s: the replay differs:"; tail -3 $tmp/out; }
-	rep=$(for i in $(seq $REPS); do us $VMM replay --quiet $tmp/$s.itr; done | median)
+failed=0
+for sc in nesting priority level masked softirq tpr nmi-blocked timer-oneshot timer-periodic ipi sipi; do
+	label=$sc
+	[ "$sc" = timer-periodic ] && label="$sc (async)"
+	rec=$(for i in $(seq $REPS); do us $VMM run --quiet --irqchip=user --scenario=configs/$sc.yaml \
+		--trace=$tmp/$sc.itr $GUEST; done | median)
+	rep=fail
+	if [ "$rec" != fail ]; then
+		$VMM replay --quiet $tmp/$sc.itr >$tmp/out 2>&1 || { echo "$sc: the replay differs:"; tail -3 $tmp/out; }
+		rep=$(for i in $(seq $REPS); do us $VMM replay --quiet $tmp/$sc.itr; done | median)
+	fi
+	if [ "$rec" = fail ] || [ "$rep" = fail ]; then
+		printf '%-26s %9s %9s %7s  %s\n' "$label" - - - "ERROR (a run failed: above)"
+		failed=1
+		continue
+	fi
 	sum_r=$((sum_r + rec))
 	sum_p=$((sum_p + rep))
-	label=$s
-	[ "$s" = timer-periodic ] && label="$s (async)"
 	awk -v n="$label" -v r="$rec" -v p="$rep" 'BEGIN { x = p / r;
 		printf "%-26s %9.1f %9.1f %6.2fx  %s\n", n, r / 1000, p / 1000, x, x <= 1.2 ? "PASS" : "MISS" }'
 done
-awk -v r="$sum_r" -v p="$sum_p" 'BEGIN { x = p / r;
-	printf "%-26s %9.1f %9.1f %6.2fx  %s\n", "suite", r / 1000, p / 1000, x, x <= 1.2 ? "PASS" : "MISS" }'
+if [ $failed = 1 ]; then
+	printf '%-26s %9s %9s %7s  %s\n' suite - - - "ERROR (not every scenario ran)"
+else
+	awk -v r="$sum_r" -v p="$sum_p" 'BEGIN { x = p / r;
+		printf "%-26s %9.1f %9.1f %6.2fx  %s\n", "suite", r / 1000, p / 1000, x, x <= 1.2 ? "PASS" : "MISS" }'
+fi
 echo "replay includes reading the trace, placing each delivery and diffing the two traces"
