@@ -1,0 +1,50 @@
+#!/bin/bash
+# bench/lib.sh, what P3 and P5 time runs with: us() times a run and keeps its
+# hands off the caller's variables (it once kept its start time in $s, P5's
+# scenario loop variable, so every repetition after the first ran a config
+# named after a timestamp, failed in 2 ms, and was timed); a failed run is
+# "fail", never a time, and median() of any "fail" is "fail"; P5 and P3 on a
+# vmm that always fails print ERROR rows and no ratio.
+. "$(dirname "$0")/lib.sh"
+
+(
+	. bench/lib.sh
+	s=keep e=keep t0=keep t1=keep st=keep
+	us true >"$TMP/n"
+	[ "$s$e$t0$t1$st" = keepkeepkeepkeepkeep ] && [ "$(cat "$TMP/n")" -ge 0 ] 2>/dev/null
+) 2>"$TMP/err"
+ok $? "us true: a time in microseconds, the caller's s, e, t0, t1 and st untouched"
+
+(
+	. bench/lib.sh
+	for s in a b c; do us true >/dev/null; echo "$s"; done
+) >"$TMP/loop" 2>&1
+is "$(tr '\n' ' ' <"$TMP/loop")" "a b c " "a loop over us keeps its own variable (P5's scenarios)"
+
+(. bench/lib.sh; us sh -c 'echo why >&2; exit 3') >"$TMP/out" 2>"$TMP/err"
+is "$(cat "$TMP/out")" fail "a failed run: 'fail', not a time"
+like "$TMP/err" "^bench: exit status 3: sh -c" "... saying its status and command on stderr"
+like "$TMP/err" "^bench:   why$" "... and its last lines"
+
+is "$(. bench/lib.sh; printf '5\n1\n3\n' | median)" 3 "median of 5 1 3: 3"
+is "$(. bench/lib.sh; printf '5\nfail\n3\n' | median)" fail "median with a failed run: fail"
+is "$(. bench/lib.sh; printf '' | median)" fail "median of nothing: fail"
+
+# P5 and P3 on a "vmm" that always fails: ERROR rows, no ratio, no PASS
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	printf '#!/bin/sh\nexit 1\n' >"$TMP/vmm-false"
+	chmod +x "$TMP/vmm-false"
+	BENCH_REPS=1 VMM="$TMP/vmm-false" GUEST="$GUEST" run_limited 60 sh bench/p5_replay.sh >"$TMP/p5" 2>/dev/null
+	like "$TMP/p5" "^nesting +- +- +- +ERROR \(a run failed: above\)$" "P5: a scenario whose runs fail is ERROR"
+	like "$TMP/p5" "^suite +- +- +- +ERROR" "P5: and so is the suite"
+	! grep -v '^scenario ' "$TMP/p5" | grep -Eq "PASS|MISS|[0-9]x"
+	ok $? "P5: no ratio, no PASS or MISS from failed runs"
+	BENCH_REPS=9 VMM="$TMP/vmm-false" GUEST="$GUEST" run_limited 60 sh bench/p3_trace.sh >"$TMP/p3" 2>/dev/null
+	like "$TMP/p3" "^self-test +- +- +- +ERROR \(a run failed: above\)$" "P3: a pair with a failed run is ERROR"
+	like "$TMP/p3" "^P3 tracing overhead: goal <= 5%: ERROR" "P3: the verdict is ERROR"
+	! grep -Eq "PASS|MISS" "$TMP/p3"
+	ok $? "P3: no PASS or MISS from failed runs"
+else
+	echo "# /dev/kvm is absent: P3 and P5 skip before timing, their ERROR rows are not tested"
+fi
+done_testing
