@@ -108,9 +108,15 @@ uint32_t apic_irr_words(void)
 	return words;
 }
 
+/* IRR word @w (vectors 32w..32w+31), read as an input: the host's timing sets it */
+uint32_t apic_irr_word(unsigned int w)
+{
+	return apic_enabled && w < 8 ? apic_read_input(APIC_IRR + w * 0x10) : 0;
+}
+
 bool apic_irr_test(unsigned int vector)
 {
-	return apic_enabled && apic_read_input(APIC_IRR + (vector / 32) * 0x10) >> (vector % 32) & 1;
+	return apic_irr_word(vector / 32) >> (vector % 32) & 1;
 }
 
 bool apic_tmr_test(unsigned int vector)

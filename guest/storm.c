@@ -15,6 +15,7 @@
 
 #define STORM_MAX_DEPTH	24	/* deeper nesting than the vectors' classes allow */
 #define STORM_WINDOW_ASKS 16	/* a nest window's closing questions: each let one in */
+#define STORM_STUCK_ASKS 64	/* questions that let nothing in, then: can anything? */
 #define STORM_WAIT_TSC	1000000000ull	/* bound on one window: ~0.3-1 s */
 /*
  * A wait for what is owed (a level device's second delivery, a timer's tick
@@ -586,10 +587,29 @@ void storm_set_work(const char *v, int len)
 }
 
 /* ---- the loop ---- */
+/* The IRR words that hold the storm's vectors (0x20-0xdf), asked of the VMM: an exit */
+static uint32_t storm_irr_words(void)
+{
+	return apic_irr_words() & 0x7e;
+}
+
 static bool storm_irr_pending(void)
 {
-	/* the IRR words that hold the storm's vectors (0x20-0xdf), asked of the VMM: an exit */
-	return apic_irr_words() & 0x7e;
+	return storm_irr_words();
+}
+
+/*
+ * IRR holds a vector (@words) and STORM_STUCK_ASKS questions in a row let
+ * none in: can any go in at all? Not if the highest is at or below the PPR's
+ * class (SDM 10.8.3.1), as where an ISR bit is never cleared (bug=no-eoi):
+ * the window would wait out its bound (~1 s) for nothing, every window.
+ */
+static bool storm_irr_stuck(uint32_t words)
+{
+	unsigned int w = 31 - __builtin_clz(words);
+	uint32_t irr = apic_irr_word(w);
+
+	return irr && ((w * 32 + 31 - __builtin_clz(irr)) & 0xf0) <= (apic_read(APIC_PROCPRI) & 0xf0);
 }
 
 /* A level device served once still holds its line: its second delivery is owed */
@@ -610,7 +630,8 @@ static bool storm_level_owed(void)
 static void storm_window(void)
 {
 	uint64_t t0 = rdtsc();
-	unsigned int owed_asks = 0;
+	unsigned int owed_asks = 0, fruitless = 0, taken = storm_taken;
+	uint32_t words;
 
 	local_irq_enable();
 	while (rdtsc() - t0 < STORM_WAIT_TSC) {
@@ -619,8 +640,17 @@ static void storm_window(void)
 		 * taken only at one (PVM-5), where an IRR read under kernel and split
 		 * makes none; and its answer, what IRR held, is recorded for a replay
 		 */
-		if (storm_irr_pending())
+		if ((words = storm_irr_words())) {
+			if (READ_ONCE(storm_taken) != taken) {
+				taken = READ_ONCE(storm_taken);
+				fruitless = 0;
+			} else if (++fruitless >= STORM_STUCK_ASKS) {
+				if (storm_irr_stuck(words))
+					break;
+				fruitless = 0;
+			}
 			continue;
+		}
 		if (!storm_level_owed() || ++owed_asks >= STORM_OWED_ASKS)
 			break;
 		cpu_relax();
