@@ -106,9 +106,11 @@ run: deps all
 # a whole emulated machine under its watchdogs
 TEST_JOBS ?= 2
 SOLO_T := tests/integration/26-ring-stress.t tests/integration/80-nested-kvm.t
+# the longest first (README Testing has their times), so the short ones fill the lanes at the end
+LONG_T := $(addprefix tests/integration/,59-storm.t 90-fuzz.t 58-replay.t 61-conformance.t 63-libvirt.t)
 test: deps all unit rooms
-	VMM=$(VMM_BIN) GUEST=$(GUEST_ELF) prove -v --timer -j$(TEST_JOBS) --exec '' $(UNIT_BINS) \
-		$(filter-out $(SOLO_T),$(sort $(wildcard tests/integration/*.t)))
+	VMM=$(VMM_BIN) GUEST=$(GUEST_ELF) prove -v --timer -j$(TEST_JOBS) --exec '' $(LONG_T) $(UNIT_BINS) \
+		$(filter-out $(SOLO_T) $(LONG_T),$(sort $(wildcard tests/integration/*.t)))
 	st=0; for t in $(SOLO_T); do \
 		VMM=$(VMM_BIN) GUEST=$(GUEST_ELF) prove -v --timer --exec '' $$t || st=1; \
 	done; exit $$st
