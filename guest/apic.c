@@ -109,7 +109,7 @@ uint32_t apic_irr_words(void)
 }
 
 /* IRR word @w (vectors 32w..32w+31), read as an input: the host's timing sets it */
-uint32_t apic_irr_word(unsigned int w)
+static uint32_t apic_irr_word(unsigned int w)
 {
 	return apic_enabled && w < 8 ? apic_read_input(APIC_IRR + w * 0x10) : 0;
 }
@@ -171,6 +171,23 @@ bool apic_deliverable_pending(void)
 			return ((w * 32 + 31 - __builtin_clz(v)) & 0xf0) > ppr;
 	}
 	return false;
+}
+
+/*
+ * Whether the highest vector in IRR words @words (bit w: word w holds one, as
+ * apic_irr_words() says) is one the PPR lets through: one read of that word,
+ * as an input, and the PPR. Taken meanwhile (the word empty now): true.
+ */
+bool apic_irr_top_deliverable(uint32_t words)
+{
+	unsigned int w;
+	uint32_t v;
+
+	if (!words)
+		return true;
+	w = 31 - __builtin_clz(words);
+	v = apic_irr_word(w);
+	return !v || ((w * 32 + 31 - __builtin_clz(v)) & 0xf0) > (apic_read(APIC_PROCPRI) & 0xf0);
 }
 
 void apic_eoi(void)

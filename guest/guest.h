@@ -333,9 +333,9 @@ uint32_t apic_read(uint32_t reg);
 void apic_write(uint32_t reg, uint32_t v);
 bool apic_isr_test(unsigned int vector);
 uint32_t apic_irr_words(void);
-uint32_t apic_irr_word(unsigned int w);
 bool apic_irr_test(unsigned int vector);
 bool apic_deliverable_pending(void);
+bool apic_irr_top_deliverable(uint32_t words);
 bool apic_tmr_test(unsigned int vector);
 unsigned int apic_highest_isr(void);	/* 0xff if none */
 void apic_eoi(void);

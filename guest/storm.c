@@ -598,20 +598,6 @@ static bool storm_irr_pending(void)
 	return storm_irr_words();
 }
 
-/*
- * IRR holds a vector (@words) and STORM_STUCK_ASKS questions in a row let
- * none in: can any go in at all? Not if the highest is at or below the PPR's
- * class (SDM 10.8.3.1), as where an ISR bit is never cleared (bug=no-eoi):
- * the window would wait out its bound (~1 s) for nothing, every window.
- */
-static bool storm_irr_stuck(uint32_t words)
-{
-	unsigned int w = 31 - __builtin_clz(words);
-	uint32_t irr = apic_irr_word(w);
-
-	return irr && ((w * 32 + 31 - __builtin_clz(irr)) & 0xf0) <= (apic_read(APIC_PROCPRI) & 0xf0);
-}
-
 /* A level device served once still holds its line: its second delivery is owed */
 static bool storm_level_owed(void)
 {
@@ -645,7 +631,12 @@ static void storm_window(void)
 				taken = READ_ONCE(storm_taken);
 				fruitless = 0;
 			} else if (++fruitless >= STORM_STUCK_ASKS) {
-				if (storm_irr_stuck(words))
+				/*
+				 * None went in: can any? Not where the highest is at or below the PPR's
+				 * class (SDM 10.8.3.1), as when an ISR bit is never cleared
+				 * (bug=no-eoi): the window would wait out its bound for nothing
+				 */
+				if (!apic_irr_top_deliverable(words))
 					break;
 				fruitless = 0;
 			}
