@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "core/exit.h"
+#include "core/kvm.h"
 #include "boot/loader.h"
 #include "dev/hcall.h"
 #include "dev/inject.h"
@@ -858,6 +859,28 @@ static void test_ulapic_route8(void)
 	ok(inits == 0xfe && sipis == 0xfe, "route8: INIT then SIPI 0x09 to all but self: vCPUs 1-7 start");
 }
 
+/*
+ * KVM's vCPU ops read the registers from kvm_run after an exit that synced
+ * them (no ioctl: here the fd is -1, so an ioctl would fail), and never after
+ * KVM_SET_REGS (the sync is stale then) or before any exit.
+ */
+static void test_synced_regs(void)
+{
+	static struct kvm_run run;
+	struct vcpu v = { .fd = -1, .run = &run };
+	struct kvm_regs r = { 0 };
+
+	run.s.regs.regs.rip = 0x10cc53;
+	run.s.regs.regs.rsp = 0x223ff0;
+	ok(kvm_vcpu_ops.get_regs(&v, &r) < 0, "synced registers: none before an exit (KVM_GET_REGS)");
+	v.regs_synced = true;
+	ok(kvm_vcpu_ops.get_regs(&v, &r) == 0 && r.rip == 0x10cc53 && r.rsp == 0x223ff0,
+	   "synced registers: after an exit, kvm_run's, with no ioctl");
+	(void)kvm_vcpu_ops.set_regs(&v, &r);
+	ok(!v.regs_synced && kvm_vcpu_ops.get_regs(&v, &r) < 0,
+	   "synced registers: KVM_SET_REGS makes them stale: KVM_GET_REGS again");
+}
+
 int main(void)
 {
 	vm.mem.base = calloc(1, MEM_SIZE);
@@ -867,6 +890,7 @@ int main(void)
 	test_hcalls();
 	test_quiet();
 	test_register_overlap();
+	test_synced_regs();
 	test_emulation_failure();
 	test_fwcfg_ports();
 	test_testdev_ports();

@@ -68,8 +68,25 @@ int kvm__check_caps(int kvm_fd, char *err, size_t errlen)
 	return 0;
 }
 
-static int kvm_get_regs(struct vcpu *v, struct kvm_regs *r) { return ioctl(v->fd, KVM_GET_REGS, r); }
-static int kvm_set_regs(struct vcpu *v, const struct kvm_regs *r) { return ioctl(v->fd, KVM_SET_REGS, r); }
+/*
+ * After an exit KVM left the registers in kvm_run (KVM_SYNC_X86_REGS, asked
+ * for by a traced run: record.c): no ioctl, each a vcpu_load that reads MSRs
+ * (on PVM a replay's looks at every place were a quarter of its CPU time)
+ */
+static int kvm_get_regs(struct vcpu *v, struct kvm_regs *r)
+{
+	if (v->regs_synced) {
+		*r = v->run->s.regs.regs;
+		return 0;
+	}
+	return ioctl(v->fd, KVM_GET_REGS, r);
+}
+
+static int kvm_set_regs(struct vcpu *v, const struct kvm_regs *r)
+{
+	v->regs_synced = false;
+	return ioctl(v->fd, KVM_SET_REGS, r);
+}
 static int kvm_get_sregs(struct vcpu *v, struct kvm_sregs *s) { return ioctl(v->fd, KVM_GET_SREGS, s); }
 static int kvm_set_sregs(struct vcpu *v, const struct kvm_sregs *s) { return ioctl(v->fd, KVM_SET_SREGS, s); }
 static int kvm_get_events(struct vcpu *v, struct kvm_vcpu_events *e) { return ioctl(v->fd, KVM_GET_VCPU_EVENTS, e); }

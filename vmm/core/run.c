@@ -266,6 +266,9 @@ static void vcpu_loop(struct vcpu *v, struct host_timer *ht)
 		pthread_mutex_unlock(&vm->lock);
 		r = ioctl(v->fd, KVM_RUN, 0);
 		e = errno;
+		/* KVM stores them on every way out of KVM_RUN once it ran (an exit, a signal) */
+		v->regs_synced = (r == 0 || e == EINTR || e == EAGAIN) &&
+				 (v->run->kvm_valid_regs & KVM_SYNC_X86_REGS);
 		pthread_mutex_lock(&vm->lock);
 		v->in_run = false;
 		if (vm->hold_by == v->id + 1)

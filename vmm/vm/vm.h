@@ -109,6 +109,9 @@ struct vcpu {
 	bool spurious_pending;	/* user mode: an INTA-race spurious vector waits for IF=1 */
 	bool kicked;		/* the last KVM_RUN ended on a signal, not an exit */
 	bool in_run;		/* inside KVM_RUN, the VM lock released */
+	/* kvm_run->s.regs are the registers (KVM_SYNC_X86_REGS): KVM_RUN returned and nothing
+	 * changed them since (KVM_SET_REGS, or KVM_GET_MP_STATE taking an INIT in) */
+	bool regs_synced;
 	bool held_out;		/* kicked out of KVM_RUN by another vCPU's hold (vm__hold_others) */
 	bool tpr_held;		/* user mode: an IRR vector only the TPR holds back (polled: on
 				 * PVM a CR8 write that lowers it makes no exit) */
