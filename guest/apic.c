@@ -155,20 +155,25 @@ unsigned int apic_highest_isr(void)
 	return 0xff;
 }
 
+/* IRR word @w's highest vector (@v not 0) goes past @ppr: its class above the PPR's (SDM 10.8.3.1) */
+static bool irr_top_above_ppr(unsigned int w, uint32_t v, uint32_t ppr)
+{
+	return ((w * 32 + 31 - __builtin_clz(v)) & 0xf0) > (ppr & 0xf0);
+}
+
 /*
- * Whether IRR holds a vector the PPR lets through (SDM 10.8.3.1: its class
- * above the PPR's), of the vectors 0x20-0xff: up to eight reads, each an
- * exit under the user irqchip.
+ * Whether IRR holds a vector the PPR lets through, of the vectors
+ * 0x20-0xff: up to eight reads, each an exit under the user irqchip.
  */
 bool apic_deliverable_pending(void)
 {
-	uint32_t ppr = apic_read(APIC_PROCPRI) & 0xf0;
+	uint32_t ppr = apic_read(APIC_PROCPRI);
 
 	for (int w = 7; w >= 1; w--) {
 		uint32_t v = apic_read(APIC_IRR + w * 0x10);
 
 		if (v)
-			return ((w * 32 + 31 - __builtin_clz(v)) & 0xf0) > ppr;
+			return irr_top_above_ppr(w, v, ppr);
 	}
 	return false;
 }
@@ -187,7 +192,7 @@ bool apic_irr_top_deliverable(uint32_t words)
 		return true;
 	w = 31 - __builtin_clz(words);
 	v = apic_irr_word(w);
-	return !v || ((w * 32 + 31 - __builtin_clz(v)) & 0xf0) > (apic_read(APIC_PROCPRI) & 0xf0);
+	return !v || irr_top_above_ppr(w, v, apic_read(APIC_PROCPRI));
 }
 
 void apic_eoi(void)

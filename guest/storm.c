@@ -155,7 +155,7 @@ static void storm_timer_tick(void)
 	timer_owed = false;
 }
 
-static bool storm_irr_pending(void);
+static uint32_t storm_irr_words(void);
 
 /* The end: a timer still counting is waited for (IF=1, bounded), then it must have fired */
 static void storm_timer_quiesce(void)
@@ -186,7 +186,7 @@ static void storm_timer_quiesce(void)
 	 * out, a host's timer may still take a while to raise it; then it is lost.
 	 */
 	for (unsigned int after = 0; rdtsc() - t0 < STORM_WAIT_TSC;) {
-		bool pending = storm_irr_pending();
+		bool pending = storm_irr_words();
 
 		if (timer_fired_since)
 			break;
@@ -593,11 +593,6 @@ static uint32_t storm_irr_words(void)
 	return apic_irr_words() & 0x7e;
 }
 
-static bool storm_irr_pending(void)
-{
-	return storm_irr_words();
-}
-
 /* A level device served once still holds its line: its second delivery is owed */
 static bool storm_level_owed(void)
 {
@@ -671,7 +666,7 @@ static void storm_quiesced(void)
 
 	if (apic_highest_isr() != 0xff)
 		violated(IVM_SB_ISR, apic_highest_isr());
-	if (storm_irr_pending())
+	if (storm_irr_words())
 		violated(IVM_SB_IRR, 0);
 	if (apic_get_tpr())
 		violated(IVM_SB_TPR, apic_get_tpr());

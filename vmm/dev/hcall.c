@@ -263,7 +263,7 @@ static bool quiet_view(struct vcpu *v, struct quiet_view *q)
 			q->isr[i] = lapic_state__get(&s, LAPIC_ISR + 0x10 * i);
 			q->irr[i] = lapic_state__get(&s, LAPIC_IRR + 0x10 * i);
 		}
-		q->irr_held = replay__irr_held(v, &regs);
+		q->irr_held = lapic_state__irr_words(&s) && replay__irr_held(v, &regs);
 	}
 	/* every record it made so far is drained: a slot left behind is reserved, not published */
 	record__drain_rings(v->vm);
@@ -284,7 +284,7 @@ void hcall__answer_quiet(struct vcpu *v)
 		v->quiet_rip = q.rip;
 		v->quiet_irr_top = lapic__highest(q.irr);
 		v->quiet_isr_top = lapic__highest(q.isr);
-		v->quiet_irr_held = q.irr_held && v->quiet_irr_top >= 0;
+		v->quiet_irr_held = q.irr_held;
 	} else {
 		v->quiet_bits = IVM_QUIET_NO_ANSWER;
 		v->quiet_rip = 0;

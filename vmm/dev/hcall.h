@@ -17,7 +17,7 @@ struct quiet_view {
 	struct kvm_vcpu_events ev;	/* what KVM holds injected or pending */
 	bool queued;		/* the VMM's own for it: exceptions, NMIs, a spurious vector, INIT */
 	bool ring_open;		/* after a drain, a slot it reserved is still not published */
-	bool irr_held;		/* replay: what IRR holds goes in at a later place */
+	bool irr_held;		/* replay: IRR holds a vector, and it goes in at a later place */
 };
 /* Pure: the IVM_QUIET_* bits for @q, 0 when it is at a quiet point. */
 uint32_t hcall__quiet_judge(const struct quiet_view *q);
