@@ -46,6 +46,7 @@ static struct {
 	__typeof__(virDomainDestroy) *domain_destroy;
 	__typeof__(virDomainFree) *domain_free;
 	__typeof__(virDomainIsActive) *domain_is_active;
+	__typeof__(virDomainResume) *domain_resume;
 	__typeof__(virGetLastErrorMessage) *last_error_message;
 	__typeof__(virSetErrorFunc) *set_error_func;
 } api;
@@ -59,6 +60,7 @@ static bool lv_load(char *why, size_t n)
 		{ "virDomainDestroy", (void **)&api.domain_destroy },
 		{ "virDomainFree", (void **)&api.domain_free },
 		{ "virDomainIsActive", (void **)&api.domain_is_active },
+		{ "virDomainResume", (void **)&api.domain_resume },
 		{ "virGetLastErrorMessage", (void **)&api.last_error_message },
 		{ "virSetErrorFunc", (void **)&api.set_error_func },
 	};
@@ -263,7 +265,20 @@ static int lv_boot(const struct target_env *env, const char *cmdline, const char
 	if (make_console(console, note, notelen))
 		return -1;
 	unlink(log);
-	dom = api.domain_create_xml(lv.conn, text, 0);
+	/*
+	 * Paused, then resumed: a guest that ends at once (isa-debug-exit) may take QEMU
+	 * away before libvirtd's start-up talk on its monitor is over, and the create
+	 * then fails though the guest ran. A resume that fails with the domain gone is
+	 * a guest that ran to an end: its console tells which.
+	 */
+	dom = api.domain_create_xml(lv.conn, text, VIR_DOMAIN_START_PAUSED);
+	if (dom && api.domain_resume(dom) < 0 && api.domain_is_active(dom) == 1) {
+		last_error(err, sizeof(err));
+		api.domain_destroy(dom);
+		api.domain_free(dom);
+		tfmt(note, notelen, "virDomainResume: %s", err);
+		goto out;
+	}
 	/* the limit runs from here: libvirtd may take long to start QEMU (see the README) */
 	t0 = now_s();
 	if (!dom) {
