@@ -4,7 +4,8 @@
 # scenario loop variable, so every repetition after the first ran a config
 # named after a timestamp, failed in 2 ms, and was timed); a failed run is
 # "fail", never a time, and median() of any "fail" is "fail"; P5 and P3 on a
-# vmm that always fails print ERROR rows and no ratio.
+# vmm that always fails print ERROR rows and no ratio. P1's bound and verdicts
+# (bench/p1_bound.awk) from planted numbers.
 . "$(dirname "$0")/lib.sh"
 
 (
@@ -49,4 +50,24 @@ if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 else
 	echo "# /dev/kvm is absent: P3 and P5 skip before timing, their ERROR rows are not tested"
 fi
+# P1's bound (bench/p1_bound.awk): floor + CPL0 instructions x an instruction's time, and the verdicts
+insns="P1 instructions (QEMU TCG single-step, ./vmm's path): CPL0 to first delivery 1200, to exit 18000 (CPL3 327)"
+p1() {	# p1 VMM-FIRST VMM-EXIT GOAL-FIRST GOAL-EXIT [INSNS-LINE]: the bound's two lines at 250 ns
+	{
+		printf 'vmm (KVM)                            %s      %s       1.0x       1.0x       4.0x\n' "$1" "$2"
+		printf 'floor: 10x QEMU TCG means first-irq <= %s ms and exit <= %s ms; the floor VM takes 3.0 ms and 3.5 ms\n' "$3" "$4"
+		if [ $# -gt 4 ]; then echo "$5"; else echo "$insns"; fi
+	} >"$TMP/p1.out"
+	awk -v ns=250 -f bench/p1_bound.awk "$TMP/p1.out"
+}
+p1 4.3 14.1 3.6 4.3 >"$TMP/b1"
+like "$TMP/b1" '^P1 bound: .* at 250 ns each .*first-irq >= 3.0 \+ 0.3 = 3.3 ms, exit >= 3.5 \+ 4.5 = 8.0 ms$' \
+	"P1 bound: the floor plus 1,200 and 18,000 instructions at 250 ns"
+like "$TMP/b1" '^P1: .*first-irq 4.3 ms against <= 3.6: MISS \(0.7 ms over; its bound leaves 0.3 ms\); exit 14.1 ms against <= 4.3: MISS \(out of reach: its bound is over the goal\)$' \
+	"P1: a goal over the bound is a MISS within reach, one under it out of reach"
+p1 3.2 7.9 3.6 8.0 >"$TMP/b2"
+like "$TMP/b2" '^P1: .*first-irq 3.2 ms against <= 3.6: PASS; exit 7.9 ms against <= 8.0: PASS$' "P1: runs under the goal PASS"
+p1 4.3 14.1 3.6 4.3 "" >"$TMP/b3"
+is "$(wc -c <"$TMP/b3")" 0 "P1 bound: no instruction count, no line (never a bound of zero)"
+
 done_testing
