@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "itr.h"
 
@@ -195,6 +196,7 @@ struct itr_writer *itr_writer__open(const char *path, const struct itr_header *h
 	};
 	uint8_t hdr[ITR_HDR_MAX];
 	struct itr_writer *w;
+	struct stat st;
 	size_t n = ITR_HDR_FIXED, len;
 
 	memcpy(hdr, ITR_MAGIC, 8);
@@ -220,6 +222,13 @@ struct itr_writer *itr_writer__open(const char *path, const struct itr_header *h
 		return NULL;
 	}
 	w->end_status = 0xffffffffu;	/* "not said", until set_end */
+	/*
+	 * A regular file already there is replaced, not truncated: ext4 writes a
+	 * truncated and rewritten file's data back at its close (auto_da_alloc),
+	 * 0.3 ms of a 10 ms run. A symlink or a device is opened as named.
+	 */
+	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+		(void)unlink(path);	/* if it can't go, O_TRUNC below still empties it */
 	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (w->fd < 0 || write_all(w->fd, hdr, n) < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));

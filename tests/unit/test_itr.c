@@ -2,6 +2,7 @@
 /* The .itr codec: round trips, header corruption, truncation at every byte, fuzz. */
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "lib/sha256.h"
@@ -865,6 +866,38 @@ static void test_show_format(void)
 	   line);
 }
 
+/*
+ * A trace written where a regular file is replaces it (a new file: ext4 would
+ * write a truncated and rewritten one back at its close), while a symlink
+ * stays and its target is written
+ */
+static void test_replace(void)
+{
+	struct itr_record r[2] = { { .type = ITR_MARK, .source = ITR_SRC_GUEST },
+				   { .type = ITR_MARK, .source = ITR_SRC_GUEST } };
+	char sym[160], err[256];
+	struct stat a, b;
+	bool complete;
+	uint64_t trailing;
+
+	ok(write_trace(path, r, 1) == 0 && stat(path, &a) == 0, "replace: a first trace");
+	unlink(path2);
+	ok(link(path, path2) == 0, "replace: a second name for it");
+	ok(write_trace(path, r, 2) == 0 && stat(path, &b) == 0 && a.st_ino != b.st_ino &&
+	   read_all(path, &complete, &trailing, err, sizeof(err)) == 3 && complete,
+	   "replace: the trace written again is a new file, complete (two records and END)");
+	ok(read_all(path2, &complete, &trailing, err, sizeof(err)) == 2 && complete,
+	   "replace: the old file's other name still holds the old trace");
+	snprintf(sym, sizeof(sym), "%s/l.itr", dir);
+	unlink(path2);
+	ok(symlink(path, sym) == 0 && stat(path, &a) == 0, "replace: a symlink to the trace");
+	ok(write_trace(sym, r, 1) == 0 && lstat(sym, &b) == 0 && S_ISLNK(b.st_mode) &&
+	   stat(path, &b) == 0 && b.st_ino == a.st_ino &&
+	   read_all(path, &complete, &trailing, err, sizeof(err)) == 2 && complete,
+	   "replace: written through a symlink: the link stays, its target holds the new trace");
+	unlink(sym);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/test_itr.XXXXXX");
@@ -891,6 +924,7 @@ int main(void)
 	test_names();
 	test_kvm_tp();
 	test_show_format();
+	test_replace();
 	unlink(path);
 	unlink(path2);
 	rmdir(dir);
