@@ -881,6 +881,59 @@ static void test_synced_regs(void)
 	   "synced registers: KVM_SET_REGS makes them stale: KVM_GET_REGS again");
 }
 
+/*
+ * vm__idle_forever, the run loop's end of a guest nothing can wake: every vCPU
+ * halted or waiting for a SIPI, nothing queued, no host timer to come; a LAPIC
+ * timer raises a fixed vector, which wakes no vCPU halted with IF=0
+ */
+static void test_idle_forever(void)
+{
+	static struct vm iv;
+	struct lapic_config cfg = { .bsp = true, .x2apic = true };
+	struct vcpu *a = &iv.vcpus[0], *b = &iv.vcpus[1];
+
+	memset(&iv, 0, sizeof(iv));
+	iv.nr_vcpus = 1;
+	lapic__init(&a->lapic, &cfg);
+	lapic__write(&a->lapic, 0xf0, 0x1ff, 0);	/* software-enabled */
+	a->sipi_vector = -1;
+	ok(!vm__idle_forever(&iv), "idle forever: not while a vCPU runs");
+	a->halted = true;
+	ok(vm__idle_forever(&iv), "idle forever: one vCPU in HLT, IF=1, nothing pending, no timer");
+	lapic__accept(&a->lapic, 0x41, false);
+	ok(!vm__idle_forever(&iv), "idle forever: not with a vector in IRR (IF=1 takes it)");
+	a->halted_if0 = true;
+	ok(vm__idle_forever(&iv), "idle forever: HLT with IF=0 and a vector in IRR: nothing wakes it");
+	a->nr_nmi = 1;
+	ok(!vm__idle_forever(&iv), "idle forever: not with an NMI queued (it ends HLT with IF=0)");
+	a->nr_nmi = 0;
+	a->init_pending = true;
+	ok(!vm__idle_forever(&iv), "idle forever: not with an INIT pending");
+	a->init_pending = false;
+	lapic__init(&a->lapic, &cfg);
+	lapic__write(&a->lapic, 0xf0, 0x1ff, 0);
+	lapic__write(&a->lapic, 0x320, 0xec, 0);	/* LVT timer: one-shot, 0xec, unmasked */
+	lapic__write(&a->lapic, 0x380, 100000, 0);	/* TMICT */
+	ok(lapic__timer_next(&a->lapic) && vm__idle_forever(&iv),
+	   "idle forever: HLT with IF=0 and the LAPIC timer counting: its tick can't wake it");
+	a->halted_if0 = false;
+	ok(!vm__idle_forever(&iv), "idle forever: not with IF=1 and the LAPIC timer counting");
+	iv.next_deadline_ns = 1;
+	a->halted_if0 = true;
+	ok(!vm__idle_forever(&iv), "idle forever: not while a host timer is to come (a scenario step)");
+	iv.next_deadline_ns = 0;
+	iv.nr_vcpus = 2;
+	lapic__init(&b->lapic, &(struct lapic_config){ .apic_id = 1, .x2apic = true });
+	b->wait_sipi = true;
+	b->sipi_vector = -1;
+	ok(vm__idle_forever(&iv), "idle forever: two vCPUs, one in HLT with IF=0, one waiting for a SIPI");
+	b->sipi_vector = 0x9;
+	ok(!vm__idle_forever(&iv), "idle forever: not once the SIPI came");
+	b->sipi_vector = -1;
+	b->wait_sipi = false;
+	ok(!vm__idle_forever(&iv), "idle forever: not while the other vCPU runs (it may send an IPI)");
+}
+
 int main(void)
 {
 	vm.mem.base = calloc(1, MEM_SIZE);
@@ -891,6 +944,7 @@ int main(void)
 	test_quiet();
 	test_register_overlap();
 	test_synced_regs();
+	test_idle_forever();
 	test_emulation_failure();
 	test_fwcfg_ports();
 	test_testdev_ports();

@@ -30,32 +30,6 @@
 #include "signals.h"
 #include "timers.h"
 
-/* True when @v has something to do besides wait: HLT and wait-for-SIPI end on these. */
-static bool vcpu_has_work(const struct vcpu *v)
-{
-	return v->nreq || v->nr_nmi || v->init_pending || (v->wait_sipi && v->sipi_vector >= 0) ||
-	       (v->halted && !v->halted_if0 && (v->spurious_pending || lapic__pending(&v->lapic) >= 0));
-}
-
-/*
- * Every vCPU idle (halted or waiting for a SIPI), no work queued and no host
- * timer to come: nothing can ever wake the guest. A LAPIC timer raises a
- * fixed vector: it wakes no vCPU halted with IF=0.
- */
-static bool vm_idle_forever(const struct vm *vm)
-{
-	if (vm->next_deadline_ns)
-		return false;
-	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
-		const struct vcpu *v = &vm->vcpus[i];
-
-		if ((!v->halted && !v->wait_sipi) || vcpu_has_work(v) ||
-		    (lapic__timer_next(&v->lapic) && !(v->halted && v->halted_if0)))
-			return false;
-	}
-	return true;
-}
-
 /* Replay: every vCPU waits at its place for what only another one could send, and none came. */
 static bool replay_deadlock(const struct vm *vm)
 {
@@ -102,7 +76,7 @@ static void vcpu_idle(struct vcpu *v)
 		vm__stop(vm, VMM_GUEST_FAILED, why);
 		return;
 	}
-	if (vm_idle_forever(vm)) {
+	if (vm__idle_forever(vm)) {
 		vm__stop(vm, VMM_GUEST_DIED, vm->nr_vcpus > 1 ?
 			 "every vCPU halted or waits for a SIPI, and no interrupt source can wake one" :
 			 v->halted && v->halted_if0 ? "guest halted with interrupts disabled (hlt with IF=0)" :

@@ -135,3 +135,29 @@ int vm__init_lock(struct vm *vm)
 	pthread_condattr_destroy(&ca);
 	return 0;
 }
+
+/* True when @v has something to do besides wait: HLT and wait-for-SIPI end on these. */
+static bool vcpu_has_work(const struct vcpu *v)
+{
+	return v->nreq || v->nr_nmi || v->init_pending || (v->wait_sipi && v->sipi_vector >= 0) ||
+	       (v->halted && !v->halted_if0 && (v->spurious_pending || lapic__pending(&v->lapic) >= 0));
+}
+
+/*
+ * Every vCPU idle (halted or waiting for a SIPI), no work queued and no host
+ * timer to come: nothing can ever wake the guest. A LAPIC timer raises a
+ * fixed vector: it wakes no vCPU halted with IF=0.
+ */
+bool vm__idle_forever(const struct vm *vm)
+{
+	if (vm->next_deadline_ns)
+		return false;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		const struct vcpu *v = &vm->vcpus[i];
+
+		if ((!v->halted && !v->wait_sipi) || vcpu_has_work(v) ||
+		    (lapic__timer_next(&v->lapic) && !(v->halted && v->halted_if0)))
+			return false;
+	}
+	return true;
+}

@@ -231,6 +231,11 @@ void vm__stop(struct vm *vm, int status, const char *why);
 void vm__stop_now(struct vm *vm, int status, const char *why);
 /* The deferred stop, now. */
 void vm__stop_deferred(struct vm *vm);
+/*
+ * Every vCPU idle (halted or waiting for a SIPI) with nothing queued and no
+ * host timer to come: nothing can ever wake the guest (the run loop stops it).
+ */
+bool vm__idle_forever(const struct vm *vm);
 /* The vCPU the calling thread runs, NULL outside a vCPU thread; the run loop sets it. */
 struct vcpu *vcpu__current(void);
 void vcpu__set_current(struct vcpu *v);
