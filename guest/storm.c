@@ -41,7 +41,7 @@ static const uint8_t msi_how[IVM_STORM_NR_MSI] = {
 static uint8_t how_of[NR_VECTORS];
 static bool in_handler[NR_CPUS][NR_VECTORS];	/* a handler runs for this vector on this CPU */
 static unsigned int level_seen[IVM_STORM_PIN0 + IVM_STORM_NR_PINS];	/* pins go to CPU 0 */
-static unsigned int level_dropped_at[IVM_STORM_PIN0 + IVM_STORM_NR_PINS];	/* its sync point */
+static unsigned int level_dropped_at[IVM_STORM_PIN0 + IVM_STORM_NR_PINS];	/* sync point + 1; 0: none */
 static unsigned int broken[NR_CPUS];		/* guest-side invariants that failed, per CPU */
 static unsigned int storm_cpus = 1;		/* 2: CPU 1 takes its share of the storm */
 static struct tasklet_struct storm_tasklet;
@@ -312,20 +312,23 @@ static void storm_work(const struct irq_desc *desc)
 }
 
 /*
- * A level device: its line drops once the handler has served it twice. A
- * delivery after the drop and before the next sync point (the only place the
- * host asserts a line) finds the line low: nothing to serve, so not counted.
- * It was in IRR before the drop, or an EOI at acceptance re-sent the line
- * while still high (PVM-4); counted, it left the device owing a second
- * service that never came, and every window then waited for it.
+ * A level device: its line drops once the handler has served it twice. The
+ * first delivery after the drop, before the next sync point, finds the line
+ * low: nothing to serve, so not counted. It was in IRR before the drop, or an
+ * EOI at acceptance re-sent the line while still high (PVM-4), once a drop;
+ * counted, it left the device owing a second service that never came, and
+ * every window then waited for it. Only the first: one after it comes from a
+ * new assert (a scenario's delay step may make one anywhere).
  */
 static void storm_level_served(int pin)
 {
-	if (level_dropped_at[pin] == sync_no)
+	if (level_dropped_at[pin] == sync_no + 1) {
+		level_dropped_at[pin] = 0;
 		return;
+	}
 	if (++level_seen[pin] >= 2) {
 		level_seen[pin] = 0;
-		level_dropped_at[pin] = sync_no;
+		level_dropped_at[pin] = sync_no + 1;
 		outb(IVM_PORT_TESTDEV_IOAPIC + pin, 0);
 	}
 }
