@@ -304,6 +304,8 @@ void hcall__answer_quiet(struct vcpu *v)
  * Ask vCPU @asked on its own thread (a vCPU ioctl from here would block while
  * it is in KVM_RUN): kick it and wait (the lock released) for its answer.
  * IVM_QUIET_NO_ANSWER about itself, a vCPU that isn't there or not started.
+ * @irr_held (a replay's question; NULL for a live one): whether what its IRR
+ * holds is the replay's, for a later place.
  */
 static uint32_t ask(struct vm *vm, struct vcpu *self, uint64_t asked, uint64_t *rip, bool *irr_held)
 {
@@ -312,7 +314,8 @@ static uint32_t ask(struct vm *vm, struct vcpu *self, uint64_t asked, uint64_t *
 	struct vcpu *t;
 
 	*rip = 0;
-	*irr_held = false;
+	if (irr_held)
+		*irr_held = false;
 	if (asked >= vm->nr_vcpus)
 		return bits;
 	t = &vm->vcpus[asked];
@@ -332,7 +335,8 @@ static uint32_t ask(struct vm *vm, struct vcpu *self, uint64_t asked, uint64_t *
 	if (t->quiet_answered) {
 		bits = t->quiet_bits;
 		*rip = t->quiet_rip;
-		*irr_held = t->quiet_irr_held;
+		if (irr_held)
+			*irr_held = t->quiet_irr_held;
 	}
 	t->quiet_asked = false;
 	t->quiet_answered = false;
@@ -393,7 +397,6 @@ static int hc_quiet(struct vm *vm, struct ivm_hcall *hc)
 {
 	struct vcpu *self = vcpu__current();
 	const struct replay_answer *a;
-	bool held;
 
 	hc->args[1] = IVM_QUIET_NO_ANSWER;
 	hc->args[2] = 0;
@@ -409,7 +412,7 @@ static int hc_quiet(struct vm *vm, struct ivm_hcall *hc)
 		hc->args[2] = a->rip;
 		break;
 	default:
-		hc->args[1] = ask(vm, self, hc->args[0], &hc->args[2], &held);
+		hc->args[1] = ask(vm, self, hc->args[0], &hc->args[2], NULL);
 	}
 	record__quiet(self, hc->args[0], (uint32_t)hc->args[1], hc->args[2]);
 	return EXIT_RESUME;
