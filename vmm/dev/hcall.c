@@ -250,8 +250,7 @@ static bool quiet_view(struct vcpu *v, struct quiet_view *q)
 		struct kvm_lapic_state s;
 
 		/* KVM_GET_MP_STATE first takes any INIT or SIPI KVM holds (kvm_apic_accept_events) */
-		v->regs_synced = false;	/* an INIT taken in resets them */
-		if (ioctl(v->fd, KVM_GET_MP_STATE, &mp) < 0 || ioctl(v->fd, KVM_GET_LAPIC, &s) < 0)
+		if (vcpu__get_mp_state(v, &mp) < 0 || ioctl(v->fd, KVM_GET_LAPIC, &s) < 0)
 			return false;
 		q->halted = mp.mp_state == KVM_MP_STATE_HALTED;
 		/* regs were read before KVM_GET_MP_STATE took an INIT in: runnable, they still hold */

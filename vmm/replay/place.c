@@ -261,8 +261,7 @@ static bool init_woke(struct vcpu *v, struct kvm_regs *regs)
 	struct kvm_mp_state mp;
 	uint64_t rip = regs->rip;
 
-	v->regs_synced = false;	/* an INIT taken in resets them */
-	if (ioctl(v->fd, KVM_GET_MP_STATE, &mp) < 0 || v->ops->get_regs(v, regs) < 0)
+	if (vcpu__get_mp_state(v, &mp) < 0 || v->ops->get_regs(v, regs) < 0)
 		return false;
 	if (mp.mp_state != KVM_MP_STATE_INIT_RECEIVED && regs->rip == rip)
 		return false;

@@ -88,6 +88,12 @@ unsigned vcpu__fetch(struct vcpu *v, uint64_t rip, uint8_t *bytes, unsigned max)
 	return v->ops->get_sregs(v, &s) < 0 ? 0 : fetch(v, &s, rip, bytes, max);
 }
 
+int vcpu__get_mp_state(struct vcpu *v, struct kvm_mp_state *mp)
+{
+	v->regs_synced = false;
+	return ioctl(v->fd, KVM_GET_MP_STATE, mp);
+}
+
 unsigned vcpu__in_len(struct vcpu *v, uint64_t rip)
 {
 	struct kvm_sregs s;

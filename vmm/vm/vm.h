@@ -110,7 +110,7 @@ struct vcpu {
 	bool kicked;		/* the last KVM_RUN ended on a signal, not an exit */
 	bool in_run;		/* inside KVM_RUN, the VM lock released */
 	/* kvm_run->s.regs are the registers (KVM_SYNC_X86_REGS): KVM_RUN returned and nothing
-	 * changed them since (KVM_SET_REGS, or KVM_GET_MP_STATE taking an INIT in) */
+	 * changed them since (KVM_SET_REGS, or vcpu__get_mp_state taking an INIT in) */
 	bool regs_synced;
 	bool held_out;		/* kicked out of KVM_RUN by another vCPU's hold (vm__hold_others) */
 	bool tpr_held;		/* user mode: an IRR vector only the TPR holds back (polled: on
@@ -243,6 +243,12 @@ void vcpu__set_current(struct vcpu *v);
 void vcpu__kick(struct vcpu *v);
 /* Up to @max instruction bytes at CS:@rip of @v, through its page tables: how many were readable */
 unsigned vcpu__fetch(struct vcpu *v, uint64_t rip, uint8_t *bytes, unsigned max);
+/*
+ * KVM_GET_MP_STATE of @v: it first takes in any INIT or SIPI KVM holds
+ * (kvm_apic_accept_events), which resets the registers, so kvm_run's synced
+ * copy is stale after it
+ */
+int vcpu__get_mp_state(struct vcpu *v, struct kvm_mp_state *mp);
 /* The length of the IN (not INS) at CS:@rip of @v, prefixes and all; 0 if that is not an IN */
 unsigned vcpu__in_len(struct vcpu *v, uint64_t rip);
 /*
