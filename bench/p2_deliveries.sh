@@ -3,24 +3,30 @@
 # platform floor measured in the same run, for MSI, IOAPIC edge, IOAPIC level
 # and self-IPI. Goal: traced deliveries/s at least 50% of the floor.
 #
-# Both sides get the same flood from the same scenario steps: sync points
+# Every side gets the same flood from the same scenario steps: sync points
 # 1..N (P2_SYNCS, at most 32, a config's steps), one injection at each.
 #  - traced: the product path, `vmm run --trace` of the guest's storm program
 #    (scenario=storm count=N: its Linux-style irq layer, handlers, windows).
 #  - floor: bench/p2_floor.S, built here into a plain ELF64 kernel: bare
 #    injection, handlers of 3-6 instructions (count, EOI, IRET), no tracing.
+#  - traced floor: p2_floor.S built -DTRACED, its handlers writing the records
+#    a traced delivery needs with the product's own macros (guest/ev_asm.h),
+#    run with --trace: what full tracing costs with no irq layer at all, so
+#    its rate over the floor's bounds what any fully traced guest can reach.
 # Each side is timed from the end of sync 1's deliveries to the end of the
 # last one, by the run's own clock, so boot and exit are outside it: traced,
 # the trace's SYNC 2 record to the last IRET of the flood's vector (guest
 # TSC); floor, its milestones "first" (sync 1 counted) and "last" (VMM
 # CLOCK_MONOTONIC at those hypercalls). Rate = deliveries in between / span.
-# P2_REPS runs a side (default 5, medians), floor and traced alternating.
+# P2_REPS runs a side (default 5, medians), the three sides alternating.
 # Exits per delivery: the VMM's EXIT records (exits to userspace) over the
-# same span, from the traced run and from one traced floor run.
+# same span, from the traced run and from one run of the floor with --trace
+# (the VMM's EXIT records; that floor's guest records nothing).
 # VMM, GUEST (or BUILD) pick the binaries. Needs /dev/kvm.
 set -u
 . "$(dirname "$0")/lib.sh"
 need_kvm "P2 deliveries"
+top=$(cd "$(dirname "$0")/.." && pwd)
 SYNCS=${P2_SYNCS:-32}
 REPS=${P2_REPS:-$REPS}	# BENCH_REPS (7) unless P2_REPS; the quick test takes 1
 MODES=${P2_MODES:-kernel split user}
@@ -38,11 +44,12 @@ kinds() {
 	echo "self-ipi 4 221 1 {kind: msi, vector: 0x74}"
 }
 
-# build_floor KIND [NAME -DLATE]: $tmp/floorKIND.elf (or NAME)
+# build_floor KIND [NAME -DLATE|-DTRACED]: $tmp/floorKIND.elf (or NAME); the
+# traced floor takes the product's record macros from guest/ev_asm.h
 build_floor() {
 	gcc -nostdlib -static -no-pie -Wl,-Ttext-segment=0x100000 -Wl,-z,noseparate-code \
-	    -Wl,--build-id=none -DKIND="$1" -DNSYNC="$SYNCS" ${3:+"$3"} -o "$tmp/${2:-floor$1.elf}" \
-	    "$(dirname "$0")/p2_floor.S"
+	    -Wl,--build-id=none -I"$top/include" -I"$top/guest" -DKIND="$1" -DNSYNC="$SYNCS" \
+	    ${3:+"$3"} -o "$tmp/${2:-floor$1.elf}" "$(dirname "$0")/p2_floor.S"
 }
 
 # config FILE CHECK INJECTION...: a scenario of N sync steps, each the injection
@@ -80,12 +87,23 @@ span_floor_exits() {
 	END { print x + 0 }'
 }
 
-# floor_run KIND MODE [ELF]: "DELIVERIES NS COUNTED"
+# floor_run KIND MODE [ELF [CONFIG [VMM-OPTION...]]]: "DELIVERIES NS COUNTED CHECKED",
+# CHECKED 1 when the scenario's check passed
 floor_run() {
-	$VMM run --scenario="$tmp/floor$1.yaml" --irqchip="$2" --milestones "$tmp/${3:-floor$1.elf}" 2>&1 |
+	k=$1 m=$2 elf=${3:-floor$1.elf} cf=${4:-floor$1.yaml}
+	shift 2
+	[ $# -gt 0 ] && shift
+	[ $# -gt 0 ] && shift
+	$VMM run --scenario="$tmp/$cf" --irqchip="$m" --milestones "$@" "$tmp/$elf" 2>&1 |
 		awk '/^vmm: milestone first at/ { a = $5 } /^vmm: milestone last at/ { b = $5 }
 		     /^p2 floor: counted/ { c = $4 + 0; f = $6 + 0 }
-		     END { printf "%d %d %d\n", c - f, (b > a ? (b - a) * 1e6 : 0), c }'
+		     /^scenario p2-deliveries: [0-9]+ passed, 0 failed/ { ok = 1 }
+		     END { printf "%d %d %d %d\n", c - f, (b > a ? (b - a) * 1e6 : 0), c, ok }'
+}
+
+# tfloor_run KIND MODE: the traced floor, floor_run's line; it records into a trace
+tfloor_run() {
+	floor_run "$1" "$2" tfloor$1.elf tfloor$1.yaml --trace="$tmp/tf.itr"
 }
 
 # traced_run KIND MODE: "DELIVERIES NS EXITS"
@@ -98,30 +116,42 @@ traced_run() {
 
 rate() { awk '{ print ($2 > 0 ? $1 * 1e9 / $2 : 0) }'; }
 
-echo "P2 deliveries: $SYNCS sync points a run, one injection each; median of $REPS runs a side, floor and traced alternating"
+echo "P2 deliveries: $SYNCS sync points a run, one injection each; median of $REPS runs a side, floor, traced floor and traced alternating"
 echo "span: end of sync 1's deliveries to the last one's end (traced: trace timestamps; floor: VMM milestones)"
 printf '%-13s %-7s %9s %9s %7s %8s %8s %7s %7s %7s  %s\n' "kind" "irqchip" "floor/s" "traced/s" "ratio" \
 	"floor us" "trace us" "fl x/d" "tr x/d" "counted" "goal >= $GOAL% of the floor"
 worst=
 kinds >"$tmp/kinds"
 while read -r name k vec per inj; do
-	build_floor "$k" || { echo "P2 deliveries: skipped: cannot build the floor guest"; exit 0; }
+	build_floor "$k" && build_floor "$k" "tfloor$k.elf" -DTRACED ||
+		{ echo "P2 deliveries: skipped: cannot build the floor guest"; exit 0; }
 	config "$tmp/floor$k.yaml" "    expect: entries
     value: []" "$inj"
+	# the traced floor's stream: every IRET closes its ENTRY (no guest counts to confirm)
+	config "$tmp/tfloor$k.yaml" "    expect: intact
+    value: [0, 0]" "$inj"
 	config "$tmp/traced$k.yaml" "    expect: marks
     value: [0]" "$inj"
 	for m in $MODES; do
-		: >"$tmp/floor" && : >"$tmp/traced"
+		: >"$tmp/floor" && : >"$tmp/tfloor" && : >"$tmp/traced"
 		for i in $(seq "$REPS"); do
 			if [ $((i % 2)) = 1 ]; then
 				floor_run "$k" "$m" >>"$tmp/floor"
+				tfloor_run "$k" "$m" >>"$tmp/tfloor"
 				traced_run "$k" "$m" "$vec" >>"$tmp/traced"
 			else
 				traced_run "$k" "$m" "$vec" >>"$tmp/traced"
+				tfloor_run "$k" "$m" >>"$tmp/tfloor"
 				floor_run "$k" "$m" >>"$tmp/floor"
 			fi
 		done
 		fr=$(rate <"$tmp/floor" | median)
+		tfr=$(rate <"$tmp/tfloor" | median)
+		# a floor run whose check failed (a traced floor's broken stream) is said, not hidden
+		awk -v n="$name" -v m="$m" -v side=floor '!$4 { bad++ } END {
+			if (bad) printf "P2 deliveries: %s %s: %d %s run(s) failed their check\n", n, m, bad, side }' "$tmp/floor"
+		awk -v n="$name" -v m="$m" -v side="traced floor" '!$4 { bad++ } END {
+			if (bad) printf "P2 deliveries: %s %s: %d %s run(s) failed their check\n", n, m, bad, side }' "$tmp/tfloor"
 		tr=$(rate <"$tmp/traced" | median)
 		counted=$(cut -d' ' -f3 "$tmp/floor" | median)
 		# exits per delivery: the traced runs' median; one traced floor run
@@ -139,7 +169,7 @@ while read -r name k vec per inj; do
 			       (f > 0 ? 1e6 / f : 0), (t > 0 ? 1e6 / t : 0), (fd > 0 ? fx / fd : 0), tx, c, want,
 			       (r >= g ? "PASS" : "MISS") }')
 		echo "$line"
-		echo "$name $m $line" | awk -v h="$hus" '{ print $1, $2, $8, $9, $10, $11, h }' >>"$tmp/where"
+		echo "$name $m $line" | awk -v h="$hus" -v tf="$tfr" '{ print $1, $2, $8, $9, $10, $11, h, tf }' >>"$tmp/where"
 		r=$(awk -v f="$fr" -v t="$tr" 'BEGIN { print (f > 0 ? 100 * t / f : 0) }')
 		worst=$(printf '%s\n%s\n' "$r" "${worst:-$r}" | sort -g | head -1)
 	done
@@ -184,6 +214,10 @@ awk -v g=$GOAL '{ b = ($3 + $7 > 0 ? 100 * $3 / ($3 + $7) : 0)
 	if (b > best || NR == 1) best = b }
 	END { printf "the handler path alone allows at most %.1f%% in the best cell (goal %d%%)\n", best, g }' "$tmp/where" |
 	tee "$tmp/bound"
+# and what no irq layer escapes: the traced floor (bench/p2_bound.awk)
+echo "what full tracing alone costs: the floor's handlers writing the records (guest/ev_asm.h:"
+echo "ENTRY, EOI, IRET a delivery, SYNC a sync point), recorded with --trace, median:"
+awk -v g=$GOAL -f "$(dirname "$0")/p2_bound.awk" "$tmp/where"
 awk -v w="$worst" -v g=$GOAL -v n="$REPS" 'BEGIN {
 	printf "P2 deliveries: goal >= %d%% of the floor, measured %.1f%% (the worst kind and mode, medians of %d): %s\n",
 	       g, w, n, (w >= g ? "PASS" : "MISS") }'

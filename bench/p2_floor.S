@@ -12,6 +12,11 @@
  * Built by the bench with -DKIND=1..4 (msi, edge, level, self-IPI) -DNSYNC=N.
  * -DLATE: the storm program's discipline instead (IF=0 at the sync, sti after
  * it, a wait that reads IRR), to show what PVM-5's late delivery costs.
+ * -DTRACED: the traced floor, what full tracing costs with no irq layer at
+ * all: the guest registers an event ring and writes the records a traced
+ * delivery needs, with the product's own macros (guest/ev_asm.h): SYNC at
+ * each sync point, and in each handler ENTRY, EOI before its EOI write, and
+ * IRET. Built with -Iinclude -Iguest.
  * %r15 holds the xAPIC base, %r14 the IOAPIC's, for the whole run.
  */
 #define HCALL_PORT	0x1000		/* IVM_PORT_HCALL */
@@ -23,6 +28,74 @@
 #define APIC_ICR	0x300
 #define APIC_LVT0	0x350
 #define WAIT_LOOPS	400000		/* bound on one wait: ~1 s of emulated CPL0 */
+
+#ifdef TRACED
+/* the handler's frame (TRACED_IN): six registers, the vector, the CPU's frame */
+#define PTR_VECTOR	(6 * 8)
+#define PTR_IP		(7 * 8)
+#define PTR_CS		(8 * 8)
+#define PTR_FLAGS	(9 * 8)
+#define PTR_SP		(10 * 8)
+#define PTR_SS		(11 * 8)
+#define PTR_TOP		(12 * 8)
+#define STACK_SHIFT	13		/* one stack and no IST: EV_STACK_ID says SAME */
+#define STACK_UNKNOWN	15
+#define N_IST_STACKS	0
+#include "ev_asm.h"
+
+/* a record with no frame (SYNC, EOI), as guest/trace.c's ev_write fills one */
+.macro EV_PLAIN kind, vector, arg
+	EV_RESERVE .Lpl_drop\@
+	movb	$\kind, EV_KIND(%rcx)
+	movb	\vector, EV_VECTOR(%rcx)
+	movl	irq_depth, %eax
+	movb	%al, EV_DEPTH(%rcx)
+	movb	$0, EV_CPL(%rcx)
+	movl	\arg, EV_ARG(%rcx)
+	xor	%eax, %eax		/* no frame: the slot may hold an old one */
+	movq	%rax, EV_RIP(%rcx)
+	movq	%rax, EV_RSP(%rcx)
+	movq	%rax, EV_RFLAGS(%rcx)	/* + CS, SS */
+	movl	%eax, EV_STACK(%rcx)
+	EV_PUBLISH .Lpl_drop\@
+.endm
+
+.macro TRACED_IN vector
+	pushq	$\vector
+	push	%rax
+	push	%rcx
+	push	%rdx
+	push	%rsi
+	push	%r8
+	push	%r9
+	mov	$\vector, %esi
+	EV_ENTRY 0
+.endm
+.macro TRACED_EOI			/* ESI: the vector, from TRACED_IN */
+	EV_PLAIN IVM_EV_EOI, %sil, $0
+	movl	$0, APIC_EOI(%r15)
+.endm
+.macro TRACED_OUT
+	EV_IRET
+	pop	%r9
+	pop	%r8
+	pop	%rsi
+	pop	%rdx
+	pop	%rcx
+	pop	%rax
+	add	$8, %rsp
+	iretq
+.endm
+#else
+.macro TRACED_IN vector
+.endm
+.macro TRACED_EOI
+	movl	$0, APIC_EOI(%r15)
+.endm
+.macro TRACED_OUT
+	iretq
+.endm
+#endif
 
 #if KIND == 3
 #define PER_SYNC	2		/* a level device drops its line on its second service */
@@ -37,6 +110,13 @@ _start:	mov $stack_top, %rsp
 	mov $0xfee00000, %r15d
 	mov $0xfec00000, %r14d
 	mov %cs, %r13d
+#ifdef TRACED
+	movl $IVM_PAGE_MAGIC, ivm_page
+	movl $IVM_PAGE_VERSION, ivm_page + 4
+	mov $hc_register, %eax
+	mov $HCALL_PORT, %dx
+	out %eax, %dx
+#endif
 #if KIND == 1
 	mov $0x41, %edi
 	mov $plain, %eax
@@ -76,6 +156,9 @@ _start:	mov $stack_top, %rsp
 
 	mov $1, %ebx			/* sync point */
 1:
+#ifdef TRACED
+	EV_PLAIN IVM_EV_SYNC, $0, %ebx
+#endif
 #ifdef LATE
 	cli				/* LATE: the storm program's discipline, */
 #endif
@@ -163,12 +246,20 @@ put10:	mov $10, %ecx
 	ret
 
 /* ---- the handlers ---- */
-plain:	incl count
-	movl $0, APIC_EOI(%r15)
-	iretq
+#if KIND == 1
+plain:	TRACED_IN 0x41
+#elif KIND == 2
+plain:	TRACED_IN 0x58
+#else
+plain:	TRACED_IN 0xdd
+#endif
+	incl count
+	TRACED_EOI
+	TRACED_OUT
 
 /* a level device (pin 5): its line drops on every second service, as the storm program's */
-level:	incl count
+level:	TRACED_IN 0x78
+	incl count
 	btcl $0, served
 	jnc 1f
 	push %rax
@@ -178,13 +269,14 @@ level:	incl count
 	out %al, %dx
 	pop %rdx
 	pop %rax
-1:	movl $0, APIC_EOI(%r15)
-	iretq
+1:	TRACED_EOI
+	TRACED_OUT
 
 /* MSI 0x74: a self-IPI of 0xdd (shorthand self, fixed), as the storm program's handler */
-sender:	movl $0x440dd, APIC_ICR(%r15)
-	movl $0, APIC_EOI(%r15)
-	iretq
+sender:	TRACED_IN 0x74
+	movl $0x440dd, APIC_ICR(%r15)
+	TRACED_EOI
+	TRACED_OUT
 
 	.data
 	.balign 16
@@ -218,9 +310,21 @@ msg_end:	.fill 240 - (msg_end - msg)
 count:	.long 0
 count_first:	.long 0
 served:	.long 0
+#ifdef TRACED
+irq_depth:	.long 0
+	.balign 64
+hc_register:	.long 7, 0		/* IVM_HC_REGISTER: args[0] = the page's GPA */
+	.quad ivm_page, 0, 0, 0
+	.fill 240
+#endif
 
 	.bss
 	.balign 4096
 idt:	.fill 256 * 16
+cpu_stacks:
 	.fill 16384
 stack_top:
+#ifdef TRACED
+	.balign 4096
+ivm_page:	.fill PG_EV + EV_SIZE * IVM_EV_RING	/* struct ivm_guest_page */
+#endif

@@ -8,7 +8,7 @@
 
 struct ivm_guest_page ivm_page __aligned(4096) __percpu;
 
-/* entry.S hard-codes these offsets (PG_* there) */
+/* ev_asm.h hard-codes these offsets (PG_* there) */
 _Static_assert(offsetof(struct ivm_guest_page, ev_reserved) == 8, "PG_RESERVED");
 _Static_assert(offsetof(struct ivm_guest_page, ev_dropped) == 12, "PG_DROPPED");
 _Static_assert(offsetof(struct ivm_guest_page, ev_tail) == 16, "PG_TAIL");
@@ -84,9 +84,9 @@ static bool ev_reserve(uint32_t *pos, const uint64_t *snap, uint64_t *val)
 }
 
 /*
- * Same protocol as entry.S: reserve, write, then publish with seq. IF is off
- * so the TSC order matches the slot order for everything but an NMI or an
- * exception, and those still get slots of their own.
+ * Same protocol as ev_asm.h's (entry.S): reserve, write, then publish with
+ * seq. IF is off so the TSC order matches the slot order for everything but
+ * an NMI or an exception, and those still get slots of their own.
  */
 static void ev_write(unsigned int kind, unsigned int vector, uint32_t arg, const uint64_t *snap,
 		     uint64_t rip)

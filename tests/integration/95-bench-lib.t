@@ -5,7 +5,8 @@
 # named after a timestamp, failed in 2 ms, and was timed); a failed run is
 # "fail", never a time, and median() of any "fail" is "fail"; P5 and P3 on a
 # vmm that always fails print ERROR rows and no ratio. P1's bound and verdicts
-# (bench/p1_bound.awk) from planted numbers.
+# (bench/p1_bound.awk) and P2's traced-floor bound (bench/p2_bound.awk) from
+# planted numbers.
 . "$(dirname "$0")/lib.sh"
 
 (
@@ -69,5 +70,21 @@ p1 3.2 7.9 3.6 8.0 >"$TMP/b2"
 like "$TMP/b2" '^P1: .*first-irq 3.2 ms against <= 3.6: PASS; exit 7.9 ms against <= 8.0: PASS$' "P1: runs under the goal PASS"
 p1 4.3 14.1 3.6 4.3 "" >"$TMP/b3"
 is "$(wc -c <"$TMP/b3")" 0 "P1 bound: no instruction count, no line (never a bound of zero)"
+
+# P2's traced-floor bound (bench/p2_bound.awk): KIND MODE FLOOR-US ... TRACED-FLOOR-RATE (field 8)
+p2() { printf '%s\n' "$@" | awk -v g=50 -f bench/p2_bound.awk; }
+p2 "msi kernel 17.6 326.0 3.0 3.0 150.0 25000" "msi user 40.0 300.0 5.0 9.0 150.0 16000" >"$TMP/p2a"
+like "$TMP/p2a" '^  msi +kernel +traced floor +40.0 us, the records +\+22.4 us: at best +44.0% of the floor$' \
+	"P2 bound: a traced floor of 40 us against a floor of 17.6: at best 44.0%"
+like "$TMP/p2a" '^full tracing alone allows at most 44.0% in the worst cell \(64.0% in the best; goal 50% in every cell\): out of reach with these records on this host$' \
+	"... the worst cell under the goal: out of reach"
+p2 "msi kernel 17.6 326.0 3.0 3.0 150.0 40000" >"$TMP/p2b"
+like "$TMP/p2b" '^full tracing alone allows at most 70.4% .*: within reach of these records: the rest is the irq layer of the guest$' \
+	"P2 bound: a traced floor within the goal leaves the rest to the irq layer"
+p2 "msi kernel 17.6 326.0 3.0 3.0 150.0 0" "msi user 40.0 300.0 5.0 9.0 150.0 20000" >"$TMP/p2c"
+like "$TMP/p2c" '^  msi +kernel +traced floor: not measured$' "P2 bound: a traced floor that failed is not measured ..."
+like "$TMP/p2c" '^full tracing alone allows at most 80.0% in the worst cell' "... and bounds nothing (never a bound of zero)"
+p2 "msi kernel 0 0 0 0 0 25000" >"$TMP/p2d"
+like "$TMP/p2d" '^full tracing alone: not measured in any cell$' "P2 bound: no floor measured, no verdict"
 
 done_testing
