@@ -331,8 +331,9 @@ __attribute__((noinline)) static uint32_t x2apic_probe(void)
 }
 
 /*
- * The registers every CPU sets alike, Linux setup_local_APIC(): flat
- * logical ID bit = CPU number, the spurious vector and software enable
+ * The registers every CPU sets alike, Linux setup_local_APIC(): flat logical
+ * ID bit = CPU number (recorded, IVM_EV_LDR, as x2APIC's derived one is, so
+ * the oracle can route logical IPIs), the spurious vector and software enable
  * first, then the LVT entries: LINT0 (ExtINT) masked, LINT1 NMI on the BSP
  * only (unmasked there), then the error vector, unmasked (Linux's
  * lapic_setup_esr: ERROR_APIC_VECTOR), so that an APIC error is a delivery
@@ -357,6 +358,10 @@ static void apic_setup_regs(unsigned int cpu)
 	if (!x2apic_mode) {
 		apic_write(APIC_DFR, 0xffffffff);	/* flat model */
 		apic_write(APIC_LDR, 1u << (24 + cpu));
+		ev_record(IVM_EV_LDR, IVM_LDR_FLAT, 1u << (24 + cpu));
+	} else {
+		/* read-only: the x2APIC ID's (@cpu, its initial APIC ID) cluster and bit, SDM 11.12.10.2 */
+		ev_record(IVM_EV_LDR, IVM_LDR_X2APIC, (cpu >> 4) << 16 | 1u << (cpu & 15));
 	}
 	apic_write(APIC_TASKPRI, 0);
 	tpr_written = 0;

@@ -366,7 +366,19 @@ struct ivm_exc_result {
  * (a replay stops there and gives the recorded value back, vmm/replay/read.c)
  */
 #define IVM_EV_READ	13
-#define IVM_EV_MAX	13	/* the VMM turns any other kind into a bad-record report */
+/*
+ * The guest set its logical APIC ID: vector = the logical model (IVM_LDR_FLAT
+ * or IVM_LDR_CLUSTER, xAPIC DFR bits 31:28, or IVM_LDR_X2APIC), arg = the LDR
+ * (xAPIC: the logical ID in bits 31:24, as written; x2APIC: cluster << 16 |
+ * 1 << (x2APIC ID & 15), derived from its x2APIC ID as the SDM says). Made
+ * after the writes and before the CPU is announced online: the oracle routes
+ * a logical IPI by its targets' LDRs as of the IPI record's time.
+ */
+#define IVM_EV_LDR	14
+#define IVM_EV_MAX	14	/* the VMM turns any other kind into a bad-record report */
+#define IVM_LDR_CLUSTER	IVM_U(0x0)
+#define IVM_LDR_FLAT	IVM_U(0xf)
+#define IVM_LDR_X2APIC	IVM_U(0x20)
 /*
  * IVM_EV_IPI's arg: the ICR's low bits 19:0 (vector, delivery mode, destination
  * mode, level, trigger, shorthand) and the destination's APIC ID (bits 7:0 of

@@ -513,6 +513,7 @@ static int has_vcpu(const char *path, uint8_t vcpu, char *err, size_t errlen)
 static const struct { uint16_t version, type; } added[] = {
 	{ 4, ITR_IPI },
 	{ 7, ITR_READ },
+	{ 11, ITR_LDR },
 };
 
 int itr_diff__files(const char *pa, const char *pb, const struct itr_diff_opts *o,

@@ -97,7 +97,7 @@ static const char *const type_names[] = {
 	[ITR_ENTRY] = "ENTRY", [ITR_IRET] = "IRET", [ITR_EOI] = "EOI", [ITR_TPR] = "TPR",
 	[ITR_SOFTIRQ] = "SOFTIRQ", [ITR_TASKLET] = "TASKLET", [ITR_SYNC] = "SYNC",
 	[ITR_MARK] = "MARK", [ITR_ISR] = "ISR", [ITR_IF] = "IF", [ITR_RTE] = "RTE",
-	[ITR_IPI] = "IPI", [ITR_READ] = "READ",
+	[ITR_IPI] = "IPI", [ITR_READ] = "READ", [ITR_LDR] = "LDR",
 	[ITR_INJECT] = "INJECT", [ITR_EXIT] = "EXIT",
 	[ITR_IOAPIC] = "IOAPIC", [ITR_VMM_DELIVERY] = "VMM_DELIVERY", [ITR_KVM_TP] = "KVM_TP",
 	[ITR_MILESTONE] = "MILESTONE", [ITR_LOST] = "LOST", [ITR_BAD_GUEST] = "BAD_GUEST",
@@ -494,7 +494,8 @@ static bool type_known(uint16_t t, uint16_t version)
 	uint16_t host_last = version >= 10 ? ITR_UNPUBLISHED : version >= 9 ? ITR_PROGRESS :
 			     version >= 8 ? ITR_IRR : version >= 6 ? ITR_QUIET :
 			     version >= 3 ? ITR_DELIVER : version >= 2 ? ITR_BAD_GUEST : ITR_LOST;
-	uint16_t guest_last = version >= 7 ? ITR_READ : version >= 4 ? ITR_IPI : ITR_RTE;
+	uint16_t guest_last = version >= 11 ? ITR_LDR : version >= 7 ? ITR_READ :
+			      version >= 4 ? ITR_IPI : ITR_RTE;
 
 	return (t >= ITR_ENTRY && t <= guest_last) || (t >= ITR_INJECT && t <= host_last) || t == ITR_END;
 }

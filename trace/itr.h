@@ -14,7 +14,7 @@
 #include <stdio.h>
 
 #define ITR_MAGIC	"IVMTRACE"	/* 8 bytes, no NUL */
-#define ITR_VERSION	10	/* 10: ITR_UNPUBLISHED, a ring slot the guest never published, at its place; 9: ITR_PROGRESS, the VMM's answers to IVM_HC_PROGRESS; 8: ITR_IRR, the VMM's answers to IVM_PORT_IRR; 7: ITR_READ, the guest's reads of LAPIC IRR; 6: ITR_QUIET, the VMM's answers to IVM_HC_QUIET; 5: header initrd and initrd_sha256, config devices=; 4: ITR_IPI, the guest's ICR writes; 3: what replay needs: header kernel and config, ITR_DELIVER,
+#define ITR_VERSION	11	/* 11: ITR_LDR, the guest's logical APIC IDs; 10: ITR_UNPUBLISHED, a ring slot the guest never published, at its place; 9: ITR_PROGRESS, the VMM's answers to IVM_HC_PROGRESS; 8: ITR_IRR, the VMM's answers to IVM_PORT_IRR; 7: ITR_READ, the guest's reads of LAPIC IRR; 6: ITR_QUIET, the VMM's answers to IVM_HC_QUIET; 5: header initrd and initrd_sha256, config devices=; 4: ITR_IPI, the guest's ICR writes; 3: what replay needs: header kernel and config, ITR_DELIVER,
 				 * INJECT with every parameter; 2: ITR_BAD_GUEST, END says why */
 #define ITR_VERSION_MIN	1	/* the oldest version this reader still reads */
 #define ITR_RECORD_SIZE	64
@@ -35,6 +35,8 @@ enum itr_type {
 	ITR_READ = 13,		/* v7: the guest read a LAPIC register the host's timing sets (IRR):
 				 * vector = its index (offset >> 4), a = the value, rip = the
 				 * reading instruction */
+	ITR_LDR = 14,		/* v11: the guest set its logical APIC ID: vector = the model
+				 * (IVM_LDR_*), a = the LDR */
 	/* host */
 	ITR_INJECT = 32,	/* vector; a = enum inj_kind | pin/dest << 8 | pin action << 16;
 				 * b = injection point: sync N, or 1 << 63 | microseconds;
@@ -129,7 +131,7 @@ enum itr_nmi_blocking { ITR_NMI_UNKNOWN = 0, ITR_NMI_OPEN = 1, ITR_NMI_BLOCKED =
 #define ITR_NMI_HELD_INJECTED(stack)	((stack) >> 2 & 1u)
 
 #define ITR_HOST_LAST	ITR_UNPUBLISHED	/* the highest host record type */
-#define ITR_GUEST_LAST	ITR_READ	/* the highest guest record type */
+#define ITR_GUEST_LAST	ITR_LDR	/* the highest guest record type */
 
 /* ITR_QUIET vector: the vCPU a QUIET question named, 0xff for 255 or more */
 static inline uint8_t itr_quiet__asked(uint64_t vcpu)

@@ -183,6 +183,7 @@ int oracle__run_file_opts(const char *path, const struct oracle_opts *opts, stru
 			  struct itr_header *h, char *err, size_t errlen)
 {
 	static struct oracle part[ORACLE_CPUS];
+	static struct oracle_ldrs ldrs;
 	enum oracle_host host = opts ? opts->host : ORACLE_HOST_SDM;
 	struct itr_reader *rd;
 	struct itr_record r;
@@ -196,10 +197,21 @@ int oracle__run_file_opts(const char *path, const struct oracle_opts *opts, stru
 	oracle__init(o);
 	for (unsigned c = 0; c < ORACLE_CPUS; c++)
 		oracle__init(&part[c]);
+	oracle_ldrs__init(&ldrs);
 	/*
 	 * first pass: does the guest record IF changes (older guests don't)? how
-	 * many vCPUs? which vectors does it send IPIs of, and how many to whom?
+	 * many vCPUs? each one's logical APIC ID over time? Then (the LDRs known)
+	 * which vectors does it send IPIs of, and how many to whom?
 	 */
+	rd = itr_reader__open(path, h, err, errlen);
+	if (!rd)
+		return -1;
+	while ((k = itr_reader__next(rd, &r, err, errlen)) == 1)
+		oracle_ldrs__see(&ldrs, &r);
+	itr_reader__close(rd);
+	if (k < 0)
+		return -1;
+	oracle_ldrs__finish(&ldrs);
 	rd = itr_reader__open(path, h, err, errlen);
 	if (!rd)
 		return -1;
@@ -210,21 +222,22 @@ int oracle__run_file_opts(const char *path, const struct oracle_opts *opts, stru
 			ncpu = r.vcpu + 1u;
 		if (r.type == ITR_IPI && r.source == ITR_SRC_GUEST && IVM_IPI_DM(r.a) == 4) {
 			nmi_sends = true;
-			nmi_unsure |= !oracle__nmi_ipi_modelled(&r);
+			nmi_unsure |= !oracle__nmi_ipi_modelled(&r, &ldrs);
 			for (unsigned c = 0; c < ORACLE_CPUS; c++)
-				if (c != r.vcpu && oracle__nmi_ipi_modelled(&r) && oracle__ipi_targets(&r, c))
+				if (c != r.vcpu && oracle__nmi_ipi_modelled(&r, &ldrs) &&
+				    oracle__ipi_targets(&r, c, &ldrs))
 					part[c].nmi_ahead++;
 			continue;
 		}
 		if (r.type != ITR_IPI || r.source != ITR_SRC_GUEST || IVM_IPI_DM(r.a) > 1)
 			continue;
-		if (!oracle__ipi_modelled(&r)) {
+		if (!oracle__ipi_modelled(&r, &ldrs)) {
 			ipi_unsure[r.vector >> 5] |= 1u << (r.vector & 31);
 			continue;
 		}
 		ipi_vec[r.vector >> 5] |= 1u << (r.vector & 31);
 		for (unsigned c = 0; c < ORACLE_CPUS; c++)
-			if (c != r.vcpu && oracle__ipi_targets(&r, c))
+			if (c != r.vcpu && oracle__ipi_targets(&r, c, &ldrs))
 				part[c].ipi_ahead[r.vector]++;
 	}
 	itr_reader__close(rd);
@@ -237,6 +250,7 @@ int oracle__run_file_opts(const char *path, const struct oracle_opts *opts, stru
 	}
 	o->if_records = if_seen;
 	o->host = host;
+	o->ldrs = &ldrs;
 	o->nmi_ipis = nmi_sends && !nmi_unsure;
 	for (unsigned i = 0; i < 8; i++)
 		o->ipi_vec[i] = ipi_vec[i] & ~ipi_unsure[i];
@@ -247,6 +261,7 @@ int oracle__run_file_opts(const char *path, const struct oracle_opts *opts, stru
 		part[c].smp = true;
 		part[c].cpu = c;
 		part[c].host = host;
+		part[c].ldrs = &ldrs;
 	}
 	rd = itr_reader__open(path, h, err, errlen);
 	if (!rd)
@@ -259,8 +274,9 @@ int oracle__run_file_opts(const char *path, const struct oracle_opts *opts, stru
 		else if (r.type == ITR_IPI && r.source == ITR_SRC_GUEST)
 			/* the sender's model for its own record, and every target's */
 			for (unsigned c = 0; c < ncpu; c++) {
-				if (c == r.vcpu || ((oracle__ipi_modelled(&r) || oracle__nmi_ipi_modelled(&r)) &&
-						    oracle__ipi_targets(&r, c)))
+				if (c == r.vcpu ||
+				    ((oracle__ipi_modelled(&r, &ldrs) || oracle__nmi_ipi_modelled(&r, &ldrs)) &&
+				     oracle__ipi_targets(&r, c, &ldrs)))
 					oracle__feed(&part[c], &r);
 			}
 		else if (to == ORACLE_ALL)

@@ -4,7 +4,8 @@
  * model of one vCPU's LAPIC (IRR/ISR/TMR, TPR/PPR), RFLAGS.IF, NMI blocking
  * and an 82093AA IOAPIC, predicts which delivery must come next, and reports
  * where the trace departs from it. A trace of several vCPUs gets one model
- * per vCPU (oracle__run_file); the guest's fixed IPIs (ITR_IPI) are routed to their targets. Pure: no KVM, no files but the trace.
+ * per vCPU (oracle__run_file); the guest's fixed and NMI IPIs (ITR_IPI) are
+ * routed to their targets (oracle_route.c). Pure: no KVM, no files but the trace.
  * docs/ORACLE.md says what it models and what it cannot know.
  */
 #ifndef TRACE_ORACLE_H
@@ -19,6 +20,24 @@
 #define ORACLE_DEPTH	64	/* nesting levels modelled */
 #define ORACLE_PINS	24
 #define ORACLE_CPUS	8	/* vCPUs: one model each, fed the records that are theirs */
+
+/*
+ * Each vCPU's logical APIC ID over the run, for routing logical IPIs: from
+ * the guest's LDR records (ITR_LDR, version 11) and the INITs that reset one.
+ */
+#define ORACLE_LDR_STATES	16	/* changes followed per vCPU; past them, unsure */
+struct oracle_ldr {
+	uint64_t t;		/* time_ns of the record that set it */
+	uint32_t ldr;
+	uint8_t model;		/* IVM_LDR_FLAT, IVM_LDR_CLUSTER or IVM_LDR_X2APIC */
+};
+struct oracle_ldrs {
+	bool recorded;		/* the trace holds LDR records: the guest says its logical IDs */
+	bool unsure;		/* one the oracle can't follow: an unknown model, a logical INIT,
+				 * too many changes */
+	unsigned n[ORACLE_CPUS];
+	struct oracle_ldr at[ORACLE_CPUS][ORACLE_LDR_STATES];
+};
 
 /* What kind of departure a finding is; the tag is printed in brackets. */
 enum oracle_kind {
@@ -111,6 +130,7 @@ struct oracle {
 	uint32_t ipi_may[256];	/* sent again from another vCPU while one was pending: each may
 				 * have merged with it, or come after it was taken */
 	bool ipi_noted;		/* the note that some IPIs are not modelled was made */
+	const struct oracle_ldrs *ldrs;	/* logical IPIs' routing (oracle__run_file's); NULL: none */
 	/*
 	 * The guest's NMI IPIs (ITR_IPI of delivery mode 4; guests record them
 	 * since 2026-12-05): each owes its target an NMI, at a time the model
@@ -171,12 +191,21 @@ void oracle__report(const struct oracle *o, FILE *f, const char *prefix);
  * under another host model than the SDM: "PASS under host model PVM-4 (...)". */
 void oracle__summary(const struct oracle *o, char *buf, size_t n);
 
-/* Whether the guest's IPI record @r is one the oracle models (fixed, a physical
- * destination or a shorthand), and whether it is sent to vCPU (APIC ID) @cpu */
-bool oracle__ipi_modelled(const struct itr_record *r);
-/* An NMI IPI the oracle routes: a physical destination or a shorthand. */
-bool oracle__nmi_ipi_modelled(const struct itr_record *r);
-bool oracle__ipi_targets(const struct itr_record *r, unsigned cpu);
+/*
+ * Routing the guest's IPIs (oracle_route.c). Whether IPI record @r is one the
+ * oracle models (fixed; a physical destination, a shorthand, or a logical one
+ * when @l knows every LDR), and whether it is sent to vCPU (APIC ID) @cpu: a
+ * logical one by @cpu's LDR at @r's time (NULL @l: to none).
+ */
+bool oracle__ipi_modelled(const struct itr_record *r, const struct oracle_ldrs *l);
+/* An NMI IPI the oracle routes, on the same terms. */
+bool oracle__nmi_ipi_modelled(const struct itr_record *r, const struct oracle_ldrs *l);
+bool oracle__ipi_targets(const struct itr_record *r, unsigned cpu, const struct oracle_ldrs *l);
+void oracle_ldrs__init(struct oracle_ldrs *l);
+/* The first pass, each record in stream order: LDR records, and INITs (which reset an xAPIC's) */
+void oracle_ldrs__see(struct oracle_ldrs *l, const struct itr_record *r);
+/* After it: each vCPU's LDR changes in time order */
+void oracle_ldrs__finish(struct oracle_ldrs *l);
 
 /* Read @path and judge it, one model per vCPU merged into @o. 0 with @o filled;
  * -1 with @err for an unreadable file. */

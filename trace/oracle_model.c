@@ -212,18 +212,6 @@ static bool remote_ipi(const struct oracle *o, unsigned v)
 	return bit(o->ipi_soft, v) || o->ipi_may[v] || o->ipi_ahead[v] > o->ipi_early[v];
 }
 
-bool oracle__ipi_modelled(const struct itr_record *r)
-{
-	return r->type == ITR_IPI && IVM_IPI_DM(r->a) == 0 &&
-	       (IVM_IPI_SHORTHAND(r->a) || !IVM_IPI_LOGICAL(r->a));
-}
-
-bool oracle__nmi_ipi_modelled(const struct itr_record *r)
-{
-	return r->type == ITR_IPI && IVM_IPI_DM(r->a) == 4 &&
-	       (IVM_IPI_SHORTHAND(r->a) || !IVM_IPI_LOGICAL(r->a));
-}
-
 /*
  * An NMI IPI to this vCPU: its NMI is owed, taken whenever it arrives (no
  * expectation on the next record). Another vCPU's record may come after the
@@ -240,16 +228,6 @@ static void nmi_sent(struct oracle *o, const struct itr_record *r)
 	if (!o->nmi_owed)
 		o->nmi_owed_since = r->seq;
 	o->nmi_owed++;
-}
-
-bool oracle__ipi_targets(const struct itr_record *r, unsigned cpu)
-{
-	switch (IVM_IPI_SHORTHAND(r->a)) {
-	case 1: return cpu == r->vcpu;
-	case 2: return true;
-	case 3: return cpu != r->vcpu;
-	default: return IVM_IPI_DEST(r->a) == cpu || IVM_IPI_DEST(r->a) == 0xff;
-	}
 }
 
 /*
@@ -270,27 +248,31 @@ static void ipi(struct oracle *o, const struct itr_record *r)
 {
 	unsigned v = r->vector;
 
-	if (oracle__nmi_ipi_modelled(r)) {
-		if (oracle__ipi_targets(r, o->cpu))
+	if (oracle__nmi_ipi_modelled(r, o->ldrs)) {
+		if (oracle__ipi_targets(r, o->cpu, o->ldrs))
 			nmi_sent(o, r);
 		return;
 	}
-	if (!oracle__ipi_modelled(r)) {
+	if (!oracle__ipi_modelled(r, o->ldrs)) {
 		unsigned dm = IVM_IPI_DM(r->a);
 
 		/* INIT and SIPI reach no IRR; the others are named once */
 		if (dm != 5 && dm != 6 && !o->ipi_noted) {
 			o->ipi_noted = true;
-			if (dm == 0 || dm == 1)
-				note(o, "seq %" PRIu64 ": IPIs %s are not modelled (their deliveries are"
-				     " checked against IF and PPR only)", r->seq,
-				     dm ? "of lowest priority" : "to a logical destination");
+			if (dm == 1)
+				note(o, "seq %" PRIu64 ": IPIs of lowest priority are not modelled (their"
+				     " deliveries are checked against IF and PPR only)", r->seq);
+			else if (dm == 0 || dm == 4)
+				note(o, "seq %" PRIu64 ": IPIs to a logical destination are not modelled (%s;"
+				     " their deliveries are checked against IF and PPR only)", r->seq,
+				     o->ldrs && o->ldrs->recorded ? "an LDR the oracle can't follow" :
+				     "no LDR records: a trace before version 11");
 			else
 				note(o, "seq %" PRIu64 ": IPIs of delivery mode %u are not modelled", r->seq, dm);
 		}
 		return;
 	}
-	if (!oracle__ipi_targets(r, o->cpu))
+	if (!oracle__ipi_targets(r, o->cpu, o->ldrs))
 		return;
 	if (r->vcpu == o->cpu) {
 		/* another vCPU's of this vector, still to come, may have arrived and merge with this

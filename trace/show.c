@@ -291,6 +291,13 @@ static void show_line(const struct itr_record *r, unsigned depth, bool soft, cha
 				     IVM_IPI_LOGICAL(r->a) ? "logical" : "apic", IVM_IPI_DEST(r->a));
 		break;
 	}
+	case ITR_LDR:
+		if (r->vector == IVM_LDR_X2APIC)
+			k = snprintf(buf, n, "ldr x2apic cluster %u bits %#x", r->a >> 16, r->a & 0xffff);
+		else
+			k = snprintf(buf, n, "ldr %s %#x", r->vector == IVM_LDR_FLAT ? "flat" :
+				     r->vector == IVM_LDR_CLUSTER ? "cluster" : "model?", r->a >> 24);
+		break;
 	case ITR_READ: {
 		/* the LAPIC's 8-word banks by index (offset >> 4): ISR 0x10, TMR 0x18, IRR 0x20 */
 		const char *bank = r->vector >= 0x10 && r->vector < 0x28 ?

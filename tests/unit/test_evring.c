@@ -195,7 +195,7 @@ int main(void)
 		static const struct { struct ivm_event e; uint32_t why; const char *what; } bad[] = {
 			{ { .kind = 0 }, EVRING_BAD_KIND, "kind 0" },
 			{ { .kind = 32 }, EVRING_BAD_KIND, "a host record's kind (INJECT)" },
-			{ { .kind = IVM_EV_MAX + 1 }, EVRING_BAD_KIND, "the kind after READ" },
+			{ { .kind = IVM_EV_MAX + 1 }, EVRING_BAD_KIND, "the kind after LDR" },
 			{ { .kind = IVM_EV_READ, .vector = 0x27, .stack = 1 }, EVRING_BAD_STACK, "a stack on a READ" },
 			{ { .kind = IVM_EV_IPI, .vector = 0xfd, .cpl = 1 }, EVRING_BAD_CPL, "a cpl on an IPI" },
 			{ { .kind = IVM_EV_MARK, .depth = IVM_MAX_DEPTH + 1 }, EVRING_BAD_DEPTH, "depth 65" },
@@ -214,6 +214,7 @@ int main(void)
 			{ .kind = IVM_EV_RTE, .vector = 23, .arg = 0x1a030, .depth = IVM_MAX_DEPTH },
 			{ .kind = IVM_EV_IPI, .vector = 0xfd, .arg = IVM_IPI_ARG(3u << 18 | 0xfd, 0u), .depth = 2 },
 			{ .kind = IVM_EV_READ, .vector = 0x27, .arg = 0x1000, .rip = 0x1089a5, .depth = 1 },
+			{ .kind = IVM_EV_LDR, .vector = IVM_LDR_FLAT, .arg = 1u << 25 },
 		};
 		uint32_t before = r.n;
 

@@ -196,13 +196,13 @@ static void test_header_corruption(void)
 		{ "magic", "magic", 0, 1, 'X', 0 },
 		{ "magic last byte", "magic", 7, 1, 'x', 0 },
 		{ "version 0", "version 0", 8, 2, 0, 8 },
-		{ "version 11", "version 11, this reader knows 1 to 10", 8, 2, 11, 8 },
+		{ "version 12", "version 12, this reader knows 1 to 11", 8, 2, 12, 8 },
 		{ "record size", "record size 32", 10, 2, 32, 10 },
 		{ "header length tiny", "header length 8 out of bounds", 12, 4, 8, 12 },
 		{ "header length huge", "out of bounds", 12, 4, 1u << 20, 12 },
 		{ "header length one short", "run past header length", 12, 4, 0, ~0ull },
 		{ "header length one long", "strings end at", 12, 4, 0, 12 },
-		{ "string count", "3 header strings, version 10 has 8", 44, 2, 3, 44 },
+		{ "string count", "3 header strings, version 11 has 8", 44, 2, 3, 44 },
 		{ "scenario length over bound", "scenario: length 64, at most 63", 46, 2, 64, 46 },
 		{ "irqchip length over bound", "irqchip: length 16", 55, 2, 16, 55 },
 		{ "host length over bound", "host: length 300", 62, 2, 300, 62 },
@@ -788,6 +788,37 @@ static void test_version10(void)
 	unknown_in(9, "0x2c", "an UNPUBLISHED record");
 }
 
+/*
+ * Version 11: the guest's LDR record (ITR_LDR) round-trips and shows, in each
+ * model; in a file that says version 10 it is an unknown type.
+ */
+static void test_version11(void)
+{
+	struct itr_record flat = { .type = ITR_LDR, .source = ITR_SRC_GUEST, .vcpu = 1,
+				   .vector = IVM_LDR_FLAT, .a = 1u << 25, .err = 0xffffffffu };
+	struct itr_record x2 = flat;
+	struct itr_header h;
+	struct itr_reader *rd;
+	struct itr_record r;
+	char err[256], line[256];
+
+	x2.vector = IVM_LDR_X2APIC;
+	x2.a = 1u << 16 | 1u << 3;	/* x2APIC ID 19: cluster 1, bit 3 */
+	rd = two_records(&flat, &x2, &h, "v11");
+	ok(rd && h.version == ITR_VERSION, "v11: the version written is the current one");
+	ok(rd && itr_reader__next(rd, &r, err, sizeof(err)) == 1 && r.type == ITR_LDR &&
+	   r.vector == IVM_LDR_FLAT && r.a == 1u << 25 && r.vcpu == 1, "v11: a flat LDR round-trips");
+	itr_show__format(&r, 0, line, sizeof(line));
+	ok(strstr(line, "ldr flat 0x2") != NULL && strstr(line, " cpu=1"), "v11: shown as \"%s\"", line);
+	ok(rd && itr_reader__next(rd, &r, err, sizeof(err)) == 1 && r.type == ITR_LDR &&
+	   r.vector == IVM_LDR_X2APIC && r.a == (1u << 16 | 1u << 3), "v11: an x2APIC LDR round-trips");
+	itr_show__format(&r, 0, line, sizeof(line));
+	ok(strstr(line, "ldr x2apic cluster 1 bits 0x8") != NULL, "v11: shown as \"%s\"", line);
+	itr_reader__close(rd);
+	ok(!strcmp(itr_type__name(ITR_LDR), "LDR"), "LDR has its name");
+	unknown_in(10, "0xe", "an LDR record");
+}
+
 /* lib/sha256.c against FIPS 180-4's examples and the block boundaries. */
 static void test_sha256(void)
 {
@@ -818,7 +849,7 @@ static void test_names(void)
 			bad++;
 	ok(!bad && !strcmp(itr_type__name(ITR_END), "END") && !strcmp(itr_type__name(ITR_INJECT), "INJECT"),
 	   "every type has a name");
-	ok(!itr_type__name(0) && !itr_type__name(14) && !itr_type__name(0x1234), "unknown types have none");
+	ok(!itr_type__name(0) && !itr_type__name(15) && !itr_type__name(0x1234), "unknown types have none");
 }
 
 /* ITR_KVM_TP: tracepoint names, kvm_emulate_insn's modes and bytes (docs/TRACE.md). */
@@ -920,6 +951,7 @@ int main(void)
 	test_version8();
 	test_version9();
 	test_version10();
+	test_version11();
 	test_sha256();
 	test_names();
 	test_kvm_tp();

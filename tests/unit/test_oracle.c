@@ -566,6 +566,141 @@ static void test_ipi_smp(void)
 	unlink(path);
 }
 
+/* ---- logical destinations (ITR_LDR, trace v11) ---- */
+
+/* the LDR record of @cpu at @t */
+static size_t ldr_rec(struct itr_record *t, size_t k, uint8_t cpu, uint8_t model, uint32_t ldr, uint64_t when)
+{
+	t[k] = (struct itr_record){ .type = ITR_LDR, .source = ITR_SRC_GUEST, .vcpu = cpu, .vector = model,
+				    .a = ldr, .err = 0xffffffffu, .time_ns = when };
+	return k + 1;
+}
+
+/* oracle__ipi_targets of a logical destination, by the LDRs as of the record's time */
+static void test_ipi_route_logical(void)
+{
+	static struct oracle_ldrs l;
+	struct itr_record t[8];
+	struct itr_record ipi = { .type = ITR_IPI, .source = ITR_SRC_GUEST, .vcpu = 0, .vector = 0xfc,
+				  .a = IVM_IPI_ARG(1u << 11 | 0xfc, 0x06u), .time_ns = 100 };
+	size_t k = 0;
+
+	oracle_ldrs__init(&l);
+	k = ldr_rec(t, k, 1, IVM_LDR_FLAT, 1u << 25, 10);
+	k = ldr_rec(t, k, 2, IVM_LDR_FLAT, 1u << 26, 150);	/* after the IPI */
+	k = ldr_rec(t, k, 3, IVM_LDR_CLUSTER, 0x12u << 24, 10);	/* cluster 1, bit 1 */
+	k = ldr_rec(t, k, 4, IVM_LDR_X2APIC, 1u << 4, 10);
+	for (size_t i = 0; i < k; i++)
+		oracle_ldrs__see(&l, &t[i]);
+	oracle_ldrs__finish(&l);
+	ok(oracle__ipi_modelled(&ipi, &l) && !oracle__ipi_modelled(&ipi, NULL),
+	   "route: a logical IPI is modelled where the trace has LDRs, not without");
+	ok(oracle__ipi_targets(&ipi, 1, &l) && !oracle__ipi_targets(&ipi, 2, &l) && !oracle__ipi_targets(&ipi, 0, &l),
+	   "route: flat 0x06 reaches vCPU 1 (LDR bit 1), not vCPU 2, whose LDR came after it, nor vCPU 0 (none)");
+	ipi.time_ns = 200;
+	ok(oracle__ipi_targets(&ipi, 2, &l), "route: ... and reaches vCPU 2 once its LDR is set");
+	ipi.a = IVM_IPI_ARG(1u << 11 | 0xfc, 0x12u);
+	ok(oracle__ipi_targets(&ipi, 3, &l) && oracle__ipi_targets(&ipi, 1, &l),
+	   "route: 0x12 reaches cluster 1's bit 1 (vCPU 3, cluster model) and flat vCPU 1 (its bit 1)");
+	ipi.a = IVM_IPI_ARG(1u << 11 | 0xfc, 0x11u);
+	ok(!oracle__ipi_targets(&ipi, 3, &l) && !oracle__ipi_targets(&ipi, 1, &l),
+	   "route: 0x11 (cluster 1, bit 0) misses both");
+	ipi.a = IVM_IPI_ARG(1u << 11 | 0xfc, 0x22u);
+	ok(!oracle__ipi_targets(&ipi, 3, &l), "route: 0x22 (cluster 2) misses cluster 1");
+	ipi.a = IVM_IPI_ARG(1u << 11 | 0xfc, 0x10u);
+	ok(oracle__ipi_targets(&ipi, 4, &l) && !oracle__ipi_targets(&ipi, 3, &l),
+	   "route: x2APIC cluster 0 bit 4 reaches vCPU 4 (x2APIC ID 4)");
+	/* INIT at 300: vCPU 1's xAPIC LDR back to 0, vCPU 4's x2APIC one kept */
+	t[0] = (struct itr_record){ .type = ITR_IPI, .source = ITR_SRC_GUEST, .vcpu = 0,
+				    .a = IVM_IPI_ARG(5u << 8 | 1u << 14, 1u), .time_ns = 300 };
+	t[1] = (struct itr_record){ .type = ITR_INJECT, .source = ITR_SRC_VMM, .a = INJ_INIT | 4u << 8,
+				    .time_ns = 300 };
+	oracle_ldrs__see(&l, &t[0]);
+	oracle_ldrs__see(&l, &t[1]);
+	oracle_ldrs__finish(&l);
+	ipi.time_ns = 400;
+	ipi.a = IVM_IPI_ARG(1u << 11 | 0xfc, 0x12u);
+	ok(!oracle__ipi_targets(&ipi, 1, &l) && !l.unsure, "route: an INIT resets an xAPIC's LDR");
+	ipi.a = IVM_IPI_ARG(1u << 11 | 0xfc, 0x10u);
+	ok(oracle__ipi_targets(&ipi, 4, &l), "route: ... and leaves an x2APIC's (it keeps its mode)");
+	t[0].a = IVM_IPI_ARG(5u << 8 | 1u << 11 | 1u << 14, 2u);	/* a logical INIT */
+	oracle_ldrs__see(&l, &t[0]);
+	ok(l.unsure && !oracle__ipi_modelled(&ipi, &l), "route: a logical INIT leaves logical IPIs unmodelled");
+	oracle_ldrs__init(&l);
+	t[0] = (struct itr_record){ .type = ITR_LDR, .source = ITR_SRC_GUEST, .vector = 7 };
+	oracle_ldrs__see(&l, &t[0]);
+	ok(l.recorded && l.unsure, "route: an LDR record of an unknown model: recorded, not followed");
+	oracle_ldrs__init(&l);
+	for (unsigned i = 0; i <= ORACLE_LDR_STATES; i++) {
+		t[0] = (struct itr_record){ .type = ITR_LDR, .source = ITR_SRC_GUEST, .vcpu = 1,
+					    .vector = IVM_LDR_FLAT, .a = 1u << 25, .time_ns = i };
+		oracle_ldrs__see(&l, &t[0]);
+	}
+	ok(l.unsure, "route: more LDR changes of one vCPU than followed: unsure");
+}
+
+enum logical_plant { LOGICAL_CLEAN, LOGICAL_WRONG_CPU, LOGICAL_NO_LDR, LOGICAL_EARLY };
+
+/*
+ * Three vCPUs with flat logical IDs 1, 2, 4: vCPU 0 sends 0xfc to logical
+ * 0x06, vCPUs 1 and 2 take it. Planted: only vCPU 1 is named (0x02) but
+ * vCPU 2 takes one too; no LDR records (a trace before version 11); vCPU 2
+ * takes it though its LDR was set after the IPI (its record drained first).
+ */
+static void write_logical(const char *path, enum logical_plant plant)
+{
+	struct itr_record t[32];
+	size_t k = if_on(t, 3);
+
+	if (plant != LOGICAL_NO_LDR) {
+		k = ldr_rec(t, k, 0, IVM_LDR_FLAT, 1u << 24, 1);
+		k = ldr_rec(t, k, 1, IVM_LDR_FLAT, 1u << 25, 1);
+		k = ldr_rec(t, k, 2, IVM_LDR_FLAT, 1u << 26, plant == LOGICAL_EARLY ? 200 : 1);
+	}
+	k = ipi_rec(t, k, 0, 0xfc, 1u << 11, plant == LOGICAL_WRONG_CPU ? 0x02 : 0x06);
+	t[k - 1].time_ns = 100;
+	k = ipi_take(t, k, 1, 0xfc);
+	k = ipi_take(t, k, 2, 0xfc);
+	write_records(path, t, k);
+}
+
+static void test_ipi_logical(void)
+{
+	char path[] = "/tmp/test_oracle.XXXXXX";
+	struct itr_header h;
+	char err[256];
+	bool noted = false;
+
+	if (!temp_trace(path))
+		return;
+	write_logical(path, LOGICAL_CLEAN);
+	ok(oracle__run_file(path, &o, &h, err, sizeof(err)) == 0, "logical: three-vCPU trace read");
+	for (unsigned i = 0; i < o.nnotes; i++)
+		noted |= strstr(o.notes[i], "not modelled") != NULL;
+	if (!ok(oracle__verdict(&o) == ORACLE_PASS && o.deliveries == 2 && o.unmodelled == 0 && !noted,
+		"logical: 0x06 taken by vCPUs 1 and 2 (LDR bits 1 and 2): PASS, modelled, no note"))
+		show();
+	write_logical(path, LOGICAL_WRONG_CPU);
+	ok(oracle__run_file(path, &o, &h, err, sizeof(err)) == 0, "logical: planted trace read");
+	if (!ok(o.count[OK_EXTRA] == 1 && o.total == 1 && !strncmp(o.kept[0].text, "cpu 2: ", 7),
+		"logical: sent to 0x02 (vCPU 1 only), taken by vCPU 2 as well: [extra] on cpu 2"))
+		show();
+	write_logical(path, LOGICAL_EARLY);
+	ok(oracle__run_file(path, &o, &h, err, sizeof(err)) == 0, "logical: early trace read");
+	if (!ok(o.count[OK_EXTRA] == 1 && o.total == 1 && !strncmp(o.kept[0].text, "cpu 2: ", 7),
+		"logical: vCPU 2's LDR set after the IPI: its ENTRY is [extra] (routed by time, not file order)"))
+		show();
+	write_logical(path, LOGICAL_NO_LDR);
+	ok(oracle__run_file(path, &o, &h, err, sizeof(err)) == 0, "logical: trace without LDRs read");
+	noted = false;
+	for (unsigned i = 0; i < o.nnotes; i++)
+		noted |= strstr(o.notes[i], "IPIs to a logical destination are not modelled (no LDR records") != NULL;
+	if (!ok(oracle__verdict(&o) == ORACLE_PASS && o.unmodelled == 2 && noted,
+		"logical: no LDR records (a trace before version 11): unmodelled, with a note"))
+		show();
+	unlink(path);
+}
+
 /* A self-IPI is pending at its record: order and priority are judged as for an injection */
 static void test_ipi_self(void)
 {
@@ -1301,6 +1436,8 @@ int main(void)
 	test_pvm4_arch();
 	test_host_names();
 	test_run_file_opts();
+	test_ipi_route_logical();
+	test_ipi_logical();
 	printf("1..%d\n", tap_n);
 	return tap_failed ? 1 : 0;
 }

@@ -333,6 +333,7 @@ static const char *const ev_names[] = {
 	[IVM_EV_TPR] = "tpr", [IVM_EV_SOFTIRQ] = "softirq", [IVM_EV_TASKLET] = "tasklet",
 	[IVM_EV_SYNC] = "sync", [IVM_EV_MARK] = "mark", [IVM_EV_ISR] = "isr",
 	[IVM_EV_IF] = "if", [IVM_EV_RTE] = "rte", [IVM_EV_IPI] = "ipi", [IVM_EV_READ] = "read",
+	[IVM_EV_LDR] = "ldr",
 };
 
 static int ev_kind(const char *name)

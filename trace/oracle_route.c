@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Where a guest IPI goes, for the oracle: a shorthand, a physical APIC ID
+ * (this VMM's vCPU index), or a logical destination, matched against each
+ * vCPU's LDR as of the IPI record's time. The LDRs come from the guest's LDR
+ * records (ITR_LDR, trace version 11) and the INITs that reset one; a trace
+ * without them, or with one the oracle can't follow, leaves logical IPIs
+ * unmodelled. Lowest priority (arbitration) stays unmodelled. Pure.
+ */
+#include <string.h>
+#include "abi.h"
+#include "oracle.h"
+
+void oracle_ldrs__init(struct oracle_ldrs *l)
+{
+	memset(l, 0, sizeof(*l));
+}
+
+/* The state of @cpu's LDR at @t: the last change at or before it, else the reset one */
+static struct oracle_ldr ldr_at(const struct oracle_ldrs *l, unsigned cpu, uint64_t t)
+{
+	struct oracle_ldr s = { .model = IVM_LDR_FLAT };	/* power-up: DFR all ones, LDR 0 */
+
+	for (unsigned i = 0; i < l->n[cpu] && l->at[cpu][i].t <= t; i++)
+		s = l->at[cpu][i];
+	return s;
+}
+
+static void ldr_add(struct oracle_ldrs *l, unsigned cpu, uint64_t t, uint8_t model, uint32_t ldr)
+{
+	if (cpu >= ORACLE_CPUS || l->n[cpu] == ORACLE_LDR_STATES) {
+		l->unsure = true;
+		return;
+	}
+	l->at[cpu][l->n[cpu]++] = (struct oracle_ldr){ .t = t, .ldr = ldr, .model = model };
+}
+
+/* INIT resets an xAPIC's DFR and LDR; an x2APIC keeps its mode and its derived LDR */
+static void ldr_init(struct oracle_ldrs *l, unsigned cpu, uint64_t t)
+{
+	bool x2 = false;
+
+	for (unsigned i = 0; cpu < ORACLE_CPUS && i < l->n[cpu]; i++)
+		x2 = l->at[cpu][i].model == IVM_LDR_X2APIC;	/* stream order here: the last seen */
+	if (!x2)
+		ldr_add(l, cpu, t, IVM_LDR_FLAT, 0);
+}
+
+void oracle_ldrs__see(struct oracle_ldrs *l, const struct itr_record *r)
+{
+	if (r->type == ITR_LDR && r->source == ITR_SRC_GUEST) {
+		l->recorded = true;
+		if (r->vector != IVM_LDR_FLAT && r->vector != IVM_LDR_CLUSTER && r->vector != IVM_LDR_X2APIC)
+			l->unsure = true;
+		else
+			ldr_add(l, r->vcpu, r->time_ns, r->vector, r->a);
+	} else if (r->type == ITR_IPI && r->source == ITR_SRC_GUEST && IVM_IPI_DM(r->a) == 5) {
+		/* INIT level de-assert (level 0, trigger level) resets nothing */
+		if (!(r->a >> 14 & 1) && (r->a >> 15 & 1))
+			return;
+		if (!IVM_IPI_SHORTHAND(r->a) && IVM_IPI_LOGICAL(r->a)) {
+			l->unsure = true;	/* its targets depend on the LDRs it may reset */
+			return;
+		}
+		for (unsigned c = 0; c < ORACLE_CPUS; c++)
+			if (oracle__ipi_targets(r, c, NULL))
+				ldr_init(l, c, r->time_ns);
+	} else if (r->type == ITR_INJECT && (r->a & 0xff) == INJ_INIT) {
+		ldr_init(l, r->a >> 8 & 0xff, r->time_ns);
+	}
+}
+
+/* Each vCPU's states in time order: its own records come in order, INITs from others may not */
+void oracle_ldrs__finish(struct oracle_ldrs *l)
+{
+	for (unsigned c = 0; c < ORACLE_CPUS; c++)
+		for (unsigned i = 1; i < l->n[c]; i++)
+			for (unsigned j = i; j > 0 && l->at[c][j - 1].t > l->at[c][j].t; j--) {
+				struct oracle_ldr s = l->at[c][j];
+
+				l->at[c][j] = l->at[c][j - 1];
+				l->at[c][j - 1] = s;
+			}
+}
+
+/* SDM 11.6.2.2; the record holds the destination's bits 7:0 (IVM_IPI_DEST): all of an x2APIC's
+ * with at most 8 vCPUs, whose logical IDs are cluster 0's bits 0-7 */
+static bool logical_match(struct oracle_ldr s, uint32_t dest)
+{
+	switch (s.model) {
+	case IVM_LDR_FLAT:
+		return (dest & s.ldr >> 24) != 0;
+	case IVM_LDR_CLUSTER:
+		return dest == 0xff || ((dest >> 4) == s.ldr >> 28 && (dest & s.ldr >> 24 & 0xf) != 0);
+	default:
+		return (dest >> 16) == s.ldr >> 16 && (dest & s.ldr & 0xffff) != 0;
+	}
+}
+
+static bool logical_routed(const struct itr_record *r, const struct oracle_ldrs *l)
+{
+	return IVM_IPI_SHORTHAND(r->a) || !IVM_IPI_LOGICAL(r->a) || (l && l->recorded && !l->unsure);
+}
+
+bool oracle__ipi_modelled(const struct itr_record *r, const struct oracle_ldrs *l)
+{
+	return r->type == ITR_IPI && IVM_IPI_DM(r->a) == 0 && logical_routed(r, l);
+}
+
+bool oracle__nmi_ipi_modelled(const struct itr_record *r, const struct oracle_ldrs *l)
+{
+	return r->type == ITR_IPI && IVM_IPI_DM(r->a) == 4 && logical_routed(r, l);
+}
+
+bool oracle__ipi_targets(const struct itr_record *r, unsigned cpu, const struct oracle_ldrs *l)
+{
+	switch (IVM_IPI_SHORTHAND(r->a)) {
+	case 1: return cpu == r->vcpu;
+	case 2: return true;
+	case 3: return cpu != r->vcpu;
+	default:
+		if (IVM_IPI_LOGICAL(r->a))
+			return l && cpu < ORACLE_CPUS && logical_match(ldr_at(l, cpu, r->time_ns), IVM_IPI_DEST(r->a));
+		return IVM_IPI_DEST(r->a) == cpu || IVM_IPI_DEST(r->a) == 0xff;
+	}
+}
