@@ -25,11 +25,11 @@
  * Each vCPU's logical APIC ID over the run, for routing logical IPIs: from
  * the guest's LDR records (ITR_LDR, version 11) and the INITs that reset one.
  */
-#define ORACLE_LDR_STATES	16	/* changes followed per vCPU; past them, unsure */
+#define ORACLE_LDR_STATES	64	/* changes followed per vCPU (LDRs, INITs); past them, unsure */
 struct oracle_ldr {
 	uint64_t t;		/* time_ns of the record that set it */
 	uint32_t ldr;
-	uint8_t model;		/* IVM_LDR_FLAT, IVM_LDR_CLUSTER or IVM_LDR_X2APIC */
+	uint8_t model;		/* IVM_LDR_FLAT, IVM_LDR_CLUSTER, IVM_LDR_X2APIC; 0xff an INIT */
 };
 struct oracle_ldrs {
 	bool recorded;		/* the trace holds LDR records: the guest says its logical IDs */

@@ -16,13 +16,23 @@ void oracle_ldrs__init(struct oracle_ldrs *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* The state of @cpu's LDR at @t: the last change at or before it, else the reset one */
+#define LDR_INIT	0xff	/* a state change that is an INIT: see ldr_at */
+
+/*
+ * The state of @cpu's LDR at @t: its changes up to then in time order, from
+ * the power-up one. An INIT resets an xAPIC's DFR and LDR; an x2APIC keeps
+ * its mode and its derived LDR.
+ */
 static struct oracle_ldr ldr_at(const struct oracle_ldrs *l, unsigned cpu, uint64_t t)
 {
-	struct oracle_ldr s = { .model = IVM_LDR_FLAT };	/* power-up: DFR all ones, LDR 0 */
+	const struct oracle_ldr reset = { .model = IVM_LDR_FLAT };	/* DFR all ones, LDR 0 */
+	struct oracle_ldr s = reset;
 
 	for (unsigned i = 0; i < l->n[cpu] && l->at[cpu][i].t <= t; i++)
-		s = l->at[cpu][i];
+		if (l->at[cpu][i].model != LDR_INIT)
+			s = l->at[cpu][i];
+		else if (s.model != IVM_LDR_X2APIC)
+			s = reset;
 	return s;
 }
 
@@ -33,17 +43,6 @@ static void ldr_add(struct oracle_ldrs *l, unsigned cpu, uint64_t t, uint8_t mod
 		return;
 	}
 	l->at[cpu][l->n[cpu]++] = (struct oracle_ldr){ .t = t, .ldr = ldr, .model = model };
-}
-
-/* INIT resets an xAPIC's DFR and LDR; an x2APIC keeps its mode and its derived LDR */
-static void ldr_init(struct oracle_ldrs *l, unsigned cpu, uint64_t t)
-{
-	bool x2 = false;
-
-	for (unsigned i = 0; cpu < ORACLE_CPUS && i < l->n[cpu]; i++)
-		x2 = l->at[cpu][i].model == IVM_LDR_X2APIC;	/* stream order here: the last seen */
-	if (!x2)
-		ldr_add(l, cpu, t, IVM_LDR_FLAT, 0);
 }
 
 void oracle_ldrs__see(struct oracle_ldrs *l, const struct itr_record *r)
@@ -64,9 +63,9 @@ void oracle_ldrs__see(struct oracle_ldrs *l, const struct itr_record *r)
 		}
 		for (unsigned c = 0; c < ORACLE_CPUS; c++)
 			if (oracle__ipi_targets(r, c, NULL))
-				ldr_init(l, c, r->time_ns);
+				ldr_add(l, c, r->time_ns, LDR_INIT, 0);
 	} else if (r->type == ITR_INJECT && (r->a & 0xff) == INJ_INIT) {
-		ldr_init(l, r->a >> 8 & 0xff, r->time_ns);
+		ldr_add(l, r->a >> 8 & 0xff, r->time_ns, LDR_INIT, 0);
 	}
 }
 

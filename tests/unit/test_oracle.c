@@ -623,6 +623,17 @@ static void test_ipi_route_logical(void)
 	ok(!oracle__ipi_targets(&ipi, 1, &l) && !l.unsure, "route: an INIT resets an xAPIC's LDR");
 	ipi.a = IVM_IPI_ARG(1u << 11 | 0xfc, 0x10u);
 	ok(oracle__ipi_targets(&ipi, 4, &l), "route: ... and leaves an x2APIC's (it keeps its mode)");
+	/* the INIT first in the file, the LDR it resets (earlier in time) after it */
+	oracle_ldrs__init(&l);
+	ldr_rec(t, 1, 1, IVM_LDR_FLAT, 1u << 25, 10);
+	oracle_ldrs__see(&l, &t[0]);	/* the INIT of vCPU 1 at 300 */
+	oracle_ldrs__see(&l, &t[1]);
+	oracle_ldrs__finish(&l);
+	ipi.time_ns = 200;
+	ipi.a = IVM_IPI_ARG(1u << 11 | 0xfc, 0x02u);
+	ok(oracle__ipi_targets(&ipi, 1, &l), "route: an LDR before an INIT in time, after it in the file: set ...");
+	ipi.time_ns = 400;
+	ok(!oracle__ipi_targets(&ipi, 1, &l), "route: ... then reset by the INIT");
 	t[0].a = IVM_IPI_ARG(5u << 8 | 1u << 11 | 1u << 14, 2u);	/* a logical INIT */
 	oracle_ldrs__see(&l, &t[0]);
 	ok(l.unsure && !oracle__ipi_modelled(&ipi, &l), "route: a logical INIT leaves logical IPIs unmodelled");
