@@ -263,8 +263,8 @@ static void ipi(struct oracle *o, const struct itr_record *r)
 				note(o, "seq %" PRIu64 ": IPIs of lowest priority are not modelled (their"
 				     " deliveries are checked against IF and PPR only)", r->seq);
 			else if (dm == 0 || dm == 4)
-				note(o, "seq %" PRIu64 ": IPIs to a logical destination are not modelled (%s;"
-				     " their deliveries are checked against IF and PPR only)", r->seq,
+				note(o, "seq %" PRIu64 ": IPIs to a logical destination are not modelled (%s):"
+				     " checked against IF and PPR only", r->seq,
 				     o->ldrs && o->ldrs->recorded ? "an LDR the oracle can't follow" :
 				     "no LDR records: a trace before version 11");
 			else
