@@ -28,11 +28,12 @@ static struct oracle_ldr ldr_at(const struct oracle_ldrs *l, unsigned cpu, uint6
 	const struct oracle_ldr reset = { .model = IVM_LDR_FLAT };	/* DFR all ones, LDR 0 */
 	struct oracle_ldr s = reset;
 
-	for (unsigned i = 0; i < l->n[cpu] && l->at[cpu][i].t <= t; i++)
+	for (unsigned i = 0; i < l->n[cpu] && l->at[cpu][i].t <= t; i++) {
 		if (l->at[cpu][i].model != LDR_INIT)
 			s = l->at[cpu][i];
 		else if (s.model != IVM_LDR_X2APIC)
 			s = reset;
+	}
 	return s;
 }
 
@@ -82,8 +83,11 @@ void oracle_ldrs__finish(struct oracle_ldrs *l)
 			}
 }
 
-/* SDM 11.6.2.2; the record holds the destination's bits 7:0 (IVM_IPI_DEST): all of an x2APIC's
- * with at most 8 vCPUs, whose logical IDs are cluster 0's bits 0-7 */
+/*
+ * SDM 11.6.2.2 (xAPIC) and 11.12.10.2 (x2APIC). The record holds the
+ * destination's bits 7:0 (IVM_IPI_DEST): all of an x2APIC's that names any of
+ * at most 8 vCPUs, whose logical IDs are cluster 0's bits 0-7.
+ */
 static bool logical_match(struct oracle_ldr s, uint32_t dest)
 {
 	switch (s.model) {
