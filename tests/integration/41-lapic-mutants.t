@@ -8,8 +8,15 @@ CFLAGS="-std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wno-unused-parameter -Iinclude -I. 
 # the rest of the LAPIC (timer, destination matching) as it is: the mutants are in lapic.c
 REST="vapic/lapic_timer.c vapic/lapic_dest.c"
 
+# what no mutant touches is compiled once (it was most of this test's time); each mutant is one object
+st=0
+for f in tests/unit/test_lapic.c $REST; do
+	gcc $CFLAGS -c -o "$TMP/$(basename "$f" .c).o" "$f" 2>>"$TMP/rest.cc" || st=1
+done
+ok $st "test_lapic.c and the rest of the LAPIC compile"
 build_and_run() {	# build_and_run NAME: 0 if the test binary passes
-	gcc $CFLAGS -o "$TMP/$1" tests/unit/test_lapic.c "$TMP/$1.c" $REST 2>"$TMP/$1.cc" || return 200
+	gcc $CFLAGS -o "$TMP/$1" "$TMP/test_lapic.o" "$TMP/$1.c" "$TMP"/lapic_timer.o "$TMP"/lapic_dest.o \
+		2>"$TMP/$1.cc" || return 200
 	run_limited 20 "$TMP/$1" >"$TMP/$1.out" 2>&1
 }
 
