@@ -121,7 +121,7 @@ static int route(const struct itr_record *r)
 		return r->vcpu;
 	switch (r->type) {
 	case ITR_INJECT:
-		if ((r->a & 0xff) == INJ_MSI)
+		if ((r->a & 0xff) == INJ_MSI || (r->a & 0xff) == INJ_INIT || (r->a & 0xff) == INJ_SIPI)
 			return r->a >> 8 & 0xff;
 		return (r->a & 0xff) == INJ_PIN ? 0 : r->vcpu;
 	case ITR_VMM_DELIVERY:

@@ -130,7 +130,17 @@ struct oracle {
 	uint32_t ipi_may[256];	/* sent again from another vCPU while one was pending: each may
 				 * have merged with it, or come after it was taken */
 	bool ipi_noted;		/* the note that some IPIs are not modelled was made */
-	const struct oracle_ldrs *ldrs;	/* logical IPIs' routing (oracle__run_file's); NULL: none */
+	const struct oracle_ldrs *ldrs;	/* logical IPIs' routing and INITs (oracle__run_file's); NULL: none */
+	uint64_t ipi_time[256];	/* time_ns of the latest send of each vector in ipi_soft */
+	/*
+	 * INIT (trace version 11): the vCPU's restart is its first LDR record
+	 * after an INIT reached it (in time: @ldrs holds the INITs), where the
+	 * model goes back to the power-up state (SDM 11.4.7.3); an IPI or NMI sent
+	 * before it is gone with the INIT, or was taken before it.
+	 */
+	uint64_t ldr_time;	/* time_ns of this vCPU's latest LDR record */
+	uint64_t restart_time;	/* time_ns of its latest restart (0: none) */
+	uint64_t nmi_owed_time;	/* time_ns of the latest NMI IPI owed */
 	/*
 	 * The guest's NMI IPIs (ITR_IPI of delivery mode 4; guests record them
 	 * since 2026-12-05): each owes its target an NMI, at a time the model
@@ -206,6 +216,8 @@ void oracle_ldrs__init(struct oracle_ldrs *l);
 void oracle_ldrs__see(struct oracle_ldrs *l, const struct itr_record *r);
 /* After it: each vCPU's LDR changes in time order */
 void oracle_ldrs__finish(struct oracle_ldrs *l);
+/* Whether an INIT reached vCPU @cpu after @from and at or before @to (time_ns) */
+bool oracle_ldrs__init_between(const struct oracle_ldrs *l, unsigned cpu, uint64_t from, uint64_t to);
 
 /* Read @path and judge it, one model per vCPU merged into @o. 0 with @o filled;
  * -1 with @err for an unreadable file. */

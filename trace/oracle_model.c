@@ -225,9 +225,12 @@ static void nmi_sent(struct oracle *o, const struct itr_record *r)
 		o->nmi_early--;		/* its NMI came first in the stream */
 		return;
 	}
+	if (r->time_ns < o->restart_time)
+		return;		/* sent before this vCPU's restart: gone with the INIT */
 	if (!o->nmi_owed)
 		o->nmi_owed_since = r->seq;
 	o->nmi_owed++;
+	o->nmi_owed_time = r->time_ns;
 }
 
 /*
@@ -292,6 +295,9 @@ static void ipi(struct oracle *o, const struct itr_record *r)
 		return;
 	}
 	set(o->modelled, v);
+	if (r->time_ns < o->restart_time)
+		return;		/* sent before this vCPU's restart: gone with the INIT, or taken before */
+	o->ipi_time[v] = r->time_ns;
 	if (bit(o->ipi_soft, v) || bit(o->irr, v)) {
 		o->ipi_may[v]++;	/* merged with the one pending, or taken after it: 1 or 2 */
 		/* the one pending is this vCPU's own (a self-IPI, an MSI): it may merge into that
@@ -682,8 +688,11 @@ static void host(struct oracle *o, const struct itr_record *r)
 			o->spur_vector = r->vector ? r->vector : 0xff;
 			o->spur_since = r->seq;
 			break;
+		case INJ_INIT:	/* the vCPU's restart, at its next LDR record, resets the model */
+		case INJ_SIPI:	/* starts a vCPU waiting for one: nothing reaches its IRR */
+			break;
 		default:
-			note(o, "seq %" PRIu64 ": injection kind %u (INIT/SIPI) not modelled", r->seq, kind);
+			note(o, "seq %" PRIu64 ": injection kind %u not modelled", r->seq, kind);
 		}
 		break;
 	case ITR_IOAPIC:
@@ -740,9 +749,60 @@ static bool takes(int key, const struct itr_record *r)
 	return key == KEY_NMI ? r->vector == 2 : (key & 0xff) == r->vector;
 }
 
+/*
+ * The vCPU restarted after an INIT (@r: its first LDR record since one
+ * reached it; the guest's AP path records its LDR first thing): the LAPIC is
+ * at its power-up state (IRR, ISR, TMR clear, TPR 0) and so is the CPU (IF=0,
+ * no NMI latched or blocked, nothing in delivery), SDM 11.4.7.3. What was
+ * sent to it before the restart is gone; a send after it, fed earlier (the
+ * sender's ring drained first), stays owed.
+ */
+static void restart(struct oracle *o, const struct itr_record *r)
+{
+	unsigned owed = 0;
+
+	for (unsigned v = 0; v < 256; v++)
+		if (bit(o->ipi_soft, v) && o->ipi_time[v] < r->time_ns) {
+			clr(o->ipi_soft, v);
+			o->ipi_may[v] = 0;
+			owed++;
+		}
+	if (o->nmi_owed && o->nmi_owed_time < r->time_ns) {
+		owed += o->nmi_owed;
+		o->nmi_owed = 0;
+	}
+	if (o->depth || highest(o->irr) >= 0 || highest(o->isr) >= 0 || o->nmi_pending || owed)
+		note(o, "seq %" PRIu64 ": restarted after an INIT: %u deliveries in progress, IRR %s, ISR %s,"
+		     " %u IPIs owed, dropped", r->seq, o->depth, highest(o->irr) >= 0 ? "set" : "clear",
+		     highest(o->isr) >= 0 ? "set" : "clear", owed);
+	memset(o->irr, 0, sizeof(o->irr));
+	memset(o->isr, 0, sizeof(o->isr));
+	memset(o->tmr, 0, sizeof(o->tmr));
+	memset(o->tent, 0, sizeof(o->tent));
+	memset(o->accepted, 0, sizeof(o->accepted));
+	memset(o->remote, 0, sizeof(o->remote));
+	memset(o->may_repeat, 0, sizeof(o->may_repeat));
+	o->tpr = 0;
+	o->ifl = 0;
+	o->nmi_pending = o->nmi_blocked = o->nmi_second = false;
+	o->exc_pending = o->spur_pending = false;
+	o->spur_accepted = 0;
+	o->soft_vector = -1;
+	o->depth = 0;
+	o->cur = -1;
+	o->cur_reported = false;
+	o->restart_time = r->time_ns;
+}
+
 static void guest(struct oracle *o, const struct itr_record *r)
 {
 	char obs[64], want[48], st[160];
+
+	if (r->type == ITR_LDR) {
+		if (o->ldrs && oracle_ldrs__init_between(o->ldrs, o->cpu, o->ldr_time, r->time_ns))
+			restart(o, r);
+		o->ldr_time = r->time_ns;
+	}
 
 	/*
 	 * An injected exception goes in at VM entry, and an NMI pending with it is

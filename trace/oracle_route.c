@@ -83,6 +83,14 @@ void oracle_ldrs__finish(struct oracle_ldrs *l)
 			}
 }
 
+bool oracle_ldrs__init_between(const struct oracle_ldrs *l, unsigned cpu, uint64_t from, uint64_t to)
+{
+	for (unsigned i = 0; cpu < ORACLE_CPUS && i < l->n[cpu]; i++)
+		if (l->at[cpu][i].model == LDR_INIT && l->at[cpu][i].t > from && l->at[cpu][i].t <= to)
+			return true;
+	return false;
+}
+
 /*
  * SDM 11.6.2.2 (xAPIC) and 11.12.10.2 (x2APIC). The record holds the
  * destination's bits 7:0 (IVM_IPI_DEST): all of an x2APIC's that names any of

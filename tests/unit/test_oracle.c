@@ -715,6 +715,103 @@ static void test_ipi_logical(void)
 	unlink(path);
 }
 
+/* ---- INIT: the model restarts at the vCPU's next LDR record (trace v11) ---- */
+
+enum init_plant { INIT_CLEAN, INIT_NONE, INIT_LATE_IN_FILE, INIT_OWED_BEFORE, INIT_SENT_AFTER, INIT_BY_VMM };
+
+/* @t[@k] at @when, of @cpu */
+static size_t at(struct itr_record *t, size_t k, uint64_t when)
+{
+	t[k - 1].time_ns = when;
+	return k;
+}
+
+/*
+ * vCPU 1 takes 0xfb from vCPU 0 and is still in its handler when vCPU 0
+ * sends it INIT and SIPI; it restarts (LDR record) and takes 0xfc. Planted:
+ * no INIT (the model can't restart: the second ENTRY is one too deep); the
+ * INIT's record after the LDR record in the file (drained later, sent
+ * earlier); 0xfd sent to it before the INIT, in its handler with IF=0, never
+ * taken (gone with the INIT: owed nothing); 0xfe sent after the restart but
+ * drained before its LDR record, never taken (still owed: [lost]); or the
+ * INIT is the VMM's (INJECT init), not the guest's.
+ */
+static void write_init(const char *path, enum init_plant plant)
+{
+	struct itr_record t[40];
+	size_t k = if_on(t, 2), init_at;
+
+	k = at(t, ldr_rec(t, k, 0, IVM_LDR_FLAT, 1u << 24, 2), 2);
+	k = at(t, ldr_rec(t, k, 1, IVM_LDR_FLAT, 1u << 25, 3), 3);
+	k = at(t, ipi_rec(t, k, 0, 0xfb, 0, 1), 10);
+	t[k++] = (struct itr_record){ .type = ITR_ENTRY, .source = ITR_SRC_GUEST, .vcpu = 1, .vector = 0xfb,
+				      .depth = 1, .rflags = 0x202, .err = 0xffffffffu, .time_ns = 20 };
+	if (plant == INIT_OWED_BEFORE)
+		k = at(t, ipi_rec(t, k, 0, 0xfd, 0, 1), 25);
+	init_at = k;
+	if (plant == INIT_BY_VMM)
+		t[k++] = (struct itr_record){ .type = ITR_INJECT, .source = ITR_SRC_VMM, .a = INJ_INIT | 1u << 8,
+					      .err = 0xffffffffu, .time_ns = 30 };
+	else if (plant != INIT_NONE)
+		k = at(t, ipi_rec(t, k, 0, 0, 5u << 8 | 1u << 14, 1), 30);
+	if (plant == INIT_SENT_AFTER)
+		k = at(t, ipi_rec(t, k, 0, 0xfe, 0, 1), 60);
+	k = at(t, ldr_rec(t, k, 1, IVM_LDR_FLAT, 1u << 25, 50), 50);
+	if (plant == INIT_LATE_IN_FILE) {	/* the INIT's record after the restart's */
+		struct itr_record init = t[init_at];
+
+		memmove(&t[init_at], &t[init_at + 1], (k - init_at - 1) * sizeof(t[0]));
+		t[k - 1] = init;
+	}
+	t[k++] = (struct itr_record){ .type = ITR_IF, .source = ITR_SRC_GUEST, .vcpu = 1, .a = 1,
+				      .err = 0xffffffffu, .time_ns = 51 };
+	k = at(t, ipi_rec(t, k, 0, 0xfc, 0, 1), 70);
+	k = ipi_take(t, k, 1, 0xfc);
+	write_records(path, t, k);
+}
+
+static void test_init_restart(void)
+{
+	char path[] = "/tmp/test_oracle.XXXXXX";
+	struct itr_header h;
+	char err[256];
+
+	if (!temp_trace(path))
+		return;
+	write_init(path, INIT_CLEAN);
+	ok(oracle__run_file(path, &o, &h, err, sizeof(err)) == 0, "init: trace read");
+	if (!ok(oracle__verdict(&o) == ORACLE_PASS && o.deliveries == 2 &&
+		has_note("cpu 1: seq 7: restarted after an INIT: 1 deliveries in progress, IRR clear, ISR set"),
+		"init: vCPU 1 INITed in its handler restarts at its LDR record: 0xfc at depth 1, PASS, a note"))
+		show();
+	write_init(path, INIT_NONE);
+	ok(oracle__run_file(path, &o, &h, err, sizeof(err)) == 0, "init: planted trace read");
+	if (!ok(o.count[OK_DEPTH] >= 1 && !has_note("restarted"),
+		"init: the same with no INIT: no restart, 0xfc is one too deep ([depth])"))
+		show();
+	write_init(path, INIT_LATE_IN_FILE);
+	ok(oracle__run_file(path, &o, &h, err, sizeof(err)) == 0, "init: late trace read");
+	if (!ok(oracle__verdict(&o) == ORACLE_PASS && has_note("restarted after an INIT"),
+		"init: the INIT's record after the restart in the file, before it in time: still a restart"))
+		show();
+	write_init(path, INIT_OWED_BEFORE);
+	ok(oracle__run_file(path, &o, &h, err, sizeof(err)) == 0, "init: owed trace read");
+	if (!ok(oracle__verdict(&o) == ORACLE_PASS && has_note("1 IPIs owed, dropped"),
+		"init: an IPI sent before the INIT and never taken is gone with it (a note, no [lost])"))
+		show();
+	write_init(path, INIT_SENT_AFTER);
+	ok(oracle__run_file(path, &o, &h, err, sizeof(err)) == 0, "init: after trace read");
+	if (!ok(o.count[OK_LOST] == 1 && o.total == 1 && strstr(o.kept[0].text, "IPI v=fe sent from another vCPU"),
+		"init: one sent after the restart, drained before it, never taken: still owed ([lost])"))
+		show();
+	write_init(path, INIT_BY_VMM);
+	ok(oracle__run_file(path, &o, &h, err, sizeof(err)) == 0, "init: VMM trace read");
+	if (!ok(oracle__verdict(&o) == ORACLE_PASS && has_note("restarted after an INIT"),
+		"init: the VMM's INIT (INJECT init) restarts it the same"))
+		show();
+	unlink(path);
+}
+
 /* A self-IPI is pending at its record: order and priority are judged as for an injection */
 static void test_ipi_self(void)
 {
@@ -1452,6 +1549,7 @@ int main(void)
 	test_run_file_opts();
 	test_ipi_route_logical();
 	test_ipi_logical();
+	test_init_restart();
 	printf("1..%d\n", tap_n);
 	return tap_failed ? 1 : 0;
 }
