@@ -216,7 +216,7 @@ awk -v g=$GOAL '{ b = ($3 + $7 > 0 ? 100 * $3 / ($3 + $7) : 0)
 	tee "$tmp/bound"
 # and what no irq layer escapes: the traced floor (bench/p2_bound.awk)
 echo "what full tracing alone costs: the floor's handlers writing the records (guest/ev_asm.h:"
-echo "ENTRY, EOI, IRET a delivery, SYNC a sync point), recorded with --trace, median:"
+echo "ENTRY, EOI, IRET a delivery, IPI an ICR write, SYNC a sync point), recorded with --trace, median:"
 awk -v g=$GOAL -f "$(dirname "$0")/p2_bound.awk" "$tmp/where"
 awk -v w="$worst" -v g=$GOAL -v n="$REPS" 'BEGIN {
 	printf "P2 deliveries: goal >= %d%% of the floor, measured %.1f%% (the worst kind and mode, medians of %d): %s\n",

@@ -15,8 +15,9 @@
  * -DTRACED: the traced floor, what full tracing costs with no irq layer at
  * all: the guest registers an event ring and writes the records a traced
  * delivery needs, with the product's own macros (guest/ev_asm.h): SYNC at
- * each sync point, and in each handler ENTRY, EOI before its EOI write, and
- * IRET. Built with -Iinclude -Iguest.
+ * each sync point, and in each handler ENTRY, IPI before an ICR write (the
+ * self-IPI kind's), EOI before its EOI write, and IRET. Built with -Iinclude
+ * -Iguest.
  * %r15 holds the xAPIC base, %r14 the IOAPIC's, for the whole run.
  */
 #define HCALL_PORT	0x1000		/* IVM_PORT_HCALL */
@@ -75,6 +76,9 @@
 	EV_PLAIN IVM_EV_EOI, %sil, $0
 	movl	$0, APIC_EOI(%r15)
 .endm
+.macro TRACED_IPI vector, icr		/* as guest/apic.c records every ICR write */
+	EV_PLAIN IVM_EV_IPI, $\vector, $\icr
+.endm
 .macro TRACED_OUT
 	EV_IRET
 	pop	%r9
@@ -88,6 +92,8 @@
 .endm
 #else
 .macro TRACED_IN vector
+.endm
+.macro TRACED_IPI vector, icr
 .endm
 .macro TRACED_EOI
 	movl	$0, APIC_EOI(%r15)
@@ -274,6 +280,7 @@ level:	TRACED_IN 0x78
 
 /* MSI 0x74: a self-IPI of 0xdd (shorthand self, fixed), as the storm program's handler */
 sender:	TRACED_IN 0x74
+	TRACED_IPI 0xdd, 0x440dd	/* IVM_IPI_ARG(0x440dd, 0) */
 	movl $0x440dd, APIC_ICR(%r15)
 	TRACED_EOI
 	TRACED_OUT
