@@ -783,7 +783,7 @@ static void restart(struct oracle *o, const struct itr_record *r)
 	memset(o->remote, 0, sizeof(o->remote));
 	memset(o->may_repeat, 0, sizeof(o->may_repeat));
 	o->tpr = 0;
-	o->ifl = 0;
+	o->ifl = o->if_records == 1 ? 0 : -1;	/* a guest that records no IF changes: unknown again */
 	o->nmi_pending = o->nmi_blocked = o->nmi_second = false;
 	o->exc_pending = o->spur_pending = false;
 	o->spur_accepted = 0;
