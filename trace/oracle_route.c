@@ -5,7 +5,8 @@
  * vCPU's LDR as of the IPI record's time. The LDRs come from the guest's LDR
  * records (ITR_LDR, trace version 11) and the INITs that reset one; a trace
  * without them, or with one the oracle can't follow, leaves logical IPIs
- * unmodelled. Lowest priority (arbitration) stays unmodelled. Pure.
+ * unmodelled. Lowest priority is modelled where its destination is one CPU;
+ * to more (arbitration) it stays unmodelled. Pure.
  */
 #include <string.h>
 #include "abi.h"
@@ -113,9 +114,26 @@ static bool logical_routed(const struct itr_record *r, const struct oracle_ldrs 
 	return IVM_IPI_SHORTHAND(r->a) || !IVM_IPI_LOGICAL(r->a) || (l && l->recorded && !l->unsure);
 }
 
+/*
+ * Lowest priority goes to one CPU of its destination, by arbitration the
+ * trace can't show; to a destination of one CPU (no shorthand) it is that
+ * one's, as a fixed IPI is (SDM 11.6.2.4)
+ */
+static bool one_target(const struct itr_record *r, const struct oracle_ldrs *l)
+{
+	unsigned n = 0;
+
+	if (IVM_IPI_SHORTHAND(r->a))
+		return false;
+	for (unsigned c = 0; c < ORACLE_CPUS; c++)
+		n += oracle__ipi_targets(r, c, l);
+	return n == 1;
+}
+
 bool oracle__ipi_modelled(const struct itr_record *r, const struct oracle_ldrs *l)
 {
-	return r->type == ITR_IPI && IVM_IPI_DM(r->a) == 0 && logical_routed(r, l);
+	return r->type == ITR_IPI && logical_routed(r, l) &&
+	       (IVM_IPI_DM(r->a) == 0 || (IVM_IPI_DM(r->a) == 1 && one_target(r, l)));
 }
 
 bool oracle__nmi_ipi_modelled(const struct itr_record *r, const struct oracle_ldrs *l)

@@ -617,6 +617,17 @@ static void test_ipi_route_logical(void)
 	ipi.a = IVM_IPI_ARG(1u << 11 | 0xfc, 0x10u);
 	ok(oracle__ipi_targets(&ipi, 4, &l) && !oracle__ipi_targets(&ipi, 3, &l),
 	   "route: x2APIC cluster 0 bit 4 reaches vCPU 4 (x2APIC ID 4)");
+	/* lowest priority: modelled where its destination is one CPU (then it is that one's) */
+	ipi.time_ns = 200;
+	ipi.a = IVM_IPI_ARG(1u << 8 | 0xfc, 1u);
+	ok(oracle__ipi_modelled(&ipi, &l), "route: lowest priority to APIC ID 1: modelled (one CPU)");
+	ipi.a = IVM_IPI_ARG(1u << 8 | 1u << 11 | 0xfc, 0x02u);
+	ok(oracle__ipi_modelled(&ipi, &l) && oracle__ipi_targets(&ipi, 1, &l),
+	   "route: lowest priority to logical 0x02 (vCPU 1 alone): modelled, vCPU 1's");
+	ipi.a = IVM_IPI_ARG(1u << 8 | 1u << 11 | 0xfc, 0x06u);
+	ok(!oracle__ipi_modelled(&ipi, &l), "route: lowest priority to logical 0x06 (vCPUs 1 and 2): not modelled");
+	ipi.a = IVM_IPI_ARG(1u << 8 | 3u << 18 | 0xfc, 0u);
+	ok(!oracle__ipi_modelled(&ipi, &l), "route: lowest priority to all but self: not modelled");
 	/* INIT at 300: vCPU 1's xAPIC LDR back to 0, vCPU 4's x2APIC one kept */
 	t[0] = (struct itr_record){ .type = ITR_IPI, .source = ITR_SRC_GUEST, .vcpu = 0,
 				    .a = IVM_IPI_ARG(5u << 8 | 1u << 14, 1u), .time_ns = 300 };
@@ -657,13 +668,14 @@ static void test_ipi_route_logical(void)
 	ok(l.unsure, "route: more LDR changes of one vCPU than followed: unsure");
 }
 
-enum logical_plant { LOGICAL_CLEAN, LOGICAL_WRONG_CPU, LOGICAL_NO_LDR, LOGICAL_EARLY };
+enum logical_plant { LOGICAL_CLEAN, LOGICAL_WRONG_CPU, LOGICAL_NO_LDR, LOGICAL_EARLY, LOGICAL_LOWEST };
 
 /*
  * Three vCPUs with flat logical IDs 1, 2, 4: vCPU 0 sends 0xfc to logical
  * 0x06, vCPUs 1 and 2 take it. Planted: only vCPU 1 is named (0x02) but
  * vCPU 2 takes one too; no LDR records (a trace before version 11); vCPU 2
- * takes it though its LDR was set after the IPI (its record drained first).
+ * takes it though its LDR was set after the IPI (its record drained first);
+ * the IPI is of lowest priority to 0x02 (vCPU 1 alone), and vCPU 2 takes one.
  */
 static void write_logical(const char *path, enum logical_plant plant)
 {
@@ -675,7 +687,8 @@ static void write_logical(const char *path, enum logical_plant plant)
 		k = ldr_rec(t, k, 1, IVM_LDR_FLAT, 1u << 25, 1);
 		k = ldr_rec(t, k, 2, IVM_LDR_FLAT, 1u << 26, plant == LOGICAL_EARLY ? 200 : 1);
 	}
-	k = ipi_rec(t, k, 0, 0xfc, 1u << 11, plant == LOGICAL_WRONG_CPU ? 0x02 : 0x06);
+	k = ipi_rec(t, k, 0, 0xfc, 1u << 11 | (plant == LOGICAL_LOWEST ? 1u << 8 : 0),
+		    plant == LOGICAL_WRONG_CPU || plant == LOGICAL_LOWEST ? 0x02 : 0x06);
 	t[k - 1].time_ns = 100;
 	k = ipi_take(t, k, 1, 0xfc);
 	k = ipi_take(t, k, 2, 0xfc);
@@ -705,6 +718,11 @@ static void test_ipi_logical(void)
 	ok(oracle__run_file(path, &o, &h, err, sizeof(err)) == 0, "logical: early trace read");
 	if (!ok(o.count[OK_EXTRA] == 1 && o.total == 1 && !strncmp(o.kept[0].text, "cpu 2: ", 7),
 		"logical: vCPU 2's LDR set after the IPI: its ENTRY is [extra] (routed by time, not file order)"))
+		show();
+	write_logical(path, LOGICAL_LOWEST);
+	ok(oracle__run_file(path, &o, &h, err, sizeof(err)) == 0, "logical: lowest-priority trace read");
+	if (!ok(o.count[OK_EXTRA] == 1 && o.total == 1 && !strncmp(o.kept[0].text, "cpu 2: ", 7),
+		"logical: lowest priority to 0x02 (vCPU 1 alone) is vCPU 1's: vCPU 2's ENTRY is [extra]"))
 		show();
 	write_logical(path, LOGICAL_NO_LDR);
 	ok(oracle__run_file(path, &o, &h, err, sizeof(err)) == 0, "logical: trace without LDRs read");
