@@ -640,6 +640,20 @@ static void iret(struct oracle *o, const struct itr_record *r)
 	o->ifl = nmi ? nmi_ifl : o->if_records == 1 ? !!(r->rflags & RFLAGS_IF) : -1;
 }
 
+/*
+ * An NMI the host sends. Two sent before either is taken: the first may be in
+ * delivery when the second comes and latch behind it (KVM's process_nmi keeps
+ * two), or both may merge. Either is the SDM's; a third merges.
+ */
+static void nmi_latch(struct oracle *o, uint64_t seq)
+{
+	if (o->nmi_pending && !o->nmi_blocked)
+		o->nmi_second = true;
+	if (!o->nmi_pending)
+		o->nmi_since = seq;
+	o->nmi_pending = true;	/* one latch (SDM 6.7.1) */
+}
+
 static void host(struct oracle *o, const struct itr_record *r)
 {
 	unsigned kind = r->a & 0xff, arg = r->a >> 8 & 0xff, action = r->a >> 16 & 0xff;
@@ -648,7 +662,21 @@ static void host(struct oracle *o, const struct itr_record *r)
 	switch (r->type) {
 	case ITR_INJECT:
 		switch (kind) {
-		case INJ_MSI:	/* fixed, edge: the only MSIs the configs send (docs/ORACLE.md) */
+		case INJ_MSI:
+			/* its delivery mode (v3): an NMI latches, an INIT restarts the vCPU (at
+			 * its next LDR record), SMI and ExtINT the model has no part of */
+			if (ITR_INJ_DELIVERY(r->rsp) == 4) {
+				nmi_latch(o, r->seq);
+				break;
+			}
+			if (ITR_INJ_DELIVERY(r->rsp) == 5)
+				break;
+			if (ITR_INJ_DELIVERY(r->rsp) > 1) {
+				note(o, "seq %" PRIu64 ": an MSI of delivery mode %u is not modelled", r->seq,
+				     (unsigned)ITR_INJ_DELIVERY(r->rsp));
+				break;
+			}
+			/* fixed or lowest priority to its one destination: edge (docs/ORACLE.md) */
 			/* sent from another vCPU's thread while this one ran on */
 			if (o->smp && r->vcpu != o->cpu && bit(o->irr, r->vector)) {
 				set(o->may_repeat, r->vector);
@@ -667,16 +695,7 @@ static void host(struct oracle *o, const struct itr_record *r)
 				pin_set(o, arg, false, r->seq);
 			break;
 		case INJ_NMI:
-			/*
-			 * Two NMIs sent before either is taken: the first may be in delivery
-			 * when the second comes and latch behind it (KVM's process_nmi
-			 * keeps two), or both may merge. Either is the SDM's; a third merges.
-			 */
-			if (o->nmi_pending && !o->nmi_blocked)
-				o->nmi_second = true;
-			if (!o->nmi_pending)
-				o->nmi_since = r->seq;
-			o->nmi_pending = true;	/* one latch (SDM 6.7.1) */
+			nmi_latch(o, r->seq);
 			break;
 		case INJ_EXCEPTION:
 			o->exc_pending = true;

@@ -66,8 +66,9 @@ void oracle_ldrs__see(struct oracle_ldrs *l, const struct itr_record *r)
 		for (unsigned c = 0; c < ORACLE_CPUS; c++)
 			if (oracle__ipi_targets(r, c, NULL))
 				ldr_add(l, c, r->time_ns, LDR_INIT, 0);
-	} else if (r->type == ITR_INJECT && (r->a & 0xff) == INJ_INIT) {
-		ldr_add(l, r->a >> 8 & 0xff, r->time_ns, LDR_INIT, 0);
+	} else if (r->type == ITR_INJECT && ((r->a & 0xff) == INJ_INIT ||
+					     ((r->a & 0xff) == INJ_MSI && ITR_INJ_DELIVERY(r->rsp) == 5))) {
+		ldr_add(l, r->a >> 8 & 0xff, r->time_ns, LDR_INIT, 0);	/* the VMM's INIT, or an MSI's */
 	}
 }
 

@@ -733,6 +733,36 @@ static void test_ipi_logical(void)
 	unlink(path);
 }
 
+/* An MSI's delivery mode (INJECT rsp, v3): an NMI latches; SMI is noted; fixed is a vector */
+static void test_msi_delivery(void)
+{
+	nr = 0;
+	add(ITR_IF, ITR_SRC_GUEST, 0, 1);
+	add(ITR_INJECT, ITR_SRC_VMM, 0, INJ_MSI)->rsp = 4ull << 32;	/* delivery NMI, vector 0 */
+	ent(2, 1, 0x202);
+	ire(2, 1, 0x202);
+	run(recs, nr);
+	if (!ok(oracle__verdict(&o) == ORACLE_PASS && o.deliveries == 1,
+		"MSI of delivery mode NMI: an NMI is owed and taken (no vector 0 expected): PASS"))
+		show();
+	nr = 0;
+	add(ITR_IF, ITR_SRC_GUEST, 0, 1);
+	add(ITR_INJECT, ITR_SRC_VMM, 0, INJ_MSI)->rsp = 4ull << 32;
+	add(ITR_IF, ITR_SRC_GUEST, 0, 0);
+	run(recs, nr);
+	if (!ok(o.count[OK_LOST] == 1 && strstr(o.kept[0].text, "expected ENTRY NMI"),
+		"MSI of delivery mode NMI, never taken: [lost] NMI"))
+		show();
+	nr = 0;
+	add(ITR_IF, ITR_SRC_GUEST, 0, 1);
+	add(ITR_INJECT, ITR_SRC_VMM, 0x41, INJ_MSI)->rsp = 2ull << 32;	/* SMI */
+	add(ITR_IF, ITR_SRC_GUEST, 0, 0);
+	run(recs, nr);
+	if (!ok(oracle__verdict(&o) == ORACLE_PASS && has_note("an MSI of delivery mode 2 is not modelled"),
+		"MSI of delivery mode SMI: nothing owed, a note"))
+		show();
+}
+
 /* ---- INIT: the model restarts at the vCPU's next LDR record (trace v11) ---- */
 
 enum init_plant { INIT_CLEAN, INIT_NONE, INIT_LATE_IN_FILE, INIT_OWED_BEFORE, INIT_SENT_AFTER, INIT_BY_VMM };
@@ -1568,6 +1598,7 @@ int main(void)
 	test_ipi_route_logical();
 	test_ipi_logical();
 	test_init_restart();
+	test_msi_delivery();
 	printf("1..%d\n", tap_n);
 	return tap_failed ? 1 : 0;
 }
