@@ -25,7 +25,7 @@
  * Each vCPU's logical APIC ID over the run, for routing logical IPIs: from
  * the guest's LDR records (ITR_LDR, version 11) and the INITs that reset one.
  */
-#define ORACLE_LDR_STATES	64	/* changes followed per vCPU (LDRs, INITs); past them, unsure */
+#define ORACLE_LDR_STATES	512	/* changes followed per vCPU (LDRs, INITs); past them, unsure */
 struct oracle_ldr {
 	uint64_t t;		/* time_ns of the record that set it */
 	uint32_t ldr;

@@ -72,10 +72,16 @@ void oracle_ldrs__see(struct oracle_ldrs *l, const struct itr_record *r)
 	}
 }
 
-/* Each vCPU's states in time order: its own records come in order, INITs from others may not */
+/*
+ * Each vCPU's states in time order: its own records come in order, INITs
+ * from others may not. INITs back to back in time (assert, then a boot's
+ * INIT, SIPI, SIPI) are one reset: the later ones go.
+ */
 void oracle_ldrs__finish(struct oracle_ldrs *l)
 {
-	for (unsigned c = 0; c < ORACLE_CPUS; c++)
+	for (unsigned c = 0; c < ORACLE_CPUS; c++) {
+		unsigned k = 0;
+
 		for (unsigned i = 1; i < l->n[c]; i++)
 			for (unsigned j = i; j > 0 && l->at[c][j - 1].t > l->at[c][j].t; j--) {
 				struct oracle_ldr s = l->at[c][j];
@@ -83,6 +89,11 @@ void oracle_ldrs__finish(struct oracle_ldrs *l)
 				l->at[c][j] = l->at[c][j - 1];
 				l->at[c][j - 1] = s;
 			}
+		for (unsigned i = 0; i < l->n[c]; i++)
+			if (!k || l->at[c][i].model != LDR_INIT || l->at[c][k - 1].model != LDR_INIT)
+				l->at[c][k++] = l->at[c][i];
+		l->n[c] = k;
+	}
 }
 
 bool oracle_ldrs__init_between(const struct oracle_ldrs *l, unsigned cpu, uint64_t from, uint64_t to)
