@@ -36,7 +36,7 @@ skip_all() {
 }
 
 need_kvm() {
-	[ -e /dev/kvm ] || skip_all "/dev/kvm is absent on this machine (KVM tests run where it exists; see README 'Testing')"
+	[ -e /dev/kvm ] || skip_all "/dev/kvm is absent on this machine (KVM tests run where it exists; scripts/nested-run.sh runs a command on a nested KVM; see README 'Testing')"
 	[ -r /dev/kvm ] && [ -w /dev/kvm ] || skip_all "/dev/kvm is not readable and writable by $(id -un)"
 }
 
