@@ -116,6 +116,12 @@ traced_run() {
 
 rate() { awk '{ print ($2 > 0 ? $1 * 1e9 / $2 : 0) }'; }
 
+# failed_checks KIND MODE SIDE FILE: a line when some of FILE's floor_run lines failed their check
+failed_checks() {
+	awk -v n="$1" -v m="$2" -v side="$3" '!$4 { bad++ } END {
+		if (bad) printf "P2 deliveries: %s %s: %d %s run(s) failed their check\n", n, m, bad, side }' "$4"
+}
+
 echo "P2 deliveries: $SYNCS sync points a run, one injection each; median of $REPS runs a side, floor, traced floor and traced alternating"
 echo "span: end of sync 1's deliveries to the last one's end (traced: trace timestamps; floor: VMM milestones)"
 printf '%-13s %-7s %9s %9s %7s %8s %8s %7s %7s %7s  %s\n' "kind" "irqchip" "floor/s" "traced/s" "ratio" \
@@ -148,10 +154,8 @@ while read -r name k vec per inj; do
 		fr=$(rate <"$tmp/floor" | median)
 		tfr=$(rate <"$tmp/tfloor" | median)
 		# a floor run whose check failed (a traced floor's broken stream) is said, not hidden
-		awk -v n="$name" -v m="$m" -v side=floor '!$4 { bad++ } END {
-			if (bad) printf "P2 deliveries: %s %s: %d %s run(s) failed their check\n", n, m, bad, side }' "$tmp/floor"
-		awk -v n="$name" -v m="$m" -v side="traced floor" '!$4 { bad++ } END {
-			if (bad) printf "P2 deliveries: %s %s: %d %s run(s) failed their check\n", n, m, bad, side }' "$tmp/tfloor"
+		failed_checks "$name" "$m" floor "$tmp/floor"
+		failed_checks "$name" "$m" "traced floor" "$tmp/tfloor"
 		tr=$(rate <"$tmp/traced" | median)
 		counted=$(cut -d' ' -f3 "$tmp/floor" | median)
 		# exits per delivery: the traced runs' median; one traced floor run

@@ -328,7 +328,9 @@ hc_register:	.long 7, 0		/* IVM_HC_REGISTER: args[0] = the page's GPA */
 	.bss
 	.balign 4096
 idt:	.fill 256 * 16
-cpu_stacks:
+#ifdef TRACED
+cpu_stacks:			/* EV_STACK_ID's stacks: the one stack */
+#endif
 	.fill 16384
 stack_top:
 #ifdef TRACED

@@ -271,14 +271,14 @@ int oracle__run_file_opts(const char *path, const struct oracle_opts *opts, stru
 
 		if (ncpu == 1)
 			oracle__feed(o, &r);
-		else if (r.type == ITR_IPI && r.source == ITR_SRC_GUEST)
+		else if (r.type == ITR_IPI && r.source == ITR_SRC_GUEST) {
+			bool routed = oracle__ipi_modelled(&r, &ldrs) || oracle__nmi_ipi_modelled(&r, &ldrs);
+
 			/* the sender's model for its own record, and every target's */
-			for (unsigned c = 0; c < ncpu; c++) {
-				if (c == r.vcpu ||
-				    ((oracle__ipi_modelled(&r, &ldrs) || oracle__nmi_ipi_modelled(&r, &ldrs)) &&
-				     oracle__ipi_targets(&r, c, &ldrs)))
+			for (unsigned c = 0; c < ncpu; c++)
+				if (c == r.vcpu || (routed && oracle__ipi_targets(&r, c, &ldrs)))
 					oracle__feed(&part[c], &r);
-			}
+		}
 		else if (to == ORACLE_ALL)
 			for (unsigned c = 0; c < ncpu; c++)
 				oracle__feed(&part[c], &r);

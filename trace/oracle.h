@@ -211,6 +211,8 @@ bool oracle__ipi_modelled(const struct itr_record *r, const struct oracle_ldrs *
 /* An NMI IPI the oracle routes, on the same terms. */
 bool oracle__nmi_ipi_modelled(const struct itr_record *r, const struct oracle_ldrs *l);
 bool oracle__ipi_targets(const struct itr_record *r, unsigned cpu, const struct oracle_ldrs *l);
+/* Whether @r's destination can be followed: a shorthand, a physical one, or a logical one @l knows */
+bool oracle__ipi_routed(const struct itr_record *r, const struct oracle_ldrs *l);
 void oracle_ldrs__init(struct oracle_ldrs *l);
 /* The first pass, each record in stream order: LDR records, and INITs (which reset an xAPIC's) */
 void oracle_ldrs__see(struct oracle_ldrs *l, const struct itr_record *r);

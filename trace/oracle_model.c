@@ -262,11 +262,10 @@ static void ipi(struct oracle *o, const struct itr_record *r)
 		/* INIT and SIPI reach no IRR; the others are named once */
 		if (dm != 5 && dm != 6 && !o->ipi_noted) {
 			o->ipi_noted = true;
-			if (dm == 1 && (!IVM_IPI_LOGICAL(r->a) || IVM_IPI_SHORTHAND(r->a) ||
-					(o->ldrs && o->ldrs->recorded && !o->ldrs->unsure)))
+			if (dm == 1 && oracle__ipi_routed(r, o->ldrs))
 				note(o, "seq %" PRIu64 ": IPIs of lowest priority to more than one CPU are not"
 				     " modelled (their deliveries are checked against IF and PPR only)", r->seq);
-			else if (dm <= 1 || dm == 4)
+			else if (dm <= 1 || dm == 4)	/* not routed: a logical destination */
 				note(o, "seq %" PRIu64 ": IPIs to a logical destination are not modelled (%s):"
 				     " checked against IF and PPR only", r->seq,
 				     o->ldrs && o->ldrs->recorded ? "an LDR the oracle can't follow" :

@@ -121,7 +121,7 @@ static bool logical_match(struct oracle_ldr s, uint32_t dest)
 	}
 }
 
-static bool logical_routed(const struct itr_record *r, const struct oracle_ldrs *l)
+bool oracle__ipi_routed(const struct itr_record *r, const struct oracle_ldrs *l)
 {
 	return IVM_IPI_SHORTHAND(r->a) || !IVM_IPI_LOGICAL(r->a) || (l && l->recorded && !l->unsure);
 }
@@ -144,13 +144,13 @@ static bool one_target(const struct itr_record *r, const struct oracle_ldrs *l)
 
 bool oracle__ipi_modelled(const struct itr_record *r, const struct oracle_ldrs *l)
 {
-	return r->type == ITR_IPI && logical_routed(r, l) &&
+	return r->type == ITR_IPI && oracle__ipi_routed(r, l) &&
 	       (IVM_IPI_DM(r->a) == 0 || (IVM_IPI_DM(r->a) == 1 && one_target(r, l)));
 }
 
 bool oracle__nmi_ipi_modelled(const struct itr_record *r, const struct oracle_ldrs *l)
 {
-	return r->type == ITR_IPI && IVM_IPI_DM(r->a) == 4 && logical_routed(r, l);
+	return r->type == ITR_IPI && IVM_IPI_DM(r->a) == 4 && oracle__ipi_routed(r, l);
 }
 
 bool oracle__ipi_targets(const struct itr_record *r, unsigned cpu, const struct oracle_ldrs *l)

@@ -767,7 +767,7 @@ static void test_msi_delivery(void)
 
 enum init_plant { INIT_CLEAN, INIT_NONE, INIT_LATE_IN_FILE, INIT_OWED_BEFORE, INIT_SENT_AFTER, INIT_BY_VMM };
 
-/* @t[@k] at @when, of @cpu */
+/* the record just added, @t[@k - 1], at time @when; @k again */
 static size_t at(struct itr_record *t, size_t k, uint64_t when)
 {
 	t[k - 1].time_ns = when;
