@@ -88,6 +88,7 @@ struct itr_diff_result {
 	uint64_t compared_a, compared_b;	/* records each side that passed the filter */
 	uint64_t records_a, records_b;		/* all records read */
 	uint64_t lockstep;			/* pairs compared without a resync */
+	uint64_t ldr_unlike;			/* LDR pairs of unlike models, not compared */
 };
 /* 0 same, 1 differ, 2 error (@err: one line). */
 int itr_diff__files(const char *a, const char *b, const struct itr_diff_opts *o,

@@ -51,7 +51,7 @@ like "$TMP/gdb" "^T1 rip=$rip rsp=$rsp\$" "gdb: rip and rsp are the dump's ($rip
 # the bytes at RIP, read by gdb through the guest's page tables, decode as the VMM's own
 # decode of the same place (Zydis) does
 want=$(awk '/insn at rip:/ { sub(/.*insn at rip: /, ""); print; exit }' "$TMP/out" | tr 'A-Z' 'a-z' | tr -d ' ')
-got=$(sed -n 's/^=> 0x[0-9a-f]*\( <[^>]*>\)\?:[[:space:]]*//p' "$TMP/gdb" | head -1 |
+got=$(sed -n 's/^=> 0x[0-9a-f]*\( <[^>]*>\)\?:[[:space:]]*//p' "$TMP/gdb" | head -1 | tr 'A-Z' 'a-z' |
 	sed 's/\(byte\|[dqx]*word\) ptr //g' | tr -d ' ')
 is "$got" "$want" "gdb: the instruction at RIP, from guest memory, is the VMM's decode"
 

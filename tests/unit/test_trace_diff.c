@@ -2,6 +2,7 @@
 /* `vmm trace diff`: identical traces, each planted defect, resync, window, errors. */
 #include <stdlib.h>
 #include <unistd.h>
+#include "abi.h"
 #include "tap.h"
 #include "trace_bytes.h"
 #include "trace/itr.h"
@@ -347,6 +348,54 @@ static void test_skip(void)
 	   "--skip=if: another vector still differs");
 }
 
+/* A mark, CPU 0's LDR record (@model, @ldr), a mark: a trace as of version @version */
+static void write_ldr(const char *p, uint16_t version, uint8_t model, uint32_t ldr)
+{
+	struct itr_header h = { .version = ITR_VERSION };
+	struct itr_record m = { .type = ITR_MARK, .source = ITR_SRC_GUEST, .a = 1, .err = 0xffffffffu };
+	struct itr_record l = { .type = ITR_LDR, .source = ITR_SRC_GUEST, .vector = model, .a = ldr,
+				.err = 0xffffffffu };
+	struct itr_writer *w;
+	char err[256];
+	uint8_t *buf;
+	size_t n;
+
+	w = itr_writer__open(p, &h, err, sizeof(err));
+	itr_writer__put(w, &m);
+	if (version >= 11)
+		itr_writer__put(w, &l);
+	itr_writer__put(w, &m);
+	itr_writer__close(w, err, sizeof(err));
+	if (version < ITR_VERSION && (buf = slurp(p, &n))) {
+		downgrade(buf, &n, version);
+		spit(p, buf, n);
+		free(buf);
+	}
+}
+
+/*
+ * LDR records (version 11) of one model are compared; of unlike models (flat
+ * xAPIC against x2APIC, as user against kernel irqchip) they are not, and
+ * the result counts them; against version 10 they are left out.
+ */
+static void test_ldr(void)
+{
+	struct itr_diff_result r;
+
+	write_ldr(pa, 11, IVM_LDR_FLAT, 0x1000000);
+	write_ldr(pb, 11, IVM_LDR_FLAT, 0x1000000);
+	ok(diff(false, &r) == 0 && r.ldr_unlike == 0, "LDR: the same flat LDR: the same");
+	write_ldr(pb, 11, IVM_LDR_FLAT, 0x2000000);
+	ok(diff(false, &r) == 1 && r.first_kind == ITR_DIFF_MISMATCH && r.first_fields == 1u << ITR_F_A,
+	   "LDR: another flat LDR: a mismatch of a");
+	write_ldr(pb, 11, IVM_LDR_X2APIC, 0x1);
+	ok(diff(false, &r) == 0 && r.ldr_unlike == 1, "LDR: flat against x2APIC: not compared, counted");
+	write_ldr(pb, 11, IVM_LDR_CLUSTER, 0x1000000);
+	ok(diff(false, &r) == 0 && r.ldr_unlike == 1, "LDR: flat against cluster: not compared, counted");
+	write_ldr(pb, 10, 0, 0);
+	ok(diff(false, &r) == 0 && r.ldr_unlike == 0, "LDR: v11 against v10: left out");
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/test_trace_diff.XXXXXX");
@@ -363,6 +412,7 @@ int main(void)
 	test_skip();
 	test_added(4, ITR_IPI, "IPI");
 	test_added(7, ITR_READ, "READ");
+	test_ldr();
 	unlink(pa);
 	unlink(pb);
 	rmdir(dir);
