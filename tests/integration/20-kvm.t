@@ -4,6 +4,21 @@
 . "$(dirname "$0")/lib.sh"
 need_kvm
 
+# vmm probe measures what the benchmarks stand on: an emulated CPL0 instruction, and each
+# kind the guest's trace records are made of, an exit, the bare delivery with every one of
+# its 2000 injections handled (numbers vary by host: their presence is what is checked)
+run_limited 60 "$VMM" probe >"$TMP/probe" 2>&1
+is $? 0 "probe: exit 0"
+like "$TMP/probe" '^  64-bit long-mode entry: +works$' "probe: the 64-bit probe guest runs"
+like "$TMP/probe" '^  guest CPL0 instruction: +[0-9.]+ ns -> (EMULATED|native)' "probe: a CPL0 instruction's time"
+like "$TMP/probe" '^  bare delivery: +[0-9.]+ us, [0-9]+ deliveries/s .*; 2000\)$' "probe: the bare delivery, all 2000"
+if grep -q 'guest CPL0 instruction: .*EMULATED' "$TMP/probe"; then
+	is "$(grep -cE '^    (load|store|read-modify-write|locked|rdtsc): +[0-9.]+ ns \(' "$TMP/probe")" 5 \
+		"probe, emulated CPL0: a time for each kind the trace records use (load, store, RMW, locked, rdtsc)"
+else
+	is "$(grep -c '^    load:' "$TMP/probe")" 0 "probe, native CPL0: no instruction kinds (nothing emulated to tell apart)"
+fi
+
 # Boot each protocol to the banner and a clean exit.
 for proto in pvh multiboot elf64; do
 	run_limited 30 "$VMM" run --timeout 20 --boot=$proto --cmdline "test=none" "$GUEST" \

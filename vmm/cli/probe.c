@@ -489,6 +489,53 @@ static void probe_delivery(FILE *f, int kvm_fd)
 		d.counted);
 }
 
+/*
+ * What one CPL0 instruction of a kind costs beyond the register loop's: the
+ * guest's trace records are mostly stores, loads, a locked CMPXCHG and RDTSC,
+ * which the emulator may take longer over than DEC (a page walk a memory
+ * operand). @body runs LOOP_N times between "mov ecx, N" and "dec ecx; jnz".
+ */
+struct insn_kind {
+	const char *name, *insn;
+	uint8_t body[12];
+	uint8_t len;
+};
+
+static const struct insn_kind insn_kinds[] = {
+	{ "load", "mov eax, [m32]", { 0x8b, 0x04, 0x25, 0x00, 0x20, 0x10, 0x00 }, 7 },
+	{ "store", "mov [m32], ecx", { 0x89, 0x0c, 0x25, 0x00, 0x20, 0x10, 0x00 }, 7 },
+	{ "read-modify-write", "inc dword [m32]", { 0xff, 0x04, 0x25, 0x00, 0x20, 0x10, 0x00 }, 7 },
+	{ "locked", "lock cmpxchg [m32], ecx", { 0xf0, 0x0f, 0xb1, 0x0c, 0x25, 0x00, 0x20, 0x10, 0x00 }, 9 },
+	{ "rdtsc", "rdtsc", { 0x0f, 0x31 }, 2 },
+};
+
+static void probe_insn_kinds(FILE *f, int kvm_fd, const struct probe_result *loop)
+{
+	for (size_t i = 0; i < sizeof(insn_kinds) / sizeof(insn_kinds[0]); i++) {
+		const struct insn_kind *k = &insn_kinds[i];
+		uint8_t code[32] = { 0xb9, LOOP_N & 0xff, (LOOP_N >> 8) & 0xff, 0, 0 };
+		struct probe_result r;
+		char err[160], label[40];
+		size_t n = 5;
+
+		memcpy(code + n, k->body, k->len);
+		n += k->len;
+		code[n++] = 0xff;	/* dec ecx */
+		code[n++] = 0xc9;
+		code[n++] = 0x75;	/* jnz back to the body */
+		code[n++] = (uint8_t)-(k->len + 4);
+		code[n++] = 0xf4;
+		snprintf(label, sizeof(label), "%s:", k->name);
+		if (probe_run(kvm_fd, BOOT_ELF64, code, n, &r, err, sizeof(err)) < 0)
+			fprintf(f, "    %-26s cannot measure: %s\n", label, err);
+		else if (r.exit_reason != KVM_EXIT_HLT)
+			fprintf(f, "    %-26s cannot measure: %s\n", label, reason_text(&r, err, sizeof(err)));
+		else	/* the loop's own DEC and JNZ taken out */
+			fprintf(f, "    %-26s %.1f ns (%s)\n", label,
+				(r.seconds - loop->seconds) * 1e9 / LOOP_N, k->insn);
+	}
+}
+
 static void probe_measure(FILE *f, int kvm_fd)
 {
 	struct probe_result base, loop, exits, r32, i3;
@@ -512,6 +559,8 @@ static void probe_measure(FILE *f, int kvm_fd)
 			insn_ns > 50 ? "EMULATED (each CPL0 instruction goes through KVM's emulator)" :
 			"native");
 	}
+	if (loop.exit_reason == KVM_EXIT_HLT && insn_ns > 50)
+		probe_insn_kinds(f, kvm_fd, &loop);
 	if (probe_run(kvm_fd, BOOT_ELF64, code_exits, sizeof(code_exits), &exits, err, sizeof(err)))
 		fprintf(f, "  exit to userspace and back:  cannot measure: %s\n", err);
 	else if (exits.io_exits == EXITS_N)
