@@ -25,8 +25,8 @@
 # VMM, GUEST (or BUILD) pick the binaries. Needs /dev/kvm.
 set -u
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/floor.sh"
 need_kvm "P2 deliveries"
-top=$(cd "$(dirname "$0")/.." && pwd)
 SYNCS=${P2_SYNCS:-32}
 REPS=${P2_REPS:-$REPS}	# BENCH_REPS (7) unless P2_REPS; the quick test takes 1
 MODES=${P2_MODES:-kernel split user}
@@ -42,27 +42,6 @@ kinds() {
 	echo "ioapic-edge 2 88 1 {kind: pin, pin: 3}"
 	echo "ioapic-level 3 120 2 {kind: pin, pin: 5, action: assert}"
 	echo "self-ipi 4 221 1 {kind: msi, vector: 0x74}"
-}
-
-# build_floor KIND [NAME -DLATE|-DTRACED]: $tmp/floorKIND.elf (or NAME); the
-# traced floor takes the product's record macros from guest/ev_asm.h
-build_floor() {
-	gcc -nostdlib -static -no-pie -Wl,-Ttext-segment=0x100000 -Wl,-z,noseparate-code \
-	    -Wl,--build-id=none -I"$top/include" -I"$top/guest" -DKIND="$1" -DNSYNC="$SYNCS" \
-	    ${3:+"$3"} -o "$tmp/${2:-floor$1.elf}" "$(dirname "$0")/p2_floor.S"
-}
-
-# config FILE CHECK INJECTION...: a scenario of N sync steps, each the injection
-config() {
-	f=$1 check=$2
-	shift 2
-	{
-		printf 'name: p2-deliveries\nguest: storm\ntimeout: 30\nsteps:\n'
-		for i in $(seq "$SYNCS"); do
-			printf '  - at: {sync: %d}\n    inject:\n      - %s\n' "$i" "$*"
-		done
-		printf 'checks:\n  - name: p2\n%s\n' "$check"
-	} >"$f"
 }
 
 # span_traced TRACE VECTOR: "DELIVERIES NS EXITS HANDLER-NS" from SYNC 2 to the
@@ -87,20 +66,6 @@ span_floor_exits() {
 	END { print x + 0 }'
 }
 
-# floor_run KIND MODE [ELF [CONFIG [VMM-OPTION...]]]: "DELIVERIES NS COUNTED CHECKED",
-# CHECKED 1 when the scenario's check passed
-floor_run() {
-	k=$1 m=$2 elf=${3:-floor$1.elf} cf=${4:-floor$1.yaml}
-	shift 2
-	[ $# -gt 0 ] && shift
-	[ $# -gt 0 ] && shift
-	$VMM run --scenario="$tmp/$cf" --irqchip="$m" --milestones "$@" "$tmp/$elf" 2>&1 |
-		awk '/^vmm: milestone first at/ { a = $5 } /^vmm: milestone last at/ { b = $5 }
-		     /^p2 floor: counted/ { c = $4 + 0; f = $6 + 0 }
-		     /^scenario p2-deliveries: [0-9]+ passed, 0 failed/ { ok = 1 }
-		     END { printf "%d %d %d %d\n", c - f, (b > a ? (b - a) * 1e6 : 0), c, ok }'
-}
-
 # tfloor_run KIND MODE: the traced floor, floor_run's line; it records into a trace
 tfloor_run() {
 	floor_run "$1" "$2" tfloor$1.elf tfloor$1.yaml --trace="$tmp/tf.itr"
@@ -114,13 +79,6 @@ traced_run() {
 	[ -s "$tmp/t.itr" ] && span_traced "$tmp/t.itr" "$3" || echo "0 0 0 0"
 }
 
-rate() { awk '{ print ($2 > 0 ? $1 * 1e9 / $2 : 0) }'; }
-
-# failed_checks KIND MODE SIDE FILE: a line when some of FILE's floor_run lines failed their check
-failed_checks() {
-	awk -v n="$1" -v m="$2" -v side="$3" '!$4 { bad++ } END {
-		if (bad) printf "P2 deliveries: %s %s: %d %s run(s) failed their check\n", n, m, bad, side }' "$4"
-}
 
 echo "P2 deliveries: $SYNCS sync points a run, one injection each; median of $REPS runs a side, floor, traced floor and traced alternating"
 echo "span: end of sync 1's deliveries to the last one's end (traced: trace timestamps; floor: VMM milestones)"
@@ -154,8 +112,8 @@ while read -r name k vec per inj; do
 		fr=$(rate <"$tmp/floor" | median)
 		tfr=$(rate <"$tmp/tfloor" | median)
 		# a floor run whose check failed (a traced floor's broken stream) is said, not hidden
-		failed_checks "$name" "$m" floor "$tmp/floor"
-		failed_checks "$name" "$m" "traced floor" "$tmp/tfloor"
+		failed_checks "P2 deliveries: $name $m" floor "$tmp/floor"
+		failed_checks "P2 deliveries: $name $m" "traced floor" "$tmp/tfloor"
 		tr=$(rate <"$tmp/traced" | median)
 		counted=$(cut -d' ' -f3 "$tmp/floor" | median)
 		# exits per delivery: the traced runs' median; one traced floor run

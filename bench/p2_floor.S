@@ -17,7 +17,8 @@
  * delivery needs, with the product's own macros (guest/ev_asm.h): SYNC at
  * each sync point, and in each handler ENTRY, IPI before an ICR write (the
  * self-IPI kind's), EOI before its EOI write, and IRET. Built with -Iinclude
- * -Iguest.
+ * -Iguest. -DTRACED -DFRAME_ONLY: ENTRY and IRET alone, what every traced
+ * delivery writes at least (an exception's too), for P6's bound.
  * %r15 holds the xAPIC base, %r14 the IOAPIC's, for the whole run.
  */
 #define HCALL_PORT	0x1000		/* IVM_PORT_HCALL */
@@ -72,6 +73,13 @@
 	mov	$\vector, %esi
 	EV_ENTRY 0
 .endm
+#ifdef FRAME_ONLY
+.macro TRACED_EOI
+	movl	$0, APIC_EOI(%r15)
+.endm
+.macro TRACED_IPI vector, icr
+.endm
+#else
 .macro TRACED_EOI			/* ESI: the vector, from TRACED_IN */
 	EV_PLAIN IVM_EV_EOI, %sil, $0
 	movl	$0, APIC_EOI(%r15)
@@ -79,6 +87,7 @@
 .macro TRACED_IPI vector, icr		/* as guest/apic.c records every ICR write */
 	EV_PLAIN IVM_EV_IPI, $\vector, $\icr
 .endm
+#endif
 .macro TRACED_OUT
 	EV_IRET
 	pop	%r9
@@ -162,7 +171,7 @@ _start:	mov $stack_top, %rsp
 
 	mov $1, %ebx			/* sync point */
 1:
-#ifdef TRACED
+#if defined(TRACED) && !defined(FRAME_ONLY)
 	EV_PLAIN IVM_EV_SYNC, $0, %ebx
 #endif
 #ifdef LATE

@@ -5,8 +5,8 @@
 # named after a timestamp, failed in 2 ms, and was timed); a failed run is
 # "fail", never a time, and median() of any "fail" is "fail"; P5 and P3 on a
 # vmm that always fails print ERROR rows and no ratio. P1's bound and verdicts
-# (bench/p1_bound.awk) and P2's traced-floor bound (bench/p2_bound.awk) from
-# planted numbers.
+# (bench/p1_bound.awk), P2's traced-floor bound (bench/p2_bound.awk) and P6's
+# (bench/p6_bound.awk) from planted numbers.
 . "$(dirname "$0")/lib.sh"
 
 (
@@ -27,6 +27,22 @@ is "$(tr '\n' ' ' <"$TMP/loop")" "a b c " "a loop over us keeps its own variable
 is "$(cat "$TMP/out")" fail "a failed run: 'fail', not a time"
 like "$TMP/err" "^bench: exit status 3: sh -c" "... saying its status and command on stderr"
 like "$TMP/err" "^bench:   why$" "... and its last lines"
+
+# bench/floor.sh's helpers keep their hands off the caller's variables too (P2 loops over
+# kinds in $name and $k and over modes in $m; build_floor once set $name)
+if command -v gcc >/dev/null; then
+	(
+		. bench/lib.sh
+		floor_top=$PWD
+		. bench/floor.sh
+		SYNCS=2 name=keep k=keep m=keep f=keep check=keep i=keep elf=keep cf=keep
+		build_floor 1 x.elf -DTRACED -DFRAME_ONLY && config "$tmp/x.yaml" "    expect: intact" "{kind: msi}" &&
+			[ -s "$tmp/x.elf" ] && grep -q '^  - at: {sync: 2}' "$tmp/x.yaml" &&
+			[ "$name$k$m$f$check$i$elf$cf" = keepkeepkeepkeepkeepkeepkeepkeep ]
+	) >"$TMP/fl" 2>&1
+	ok $? "floor.sh: build_floor and config make the guest and its scenario, the caller's variables untouched"
+	sed 's/^/#   /' "$TMP/fl" | head -5
+fi
 
 is "$(. bench/lib.sh; printf '5\n1\n3\n' | median)" 3 "median of 5 1 3: 3"
 is "$(. bench/lib.sh; printf '5\nfail\n3\n' | median)" fail "median with a failed run: fail"
@@ -86,5 +102,24 @@ like "$TMP/p2c" '^  msi +kernel +traced floor: not measured$' "P2 bound: a trace
 like "$TMP/p2c" '^full tracing alone allows at most 80.0% in the worst cell' "... and bounds nothing (never a bound of zero)"
 p2 "msi kernel 0 0 0 0 0 25000" >"$TMP/p2d"
 like "$TMP/p2d" '^full tracing alone: not measured in any cell$' "P2 bound: no floor measured, no verdict"
+
+# P6's bound and verdict (bench/p6_bound.awk): MODE INJ/S FLOOR/S FLOOR-US FRAME-US
+p6() { printf '%s\n' "$@" | awk -v g=50 -f bench/p6_bound.awk; }
+p6 "kernel 967 52483 24.8 90.8" "user 960 52483 40.8 110.8" >"$TMP/p6a"
+like "$TMP/p6a" '^  kernel +ENTRY and IRET +\+66.0 us a delivery: at best +22.4% of the floor \(19.1 us \+ 66.0 us\)$' \
+	"P6 bound: two records of 66 us on a bare delivery of 19.1 us: at best 22.4%"
+like "$TMP/p6a" '^two records alone allow at most 21.4% in the worst mode \(goal 50% in every mode\): out of reach on this host$' \
+	"... the worst mode (records of 70 us): out of reach"
+like "$TMP/p6a" '^P6 storm: goal >= 50% of the floor, measured 1.8% \(the worst mode\): MISS \(out of reach: two records alone allow at most 21.4%\)$' \
+	"... and the summary says so"
+p6 "kernel 30000 50000 20.0 25.0" >"$TMP/p6b"
+like "$TMP/p6b" '^two records alone allow at most 80.0% .*: within reach of these records$' "P6 bound: cheap records leave it within reach"
+like "$TMP/p6b" '^P6 storm: goal >= 50% of the floor, measured 60.0% \(the worst mode\): PASS$' "... and a rate over the goal PASSes"
+p6 "kernel 967 52483 0 0" "user 960 52483 24.8 90.8" >"$TMP/p6c"
+like "$TMP/p6c" '^  kernel +ENTRY and IRET: not measured$' "P6 bound: a mode whose floors failed is not measured ..."
+like "$TMP/p6c" '^two records alone allow at most 22.4% in the worst mode' "... and bounds nothing (never a bound of zero)"
+p6 "kernel 967 52483 0 0" >"$TMP/p6d"
+like "$TMP/p6d" '^two records alone: not measured in any mode$' "P6 bound: nothing measured, no bound ..."
+like "$TMP/p6d" '^P6 storm: goal >= 50% of the floor, measured 1.8% \(the worst mode\): MISS$' "... and a plain MISS"
 
 done_testing
