@@ -86,6 +86,14 @@ p1 3.2 7.9 3.6 8.0 >"$TMP/b2"
 like "$TMP/b2" '^P1: .*first-irq 3.2 ms against <= 3.6: PASS; exit 7.9 ms against <= 8.0: PASS$' "P1: runs under the goal PASS"
 p1 4.3 14.1 3.6 4.3 "" >"$TMP/b3"
 is "$(wc -c <"$TMP/b3")" 0 "P1 bound: no instruction count, no line (never a bound of zero)"
+# those with a memory operand at the probe's time of one (mns), the rest at a register one's
+{ p1 4.3 14.1 3.6 4.3 >/dev/null; cat "$TMP/p1.out"
+  echo "P1 instructions with a memory operand: CPL0 to first delivery 800, to exit 10000"; } >"$TMP/p1m.out"
+awk -v ns=250 -v mns=500 -f bench/p1_bound.awk "$TMP/p1m.out" >"$TMP/b4"
+like "$TMP/b4" '^P1 bound: .* 250 ns a register one and 500 ns one with a memory operand \(10000 of 18000 to exit\): first-irq >= 3.0 \+ 0.5 = 3.5 ms, exit >= 3.5 \+ 7.0 = 10.5 ms$' \
+	"P1 bound: 800 of 1,200 and 10,000 of 18,000 at 500 ns, the rest at 250"
+awk -v ns=250 -v mns=0 -f bench/p1_bound.awk "$TMP/p1m.out" >"$TMP/b5"
+like "$TMP/b5" '^P1 bound: .* at 250 ns each .*exit >= 3.5 \+ 4.5 = 8.0 ms$' "P1 bound: no memory time probed (a native host): every instruction at one time"
 
 # P2's traced-floor bound (bench/p2_bound.awk): KIND MODE FLOOR-US ... TRACED-FLOOR-RATE (field 8)
 p2() { printf '%s\n' "$@" | awk -v g=50 -f bench/p2_bound.awk; }
