@@ -95,6 +95,49 @@ like "$TMP/b4" '^P1 bound: .* 250 ns a register one and 500 ns one with a memory
 awk -v ns=250 -v mns=0 -f bench/p1_bound.awk "$TMP/p1m.out" >"$TMP/b5"
 like "$TMP/b5" '^P1 bound: .* at 250 ns each .*exit >= 3.5 \+ 4.5 = 8.0 ms$' "P1 bound: no memory time probed (a native host): every instruction at one time"
 
+# P1's counts (bench/p1_insns.pl) from a planted QEMU exec log over a tiny ELF: CPL0 from the
+# entry, split at hc_milestone, those with a memory operand (a load, the stack's, a string
+# iteration, an absolute address; not LEA or NOP), CPL3 apart
+if command -v gcc >/dev/null && command -v objdump >/dev/null; then
+	cat >"$TMP/p1.S" <<'ASM'
+	.globl pvh_entry32, mb_entry32, elf64_entry, hc_milestone, _start
+_start:
+pvh_entry32:
+mb_entry32:
+elf64_entry:
+	mov %eax, %ebx
+	mov (%rax), %ebx
+	push %rax
+	lea 8(%rax), %rbx
+	rep stosb
+hc_milestone:
+	ret
+	add %eax, %ebx
+	mov %eax, 0x102000
+	nopw 0x0(%rax,%rax,1)
+ASM
+	if gcc -nostdlib -static -no-pie -o "$TMP/p1.elf" "$TMP/p1.S" 2>"$TMP/p1.err"; then
+		# each executed PC a line (the string instruction twice), then one at CPL3
+		objdump -d --no-show-raw-insn "$TMP/p1.elf" | awk '/^ +[0-9a-f]+:/ { sub(":", "", $1); print $1 }' >"$TMP/pcs"
+		stos=$(objdump -d --no-show-raw-insn "$TMP/p1.elf" | awk '/stos/ { sub(":", "", $1); print $1 }')
+		{
+			while read -r pc; do
+				printf 'Trace 0: 0x7f00 [00000000/%016x/00000000/00000000]\n' "0x$pc"
+				[ "$pc" = "$stos" ] && printf 'Trace 0: 0x7f00 [00000000/%016x/00000000/00000000]\n' "0x$pc"
+			done <"$TMP/pcs"
+			printf 'Trace 0: 0x7f00 [00000000/%016x/00000003/00000000]\n' 0x400000
+		} >"$TMP/p1.log"
+		perl bench/p1_insns.pl "$TMP/p1.elf" "$TMP/p1.log" vmm 0 >"$TMP/p1i" 2>&1
+		like "$TMP/p1i" "^P1 instructions \\(QEMU TCG single-step, ./vmm's path\\): CPL0 to first delivery 6, to exit 10 \\(CPL3 1\\)$" \
+			"P1 instructions: 10 at CPL0 (a string instruction's two iterations both), 6 before hc_milestone, 1 at CPL3"
+		like "$TMP/p1i" "^P1 instructions with a memory operand: CPL0 to first delivery 4, to exit 6$" \
+			"P1 instructions with a memory operand: the load, the push, both iterations, then RET and the absolute store"
+	else
+		sed 's/^/#   /' "$TMP/p1.err"
+		ok 1 "the tiny ELF for p1_insns.pl builds"
+	fi
+fi
+
 # P2's traced-floor bound (bench/p2_bound.awk): KIND MODE FLOOR-US ... TRACED-FLOOR-RATE (field 8)
 p2() { printf '%s\n' "$@" | awk -v g=50 -f bench/p2_bound.awk; }
 p2 "msi kernel 17.6 326.0 3.0 3.0 150.0 25000" "msi user 40.0 300.0 5.0 9.0 150.0 16000" >"$TMP/p2a"
