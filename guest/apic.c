@@ -241,7 +241,7 @@ void apic_send_ipi(uint32_t dest, uint32_t icr_low)
 	/* every send is recorded, whatever its delivery mode: the oracle owes the target an NMI's too */
 	if (x2apic_mode) {
 		f = raw_local_irq_save();
-		ev_record(IVM_EV_IPI, icr_low & 0xff, IVM_IPI_ARG(icr_low, dest));
+		ev_record(IVM_EV_IPI, icr_low & 0xff, IVM_IPI_X2APIC_ARG(icr_low, dest));
 		wrmsr(MSR_X2APIC_ICR, (uint64_t)dest << 32 | icr_low);
 		raw_local_irq_restore(f);
 		return;

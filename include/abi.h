@@ -390,6 +390,17 @@ struct ivm_exc_result {
 #define IVM_IPI_LOGICAL(arg)	((arg) >> 11 & 1)	/* destination mode logical */
 #define IVM_IPI_SHORTHAND(arg)	((arg) >> 18 & 3)	/* 0 none, 1 self, 2 all, 3 all but self */
 #define IVM_IPI_DEST(arg)	((arg) >> 24)
+/*
+ * An x2APIC destination bits 7:0 can't stand for: a physical APIC ID from
+ * 0xff up but the broadcast (all ones, recorded as 0xff), a logical one
+ * outside cluster 0. It names none of the at most 8 vCPUs (APIC ID = index).
+ * A guest from before it leaves the bit 0 (the ICR's bits 20+ never were).
+ */
+#define IVM_IPI_NOWHERE		IVM_U(0x100000)
+#define IVM_IPI_X2APIC_ARG(icr_low, dest)						\
+	((dest) == IVM_U(0xffffffff) ? IVM_IPI_ARG(icr_low, 0xff) :			\
+	 ((icr_low) >> 11 & 1 ? (dest) >> 16 != 0 : (dest) >= 0xff) ?			\
+	 IVM_IPI_ARG(icr_low, 0) | IVM_IPI_NOWHERE : IVM_IPI_ARG(icr_low, dest))
 #define IVM_MAX_DEPTH	64	/* deeper nesting than this in a record is a broken guest */
 
 /*

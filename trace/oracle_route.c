@@ -107,7 +107,8 @@ bool oracle_ldrs__init_between(const struct oracle_ldrs *l, unsigned cpu, uint64
 /*
  * SDM 11.6.2.2 (xAPIC) and 11.12.10.2 (x2APIC). The record holds the
  * destination's bits 7:0 (IVM_IPI_DEST): all of an x2APIC's that names any of
- * at most 8 vCPUs, whose logical IDs are cluster 0's bits 0-7.
+ * at most 8 vCPUs, whose logical IDs are cluster 0's bits 0-7; one that names
+ * none of them is IVM_IPI_NOWHERE.
  */
 static bool logical_match(struct oracle_ldr s, uint32_t dest)
 {
@@ -160,6 +161,8 @@ bool oracle__ipi_targets(const struct itr_record *r, unsigned cpu, const struct 
 	case 2: return true;
 	case 3: return cpu != r->vcpu;
 	default:
+		if (r->a & IVM_IPI_NOWHERE)	/* an x2APIC ID no vCPU has */
+			return false;
 		if (IVM_IPI_LOGICAL(r->a))
 			return l && cpu < ORACLE_CPUS && logical_match(ldr_at(l, cpu, r->time_ns), IVM_IPI_DEST(r->a));
 		return IVM_IPI_DEST(r->a) == cpu || IVM_IPI_DEST(r->a) == 0xff;

@@ -286,6 +286,9 @@ static void show_line(const struct itr_record *r, unsigned depth, bool soft, cha
 
 		if (s)
 			k = snprintf(buf, n, "ipi v=%02x %s to %s", r->vector, dm[IVM_IPI_DM(r->a)], sh[s]);
+		else if (r->a & IVM_IPI_NOWHERE)
+			k = snprintf(buf, n, "ipi v=%02x %s to %s beyond the vCPUs (x2apic)", r->vector,
+				     dm[IVM_IPI_DM(r->a)], IVM_IPI_LOGICAL(r->a) ? "logical" : "apic");
 		else
 			k = snprintf(buf, n, "ipi v=%02x %s to %s %#x", r->vector, dm[IVM_IPI_DM(r->a)],
 				     IVM_IPI_LOGICAL(r->a) ? "logical" : "apic", IVM_IPI_DEST(r->a));

@@ -551,6 +551,10 @@ static void test_version4(void)
 	   IVM_IPI_SHORTHAND(r.a) == 3, "v4: IPI to all but self round-trips");
 	itr_show__format(&r, 0, line, sizeof(line));
 	ok(strstr(line, "ipi v=fc fixed to all-but-self") != NULL, "v4: shown as \"%s\"", line);
+	r.a = IVM_IPI_X2APIC_ARG(0xfcu, 0x100u);
+	itr_show__format(&r, 0, line, sizeof(line));
+	ok(strstr(line, "ipi v=fc fixed to apic beyond the vCPUs (x2apic)") != NULL,
+	   "an x2APIC ID no vCPU has: shown as \"%s\", not as its low byte", line);
 	itr_reader__close(rd);
 	ok(!strcmp(itr_type__name(ITR_IPI), "IPI"), "IPI has its name");
 	unknown_in(3, "0xc", "an IPI record");

@@ -573,6 +573,48 @@ static void test_ipi_smp(void)
 	unlink(path);
 }
 
+/*
+ * An x2APIC destination no vCPU has (IVM_IPI_NOWHERE): the guest's encoding
+ * (the broadcast as 0xff, a physical ID from 0xff up or a logical one outside
+ * cluster 0 flagged), routed to nobody; a delivery of its vector is [extra],
+ * where the ID's low byte alone would have owed it to CPU 0.
+ */
+static void test_ipi_nowhere(void)
+{
+	char path[] = "/tmp/test_oracle.XXXXXX";
+	struct itr_record t[16];
+	struct itr_header h;
+	char err[256];
+	size_t k;
+	struct itr_record r = { .type = ITR_IPI, .vcpu = 1, .vector = 0xfd };
+
+	ok(IVM_IPI_X2APIC_ARG(0xfdu, 0xffffffffu) == IVM_IPI_ARG(0xfdu, 0xffu) &&
+	   IVM_IPI_X2APIC_ARG(0xfdu, 0xfeu) == IVM_IPI_ARG(0xfdu, 0xfeu) &&
+	   IVM_IPI_X2APIC_ARG(0xfdu, 0xffu) == (IVM_IPI_ARG(0xfdu, 0u) | IVM_IPI_NOWHERE) &&
+	   IVM_IPI_X2APIC_ARG(0xfdu, 0x100u) == (IVM_IPI_ARG(0xfdu, 0u) | IVM_IPI_NOWHERE) &&
+	   IVM_IPI_X2APIC_ARG(1u << 11 | 0xfd, 0xffu) == IVM_IPI_ARG(1u << 11 | 0xfd, 0xffu) &&
+	   IVM_IPI_X2APIC_ARG(1u << 11 | 0xfd, 0x1ffu) == IVM_IPI_ARG(1u << 11 | 0xfd, 0xffu) &&
+	   IVM_IPI_X2APIC_ARG(1u << 11 | 0xfd, 0x10001u) == (IVM_IPI_ARG(1u << 11 | 0xfd, 0u) | IVM_IPI_NOWHERE),
+	   "x2APIC IPI records: all ones is the broadcast 0xff; a physical ID from 0xff up and a logical one "
+	   "outside cluster 0 name no vCPU; cluster 0's IDs 8-15 are dropped");
+	r.a = IVM_IPI_X2APIC_ARG(0xfdu, 0x100u);
+	ok(!oracle__ipi_targets(&r, 0, NULL) && !oracle__ipi_targets(&r, 1, NULL) && oracle__ipi_modelled(&r, NULL),
+	   "an IPI to x2APIC ID 0x100: modelled, and targets no vCPU (not CPU 0, its low byte)");
+	if (!temp_trace(path))
+		return;
+	k = if_on(t, 2);
+	t[k] = (struct itr_record){ .type = ITR_IPI, .source = ITR_SRC_GUEST, .vcpu = 1, .vector = 0xfd,
+				    .a = IVM_IPI_X2APIC_ARG(0xfdu, 0x100u), .err = 0xffffffffu };
+	write_records(path, t, k + 1);
+	ok(oracle__run_file(path, &o, &h, err, sizeof(err)) == 0 && oracle__verdict(&o) == ORACLE_PASS &&
+	   o.unmodelled == 0, "an IPI to an x2APIC ID no vCPU has, never taken: PASS, nothing owed");
+	k = ipi_take(t, k + 1, 0, 0xfd);
+	write_records(path, t, k);
+	ok(oracle__run_file(path, &o, &h, err, sizeof(err)) == 0 && o.count[OK_EXTRA] == 1 && o.total == 1 &&
+	   !strncmp(o.kept[0].text, "cpu 0: ", 7), "...and taken by CPU 0: [extra] on cpu 0");
+	unlink(path);
+}
+
 /* ---- logical destinations (ITR_LDR, trace v11) ---- */
 
 /* the LDR record of @cpu at @t */
@@ -1559,6 +1601,7 @@ int main(void)
 	test_planted(ARCH_EOI, OK_EOI);
 	test_smp();
 	test_ipi_smp();
+	test_ipi_nowhere();
 	test_ipi_self();
 	test_ipi_repeat();
 	test_hand();

@@ -205,8 +205,8 @@ static int add_ipi(struct replay *rp, const struct itr_record *r, const char *pa
 	struct replay_cpu *c = &rp->cpu[r->vcpu];
 	uint32_t arg = (uint32_t)r->a, dest = IVM_IPI_DEST(arg);
 
-	if (IVM_IPI_DM(arg) != 0 || IVM_IPI_LOGICAL(arg) || IVM_IPI_SHORTHAND(arg) || dest >= rp->vcpus ||
-	    dest == r->vcpu)
+	if (IVM_IPI_DM(arg) != 0 || IVM_IPI_LOGICAL(arg) || IVM_IPI_SHORTHAND(arg) || (arg & IVM_IPI_NOWHERE) ||
+	    dest >= rp->vcpus || dest == r->vcpu)
 		return 0;
 	if (grow(&c->ipis, c->nipis, sizeof(*c->ipis)) < 0)
 		return fail(err, errlen, path, r->seq, "out of memory");
