@@ -205,7 +205,11 @@ unsigned check__report(const struct scenario *sc, enum irqchip_mode mode, const 
 		       const struct ivm_event *ev, size_t n, bool strict, FILE *f)
 {
 	unsigned pass = 0, div = 0, fail = 0;
+	int w = 40;	/* the verdicts in one column: the longest name's, within reason */
 
+	for (unsigned i = 0; i < sc->nchecks; i++)
+		if (strlen(sc->checks[i].name) > (size_t)w)
+			w = strlen(sc->checks[i].name) < 64 ? (int)strlen(sc->checks[i].name) : 64;
 	fprintf(f, "\nscenario %s (%s): %u checks\n", sc->name, where, sc->nchecks);
 	for (unsigned i = 0; i < sc->nchecks; i++) {
 		const struct check *c = &sc->checks[i];
@@ -213,12 +217,12 @@ unsigned check__report(const struct scenario *sc, enum irqchip_mode mode, const 
 		enum check_verdict v;
 
 		v = observe_judge(c, mode, ev, n, &obs);
-		fprintf(f, "  %-40s %s", c->name, v == CHECK_PASS ? "PASS" :
+		fprintf(f, "  %-*s %s", w, c->name, v == CHECK_PASS ? "PASS" :
 			v == CHECK_DIVERGENCE ? "DIVERGENCE" : "FAIL");
 		if (v == CHECK_DIVERGENCE)
 			fprintf(f, " (%s)", c->known[mode].ref);
 		if (v != CHECK_PASS) {
-			fprintf(f, "\n  %-40s expected ", "");
+			fprintf(f, "\n  %-*s expected ", w, "");
 			print_values(f, &c->expect);
 			fprintf(f, " observed ");
 			print_values(f, &obs);
