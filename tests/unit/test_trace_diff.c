@@ -287,13 +287,11 @@ static void write_if_nmi(const char *p, bool if_first, uint8_t nmi_vector)
 	itr_writer__close(w, err, sizeof(err));
 }
 
-/* A mark, then (if @one) a guest record of @type with @v, then another mark; the header says @version */
-static void write_between(const char *p, uint16_t version, uint16_t type, bool one, uint8_t v)
+/* A mark, then @rec (if any), then another mark; the header says @version */
+static void write_around(const char *p, uint16_t version, struct itr_record *rec)
 {
 	struct itr_header h = { .version = ITR_VERSION };
 	struct itr_record m = { .type = ITR_MARK, .source = ITR_SRC_GUEST, .a = 1, .err = 0xffffffffu };
-	struct itr_record i = { .type = type, .source = ITR_SRC_GUEST, .vector = v, .a = v,
-				.err = 0xffffffffu };
 	struct itr_writer *w;
 	char err[256];
 	uint8_t *buf;
@@ -301,8 +299,8 @@ static void write_between(const char *p, uint16_t version, uint16_t type, bool o
 
 	w = itr_writer__open(p, &h, err, sizeof(err));
 	itr_writer__put(w, &m);
-	if (one)
-		itr_writer__put(w, &i);
+	if (rec)
+		itr_writer__put(w, rec);
 	itr_writer__put(w, &m);
 	itr_writer__close(w, err, sizeof(err));
 	if (version < ITR_VERSION && (buf = slurp(p, &n))) {	/* the header of @version */
@@ -310,6 +308,15 @@ static void write_between(const char *p, uint16_t version, uint16_t type, bool o
 		spit(p, buf, n);
 		free(buf);
 	}
+}
+
+/* write_around() with (if @one) a guest record of @type with @v */
+static void write_between(const char *p, uint16_t version, uint16_t type, bool one, uint8_t v)
+{
+	struct itr_record i = { .type = type, .source = ITR_SRC_GUEST, .vector = v, .a = v,
+				.err = 0xffffffffu };
+
+	write_around(p, version, one ? &i : NULL);
 }
 
 /*
@@ -348,29 +355,13 @@ static void test_skip(void)
 	   "--skip=if: another vector still differs");
 }
 
-/* A mark, CPU 0's LDR record (@model, @ldr), a mark: a trace as of version @version */
+/* A mark, CPU 0's LDR record (@model, @ldr) from version 11, a mark: a trace as of version @version */
 static void write_ldr(const char *p, uint16_t version, uint8_t model, uint32_t ldr)
 {
-	struct itr_header h = { .version = ITR_VERSION };
-	struct itr_record m = { .type = ITR_MARK, .source = ITR_SRC_GUEST, .a = 1, .err = 0xffffffffu };
 	struct itr_record l = { .type = ITR_LDR, .source = ITR_SRC_GUEST, .vector = model, .a = ldr,
 				.err = 0xffffffffu };
-	struct itr_writer *w;
-	char err[256];
-	uint8_t *buf;
-	size_t n;
 
-	w = itr_writer__open(p, &h, err, sizeof(err));
-	itr_writer__put(w, &m);
-	if (version >= 11)
-		itr_writer__put(w, &l);
-	itr_writer__put(w, &m);
-	itr_writer__close(w, err, sizeof(err));
-	if (version < ITR_VERSION && (buf = slurp(p, &n))) {
-		downgrade(buf, &n, version);
-		spit(p, buf, n);
-		free(buf);
-	}
+	write_around(p, version, version >= 11 ? &l : NULL);
 }
 
 /*
