@@ -421,6 +421,40 @@ static void test_known_checks(void)
 	   "known checks: no log, none");
 }
 
+/*
+ * The failing checks of a scenario's table: each with what it observed, a
+ * FAIL right after a FAIL read as a line of its own (the look-ahead goes
+ * back), the verdict line ("check ...: FAIL") and the PASSes left out.
+ */
+static void test_failed_checks(void)
+{
+	char path[] = "/tmp/test_conform.XXXXXX", out[CONF_TEXT_MAX], small[24];
+	int fd = mkstemp(path);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+
+	if (!ok(f != NULL, "failed checks: a temporary log"))
+		return;
+	fputs("scenario level (irqchip user): 5 checks\n"
+	      "  a check                                  FAIL\n"
+	      "                                           expected [0x1] observed [0]\n"
+	      "  second, not a FAIL of its own            FAIL\n"
+	      "  third, whose name is longer than forty characters FAIL\n"
+	      "                                                    expected [0x1] observed [0x2]\n"
+	      "  fine                                     PASS\n"
+	      "check level irqchip=user: oracle PASS; FAIL\n"
+	      "  last                                     FAIL\n", f);
+	fclose(f);
+	conf__failed_checks(path, out, sizeof(out));
+	ok(!strcmp(out, "failing checks: a check (observed [0]); second, not a FAIL of its own; third, whose name is longer than "
+		   "forty characters (observed [0x2]); last"),
+	   "failed checks: each with what it observed, a FAIL after a FAIL its own, the verdict line out: %s", out);
+	conf__failed_checks(path, small, sizeof(small));
+	ok(strlen(small) == sizeof(small) - 1, "failed checks: cut at the buffer, never past it");
+	unlink(path);
+	conf__failed_checks(path, out, sizeof(out));
+	ok(!out[0], "failed checks: no log, none");
+}
+
 static void test_expect(void)
 {
 	ok(conf__expected("PVM-2,QEMU-1", "PVM-2") && !conf__expected("PVM-2,QEMU-1", "PVM-1"),
@@ -1061,6 +1095,7 @@ int main(void)
 	test_host();
 	test_check_line();
 	test_known_checks();
+	test_failed_checks();
 	test_expect();
 	test_same_ids_as_run();
 	test_sweep();

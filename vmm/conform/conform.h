@@ -348,6 +348,11 @@ bool conf__lacks_feature(const char *scenario, const char *log, char *why, size_
  * ("known: NAME (ID)"). Returns how many.
  */
 unsigned conf__known_checks(const char *log, char *id, size_t idn, char *observed, size_t obsn);
+/*
+ * The scenario checks @log's table shows failing, with what each observed, in
+ * @out ("failing checks: NAME (observed [...]); ..."); "" when none does.
+ */
+void conf__failed_checks(const char *log, char *out, size_t n);
 
 /* ---- the matrix ---- */
 

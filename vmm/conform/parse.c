@@ -288,6 +288,43 @@ int conf__parse_check_line(const char *line, const char *scenario, const char *m
 	return 1;
 }
 
+void conf__failed_checks(const char *log, char *out, size_t n)
+{
+	FILE *f = fopen(log, "r");
+	char line[512];
+	long pos;
+
+	out[0] = 0;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		size_t len = strlen(out), end = strcspn(line, "\n");
+		char *fail, *obs;
+
+		/* "  NAME<padding> FAIL": a check of the table, indented by two (not the verdict line) */
+		if (strncmp(line, "  ", 2) || line[2] == ' ' || end < 8 || strncmp(line + end - 5, " FAIL", 5))
+			continue;
+		fail = line + end - 5;
+		*fail = 0;
+		while (fail > line && fail[-1] == ' ')
+			*--fail = 0;
+		if (len < n)
+			snprintf(out + len, n - len, "%s%s", len ? "; " : "failing checks: ", line + 2);
+		/* the table's next line: "expected [...] observed [...]", what the check saw;
+		 * any other line is read again as a line of its own */
+		pos = ftell(f);
+		if (fgets(line, sizeof(line), f) && (obs = strstr(line, "observed ["))) {
+			obs[strcspn(obs, "\n")] = 0;
+			len = strlen(out);
+			if (len < n)
+				snprintf(out + len, n - len, " (%s)", obs);
+		} else if (pos >= 0) {
+			fseek(f, pos, SEEK_SET);
+		}
+	}
+	fclose(f);
+}
+
 unsigned conf__known_checks(const char *log, char *id, size_t idn, char *observed, size_t obsn)
 {
 	static const char tag[] = " DIVERGENCE (";

@@ -179,40 +179,6 @@ static void explain(const struct target *t, const struct target_env *env, const 
 	}
 }
 
-/* the failing scenario checks' lines in @log, for the observed text */
-static void failed_checks(const char *log, char *out, size_t n)
-{
-	FILE *f = fopen(log, "r");
-	char line[512];
-	long pos;
-
-	out[0] = 0;
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		size_t len = strlen(out);
-		char *fail = strstr(line, " FAIL"), *obs;
-
-		if (line[0] != ' ' || !fail || strstr(line, "check "))
-			continue;
-		*fail = 0;
-		while (fail > line && fail[-1] == ' ')
-			*--fail = 0;
-		tfmt(out + len, n - len, "%s%s", len ? "; " : "failing checks: ", line + 2);
-		/* the table's next line: "expected [...] observed [...]", what the check saw;
-		 * any other line is read again as a line of its own */
-		pos = ftell(f);
-		if (fgets(line, sizeof(line), f) && (obs = strstr(line, "observed ["))) {
-			obs[strcspn(obs, "\n")] = 0;
-			len = strlen(out);
-			tfmt(out + len, n - len, " (%s)", obs);
-		} else if (pos >= 0) {
-			fseek(f, pos, SEEK_SET);
-		}
-	}
-	fclose(f);
-}
-
 static void run_scenario(const struct target *t, const struct target_env *env, struct conf_matrix *m,
 			 unsigned col, unsigned c, const char *fname)
 {
@@ -271,7 +237,7 @@ static void run_scenario(const struct target *t, const struct target_env *env, s
 	if (cell->status == CONF_ERROR && strstr(cell->note, "checks failed")) {
 		char obs[sizeof(cell->observed)];
 
-		failed_checks(log, obs, sizeof(obs));
+		conf__failed_checks(log, obs, sizeof(obs));
 		target__checks_failed(ck, log, obs, cell);
 		return;
 	}
@@ -287,7 +253,7 @@ static void run_scenario(const struct target *t, const struct target_env *env, s
 		tfmt(cell->id, sizeof(cell->id), "new");
 	/* the scenario's own checks: a failure no pinned divergence explains */
 	if (cell->status == CONF_PASS) {
-		failed_checks(log, cell->observed, sizeof(cell->observed));
+		conf__failed_checks(log, cell->observed, sizeof(cell->observed));
 		if (cell->observed[0]) {
 			cell->status = CONF_DIVERGENCE;
 			tfmt(cell->id, sizeof(cell->id), "new");
