@@ -79,7 +79,6 @@ traced_run() {
 	[ -s "$tmp/t.itr" ] && span_traced "$tmp/t.itr" "$3" || echo "0 0 0 0"
 }
 
-
 echo "P2 deliveries: $SYNCS sync points a run, one injection each; median of $REPS runs a side, floor, traced floor and traced alternating"
 echo "span: end of sync 1's deliveries to the last one's end (traced: trace timestamps; floor: VMM milestones)"
 printf '%-13s %-7s %9s %9s %7s %8s %8s %7s %7s %7s  %s\n' "kind" "irqchip" "floor/s" "traced/s" "ratio" \
