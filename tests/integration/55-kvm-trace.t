@@ -126,6 +126,34 @@ else
 	fi
 fi
 
+# scripts/cpl0-profile.sh: the guest CPL0 instructions KVM emulated for one command, by
+# function (kvm_emulate_insn). Only the command's own: a storm running beside it adds none.
+if [ ! -d /sys/kernel/tracing/events/kvm/kvm_emulate_insn ] || [ "$(id -u)" != 0 ]; then
+	skip "cpl0-profile: tracefs's kvm_emulate_insn is not usable here (absent, or not root)"
+elif ! "$VMM" probe 2>/dev/null | grep -q 'guest CPL0 instruction:.*EMULATED'; then
+	skip "cpl0-profile: KVM runs guest CPL0 code natively here: nothing to count"
+else
+	run_limited 60 scripts/cpl0-profile.sh -n 5 -k "$GUEST" "$VMM" run --quiet --cmdline=test=none "$GUEST" \
+		>"$TMP/p1.prof" 2>&1
+	is $? 0 "cpl0-profile: exit status 0, the command's"
+	sed 's/^/#   /' "$TMP/p1.prof"
+	"$VMM" storm --seed=2 --count=200 --quiet --no-shrink --out="$TMP" "$GUEST" >/dev/null 2>&1 &
+	sp=$!
+	run_limited 60 scripts/cpl0-profile.sh -n 5 -k "$GUEST" "$VMM" run --quiet --cmdline=test=none "$GUEST" \
+		>"$TMP/p2.prof" 2>&1
+	wait $sp
+	n1=$(sed -n 's/^cpl0-profile: \([0-9]*\) CPL0 instructions emulated .*, none lost; the command exited 0$/\1/p' "$TMP/p1.prof")
+	n2=$(sed -n 's/^cpl0-profile: \([0-9]*\) CPL0 instructions emulated .*, none lost; the command exited 0$/\1/p' "$TMP/p2.prof")
+	[ "${n1:-0}" -gt 0 ] && [ "$n1" = "$n2" ]
+	ok $? "cpl0-profile: a boot to exit counted (${n1:-none}), none lost, and the same beside a storm (${n2:-none})"
+	like "$TMP/p1.prof" '^ +[0-9]+ +[0-9.]+%  kmain$' "cpl0-profile: the guest's functions named (kmain)"
+	run_limited 20 scripts/cpl0-profile.sh -k "$GUEST" false >"$TMP/p3.prof" 2>&1
+	is $? 1 "cpl0-profile: exits with the command's status"
+	scripts/cpl0-profile.sh -n x true >"$TMP/p4.prof" 2>&1
+	is "$?:$(wc -l <"$TMP/p4.prof")" "2:1" "cpl0-profile -n x: status 2, one line"
+	like "$TMP/p4.prof" "^cpl0-profile: -n x: not a number$" "cpl0-profile -n x: says so"
+fi
+
 # one scenario, all modes: one trace per mode
 run_limited 120 "$VMM" run --scenario configs/isr.yaml --trace "$TMP/isr.itr" "$GUEST" >/dev/null 2>&1
 is $? 0 "isr, all modes, --trace: exit status 0"
