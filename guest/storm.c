@@ -158,6 +158,19 @@ static void storm_timer_tick(void)
 
 static uint32_t storm_irr_words(void);
 
+/*
+ * How long the end waits after a stop: the stopped arming's count would have
+ * run out IVM_STORM_TIMER_STOP_ARM ns after it (a 1 GHz timer clock, KVM's
+ * and ours), so twice that, in TSC cycles at the rate the VMM told
+ * (ivm_page.tsc_khz); STORM_STOPPED_TSC where it did not (QEMU).
+ */
+static uint64_t storm_stopped_tsc(void)
+{
+	uint32_t khz = READ_ONCE(ivm_page.tsc_khz);
+
+	return khz ? 2 * (IVM_STORM_TIMER_STOP_ARM / 1000000) * (uint64_t)khz : STORM_STOPPED_TSC;
+}
+
 /* The end: a timer still counting is waited for (IF=1, bounded), then it must have fired */
 static void storm_timer_quiesce(void)
 {
@@ -175,7 +188,7 @@ static void storm_timer_quiesce(void)
 	if (timer_stopped_at)
 		do
 			(void)inl(IVM_PORT_HCALL);
-		while (rdtsc() - timer_stopped_at < STORM_STOPPED_TSC);
+		while (rdtsc() - timer_stopped_at < storm_stopped_tsc());
 	if (!timer_running) {
 		local_irq_disable();
 		return;

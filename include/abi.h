@@ -473,7 +473,7 @@ struct ivm_guest_page {
 	uint32_t ev_reserved;	/* slots reserved (free-running, index = n % IVM_EV_RING) */
 	uint32_t ev_dropped;	/* entries lost because the ring was full */
 	uint32_t ev_tail;	/* entries consumed by the VMM (written by the VMM; never read back by it) */
-	uint32_t pad;
+	uint32_t tsc_khz;	/* the guest TSC's rate, written by the VMM at IVM_HC_REGISTER; 0: unknown */
 	uint64_t vector_count[256];
 	uint64_t irq_count[IVM_NR_IRQS];
 	uint64_t softirq_count[IVM_NR_SOFTIRQS];

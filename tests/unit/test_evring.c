@@ -91,9 +91,15 @@ int main(void)
 	ok(evring__register(&r, &m, MEM - 64, err, sizeof(err)) < 0, "a page running past RAM is refused");
 	ok(evring__register(&r, &m, ~0ull - 8, err, sizeof(err)) < 0, "a GPA that would overflow is refused");
 	ok(evring__register(&r, &m, 0x1004, err, sizeof(err)) < 0, "an unaligned page is refused");
+	memset(&r, 0, sizeof(r));
+	evring__set_tsc_khz(&r, &m, 2596122);	/* no page registered: nowhere to write */
+	p = page_at(0x1000);
+	is_u64(p->tsc_khz, 0, "the TSC's rate: nothing written before a page is registered");
 
 	p = page_at(0x1000);
 	ok(evring__register(&r, &m, 0x1000, err, sizeof(err)) == 0, "a proper page is registered");
+	evring__set_tsc_khz(&r, &m, 2596122);
+	is_u64(p->tsc_khz, 2596122, "the TSC's rate written into the registered page, for the guest's waits");
 	r.gap_sink = gap_sink;
 	r.sink_opaque = &r;
 	for (int i = 0; i < 10; i++)

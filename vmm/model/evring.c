@@ -25,6 +25,14 @@ int evring__register(struct evring *r, const struct gmem *m, uint64_t gpa, char 
 	return 0;
 }
 
+void evring__set_tsc_khz(const struct evring *r, const struct gmem *m, uint32_t khz)
+{
+	struct ivm_guest_page *p = r->gpa ? gmem__ptr(m, r->gpa, sizeof(*p)) : NULL;
+
+	if (p)
+		__atomic_store_n(&p->tsc_khz, khz, __ATOMIC_RELAXED);
+}
+
 static void keep(struct evring *r, const struct ivm_event *e)
 {
 	if (r->n == r->cap) {

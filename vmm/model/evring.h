@@ -45,6 +45,8 @@ struct evring {
 
 /* Validate and remember the page at @gpa; -1 with @err if it can't be one. */
 int evring__register(struct evring *r, const struct gmem *m, uint64_t gpa, char *err, size_t errlen);
+/* Tell the guest, in its registered page, its TSC's rate in kHz (0: unknown); nothing without a page */
+void evring__set_tsc_khz(const struct evring *r, const struct gmem *m, uint32_t khz);
 /*
  * Copy out the records published since the last drain, in slot order,
  * stopping at the first slot not yet published (its writer was interrupted
