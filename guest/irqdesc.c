@@ -10,7 +10,7 @@ struct irq_desc irq_desc[NR_IRQS];
 
 /* Linux kmallocs actions; a fixed pool, one an irq, is enough here */
 static struct irqaction action_pool[NR_IRQS];
-/* no slot below it is free: a scan from 0 at every request was 36% of a storm round's CPL0 instructions */
+/* no slot below it is free: a scan from 0 at each request was a third of a short storm run's CPL0 instructions */
 static unsigned int action_free;
 static struct irq_desc *nmi_descs[4];
 
