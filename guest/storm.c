@@ -185,10 +185,13 @@ static void storm_timer_quiesce(void)
 	 * same), and a replay that comes later by the host's clock must still
 	 * reach it (seed 9, split: the recording's 21st pass, the replay's none).
 	 */
-	if (timer_stopped_at)
+	if (timer_stopped_at) {
+		uint64_t wait = storm_stopped_tsc();
+
 		do
 			(void)inl(IVM_PORT_HCALL);
-		while (rdtsc() - timer_stopped_at < storm_stopped_tsc());
+		while (rdtsc() - timer_stopped_at < wait);
+	}
 	if (!timer_running) {
 		local_irq_disable();
 		return;
