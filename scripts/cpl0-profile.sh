@@ -40,8 +40,6 @@ T=/sys/kernel/tracing
 inst=$T/instances/cpl0-profile-$$
 mkdir "$inst" 2>/dev/null || die "can't make the tracefs instance $inst"
 trap 'echo 0 >"$inst/tracing_on" 2>/dev/null; rmdir "$inst" 2>/dev/null' EXIT
-out=$(mktemp)
-trap 'echo 0 >"$inst/tracing_on" 2>/dev/null; rmdir "$inst" 2>/dev/null; rm -f "$out"' EXIT
 # 128 MiB a CPU: some 2M events each, a storm of a few hundred injections is 350k
 echo 131072 >"$inst/buffer_size_kb" &&
 	echo 1 >"$inst/options/event-fork" &&
@@ -52,7 +50,6 @@ echo 131072 >"$inst/buffer_size_kb" &&
 st=$?
 echo 0 >"$inst/tracing_on"
 lost=$(cat "$inst"/per_cpu/cpu*/stats 2>/dev/null | awk '/^overrun:/ { n += $2 } END { print n + 0 }')
-cat "$inst/trace" >"$out"
 perl -e '
 	use strict;
 	use warnings;
@@ -86,5 +83,5 @@ perl -e '
 	my @f = sort { $n{$b} <=> $n{$a} || $a cmp $b } keys %n;
 	splice @f, $top if @f > $top;
 	printf "  %9d %5.1f%%  %s\n", $n{$_}, 100 * $n{$_} / $total, $_ for @f;
-' "$kernel" "$out" "$top" "$lost" "$st" || die "can't read the trace"
+' "$kernel" "$inst/trace" "$top" "$lost" "$st" || die "can't read the trace"
 exit $st
