@@ -195,9 +195,7 @@ static int hc_register(struct vm *vm, struct ivm_hcall *hc)
 		evlog__add(&vm->log, "register: %s", err);
 	} else {
 		/* the guest's waits in time, not in TSC cycles of a rate it would have to guess */
-		int khz = v->fd >= 0 ? ioctl(v->fd, KVM_GET_TSC_KHZ, 0) : -1;
-
-		evring__set_tsc_khz(&v->ring, &vm->mem, khz > 0 ? (uint32_t)khz : 0);
+		evring__set_tsc_khz(&v->ring, &vm->mem, vcpu__tsc_khz(v));
 	}
 	return EXIT_RESUME;
 }

@@ -244,8 +244,7 @@ static uint64_t guest_tsc_offset(struct vcpu *v, uint64_t tsc_hz)
 
 int ulapic__init(struct vm *vm, char *err, size_t errlen)
 {
-	int khz = ioctl(vm->vcpus[0].fd, KVM_GET_TSC_KHZ, 0);
-	uint64_t tsc_hz = khz > 0 ? (uint64_t)khz * 1000 : 0;
+	uint64_t tsc_hz = (uint64_t)vcpu__tsc_khz(&vm->vcpus[0]) * 1000;
 	/* vCPUs of one VM share the TSC (KVM matches their offsets): one offset for all */
 	uint64_t tsc_offset = tsc_hz ? guest_tsc_offset(&vm->vcpus[0], tsc_hz) : 0;
 

@@ -189,7 +189,7 @@ int record__open(struct vm *vm, const char *path, char *err, size_t errlen)
 		char buf[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
 	} m = { .hdr.nmsrs = 1 };
 	struct timespec ts;
-	int khz;
+	uint32_t khz;
 
 	memcpy(h.build_id, vm->boot.build_id, sizeof(h.build_id));
 	snprintf(h.scenario, sizeof(h.scenario), "%s", vm->opts.scenario ? vm->opts.scenario->name : "");
@@ -214,8 +214,8 @@ int record__open(struct vm *vm, const char *path, char *err, size_t errlen)
 		return -1;
 	vm->trace_t0 = clock__now_ns();
 	m.hdr.entries[0].index = 0x10;	/* guest TSC now */
-	khz = ioctl(vm->vcpus[0].fd, KVM_GET_TSC_KHZ, 0);
-	if (khz > 0 && ioctl(vm->vcpus[0].fd, KVM_GET_MSRS, &m) == 1) {
+	khz = vcpu__tsc_khz(&vm->vcpus[0]);
+	if (khz && ioctl(vm->vcpus[0].fd, KVM_GET_MSRS, &m) == 1) {
 		vm->trace_tsc_khz = khz;
 		vm->trace_tsc0 = m.hdr.entries[0].data;
 		vm->trace_t_at_tsc0 = clock__now_ns() - vm->trace_t0;

@@ -6,6 +6,7 @@
  */
 #include <pthread.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include "lib/clock.h"
 #include "vm.h"
 
@@ -160,4 +161,11 @@ bool vm__idle_forever(const struct vm *vm)
 			return false;
 	}
 	return true;
+}
+
+uint32_t vcpu__tsc_khz(const struct vcpu *v)
+{
+	int khz = v->fd >= 0 ? ioctl(v->fd, KVM_GET_TSC_KHZ, 0) : -1;
+
+	return khz > 0 ? (uint32_t)khz : 0;
 }

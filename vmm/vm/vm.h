@@ -232,6 +232,12 @@ void vm__stop_now(struct vm *vm, int status, const char *why);
 /* The deferred stop, now. */
 void vm__stop_deferred(struct vm *vm);
 /*
+ * The guest TSC's rate in kHz (KVM_GET_TSC_KHZ; the vCPUs of one VM share
+ * it), 0 where unknown. A vCPU ioctl: ask on @v's own thread, or before the
+ * vCPUs run (another thread's waits for @v to leave KVM_RUN).
+ */
+uint32_t vcpu__tsc_khz(const struct vcpu *v);
+/*
  * Every vCPU idle (halted or waiting for a SIPI) with nothing queued and no
  * host timer to come: nothing can ever wake the guest (the run loop stops it).
  */
